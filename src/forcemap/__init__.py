@@ -1,0 +1,1 @@
+"""forcemap: science & technology strategy from open data."""

@@ -1,0 +1,5 @@
+"""``python -m forcemap`` runs the command line."""
+
+from forcemap.cli import run
+
+run()

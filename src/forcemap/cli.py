@@ -1,0 +1,280 @@
+"""The ``forcemap`` command line: a thin layer over the Python API.
+
+Each command parses its arguments, calls one public function and renders the result. Errors
+that forcemap raises on purpose (:class:`forcemap.errors.ForcemapError`) are printed as one
+line on stderr and turned into the error's exit code; nothing else is caught.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from forcemap.errors import ForcemapError
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    name="forcemap",
+    help="Science & technology strategy from open data: store → indicators → decisions.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
+ingest_app = typer.Typer(help="Load real data files into the store (one atomic batch per file).")
+app.add_typer(ingest_app, name="ingest")
+
+out = Console()
+err = Console(stderr=True)
+
+
+class _State:
+    store: Path = Path("forcemap.duckdb")
+    quiet: bool = False
+
+
+state = _State()
+
+
+@app.callback()
+def main(
+    store: Annotated[
+        Path,
+        typer.Option(
+            "--store", "-s", help="The workspace's DuckDB store file.", envvar="FORCEMAP_STORE"
+        ),
+    ] = Path("forcemap.duckdb"),
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bars, only results and errors.")
+    ] = False,
+) -> None:
+    """forcemap: data → models → computing → decision, on one machine or a cluster."""
+    state.store = store
+    state.quiet = quiet
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        yield
+    except ForcemapError as e:
+        err.print(f"[red]error[/red] ({type(e).__name__}): {e}", highlight=False)
+        raise typer.Exit(e.exit_code) from None
+
+
+def _open(*, read_only: bool = False, create: bool = True):  # type: ignore[no-untyped-def]
+    from forcemap.store import Store
+
+    return Store.open(state.store, read_only=read_only, create=create)
+
+
+# -- store ----------------------------------------------------------------------------------
+
+
+@app.command()
+def init() -> None:
+    """Create (or migrate) the store.
+
+    Example: forcemap --store ws.duckdb init
+    """
+    with _errors():
+        s = _open()
+        out.print(f"store {s.path} ready (schema version {s.schema_version()})")
+        s.close()
+
+
+@app.command()
+def status() -> None:
+    """Show tables with row counts, the ingest history and quarantine counts.
+
+    Example: forcemap --store ws.duckdb status
+    """
+    with _errors():
+        s = _open(read_only=True)
+        st = s.status()
+        s.close()
+    t = Table(title=f"{st.path} (schema v{st.schema_version})")
+    t.add_column("table")
+    t.add_column("rows", justify="right")
+    for name, n in st.tables.items():
+        t.add_row(name, f"{n:,}")
+    out.print(t)
+    log = st.ingest_log.to_pylist()
+    if log:
+        h = Table(title="ingest history")
+        for c in ("batch", "source", "file", "read", "stored", "rejected", "dup", "status"):
+            h.add_column(c, justify="right" if c in ("read", "stored", "rejected", "dup") else "left")
+        for r in log[-20:]:
+            h.add_row(
+                str(r["batch_id"]),
+                r["source"],
+                Path(r["file"]).name,
+                f"{r['read']:,}",
+                f"{r['stored']:,}",
+                f"{r['rejected']:,}",
+                f"{r['duplicates']:,}",
+                r["status"],
+            )
+        out.print(h)
+    if st.quarantine:
+        q = Table(title="quarantine by reason")
+        q.add_column("reason")
+        q.add_column("records", justify="right")
+        for reason, n in st.quarantine.items():
+            q.add_row(reason, f"{n:,}")
+        out.print(q)
+
+
+def _run_ingest(source: str, paths: list[Path], origin: str | None = None) -> None:
+    from forcemap._progress import rich_progress
+    from forcemap.store.ingest import ingest
+
+    with _errors():
+        s = _open()
+        try:
+            with rich_progress(f"ingest {source}", quiet=state.quiet) as progress:
+                report = ingest(s, source, paths, origin=origin, progress=progress)
+        finally:
+            s.close()
+    for f in report.skipped:
+        err.print(f"skipped {f}: an identical file was ingested before")
+    for reason, n in sorted(report.reasons.items(), key=lambda kv: -kv[1]):
+        err.print(f"[yellow]rejected[/yellow] {n:,} record(s): {reason}", highlight=False)
+    for q in report.quarantine_files:
+        err.print(f"quarantined records written to {q}")
+    out.print(
+        f"{source}: read {report.read:,} = stored {report.stored:,} + rejected "
+        f"{report.rejected:,} + merged duplicates {report.duplicates:,}"
+        + "".join(f"; {k} {v:,}" for k, v in report.related.items())
+    )
+
+
+PathsArg = Annotated[list[Path], typer.Argument(help="Files or directories to read.")]
+
+
+@ingest_app.command("openalex")
+def ingest_openalex_cmd(
+    paths: PathsArg,
+    origin: Annotated[
+        str | None, typer.Option(help="Label stored with each record (default openalex).")
+    ] = None,
+) -> None:
+    """OpenAlex works/institutions: snapshot part files, JSON Lines or API pages.
+
+    Example: forcemap ingest openalex openalex-snapshot/data/works/
+    """
+    _run_ingest("openalex", paths, origin)
+
+
+@ingest_app.command("patentsview")
+def ingest_patentsview_cmd(paths: PathsArg) -> None:
+    """PatentsView bulk tables (a directory of g_*.tsv files).
+
+    Example: forcemap ingest patentsview downloads/patentsview/
+    """
+    _run_ingest("patentsview", paths)
+
+
+@ingest_app.command("uspto")
+def ingest_uspto_cmd(paths: PathsArg) -> None:
+    """USPTO grant records (JSON) or their flattened CSV.
+
+    Example: forcemap ingest uspto doc.json
+    """
+    _run_ingest("uspto", paths)
+
+
+@ingest_app.command("projects")
+def ingest_projects_cmd(paths: PathsArg) -> None:
+    """Funded projects: a directory with projects.csv, participants.csv, outputs.csv.
+
+    Example: forcemap ingest projects my-programme/
+    """
+    _run_ingest("projects", paths)
+
+
+@ingest_app.command("trade")
+def ingest_trade_cmd(paths: PathsArg) -> None:
+    """Trade flows: BACI (t,i,j,k,v,q) or forcemap (year,reporter,partner,hs6,…) CSV.
+
+    Example: forcemap ingest trade BACI_HS17_Y2022_V202401.csv
+    """
+    _run_ingest("trade", paths)
+
+
+@app.command()
+def resolve(
+    overrides: Annotated[
+        Path | None,
+        typer.Option(help="CSV source,source_id,org_id[,name,type,country_code] forcing aliases."),
+    ] = None,
+) -> None:
+    """Resolve organisations across sources (ROR first, then normalised names).
+
+    Example: forcemap resolve --overrides my_orgs.csv
+    """
+    from forcemap.store.organizations import resolve_organizations
+
+    with _errors():
+        s = _open()
+        try:
+            r = resolve_organizations(s, overrides=overrides)
+        finally:
+            s.close()
+    out.print(
+        f"{r.organizations:,} organisations from {r.aliases:,} source records: "
+        f"{r.merged_by_ror:,} merged by ROR, {r.merged_by_name:,} by name, "
+        f"{r.overrides_applied:,} overrides applied, {r.individuals_skipped:,} individuals skipped"
+    )
+    for u in r.overrides_unmatched:
+        err.print(f"[yellow]override not matched[/yellow]: {u}")
+
+
+@app.command()
+def synth(
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory to write the world into.")],
+    scale: Annotated[float, typer.Option(help="1.0 ≈ 20,000 works; sizes scale linearly.")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Random seed; same seed+scale = same files.")] = 0,
+) -> None:
+    """Write a deterministic synthetic world (real formats + planted facts in manifest.json).
+
+    Example: forcemap synth --scale 0.5 --seed 7 --out world/
+    """
+    from forcemap.store.synth import write_world
+
+    with _errors():
+        m = write_world(out_dir, scale=scale, seed=seed)
+    out.print(f"synthetic world written to {out_dir} (manifest {out_dir / 'manifest.json'})")
+    for k, v in m.counts.items():
+        out.print(f"  {k}: {v:,}")
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory for stores and report.")] = Path(
+        "demo"
+    ),
+) -> None:
+    """Build the demo stores (real SYNERGY + USPTO data; a small synthetic world, kept apart)
+    and write the demo report.
+
+    Example: forcemap demo --out demo/
+    """
+    from forcemap.report.demo import build_demo
+
+    with _errors():
+        result = build_demo(out_dir, quiet=state.quiet)
+    out.print(f"demo store (real data):      {result.real_store}")
+    out.print(f"demo store (synthetic world): {result.synthetic_store}")
+    out.print(f"[bold]report: {result.report}[/bold]")
+
+
+def run() -> None:
+    """Entry point for ``python -m forcemap``."""
+    app()

@@ -1,0 +1,231 @@
+"""The canonical store schema (DESIGN.md §2) as an ordered list of migrations.
+
+Each migration is applied once, in order, inside a transaction, and recorded in
+``schema_migrations``. Never edit a released migration: append a new one.
+
+Identifiers are the source's own, namespaced by source where ambiguity is possible:
+OpenAlex keeps its short ids (``W2125158795``, ``I45084792``, ``A5023888391``); patents are
+``US-<number>``; PatentsView assignees ``pv:<uuid>``; project and trade ids are the user's.
+"""
+
+from __future__ import annotations
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "TABLES"]
+
+_V1 = """
+CREATE TABLE works (
+    work_id VARCHAR NOT NULL,        -- OpenAlex id (W...) or source-namespaced id
+    doi VARCHAR,                     -- lower-case, without https://doi.org/
+    title VARCHAR,
+    abstract VARCHAR USING COMPRESSION zstd,  -- rebuilt from abstract_inverted_index
+    year INTEGER,
+    pub_date DATE,
+    type VARCHAR,                    -- journal-article, article, review, ...
+    source_id VARCHAR,               -- journal / venue id (S...)
+    source_name VARCHAR,
+    cited_by_count INTEGER,
+    language VARCHAR,
+    updated_date TIMESTAMP,          -- the source's last update, used for incremental upserts
+    origin VARCHAR NOT NULL,         -- 'openalex', 'synthetic:openalex', ...
+    batch_id INTEGER NOT NULL
+);
+CREATE TABLE authorships (
+    work_id VARCHAR NOT NULL,
+    author_seq SMALLINT NOT NULL,    -- 1-based position in the author list
+    author_id VARCHAR,               -- NULL when the source has no author id
+    author_name VARCHAR,
+    author_position VARCHAR,         -- first / middle / last
+    is_corresponding BOOLEAN,
+    institution_id VARCHAR,          -- NULL for an authorship without institution
+    country_code VARCHAR,            -- ISO 3166-1 alpha-2 of the institution (or author)
+    raw_affiliation VARCHAR USING COMPRESSION zstd
+);
+CREATE TABLE authors (
+    author_id VARCHAR NOT NULL,
+    name VARCHAR,
+    orcid VARCHAR
+);
+CREATE TABLE institutions (
+    institution_id VARCHAR NOT NULL,
+    ror VARCHAR,                     -- bare ROR id, e.g. 04jr1s763
+    name VARCHAR,
+    type VARCHAR,                    -- education, company, government, facility, healthcare, ...
+    country_code VARCHAR,
+    city VARCHAR,
+    origin VARCHAR NOT NULL
+);
+CREATE TABLE work_references (
+    citing_id VARCHAR NOT NULL,
+    cited_id VARCHAR NOT NULL        -- may name a work outside the store (external id)
+);
+CREATE TABLE work_concepts (
+    work_id VARCHAR NOT NULL,
+    concept_id VARCHAR NOT NULL,
+    name VARCHAR,
+    level SMALLINT,
+    score DOUBLE
+);
+CREATE TABLE work_topics (
+    work_id VARCHAR NOT NULL,
+    topic_id VARCHAR NOT NULL,
+    name VARCHAR,
+    score DOUBLE,
+    is_primary BOOLEAN,
+    subfield_id VARCHAR,
+    field_id VARCHAR,
+    domain_id VARCHAR
+);
+CREATE TABLE patents (
+    patent_id VARCHAR NOT NULL,      -- office-number, e.g. US-10123456
+    office VARCHAR,
+    kind VARCHAR,
+    type VARCHAR,
+    grant_date DATE,
+    filing_date DATE,
+    year INTEGER,                    -- grant year
+    title VARCHAR,
+    abstract VARCHAR USING COMPRESSION zstd,
+    family_id VARCHAR,
+    num_claims INTEGER,
+    origin VARCHAR NOT NULL,
+    batch_id INTEGER NOT NULL
+);
+CREATE TABLE patent_cpc (
+    patent_id VARCHAR NOT NULL,
+    seq SMALLINT,
+    cpc_subgroup VARCHAR,            -- H01L21/027
+    cpc_group VARCHAR,               -- H01L21/00 (main group)
+    cpc_subclass VARCHAR,            -- H01L
+    cpc_class VARCHAR,               -- H01
+    cpc_section VARCHAR,             -- H
+    is_first BOOLEAN
+);
+CREATE TABLE patent_assignees (
+    patent_id VARCHAR NOT NULL,
+    seq SMALLINT,
+    assignee_id VARCHAR,
+    name VARCHAR,
+    type VARCHAR,                    -- company, university, government, individual, ...
+    country_code VARCHAR,
+    city VARCHAR
+);
+CREATE TABLE patent_inventors (
+    patent_id VARCHAR NOT NULL,
+    seq SMALLINT,
+    inventor_id VARCHAR,
+    name VARCHAR,
+    country_code VARCHAR,
+    city VARCHAR
+);
+CREATE TABLE patent_citations (
+    citing_id VARCHAR NOT NULL,
+    cited_id VARCHAR NOT NULL
+);
+CREATE TABLE patent_npl (
+    patent_id VARCHAR NOT NULL,
+    work_id VARCHAR NOT NULL
+);
+CREATE TABLE projects (
+    project_id VARCHAR NOT NULL,
+    title VARCHAR,
+    programme VARCHAR,
+    start_date DATE,
+    end_date DATE,
+    budget DOUBLE,
+    currency VARCHAR,
+    goals VARCHAR,
+    status VARCHAR,
+    origin VARCHAR NOT NULL,
+    batch_id INTEGER NOT NULL
+);
+CREATE TABLE project_participants (
+    project_id VARCHAR NOT NULL,
+    org_id VARCHAR NOT NULL,
+    name VARCHAR,
+    role VARCHAR,                    -- coordinator / participant / ...
+    type VARCHAR,
+    country_code VARCHAR,
+    contribution DOUBLE
+);
+CREATE TABLE project_outputs (
+    project_id VARCHAR NOT NULL,
+    output_type VARCHAR NOT NULL,    -- work / patent
+    output_id VARCHAR NOT NULL
+);
+CREATE TABLE trade (
+    year INTEGER NOT NULL,
+    reporter VARCHAR NOT NULL,       -- ISO3
+    partner VARCHAR NOT NULL,        -- ISO3
+    hs6 VARCHAR NOT NULL,
+    export_value DOUBLE,             -- reporter -> partner, current USD
+    import_value DOUBLE,             -- partner -> reporter, current USD
+    origin VARCHAR NOT NULL,
+    batch_id INTEGER NOT NULL
+);
+CREATE TABLE organizations (
+    org_id VARCHAR NOT NULL,
+    name VARCHAR,
+    type VARCHAR,                    -- enterprise, university, institute, facility, healthcare, other
+    country_code VARCHAR,
+    city VARCHAR,
+    ror VARCHAR
+);
+CREATE TABLE org_aliases (
+    source VARCHAR NOT NULL,         -- institution / assignee / participant
+    source_id VARCHAR NOT NULL,
+    org_id VARCHAR NOT NULL,
+    method VARCHAR NOT NULL,         -- ror / name / override / self
+    evidence VARCHAR
+);
+CREATE TABLE ingest_log (
+    batch_id INTEGER NOT NULL,
+    source VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,
+    checksum VARCHAR,
+    read BIGINT NOT NULL,
+    stored BIGINT NOT NULL,
+    rejected BIGINT NOT NULL,
+    duplicates BIGINT NOT NULL,      -- merged duplicates (same id in the file or already stored)
+    started TIMESTAMP NOT NULL,
+    finished TIMESTAMP NOT NULL,
+    status VARCHAR NOT NULL          -- ok / skipped
+);
+CREATE TABLE quarantine (
+    batch_id INTEGER NOT NULL,
+    source VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,
+    line BIGINT,
+    record_id VARCHAR,
+    field VARCHAR,
+    reason VARCHAR NOT NULL,
+    raw VARCHAR
+);
+CREATE SEQUENCE batch_seq START 1;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+TABLES: tuple[str, ...] = (
+    "works",
+    "authorships",
+    "authors",
+    "institutions",
+    "work_references",
+    "work_concepts",
+    "work_topics",
+    "patents",
+    "patent_cpc",
+    "patent_assignees",
+    "patent_inventors",
+    "patent_citations",
+    "patent_npl",
+    "projects",
+    "project_participants",
+    "project_outputs",
+    "trade",
+    "organizations",
+    "org_aliases",
+    "ingest_log",
+    "quarantine",
+)

@@ -1,0 +1,406 @@
+"""The Store: one DuckDB file per workspace, its migrations, atomic ingest batches and status."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from forcemap.errors import NotFoundError, StoreError
+from forcemap.store.schema import MIGRATIONS, SCHEMA_VERSION, TABLES
+
+__all__ = ["DEFAULT_STORE", "Batch", "IngestReport", "Store", "StoreStatus", "file_checksum"]
+
+DEFAULT_STORE = Path("forcemap.duckdb")
+
+_QUARANTINE_SCHEMA = pa.schema(
+    [
+        ("line", pa.int64()),
+        ("record_id", pa.string()),
+        ("field", pa.string()),
+        ("reason", pa.string()),
+        ("raw", pa.string()),
+    ]
+)
+
+
+def file_checksum(path: Path) -> str:
+    """SHA-256 of a file's bytes, hex encoded (used to recognise a file already ingested)."""
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+@dataclass
+class IngestReport:
+    """What one ingest call did, reconciled: ``read == stored + rejected + duplicates``.
+
+    ``read`` counts the primary records of the file (works, patents, projects, trade rows);
+    ``duplicates`` counts records merged with another copy (same id earlier in the input or
+    already stored with the same or a newer update date); ``reasons`` counts rejections by
+    reason; ``skipped`` lists files skipped because an identical file was ingested before.
+    """
+
+    source: str
+    files: list[str] = field(default_factory=list)
+    read: int = 0
+    stored: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    related: dict[str, int] = field(default_factory=dict)
+    quarantine_files: list[str] = field(default_factory=list)
+
+    @property
+    def reconciled(self) -> bool:
+        """True when every record read is accounted for."""
+        return self.read == self.stored + self.rejected + self.duplicates
+
+    def add(self, other: IngestReport) -> None:
+        """Fold another report (of the same source) into this one."""
+        self.files += other.files
+        self.read += other.read
+        self.stored += other.stored
+        self.rejected += other.rejected
+        self.duplicates += other.duplicates
+        self.skipped += other.skipped
+        self.quarantine_files += other.quarantine_files
+        for k, v in other.reasons.items():
+            self.reasons[k] = self.reasons.get(k, 0) + v
+        for k, v in other.related.items():
+            self.related[k] = self.related.get(k, 0) + v
+
+
+@dataclass(frozen=True)
+class StoreStatus:
+    """A snapshot of what a store holds."""
+
+    path: str
+    schema_version: int
+    tables: dict[str, int]
+    ingest_log: pa.Table
+    quarantine: dict[str, int]
+
+
+class Batch:
+    """One atomic ingest batch: a transaction on the store's connection.
+
+    Created by :meth:`Store.batch`. Readers stage rows and write them with ``con``; rejected
+    records go through :meth:`reject` (Python-side) or straight into the ``quarantine`` table
+    with this batch's ``batch_id`` (set-based). Nothing is visible to other connections, and
+    nothing survives a crash, until the batch commits.
+    """
+
+    def __init__(self, store: Store, batch_id: int, source: str, file: str) -> None:
+        self.store = store
+        self.con = store.con
+        self.batch_id = batch_id
+        self.source = source
+        self.file = file
+        self._rejects: list[dict[str, Any]] = []
+
+    def reject(
+        self,
+        reason: str,
+        *,
+        line: int | None = None,
+        record_id: str | None = None,
+        field: str | None = None,
+        raw: str | None = None,
+    ) -> None:
+        """Quarantine one record (the set-based path inserts into ``quarantine`` directly)."""
+        self._rejects.append(
+            {
+                "line": line,
+                "record_id": record_id,
+                "field": field,
+                "reason": reason,
+                "raw": raw[:4000] if raw else raw,
+            }
+        )
+
+    def _flush_rejects(self) -> None:
+        if not self._rejects:
+            return
+        tbl = pa.Table.from_pylist(self._rejects, schema=_QUARANTINE_SCHEMA)  # noqa: F841
+        self.con.execute(
+            """INSERT INTO quarantine
+               SELECT $b, $s, $f, line, record_id, field, reason, raw FROM tbl""",
+            {"b": self.batch_id, "s": self.source, "f": self.file},
+        )
+        self._rejects.clear()
+
+    def reason_counts(self) -> dict[str, int]:
+        """Rejections of this batch so far, by reason."""
+        self._flush_rejects()
+        rows = self.con.execute(
+            "SELECT reason, count(*) FROM quarantine WHERE batch_id = $b GROUP BY ALL ORDER BY 1",
+            {"b": self.batch_id},
+        ).fetchall()
+        return {r: int(n) for r, n in rows}
+
+
+class Store:
+    """A forcemap workspace: one DuckDB database file with the canonical schema.
+
+    Open with :meth:`Store.open`. The store owns one DuckDB connection (``con``); hand
+    ``cursor()`` to each extra thread. Writes go through :meth:`batch`.
+    """
+
+    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection, *, read_only: bool) -> None:
+        self.path = path
+        self.con = con
+        self.read_only = read_only
+
+    # -- opening -------------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str] = DEFAULT_STORE,
+        *,
+        read_only: bool = False,
+        create: bool = True,
+        memory_limit: str | None = None,
+        threads: int | None = None,
+    ) -> Store:
+        """Open (and, unless ``read_only``, create and migrate) the store at ``path``.
+
+        Raises
+        ------
+        NotFoundError
+            ``path`` does not exist and ``create`` is false or ``read_only`` is true.
+        StoreError
+            DuckDB cannot open the file (locked by another process, corrupt, newer schema).
+        """
+        p = Path(path)
+        if not p.exists() and (read_only or not create):
+            raise NotFoundError(f"no store at {p}; create one with `forcemap --store {p} init`")
+        config: dict[str, Any] = {}
+        if memory_limit:
+            config["memory_limit"] = memory_limit
+        if threads:
+            config["threads"] = threads
+        try:
+            if p.parent and not p.parent.exists():
+                p.parent.mkdir(parents=True, exist_ok=True)
+            con = duckdb.connect(str(p), read_only=read_only, config=config)
+        except duckdb.Error as e:
+            raise StoreError(f"cannot open store {p}: {e}") from e
+        store = cls(p, con, read_only=read_only)
+        if not read_only:
+            store._migrate()
+        elif store.schema_version() != SCHEMA_VERSION:
+            raise StoreError(
+                f"store {p} has schema version {store.schema_version()}, this forcemap needs "
+                f"{SCHEMA_VERSION}; open it once without read_only to migrate"
+            )
+        return store
+
+    def _migrate(self) -> None:
+        con = self.con
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER, applied TIMESTAMP)"
+        )
+        current = self.schema_version()
+        if current > SCHEMA_VERSION:
+            raise StoreError(
+                f"store {self.path} has schema version {current}, newer than this forcemap "
+                f"({SCHEMA_VERSION}); upgrade forcemap"
+            )
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            try:
+                con.execute("BEGIN TRANSACTION")
+                con.execute(MIGRATIONS[version - 1])
+                con.execute(
+                    "INSERT INTO schema_migrations VALUES ($v, now())", {"v": version}
+                )
+                con.execute("COMMIT")
+            except duckdb.Error as e:
+                con.execute("ROLLBACK")
+                raise StoreError(f"migration {version} failed on {self.path}: {e}") from e
+
+    def schema_version(self) -> int:
+        """The highest migration applied to this store (0 for an empty file)."""
+        try:
+            v = self.scalar("SELECT max(version) FROM schema_migrations")
+        except StoreError:
+            return 0
+        return int(v) if v is not None else 0
+
+    def close(self) -> None:
+        """Close the connection (checkpointing the WAL into the file)."""
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reading -------------------------------------------------------------------------
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor for another thread (DuckDB connections are not thread-safe)."""
+        return self.con.cursor()
+
+    def sql(self, query: str, params: Mapping[str, Any] | None = None) -> duckdb.DuckDBPyRelation:
+        """A lazy relation for ``query`` with ``$name`` parameters bound from ``params``."""
+        try:
+            return self.con.sql(query, params=dict(params) if params else None)
+        except duckdb.Error as e:
+            raise StoreError(f"query failed on {self.path}: {e}") from e
+
+    def scalar(self, query: str, params: Mapping[str, Any] | None = None) -> Any:
+        """The first column of the first row of ``query`` (None when there is no row)."""
+        try:
+            rows = self.con.execute(query, dict(params) if params else None).fetchall()
+        except duckdb.Error as e:
+            raise StoreError(f"query failed on {self.path}: {e}") from e
+        return rows[0][0] if rows else None
+
+    def table(self, name: str) -> pa.Table:
+        """A whole table as Arrow (for small tables; use :meth:`sql` for slices)."""
+        if name not in self.tables():
+            raise NotFoundError(f"no table {name!r} in store {self.path}")
+        return self.con.table(name).to_arrow_table()
+
+    def tables(self) -> list[str]:
+        """Names of the base tables in the store."""
+        rows = self.con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE NOT temporary ORDER BY 1"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        """Row count of every canonical table."""
+        out: dict[str, int] = {}
+        for name in TABLES:
+            row = self.con.table(name).aggregate("count(*)").fetchall()
+            out[name] = int(row[0][0])
+        return out
+
+    def status(self) -> StoreStatus:
+        """Tables with row counts, the ingest history and quarantine counts by reason."""
+        log = self.con.sql(
+            "SELECT * FROM ingest_log ORDER BY batch_id"
+        ).to_arrow_table()
+        q = self.con.execute(
+            "SELECT reason, count(*) FROM quarantine GROUP BY ALL ORDER BY 2 DESC"
+        ).fetchall()
+        return StoreStatus(
+            path=str(self.path),
+            schema_version=self.schema_version(),
+            tables=self.counts(),
+            ingest_log=log,
+            quarantine={r: int(n) for r, n in q},
+        )
+
+    # -- writing -------------------------------------------------------------------------
+    def already_ingested(self, source: str, checksum: str) -> bool:
+        """True when a file with this checksum was ingested for ``source`` before."""
+        n = self.scalar(
+            "SELECT count(*) FROM ingest_log WHERE source = $s AND checksum = $c "
+            "AND status = 'ok'",
+            {"s": source, "c": checksum},
+        )
+        return bool(n)
+
+    @contextmanager
+    def batch(self, source: str, file: str | os.PathLike[str]) -> Iterator[Batch]:
+        """Run one ingest batch as a single transaction.
+
+        The body stages and writes rows through ``batch.con``; on normal exit the caller must
+        have called :meth:`finish`; on an exception everything is rolled back, so the store
+        is exactly as before. A killed process leaves an uncommitted transaction, which
+        DuckDB discards on the next open.
+        """
+        if self.read_only:
+            raise StoreError(f"store {self.path} is open read-only")
+        batch_id = int(self.scalar("SELECT nextval('batch_seq')"))
+        self.con.execute("BEGIN TRANSACTION")
+        b = Batch(self, batch_id, source, str(file))
+        try:
+            yield b
+            b._flush_rejects()
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+
+    def finish(
+        self,
+        batch: Batch,
+        *,
+        checksum: str | None,
+        read: int,
+        stored: int,
+        duplicates: int,
+        started: datetime,
+        status: str = "ok",
+    ) -> IngestReport:
+        """Write the batch's ``ingest_log`` row (inside its transaction) and report it.
+
+        Raises
+        ------
+        StoreError
+            The counts do not reconcile (``read != stored + rejected + duplicates``): the
+            batch is rolled back rather than recorded wrongly.
+        """
+        reasons = batch.reason_counts()
+        rejected = sum(reasons.values())
+        if read != stored + rejected + duplicates:
+            raise StoreError(
+                f"{batch.file}: counts do not reconcile: read {read} != stored {stored} + "
+                f"rejected {rejected} + duplicates {duplicates}; nothing was written"
+            )
+        self.con.execute(
+            """INSERT INTO ingest_log VALUES
+               ($b, $s, $f, $c, $r, $st, $rej, $d, $t0, now()::TIMESTAMP, $status)""",
+            {
+                "b": batch.batch_id,
+                "s": batch.source,
+                "f": batch.file,
+                "c": checksum,
+                "r": read,
+                "st": stored,
+                "rej": rejected,
+                "d": duplicates,
+                "t0": started,
+                "status": status,
+            },
+        )
+        return IngestReport(
+            source=batch.source,
+            files=[batch.file],
+            read=read,
+            stored=stored,
+            rejected=rejected,
+            duplicates=duplicates,
+            reasons=reasons,
+        )
+
+    def export_quarantine(self, batch_id: int) -> Path | None:
+        """Write one batch's quarantined records to ``<store>.quarantine/batch-<id>.jsonl``."""
+        rows = self.con.execute(
+            "SELECT * FROM quarantine WHERE batch_id = $b ORDER BY line", {"b": batch_id}
+        ).fetchall()
+        if not rows:
+            return None
+        cols = [d[0] for d in self.con.description or []]
+        qdir = self.path.with_name(self.path.name + ".quarantine")
+        qdir.mkdir(exist_ok=True)
+        out = qdir / f"batch-{batch_id}.jsonl"
+        tmp = out.with_suffix(".tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            for r in rows:
+                fh.write(json.dumps(dict(zip(cols, r, strict=True)), default=str) + "\n")
+        tmp.replace(out)
+        return out
