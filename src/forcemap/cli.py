@@ -37,6 +37,7 @@ err = Console(stderr=True)
 class _State:
     store: Path = Path("forcemap.duckdb")
     quiet: bool = False
+    memory_limit: str = "1GB"
 
 
 state = _State()
@@ -53,10 +54,18 @@ def main(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bars, only results and errors.")
     ] = False,
+    memory_limit: Annotated[
+        str,
+        typer.Option(
+            help="DuckDB memory limit; larger work spills to disk.",
+            envvar="FORCEMAP_MEMORY_LIMIT",
+        ),
+    ] = "1GB",
 ) -> None:
     """forcemap: data → models → computing → decision, on one machine or a cluster."""
     state.store = store
     state.quiet = quiet
+    state.memory_limit = memory_limit
 
 
 @contextmanager
@@ -71,7 +80,9 @@ def _errors() -> Iterator[None]:
 def _open(*, read_only: bool = False, create: bool = True):  # type: ignore[no-untyped-def]
     from forcemap.store import Store
 
-    return Store.open(state.store, read_only=read_only, create=create)
+    return Store.open(
+        state.store, read_only=read_only, create=create, memory_limit=state.memory_limit
+    )
 
 
 # -- store ----------------------------------------------------------------------------------
@@ -109,7 +120,9 @@ def status() -> None:
     if log:
         h = Table(title="ingest history")
         for c in ("batch", "source", "file", "read", "stored", "rejected", "dup", "status"):
-            h.add_column(c, justify="right" if c in ("read", "stored", "rejected", "dup") else "left")
+            h.add_column(
+                c, justify="right" if c in ("read", "stored", "rejected", "dup") else "left"
+            )
         for r in log[-20:]:
             h.add_row(
                 str(r["batch_id"]),
@@ -266,7 +279,7 @@ def demo(
 
     Example: forcemap demo --out demo/
     """
-    from forcemap.report.demo import build_demo
+    from forcemap.demo import build_demo
 
     with _errors():
         result = build_demo(out_dir, quiet=state.quiet)

@@ -52,9 +52,7 @@ class SchemaError(InputError):
 class ParseError(InputError):
     """A file cannot be parsed; the message names the file, line and field when known."""
 
-    def __init__(
-        self, message: str, *, file: str | None = None, line: int | None = None
-    ) -> None:
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None) -> None:
         where = f"{file}:{line}: " if file and line else (f"{file}: " if file else "")
         super().__init__(where + message)
         self.file = file

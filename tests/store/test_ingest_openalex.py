@@ -68,23 +68,34 @@ def work(n: int, **over: Any) -> dict[str, Any]:
             },
         ],
         "concepts": [
-            {"id": "https://openalex.org/C41008148", "display_name": "CS", "level": 0,
-             "score": 0.9}
+            {"id": "https://openalex.org/C41008148", "display_name": "CS", "level": 0, "score": 0.9}
         ],
         "topics": [
-            {"id": "https://openalex.org/T10001", "display_name": "T one", "score": 0.99,
-             "subfield": {"id": "https://openalex.org/subfields/1702"},
-             "field": {"id": "https://openalex.org/fields/17"},
-             "domain": {"id": "https://openalex.org/domains/3"}},
-            {"id": "https://openalex.org/T10002", "display_name": "T two", "score": 0.5,
-             "subfield": {"id": "https://openalex.org/subfields/1702"},
-             "field": {"id": "https://openalex.org/fields/17"},
-             "domain": {"id": "https://openalex.org/domains/3"}},
+            {
+                "id": "https://openalex.org/T10001",
+                "display_name": "T one",
+                "score": 0.99,
+                "subfield": {"id": "https://openalex.org/subfields/1702"},
+                "field": {"id": "https://openalex.org/fields/17"},
+                "domain": {"id": "https://openalex.org/domains/3"},
+            },
+            {
+                "id": "https://openalex.org/T10002",
+                "display_name": "T two",
+                "score": 0.5,
+                "subfield": {"id": "https://openalex.org/subfields/1702"},
+                "field": {"id": "https://openalex.org/fields/17"},
+                "domain": {"id": "https://openalex.org/domains/3"},
+            },
         ],
         "primary_topic": {"id": "https://openalex.org/T10001"},
         "referenced_works": ["https://openalex.org/W999999"],
-        "abstract_inverted_index": {"Lithography": [0], "shrinks": [1], "chips": [2, 4],
-                                    "and": [3]},
+        "abstract_inverted_index": {
+            "Lithography": [0],
+            "shrinks": [1],
+            "chips": [2, 4],
+            "and": [3],
+        },
     }
     rec.update(over)
     return rec
@@ -127,12 +138,9 @@ def test_synergy_counts_equal_an_independent_count(synergy_store: Store) -> None
     assert synergy_store.scalar("SELECT count(*) FROM works") == 7518
     assert synergy_store.scalar("SELECT count(*) FROM authorships") == auth_rows
     assert synergy_store.scalar("SELECT count(*) FROM institutions") == len(insts)
-    assert (
-        synergy_store.scalar(
-            "SELECT count(DISTINCT country_code) FROM authorships WHERE institution_id IS NOT NULL"
-        )
-        == len(countries)
-    )
+    assert synergy_store.scalar(
+        "SELECT count(DISTINCT country_code) FROM authorships WHERE institution_id IS NOT NULL"
+    ) == len(countries)
     assert synergy_store.scalar("SELECT count(*) FROM work_references") == len(set(refs))
     assert (
         synergy_store.scalar(
@@ -158,13 +166,13 @@ def test_synergy_fields_are_mapped(synergy_store: Store) -> None:
     assert row[4].startswith("To conduct an epidemiological study on pheochromocytoma in Italy.")
     # concept scores are strings in the 2023 records and must arrive as numbers
     score = synergy_store.scalar(
-        "SELECT score FROM work_concepts WHERE work_id = 'W2125158795' AND concept_id = "
-        "'C71924100'"
+        "SELECT score FROM work_concepts WHERE work_id = 'W2125158795' AND concept_id = 'C71924100'"
     )
     assert score == pytest.approx(0.89915866)
-    assert synergy_store.scalar(
-        "SELECT ror FROM institutions WHERE institution_id = 'I45084792'"
-    ) == "04jr1s763"
+    assert (
+        synergy_store.scalar("SELECT ror FROM institutions WHERE institution_id = 'I45084792'")
+        == "04jr1s763"
+    )
 
 
 # -- the 2024 schema ------------------------------------------------------------------------
@@ -184,7 +192,9 @@ def test_2024_record_maps_to_every_table(store: Store, tmp_path: Path) -> None:
     ).fetchall() == [("T10001", True, "1702", "17"), ("T10002", False, "1702", "17")]
     # a reference to a work outside the store is kept as an external id
     assert store.sql("SELECT * FROM work_references").fetchall() == [("W1", "W999999")]
-    assert store.sql("SELECT institution_id, ror, type FROM institutions ORDER BY 1").fetchall() == [
+    assert store.sql(
+        "SELECT institution_id, ror, type FROM institutions ORDER BY 1"
+    ).fetchall() == [
         ("I1", "01abcde00", "education"),
         ("I2", None, "company"),
     ]
@@ -199,17 +209,25 @@ def test_snapshot_layout_api_page_and_institution_entities(store: Store, tmp_pat
     write_jsonl(works_dir / "part_001.gz", [work(3)])
     write_jsonl(
         inst_dir / "part_000.gz",
-        [{"id": "https://openalex.org/I1", "ror": "https://ror.org/01abcde00",
-          "display_name": "Uni One (entity)", "type": "education", "country_code": "DE",
-          "geo": {"city": "Berlin", "country_code": "DE"}}],
+        [
+            {
+                "id": "https://openalex.org/I1",
+                "ror": "https://ror.org/01abcde00",
+                "display_name": "Uni One (entity)",
+                "type": "education",
+                "country_code": "DE",
+                "geo": {"city": "Berlin", "country_code": "DE"},
+            }
+        ],
     )
     page = tmp_path / "page.json"
     page.write_text(json.dumps({"meta": {"count": 1, "page": 1}, "results": [work(4)]}))
     r = ingest_openalex(store, [tmp_path / "data", page])
     assert r.read == 5 and r.reconciled
     assert store.scalar("SELECT count(*) FROM works") == 4
-    assert store.sql("SELECT name, city FROM institutions WHERE institution_id = 'I1'").fetchall() \
-        == [("Uni One (entity)", "Berlin")]
+    assert store.sql(
+        "SELECT name, city FROM institutions WHERE institution_id = 'I1'"
+    ).fetchall() == [("Uni One (entity)", "Berlin")]
 
 
 # -- bad input ------------------------------------------------------------------------------
@@ -236,9 +254,7 @@ def test_every_bad_input_class_is_quarantined_with_line_and_field(
     r = ingest_openalex(store, [f])
     assert (r.read, r.stored, r.rejected, r.duplicates) == (9, 1, 7, 1)
     assert r.reconciled
-    q = store.sql(
-        "SELECT line, record_id, field, reason FROM quarantine ORDER BY line"
-    ).fetchall()
+    q = store.sql("SELECT line, record_id, field, reason FROM quarantine ORDER BY line").fetchall()
     assert q == [
         (2, None, None, "malformed JSON"),
         (3, "W3", "publication_year", "wrong type: publication_year"),
@@ -315,8 +331,17 @@ def test_kill_9_mid_ingest_leaves_store_as_before_and_rerun_completes(tmp_path: 
     spool = tmp_path / "tmp"
     spool.mkdir()
     env = dict(os.environ, TMPDIR=str(spool))
-    cmd = [sys.executable, "-m", "forcemap", "-q", "--store", str(path), "ingest", "openalex",
-           str(SYNERGY)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "forcemap",
+        "-q",
+        "--store",
+        str(path),
+        "ingest",
+        "openalex",
+        str(SYNERGY),
+    ]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while not any(spool.glob("forcemap-oa-*")):  # the batch has begun

@@ -165,7 +165,7 @@ CREATE TABLE trade (
 CREATE TABLE organizations (
     org_id VARCHAR NOT NULL,
     name VARCHAR,
-    type VARCHAR,                    -- enterprise, university, institute, facility, healthcare, other
+    type VARCHAR,                    -- enterprise university institute facility healthcare other
     country_code VARCHAR,
     city VARCHAR,
     ror VARCHAR

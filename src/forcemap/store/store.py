@@ -220,9 +220,7 @@ class Store:
             try:
                 con.execute("BEGIN TRANSACTION")
                 con.execute(MIGRATIONS[version - 1])
-                con.execute(
-                    "INSERT INTO schema_migrations VALUES ($v, now())", {"v": version}
-                )
+                con.execute("INSERT INTO schema_migrations VALUES ($v, now())", {"v": version})
                 con.execute("COMMIT")
             except duckdb.Error as e:
                 con.execute("ROLLBACK")
@@ -289,9 +287,7 @@ class Store:
 
     def status(self) -> StoreStatus:
         """Tables with row counts, the ingest history and quarantine counts by reason."""
-        log = self.con.sql(
-            "SELECT * FROM ingest_log ORDER BY batch_id"
-        ).to_arrow_table()
+        log = self.con.sql("SELECT * FROM ingest_log ORDER BY batch_id").to_arrow_table()
         q = self.con.execute(
             "SELECT reason, count(*) FROM quarantine GROUP BY ALL ORDER BY 2 DESC"
         ).fetchall()
@@ -307,8 +303,7 @@ class Store:
     def already_ingested(self, source: str, checksum: str) -> bool:
         """True when a file with this checksum was ingested for ``source`` before."""
         n = self.scalar(
-            "SELECT count(*) FROM ingest_log WHERE source = $s AND checksum = $c "
-            "AND status = 'ok'",
+            "SELECT count(*) FROM ingest_log WHERE source = $s AND checksum = $c AND status = 'ok'",
             {"s": source, "c": checksum},
         )
         return bool(n)

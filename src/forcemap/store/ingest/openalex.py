@@ -36,7 +36,7 @@ from forcemap.store.store import Batch, IngestReport, Store, file_checksum
 __all__ = ["find_openalex_files", "ingest_openalex"]
 
 SOURCE = "openalex"
-_MAX_LINE = 256 * 1024 * 1024
+_MAX_LINE = 16 * 1024 * 1024  # bytes; the largest OpenAlex work records are a few MB
 
 _WORK_STRUCT = json.dumps(
     {
@@ -248,7 +248,8 @@ def _read_lines_sql() -> str:
         SELECT row_number() OVER () AS line_no, line
         FROM read_csv($path, columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '',
                       escape = '', header = false, auto_detect = false,
-                      max_line_size = $maxline, compression = $comp)"""
+                      max_line_size = $maxline, buffer_size = 2 * $maxline,
+                      compression = $comp)"""
 
 
 def _stage_lines(b: Batch, path: Path, tmp: Path) -> tuple[str, int]:
@@ -298,6 +299,15 @@ def _salvage(b: Batch, path: Path, tmp: Path) -> tuple[Path, str, int]:
         try:
             for raw in src:
                 n += 1
+                if len(raw) >= _MAX_LINE:
+                    b.reject(
+                        f"record larger than {_MAX_LINE // 2**20} MB",
+                        line=n,
+                        raw=raw[:4000].decode("utf-8", errors="replace"),
+                    )
+                    dst.write(b"\n")
+                    undecodable += 1
+                    continue
                 try:
                     raw.decode("utf-8")
                 except UnicodeDecodeError as e:
@@ -350,8 +360,10 @@ def _api_page_to_lines(path: Path, tmp: Path) -> Path:
 
 def _parse(con: duckdb.DuckDBPyConnection, struct: str, prefix: str, *, typed: tuple) -> None:
     """Parse ``_oa_lines`` into ``_oa_p(line_no, j)`` and split rejects into ``_oa_bad``."""
+    # A mistyped field transforms to NULL; only then is its JSON type looked up (a second
+    # parse of that line alone), so valid lines are parsed exactly once.
     checks = "\n".join(
-        f"WHEN coalesce(json_type(line, '$.{path}'), 'NULL') NOT IN "
+        f"WHEN j.{field} IS NULL AND coalesce(json_type(line, '$.{path}'), 'NULL') NOT IN "
         f"('NULL', {', '.join(repr(t) for t in types)}) THEN 'wrong type: {field}'"
         for field, path, types in typed
     )
@@ -364,14 +376,13 @@ def _parse(con: duckdb.DuckDBPyConnection, struct: str, prefix: str, *, typed: t
               SELECT line_no, line, j,
                 CASE
                   WHEN j IS NULL THEN 'malformed JSON'
-                  WHEN json_type(line) <> 'OBJECT' THEN 'not a JSON object'
+                  WHEN j.id IS NULL AND json_type(line) <> 'OBJECT' THEN 'not a JSON object'
                   WHEN j.id IS NULL THEN 'missing id'
                   WHEN NOT regexp_matches(j.id, $idre) THEN 'invalid id'
                   {checks}
                 END AS reason
               FROM (
-                SELECT line_no, line,
-                       CASE WHEN json_valid(line) THEN json_transform(line, $struct) END AS j
+                SELECT line_no, line, try(json_transform(line, $struct)) AS j
                 FROM _oa_lines WHERE line IS NOT NULL
               )
             )""",  # noqa: S608 - only the allow-listed field names above are interpolated
@@ -447,7 +458,7 @@ def _write_works(con: duckdb.DuckDBPyConnection, b: Batch, origin: str) -> tuple
         {"origin": origin, "batch": b.batch_id},
     )
     con.execute(
-        f"""CREATE TEMP TABLE _oa_auth AS
+        """CREATE TEMP TABLE _oa_auth AS
             SELECT id AS work_id, seq, au,
                    unnest(CASE WHEN len(au.institutions) > 0 THEN au.institutions
                                ELSE [NULL] END) AS inst
@@ -513,8 +524,8 @@ def _write_institutions(con: duckdb.DuckDBPyConnection, origin: str) -> tuple[in
     """Upsert institution entities (authoritative over the copies embedded in works)."""
     in_file_dups = _count(con, "SELECT count(*) FROM _oa_ok WHERE rnk > 1")
     con.execute(
-        f"""CREATE TEMP TABLE _oa_new AS
-            SELECT id, j FROM _oa_ok WHERE rnk = 1"""  # noqa: S608
+        """CREATE TEMP TABLE _oa_new AS
+            SELECT id, j FROM _oa_ok WHERE rnk = 1"""
     )
     stored = _count(con, "SELECT count(*) FROM _oa_new")
     con.execute("DELETE FROM institutions WHERE institution_id IN (SELECT id FROM _oa_new)")
@@ -526,4 +537,3 @@ def _write_institutions(con: duckdb.DuckDBPyConnection, origin: str) -> tuple[in
         {"origin": origin},
     )
     return stored, in_file_dups
-

@@ -1,0 +1,90 @@
+"""The Store: migrations, batches (atomic, reconciled), status and errors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from forcemap.errors import NotFoundError, StoreError
+from forcemap.store import Store
+from forcemap.store.schema import SCHEMA_VERSION, TABLES
+
+
+def test_open_creates_every_canonical_table(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "a.duckdb") as s:
+        assert s.schema_version() == SCHEMA_VERSION
+        assert set(TABLES) <= set(s.tables())
+        assert all(n == 0 for n in s.counts().values())
+    # reopening does not re-run migrations
+    with Store.open(tmp_path / "a.duckdb") as s:
+        assert s.scalar("SELECT count(*) FROM schema_migrations") == SCHEMA_VERSION
+
+
+def test_missing_store_is_not_created_read_only(tmp_path: Path) -> None:
+    with pytest.raises(NotFoundError, match="no store at"):
+        Store.open(tmp_path / "none.duckdb", read_only=True)
+    assert not (tmp_path / "none.duckdb").exists()
+
+
+def test_read_only_store_refuses_batches(tmp_path: Path) -> None:
+    Store.open(tmp_path / "a.duckdb").close()
+    with Store.open(tmp_path / "a.duckdb", read_only=True) as s:
+        with pytest.raises(StoreError, match="read-only"):
+            with s.batch("x", "f"):
+                pass
+
+
+def _insert_work(s: Store, work_id: str, batch: int) -> None:
+    s.con.execute(
+        "INSERT INTO works (work_id, origin, batch_id) VALUES ($w, 'test', $b)",
+        {"w": work_id, "b": batch},
+    )
+
+
+def test_exception_inside_batch_rolls_everything_back(store: Store) -> None:
+    with pytest.raises(RuntimeError):
+        with store.batch("test", "f.jsonl") as b:
+            _insert_work(store, "W1", b.batch_id)
+            b.reject("bad", line=2)
+            raise RuntimeError("crash mid-write")
+    assert store.counts()["works"] == 0
+    assert store.counts()["quarantine"] == 0
+
+
+def test_finish_reconciles_or_refuses(store: Store) -> None:
+    t0 = datetime.now()
+    with store.batch("test", "f.jsonl") as b:
+        _insert_work(store, "W1", b.batch_id)
+        b.reject("malformed JSON", line=2, raw="{")
+        rep = store.finish(b, checksum="c1", read=3, stored=1, duplicates=1, started=t0)
+    assert rep.reconciled and rep.reasons == {"malformed JSON": 1}
+    assert store.already_ingested("test", "c1")
+    with pytest.raises(StoreError, match="do not reconcile"):
+        with store.batch("test", "g.jsonl") as b:
+            _insert_work(store, "W2", b.batch_id)
+            store.finish(b, checksum="c2", read=5, stored=1, duplicates=0, started=t0)
+    assert store.counts()["works"] == 1
+    assert not store.already_ingested("test", "c2")
+
+
+def test_quarantine_export_and_status(store: Store) -> None:
+    t0 = datetime.now()
+    with store.batch("test", "f.jsonl") as b:
+        b.reject("missing id", line=7, field="id", raw='{"x": 1}')
+        store.finish(b, checksum=None, read=1, stored=0, duplicates=0, started=t0)
+    out = store.export_quarantine(b.batch_id)
+    assert out is not None and out.name == f"batch-{b.batch_id}.jsonl"
+    assert '"line": 7' in out.read_text()
+    st = store.status()
+    assert st.quarantine == {"missing id": 1}
+    assert st.ingest_log.num_rows == 1
+
+
+def test_table_and_sql_errors(store: Store) -> None:
+    with pytest.raises(NotFoundError, match="no table 'nope'"):
+        store.table("nope")
+    with pytest.raises(StoreError, match="query failed"):
+        store.sql("SELECT * FROM nope")
+    assert store.sql("SELECT $x + 1", {"x": 1}).fetchall() == [(2,)]
