@@ -58,6 +58,11 @@ def rich_progress(
 
         def update(done: int, total: int) -> None:
             dt = max(time.perf_counter() - t0, 1e-9)
-            bar.update(task, completed=done, total=total, rate=f"{done / dt:,.0f} {unit}/s")
+            bar.update(
+                task,
+                completed=done,
+                total=total if total > 0 else None,
+                rate=f"{done / dt:,.0f} {unit}/s",
+            )
 
         yield update

@@ -29,6 +29,8 @@ app = typer.Typer(
 )
 ingest_app = typer.Typer(help="Load real data files into the store (one atomic batch per file).")
 app.add_typer(ingest_app, name="ingest")
+fetch_app = typer.Typer(help="Fetch data from online APIs straight into the store.")
+app.add_typer(fetch_app, name="fetch")
 
 out = Console()
 err = Console(stderr=True)
@@ -219,6 +221,67 @@ def ingest_trade_cmd(paths: PathsArg) -> None:
     Example: forcemap ingest trade BACI_HS17_Y2022_V202401.csv
     """
     _run_ingest("trade", paths)
+
+
+@fetch_app.command("openalex")
+def fetch_openalex_cmd(
+    filters: Annotated[
+        list[str],
+        typer.Option("--filter", help="OpenAlex filter, e.g. concepts.id:C41008148 (repeat)."),
+    ],
+    entity: Annotated[str, typer.Option(help="works or institutions.")] = "works",
+    since: Annotated[
+        str | None, typer.Option(help="YYYY-MM-DD: only records updated since (API key).")
+    ] = None,
+    mailto: Annotated[
+        str | None, typer.Option(help="Your e-mail, for OpenAlex's polite pool.")
+    ] = None,
+    api_key: Annotated[
+        str | None, typer.Option(help="OpenAlex API key.", envvar="OPENALEX_API_KEY")
+    ] = None,
+    max_pages: Annotated[
+        int | None, typer.Option(help="Stop each query after N pages (resume later).")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(help="Queries fetched at once.")] = 2,
+    base_url: Annotated[str, typer.Option(help="API root.")] = "https://api.openalex.org",
+    cache_dir: Annotated[
+        Path | None, typer.Option(help="Raw page cache (default <store>.cache/openalex).")
+    ] = None,
+) -> None:
+    """Fetch OpenAlex records by filter (cursor paging, retries, resumable) into the store.
+
+    Example: forcemap fetch openalex --filter "concepts.id:C2779227376" --mailto me@org.eu
+    """
+    from forcemap._progress import rich_progress
+    from forcemap.store.ingest.openalex_api import fetch_openalex
+
+    with _errors():
+        s = _open()
+        try:
+            with rich_progress("fetch openalex", unit="pages", quiet=state.quiet) as progress:
+                r = fetch_openalex(
+                    s,
+                    filters=filters,
+                    entity=entity,
+                    since=since,
+                    mailto=mailto,
+                    api_key=api_key,
+                    max_pages=max_pages,
+                    concurrency=concurrency,
+                    base_url=base_url,
+                    cache_dir=cache_dir,
+                    progress=(lambda p, q: progress(p, 0)) if progress else None,
+                )
+        finally:
+            s.close()
+    for q in r.resumed:
+        err.print(f"resumed {q} from its checkpoint")
+    i = r.ingest
+    out.print(
+        f"fetched {r.pages:,} pages ({r.cache_hits:,} from cache, {r.retries:,} retries), "
+        f"{r.records:,} records: stored {i.stored:,} + rejected {i.rejected:,} + "
+        f"merged duplicates {i.duplicates:,}"
+    )
 
 
 @app.command()

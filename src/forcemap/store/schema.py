@@ -203,7 +203,19 @@ CREATE TABLE quarantine (
 CREATE SEQUENCE batch_seq START 1;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1,)
+_V2 = """
+CREATE TABLE fetch_checkpoints (
+    query_key VARCHAR NOT NULL,      -- hash of (base URL, entity, filter, since)
+    query VARCHAR NOT NULL,          -- the request, readable
+    cursor VARCHAR,                  -- the next cursor to request; NULL when done
+    pages INTEGER NOT NULL,
+    records BIGINT NOT NULL,
+    done BOOLEAN NOT NULL,
+    updated TIMESTAMP NOT NULL
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 TABLES: tuple[str, ...] = (
@@ -228,4 +240,5 @@ TABLES: tuple[str, ...] = (
     "org_aliases",
     "ingest_log",
     "quarantine",
+    "fetch_checkpoints",
 )
