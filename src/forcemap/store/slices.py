@@ -1,0 +1,107 @@
+"""Slices of the store by industry: which works and patents belong to which catalog industry.
+
+The industry catalog (:mod:`forcemap.store.reference`) describes each industry by OpenAlex
+concepts and topics and by CPC patterns. These functions apply it to the store, set-based,
+once, so every indicator, network and decision slices the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pyarrow as pa
+
+from forcemap.errors import NotFoundError
+from forcemap.store.reference import IndustryCatalog, load_industry_catalog
+from forcemap.store.store import Store
+
+__all__ = ["industry_patents", "industry_works"]
+
+WORK_SLICE = pa.schema([("work_id", pa.string()), ("industry", pa.string())])
+PATENT_SLICE = pa.schema(
+    [("patent_id", pa.string()), ("industry", pa.string()), ("sub_technology", pa.string())]
+)
+
+
+def _catalog(catalog: IndustryCatalog | None, industries: Sequence[str] | None) -> IndustryCatalog:
+    cat = catalog if catalog is not None else load_industry_catalog()
+    if industries:
+        missing = [k for k in industries if k not in cat]
+        if missing:
+            raise NotFoundError(
+                f"unknown industr{'y' if len(missing) == 1 else 'ies'} {', '.join(missing)}; "
+                f"the catalog has: {', '.join(cat.keys())}"
+            )
+        cat = IndustryCatalog([cat[k] for k in industries])
+    return cat
+
+
+def industry_works(
+    store: Store,
+    *,
+    industries: Sequence[str] | None = None,
+    catalog: IndustryCatalog | None = None,
+    min_concept_score: float = 0.3,
+    min_topic_score: float = 0.0,
+) -> pa.Table:
+    """Assign works to industries by their OpenAlex concepts and topics.
+
+    A work belongs to industry *I* when one of its concepts with score
+    ≥ ``min_concept_score`` is among *I*'s concepts, or one of its topics with score
+    ≥ ``min_topic_score`` is among *I*'s topics. A work may belong to several industries.
+
+    Returns
+    -------
+    pyarrow.Table
+        ``work_id: string``, ``industry: string`` — one row per (work, industry), distinct.
+    """
+    cat = _catalog(catalog, industries)
+    concept_links = cat.concept_links()  # noqa: F841 - read by DuckDB by name
+    topic_links = cat.topic_links()  # noqa: F841
+    con = store.con
+    rel = con.sql(
+        """SELECT DISTINCT work_id, industry FROM (
+              SELECT c.work_id, l.industry FROM work_concepts c
+              JOIN concept_links l ON l.concept_id = c.concept_id
+              WHERE c.score >= $cs
+              UNION ALL
+              SELECT t.work_id, l.industry FROM work_topics t
+              JOIN topic_links l ON l.topic_id = t.topic_id
+              WHERE coalesce(t.score, 1.0) >= $ts)
+           ORDER BY industry, work_id""",
+        params={"cs": min_concept_score, "ts": min_topic_score},
+    )
+    return rel.to_arrow_table().cast(WORK_SLICE)
+
+
+def industry_patents(
+    store: Store,
+    *,
+    industries: Sequence[str] | None = None,
+    catalog: IndustryCatalog | None = None,
+    first_only: bool = False,
+) -> pa.Table:
+    """Assign patents to industries (and sub-technologies) by CPC prefix patterns.
+
+    A patent belongs to industry *I* when one of its CPC symbols (only the first one when
+    ``first_only``) starts with one of *I*'s patterns; ``sub_technology`` names the matching
+    sub-technology, NULL for an industry-level pattern. The join is an equi-join on the CPC
+    subclass followed by a prefix test, so it scales with the number of CPC rows.
+
+    Returns
+    -------
+    pyarrow.Table
+        ``patent_id``, ``industry``, ``sub_technology`` — distinct rows.
+    """
+    cat = _catalog(catalog, industries)
+    patterns = cat.cpc_patterns()  # noqa: F841 - read by DuckDB by name
+    rel = store.con.sql(
+        """SELECT DISTINCT c.patent_id, p.industry, p.sub_technology
+           FROM (SELECT patent_id, replace(cpc_subgroup, ' ', '') AS sym,
+                        coalesce(cpc_subclass, left(replace(cpc_subgroup, ' ', ''), 4)) AS sc
+                 FROM patent_cpc WHERE (NOT $first) OR is_first) c
+           JOIN patterns p ON left(p.pattern, 4) = c.sc AND starts_with(c.sym, p.pattern)
+           ORDER BY p.industry, c.patent_id""",
+        params={"first": first_only},
+    )
+    return rel.to_arrow_table().cast(PATENT_SLICE)
