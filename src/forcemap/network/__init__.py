@@ -1,0 +1,63 @@
+"""The industrial S&T innovation network: build, analyse, compare, export (capability C6).
+
+``build_network(store, kind=…)`` → :class:`Network` (node and edge tables);
+``analyse(network)`` → :class:`NetworkAnalysis`; ``compare_snapshots`` / ``compare_countries``;
+exports to GraphML, GEXF, VOSviewer, CSV and an offline HTML view.
+"""
+
+from forcemap.network.analyse import (
+    MEASURES,
+    NetworkAnalysis,
+    analyse,
+    burt,
+    degree_centralisation,
+    leiden,
+    top_brokers,
+    triple_helix,
+)
+from forcemap.network.build import (
+    KINDS,
+    LAYERS,
+    ORG_TYPES,
+    Network,
+    association_strength,
+    build_network,
+    network_from_tables,
+)
+from forcemap.network.compare import (
+    SnapshotComparison,
+    compare_countries,
+    compare_snapshots,
+    match_communities,
+)
+from forcemap.network.export import node_table, to_csv, to_gexf, to_graphml, to_vosviewer
+from forcemap.network.view import layout, to_html
+
+__all__ = [
+    "KINDS",
+    "LAYERS",
+    "MEASURES",
+    "ORG_TYPES",
+    "Network",
+    "NetworkAnalysis",
+    "SnapshotComparison",
+    "analyse",
+    "association_strength",
+    "build_network",
+    "burt",
+    "compare_countries",
+    "compare_snapshots",
+    "degree_centralisation",
+    "layout",
+    "leiden",
+    "match_communities",
+    "network_from_tables",
+    "node_table",
+    "to_csv",
+    "to_gexf",
+    "to_graphml",
+    "to_html",
+    "to_vosviewer",
+    "top_brokers",
+    "triple_helix",
+]
