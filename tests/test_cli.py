@@ -73,3 +73,24 @@ def test_python_m_forcemap_entry_point(tmp_path: Path) -> None:
     )
     assert p.returncode == 0, p.stderr
     assert "read 7,518 = stored 7,518" in p.stdout
+
+
+def test_network_commands_on_the_real_sample(synergy_store_path: Path, tmp_path: Path) -> None:
+    s = str(synergy_store_path)
+    r = runner.invoke(app, ["--store", s, "network", "build", "--out", str(tmp_path / "net")])
+    assert r.exit_code == 0, r.output
+    assert "4,514 nodes, 19,112 edges" in r.output
+    assert (tmp_path / "net" / "edges.csv").exists()
+    r = runner.invoke(
+        app, ["--store", s, "network", "analyse", "--out", str(tmp_path / "m.parquet")]
+    )
+    assert r.exit_code == 0, r.output
+    assert "top brokers" in r.output and (tmp_path / "m.parquet").exists()
+    r = runner.invoke(
+        app, ["--store", s, "network", "export", str(tmp_path / "n.gexf"), "--format", "gexf"]
+    )
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(
+        app, ["--store", s, "network", "build", "--out", str(tmp_path / "x"), "--years", "20x"]
+    )
+    assert r.exit_code == 2 and "--years must look like" in r.output

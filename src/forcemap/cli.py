@@ -31,6 +31,8 @@ ingest_app = typer.Typer(help="Load real data files into the store (one atomic b
 app.add_typer(ingest_app, name="ingest")
 fetch_app = typer.Typer(help="Fetch data from online APIs straight into the store.")
 app.add_typer(fetch_app, name="fetch")
+network_app = typer.Typer(help="Innovation networks: build, analyse, export a slice.")
+app.add_typer(network_app, name="network")
 
 out = Console()
 err = Console(stderr=True)
@@ -349,6 +351,199 @@ def demo(
     out.print(f"demo store (real data):      {result.real_store}")
     out.print(f"demo store (synthetic world): {result.synthetic_store}")
     out.print(f"[bold]report: {result.report}[/bold]")
+
+
+# -- networks -------------------------------------------------------------------------------
+
+KindOpt = Annotated[
+    str,
+    typer.Option(
+        help="org_collaboration, org_citation, region_citation, science_technology, "
+        "author_collaboration or country_collaboration."
+    ),
+]
+IndustryOpt = Annotated[str | None, typer.Option(help="Industry key from the catalog.")]
+YearsOpt = Annotated[str | None, typer.Option(help="Year range, e.g. 2015:2020.")]
+CountriesOpt = Annotated[
+    str | None, typer.Option(help="Comma-separated ISO2 codes; documents with a participant there.")
+]
+CountingOpt = Annotated[str, typer.Option(help="full or fractional.")]
+LayersOpt = Annotated[
+    str, typer.Option(help="Comma-separated: coauthorship, copatenting, projects.")
+]
+
+
+def _years(value: str | None) -> tuple[int, int] | None:
+    from forcemap.errors import InputError
+
+    if not value:
+        return None
+    try:
+        a, _, b = value.partition(":")
+        return int(a), int(b or a)
+    except ValueError:
+        raise InputError(f"--years must look like 2015:2020, not {value!r}") from None
+
+
+def _network(
+    kind: str,
+    industry: str | None,
+    years: str | None,
+    countries: str | None,
+    counting: str,
+    layers: str,
+    normalise: str | None = None,
+):  # type: ignore[no-untyped-def]
+    from forcemap.network import build_network
+
+    s = _open(read_only=True)
+    try:
+        return build_network(
+            s,
+            kind=kind,  # type: ignore[arg-type]
+            layers=tuple(x.strip() for x in layers.split(",") if x.strip()),
+            industry=industry,
+            years=_years(years),
+            countries=[c.strip() for c in countries.split(",")] if countries else None,
+            counting=counting,  # type: ignore[arg-type]
+            normalise=normalise,  # type: ignore[arg-type]
+        )
+    finally:
+        s.close()
+
+
+def _print_arrow(table, title: str, *, max_rows: int = 15) -> None:  # type: ignore[no-untyped-def]
+    t = Table(title=title)
+    for c in table.column_names:
+        t.add_column(c)
+    for row in table.slice(0, max_rows).to_pylist():
+        t.add_row(*(f"{v:,.4g}" if isinstance(v, float) else str(v) for v in row.values()))
+    out.print(t)
+
+
+@network_app.command("build")
+def network_build(
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory for nodes.csv, edges.csv.")],
+    kind: KindOpt = "org_collaboration",
+    industry: IndustryOpt = None,
+    years: YearsOpt = None,
+    countries: CountriesOpt = None,
+    counting: CountingOpt = "full",
+    layers: LayersOpt = "coauthorship,copatenting,projects",
+    normalise: Annotated[
+        str | None, typer.Option(help="association_strength (VOSviewer) or none.")
+    ] = None,
+) -> None:
+    """Build a network for a slice and write its node and edge lists.
+
+    Example: forcemap network build --industry semiconductors --years 2015:2022 --out net/
+    """
+    from forcemap.network import to_csv
+
+    with _errors():
+        net = _network(kind, industry, years, countries, counting, layers, normalise)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        to_csv(net, out_dir / "nodes.csv", out_dir / "edges.csv")
+    out.print(
+        f"{kind}: {net.nodes.num_rows:,} nodes, {net.edges.num_rows:,} edges "
+        f"({net.meta.get('node_resolution')}) -> {out_dir}"
+    )
+    for note in net.meta.get("notes", []):
+        err.print(f"note: {note}")
+
+
+@network_app.command("analyse")
+def network_analyse(
+    kind: KindOpt = "org_collaboration",
+    industry: IndustryOpt = None,
+    years: YearsOpt = None,
+    countries: CountriesOpt = None,
+    counting: CountingOpt = "full",
+    layers: LayersOpt = "coauthorship,copatenting,projects",
+    resolution: Annotated[float, typer.Option(help="Leiden resolution.")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Seed for Leiden and sampling.")] = 0,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write node metrics (.csv or .parquet).")
+    ] = None,
+) -> None:
+    """Centrality, brokers (Burt), Leiden communities, cores and the triple-helix profile.
+
+    Example: forcemap network analyse --industry ai --counting fractional --out metrics.csv
+    """
+    from forcemap.network import analyse, top_brokers
+
+    with _errors():
+        net = _network(kind, industry, years, countries, counting, layers)
+        a = analyse(net, resolution=resolution, seed=seed)
+        if out_file is not None:
+            _write_table(a.nodes, out_file)
+    summary = {k: v for k, v in a.summary.items() if not isinstance(v, list | dict)}
+    for k, v in summary.items():
+        out.print(f"  {k}: {v:,.4g}" if isinstance(v, float) else f"  {k}: {v}")
+    _print_arrow(
+        top_brokers(a).select(
+            ["node_id", "label", "type", "country_code", "degree", "constraint", "effective_size"]
+        ),
+        "top brokers (lowest Burt constraint)",
+    )
+    _print_arrow(a.communities, "largest communities", max_rows=10)
+
+
+@network_app.command("export")
+def network_export(
+    path: Annotated[Path, typer.Argument(help="Output file (.graphml, .gexf, .html, .txt).")],
+    fmt: Annotated[
+        str, typer.Option("--format", help="graphml, gexf, vosviewer, csv or html.")
+    ] = "graphml",
+    kind: KindOpt = "org_collaboration",
+    industry: IndustryOpt = None,
+    years: YearsOpt = None,
+    countries: CountriesOpt = None,
+    counting: CountingOpt = "full",
+    layers: LayersOpt = "coauthorship,copatenting,projects",
+    color_by: Annotated[str, typer.Option(help="html: type or community.")] = "type",
+) -> None:
+    """Export a network (with its analysis) to GraphML, GEXF, VOSviewer, CSV or offline HTML.
+
+    Example: forcemap network export net.gexf --format gexf --industry quantum
+    """
+    from forcemap.errors import InputError
+    from forcemap.network import analyse, to_csv, to_gexf, to_graphml, to_html, to_vosviewer
+
+    with _errors():
+        net = _network(kind, industry, years, countries, counting, layers)
+        a = analyse(net)
+        if fmt == "graphml":
+            to_graphml(net, path, analysis=a)
+        elif fmt == "gexf":
+            to_gexf(net, path, analysis=a)
+        elif fmt == "html":
+            to_html(net, path, analysis=a, color_by=color_by)  # type: ignore[arg-type]
+        elif fmt == "vosviewer":
+            to_vosviewer(
+                net, path.with_suffix(".map.txt"), path.with_suffix(".net.txt"), analysis=a
+            )
+        elif fmt == "csv":
+            to_csv(net, path.with_suffix(".nodes.csv"), path.with_suffix(".edges.csv"), analysis=a)
+        else:
+            raise InputError(f"unknown --format {fmt!r}: graphml, gexf, vosviewer, csv, html")
+    out.print(f"{fmt} written for {net.nodes.num_rows:,} nodes, {net.edges.num_rows:,} edges")
+
+
+def _write_table(table, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Write an Arrow table as Parquet or CSV by the file's suffix."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    from forcemap.errors import InputError
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".parquet":
+        pq.write_table(table, path)
+    elif path.suffix == ".csv":
+        pacsv.write_csv(table, path)
+    else:
+        raise InputError(f"{path}: write .parquet or .csv")
 
 
 def run() -> None:

@@ -201,7 +201,8 @@ class Store:
         elif store.schema_version() != SCHEMA_VERSION:
             raise StoreError(
                 f"store {p} has schema version {store.schema_version()}, this forcemap needs "
-                f"{SCHEMA_VERSION}; open it once without read_only to migrate"
+                f"{SCHEMA_VERSION}; migrate it with `forcemap --store {p} init` (or open it once "
+                "without read_only)"
             )
         return store
 
