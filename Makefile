@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   := demo
 
-.PHONY: demo test bench lint lock clean
+.PHONY: demo test bench lint lock clean browser
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (apt-get install python3.11 python3.11-venv)"; exit 1; }
@@ -18,7 +18,14 @@ $(STAMP): requirements.lock pyproject.toml
 demo: $(STAMP)
 	$(BIN)/forcemap demo --out $(DEMO)
 
-test: $(STAMP)
+# Browser tests use Debian's chromium (Playwright drives it; nothing is downloaded at run time)
+# and pdftoppm checks rendered PDFs. Installed with apt-get when missing (CI runs as root).
+browser:
+	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null || { \
+	  echo "installing chromium and poppler-utils (Debian packages)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; }
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 
