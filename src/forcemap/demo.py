@@ -17,6 +17,7 @@ from pathlib import Path
 from forcemap._data import data_path
 from forcemap._progress import rich_progress
 from forcemap.report import Section, bar_chart, render_report
+from forcemap.report.sections import network_sections
 from forcemap.store import IngestReport, Store
 from forcemap.store.ingest import ingest
 from forcemap.store.summary import StoreSummary, summarise
@@ -82,10 +83,12 @@ def build_demo(
     run(synth, "trade", [world / "trade" / "baci.csv"])
     resolve_organizations(synth)
 
-    sections = summary_sections(summarise(real), label="Real data (SYNERGY + USPTO sample)")
-    sections += summary_sections(
-        summarise(synth), label=f"Synthetic world (scale {SYNTH_SCALE}, seed {SYNTH_SEED})"
-    )
+    real_label = "Real data (SYNERGY + USPTO sample)"
+    synth_label = f"Synthetic world (scale {SYNTH_SCALE}, seed {SYNTH_SEED})"
+    sections = summary_sections(summarise(real), label=real_label)
+    sections += summary_sections(summarise(synth), label=synth_label)
+    sections += network_sections(real, label=real_label)
+    sections += network_sections(synth, label=synth_label)
     if extra_sections:
         sections += extra_sections(real, synth)
     real.close()
