@@ -1,0 +1,757 @@
+r"""Patent quality and value indicators after the OECD (Squicciarini, Dernis & Criscuolo 2013).
+
+Each indicator is one function ``(store, *, …) -> pa.Table`` with one row per patent in
+``patents``; :func:`patent_value` joins them all. Everything is computed set-based in DuckDB
+SQL on a private cursor. Technology classes are CPC subclasses (``H01L``), the CPC
+counterpart of the IPC 4-digit classes the OECD uses; "in the store" matters: forward
+citations, generality, originality and radicalness only see citing / cited patents that
+are in ``patents`` (with their ``patent_cpc`` rows), so on a sample they are lower bounds
+or sample estimates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from forcemap.errors import InputError, StoreError
+from forcemap.store.reference import reference_table
+from forcemap.store.store import Store
+
+__all__ = [
+    "BREAKTHROUGH_SCHEMA",
+    "COUNT_SCHEMA",
+    "DIVERSITY_SCHEMA",
+    "FORWARD_SCHEMA",
+    "PATENT_VALUE_SCHEMA",
+    "backward_citations",
+    "breakthrough",
+    "claims",
+    "family_size",
+    "forward_citations",
+    "generality",
+    "originality",
+    "patent_scope",
+    "patent_value",
+    "radicalness",
+    "science_citations",
+]
+
+FORWARD_SCHEMA = pa.schema(
+    [("patent_id", pa.string()), ("year", pa.int32()), ("forward_citations", pa.int64())]
+)
+"""Output of :func:`forward_citations`."""
+
+BREAKTHROUGH_SCHEMA = pa.schema(
+    [
+        ("patent_id", pa.string()),
+        ("year", pa.int32()),
+        ("cohort_field", pa.string()),
+        ("forward_citations", pa.int64()),
+        ("cohort_n", pa.int64()),
+        ("breakthrough", pa.bool_()),
+    ]
+)
+"""Output of :func:`breakthrough`."""
+
+DIVERSITY_SCHEMA = pa.schema(
+    [("patent_id", pa.string()), ("n", pa.int64()), ("value", pa.float64())]
+)
+"""Output of :func:`generality`, :func:`originality` and :func:`radicalness`."""
+
+COUNT_SCHEMA = pa.schema([("patent_id", pa.string()), ("value", pa.int64())])
+"""Output of the count indicators (scope, family size, claims, backward and science citations)."""
+
+PATENT_VALUE_SCHEMA = pa.schema(
+    [
+        ("patent_id", pa.string()),
+        ("year", pa.int32()),
+        ("forward_citations", pa.int64()),
+        ("breakthrough", pa.bool_()),
+        ("generality", pa.float64()),
+        ("originality", pa.float64()),
+        ("radicalness", pa.float64()),
+        ("patent_scope", pa.int64()),
+        ("family_size", pa.int64()),
+        ("claims", pa.int64()),
+        ("backward_citations", pa.int64()),
+        ("science_citations", pa.int64()),
+    ]
+)
+"""Output of :func:`patent_value`."""
+
+_DATES = ("grant", "filing")
+_COHORTS = ("wipo_field", "cpc_subclass")
+_CLASSES = ("all", "first")
+
+# Patents with their reference date and grant year.
+_PATENTS_SQL = """
+CREATE OR REPLACE TEMP TABLE _fm_p AS
+SELECT patent_id,
+       any_value(coalesce(year, year(grant_date)))::INTEGER AS year,
+       any_value(CASE WHEN $filing THEN filing_date ELSE grant_date END) AS d,
+       any_value(family_id) AS family_id,
+       any_value(num_claims)::BIGINT AS num_claims
+FROM patents GROUP BY patent_id
+"""
+
+# Each patent's distinct CPC subclasses with a weight: "all" splits 1 over them, "first" puts
+# 1 on the main one (is_first, else the lowest seq).
+_CLASSES_SQL = """
+CREATE OR REPLACE TEMP TABLE _fm_main AS
+SELECT patent_id, cpc_subclass,
+       upper(replace(coalesce(cpc_subgroup, cpc_subclass), ' ', '')) AS symbol
+FROM patent_cpc WHERE cpc_subclass IS NOT NULL
+QUALIFY row_number() OVER (
+    PARTITION BY patent_id ORDER BY coalesce(is_first, false) DESC, seq NULLS LAST,
+    cpc_subgroup) = 1;
+CREATE OR REPLACE TEMP TABLE _fm_cls AS
+WITH d AS (SELECT DISTINCT patent_id, cpc_subclass FROM patent_cpc
+           WHERE cpc_subclass IS NOT NULL)
+SELECT patent_id, cpc_subclass,
+       1.0 / count(*) OVER (PARTITION BY patent_id) AS w_all
+FROM d;
+"""
+
+_FORWARD_LINKS_SQL = """
+CREATE OR REPLACE TEMP TABLE _fm_fwd AS
+SELECT DISTINCT c.cited_id AS patent_id, c.citing_id AS other
+FROM patent_citations AS c
+JOIN _fm_p AS cp ON cp.patent_id = c.citing_id
+JOIN _fm_p AS fp ON fp.patent_id = c.cited_id
+WHERE c.citing_id <> c.cited_id
+  AND ($window IS NULL OR (cp.d >= fp.d AND cp.d < fp.d + to_years($window)))
+"""
+
+_FORWARD_SQL = """
+CREATE OR REPLACE TEMP TABLE _fm_fc AS
+SELECT p.patent_id, p.year,
+       CASE WHEN $window IS NOT NULL AND p.d IS NULL THEN NULL
+            ELSE coalesce(f.n, 0) END::BIGINT AS forward_citations
+FROM _fm_p AS p
+LEFT JOIN (SELECT patent_id, count(*) AS n FROM _fm_fwd GROUP BY patent_id) AS f
+       USING (patent_id)
+"""
+
+_COHORT_SQL = {
+    "cpc_subclass": """
+CREATE OR REPLACE TEMP TABLE _fm_cohort AS
+SELECT patent_id, cpc_subclass AS cohort_field FROM _fm_main
+""",
+    "wipo_field": """
+CREATE OR REPLACE TEMP TABLE _fm_cohort AS
+SELECT m.patent_id, any_value(i.field_number::VARCHAR ORDER BY length(i.ipc_prefix) DESC)
+       AS cohort_field
+FROM _fm_main AS m JOIN _fm_ipc AS i ON starts_with(m.symbol, i.ipc_prefix)
+GROUP BY m.patent_id
+""",
+}
+
+_BREAKTHROUGH_SQL = """
+CREATE OR REPLACE TEMP TABLE _fm_bt AS
+WITH b AS (
+    SELECT f.patent_id, f.year, c.cohort_field, f.forward_citations
+    FROM _fm_fc AS f LEFT JOIN _fm_cohort AS c USING (patent_id)
+), r AS (
+    SELECT patent_id,
+           count(*) OVER w AS cohort_n,
+           rank() OVER (w ORDER BY forward_citations) - 1 AS n_less
+    FROM b
+    WHERE year IS NOT NULL AND cohort_field IS NOT NULL AND forward_citations IS NOT NULL
+    WINDOW w AS (PARTITION BY year, cohort_field)
+)
+SELECT b.patent_id, b.year, b.cohort_field, b.forward_citations, r.cohort_n,
+       CASE WHEN r.cohort_n IS NULL THEN NULL
+            ELSE b.forward_citations > 0 AND r.n_less >= (1 - $top) * r.cohort_n - 1e-9
+       END AS breakthrough
+FROM b LEFT JOIN r USING (patent_id)
+"""
+
+# Herfindahl-based diversity of the classes of linked patents (forward: citing; backward:
+# cited): 1 - sum_j s_j^2, s_j the share of linked patents in class j, each linked patent
+# weighted 1 (split over its classes, or on its main class).
+_DIVERSITY_SQL = """
+WITH lw AS (
+    SELECT l.patent_id, l.other, k.cpc_subclass,
+           CASE WHEN $first THEN (k.cpc_subclass = m.cpc_subclass)::DOUBLE ELSE k.w_all END AS w
+    FROM _fm_links AS l
+    JOIN _fm_cls AS k ON k.patent_id = l.other
+    JOIN _fm_main AS m ON m.patent_id = l.other
+), s AS (
+    SELECT patent_id, cpc_subclass, sum(w) AS s FROM lw WHERE w > 0 GROUP BY ALL
+), g AS (
+    SELECT s.patent_id, any_value(n.n) AS n,
+           1 - sum(s.s * s.s) / (any_value(n.n) * any_value(n.n)) AS g
+    FROM s JOIN (SELECT patent_id, count(DISTINCT other) AS n FROM lw GROUP BY patent_id) AS n
+         USING (patent_id)
+    GROUP BY s.patent_id
+)
+SELECT p.patent_id, coalesce(g.n, 0)::BIGINT AS n,
+       CASE WHEN NOT $correct THEN g.g
+            WHEN g.n > 1 THEN g.g * g.n / (g.n - 1) END AS value
+FROM _fm_p AS p LEFT JOIN g USING (patent_id)
+ORDER BY p.patent_id
+"""
+
+# Which links the diversity measures read (allow-list): citing patents or cited patents.
+_LINKS_SQL = {
+    "forward": "CREATE OR REPLACE TEMP VIEW _fm_links AS SELECT * FROM _fm_fwd",
+    "backward": "CREATE OR REPLACE TEMP VIEW _fm_links AS SELECT * FROM _fm_bwd",
+}
+
+_BACKWARD_LINKS_SQL = """
+CREATE OR REPLACE TEMP TABLE _fm_bwd AS
+SELECT DISTINCT c.citing_id AS patent_id, c.cited_id AS other
+FROM patent_citations AS c
+JOIN _fm_p AS cp ON cp.patent_id = c.cited_id
+WHERE c.citing_id <> c.cited_id
+"""
+
+_RADICALNESS_SQL = """
+WITH pairs AS (
+    SELECT l.patent_id, l.other, k.cpc_subclass,
+           f.patent_id IS NULL AS outside
+    FROM _fm_bwd AS l
+    JOIN _fm_cls AS k ON k.patent_id = l.other
+    LEFT JOIN _fm_cls AS f ON f.patent_id = l.patent_id AND f.cpc_subclass = k.cpc_subclass
+    WHERE l.patent_id IN (SELECT patent_id FROM _fm_cls)
+), r AS (
+    SELECT patent_id, count(DISTINCT other) AS n, avg(outside::DOUBLE) AS value
+    FROM pairs GROUP BY patent_id
+)
+SELECT p.patent_id, coalesce(r.n, 0)::BIGINT AS n, r.value
+FROM _fm_p AS p LEFT JOIN r USING (patent_id)
+ORDER BY p.patent_id
+"""
+
+_COUNT_SQL = {
+    "patent_scope": """
+SELECT p.patent_id, s.n::BIGINT AS value
+FROM _fm_p AS p
+LEFT JOIN (SELECT patent_id, count(*) AS n FROM _fm_cls GROUP BY patent_id) AS s
+       USING (patent_id)
+ORDER BY p.patent_id
+""",
+    "family_size": """
+SELECT patent_id,
+       CASE WHEN family_id IS NOT NULL
+            THEN count(*) OVER (PARTITION BY family_id) END::BIGINT AS value
+FROM _fm_p ORDER BY patent_id
+""",
+    "claims": "SELECT patent_id, num_claims AS value FROM _fm_p ORDER BY patent_id",
+    "backward_citations": """
+SELECT p.patent_id, coalesce(b.n, 0)::BIGINT AS value
+FROM _fm_p AS p
+LEFT JOIN (SELECT citing_id AS patent_id, count(DISTINCT cited_id) AS n
+           FROM patent_citations WHERE citing_id <> cited_id GROUP BY citing_id) AS b
+       USING (patent_id)
+ORDER BY p.patent_id
+""",
+    "science_citations": """
+SELECT p.patent_id, coalesce(s.n, 0)::BIGINT AS value
+FROM _fm_p AS p
+LEFT JOIN (SELECT patent_id, count(DISTINCT work_id) AS n FROM patent_npl
+           GROUP BY patent_id) AS s USING (patent_id)
+ORDER BY p.patent_id
+""",
+}
+
+
+@contextmanager
+def _cursor(store: Store) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A private cursor whose temp objects vanish on close; DuckDB errors become StoreError."""
+    cur = store.cursor()
+    try:
+        yield cur
+    except duckdb.Error as e:
+        raise StoreError(f"patent value query failed on {store.path}: {e}") from e
+    finally:
+        cur.close()
+
+
+def _check(name: str, value: Any, allowed: tuple[Any, ...]) -> None:
+    if value not in allowed:
+        raise InputError(f"{name}={value!r} is not one of {', '.join(map(repr, allowed))}")
+
+
+def _check_window(window: int | None) -> None:
+    if window is not None and (isinstance(window, bool) or int(window) != window or window < 1):
+        raise InputError(f"window={window!r} must be None or a positive integer (years)")
+
+
+def _prepare(cur: duckdb.DuckDBPyConnection, *, date: str = "grant") -> None:
+    _check("date", date, _DATES)
+    cur.execute(_PATENTS_SQL, {"filing": date == "filing"})
+    cur.execute(_CLASSES_SQL)
+
+
+def _forward(cur: duckdb.DuckDBPyConnection, window: int | None) -> None:
+    _check_window(window)
+    cur.execute(_FORWARD_LINKS_SQL, {"window": window})
+    cur.execute(_FORWARD_SQL, {"window": window})
+
+
+def _breakthrough(cur: duckdb.DuckDBPyConnection, cohort: str, top: float) -> None:
+    _check("cohort", cohort, _COHORTS)
+    if not 0 < top < 1:
+        raise InputError(f"top={top!r} must be a share in (0, 1), e.g. 0.01 for the top 1 %")
+    if cohort == "wipo_field":
+        cur.register("_fm_ipc", reference_table("ipc_technology"))
+    cur.execute(_COHORT_SQL[cohort])
+    cur.execute(_BREAKTHROUGH_SQL, {"top": top})
+
+
+def _diversity(
+    cur: duckdb.DuckDBPyConnection, links: str, classes: str, correction: bool
+) -> duckdb.DuckDBPyRelation:
+    _check("classes", classes, _CLASSES)
+    cur.execute(_LINKS_SQL[links])
+    return cur.sql(_DIVERSITY_SQL, params={"first": classes == "first", "correct": correction})
+
+
+def forward_citations(store: Store, *, window: int | None = 5, date: str = "grant") -> pa.Table:
+    r"""Forward citations: citations a patent receives within ``window`` years.
+
+    .. math::
+
+        FC_i(w) = |\{ j : j \to i,\; d_i \le d_j < d_i + w \text{ years} \}|
+
+    Parameters
+    ----------
+    store : Store
+        The store (reads ``patents`` and ``patent_citations``).
+    window : int or None, default 5
+        Window in years after the focal patent's date (OECD: 5); ``None`` counts every
+        citing patent in the store.
+    date : {"grant", "filing"}, default "grant"
+        The date compared, the same kind for the cited and the citing patent.
+
+    Returns
+    -------
+    pa.Table
+        :data:`FORWARD_SCHEMA`, one row per patent: patent_id: string, year: int32 (grant
+        year), forward_citations: int64.
+
+    Raises
+    ------
+    InputError
+        ``window`` is not a positive integer or ``date`` is not an allowed value.
+
+    Notes
+    -----
+    The window is by exact date: a citing patent dated on or after the focal date and
+    before the same day ``window`` years later counts. Only citing patents in the store
+    count, each once; self-citations are ignored. With a window, a patent without the date
+    gets null, and citing patents without the date are not counted.
+
+    References
+    ----------
+    Squicciarini, M., Dernis, H., & Criscuolo, C. (2013). Measuring patent quality:
+    Indicators of technological and economic value. OECD STI Working Papers 2013/03.
+    https://doi.org/10.1787/5k4522wkw1r8-en
+    """
+    with _cursor(store) as cur:
+        _prepare(cur, date=date)
+        _forward(cur, window)
+        rel = cur.sql("SELECT * FROM _fm_fc ORDER BY patent_id")
+        return rel.to_arrow_table().cast(FORWARD_SCHEMA)
+
+
+def breakthrough(
+    store: Store,
+    *,
+    window: int | None = 5,
+    date: str = "grant",
+    cohort: str = "wipo_field",
+    top: float = 0.01,
+) -> pa.Table:
+    r"""Breakthrough inventions: the top 1 % most cited patents of their cohort.
+
+    .. math::
+
+        B_i = \bigl[\, FC_i > 0 \ \wedge\
+              |\{ j \in K(i) : FC_j < FC_i \}| \ge (1 - \mathrm{top}) \, |K(i)| \,\bigr]
+
+    where the cohort :math:`K(i)` is the patents of the same grant year and technology.
+
+    Parameters
+    ----------
+    store : Store
+        The store.
+    window, date
+        As in :func:`forward_citations`.
+    cohort : {"wipo_field", "cpc_subclass"}, default "wipo_field"
+        Technology of the cohort, from the patent's main CPC symbol (``is_first``, else the
+        lowest ``seq``): its WIPO technology field (Schmoch 2008, 35 fields, longest
+        matching IPC prefix; the field number as a string) or its CPC subclass.
+    top : float, default 0.01
+        The top share (OECD: 1 %).
+
+    Returns
+    -------
+    pa.Table
+        :data:`BREAKTHROUGH_SCHEMA`, one row per patent: patent_id, year (grant year),
+        cohort_field: string, forward_citations: int64, cohort_n: int64 (cohort size),
+        breakthrough: bool.
+
+    Raises
+    ------
+    InputError
+        An option is outside its allowed values.
+
+    Notes
+    -----
+    Ties share the lowest rank ("cited less than" counting, as in
+    :func:`forcemap.indicators.impact.percentile_rank`): a patent is a breakthrough when at
+    least ``1 - top`` of its cohort is cited less than it, so a tie straddling the
+    threshold is not flagged (conservative), and a cohort smaller than ``1/top`` (100 for
+    the top 1 %) has no breakthrough at all. Uncited patents are
+    never breakthroughs. ``breakthrough`` is null for a patent without year, cohort field
+    or (with a window) date.
+
+    References
+    ----------
+    Squicciarini, M., Dernis, H., & Criscuolo, C. (2013). OECD STI WP 2013/03, §3.6
+    (breakthrough inventions after Ahuja & Lampert 2001).
+    https://doi.org/10.1787/5k4522wkw1r8-en
+    """
+    with _cursor(store) as cur:
+        _prepare(cur, date=date)
+        _forward(cur, window)
+        _breakthrough(cur, cohort, top)
+        rel = cur.sql("SELECT * FROM _fm_bt ORDER BY patent_id")
+        return rel.to_arrow_table().cast(BREAKTHROUGH_SCHEMA)
+
+
+def generality(
+    store: Store,
+    *,
+    window: int | None = None,
+    date: str = "grant",
+    classes: str = "all",
+    correction: bool = True,
+) -> pa.Table:
+    r"""Generality: how widely the citing patents spread over technology classes.
+
+    .. math::
+
+        G_i = 1 - \sum_j s_{ij}^2, \qquad
+        \tilde G_i = \frac{N_i}{N_i - 1}\, G_i
+
+    with :math:`s_{ij}` the share of the :math:`N_i` patents citing :math:`i` that fall in
+    CPC subclass :math:`j`.
+
+    Parameters
+    ----------
+    store : Store
+        The store.
+    window : int or None, default None
+        Count only citing patents within this window (as :func:`forward_citations`).
+    date : {"grant", "filing"}, default "grant"
+        Date used by the window.
+    classes : {"all", "first"}, default "all"
+        ``all``: each citing patent's weight 1 is split equally over its distinct CPC
+        subclasses (the OECD's use of all classes); ``first``: it goes to its main subclass
+        (Hall, Jaffe & Trajtenberg's primary class).
+    correction : bool, default True
+        Apply Hall's small-sample bias correction :math:`N/(N-1)`.
+
+    Returns
+    -------
+    pa.Table
+        :data:`DIVERSITY_SCHEMA`, one row per patent: patent_id: string, n: int64 (citing
+        patents with a CPC subclass, :math:`N_i`), value: float64 (generality).
+
+    Raises
+    ------
+    InputError
+        An option is outside its allowed values.
+
+    Notes
+    -----
+    Null when no citing patent has a class (:math:`N = 0`) and, with the correction, when
+    :math:`N = 1` (the correction is undefined). All citing patents in one class give 0.
+
+    References
+    ----------
+    Hall, B. H., Jaffe, A. B., & Trajtenberg, M. (2001). The NBER patent citation data file:
+    Lessons, insights and methodological tools. NBER Working Paper 8498.
+    https://doi.org/10.3386/w8498
+
+    Squicciarini, M., Dernis, H., & Criscuolo, C. (2013). OECD STI WP 2013/03.
+    https://doi.org/10.1787/5k4522wkw1r8-en
+    """
+    with _cursor(store) as cur:
+        _prepare(cur, date=date)
+        _forward(cur, window)
+        return (
+            _diversity(cur, "forward", classes, correction).to_arrow_table().cast(DIVERSITY_SCHEMA)
+        )
+
+
+def originality(store: Store, *, classes: str = "all", correction: bool = True) -> pa.Table:
+    r"""Originality: how widely the cited patents spread over technology classes.
+
+    .. math::
+
+        O_i = 1 - \sum_j s_{ij}^2, \qquad \tilde O_i = \frac{N_i}{N_i - 1}\, O_i
+
+    with :math:`s_{ij}` the share of the :math:`N_i` patents cited by :math:`i` (in the
+    store, with a class) that fall in CPC subclass :math:`j`.
+
+    Parameters
+    ----------
+    store : Store
+        The store.
+    classes : {"all", "first"}, default "all"
+        As in :func:`generality`.
+    correction : bool, default True
+        Apply Hall's bias correction :math:`N/(N-1)`.
+
+    Returns
+    -------
+    pa.Table
+        :data:`DIVERSITY_SCHEMA`: patent_id, n (cited patents with a class), value.
+
+    Raises
+    ------
+    InputError
+        An option is outside its allowed values.
+
+    Notes
+    -----
+    Null when no cited patent is in the store with a class, and with the correction when
+    only one is. Cited patents outside the store are ignored (they have no class here).
+
+    References
+    ----------
+    Hall, B. H., Jaffe, A. B., & Trajtenberg, M. (2001). NBER Working Paper 8498.
+    https://doi.org/10.3386/w8498
+    """
+    with _cursor(store) as cur:
+        _prepare(cur)
+        cur.execute(_BACKWARD_LINKS_SQL)
+        return (
+            _diversity(cur, "backward", classes, correction).to_arrow_table().cast(DIVERSITY_SCHEMA)
+        )
+
+
+def radicalness(store: Store) -> pa.Table:
+    r"""Radicalness: share of the cited patents' classes outside the focal patent's classes.
+
+    .. math::
+
+        R_i = \frac{\sum_{j \in C_i} |S_j \setminus S_i|}{\sum_{j \in C_i} |S_j|}
+
+    with :math:`C_i` the patents cited by :math:`i` (in the store, with classes) and
+    :math:`S_j` the set of CPC subclasses of patent :math:`j`.
+
+    Parameters
+    ----------
+    store : Store
+        The store.
+
+    Returns
+    -------
+    pa.Table
+        :data:`DIVERSITY_SCHEMA`: patent_id, n (cited patents with a class), value
+        (radicalness in [0, 1]).
+
+    Notes
+    -----
+    Null when the focal patent has no class or cites no patent with a class in the store.
+    The OECD counts IPC 4-digit classes; CPC subclasses are used here.
+
+    References
+    ----------
+    Shane, S. (2001). Technological opportunities and new firm creation. Management Science,
+    47(2), 205–220. https://doi.org/10.1287/mnsc.47.2.205.9840
+
+    Squicciarini, M., Dernis, H., & Criscuolo, C. (2013). OECD STI WP 2013/03.
+    https://doi.org/10.1787/5k4522wkw1r8-en
+    """
+    with _cursor(store) as cur:
+        _prepare(cur)
+        cur.execute(_BACKWARD_LINKS_SQL)
+        return cur.sql(_RADICALNESS_SQL).to_arrow_table().cast(DIVERSITY_SCHEMA)
+
+
+def _count(store: Store, name: str) -> pa.Table:
+    with _cursor(store) as cur:
+        _prepare(cur)
+        return cur.sql(_COUNT_SQL[name]).to_arrow_table().cast(COUNT_SCHEMA)
+
+
+def patent_scope(store: Store) -> pa.Table:
+    """Patent scope: the number of distinct CPC subclasses a patent is classified in.
+
+    Parameters
+    ----------
+    store : Store
+        The store (reads ``patent_cpc``).
+
+    Returns
+    -------
+    pa.Table
+        :data:`COUNT_SCHEMA`: patent_id: string, value: int64 (null without any class).
+
+    References
+    ----------
+    Lerner, J. (1994). The importance of patent scope. RAND Journal of Economics, 25(2),
+    319–333. https://doi.org/10.2307/2555833
+    """
+    return _count(store, "patent_scope")
+
+
+def family_size(store: Store) -> pa.Table:
+    """Family size: the number of patents in the store sharing the patent's ``family_id``.
+
+    Parameters
+    ----------
+    store : Store
+        The store (reads ``patents.family_id``).
+
+    Returns
+    -------
+    pa.Table
+        :data:`COUNT_SCHEMA`: patent_id, value: int64 (null when ``family_id`` is null).
+
+    Notes
+    -----
+    The OECD counts the patent offices of the family; this counts the family members that
+    are in the store, which equals it only when the store holds one document per office.
+    """
+    return _count(store, "family_size")
+
+
+def claims(store: Store) -> pa.Table:
+    """Number of claims, as recorded (``patents.num_claims``).
+
+    Parameters
+    ----------
+    store : Store
+        The store.
+
+    Returns
+    -------
+    pa.Table
+        :data:`COUNT_SCHEMA`: patent_id, value: int64 (null when unknown).
+    """
+    return _count(store, "claims")
+
+
+def backward_citations(store: Store) -> pa.Table:
+    """Backward citations: distinct patents cited, whether or not they are in the store.
+
+    Parameters
+    ----------
+    store : Store
+        The store (reads ``patent_citations``).
+
+    Returns
+    -------
+    pa.Table
+        :data:`COUNT_SCHEMA`: patent_id, value: int64 (0 when none; self-citations ignored).
+    """
+    return _count(store, "backward_citations")
+
+
+def science_citations(store: Store) -> pa.Table:
+    """Science linkage: distinct scientific works cited (``patent_npl``).
+
+    Parameters
+    ----------
+    store : Store
+        The store (reads ``patent_npl``).
+
+    Returns
+    -------
+    pa.Table
+        :data:`COUNT_SCHEMA`: patent_id, value: int64 (0 when none).
+    """
+    return _count(store, "science_citations")
+
+
+def patent_value(
+    store: Store,
+    *,
+    window: int | None = 5,
+    date: str = "grant",
+    cohort: str = "wipo_field",
+    top: float = 0.01,
+    generality_window: int | None = None,
+    classes: str = "all",
+    correction: bool = True,
+) -> pa.Table:
+    """All patent quality indicators of every patent in one table.
+
+    Parameters
+    ----------
+    store : Store
+        The store.
+    window, date
+        Forward-citation window and date (:func:`forward_citations`), also used for
+        :func:`breakthrough`.
+    cohort, top
+        As in :func:`breakthrough`.
+    generality_window : int or None, default None
+        Window of the citing patents in :func:`generality`.
+    classes, correction
+        As in :func:`generality` and :func:`originality`.
+
+    Returns
+    -------
+    pa.Table
+        :data:`PATENT_VALUE_SCHEMA`, one row per patent, sorted by patent_id: patent_id,
+        year, forward_citations, breakthrough, generality, originality, radicalness,
+        patent_scope, family_size, claims, backward_citations, science_citations, each as
+        defined by the function of the same name (the same nulls).
+
+    Raises
+    ------
+    InputError
+        An option is outside its allowed values.
+
+    References
+    ----------
+    Squicciarini, M., Dernis, H., & Criscuolo, C. (2013). Measuring patent quality:
+    Indicators of technological and economic value. OECD STI Working Papers 2013/03.
+    https://doi.org/10.1787/5k4522wkw1r8-en
+    """
+    _check("classes", classes, _CLASSES)
+    _check_window(generality_window)
+    with _cursor(store) as cur:
+        _prepare(cur, date=date)
+        _forward(cur, window)
+        _breakthrough(cur, cohort, top)
+        # Generality may use another window than the forward citations: rebuild the links.
+        cur.execute(_FORWARD_LINKS_SQL, {"window": generality_window})
+        cur.register("_fm_gen", _diversity(cur, "forward", classes, correction).to_arrow_table())
+        cur.execute(_BACKWARD_LINKS_SQL)
+        cur.register("_fm_ori", _diversity(cur, "backward", classes, correction).to_arrow_table())
+        cur.register("_fm_rad", cur.sql(_RADICALNESS_SQL).to_arrow_table())
+        for name in _COUNT_SQL:
+            cur.register(f"_fm_{name}", cur.sql(_COUNT_SQL[name]).to_arrow_table())
+        rel = cur.sql(
+            """
+            SELECT b.patent_id, b.year, b.forward_citations, b.breakthrough,
+                   g.value AS generality, o.value AS originality, r.value AS radicalness,
+                   s.value AS patent_scope, f.value AS family_size, c.value AS claims,
+                   bc.value AS backward_citations, sc.value AS science_citations
+            FROM _fm_bt AS b
+            JOIN _fm_gen AS g USING (patent_id)
+            JOIN _fm_ori AS o USING (patent_id)
+            JOIN _fm_rad AS r USING (patent_id)
+            JOIN _fm_patent_scope AS s USING (patent_id)
+            JOIN _fm_family_size AS f USING (patent_id)
+            JOIN _fm_claims AS c USING (patent_id)
+            JOIN _fm_backward_citations AS bc USING (patent_id)
+            JOIN _fm_science_citations AS sc USING (patent_id)
+            ORDER BY b.patent_id
+            """
+        )
+        return rel.to_arrow_table().cast(PATENT_VALUE_SCHEMA)

@@ -1,0 +1,363 @@
+"""Tests of forcemap.indicators.impact on hand-built stores (values worked out by hand)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+from forcemap.errors import InputError
+from forcemap.indicators.impact import (
+    AGGREGATE_SCHEMA,
+    CITATION_SCHEMA,
+    FIELD_SCHEMA,
+    NCS_SCHEMA,
+    PERCENTILE_SCHEMA,
+    aggregate_impact,
+    assign_field,
+    citation_counts,
+    field_normalised_citation_score,
+    percentile_rank,
+)
+from forcemap.store import Store
+
+
+def _works(store: Store, rows: list[tuple[str, int | None, str | None, int | None]]) -> None:
+    for wid, year, typ, cbc in rows:
+        store.con.execute(
+            "INSERT INTO works (work_id, year, type, cited_by_count, origin, batch_id) "
+            "VALUES ($w, $y, $t, $c, 'test', 0)",
+            {"w": wid, "y": year, "t": typ, "c": cbc},
+        )
+
+
+def _concepts(store: Store, rows: list[tuple[str, str, int, float]]) -> None:
+    for wid, cid, level, score in rows:
+        store.con.execute(
+            "INSERT INTO work_concepts (work_id, concept_id, level, score) VALUES ($w,$c,$l,$s)",
+            {"w": wid, "c": cid, "l": level, "s": score},
+        )
+
+
+def _refs(store: Store, rows: list[tuple[str, str]]) -> None:
+    for citing, cited in rows:
+        store.con.execute("INSERT INTO work_references VALUES ($a, $b)", {"a": citing, "b": cited})
+
+
+def _by_id(tbl: pa.Table, key: str = "work_id") -> dict[str, dict[str, Any]]:
+    return {r[key]: r for r in tbl.to_pylist()}
+
+
+@pytest.fixture
+def cited(store: Store) -> Store:
+    """Field C1, 2020: W1, W2, W3 (articles), W4 (review); citing works X1-X3 in field C2.
+
+    References: X1→W1 (twice), X2→W1, X3→W1, X1→W2, W3→W2 (same year), W3→W3 (self),
+    W3→Wext (outside the store), X2→W4.
+    Years: X1 2021, X2 2022, X3 2026.
+    """
+    _works(
+        store,
+        [
+            ("W1", 2020, "article", 10),
+            ("W2", 2020, "article", 5),
+            ("W3", 2020, "article", 0),
+            ("W4", 2020, "review", 7),
+            ("X1", 2021, "article", 0),
+            ("X2", 2022, "article", 0),
+            ("X3", 2026, "article", 0),
+        ],
+    )
+    _concepts(
+        store,
+        [(w, "C1", 0, 0.8) for w in ("W1", "W2", "W3", "W4")]
+        + [(w, "C2", 0, 0.7) for w in ("X1", "X2", "X3")]
+        + [("W1", "C9", 0, 0.1)],
+    )
+    _refs(
+        store,
+        [
+            ("X1", "W1"),
+            ("X1", "W1"),
+            ("X2", "W1"),
+            ("X3", "W1"),
+            ("X1", "W2"),
+            ("W3", "W2"),
+            ("W3", "W3"),
+            ("W3", "Wext"),
+            ("X2", "W4"),
+        ],
+    )
+    return store
+
+
+def test_citation_counts_windows(cited: Store) -> None:
+    """All years: W1 3 (X1 once, X2, X3), W2 2 (X1, W3), W3 0 (self ignored), W4 1.
+
+    Window 3 = (2020, 2023]: W1 loses X3 (2026) → 2; W2 loses same-year W3 → 1.
+    With the publication year included, W2 is back to 2.
+    """
+    t = citation_counts(cited)
+    assert t.schema == CITATION_SCHEMA
+    c = {k: v["citations"] for k, v in _by_id(t).items()}
+    assert c == {"W1": 3, "W2": 2, "W3": 0, "W4": 1, "X1": 0, "X2": 0, "X3": 0}
+    assert _by_id(t)["W1"]["cited_by_count"] == 10
+    c3 = {k: v["citations"] for k, v in _by_id(citation_counts(cited, window=3)).items()}
+    assert (c3["W1"], c3["W2"], c3["W3"], c3["W4"]) == (2, 1, 0, 1)
+    c3y = _by_id(citation_counts(cited, window=3, include_pub_year=True))
+    assert c3y["W2"]["citations"] == 2
+
+
+def test_citation_counts_null_year(store: Store) -> None:
+    """A work without a year has no windowed count (null), but a count over all years."""
+    _works(store, [("A", None, "article", 1), ("B", 2020, "article", 0)])
+    _refs(store, [("B", "A")])
+    assert citation_counts(store, window=2).column("citations").to_pylist() == [None, 0]
+    assert citation_counts(store).column("citations").to_pylist() == [1, 0]
+
+
+def test_ncs_hand_worked(cited: Store) -> None:
+    """Set (C1, 2020, article) = W1, W2, W3 with 3, 2, 0 citations: mean 5/3.
+
+    NCS = 3/(5/3) = 1.8, 2/(5/3) = 1.2, 0. W4 (review) is alone: 1/1 = 1.
+    X1..X3 are uncited singletons: mean 0 → NCS null.
+    """
+    t = field_normalised_citation_score(cited)
+    assert t.schema == NCS_SCHEMA
+    r = _by_id(t)
+    assert r["W1"]["field_id"] == "C1"  # C1 (0.8) beats C9 (0.1)
+    assert r["W1"]["ref_n"] == 3
+    assert r["W1"]["ref_mean"] == pytest.approx(5 / 3)
+    assert r["W1"]["ncs"] == pytest.approx(1.8)
+    assert r["W2"]["ncs"] == pytest.approx(1.2)
+    assert r["W3"]["ncs"] == 0.0
+    assert r["W4"]["ncs"] == pytest.approx(1.0)
+    assert r["W4"]["ref_n"] == 1
+    assert r["X1"]["ncs"] is None and r["X1"]["ref_mean"] == 0.0
+
+
+def test_ncs_conventions(cited: Store) -> None:
+    """Window 3: 2, 1, 0 → mean 1 → NCS 2, 1, 0. Source counts 10, 5, 0 → mean 5 → 2, 1, 0.
+
+    Without the type split W4 (1 citation) joins: 3, 2, 0, 1 → mean 1.5 → W1 = 2.
+    """
+    r = _by_id(field_normalised_citation_score(cited, window=3))
+    assert [r[w]["ncs"] for w in ("W1", "W2", "W3")] == pytest.approx([2.0, 1.0, 0.0])
+    r = _by_id(field_normalised_citation_score(cited, citations="source"))
+    assert [r[w]["ncs"] for w in ("W1", "W2", "W3")] == pytest.approx([2.0, 1.0, 0.0])
+    r = _by_id(field_normalised_citation_score(cited, by_type=False))
+    assert r["W1"]["ncs"] == pytest.approx(2.0)
+    assert r["W1"]["ref_n"] == 4
+
+
+def test_ncs_no_field_is_null(store: Store) -> None:
+    """A work without a concept has no reference set: every reference column is null."""
+    _works(store, [("A", 2020, "article", 3)])
+    r = field_normalised_citation_score(store, citations="source").to_pylist()[0]
+    assert r["field_id"] is None and r["ref_n"] is None and r["ncs"] is None
+
+
+def test_assign_field_definitions(store: Store) -> None:
+    """Highest-scoring concept of the level (ties → smallest id); the primary topic wins."""
+    _concepts(
+        store,
+        [
+            ("A", "C5", 0, 0.3),
+            ("A", "C4", 0, 0.9),
+            ("A", "C7", 1, 0.5),
+            ("A", "C6", 1, 0.5),
+            ("B", "C8", 1, 0.2),
+        ],
+    )
+    for wid, tid, score, prim, sub, fld in [
+        ("A", "T1", 0.99, False, "S1", "F1"),
+        ("A", "T2", 0.50, True, "S2", "F2"),
+        ("B", "T3", 0.40, None, "S3", "F3"),
+        ("B", "T4", 0.60, None, "S4", "F4"),
+    ]:
+        store.con.execute(
+            "INSERT INTO work_topics (work_id, topic_id, score, is_primary, subfield_id, "
+            "field_id) VALUES ($w, $t, $s, $p, $sub, $f)",
+            {"w": wid, "t": tid, "s": score, "p": prim, "sub": sub, "f": fld},
+        )
+
+    def fields(field: str) -> dict[str, str]:
+        t = assign_field(store, field=field)
+        assert t.schema == FIELD_SCHEMA
+        return dict(zip(t["work_id"].to_pylist(), t["field_id"].to_pylist(), strict=True))
+
+    assert fields("concept0") == {"A": "C4"}
+    assert fields("concept1") == {"A": "C6", "B": "C8"}
+    assert fields("topic_field") == {"A": "F2", "B": "F4"}
+    assert fields("topic_subfield") == {"A": "S2", "B": "S4"}
+
+
+def _source_set(store: Store, prefix: str, counts: list[int]) -> None:
+    _works(store, [(f"{prefix}{i}", 2019, "article", c) for i, c in enumerate(counts)])
+    _concepts(store, [(f"{prefix}{i}", prefix, 0, 1.0) for i in range(len(counts))])
+
+
+def test_percentile_hand_worked(cited: Store) -> None:
+    """W1, W2, W3 with 3, 2, 0 citations (n = 3): percentiles 200/3, 100/3, 0.
+
+    Top 10 % holds 0.3 works: W1 (alone at the top) gets 0.3, the others 0; no flags.
+    """
+    t = percentile_rank(cited)
+    assert t.schema == PERCENTILE_SCHEMA
+    r = _by_id(t)
+    assert [r[w]["percentile"] for w in ("W1", "W2", "W3")] == pytest.approx(
+        [200 / 3, 100 / 3, 0.0]
+    )
+    assert [r[w]["top10_frac"] for w in ("W1", "W2", "W3")] == pytest.approx([0.3, 0, 0])
+    assert r["W1"]["top1_frac"] == pytest.approx(0.03)
+    assert not any(r[w]["top10"] for w in ("W1", "W2", "W3"))
+
+
+def test_percentile_ties(store: Store) -> None:
+    """Waltman-Schreiber ties and the "less than" percentile on sets of 10.
+
+    Set T: 3, 3, 1, 1, 1, 0×5. Top 10 % = 1 work; the tie of two at 3 straddles it: 0.5
+    each; percentile of a 3 = 8/10 = 80 (not flagged), of a 1 = 50, of a 0 = 0. Top 1 % =
+    0.1 work → 0.05 each.
+    Set U: 5, 0×9 → the 5 has 9/10 below: percentile 90, top10 flag, top10_frac 1; not top1.
+    Set Z: 0×10 → every work 0.1 of the top 10 % (ties at zero are split too), no flags.
+    """
+    _source_set(store, "T", [3, 3, 1, 1, 1, 0, 0, 0, 0, 0])
+    _source_set(store, "U", [5, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+    _source_set(store, "Z", [0] * 10)
+    r = _by_id(percentile_rank(store, citations="source"))
+    assert r["T0"]["percentile"] == pytest.approx(80.0)
+    assert r["T2"]["percentile"] == pytest.approx(50.0)
+    assert r["T9"]["percentile"] == 0.0
+    assert r["T0"]["top10_frac"] == pytest.approx(0.5)
+    assert r["T1"]["top10_frac"] == pytest.approx(0.5)
+    assert r["T2"]["top10_frac"] == 0.0
+    assert r["T0"]["top1_frac"] == pytest.approx(0.05)
+    assert sum(r[f"T{i}"]["top10_frac"] for i in range(10)) == pytest.approx(1.0)
+    assert not r["T0"]["top10"]
+    assert r["U0"]["percentile"] == pytest.approx(90.0)
+    assert r["U0"]["top10"] and not r["U0"]["top1"]
+    assert r["U0"]["top10_frac"] == pytest.approx(1.0)
+    assert r["U1"]["top10_frac"] == 0.0
+    assert all(r[f"Z{i}"]["top10_frac"] == pytest.approx(0.1) for i in range(10))
+    assert not any(r[f"Z{i}"]["top10"] for i in range(10))
+
+
+@pytest.fixture
+def authored(cited: Store) -> Store:
+    """Authorships: W1 = a1 (I1, US) + a2 (I2 DE and I3 US); W2 = a3 (I2 DE);
+    W3 = a1 (I1 US) + a4 (no affiliation). Aliases: I1, I3 → organisation O1.
+    """
+    rows = [
+        ("W1", 1, "a1", "I1", "US"),
+        ("W1", 2, "a2", "I2", None),  # country from the institutions table
+        ("W1", 2, "a2", "I3", "US"),
+        ("W2", 1, "a3", "I2", "DE"),
+        ("W3", 1, "a1", "I1", "US"),
+        ("W3", 2, "a4", None, None),
+    ]
+    for wid, seq, aid, inst, cc in rows:
+        cited.con.execute(
+            "INSERT INTO authorships (work_id, author_seq, author_id, institution_id, "
+            "country_code) VALUES ($w, $s, $a, $i, $c)",
+            {"w": wid, "s": seq, "a": aid, "i": inst, "c": cc},
+        )
+    for inst, cc in [("I1", "US"), ("I2", "DE"), ("I3", "US")]:
+        cited.con.execute(
+            "INSERT INTO institutions (institution_id, country_code, origin) "
+            "VALUES ($i, $c, 'test')",
+            {"i": inst, "c": cc},
+        )
+    for inst in ("I1", "I3"):
+        cited.con.execute(
+            "INSERT INTO org_aliases VALUES ('institution', $i, 'O1', 'ror', NULL)", {"i": inst}
+        )
+    return cited
+
+
+def test_aggregate_country_full_vs_fractional(authored: Store) -> None:
+    """Window 3, works of 2020. NCS: W1 2, W2 1, W3 0 (mean 1); W4 has no authors.
+
+    top10_frac: W1 0.3 (top of a set of 3), W4 0.1 (alone) → world total 0.4.
+    Fractional weights: W1: a1 → US 1/2; a2 → DE 1/4, US 1/4 ⇒ US 3/4, DE 1/4.
+    W2: DE 1. W3: a1 → US 1/2; a4 has no unit, its 1/2 is dropped.
+    US full: p 2, citations 2 + 0 = 2, MNCS (2 + 0)/2 = 1, p_top10 0.3, PP 0.15, share 0.75.
+    US fractional: p_frac 1.25, citations 0.75·2 = 1.5, MNCS 1.5/1.25 = 1.2,
+    p_top10 0.225, PP 0.18, share 0.5625.
+    DE full: p 2, citations 3, MNCS 1.5, p_top10 0.3, PP 0.15.
+    DE fractional: p_frac 1.25, citations 0.25·2 + 1 = 1.5, MNCS 1.2, p_top10 0.075,
+    PP 0.06, share 0.1875.
+    """
+    kw: dict[str, Any] = {"window": 3, "start_year": 2020, "end_year": 2020}
+    full = aggregate_impact(authored, by="country", **kw)
+    assert full.schema == AGGREGATE_SCHEMA
+    assert full["unit_id"].to_pylist() == ["DE", "US"]
+    us, de = _by_id(full, "unit_id")["US"], _by_id(full, "unit_id")["DE"]
+    assert (us["p"], us["p_frac"]) == (2, pytest.approx(1.25))
+    assert (us["citations"], us["mncs"]) == (pytest.approx(2.0), pytest.approx(1.0))
+    assert (us["p_top10"], us["pp_top10"]) == (pytest.approx(0.3), pytest.approx(0.15))
+    assert us["share_top10"] == pytest.approx(0.75)
+    assert (de["citations"], de["mncs"], de["p_top10"]) == pytest.approx((3.0, 1.5, 0.3))
+
+    frac = _by_id(aggregate_impact(authored, by="country", counting="fractional", **kw), "unit_id")
+    us, de = frac["US"], frac["DE"]
+    assert (us["p"], us["p_frac"]) == (2, pytest.approx(1.25))
+    assert [us["citations"], us["mncs"], us["p_top10"], us["pp_top10"], us["share_top10"]] == (
+        pytest.approx([1.5, 1.2, 0.225, 0.18, 0.5625])
+    )
+    assert [de["citations"], de["mncs"], de["p_top10"], de["pp_top10"], de["share_top10"]] == (
+        pytest.approx([1.5, 1.2, 0.075, 0.06, 0.1875])
+    )
+
+
+def test_aggregate_institution_organization_field(authored: Store) -> None:
+    """Institutions: I1 = W1 (1/2) + W3 (1/2) = 1; I2 = W1 (1/4) + W2 (1) = 1.25; I3 = 1/4.
+
+    Organisations (I1, I3 → O1; I2 unresolved stays I2): O1 = W1 (1/2 + 1/4) + W3 (1/2)
+    = 1.25 with p 2. Fields: C1 holds W1..W4, one field per work, so p_frac = p = 4 and
+    MNCS = (2 + 1 + 0 + 1)/4 = 1.
+    """
+    kw: dict[str, Any] = {"window": 3, "start_year": 2020, "end_year": 2020}
+    inst = _by_id(aggregate_impact(authored, by="institution", **kw), "unit_id")
+    assert {k: v["p_frac"] for k, v in inst.items()} == pytest.approx(
+        {"I1": 1.0, "I2": 1.25, "I3": 0.25}
+    )
+    org = _by_id(aggregate_impact(authored, by="organization", **kw), "unit_id")
+    assert set(org) == {"I2", "O1"}
+    assert (org["O1"]["p"], org["O1"]["p_frac"]) == (2, pytest.approx(1.25))
+    fld = _by_id(aggregate_impact(authored, by="field", counting="fractional", **kw), "unit_id")
+    assert set(fld) == {"C1"}
+    assert (fld["C1"]["p"], fld["C1"]["p_frac"], fld["C1"]["mncs"]) == (
+        4,
+        pytest.approx(4.0),
+        pytest.approx(1.0),
+    )
+
+
+def test_empty_store(store: Store) -> None:
+    """An empty store gives empty tables with the declared schemas."""
+    assert citation_counts(store).schema == CITATION_SCHEMA
+    assert citation_counts(store, window=3).num_rows == 0
+    assert field_normalised_citation_score(store).num_rows == 0
+    assert percentile_rank(store).schema == PERCENTILE_SCHEMA
+    for by in ("country", "institution", "organization", "field"):
+        t = aggregate_impact(store, by=by, counting="fractional")
+        assert t.schema == AGGREGATE_SCHEMA and t.num_rows == 0
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"field": "concept2"},
+        {"citations": "scopus"},
+        {"window": -1},
+        {"window": 2.5},
+        {"by": "city"},
+        {"counting": "harmonic"},
+    ],
+)
+def test_bad_options(store: Store, kwargs: dict[str, Any]) -> None:
+    """Every option outside its allow-list raises InputError."""
+    with pytest.raises(InputError):
+        aggregate_impact(store, **kwargs)
