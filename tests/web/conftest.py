@@ -1,0 +1,142 @@
+"""Web fixtures: an in-process client on the real SYNERGY store, a live server, a browser."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from forcemap.web import create_app
+
+with warnings.catch_warnings():
+    # starlette's TestClient warns at import that it wants httpx2 (not installed)
+    warnings.filterwarnings("ignore", message=r".*httpx2", category=UserWarning)
+    from fastapi.testclient import TestClient
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+TOKEN = "s3cret-test-token"
+
+
+@pytest.fixture(scope="session")
+def client(synergy_store_path: Path) -> Iterator[TestClient]:
+    """The app on the SYNERGY store, in process (``lifespan`` runs: store opened read-only)."""
+    with TestClient(create_app(synergy_store_path)) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def token_client(synergy_store_path: Path) -> Iterator[TestClient]:
+    """The same app requiring the bearer token :data:`TOKEN`."""
+    with TestClient(create_app(synergy_store_path, token=TOKEN)) as c:
+        yield c
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _cli_has_serve() -> bool:
+    """True once ``forcemap serve`` exists in the CLI (then the live server uses it)."""
+    from forcemap.cli import app
+
+    for cmd in app.registered_commands:
+        name = cmd.name or (cmd.callback.__name__.replace("_", "-") if cmd.callback else "")
+        if name == "serve":
+            return True
+    return False
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    synergy_store_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A real server on loopback in a subprocess; yields its base URL, stops it at the end."""
+    port = _free_port()
+    if _cli_has_serve():
+        cmd = [
+            sys.executable,
+            "-m",
+            "forcemap",
+            "--store",
+            str(synergy_store_path),
+            "serve",
+            "--port",
+            str(port),
+        ]
+    else:
+        cmd = [
+            sys.executable,
+            "-m",
+            "forcemap.web.serve",
+            "--store",
+            str(synergy_store_path),
+            "--port",
+            str(port),
+        ]
+    log = tmp_path_factory.mktemp("live") / "server.log"
+    env = {k: v for k, v in os.environ.items() if k != "FORCEMAP_TOKEN"}
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        try:
+            while True:
+                if proc.poll() is not None:
+                    pytest.fail(f"server exited ({proc.returncode}): {log.read_text()[-2000:]}")
+                try:
+                    if httpx.get(url + "/health", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"server did not start in 30 s: {log.read_text()[-2000:]}")
+                time.sleep(0.1)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Debian Chromium driven by Playwright (skips when Chromium is missing)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (`make test` does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    """Where page screenshots are saved (a test artifact)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,130 @@
+"""End-to-end in headless Chromium against a live server on the SYNERGY store.
+
+Each page must render its figures (Plotly SVG, the network SVG) without console errors;
+a screenshot of each page is saved under ``tests/artifacts/screenshots/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+PAGES = [
+    ("overview", "/", 3),
+    ("industries", "/industries", 0),
+    ("industry_biomedicine", "/industries/biomedicine", 1),
+    ("organization_I201448701", "/organizations/I201448701", 1),
+    ("network", "/network", 0),
+]
+
+
+class _Errors(list[str]):
+    """Console errors and uncaught page errors collected while a page is open."""
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[tuple[Any, _Errors]]:
+    """A fresh browser page and the errors it logs."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    p = ctx.new_page()
+    errors = _Errors()
+    p.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
+    p.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+    p.set_default_timeout(15_000)
+    try:
+        yield p, errors
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize(("name", "path", "n_figures"), PAGES)
+def test_page_in_browser(
+    live_server: str,
+    page: tuple[Any, _Errors],
+    screenshots: Path,
+    name: str,
+    path: str,
+    n_figures: int,
+) -> None:
+    p, errors = page
+    resp = p.goto(live_server + path, wait_until="load")
+    assert resp is not None and resp.status == 200
+    if n_figures:
+        p.wait_for_selector(".js-plotly-plot .main-svg")
+        rendered = p.locator(".js-plotly-plot").count()
+        assert rendered == n_figures
+        # each figure drew its bars, inside its card (not sized before the layout settled)
+        assert p.locator(".js-plotly-plot .main-svg .bars path").count() > 0
+        overflow = p.evaluate(
+            """Array.from(document.querySelectorAll('.js-plotly-plot')).map(d =>
+                 Number(d.querySelector('.main-svg').getAttribute('width'))
+                 - d.closest('.card').clientWidth)"""
+        )
+        assert all(o <= 0 for o in overflow), overflow
+    if path == "/network":
+        p.wait_for_selector("#network-svg circle")
+        assert p.locator("#network-svg circle").count() == 300
+        assert p.locator("#network-svg line").count() > 0
+        assert p.locator("#legend div").count() > 0
+    assert p.locator("header.top nav a").count() >= 3
+    p.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
+    assert errors == []
+
+
+def test_network_form_filters_and_details(
+    live_server: str, page: tuple[Any, _Errors], screenshots: Path
+) -> None:
+    p, errors = page
+    p.goto(live_server + "/network")
+    p.select_option("select[name=industry]", "biomedicine")
+    p.select_option("select[name=color_by]", "community")
+    p.fill("input[name=max_nodes]", "120")
+    with p.expect_navigation():
+        p.click("#network-form button[type=submit]")
+    assert "industry=biomedicine" in p.url and "color_by=community" in p.url
+    p.wait_for_selector("#network-svg circle")
+    circles = p.locator("#network-svg circle")
+    assert circles.count() == 120
+    # filter by type: every node not of the chosen type is dimmed
+    first_type = p.locator("#f-type option").first.get_attribute("value")
+    p.select_option("#f-type", first_type)
+    dimmed = p.locator("#network-svg circle.dim").count()
+    assert 0 < dimmed < 120
+    p.click("#f-clear")
+    assert p.locator("#network-svg circle.dim").count() == 0
+    # node details on click, with a link to the organisation's profile
+    circles.first.dispatch_event("click")
+    p.wait_for_selector("#node-profile-link")
+    label = p.locator("#node-details h3").inner_text()
+    p.screenshot(path=str(screenshots / "network_biomedicine_community.png"), full_page=True)
+    with p.expect_navigation():
+        p.click("#node-profile-link")
+    assert "/organizations/" in p.url
+    assert p.locator("#org-name").inner_text() == label
+    assert errors == []
+
+
+def test_overview_links_to_profile(
+    live_server: str, page: tuple[Any, _Errors], screenshots: Path
+) -> None:
+    p, errors = page
+    p.goto(live_server + "/")
+    link = p.locator("#top-institutions a").first
+    name = link.inner_text()
+    with p.expect_navigation():
+        link.click()
+    assert "/organizations/I" in p.url
+    assert p.locator("#org-name").inner_text() == name
+    p.wait_for_selector(".js-plotly-plot .main-svg")
+    assert p.locator("#org-network").count() == 1
+    # and on to a partner's profile
+    partner = p.locator("#partners a").first
+    pname = partner.inner_text()
+    with p.expect_navigation():
+        partner.click()
+    assert p.locator("#org-name").inner_text() == pname
+    p.screenshot(path=str(screenshots / "organization_partner.png"), full_page=True)
+    assert errors == []
