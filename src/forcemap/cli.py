@@ -546,6 +546,31 @@ def _write_table(table, path: Path) -> None:  # type: ignore[no-untyped-def]
         raise InputError(f"{path}: write .parquet or .csv")
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Bind address; non-loopback needs FORCEMAP_TOKEN.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    token: Annotated[
+        str | None,
+        typer.Option(help="Bearer token required on every request.", envvar="FORCEMAP_TOKEN"),
+    ] = None,
+    export_dir: Annotated[
+        Path | None, typer.Option(help="The only directory the app may write exports to.")
+    ] = None,
+) -> None:
+    """Serve the analyst's workbench (web pages + JSON API) on the store, read-only.
+
+    Example: forcemap --store demo/real.duckdb serve --port 8000
+    """
+    from forcemap.web.serve import serve as run_server
+
+    with _errors():
+        out.print(f"serving {state.store} at http://{host}:{port}/  (API docs: /docs)")
+        run_server(state.store, host=host, port=port, token=token, export_dir=export_dir)
+
+
 def run() -> None:
     """Entry point for ``python -m forcemap``."""
     app()

@@ -195,7 +195,7 @@ def to_html(
     sub = network
     if n_all > max_nodes:
         idx = pc.sort_indices(nodes, sort_keys=[("strength", "descending")])[:max_nodes]
-        nodes = nodes.take(pc.sort_indices(idx))
+        nodes = nodes.take(np.sort(idx.to_numpy()))  # the strongest, in node order
         keep = nodes["node_id"]
         e = network.edges.filter(
             pc.and_(
