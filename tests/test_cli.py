@@ -94,3 +94,22 @@ def test_network_commands_on_the_real_sample(synergy_store_path: Path, tmp_path:
         app, ["--store", s, "network", "build", "--out", str(tmp_path / "x"), "--years", "20x"]
     )
     assert r.exit_code == 2 and "--years must look like" in r.output
+
+
+def test_indicator_commands_write_tables(synergy_store_path: Path, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    s = str(synergy_store_path)
+    out = tmp_path / "ncs.parquet"
+    r = runner.invoke(app, ["--store", s, "indicators", "impact", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert pq.read_table(out).num_rows == 7518
+    out = tmp_path / "agg.csv"
+    r = runner.invoke(
+        app,
+        ["--store", s, "indicators", "aggregate", "--counting", "fractional", "--out", str(out)],
+    )
+    assert r.exit_code == 0, r.output
+    assert "115 rows" in r.output
+    r = runner.invoke(app, ["--store", s, "indicators", "impact", "--out", str(tmp_path / "x.txt")])
+    assert r.exit_code == 2 and "write .parquet or .csv" in r.output

@@ -33,6 +33,8 @@ fetch_app = typer.Typer(help="Fetch data from online APIs straight into the stor
 app.add_typer(fetch_app, name="fetch")
 network_app = typer.Typer(help="Innovation networks: build, analyse, export a slice.")
 app.add_typer(network_app, name="network")
+indicators_app = typer.Typer(help="Compute an indicator on the store and write it to a file.")
+app.add_typer(indicators_app, name="indicators")
 
 out = Console()
 err = Console(stderr=True)
@@ -569,6 +571,120 @@ def serve(
     with _errors():
         out.print(f"serving {state.store} at http://{host}:{port}/  (API docs: /docs)")
         run_server(state.store, host=host, port=port, token=token, export_dir=export_dir)
+
+
+# -- indicators -----------------------------------------------------------------------------
+
+OutOpt = Annotated[Path, typer.Option("--out", help="Output file: .parquet or .csv.")]
+WindowOpt = Annotated[int | None, typer.Option(help="Citation window in years (none = all).")]
+FieldOpt = Annotated[str, typer.Option(help="concept0, concept1, topic_field or topic_subfield.")]
+
+
+def _indicator(fn, out_file: Path, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    """Run one indicator function on the store (read-only) and write its table."""
+    with _errors():
+        s = _open(read_only=True)
+        try:
+            table = fn(s, **kwargs)
+        finally:
+            s.close()
+        _write_table(table, out_file)
+    out.print(f"{table.num_rows:,} rows × {table.num_columns} columns -> {out_file}")
+
+
+@indicators_app.command("impact")
+def indicators_impact(
+    out_file: OutOpt,
+    window: WindowOpt = None,
+    field: FieldOpt = "concept0",
+    citations: Annotated[str, typer.Option(help="store (links in the store) or source.")] = (
+        "store"
+    ),
+) -> None:
+    """Field-normalised citation score per work (MNCS/FWCI: c ÷ mean of field, year, type).
+
+    Example: forcemap indicators impact --window 5 --out ncs.parquet
+    """
+    from forcemap.indicators.impact import field_normalised_citation_score
+
+    _indicator(
+        field_normalised_citation_score, out_file, window=window, field=field, citations=citations
+    )
+
+
+@indicators_app.command("percentiles")
+def indicators_percentiles(
+    out_file: OutOpt,
+    window: WindowOpt = None,
+    field: FieldOpt = "concept0",
+) -> None:
+    """Percentile rank and top-1 %/10 % flags within field-year-type.
+
+    Example: forcemap indicators percentiles --out pct.csv
+    """
+    from forcemap.indicators.impact import percentile_rank
+
+    _indicator(percentile_rank, out_file, window=window, field=field)
+
+
+@indicators_app.command("aggregate")
+def indicators_aggregate(
+    out_file: OutOpt,
+    by: Annotated[str, typer.Option(help="country, institution, organization or field.")] = (
+        "country"
+    ),
+    counting: Annotated[str, typer.Option(help="full or fractional.")] = "full",
+    window: WindowOpt = None,
+    field: FieldOpt = "concept0",
+    start_year: Annotated[int | None, typer.Option(help="First publication year.")] = None,
+    end_year: Annotated[int | None, typer.Option(help="Last publication year.")] = None,
+) -> None:
+    """Output, MNCS and top-10 % share per country/institution/organisation/field.
+
+    Example: forcemap indicators aggregate --by country --counting fractional --out c.csv
+    """
+    from forcemap.indicators.impact import aggregate_impact
+
+    _indicator(
+        aggregate_impact,
+        out_file,
+        by=by,
+        counting=counting,
+        window=window,
+        field=field,
+        start_year=start_year,
+        end_year=end_year,
+    )
+
+
+@indicators_app.command("emergence")
+def indicators_emergence(
+    out_file: OutOpt,
+    unit: Annotated[str, typer.Option(help="concept, topic or cpc_group.")] = "concept",
+    end_year: Annotated[int | None, typer.Option(help="Last year (default: latest).")] = None,
+    min_records: Annotated[int, typer.Option(help="Qualification: records in window.")] = 7,
+) -> None:
+    """Emergence score (Carley et al. 2018; Porter et al. 2019) with qualification flags.
+
+    Example: forcemap indicators emergence --unit topic --out emergence.csv
+    """
+    from forcemap.indicators.emergence import emergence_score
+
+    _indicator(emergence_score, out_file, unit=unit, end_year=end_year, min_records=min_records)
+
+
+@indicators_app.command("patent-value")
+def indicators_patent_value(
+    out_file: OutOpt,
+    window: Annotated[int, typer.Option(help="Forward-citation window in years.")] = 5,
+) -> None:
+    """OECD patent quality indicators per patent (Squicciarini et al. 2013).
+
+    Example: forcemap indicators patent-value --out value.parquet
+    """
+    from forcemap.indicators.patent_value import patent_value
+
+    _indicator(patent_value, out_file, window=window)
 
 
 def run() -> None:
