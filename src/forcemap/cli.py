@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from forcemap.errors import ForcemapError
+from forcemap.errors import ForcemapError, InputError
 
 __all__ = ["app"]
 
@@ -79,7 +79,7 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except ForcemapError as e:
-        err.print(f"[red]error[/red] ({type(e).__name__}): {e}", highlight=False)
+        err.print(f"[red]error[/red] ({type(e).__name__}): {e}", highlight=False, soft_wrap=True)
         raise typer.Exit(e.exit_code) from None
 
 
@@ -583,6 +583,8 @@ FieldOpt = Annotated[str, typer.Option(help="concept0, concept1, topic_field or 
 def _indicator(fn, out_file: Path, **kwargs) -> None:  # type: ignore[no-untyped-def]
     """Run one indicator function on the store (read-only) and write its table."""
     with _errors():
+        if out_file.suffix not in (".parquet", ".csv"):
+            raise InputError(f"{out_file}: write .parquet or .csv")
         s = _open(read_only=True)
         try:
             table = fn(s, **kwargs)
