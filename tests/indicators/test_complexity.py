@@ -1,0 +1,409 @@
+"""Tests for forcemap.indicators.complexity.
+
+Reference values (see tests/data/validation/complexity/PROVENANCE.md):
+
+* py-ecomplexity 0.5.3 (Harvard Growth Lab) outputs on the R package economiccomplexity's world
+  trade data (226 countries × 785 SITC products): ECI, PCI, COI exactly as printed (10
+  significant digits), density and COG for every 25th cell (``%.8g``), product proximity for
+  every 25th upper-triangle pair; tolerance 1e-6 (density / COG are limited by the printing).
+* The R package economiccomplexity v2.0.0's product proximity (every 25th pair), |Δ| < 1e-9.
+* The Hidalgo & Hausmann (2009) SI toy network and its hand-checkable reflections k_c,0..4.
+"""
+
+from __future__ import annotations
+
+import gzip
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import pytest
+
+from forcemap.errors import ConvergenceError, InputError, SchemaError
+from forcemap.indicators import complexity as cx
+from forcemap.indicators.specialisation import presence_matrix
+from forcemap.store import Store
+
+DATA = Path(__file__).parents[1] / "data" / "validation" / "complexity"
+_STR = {c: pa.string() for c in ("country", "product", "product_1", "product_2", "loc", "prod")}
+
+
+def _csv(name: str) -> pa.Table:
+    opts = pcsv.ConvertOptions(column_types=_STR)
+    if name.endswith(".gz"):
+        with gzip.open(DATA / name, "rb") as fh:
+            return pcsv.read_csv(fh, convert_options=opts)
+    return pcsv.read_csv(DATA / name, convert_options=opts)
+
+
+def _lookup(table: pa.Table, keys: list[str], value: str) -> dict[tuple[str, ...], float]:
+    cols = [table.column(k).to_pylist() for k in keys]
+    return dict(zip(zip(*cols, strict=True), table.column(value).to_pylist(), strict=True))
+
+
+@pytest.fixture(scope="module")
+def world_mcp() -> pa.Table:
+    t = _csv("input_world_trade_avg_1998_to_2000.csv.gz")
+    t = pa.table(
+        {"loc": t["country"], "prod": t["product"], "value": t["value"].cast(pa.float64())}
+    )
+    return presence_matrix(t)
+
+
+@pytest.fixture(scope="module")
+def toy_mcp() -> pa.Table:
+    t = _csv("toy_hh2009_input_mcp.csv")
+    return pa.table(
+        {"loc": t["country"], "prod": t["product"], "mcp": t["present"].cast(pa.int8())}
+    )
+
+
+def _mcp(rows: dict[str, list[str]]) -> pa.Table:
+    locs = [c for c, ps in rows.items() for _ in ps]
+    prods = [p for ps in rows.values() for p in ps]
+    return pa.table({"loc": locs, "prod": prods, "mcp": pa.array([1] * len(locs), pa.int8())})
+
+
+# -- validation against py-ecomplexity and R ------------------------------------------------
+
+
+def test_eci_pci_match_py_ecomplexity(world_mcp: pa.Table) -> None:
+    """ECI/PCI/diversity/ubiquity vs py-ecomplexity 0.5.3 (defaults), |Δ| < 1e-6."""
+    eci, pci = cx.eci_pci(world_mcp)
+    ref_c = _csv("out_py_ecomplexity_country.csv")
+    ref_p = _csv("out_py_ecomplexity_product.csv")
+    assert eci.column("loc").to_pylist() == ref_c.column("country").to_pylist()
+    assert pci.column("prod").to_pylist() == ref_p.column("product").to_pylist()
+    assert eci.column("diversity").to_pylist() == ref_c.column("diversity").to_pylist()
+    assert pci.column("ubiquity").to_pylist() == ref_p.column("ubiquity").to_pylist()
+    d_e = np.abs(eci.column("eci").to_numpy() - ref_c.column("eci").to_numpy())
+    d_p = np.abs(pci.column("pci").to_numpy() - ref_p.column("pci").to_numpy())
+    assert d_e.max() < 1e-6
+    assert d_p.max() < 1e-6
+    assert eci.schema == cx.ECI_SCHEMA
+    assert pci.schema == cx.PCI_SCHEMA
+
+
+def test_coi_matches_py_ecomplexity(world_mcp: pa.Table) -> None:
+    coi = cx.complexity_outlook(world_mcp)
+    ref = _csv("out_py_ecomplexity_country.csv")
+    assert coi.column("loc").to_pylist() == ref.column("country").to_pylist()
+    assert np.abs(coi.column("coi").to_numpy() - ref.column("coi").to_numpy()).max() < 1e-6
+
+
+def test_density_and_cog_match_py_ecomplexity(world_mcp: pa.Table) -> None:
+    """Every 25th (country, product) cell of py-ecomplexity's output, printed %.8g."""
+    ref = _csv("out_py_ecomplexity_country_product_every25.csv.gz")
+    keys = list(
+        zip(ref.column("country").to_pylist(), ref.column("product").to_pylist(), strict=True)
+    )
+    dens = _lookup(cx.density(world_mcp), ["loc", "prod"], "density")
+    cog = _lookup(cx.complexity_outlook_gain(world_mcp), ["loc", "prod"], "cog")
+    assert len(dens) == 226 * 785
+    d = np.array([dens[k] for k in keys]) - ref.column("density").to_numpy()
+    g = np.array([cog[k] for k in keys]) - ref.column("cog").to_numpy()
+    assert np.abs(d).max() < 1e-6
+    assert np.abs(g).max() < 1e-6
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "out_py_ecomplexity_proximity_upper_every25.csv.gz",
+        "ref_R_economiccomplexity_proximity_product_upper_every25.csv.gz",
+    ],
+)
+def test_proximity_matches_references(world_mcp: pa.Table, name: str) -> None:
+    """Product proximity vs py-ecomplexity and vs the R package, |Δ| < 1e-9."""
+    ref = _csv(name)
+    prox = cx.proximity(world_mcp)
+    upper = prox.filter(pc.less(prox["prod_a"], prox["prod_b"]))
+    assert upper.num_rows == 304_681  # all non-zero upper-triangle pairs of the references
+    ours = _lookup(upper, ["prod_a", "prod_b"], "proximity")
+    keys = zip(
+        ref.column("product_1").to_pylist(), ref.column("product_2").to_pylist(), strict=True
+    )
+    diff = np.array([ours[k] for k in keys]) - ref.column("proximity").to_numpy()
+    assert np.abs(diff).max() < 1e-9
+    diag = prox.filter(pc.equal(prox["prod_a"], prox["prod_b"]))
+    assert diag.num_rows == 785
+    assert set(diag.column("proximity").to_pylist()) == {1.0}
+
+
+def test_eci_conventions(world_mcp: pa.Table) -> None:
+    """Sign and each normalisation switch, with the identities they promise."""
+    eci, pci = cx.eci_pci(world_mcp)
+    e = eci.column("eci").to_numpy()
+    q = pci.column("pci").to_numpy()
+    div = eci.column("diversity").to_numpy().astype(float)
+    ubi = pci.column("ubiquity").to_numpy().astype(float)
+    assert np.corrcoef(e, div)[0, 1] > 0
+    assert e.mean() == pytest.approx(0, abs=1e-12)
+    assert e.std() == pytest.approx(1, abs=1e-12)
+    # zscore keeps ECI_c = mean PCI over the products of c
+    m = np.zeros((226, 785))
+    ones = world_mcp.filter(pc.equal(world_mcp["mcp"], 1))
+    locs = {v: i for i, v in enumerate(eci.column("loc").to_pylist())}
+    prods = {v: i for i, v in enumerate(pci.column("prod").to_pylist())}
+    m[
+        [locs[v] for v in ones.column("loc").to_pylist()],
+        [prods[v] for v in ones.column("prod").to_pylist()],
+    ] = 1
+    assert np.abs(m @ q / div - e).max() < 1e-10
+
+    _, pci_each = cx.eci_pci(world_mcp, normalise="zscore_each")
+    qe = pci_each.column("pci").to_numpy()
+    assert qe.mean() == pytest.approx(0, abs=1e-12)
+    assert qe.std() == pytest.approx(1, abs=1e-12)
+
+    eci_s, pci_s = cx.eci_pci(world_mcp, normalise="scale")
+    es, qs = eci_s.column("eci").to_numpy(), pci_s.column("pci").to_numpy()
+    assert es.std() == pytest.approx(1, abs=1e-12)
+    assert np.dot(div, es) == pytest.approx(0, abs=1e-8)
+    assert np.dot(ubi, qs) == pytest.approx(0, abs=1e-8)
+    assert np.corrcoef(es, e)[0, 1] == pytest.approx(1, abs=1e-12)
+
+    with pytest.raises(InputError, match="normalise"):
+        cx.eci_pci(world_mcp, normalise="stata")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="sign"):
+        cx.eci_pci(world_mcp, sign="random")  # type: ignore[arg-type]
+
+
+def test_fitness_complexity_world(world_mcp: pa.Table) -> None:
+    """Converges; mean-normalised; fixed point of the Tacchella map (independent dense code)."""
+    f, q = cx.fitness_complexity(world_mcp, tol=1e-12)
+    fv, qv = f.column("fitness").to_numpy(), q.column("complexity").to_numpy()
+    assert fv.mean() == pytest.approx(1)
+    assert qv.mean() == pytest.approx(1)
+    locs = {v: i for i, v in enumerate(f.column("loc").to_pylist())}
+    prods = {v: i for i, v in enumerate(q.column("prod").to_pylist())}
+    ones = world_mcp.filter(pc.equal(world_mcp["mcp"], 1))
+    m = np.zeros((len(locs), len(prods)))
+    m[
+        [locs[v] for v in ones.column("loc").to_pylist()],
+        [prods[v] for v in ones.column("prod").to_pylist()],
+    ] = 1
+    f1 = m @ qv
+    q1 = 1 / (m.T @ (1 / fv))
+    assert np.abs(f1 / f1.mean() - fv).max() < 1e-9
+    assert np.abs(q1 / q1.mean() - qv).max() < 1e-9
+    with pytest.raises(ConvergenceError):
+        cx.fitness_complexity(world_mcp, max_iter=5, tol=1e-12)
+
+
+# -- the Hidalgo & Hausmann (2009) toy -----------------------------------------------------
+
+
+def test_reflections_toy_exact(toy_mcp: pa.Table) -> None:
+    """k_c,0..4 and k_p,0..4 vs exact fractions (and the hand-checked CSV, 9 decimals)."""
+    kc, kp = cx.reflections(toy_mcp, iterations=4)
+    rows = {"C1": ["P1", "P2", "P3", "P4"], "C2": ["P2"], "C3": ["P3", "P4"], "C4": ["P4"]}
+    cols = {p: [c for c, ps in rows.items() if p in ps] for p in ["P1", "P2", "P3", "P4"]}
+    c_k = {c: Fraction(len(ps)) for c, ps in rows.items()}
+    p_k = {p: Fraction(len(cs)) for p, cs in cols.items()}
+    exact_c, exact_p = [c_k], [p_k]
+    for _ in range(4):
+        c_k, p_k = (
+            {c: sum((p_k[p] for p in ps), Fraction(0)) / len(ps) for c, ps in rows.items()},
+            {p: sum((c_k[c] for c in cs), Fraction(0)) / len(cs) for p, cs in cols.items()},
+        )
+        exact_c.append(c_k)
+        exact_p.append(p_k)
+    got_c = _lookup(kc, ["loc", "iteration"], "k")
+    got_p = _lookup(kp, ["prod", "iteration"], "k")
+    for n in range(5):
+        for c in rows:
+            assert got_c[(c, n)] == pytest.approx(float(exact_c[n][c]), rel=1e-15)
+        for p in cols:
+            assert got_p[(p, n)] == pytest.approx(float(exact_p[n][p]), rel=1e-15)
+    assert [got_c[(c, 1)] for c in rows] == [2.0, 2.0, 2.5, 3.0]
+    ref = _csv("toy_hh2009_expected_reflections_country.csv")
+    for n in range(5):
+        want = ref.column(f"k_c{n}").to_numpy()
+        have = np.array([got_c[(c, n)] for c in ref.column("country").to_pylist()])
+        assert np.abs(want - have).max() < 1e-9
+    assert kc.schema == cx.REFLECTIONS_LOC_SCHEMA
+
+
+def test_toy_matches_py_ecomplexity(toy_mcp: pa.Table) -> None:
+    """All cell outputs of py-ecomplexity's manual-Mcp run on the toy, |Δ| < 1e-8."""
+    ref = _csv("toy_hh2009_out_py_ecomplexity.csv")
+    keys = list(
+        zip(ref.column("country").to_pylist(), ref.column("product").to_pylist(), strict=True)
+    )
+    eci, pci = cx.eci_pci(toy_mcp)
+    e = dict(zip(eci.column("loc").to_pylist(), eci.column("eci").to_pylist(), strict=True))
+    q = dict(zip(pci.column("prod").to_pylist(), pci.column("pci").to_pylist(), strict=True))
+    coi = cx.complexity_outlook(toy_mcp)
+    o = dict(zip(coi.column("loc").to_pylist(), coi.column("coi").to_pylist(), strict=True))
+    dens = _lookup(cx.density(toy_mcp), ["loc", "prod"], "density")
+    cog = _lookup(cx.complexity_outlook_gain(toy_mcp), ["loc", "prod"], "cog")
+    for col, got in (
+        ("eci", [e[c] for c, _ in keys]),
+        ("pci", [q[p] for _, p in keys]),
+        ("coi", [o[c] for c, _ in keys]),
+        ("density", [dens[k] for k in keys]),
+        ("cog", [cog[k] for k in keys]),
+    ):
+        assert np.abs(np.array(got) - ref.column(col).to_numpy()).max() < 1e-8, col
+
+
+# -- hand-worked cases, edge cases and conventions ------------------------------------------
+
+
+def test_proximity_density_hand_worked() -> None:
+    """A{x,y}, B{x}: u_x = 2, u_y = 1, co-occurrence 1 → φ_xy = 1/max(2, 1) = 1/2.
+
+    Density (diagonal 1): ω_Ax = (1 + ½)/(1 + ½) = 1, ω_Ay = 1; ω_Bx = 1/(3/2) = 2/3,
+    ω_By = ½/(3/2) = 1/3. With diagonal 0: ω_Bx = 0/½ = 0, ω_By = ½/½ = 1.
+    """
+    m = _mcp({"A": ["x", "y"], "B": ["x"]})
+    assert cx.proximity(m).to_pylist() == [
+        {"prod_a": "x", "prod_b": "x", "proximity": 1.0},
+        {"prod_a": "x", "prod_b": "y", "proximity": 0.5},
+        {"prod_a": "y", "prod_b": "x", "proximity": 0.5},
+        {"prod_a": "y", "prod_b": "y", "proximity": 1.0},
+    ]
+    assert cx.proximity(m, diagonal=0.0).num_rows == 2
+    d1 = cx.density(m).column("density").to_pylist()
+    assert d1 == pytest.approx([1.0, 1.0, 2 / 3, 1 / 3])
+    d0 = cx.density(m, diagonal=0.0).column("density").to_pylist()
+    assert d0 == pytest.approx([1.0, 1.0, 0.0, 1.0])
+
+
+def test_zero_diversity_location_does_not_poison_others(world_mcp: pa.Table) -> None:
+    """One location with no presence: a warning naming it, null for it, others unchanged."""
+    extra = pa.table(
+        {"loc": ["zzz", "zzz"], "prod": ["0011", "0012"], "mcp": pa.array([0, 0], pa.int8())}
+    )
+    m = pa.concat_tables([world_mcp, extra])
+    with pytest.warns(UserWarning, match="zzz"):
+        eci, pci = cx.eci_pci(m)
+    base_e, base_p = cx.eci_pci(world_mcp)
+    assert eci.num_rows == 227
+    last = eci.slice(226).to_pylist()[0]
+    assert last == {"loc": "zzz", "diversity": 0, "eci": None}
+    assert eci.slice(0, 226).equals(base_e)
+    assert pci.equals(base_p)
+    with pytest.warns(UserWarning, match="zzz"):
+        coi = cx.complexity_outlook(m)
+    assert coi.column("coi").null_count == 1
+    with pytest.warns(UserWarning, match="zzz"):
+        f, _ = cx.fitness_complexity(m)
+    assert f.column("fitness").null_count == 1
+
+
+def test_zero_ubiquity_product_named() -> None:
+    m = pa.concat_tables(
+        [
+            _mcp({"A": ["x", "y", "z"], "B": ["x", "y"], "C": ["x"]}),
+            pa.table({"loc": ["A"], "prod": ["w"], "mcp": pa.array([0], pa.int8())}),
+        ]
+    )
+    with pytest.warns(UserWarning, match="zero-ubiquity product.*'w'"):
+        _, pci = cx.eci_pci(m)
+    assert pci.filter(pc.equal(pci["prod"], "w")).column("pci").to_pylist() == [None]
+    assert pci.column("pci").null_count == 1
+
+
+def test_empty_input_gives_empty_tables() -> None:
+    empty = pa.table(
+        {"loc": pa.array([], pa.string()), "prod": pa.array([], pa.string()), "mcp": []},
+        schema=cx.MCP_INPUT_SCHEMA,
+    )
+    e, q = cx.eci_pci(empty)
+    assert e.num_rows == 0 and e.schema == cx.ECI_SCHEMA
+    assert q.num_rows == 0 and q.schema == cx.PCI_SCHEMA
+    assert cx.proximity(empty).schema == cx.PROXIMITY_SCHEMA
+    assert cx.density(empty).num_rows == 0
+    assert cx.complexity_outlook(empty).schema == cx.COI_SCHEMA
+    assert cx.complexity_outlook_gain(empty).num_rows == 0
+    f, _ = cx.fitness_complexity(empty)
+    assert f.num_rows == 0 and f.schema == cx.FITNESS_SCHEMA
+    kc, _ = cx.reflections(empty)
+    assert kc.num_rows == 0
+
+
+def test_single_location() -> None:
+    """One location: diversity is defined, ECI/PCI are null (no second eigenvector)."""
+    m = _mcp({"A": ["x", "y"]})
+    e, q = cx.eci_pci(m)
+    assert e.to_pylist() == [{"loc": "A", "diversity": 2, "eci": None}]
+    assert q.column("pci").to_pylist() == [None, None]
+    d, u = cx.diversity_ubiquity(m)
+    assert d.column("diversity").to_pylist() == [2]
+    assert u.column("ubiquity").to_pylist() == [1, 1]
+
+
+def test_disconnected_network_warns() -> None:
+    m = _mcp({"A": ["x", "y"], "B": ["x"], "C": ["z"], "D": ["z", "w"]})
+    with pytest.warns(UserWarning, match="disconnected"):
+        cx.eci_pci(m)
+
+
+def test_schema_errors_name_column_and_function() -> None:
+    with pytest.raises(SchemaError, match=r"eci_pci.*'mcp'"):
+        cx.eci_pci(pa.table({"loc": ["A"], "prod": ["x"], "value": [1.0]}))
+    with pytest.raises(SchemaError, match=r"proximity.*'prod'.*double"):
+        cx.proximity(pa.table({"loc": ["A"], "prod": [1.5], "mcp": [1]}))
+    with pytest.raises(InputError, match="0 or 1"):
+        cx.density(pa.table({"loc": ["A"], "prod": ["x"], "mcp": [2]}))
+    with pytest.raises(InputError, match="duplicate"):
+        cx.eci_pci(_mcp({"A": ["x", "x"]}))
+    two_years = pa.table({"loc": ["A", "A"], "prod": ["x", "x"], "mcp": [1, 1], "year": [1, 2]})
+    with pytest.raises(InputError, match="several years"):
+        cx.eci_pci(two_years)
+
+
+def test_technological_complexity_from_store(tmp_path: Path) -> None:
+    """Patents by assignee country × CPC subclass → RTA → eigenvector KCI/TCI.
+
+    The store holds, per country, patents in its subclasses (one assignee country, one
+    subclass each), so the activity table equals the input table built by hand and the result
+    must equal eci_pci on its presence matrix.
+    """
+    plan = {
+        "US": {"H01L": 5, "G06F": 4, "A61K": 2},
+        "DE": {"H01L": 2, "F02B": 3, "A61K": 2},
+        "JP": {"G06F": 2, "H01L": 3, "F02B": 2},
+        "CN": {"H01L": 4, "G06F": 1, "A61K": 1},
+    }
+    s = Store.open(tmp_path / "s.duckdb")
+    rows = []
+    n = 0
+    for cc, subs in plan.items():
+        for sub, k in subs.items():
+            for _ in range(k):
+                n += 1
+                rows.append((f"P{n}", cc, sub))
+    for pid, cc, sub in rows:
+        s.con.execute(
+            "INSERT INTO patents (patent_id, year, origin, batch_id) VALUES ($p, 2020, 'test', 0)",
+            {"p": pid},
+        )
+        s.con.execute(
+            "INSERT INTO patent_assignees (patent_id, country_code) VALUES ($p, $c)",
+            {"p": pid, "c": cc},
+        )
+        s.con.execute(
+            "INSERT INTO patent_cpc (patent_id, cpc_subclass, cpc_group) VALUES ($p, $s, $s)",
+            {"p": pid, "s": sub},
+        )
+    kci, tci = cx.technological_complexity(s)
+    s.close()
+    table = pa.table(
+        {
+            "loc": [c for c, subs in plan.items() for _ in subs],
+            "prod": [p for subs in plan.values() for p in subs],
+            "value": [float(k) for subs in plan.values() for k in subs.values()],
+        }
+    )
+    e, q = cx.eci_pci(presence_matrix(table))
+    assert kci.schema == cx.KCI_SCHEMA and tci.schema == cx.TCI_SCHEMA
+    assert kci.column("kci").to_pylist() == pytest.approx(e.column("eci").to_pylist())
+    assert tci.column("tci").to_pylist() == pytest.approx(q.column("pci").to_pylist())
+    k2, _ = cx.technological_complexity(table)
+    assert k2.equals(kci)
