@@ -10,13 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from forcemap.errors import ForcemapError, InputError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from forcemap.store import Store
 
 __all__ = ["app"]
 
@@ -687,6 +692,130 @@ def indicators_patent_value(
     from forcemap.indicators.patent_value import patent_value
 
     _indicator(patent_value, out_file, window=window)
+
+
+@indicators_app.command("disruption")
+def indicators_disruption(
+    out_file: OutOpt,
+    window: Annotated[
+        int, typer.Option(help="Citation window t in years after the focal year.")
+    ] = 5,
+    entity: Annotated[str, typer.Option(help="works or patents.")] = "works",
+    require_references: Annotated[
+        bool,
+        typer.Option(help="NULL for focal works without references (Park, Leahey & Funk 2023)."),
+    ] = False,
+    variants: Annotated[bool, typer.Option(help="Add mCD, I-index, CD^nok, DI_1, DI_5.")] = True,
+) -> None:
+    """CD_t disruption index with n_i, n_j, n_k (Funk & Owen-Smith 2017; cdindex semantics).
+
+    Example: forcemap indicators disruption --window 5 --out cd.parquet
+    """
+    from forcemap.indicators.disruption import disruption
+
+    def run_cd(store: Store, **kwargs: Any) -> pa.Table:
+        table = disruption(store, **kwargs)
+        key = "work_id" if entity == "works" else "patent_id"
+        return table.rename_columns([key if c == "id" else c for c in table.column_names])
+
+    _indicator(
+        run_cd,
+        out_file,
+        window=window,
+        entity=entity,
+        require_references=require_references,
+        variants=variants,
+    )
+
+
+ProdOpt = Annotated[
+    str,
+    typer.Option(help="concept, topic, field (works), cpc_subclass, cpc_group (patents) or hs6."),
+]
+CountingOpt = Annotated[str, typer.Option(help="fractional or full (documents).")]
+
+
+def _activity(store: Store, prod: str, counting: str, start_year: int | None, end_year: int | None):  # type: ignore[no-untyped-def]
+    from forcemap.indicators.specialisation import activity_table
+
+    year: range | None = None
+    if start_year is not None or end_year is not None:
+        if start_year is None or end_year is None or end_year < start_year:
+            raise InputError("give both --start-year and --end-year, start ≤ end")
+        year = range(start_year, end_year + 1)
+    table = activity_table(store, prod=prod, counting=counting, year=year)  # type: ignore[arg-type]
+    if table.num_rows == 0:
+        raise InputError(f"no activity for --prod {prod} in the store (nothing to compare)")
+    return table
+
+
+@indicators_app.command("specialisation")
+def indicators_specialisation(
+    out_file: OutOpt,
+    prod: ProdOpt = "concept",
+    counting: CountingOpt = "fractional",
+    start_year: Annotated[int | None, typer.Option(help="First year (pooled).")] = None,
+    end_year: Annotated[int | None, typer.Option(help="Last year (pooled).")] = None,
+    threshold: Annotated[float, typer.Option(help="RCA at or above which mcp = 1.")] = 1.0,
+) -> None:
+    """Shares, RCA/RTA (Balassa; Soete) and symmetric RCA per country × product.
+
+    Example: forcemap indicators specialisation --prod cpc_subclass --out rta.csv
+    """
+    from forcemap.indicators.specialisation import rca, shares, symmetric_rca
+
+    def run_rca(store: Store) -> pa.Table:
+        act = _activity(store, prod, counting, start_year, end_year)
+        r = rca(act, threshold=threshold)
+        sh = shares(act)
+        sym = symmetric_rca(act)
+        return (
+            r.append_column("share", sh.column("share"))
+            .append_column("world_share", sh.column("world_share"))
+            .append_column("rsca", sym.column("rsca"))
+        )
+
+    _indicator(run_rca, out_file)
+
+
+@indicators_app.command("complexity")
+def indicators_complexity(
+    out_file: OutOpt,
+    prod: ProdOpt = "concept",
+    method: Annotated[
+        str, typer.Option(help="eci (eigenvector), fitness (Tacchella) or density (+COG).")
+    ] = "eci",
+    side: Annotated[str, typer.Option(help="loc (ECI, fitness) or prod (PCI, complexity).")] = (
+        "loc"
+    ),
+    counting: CountingOpt = "fractional",
+    start_year: Annotated[int | None, typer.Option(help="First year (pooled).")] = None,
+    end_year: Annotated[int | None, typer.Option(help="Last year (pooled).")] = None,
+) -> None:
+    """Economic/product complexity, fitness–complexity, or density and COG from RCA ≥ 1.
+
+    Example: forcemap indicators complexity --prod hs6 --method eci --out eci.csv
+    """
+    from forcemap.indicators import complexity as cx
+    from forcemap.indicators.specialisation import presence_matrix
+
+    if method not in ("eci", "fitness", "density"):
+        raise typer.BadParameter("method must be eci, fitness or density", param_hint="--method")
+    if side not in ("loc", "prod"):
+        raise typer.BadParameter("side must be loc or prod", param_hint="--side")
+
+    def run_cx(store: Store) -> pa.Table:
+        mcp = presence_matrix(_activity(store, prod, counting, start_year, end_year))
+        if method == "density":
+            dens = cx.density(mcp)
+            cog = cx.complexity_outlook_gain(mcp)
+            return dens.join(cog, ["loc", "prod"]).sort_by(
+                [("loc", "ascending"), ("prod", "ascending")]
+            )
+        locs, prods = cx.eci_pci(mcp) if method == "eci" else cx.fitness_complexity(mcp)
+        return locs if side == "loc" else prods
+
+    _indicator(run_cx, out_file)
 
 
 def run() -> None:
