@@ -192,3 +192,26 @@ def test_specialisation_and_complexity_commands(synergy_store_path: Path, tmp_pa
         app, ["--store", s, "indicators", "complexity", "--method", "x", "--out", str(out)]
     )
     assert r.exit_code == 2 and "method must be" in r.output
+
+
+def test_decide_positioning_prints_classes_rule_and_caveats(
+    synergy_store_path: Path, tmp_path: Path
+) -> None:
+    import pyarrow.csv as pacsv
+
+    out = tmp_path / "pos.csv"
+    r = runner.invoke(
+        app,
+        ["--store", str(synergy_store_path), "decide", "positioning", "--country", "US",
+         "--unit", "field", "--out", str(out)],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "positioning of US, 2018–2022" in r.output
+    assert "Medicine" in r.output and "leading" in r.output
+    assert "parallel_at = 80.0" in r.output and "Thin evidence" in r.output
+    t = pacsv.read_csv(out)
+    assert {"unit", "class", "level", "trend", "years_behind"} <= set(t.column_names)
+    r = runner.invoke(
+        app, ["--store", str(synergy_store_path), "decide", "positioning", "--unit", "x"]
+    )
+    assert r.exit_code == 2 and "unit must be industry or field" in r.output

@@ -7,6 +7,7 @@ line on stderr and turned into the error's exit code; nothing else is caught.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,8 +41,11 @@ network_app = typer.Typer(help="Innovation networks: build, analyse, export a sl
 app.add_typer(network_app, name="network")
 indicators_app = typer.Typer(help="Compute an indicator on the store and write it to a file.")
 app.add_typer(indicators_app, name="indicators")
+decide_app = typer.Typer(help="Decisions: a table, the rule and thresholds applied, caveats.")
+app.add_typer(decide_app, name="decide")
 
-out = Console()
+# Piped output (logs, CI) is not wrapped at 80 columns: tables stay readable.
+out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
 
 
@@ -732,7 +736,6 @@ ProdOpt = Annotated[
     str,
     typer.Option(help="concept, topic, field (works), cpc_subclass, cpc_group (patents) or hs6."),
 ]
-CountingOpt = Annotated[str, typer.Option(help="fractional or full (documents).")]
 
 
 def _activity(store: Store, prod: str, counting: str, start_year: int | None, end_year: int | None):  # type: ignore[no-untyped-def]
@@ -816,6 +819,128 @@ def indicators_complexity(
         return locs if side == "loc" else prods
 
     _indicator(run_cx, out_file)
+
+
+# -- decisions ------------------------------------------------------------------------------
+
+CountryOpt = Annotated[str, typer.Option(help="Home country, ISO 3166-1 alpha-2.")]
+DecideOutOpt = Annotated[
+    Path | None, typer.Option("--out", help="Also write the table: .parquet or .csv.")
+]
+
+
+def _print_decision(result, columns: list[str], *, max_rows: int = 40) -> None:  # type: ignore[no-untyped-def]
+    """The decision's table (selected columns), its rule with thresholds, and its caveats."""
+    title = result.name + ("  [SYNTHETIC DATA]" if result.synthetic else "")
+    _print_arrow(result.table.select(columns), title, max_rows=max_rows)
+    if result.table.num_rows > max_rows:
+        out.print(f"… {result.table.num_rows - max_rows:,} more rows (use --out)")
+    out.print(f"[bold]Rule[/bold]: {result.rule.describe()}", highlight=False)
+    for c in result.caveats:
+        out.print(f"[yellow]caveat[/yellow]: {c}", highlight=False)
+
+
+def _num(v: float | None, fmt: str = ".0f") -> str:
+    return "–" if v is None else format(v, fmt)
+
+
+def _print_positioning(r) -> None:  # type: ignore[no-untyped-def]
+    from forcemap.decide.positioning import STRATEGIES
+
+    p = r.rule.parameters
+    title = f"positioning of {p['country']}, {p['years']}"
+    t = Table(title=title + ("  [SYNTHETIC DATA]" if r.synthetic else ""))
+    for c in ("unit", "class", "L", "L pub", "L tech", "trend", "leader", "behind"):
+        t.add_column(c, justify="left" if c in ("unit", "class", "leader") else "right")
+    t.add_column("top works", justify="right")
+    t.add_column("hv patents", justify="right")
+    for x in r.table.to_pylist():
+        behind = _num(x["years_behind"], "d") + ("+" if x["years_behind_censored"] else "")
+        t.add_row(
+            x["unit_name"] + (" (!)" if x["thin_evidence"] else ""),
+            x["class"],
+            _num(x["level"]),
+            _num(x["level_pub"]),
+            _num(x["level_tech"]),
+            _num(x["trend"], "+.0f"),
+            x["leader"] or "–",
+            behind,
+            f"{x['top_works']:.1f}/{x['world_top_works']:.1f}",
+            f"{x['hv_patents']:.1f}/{x['world_hv_patents']:.1f}",
+        )
+    out.print(t)
+    out.print(
+        "L: level vs the best country (100); trend: change vs the previous window; behind: "
+        "years since the leader's score reached this one (+: at least); top works / hv "
+        "patents: the country's / the world's, fractional; (!) thin evidence.",
+        highlight=False,
+    )
+    out.print(f"[bold]Rule[/bold]: {r.rule.describe()}", highlight=False)
+    for c in r.caveats:
+        out.print(f"[yellow]caveat[/yellow]: {c}", highlight=False)
+    if r.table.num_rows:
+        for cls in ("catch-up", "parallel", "leading"):
+            if cls in r.table["class"].to_pylist():
+                out.print(f"[bold]{cls}[/bold]: {STRATEGIES[cls]}", highlight=False)
+
+
+@decide_app.command("positioning")
+def decide_positioning(
+    country: CountryOpt = "CN",
+    industry: Annotated[
+        list[str] | None, typer.Option(help="Industry key (or concept id); repeatable.")
+    ] = None,
+    unit: Annotated[str, typer.Option(help="industry (catalog) or field (concepts).")] = (
+        "industry"
+    ),
+    end_year: Annotated[int | None, typer.Option(help="Last year of the window.")] = None,
+    window: Annotated[int, typer.Option(help="Window length in years.")] = 5,
+    weight_pub: Annotated[float, typer.Option(help="Weight of the top-10 % works share.")] = 1.0,
+    weight_tech: Annotated[float, typer.Option(help="Weight of the high-value patent share.")] = (
+        1.0
+    ),
+    parallel_at: Annotated[float, typer.Option(help="L at or above which: parallel.")] = 80.0,
+    leading_other_at: Annotated[
+        float, typer.Option(help="Leading: one side ≥ 100 and the other ≥ this.")
+    ] = 80.0,
+    matrix: Annotated[bool, typer.Option(help="Print the country × unit class matrix.")] = False,
+    out_file: DecideOutOpt = None,
+) -> None:
+    """Catch-up / parallel / leading per industry, with level L, trend and years behind.
+
+    Example: forcemap decide positioning --country CN
+    """
+    from forcemap.decide.positioning import positioning, positioning_matrix
+
+    with _errors():
+        if out_file is not None and out_file.suffix not in (".parquet", ".csv"):
+            raise InputError(f"{out_file}: write .parquet or .csv")
+        if unit not in ("industry", "field"):
+            raise typer.BadParameter("unit must be industry or field", param_hint="--unit")
+        s = _open(read_only=True)
+        try:
+            r = positioning(
+                s,
+                country=country,
+                industries=industry,
+                unit=unit,  # type: ignore[arg-type]
+                end_year=end_year,
+                window=window,
+                weight_pub=weight_pub,
+                weight_tech=weight_tech,
+                parallel_at=parallel_at,
+                leading_other_at=leading_other_at,
+            )
+        finally:
+            s.close()
+        _print_positioning(r)
+        if matrix:
+            m = positioning_matrix(r)
+            _print_arrow(m.sort_by([("unit", "ascending"), ("level", "descending")]), "matrix",
+                         max_rows=200)  # fmt: skip
+        if out_file is not None:
+            _write_table(r.table, out_file)
+            out.print(f"{r.table.num_rows:,} rows -> {out_file}")
 
 
 def run() -> None:
