@@ -1,0 +1,10 @@
+"""Decisions: each function takes the store, a home country and an industry and returns a
+:class:`~forcemap.decide.result.DecisionResult` (tables, the rule with its thresholds, evidence
+and caveats).
+
+==================  ==========================================================
+``positioning``     catch-up / parallel / leading per industry (C3)
+``bottlenecks``     technologies and products the country depends on (C4)
+``actors``          strategic S&T organisations per industry (C5)
+==================  ==========================================================
+"""
