@@ -6,12 +6,15 @@ returns :class:`~forcemap.report.render.Section` objects stating the method and 
 
 from __future__ import annotations
 
+import warnings
+
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from forcemap.report.render import Section, bar_chart
 from forcemap.store import Store
 
-__all__ = ["network_sections"]
+__all__ = ["indicator_sections", "network_sections", "positioning_sections"]
 
 
 def network_sections(store: Store, *, label: str, min_edges: int = 10) -> list[Section]:
@@ -90,3 +93,257 @@ def network_sections(store: Store, *, label: str, min_edges: int = 10) -> list[S
     )
     sec.table("Triple-helix linkage profile", a.linkage, max_rows=15)
     return [sec]
+
+
+def _concept_names(store: Store) -> dict[str, str]:
+    rows = store.sql(
+        "SELECT concept_id, any_value(name) FROM work_concepts GROUP BY concept_id"
+    ).fetchall()
+    return {k: v for k, v in rows if v}
+
+
+def _with_names(table: pa.Table, key: str, names: dict[str, str]) -> pa.Table:
+    return table.append_column(
+        "name", pa.array([names.get(k, k) for k in table[key].to_pylist()], pa.string())
+    )
+
+
+def indicator_sections(store: Store, *, label: str, min_works: int = 50) -> list[Section]:
+    """One section per indicator family on ``store``: impact, disruption, specialisation and
+    complexity, emergence, patent value — each with sample sizes and thin-evidence warnings.
+
+    ``min_works``: a field (level-0 concept) with fewer works than this is named in a warning
+    (field-normalised scores over a handful of works are noise).
+    """
+    n_works = int(store.scalar("SELECT count(*) FROM works"))
+    n_patents = int(store.scalar("SELECT count(*) FROM patents"))
+    out: list[Section] = []
+    if n_works:
+        out += [_impact_section(store, label, min_works), _disruption_section(store, label)]
+        out.append(_complexity_section(store, label, "concept", "fields of science"))
+        out.append(_emergence_section(store, label))
+    if int(store.scalar("SELECT count(*) FROM trade")):
+        out.append(_complexity_section(store, label, "hs6", "traded products (HS6)"))
+    if n_patents:
+        out.append(_patent_value_section(store, label))
+    return out
+
+
+def _impact_section(store: Store, label: str, min_works: int) -> Section:
+    from forcemap.indicators.impact import aggregate_impact
+
+    names = _concept_names(store)
+    sec = Section(
+        f"{label}: citation impact",
+        method="Citations from works in the store (all years after publication). MNCS: mean "
+        "of citations ÷ the mean of works of the same field (level-0 concept), year and type "
+        "(Waltman et al. 2011); PP(top 10 %): Waltman–Schreiber fractional share of the "
+        "field-year-type top 10 %. Countries: fractional counting by authorship share.",
+    )
+    by_field = aggregate_impact(store, by="field", counting="full")
+    by_field = _with_names(by_field, "unit_id", names).sort_by([("p", "descending")])
+    thin = [f"{r['name']} ({r['p']})" for r in by_field.to_pylist() if r["p"] < min_works]
+    sec.text(f"{int(pc.sum(by_field['p']).as_py() or 0):,} works with a field.")
+    sec.table(
+        "Fields (level-0 concepts)",
+        by_field.select(["name", "p", "citations", "mncs", "pp_top10"]),
+        max_rows=20,
+    )
+    if thin:
+        sec.warn(
+            f"{len(thin)} field(s) have fewer than {min_works} works; their normalised scores "
+            f"are not meaningful: {', '.join(thin[:15])}" + (" …" if len(thin) > 15 else "")
+        )
+    by_country = aggregate_impact(store, by="country", counting="fractional").sort_by(
+        [("p_frac", "descending")]
+    )
+    sec.table(
+        "Countries (fractional counting, top 15 by output)",
+        by_country.select(["unit_id", "p", "p_frac", "mncs", "pp_top10", "share_top10"]),
+        max_rows=15,
+    )
+    return sec
+
+
+def _disruption_section(store: Store, label: str) -> Section:
+    from forcemap.indicators.disruption import disruption
+
+    cd = disruption(store, window=5, variants=False)
+    defined = cd.filter(pc.is_valid(cd["cd"]))
+    n = defined.num_rows
+    sec = Section(
+        f"{label}: disruption (CD5)",
+        method="CD_5 = (n_i − n_j) / (n_i + n_j + n_k) over citers in the 5 years after "
+        "publication (Funk & Owen-Smith 2017; Wu, Wang & Evans 2019), with cdindex's "
+        "conventions: no citers in the window → undefined; citers but no references → 1. "
+        "References outside the store count: their citers in the store form n_k.",
+    )
+    sec.text(
+        f"{cd.num_rows:,} works; CD_5 defined for {n:,} (at least one citer within 5 years "
+        "among the stored works)."
+    )
+    if n < 100:
+        sec.warn(f"CD_5 is defined for only {n} works: too few for a distribution.")
+    if n:
+        vals = defined["cd"].to_pylist()
+        bins = [-1.0 + 0.2 * i for i in range(11)]
+        counts = [0] * 10
+        for v in vals:
+            counts[min(int((v + 1.0) / 0.2), 9)] += 1
+        sec.chart(
+            "Distribution of CD_5 (−1 consolidating … +1 disruptive)",
+            bar_chart([f"{b:+.1f}" for b in bins[:-1]], [float(c) for c in counts]),
+        )
+        pos = sum(1 for v in vals if v > 0)
+        sec.text(
+            f"Share with CD_5 > 0: {pos / n:.3f}; mean {sum(vals) / n:+.4f}. Most disruptive "
+            "works with at least 5 citers in the window:"
+        )
+        big = defined.filter(
+            pc.greater_equal(
+                pc.add(defined["n_i"], defined["n_j"]), pa.scalar(5, pa.int64())
+            )
+        )
+        top = big.sort_by([("cd", "descending"), ("n_i", "descending")]).slice(0, 10)
+        titles = dict(
+            store.sql(
+                "SELECT work_id, any_value(title) FROM works WHERE work_id IN "
+                "(SELECT unnest($ids)) GROUP BY work_id",
+                params={"ids": top["id"].to_pylist()},
+            ).fetchall()
+        )
+        top = top.append_column(
+            "title", pa.array([titles.get(i) for i in top["id"].to_pylist()], pa.string())
+        )
+        sec.table(
+            "Most disruptive works", top.select(["id", "year", "title", "cd", "n_i", "n_j", "n_k"])
+        )
+    return sec
+
+
+def _complexity_section(store: Store, label: str, prod: str, what: str) -> Section:
+    from forcemap.indicators.complexity import eci_pci
+    from forcemap.indicators.specialisation import activity_table, presence_matrix
+
+    sec = Section(
+        f"{label}: specialisation and complexity of {what}",
+        method="Activity X_cp: "
+        + (
+            "works per country and level-0/1 concept (score ≥ 0.3), fractional counting"
+            if prod == "concept"
+            else "export value per country and HS6 product"
+        )
+        + "; RCA = Balassa index; M_cp = [RCA ≥ 1]; ECI/PCI by the eigenvector method with "
+        "py-ecomplexity's sign and normalisation (Hidalgo & Hausmann 2009).",
+    )
+    act = activity_table(store, prod=prod)  # type: ignore[arg-type]
+    locs = len(set(act["loc"].to_pylist()))
+    prods = len(set(act["prod"].to_pylist()))
+    sec.text(f"{act.num_rows:,} country × product cells; {locs} countries, {prods} products.")
+    if locs < 20 or prods < 20:
+        sec.warn(
+            f"Only {locs} countries and {prods} products: complexity rankings need broad "
+            "coverage; read them as illustrative."
+        )
+    if locs < 3 or prods < 3:
+        return sec
+    mcp = presence_matrix(act)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        eci, pci = eci_pci(mcp)
+    for w in caught:
+        sec.warn(str(w.message))
+    sec.table("Economic complexity (top 15 countries)",
+              eci.sort_by([("eci", "descending")]), max_rows=15)  # fmt: skip
+    if prod == "concept":
+        pci = _with_names(pci, "prod", _concept_names(store))
+    sec.table("Most complex products (top 15)", pci.sort_by([("pci", "descending")]), max_rows=15)
+    return sec
+
+
+def _emergence_section(store: Store, label: str) -> Section:
+    from forcemap.indicators.emergence import emergence_score
+
+    has_topics = int(store.scalar("SELECT count(*) FROM work_topics")) > 0
+    unit = "topic" if has_topics else "concept"
+    em = emergence_score(store, unit=unit)
+    q = em.filter(pc.equal(em["qualified"], True))
+    sec = Section(
+        f"{label}: emerging {unit}s",
+        method="Emergence score of Carley et al. (2018) / Porter et al. (2019): a 10-year "
+        "window (3 base + 7 active years), qualification on records, years present, actors, "
+        "novelty and growth; EScore from the active-period trend, recent trend and slope.",
+    )
+    sec.text(f"{em.num_rows:,} {unit}s scored; {q.num_rows:,} qualify as emergent.")
+    if q.num_rows == 0:
+        sec.warn("No unit qualifies: too little data over the 10-year window.")
+        return sec
+    sec.table(
+        "Top emergent units",
+        q.sort_by([("escore", "descending")]).select(
+            ["unit_id", "name", "records", "active_records", "actors", "escore"]
+        ),
+        max_rows=15,
+    )
+    return sec
+
+
+def _patent_value_section(store: Store, label: str) -> Section:
+    from forcemap.indicators.patent_value import patent_value
+
+    pv = patent_value(store, window=5)
+    sec = Section(
+        f"{label}: patent value",
+        method="OECD patent quality indicators (Squicciarini, Dernis & Criscuolo 2013): "
+        "forward citations within 5 years of grant, breakthrough = top 1 % of the grant-year "
+        "× WIPO-field cohort, generality/originality with the N/(N−1) correction.",
+    )
+    fc = [v for v in pv["forward_citations"].to_pylist() if v is not None]
+    bt = sum(1 for v in pv["breakthrough"].to_pylist() if v)
+    sec.text(
+        f"{pv.num_rows:,} patents; {len(fc):,} with a 5-year forward-citation count "
+        f"(mean {sum(fc) / max(len(fc), 1):.2f}); {bt:,} breakthrough inventions."
+    )
+    if len(fc) < 100:
+        sec.warn(f"Only {len(fc)} patents with forward citations: cohorts are too small.")
+    sec.table(
+        "Most cited patents (5 years)",
+        pv.sort_by([("forward_citations", "descending")]).slice(0, 10),
+    )
+    return sec
+
+
+def positioning_sections(
+    store: Store, *, label: str, countries: tuple[str, ...], unit: str = "industry"
+) -> list[Section]:
+    """Positioning of each home country: class, level, trend, years behind, with the rule."""
+    from forcemap.decide.positioning import STRATEGIES, positioning, positioning_matrix
+
+    out: list[Section] = []
+    for country in countries:
+        r = positioning(store, country=country, unit=unit)  # type: ignore[arg-type]
+        sec = Section(
+            f"{label}: positioning of {country} by {unit}",
+            method=r.rule.describe(),
+        )
+        cols = ["unit_name", "class", "level", "level_pub", "level_tech", "trend", "leader",
+                "years_behind", "top_works", "world_top_works", "hv_patents",
+                "world_hv_patents", "thin_evidence"]  # fmt: skip
+        sec.table(f"{country}: class per {unit}", r.table.select(cols), max_rows=40)
+        for c in r.caveats:
+            sec.warn(c)
+        for cls in ("leading", "parallel", "catch-up"):
+            if cls in r.table["class"].to_pylist():
+                sec.text(f"{cls}: {STRATEGIES[cls]}")
+        out.append(sec)
+    if countries:
+        m = positioning_matrix(r)
+        leaders = m.filter(pc.equal(m["class"], "leading"))
+        sec = Section(
+            f"{label}: who leads each {unit}",
+            method="The country × unit matrix of the same rule: every country classed "
+            "against the best in each unit.",
+        )
+        sec.table("Leading countries per unit", leaders.sort_by("unit"), max_rows=60)
+        out.append(sec)
+    return out
