@@ -375,7 +375,7 @@ class ResolutionReport:
         Organisations per unified type.
     examples
         A few merges with their evidence, e.g.
-        ``"ror:04jr1s763 -> I45084792: institution I45084792 + assignee pv:..."``.
+        ``"ror:04jr1s763 -> I45084792: institution I45084792 + assignee patentsview:..."``.
     """
 
     organizations: int = 0
@@ -532,7 +532,7 @@ def resolve_organizations(
        merged by name. Actors without a country or a name are never merged by name.
        The ``org_id`` of a cluster without institution is the id of its first member ordered
        by source (assignee before participant), id length, then id: the id itself when it
-       is already namespaced (contains ``:``, e.g. ``pv:…``), else ``<source>:<id>``.
+       is already namespaced (contains ``:``, e.g. ``patentsview:…``), else ``<source>:<id>``.
     3. **Self.** Every other actor is its own organisation (same ``org_id`` rule).
     4. **Overrides** (last): each row of the overrides CSV forces ``(source, source_id)`` into
        ``org_id`` (method ``'override'``), whatever rules 1–3 decided; its optional ``name``,

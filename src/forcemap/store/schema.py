@@ -5,7 +5,8 @@ Each migration is applied once, in order, inside a transaction, and recorded in
 
 Identifiers are the source's own, namespaced by source where ambiguity is possible:
 OpenAlex keeps its short ids (``W2125158795``, ``I45084792``, ``A5023888391``); patents are
-``US-<number>``; PatentsView assignees ``pv:<uuid>``; project and trade ids are the user's.
+``US-<number>``; PatentsView assignees ``patentsview:<id>``, USPTO assignees
+``uspto:<name>``; project and trade ids are the user's.
 """
 
 from __future__ import annotations

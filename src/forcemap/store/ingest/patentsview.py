@@ -1,12 +1,48 @@
-"""PatentsView bulk tables (granted patents, 2023+ ``g_`` layout) — column layout.
+"""PatentsView bulk tables (granted patents, 2023+ ``g_`` layout): column layout and reader.
 
-The reader is being written; this module's ``PATENTSVIEW_TABLES`` is the single source of the
-column layout, also used by the synthetic world generator.
+:data:`PATENTSVIEW_TABLES` is the single source of the column layout, also used by the
+synthetic world generator. :func:`ingest_patentsview` reads one directory of these tables::
+
+    g_patent.tsv                  patents (required)
+    g_application.tsv             filing dates
+    g_cpc_current.tsv             CPC classification       -> patent_cpc
+    g_assignee_disambiguated.tsv  owners                   -> patent_assignees
+    g_inventor_disambiguated.tsv  inventors                -> patent_inventors
+    g_location_disambiguated.tsv  cities and countries of assignees and inventors
+    g_us_patent_citation.tsv      US patent -> US patent   -> patent_citations
+
+Each table may also be gzipped (``.tsv.gz``) or zipped as downloaded (``.tsv.zip``). Files are
+tab-separated with a header row, fields quoted with ``"`` (doubled inside a field); columns are
+found by header name, so their order and extra columns do not matter. Parsing is set-based in
+DuckDB (``read_csv`` with ``store_rejects``); no Python loop touches a row.
+
+The whole directory is one atomic batch (one transaction, one ``ingest_log`` row whose checksum
+covers every table file). Every data row of every table file is a record:
+``read = stored + rejected + duplicates`` holds for each table file and for the total, and
+:attr:`IngestReport.related` gives the rows stored per table file.
 """
 
 from __future__ import annotations
 
-__all__ = ["PATENTSVIEW_TABLES"]
+import csv
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from forcemap.errors import InputError, NotFoundError, SchemaError, StoreError
+from forcemap.store.store import Batch, IngestReport, Store, file_checksum
+
+__all__ = ["ID_PREFIX", "PATENTSVIEW_TABLES", "ingest_patentsview"]
 
 PATENTSVIEW_TABLES: dict[str, tuple[str, ...]] = {
     "g_patent": (
@@ -38,4 +74,684 @@ PATENTSVIEW_TABLES: dict[str, tuple[str, ...]] = {
         "patent_id", "citation_sequence", "citation_patent_id", "citation_date", "record_name",
         "wipo_kind", "citation_category",
     ),
+}  # fmt: skip
+
+SOURCE = "patentsview"
+
+ID_PREFIX = "patentsview:"
+"""Namespace of PatentsView assignee and inventor ids in the store
+(``patentsview:<uuid>``, the form project participants use to name an assignee)."""
+
+# Columns each table must have (the rest of the columns read may be absent: NULL).
+_KEYS: dict[str, tuple[str, ...]] = {
+    "g_location_disambiguated": ("location_id",),
+    "g_patent": ("patent_id", "patent_date"),
+    "g_application": ("patent_id", "filing_date"),
+    "g_cpc_current": ("patent_id", "cpc_group"),
+    "g_assignee_disambiguated": ("patent_id", "assignee_id"),
+    "g_inventor_disambiguated": ("patent_id", "inventor_id"),
+    "g_us_patent_citation": ("patent_id", "citation_patent_id"),
 }
+# Columns read from each table; also the processing order (locations and patents first).
+_USED: dict[str, tuple[str, ...]] = {
+    "g_location_disambiguated": ("location_id", "disambig_city", "disambig_country"),
+    "g_patent": (
+        "patent_id", "patent_type", "patent_date", "patent_title", "patent_abstract",
+        "wipo_kind", "num_claims", "withdrawn",
+    ),
+    "g_application": ("patent_id", "filing_date"),
+    "g_cpc_current": ("patent_id", "cpc_sequence", "cpc_group", "cpc_type"),
+    "g_assignee_disambiguated": (
+        "patent_id", "assignee_sequence", "assignee_id",
+        "disambig_assignee_individual_name_first", "disambig_assignee_individual_name_last",
+        "disambig_assignee_organization", "assignee_type", "location_id",
+    ),
+    "g_inventor_disambiguated": (
+        "patent_id", "inventor_sequence", "inventor_id", "disambig_inventor_name_first",
+        "disambig_inventor_name_last", "location_id",
+    ),
+    "g_us_patent_citation": ("patent_id", "citation_sequence", "citation_patent_id"),
+}  # fmt: skip
+
+# Canonical table filled from each child table file, and its patent key column.
+_CHILD_TARGET: dict[str, tuple[str, str]] = {
+    "g_cpc_current": ("patent_cpc", "patent_id"),
+    "g_assignee_disambiguated": ("patent_assignees", "patent_id"),
+    "g_inventor_disambiguated": ("patent_inventors", "patent_id"),
+    "g_us_patent_citation": ("patent_citations", "citing_id"),
+}
+
+_SUFFIXES = (".tsv", ".tsv.gz", ".tsv.zip")
+_MAX_LINE = 16 * 1024 * 1024
+_ORPHAN = "patent_id not among the valid patents of g_patent"
+
+_REJECT_REASONS = {
+    "MISSING COLUMNS": "wrong number of fields (too few)",
+    "TOO MANY COLUMNS": "wrong number of fields (too many)",
+    "INVALID ENCODING": "invalid UTF-8",
+    "UNQUOTED VALUE": "malformed quoting",
+    "LINE SIZE OVER MAXIMUM": f"line longer than {_MAX_LINE // 2**20} MB",
+}
+
+# Value parsers shared by the table SQL (temporary macros, created in each batch).
+_MACROS = (
+    r"CREATE OR REPLACE TEMP MACRO _pv_s(x) AS nullif(trim(x), '')",
+    # Patent numbers: optional letter prefix (D, RE, PP, H, T, ...) then digits; leading zeros
+    # of the digits are dropped (USPTO writes 06103599, PatentsView 6103599).
+    r"""CREATE OR REPLACE TEMP MACRO _pv_pid(x) AS
+        CASE WHEN regexp_full_match(upper(replace(x, ' ', '')), '[A-Z]{0,2}0*[1-9][0-9]*')
+             THEN regexp_replace(upper(replace(x, ' ', '')), '^([A-Z]{0,2})0*', '\1') END""",
+    r"""CREATE OR REPLACE TEMP MACRO _pv_date(x) AS
+        CASE WHEN regexp_full_match(x, '[0-9]{4}-[0-9]{2}-[0-9]{2}([ T].*)?')
+                  AND TRY_CAST(left(x, 10) AS DATE)
+                      BETWEEN DATE '1790-07-31' AND DATE '2100-12-31'
+             THEN TRY_CAST(left(x, 10) AS DATE) END""",
+    r"""CREATE OR REPLACE TEMP MACRO _pv_int(x) AS
+        CASE WHEN TRY_CAST(x AS DOUBLE) = round(TRY_CAST(x AS DOUBLE))
+                  AND abs(TRY_CAST(x AS DOUBLE)) < 2e9
+             THEN TRY_CAST(TRY_CAST(x AS DOUBLE) AS INTEGER) END""",
+    r"""CREATE OR REPLACE TEMP MACRO _pv_cpc(x) AS
+        CASE WHEN regexp_full_match(upper(replace(x, ' ', '')),
+                                    '[A-HY][0-9]{2}[A-Z][0-9]{1,4}/[0-9]{2,6}')
+             THEN upper(replace(x, ' ', '')) END""",
+    # PatentsView / USPTO assignee type codes; 1x = the same owner type with part interest.
+    r"""CREATE OR REPLACE TEMP MACRO _pv_atype(x) AS
+        CASE WHEN _pv_int(x) IS NOT NULL THEN
+                 CASE _pv_int(x) % 10 WHEN 2 THEN 'company' WHEN 3 THEN 'company'
+                      WHEN 4 THEN 'individual' WHEN 5 THEN 'individual'
+                      WHEN 6 THEN 'government' WHEN 7 THEN 'government'
+                      WHEN 8 THEN 'government' WHEN 9 THEN 'government' END
+             WHEN lower(x) IN ('company', 'individual', 'government', 'university')
+                 THEN lower(x) END""",
+)
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class _TableFile:
+    table: str
+    path: Path  # the file as found (reported in the quarantine)
+    read_path: Path  # what DuckDB reads (an extracted copy for .zip)
+    compression: str
+    header: list[str]
+
+
+@dataclass
+class _Counts:
+    read: int = 0
+    stored: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+
+
+# -- public entry point -------------------------------------------------------------------
+
+
+def ingest_patentsview(
+    store: Store,
+    path: str | os.PathLike[str],
+    *,
+    origin: str | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest one directory of PatentsView granted-patent tables as one atomic batch.
+
+    Mapping (every id gets its namespace: patents ``US-<patent_id>``, assignees and
+    inventors ``patentsview:<id>``):
+
+    * ``g_patent`` → ``patents``: ``kind`` = ``wipo_kind``, ``type`` = ``patent_type``,
+      ``grant_date`` = ``patent_date``, ``year`` = its year, ``num_claims``, title, abstract;
+      ``filing_date`` from ``g_application``. Withdrawn patents (``withdrawn`` = 1) are not
+      stored (quarantined as withdrawn).
+    * ``g_cpc_current`` → ``patent_cpc``: ``cpc_group`` is the full symbol (``H01L21/027``),
+      stored as ``cpc_subgroup``, with its main group (``H01L21/00``), subclass, class and
+      section; ``seq`` is 1-based by ``cpc_sequence``; ``is_first`` marks one row per patent:
+      ``cpc_sequence`` 0, else the lowest-sequence inventional symbol.
+    * ``g_assignee_disambiguated`` → ``patent_assignees``: ``name`` is the organisation, or
+      "first last" for a person; ``type`` from ``assignee_type``: 2, 3 → ``company``;
+      4, 5 → ``individual``; 6–9 → ``government`` (1x, part interest, as x); country and
+      city from ``g_location_disambiguated`` through ``location_id``.
+    * ``g_inventor_disambiguated`` → ``patent_inventors`` likewise.
+    * ``g_us_patent_citation`` → ``patent_citations`` (``US-<patent_id>`` cites
+      ``US-<citation_patent_id>``; the cited patent may be outside the store).
+
+    Parameters
+    ----------
+    store
+        An open, writable store.
+    path
+        The directory holding the ``g_*.tsv`` (or ``.tsv.gz`` / ``.tsv.zip``) files.
+    origin
+        Label stored with every patent. Default ``patentsview``, or ``synthetic:patentsview``
+        when the directory belongs to a world written by :func:`forcemap.store.synth.write_world`
+        (its parent holds that world's ``manifest.json``).
+    progress
+        Called as ``progress(bytes_done, bytes_total)`` as each table file is read.
+
+    Returns
+    -------
+    IngestReport
+        Reconciled counts over every row of every table file; ``related`` gives the rows
+        stored per table file (``g_application``: filing dates set; ``g_location_…``:
+        locations loaded).
+
+    Raises
+    ------
+    NotFoundError
+        ``path`` does not exist.
+    InputError
+        ``path`` is not a directory, or holds no ``g_patent`` table.
+    SchemaError
+        A table lacks a column it needs (names the file and the column).
+    StoreError
+        DuckDB failed; nothing was written.
+
+    Notes
+    -----
+    - A rejected row goes to ``quarantine`` with its file, line, record id (the raw
+      ``patent_id`` or ``location_id``), field and reason: a row with the wrong number of
+      fields, invalid UTF-8 or broken quoting (found by DuckDB's CSV reader); an empty or
+      invalid key, an unparseable date or number, an invalid CPC symbol; a child row whose
+      patent is not among the valid patents of ``g_patent``. Line numbers are physical lines
+      (header = 1) as long as no field holds a line break.
+    - Duplicates (same key twice in a file: a patent, a location, a patent's CPC / assignee /
+      inventor sequence number, a citing–cited pair) are merged: the later line wins.
+    - Upserts: a directory identical to one already ingested (same checksums) is skipped; a
+      patent already in the store is replaced, and so are its CPC, assignee, inventor and
+      citation rows for each of those tables present in the directory (a table absent from
+      the directory leaves the stored rows of that table alone).
+    """
+    d = Path(path)
+    if not d.exists():
+        raise NotFoundError(f"{d}: no such file or directory")
+    if not d.is_dir():
+        raise InputError(
+            f"{d}: PatentsView input must be a directory holding g_patent.tsv and its sibling "
+            "tables (g_cpc_current.tsv, g_assignee_disambiguated.tsv, ...)"
+        )
+    found = _find_tables(d)
+    if "g_patent" not in found:
+        raise InputError(
+            f"{d}: no g_patent table (g_patent.tsv, g_patent.tsv.gz or g_patent.tsv.zip) in "
+            "this directory; it is required"
+        )
+    checksum = _directory_checksum(found)
+    if store.already_ingested(SOURCE, checksum):
+        return IngestReport(source=SOURCE, skipped=[str(d)])
+    if origin is None:
+        origin = _default_origin(d)
+    total = sum(p.stat().st_size for p in found.values())
+    started = datetime.now()
+    con = store.con
+    with tempfile.TemporaryDirectory(prefix="forcemap-pv-") as tmp:
+        files = {t: _open_table(t, p, Path(tmp)) for t, p in found.items()}
+        try:
+            with store.batch(SOURCE, d) as b:
+                for m in _MACROS:
+                    con.execute(m)
+                counts, done = {}, 0
+                for table in _USED:
+                    if table not in files:
+                        continue
+                    counts[table] = _stage_table(b, files[table])
+                    done += found[table].stat().st_size
+                    if progress:
+                        progress(done, total)
+                _write(b, files, origin)
+                for table, c in counts.items():
+                    if c.read != c.stored + c.rejected + c.duplicates:
+                        raise StoreError(
+                            f"{files[table].path}: counts do not reconcile: read {c.read} != "
+                            f"stored {c.stored} + rejected {c.rejected} + duplicates "
+                            f"{c.duplicates}; nothing was written"
+                        )
+                report = store.finish(
+                    b,
+                    checksum=checksum,
+                    read=sum(c.read for c in counts.values()),
+                    stored=sum(c.stored for c in counts.values()),
+                    duplicates=sum(c.duplicates for c in counts.values()),
+                    started=started,
+                )
+                report.related = {t: c.stored for t, c in counts.items()}
+        except duckdb.Error as e:
+            raise StoreError(f"{d}: ingest failed, store unchanged: {e}") from e
+        finally:
+            _drop_temp(con)
+    q = store.export_quarantine(b.batch_id)
+    if q:
+        report.quarantine_files.append(str(q))
+    return report
+
+
+# -- files ---------------------------------------------------------------------------------
+
+
+def _find_tables(d: Path) -> dict[str, Path]:
+    out: dict[str, Path] = {}
+    for table in PATENTSVIEW_TABLES:
+        for suffix in _SUFFIXES:
+            p = d / f"{table}{suffix}"
+            if p.is_file():
+                out[table] = p
+                break
+    return out
+
+
+def _directory_checksum(found: dict[str, Path]) -> str:
+    h = hashlib.sha256()
+    for table in sorted(found):
+        h.update(f"{found[table].name}\t{file_checksum(found[table])}\n".encode())
+    return h.hexdigest()
+
+
+def _default_origin(d: Path) -> str:
+    manifest = d.parent / "manifest.json"
+    try:
+        doc = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return SOURCE
+    synthetic = (
+        isinstance(doc, dict)
+        and doc.get("synthetic") is True
+        and doc.get("generator") == "forcemap.store.synth"
+    )
+    return f"synthetic:{SOURCE}" if synthetic else SOURCE
+
+
+def _open_table(table: str, path: Path, tmp: Path) -> _TableFile:
+    """Locate the readable TSV (extracting a .zip) and read and check its header."""
+    name = path.name.lower()
+    read_path, compression = path, "none"
+    if name.endswith(".zip"):
+        try:
+            with zipfile.ZipFile(path) as zf:
+                members = [m for m in zf.namelist() if m.lower().endswith(".tsv")]
+                if len(members) != 1:
+                    raise InputError(f"{path}: expected one .tsv file in the zip archive")
+                read_path = tmp / f"{table}.tsv"
+                with zf.open(members[0]) as src, open(read_path, "wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+        except zipfile.BadZipFile as e:
+            raise InputError(f"{path}: not a readable zip archive: {e}") from e
+    elif name.endswith(".gz"):
+        compression = "gzip"
+    header = _read_header(path, read_path, compression)
+    missing = [c for c in _KEYS[table] if c not in header]
+    if missing:
+        raise SchemaError(
+            f"{path}: missing column {missing[0]!r} in the header; {table} needs "
+            f"{', '.join(_KEYS[table])} (found: {', '.join(header) or 'nothing'})"
+        )
+    return _TableFile(table, path, read_path, compression, header)
+
+
+def _read_header(path: Path, read_path: Path, compression: str) -> list[str]:
+    opener = gzip.open if compression == "gzip" else open
+    try:
+        with opener(read_path, "rb") as fh:  # type: ignore[operator]
+            line = fh.readline(1 << 20).decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError, EOFError) as e:
+        raise InputError(f"{path}: cannot read the header line: {e}") from e
+    if not line.strip():
+        raise SchemaError(f"{path}: empty file; expected a tab-separated header line")
+    row = next(csv.reader([line.rstrip("\r\n")], delimiter="\t", quotechar='"'))
+    return [c.strip() for c in row]
+
+
+# -- staging -------------------------------------------------------------------------------
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _load(con: duckdb.DuckDBPyConnection, tf: _TableFile) -> int:
+    """Read ``tf`` into ``_pv_raw(rn, <used columns>)`` and its rejects into ``_pv_rej``.
+
+    Returns the number of records read (rows parsed plus distinct rejected lines).
+    """
+    cols = ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for c in tf.header)
+    used = ", ".join(
+        f"_pv_s({_q(c)}) AS {c}" if c in tf.header else f"NULL::VARCHAR AS {c}"
+        for c in _USED[tf.table]
+    )
+    for t in ("_pv_raw", "_pv_rej", "_pv_rej_scan", "_pv_rejl", "_pv_gaps"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    con.execute(
+        f"""CREATE TEMP TABLE _pv_raw AS
+            SELECT row_number() OVER () AS rn, {used}
+            FROM read_csv($path, columns = {{{cols}}}, delim = '\t', quote = '"',
+                          escape = '"', header = true, auto_detect = false,
+                          compression = $comp, max_line_size = $maxline,
+                          buffer_size = 2 * $maxline, store_rejects = true,
+                          rejects_table = '_pv_rej', rejects_scan = '_pv_rej_scan')""",  # noqa: S608 - header names are quoted
+        {"path": str(tf.read_path), "comp": tf.compression, "maxline": _MAX_LINE},
+    )
+    con.execute(
+        """CREATE TEMP TABLE _pv_rejl AS
+           SELECT line::BIGINT AS line, min(error_type::VARCHAR) AS error_type,
+                  arg_min(column_name, column_idx) AS field, min(csv_line) AS raw
+           FROM _pv_rej GROUP BY line"""
+    )
+    rows = con.execute(
+        "SELECT (SELECT count(*) FROM _pv_raw), (SELECT count(*) FROM _pv_rejl)"
+    ).fetchall()
+    return int(rows[0][0]) + int(rows[0][1])
+
+
+def _quarantine_rejects(b: Batch, tf: _TableFile) -> None:
+    cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _REJECT_REASONS.items())
+    b.con.execute(
+        f"""INSERT INTO quarantine
+            SELECT $b, $s, $f, line, NULL, field,
+                   CASE error_type {cases} ELSE 'unreadable row: ' || lower(error_type) END,
+                   left(raw, 4000)
+            FROM _pv_rejl""",  # noqa: S608 - fixed reason texts
+        {"b": b.batch_id, "s": b.source, "f": str(tf.path)},
+    )
+
+
+def _quarantine_bad(b: Batch, tf: _TableFile) -> int:
+    """Quarantine the rows of ``_pv_chk`` with a reason; return how many there were.
+
+    Rows know only their ordinal ``rn`` among parsed rows; their line is recovered from the
+    gaps in that numbering: lines DuckDB rejected and blank lines (found only when needed).
+    """
+    con = b.con
+    n = _count(con, "SELECT count(*) FROM _pv_chk WHERE reason IS NOT NULL")
+    if not n:
+        return 0
+    con.execute(
+        r"""CREATE TEMP TABLE _pv_gaps AS
+            SELECT g, g - (row_number() OVER (ORDER BY g) - 1) AS v FROM (
+                SELECT line AS g FROM _pv_rejl
+                UNION
+                SELECT line_no FROM (
+                    SELECT row_number() OVER () AS line_no, line
+                    FROM read_csv($path, columns = {'line': 'VARCHAR'}, delim = '\x01',
+                                  quote = '', escape = '', header = false,
+                                  auto_detect = false, encoding = 'latin-1',
+                                  compression = $comp, max_line_size = $maxline,
+                                  buffer_size = 2 * $maxline))
+                WHERE line_no > 1 AND (line IS NULL OR trim(line, chr(13)) = ''))""",
+        {"path": str(tf.read_path), "comp": tf.compression, "maxline": _MAX_LINE},
+    )
+    raw = " || chr(9) || ".join(f"coalesce(r.{c}, '')" for c in _USED[tf.table])
+    con.execute(
+        f"""INSERT INTO quarantine
+            SELECT $b, $s, $f,
+                   1 + c.rn + (SELECT count(*) FROM _pv_gaps WHERE v <= 1 + c.rn),
+                   c.record_id, c.field, c.reason, left({raw}, 4000)
+            FROM _pv_chk c JOIN _pv_raw r USING (rn)
+            WHERE c.reason IS NOT NULL""",  # noqa: S608 - known column names only
+        {"b": b.batch_id, "s": b.source, "f": str(tf.path)},
+    )
+    return n
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    rows = con.execute(sql).fetchall()
+    return int(rows[0][0]) if rows and rows[0][0] is not None else 0
+
+
+# Per table: typed columns of a checked row, its reason (NULL = valid) and the field at fault.
+# Conditions are tried in order; the first that holds names the reason.
+_CHECKS: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
+    "g_location_disambiguated": (
+        "location_id AS loc, upper(disambig_country) AS country, disambig_city AS city",
+        [("location_id IS NULL", "missing location_id", "location_id")],
+    ),
+    "g_patent": (
+        """_pv_pid(patent_id) AS pid, _pv_date(patent_date) AS grant_date,
+           _pv_int(num_claims) AS num_claims, wipo_kind AS kind,
+           lower(patent_type) AS ptype, patent_title AS title, patent_abstract AS abstract""",
+        [
+            ("patent_id IS NULL", "missing patent_id", "patent_id"),
+            ("_pv_pid(patent_id) IS NULL", "invalid patent_id", "patent_id"),
+            ("patent_date IS NULL", "missing patent_date", "patent_date"),
+            ("_pv_date(patent_date) IS NULL", "invalid patent_date", "patent_date"),
+            (
+                "num_claims IS NOT NULL AND _pv_int(num_claims) IS NULL",
+                "invalid num_claims",
+                "num_claims",
+            ),
+            (
+                "lower(coalesce(withdrawn, '0')) IN ('1', 'true', 't', 'y', 'yes')",
+                "withdrawn patent",
+                "withdrawn",
+            ),
+        ],
+    ),
+    "g_application": (
+        "_pv_pid(patent_id) AS pid, _pv_date(filing_date) AS filing_date",
+        [
+            ("patent_id IS NULL", "missing patent_id", "patent_id"),
+            ("_pv_pid(patent_id) IS NULL", "invalid patent_id", "patent_id"),
+            (
+                "filing_date IS NOT NULL AND _pv_date(filing_date) IS NULL",
+                "invalid filing_date",
+                "filing_date",
+            ),
+        ],
+    ),
+    "g_cpc_current": (
+        """_pv_pid(patent_id) AS pid, _pv_int(cpc_sequence) AS seqnum,
+           _pv_cpc(cpc_group) AS symbol,
+           coalesce(starts_with(lower(cpc_type), 'invent'), false) AS inventive""",
+        [
+            ("patent_id IS NULL", "missing patent_id", "patent_id"),
+            ("_pv_pid(patent_id) IS NULL", "invalid patent_id", "patent_id"),
+            ("cpc_group IS NULL", "missing cpc_group", "cpc_group"),
+            ("_pv_cpc(cpc_group) IS NULL", "invalid CPC symbol", "cpc_group"),
+            (
+                "cpc_sequence IS NOT NULL AND _pv_int(cpc_sequence) IS NULL",
+                "invalid cpc_sequence",
+                "cpc_sequence",
+            ),
+        ],
+    ),
+    "g_assignee_disambiguated": (
+        """_pv_pid(patent_id) AS pid, _pv_int(assignee_sequence) AS seqnum,
+           assignee_id AS aid,
+           coalesce(disambig_assignee_organization,
+                    _pv_s(concat_ws(' ', disambig_assignee_individual_name_first,
+                                    disambig_assignee_individual_name_last))) AS name,
+           _pv_atype(assignee_type) AS atype, location_id AS loc""",
+        [
+            ("patent_id IS NULL", "missing patent_id", "patent_id"),
+            ("_pv_pid(patent_id) IS NULL", "invalid patent_id", "patent_id"),
+            ("assignee_id IS NULL", "missing assignee_id", "assignee_id"),
+            (
+                "assignee_sequence IS NOT NULL AND _pv_int(assignee_sequence) IS NULL",
+                "invalid assignee_sequence",
+                "assignee_sequence",
+            ),
+        ],
+    ),
+    "g_inventor_disambiguated": (
+        """_pv_pid(patent_id) AS pid, _pv_int(inventor_sequence) AS seqnum,
+           inventor_id AS iid,
+           _pv_s(concat_ws(' ', disambig_inventor_name_first,
+                           disambig_inventor_name_last)) AS name,
+           location_id AS loc""",
+        [
+            ("patent_id IS NULL", "missing patent_id", "patent_id"),
+            ("_pv_pid(patent_id) IS NULL", "invalid patent_id", "patent_id"),
+            ("inventor_id IS NULL", "missing inventor_id", "inventor_id"),
+            (
+                "inventor_sequence IS NOT NULL AND _pv_int(inventor_sequence) IS NULL",
+                "invalid inventor_sequence",
+                "inventor_sequence",
+            ),
+        ],
+    ),
+    "g_us_patent_citation": (
+        """_pv_pid(patent_id) AS pid, _pv_pid(citation_patent_id) AS cited,
+           _pv_int(citation_sequence) AS seqnum""",
+        [
+            ("patent_id IS NULL", "missing patent_id", "patent_id"),
+            ("_pv_pid(patent_id) IS NULL", "invalid patent_id", "patent_id"),
+            ("citation_patent_id IS NULL", "missing citation_patent_id", "citation_patent_id"),
+            (
+                "_pv_pid(citation_patent_id) IS NULL",
+                "invalid citation_patent_id",
+                "citation_patent_id",
+            ),
+        ],
+    ),
+}
+
+# Per table: the key that makes two valid rows duplicates (the later line wins).
+_DEDUP_KEY = {
+    "g_location_disambiguated": "loc",
+    "g_patent": "pid",
+    "g_application": "pid",
+    "g_cpc_current": "pid, coalesce(seqnum::VARCHAR, symbol)",
+    "g_assignee_disambiguated": "pid, coalesce(seqnum::VARCHAR, aid)",
+    "g_inventor_disambiguated": "pid, coalesce(seqnum::VARCHAR, iid)",
+    "g_us_patent_citation": "pid, cited",
+}
+_STAGED = {
+    "g_location_disambiguated": "_pv_loc",
+    "g_patent": "_pv_pat",
+    "g_application": "_pv_app",
+    "g_cpc_current": "_pv_cpc_rows",
+    "g_assignee_disambiguated": "_pv_asg",
+    "g_inventor_disambiguated": "_pv_inv",
+    "g_us_patent_citation": "_pv_cit",
+}
+
+
+def _stage_table(b: Batch, tf: _TableFile) -> _Counts:
+    """Read, check, quarantine and deduplicate one table file into its staging table."""
+    con = b.con
+    table = tf.table
+    read = _load(con, tf)
+    _quarantine_rejects(b, tf)
+    rejected = _count(con, "SELECT count(*) FROM _pv_rejl")
+    typed, checks = _CHECKS[table]
+    if table not in ("g_location_disambiguated", "g_patent"):
+        # A child row must belong to a patent stored by this batch.
+        checks = [
+            *checks,
+            ("_pv_pid(patent_id) NOT IN (SELECT pid FROM _pv_pat)", _ORPHAN, "patent_id"),
+        ]
+    whens = [f"WHEN {cond} THEN '{reason}'" for cond, reason, _ in checks]
+    fields = [f"WHEN {cond} THEN '{field}'" for cond, _, field in checks]
+    record_id = "location_id" if table == "g_location_disambiguated" else "patent_id"
+    con.execute("DROP TABLE IF EXISTS _pv_chk")
+    con.execute(
+        f"""CREATE TEMP TABLE _pv_chk AS
+            SELECT rn, {record_id} AS record_id, {typed},
+                   CASE {" ".join(whens)} END AS reason,
+                   CASE {" ".join(fields)} END AS field
+            FROM _pv_raw"""  # noqa: S608 - fixed expressions only
+    )
+    rejected += _quarantine_bad(b, tf)
+    staged = _STAGED[table]
+    con.execute(f"DROP TABLE IF EXISTS {staged}")
+    con.execute(
+        f"""CREATE TEMP TABLE {staged} AS
+            SELECT * EXCLUDE (reason, field, record_id) FROM _pv_chk
+            WHERE reason IS NULL
+            QUALIFY row_number() OVER (PARTITION BY {_DEDUP_KEY[table]} ORDER BY rn DESC) = 1
+        """  # noqa: S608 - fixed expressions only
+    )
+    if table == "g_location_disambiguated":
+        con.execute("ALTER TABLE _pv_loc DROP COLUMN rn")  # a lookup: (loc, country, city)
+    valid = _count(con, "SELECT count(*) FROM _pv_chk WHERE reason IS NULL")
+    stored = _count(con, f"SELECT count(*) FROM {staged}")  # noqa: S608
+    return _Counts(read=read, stored=stored, rejected=rejected, duplicates=valid - stored)
+
+
+# -- writing -------------------------------------------------------------------------------
+
+
+def _write(b: Batch, files: dict[str, _TableFile], origin: str) -> None:
+    """Replace the batch's patents (and their rows of the child tables present) in the store."""
+    con = b.con
+    has_loc = "g_location_disambiguated" in files
+    if "g_application" in files:
+        filing = "a.filing_date"
+        app_join = "LEFT JOIN _pv_app a USING (pid)"
+    else:  # keep the filing date a replaced patent had
+        filing = "o.filing_date"
+        app_join = "LEFT JOIN patents o ON o.patent_id = 'US-' || p.pid"
+    con.execute(
+        f"""CREATE TEMP TABLE _pv_new AS
+            SELECT 'US-' || p.pid AS patent_id, 'US' AS office, p.kind, p.ptype AS type,
+                   p.grant_date, {filing} AS filing_date, year(p.grant_date) AS year,
+                   p.title, p.abstract, NULL::VARCHAR AS family_id, p.num_claims
+            FROM _pv_pat p {app_join}"""  # noqa: S608 - fixed expressions only
+    )
+    con.execute("DELETE FROM patents WHERE patent_id IN (SELECT patent_id FROM _pv_new)")
+    for table, (target, key) in _CHILD_TARGET.items():
+        if table in files:
+            con.execute(
+                f"DELETE FROM {target} WHERE {key} IN (SELECT patent_id FROM _pv_new)"  # noqa: S608
+            )
+    con.execute(
+        """INSERT INTO patents
+           SELECT patent_id, office, kind, type, grant_date, filing_date, year, title, abstract,
+                  family_id, num_claims, $origin, $batch
+           FROM _pv_new""",
+        {"origin": origin, "batch": b.batch_id},
+    )
+    loc_join = "LEFT JOIN _pv_loc l USING (loc)" if has_loc else ""
+    country = "l.country" if has_loc else "NULL"
+    city = "l.city" if has_loc else "NULL"
+    if "g_cpc_current" in files:
+        con.execute(
+            r"""INSERT INTO patent_cpc
+                SELECT 'US-' || pid,
+                       row_number() OVER (PARTITION BY pid ORDER BY seqnum NULLS LAST, rn),
+                       symbol, regexp_replace(symbol, '/.*$', '/00'), left(symbol, 4),
+                       left(symbol, 3), left(symbol, 1),
+                       row_number() OVER (PARTITION BY pid
+                                          ORDER BY coalesce(seqnum = 0, false) DESC,
+                                                   inventive DESC, seqnum NULLS LAST, rn) = 1
+                FROM _pv_cpc_rows"""
+        )
+    if "g_assignee_disambiguated" in files:
+        con.execute(
+            f"""INSERT INTO patent_assignees
+                SELECT 'US-' || pid,
+                       row_number() OVER (PARTITION BY pid ORDER BY seqnum NULLS LAST, rn),
+                       $prefix || aid, name, atype, {country}, {city}
+                FROM _pv_asg {loc_join}""",  # noqa: S608 - fixed expressions only
+            {"prefix": ID_PREFIX},
+        )
+    if "g_inventor_disambiguated" in files:
+        con.execute(
+            f"""INSERT INTO patent_inventors
+                SELECT 'US-' || pid,
+                       row_number() OVER (PARTITION BY pid ORDER BY seqnum NULLS LAST, rn),
+                       $prefix || iid, name, {country}, {city}
+                FROM _pv_inv {loc_join}""",  # noqa: S608 - fixed expressions only
+            {"prefix": ID_PREFIX},
+        )
+    if "g_us_patent_citation" in files:
+        con.execute(
+            """INSERT INTO patent_citations
+               SELECT 'US-' || pid, 'US-' || cited FROM _pv_cit
+               ORDER BY pid, seqnum NULLS LAST, rn"""
+        )
+
+
+_TEMP_TABLES = (
+    "_pv_raw",
+    "_pv_rej",
+    "_pv_rej_scan",
+    "_pv_rejl",
+    "_pv_gaps",
+    "_pv_chk",
+    "_pv_new",
+    *_STAGED.values(),
+)
+
+
+def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+    for t in _TEMP_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {t}")
