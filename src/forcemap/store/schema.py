@@ -155,8 +155,8 @@ CREATE TABLE project_outputs (
 );
 CREATE TABLE trade (
     year INTEGER NOT NULL,
-    reporter VARCHAR NOT NULL,       -- ISO3
-    partner VARCHAR NOT NULL,        -- ISO3
+    reporter VARCHAR NOT NULL,       -- ISO 3166-1 alpha-2
+    partner VARCHAR NOT NULL,        -- ISO 3166-1 alpha-2
     hs6 VARCHAR NOT NULL,
     export_value DOUBLE,             -- reporter -> partner, current USD
     import_value DOUBLE,             -- partner -> reporter, current USD

@@ -1,0 +1,676 @@
+"""Trade flows: CEPII BACI ``t,i,j,k,v,q`` files or the forcemap ``year,reporter,…`` layout.
+
+The layout is recognised by the header (names are matched case-insensitively; extra columns are
+ignored; see ``docs/formats.md``):
+
+* **BACI** — ``t,i,j,k,v,q``: year, exporter and importer (ISO 3166 numeric, with BACI's own
+  variants such as 842 for the United States or 490 for Taiwan), HS6 product code (a leading
+  zero lost by a spreadsheet is restored), value in *thousand* US dollars, quantity in tonnes
+  (``q`` is not stored; real files pad numbers with spaces and write ``NA`` for a missing
+  quantity, both accepted).
+* **forcemap** — ``year,reporter,partner,hs6,export_value,import_value``: values in US dollars
+  from the reporter's point of view; country codes ISO 3166 alpha-2, alpha-3 or numeric.
+
+Every country code is stored as **ISO 3166-1 alpha-2**, the code used by the rest of the store
+(``authorships``, ``patent_assignees``, ``project_participants``), so trade, publications and
+patents share one location key in :func:`forcemap.indicators.specialisation.activity_table`.
+
+BACI flows are **mirrored**. A BACI row is one reconciled flow exporter → importer, so it is
+both an export of ``i`` and an import of ``j``; it is stored as ``export_value`` on the row
+``(t, reporter=i, partner=j, hs6)`` and as ``import_value`` on the row ``(t, reporter=j,
+partner=i, hs6)``. Each canonical row therefore holds the flow reporter → partner in
+``export_value`` and the flow partner → reporter in ``import_value``, as the schema says, and
+summing ``export_value`` by reporter (what export RCA does) counts every flow exactly once.
+The forcemap layout is stored as reported (not mirrored): its two columns are already the
+reporter's view.
+
+Set-based in DuckDB (BACI files have millions of rows); each file is one atomic batch. Rows whose
+year, country code, HS6 code or value is invalid are quarantined with file, line and field.
+Several rows with the same key (year, exporter/reporter, importer/partner, HS6) in one file are
+merged: per column the value of the last line that has one wins, the other lines count as
+duplicates. A flow already stored for the same key and direction is replaced (counted as a
+duplicate); the other column of an existing row is kept.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import os
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from forcemap.errors import NotFoundError, ParseError, StoreError
+from forcemap.store.reference import reference_table
+from forcemap.store.store import Batch, IngestReport, Store, file_checksum
+
+__all__ = [
+    "BACI_COLUMNS",
+    "BACI_COUNTRY_VARIANTS",
+    "FORCEMAP_TRADE_COLUMNS",
+    "country_code_table",
+    "ingest_trade",
+]
+
+SOURCE = "trade"
+
+BACI_COLUMNS: tuple[str, ...] = ("t", "i", "j", "k", "v", "q")
+"""The BACI header; ``q`` may be absent."""
+
+FORCEMAP_TRADE_COLUMNS: tuple[str, ...] = (
+    "year",
+    "reporter",
+    "partner",
+    "hs6",
+    "export_value",
+    "import_value",
+)
+"""The forcemap trade header; one of ``export_value`` / ``import_value`` may be absent."""
+
+BACI_COUNTRY_VARIANTS: dict[int, str] = {
+    58: "BE",  # Belgium-Luxembourg (…1998)
+    251: "FR",  # France incl. Monaco
+    381: "IT",  # Italy incl. San Marino
+    490: "TW",  # "Other Asia, nes" = Taiwan
+    530: "AN",  # Netherlands Antilles (…2010); withdrawn ISO alpha-2
+    579: "NO",  # Norway incl. Svalbard and Jan Mayen
+    699: "IN",  # India
+    711: "ZA",  # Southern African Customs Union (…1999)
+    736: "SD",  # Sudan (…2011, before South Sudan)
+    757: "CH",  # Switzerland incl. Liechtenstein
+    842: "US",  # USA incl. Puerto Rico and US Virgin Islands
+    849: "UM",  # US Minor Outlying Islands (ISO 581)
+    891: "CS",  # Serbia and Montenegro (…2005); withdrawn ISO alpha-2
+}
+"""BACI / UN Comtrade country codes that are not ISO 3166 numeric, mapped to ISO alpha-2."""
+
+# Other codes seen in real files: EU conventions (UK, EL), Kosovo (XK, user-assigned), the
+# alpha-3 forms of the withdrawn codes above, and Comtrade's S19 ("Other Asia, nes").
+_ALPHA_VARIANTS: dict[str, str] = {
+    "UK": "GB",
+    "EL": "GR",
+    "XK": "XK",
+    "XKX": "XK",
+    "AN": "AN",
+    "ANT": "AN",
+    "CS": "CS",
+    "SCG": "CS",
+    "S19": "TW",
+}
+
+_HS6_RE = "[0-9]{5,6}"
+_BAD_YEAR = "year is not an integer between 1900 and 2100"
+_MISSING = "('', 'NA', 'N/A', 'NAN', 'NULL')"  # upper-cased, trimmed values read as missing
+_MAX_LINE = 8 * 1024 * 1024  # bytes
+
+Progress = Callable[[int, int], None]
+
+
+# -- shared with the projects reader: country codes and CSV staging -------------------------
+
+
+@lru_cache(maxsize=1)
+def country_code_table() -> pa.Table:
+    """Every accepted country code and its ISO 3166-1 alpha-2 code.
+
+    Returns
+    -------
+    pa.Table
+        ``code: string`` (an alpha-2 or alpha-3 code in upper case, or an ISO / BACI numeric
+        code with or without leading zeros: ``"4"``, ``"04"``, ``"004"``), ``iso2: string``.
+        Built from the
+        shipped ``countries`` reference table plus :data:`BACI_COUNTRY_VARIANTS` and a few
+        conventional variants (``UK``, ``EL``, ``XK``); ISO codes take precedence.
+    """
+    ref = reference_table("countries")
+    codes: dict[str, str] = {}
+    for iso2, iso3, num in zip(
+        ref.column("iso2").to_pylist(),
+        ref.column("iso3").to_pylist(),
+        ref.column("iso_numeric").to_pylist(),
+        strict=True,
+    ):
+        if iso2 is None:
+            continue
+        codes[iso2.upper()] = iso2.upper()
+        if iso3:
+            codes[iso3.upper()] = iso2.upper()
+        if num is not None:
+            for key in _numeric_keys(int(num)):
+                codes[key] = iso2.upper()
+    for num, iso2 in BACI_COUNTRY_VARIANTS.items():
+        for key in _numeric_keys(num):
+            codes.setdefault(key, iso2)
+    for alpha, iso2 in _ALPHA_VARIANTS.items():
+        codes.setdefault(alpha, iso2)
+    return pa.table(
+        {"code": list(codes), "iso2": list(codes.values())},
+        schema=pa.schema([("code", pa.string()), ("iso2", pa.string())]),
+    )
+
+
+def _numeric_keys(num: int) -> set[str]:
+    return {str(num), f"{num:02d}", f"{num:03d}"}
+
+
+def code_key_sql(expr: str) -> str:
+    """SQL normalising a raw country code to a ``country_code_table().code`` key."""
+    return f"upper(trim({expr}))"
+
+
+def read_header(path: Path, expected: str) -> list[str]:
+    """The header of a CSV file: names stripped of spaces and a BOM, lower-cased.
+
+    Raises
+    ------
+    ParseError
+        The file is empty or its first line is not text (``expected`` is put in the message).
+    """
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:  # type: ignore[operator]
+            first = fh.readline()
+    except (UnicodeDecodeError, OSError, EOFError) as e:
+        raise ParseError(
+            f"cannot read the header ({e}); expected {expected}", file=str(path)
+        ) from e
+    if not first.strip():
+        raise ParseError(f"empty file or blank header line; expected {expected}", file=str(path))
+    row = next(csv.reader(io.StringIO(first)))
+    return [c.strip().lstrip("\ufeff").lower() for c in row]
+
+
+def default_origin(world: Path, source: str) -> str:
+    """``synthetic:<source>`` when ``world/manifest.json`` marks a synthetic world, else
+    ``source``."""
+    try:
+        doc = json.loads((world / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return source
+    synthetic = (
+        isinstance(doc, dict)
+        and doc.get("synthetic") is True
+        and doc.get("generator") == "forcemap.store.synth"
+    )
+    return f"synthetic:{source}" if synthetic else source
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> int:
+    rows = con.execute(sql, params).fetchall()
+    return int(rows[0][0]) if rows and rows[0][0] is not None else 0
+
+
+def csv_field_sql(col: str) -> str:
+    """SQL writing one VARCHAR column back as a CSV field (quoted when needed, NULL → '')."""
+    return (
+        f"""CASE WHEN {col} IS NULL THEN '' WHEN regexp_matches({col}, '[",\\r\\n]') """
+        f"""THEN '"' || replace({col}, '"', '""') || '"' ELSE {col} END"""
+    )
+
+
+def raw_sql(columns: Sequence[str], alias: str) -> str:
+    """SQL rebuilding a staged record as a CSV line (for the quarantine's ``raw``)."""
+    if not columns:
+        return "''"
+    return "concat_ws(',', " + ", ".join(csv_field_sql(f'{alias}."{c}"') for c in columns) + ")"
+
+
+_REJECT_REASONS = {
+    "MISSING COLUMNS": "malformed CSV: too few fields",
+    "TOO MANY COLUMNS": "malformed CSV: too many fields",
+    "UNQUOTED VALUE": "malformed CSV: bad quoting",
+    "INVALID ENCODING": "invalid UTF-8",
+    "LINE SIZE OVER MAXIMUM": "line too long",
+}
+
+_STAGE_TEMPS = ("_csv_ln", "_csv_raw", "_csv_rj", "_csv_rs", "_csv_rjd", "_csv_map")
+
+
+def stage_csv(
+    b: Batch, path: Path, header: Sequence[str], wanted: Sequence[str], table: str
+) -> int:
+    """Load a CSV file into the temp table ``table(line, <wanted>…)``, all VARCHAR.
+
+    ``header`` is the file's (normalised) header from :func:`read_header`; ``wanted`` the layout's
+    columns (a wanted column absent from the file is NULL; file columns not wanted are dropped).
+    ``line`` is the physical 1-based line number of the record's first line (the header is line
+    1). Records DuckDB cannot split into the header's fields (too few / too many fields, bad
+    quoting, invalid UTF-8) are quarantined in batch ``b`` with their line. Returns the number
+    of records read (staged + quarantined).
+
+    Two set-based passes: DuckDB's CSV reader (rejects stored, not fatal), and a one-column read
+    of the physical lines that locates blank lines and quoted line breaks, so every record gets
+    its physical line even when the file has them.
+    """
+    con = b.con
+    _drop(con, _STAGE_TEMPS)
+    cols = ", ".join(f"'c{n}': 'VARCHAR'" for n in range(len(header)))
+    pos = {name: n for n, name in enumerate(header)}
+    select = ", ".join(
+        (f'c{pos[w]} AS "{w}"' if w in pos else f'NULL::VARCHAR AS "{w}"') for w in wanted
+    )
+    params = {"path": str(path), "maxline": _MAX_LINE}
+    try:
+        con.execute(
+            f"""CREATE TEMP TABLE _csv_raw AS
+                SELECT row_number() OVER () AS rn, {select}
+                FROM read_csv($path, columns = {{{cols}}}, header = true, auto_detect = false,
+                              delim = ',', quote = '"', escape = '"', ignore_errors = true,
+                              store_rejects = true, rejects_table = '_csv_rj',
+                              rejects_scan = '_csv_rs', max_line_size = $maxline,
+                              buffer_size = 2 * $maxline)""",  # noqa: S608 - generated names only
+            params,
+        )
+        # Physical lines: latin-1 decodes any byte, so no line is lost; a quote counts only at
+        # the start or end of a field (DuckDB accepts a stray quote inside an unquoted field).
+        con.execute(
+            r"""CREATE TEMP TABLE _csv_ln AS
+                SELECT row_number() OVER () AS pline, line IS NULL AS blank,
+                       CASE WHEN contains(line, '"')
+                            THEN len(regexp_extract_all(line, '(^|,)"|"(,|$)')) ELSE 0 END AS q
+                FROM read_csv($path, columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '',
+                              escape = '', header = false, auto_detect = false,
+                              encoding = 'latin-1', max_line_size = $maxline,
+                              buffer_size = 2 * $maxline)""",
+            params,
+        )
+    except duckdb.InvalidInputException as e:
+        raise ParseError(f"cannot read as CSV: {e}", file=str(path)) from e
+    # One row per rejected record (DuckDB may report several errors for one line); its line is
+    # DuckDB's logical line: physical lines minus the continuation lines of quoted fields.
+    con.execute(
+        """CREATE TEMP TABLE _csv_rjd AS
+           SELECT line AS lline, arg_min(error_type::VARCHAR, column_idx) AS error_type,
+                  arg_min(column_name, column_idx) AS column_name,
+                  arg_min(csv_line, column_idx) AS csv_line
+           FROM _csv_rj GROUP BY line"""
+    )
+    n_rej = _count(con, "SELECT count(*) FROM _csv_rjd")
+    n_raw = _count(con, "SELECT count(*) FROM _csv_raw")
+    irregular = _count(con, "SELECT count(*) FROM _csv_ln WHERE blank OR q % 2 = 1")
+    by_record = (
+        f'CREATE TEMP TABLE "{table}" AS '  # noqa: S608 - table is the caller's literal
+        "SELECT rn + 1 AS line, * EXCLUDE (rn) FROM _csv_raw"
+    )
+    if irregular == 0 and n_rej == 0:
+        con.execute(by_record)
+        _drop(con, _STAGE_TEMPS)
+        return n_raw
+    con.execute(
+        """CREATE TEMP TABLE _csv_map AS
+           SELECT pline, blank, row_number() OVER (ORDER BY pline) AS lline FROM (
+             SELECT pline, blank,
+                    coalesce(sum(q % 2) OVER (ORDER BY pline ROWS BETWEEN UNBOUNDED PRECEDING
+                                              AND 1 PRECEDING), 0) % 2 = 1 AS cont
+             FROM _csv_ln)
+           WHERE NOT cont"""
+    )
+    good = """SELECT pline, row_number() OVER (ORDER BY pline) AS k FROM _csv_map
+              WHERE lline > 1 AND NOT blank AND lline NOT IN (SELECT lline FROM _csv_rjd)"""
+    if _count(con, f"SELECT count(*) FROM ({good})") == n_raw:  # noqa: S608
+        con.execute(
+            f"""CREATE TEMP TABLE "{table}" AS
+                SELECT g.pline AS line, r.* EXCLUDE (rn)
+                FROM _csv_raw r JOIN ({good}) g ON g.k = r.rn ORDER BY g.pline"""  # noqa: S608
+        )
+        pline = "coalesce(m.pline, j.lline)"
+    else:  # quoting the line model cannot follow: fall back to record numbers
+        con.execute(by_record)
+        pline = "j.lline"
+    reasons = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _REJECT_REASONS.items())
+    con.execute(
+        f"""INSERT INTO quarantine
+            SELECT $b, $s, $f, {pline}, NULL,
+                   CASE WHEN j.error_type IN ('MISSING COLUMNS', 'TOO MANY COLUMNS') THEN NULL
+                        ELSE j.column_name END,
+                   CASE j.error_type {reasons} ELSE 'malformed CSV' END,
+                   left(trim(j.csv_line, chr(10) || chr(13)), 4000)
+            FROM _csv_rjd j LEFT JOIN _csv_map m ON m.lline = j.lline""",  # noqa: S608
+        {"b": b.batch_id, "s": b.source, "f": str(path)},
+    )
+    _drop(con, _STAGE_TEMPS)
+    return n_raw + n_rej
+
+
+def _drop(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> None:
+    for t in tables:
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def checks_sql(checks: Sequence[tuple[str, str, str]]) -> tuple[str, str]:
+    """``CASE`` expressions for the field and reason of the first failing check.
+
+    ``checks`` are ``(condition_sql, field, reason)``; field and reason are literals from the
+    readers (never user input).
+    """
+    field = " ".join(f"WHEN {c} THEN '{f}'" for c, f, _ in checks)
+    reason = " ".join(f"WHEN {c} THEN '{r}'" for c, _, r in checks)
+    return f"CASE {field} END", f"CASE {reason} END"
+
+
+def number_sql(expr: str) -> str:
+    """SQL: the trimmed value as DOUBLE (NULL when missing or not a finite number)."""
+    return (
+        f"CASE WHEN isfinite(TRY_CAST(trim({expr}) AS DOUBLE)) "
+        f"THEN TRY_CAST(trim({expr}) AS DOUBLE) END"
+    )
+
+
+def missing_sql(expr: str) -> str:
+    """SQL: true when the value is empty or a missing-value marker (``NA``…)."""
+    return f"coalesce(upper(trim({expr})) IN {_MISSING}, true)"
+
+
+# -- the trade reader ------------------------------------------------------------------------
+
+
+def _trade_files(path: Path) -> list[Path]:
+    if not path.exists():
+        raise NotFoundError(f"{path}: no such file or directory")
+    if not path.is_dir():
+        return [path]
+    files = sorted(
+        f
+        for f in path.iterdir()
+        if f.is_file()
+        and f.name.lower().endswith((".csv", ".csv.gz"))
+        and not f.name.lower().startswith(("country_codes", "product_codes"))
+    )
+    if not files:
+        raise NotFoundError(f"{path}: no trade CSV files (*.csv) in directory")
+    return files
+
+
+def ingest_trade(
+    store: Store,
+    path: str | os.PathLike[str],
+    *,
+    origin: str | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest one trade CSV file (BACI or forcemap layout) into the ``trade`` table.
+
+    Parameters
+    ----------
+    store
+        An open, writable store.
+    path
+        A CSV file (optionally ``.csv.gz``), or a directory whose ``*.csv`` files are ingested
+        in name order (BACI's ``country_codes_*`` / ``product_codes_*`` files are skipped).
+    origin
+        Label stored with every row; by default ``trade``, or ``synthetic:trade`` for the
+        ``trade/`` folder of a world written by :func:`forcemap.store.synth.write_world`.
+    progress
+        Called as ``progress(bytes_done, bytes_total)`` after each file.
+
+    Returns
+    -------
+    IngestReport
+        ``read == stored + rejected + duplicates`` counted in file rows (flows);
+        ``related["trade table rows"]`` is the number of canonical rows written (a BACI flow
+        fills an export cell and a mirrored import cell).
+
+    Raises
+    ------
+    NotFoundError
+        ``path`` does not exist.
+    ParseError
+        The header is neither layout (the message lists both expected headers).
+    StoreError
+        DuckDB failed; the store is unchanged.
+
+    References
+    ----------
+    Gaulier, G. & Zignago, S. (2010). BACI: International Trade Database at the Product-Level.
+    The 1994-2007 Version. CEPII Working Paper 2010-23. https://doi.org/10.2139/ssrn.1994500
+    """
+    p = Path(path)
+    files = _trade_files(p)
+    if origin is None:
+        origin = default_origin(p.parent if p.is_dir() else p.parent.parent, SOURCE)
+    total = sum(f.stat().st_size for f in files)
+    report = IngestReport(source=SOURCE)
+    done = 0
+    for f in files:
+        report.add(_ingest_file(store, f, origin=origin))
+        done += f.stat().st_size
+        if progress:
+            progress(done, total)
+    return report
+
+
+_EXPECTED = f'BACI "{",".join(BACI_COLUMNS)}" or forcemap "{",".join(FORCEMAP_TRADE_COLUMNS)}"'
+
+
+def _layout(path: Path, header: list[str]) -> str:
+    names = set(header)
+    if {"t", "i", "j", "k", "v"} <= names:
+        layout, wanted = "baci", BACI_COLUMNS
+    elif {"year", "reporter", "partner", "hs6"} <= names and names & {
+        "export_value",
+        "import_value",
+    }:
+        layout, wanted = "forcemap", FORCEMAP_TRADE_COLUMNS
+    else:
+        raise ParseError(
+            f"not a trade file: header {','.join(header)!r} matches neither layout; "
+            f"expected {_EXPECTED}",
+            file=str(path),
+            line=1,
+        )
+    dup = sorted({c for c in header if c in wanted and header.count(c) > 1})
+    if dup:
+        raise ParseError(f"column(s) {', '.join(dup)} appear twice in the header", file=str(path))
+    return layout
+
+
+_TEMPS = ("_tr_rows", "_tr_v", "_tr_f", "_tr_new", "_tr_old", "_tr_out")
+
+
+def _ingest_file(store: Store, path: Path, *, origin: str) -> IngestReport:
+    started = datetime.now()
+    header = read_header(path, _EXPECTED)
+    layout = _layout(path, header)
+    checksum = file_checksum(path)
+    if store.already_ingested(SOURCE, checksum):
+        return IngestReport(source=SOURCE, skipped=[str(path)])
+    con = store.con
+    wanted = BACI_COLUMNS if layout == "baci" else FORCEMAP_TRADE_COLUMNS
+    present = [c for c in wanted if c in header]
+    try:
+        with store.batch(SOURCE, path) as b:
+            con.register("_tr_cc", country_code_table())
+            read = stage_csv(b, path, header, wanted, "_tr_rows")
+            _validate(con, layout)
+            con.execute(
+                f"""INSERT INTO quarantine
+                    SELECT $b, $s, $f, v.line, NULL, v._field, v._reason,
+                           left({raw_sql(present, "r")}, 4000)
+                    FROM (SELECT line, _field, _reason FROM _tr_v WHERE _reason IS NOT NULL) v
+                    JOIN _tr_rows r USING (line)""",  # noqa: S608 - allow-listed names only
+                {"b": b.batch_id, "s": SOURCE, "f": str(path)},
+            )
+            con.execute("DROP TABLE _tr_rows")  # frees memory early (BACI files are large)
+            stored, dups, rows = _write(con, b, layout, origin)
+            report = store.finish(
+                b,
+                checksum=checksum,
+                read=read,
+                stored=stored,
+                duplicates=dups,
+                started=started,
+            )
+            report.related["trade table rows"] = rows
+    except duckdb.Error as e:
+        raise StoreError(f"{path}: ingest failed, store unchanged: {e}") from e
+    finally:
+        _drop(con, _TEMPS)
+        con.unregister("_tr_cc")
+    q = store.export_quarantine(b.batch_id)
+    if q:
+        report.quarantine_files.append(str(q))
+    return report
+
+
+def _validate(con: duckdb.DuckDBPyConnection, layout: str) -> None:
+    """``_tr_rows`` → ``_tr_v(line, year, reporter, partner, hs6, export_value, import_value,
+    _field, _reason)``; ``_reason`` is NULL for a valid row."""
+    # Each raw value is trimmed once (s_…), parsed once (…_n) and flagged missing once (…_m).
+    if layout == "baci":
+        y, a, z, k = "t", "i", "j", "k"
+        vals = ("v",)
+        exp, imp = "round(v_n * 1000, 6)", "NULL::DOUBLE"
+        values = [
+            ("v_m", "v", "missing value v"),
+            ("v_n IS NULL OR v_n < 0", "v", "value v is not a non-negative number"),
+        ]
+        who = ("exporter", "importer")
+    else:
+        y, a, z, k = "year", "reporter", "partner", "hs6"
+        vals = ("export_value", "import_value")
+        exp, imp = "export_value_n", "import_value_n"
+        values = [
+            (
+                "export_value_m AND import_value_m",
+                "export_value",
+                "no export_value or import_value",
+            ),
+            *(
+                (
+                    f"NOT {c}_m AND ({c}_n IS NULL OR {c}_n < 0)",
+                    c,
+                    f"{c} is not a non-negative number",
+                )
+                for c in vals
+            ),
+        ]
+        who = ("reporter", "partner")
+    checks = [
+        ("y_m", y, "missing year"),
+        ("_year IS NULL OR _year NOT BETWEEN 1900 AND 2100", y, _BAD_YEAR),
+        ("a_m", a, f"missing {who[0]} country code"),
+        ("_reporter IS NULL", a, f"unknown {who[0]} country code"),
+        ("z_m", z, f"missing {who[1]} country code"),
+        ("_partner IS NULL", z, f"unknown {who[1]} country code"),
+        ("_hs6 IS NULL", k, "not an HS6 product code"),
+        *values,
+    ]
+    field, reason = checks_sql(checks)
+    trimmed = ", ".join(
+        [f"trim(r.{y}) AS s_y", f"upper(trim(r.{a})) AS s_a", f"upper(trim(r.{z})) AS s_z"]
+        + [f"trim(r.{k}) AS s_k"]
+        + [f"trim(r.{c}) AS s_{c}" for c in vals]
+    )
+    parsed = ", ".join(
+        [
+            "TRY_CAST(s_y AS INTEGER) AS _year",
+            f"{missing_sql('s_y')} AS y_m",
+            # not missing_sql: NA is Namibia
+            "coalesce(s_a = '', true) AS a_m",
+            "coalesce(s_z = '', true) AS z_m",
+            "ci.iso2 AS _reporter",
+            "cj.iso2 AS _partner",
+            f"CASE WHEN regexp_full_match(s_k, '{_HS6_RE}') THEN lpad(s_k, 6, '0') END AS _hs6",
+        ]
+        + [f"{missing_sql(f's_{c}')} AS {c}_m" for c in vals]
+        + [f"TRY_CAST(s_{c} AS DOUBLE) AS {c}_d" for c in vals]
+    )
+    finite = ", ".join(f"CASE WHEN isfinite({c}_d) THEN {c}_d END AS {c}_n" for c in vals)
+    con.execute(
+        f"""CREATE TEMP TABLE _tr_v AS
+            SELECT line, _year AS year, _reporter AS reporter, _partner AS partner,
+                   _hs6 AS hs6, {exp} AS export_value, {imp} AS import_value,
+                   {field} AS _field, {reason} AS _reason
+            FROM (
+              SELECT *, {finite} FROM (
+                SELECT s.*, {parsed}
+                FROM (SELECT r.line, {trimmed} FROM _tr_rows r) s
+                LEFT JOIN _tr_cc ci ON ci.code = s.s_a
+                LEFT JOIN _tr_cc cj ON cj.code = s.s_z))"""  # noqa: S608 - literals of this module
+    )
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection, b: Batch, layout: str, origin: str
+) -> tuple[int, int, int]:
+    """Merge the valid rows into ``trade``; return (stored, duplicates, canonical rows)."""
+    key = "year, reporter, partner, hs6"
+    # One flow per key: per column, the value of the last line that has one.
+    con.execute(
+        f"""CREATE TEMP TABLE _tr_f AS
+            SELECT {key},
+                   arg_max(export_value, line) FILTER (WHERE export_value IS NOT NULL)
+                       AS export_value,
+                   arg_max(import_value, line) FILTER (WHERE import_value IS NOT NULL)
+                       AS import_value,
+                   count(*) AS n
+            FROM _tr_v WHERE _reason IS NULL GROUP BY {key}"""  # noqa: S608
+    )
+    flows = _count(con, "SELECT count(*) FROM _tr_f")
+    in_file_dups = _count(con, "SELECT sum(n) - count(*) FROM _tr_f")
+    con.execute("DROP TABLE _tr_v")
+    if layout == "baci":
+        # Mirror: the flow a -> b is a's export and b's import. Keys are unique in _tr_f, so
+        # a full join of the flows with the reversed flows gives each row both cells.
+        con.execute(
+            """CREATE TEMP TABLE _tr_new AS
+               SELECT coalesce(e.year, m.year) AS year,
+                      coalesce(e.reporter, m.partner) AS reporter,
+                      coalesce(e.partner, m.reporter) AS partner,
+                      coalesce(e.hs6, m.hs6) AS hs6,
+                      e.export_value AS export_value, m.export_value AS import_value
+               FROM _tr_f e FULL JOIN _tr_f m
+                 ON e.year = m.year AND e.reporter = m.partner AND e.partner = m.reporter
+                AND e.hs6 = m.hs6"""
+        )
+    else:
+        con.execute(
+            f"CREATE TEMP TABLE _tr_new AS SELECT {key}, export_value, import_value FROM _tr_f"  # noqa: S608
+        )
+    rows = _count(con, "SELECT count(*) FROM _tr_new")
+    store_dups = 0
+    if _count(con, "SELECT count(*) FROM trade") > 0:
+        # the stored rows with a key of this file (one per key; max() only guards against
+        # duplicates written by other tools)
+        con.execute(
+            f"""CREATE TEMP TABLE _tr_old AS
+                SELECT {key}, max(export_value) AS export_value,
+                       max(import_value) AS import_value
+                FROM trade SEMI JOIN _tr_new USING ({key}) GROUP BY {key}"""  # noqa: S608
+        )
+        store_dups = _count(
+            con,
+            f"""SELECT count(*) FROM _tr_f f JOIN _tr_old o USING ({key})
+                WHERE (f.export_value IS NOT NULL AND o.export_value IS NOT NULL)
+                   OR (f.import_value IS NOT NULL AND o.import_value IS NOT NULL)""",  # noqa: S608
+        )
+        con.execute(
+            f"""CREATE TEMP TABLE _tr_out AS
+                SELECT {key}, coalesce(n.export_value, o.export_value) AS export_value,
+                       coalesce(n.import_value, o.import_value) AS import_value
+                FROM _tr_new n LEFT JOIN _tr_old o USING ({key})"""  # noqa: S608
+        )
+        con.execute("DROP TABLE _tr_old")
+        con.execute(
+            """DELETE FROM trade USING _tr_new n
+               WHERE trade.year = n.year AND trade.reporter = n.reporter
+                 AND trade.partner = n.partner AND trade.hs6 = n.hs6"""
+        )
+        src = "_tr_out"
+    else:
+        src = "_tr_new"
+    con.execute("DROP TABLE _tr_f")
+    con.execute(
+        f"""INSERT INTO trade
+            SELECT {key}, export_value, import_value, $origin, $batch
+            FROM {src} ORDER BY {key}""",  # noqa: S608
+        {"origin": origin, "batch": b.batch_id},
+    )
+    return flows - store_dups, in_file_dups + store_dups, rows
