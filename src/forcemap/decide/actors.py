@@ -1,0 +1,606 @@
+r"""Strategic actors: which organisations carry an industry, and how strong is each?
+
+Organisations are the resolved actors of ``organizations`` (:func:`forcemap.store.organizations.
+resolve_organizations`): works reach them through ``authorships.institution_id`` →
+``org_aliases`` (source ``institution``), patents through ``patent_assignees.assignee_id`` →
+``org_aliases`` (source ``assignee``). Works and patents belong to an industry *I* by the
+catalog slices (:func:`forcemap.store.slices.industry_works`, :func:`~forcemap.store.slices.
+industry_patents`), in the ``years`` window (publication / grant year).
+
+For organisation *o* and industry *I*, with fractional weights
+
+.. math::
+
+    f_{ow} = \sum_{s \in A_w} \frac{[o \in U_s]}{|A_w|\,|U_s|}, \qquad
+    f_{op} = \frac{|\{a \in P_p : \mathrm{org}(a) = o\}|}{|P_p|}
+
+(:math:`A_w` the authors of work *w*, :math:`U_s` the distinct organisations of author *s*,
+:math:`P_p` the distinct assignees of patent *p*; Waltman & van Eck 2015), the components are:
+
+===================  ========================================================================
+``works``            volume of publications :math:`\sum_w f_{ow}`
+``patents``          volume of patents :math:`\sum_p f_{op}`
+``impact``           MNCS, :math:`\sum_w f_{ow}\,\mathrm{NCS}_w / \sum_w f_{ow}` (field-
+                     normalised citation score, :func:`~forcemap.indicators.impact.
+                     field_normalised_citation_score`, over works with an NCS)
+``disruption``       share of its works that disrupt, :math:`\sum_w f_{ow}[\mathrm{CD}_5(w)>0]
+                     / \sum_w f_{ow}` over works with a CD\ :sub:`5` (Park et al. 2023)
+``patent_value``     mean 5-year forward citations, :math:`\sum_p f_{op} F_5(p)/\sum_p f_{op}`
+                     (OECD patent quality indicators)
+``centrality``       PageRank in the industry's organisation collaboration network
+                     (co-authorship + co-patenting, :func:`forcemap.network.build_network`)
+``brokerage``        :math:`1 - C_o`, Burt's constraint in the same network (undefined for
+                     an isolate)
+``breadth``          share of the industry's sub-technologies where it has a work or a patent
+===================  ========================================================================
+
+Each component is turned into a percentile rank among the organisations in scope (the
+country's organisations active in *I*; everyone's with ``country=None``):
+
+.. math::
+
+    P_{ok} = \frac{|\{o' : v_{o'k} < v_{ok}\}|}{n - 1}, \qquad
+    \mathrm{score}_o = \frac{\sum_k w_k P_{ok}}{\sum_k w_k},
+
+so the best organisation on a component gets 1, ties share the lower rank (values compared at 9
+decimals), and an undefined value (no works for an impact, no patents for a value, an isolate's
+brokerage) ranks below every defined one; with a single organisation a positive component
+gets 1. The weights :math:`w_k` default to 1 each.
+An **anchor candidate** is an enterprise in the top quartile on both works and patents
+(:math:`P \ge` ``anchor_quantile`` = 0.75 on both): the leading enterprise a national
+consortium can be built around (Bai et al. 2021, §3.2.1–3.2.2: a national innovation network
+"led by leading science and technology enterprises, supported by research institutes and
+universities").
+
+References
+----------
+Waltman, L. & van Eck, N. J. (2015). doi:10.1016/j.joi.2015.08.001. Park, M., Leahey, E. &
+Funk, R. J. (2023). doi:10.1038/s41586-022-05543-x. Squicciarini, M., Dernis, H. & Criscuolo,
+C. (2013). doi:10.1787/5k4522wkw1r8-en. Burt, R. S. (1992). *Structural Holes*. Page, L. et al.
+(1999). *The PageRank citation ranking*. Bai G. et al. (2021). Strategic Study of CAE 23(6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+import duckdb
+import pyarrow as pa
+
+from forcemap.decide.bottlenecks import _check_country, _check_years, _is_synthetic, _scope
+from forcemap.decide.result import DecisionResult, Rule
+from forcemap.errors import InputError, StoreError
+from forcemap.indicators.disruption import disruption
+from forcemap.indicators.impact import FIELD_DEFINITIONS, field_normalised_citation_score
+from forcemap.indicators.patent_value import forward_citations
+from forcemap.network.analyse import analyse
+from forcemap.network.build import build_network
+from forcemap.store.reference import IndustryCatalog
+from forcemap.store.slices import industry_patents, industry_works
+from forcemap.store.store import Store
+
+__all__ = ["ACTOR_SCHEMA", "COMPONENTS", "COMPONENT_SCHEMA", "DEFAULT_WEIGHTS", "strategic_actors"]
+
+COMPONENTS: tuple[str, ...] = (
+    "works",
+    "patents",
+    "impact",
+    "disruption",
+    "patent_value",
+    "centrality",
+    "brokerage",
+    "breadth",
+)
+"""The components of the composite score, in order."""
+
+DEFAULT_WEIGHTS: dict[str, float] = dict.fromkeys(COMPONENTS, 1.0)
+"""Equal weights: every component counts the same."""
+
+# component -> the value column it ranks (an allow-list used to build the percentile SQL)
+_VALUE_COLUMN = {
+    "works": "works",
+    "patents": "patents",
+    "impact": "mncs",
+    "disruption": "disruptive_share",
+    "patent_value": "forward_citations",
+    "centrality": "pagerank",
+    "brokerage": "brokerage",
+    "breadth": "breadth",
+}
+
+_VALUES = [
+    ("industry", pa.string()),
+    ("org_id", pa.string()),
+    ("name", pa.string()),
+    ("type", pa.string()),
+    ("country_code", pa.string()),
+    ("works", pa.float64()),
+    ("patents", pa.float64()),
+    ("mncs", pa.float64()),
+    ("disruptive_share", pa.float64()),
+    ("forward_citations", pa.float64()),
+    ("pagerank", pa.float64()),
+    ("brokerage", pa.float64()),
+    ("breadth", pa.float64()),
+]
+
+COMPONENT_SCHEMA = pa.schema(
+    [
+        *_VALUES,
+        *[(f"p_{k}", pa.float64()) for k in COMPONENTS],
+        ("score", pa.float64()),
+        ("anchor_candidate", pa.bool_()),
+        ("rank", pa.int64()),
+    ]
+)
+"""``evidence["components"]``: every organisation in scope, values, percentiles, score."""
+
+ACTOR_SCHEMA = pa.schema(
+    [
+        ("industry", pa.string()),
+        ("rank", pa.int64()),
+        ("org_id", pa.string()),
+        ("name", pa.string()),
+        ("type", pa.string()),
+        ("country_code", pa.string()),
+        ("score", pa.float64()),
+        ("anchor_candidate", pa.bool_()),
+        *_VALUES[5:],
+    ]
+)
+"""The main table: the ``top`` organisations of each industry by composite score."""
+
+# -- SQL ---------------------------------------------------------------------------------------
+
+# The slices in the year window ($y0, $y1), one statement each (DuckDB binds parameters of
+# one statement only).
+_SELECT_WORKS_SQL = """
+CREATE OR REPLACE TEMP TABLE _ac_wsel AS
+SELECT DISTINCT s.work_id, s.industry FROM _ac_work_slice s
+JOIN works w USING (work_id)
+WHERE ($y0 IS NULL OR w.year >= $y0) AND ($y1 IS NULL OR w.year <= $y1)
+"""
+
+_SELECT_PATENTS_SQL = """
+CREATE OR REPLACE TEMP TABLE _ac_psel AS
+SELECT DISTINCT s.patent_id, s.industry FROM _ac_patent_slice s
+JOIN patents p USING (patent_id)
+WHERE ($y0 IS NULL OR p.year >= $y0) AND ($y1 IS NULL OR p.year <= $y1)
+"""
+
+# Fractional weight of each organisation on each selected work / patent.
+_WEIGHTS_SQL = """
+CREATE OR REPLACE TEMP TABLE _ac_ww AS
+WITH ws AS (SELECT DISTINCT work_id FROM _ac_wsel),
+aut AS (
+    SELECT a.work_id, a.author_seq, al.org_id
+    FROM authorships a JOIN ws USING (work_id)
+    LEFT JOIN org_aliases al ON al.source = 'institution' AND al.source_id = a.institution_id
+),
+na AS (SELECT work_id, count(DISTINCT author_seq) AS n FROM aut GROUP BY work_id),
+nu AS (
+    SELECT work_id, author_seq, count(DISTINCT org_id) AS m
+    FROM aut WHERE org_id IS NOT NULL GROUP BY ALL
+)
+SELECT u.work_id, u.org_id, sum(1.0 / (na.n * nu.m)) AS f
+FROM (SELECT DISTINCT work_id, author_seq, org_id FROM aut WHERE org_id IS NOT NULL) u
+JOIN na USING (work_id) JOIN nu USING (work_id, author_seq)
+GROUP BY ALL;
+
+CREATE OR REPLACE TEMP TABLE _ac_pw AS
+WITH ps AS (SELECT DISTINCT patent_id FROM _ac_psel),
+asg AS (
+    SELECT DISTINCT a.patent_id, coalesce(a.assignee_id, 'name:' || lower(trim(a.name))) AS akey,
+           al.org_id
+    FROM patent_assignees a JOIN ps USING (patent_id)
+    LEFT JOIN org_aliases al ON al.source = 'assignee' AND al.source_id = a.assignee_id
+    WHERE coalesce(a.assignee_id, a.name) IS NOT NULL
+),
+np AS (SELECT patent_id, count(DISTINCT akey) AS n FROM asg GROUP BY patent_id)
+SELECT a.patent_id, a.org_id, count(DISTINCT a.akey) / any_value(np.n) AS f
+FROM asg a JOIN np USING (patent_id)
+WHERE a.org_id IS NOT NULL
+GROUP BY ALL;
+"""
+
+# Sub-technology activity: works by the sub-technology's concepts / topics (the thresholds of
+# industry_works), patents by industry_patents' sub_technology.
+_BREADTH_SQL = """
+CREATE OR REPLACE TEMP TABLE _ac_breadth AS
+WITH wsub AS (
+    SELECT DISTINCT s.industry, l.sub_technology, s.work_id
+    FROM _ac_wsel s
+    JOIN work_concepts c USING (work_id)
+    JOIN _ac_sub_links l ON l.industry = s.industry AND l.kind = 'concept'
+                        AND l.id = c.concept_id
+    WHERE c.score >= $cs
+    UNION
+    SELECT DISTINCT s.industry, l.sub_technology, s.work_id
+    FROM _ac_wsel s
+    JOIN work_topics t USING (work_id)
+    JOIN _ac_sub_links l ON l.industry = s.industry AND l.kind = 'topic' AND l.id = t.topic_id
+    WHERE coalesce(t.score, 1.0) >= $ts
+), act AS (
+    SELECT w.industry, w.sub_technology, ww.org_id
+    FROM wsub w JOIN _ac_ww ww USING (work_id)
+    UNION
+    SELECT s.industry, s.sub_technology, pw.org_id
+    FROM _ac_patent_slice s
+    JOIN (SELECT DISTINCT patent_id FROM _ac_psel) USING (patent_id)
+    JOIN _ac_pw pw USING (patent_id)
+    WHERE s.sub_technology IS NOT NULL
+)
+SELECT a.industry, a.org_id, count(DISTINCT a.sub_technology) / any_value(n.n) AS breadth
+FROM act a JOIN _ac_n_subs n USING (industry)
+GROUP BY ALL
+"""
+
+_VALUES_SQL = """
+CREATE OR REPLACE TEMP TABLE _ac_values AS
+WITH wv AS (
+    SELECT s.industry, ww.org_id, sum(ww.f) AS works,
+           sum(ww.f * n.ncs) / sum(ww.f) FILTER (WHERE n.ncs IS NOT NULL) AS mncs,
+           coalesce(sum(ww.f) FILTER (WHERE d.cd > 0), 0.0)
+               / sum(ww.f) FILTER (WHERE d.cd IS NOT NULL) AS disruptive_share
+    FROM _ac_wsel s JOIN _ac_ww ww USING (work_id)
+    LEFT JOIN _ac_ncs n USING (work_id)
+    LEFT JOIN _ac_cd d ON d.id = s.work_id
+    GROUP BY ALL
+), pv AS (
+    SELECT s.industry, pw.org_id, sum(pw.f) AS patents,
+           sum(pw.f * fc.forward_citations)
+               / sum(pw.f) FILTER (WHERE fc.forward_citations IS NOT NULL)
+               AS forward_citations
+    FROM _ac_psel s JOIN _ac_pw pw USING (patent_id)
+    LEFT JOIN _ac_fwd fc USING (patent_id)
+    GROUP BY ALL
+), keys AS (
+    SELECT industry, org_id FROM wv UNION SELECT industry, org_id FROM pv
+)
+SELECT k.industry, k.org_id, o.name, o.type, o.country_code,
+       coalesce(wv.works, 0.0) AS works, coalesce(pv.patents, 0.0) AS patents,
+       wv.mncs, wv.disruptive_share, pv.forward_citations,
+       coalesce(nw.pagerank, 0.0) AS pagerank,
+       1.0 - nw.constraint AS brokerage,
+       coalesce(b.breadth, CASE WHEN ns.n > 0 THEN 0.0 END) AS breadth
+FROM keys k
+LEFT JOIN organizations o USING (org_id)
+LEFT JOIN wv USING (industry, org_id)
+LEFT JOIN pv USING (industry, org_id)
+LEFT JOIN _ac_net nw USING (industry, org_id)
+LEFT JOIN _ac_breadth b USING (industry, org_id)
+LEFT JOIN _ac_n_subs ns USING (industry)
+WHERE $country IS NULL OR upper(o.country_code) = $country
+"""
+
+# Percentile of each component within the industry: values compared at 9 decimals (so float
+# noise does not break ties), nulls rank lowest.
+_PCT_TEMPLATE = """
+CASE WHEN count(*) OVER w = 1 THEN (CASE WHEN coalesce({col}, 0) > 0 THEN 1.0 ELSE 0.0 END)
+     ELSE (rank() OVER (PARTITION BY industry
+                        ORDER BY coalesce(round({col}, 9), '-infinity'::DOUBLE)) - 1)
+          / (count(*) OVER w - 1) END AS p_{key}"""
+
+_RANK_SQL_HEAD = "CREATE OR REPLACE TEMP TABLE _ac_pct AS SELECT *,"
+_RANK_SQL_TAIL = " FROM _ac_values WINDOW w AS (PARTITION BY industry)"
+
+_SCORE_SQL = """
+WITH s AS (
+    SELECT *,
+           ($w_works * p_works + $w_patents * p_patents + $w_impact * p_impact
+            + $w_disruption * p_disruption + $w_patent_value * p_patent_value
+            + $w_centrality * p_centrality + $w_brokerage * p_brokerage
+            + $w_breadth * coalesce(p_breadth, 0.0)) / $w_total AS score,
+           coalesce(type = 'enterprise' AND p_works >= $anchor AND p_patents >= $anchor, false)
+               AS anchor_candidate
+    FROM _ac_pct
+)
+SELECT *, row_number() OVER (PARTITION BY industry
+                             ORDER BY score DESC, works + patents DESC, org_id) AS rank
+FROM s ORDER BY industry, rank
+"""
+
+
+def _pct_sql() -> str:
+    parts = [
+        _PCT_TEMPLATE.replace("{col}", _VALUE_COLUMN[k]).replace("{key}", k) for k in COMPONENTS
+    ]
+    return _RANK_SQL_HEAD + ",".join(parts) + _RANK_SQL_TAIL
+
+
+@contextmanager
+def _cursor(store: Store) -> Iterator[duckdb.DuckDBPyConnection]:
+    cur = store.cursor()
+    try:
+        yield cur
+    except duckdb.Error as e:
+        raise StoreError(f"strategic actors query failed on {store.path}: {e}") from e
+    finally:
+        cur.close()
+
+
+def _weights(weights: Mapping[str, float] | None) -> dict[str, float]:
+    out = dict(DEFAULT_WEIGHTS)
+    if weights:
+        unknown = sorted(set(weights) - set(COMPONENTS))
+        if unknown:
+            raise InputError(
+                f"unknown weight(s) {', '.join(unknown)}; components: {', '.join(COMPONENTS)}"
+            )
+        out.update({k: float(v) for k, v in weights.items()})
+    if any(v < 0 for v in out.values()):
+        raise InputError(f"weights must be non-negative, got {out}")
+    if sum(out.values()) <= 0:
+        raise InputError("at least one weight must be positive")
+    return out
+
+
+def _sub_links(cat: IndustryCatalog) -> tuple[pa.Table, pa.Table]:
+    """(industry, sub_technology, kind, id) concept/topic links and sub-technology counts."""
+    rows: list[tuple[str, str, str, str]] = []
+    counts: list[tuple[str, int]] = []
+    for ind in cat.values():
+        counts.append((ind.key, len(ind.sub_technologies)))
+        for sub in ind.sub_technologies:
+            rows += [(ind.key, sub.key, "concept", c) for c in sub.concepts]
+            rows += [(ind.key, sub.key, "topic", t) for t in sub.topics]
+    cols = list(zip(*rows, strict=True)) if rows else [(), (), (), ()]
+    links = pa.table(
+        {
+            name: pa.array(c, pa.string())
+            for name, c in zip(("industry", "sub_technology", "kind", "id"), cols, strict=True)
+        }
+    )
+    n = pa.table(
+        {
+            "industry": pa.array([k for k, _ in counts], pa.string()),
+            "n": pa.array([v for _, v in counts], pa.int64()),
+        }
+    )
+    return links, n
+
+
+def _network_measures(
+    store: Store, cat: IndustryCatalog, years: tuple[int, int] | None
+) -> tuple[pa.Table, list[str]]:
+    """PageRank and Burt constraint of every organisation in each industry's network."""
+    parts: list[pa.Table] = []
+    notes: list[str] = []
+    for ind in cat.values():
+        concepts = sorted({*ind.concepts, *(c for s in ind.sub_technologies for c in s.concepts)})
+        topics = sorted({*ind.topics, *(t for s in ind.sub_technologies for t in s.topics)})
+        cpc = sorted({*ind.cpc, *(p for s in ind.sub_technologies for p in s.cpc)})
+        net = build_network(
+            store,
+            kind="org_collaboration",
+            layers=("coauthorship", "copatenting"),
+            concepts=concepts,
+            topics=topics,
+            cpc=cpc,
+            years=years,
+        )
+        notes += [f"{ind.key}: {n}" for n in net.meta.get("notes", [])]
+        if net.nodes.num_rows == 0:
+            continue
+        res = analyse(net, measures={"pagerank", "constraint"})
+        n = res.nodes.num_rows
+        parts.append(
+            pa.table(
+                {
+                    "industry": pa.array([ind.key] * n, pa.string()),
+                    "org_id": res.nodes["node_id"],
+                    "pagerank": res.nodes["pagerank"],
+                    "constraint": res.nodes["constraint"],
+                }
+            )
+        )
+    schema = pa.schema(
+        [
+            ("industry", pa.string()),
+            ("org_id", pa.string()),
+            ("pagerank", pa.float64()),
+            ("constraint", pa.float64()),
+        ]
+    )
+    if not parts:
+        return schema.empty_table(), notes
+    return pa.concat_tables([p.cast(schema) for p in parts]), notes
+
+
+def _rule(params: dict[str, object]) -> Rule:
+    return Rule(
+        name="strategic_actors",
+        statement="Organisations active in the industry are ranked by a composite score: the "
+        "weighted mean of their percentile ranks (among the organisations in scope) on "
+        "fractional works and patents, MNCS, share of disruptive works (CD_5 > 0), mean "
+        "5-year forward citations, PageRank and 1 − Burt constraint in the industry's "
+        "co-authorship/co-patenting network, and breadth over the industry's "
+        "sub-technologies. Anchor candidate: an enterprise with both its works and its "
+        "patents percentile ≥ anchor_quantile.",
+        parameters=params,
+        references=(
+            "Waltman & van Eck 2015, doi:10.1016/j.joi.2015.08.001",
+            "Park, Leahey & Funk 2023, doi:10.1038/s41586-022-05543-x",
+            "Squicciarini, Dernis & Criscuolo 2013, doi:10.1787/5k4522wkw1r8-en",
+            "Burt 1992, Structural Holes",
+            "Bai et al. 2021, Strategic Study of CAE, §3.2.1–3.2.2",
+        ),
+    )
+
+
+def strategic_actors(
+    store: Store,
+    *,
+    country: str | None = "CN",
+    industry: str | None = None,
+    years: tuple[int, int] | None = None,
+    top: int = 20,
+    weights: Mapping[str, float] | None = None,
+    anchor_quantile: float = 0.75,
+    impact_field: str = "auto",
+    catalog: IndustryCatalog | None = None,
+) -> DecisionResult:
+    r"""Rank a country's organisations in each industry (see the module docstring).
+
+    Parameters
+    ----------
+    store : Store
+        The store, with organisations resolved (``resolve_organizations``).
+    country : str or None, default "CN"
+        ISO 3166-1 alpha-2 code of the organisations ranked (``organizations.country_code``);
+        None ranks every country's organisations together.
+    industry : str, optional
+        One catalog industry key; every industry when None.
+    years : (int, int), optional
+        Inclusive publication / grant year window; all years when None. Citation indicators
+        (NCS, CD\ :sub:`5`, forward citations) always use the whole store as their world.
+    top : int, default 20
+        Organisations per industry in the main table (all are in the evidence).
+    weights : mapping, optional
+        Weights of :data:`COMPONENTS` (missing ones keep their default of 1; 0 drops one).
+    anchor_quantile : float, default 0.75
+        Percentile both works and patents must reach for an enterprise to be an anchor
+        candidate (0.75: the top quartile).
+    catalog : IndustryCatalog, optional
+        The industry catalog (default: the shipped one).
+
+    Returns
+    -------
+    DecisionResult
+        ``table``: :data:`ACTOR_SCHEMA`, the ``top`` organisations per industry, rank 1 the
+        strongest; ``evidence["components"]``: :data:`COMPONENT_SCHEMA`, every organisation
+        in scope with its component values, percentiles and score.
+
+    Raises
+    ------
+    InputError
+        Bad country, years, top, weights or quantile; unknown industry; organisations not
+        resolved.
+    StoreError
+        A query failed.
+
+    Notes
+    -----
+    An organisation is in scope for an industry when it has at least one work or patent of
+    the industry in the window. The network slice is the industry's concepts, topics and CPC
+    patterns (:func:`forcemap.network.build_network`, which takes a work with any score on
+    one of the concepts), so it can hold slightly more works than the volume slice (concept
+    score ≥ 0.3). An isolate's brokerage is null (it ranks lowest); an organisation missing from
+    the network gets PageRank 0.
+    """
+    cty = _check_country(country) if country is not None else None
+    y0, y1 = _check_years(years)
+    if top < 1:
+        raise InputError(f"top={top} must be at least 1")
+    if not 0.0 <= anchor_quantile <= 1.0:
+        raise InputError(f"anchor_quantile={anchor_quantile} must be in [0, 1]")
+    w = _weights(weights)
+    if impact_field not in ("auto", *FIELD_DEFINITIONS):
+        raise InputError(
+            f"impact_field={impact_field!r} must be 'auto' or one of {', '.join(FIELD_DEFINITIONS)}"
+        )
+    cat = _scope(catalog, industry)
+    if impact_field == "auto":
+        with_topic = store.scalar("SELECT count(DISTINCT work_id) FROM work_topics")
+        with_concept = store.scalar(
+            "SELECT count(DISTINCT work_id) FROM work_concepts WHERE level = 0"
+        )
+        impact_field = "topic_subfield" if with_topic >= with_concept else "concept0"
+    params: dict[str, object] = {
+        "country": cty,
+        "industry": industry,
+        "years": [y0, y1] if years else None,
+        "top": top,
+        "weights": w,
+        "anchor_quantile": anchor_quantile,
+        "impact": "MNCS (store citations, full window, by field, year and type)",
+        "impact_field": impact_field,
+        "disruption": "CD_5 > 0",
+        "patent_value": "forward citations within 5 years of grant",
+    }
+    n_alias = store.scalar("SELECT count(*) FROM org_aliases")
+    if not n_alias:
+        raise InputError(
+            "organisations are not resolved in this store: run "
+            "forcemap.store.organizations.resolve_organizations(store) first"
+        )
+    caveats: list[str] = []
+    keys = list(cat.keys())
+    work_slice = industry_works(store, industries=keys, catalog=cat)
+    patent_slice = industry_patents(store, industries=keys, catalog=cat)
+    ncs = field_normalised_citation_score(store, field=impact_field).select(["work_id", "ncs"])
+    cd = disruption(store, window=5, variants=False).select(["id", "cd"])
+    fwd = forward_citations(store, window=5).select(["patent_id", "forward_citations"])
+    net, notes = _network_measures(store, cat, years)
+    links, n_subs = _sub_links(cat)
+    with _cursor(store) as cur:
+        synthetic = _is_synthetic(cur)
+        for name, tbl in (
+            ("_ac_work_slice", work_slice),
+            ("_ac_patent_slice", patent_slice),
+            ("_ac_ncs", ncs),
+            ("_ac_cd", cd),
+            ("_ac_fwd", fwd),
+            ("_ac_net", net),
+            ("_ac_sub_links", links),
+            ("_ac_n_subs", n_subs),
+        ):
+            cur.register(name, tbl)
+        cur.execute(_SELECT_WORKS_SQL, {"y0": y0, "y1": y1})
+        cur.execute(_SELECT_PATENTS_SQL, {"y0": y0, "y1": y1})
+        cur.execute(_WEIGHTS_SQL)
+        cur.execute(_BREADTH_SQL, {"cs": 0.3, "ts": 0.0})
+        cur.execute(_VALUES_SQL, {"country": cty})
+        cur.execute(_pct_sql())
+        score_params: dict[str, object] = {f"w_{k}": v for k, v in w.items()}
+        score_params |= {"w_total": sum(w.values()), "anchor": anchor_quantile}
+        components = cur.sql(_SCORE_SQL, params=score_params).to_arrow_table()
+        components = components.select(COMPONENT_SCHEMA.names).cast(COMPONENT_SCHEMA)
+        cur.register("_ac_components", components)
+        table = (
+            cur.sql(
+                "SELECT * FROM _ac_components WHERE rank <= $top ORDER BY industry, rank",
+                params={"top": top},
+            )
+            .to_arrow_table()
+            .select(ACTOR_SCHEMA.names)
+            .cast(ACTOR_SCHEMA)
+        )
+        per_ind = dict(
+            cur.execute(
+                "SELECT industry, count(*) FROM _ac_components GROUP BY industry"
+            ).fetchall()
+        )
+        unresolved = cur.execute(
+            """SELECT (SELECT count(DISTINCT work_id) FROM _ac_wsel
+                       WHERE work_id NOT IN (SELECT work_id FROM _ac_ww)),
+                      (SELECT count(DISTINCT patent_id) FROM _ac_psel
+                       WHERE patent_id NOT IN (SELECT patent_id FROM _ac_pw))"""
+        ).fetchall()[0]
+
+    where = f"{cty}'s organisations" if cty else "organisations"
+    missing = [k for k in keys if k not in per_ind]
+    if missing:
+        caveats.append(f"No {where} with works or patents in: {', '.join(missing)}.")
+    thin = sorted(k for k, n in per_ind.items() if n < 4)
+    if thin:
+        caveats.append(
+            f"Fewer than 4 {where} in {', '.join(thin)}: percentile ranks are coarse there."
+        )
+    if unresolved[0] or unresolved[1]:
+        caveats.append(
+            f"{unresolved[0]} works and {unresolved[1]} patents of the slices have no "
+            "organisation (no institution / assignee resolved) and count for nobody."
+        )
+    caveats += [f"Network: {n}" for n in dict.fromkeys(notes)]
+    if synthetic:
+        caveats.append("SYNTHETIC DATA: the store holds records from a synthetic world.")
+    return DecisionResult(
+        name="strategic_actors",
+        table=table,
+        rule=_rule(params),
+        evidence={"components": components},
+        caveats=caveats,
+        synthetic=synthetic,
+    )

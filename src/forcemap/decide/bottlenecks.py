@@ -1,0 +1,723 @@
+r"""Bottleneck technologies: where country X is weak and the holders are few and foreign.
+
+For each industry *I* of the catalog and each CPC main group *g* (``level="cpc_group"``, e.g.
+``G03F7/00``; or subclass with ``level="cpc_subclass"``) reached by one of *I*'s CPC patterns,
+the patent evidence is counted over **families** :math:`f` (``coalesce(family_id, patent_id)``:
+a patent without a family id is its own family) granted in the window. With :math:`C_f` the
+distinct assignee countries of the family, :math:`H_f` its distinct holders (the organisation an
+assignee resolves to in ``org_aliases``, else the assignee id) and :math:`G_f` its distinct groups:
+
+.. math::
+
+    N_g = |\{f : g \in G_f\}|, \qquad
+    s_{cg} = \frac{\sum_{f \ni g} [c \in C_f] / |C_f|}{\sum_{f \ni g} [C_f \ne \emptyset]},
+    \qquad \mathrm{HHI}^{cty}_g = \sum_c s_{cg}^2,
+
+and the same with holders :math:`h` for :math:`s_{hg}` and :math:`\mathrm{HHI}^{hold}_g`;
+:math:`T_g = \sum` of the ``top_holders`` largest :math:`s_{hg}`; X's own share is
+:math:`s_{Xg}`. X's **revealed technological advantage** (Soete 1987) uses the fractional
+activity of :func:`forcemap.indicators.specialisation.activity_table` (each family split
+equally over its countries and its groups) over *all* families of the window:
+
+.. math::
+
+    A_{cg} = \sum_f \frac{[c \in C_f]\,[g \in G_f]}{|C_f|\,|G_f|}, \qquad
+    \mathrm{RTA}_{Xg} = \frac{A_{Xg} / \sum_{g'} A_{Xg'}}{\sum_{c} A_{cg} / \sum_{c,g'} A_{cg'}}
+
+(the same numbers as ``rca(activity_table(store, prod="cpc_group"))`` when every patent is its
+own family; the main group is derived from ``cpc_subgroup`` so a store that kept full symbols
+in ``cpc_group`` still groups correctly).
+
+A group is a **bottleneck candidate** for X when
+
+* X is weak: :math:`\mathrm{RTA}_{Xg} <` ``rta_below`` (1, Balassa's break-even);
+* the holders are few: :math:`\mathrm{HHI}^{cty}_g >` ``hhi_country_above`` (0.25, the US
+  merger guidelines' "highly concentrated"), or :math:`\mathrm{HHI}^{hold}_g >`
+  ``hhi_assignee_above`` (0.15, "moderately concentrated"), or :math:`T_g >`
+  ``top_share_above`` (0.5);
+* there is evidence: :math:`N_g \ge` ``min_families`` (5).
+
+Candidates are ranked within the industry by
+
+.. math::
+
+    \mathrm{score}_g = \bigl(1 - \min(\mathrm{RTA}_{Xg}, 1)\bigr)\cdot
+    \max\bigl(\mathrm{HHI}^{cty}_g, \mathrm{HHI}^{hold}_g, T_g\bigr)\cdot (1 - s_{Xg})
+    \cdot \frac{N_g}{N_g + n_0}, \qquad n_0 = \texttt{min\_families},
+
+in [0, 1): weakness × concentration × foreignness × an evidence factor that shrinks thin groups
+(a group of :math:`n_0` families keeps half its score).
+
+**Trade.** With trade data the HS6 products (those linked to the industries by the catalog's
+HS prefixes when ``industry`` is given; every product otherwise) get the EU's strategic
+dependency test (European Commission 2021, SWD(2021) 352), adapted to one country X. With
+:math:`m_{op}` X's imports of product *p* from origin *o* and :math:`e_{cp}` country *c*'s
+exports of *p* to the world (flows pooled over the window; a flow reported by both sides takes
+the importer's figure):
+
+.. math::
+
+    \mathrm{HHI}^{imp}_{Xp} = \sum_o \Bigl(\frac{m_{op}}{\sum_{o'} m_{o'p}}\Bigr)^2 > 0.4,
+    \qquad \mathrm{HHI}^{exp}_p = \sum_c \Bigl(\frac{e_{cp}}{\sum_{c'} e_{c'p}}\Bigr)^2 > 0.4,
+    \qquad \sum_o m_{op} > e_{Xp}.
+
+A product failing all three is a dependency. The HS6 ↔ CPC link is the industry: each
+bottleneck row lists the dependent HS6 products of its industry.
+
+References
+----------
+European Commission (2021). *Strategic dependencies and capacities*. Commission Staff Working
+Document SWD(2021) 352 final. Soete, L. (1987). Research Policy 16(2–4), 101–130.
+doi:10.1016/0048-7333(87)90026-6. Balassa, B. (1965). doi:10.1111/j.1467-9957.1965.tb00050.x.
+U.S. DoJ & FTC (2010). *Horizontal Merger Guidelines*, §5.3 (HHI thresholds). Bai G. et al.
+(2021). Strategic Study of CAE 23(6), §3.2.3 (industrial key projects on generic bottleneck
+technologies).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from forcemap.decide.result import DecisionResult, Rule
+from forcemap.errors import InputError, StoreError
+from forcemap.store.reference import IndustryCatalog, load_industry_catalog, reference_table
+from forcemap.store.store import Store
+
+__all__ = ["BOTTLENECK_SCHEMA", "GROUP_SCHEMA", "TRADE_SCHEMA", "bottlenecks"]
+
+LEVELS = ("cpc_group", "cpc_subclass")
+
+GROUP_SCHEMA = pa.schema(
+    [
+        ("industry", pa.string()),
+        ("cpc", pa.string()),
+        ("title", pa.string()),
+        ("sub_technologies", pa.string()),
+        ("families", pa.int64()),
+        ("country_families", pa.float64()),
+        ("rta", pa.float64()),
+        ("country_share", pa.float64()),
+        ("hhi_country", pa.float64()),
+        ("hhi_assignee", pa.float64()),
+        ("top_share", pa.float64()),
+        ("holders", pa.string()),
+        ("holder_countries", pa.string()),
+        ("weak", pa.bool_()),
+        ("concentrated", pa.bool_()),
+        ("enough_evidence", pa.bool_()),
+        ("candidate", pa.bool_()),
+        ("score", pa.float64()),
+    ]
+)
+"""``evidence["groups"]``: every (industry, CPC group) in scope with its indicators."""
+
+BOTTLENECK_SCHEMA = pa.schema(
+    [
+        ("industry", pa.string()),
+        ("rank", pa.int64()),
+        ("cpc", pa.string()),
+        ("title", pa.string()),
+        ("score", pa.float64()),
+        ("rta", pa.float64()),
+        ("families", pa.int64()),
+        ("country_share", pa.float64()),
+        ("hhi_country", pa.float64()),
+        ("hhi_assignee", pa.float64()),
+        ("top_share", pa.float64()),
+        ("holders", pa.string()),
+        ("holder_countries", pa.string()),
+        ("sub_technologies", pa.string()),
+        ("dependent_hs6", pa.string()),
+    ]
+)
+"""The main table: bottleneck candidates, ranked within each industry by score."""
+
+TRADE_SCHEMA = pa.schema(
+    [
+        ("hs6", pa.string()),
+        ("description", pa.string()),
+        ("industries", pa.string()),
+        ("imports", pa.float64()),
+        ("exports", pa.float64()),
+        ("import_hhi", pa.float64()),
+        ("export_hhi", pa.float64()),
+        ("top_origins", pa.string()),
+        ("top_exporters", pa.string()),
+        ("concentrated_imports", pa.bool_()),
+        ("concentrated_supply", pa.bool_()),
+        ("net_importer", pa.bool_()),
+        ("dependent", pa.bool_()),
+        ("rank", pa.int64()),
+    ]
+)
+"""``evidence["trade"]``: the EU dependency test per HS6 product (dependencies ranked first)."""
+
+
+# -- SQL (literal, $parameters) --------------------------------------------------------------
+
+# Families of the window and their symbols; the group is derived from the symbol.
+_FAMILY_SQL = """
+CREATE OR REPLACE TEMP TABLE _bn_pat AS
+SELECT patent_id, coalesce(any_value(family_id), patent_id) AS family,
+       bool_and(family_id IS NULL) AS no_family
+FROM patents
+WHERE ($y0 IS NULL OR year >= $y0) AND ($y1 IS NULL OR year <= $y1)
+GROUP BY patent_id
+"""
+
+_SYMBOL_SQL = """
+CREATE OR REPLACE TEMP TABLE _bn_sym AS
+SELECT DISTINCT p.family, s.sym, s.subclass,
+       CASE WHEN $level = 'cpc_subclass' THEN s.subclass
+            WHEN contains(s.sym, '/') THEN split_part(s.sym, '/', 1) || '/00'
+            ELSE s.grp END AS grp
+FROM (SELECT patent_id,
+             upper(replace(coalesce(cpc_subgroup, cpc_group), ' ', '')) AS sym,
+             upper(coalesce(cpc_subclass,
+                   left(replace(coalesce(cpc_subgroup, cpc_group), ' ', ''), 4))) AS subclass,
+             upper(replace(cpc_group, ' ', '')) AS grp
+      FROM patent_cpc) s
+JOIN _bn_pat p USING (patent_id)
+WHERE s.sym IS NOT NULL
+"""
+
+_UNITS_SQL = """
+CREATE OR REPLACE TEMP TABLE _bn_cty AS
+SELECT DISTINCT p.family, upper(a.country_code) AS country
+FROM patent_assignees a JOIN _bn_pat p USING (patent_id)
+WHERE a.country_code IS NOT NULL;
+
+CREATE OR REPLACE TEMP TABLE _bn_hold AS
+SELECT DISTINCT p.family,
+       coalesce(al.org_id, a.assignee_id, 'name:' || lower(trim(a.name))) AS holder
+FROM patent_assignees a JOIN _bn_pat p USING (patent_id)
+LEFT JOIN org_aliases al ON al.source = 'assignee' AND al.source_id = a.assignee_id
+WHERE coalesce(a.assignee_id, a.name) IS NOT NULL;
+
+CREATE OR REPLACE TEMP TABLE _bn_holder_info AS
+SELECT coalesce(al.org_id, a.assignee_id, 'name:' || lower(trim(a.name))) AS holder,
+       coalesce(any_value(o.name), mode(a.name)) AS name,
+       coalesce(any_value(o.country_code), mode(upper(a.country_code))) AS country
+FROM patent_assignees a
+LEFT JOIN org_aliases al ON al.source = 'assignee' AND al.source_id = a.assignee_id
+LEFT JOIN organizations o ON o.org_id = al.org_id
+WHERE coalesce(a.assignee_id, a.name) IS NOT NULL
+GROUP BY 1
+"""
+
+# (industry, group, sub-technology) reached by the industry's CPC patterns.
+_SCOPE_SQL = """
+CREATE OR REPLACE TEMP TABLE _bn_scope AS
+SELECT DISTINCT pt.industry, s.grp, pt.sub_technology
+FROM (SELECT DISTINCT sym, subclass, grp FROM _bn_sym) s
+JOIN _bn_patterns pt ON left(pt.pattern, 4) = s.subclass AND starts_with(s.sym, pt.pattern)
+WHERE s.grp IS NOT NULL
+"""
+
+_GROUPS_SQL = """
+WITH grp AS (SELECT DISTINCT family, grp FROM _bn_sym WHERE grp IS NOT NULL),
+ncty AS (SELECT family, count(*) AS n FROM _bn_cty GROUP BY family),
+ngrp AS (SELECT family, count(*) AS n FROM grp GROUP BY family),
+nhold AS (SELECT family, count(*) AS n FROM _bn_hold GROUP BY family),
+-- fractional activity A_cg over every family of the window (RTA)
+act AS (
+    SELECT c.country, g.grp, sum(1.0 / (nc.n * ng.n)) AS v
+    FROM _bn_cty c JOIN grp g USING (family)
+    JOIN ncty nc USING (family) JOIN ngrp ng USING (family)
+    GROUP BY ALL
+),
+tot AS (SELECT sum(v) AS t, sum(v) FILTER (WHERE country = $country) AS tx FROM act),
+act_g AS (
+    SELECT grp, sum(v) AS vg, sum(v) FILTER (WHERE country = $country) AS vxg
+    FROM act GROUP BY grp
+),
+scoped AS (SELECT DISTINCT grp FROM _bn_scope),
+fam AS (SELECT g.grp, g.family FROM grp g JOIN scoped USING (grp)),
+nfam AS (SELECT grp, count(*) AS n FROM fam GROUP BY grp),
+cw AS (
+    SELECT f.grp, c.country, sum(1.0 / nc.n) AS w
+    FROM fam f JOIN _bn_cty c USING (family) JOIN ncty nc USING (family)
+    GROUP BY ALL
+),
+cs AS (
+    SELECT grp, country, w / sum(w) OVER (PARTITION BY grp) AS s, w,
+           row_number() OVER (PARTITION BY grp ORDER BY w DESC, country) AS r
+    FROM cw
+),
+hw AS (
+    SELECT f.grp, h.holder, sum(1.0 / nh.n) AS w
+    FROM fam f JOIN _bn_hold h USING (family) JOIN nhold nh USING (family)
+    GROUP BY ALL
+),
+hs AS (
+    SELECT grp, holder, w / sum(w) OVER (PARTITION BY grp) AS s,
+           row_number() OVER (PARTITION BY grp ORDER BY w DESC, holder) AS r
+    FROM hw
+),
+cagg AS (
+    SELECT grp, sum(s * s) AS hhi_country,
+           coalesce(sum(s) FILTER (WHERE country = $country), 0.0) AS country_share,
+           coalesce(sum(w) FILTER (WHERE country = $country), 0.0) AS country_families,
+           string_agg(country || ' ' || round(100 * s)::INT || '%', ', ' ORDER BY r)
+               FILTER (WHERE r <= 5) AS countries
+    FROM cs GROUP BY grp
+),
+hagg AS (
+    SELECT h.grp, sum(h.s * h.s) AS hhi_assignee,
+           coalesce(sum(h.s) FILTER (WHERE h.r <= $k), 0.0) AS top_share,
+           string_agg(coalesce(i.name, h.holder) || ' (' || coalesce(i.country, '?') || ') '
+                      || round(100 * h.s)::INT || '%', '; ' ORDER BY h.r)
+               FILTER (WHERE h.r <= $k) AS holders
+    FROM hs h LEFT JOIN _bn_holder_info i USING (holder)
+    GROUP BY h.grp
+)
+SELECT n.grp, n.n AS families, c.country_families, c.country_share,
+       c.hhi_country, h.hhi_assignee, h.top_share, h.holders, c.countries AS holder_countries,
+       CASE WHEN t.tx > 0 AND a.vg > 0
+            THEN (coalesce(a.vxg, 0.0) / t.tx) / (a.vg / t.t) END AS rta
+FROM nfam n
+LEFT JOIN cagg c USING (grp) LEFT JOIN hagg h USING (grp) LEFT JOIN act_g a USING (grp)
+CROSS JOIN tot t
+"""
+
+_TABLE_SQL = """
+WITH s AS (
+    SELECT industry, grp,
+           string_agg(DISTINCT sub_technology, ', ' ORDER BY sub_technology) AS subs
+    FROM _bn_scope GROUP BY ALL
+), g AS (
+    SELECT s.industry, s.grp AS cpc, t.title, s.subs AS sub_technologies, m.families,
+           coalesce(m.country_families, 0.0) AS country_families, m.rta,
+           coalesce(m.country_share, 0.0) AS country_share,
+           m.hhi_country, m.hhi_assignee, m.top_share, m.holders, m.holder_countries,
+           coalesce(m.rta, 0.0) < $rta_below AS weak,
+           coalesce(m.hhi_country > $hhi_c OR m.hhi_assignee > $hhi_a
+                    OR m.top_share > $top_share, false) AS concentrated,
+           m.families >= $min_families AS enough_evidence
+    FROM s JOIN _bn_metrics m USING (grp)
+    LEFT JOIN _bn_titles t ON t.code = s.grp
+)
+SELECT *, weak AND concentrated AND enough_evidence AS candidate,
+       (1.0 - least(coalesce(rta, 0.0), 1.0))
+         * greatest(coalesce(hhi_country, 0.0), coalesce(hhi_assignee, 0.0),
+                    coalesce(top_share, 0.0))
+         * (1.0 - country_share) * families / (families + $min_families) AS score
+FROM g
+ORDER BY industry, candidate DESC, score DESC, families DESC, cpc
+"""
+
+# Directed flows exporter -> importer; a flow reported by both sides takes the importer's value.
+_TRADE_SQL = """
+WITH rep AS (
+    SELECT year, reporter AS exporter, partner AS importer, hs6, 1 AS pri,
+           sum(export_value) AS v
+    FROM trade WHERE export_value IS NOT NULL GROUP BY ALL
+    UNION ALL
+    SELECT year, partner, reporter, hs6, 2, sum(import_value)
+    FROM trade WHERE import_value IS NOT NULL GROUP BY ALL
+), flow AS (
+    SELECT exporter, importer, hs6, sum(v) AS v FROM (
+        SELECT year, exporter, importer, hs6, arg_max(v, pri) AS v
+        FROM rep
+        WHERE ($y0 IS NULL OR year >= $y0) AND ($y1 IS NULL OR year <= $y1)
+          AND exporter <> importer
+        GROUP BY ALL)
+    WHERE v > 0 AND ($all_hs OR hs6 IN (SELECT hs6 FROM _bn_hs))
+    GROUP BY ALL
+), imp AS (
+    SELECT hs6, exporter AS origin, sum(v) AS v FROM flow
+    WHERE list_contains($codes, importer) GROUP BY ALL
+), imp_s AS (
+    SELECT hs6, origin, v / sum(v) OVER (PARTITION BY hs6) AS s, v,
+           row_number() OVER (PARTITION BY hs6 ORDER BY v DESC, origin) AS r
+    FROM imp
+), imp_a AS (
+    SELECT hs6, sum(v) AS imports, sum(s * s) AS import_hhi,
+           string_agg(origin || ' ' || round(100 * s)::INT || '%', ', ' ORDER BY r)
+               FILTER (WHERE r <= 5) AS top_origins
+    FROM imp_s GROUP BY hs6
+), ex AS (
+    SELECT hs6, exporter, sum(v) AS v FROM flow GROUP BY ALL
+), ex_s AS (
+    SELECT hs6, exporter, v, v / sum(v) OVER (PARTITION BY hs6) AS s,
+           row_number() OVER (PARTITION BY hs6 ORDER BY v DESC, exporter) AS r
+    FROM ex
+), ex_a AS (
+    SELECT hs6, sum(s * s) AS export_hhi,
+           coalesce(sum(v) FILTER (WHERE list_contains($codes, exporter)), 0.0) AS exports,
+           string_agg(exporter || ' ' || round(100 * s)::INT || '%', ', ' ORDER BY r)
+               FILTER (WHERE r <= 5) AS top_exporters
+    FROM ex_s GROUP BY hs6
+), lk AS (
+    SELECT hs6, string_agg(DISTINCT industry, ', ' ORDER BY industry) AS industries
+    FROM _bn_hs_all GROUP BY hs6
+), t AS (
+    SELECT e.hs6, h.description, lk.industries, coalesce(i.imports, 0.0) AS imports,
+           e.exports, i.import_hhi, e.export_hhi, i.top_origins, e.top_exporters,
+           coalesce(i.import_hhi > $imp_hhi, false) AS concentrated_imports,
+           e.export_hhi > $exp_hhi AS concentrated_supply,
+           coalesce(i.imports, 0.0) > e.exports AS net_importer
+    FROM ex_a e LEFT JOIN imp_a i USING (hs6) LEFT JOIN lk USING (hs6)
+    LEFT JOIN _bn_hs_desc h ON h.hs_code = e.hs6
+)
+SELECT *, concentrated_imports AND concentrated_supply AND net_importer AS dependent,
+       row_number() OVER (ORDER BY concentrated_imports AND concentrated_supply
+                          AND net_importer DESC, imports DESC, hs6) AS rank
+FROM t ORDER BY rank
+"""
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+@contextmanager
+def _cursor(store: Store) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A private cursor whose temp tables vanish on close; DuckDB errors become StoreError."""
+    cur = store.cursor()
+    try:
+        yield cur
+    except duckdb.Error as e:
+        raise StoreError(f"bottleneck query failed on {store.path}: {e}") from e
+    finally:
+        cur.close()
+
+
+def _is_synthetic(cur: duckdb.DuckDBPyConnection) -> bool:
+    """True when any stored record came from a synthetic world (origin ``synthetic…``)."""
+    row = cur.execute(
+        """SELECT EXISTS (SELECT 1 FROM works WHERE origin LIKE 'synthetic%')
+               OR EXISTS (SELECT 1 FROM patents WHERE origin LIKE 'synthetic%')
+               OR EXISTS (SELECT 1 FROM projects WHERE origin LIKE 'synthetic%')
+               OR EXISTS (SELECT 1 FROM trade WHERE origin LIKE 'synthetic%')"""
+    ).fetchall()
+    return bool(row[0][0])
+
+
+def _check_country(country: str) -> str:
+    c = str(country).strip().upper()
+    if len(c) != 2 or not c.isalpha():
+        raise InputError(f"country={country!r} must be an ISO 3166-1 alpha-2 code such as 'CN'")
+    return c
+
+
+def _check_years(years: tuple[int, int] | None) -> tuple[int | None, int | None]:
+    if years is None:
+        return None, None
+    try:
+        y0, y1 = (int(y) for y in years)
+    except (TypeError, ValueError) as e:
+        raise InputError(f"years={years!r} must be a (first, last) pair of integers") from e
+    if y0 > y1:
+        raise InputError(f"years={years!r}: the first year is after the last")
+    return y0, y1
+
+
+def _scope(catalog: IndustryCatalog | None, industry: str | None) -> IndustryCatalog:
+    cat = catalog if catalog is not None else load_industry_catalog()
+    if industry is None:
+        return cat
+    if industry not in cat:
+        raise InputError(f"unknown industry {industry!r}; the catalog has: {', '.join(cat)}")
+    return IndustryCatalog([cat[industry]])
+
+
+def _country_codes(country: str) -> list[str]:
+    """The ISO2 code and its ISO3 (the store holds alpha-2; ISO3 is matched too)."""
+    ref = reference_table("countries")
+    iso3 = ref.filter(pc.equal(ref["iso2"], country))["iso3"].to_pylist()
+    return [country, *[c for c in iso3 if c]]
+
+
+def _rule(params: dict[str, object]) -> Rule:
+    return Rule(
+        name="bottlenecks",
+        statement="A CPC group of an industry is a bottleneck candidate for country X when X "
+        "is weak there (RTA < rta_below), its patent families are concentrated (HHI by "
+        "assignee country > hhi_country_above, or HHI by holder > hhi_assignee_above, or the "
+        "top_holders largest holders' share > top_share_above) and there are at least "
+        "min_families families. Score = (1 − min(RTA, 1)) × max(HHI_country, HHI_holder, "
+        "top share) × (1 − X's share) × N / (N + min_families). An HS6 product is a trade "
+        "dependency when X's import HHI by origin > import_hhi_above, the world export HHI "
+        "> export_hhi_above and X imports more than it exports (EU 2021 method).",
+        parameters=params,
+        references=(
+            "European Commission 2021, Strategic dependencies and capacities, SWD(2021) 352",
+            "Soete 1987, doi:10.1016/0048-7333(87)90026-6",
+            "U.S. DoJ & FTC 2010, Horizontal Merger Guidelines §5.3",
+        ),
+    )
+
+
+# -- the decision ----------------------------------------------------------------------------
+
+
+def bottlenecks(
+    store: Store,
+    *,
+    country: str = "CN",
+    industry: str | None = None,
+    level: str = "cpc_group",
+    years: tuple[int, int] | None = None,
+    rta_below: float = 1.0,
+    hhi_country_above: float = 0.25,
+    hhi_assignee_above: float = 0.15,
+    top_holders: int = 3,
+    top_share_above: float = 0.5,
+    min_families: int = 5,
+    with_trade: bool = True,
+    import_hhi_above: float = 0.4,
+    export_hhi_above: float = 0.4,
+    catalog: IndustryCatalog | None = None,
+) -> DecisionResult:
+    r"""Bottleneck technologies of ``country`` per industry (see the module docstring).
+
+    Parameters
+    ----------
+    store : Store
+        The store (reads patents, patent_cpc, patent_assignees, org_aliases, organizations
+        and trade).
+    country : str, default "CN"
+        X, an ISO 3166-1 alpha-2 code (assignee country; trade codes are matched as the
+        ISO2 code or its ISO3).
+    industry : str, optional
+        One catalog industry key; all industries when None.
+    level : {"cpc_group", "cpc_subclass"}, default "cpc_group"
+        The technology unit: CPC main group (``G03F7/00``) or subclass (``G03F``).
+    years : (int, int), optional
+        Inclusive grant-year window of the patents and years of the trade flows; all when None.
+    rta_below : float, default 1.0
+        X is weak in a group when its RTA is below this.
+    hhi_country_above, hhi_assignee_above : float, default 0.25, 0.15
+        Concentration thresholds on the HHI of families by assignee country / by holder.
+    top_holders : int, default 3
+        k, the number of largest holders whose share is tested and listed.
+    top_share_above : float, default 0.5
+        Concentration threshold on the top-k holders' share.
+    min_families : int, default 5
+        Minimum world families in a group; also :math:`n_0` of the evidence factor.
+    with_trade : bool, default True
+        Run the EU trade dependency test when the store has trade data.
+    import_hhi_above, export_hhi_above : float, default 0.4
+        The EU thresholds on X's import HHI by origin and on the world export HHI.
+    catalog : IndustryCatalog, optional
+        The industry catalog (default: the shipped one).
+
+    Returns
+    -------
+    DecisionResult
+        ``table``: :data:`BOTTLENECK_SCHEMA`, the candidates ranked within each industry
+        (rank 1 = the strongest bottleneck); ``evidence["groups"]``: :data:`GROUP_SCHEMA`,
+        every group in scope with its indicators and which test it failed;
+        ``evidence["trade"]``: :data:`TRADE_SCHEMA` when trade was tested. ``caveats`` name
+        thin or missing evidence.
+
+        Columns: ``cpc`` the group (or subclass), ``title`` its CPC title; ``families``
+        :math:`N_g`; ``country_families`` X's fractional families; ``rta``; ``country_share``
+        :math:`s_{Xg}`; ``hhi_country``, ``hhi_assignee``, ``top_share`` :math:`T_g`;
+        ``holders`` the ``top_holders`` largest holders as ``name (country) share%`` joined by
+        ``"; "``; ``holder_countries`` the five largest countries as ``CC share%``;
+        ``sub_technologies`` the industry's sub-technologies whose patterns reach the group;
+        ``weak``, ``concentrated``, ``enough_evidence``, ``candidate`` the tests;
+        ``score``; ``rank`` within the industry; ``dependent_hs6`` the industry's HS6
+        dependencies (by trade rank). Trade: ``imports`` / ``exports`` X's totals (trade
+        units), ``import_hhi``, ``export_hhi``, ``top_origins`` / ``top_exporters`` (five
+        largest, as stored country codes), the three tests, ``dependent`` and ``rank``
+        (dependencies first, then by imports).
+
+    Raises
+    ------
+    InputError
+        A bad country code, level, year window, threshold or unknown industry.
+    StoreError
+        A query failed.
+
+    Notes
+    -----
+    Shares are fractional: a family held by two countries counts one half for each, and a
+    family with no known country (holder) is left out of the country (holder) shares. A
+    holder is the organisation its assignee resolves to (run organisation resolution first to
+    merge one company's assignee ids), else the assignee id. When X has no patents with an
+    assignee country in the window its RTA is undefined (null) and X counts as weak
+    everywhere (RTA taken as 0 in the test and the score). Groups are those reached by the
+    industry's CPC patterns (a symbol of the group starts with a pattern), but their
+    concentration is measured over all families of the group.
+    """
+    cty = _check_country(country)
+    if level not in LEVELS:
+        raise InputError(f"level={level!r} must be one of {', '.join(LEVELS)}")
+    y0, y1 = _check_years(years)
+    if top_holders < 1:
+        raise InputError(f"top_holders={top_holders} must be at least 1")
+    if min_families < 1:
+        raise InputError(f"min_families={min_families} must be at least 1")
+    cat = _scope(catalog, industry)
+    params: dict[str, object] = {
+        "country": cty,
+        "industry": industry,
+        "level": level,
+        "years": [y0, y1] if years else None,
+        "rta_below": rta_below,
+        "hhi_country_above": hhi_country_above,
+        "hhi_assignee_above": hhi_assignee_above,
+        "top_holders": top_holders,
+        "top_share_above": top_share_above,
+        "min_families": min_families,
+        "with_trade": with_trade,
+        "import_hhi_above": import_hhi_above,
+        "export_hhi_above": export_hhi_above,
+    }
+    caveats: list[str] = []
+    evidence: dict[str, pa.Table] = {}
+    patterns = cat.cpc_patterns()
+    with _cursor(store) as cur:
+        synthetic = _is_synthetic(cur)
+        cur.register("_bn_patterns", patterns)
+        titles = reference_table("cpc_titles")
+        cur.register("_bn_titles", titles)
+        cur.execute(_FAMILY_SQL, {"y0": y0, "y1": y1})
+        n_pat, n_nofam = cur.execute(
+            "SELECT count(*), count(*) FILTER (WHERE no_family) FROM _bn_pat"
+        ).fetchall()[0]
+        cur.execute(_SYMBOL_SQL, {"level": level})
+        cur.execute(_UNITS_SQL)
+        cur.execute(_SCOPE_SQL)
+        cur.execute("CREATE OR REPLACE TEMP TABLE _bn_hs_all (hs6 VARCHAR, industry VARCHAR)")
+        x_any = cur.execute(
+            "SELECT count(*) FROM _bn_cty WHERE country = $c", {"c": cty}
+        ).fetchall()[0][0]
+        metrics = cur.sql(_GROUPS_SQL, params={"country": cty, "k": top_holders}).to_arrow_table()
+        cur.register("_bn_metrics", metrics)
+        groups = (
+            cur.sql(
+                _TABLE_SQL,
+                params={
+                    "rta_below": rta_below,
+                    "hhi_c": hhi_country_above,
+                    "hhi_a": hhi_assignee_above,
+                    "top_share": top_share_above,
+                    "min_families": min_families,
+                },
+            )
+            .to_arrow_table()
+            .cast(GROUP_SCHEMA)
+        )
+        trade = None
+        if with_trade:
+            n_trade = cur.execute("SELECT count(*) FROM trade").fetchall()[0][0]
+            if n_trade:
+                trade = _trade(
+                    cur,
+                    cat,
+                    all_hs=industry is None,
+                    codes=_country_codes(cty),
+                    y0=y0,
+                    y1=y1,
+                    import_hhi_above=import_hhi_above,
+                    export_hhi_above=export_hhi_above,
+                )
+                evidence["trade"] = trade
+                if trade.num_rows and not pc.any(pc.greater(trade["imports"], 0)).as_py():
+                    caveats.append(
+                        f"{cty} has no recorded imports in the trade data of the window: the "
+                        "trade dependency test cannot flag anything."
+                    )
+            else:
+                caveats.append("No trade data in the store: the HS6 dependency test was skipped.")
+        table = _rank(cur, groups, trade)
+
+    evidence["groups"] = groups
+    if n_pat == 0:
+        caveats.append("No patents in the window: no technology could be assessed.")
+    elif n_nofam:
+        caveats.append(
+            f"{n_nofam} of {n_pat} patents have no family_id and count as their own family; "
+            "families are over-counted where several members of one family are stored."
+        )
+    if n_pat and not x_any:
+        caveats.append(
+            f"{cty} holds no patents with an assignee country in the window: its RTA is "
+            "undefined and it counts as weak in every group."
+        )
+    thin = groups.filter(pc.invert(groups["enough_evidence"])).num_rows
+    if thin:
+        caveats.append(
+            f"{thin} of {groups.num_rows} groups have fewer than {min_families} families and "
+            "were not assessed."
+        )
+    if synthetic:
+        caveats.append("SYNTHETIC DATA: the store holds records from a synthetic world.")
+    return DecisionResult(
+        name="bottlenecks",
+        table=table,
+        rule=_rule(params),
+        evidence=evidence,
+        caveats=caveats,
+        synthetic=synthetic,
+    )
+
+
+def _trade(
+    cur: duckdb.DuckDBPyConnection,
+    cat: IndustryCatalog,
+    *,
+    all_hs: bool,
+    codes: list[str],
+    y0: int | None,
+    y1: int | None,
+    import_hhi_above: float,
+    export_hhi_above: float,
+) -> pa.Table:
+    """The EU dependency test per HS6 product (see the module docstring)."""
+    cur.register("_bn_hs_links", cat.hs_links())
+    cur.execute(
+        """CREATE OR REPLACE TEMP TABLE _bn_hs_all AS
+           SELECT DISTINCT t.hs6, l.industry
+           FROM (SELECT DISTINCT hs6 FROM trade) t
+           JOIN _bn_hs_links l ON starts_with(t.hs6, l.hs_prefix)"""
+    )
+    cur.execute("CREATE OR REPLACE TEMP TABLE _bn_hs AS SELECT DISTINCT hs6 FROM _bn_hs_all")
+    cur.register("_bn_hs_desc", reference_table("hs").select(["hs_code", "description"]))
+    rel = cur.sql(
+        _TRADE_SQL,
+        params={
+            "y0": y0,
+            "y1": y1,
+            "all_hs": all_hs,
+            "codes": codes,
+            "imp_hhi": import_hhi_above,
+            "exp_hhi": export_hhi_above,
+        },
+    )
+    return rel.to_arrow_table().cast(TRADE_SCHEMA)
+
+
+def _rank(cur: duckdb.DuckDBPyConnection, groups: pa.Table, trade: pa.Table | None) -> pa.Table:
+    """The candidates, ranked within each industry, with the industry's dependent HS6."""
+    cur.register("_bn_groups", groups)
+    if trade is None:
+        trade = TRADE_SCHEMA.empty_table()
+    cur.register("_bn_trade", trade)
+    rel = cur.sql(
+        """
+        WITH dep AS (
+            SELECT l.industry, string_agg(t.hs6, ', ' ORDER BY t.rank) AS dependent_hs6
+            FROM _bn_trade t JOIN _bn_hs_all l USING (hs6)
+            WHERE t.dependent GROUP BY l.industry
+        )
+        SELECT g.industry,
+               row_number() OVER (PARTITION BY g.industry
+                                  ORDER BY g.score DESC, g.families DESC, g.cpc) AS rank,
+               g.cpc, g.title, g.score, g.rta, g.families, g.country_share, g.hhi_country,
+               g.hhi_assignee, g.top_share, g.holders, g.holder_countries,
+               g.sub_technologies, d.dependent_hs6
+        FROM _bn_groups g LEFT JOIN dep d USING (industry)
+        WHERE g.candidate
+        ORDER BY g.industry, rank
+        """
+    )
+    return rel.to_arrow_table().cast(BOTTLENECK_SCHEMA)

@@ -1,0 +1,304 @@
+"""Bottlenecks: a hand-worked store, threshold sensitivity, the EU trade test, planted facts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow.compute as pc
+import pytest
+
+from forcemap.decide.bottlenecks import BOTTLENECK_SCHEMA, GROUP_SCHEMA, TRADE_SCHEMA, bottlenecks
+from forcemap.demo import SYNTH_SEED
+from forcemap.errors import InputError
+from forcemap.indicators.specialisation import activity_table, rca
+from forcemap.store import Store
+
+# Families (CN is X) — patents P4 and P5 are one family F1:
+#   G03F7/00: P1 NL/Alpha, P2 JP/Beta, P3 JP/Gamma, F1 NL/Alpha, P6 JP/Beta (P6 also H01L21/00)
+#   H01L21/00: P6 JP/Beta, P7 CN/Delta, P8 CN/Delta + US/Foxtrot, P9 CN/Echo, P10 US/Foxtrot
+#   G03F1/00: P11–P14 KR/Golf, P15 CN/Hotel
+# Trade (importer-reported figure preferred): NLD→CHN 70 (CHN reports 70, NLD 60),
+# JPN→CHN 40, NLD→USA 30 in 848620; CHN→USA 100, KOR→CHN 50, USA→CHN 50 in 854231.
+_SQL = """
+INSERT INTO patents (patent_id, year, family_id, origin, batch_id) VALUES
+ ('P1', 2020, NULL, 't', 0), ('P2', 2020, NULL, 't', 0), ('P3', 2020, NULL, 't', 0),
+ ('P4', 2020, 'F1', 't', 0), ('P5', 2021, 'F1', 't', 0), ('P6', 2020, NULL, 't', 0),
+ ('P7', 2020, NULL, 't', 0), ('P8', 2020, NULL, 't', 0), ('P9', 2020, NULL, 't', 0),
+ ('P10', 2020, NULL, 't', 0), ('P11', 2020, NULL, 't', 0), ('P12', 2020, NULL, 't', 0),
+ ('P13', 2020, NULL, 't', 0), ('P14', 2020, NULL, 't', 0), ('P15', 2020, NULL, 't', 0);
+INSERT INTO patent_cpc (patent_id, seq, cpc_subgroup, cpc_group, cpc_subclass, is_first) VALUES
+ ('P1', 0, 'G03F7/20', 'G03F7/00', 'G03F', true), ('P2', 0, 'G03F7/20', 'G03F7/00', 'G03F', true),
+ ('P3', 0, 'G03F7/70', 'G03F7/00', 'G03F', true), ('P4', 0, 'G03F7/20', 'G03F7/00', 'G03F', true),
+ ('P5', 0, 'G03F7/20', 'G03F7/00', 'G03F', true), ('P6', 0, 'G03F7/20', 'G03F7/00', 'G03F', true),
+ ('P6', 1, 'H01L21/027', 'H01L21/00', 'H01L', false),
+ ('P7', 0, 'H01L21/67', 'H01L21/00', 'H01L', true),
+ ('P8', 0, 'H01L21/67', 'H01L21/00', 'H01L', true),
+ ('P9', 0, 'H01L21/67', 'H01L21/00', 'H01L', true),
+ ('P10', 0, 'H01L21/67', 'H01L21/00', 'H01L', true),
+ ('P11', 0, 'G03F1/50', 'G03F1/00', 'G03F', true), ('P12', 0, 'G03F1/50', 'G03F1/00', 'G03F', true),
+ ('P13', 0, 'G03F1/50', 'G03F1/00', 'G03F', true), ('P14', 0, 'G03F1/50', 'G03F1/00', 'G03F', true),
+ ('P15', 0, 'G03F1/50', 'G03F1/00', 'G03F', true);
+INSERT INTO patent_assignees (patent_id, seq, assignee_id, name, type, country_code) VALUES
+ ('P1', 0, 'A', 'Alpha', 'company', 'NL'), ('P2', 0, 'B', 'Beta', 'company', 'JP'),
+ ('P3', 0, 'C', 'Gamma', 'company', 'JP'), ('P4', 0, 'A', 'Alpha', 'company', 'NL'),
+ ('P5', 0, 'A', 'Alpha', 'company', 'NL'), ('P6', 0, 'B', 'Beta', 'company', 'JP'),
+ ('P7', 0, 'D', 'Delta', 'company', 'CN'), ('P8', 0, 'D', 'Delta', 'company', 'CN'),
+ ('P8', 1, 'F', 'Foxtrot', 'company', 'US'), ('P9', 0, 'E', 'Echo', 'company', 'CN'),
+ ('P10', 0, 'F', 'Foxtrot', 'company', 'US'), ('P11', 0, 'G', 'Golf', 'company', 'KR'),
+ ('P12', 0, 'G', 'Golf', 'company', 'KR'), ('P13', 0, 'G', 'Golf', 'company', 'KR'),
+ ('P14', 0, 'G', 'Golf', 'company', 'KR'), ('P15', 0, 'H', 'Hotel', 'company', 'CN');
+INSERT INTO trade (year, reporter, partner, hs6, export_value, import_value, origin, batch_id)
+VALUES
+ (2020, 'NLD', 'CHN', '848620', 60, NULL, 't', 0), (2020, 'JPN', 'CHN', '848620', 40, NULL, 't', 0),
+ (2020, 'CHN', 'NLD', '848620', NULL, 70, 't', 0), (2020, 'NLD', 'USA', '848620', 30, NULL, 't', 0),
+ (2020, 'CHN', 'USA', '854231', 100, NULL, 't', 0),
+ (2020, 'KOR', 'CHN', '854231', 50, NULL, 't', 0), (2020, 'USA', 'CHN', '854231', 50, NULL, 't', 0);
+"""
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Iterator[Store]:
+    """The hand-built store above."""
+    s = Store.open(tmp_path / "s.duckdb")
+    s.con.execute(_SQL)
+    yield s
+    s.close()
+
+
+def _groups(result: object) -> dict[str, dict[str, object]]:
+    g = result.evidence["groups"]  # type: ignore[attr-defined]
+    return {r["cpc"]: r for r in g.to_pylist()}
+
+
+def test_hand_worked_groups(tiny: Store) -> None:
+    """Every indicator of the three semiconductor groups, worked out by hand.
+
+    G03F7/00: 5 families (F1 once). Countries NL 2/5, JP 3/5 → HHI 0.52; holders Alpha 2/5,
+    Beta 2/5, Gamma 1/5 → HHI 0.36, top-3 share 1. Activity (fractional over countries and
+    groups, 14 families): A_CN = 2.5 (H01L21) + 1 (G03F1) = 3.5; A_.G03F7 = 4.5; A_.H01L21 =
+    4.5; A_.G03F1 = 5. RTA_CN: G03F7 0; G03F1 (1/3.5)/(5/14) = 0.8; H01L21 (2.5/3.5)/(4.5/14)
+    = 20/9. Score G03F7 = 1 × max(0.52, 0.36, 1) × 1 × 5/10 = 0.5; G03F1 = 0.2 × 1 × 0.8 × 0.5
+    = 0.08; H01L21/00 is not weak (RTA ≥ 1): score 0.
+    """
+    r = bottlenecks(tiny, country="CN", industry="semiconductors")
+    assert r.table.schema == BOTTLENECK_SCHEMA
+    assert r.evidence["groups"].schema == GROUP_SCHEMA
+    g = _groups(r)
+    assert set(g) == {"G03F7/00", "G03F1/00", "H01L21/00"}
+    a = g["G03F7/00"]
+    assert a["families"] == 5
+    assert a["hhi_country"] == pytest.approx(0.52)
+    assert a["hhi_assignee"] == pytest.approx(0.36)
+    assert a["top_share"] == pytest.approx(1.0)
+    assert a["rta"] == pytest.approx(0.0)
+    assert a["country_share"] == 0.0
+    assert a["score"] == pytest.approx(0.5)
+    assert a["candidate"] is True
+    assert a["holders"] == "Alpha (NL) 40%; Beta (JP) 40%; Gamma (JP) 20%"
+    assert a["holder_countries"] == "JP 60%, NL 40%"
+    assert a["sub_technologies"] == "lithography"
+    b = g["G03F1/00"]
+    assert b["rta"] == pytest.approx(0.8)
+    assert b["country_share"] == pytest.approx(0.2)
+    assert b["country_families"] == pytest.approx(1.0)
+    assert b["hhi_country"] == pytest.approx(0.68)
+    assert b["score"] == pytest.approx(0.08)
+    c = g["H01L21/00"]
+    assert c["rta"] == pytest.approx(20 / 9)
+    assert c["hhi_country"] == pytest.approx(0.38)  # JP .2, CN .5, US .3
+    assert c["hhi_assignee"] == pytest.approx(0.26)  # Beta .2, Delta .3, Foxtrot .3, Echo .2
+    assert c["top_share"] == pytest.approx(0.8)
+    assert c["weak"] is False and c["candidate"] is False
+    assert c["score"] == pytest.approx(0.0)
+    t = r.table.to_pylist()
+    assert [(x["rank"], x["cpc"]) for x in t] == [(1, "G03F7/00"), (2, "G03F1/00")]
+    assert t[0]["dependent_hs6"] == "848620"
+    assert t[0]["title"].startswith("Photomechanical")
+    assert any("no family_id" in c for c in r.caveats)
+    assert r.rule.parameters["min_families"] == 5
+    assert r.synthetic is False
+
+
+def test_rta_equals_specialisation_rca(tiny: Store) -> None:
+    """With one patent per family the RTA is rca(activity_table(prod="cpc_group"))."""
+    tiny.con.execute("UPDATE patents SET family_id = NULL")
+    r = bottlenecks(tiny, country="CN", industry="semiconductors")
+    ref = rca(activity_table(tiny, prod="cpc_group"))
+    ref = ref.filter(pc.equal(ref["loc"], "CN"))
+    expected = dict(zip(ref["prod"].to_pylist(), ref["rca"].to_pylist(), strict=True))
+    for cpc, row in _groups(r).items():
+        assert row["rta"] == pytest.approx(expected.get(cpc, 0.0)), cpc
+    assert _groups(r)["G03F7/00"]["families"] == 6
+
+
+def test_thresholds_change_the_outcome(tiny: Store) -> None:
+    """Each test of the rule can remove a candidate."""
+    assert bottlenecks(tiny, industry="semiconductors").table.num_rows == 2
+    # evidence: 5 families < 6
+    assert bottlenecks(tiny, industry="semiconductors", min_families=6).table.num_rows == 0
+    # weakness: G03F1/00 has RTA 0.8
+    r = bottlenecks(tiny, industry="semiconductors", rta_below=0.5)
+    assert r.table["cpc"].to_pylist() == ["G03F7/00"]
+    # concentration: no test can pass
+    r = bottlenecks(
+        tiny,
+        industry="semiconductors",
+        hhi_country_above=1.0,
+        hhi_assignee_above=1.0,
+        top_share_above=1.0,
+    )
+    assert r.table.num_rows == 0
+    assert not any(_groups(r)[c]["concentrated"] for c in _groups(r))
+    # the evidence factor uses n0 = min_families: 5 / (5 + 1)
+    r = bottlenecks(tiny, industry="semiconductors", min_families=1)
+    assert _groups(r)["G03F7/00"]["score"] == pytest.approx(5 / 6)
+
+
+def test_eu_trade_dependency(tiny: Store) -> None:
+    """848620: CN imports NLD 70 + JPN 40 = 110, HHI (7/11)² + (4/11)² = 65/121; world exports
+    NLD 100, JPN 40, HHI 116/196; CN exports 0 → a dependency. 854231: the world export HHI
+    is 0.375 and CN exports as much as it imports → not one."""
+    r = bottlenecks(tiny, country="CN", industry="semiconductors")
+    t = r.evidence["trade"]
+    assert t.schema == TRADE_SCHEMA
+    rows = {x["hs6"]: x for x in t.to_pylist()}
+    a = rows["848620"]
+    assert a["imports"] == pytest.approx(110.0)
+    assert a["exports"] == 0.0
+    assert a["import_hhi"] == pytest.approx(65 / 121)
+    assert a["export_hhi"] == pytest.approx(116 / 196)
+    assert a["top_origins"] == "NLD 64%, JPN 36%"
+    assert a["dependent"] is True and a["rank"] == 1
+    assert a["industries"] == "semiconductors"
+    b = rows["854231"]
+    assert b["import_hhi"] == pytest.approx(0.5)
+    assert b["export_hhi"] == pytest.approx(0.375)
+    assert (b["concentrated_imports"], b["concentrated_supply"], b["net_importer"]) == (
+        True,
+        False,
+        False,
+    )
+    assert b["dependent"] is False
+    # a stricter import threshold clears 848620
+    r = bottlenecks(tiny, country="CN", industry="semiconductors", import_hhi_above=0.6)
+    assert not any(r.evidence["trade"]["dependent"].to_pylist())
+    assert r.table["dependent_hs6"].to_pylist() == [None, None]
+
+
+def test_without_trade(tiny: Store) -> None:
+    r = bottlenecks(tiny, industry="semiconductors", with_trade=False)
+    assert "trade" not in r.evidence
+    assert r.table["dependent_hs6"].null_count == r.table.num_rows
+    tiny.con.execute("DELETE FROM trade")
+    r = bottlenecks(tiny, industry="semiconductors")
+    assert "trade" not in r.evidence
+    assert any("No trade data" in c for c in r.caveats)
+
+
+def test_empty_store_and_absent_country(tmp_path: Path, tiny: Store) -> None:
+    with Store.open(tmp_path / "empty.duckdb") as s:
+        r = bottlenecks(s)
+        assert r.table.num_rows == 0 and r.table.schema == BOTTLENECK_SCHEMA
+        assert any("No patents" in c for c in r.caveats)
+    r = bottlenecks(tiny, country="FR", industry="semiconductors")
+    assert any("RTA is" in c and "undefined" in c for c in r.caveats)
+    # FR is weak everywhere: H01L21/00 becomes a candidate too
+    assert set(r.table["cpc"].to_pylist()) == {"G03F7/00", "G03F1/00", "H01L21/00"}
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"country": "CHN"},
+        {"level": "cpc_subgroup"},
+        {"industry": "nope"},
+        {"years": (2021, 2020)},
+        {"top_holders": 0},
+        {"min_families": 0},
+    ],
+)
+def test_bad_input(tiny: Store, kwargs: dict[str, object]) -> None:
+    with pytest.raises(InputError):
+        bottlenecks(tiny, **kwargs)  # type: ignore[arg-type]
+
+
+def test_years_and_subclass_level(tiny: Store) -> None:
+    r = bottlenecks(tiny, industry="semiconductors", years=(2021, 2021), min_families=1)
+    assert _groups(r)["G03F7/00"]["families"] == 1  # only P5 (family F1)
+    r = bottlenecks(tiny, industry="semiconductors", level="cpc_subclass", min_families=1)
+    g = _groups(r)
+    assert set(g) == {"G03F", "H01L"}
+    assert g["G03F"]["families"] == 10
+
+
+# -- planted facts on the synthetic world ------------------------------------------------------
+
+_WORLD: dict[str, Path] = {}
+SYNTH_TEST_SCALE = 1.0
+
+
+def synthetic_world_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """The demo synthetic world (seed ``SYNTH_SEED``) ingested and resolved, built once per run.
+
+    Shared with ``test_actors`` through this module-level cache.
+    """
+    from forcemap.store.ingest import ingest
+    from forcemap.store.organizations import resolve_organizations
+    from forcemap.store.synth import write_world
+
+    if "store" not in _WORLD:
+        root = tmp_path_factory.mktemp("synthetic")
+        manifest = write_world(root / "world", scale=SYNTH_TEST_SCALE, seed=SYNTH_SEED)
+        world = root / "world"
+        with Store.open(root / "synthetic.duckdb") as s:
+            ingest(s, "openalex", [world / "openalex"], origin="synthetic:openalex")
+            ingest(s, "patentsview", [world / "patentsview"])
+            ingest(s, "projects", [world / "projects"])
+            ingest(s, "trade", [world / "trade" / "baci.csv"])
+            resolve_organizations(s)
+        _WORLD["store"] = root / "synthetic.duckdb"
+        _WORLD["planted"] = manifest.planted  # type: ignore[assignment]
+    return _WORLD["store"], _WORLD["planted"]  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, dict]]:
+    path, planted = synthetic_world_store(tmp_path_factory)
+    s = Store.open(path, read_only=True)
+    yield s, planted
+    s.close()
+
+
+@pytest.mark.slow
+def test_planted_bottleneck_ranks_first(synthetic: tuple[Store, dict]) -> None:
+    store, planted = synthetic
+    fact = planted["bottleneck"]
+    r = bottlenecks(store, country=fact["dependent_country"])
+    assert r.synthetic is True
+    semis = r.table.filter(pc.equal(r.table["industry"], "semiconductors")).to_pylist()
+    top = semis[0]
+    assert (top["rank"], top["cpc"]) == (1, fact["cpc_group"])
+    assert top["rta"] == 0.0 and top["country_share"] == 0.0
+    assert top["top_share"] == pytest.approx(1.0)
+    for h in fact["holders"]:
+        assert h["name"] in top["holders"]
+    assert fact["hs6"] in (top["dependent_hs6"] or "")
+    # the planted group is the strongest bottleneck of every industry for CN
+    assert top["score"] == max(r.table["score"].to_pylist())
+
+
+@pytest.mark.slow
+def test_planted_trade_dependency(synthetic: tuple[Store, dict]) -> None:
+    store, planted = synthetic
+    fact = planted["bottleneck"]
+    r = bottlenecks(store, country=fact["dependent_country"], industry="semiconductors")
+    rows = {x["hs6"]: x for x in r.evidence["trade"].to_pylist()}
+    hit = rows[fact["hs6"]]
+    assert hit["dependent"] is True and hit["rank"] == 1
+    assert hit["exports"] == 0.0
+    assert {o.split()[0] for o in hit["top_origins"].split(", ")} == set(fact["exporters"])
+    # the holders themselves are not dependent on it
+    r_nl = bottlenecks(store, country="NL", industry="semiconductors")
+    nl = {x["hs6"]: x for x in r_nl.evidence["trade"].to_pylist()}
+    assert nl[fact["hs6"]]["dependent"] is False
