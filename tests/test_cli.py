@@ -215,3 +215,25 @@ def test_decide_positioning_prints_classes_rule_and_caveats(
         app, ["--store", str(synergy_store_path), "decide", "positioning", "--unit", "x"]
     )
     assert r.exit_code == 2 and "unit must be industry or field" in r.output
+
+
+def test_demo_builds_stores_and_a_report_that_recovers_the_planted_facts(tmp_path: Path) -> None:
+    """The quick start's `make demo`: both stores, reconciled ingests, the report, and the
+    planted facts of the synthetic world found by the analyses (the demo's self-check)."""
+    r = runner.invoke(app, ["-q", "demo", "--out", str(tmp_path / "demo")])
+    assert r.exit_code == 0, r.output
+    assert "report:" in r.output and "serve" in r.output
+    assert "synthetic: patentsview: read" in r.output and "real: uspto: read 160" in r.output
+    html = (tmp_path / "demo" / "report.html").read_text()
+    assert "SYNTHETIC" in html
+    for found in (
+        "leading (L = 100)",
+        "rank 1 in semiconductors",
+        "+1.000 (n_i",
+        "emergence rank of T10247",
+        "cuts off 12 organisations in 2 groups",
+    ):
+        assert found in html, found
+    for title in ("citation impact", "disruption (CD5)", "bottleneck technologies for CN",
+                  "strategic actors", "positioning of CN by industry"):  # fmt: skip
+        assert title in html, title

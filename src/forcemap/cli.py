@@ -359,9 +359,20 @@ def demo(
 
     with _errors():
         result = build_demo(out_dir, quiet=state.quiet)
+    for label, rep in result.ingests:
+        out.print(
+            f"{label}: read {rep.read:,} = stored {rep.stored:,} + rejected {rep.rejected:,} "
+            f"+ merged duplicates {rep.duplicates:,}",
+            highlight=False,
+        )
     out.print(f"demo store (real data):      {result.real_store}")
     out.print(f"demo store (synthetic world): {result.synthetic_store}")
     out.print(f"[bold]report: {result.report}[/bold]")
+    out.print(
+        f"explore it in the browser: forcemap --store {result.synthetic_store} serve "
+        f"(or --store {result.real_store})",
+        highlight=False,
+    )
 
 
 # -- networks -------------------------------------------------------------------------------
@@ -938,6 +949,123 @@ def decide_positioning(
             m = positioning_matrix(r)
             _print_arrow(m.sort_by([("unit", "ascending"), ("level", "descending")]), "matrix",
                          max_rows=200)  # fmt: skip
+        if out_file is not None:
+            _write_table(r.table, out_file)
+            out.print(f"{r.table.num_rows:,} rows -> {out_file}")
+
+
+IndustryOneOpt = Annotated[
+    str | None, typer.Option("--industry", help="Industry key from the catalog (default: all).")
+]
+
+
+def _run_decision(fn, out_file: Path | None, **kwargs):  # type: ignore[no-untyped-def]
+    """Open the store read-only, run a decision, optionally write its table."""
+    if out_file is not None and out_file.suffix not in (".parquet", ".csv"):
+        raise InputError(f"{out_file}: write .parquet or .csv")
+    s = _open(read_only=True)
+    try:
+        return fn(s, **kwargs)
+    finally:
+        s.close()
+
+
+@decide_app.command("bottlenecks")
+def decide_bottlenecks(
+    country: CountryOpt = "CN",
+    industry: IndustryOneOpt = None,
+    years: YearsOpt = None,
+    level: Annotated[str, typer.Option(help="cpc_group or cpc_subclass.")] = "cpc_group",
+    rta_below: Annotated[float, typer.Option(help="Candidate when the country's RTA < this.")] = (
+        1.0
+    ),
+    hhi_country_above: Annotated[float, typer.Option(help="Concentration: HHI by country.")] = (
+        0.25
+    ),
+    hhi_assignee_above: Annotated[float, typer.Option(help="Concentration: HHI by holder.")] = (
+        0.15
+    ),
+    top_share_above: Annotated[float, typer.Option(help="Concentration: top-3 holders' share.")] = (
+        0.5
+    ),
+    min_families: Annotated[int, typer.Option(help="Minimum patent families in the group.")] = 5,
+    out_file: DecideOutOpt = None,
+) -> None:
+    """Bottleneck technologies: CPC groups (and HS6 imports) the country depends on.
+
+    Example: forcemap decide bottlenecks --country CN --industry semiconductors
+    """
+    from forcemap.decide.bottlenecks import bottlenecks
+
+    with _errors():
+        r = _run_decision(
+            bottlenecks,
+            out_file,
+            country=country,
+            industry=industry,
+            years=_years(years),
+            level=level,
+            rta_below=rta_below,
+            hhi_country_above=hhi_country_above,
+            hhi_assignee_above=hhi_assignee_above,
+            top_share_above=top_share_above,
+            min_families=min_families,
+        )
+        cols = ["industry", "rank", "cpc", "title", "score", "rta", "families", "hhi_country",
+                "hhi_assignee", "holders", "dependent_hs6"]  # fmt: skip
+        _print_decision(r, [c for c in cols if c in r.table.column_names])
+        trade = r.evidence.get("trade")
+        if trade is not None and trade.num_rows and "dependent" in trade.column_names:
+            dep = trade.filter(trade["dependent"])
+            if dep.num_rows:
+                _print_arrow(dep, "trade dependencies (EU 2021 test)", max_rows=20)
+        if out_file is not None:
+            _write_table(r.table, out_file)
+            out.print(f"{r.table.num_rows:,} rows -> {out_file}")
+
+
+@decide_app.command("actors")
+def decide_actors(
+    country: Annotated[
+        str, typer.Option(help="Home country, ISO 3166-1 alpha-2; 'all' ranks every country.")
+    ] = "CN",
+    industry: IndustryOneOpt = None,
+    years: YearsOpt = None,
+    top: Annotated[int, typer.Option(help="Organisations shown per industry.")] = 20,
+    weight: Annotated[
+        list[str] | None,
+        typer.Option(help="Component weight, e.g. --weight patents=2 (repeatable)."),
+    ] = None,
+    out_file: DecideOutOpt = None,
+) -> None:
+    """Strategic S&T actors: the country's organisations ranked per industry.
+
+    Example: forcemap decide actors --country DE --industry robotics
+    """
+    from forcemap.decide.actors import strategic_actors
+
+    weights: dict[str, float] = {}
+    for w in weight or []:
+        key, sep, val = w.partition("=")
+        try:
+            weights[key.strip()] = float(val)
+        except ValueError:
+            raise typer.BadParameter(f"{w!r}: write NAME=NUMBER", param_hint="--weight") from None
+        if not sep:
+            raise typer.BadParameter(f"{w!r}: write NAME=NUMBER", param_hint="--weight")
+    with _errors():
+        r = _run_decision(
+            strategic_actors,
+            out_file,
+            country=None if country.lower() == "all" else country,
+            industry=industry,
+            years=_years(years),
+            top=top,
+            weights=weights or None,
+        )
+        cols = ["industry", "rank", "name", "type", "country_code", "score", "anchor_candidate",
+                "works", "patents", "mncs", "pagerank", "brokerage"]  # fmt: skip
+        _print_decision(r, [c for c in cols if c in r.table.column_names], max_rows=60)
         if out_file is not None:
             _write_table(r.table, out_file)
             out.print(f"{r.table.num_rows:,} rows -> {out_file}")

@@ -245,3 +245,22 @@ def test_match_communities_events() -> None:
         (2, None): "dissolved",
         (None, 3): "born",
     }
+
+
+def test_gatekeepers_by_hand() -> None:
+    """g links a main group (a–b–c–d, a cycle) to two triangles x1–x2–x3 and y1–y2–y3 and a
+    pendant p. Removing g leaves the cycle (4, the largest part), two triangles (3 each) and
+    p (1, below min_group=2): cut_off(g) = 6 in 2 groups. g attaches to both a and b, so
+    neither is a cut vertex; x1 and y1 each cut off the other two corners of their triangle."""
+    from forcemap.network import gatekeepers
+
+    pairs = "a-b b-c c-d d-a g-a g-b g-x1 x1-x2 x2-x3 x3-x1 g-y1 y1-y2 y2-y3 y3-y1 g-p"
+    edges = [(*pair.split("-"), 1) for pair in pairs.split()]
+    t = gatekeepers(_net(edges))
+    assert t["node_id"].to_pylist() == ["g", "x1", "y1"]
+    assert t.slice(0, 1).select(
+        ["cut_off", "groups_cut_off", "largest_group_cut_off"]
+    ).to_pylist() == [{"cut_off": 6, "groups_cut_off": 2, "largest_group_cut_off": 3}]
+    # x1 cuts off x2–x3 (2 nodes) from everything else
+    assert t["cut_off"].to_pylist()[1:] == [2, 2]
+    assert gatekeepers(_net(edges), min_group=4).num_rows == 0

@@ -14,12 +14,18 @@ import pyarrow.compute as pc
 from forcemap.report.render import Section, bar_chart
 from forcemap.store import Store
 
-__all__ = ["indicator_sections", "network_sections", "positioning_sections"]
+__all__ = [
+    "actor_sections",
+    "bottleneck_sections",
+    "indicator_sections",
+    "network_sections",
+    "positioning_sections",
+]
 
 
 def network_sections(store: Store, *, label: str, min_edges: int = 10) -> list[Section]:
     """The institution collaboration network: size, communities, top brokers, linkage."""
-    from forcemap.network import analyse, build_network, top_brokers
+    from forcemap.network import analyse, build_network, gatekeepers, top_brokers
 
     net = build_network(store, kind="org_collaboration")
     sec = Section(
@@ -91,6 +97,12 @@ def network_sections(store: Store, *, label: str, min_edges: int = 10) -> list[S
             ]
         ),
     )
+    gk = gatekeepers(net, n=10)
+    if gk.num_rows:
+        sec.table(
+            "Gatekeepers (cut vertices: the groups behind them have no other tie to the network)",
+            gk,
+        )
     sec.table("Triple-helix linkage profile", a.linkage, max_rows=15)
     return [sec]
 
@@ -200,9 +212,7 @@ def _disruption_section(store: Store, label: str) -> Section:
             "works with at least 5 citers in the window:"
         )
         big = defined.filter(
-            pc.greater_equal(
-                pc.add(defined["n_i"], defined["n_j"]), pa.scalar(5, pa.int64())
-            )
+            pc.greater_equal(pc.add(defined["n_i"], defined["n_j"]), pa.scalar(5, pa.int64()))
         )
         top = big.sort_by([("cd", "descending"), ("n_i", "descending")]).slice(0, 10)
         titles = dict(
@@ -347,3 +357,47 @@ def positioning_sections(
         sec.table("Leading countries per unit", leaders.sort_by("unit"), max_rows=60)
         out.append(sec)
     return out
+
+
+def bottleneck_sections(store: Store, *, label: str, country: str) -> list[Section]:
+    """Bottleneck technologies (CPC groups) and trade dependencies (HS6) of ``country``."""
+    from forcemap.decide.bottlenecks import bottlenecks
+
+    r = bottlenecks(store, country=country)
+    sec = Section(f"{label}: bottleneck technologies for {country}", method=r.rule.describe())
+    if r.table.num_rows == 0:
+        sec.text(f"No CPC group meets the bottleneck rule for {country}.")
+    else:
+        cols = ["industry", "rank", "cpc", "title", "score", "rta", "families", "hhi_country",
+                "hhi_assignee", "top_share", "holders", "dependent_hs6"]  # fmt: skip
+        shown = r.table.select([c for c in cols if c in r.table.column_names])
+        sec.table("Bottleneck candidates, ranked within each industry", shown, max_rows=30)
+    trade = r.evidence.get("trade")
+    if trade is not None and trade.num_rows:
+        dep = trade.filter(pc.equal(trade["dependent"], True))
+        sec.table(f"HS6 products failing the EU 2021 dependency test for {country}", dep,
+                  max_rows=20)  # fmt: skip
+    for c in r.caveats:
+        sec.warn(c)
+    return [sec]
+
+
+def actor_sections(
+    store: Store, *, label: str, country: str | None, industry: str | None = None, top: int = 10
+) -> list[Section]:
+    """Strategic S&T actors of ``country`` (all countries when None) per industry."""
+    from forcemap.decide.actors import strategic_actors
+
+    r = strategic_actors(store, country=country, industry=industry, top=top)
+    who = country or "all countries"
+    sec = Section(
+        f"{label}: strategic actors ({who}{', ' + industry if industry else ''})",
+        method=r.rule.describe(),
+    )
+    cols = ["industry", "rank", "name", "type", "country_code", "score", "anchor_candidate",
+            "works", "patents", "mncs", "pagerank", "brokerage", "breadth"]  # fmt: skip
+    shown = r.table.select([c for c in cols if c in r.table.column_names])
+    sec.table("Top organisations per industry", shown, max_rows=60)
+    for c in r.caveats:
+        sec.warn(c)
+    return [sec]
