@@ -38,3 +38,28 @@ def synergy_store(synergy_store_path: Path) -> Iterator[Store]:
     s = Store.open(synergy_store_path, read_only=True)
     yield s
     s.close()
+
+
+SYNTH_TEST_SCALE = 1.0
+
+
+@pytest.fixture(scope="session")
+def synthetic_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """The demo's synthetic world (scale 1, seed ``SYNTH_SEED``) ingested by the real readers
+    and resolved, built once per test run: ``(store path, planted facts)``."""
+    from forcemap.demo import SYNTH_SEED
+    from forcemap.store.ingest import ingest
+    from forcemap.store.organizations import resolve_organizations
+    from forcemap.store.synth import write_world
+
+    root = tmp_path_factory.mktemp("synthetic")
+    world = root / "world"
+    manifest = write_world(world, scale=SYNTH_TEST_SCALE, seed=SYNTH_SEED)
+    path = root / "synthetic.duckdb"
+    with Store.open(path) as s:
+        ingest(s, "openalex", [world / "openalex"], origin="synthetic:openalex")
+        ingest(s, "patentsview", [world / "patentsview"])
+        ingest(s, "projects", [world / "projects"])
+        ingest(s, "trade", [world / "trade" / "baci.csv"])
+        resolve_organizations(s)
+    return path, manifest.planted

@@ -237,3 +237,26 @@ def test_demo_builds_stores_and_a_report_that_recovers_the_planted_facts(tmp_pat
     for title in ("citation impact", "disruption (CD5)", "bottleneck technologies for CN",
                   "strategic actors", "positioning of CN by industry"):  # fmt: skip
         assert title in html, title
+
+
+def test_decide_bottlenecks_and_actors_commands(
+    synthetic_world: tuple[Path, dict], tmp_path: Path
+) -> None:
+    path, planted = synthetic_world
+    s = str(path)
+    r = runner.invoke(
+        app, ["--store", s, "decide", "bottlenecks", "--country", "CN", "--industry",
+              "semiconductors", "--out", str(tmp_path / "b.csv")],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "G03F7/00" in r.output and "848620" in r.output and "Rule" in r.output
+    assert "SYNTHETIC DATA" in r.output
+    fact = planted["strong_enterprise"]
+    r = runner.invoke(
+        app, ["--store", s, "decide", "actors", "--country", "all", "--industry",
+              fact["industry"], "--top", "5", "--weight", "patents=2"],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert fact["name"][:20] in r.output
+    r = runner.invoke(app, ["--store", s, "decide", "actors", "--weight", "patents"])
+    assert r.exit_code == 2 and "NAME=NUMBER" in r.output

@@ -11,7 +11,6 @@ import pytest
 from forcemap.decide.actors import ACTOR_SCHEMA, COMPONENT_SCHEMA, COMPONENTS, strategic_actors
 from forcemap.errors import InputError
 from forcemap.store import Store
-from tests.decide.test_bottlenecks import synthetic_world_store
 
 # Robotics (shipped catalog: concept C90509273 and CPC B25J → industrial_robots, B33Y →
 # additive_manufacturing; 6 sub-technologies). Organisations I1 RoboCo (DE enterprise),
@@ -201,8 +200,8 @@ def test_bad_input(tiny: Store, kwargs: dict[str, object]) -> None:
 
 
 @pytest.fixture(scope="module")
-def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, dict]]:
-    path, planted = synthetic_world_store(tmp_path_factory)
+def synthetic(synthetic_world: tuple[Path, dict]) -> Iterator[tuple[Store, dict]]:
+    path, planted = synthetic_world
     s = Store.open(path, read_only=True)
     yield s, planted
     s.close()

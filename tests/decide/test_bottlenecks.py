@@ -9,7 +9,6 @@ import pyarrow.compute as pc
 import pytest
 
 from forcemap.decide.bottlenecks import BOTTLENECK_SCHEMA, GROUP_SCHEMA, TRADE_SCHEMA, bottlenecks
-from forcemap.demo import SYNTH_SEED
 from forcemap.errors import InputError
 from forcemap.indicators.specialisation import activity_table, rca
 from forcemap.store import Store
@@ -234,37 +233,10 @@ def test_years_and_subclass_level(tiny: Store) -> None:
 
 # -- planted facts on the synthetic world ------------------------------------------------------
 
-_WORLD: dict[str, Path] = {}
-SYNTH_TEST_SCALE = 1.0
-
-
-def synthetic_world_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    """The demo synthetic world (seed ``SYNTH_SEED``) ingested and resolved, built once per run.
-
-    Shared with ``test_actors`` through this module-level cache.
-    """
-    from forcemap.store.ingest import ingest
-    from forcemap.store.organizations import resolve_organizations
-    from forcemap.store.synth import write_world
-
-    if "store" not in _WORLD:
-        root = tmp_path_factory.mktemp("synthetic")
-        manifest = write_world(root / "world", scale=SYNTH_TEST_SCALE, seed=SYNTH_SEED)
-        world = root / "world"
-        with Store.open(root / "synthetic.duckdb") as s:
-            ingest(s, "openalex", [world / "openalex"], origin="synthetic:openalex")
-            ingest(s, "patentsview", [world / "patentsview"])
-            ingest(s, "projects", [world / "projects"])
-            ingest(s, "trade", [world / "trade" / "baci.csv"])
-            resolve_organizations(s)
-        _WORLD["store"] = root / "synthetic.duckdb"
-        _WORLD["planted"] = manifest.planted  # type: ignore[assignment]
-    return _WORLD["store"], _WORLD["planted"]  # type: ignore[return-value]
-
 
 @pytest.fixture(scope="module")
-def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, dict]]:
-    path, planted = synthetic_world_store(tmp_path_factory)
+def synthetic(synthetic_world: tuple[Path, dict]) -> Iterator[tuple[Store, dict]]:
+    path, planted = synthetic_world
     s = Store.open(path, read_only=True)
     yield s, planted
     s.close()

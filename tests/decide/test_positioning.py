@@ -106,3 +106,15 @@ def test_real_sample_by_concept_field(synergy_store: Store) -> None:
     cn = positioning(synergy_store, country="CN", unit="field")
     assert {x["class"] for x in cn.table.to_pylist()} <= {"leading", "parallel", "catch-up"}
     assert any("Thin evidence" in c for c in cn.caveats)
+
+
+@pytest.mark.slow
+def test_planted_leading_country_is_leading(synthetic_world: tuple[Path, dict]) -> None:
+    path, planted = synthetic_world
+    fact = planted["leading_country"]
+    with Store.open(path, read_only=True) as s:
+        r = positioning(s, country=fact["country"])
+    row = _row(r, fact["industry"])
+    assert row["class"] == "leading" and row["level"] == pytest.approx(100.0)
+    assert row["level_tech"] is not None and row["world_hv_patents"] > 0
+    assert r.synthetic and any("SYNTHETIC" in c for c in r.caveats)
