@@ -83,7 +83,7 @@ def world(min_mb: float) -> Path:
     """A cached synthetic world whose OpenAlex files total at least ``min_mb`` MB gzipped."""
     from forcemap.store.synth import write_world
 
-    scale = max(1.0, min_mb / 14.0)
+    scale = max(1.0, min_mb / 12.0)  # ~12.7 MB of gzipped OpenAlex per unit of scale
     d = OUT / f"ingest-world-{min_mb:g}mb"
     marker = d / "manifest.json"
     if not marker.exists():

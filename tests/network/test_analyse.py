@@ -264,3 +264,29 @@ def test_gatekeepers_by_hand() -> None:
     # x1 cuts off x2–x3 (2 nodes) from everything else
     assert t["cut_off"].to_pylist()[1:] == [2, 2]
     assert gatekeepers(_net(edges), min_group=4).num_rows == 0
+
+
+@pytest.mark.slow
+def test_planted_broker_is_found(synthetic_world: tuple) -> None:  # type: ignore[type-arg]
+    """The synthetic world's broker bridges two groups that have no other co-authorship tie.
+
+    In the co-authorship network it is the top gatekeeper (it alone connects both groups) and
+    the lowest-constraint organisation of its Leiden community. (Over the whole network,
+    Burt's constraint favours hubs with hundreds of contacts; that is why gatekeepers exist.)
+    """
+    from forcemap.network import build_network, gatekeepers
+    from forcemap.store import Store
+
+    path, planted = synthetic_world
+    fact = planted["broker_organization"]
+    with Store.open(path, read_only=True) as s:
+        net = build_network(s, kind="org_collaboration", layers=("coauthorship",))
+    gk = gatekeepers(net, n=5).to_pylist()
+    assert gk[0]["node_id"] == fact["org_id"]
+    assert gk[0]["groups_cut_off"] == 2
+    assert gk[0]["cut_off"] == sum(len(c) for c in fact["communities"])
+    a = analyse(net)
+    nodes = a.nodes.to_pylist()
+    me = next(r for r in nodes if r["node_id"] == fact["org_id"])
+    peers = [r for r in nodes if r["community"] == me["community"] and r["constraint"] is not None]
+    assert min(peers, key=lambda r: r["constraint"])["node_id"] == fact["org_id"]
