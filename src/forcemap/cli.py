@@ -43,6 +43,8 @@ indicators_app = typer.Typer(help="Compute an indicator on the store and write i
 app.add_typer(indicators_app, name="indicators")
 decide_app = typer.Typer(help="Decisions: a table, the rule and thresholds applied, caveats.")
 app.add_typer(decide_app, name="decide")
+report_app = typer.Typer(help="Self-contained reports (HTML that opens offline; PDF).")
+app.add_typer(report_app, name="report")
 
 # Piped output (logs, CI) is not wrapped at 80 columns: tables stay readable.
 out = Console(width=None if sys.stdout.isatty() else 160)
@@ -1069,6 +1071,31 @@ def decide_actors(
         if out_file is not None:
             _write_table(r.table, out_file)
             out.print(f"{r.table.num_rows:,} rows -> {out_file}")
+
+
+@report_app.command("industry")
+def report_industry(
+    industry: Annotated[str, typer.Option(help="Industry key from the catalog.")],
+    out_file: Annotated[Path, typer.Option("--out", help="The HTML file to write.")],
+    country: CountryOpt = "CN",
+    pdf: Annotated[bool, typer.Option(help="Also print it to PDF with headless Chromium.")] = (
+        False
+    ),
+) -> None:
+    """Strategic S&T strength report of one industry for one country.
+
+    Example: forcemap report industry --industry semiconductors --country CN --out semi.html
+    """
+    from forcemap.report.industry import industry_report
+
+    with _errors():
+        s = _open(read_only=True)
+        try:
+            files = industry_report(s, industry=industry, country=country, out=out_file, pdf=pdf)
+        finally:
+            s.close()
+    for f in files:
+        out.print(f"written: {f}", highlight=False)
 
 
 def run() -> None:

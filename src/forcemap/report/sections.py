@@ -23,11 +23,18 @@ __all__ = [
 ]
 
 
-def network_sections(store: Store, *, label: str, min_edges: int = 10) -> list[Section]:
-    """The institution collaboration network: size, communities, top brokers, linkage."""
+TRADE_COLUMNS = ["hs6", "description", "imports", "exports", "import_hhi", "export_hhi",
+                  "top_origins", "top_exporters"]  # fmt: skip
+
+
+def network_sections(
+    store: Store, *, label: str, min_edges: int = 10, industry: str | None = None
+) -> list[Section]:
+    """The institution collaboration network (of one industry's slice when ``industry`` is
+    given): size, communities, top brokers, gatekeepers, linkage."""
     from forcemap.network import analyse, build_network, gatekeepers, top_brokers
 
-    net = build_network(store, kind="org_collaboration")
+    net = build_network(store, kind="org_collaboration", industry=industry)
     sec = Section(
         f"{label}: innovation network",
         intro="Organisations linked by co-authored works, shared patents and joint projects "
@@ -374,7 +381,7 @@ def bottleneck_sections(store: Store, *, label: str, country: str) -> list[Secti
         sec.table("Bottleneck candidates, ranked within each industry", shown, max_rows=30)
     trade = r.evidence.get("trade")
     if trade is not None and trade.num_rows:
-        dep = trade.filter(pc.equal(trade["dependent"], True))
+        dep = trade.filter(pc.equal(trade["dependent"], True)).select(TRADE_COLUMNS)
         sec.table(f"HS6 products failing the EU 2021 dependency test for {country}", dep,
                   max_rows=20)  # fmt: skip
     for c in r.caveats:
