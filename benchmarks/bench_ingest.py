@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -63,20 +62,29 @@ print(json.dumps({"records": n, "seconds": time.perf_counter() - t0}))
 """
 
 
-def _peak_rss_mb_of_children() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+# Runs a command in a fresh intermediate process, so that RUSAGE_CHILDREN's peak RSS is that
+# command's alone (ru_maxrss of children is a maximum over every child ever waited for).
+_WRAP = r"""
+import resource, subprocess, sys
+p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+sys.stdout.write(p.stdout)
+sys.stderr.write(p.stderr)
+sys.stderr.write("\nPEAK_RSS_KB %d\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(p.returncode)
+"""
 
 
 def _run(cmd: list[str]) -> tuple[float, float, str]:
-    """Run ``cmd``; return (seconds, peak RSS in MB of that child, stdout)."""
-    before = _peak_rss_mb_of_children()
+    """Run ``cmd``; return (seconds, peak RSS in MB of that command alone, stdout)."""
     t0 = time.perf_counter()
-    p = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    p = subprocess.run(
+        [sys.executable, "-c", _WRAP, *cmd], capture_output=True, text=True, check=False
+    )
     dt = time.perf_counter() - t0
     if p.returncode != 0:
         raise SystemExit(f"failed: {' '.join(cmd)}\n{p.stderr[-3000:]}")
-    # ru_maxrss of children is the max over all waited-for children: run the largest last
-    return dt, max(_peak_rss_mb_of_children(), before), p.stdout
+    peak_kb = int(p.stderr.rsplit("PEAK_RSS_KB ", 1)[1].split()[0])
+    return dt, peak_kb / 1024, p.stdout
 
 
 def world(min_mb: float) -> Path:
