@@ -29,7 +29,10 @@ test: $(STAMP) browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 
+# pySciSci is a speed baseline for the disruption benchmark only: not locked with the package
+# (its dependency tree is large); its disruption module needs only pandas, numpy and tqdm.
 bench: $(STAMP)
+	$(BIN)/python -m pip install -q --no-deps pyscisci==0.92 tqdm==4.67.1
 	$(BIN)/python benchmarks/run.py
 
 lint: $(STAMP)

@@ -11,9 +11,15 @@ attachment with ageing; 200 k works / ~2 M citations and, unless ``--quick``, 2 
   extrapolated linearly to all works (LABELLED as extrapolated); its values on the sample are
   compared with forcemap's (max |Δ|).
 
+* pySciSci 0.92 (``pyscisci.methods.disruption.disruption_index``, pandas groupbys and Python
+  dicts; installed by ``make bench`` only): its set-up (the groupbys, with
+  ``cite_window=[1, 5]``) timed once, then a SAMPLE of focal works timed and extrapolated.
+  It computes a slightly different variant (each reference's citers are windowed on the
+  reference's own year), so only its speed is compared.
+
 Prints a table: throughput in citations/s and works/s, the ratio forcemap/cdindex, and peak
-RSS. Targets: ≥ 20× cdindex on the lighter (200 k) graph, ≥ 100× on the heavier (2 M) one,
-peak RSS ≤ 2 GB at 20 M citations. pySciSci is not installed and is not compared.
+RSS, then the ratio forcemap/pySciSci. Targets: ≥ 20× cdindex on the lighter (200 k) graph,
+≥ 100× on the heavier (2 M) one, ≥ 50× pySciSci, peak RSS ≤ 2 GB at 20 M citations.
 Usage: ``python benchmarks/bench_disruption.py [--quick] [--sample N]``. Synthetic data.
 """
 
@@ -98,6 +104,36 @@ print(json.dumps({"build_s": build_s, "sample_s": sample_s, "rss_mb": rss_mb(),
 )
 
 
+PYSCISCI = (
+    COMMON
+    + r"""
+import pandas as pd
+from pyscisci.methods.disruption import disruption_index
+k = min(len(sample), 2000)
+focus = sample[:k]
+df = pd.DataFrame({"CitingPublicationId": g.citing, "CitedPublicationId": g.cited})
+df["CitingYear"] = g.year[df["CitingPublicationId"].to_numpy()]
+df["CitedYear"] = g.year[df["CitedPublicationId"].to_numpy()]
+del g
+t0 = time.perf_counter()
+disruption_index(df, focus_pub_ids=np.array([], dtype=np.int64), cite_window=[1, 5])
+setup_s = time.perf_counter() - t0
+t0 = time.perf_counter()
+disruption_index(df, focus_pub_ids=focus, cite_window=[1, 5])
+sample_s = time.perf_counter() - t0 - setup_s
+print(json.dumps({"setup_s": setup_s, "sample_s": max(sample_s, 1e-9), "k": int(k),
+                  "rss_mb": rss_mb()}))
+"""
+)
+
+
+def _has_pyscisci() -> bool:
+    r = subprocess.run(
+        [sys.executable, "-c", "import pyscisci.methods.disruption"], capture_output=True
+    )
+    return r.returncode == 0
+
+
 def _run(script: str, n: int, sample: int) -> dict[str, object]:
     r = subprocess.run(
         [sys.executable, "-c", script, str(HERE), str(n), str(sample)],
@@ -126,8 +162,13 @@ def main() -> None:
     )
     print(hdr)
     print("-" * len(hdr))
+    pss_rows = []
     for n in sizes:
         fm = _run(FORCEMAP, n, args.sample)
+        if _has_pyscisci():
+            pss = _run(PYSCISCI, n, args.sample)
+            pss_all = float(pss["setup_s"]) + float(pss["sample_s"]) * n / int(pss["k"])  # type: ignore[arg-type,call-overload]
+            pss_rows.append((n, pss, pss_all, float(fm["total_s"])))  # type: ignore[arg-type]
         cdi = _run(CDINDEX, n, args.sample)
         m = int(fm["m"])  # type: ignore[call-overload]
         k = min(args.sample, n)
@@ -155,6 +196,18 @@ def main() -> None:
             f"cdindex sample {k:,} works in {cdi['sample_s']:.2f} s; "
             f"defined CD {fm['defined']:,}; null mismatches {mismatched_nulls}"
         )
+    if pss_rows:
+        print(
+            "\npySciSci 0.92 (speed only: another windowing variant), EXTRAPOLATED from a sample:"
+        )
+        for n, pss, pss_all, fm_s in pss_rows:
+            print(
+                f"{n:>10,} works: set-up {pss['setup_s']:.1f} s, {pss['k']:,} focal works in "
+                f"{pss['sample_s']:.1f} s -> all {pss_all:,.0f} s; RSS {pss['rss_mb']:.0f} MB; "
+                f"forcemap {fm_s:.2f} s; ratio {pss_all / fm_s:,.0f}x (target ≥ 50x)"
+            )
+    else:
+        print("\npySciSci not installed (make bench installs it): not compared.")
 
 
 if __name__ == "__main__":
