@@ -9,7 +9,9 @@ import sys
 import time
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -65,11 +67,9 @@ def _cli_has_serve() -> bool:
     return False
 
 
-@pytest.fixture(scope="session")
-def live_server(
-    synergy_store_path: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """A real server on loopback in a subprocess; yields its base URL, stops it at the end."""
+@contextmanager
+def _serve(store_path: Path, log_dir: Path) -> Iterator[str]:
+    """Run the app on ``store_path`` in a subprocess on loopback; yield its base URL."""
     port = _free_port()
     if _cli_has_serve():
         cmd = [
@@ -77,7 +77,7 @@ def live_server(
             "-m",
             "forcemap",
             "--store",
-            str(synergy_store_path),
+            str(store_path),
             "serve",
             "--port",
             str(port),
@@ -88,12 +88,12 @@ def live_server(
             "-m",
             "forcemap.web.serve",
             "--store",
-            str(synergy_store_path),
+            str(store_path),
             "--port",
             str(port),
         ]
-    log = tmp_path_factory.mktemp("live") / "server.log"
-    env = {k: v for k, v in os.environ.items() if k != "FORCEMAP_TOKEN"}
+    log = log_dir / "server.log"
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCEMAP_TOKEN", "FORCEMAP_COUNTRY")}
     with open(log, "wb") as fh:
         proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env)
         url = f"http://127.0.0.1:{port}"
@@ -118,6 +118,59 @@ def live_server(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    synergy_store_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A real server on loopback in a subprocess; yields its base URL, stops it at the end."""
+    with _serve(synergy_store_path, tmp_path_factory.mktemp("live")) as url:
+        yield url
+
+
+#: Scale of the web tests' synthetic world: large enough for the planted facts (≥ 0.25),
+#: small enough to build in a few seconds and decide in about one.
+WEB_SYNTH_SCALE = 0.25
+
+
+@pytest.fixture(scope="session")
+def web_synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """A small synthetic world (all sources, organisations resolved), built once:
+    ``(store path, planted facts)``."""
+    from forcemap.demo import SYNTH_SEED
+    from forcemap.store import Store
+    from forcemap.store.ingest import ingest
+    from forcemap.store.organizations import resolve_organizations
+    from forcemap.store.synth import write_world
+
+    root = tmp_path_factory.mktemp("web-synthetic")
+    world = root / "world"
+    manifest = write_world(world, scale=WEB_SYNTH_SCALE, seed=SYNTH_SEED)
+    path = root / "synthetic.duckdb"
+    with Store.open(path) as s:
+        ingest(s, "openalex", [world / "openalex"], origin="synthetic:openalex")
+        ingest(s, "patentsview", [world / "patentsview"])
+        ingest(s, "projects", [world / "projects"])
+        ingest(s, "trade", [world / "trade" / "baci.csv"])
+        resolve_organizations(s)
+    return path, manifest.planted
+
+
+@pytest.fixture(scope="session")
+def synth_client(web_synthetic: tuple[Path, dict[str, Any]]) -> Iterator[TestClient]:
+    """The app on the small synthetic world, in process."""
+    with TestClient(create_app(web_synthetic[0])) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def synth_server(
+    web_synthetic: tuple[Path, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A real server on the small synthetic world (decisions with patents, trade, actors)."""
+    with _serve(web_synthetic[0], tmp_path_factory.mktemp("live-synth")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ PAGES = [
     ("industry_biomedicine", "/industries/biomedicine", 1),
     ("organization_I201448701", "/organizations/I201448701", 1),
     ("network", "/network", 0),
+    ("positioning_synergy", "/positioning", 1),
 ]
 
 
@@ -127,4 +128,49 @@ def test_overview_links_to_profile(
         partner.click()
     assert p.locator("#org-name").inner_text() == pname
     p.screenshot(path=str(screenshots / "organization_partner.png"), full_page=True)
+    assert errors == []
+
+
+def test_positioning_drill_down(
+    synth_server: str,
+    page: tuple[Any, _Errors],
+    screenshots: Path,
+    web_synthetic: tuple[Path, dict[str, Any]],
+) -> None:
+    """Positioning (figure, table, matrix) → an industry's decisions → an actor's profile."""
+    p, errors = page
+    fact = web_synthetic[1]["bottleneck"]
+    resp = p.goto(synth_server + "/positioning?country=CN", wait_until="load")
+    assert resp is not None and resp.status == 200
+    p.wait_for_selector(".js-plotly-plot .main-svg .bars path")
+    assert p.locator(".js-plotly-plot").count() == 1
+    assert p.locator("#positioning-table tbody tr").count() == 12
+    matrix = p.locator("#positioning-matrix")
+    assert matrix.locator("thead th").count() == 16  # the unit column + 15 countries
+    assert matrix.locator("td.cls-leading").count() > 0
+    assert p.locator("#synthetic-banner").count() == 1
+    p.screenshot(path=str(screenshots / "positioning.png"), full_page=True)
+    # the country form reloads the page for another country
+    p.select_option("#positioning-form select[name=country]", "DE")
+    with p.expect_navigation():
+        p.click("#positioning-form button[type=submit]")
+    assert "country=DE" in p.url and "Positioning: Germany (DE)" in p.inner_text("h1")
+    p.go_back()
+    # drill down: the semiconductors row of the matrix → the industry page for CN
+    with p.expect_navigation():
+        p.click('#positioning-matrix a.unit-link[href="/industries/semiconductors?country=CN"]')
+    assert p.url.endswith("/industries/semiconductors?country=CN")
+    p.wait_for_selector("#bottlenecks")
+    first = p.locator("#bottlenecks tbody tr").first
+    assert fact["cpc_group"] in first.inner_text()
+    assert p.locator("#trade-dependencies", has_text=fact["hs6"]).count() == 1
+    assert p.locator("#positioning-row .cls").count() == 1
+    p.screenshot(path=str(screenshots / "industry-decisions.png"), full_page=True)
+    # and on to the strongest actor's profile
+    actor = p.locator("#actors tbody a").first
+    name = actor.inner_text()
+    with p.expect_navigation():
+        actor.click()
+    assert "/organizations/I" in p.url
+    assert p.locator("#org-name").inner_text() == name
     assert errors == []

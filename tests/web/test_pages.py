@@ -15,7 +15,7 @@ from .conftest import TestClient
 
 def test_registry_drives_the_nav(client: TestClient) -> None:
     nav = [p for p in PAGES if p.nav]
-    assert [p.title for p in nav] == ["Overview", "Industries", "Network explorer"]
+    assert [p.title for p in nav] == ["Overview", "Industries", "Positioning", "Network explorer"]
     html = client.get("/").text
     for p in nav:
         assert f'href="{p.path}"' in html
@@ -82,7 +82,7 @@ def test_synthetic_store_is_labelled(tmp_path: Path) -> None:
         )
     with TestClient(create_app(path)) as c:
         assert c.get("/api/v1/overview").json()["synthetic"] is True
-        for page in ("/", "/industries", "/network"):
+        for page in ("/", "/industries", "/network", "/positioning"):
             r = c.get(page)
             assert r.status_code == 200, page
             assert 'id="synthetic-banner"' in r.text, page

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from forcemap.network import KINDS
 from forcemap.store.store import Store
@@ -19,6 +19,8 @@ from forcemap.web import queries
 from forcemap.web.app import WebState, get_state, get_store
 
 __all__ = [
+    "ActorsOut",
+    "BottlenecksOut",
     "ErrorOut",
     "IndustryDetailOut",
     "IndustryOut",
@@ -26,6 +28,7 @@ __all__ = [
     "OrganizationPage",
     "OrganizationProfileOut",
     "OverviewOut",
+    "PositioningOut",
     "router",
 ]
 
@@ -307,6 +310,141 @@ class NetworkOut(BaseModel):
     brokers: list[Broker] = Field(description="Lowest Burt constraint, degree >= 2.")
 
 
+class RuleOut(BaseModel):
+    """The rule a decision applied, with every threshold and weight it used."""
+
+    name: str
+    statement: str = Field(description="The rule in one paragraph.")
+    parameters: dict[str, Any] = Field(description="Thresholds, weights and scope used.")
+    references: list[str] = Field(description="Where the rule comes from.")
+
+
+class DecisionOut(BaseModel):
+    """What every decision endpoint returns around its rows."""
+
+    rule: RuleOut
+    caveats: list[str] = Field(description="Plain-language warnings: thin or missing evidence.")
+    synthetic: bool = Field(description="True when the store holds synthetic records.")
+
+
+class PositioningRow(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    unit: str = Field(description="Industry key (unit=industry) or level-0 concept id (field).")
+    unit_name: str | None
+    country: str
+    cls: str = Field(alias="class", description="leading, parallel or catch-up.")
+    level: float | None = Field(description="L: 100 × score ÷ the best country's score.")
+    level_pub: float | None = Field(description="L from the top-10 % works share alone.")
+    level_tech: float | None = Field(description="L from the high-value patents share alone.")
+    trend: float | None = Field(description="L minus L in the previous window.")
+    leader: str | None = Field(description="The best country of the unit.")
+    years_behind: int | None
+    years_behind_censored: bool | None = Field(
+        description="True: at least years_behind (the leader was above from the first year)."
+    )
+    top_works: float
+    world_top_works: float
+    hv_patents: float
+    world_hv_patents: float
+    works: float
+    patents: float
+    thin_evidence: bool
+    strategy: str
+
+
+class MatrixCell(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    unit: str
+    country: str
+    cls: str = Field(alias="class")
+    level: float | None
+
+
+class PositioningOut(DecisionOut):
+    """Catch-up / parallel / leading per industry (or field) for one country."""
+
+    country: str
+    unit: str = Field(description="industry or field.")
+    years: str = Field(description="The current window.")
+    rows: list[PositioningRow] = Field(description="The country's row per unit, level first.")
+    matrix: list[MatrixCell] = Field(description="Every country's class and level per unit.")
+
+
+class BottleneckRow(BaseModel):
+    industry: str
+    rank: int
+    cpc: str
+    title: str | None
+    score: float | None
+    rta: float | None
+    families: int
+    country_share: float | None
+    hhi_country: float | None
+    hhi_assignee: float | None
+    top_share: float | None
+    holders: str | None = Field(description="Largest holders: `name (CC) share%; …`.")
+    holder_countries: str | None
+    sub_technologies: str | None
+    dependent_hs6: str | None
+
+
+class TradeRow(BaseModel):
+    hs6: str
+    description: str | None
+    industries: str | None
+    imports: float | None
+    exports: float | None
+    import_hhi: float | None
+    export_hhi: float | None
+    top_origins: str | None
+    top_exporters: str | None
+    concentrated_imports: bool | None
+    concentrated_supply: bool | None
+    net_importer: bool | None
+    dependent: bool | None
+    rank: int | None
+
+
+class BottlenecksOut(DecisionOut):
+    """Bottleneck technologies (CPC groups) and trade dependencies (HS6) of one country."""
+
+    country: str
+    industry: str | None = Field(description="The industry; null: every industry.")
+    groups_assessed: int = Field(description="CPC groups in scope.")
+    trade_tested: int | None = Field(description="HS6 products tested; null: no trade data.")
+    rows: list[BottleneckRow] = Field(description="Candidates, ranked within each industry.")
+    trade: list[TradeRow] = Field(description="HS6 products failing the EU dependency test.")
+
+
+class ActorRow(BaseModel):
+    industry: str
+    rank: int
+    org_id: str
+    name: str | None
+    type: str | None
+    country_code: str | None
+    score: float | None
+    anchor_candidate: bool | None
+    works: float | None
+    patents: float | None
+    mncs: float | None
+    disruptive_share: float | None
+    forward_citations: float | None
+    pagerank: float | None
+    brokerage: float | None
+    breadth: float | None
+
+
+class ActorsOut(DecisionOut):
+    """The strategic organisations of one country per industry, by composite score."""
+
+    country: str
+    industry: str | None
+    rows: list[ActorRow] = Field(description="The `top` organisations of each industry.")
+
+
 # -- routes --------------------------------------------------------------------------------
 _KEY = r"^[a-z][a-z0-9_]*$"
 _ID = r"^[A-Za-z0-9][A-Za-z0-9:._-]*$"
@@ -409,3 +547,61 @@ def api_network(
         ("network", tuple(sorted(params.items()))),
         lambda: queries.network_view(store, **params),  # type: ignore[arg-type]
     )
+
+
+_COUNTRY = r"^[A-Z]{2}$"
+CountryQ = Annotated[
+    str | None,
+    Query(pattern=_COUNTRY, description="Home country, ISO alpha-2 (default: the server's)."),
+]
+IndustryQ = Annotated[
+    str | None,
+    Query(pattern=_KEY, max_length=64, description="Catalog industry key; omitted: all."),
+]
+
+
+@router.get("/positioning", response_model=PositioningOut, summary="Industry positioning")
+def api_positioning(
+    store: StoreDep,
+    state: StateDep,
+    country: CountryQ = None,
+    unit: Annotated[
+        str | None,
+        Query(
+            pattern="^(industry|field)$",
+            description="`industry` (catalog) or `field` (level-0 concepts); default: "
+            "`field` when the store has no patents and empty industry slices.",
+        ),
+    ] = None,
+) -> dict[str, Any]:
+    """Catch-up / parallel / leading per industry for a country, with the country × industry
+    matrix (``forcemap.decide.positioning``)."""
+    return state.positioning(store, country or state.home_country, unit)
+
+
+@router.get("/bottlenecks", response_model=BottlenecksOut, summary="Bottleneck technologies")
+def api_bottlenecks(
+    store: StoreDep, state: StateDep, country: CountryQ = None, industry: IndustryQ = None
+) -> dict[str, Any]:
+    """CPC groups where the country is weak and the holders few and foreign, and the HS6
+    products it depends on (EU 2021 test) (``forcemap.decide.bottlenecks``)."""
+    if industry is not None:
+        state.check_industry(industry)
+    return state.bottlenecks(store, country or state.home_country, industry)
+
+
+@router.get("/actors", response_model=ActorsOut, summary="Strategic actors")
+def api_actors(
+    store: StoreDep,
+    state: StateDep,
+    country: CountryQ = None,
+    industry: IndustryQ = None,
+    top: Annotated[int, Query(ge=1, le=200, description="Organisations per industry.")] = 20,
+) -> dict[str, Any]:
+    """A country's organisations per industry ranked by composite score; 422 when the
+    store's organisations are not resolved (``forcemap.decide.actors``)."""
+    from forcemap.web.decisions import top_actors
+
+    if industry is not None:
+        state.check_industry(industry)
+    return top_actors(state.actors(store, country or state.home_country, industry), top)

@@ -10,6 +10,8 @@ Structure
   entry (:data:`forcemap.web.pages.PAGES`).
 - :mod:`forcemap.web.api` — the JSON API under ``/api/v1`` with pydantic response models.
 - :mod:`forcemap.web.queries` — the data behind both (pages and API show the same numbers).
+- :mod:`forcemap.web.decisions` — the decisions (positioning, bottlenecks, strategic actors,
+  gatekeepers) as plain data, cached per store and arguments by :class:`WebState`.
 - this module — the store, the cache, the token check, error handlers, ``/health`` and the
   static assets (``/static/plotly.min.js`` is served from the installed ``plotly`` package).
 
@@ -43,7 +45,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from forcemap import __version__
-from forcemap.errors import ForcemapError, NotFoundError
+from forcemap.errors import ForcemapError, InputError, NotFoundError
 from forcemap.network.analyse import NetworkAnalysis
 from forcemap.store.reference import IndustryCatalog, load_industry_catalog
 from forcemap.store.slices import industry_patents, industry_works
@@ -82,8 +84,10 @@ class WebState:
         Required bearer token; None disables the check (loopback use).
     export_dir : Path, optional
         The only directory endpoints may write to (exports).
-    max_cached : int, default 32
-        Cached network views kept (least recently used dropped first).
+    home_country : str, default "CN"
+        The home country X of the decision pages (ISO alpha-2) when a request names none.
+    max_cached : int, default 128
+        Cached results kept (network views, decisions; least recently used dropped first).
     """
 
     def __init__(
@@ -92,18 +96,25 @@ class WebState:
         *,
         token: str | None = None,
         export_dir: Path | None = None,
-        max_cached: int = 32,
+        home_country: str = "CN",
+        max_cached: int = 128,
     ) -> None:
+        code = str(home_country).strip().upper()
+        if len(code) != 2 or not code.isalpha():
+            raise InputError(
+                f"home_country={home_country!r} must be an ISO 3166-1 alpha-2 code such as 'CN'"
+            )
         self.store_path = store_path
         self.token = token
         self.export_dir = export_dir
+        self.home_country = code
         self.store: Store | None = None
         self.summary: StoreSummary | None = None
         self.catalog: IndustryCatalog = load_industry_catalog()
         self._cache: OrderedDict[Any, Any] = OrderedDict()
         self._max_cached = max_cached
         self._cache_lock = threading.Lock()
-        self._compute_lock = threading.Lock()
+        self._compute_lock = threading.RLock()  # a computation may use another cached value
 
     # -- store ---------------------------------------------------------------------------
     def open(self) -> None:
@@ -170,6 +181,67 @@ class WebState:
             lambda: analyse(build_network(store), measures=NETWORK_MEASURES),
         )
 
+    # -- decisions (forcemap.decide), cached per store and arguments ----------------------
+    def check_industry(self, key: str) -> None:
+        """Raise NotFoundError (404) unless ``key`` is a catalog industry."""
+        if key not in self.catalog:
+            raise NotFoundError(
+                f"no industry {key!r} in the catalog; known: {', '.join(self.catalog)}"
+            )
+
+    def positioning_unit(self, store: Store) -> str:
+        """``field`` for stores without patents and with empty industry slices, else
+        ``industry`` (see :func:`forcemap.web.decisions.auto_unit`)."""
+        from forcemap.web.decisions import auto_unit
+
+        ws, ps = self.slices(store)
+        return self.cached(("positioning_unit",), lambda: auto_unit(store, ws, ps))
+
+    def positioning(self, store: Store, country: str, unit: str | None = None) -> dict[str, Any]:
+        """:func:`forcemap.web.decisions.positioning_view` (cached); ``unit`` None: auto."""
+        from forcemap.web.decisions import positioning_view
+
+        u = unit or self.positioning_unit(store)
+        return self.cached(
+            ("positioning", country, u),
+            lambda: positioning_view(store, country=country, unit=u),
+        )
+
+    def bottlenecks(self, store: Store, country: str, industry: str | None) -> dict[str, Any]:
+        """:func:`forcemap.web.decisions.bottlenecks_view` (cached)."""
+        from forcemap.web.decisions import bottlenecks_view
+
+        return self.cached(
+            ("bottlenecks", country, industry),
+            lambda: bottlenecks_view(store, country=country, industry=industry),
+        )
+
+    def actors(self, store: Store, country: str, industry: str | None) -> dict[str, Any]:
+        """:func:`forcemap.web.decisions.actors_view` (cached; InputError when organisations
+        are not resolved — checked first, without computing anything)."""
+        from forcemap.web.decisions import actors_view
+
+        if not self.cached(
+            ("orgs_resolved",), lambda: bool(store.scalar("SELECT count(*) FROM org_aliases"))
+        ):
+            raise InputError(
+                "organisations are not resolved in this store, so strategic actors cannot be "
+                "ranked: run forcemap.store.organizations.resolve_organizations on a writable "
+                "copy of the store"
+            )
+        return self.cached(
+            ("actors", country, industry),
+            lambda: actors_view(store, country=country, industry=industry),
+        )
+
+    def gatekeepers(self, store: Store, industry: str) -> dict[str, Any]:
+        """:func:`forcemap.web.decisions.gatekeepers_view` of one industry (cached)."""
+        from forcemap.web.decisions import gatekeepers_view
+
+        return self.cached(
+            ("gatekeepers", industry), lambda: gatekeepers_view(store, industry=industry)
+        )
+
 
 def get_state(request: Request) -> WebState:
     """The app's :class:`WebState` (a FastAPI dependency)."""
@@ -226,6 +298,7 @@ def create_app(
     *,
     token: str | None = None,
     export_dir: str | Path | None = None,
+    home_country: str = "CN",
 ) -> FastAPI:
     """The forcemap web application (pages, JSON API, OpenAPI docs) for one store.
 
@@ -239,6 +312,8 @@ def create_app(
         navigation keeps working) or that cookie; otherwise 401.
     export_dir : str or Path, optional
         The only directory an endpoint may write to (exports); None: no writes.
+    home_country : str, default "CN"
+        The default home country of the decision pages and API (``?country=`` overrides).
 
     Returns
     -------
@@ -249,6 +324,8 @@ def create_app(
     ------
     NotFoundError
         ``store_path`` does not exist, or the plotly JS bundle is missing.
+    InputError
+        ``home_country`` is not an ISO alpha-2 code.
 
     Notes
     -----
@@ -260,7 +337,12 @@ def create_app(
     if not path.exists():
         raise NotFoundError(f"no store at {path}; create one with `forcemap --store {path} init`")
     plotly_js = plotly_js_path()
-    state = WebState(path, token=token or None, export_dir=Path(export_dir) if export_dir else None)
+    state = WebState(
+        path,
+        token=token or None,
+        export_dir=Path(export_dir) if export_dir else None,
+        home_country=home_country,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

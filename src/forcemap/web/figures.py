@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from markupsafe import Markup
 
-__all__ = ["bar", "bars_by_year", "to_markup"]
+__all__ = ["bar", "bars_by_year", "levels", "to_markup"]
 
 _CONFIG = {"displaylogo": False, "responsive": True}
 _COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728")
@@ -77,4 +77,36 @@ def bars_by_year(
     fig.update_layout(barmode="group", showlegend=True)
     fig.update_xaxes(title_text="year")
     fig.update_yaxes(title_text="count")
+    return to_markup(fig, height=height)
+
+
+def levels(
+    units: Sequence[str],
+    series: Mapping[str, Sequence[float | None]],
+    *,
+    threshold: float | None = None,
+    height: int = 340,
+) -> Markup:
+    """Grouped horizontal-category bars of levels (0–100) per unit, one trace per series;
+    ``threshold`` draws a dashed reference line (e.g. the ``parallel_at`` class boundary)."""
+    fig = go.Figure()
+    for i, (name, values) in enumerate(series.items()):
+        fig.add_trace(
+            go.Bar(
+                x=list(units),
+                y=list(values),
+                name=name,
+                marker_color=_COLOURS[i % len(_COLOURS)],
+            )
+        )
+    if threshold is not None:
+        fig.add_hline(
+            y=threshold,
+            line_dash="dash",
+            line_color="#888",
+            annotation_text=f"parallel at {threshold:g}",
+            annotation_position="top left",
+        )
+    fig.update_layout(barmode="group", showlegend=True)
+    fig.update_yaxes(title_text="level (best country = 100)", range=[0, 105])
     return to_markup(fig, height=height)

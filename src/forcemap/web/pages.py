@@ -28,10 +28,10 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from forcemap.errors import InputError
+from forcemap.errors import ForcemapError, InputError
 from forcemap.network import KINDS
 from forcemap.store.store import Store
-from forcemap.web import figures, queries
+from forcemap.web import decisions, figures, queries
 from forcemap.web.app import WebState, get_state, get_store
 
 __all__ = ["PAGES", "Page", "page", "render", "router"]
@@ -133,14 +133,48 @@ def industries_page(request: Request, store: StoreDep, state: StateDep) -> dict[
     return {"industries": queries.industry_list(state.catalog, ws, ps)}
 
 
+_OPT_COUNTRY = r"^([A-Za-z]{2})?$"
+#: Rows of the decision tables on the industry page.
+INDUSTRY_TOP = 15
+
+
+def _block(compute: Callable[[], Any]) -> dict[str, Any]:
+    """``{"v": result, "error": None}``, or the message of a ForcemapError (a store without
+    patents, trade or resolved organisations still renders the page, with a note)."""
+    try:
+        return {"v": compute(), "error": None}
+    except ForcemapError as e:
+        return {"v": None, "error": str(e)}
+
+
+def _industry_decisions(store: Store, state: WebState, key: str, country: str) -> dict[str, Any]:
+    """The decision blocks of one industry for ``country`` (each cached in ``state``)."""
+    pos = _block(lambda: state.positioning(store, country, "industry"))
+    pos["row"] = decisions.industry_row(pos["v"], key) if pos["v"] else None
+    bn = _block(lambda: state.bottlenecks(store, country, key))
+    act = _block(lambda: decisions.top_actors(state.actors(store, country, key), INDUSTRY_TOP))
+    gk = _block(lambda: state.gatekeepers(store, key))
+    return {"pos": pos, "bn": bn, "actors": act, "gatekeepers": gk}
+
+
 @page("/industries/{key}", title="Industry", template="industry.html", nav=False)
-def industry_page(request: Request, key: str, store: StoreDep, state: StateDep) -> dict[str, Any]:
-    """One industry: definition, output per year, top countries and organisations."""
+def industry_page(
+    request: Request,
+    key: str,
+    store: StoreDep,
+    state: StateDep,
+    country: Annotated[str, Query(pattern=_OPT_COUNTRY)] = "",
+) -> dict[str, Any]:
+    """One industry: definition, output per year, top countries and organisations, and the
+    decisions for the home country (positioning, bottlenecks, trade, strategic actors)."""
     ws, ps = state.slices(store)
     d = queries.industry_detail(store, state.catalog, key, ws, ps)
     wy, py = d["works_by_year"], d["patents_by_year"]
+    cc = (country or state.home_country).upper()
     return {
         "d": d,
+        "cc": cc,
+        "dec": _industry_decisions(store, state, key, cc),
         "fig_output": figures.bars_by_year(
             {
                 "works": ([r["year"] for r in wy], [r["works"] for r in wy]),
@@ -165,6 +199,48 @@ def organization_page(
                 "patents": ([r["year"] for r in py], [r["patents"] for r in py]),
             }
         ),
+    }
+
+
+@page("/positioning", title="Positioning", template="positioning.html")
+def positioning_page(
+    request: Request,
+    store: StoreDep,
+    state: StateDep,
+    country: Annotated[str, Query(pattern=_OPT_COUNTRY)] = "",
+    unit: Annotated[str, Query(pattern="^(industry|field)?$")] = "",
+) -> dict[str, Any]:
+    """Catch-up / parallel / leading per industry for the home country, the rule, the
+    caveats, the strategy per class and the country × industry matrix (drill-down links)."""
+    from forcemap.decide.positioning import STRATEGIES
+
+    cc = (country or state.home_country).upper()
+    block = _block(lambda: state.positioning(store, cc, unit or None))
+    v = block["v"]
+    names = decisions.country_names()
+    codes = sorted({cc, state.home_country, *(v["countries"] if v else [])})
+    fig = None
+    if v and v["rows"]:
+        rs = v["rows"]
+        fig = figures.levels(
+            [r["unit_name"] or r["unit"] for r in rs],
+            {
+                "L": [r["level"] for r in rs],
+                "L publications": [r["level_pub"] for r in rs],
+                "L technology": [r["level_tech"] for r in rs],
+            },
+            threshold=float(v["rule"]["parameters"].get("parallel_at", 80.0)),
+        )
+    return {
+        "v": v,
+        "error": block["error"],
+        "cc": cc,
+        "unit": unit,
+        "countries": [(c, names.get(c, c)) for c in codes],
+        "names": names,
+        "industry_keys": set(state.catalog.keys()),
+        "strategies": STRATEGIES,
+        "fig_levels": fig,
     }
 
 

@@ -34,6 +34,7 @@ def serve(
     port: int = 8000,
     token: str | None = None,
     export_dir: str | os.PathLike[str] | None = None,
+    home_country: str | None = None,
     log_level: str = "info",
 ) -> None:
     """Serve the store's web app until interrupted.
@@ -50,13 +51,17 @@ def serve(
         Bearer token every request must carry (``Authorization: Bearer`` or ``?token=``).
     export_dir : str or PathLike, optional
         The only directory endpoints may write exports to.
+    home_country : str, optional
+        Default home country of the decision pages (ISO alpha-2); default: the
+        ``FORCEMAP_COUNTRY`` environment variable, else ``CN``.
     log_level : str, default "info"
         uvicorn's log level.
 
     Raises
     ------
     InputError
-        ``host`` is not loopback and no token is given, or the port is out of range.
+        ``host`` is not loopback and no token is given, the port is out of range, or the
+        home country is not an ISO alpha-2 code.
     NotFoundError
         The store does not exist.
     """
@@ -71,7 +76,8 @@ def serve(
 
     from forcemap.web.app import create_app
 
-    app = create_app(Path(store_path), token=token, export_dir=export_dir)
+    country = home_country or os.environ.get("FORCEMAP_COUNTRY") or "CN"
+    app = create_app(Path(store_path), token=token, export_dir=export_dir, home_country=country)
     uvicorn.run(app, host=host, port=port, log_level=log_level)
 
 
@@ -81,6 +87,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--store", required=True, help="the store file (opened read-only)")
     ap.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     ap.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    ap.add_argument(
+        "--country", default=None, help="home country (default: $FORCEMAP_COUNTRY, else CN)"
+    )
     ap.add_argument("--log-level", default="warning", help="uvicorn log level")
     args = ap.parse_args(argv)
     serve(
@@ -88,6 +97,7 @@ def main(argv: list[str] | None = None) -> None:
         host=args.host,
         port=args.port,
         token=os.environ.get("FORCEMAP_TOKEN") or None,
+        home_country=args.country,
         log_level=args.log_level,
     )
 

@@ -1,0 +1,248 @@
+"""The decision layer for the web: positioning, bottlenecks, strategic actors and gatekeepers.
+
+Each function calls one decision of :mod:`forcemap.decide` (or :func:`forcemap.network.
+gatekeepers`) and returns plain Python ready for Jinja and pydantic: the rule with its
+parameters, the caveats, the synthetic flag and the rows. The page and its ``/api/v1/…`` twin
+call the same function through :meth:`forcemap.web.app.WebState.cached`, so they show the
+same numbers and the decision runs once per store and arguments. No decision logic lives
+here; only presentation (the country × industry matrix grid, the choice of countries shown).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pyarrow as pa
+
+from forcemap.decide.result import DecisionResult, Rule
+from forcemap.store.reference import reference_table
+from forcemap.store.store import Store
+from forcemap.web.queries import clean, rows
+
+__all__ = [
+    "actors_view",
+    "auto_unit",
+    "bottlenecks_view",
+    "country_names",
+    "gatekeepers_view",
+    "positioning_view",
+    "rule_out",
+]
+
+#: Columns of the country × industry matrix (the countries with most top documents).
+MATRIX_COUNTRIES = 15
+
+
+def _json(value: Any) -> Any:
+    """A JSON-safe copy of a rule parameter (nested lists/dicts, NaN → None)."""
+    if isinstance(value, dict):
+        return {str(k): _json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_json(v) for v in value]
+    value = clean(value)
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def rule_out(rule: Rule) -> dict[str, Any]:
+    """The rule as ``{name, statement, parameters, references}`` (JSON-safe)."""
+    return {
+        "name": rule.name,
+        "statement": rule.statement,
+        "parameters": _json(dict(rule.parameters)),
+        "references": list(rule.references),
+    }
+
+
+def _head(result: DecisionResult) -> dict[str, Any]:
+    return {
+        "rule": rule_out(result.rule),
+        "caveats": list(result.caveats),
+        "synthetic": bool(result.synthetic),
+    }
+
+
+def country_names() -> dict[str, str]:
+    """ISO alpha-2 → country name (the shipped reference table's short name, unless that is
+    an abbreviation such as ``US``)."""
+    t = reference_table("countries")
+    return {
+        k: (s if s and len(s) > 3 else n or s or k)
+        for k, s, n in zip(
+            t["iso2"].to_pylist(), t["short_name"].to_pylist(), t["name"].to_pylist(), strict=True
+        )
+        if k
+    }
+
+
+def auto_unit(store: Store, works_slice: pa.Table, patents_slice: pa.Table) -> str:
+    """``field`` when the store has no patents and the industry slices are empty, else
+    ``industry`` (the catalog industries)."""
+    n_patents = store.scalar("SELECT count(*) FROM patents") or 0
+    if not n_patents and works_slice.num_rows == 0 and patents_slice.num_rows == 0:
+        return "field"
+    return "industry"
+
+
+# -- positioning -----------------------------------------------------------------------------
+def positioning_view(
+    store: Store, *, country: str, unit: str, matrix_countries: int = MATRIX_COUNTRIES
+) -> dict[str, Any]:
+    """:func:`forcemap.decide.positioning.positioning` for ``country`` and the matrix.
+
+    Returns
+    -------
+    dict
+        rule, caveats, synthetic, country, unit, years, rows (the home country's table),
+        matrix [{unit, country, class, level}] (every country with evidence), grid (the
+        page's matrix: ``countries`` shown — the ``matrix_countries`` with most top
+        documents, the home country always — and ``units`` [{unit, name, cells}] with one
+        cell {country, class, level} or None per country), countries (every country with
+        evidence, for the country selector).
+    """
+    from forcemap.decide.positioning import positioning, positioning_matrix
+
+    result = positioning(store, country=country, unit=unit)  # type: ignore[arg-type]
+    home = rows(result.table)
+    for r in home:
+        r["level_display"] = _level(r["level"])
+    levels = [r for r in rows(result.evidence["levels"]) if r["period"] == "cur"]
+    mass: dict[str, float] = {}
+    for r in levels:
+        mass[r["country"]] = mass.get(r["country"], 0.0) + r["top_works"] + r["hv_patents"]
+    shown = sorted(mass, key=lambda c: (-mass[c], c))[:matrix_countries]
+    if country not in shown and country in mass:
+        shown = [*shown[: matrix_countries - 1], country]
+    cell = {(r["unit"], r["country"]): r for r in levels}
+    names = {r["unit"]: r["unit_name"] for r in home}
+    order = [r["unit"] for r in home]
+    for u in sorted({r["unit"] for r in levels} - set(order)):
+        order.append(u)
+    unit_names = _unit_names(store, unit)
+    grid_units = []
+    for u in order:
+        cells = []
+        for c in shown:
+            r = cell.get((u, c))
+            cells.append(
+                None
+                if r is None
+                else {
+                    "country": c,
+                    "class": r["class"],
+                    "level": r["level"],
+                    "text": _level(r["level"]),
+                }
+            )
+        grid_units.append({"unit": u, "name": names.get(u) or unit_names.get(u, u), "cells": cells})
+    return {
+        **_head(result),
+        "country": country,
+        "unit": unit,
+        "years": str(result.rule.parameters.get("years", "")),
+        "rows": home,
+        "matrix": rows(positioning_matrix(result)),
+        "grid": {"countries": shown, "units": grid_units},
+        "countries": sorted(mass),
+    }
+
+
+def _level(v: Any) -> str:
+    return "–" if v is None or (isinstance(v, float) and not math.isfinite(v)) else f"{v:.0f}"
+
+
+def _unit_names(store: Store, unit: str) -> dict[str, str]:
+    if unit == "industry":
+        from forcemap.store.reference import load_industry_catalog
+
+        return {k: ind.name for k, ind in load_industry_catalog().items()}
+    got = store.sql(
+        "SELECT concept_id, any_value(name) FROM work_concepts WHERE level = 0 GROUP BY 1"
+    ).fetchall()
+    return {k: v for k, v in got if v}
+
+
+# -- bottlenecks -----------------------------------------------------------------------------
+def bottlenecks_view(store: Store, *, country: str, industry: str | None) -> dict[str, Any]:
+    """:func:`forcemap.decide.bottlenecks.bottlenecks` for ``country`` (one industry or all).
+
+    Returns
+    -------
+    dict
+        rule, caveats, synthetic, country, industry, rows (the ranked candidates),
+        groups_assessed (CPC groups in scope), trade_tested (None without trade data, else the
+        HS6 products tested), trade (the products failing the EU dependency test, ranked).
+    """
+    from forcemap.decide.bottlenecks import bottlenecks
+
+    result = bottlenecks(store, country=country, industry=industry)
+    trade = result.evidence.get("trade")
+    dependent: list[dict[str, Any]] = []
+    if trade is not None:
+        dependent = [r for r in rows(trade) if r["dependent"]]
+    return {
+        **_head(result),
+        "country": country,
+        "industry": industry,
+        "rows": rows(result.table),
+        "groups_assessed": result.evidence["groups"].num_rows,
+        "trade_tested": None if trade is None else trade.num_rows,
+        "trade": dependent,
+    }
+
+
+# -- strategic actors ------------------------------------------------------------------------
+#: Organisations kept per industry in the cached actors result (the API's ``top`` maximum).
+ACTORS_KEPT = 200
+
+
+def actors_view(store: Store, *, country: str, industry: str | None) -> dict[str, Any]:
+    """:func:`forcemap.decide.actors.strategic_actors` for ``country``, the best
+    :data:`ACTORS_KEPT` per industry (callers slice ``rows`` to their ``top``).
+
+    Raises
+    ------
+    InputError
+        Organisations are not resolved in the store.
+    """
+    from forcemap.decide.actors import strategic_actors
+
+    result = strategic_actors(store, country=country, industry=industry, top=ACTORS_KEPT)
+    return {
+        **_head(result),
+        "country": country,
+        "industry": industry,
+        "rows": rows(result.table),
+    }
+
+
+def top_actors(view: dict[str, Any], top: int) -> dict[str, Any]:
+    """``view`` with only the ``top`` organisations of each industry."""
+    return {**view, "rows": [r for r in view["rows"] if r["rank"] <= top]}
+
+
+# -- gatekeepers -----------------------------------------------------------------------------
+def gatekeepers_view(store: Store, *, industry: str, n: int = 10) -> dict[str, Any]:
+    """The cut vertices of the industry's organisation collaboration network.
+
+    Returns
+    -------
+    dict
+        rows [{node_id, label, type, country_code, cut_off, groups_cut_off,
+        largest_group_cut_off}], n_nodes, node_resolution.
+    """
+    from forcemap.network import build_network, gatekeepers
+
+    net = build_network(store, industry=industry)
+    return {
+        "rows": rows(gatekeepers(net, n=n)),
+        "n_nodes": net.nodes.num_rows,
+        "node_resolution": net.meta.get("node_resolution", ""),
+    }
+
+
+def industry_row(view: dict[str, Any], key: str) -> dict[str, Any] | None:
+    """The home country's positioning row for industry ``key`` (None without evidence)."""
+    return next((r for r in view["rows"] if r["unit"] == key), None)
