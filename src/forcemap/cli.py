@@ -576,6 +576,10 @@ def serve(
         "127.0.0.1"
     ),
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    country: Annotated[
+        str | None,
+        typer.Option(help="Home country of the decision pages (default $FORCEMAP_COUNTRY or CN)."),
+    ] = None,
     token: Annotated[
         str | None,
         typer.Option(help="Bearer token required on every request.", envvar="FORCEMAP_TOKEN"),
@@ -592,7 +596,14 @@ def serve(
 
     with _errors():
         out.print(f"serving {state.store} at http://{host}:{port}/  (API docs: /docs)")
-        run_server(state.store, host=host, port=port, token=token, export_dir=export_dir)
+        run_server(
+            state.store,
+            host=host,
+            port=port,
+            token=token,
+            export_dir=export_dir,
+            home_country=country.upper() if country else None,
+        )
 
 
 # -- indicators -----------------------------------------------------------------------------
