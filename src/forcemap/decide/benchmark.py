@@ -1,0 +1,684 @@
+r"""International benchmarking: country X against its peers, industry by industry.
+
+For the home country X and each unit *u* (a catalog industry, or an OpenAlex level-0 concept
+field with ``unit="field"``), one row per country *c* among X and its peers (named, or the
+``k`` countries with the largest fractional output in *u*). Works belong to an industry by
+:func:`forcemap.store.slices.industry_works` (a work may be in several industries) and to a
+field by :func:`forcemap.indicators.impact.assign_field` (one level-0 concept per work);
+patents to an industry by :func:`forcemap.store.slices.industry_patents`. Only works
+(patents) published (granted) in the ``years`` window count.
+
+**Counting.** With :math:`A_w` the authors of work *w* (distinct ``author_seq``) and
+:math:`U_s` the distinct countries of author *s* (the authorship's country, else its
+institution's), the fractional weight of *c* on *w* is (Waltman & van Eck 2015)
+
+.. math::
+
+    f_{cw} = \sum_{s \in A_w} \frac{[c \in U_s]}{|A_w|\,|U_s|},
+
+and of *c* on patent *p* with distinct assignee countries :math:`C_p`,
+:math:`g_{cp} = [c \in C_p] / |C_p|`. Over the works :math:`W_{cu}` of *u* with *c* on them:
+
+==============================  ===============================================================
+``works``                       :math:`|W_{cu}|` (full counting)
+``works_frac``                  :math:`\sum_{w} f_{cw}` (fractional counting)
+``world_share``                 ``works_frac`` over the world's fractional output in *u*
+``mncs``                        :math:`\sum_w f_{cw}\mathrm{NCS}_w / \sum_w f_{cw}` over works
+                                with an NCS (field-normalised citation score: same level-0
+                                concept, year and type; Waltman et al. 2011)
+``pp_top10``                    :math:`\sum_w f_{cw} T_w / \sum_w f_{cw}`, :math:`T_w` the
+                                Waltman–Schreiber (2013) top-10 % share of the work
+``intl_copub_share``            share of :math:`W_{cu}` with ≥ 2 countries (full counting)
+``industry_academia_share``     share of :math:`W_{cu}` with both an enterprise and a
+                                university among its organisations (full counting)
+``patents``                     :math:`\sum_p g_{cp}` over *u*'s patents
+``patent_share``                ``patents`` over the world's patents of *u*
+``fc5_mean``                    :math:`\sum_p g_{cp} F_5(p) / \sum_p g_{cp}`, the mean 5-year
+                                forward citations (Squicciarini et al. 2013)
+``cagr``                        :math:`(x_{t_1}/x_{t_0})^{1/(n-1)} - 1` of yearly
+                                ``works_frac`` over the last :math:`n` = ``growth_window``
+                                years :math:`t_0 \ldots t_1`; null when :math:`x_{t_0} = 0`
+``rca`` / ``rta``               Balassa (1965) index of works / Soete's (1987) RTA of patents
+==============================  ===============================================================
+
+The organisation type of an authorship comes from the organisation its institution resolves to
+(``org_aliases`` source ``institution`` → ``organizations.type``, ``enterprise`` /
+``university``); an institution not resolved falls back on OpenAlex's institution type
+(``company`` → enterprise, ``education`` → university).
+
+**RCA / RTA.** :func:`forcemap.indicators.specialisation.rca` on the activity
+
+.. math::
+
+    X_{cu} = \sum_{d} \frac{h_{cd}}{|P_d|},
+
+:math:`h_{cd}` the fractional weight of *c* on document *d* (:math:`f` or :math:`g`) and
+:math:`P_d` the units *d* belongs to, over every unit of the kind (all catalog industries, or
+all fields), so the world of the index is the catalog even when one industry is asked for. A
+country with activity elsewhere but none in *u* has RCA 0; one with no activity at all, null.
+
+**Peers.** Without ``peers``, the peers of X in *u* are the ``k`` other countries with the
+largest ``works_frac`` in *u* (ties by country code); ``rank`` is each country's rank by
+``works_frac`` among all countries of *u* (1 = largest).
+
+References
+----------
+Waltman, L. & van Eck, N. J. (2015). doi:10.1016/j.joi.2015.08.001 (fractional counting).
+Waltman, L. et al. (2011). doi:10.1016/j.joi.2010.08.001 (MNCS). Waltman, L. & Schreiber, M.
+(2013). doi:10.1002/asi.22775 (top-10 %). Squicciarini, M., Dernis, H. & Criscuolo, C. (2013).
+doi:10.1787/5k4522wkw1r8-en (patent value). Balassa, B. (1965).
+doi:10.1111/j.1467-9957.1965.tb00050.x. Soete, L. (1987). doi:10.1016/0048-7333(87)90026-6.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Literal
+
+import duckdb
+import pyarrow as pa
+
+from forcemap.decide.bottlenecks import _check_country, _check_years
+from forcemap.decide.result import DecisionResult, Rule
+from forcemap.errors import InputError, StoreError
+from forcemap.store.store import Store
+
+__all__ = ["BENCHMARK_SCHEMA", "SERIES_SCHEMA", "WORLD_SCHEMA", "benchmark"]
+
+UNITS = ("industry", "field")
+
+BENCHMARK_SCHEMA = pa.schema(
+    [
+        ("unit", pa.string()),
+        ("unit_name", pa.string()),
+        ("country", pa.string()),
+        ("is_home", pa.bool_()),
+        ("rank", pa.int64()),
+        ("works", pa.int64()),
+        ("works_frac", pa.float64()),
+        ("world_share", pa.float64()),
+        ("mncs", pa.float64()),
+        ("pp_top10", pa.float64()),
+        ("intl_copub_share", pa.float64()),
+        ("industry_academia_share", pa.float64()),
+        ("patents", pa.float64()),
+        ("patent_share", pa.float64()),
+        ("fc5_mean", pa.float64()),
+        ("cagr", pa.float64()),
+        ("rca", pa.float64()),
+        ("rta", pa.float64()),
+        ("thin_evidence", pa.bool_()),
+    ]
+)
+"""The main table: one row per (unit, country) for X and its peers (see the module docstring).
+
+``rank`` is null for a country without works in the unit; patent columns are null with
+``unit="field"`` (patents have no concept field); ``thin_evidence`` is true when ``works`` is
+below ``min_works``."""
+
+SERIES_SCHEMA = pa.schema(
+    [
+        ("unit", pa.string()),
+        ("country", pa.string()),
+        ("year", pa.int32()),
+        ("works_frac", pa.float64()),
+    ]
+)
+"""``evidence["series"]``: yearly fractional output of X and its peers over the growth window
+(zero-filled), the basis of ``cagr``."""
+
+WORLD_SCHEMA = pa.schema(
+    [
+        ("unit", pa.string()),
+        ("unit_name", pa.string()),
+        ("works", pa.int64()),
+        ("works_frac", pa.float64()),
+        ("patents", pa.float64()),
+        ("countries", pa.int64()),
+    ]
+)
+"""``evidence["world"]``: per unit, the world's works (distinct), fractional works (attributed
+to some country), fractional patents and the number of countries with works."""
+
+
+# -- SQL (literal, $parameters) --------------------------------------------------------------
+
+# Works of the window with their unit(s); the authorship-level country weights f_cw.
+_WORKS_SQL = """
+CREATE OR REPLACE TEMP TABLE _bm_w AS
+SELECT DISTINCT u.work_id, u.unit, w.year::INTEGER AS year
+FROM _bm_wu AS u JOIN works AS w USING (work_id)
+WHERE w.year IS NOT NULL AND ($y0 IS NULL OR w.year >= $y0) AND ($y1 IS NULL OR w.year <= $y1)
+"""
+
+_WEIGHTS_SQL = """
+CREATE OR REPLACE TEMP TABLE _bm_wc AS
+WITH sel AS (SELECT DISTINCT work_id FROM _bm_w),
+wc AS (
+    SELECT a.work_id, a.author_seq, upper(coalesce(a.country_code, i.country_code)) AS country
+    FROM authorships AS a JOIN sel USING (work_id)
+    LEFT JOIN (SELECT institution_id, any_value(country_code) AS country_code
+               FROM institutions GROUP BY institution_id) AS i USING (institution_id)
+), n_auth AS (
+    SELECT work_id, count(DISTINCT author_seq) AS n FROM wc GROUP BY work_id
+), du AS (
+    SELECT DISTINCT work_id, author_seq, country FROM wc WHERE country IS NOT NULL
+), ku AS (
+    SELECT *, count(*) OVER (PARTITION BY work_id, author_seq) AS k FROM du
+)
+SELECT ku.work_id, ku.country, sum(1.0 / (n.n * ku.k)) AS w
+FROM ku JOIN n_auth AS n USING (work_id)
+GROUP BY ku.work_id, ku.country
+"""
+
+# Per work: international (>= 2 countries), industry-academia (enterprise + university),
+# NCS and the top-10 % share.
+_FLAGS_SQL = """
+CREATE OR REPLACE TEMP TABLE _bm_wf AS
+WITH sel AS (SELECT DISTINCT work_id FROM _bm_w),
+nc AS (SELECT work_id, count(*) AS n FROM _bm_wc GROUP BY work_id),
+ot AS (
+    SELECT a.work_id,
+           coalesce(o.type, CASE i.type WHEN 'company' THEN 'enterprise'
+                                        WHEN 'education' THEN 'university' END) AS t
+    FROM authorships AS a JOIN sel USING (work_id)
+    LEFT JOIN (SELECT source_id, any_value(org_id) AS org_id FROM org_aliases
+               WHERE source = 'institution' GROUP BY source_id) AS al
+           ON al.source_id = a.institution_id
+    LEFT JOIN (SELECT org_id, any_value(type) AS type FROM organizations GROUP BY org_id) AS o
+           ON o.org_id = al.org_id
+    LEFT JOIN (SELECT institution_id, any_value(type) AS type
+               FROM institutions GROUP BY institution_id) AS i
+           ON i.institution_id = a.institution_id
+    WHERE a.institution_id IS NOT NULL
+), ia AS (
+    SELECT work_id, bool_or(t = 'enterprise') AND bool_or(t = 'university') AS ia
+    FROM ot GROUP BY work_id
+)
+SELECT sel.work_id, coalesce(nc.n, 0) >= 2 AS intl, coalesce(ia.ia, false) AS ia,
+       s.ncs, p.top10_frac AS top10
+FROM sel
+LEFT JOIN nc USING (work_id) LEFT JOIN ia USING (work_id)
+LEFT JOIN _bm_ncs AS s USING (work_id) LEFT JOIN _bm_pct AS p USING (work_id)
+"""
+
+_PATENTS_SQL = """
+CREATE OR REPLACE TEMP TABLE _bm_p AS
+SELECT DISTINCT u.patent_id, u.unit
+FROM _bm_pu AS u
+JOIN (SELECT patent_id, any_value(year) AS year FROM patents GROUP BY patent_id) AS p
+     USING (patent_id)
+WHERE ($y0 IS NULL OR p.year >= $y0) AND ($y1 IS NULL OR p.year <= $y1)
+"""
+
+_PATENT_WEIGHTS_SQL = """
+CREATE OR REPLACE TEMP TABLE _bm_pc AS
+SELECT patent_id, country, 1.0 / count(*) OVER (PARTITION BY patent_id) AS w
+FROM (SELECT DISTINCT a.patent_id, upper(a.country_code) AS country
+      FROM patent_assignees AS a
+      WHERE a.patent_id IN (SELECT patent_id FROM _bm_p)
+        AND a.country_code IS NOT NULL AND a.country_code <> '')
+"""
+
+# Every country's indicators in every unit (the peers are chosen from these).
+_COUNTRY_SQL = """
+CREATE OR REPLACE TEMP TABLE _bm_cu AS
+WITH wk AS (
+    SELECT w.unit, c.country,
+           count(*) AS works, sum(c.w) AS works_frac,
+           sum(c.w * f.ncs) / sum(c.w) FILTER (WHERE f.ncs IS NOT NULL) AS mncs,
+           sum(c.w * f.top10) / sum(c.w) FILTER (WHERE f.top10 IS NOT NULL) AS pp_top10,
+           avg(f.intl::DOUBLE) AS intl_copub_share,
+           avg(f.ia::DOUBLE) AS industry_academia_share
+    FROM _bm_w AS w JOIN _bm_wc AS c USING (work_id) JOIN _bm_wf AS f USING (work_id)
+    GROUP BY ALL
+), pt AS (
+    SELECT p.unit, c.country, sum(c.w) AS patents,
+           sum(c.w * fc.forward_citations) / sum(c.w) FILTER (
+               WHERE fc.forward_citations IS NOT NULL) AS fc5_mean
+    FROM _bm_p AS p JOIN _bm_pc AS c USING (patent_id)
+    LEFT JOIN _bm_fc AS fc USING (patent_id)
+    GROUP BY ALL
+)
+SELECT coalesce(wk.unit, pt.unit) AS unit, coalesce(wk.country, pt.country) AS country,
+       coalesce(wk.works, 0) AS works, coalesce(wk.works_frac, 0.0) AS works_frac,
+       wk.mncs, wk.pp_top10, wk.intl_copub_share, wk.industry_academia_share,
+       coalesce(pt.patents, 0.0) AS patents, pt.fc5_mean,
+       CASE WHEN wk.works_frac > 0 THEN rank() OVER (
+           PARTITION BY coalesce(wk.unit, pt.unit)
+           ORDER BY coalesce(wk.works_frac, 0.0) DESC) END AS rank
+FROM wk FULL OUTER JOIN pt ON wk.unit = pt.unit AND wk.country = pt.country
+"""
+
+_WORLD_SQL = """
+CREATE OR REPLACE TEMP TABLE _bm_world AS
+WITH u AS (SELECT unit FROM _bm_cu UNION SELECT unit FROM _bm_w UNION SELECT unit FROM _bm_p),
+w AS (SELECT unit, count(DISTINCT work_id) AS works FROM _bm_w GROUP BY unit),
+c AS (SELECT unit, sum(works_frac) AS works_frac, sum(patents) AS patents,
+             count(*) FILTER (WHERE works > 0) AS countries
+      FROM _bm_cu GROUP BY unit)
+SELECT u.unit, coalesce(w.works, 0) AS works, coalesce(c.works_frac, 0.0) AS works_frac,
+       coalesce(c.patents, 0.0) AS patents, coalesce(c.countries, 0) AS countries
+FROM u LEFT JOIN w USING (unit) LEFT JOIN c USING (unit)
+"""
+
+# Specialisation activity X_cu: each document's country weights split over its units.
+_ACTIVITY_SQL = """
+WITH n AS (SELECT work_id, count(*) AS n FROM _bm_w GROUP BY work_id)
+SELECT c.country AS loc, w.unit AS prod, sum(c.w / n.n) AS value
+FROM _bm_w AS w JOIN n USING (work_id) JOIN _bm_wc AS c USING (work_id)
+GROUP BY ALL HAVING sum(c.w / n.n) > 0
+"""
+
+_PATENT_ACTIVITY_SQL = """
+WITH n AS (SELECT patent_id, count(*) AS n FROM _bm_p GROUP BY patent_id)
+SELECT c.country AS loc, p.unit AS prod, sum(c.w / n.n) AS value
+FROM _bm_p AS p JOIN n USING (patent_id) JOIN _bm_pc AS c USING (patent_id)
+GROUP BY ALL HAVING sum(c.w / n.n) > 0
+"""
+
+# The rows: X and its peers (named, or the top k other countries by works_frac) per unit.
+_ROWS_SQL = """
+CREATE OR REPLACE TEMP TABLE _bm_rows AS
+WITH scope AS (
+    SELECT unit FROM _bm_world WHERE $all_units
+    UNION SELECT unnest($units::VARCHAR[]) AS unit
+),
+auto AS (
+    SELECT unit, country FROM _bm_cu
+    WHERE country <> $home AND works_frac > 0 AND unit IN (SELECT unit FROM scope)
+    QUALIFY row_number() OVER (PARTITION BY unit ORDER BY works_frac DESC, country) <= $k
+), named AS (
+    SELECT s.unit, unnest($peers::VARCHAR[]) AS country FROM scope AS s
+)
+SELECT unit, $home AS country, true AS is_home FROM scope
+UNION
+SELECT unit, country, false FROM auto WHERE $auto
+UNION
+SELECT unit, country, false FROM named WHERE NOT $auto AND country <> $home
+"""
+
+_SERIES_SQL = """
+CREATE OR REPLACE TEMP TABLE _bm_series AS
+WITH y AS (
+    SELECT w.unit, c.country, w.year, sum(c.w) AS x
+    FROM _bm_w AS w JOIN _bm_wc AS c USING (work_id)
+    WHERE w.year BETWEEN $g0 AND $g1
+    GROUP BY ALL
+), grid AS (
+    SELECT r.unit, r.country, g.year
+    FROM _bm_rows AS r CROSS JOIN (SELECT unnest(range($g0, $g1 + 1)) AS year) AS g
+)
+SELECT grid.unit, grid.country, grid.year::INTEGER AS year, coalesce(y.x, 0.0) AS works_frac
+FROM grid LEFT JOIN y USING (unit, country, year)
+ORDER BY unit, country, year
+"""
+
+_TABLE_SQL = """
+WITH g AS (
+    SELECT unit, country,
+           max(works_frac) FILTER (WHERE year = $g0) AS first,
+           max(works_frac) FILTER (WHERE year = $g1) AS last
+    FROM _bm_series GROUP BY ALL
+), tot AS (
+    SELECT 'works' AS kind, loc, sum(value) AS total FROM _bm_rca GROUP BY loc
+    UNION ALL
+    SELECT 'patents', loc, sum(value) FROM _bm_rta GROUP BY loc
+)
+SELECT r.unit, n.unit_name, r.country, r.is_home, cu.rank::BIGINT AS rank,
+       coalesce(cu.works, 0)::BIGINT AS works, coalesce(cu.works_frac, 0.0) AS works_frac,
+       coalesce(cu.works_frac, 0.0) / nullif(wd.works_frac, 0) AS world_share,
+       cu.mncs, cu.pp_top10, cu.intl_copub_share, cu.industry_academia_share,
+       CASE WHEN $patents THEN coalesce(cu.patents, 0.0) END AS patents,
+       CASE WHEN $patents THEN coalesce(cu.patents, 0.0) / nullif(wd.patents, 0) END
+           AS patent_share,
+       cu.fc5_mean,
+       CASE WHEN g.first > 0 AND $g1 > $g0
+                THEN pow(g.last / g.first, 1.0 / ($g1 - $g0)) - 1 END AS cagr,
+       CASE WHEN tw.total > 0 THEN coalesce(a.rca, 0.0) END AS rca,
+       CASE WHEN $patents AND tp.total > 0 THEN coalesce(t.rca, 0.0) END AS rta,
+       coalesce(cu.works, 0) < $min_works AS thin_evidence
+FROM _bm_rows AS r
+LEFT JOIN _bm_cu AS cu USING (unit, country)
+LEFT JOIN _bm_world AS wd USING (unit)
+LEFT JOIN _bm_names AS n USING (unit)
+LEFT JOIN g USING (unit, country)
+LEFT JOIN _bm_rca AS a ON a.prod = r.unit AND a.loc = r.country
+LEFT JOIN _bm_rta AS t ON t.prod = r.unit AND t.loc = r.country
+LEFT JOIN tot AS tw ON tw.kind = 'works' AND tw.loc = r.country
+LEFT JOIN tot AS tp ON tp.kind = 'patents' AND tp.loc = r.country
+ORDER BY r.unit, coalesce(cu.works_frac, 0.0) DESC, r.is_home DESC, r.country
+"""
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+@contextmanager
+def _cursor(store: Store) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A private cursor whose temp tables vanish on close; DuckDB errors become StoreError."""
+    cur = store.cursor()
+    try:
+        yield cur
+    except duckdb.Error as e:
+        raise StoreError(f"benchmark query failed on {store.path}: {e}") from e
+    finally:
+        cur.close()
+
+
+def _register(cur: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+    """Materialise an Arrow table as a temp table of the cursor."""
+    cur.register(f"{name}_arrow", table)
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")  # noqa: S608
+    cur.unregister(f"{name}_arrow")
+
+
+def _is_synthetic(cur: duckdb.DuckDBPyConnection) -> bool:
+    row = cur.execute(
+        """SELECT EXISTS (SELECT 1 FROM works WHERE origin LIKE 'synthetic%')
+               OR EXISTS (SELECT 1 FROM patents WHERE origin LIKE 'synthetic%')"""
+    ).fetchall()
+    return bool(row[0][0])
+
+
+def _units(store: Store, unit: str) -> tuple[pa.Table, pa.Table, dict[str, str]]:
+    """Work → unit and patent → unit for every unit of the kind, and the unit names."""
+    empty = pa.table({"patent_id": pa.array([], pa.string()), "unit": pa.array([], pa.string())})
+    if unit == "industry":
+        from forcemap.store.reference import load_industry_catalog
+        from forcemap.store.slices import industry_patents, industry_works
+
+        cat = load_industry_catalog()
+        works = industry_works(store).rename_columns(["work_id", "unit"])
+        pats = industry_patents(store).select(["patent_id", "industry"])
+        names = {k: cat[k].name for k in cat.keys()}
+        return works, pats.rename_columns(["patent_id", "unit"]), names
+    from forcemap.indicators.impact import assign_field
+
+    works = assign_field(store, field="concept0").rename_columns(["work_id", "unit"])
+    rows = store.sql(
+        "SELECT concept_id, any_value(name) FROM work_concepts WHERE level = 0 GROUP BY 1"
+    ).fetchall()
+    return works, empty, {k: v for k, v in rows if v}
+
+
+def _resolve_unit(unit: str, industry: str | None, names: dict[str, str]) -> list[str] | None:
+    """The unit ids asked for (None: all); a field may be named by id or display name."""
+    if industry is None:
+        return None
+    if industry in names:
+        return [industry]
+    if unit == "field":
+        hit = [k for k, v in names.items() if v.lower() == industry.strip().lower()]
+        if hit:
+            return hit
+        raise InputError(f"unknown field {industry!r}: give a level-0 concept id or its name")
+    raise InputError(f"unknown industry {industry!r}; the catalog has: {', '.join(names)}")
+
+
+def _rule(params: dict[str, object]) -> Rule:
+    return Rule(
+        name="benchmark",
+        statement="Country X is compared with its peers (named, or the k countries with the "
+        "largest fractional output in the unit) on volume (works, full and fractional "
+        "counting; patents fractional by assignee country), impact (MNCS, PP(top 10 %), mean "
+        "5-year forward citations), collaboration (international and industry–academia "
+        "co-publication shares), growth (CAGR of fractional output over the last "
+        "growth_window years) and specialisation (RCA of works, RTA of patents). A row with "
+        "fewer than min_works works is thin evidence.",
+        parameters=params,
+        references=(
+            "Waltman & van Eck 2015, doi:10.1016/j.joi.2015.08.001",
+            "Waltman & Schreiber 2013, doi:10.1002/asi.22775",
+            "Squicciarini, Dernis & Criscuolo 2013, doi:10.1787/5k4522wkw1r8-en",
+            "Balassa 1965, doi:10.1111/j.1467-9957.1965.tb00050.x",
+            "Soete 1987, doi:10.1016/0048-7333(87)90026-6",
+        ),
+    )
+
+
+# -- the decision ----------------------------------------------------------------------------
+
+
+def benchmark(
+    store: Store,
+    *,
+    country: str = "CN",
+    industry: str | None = None,
+    unit: Literal["industry", "field"] = "industry",
+    peers: Sequence[str] | None = None,
+    k: int = 5,
+    years: tuple[int, int] | None = None,
+    growth_window: int = 5,
+    min_works: int = 30,
+) -> DecisionResult:
+    r"""Benchmark ``country`` against its peers in each industry or field (capability C2).
+
+    Implements the indicators of this module's docstring for X and its peers.
+
+    Parameters
+    ----------
+    store : Store
+        The store (reads works, authorships, institutions, work_concepts / work_topics,
+        work_references, org_aliases, organizations, patents, patent_cpc, patent_assignees
+        and patent_citations).
+    country : str, default "CN"
+        X, an ISO 3166-1 alpha-2 code.
+    industry : str, optional
+        One unit: a catalog industry key (``unit="industry"``) or a level-0 concept id or
+        name such as ``"Medicine"`` (``unit="field"``); all units when None.
+    unit : {"industry", "field"}, default "industry"
+        ``industry``: the industry catalog (works by concepts / topics, patents by CPC);
+        ``field``: OpenAlex level-0 concepts (publications only; patent columns are null).
+    peers : sequence of str, optional
+        The peer countries (ISO2), the same in every unit; default: the ``k`` largest other
+        countries by fractional output, per unit.
+    k : int, default 5
+        Number of automatic peers.
+    years : (int, int), optional
+        Inclusive publication / grant-year window; all years when None.
+    growth_window : int, default 5
+        :math:`n`, the number of years of the CAGR, ending in the window's last year (the
+        last year with works when ``years`` is None) and not starting before its first.
+        At least 2.
+    min_works : int, default 30
+        A row with fewer works (full counting) is flagged ``thin_evidence``.
+
+    Returns
+    -------
+    DecisionResult
+        ``table``: :data:`BENCHMARK_SCHEMA`, per unit the rows of X and its peers ordered by
+        fractional output; ``evidence["series"]``: :data:`SERIES_SCHEMA`;
+        ``evidence["world"]``: :data:`WORLD_SCHEMA`. ``caveats`` name thin evidence and
+        missing data.
+
+    Raises
+    ------
+    InputError
+        A bad country code, unit, window, ``k``, ``growth_window`` or an unknown unit.
+    StoreError
+        A query failed.
+
+    Notes
+    -----
+    Citation impact uses citations from works in the store (:func:`forcemap.indicators.
+    impact.field_normalised_citation_score` and :func:`~forcemap.indicators.impact.
+    percentile_rank` with their defaults), whose reference sets are built from every work in
+    the store. Collaboration shares and ``works`` use full counting (a work with X on it
+    counts 1 for X); ``rank``, ``world_share``, impact and the peers use fractional counting.
+    The last year of a window may be incomplete in a fresh download, which depresses
+    ``cagr``.
+
+    Examples
+    --------
+    >>> from forcemap.store import Store
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     with Store.open(pathlib.Path(d) / "s.duckdb") as s:
+    ...         r = benchmark(s, country="CN", unit="field")
+    >>> r.table.num_rows, r.table.schema == BENCHMARK_SCHEMA
+    (0, True)
+    """
+    home = _check_country(country)
+    if unit not in UNITS:
+        raise InputError(f"unit={unit!r} must be one of {', '.join(UNITS)}")
+    y0, y1 = _check_years(years)
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise InputError(f"k={k!r} must be a positive integer")
+    if isinstance(growth_window, bool) or not isinstance(growth_window, int) or growth_window < 2:
+        raise InputError(f"growth_window={growth_window!r} must be an integer ≥ 2 (years)")
+    peer_list = None if peers is None else [_check_country(p) for p in peers]
+    from forcemap.indicators.impact import field_normalised_citation_score, percentile_rank
+    from forcemap.indicators.patent_value import forward_citations
+    from forcemap.indicators.specialisation import rca
+
+    work_units, patent_units, names = _units(store, unit)
+    wanted = _resolve_unit(unit, industry, names)
+    ncs = field_normalised_citation_score(store).select(["work_id", "ncs"])
+    pct = percentile_rank(store).select(["work_id", "top10_frac"])
+    fc = forward_citations(store, window=5).select(["patent_id", "forward_citations"])
+    params: dict[str, object] = {
+        "country": home,
+        "industry": industry,
+        "unit": unit,
+        "peers": peer_list,
+        "k": k,
+        "years": [y0, y1] if years else None,
+        "growth_window": growth_window,
+        "min_works": min_works,
+    }
+    with _cursor(store) as cur:
+        synthetic = _is_synthetic(cur)
+        _register(cur, "_bm_wu", work_units)
+        _register(cur, "_bm_pu", patent_units)
+        _register(cur, "_bm_ncs", ncs)
+        _register(cur, "_bm_pct", pct)
+        _register(cur, "_bm_fc", fc)
+        _register(
+            cur,
+            "_bm_names",
+            pa.table(
+                {"unit": list(names), "unit_name": list(names.values())},
+                schema=pa.schema([("unit", pa.string()), ("unit_name", pa.string())]),
+            ),
+        )
+        cur.execute(_WORKS_SQL, {"y0": y0, "y1": y1})
+        cur.execute(_WEIGHTS_SQL)
+        cur.execute(_FLAGS_SQL)
+        cur.execute(_PATENTS_SQL, {"y0": y0, "y1": y1})
+        cur.execute(_PATENT_WEIGHTS_SQL)
+        cur.execute(_COUNTRY_SQL)
+        cur.execute(_WORLD_SQL)
+        for name, sql in (("_bm_rca", _ACTIVITY_SQL), ("_bm_rta", _PATENT_ACTIVITY_SQL)):
+            act = cur.sql(sql).to_arrow_table()
+            out = rca(
+                act.cast(
+                    pa.schema(
+                        [("loc", pa.string()), ("prod", pa.string()), ("value", pa.float64())]
+                    )
+                )
+            )
+            _register(cur, name, out.select(["loc", "prod", "value", "rca"]))
+        g1 = y1
+        if g1 is None:
+            g1 = cur.execute("SELECT max(year) FROM _bm_w").fetchall()[0][0]
+        if g1 is None:  # no dated works: an empty growth window
+            g0, g1 = 1, 0
+        else:
+            g1 = int(g1)
+            g0 = g1 - growth_window + 1 if y0 is None else max(y0, g1 - growth_window + 1)
+        params["growth_years"] = f"{g0}–{g1}" if g0 <= g1 else None
+        cur.execute(
+            _ROWS_SQL,
+            {
+                "units": wanted or [],
+                "all_units": wanted is None,
+                "home": home,
+                "k": k,
+                "auto": peer_list is None,
+                "peers": peer_list or [],
+            },
+        )
+        cur.execute(_SERIES_SQL, {"g0": g0, "g1": g1})
+        table = (
+            cur.sql(
+                _TABLE_SQL,
+                params={
+                    "g0": g0,
+                    "g1": g1,
+                    "patents": unit == "industry",
+                    "min_works": min_works,
+                },
+            )
+            .to_arrow_table()
+            .cast(BENCHMARK_SCHEMA)
+        )
+        series = cur.sql("SELECT * FROM _bm_series").to_arrow_table().cast(SERIES_SCHEMA)
+        world = (
+            cur.sql(
+                """SELECT w.unit, coalesce(n.unit_name, w.unit) AS unit_name, w.works,
+                          w.works_frac, w.patents, w.countries
+                   FROM _bm_world AS w LEFT JOIN _bm_names AS n USING (unit)
+                   WHERE list_contains($units::VARCHAR[], w.unit) OR $all_units
+                   ORDER BY w.works_frac DESC, w.unit""",
+                params={"units": wanted or [], "all_units": wanted is None},
+            )
+            .to_arrow_table()
+            .cast(WORLD_SCHEMA)
+        )
+        n_patents = cur.execute("SELECT count(DISTINCT patent_id) FROM _bm_p").fetchall()[0][0]
+        n_orgs = cur.execute(
+            "SELECT count(*) FROM org_aliases WHERE source = 'institution'"
+        ).fetchall()[0][0]
+    result = DecisionResult(
+        name="benchmark",
+        table=table,
+        rule=_rule(params),
+        evidence={"series": series, "world": world},
+        synthetic=synthetic,
+    )
+    _caveats(result, unit=unit, min_works=min_works, n_patents=n_patents, n_orgs=n_orgs)
+    return result
+
+
+def _caveats(
+    result: DecisionResult, *, unit: str, min_works: int, n_patents: int, n_orgs: int
+) -> None:
+    t = result.table.to_pylist()
+    home = result.rule.parameters["country"]
+    if not t:
+        result.warn(f"No {unit} has any works or patents in the window: nothing to compare.")
+    thin_home = [r["unit_name"] or r["unit"] for r in t if r["is_home"] and r["thin_evidence"]]
+    thin_peer = sum(1 for r in t if not r["is_home"] and r["thin_evidence"])
+    if thin_home:
+        result.warn(
+            f"Thin evidence: {home} has fewer than {min_works} works in "
+            + ", ".join(thin_home[:12])
+            + (" …" if len(thin_home) > 12 else "")
+            + "; read its indicators there as indicative only."
+        )
+    if thin_peer:
+        result.warn(
+            f"{thin_peer} peer row(s) rest on fewer than {min_works} works (thin_evidence)."
+        )
+    if unit == "field":
+        result.warn("Patents have no concept field: patent columns are empty with unit='field'.")
+    elif n_patents == 0:
+        result.warn("No patents of the units in the window: patent columns are zero.")
+    else:
+        result.warn(
+            "Patents are counted one by one (no families) by assignee country; 5-year forward "
+            "citations are truncated for recent grants."
+        )
+    if n_orgs == 0:
+        result.warn(
+            "Organisations are not resolved: the industry–academia share uses OpenAlex "
+            "institution types (company / education)."
+        )
+    result.warn(
+        "Citation impact counts citations from works in the store only; on a sample MNCS and "
+        "PP(top 10 %) describe the sample."
+    )
+    if result.synthetic:
+        result.warn("SYNTHETIC DATA: the store holds records from a synthetic world.")
