@@ -260,3 +260,23 @@ def test_decide_bottlenecks_and_actors_commands(
     assert fact["name"][:20] in r.output
     r = runner.invoke(app, ["--store", s, "decide", "actors", "--weight", "patents"])
     assert r.exit_code == 2 and "NAME=NUMBER" in r.output
+
+
+def test_decide_benchmark_landscape_talent_commands(
+    synthetic_world: tuple[Path, dict], synergy_store_path: Path
+) -> None:
+    s = str(synthetic_world[0])
+    r = runner.invoke(app, ["--store", s, "decide", "benchmark", "--industry", "nev_batteries"])
+    assert r.exit_code == 0, r.output
+    assert "New-energy" in r.output and "works_frac" in r.output and "Rule" in r.output
+    r = runner.invoke(app, ["--store", s, "decide", "landscape", "--industry", "semiconductors"])
+    assert r.exit_code == 0, r.output
+    assert "white_space_growth = 0.0" in r.output
+    r = runner.invoke(
+        app, ["--store", str(synergy_store_path), "decide", "talent", "--country", "US",
+              "--unit", "field", "--top", "3"],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "strategic" in r.output and "Psychology" in r.output
+    r = runner.invoke(app, ["--store", s, "decide", "benchmark", "--unit", "x"])
+    assert r.exit_code == 2 and "unit must be industry or field" in r.output

@@ -1084,6 +1084,120 @@ def decide_actors(
             out.print(f"{r.table.num_rows:,} rows -> {out_file}")
 
 
+UnitOpt = Annotated[str, typer.Option(help="industry (catalog) or field (level-0 concepts).")]
+
+
+def _check_unit(unit: str) -> None:
+    if unit not in ("industry", "field"):
+        raise typer.BadParameter("unit must be industry or field", param_hint="--unit")
+
+
+def _finish_decision(r, cols: list[str], out_file: Path | None, *, max_rows: int = 40) -> None:  # type: ignore[no-untyped-def]
+    _print_decision(r, [c for c in cols if c in r.table.column_names], max_rows=max_rows)
+    if out_file is not None:
+        _write_table(r.table, out_file)
+        out.print(f"{r.table.num_rows:,} rows -> {out_file}")
+
+
+@decide_app.command("benchmark")
+def decide_benchmark(
+    country: CountryOpt = "CN",
+    industry: IndustryOneOpt = None,
+    unit: UnitOpt = "industry",
+    peer: Annotated[
+        list[str] | None, typer.Option(help="Peer country (repeatable); default: top-k by output.")
+    ] = None,
+    k: Annotated[int, typer.Option(help="Automatic peers: the top k countries by output.")] = 5,
+    years: YearsOpt = None,
+    growth_window: Annotated[int, typer.Option(help="Years of the CAGR.")] = 5,
+    out_file: DecideOutOpt = None,
+) -> None:
+    """International benchmarking: the country beside its peers in each industry (or field).
+
+    Example: forcemap decide benchmark --country CN --industry nev_batteries
+    """
+    from forcemap.decide.benchmark import benchmark
+
+    _check_unit(unit)
+    with _errors():
+        r = _run_decision(
+            benchmark, out_file, country=country, industry=industry, unit=unit,
+            peers=[p.upper() for p in peer] if peer else None, k=k, years=_years(years),
+            growth_window=growth_window,
+        )  # fmt: skip
+        cols = ["unit_name", "country", "is_home", "rank", "works", "works_frac", "mncs",
+                "pp_top10", "intl_copub_share", "industry_academia_share", "patents",
+                "fc5_mean", "cagr", "rca", "rta"]  # fmt: skip
+        _finish_decision(r, cols, out_file, max_rows=60)
+
+
+@decide_app.command("landscape")
+def decide_landscape(
+    country: CountryOpt = "CN",
+    industry: IndustryOneOpt = None,
+    years: YearsOpt = None,
+    top_holders: Annotated[int, typer.Option(help="Holders in the holder × CPC matrix.")] = 20,
+    white_space_growth: Annotated[
+        float, typer.Option(help="White space: relative yearly growth above this.")
+    ] = 0.0,
+    growth_window: Annotated[int, typer.Option(help="Years of the trend.")] = 5,
+    out_file: DecideOutOpt = None,
+) -> None:
+    """Technology value and IP landscape: portfolios, the holder × CPC matrix, white spaces.
+
+    Example: forcemap decide landscape --country CN --industry semiconductors
+    """
+    from forcemap.decide.landscape import landscape
+
+    with _errors():
+        r = _run_decision(
+            landscape, out_file, country=country, industry=industry, years=_years(years),
+            top_holders=top_holders, white_space_growth=white_space_growth,
+            growth_window=growth_window,
+        )  # fmt: skip
+        cols = ["industry", "rank", "name", "country_code", "type", "patents", "fc5_mean",
+                "top10_share", "cpc_groups"]  # fmt: skip
+        _finish_decision(r, cols, out_file, max_rows=30)
+        ws = r.evidence.get("white_spaces")
+        if ws is not None and ws.num_rows:
+            _print_arrow(ws, f"white spaces for {country.upper()}", max_rows=20)
+
+
+@decide_app.command("talent")
+def decide_talent(
+    country: CountryOpt = "CN",
+    industry: IndustryOneOpt = None,
+    unit: UnitOpt = "industry",
+    years: YearsOpt = None,
+    min_works: Annotated[int, typer.Option(help="Works needed to be assessed.")] = 5,
+    young_career_years: Annotated[
+        int, typer.Option(help="Rising talent: career age at most this.")
+    ] = 10,
+    top: Annotated[int, typer.Option(help="Scientists listed per kind and unit.")] = 25,
+    out_file: DecideOutOpt = None,
+) -> None:
+    """Talent: strategic scientists, rising young talent and talent flows.
+
+    Example: forcemap decide talent --country US --unit field
+    """
+    from forcemap.decide.talent import talent
+
+    _check_unit(unit)
+    with _errors():
+        r = _run_decision(
+            talent, out_file, country=country, industry=industry, unit=unit,
+            years=_years(years), min_works=min_works, young_career_years=young_career_years,
+            top=top,
+        )  # fmt: skip
+        cols = ["unit_name", "kind", "rank", "author_name", "org_name", "sector", "career_age",
+                "n_works", "mean_ncs", "top10_share", "breadth", "leadership_share",
+                "cohort_relative_impact", "score"]  # fmt: skip
+        _finish_decision(r, cols, out_file, max_rows=50)
+        bal = r.evidence.get("balance")
+        if bal is not None and bal.num_rows:
+            _print_arrow(bal, "talent balance (inflow − outflow of authors)", max_rows=12)
+
+
 @report_app.command("industry")
 def report_industry(
     industry: Annotated[str, typer.Option(help="Industry key from the catalog.")],

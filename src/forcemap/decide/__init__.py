@@ -6,5 +6,8 @@ and caveats).
 ``positioning``     catch-up / parallel / leading per industry (C3)
 ``bottlenecks``     technologies and products the country depends on (C4)
 ``actors``          strategic S&T organisations per industry (C5)
+``benchmark``       the country beside its peers per industry or field (C2)
+``talent``          strategic scientists, rising talent, talent flows (C11)
+``landscape``       portfolio value, holder × CPC matrix, white spaces (C12)
 ==================  ==========================================================
 """
