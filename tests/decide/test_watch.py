@@ -1,0 +1,296 @@
+"""Technology watch (C7): a hand-worked store, weights, evidence, the planted emerging topic."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow.compute as pc
+import pytest
+
+from forcemap.decide.watch import COMPONENTS, WATCH_SCHEMA, technology_watch
+from forcemap.errors import InputError
+from forcemap.indicators.emergence import emergence_score
+from forcemap.store import Store
+
+# Ten works a year 2011-2020 (padding 'F<year>_<k>' without topics), so a unit's EScore share
+# is its count / 10. Window 2011-2020 (end year 2020).
+#   TA: A18 (2018), A19a-b (2019), A20a-d (2020); authors from the US (institution IUS)
+#   TB: B08 (2008, outside the window), B14 ... B20 (one a year); CN + US authors, B20 CN only
+#   TC: C15a-c (2015), C16a-b (2016), C17 (2017), C20 (2020); CN authors
+# Citations: X19 (2019) → A18; B14 → R (2013); X15 (2015) → B14, R; X16 (2016) → B15;
+#   C15a → R2 (2014); X16b (2016) → C15a, R2; Y19a, Y19b (2019) → B08.
+_UNIT_WORKS = {
+    "TA": [("A18", 2018), ("A19a", 2019), ("A19b", 2019)] + [(f"A20{c}", 2020) for c in "abcd"],
+    "TB": [("B08", 2008)] + [(f"B{y - 2000}", y) for y in range(2014, 2021)],
+    "TC": [
+        *[("C15a", 2015), ("C15b", 2015), ("C15c", 2015)],
+        *[("C16a", 2016), ("C16b", 2016), ("C17", 2017), ("C20", 2020)],
+    ],
+}
+_OTHER_WORKS = [
+    ("R", 2013),
+    ("R2", 2014),
+    ("X15", 2015),
+    ("X16", 2016),
+    ("X16b", 2016),
+    ("X19", 2019),
+    ("Y19a", 2019),
+    ("Y19b", 2019),
+]
+_REFS = [
+    ("X19", "A18"),
+    ("B14", "R"),
+    ("X15", "B14"),
+    ("X15", "R"),
+    ("X16", "B15"),
+    ("C15a", "R2"),
+    ("X16b", "C15a"),
+    ("X16b", "R2"),
+    ("Y19a", "B08"),
+    ("Y19b", "B08"),
+]
+
+
+def _build(store: Store) -> None:
+    works = [w for ws in _UNIT_WORKS.values() for w in ws] + _OTHER_WORKS
+    per_year: dict[int, int] = {}
+    for _, y in works:
+        per_year[y] = per_year.get(y, 0) + 1
+    for y in range(2011, 2021):
+        works += [(f"F{y}_{k}", y) for k in range(10 - per_year.get(y, 0))]
+    con = store.con
+    con.executemany(
+        "INSERT INTO works (work_id, year, title, origin, batch_id) VALUES (?, ?, ?, 't', 0)",
+        [(w, y, f"title {w}") for w, y in works],
+    )
+    con.executemany("INSERT INTO work_references VALUES (?, ?)", _REFS)
+    topics = [(w, t, f"topic {t}") for t, ws in _UNIT_WORKS.items() for w, _ in ws]
+    con.executemany(
+        "INSERT INTO work_topics (work_id, topic_id, name, score) VALUES (?, ?, ?, 1.0)", topics
+    )
+    auth: list[tuple[str, int, str, str, str]] = []
+    for w, _ in _UNIT_WORKS["TA"]:
+        auth.append((w, 1, f"a-{w}", "IUS", "US"))
+    for w, _ in _UNIT_WORKS["TB"]:
+        auth.append((w, 1, f"a-{w}", "ICN", "CN"))
+        if w != "B20":
+            auth.append((w, 2, f"b-{w}", "IUS", "US"))
+    for w, _ in _UNIT_WORKS["TC"]:
+        auth.append((w, 1, f"a-{w}", "ICN", "CN"))
+    con.executemany(
+        "INSERT INTO authorships (work_id, author_seq, author_id, institution_id, country_code) "
+        "VALUES (?, ?, ?, ?, ?)",
+        auth,
+    )
+    con.execute(
+        "INSERT INTO organizations (org_id, name, type, country_code) VALUES "
+        "('OCN', 'Beijing Lab', 'institute', 'CN'), ('OUS', 'Boston U', 'university', 'US');"
+        "INSERT INTO org_aliases (source, source_id, org_id, method) VALUES "
+        "('institution', 'ICN', 'OCN', 'self'), ('institution', 'IUS', 'OUS', 'self')"
+    )
+
+
+@pytest.fixture
+def tiny(store: Store) -> Store:
+    _build(store)
+    return store
+
+
+def _units(result: Any) -> dict[str, dict[str, Any]]:
+    return {r["unit"]: r for r in result.table.to_pylist()}
+
+
+def test_hand_worked_components(tiny: Store) -> None:
+    """Values and percentiles by hand (n = 3 units, P = rank / 2, ties share the lower rank).
+
+    emergence: EScore (Carley et al., shares of 10 works a year, active years 2014-2020)
+      TA: A = 0,0,0,0,.1,.2,.4 → 2(√.7 − 0) + 10(√.6 − √.1) + 10·1.7/28 = 6.864152
+      TB: flat .1 → 0;  TC: .3,.2,.1 (2015-17), .1 (2020) → < 0.   P = 1, .5, 0
+    growth: 3-year volumes S0 = 2012-14, S1 = 2015-17, S2 = 2018-20,
+      g = ((S2+1)/(S1+1))^(1/3) − ((S1+1)/(S0+1))^(1/3)
+      TA: (0, 0, 7) → 2 − 1 = 1;  TB: (1, 3, 3) → 1 − 2^(1/3) = −0.259921;
+      TC: (0, 6, 1) → (2/7)^(1/3) − 7^(1/3) = −1.254297.   P = 1, .5, 0
+    disruption (CD_5 > 0 among defined, window works): TA: A18 CD = 1 → 1/1;
+      TB: B14 CD = −1, B15 CD = 1 → 1/2;  TC: C15a CD = −1 → 0/1.   P = 1, .5, 0
+    novelty (first year): TA 2018, TB 2008, TC 2015.   P = 1, 0, .5
+    home share (CN, fractional): TA 0; TB (6 × 1/2 + 1)/7 = 4/7; TC 1.   P = 0, .5, 1
+    score (equal weights): TA 4/5 = .8, TB 2/5 = .4, TC 1.5/5 = .3 → TA, TB, TC.
+    """
+    r = technology_watch(tiny, country="CN", unit="topic", min_records=5)
+    assert r.table.schema == WATCH_SCHEMA
+    assert r.table["unit"].to_pylist() == ["TA", "TB", "TC"]
+    assert r.table["rank"].to_pylist() == [1, 2, 3]
+    u = _units(r)
+    a, b, c = u["TA"], u["TB"], u["TC"]
+    at = 2 * math.sqrt(0.7) + 10 * (math.sqrt(0.6) - math.sqrt(0.1)) + 10 * 1.7 / 28
+    assert a["escore"] == pytest.approx(at) and a["escore"] == pytest.approx(6.864152, abs=1e-6)
+    assert b["escore"] == pytest.approx(0.0, abs=1e-12) and c["escore"] < 0
+    assert (a["volumes"], b["volumes"], c["volumes"]) == ([0, 0, 7], [1, 3, 3], [0, 6, 1])
+    assert a["acceleration"] == pytest.approx(1.0)
+    assert b["acceleration"] == pytest.approx(1 - 2 ** (1 / 3))
+    assert c["acceleration"] == pytest.approx((2 / 7) ** (1 / 3) - 7 ** (1 / 3))
+    assert (a["disruptive_share"], b["disruptive_share"], c["disruptive_share"]) == (1, 0.5, 0)
+    assert (a["with_cd"], b["with_cd"], c["with_cd"]) == (1, 2, 1)
+    assert (a["first_year"], b["first_year"], c["first_year"]) == (2018, 2008, 2015)
+    assert a["home_share"] == 0.0 and c["home_share"] == pytest.approx(1.0)
+    assert b["home_share"] == pytest.approx(4 / 7)
+    expected_p = {
+        "TA": [1.0, 1.0, 1.0, 1.0, 0.0],
+        "TB": [0.5, 0.5, 0.5, 0.0, 0.5],
+        "TC": [0.0, 0.0, 0.0, 0.5, 1.0],
+    }
+    for k, ps in expected_p.items():
+        assert [u[k][f"p_{c}"] for c in COMPONENTS] == ps
+    assert [u[k]["score"] for k in ("TA", "TB", "TC")] == pytest.approx([0.8, 0.4, 0.3])
+    assert all(x["qualified"] for x in u.values())
+    assert all(x["records"] == 7 and x["thin_evidence"] for x in u.values())
+    assert r.synthetic is False
+    assert r.rule.parameters["window"] == "2011–2020"
+    assert any("Thin evidence" in c for c in r.caveats)
+    assert any("Only 3 unit(s) ranked" in c for c in r.caveats)
+
+
+def test_weights_change_the_order(tiny: Store) -> None:
+    """home_share weight 4: TA (1+1+1+1+0)/8 = .5, TB (.5+.5+.5+0+2)/8 = .4375,
+    TC (0+0+0+.5+4)/8 = .5625 → TC, TA, TB."""
+    r = technology_watch(tiny, min_records=5, weights={"home_share": 4})
+    assert r.table["unit"].to_pylist() == ["TC", "TA", "TB"]
+    assert r.table["score"].to_pylist() == pytest.approx([0.5625, 0.5, 0.4375])
+    assert r.rule.parameters["weights"]["home_share"] == 4.0
+    # the home country matters: for the US, TA has the largest home share
+    us = _units(technology_watch(tiny, country="US", min_records=5))
+    assert us["TA"]["home_share"] == 1.0 and us["TA"]["p_home_share"] == 1.0
+    # a lower disruption threshold makes every defined CD_5 count
+    low = _units(technology_watch(tiny, min_records=5, cd_threshold=-2))
+    assert [low[k]["disruptive_share"] for k in ("TA", "TB", "TC")] == [1.0, 1.0, 1.0]
+
+
+def test_evidence(tiny: Store) -> None:
+    """Works by mCD_5 then citations; organisations by fractional works; sleeping beauties.
+
+    B08 (2008) is cited twice in 2019 (age 11) and the data end in 2020: series
+    0 × 11, 2, 0; l_t = 2t/11, B = Σ_{t<11} 2t/11 = 10; |2t − 11 c_t| peaks at t = 10.
+    """
+    r = technology_watch(tiny, min_records=5, top=2, beauty_min_citations=2)
+    assert r.table["unit"].to_pylist() == ["TA", "TB"]
+    w = r.evidence["works"]
+    assert set(w["unit"].to_pylist()) == {"TA", "TB"}
+    tb = w.filter(pc.equal(w["unit"], "TB")).to_pylist()
+    assert [x["id"] for x in tb] == ["B15", "B14", "B16", "B17", "B18"]
+    assert (tb[0]["cd"], tb[0]["mcd"], tb[0]["citations"], tb[0]["title"]) == (
+        1.0,
+        1.0,
+        1,
+        "title B15",
+    )
+    assert (tb[1]["cd"], tb[1]["citations"]) == (-1.0, 1)
+    ta = w.filter(pc.equal(w["unit"], "TA")).to_pylist()
+    assert ta[0]["id"] == "A18" and w["unit"][0].as_py() == "TA"  # main-table order
+    o = r.evidence["organizations"].to_pylist()
+    assert [(x["unit"], x["org_id"]) for x in o] == [("TA", "OUS"), ("TB", "OCN"), ("TB", "OUS")]
+    assert o[0]["records"] == pytest.approx(7.0) and o[0]["share"] == pytest.approx(1.0)
+    assert o[1]["records"] == pytest.approx(4.0) and o[1]["share"] == pytest.approx(4 / 7)
+    assert (o[1]["is_home"], o[2]["is_home"], o[1]["name"]) == (True, False, "Beijing Lab")
+    sb = r.evidence["sleeping_beauties"].to_pylist()
+    assert [(x["unit"], x["id"]) for x in sb] == [("TB", "B08")]
+    assert (sb[0]["b"], sb[0]["t_a"], sb[0]["awakening_year"]) == (
+        pytest.approx(10.0),
+        10,
+        2018,
+    )
+
+
+def test_scope_and_edge_cases(tiny: Store) -> None:
+    """An industry restricts the records; too few records leave an empty list."""
+    # Robot (C90509273) is a concept of the catalog's robotics: only TA's works.
+    tiny.con.execute(
+        "INSERT INTO work_concepts (work_id, concept_id, name, level, score) "
+        "SELECT work_id, 'C90509273', 'Robot', 2, 0.9 FROM work_topics WHERE topic_id = 'TA'"
+    )
+    r = technology_watch(tiny, industry="robotics", min_records=5)
+    assert r.table["unit"].to_pylist() == ["TA"]
+    assert r.table["p_emergence"].to_pylist() == [1.0] and r.table["p_home_share"][0].as_py() == 1
+    assert any("store-wide" in c for c in r.caveats)
+    empty = technology_watch(tiny, min_records=8)
+    assert empty.table.num_rows == 0 and empty.table.schema == WATCH_SCHEMA
+    assert any("nothing to watch" in c for c in empty.caveats)
+    # the EScore of the list is emergence_score's, window ending in end_year
+    es = {x["unit_id"]: x["escore"] for x in emergence_score(tiny, unit="topic").to_pylist()}
+    assert _units(technology_watch(tiny, min_records=5))["TC"]["escore"] == es["TC"]
+
+
+def test_empty_store(store: Store) -> None:
+    r = technology_watch(store)
+    assert r.table.num_rows == 0
+    assert any("nothing to watch" in c for c in r.caveats)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"unit": "keyword"},
+        {"country": "China"},
+        {"weights": {"impact": 1.0}},
+        {"weights": {"growth": -1.0}},
+        {"weights": dict.fromkeys(COMPONENTS, 0.0)},
+        {"top": 0},
+        {"industry": "no_such_industry"},
+    ],
+)
+def test_bad_input(tiny: Store, kwargs: dict[str, Any]) -> None:
+    with pytest.raises(InputError):
+        technology_watch(tiny, **kwargs)
+
+
+# -- the synthetic world and the real SYNERGY sample -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def synthetic(synthetic_world: tuple[Path, dict]) -> Iterator[tuple[Store, dict]]:
+    path, planted = synthetic_world
+    s = Store.open(path, read_only=True)
+    yield s, planted
+    s.close()
+
+
+@pytest.mark.slow
+def test_planted_emerging_topic(synthetic: tuple[Store, dict]) -> None:
+    """The planted topic leads on emergence and growth and is in the top 3 (2nd overall with
+    equal weights: its works are neither unusually disruptive nor unusually Chinese)."""
+    store, planted = synthetic
+    fact = planted["emerging_topic"]
+    r = technology_watch(store, unit="topic")
+    assert r.synthetic is True
+    assert any("SYNTHETIC" in c for c in r.caveats)
+    units = r.table["unit"].to_pylist()
+    assert fact["topic_id"] in units[:3], units[:5]
+    row = _units(r)[fact["topic_id"]]
+    assert row["p_emergence"] == 1.0 and row["p_growth"] == 1.0
+    assert row["qualified"] is True
+    for key in ("works", "organizations", "sleeping_beauties"):
+        ev = r.evidence[key]
+        assert pc.any(pc.equal(ev["unit"], fact["topic_id"])).as_py(), key
+    # weighted towards emergence and growth it is first
+    r = technology_watch(store, unit="topic", weights={"emergence": 3, "growth": 3})
+    assert r.table["unit"][0].as_py() == fact["topic_id"]
+
+
+@pytest.mark.slow
+def test_synergy_concepts(synergy_store: Store) -> None:
+    """The real SYNERGY sample (publications only, no organisations resolved)."""
+    t0 = time.perf_counter()
+    r = technology_watch(synergy_store, unit="concept")
+    assert time.perf_counter() - t0 < 120
+    assert r.synthetic is False
+    assert 0 < r.table.num_rows <= 20
+    assert r.table["rank"].to_pylist() == list(range(1, r.table.num_rows + 1))
+    scores = r.table["score"].to_pylist()
+    assert scores == sorted(scores, reverse=True)
+    assert all(0 <= s <= 1 for s in scores)
+    assert r.evidence["works"].num_rows > 0
+    assert r.evidence["organizations"].num_rows == 0
+    assert any("Organisations are not resolved" in c for c in r.caveats)
