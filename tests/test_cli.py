@@ -280,3 +280,24 @@ def test_decide_benchmark_landscape_talent_commands(
     assert "strategic" in r.output and "Psychology" in r.output
     r = runner.invoke(app, ["--store", s, "decide", "benchmark", "--unit", "x"])
     assert r.exit_code == 2 and "unit must be industry or field" in r.output
+
+
+def test_decide_watch_and_sleeping_beauty(
+    synthetic_world: tuple[Path, dict], tmp_path: Path
+) -> None:
+    import pyarrow.parquet as pq
+
+    path, planted = synthetic_world
+    s = str(path)
+    r = runner.invoke(
+        app, ["--store", s, "decide", "watch", "--top", "3", "--weight", "emergence=3",
+              "--weight", "growth=3"],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert planted["emerging_topic"]["topic_id"] in r.output
+    r = runner.invoke(app, ["--store", s, "decide", "watch", "--unit", "galaxy"])
+    assert r.exit_code == 2 and "unit must be topic" in r.output
+    out = tmp_path / "sb.parquet"
+    r = runner.invoke(app, ["--store", s, "indicators", "sleeping-beauty", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert {"id", "b", "t_a"} <= set(pq.read_table(out).column_names)

@@ -983,6 +983,20 @@ def _run_decision(fn, out_file: Path | None, **kwargs):  # type: ignore[no-untyp
         s.close()
 
 
+def _weights(values: list[str] | None) -> dict[str, float]:
+    """``--weight NAME=NUMBER`` options as a dict."""
+    weights: dict[str, float] = {}
+    for w in values or []:
+        key, sep, val = w.partition("=")
+        try:
+            weights[key.strip()] = float(val)
+        except ValueError:
+            raise typer.BadParameter(f"{w!r}: write NAME=NUMBER", param_hint="--weight") from None
+        if not sep:
+            raise typer.BadParameter(f"{w!r}: write NAME=NUMBER", param_hint="--weight")
+    return weights
+
+
 @decide_app.command("bottlenecks")
 def decide_bottlenecks(
     country: CountryOpt = "CN",
@@ -1057,15 +1071,7 @@ def decide_actors(
     """
     from forcemap.decide.actors import strategic_actors
 
-    weights: dict[str, float] = {}
-    for w in weight or []:
-        key, sep, val = w.partition("=")
-        try:
-            weights[key.strip()] = float(val)
-        except ValueError:
-            raise typer.BadParameter(f"{w!r}: write NAME=NUMBER", param_hint="--weight") from None
-        if not sep:
-            raise typer.BadParameter(f"{w!r}: write NAME=NUMBER", param_hint="--weight")
+    weights = _weights(weight)
     with _errors():
         r = _run_decision(
             strategic_actors,
@@ -1196,6 +1202,62 @@ def decide_talent(
         bal = r.evidence.get("balance")
         if bal is not None and bal.num_rows:
             _print_arrow(bal, "talent balance (inflow − outflow of authors)", max_rows=12)
+
+
+@decide_app.command("watch")
+def decide_watch(
+    country: CountryOpt = "CN",
+    industry: IndustryOneOpt = None,
+    unit: Annotated[str, typer.Option(help="topic, concept or cpc_group.")] = "topic",
+    end_year: Annotated[int | None, typer.Option(help="Last year (default: latest).")] = None,
+    top: Annotated[int, typer.Option(help="Entries listed per industry.")] = 20,
+    cd_threshold: Annotated[float, typer.Option(help="A work disrupts when CD5 > this.")] = 0.0,
+    qualified_only: Annotated[
+        bool, typer.Option(help="Only units qualified by the emergence rules.")
+    ] = False,
+    weight: Annotated[
+        list[str] | None,
+        typer.Option(help="Component weight, e.g. --weight emergence=3 (repeatable)."),
+    ] = None,
+    out_file: DecideOutOpt = None,
+) -> None:
+    """Technology watch: emerging, accelerating, disruptive topics (or CPC groups) per industry.
+
+    Example: forcemap decide watch --industry ai --unit topic
+    """
+    from forcemap.decide.watch import technology_watch
+
+    if unit not in ("topic", "concept", "cpc_group"):
+        raise typer.BadParameter("unit must be topic, concept or cpc_group", param_hint="--unit")
+    weights = _weights(weight)
+    with _errors():
+        r = _run_decision(
+            technology_watch, out_file, country=country, industry=industry, unit=unit,
+            end_year=end_year, top=top, cd_threshold=cd_threshold,
+            qualified_only=qualified_only, weights=weights or None,
+        )  # fmt: skip
+        cols = ["industry", "rank", "unit", "name", "score", "escore", "qualified",
+                "acceleration", "disruptive_share", "first_year", "home_share", "records",
+                "thin_evidence"]  # fmt: skip
+        _finish_decision(r, cols, out_file, max_rows=40)
+
+
+@indicators_app.command("sleeping-beauty")
+def indicators_sleeping_beauty(
+    out_file: OutOpt,
+    min_citations: Annotated[int, typer.Option(help="Works with fewer citations: NULL.")] = 10,
+    max_age: Annotated[int | None, typer.Option(help="Years of the series (none = all).")] = None,
+    entity: Annotated[str, typer.Option(help="works or patents.")] = "works",
+) -> None:
+    """Beauty coefficient B and awakening time (Ke, Ferrara, Radicchi & Flammini 2015).
+
+    Example: forcemap indicators sleeping-beauty --out sb.parquet
+    """
+    from forcemap.indicators.sleeping_beauty import sleeping_beauty
+
+    _indicator(
+        sleeping_beauty, out_file, min_citations=min_citations, max_age=max_age, entity=entity
+    )
 
 
 @report_app.command("industry")

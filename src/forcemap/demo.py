@@ -102,6 +102,7 @@ def build_demo(
     sections += bottleneck_sections(synth, label=synth_label, country="CN")
     sections += actor_sections(synth, label=synth_label, country="CN")
     sections += actor_sections(synth, label=synth_label, country=None, industry="robotics")
+    sections += more_decision_sections(real, synth, real_label, synth_label)
     sections.insert(0, planted_facts_section(synth, WorldManifest.load(world)))
     if extra_sections:
         sections += extra_sections(real, synth)
@@ -238,6 +239,18 @@ def planted_facts_section(store: Store, manifest: object) -> Section:
         )
     )
 
+    from forcemap.decide.watch import technology_watch
+
+    tw = technology_watch(store, country="CN", unit="topic", top=20).table.to_pylist()
+    wrank = next((r["rank"] for r in tw if r["unit"] == em["topic_id"]), None)
+    rows.append(
+        (
+            em["description"],
+            "technology watch (topics, equal weights)",
+            f"rank {wrank}" if wrank else "not in the top 20",
+        )
+    )
+
     br = planted["broker_organization"]
     coauthors = build_network(store, kind="org_collaboration", layers=("coauthorship",))
     gk = gatekeepers(coauthors, n=20).to_pylist()
@@ -287,3 +300,60 @@ def planted_facts_section(store: Store, manifest: object) -> Section:
         ),
     )
     return sec
+
+
+def more_decision_sections(
+    real: Store, synth: Store, real_label: str, synth_label: str
+) -> list[Section]:
+    """Benchmarking, IP landscape and talent on the demo stores."""
+    from forcemap.decide.benchmark import benchmark
+    from forcemap.decide.landscape import landscape
+    from forcemap.decide.talent import talent
+    from forcemap.decide.watch import technology_watch
+    from forcemap.report.sections import decision_section
+
+    bench_cols = ["unit_name", "country", "rank", "works", "works_frac", "mncs", "pp_top10",
+                  "intl_copub_share", "industry_academia_share", "patents", "fc5_mean", "cagr",
+                  "rca", "rta"]  # fmt: skip
+    talent_cols = ["unit_name", "kind", "rank", "author_name", "org_name", "sector",
+                   "career_age", "n_works", "mean_ncs", "top10_share", "breadth",
+                   "leadership_share", "cohort_relative_impact", "score"]  # fmt: skip
+    watch_cols = ["rank", "unit", "name", "score", "escore", "qualified", "acceleration",
+                  "disruptive_share", "first_year", "home_share", "records",
+                  "thin_evidence"]  # fmt: skip
+    land_cols = ["rank", "name", "country_code", "type", "patents", "fc5_mean", "top10_share",
+                 "cpc_groups"]  # fmt: skip
+    out = [
+        decision_section(
+            benchmark(synth, country="CN", industry="nev_batteries"),
+            f"{synth_label}: benchmarking CN in NEV batteries",
+            bench_cols,
+        ),
+        decision_section(
+            benchmark(real, country="US", unit="field", industry="Medicine"),
+            f"{real_label}: benchmarking the US in medicine",
+            bench_cols,
+        ),
+        decision_section(
+            landscape(synth, country="CN", industry="semiconductors"),
+            f"{synth_label}: IP landscape of semiconductors (CN)",
+            land_cols,
+            max_rows=15,
+        ),
+        decision_section(
+            technology_watch(synth, country="CN", unit="topic", top=15),
+            f"{synth_label}: technology watch (topics, CN)",
+            watch_cols,
+        ),
+        decision_section(
+            technology_watch(real, country="US", unit="concept", top=15),
+            f"{real_label}: technology watch (concepts, US)",
+            watch_cols,
+        ),
+        decision_section(
+            talent(real, country="US", unit="field", top=5),
+            f"{real_label}: talent in the US",
+            talent_cols,
+        ),
+    ]
+    return out

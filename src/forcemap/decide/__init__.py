@@ -9,5 +9,6 @@ and caveats).
 ``benchmark``       the country beside its peers per industry or field (C2)
 ``talent``          strategic scientists, rising talent, talent flows (C11)
 ``landscape``       portfolio value, holder × CPC matrix, white spaces (C12)
+``watch``           technology watch: emerging, accelerating, disruptive units (C7)
 ==================  ==========================================================
 """

@@ -17,6 +17,7 @@ from forcemap.store import Store
 __all__ = [
     "actor_sections",
     "bottleneck_sections",
+    "decision_section",
     "indicator_sections",
     "network_sections",
     "positioning_sections",
@@ -408,3 +409,21 @@ def actor_sections(
     for c in r.caveats:
         sec.warn(c)
     return [sec]
+
+
+def decision_section(
+    result: object, title: str, columns: list[str], *, max_rows: int = 30
+) -> Section:
+    """A report section for any :class:`~forcemap.decide.result.DecisionResult`: its table
+    (the given columns), the rule with every threshold, and its caveats."""
+    r = result
+    sec = Section(title, method=r.rule.describe())  # type: ignore[attr-defined]
+    table = r.table  # type: ignore[attr-defined]
+    shown = table.select([c for c in columns if c in table.column_names])
+    if shown.num_rows:
+        sec.table(title, shown, max_rows=max_rows)
+    else:
+        sec.text("No rows: nothing meets the rule on this store.")
+    for c in r.caveats:  # type: ignore[attr-defined]
+        sec.warn(c)
+    return sec
