@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   := demo
 
-.PHONY: demo test bench lint lock clean browser
+.PHONY: demo test bench lint lock clean browser java
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (apt-get install python3.11 python3.11-venv)"; exit 1; }
@@ -25,7 +25,13 @@ browser:
 	  echo "installing chromium and poppler-utils (Debian packages)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; }
 
-test: $(STAMP) browser
+# Spark tests run PySpark in local mode, which needs a Java 17+ runtime (Debian package).
+java:
+	@command -v java >/dev/null || { \
+	  echo "installing openjdk-17-jre-headless (Debian package) for PySpark"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
+
+test: $(STAMP) browser java
 	$(BIN)/python -m pytest -q -p no:cacheprovider; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 
@@ -40,7 +46,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 
 lock:
-	uv pip compile pyproject.toml --extra dev --extra bench -o requirements.lock --python-version 3.11
+	uv pip compile pyproject.toml --extra dev --extra bench --extra spark -o requirements.lock --python-version 3.11
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache
