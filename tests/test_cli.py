@@ -301,3 +301,24 @@ def test_decide_watch_and_sleeping_beauty(
     r = runner.invoke(app, ["--store", s, "indicators", "sleeping-beauty", "--out", str(out)])
     assert r.exit_code == 0, r.output
     assert {"id", "b", "t_a"} <= set(pq.read_table(out).column_names)
+
+
+def test_decide_consortium_command(synthetic_world: tuple[Path, dict]) -> None:
+    path, planted = synthetic_world
+    fact = planted["strong_enterprise"]
+    r = runner.invoke(
+        app, ["--store", str(path), "decide", "consortium", "--industry", fact["industry"],
+              "--size", "4", "--min-type", "university=1"],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert fact["org_id"] in r.output and "coverage per sub-technology" in r.output
+    r = runner.invoke(
+        app, ["--store", str(path), "decide", "consortium", "--industry", fact["industry"],
+              "--size", "2", "--min-type", "university=3"],
+    )  # fmt: skip
+    assert r.exit_code != 0 and "university" in r.output and "Traceback" not in r.output
+    r = runner.invoke(
+        app, ["--store", str(path), "decide", "consortium", "--industry", "robotics",
+              "--min-type", "university"],
+    )  # fmt: skip
+    assert r.exit_code == 2 and "TYPE=COUNT" in r.output

@@ -1242,6 +1242,63 @@ def decide_watch(
         _finish_decision(r, cols, out_file, max_rows=40)
 
 
+def _counts(values: list[str] | None, opt: str) -> dict[str, int]:
+    """``--min-type university=1`` options as a dict."""
+    result: dict[str, int] = {}
+    for v in values or []:
+        key, sep, val = v.partition("=")
+        if not sep or not val.strip().isdigit():
+            raise typer.BadParameter(f"{v!r}: write TYPE=COUNT", param_hint=opt)
+        result[key.strip()] = int(val)
+    return result
+
+
+@decide_app.command("consortium")
+def decide_consortium(
+    industry: Annotated[str, typer.Option(help="Industry key from the catalog.")],
+    size: Annotated[int, typer.Option(help="Members in the consortium.")] = 6,
+    lead: Annotated[str | None, typer.Option(help="Lead organisation id (fixed member).")] = None,
+    min_type: Annotated[
+        list[str] | None,
+        typer.Option(help="Minimum members of a type, e.g. university=1 (repeatable)."),
+    ] = None,
+    include: Annotated[list[str] | None, typer.Option(help="Must include (org id).")] = None,
+    exclude: Annotated[list[str] | None, typer.Option(help="Must exclude (org id).")] = None,
+    country: Annotated[
+        str | None, typer.Option(help="Candidates from this country only (ISO2).")
+    ] = None,
+    cpc_groups: Annotated[
+        bool, typer.Option(help="Sub-technologies = the industry's CPC main groups.")
+    ] = False,
+    method: Annotated[str, typer.Option(help="milp (HiGHS) or greedy.")] = "milp",
+    time_limit: Annotated[float, typer.Option(help="Solver time limit in seconds.")] = 10.0,
+    out_file: DecideOutOpt = None,
+) -> None:
+    """Consortium builder: members covering the technology's sub-technologies (integer programme).
+
+    Example: forcemap decide consortium --industry robotics --size 5 --min-type university=1
+    """
+    from forcemap.decide.consortium import consortium
+
+    if method not in ("milp", "greedy"):
+        raise typer.BadParameter("method must be milp or greedy", param_hint="--method")
+    types = _counts(min_type, "--min-type")
+    with _errors():
+        r = _run_decision(
+            consortium, out_file, industry=industry, size=size, lead=lead,
+            min_types=types or None, must_include=tuple(include or ()),
+            must_exclude=tuple(exclude or ()), country=country.upper() if country else None,
+            sub_technologies="cpc_group" if cpc_groups else None, method=method,
+            time_limit=time_limit,
+        )  # fmt: skip
+        cols = ["role", "org_id", "name", "type", "country_code", "strength", "contribution",
+                "covers", "why"]  # fmt: skip
+        _finish_decision(r, cols, out_file, max_rows=50)
+        cov = r.evidence.get("sub_technologies")
+        if cov is not None and cov.num_rows:
+            _print_arrow(cov, "coverage per sub-technology", max_rows=60)
+
+
 @indicators_app.command("sleeping-beauty")
 def indicators_sleeping_beauty(
     out_file: OutOpt,

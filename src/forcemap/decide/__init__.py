@@ -10,5 +10,6 @@ and caveats).
 ``talent``          strategic scientists, rising talent, talent flows (C11)
 ``landscape``       portfolio value, holder × CPC matrix, white spaces (C12)
 ``watch``           technology watch: emerging, accelerating, disruptive units (C7)
+``consortium``      consortium builder: coverage of sub-technologies as a MILP (C8)
 ==================  ==========================================================
 """
