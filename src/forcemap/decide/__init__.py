@@ -11,5 +11,6 @@ and caveats).
 ``landscape``       portfolio value, holder × CPC matrix, white spaces (C12)
 ``watch``           technology watch: emerging, accelerating, disruptive units (C7)
 ``consortium``      consortium builder: coverage of sub-technologies as a MILP (C8)
+``explore``         text search over works/patents and technical pathway discovery (C13)
 ==================  ==========================================================
 """
