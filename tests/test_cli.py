@@ -322,3 +322,19 @@ def test_decide_consortium_command(synthetic_world: tuple[Path, dict]) -> None:
               "--min-type", "university"],
     )  # fmt: skip
     assert r.exit_code == 2 and "TYPE=COUNT" in r.output
+
+
+def test_search_and_pathways_commands(synergy_store_path: Path) -> None:
+    s = str(synergy_store_path)
+    r = runner.invoke(app, ["--store", s, "search", "borderline personality psychotherapy",
+                            "--k", "3"])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "Borderline Personality" in r.output and "TF-IDF" in r.output
+    r = runner.invoke(app, ["--store", s, "search", "x", "--method", "embeddings"])
+    assert r.exit_code == 2 and "forcemap[ai]" in r.output
+    r = runner.invoke(app, ["--store", s, "decide", "pathways", "--query",
+                            "cartilage repair chondral", "--min-size", "10"])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "P1:" in r.output
+    r = runner.invoke(app, ["--store", s, "decide", "pathways"])
+    assert r.exit_code == 2 and "exactly one of --industry or --query" in r.output

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from forcemap.errors import ForcemapError, InputError
@@ -90,7 +91,12 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except ForcemapError as e:
-        err.print(f"[red]error[/red] ({type(e).__name__}): {e}", highlight=False, soft_wrap=True)
+        # the message is plain text: brackets in it (paths, 'forcemap[ai]') are not markup
+        err.print(
+            f"[red]error[/red] ({type(e).__name__}): {escape(str(e))}",
+            highlight=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(e.exit_code) from None
 
 
@@ -441,7 +447,7 @@ def _print_arrow(table, title: str, *, max_rows: int = 15) -> None:  # type: ign
     for c in table.column_names:
         t.add_column(c)
     for row in table.slice(0, max_rows).to_pylist():
-        t.add_row(*(f"{v:,.4g}" if isinstance(v, float) else str(v) for v in row.values()))
+        t.add_row(*(f"{v:,.4g}" if isinstance(v, float) else escape(str(v)) for v in row.values()))
     out.print(t)
 
 
@@ -859,9 +865,9 @@ def _print_decision(result, columns: list[str], *, max_rows: int = 40) -> None: 
     _print_arrow(result.table.select(columns), title, max_rows=max_rows)
     if result.table.num_rows > max_rows:
         out.print(f"… {result.table.num_rows - max_rows:,} more rows (use --out)")
-    out.print(f"[bold]Rule[/bold]: {result.rule.describe()}", highlight=False)
+    out.print(f"[bold]Rule[/bold]: {escape(result.rule.describe())}", highlight=False)
     for c in result.caveats:
-        out.print(f"[yellow]caveat[/yellow]: {c}", highlight=False)
+        out.print(f"[yellow]caveat[/yellow]: {escape(c)}", highlight=False)
 
 
 def _num(v: float | None, fmt: str = ".0f") -> str:
@@ -899,9 +905,9 @@ def _print_positioning(r) -> None:  # type: ignore[no-untyped-def]
         "patents: the country's / the world's, fractional; (!) thin evidence.",
         highlight=False,
     )
-    out.print(f"[bold]Rule[/bold]: {r.rule.describe()}", highlight=False)
+    out.print(f"[bold]Rule[/bold]: {escape(r.rule.describe())}", highlight=False)
     for c in r.caveats:
-        out.print(f"[yellow]caveat[/yellow]: {c}", highlight=False)
+        out.print(f"[yellow]caveat[/yellow]: {escape(c)}", highlight=False)
     if r.table.num_rows:
         for cls in ("catch-up", "parallel", "leading"):
             if cls in r.table["class"].to_pylist():
@@ -1297,6 +1303,54 @@ def decide_consortium(
         cov = r.evidence.get("sub_technologies")
         if cov is not None and cov.num_rows:
             _print_arrow(cov, "coverage per sub-technology", max_rows=60)
+
+
+@app.command("search")
+def search_cmd(
+    query: Annotated[str, typer.Argument(help="What to look for (words or a short text).")],
+    k: Annotated[int, typer.Option(help="Results.")] = 20,
+    entity: Annotated[str, typer.Option(help="works, patents or both.")] = "works",
+    method: Annotated[str, typer.Option(help="auto, tfidf or embeddings ([ai] extra).")] = ("auto"),
+) -> None:
+    """Search works and patents by title and abstract (TF-IDF; embeddings with the [ai] extra).
+
+    Example: forcemap search "solid-state battery electrolyte" --k 10
+    """
+    from forcemap.decide.explore import search
+
+    if entity not in ("works", "patents", "both"):
+        raise typer.BadParameter("entity must be works, patents or both", param_hint="--entity")
+    with _errors():
+        r = _run_decision(search, None, query=query, k=k, entity=entity, method=method)
+        _finish_decision(r, ["rank", "id", "entity", "year", "title", "score"], None)
+
+
+@decide_app.command("pathways")
+def decide_pathways(
+    industry: IndustryOneOpt = None,
+    query: Annotated[str | None, typer.Option(help="Or: the technology as a text query.")] = None,
+    entity: Annotated[str, typer.Option(help="works or patents.")] = "works",
+    k_neighbors: Annotated[int, typer.Option(help="Neighbours per document.")] = 10,
+    resolution: Annotated[float, typer.Option(help="Leiden resolution.")] = 1.0,
+    min_size: Annotated[int, typer.Option(help="Smallest pathway (documents).")] = 3,
+    out_file: DecideOutOpt = None,
+) -> None:
+    """Technical pathways of a technology: clusters of similar documents, with terms and actors.
+
+    Example: forcemap decide pathways --industry quantum
+    """
+    from forcemap.decide.explore import pathways
+
+    if (industry is None) == (query is None):
+        raise typer.BadParameter("give exactly one of --industry or --query")
+    with _errors():
+        r = _run_decision(
+            pathways, out_file, industry=industry, query=query, entity=entity,
+            k_neighbors=k_neighbors, resolution=resolution, min_size=min_size,
+        )  # fmt: skip
+        cols = ["rank", "label", "size", "share", "top_organizations", "momentum", "cagr_5y",
+                "first_year"]  # fmt: skip
+        _finish_decision(r, cols, out_file, max_rows=30)
 
 
 @indicators_app.command("sleeping-beauty")
