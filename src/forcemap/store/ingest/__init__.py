@@ -6,6 +6,11 @@
 ``uspto``                 USPTO grant records (JSON) or their flattened CSV
 ``projects``              forcemap projects / participants / outputs CSVs
 ``trade``                 BACI ``t,i,j,k,v,q`` or forcemap ``year,reporter,…`` CSV
+``wos``                   Web of Science ``savedrecs.txt``: tab-delimited or plain text
+``scopus``                Scopus CSV export (``EID`` …)
+``lens``                  Lens.org scholarly works CSV export (``Lens ID`` …)
+``ris``                   RIS reference-manager export (``TY  -`` … ``ER  -``)
+``bibtex``                BibTeX ``.bib`` file
 ========================  =========================================================
 """
 
@@ -27,6 +32,11 @@ SOURCES: dict[str, tuple[str, str]] = {
     "uspto": ("forcemap.store.ingest.uspto", "ingest_uspto"),
     "projects": ("forcemap.store.ingest.projects", "ingest_projects"),
     "trade": ("forcemap.store.ingest.trade", "ingest_trade"),
+    "wos": ("forcemap.store.ingest.wos", "ingest_wos"),
+    "scopus": ("forcemap.store.ingest.scopus", "ingest_scopus"),
+    "lens": ("forcemap.store.ingest.lens", "ingest_lens"),
+    "ris": ("forcemap.store.ingest.ris_bibtex", "ingest_ris"),
+    "bibtex": ("forcemap.store.ingest.ris_bibtex", "ingest_bibtex"),
 }
 
 
