@@ -338,3 +338,17 @@ def test_search_and_pathways_commands(synergy_store_path: Path) -> None:
     assert "P1:" in r.output
     r = runner.invoke(app, ["--store", s, "decide", "pathways"])
     assert r.exit_code == 2 and "exactly one of --industry or --query" in r.output
+
+
+def test_sources_and_export_ingest_commands(tmp_path: Path) -> None:
+    r = runner.invoke(app, ["sources"])
+    assert r.exit_code == 0, r.output
+    for key in ("openalex", "patentsview", "wos", "scopus", "lens", "ris", "bibtex"):
+        assert key in r.output
+    exports = Path(__file__).parent / "data" / "exports"
+    s = str(tmp_path / "x.duckdb")
+    for source, name in (("wos", "wos_savedrecs_tab.txt"), ("scopus", "scopus.csv"),
+                         ("ris", "export.ris"), ("bibtex", "library.bib")):  # fmt: skip
+        r = runner.invoke(app, ["-q", "--store", s, "ingest", source, str(exports / name)])
+        assert r.exit_code == 0, r.output
+        assert "rejected 0" in r.output, r.output

@@ -244,6 +244,63 @@ def ingest_trade_cmd(paths: PathsArg) -> None:
     _run_ingest("trade", paths)
 
 
+# Bibliographic exports and the example each source's help shows (also listed by `sources`).
+EXPORT_FORMATS: dict[str, tuple[str, str]] = {
+    "wos": ("Web of Science export: tab-delimited or plain text (savedrecs.txt)",
+            "forcemap ingest wos savedrecs.txt"),
+    "scopus": ("Scopus CSV export (scopus.csv)", "forcemap ingest scopus scopus.csv"),
+    "lens": ("Lens.org scholarly works CSV export", "forcemap ingest lens lens-export.csv"),
+    "ris": ("RIS reference-manager export", "forcemap ingest ris library.ris"),
+    "bibtex": ("BibTeX file", "forcemap ingest bibtex library.bib"),
+}  # fmt: skip
+
+
+def _export_command(source: str) -> None:
+    help_text, example = EXPORT_FORMATS[source]
+
+    def command(
+        paths: PathsArg,
+        origin: Annotated[str | None, typer.Option(help="Label stored with each record.")] = None,
+    ) -> None:
+        _run_ingest(source, paths, origin)
+
+    command.__doc__ = f"{help_text}.\n\nExample: {example}"
+    ingest_app.command(source)(command)
+
+
+for _source in EXPORT_FORMATS:
+    _export_command(_source)
+
+
+@app.command()
+def sources() -> None:
+    """The input formats forcemap reads, with an example command each."""
+    from forcemap.store.ingest import SOURCES
+
+    examples = {
+        "openalex": ("OpenAlex snapshot part files, JSON Lines or API pages",
+                     "forcemap ingest openalex openalex-snapshot/data/works/"),
+        "patentsview": ("PatentsView bulk g_*.tsv tables (a directory)",
+                        "forcemap ingest patentsview downloads/patentsview/"),
+        "uspto": ("USPTO grant records (JSON pages, JSONL) or their flattened CSV",
+                  "forcemap ingest uspto doc.json"),
+        "projects": ("projects.csv / participants.csv / outputs.csv (docs/formats.md)",
+                     "forcemap ingest projects my-programme/"),
+        "trade": ("BACI t,i,j,k,v,q or forcemap year,reporter,partner,hs6,… CSV",
+                  "forcemap ingest trade BACI_HS17_Y2022_V202401.csv"),
+        **EXPORT_FORMATS,
+    }  # fmt: skip
+    t = Table(title="input formats")
+    for c in ("source", "what", "example"):
+        t.add_column(c)
+    for key in SOURCES:
+        what, example = examples.get(key, ("", f"forcemap ingest {key} FILE"))
+        t.add_row(key, what, example)
+    t.add_row("openalex API", "a live OpenAlex query, resumable",
+              'forcemap fetch openalex --filter "topics.id:T10247" --mailto you@org')  # fmt: skip
+    out.print(t)
+
+
 @fetch_app.command("openalex")
 def fetch_openalex_cmd(
     filters: Annotated[
