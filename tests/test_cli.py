@@ -352,3 +352,18 @@ def test_sources_and_export_ingest_commands(tmp_path: Path) -> None:
         r = runner.invoke(app, ["-q", "--store", s, "ingest", source, str(exports / name)])
         assert r.exit_code == 0, r.output
         assert "rejected 0" in r.output, r.output
+
+
+def test_decide_review_and_allocate_commands(synthetic_world: tuple[Path, dict]) -> None:
+    s = str(synthetic_world[0])
+    r = runner.invoke(app, ["--store", s, "decide", "review"])
+    assert r.exit_code == 0, r.output
+    assert "withdraw" in r.output and "withdraw_below" in r.output
+    r = runner.invoke(
+        app, ["--store", s, "decide", "allocate", "--budget", "3e7",
+              "--max-share-per-industry", "0.3"],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "True" in r.output and "Rule" in r.output
+    r = runner.invoke(app, ["--store", s, "decide", "review", "--as-of", "2020-13-01"])
+    assert r.exit_code == 2 and "YYYY-MM-DD" in r.output

@@ -1410,6 +1410,75 @@ def decide_pathways(
         _finish_decision(r, cols, out_file, max_rows=30)
 
 
+@decide_app.command("review")
+def decide_review(
+    as_of: Annotated[
+        str | None, typer.Option(help="Cut-off date YYYY-MM-DD (default: latest).")
+    ] = (None),
+    min_age_years: Annotated[float, typer.Option(help="Younger projects are not judged.")] = 2,
+    withdraw_below: Annotated[float, typer.Option(help="Goal attainment below: withdraw.")] = 0.25,
+    review_below: Annotated[float, typer.Option(help="Goal attainment below: review.")] = 0.5,
+    out_file: DecideOutOpt = None,
+) -> None:
+    """Project review: outputs vs goals, impact, cost per output -> continue / review / withdraw.
+
+    Example: forcemap decide review --withdraw-below 0.2
+    """
+    import datetime as dt
+
+    from forcemap.decide.portfolio import project_review
+
+    try:
+        cutoff = dt.date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise typer.BadParameter("write YYYY-MM-DD", param_hint="--as-of") from None
+    with _errors():
+        r = _run_decision(
+            project_review, out_file, as_of=cutoff, min_age_years=min_age_years,
+            withdraw_below=withdraw_below, review_below=review_below,
+        )  # fmt: skip
+        cols = ["project_id", "title", "recommendation", "score", "goal_attainment", "impact",
+                "works", "patents", "cost_per_output", "collaboration", "reasons"]  # fmt: skip
+        _finish_decision(r, cols, out_file, max_rows=40)
+
+
+@decide_app.command("allocate")
+def decide_allocate(
+    budget: Annotated[float, typer.Option(help="Budget to allocate (the projects' currency).")],
+    country: CountryOpt = "CN",
+    candidate: Annotated[
+        list[str] | None, typer.Option(help="Candidate project id (repeatable; default: active).")
+    ] = None,
+    max_share_per_industry: Annotated[
+        float | None, typer.Option(help="At most this share of the budget per industry.")
+    ] = None,
+    weight: Annotated[
+        list[str] | None,
+        typer.Option(help="Value weight, e.g. --weight performance=3 (repeatable)."),
+    ] = None,
+    method: Annotated[str, typer.Option(help="milp (HiGHS) or greedy.")] = "milp",
+    out_file: DecideOutOpt = None,
+) -> None:
+    """Portfolio allocation: choose projects maximising strategic value within the budget.
+
+    Example: forcemap decide allocate --budget 5e7 --max-share-per-industry 0.3
+    """
+    from forcemap.decide.portfolio import allocate_budget
+
+    if method not in ("milp", "greedy"):
+        raise typer.BadParameter("method must be milp or greedy", param_hint="--method")
+    weights = _weights(weight)
+    with _errors():
+        r = _run_decision(
+            allocate_budget, out_file, budget=budget, country=country,
+            candidates=candidate or None, max_share_per_industry=max_share_per_industry,
+            weights=weights or None, method=method,
+        )  # fmt: skip
+        cols = ["project_id", "title", "selected", "industry", "cost", "value",
+                "positioning_class", "bottleneck", "performance", "recommendation"]  # fmt: skip
+        _finish_decision(r, cols, out_file, max_rows=40)
+
+
 @indicators_app.command("sleeping-beauty")
 def indicators_sleeping_beauty(
     out_file: OutOpt,

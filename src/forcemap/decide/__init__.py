@@ -11,6 +11,7 @@ and caveats).
 ``landscape``       portfolio value, holder × CPC matrix, white spaces (C12)
 ``watch``           technology watch: emerging, accelerating, disruptive units (C7)
 ``consortium``      consortium builder: coverage of sub-technologies as a MILP (C8)
+``portfolio``       project review (continue / review / withdraw) and budget allocation (C10)
 ``explore``         text search over works/patents and technical pathway discovery (C13)
 ==================  ==========================================================
 """
