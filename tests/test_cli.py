@@ -235,7 +235,9 @@ def test_demo_builds_stores_and_a_report_that_recovers_the_planted_facts(tmp_pat
     ):
         assert found in html, found
     for title in ("citation impact", "disruption (CD5)", "bottleneck technologies for CN",
-                  "strategic actors", "positioning of CN by industry"):  # fmt: skip
+                  "strategic actors", "positioning of CN by industry", "robotics consortium",
+                  "project review", "technical pathways", "technology watch",
+                  "benchmarking"):  # fmt: skip
         assert title in html, title
 
 

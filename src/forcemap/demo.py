@@ -305,9 +305,12 @@ def planted_facts_section(store: Store, manifest: object) -> Section:
 def more_decision_sections(
     real: Store, synth: Store, real_label: str, synth_label: str
 ) -> list[Section]:
-    """Benchmarking, IP landscape and talent on the demo stores."""
+    """Benchmarking, IP landscape, watch, consortium, portfolio, pathways and talent."""
     from forcemap.decide.benchmark import benchmark
+    from forcemap.decide.consortium import consortium
+    from forcemap.decide.explore import pathways
     from forcemap.decide.landscape import landscape
+    from forcemap.decide.portfolio import allocate_budget, project_review
     from forcemap.decide.talent import talent
     from forcemap.decide.watch import technology_watch
     from forcemap.report.sections import decision_section
@@ -349,6 +352,71 @@ def more_decision_sections(
             technology_watch(real, country="US", unit="concept", top=15),
             f"{real_label}: technology watch (concepts, US)",
             watch_cols,
+        ),
+        decision_section(
+            consortium(synth, industry="robotics", size=5, min_types={"university": 1}),
+            f"{synth_label}: a robotics consortium (5 members, at least one university)",
+            [
+                "role",
+                "org_id",
+                "name",
+                "type",
+                "country_code",
+                "strength",
+                "contribution",
+                "covers",
+                "why",
+            ],
+        ),
+        decision_section(
+            project_review(synth),
+            f"{synth_label}: project review (stage gate)",
+            [
+                "project_id",
+                "title",
+                "recommendation",
+                "score",
+                "goal_attainment",
+                "impact",
+                "works",
+                "patents",
+                "cost_per_output",
+                "collaboration",
+                "reasons",
+            ],
+            max_rows=20,
+        ),
+        decision_section(
+            allocate_budget(synth, budget=30_000_000, max_share_per_industry=0.3),
+            f"{synth_label}: allocating a budget of 30 M across candidate projects",
+            [
+                "project_id",
+                "title",
+                "selected",
+                "industry",
+                "cost",
+                "value",
+                "positioning_class",
+                "bottleneck",
+                "performance",
+                "recommendation",
+            ],
+            max_rows=20,
+        ),
+        decision_section(
+            pathways(real, query="borderline personality disorder psychotherapy", min_size=10),
+            f"{real_label}: technical pathways of a real review pool (borderline personality "
+            "disorder)",
+            [
+                "rank",
+                "label",
+                "size",
+                "share",
+                "top_organizations",
+                "momentum",
+                "cagr_5y",
+                "first_year",
+            ],
         ),
         decision_section(
             talent(real, country="US", unit="field", top=5),
