@@ -10,16 +10,26 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 PAGES = [
     ("overview", "/", 3),
     ("industries", "/industries", 0),
-    ("industry_biomedicine", "/industries/biomedicine", 1),
+    ("industry_biomedicine", "/industries/biomedicine", 2),
     ("organization_I201448701", "/organizations/I201448701", 1),
     ("network", "/network", 0),
     ("positioning_synergy", "/positioning", 1),
+    ("watch_synergy", "/watch", 1),
 ]
+
+
+def _warm(url: str) -> None:
+    """Request ``url`` once outside the browser: the server computes and caches the page's
+    decisions (a cold process also compiles its numba kernels, ~10 s), so the browser's
+    navigation measures rendering."""
+    r = httpx.get(url, timeout=120)
+    assert r.status_code == 200, r.text[-500:]
 
 
 class _Errors(list[str]):
@@ -51,6 +61,7 @@ def test_page_in_browser(
     n_figures: int,
 ) -> None:
     p, errors = page
+    _warm(live_server + path)
     resp = p.goto(live_server + path, wait_until="load")
     assert resp is not None and resp.status == 200
     if n_figures:
@@ -173,4 +184,77 @@ def test_positioning_drill_down(
         actor.click()
     assert "/organizations/I" in p.url
     assert p.locator("#org-name").inner_text() == name
+    assert errors == []
+
+
+def test_watch_page_in_browser(
+    synth_server: str,
+    page: tuple[Any, _Errors],
+    screenshots: Path,
+    web_synthetic: tuple[Path, dict[str, Any]],
+) -> None:
+    """/watch: the score chart, the list, the evidence per entry and the links to profiles."""
+    p, errors = page
+    fact = web_synthetic[1]["emerging_topic"]
+    url = synth_server + "/watch?country=CN&industry=clean_energy"
+    _warm(url)
+    resp = p.goto(url, wait_until="load")
+    assert resp is not None and resp.status == 200
+    p.wait_for_selector("#watch-chart .js-plotly-plot .main-svg .bars path")
+    assert p.locator(".js-plotly-plot").count() == 1
+    assert p.locator("#watch-table tbody tr").count() == 20
+    assert p.locator("#watch-table", has_text=fact["display_name"]).count() == 1
+    assert p.locator("#watch-caveats li").count() > 0
+    assert p.locator("#synthetic-banner").count() == 1
+    # the first entry's evidence is open, the others open on demand
+    assert p.locator("#watch-entry-1").get_attribute("open") is not None
+    assert p.locator("#watch-entry-2").get_attribute("open") is None
+    p.click("#watch-entry-2 summary")
+    assert p.locator("#watch-entry-2").get_attribute("open") is not None
+    p.screenshot(path=str(screenshots / "watch.png"), full_page=True)
+    # an organisation of the first entry → its profile
+    org = p.locator("#watch-entry-1 a[href^='/organizations/']").first
+    name = org.inner_text()
+    with p.expect_navigation():
+        org.click()
+    assert "/organizations/I" in p.url
+    assert p.locator("#org-name").inner_text() == name
+    assert errors == []
+
+
+def test_industry_page_full_in_browser(
+    synth_server: str,
+    page: tuple[Any, _Errors],
+    screenshots: Path,
+    web_synthetic: tuple[Path, dict[str, Any]],
+) -> None:
+    """The industry page with every decision block: benchmark bars, talent, the holder × CPC
+    heatmap and the white spaces."""
+    p, errors = page
+    fact = web_synthetic[1]["strong_enterprise"]
+    url = f"{synth_server}/industries/{fact['industry']}?country=CN"
+    _warm(url)
+    resp = p.goto(url, wait_until="load")
+    assert resp is not None and resp.status == 200
+    p.wait_for_selector("#industry-benchmark .js-plotly-plot .main-svg .bars path")
+    p.wait_for_selector("#industry-landscape .js-plotly-plot .main-svg .hm")
+    assert p.locator(".js-plotly-plot").count() == 3
+    assert p.locator("#benchmark tbody tr.home").count() == 1
+    assert p.locator("#benchmark tbody tr").count() == 6
+    assert p.locator("#talent-strategic tbody tr").count() > 0
+    assert p.locator("#talent-balance tbody tr").count() > 0
+    assert p.locator("#white-spaces tbody tr").count() > 0
+    holder = p.locator("#landscape-holders tbody tr").first
+    assert fact["name"] in holder.inner_text()
+    overflow = p.evaluate(
+        """Array.from(document.querySelectorAll('.js-plotly-plot')).map(d =>
+             Number(d.querySelector('.main-svg').getAttribute('width'))
+             - d.closest('.card').clientWidth)"""
+    )
+    assert all(o <= 0 for o in overflow), overflow
+    p.screenshot(path=str(screenshots / "industry-full.png"), full_page=True)
+    # the largest holder's profile
+    with p.expect_navigation():
+        holder.locator("a").first.click()
+    assert p.url.endswith("/organizations/" + fact["org_id"])
     assert errors == []

@@ -15,7 +15,13 @@ from .conftest import TestClient
 
 def test_registry_drives_the_nav(client: TestClient) -> None:
     nav = [p for p in PAGES if p.nav]
-    assert [p.title for p in nav] == ["Overview", "Industries", "Positioning", "Network explorer"]
+    assert [p.title for p in nav] == [
+        "Overview",
+        "Industries",
+        "Positioning",
+        "Technology watch",
+        "Network explorer",
+    ]
     html = client.get("/").text
     for p in nav:
         assert f'href="{p.path}"' in html

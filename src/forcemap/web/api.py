@@ -2,7 +2,9 @@
 
 Every route validates its parameters (``Query(pattern=…, ge=…, le=…)``); a bad parameter is
 a 422 and an unknown id a 404, both as ``{"ok": false, "error": message, "status": code}``
-(:class:`ErrorOut`). Routes call :mod:`forcemap.web.queries` and hold no logic.
+(:class:`ErrorOut`). Routes call :mod:`forcemap.web.queries` (descriptive views) or the
+cached decisions of :class:`~forcemap.web.app.WebState` (:mod:`forcemap.web.decisions`) and
+hold no logic.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from forcemap.errors import InputError
 from forcemap.network import KINDS
 from forcemap.store.store import Store
 from forcemap.web import queries
@@ -20,15 +23,19 @@ from forcemap.web.app import WebState, get_state, get_store
 
 __all__ = [
     "ActorsOut",
+    "BenchmarkOut",
     "BottlenecksOut",
     "ErrorOut",
     "IndustryDetailOut",
     "IndustryOut",
+    "LandscapeOut",
     "NetworkOut",
     "OrganizationPage",
     "OrganizationProfileOut",
     "OverviewOut",
     "PositioningOut",
+    "TalentOut",
+    "WatchOut",
     "router",
 ]
 
@@ -445,6 +452,229 @@ class ActorsOut(DecisionOut):
     rows: list[ActorRow] = Field(description="The `top` organisations of each industry.")
 
 
+class WatchRow(BaseModel):
+    rank: int
+    unit: str = Field(description="Topic id, concept id or CPC main group.")
+    name: str | None
+    score: float | None = Field(description="Weighted mean of the component percentiles.")
+    escore: float | None = Field(description="Emergence score (Carley et al. 2018).")
+    qualified: bool | None = Field(description="Passes the emergence qualification rules.")
+    reason: str | None = Field(description="Why not qualified.")
+    acceleration: float | None = Field(description="g_2 − g_1 over 3-year volumes.")
+    disruptive_share: float | None = Field(description="Share of records with CD_5 > threshold.")
+    first_year: int | None
+    home_share: float | None = Field(description="The country's fractional share of records.")
+    p_emergence: float | None
+    p_growth: float | None
+    p_disruption: float | None
+    p_novelty: float | None
+    p_home_share: float | None
+    records: int = Field(description="Records in the window.")
+    volumes: list[int] | None = Field(description="3-year volumes [S_0, S_1, S_2].")
+    with_cd: int | None = Field(description="Records with a defined CD_5.")
+    thin_evidence: bool
+
+
+class WatchWork(BaseModel):
+    unit: str
+    rank: int
+    id: str = Field(description="Work or patent id.")
+    title: str | None
+    year: int | None
+    cd: float | None
+    mcd: float | None
+    citations: int | None
+
+
+class WatchOrganization(BaseModel):
+    unit: str
+    rank: int
+    org_id: str
+    name: str | None
+    type: str | None
+    country_code: str | None
+    is_home: bool | None
+    records: float | None = Field(description="Fractional records in the window.")
+    share: float | None = Field(description="Share of the unit's records.")
+
+
+class WatchBeauty(BaseModel):
+    unit: str
+    rank: int
+    id: str
+    title: str | None
+    year: int | None
+    b: float | None = Field(description="Beauty coefficient B (Ke et al. 2015).")
+    t_a: int | None
+    awakening_year: int | None
+    citations: int | None
+
+
+class WatchOut(DecisionOut):
+    """The emerging technologies a country should watch, ranked by composite score."""
+
+    country: str
+    industry: str | None = Field(description="The industry; null: every record of the store.")
+    unit: str = Field(description="topic, concept or cpc_group.")
+    window: str | None = Field(description="The 10-year window (null: no dated records).")
+    rows: list[WatchRow] = Field(description="The `top` units, best first.")
+    works: list[WatchWork] = Field(description="Each listed unit's top records by mCD_5.")
+    organizations: list[WatchOrganization] = Field(
+        description="Each listed unit's most active organisations (needs resolution)."
+    )
+    sleeping_beauties: list[WatchBeauty]
+
+
+class BenchmarkRow(BaseModel):
+    unit: str = Field(description="Industry key or level-0 concept id.")
+    unit_name: str | None
+    country: str
+    is_home: bool
+    rank: int | None = Field(description="Rank by fractional works (null: no works).")
+    works: int = Field(description="Works, full counting.")
+    works_frac: float | None
+    world_share: float | None
+    mncs: float | None
+    pp_top10: float | None
+    intl_copub_share: float | None
+    industry_academia_share: float | None
+    patents: float | None
+    patent_share: float | None
+    fc5_mean: float | None
+    cagr: float | None
+    rca: float | None
+    rta: float | None
+    thin_evidence: bool
+
+
+class BenchmarkOut(DecisionOut):
+    """A country against its peers per industry (or field)."""
+
+    country: str
+    industry: str | None
+    unit: str = Field(description="industry or field.")
+    rows: list[BenchmarkRow] = Field(description="Per unit, the country and its peers.")
+
+
+class TalentRow(BaseModel):
+    unit: str
+    unit_name: str | None
+    kind: str = Field(description="strategic or rising.")
+    rank: int
+    author_id: str
+    author_name: str | None
+    country: str | None = Field(description="Current affiliation country.")
+    org_id: str | None
+    org_name: str | None
+    sector: str | None
+    first_year: int | None
+    career_age: int | None
+    n_works: int
+    works: float | None = Field(description="Fractional works (1 / authors).")
+    impact_works: int | None
+    mean_ncs: float | None
+    top10_share: float | None
+    breadth: int | None
+    leadership_share: float | None
+    enterprise_share: float | None
+    recent_works: int | None
+    recent_ncs: float | None
+    cohort_size: int | None
+    cohort_relative_impact: float | None
+    score: float | None
+
+
+class FlowRow(BaseModel):
+    from_country: str | None
+    to_country: str | None
+    from_sector: str | None
+    to_sector: str | None
+    moves: int
+    authors: int
+
+
+class BalanceRow(BaseModel):
+    country: str
+    sector: str = Field(description="`all` or an organisation sector.")
+    inflow: int
+    outflow: int
+    net: int
+
+
+class TalentOut(DecisionOut):
+    """Strategic and rising scientists of a country per industry (or field), talent flows."""
+
+    country: str
+    industry: str | None
+    unit: str
+    rows: list[TalentRow] = Field(description="Per unit the `top` strategic, then rising.")
+    flows: list[FlowRow] = Field(description="Affiliation changes, most moves first.")
+    balance: list[BalanceRow] = Field(description="The country's inflow, outflow and net.")
+
+
+class HolderRow(BaseModel):
+    industry: str
+    rank: int
+    org_id: str = Field(description="Organisation id, else assignee id.")
+    name: str | None
+    country_code: str | None
+    type: str | None
+    is_home: bool
+    patents: float = Field(description="Fractional patents.")
+    patents_full: int
+    patent_share: float | None
+    fc5_total: float | None
+    fc5_mean: float | None
+    top10_patents: float | None
+    top10_share: float | None
+    cpc_groups: int
+
+
+class HolderCpcCell(BaseModel):
+    industry: str
+    org_id: str
+    name: str | None
+    country_code: str | None
+    rank: int
+    cpc: str
+    patents: int
+
+
+class WhiteSpaceRow(BaseModel):
+    industry: str
+    cpc: str
+    title: str | None
+    patents: int
+    holders: int
+    home_patents: int
+    home_holders: int
+    trend_patents: int
+    first: int
+    last: int
+    slope: float | None
+    growth: float | None = Field(description="Trend slope ÷ mean yearly patents.")
+    cagr: float | None
+    top_holders: str | None
+    rising: bool
+    enough_evidence: bool
+    white_space: bool
+    rank: int | None
+
+
+class LandscapeOut(DecisionOut):
+    """Who holds an industry's valuable patents, and rising technologies without the
+    country."""
+
+    country: str
+    industry: str | None
+    rows: list[HolderRow] = Field(
+        description="Per industry the `top` largest holders and the country's `top` largest."
+    )
+    matrix: list[HolderCpcCell] = Field(description="Holder × CPC group patents (non-zero).")
+    white_spaces: list[WhiteSpaceRow]
+    groups: int = Field(description="Technologies (CPC groups) assessed.")
+
+
 # -- routes --------------------------------------------------------------------------------
 _KEY = r"^[a-z][a-z0-9_]*$"
 _ID = r"^[A-Za-z0-9][A-Za-z0-9:._-]*$"
@@ -605,3 +835,104 @@ def api_actors(
     if industry is not None:
         state.check_industry(industry)
     return top_actors(state.actors(store, country or state.home_country, industry), top)
+
+
+_UNIT_DESC = "`industry` (catalog; `industry` selects one) or `field` (level-0 concepts, all)."
+UnitQ = Annotated[str, Query(pattern="^(industry|field)$", description=_UNIT_DESC)]
+TopQ = Annotated[int, Query(ge=1, le=200, description="Rows listed (per unit).")]
+
+
+def _unit_industry(state: WebState, unit: str, industry: str | None) -> None:
+    """404 for an unknown industry; 422 for an industry with ``unit=field``."""
+    if industry is None:
+        return
+    state.check_industry(industry)
+    if unit != "industry":
+        raise InputError(f"industry={industry!r} needs unit=industry (unit={unit!r} given)")
+
+
+@router.get("/watch", response_model=WatchOut, summary="Technology watch")
+def api_watch(
+    store: StoreDep,
+    state: StateDep,
+    country: CountryQ = None,
+    industry: IndustryQ = None,
+    unit: Annotated[
+        str | None,
+        Query(
+            pattern="^(topic|concept|cpc_group)$",
+            description="Technology unit; default `topic` when the store has topics, else "
+            "`concept`.",
+        ),
+    ] = None,
+    top: TopQ = 20,
+    qualified_only: Annotated[
+        bool, Query(description="Rank only units passing the emergence rules.")
+    ] = False,
+) -> dict[str, Any]:
+    """Emerging technologies for a country by composite score (emergence, growth,
+    disruption, novelty, home share), with evidence (``forcemap.decide.watch``)."""
+    if industry is not None:
+        state.check_industry(industry)
+    return state.watch(
+        store,
+        country or state.home_country,
+        industry,
+        unit,
+        top=top,
+        qualified_only=qualified_only,
+    )
+
+
+@router.get("/benchmark", response_model=BenchmarkOut, summary="International benchmark")
+def api_benchmark(
+    store: StoreDep,
+    state: StateDep,
+    country: CountryQ = None,
+    industry: IndustryQ = None,
+    unit: UnitQ = "industry",
+    peers: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[A-Z]{2}(,[A-Z]{2}){0,19}$",
+            description="`US,DE`: the peers in every unit; default the `k` largest.",
+        ),
+    ] = None,
+    k: Annotated[int, Query(ge=1, le=20, description="Automatic peers.")] = 5,
+) -> dict[str, Any]:
+    """The country and its peers per industry or field: output, impact, collaboration,
+    patents, growth and specialisation (``forcemap.decide.benchmark``)."""
+    _unit_industry(state, unit, industry)
+    cc = country or state.home_country
+    peer_list = tuple(sorted({p for p in peers.split(",") if p != cc})) if peers else ()
+    return state.benchmark(store, cc, industry, unit, peer_list, k)
+
+
+@router.get("/talent", response_model=TalentOut, summary="Strategic scientists and flows")
+def api_talent(
+    store: StoreDep,
+    state: StateDep,
+    country: CountryQ = None,
+    industry: IndustryQ = None,
+    unit: UnitQ = "industry",
+    top: TopQ = 25,
+) -> dict[str, Any]:
+    """Strategic and rising scientists of a country per industry or field, the talent flows
+    and the country's balance (``forcemap.decide.talent``)."""
+    _unit_industry(state, unit, industry)
+    return state.talent(store, country or state.home_country, industry, unit, top)
+
+
+@router.get("/landscape", response_model=LandscapeOut, summary="IP landscape")
+def api_landscape(
+    store: StoreDep,
+    state: StateDep,
+    country: CountryQ = None,
+    industry: IndustryQ = None,
+    top: TopQ = 20,
+) -> dict[str, Any]:
+    """Portfolio value of an industry's patent holders, the holder × CPC matrix and the
+    country's white spaces (``forcemap.decide.landscape``)."""
+    if industry is not None:
+        state.check_industry(industry)
+    return state.landscape(store, country or state.home_country, industry, top)

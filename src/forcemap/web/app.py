@@ -11,7 +11,8 @@ Structure
 - :mod:`forcemap.web.api` — the JSON API under ``/api/v1`` with pydantic response models.
 - :mod:`forcemap.web.queries` — the data behind both (pages and API show the same numbers).
 - :mod:`forcemap.web.decisions` — the decisions (positioning, bottlenecks, strategic actors,
-  gatekeepers) as plain data, cached per store and arguments by :class:`WebState`.
+  gatekeepers, technology watch, benchmark, talent, IP landscape) as plain data, cached per
+  store and arguments by :class:`WebState`.
 - this module — the store, the cache, the token check, error handlers, ``/health`` and the
   static assets (``/static/plotly.min.js`` is served from the installed ``plotly`` package).
 
@@ -232,6 +233,83 @@ class WebState:
         return self.cached(
             ("actors", country, industry),
             lambda: actors_view(store, country=country, industry=industry),
+        )
+
+    def watch_unit(self, store: Store) -> str:
+        """The default technology unit of the watch (``topic``, else ``concept``)."""
+        from forcemap.web.decisions import watch_unit
+
+        return self.cached(("watch_unit",), lambda: watch_unit(store))
+
+    def watch(
+        self,
+        store: Store,
+        country: str,
+        industry: str | None,
+        unit: str | None = None,
+        top: int = 20,
+        qualified_only: bool = False,
+    ) -> dict[str, Any]:
+        """:func:`forcemap.web.decisions.watch_view` (cached); ``unit`` None: auto."""
+        from forcemap.web.decisions import watch_view
+
+        u = unit or self.watch_unit(store)
+        return self.cached(
+            ("watch", country, industry, u, top, qualified_only),
+            lambda: watch_view(
+                store,
+                country=country,
+                industry=industry,
+                unit=u,
+                top=top,
+                qualified_only=qualified_only,
+            ),
+        )
+
+    def benchmark(
+        self,
+        store: Store,
+        country: str,
+        industry: str | None,
+        unit: str = "industry",
+        peers: tuple[str, ...] = (),
+        k: int = 5,
+    ) -> dict[str, Any]:
+        """:func:`forcemap.web.decisions.benchmark_view` (cached)."""
+        from forcemap.web.decisions import benchmark_view
+
+        return self.cached(
+            ("benchmark", country, industry, unit, peers, k),
+            lambda: benchmark_view(
+                store, country=country, industry=industry, unit=unit, peers=peers, k=k
+            ),
+        )
+
+    def talent(
+        self,
+        store: Store,
+        country: str,
+        industry: str | None,
+        unit: str = "industry",
+        top: int = 25,
+    ) -> dict[str, Any]:
+        """:func:`forcemap.web.decisions.talent_view` (cached)."""
+        from forcemap.web.decisions import talent_view
+
+        return self.cached(
+            ("talent", country, industry, unit, top),
+            lambda: talent_view(store, country=country, industry=industry, unit=unit, top=top),
+        )
+
+    def landscape(
+        self, store: Store, country: str, industry: str | None, top: int = 20
+    ) -> dict[str, Any]:
+        """:func:`forcemap.web.decisions.landscape_view` (cached)."""
+        from forcemap.web.decisions import landscape_view
+
+        return self.cached(
+            ("landscape", country, industry, top),
+            lambda: landscape_view(store, country=country, industry=industry, top=top),
         )
 
     def gatekeepers(self, store: Store, industry: str) -> dict[str, Any]:

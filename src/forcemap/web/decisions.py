@@ -1,4 +1,5 @@
-"""The decision layer for the web: positioning, bottlenecks, strategic actors and gatekeepers.
+"""The decision layer for the web: positioning, bottlenecks, strategic actors, gatekeepers,
+technology watch, benchmarking, talent and the IP landscape.
 
 Each function calls one decision of :mod:`forcemap.decide` (or :func:`forcemap.network.
 gatekeepers`) and returns plain Python ready for Jinja and pydantic: the rule with its
@@ -23,11 +24,17 @@ from forcemap.web.queries import clean, rows
 __all__ = [
     "actors_view",
     "auto_unit",
+    "benchmark_view",
     "bottlenecks_view",
+    "by_unit",
     "country_names",
     "gatekeepers_view",
+    "landscape_view",
     "positioning_view",
     "rule_out",
+    "talent_view",
+    "watch_unit",
+    "watch_view",
 ]
 
 #: Columns of the country × industry matrix (the countries with most top documents).
@@ -246,3 +253,191 @@ def gatekeepers_view(store: Store, *, industry: str, n: int = 10) -> dict[str, A
 def industry_row(view: dict[str, Any], key: str) -> dict[str, Any] | None:
     """The home country's positioning row for industry ``key`` (None without evidence)."""
     return next((r for r in view["rows"] if r["unit"] == key), None)
+
+
+# -- technology watch ------------------------------------------------------------------------
+def watch_unit(store: Store) -> str:
+    """``topic`` when the store has OpenAlex topics, else ``concept`` (the watch page's and
+    API's default unit)."""
+    return "topic" if store.scalar("SELECT count(*) FROM work_topics") else "concept"
+
+
+def watch_view(
+    store: Store,
+    *,
+    country: str,
+    industry: str | None,
+    unit: str,
+    top: int = 20,
+    qualified_only: bool = False,
+) -> dict[str, Any]:
+    """:func:`forcemap.decide.watch.technology_watch` for ``country``: the best ``top`` units
+    (cached per ``top``: the caveats name listed units, so a longer list is not sliced).
+
+    Returns
+    -------
+    dict
+        rule, caveats, synthetic, country, industry, unit, window, rows (the watch list, best
+        first, with the percentiles ``p_*`` and the 3-year ``volumes``), works,
+        organizations, sleeping_beauties (the evidence rows of the listed units, each with
+        its ``unit``).
+    """
+    from forcemap.decide.watch import technology_watch
+
+    result = technology_watch(
+        store,
+        country=country,
+        industry=industry,
+        unit=unit,
+        top=top,
+        qualified_only=qualified_only,
+    )
+    return {
+        **_head(result),
+        "country": country,
+        "industry": industry,
+        "unit": unit,
+        "window": result.rule.parameters.get("window"),
+        "rows": rows(result.table),
+        "works": rows(result.evidence["works"]),
+        "organizations": rows(result.evidence["organizations"]),
+        "sleeping_beauties": rows(result.evidence["sleeping_beauties"]),
+    }
+
+
+def by_unit(items: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Evidence rows grouped by their ``unit`` (order kept)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in items:
+        out.setdefault(r["unit"], []).append(r)
+    return out
+
+
+# -- benchmark -------------------------------------------------------------------------------
+def benchmark_view(
+    store: Store,
+    *,
+    country: str,
+    industry: str | None,
+    unit: str = "industry",
+    peers: tuple[str, ...] = (),
+    k: int = 5,
+) -> dict[str, Any]:
+    """:func:`forcemap.decide.benchmark.benchmark` of ``country`` against its peers.
+
+    Returns
+    -------
+    dict
+        rule, caveats, synthetic, country, industry, unit, rows (per unit the home country
+        and its peers, by fractional output).
+    """
+    from forcemap.decide.benchmark import benchmark
+
+    result = benchmark(
+        store,
+        country=country,
+        industry=industry,
+        unit=unit,  # type: ignore[arg-type]
+        peers=list(peers) or None,
+        k=k,
+    )
+    return {
+        **_head(result),
+        "country": country,
+        "industry": industry,
+        "unit": unit,
+        "rows": rows(result.table),
+    }
+
+
+# -- talent ----------------------------------------------------------------------------------
+def talent_view(
+    store: Store, *, country: str, industry: str | None, unit: str = "industry", top: int = 25
+) -> dict[str, Any]:
+    """:func:`forcemap.decide.talent.talent`: strategic and rising scientists of ``country``.
+
+    Returns
+    -------
+    dict
+        rule, caveats, synthetic, country, industry, unit, rows (per unit the ``top``
+        strategic then the ``top`` rising scientists), flows (affiliation changes, most moves
+        first), balance (the home country's inflow, outflow and net, overall and by sector).
+    """
+    from forcemap.decide.talent import talent
+
+    result = talent(
+        store,
+        country=country,
+        industry=industry,
+        unit=unit,  # type: ignore[arg-type]
+        top=top,
+    )
+    flows = sorted(
+        rows(result.evidence["flows"]),
+        key=lambda r: (-r["moves"], r["from_country"] or "", r["to_country"] or ""),
+    )
+    return {
+        **_head(result),
+        "country": country,
+        "industry": industry,
+        "unit": unit,
+        "rows": rows(result.table),
+        "flows": flows,
+        "balance": rows(result.evidence["balance"]),
+    }
+
+
+# -- IP landscape ----------------------------------------------------------------------------
+def landscape_view(
+    store: Store, *, country: str, industry: str | None, top: int = 20
+) -> dict[str, Any]:
+    """:func:`forcemap.decide.landscape.landscape` with ``top_holders=top``.
+
+    Returns
+    -------
+    dict
+        rule, caveats, synthetic, country, industry, rows (per industry the ``top`` largest
+        holders and the home country's ``top`` largest, by rank), matrix (holder × CPC group
+        patent counts of those holders), white_spaces (rising technologies without a holder
+        of the home country, ranked), groups (technologies assessed).
+    """
+    from forcemap.decide.landscape import landscape
+
+    result = landscape(store, country=country, industry=industry, top_holders=top)
+    home_rank: dict[str, int] = {}
+    kept = []
+    for r in rows(result.table):
+        if r["is_home"]:
+            home_rank[r["industry"]] = home_rank.get(r["industry"], 0) + 1
+        if r["rank"] <= top or (r["is_home"] and home_rank[r["industry"]] <= top):
+            kept.append(r)
+    return {
+        **_head(result),
+        "country": country,
+        "industry": industry,
+        "rows": kept,
+        "matrix": rows(result.evidence["matrix"]),
+        "white_spaces": rows(result.evidence["white_spaces"]),
+        "groups": result.evidence["groups"].num_rows,
+    }
+
+
+def heatmap_grid(
+    matrix: list[dict[str, Any]], *, max_holders: int = 20, max_cpc: int = 25
+) -> tuple[list[str], list[str], list[list[int | None]]]:
+    """The holder × CPC matrix as (holder labels by rank, CPC groups by patents, z rows);
+    the ``max_holders`` best-ranked holders and the ``max_cpc`` largest groups."""
+    holders: dict[str, tuple[int, str]] = {}
+    totals: dict[str, int] = {}
+    for r in matrix:
+        holders.setdefault(r["org_id"], (r["rank"], r["name"] or r["org_id"]))
+        totals[r["cpc"]] = totals.get(r["cpc"], 0) + r["patents"]
+    hs = sorted(holders, key=lambda h: (holders[h][0], h))[:max_holders]
+    cs = sorted(totals, key=lambda c: (-totals[c], c))[:max_cpc]
+    cell = {(r["org_id"], r["cpc"]): r["patents"] for r in matrix}
+    labels = []
+    for h in hs:
+        rank, name = holders[h]
+        labels.append(f"{rank}. {name}")
+    z = [[cell.get((h, c)) for c in cs] for h in hs]
+    return labels, cs, z

@@ -14,17 +14,18 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from markupsafe import Markup
 
-__all__ = ["bar", "bars_by_year", "levels", "to_markup"]
+__all__ = ["bar", "bars_by_year", "heatmap", "levels", "panels", "to_markup"]
 
 _CONFIG = {"displaylogo": False, "responsive": True}
 _COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728")
 
 
-def to_markup(fig: go.Figure, *, height: int = 320) -> Markup:
-    """A figure as an HTML fragment (a ``div.plotly-graph-div`` and its plotting script)."""
+def to_markup(fig: go.Figure, *, height: int = 320, left: int = 50) -> Markup:
+    """A figure as an HTML fragment (a ``div.plotly-graph-div`` and its plotting script);
+    ``left`` is the left margin in pixels (room for long category labels)."""
     fig.update_layout(
         height=height,
-        margin={"l": 50, "r": 20, "t": 30, "b": 40},
+        margin={"l": left, "r": 20, "t": 30, "b": 40},
         template="plotly_white",
     )
     html = pio.to_html(
@@ -45,6 +46,7 @@ def bar(
     y_title: str = "",
     horizontal: bool = False,
     height: int = 320,
+    left: int = 50,
 ) -> Markup:
     """A single-series bar chart (``horizontal`` puts categories on the y axis)."""
     if horizontal:
@@ -56,7 +58,7 @@ def bar(
         fig = go.Figure(go.Bar(x=list(x), y=list(y)))
         fig.update_xaxes(title_text=x_title)
         fig.update_yaxes(title_text=y_title)
-    return to_markup(fig, height=height)
+    return to_markup(fig, height=height, left=left)
 
 
 def bars_by_year(
@@ -110,3 +112,52 @@ def levels(
     fig.update_layout(barmode="group", showlegend=True)
     fig.update_yaxes(title_text="level (best country = 100)", range=[0, 105])
     return to_markup(fig, height=height)
+
+
+def panels(
+    categories: Sequence[str],
+    series: Mapping[str, Sequence[float | None]],
+    *,
+    highlight: str | None = None,
+    height: int = 320,
+) -> Markup:
+    """Side-by-side bar panels, one per named series, over the same ``categories`` (e.g. a
+    country and its peers); the ``highlight`` category is drawn in another colour."""
+    from plotly.subplots import make_subplots
+
+    names = list(series)
+    fig = make_subplots(rows=1, cols=len(names), subplot_titles=names, horizontal_spacing=0.12)
+    colours = [_COLOURS[1] if c == highlight else _COLOURS[0] for c in categories]
+    for i, name in enumerate(names, start=1):
+        fig.add_trace(
+            go.Bar(x=list(categories), y=list(series[name]), name=name, marker_color=colours),
+            row=1,
+            col=i,
+        )
+    fig.update_layout(showlegend=False)
+    return to_markup(fig, height=height)
+
+
+def heatmap(
+    rows: Sequence[str],
+    columns: Sequence[str],
+    z: Sequence[Sequence[float | None]],
+    *,
+    colorbar_title: str = "",
+    height: int | None = None,
+) -> Markup:
+    """A heatmap with ``rows`` top-down (first row on top) and ``columns`` left to right;
+    empty cells (None) are left blank. The height grows with the number of rows."""
+    fig = go.Figure(
+        go.Heatmap(
+            z=[list(r) for r in z],
+            x=list(columns),
+            y=list(rows),
+            colorscale="Blues",
+            hoverongaps=False,
+            colorbar={"title": {"text": colorbar_title}},
+        )
+    )
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_xaxes(tickangle=-45, automargin=True)
+    return to_markup(fig, height=height or max(320, 80 + 22 * len(rows)))

@@ -4,9 +4,9 @@ Adding a page
 -------------
 Write one function and one template::
 
-    @page("/watch", title="Technology watch", template="watch.html")
-    def watch(request: Request, store: Store = Depends(get_store)) -> dict[str, Any]:
-        return {"rows": queries.watch_list(store)}
+    @page("/projects", title="Projects", template="projects.html")
+    def projects(request: Request, store: Store = Depends(get_store)) -> dict[str, Any]:
+        return {"rows": queries.project_list(store)}
 
 The function takes ``request`` (required) plus any FastAPI parameters and returns the
 template context; the decorator registers a GET route and a nav entry (``nav=False`` keeps
@@ -147,14 +147,71 @@ def _block(compute: Callable[[], Any]) -> dict[str, Any]:
         return {"v": None, "error": str(e)}
 
 
+#: Scientists of each kind (strategic, rising) on the industry page.
+INDUSTRY_TALENT = 10
+#: Holders of the IP landscape (table and heatmap rows) on the industry page.
+INDUSTRY_HOLDERS = 15
+
+
 def _industry_decisions(store: Store, state: WebState, key: str, country: str) -> dict[str, Any]:
-    """The decision blocks of one industry for ``country`` (each cached in ``state``)."""
+    """The decision blocks of one industry for ``country`` (each cached in ``state``).
+
+    All blocks are computed server-side on the first request and cached per (country,
+    industry): on the synthetic test world (scale 0.25) benchmark, talent and landscape take
+    about 0.5, 0.4 and 0.15 s (plus a one-off numba warm-up per process), so none is
+    lazy-loaded; the page stays one plain GET that works without JavaScript.
+    """
     pos = _block(lambda: state.positioning(store, country, "industry"))
     pos["row"] = decisions.industry_row(pos["v"], key) if pos["v"] else None
     bn = _block(lambda: state.bottlenecks(store, country, key))
     act = _block(lambda: decisions.top_actors(state.actors(store, country, key), INDUSTRY_TOP))
     gk = _block(lambda: state.gatekeepers(store, key))
-    return {"pos": pos, "bn": bn, "actors": act, "gatekeepers": gk}
+    bench = _block(lambda: state.benchmark(store, country, key))
+    tal = _block(lambda: state.talent(store, country, key, top=INDUSTRY_TALENT))
+    if tal["v"]:
+        tal["strategic"] = [r for r in tal["v"]["rows"] if r["kind"] == "strategic"]
+        tal["rising"] = [r for r in tal["v"]["rows"] if r["kind"] == "rising"]
+        tal["flows"] = [
+            r
+            for r in tal["v"]["flows"]
+            if country in (r["from_country"], r["to_country"])
+            and r["from_country"] != r["to_country"]
+        ][:10]
+    land = _block(lambda: state.landscape(store, country, key, top=INDUSTRY_HOLDERS))
+    return {
+        "pos": pos,
+        "bn": bn,
+        "actors": act,
+        "gatekeepers": gk,
+        "bench": bench,
+        "talent": tal,
+        "land": land,
+    }
+
+
+def _benchmark_figure(bench: dict[str, Any], country: str) -> Markup | None:
+    """Bars of fractional works and PP(top 10 %) of the home country and its peers."""
+    v = bench["v"]
+    if not v or not any(r["rank"] for r in v["rows"]):
+        return None
+    rs = v["rows"]
+    return figures.panels(
+        [r["country"] for r in rs],
+        {
+            "works (fractional)": [r["works_frac"] for r in rs],
+            "PP(top 10 %)": [r["pp_top10"] for r in rs],
+        },
+        highlight=country,
+    )
+
+
+def _landscape_figure(land: dict[str, Any]) -> Markup | None:
+    """The holder × CPC group heatmap (patents, full count) of the landscape."""
+    v = land["v"]
+    if not v or not v["matrix"]:
+        return None
+    labels, cpc, z = decisions.heatmap_grid(v["matrix"], max_holders=INDUSTRY_HOLDERS)
+    return figures.heatmap(labels, cpc, z, colorbar_title="patents")
 
 
 @page("/industries/{key}", title="Industry", template="industry.html", nav=False)
@@ -166,15 +223,19 @@ def industry_page(
     country: Annotated[str, Query(pattern=_OPT_COUNTRY)] = "",
 ) -> dict[str, Any]:
     """One industry: definition, output per year, top countries and organisations, and the
-    decisions for the home country (positioning, bottlenecks, trade, strategic actors)."""
+    decisions for the home country (positioning, bottlenecks, trade, strategic actors,
+    benchmark against peers, talent, IP landscape)."""
     ws, ps = state.slices(store)
     d = queries.industry_detail(store, state.catalog, key, ws, ps)
     wy, py = d["works_by_year"], d["patents_by_year"]
     cc = (country or state.home_country).upper()
+    dec = _industry_decisions(store, state, key, cc)
     return {
         "d": d,
         "cc": cc,
-        "dec": _industry_decisions(store, state, key, cc),
+        "dec": dec,
+        "fig_bench": _benchmark_figure(dec["bench"], cc),
+        "fig_matrix": _landscape_figure(dec["land"]),
         "fig_output": figures.bars_by_year(
             {
                 "works": ([r["year"] for r in wy], [r["works"] for r in wy]),
@@ -244,8 +305,83 @@ def positioning_page(
     }
 
 
+def _short(text: str, n: int) -> str:
+    """``text`` cut to ``n`` characters with an ellipsis."""
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 _OPT_YEAR = r"^(\d{4})?$"
 _OPT_KEY = r"^([a-z][a-z0-9_]*)?$"
+#: Units of the technology watch (the empty value: auto, topics when the store has them).
+WATCH_UNITS = ("topic", "concept", "cpc_group")
+
+
+@page("/watch", title="Technology watch", template="watch.html")
+def watch_page(
+    request: Request,
+    store: StoreDep,
+    state: StateDep,
+    country: Annotated[str, Query(pattern=_OPT_COUNTRY)] = "",
+    industry: Annotated[str, Query(pattern=_OPT_KEY, max_length=64)] = "",
+    unit: Annotated[str, Query(pattern="^(" + "|".join(WATCH_UNITS) + ")?$")] = "",
+    top: Annotated[int, Query(ge=1, le=100)] = 20,
+    qualified: Annotated[str, Query(pattern="^(1|on|true)?$")] = "",
+) -> dict[str, Any]:
+    """The emerging technologies ``country`` should watch (one industry or the whole store):
+    the ranked list, the rule and weights, the caveats, a score chart and per entry its top
+    works, most active organisations and sleeping beauties."""
+    if industry:
+        state.check_industry(industry)
+    cc = (country or state.home_country).upper()
+    block = _block(
+        lambda: state.watch(
+            store, cc, industry or None, unit or None, top=top, qualified_only=bool(qualified)
+        )
+    )
+    v = block["v"]
+    fig = None
+    entries: list[dict[str, Any]] = []
+    if v and v["rows"]:
+        rs = v["rows"]
+        fig = figures.bar(
+            [_short(f"{r['rank']}. {r['name'] or r['unit']}", 42) for r in rs],
+            [r["score"] for r in rs],
+            x_title="",
+            y_title="composite score (weighted mean percentile)",
+            horizontal=True,
+            height=max(320, 60 + 22 * len(rs)),
+            left=260,
+        )
+        works = decisions.by_unit(v["works"])
+        orgs = decisions.by_unit(v["organizations"])
+        beauties = decisions.by_unit(v["sleeping_beauties"])
+        entries = [
+            {
+                "row": r,
+                "works": works.get(r["unit"], []),
+                "organizations": orgs.get(r["unit"], []),
+                "sleeping_beauties": beauties.get(r["unit"], []),
+            }
+            for r in rs
+        ]
+    return {
+        "v": v,
+        "error": block["error"],
+        "cc": cc,
+        "form": {
+            "country": cc,
+            "industry": industry,
+            "unit": unit,
+            "top": top,
+            "qualified": bool(qualified),
+        },
+        "units": WATCH_UNITS,
+        "industries": [(k, ind.name) for k, ind in state.catalog.items()],
+        "entries": entries,
+        "fig_scores": fig,
+    }
+
+
 _OPT_COUNTRIES = r"^\s*([A-Za-z]{2}(\s*,\s*[A-Za-z]{2})*)?\s*$"
 
 
