@@ -232,12 +232,13 @@ def test_demo_builds_stores_and_a_report_that_recovers_the_planted_facts(tmp_pat
         "+1.000 (n_i",
         "emergence rank of T10247",
         "cuts off 12 organisations in 2 groups",
+        "excluded (co-authorship, ",
     ):
         assert found in html, found
     for title in ("citation impact", "disruption (CD5)", "bottleneck technologies for CN",
                   "strategic actors", "positioning of CN by industry", "robotics consortium",
                   "project review", "technical pathways", "technology watch",
-                  "benchmarking"):  # fmt: skip
+                  "benchmarking", "review panel"):  # fmt: skip
         assert title in html, title
 
 
@@ -369,3 +370,18 @@ def test_decide_review_and_allocate_commands(synthetic_world: tuple[Path, dict])
     assert "True" in r.output and "Rule" in r.output
     r = runner.invoke(app, ["--store", s, "decide", "review", "--as-of", "2020-13-01"])
     assert r.exit_code == 2 and "YYYY-MM-DD" in r.output
+
+
+def test_decide_panel_excludes_the_planted_conflict(synthetic_world: tuple[Path, dict]) -> None:
+    path, planted = synthetic_world
+    cf = planted["coauthor_conflict"]
+    r = runner.invoke(
+        app, ["--store", str(path), "decide", "panel", "--applicant", cf["author_a"],
+              "--text", "robot arm control", "--size", "3", "--role", "academic=1"],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "excluded for conflicts of interest" in r.output
+    assert cf["author_b"] in r.output and cf["work_id"] in r.output
+    r = runner.invoke(app, ["--store", str(path), "decide", "panel", "--applicant", "A1",
+                            "--role", "academic"])  # fmt: skip
+    assert r.exit_code == 2 and "TYPE=COUNT" in r.output

@@ -1479,6 +1479,52 @@ def decide_allocate(
         _finish_decision(r, cols, out_file, max_rows=40)
 
 
+@decide_app.command("panel")
+def decide_panel(
+    applicant: Annotated[
+        list[str], typer.Option(help="Applicant author, inventor or organisation id (repeatable).")
+    ],
+    text: Annotated[str | None, typer.Option(help="Project title and abstract.")] = None,
+    topic: Annotated[list[str] | None, typer.Option(help="Project topic id (repeatable).")] = None,
+    concept: Annotated[
+        list[str] | None, typer.Option(help="Project concept id (repeatable).")
+    ] = None,
+    size: Annotated[int, typer.Option(help="Panel size.")] = 5,
+    role: Annotated[
+        list[str] | None,
+        typer.Option(help="Seats per role, e.g. academic=2, enterprise_lead=1 (repeatable)."),
+    ] = None,
+    coi_years: Annotated[int, typer.Option(help="Co-authorship/co-invention window.")] = 5,
+    max_per_org: Annotated[int, typer.Option(help="At most this many per organisation.")] = 1,
+    max_per_country: Annotated[int | None, typer.Option(help="At most per country.")] = None,
+    pool: Annotated[Path | None, typer.Option(help="Candidate pool CSV (default: authors).")] = (
+        None
+    ),
+    out_file: DecideOutOpt = None,
+) -> None:
+    """Review panel: best-matching experts without conflicts of interest (each one explained).
+
+    Example: forcemap decide panel --applicant A5023888391 --text "cartilage repair" --size 5
+    """
+    from forcemap.decide.panel import review_panel
+
+    roles = _counts(role, "--role")
+    with _errors():
+        r = _run_decision(
+            review_panel, out_file, applicants=list(applicant), text=text,
+            topics=list(topic) if topic else None, concepts=list(concept) if concept else None,
+            size=size, roles=roles or None, coi_years=coi_years, max_per_org=max_per_org,
+            max_per_country=max_per_country, pool=str(pool) if pool else None,
+        )  # fmt: skip
+        cols = ["role", "author_id", "name", "org", "country", "type", "match", "reasons"]
+        _finish_decision(r, cols, out_file, max_rows=30)
+        exc = r.evidence.get("excluded")
+        if exc is not None and exc.num_rows:
+            shown = exc.select(["author_id", "name", "rule", "applicant", "detail"])
+            _print_arrow(shown, f"excluded for conflicts of interest ({exc.num_rows:,})",
+                         max_rows=25)  # fmt: skip
+
+
 @indicators_app.command("sleeping-beauty")
 def indicators_sleeping_beauty(
     out_file: OutOpt,

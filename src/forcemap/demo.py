@@ -273,11 +273,20 @@ def planted_facts_section(store: Store, manifest: object) -> Section:
             f"rank {arank}" if arank else "not in top 50",
         )
     )
+    from forcemap.decide.panel import review_panel
+
+    cf = planted["coauthor_conflict"]
+    panel = review_panel(store, applicants=[cf["author_a"]], text="synthetic", size=3)
+    hit = [
+        r
+        for r in panel.evidence["excluded"].to_pylist()
+        if r["author_id"] == cf["author_b"] and r["rule"] == "coauthorship"
+    ]
     rows.append(
         (
-            planted["coauthor_conflict"]["description"],
-            "review-panel conflict check",
-            "not checked: the review panel builder is not built yet",
+            cf["description"],
+            f"review panel with applicant {cf['author_a']}: is {cf['author_b']} excluded?",
+            f"excluded (co-authorship, {', '.join(hit[0]['evidence'])})" if hit else "not excluded",
         )
     )
     sec = Section(
@@ -285,7 +294,8 @@ def planted_facts_section(store: Store, manifest: object) -> Section:
         intro="SYNTHETIC DATA. The synthetic world hides known facts; the analyses below run on "
         "it with their default parameters and should find them.",
         method="Each row runs one public function (positioning, bottlenecks, disruption, "
-        "emergence_score, network gatekeepers, strategic_actors) on the synthetic store.",
+        "emergence_score, technology_watch, network gatekeepers, strategic_actors, "
+        "review_panel) on the synthetic store.",
     )
     import pyarrow as pa
 
@@ -418,6 +428,7 @@ def more_decision_sections(
                 "first_year",
             ],
         ),
+        _real_panel(real, real_label),
         decision_section(
             talent(real, country="US", unit="field", top=5),
             f"{real_label}: talent in the US",
@@ -425,3 +436,34 @@ def more_decision_sections(
         ),
     ]
     return out
+
+
+def _real_panel(real: Store, label: str) -> Section:
+    """A review panel on the real sample: the most prolific recent author applies; the panel
+    section lists the real co-authors excluded, each with the shared work."""
+    from forcemap.decide.panel import review_panel
+    from forcemap.report.sections import decision_section
+
+    row = real.sql(
+        """SELECT a.author_id, any_value(a.author_name), count(DISTINCT a.work_id) AS n
+           FROM authorships a JOIN works w USING (work_id)
+           WHERE a.author_id IS NOT NULL AND w.year >= (SELECT max(year) - 4 FROM works)
+           GROUP BY a.author_id ORDER BY n DESC, a.author_id LIMIT 1"""
+    ).fetchall()
+    if not row:
+        return Section(f"{label}: a review panel", "No authors in the last five years.")
+    applicant, name = row[0][0], row[0][1]
+    r = review_panel(real, applicants=[applicant], text="borderline personality disorder", size=5)
+    sec = decision_section(
+        r,
+        f"{label}: a review panel for a project by {name} ({applicant})",
+        ["role", "author_id", "name", "org", "country", "type", "match", "reasons"],
+    )
+    exc = r.evidence["excluded"]
+    if exc.num_rows:
+        sec.table(
+            f"Excluded for conflicts of interest ({exc.num_rows:,} rows; first 25)",
+            exc.select(["author_id", "name", "rule", "detail"]),
+            max_rows=25,
+        )
+    return sec
