@@ -385,3 +385,42 @@ def test_decide_panel_excludes_the_planted_conflict(synthetic_world: tuple[Path,
     r = runner.invoke(app, ["--store", str(path), "decide", "panel", "--applicant", "A1",
                             "--role", "academic"])  # fmt: skip
     assert r.exit_code == 2 and "TYPE=COUNT" in r.output
+
+
+def test_cordis_comtrade_save_status_refresh(tmp_path: Path) -> None:
+    """Smoke test of the new commands: ingest cordis / Comtrade, --save, status, refresh."""
+    data = Path(__file__).parent / "data"
+    s = str(tmp_path / "w.duckdb")
+    r = runner.invoke(app, ["sources"])
+    assert r.exit_code == 0 and "cordis" in r.output and "Comtrade" in r.output
+    r = runner.invoke(app, ["-q", "--store", s, "ingest", "cordis", str(data / "cordis")])
+    assert r.exit_code == 0, r.output
+    assert "read 17 = stored 10 + rejected 7 + merged duplicates 0" in r.output
+    assert "rejected 1 record(s): unknown project" in r.output
+    ct = data / "trade" / "comtrade_sample.csv"
+    r = runner.invoke(app, ["-q", "--store", s, "ingest", "trade", str(ct)])
+    assert r.exit_code == 0, r.output
+    assert "read 16 = stored 6 + rejected 3 + merged duplicates 1 + filtered 6" in r.output
+    assert "filtered 2 record(s): aggregate product (cmdCode TOTAL, HS2 or HS4)" in r.output
+    args = ["--store", s, "indicators", "specialisation", "--prod", "hs6", "--counting", "full"]
+    r = runner.invoke(app, [*args, "--save", "rca_hs6"])
+    assert r.exit_code == 0, r.output
+    assert "-> result 'rca_hs6'" in r.output
+    r = runner.invoke(app, ["--store", s, "status"])
+    assert r.exit_code == 0, r.output
+    assert "saved indicator results" in r.output and "fresh" in r.output
+    # a newer data file for the trade table makes the saved result stale
+    r = runner.invoke(
+        app, ["-q", "--store", s, "ingest", "trade", str(data / "trade" / "baci_sample.csv")]
+    )
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["--store", s, "status"])
+    assert "stale (trade changed)" in r.output
+    r = runner.invoke(app, ["--store", s, "indicators", "refresh"])
+    assert r.exit_code == 0 and "refreshed rca_hs6 (specialisation)" in r.output
+    r = runner.invoke(app, ["--store", s, "status"])
+    assert "stale" not in r.output and "fresh" in r.output
+    r = runner.invoke(app, ["--store", s, "indicators", "refresh"])
+    assert "nothing to recompute" in r.output
+    r = runner.invoke(app, ["--store", s, "indicators", "impact"])
+    assert r.exit_code == 2 and "give --out FILE, --save NAME or both" in r.output

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,11 +19,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from forcemap.errors import ForcemapError, InputError
-
-if TYPE_CHECKING:
-    import pyarrow as pa
-
-    from forcemap.store import Store
 
 __all__ = ["app"]
 
@@ -40,7 +35,9 @@ fetch_app = typer.Typer(help="Fetch data from online APIs straight into the stor
 app.add_typer(fetch_app, name="fetch")
 network_app = typer.Typer(help="Innovation networks: build, analyse, export a slice.")
 app.add_typer(network_app, name="network")
-indicators_app = typer.Typer(help="Compute an indicator on the store and write it to a file.")
+indicators_app = typer.Typer(
+    help="Compute an indicator on the store; write it to a file and/or save it in the store."
+)
 app.add_typer(indicators_app, name="indicators")
 decide_app = typer.Typer(help="Decisions: a table, the rule and thresholds applied, caveats.")
 app.add_typer(decide_app, name="decide")
@@ -125,14 +122,20 @@ def init() -> None:
 
 @app.command()
 def status() -> None:
-    """Show tables with row counts, the ingest history and quarantine counts.
+    """Show tables with row counts, the ingest history, saved results (stale or fresh) and
+    quarantine counts.
 
     Example: forcemap --store ws.duckdb status
     """
     with _errors():
+        from forcemap.store.results import saved_results
+
         s = _open(read_only=True)
-        st = s.status()
-        s.close()
+        try:
+            st = s.status()
+            saved = saved_results(s)
+        finally:
+            s.close()
     t = Table(title=f"{st.path} (schema v{st.schema_version})")
     t.add_column("table")
     t.add_column("rows", justify="right")
@@ -142,10 +145,9 @@ def status() -> None:
     log = st.ingest_log.to_pylist()
     if log:
         h = Table(title="ingest history")
-        for c in ("batch", "source", "file", "read", "stored", "rejected", "dup", "status"):
-            h.add_column(
-                c, justify="right" if c in ("read", "stored", "rejected", "dup") else "left"
-            )
+        numeric = ("read", "stored", "rejected", "dup", "filtered")
+        for c in ("batch", "source", "file", *numeric, "status"):
+            h.add_column(c, justify="right" if c in numeric else "left")
         for r in log[-20:]:
             h.add_row(
                 str(r["batch_id"]),
@@ -155,9 +157,18 @@ def status() -> None:
                 f"{r['stored']:,}",
                 f"{r['rejected']:,}",
                 f"{r['duplicates']:,}",
+                f"{r.get('filtered') or 0:,}",
                 r["status"],
             )
         out.print(h)
+    if saved:
+        r = Table(title="saved indicator results")
+        for c in ("name", "indicator", "rows", "computed", "state"):
+            r.add_column(c, justify="right" if c == "rows" else "left")
+        for x in saved:
+            state = f"stale ({', '.join(x.changed)} changed)" if x.stale else "fresh"
+            r.add_row(x.name, x.indicator, f"{x.n_rows:,}", f"{x.computed:%Y-%m-%d %H:%M}", state)
+        out.print(r)
     if st.quarantine:
         q = Table(title="quarantine by reason")
         q.add_column("reason")
@@ -182,11 +193,14 @@ def _run_ingest(source: str, paths: list[Path], origin: str | None = None) -> No
         err.print(f"skipped {f}: an identical file was ingested before")
     for reason, n in sorted(report.reasons.items(), key=lambda kv: -kv[1]):
         err.print(f"[yellow]rejected[/yellow] {n:,} record(s): {reason}", highlight=False)
+    for reason, n in sorted(report.filter_reasons.items(), key=lambda kv: -kv[1]):
+        err.print(f"filtered {n:,} record(s): {reason}", highlight=False)
     for q in report.quarantine_files:
         err.print(f"quarantined records written to {q}")
+    filtered = f" + filtered {report.filtered:,}" if report.filtered else ""
     out.print(
         f"{source}: read {report.read:,} = stored {report.stored:,} + rejected "
-        f"{report.rejected:,} + merged duplicates {report.duplicates:,}"
+        f"{report.rejected:,} + merged duplicates {report.duplicates:,}{filtered}"
         + "".join(f"; {k} {v:,}" for k, v in report.related.items())
     )
 
@@ -235,9 +249,24 @@ def ingest_projects_cmd(paths: PathsArg) -> None:
     _run_ingest("projects", paths)
 
 
+@ingest_app.command("cordis")
+def ingest_cordis_cmd(
+    paths: PathsArg,
+    origin: Annotated[
+        str | None, typer.Option(help="Label stored with each project (default cordis).")
+    ] = None,
+) -> None:
+    """EU CORDIS project.csv / organization.csv (Horizon Europe, H2020; CSV or XLSX).
+
+    Example: forcemap ingest cordis cordis-HORIZONprojects-csv/
+    """
+    _run_ingest("cordis", paths, origin)
+
+
 @ingest_app.command("trade")
 def ingest_trade_cmd(paths: PathsArg) -> None:
-    """Trade flows: BACI (t,i,j,k,v,q) or forcemap (year,reporter,partner,hs6,…) CSV.
+    """Trade flows: BACI (t,i,j,k,v,q), UN Comtrade (typeCode,…,cmdCode,…,primaryValue) or
+    forcemap (year,reporter,partner,hs6,…) CSV; the layout is taken from the header.
 
     Example: forcemap ingest trade BACI_HS17_Y2022_V202401.csv
     """
@@ -286,7 +315,10 @@ def sources() -> None:
                   "forcemap ingest uspto doc.json"),
         "projects": ("projects.csv / participants.csv / outputs.csv (docs/formats.md)",
                      "forcemap ingest projects my-programme/"),
-        "trade": ("BACI t,i,j,k,v,q or forcemap year,reporter,partner,hs6,… CSV",
+        "cordis": ("EU CORDIS project.csv / organization.csv (';', or XLSX)",
+                   "forcemap ingest cordis cordis-HORIZONprojects-csv/"),
+        "trade": ("BACI t,i,j,k,v,q, UN Comtrade (typeCode,…,cmdCode,…,primaryValue) or "
+                  "forcemap year,reporter,partner,hs6,… CSV",
                   "forcemap ingest trade BACI_HS17_Y2022_V202401.csv"),
         **EXPORT_FORMATS,
     }  # fmt: skip
@@ -671,63 +703,80 @@ def serve(
 
 # -- indicators -----------------------------------------------------------------------------
 
-OutOpt = Annotated[Path, typer.Option("--out", help="Output file: .parquet or .csv.")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Output file: .parquet or .csv.")]
+SaveOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--save",
+        help="Also keep the table in the store under this name, with its parameters and input "
+        "versions (see `forcemap status`, `forcemap indicators refresh`).",
+    ),
+]
 WindowOpt = Annotated[int | None, typer.Option(help="Citation window in years (none = all).")]
 FieldOpt = Annotated[str, typer.Option(help="concept0, concept1, topic_field or topic_subfield.")]
 
 
-def _indicator(fn, out_file: Path, **kwargs) -> None:  # type: ignore[no-untyped-def]
-    """Run one indicator function on the store (read-only) and write its table."""
+def _indicator(name: str, out_file: Path | None, save: str | None, **params: Any) -> None:
+    """Run indicator ``name`` on the store, write its table and/or save it in the store."""
+    from forcemap.indicators import compute_indicator, save_indicator
+    from forcemap.store.results import load_result
+
     with _errors():
-        if out_file.suffix not in (".parquet", ".csv"):
+        if out_file is None and save is None:
+            raise InputError("give --out FILE, --save NAME or both")
+        if out_file is not None and out_file.suffix not in (".parquet", ".csv"):
             raise InputError(f"{out_file}: write .parquet or .csv")
-        s = _open(read_only=True)
+        s = _open(read_only=save is None)
         try:
-            table = fn(s, **kwargs)
+            if save is None:
+                table = compute_indicator(s, name, **params)
+            else:
+                saved = save_indicator(s, save, name, **params)
+                table = load_result(s, saved.name)
         finally:
             s.close()
-        _write_table(table, out_file)
-    out.print(f"{table.num_rows:,} rows × {table.num_columns} columns -> {out_file}")
+        if out_file is not None:
+            _write_table(table, out_file)
+    where = " and ".join(
+        x for x in (str(out_file) if out_file else "", f"result {save!r}" if save else "") if x
+    )
+    out.print(f"{table.num_rows:,} rows × {table.num_columns} columns -> {where}")
 
 
 @indicators_app.command("impact")
 def indicators_impact(
-    out_file: OutOpt,
+    out_file: OutOpt = None,
     window: WindowOpt = None,
     field: FieldOpt = "concept0",
     citations: Annotated[str, typer.Option(help="store (links in the store) or source.")] = (
         "store"
     ),
+    save: SaveOpt = None,
 ) -> None:
     """Field-normalised citation score per work (MNCS/FWCI: c ÷ mean of field, year, type).
 
     Example: forcemap indicators impact --window 5 --out ncs.parquet
     """
-    from forcemap.indicators.impact import field_normalised_citation_score
-
-    _indicator(
-        field_normalised_citation_score, out_file, window=window, field=field, citations=citations
-    )
+    _indicator("impact", out_file, save, window=window, field=field, citations=citations)
 
 
 @indicators_app.command("percentiles")
 def indicators_percentiles(
-    out_file: OutOpt,
+    out_file: OutOpt = None,
     window: WindowOpt = None,
     field: FieldOpt = "concept0",
+    save: SaveOpt = None,
 ) -> None:
     """Percentile rank and top-1 %/10 % flags within field-year-type.
 
     Example: forcemap indicators percentiles --out pct.csv
     """
-    from forcemap.indicators.impact import percentile_rank
-
-    _indicator(percentile_rank, out_file, window=window, field=field)
+    _indicator("percentiles", out_file, save, window=window, field=field)
 
 
 @indicators_app.command("aggregate")
 def indicators_aggregate(
-    out_file: OutOpt,
+    out_file: OutOpt = None,
     by: Annotated[str, typer.Option(help="country, institution, organization or field.")] = (
         "country"
     ),
@@ -736,16 +785,16 @@ def indicators_aggregate(
     field: FieldOpt = "concept0",
     start_year: Annotated[int | None, typer.Option(help="First publication year.")] = None,
     end_year: Annotated[int | None, typer.Option(help="Last publication year.")] = None,
+    save: SaveOpt = None,
 ) -> None:
     """Output, MNCS and top-10 % share per country/institution/organisation/field.
 
     Example: forcemap indicators aggregate --by country --counting fractional --out c.csv
     """
-    from forcemap.indicators.impact import aggregate_impact
-
     _indicator(
-        aggregate_impact,
+        "aggregate",
         out_file,
+        save,
         by=by,
         counting=counting,
         window=window,
@@ -757,37 +806,35 @@ def indicators_aggregate(
 
 @indicators_app.command("emergence")
 def indicators_emergence(
-    out_file: OutOpt,
+    out_file: OutOpt = None,
     unit: Annotated[str, typer.Option(help="concept, topic or cpc_group.")] = "concept",
     end_year: Annotated[int | None, typer.Option(help="Last year (default: latest).")] = None,
     min_records: Annotated[int, typer.Option(help="Qualification: records in window.")] = 7,
+    save: SaveOpt = None,
 ) -> None:
     """Emergence score (Carley et al. 2018; Porter et al. 2019) with qualification flags.
 
     Example: forcemap indicators emergence --unit topic --out emergence.csv
     """
-    from forcemap.indicators.emergence import emergence_score
-
-    _indicator(emergence_score, out_file, unit=unit, end_year=end_year, min_records=min_records)
+    _indicator("emergence", out_file, save, unit=unit, end_year=end_year, min_records=min_records)
 
 
 @indicators_app.command("patent-value")
 def indicators_patent_value(
-    out_file: OutOpt,
+    out_file: OutOpt = None,
     window: Annotated[int, typer.Option(help="Forward-citation window in years.")] = 5,
+    save: SaveOpt = None,
 ) -> None:
     """OECD patent quality indicators per patent (Squicciarini et al. 2013).
 
     Example: forcemap indicators patent-value --out value.parquet
     """
-    from forcemap.indicators.patent_value import patent_value
-
-    _indicator(patent_value, out_file, window=window)
+    _indicator("patent-value", out_file, save, window=window)
 
 
 @indicators_app.command("disruption")
 def indicators_disruption(
-    out_file: OutOpt,
+    out_file: OutOpt = None,
     window: Annotated[
         int, typer.Option(help="Citation window t in years after the focal year.")
     ] = 5,
@@ -797,21 +844,16 @@ def indicators_disruption(
         typer.Option(help="NULL for focal works without references (Park, Leahey & Funk 2023)."),
     ] = False,
     variants: Annotated[bool, typer.Option(help="Add mCD, I-index, CD^nok, DI_1, DI_5.")] = True,
+    save: SaveOpt = None,
 ) -> None:
     """CD_t disruption index with n_i, n_j, n_k (Funk & Owen-Smith 2017; cdindex semantics).
 
     Example: forcemap indicators disruption --window 5 --out cd.parquet
     """
-    from forcemap.indicators.disruption import disruption
-
-    def run_cd(store: Store, **kwargs: Any) -> pa.Table:
-        table = disruption(store, **kwargs)
-        key = "work_id" if entity == "works" else "patent_id"
-        return table.rename_columns([key if c == "id" else c for c in table.column_names])
-
     _indicator(
-        run_cd,
+        "disruption",
         out_file,
+        save,
         window=window,
         entity=entity,
         require_references=require_references,
@@ -825,52 +867,35 @@ ProdOpt = Annotated[
 ]
 
 
-def _activity(store: Store, prod: str, counting: str, start_year: int | None, end_year: int | None):  # type: ignore[no-untyped-def]
-    from forcemap.indicators.specialisation import activity_table
-
-    year: range | None = None
-    if start_year is not None or end_year is not None:
-        if start_year is None or end_year is None or end_year < start_year:
-            raise InputError("give both --start-year and --end-year, start ≤ end")
-        year = range(start_year, end_year + 1)
-    table = activity_table(store, prod=prod, counting=counting, year=year)  # type: ignore[arg-type]
-    if table.num_rows == 0:
-        raise InputError(f"no activity for --prod {prod} in the store (nothing to compare)")
-    return table
-
-
 @indicators_app.command("specialisation")
 def indicators_specialisation(
-    out_file: OutOpt,
+    out_file: OutOpt = None,
     prod: ProdOpt = "concept",
     counting: CountingOpt = "fractional",
     start_year: Annotated[int | None, typer.Option(help="First year (pooled).")] = None,
     end_year: Annotated[int | None, typer.Option(help="Last year (pooled).")] = None,
     threshold: Annotated[float, typer.Option(help="RCA at or above which mcp = 1.")] = 1.0,
+    save: SaveOpt = None,
 ) -> None:
     """Shares, RCA/RTA (Balassa; Soete) and symmetric RCA per country × product.
 
     Example: forcemap indicators specialisation --prod cpc_subclass --out rta.csv
     """
-    from forcemap.indicators.specialisation import rca, shares, symmetric_rca
-
-    def run_rca(store: Store) -> pa.Table:
-        act = _activity(store, prod, counting, start_year, end_year)
-        r = rca(act, threshold=threshold)
-        sh = shares(act)
-        sym = symmetric_rca(act)
-        return (
-            r.append_column("share", sh.column("share"))
-            .append_column("world_share", sh.column("world_share"))
-            .append_column("rsca", sym.column("rsca"))
-        )
-
-    _indicator(run_rca, out_file)
+    _indicator(
+        "specialisation",
+        out_file,
+        save,
+        prod=prod,
+        counting=counting,
+        start_year=start_year,
+        end_year=end_year,
+        threshold=threshold,
+    )
 
 
 @indicators_app.command("complexity")
 def indicators_complexity(
-    out_file: OutOpt,
+    out_file: OutOpt = None,
     prod: ProdOpt = "concept",
     method: Annotated[
         str, typer.Option(help="eci (eigenvector), fitness (Tacchella) or density (+COG).")
@@ -881,31 +906,52 @@ def indicators_complexity(
     counting: CountingOpt = "fractional",
     start_year: Annotated[int | None, typer.Option(help="First year (pooled).")] = None,
     end_year: Annotated[int | None, typer.Option(help="Last year (pooled).")] = None,
+    save: SaveOpt = None,
 ) -> None:
     """Economic/product complexity, fitness–complexity, or density and COG from RCA ≥ 1.
 
     Example: forcemap indicators complexity --prod hs6 --method eci --out eci.csv
     """
-    from forcemap.indicators import complexity as cx
-    from forcemap.indicators.specialisation import presence_matrix
-
     if method not in ("eci", "fitness", "density"):
         raise typer.BadParameter("method must be eci, fitness or density", param_hint="--method")
     if side not in ("loc", "prod"):
         raise typer.BadParameter("side must be loc or prod", param_hint="--side")
+    _indicator(
+        "complexity",
+        out_file,
+        save,
+        prod=prod,
+        method=method,
+        side=side,
+        counting=counting,
+        start_year=start_year,
+        end_year=end_year,
+    )
 
-    def run_cx(store: Store) -> pa.Table:
-        mcp = presence_matrix(_activity(store, prod, counting, start_year, end_year))
-        if method == "density":
-            dens = cx.density(mcp)
-            cog = cx.complexity_outlook_gain(mcp)
-            return dens.join(cog, ["loc", "prod"]).sort_by(
-                [("loc", "ascending"), ("prod", "ascending")]
-            )
-        locs, prods = cx.eci_pci(mcp) if method == "eci" else cx.fitness_complexity(mcp)
-        return locs if side == "loc" else prods
 
-    _indicator(run_cx, out_file)
+@indicators_app.command("refresh")
+def indicators_refresh(
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(help="Saved results to recompute (default: every stale one)."),
+    ] = None,
+) -> None:
+    """Recompute saved results whose input tables changed since (or the ones named).
+
+    Example: forcemap indicators refresh
+    """
+    from forcemap.indicators import refresh_results
+
+    with _errors():
+        s = _open()
+        try:
+            done = refresh_results(s, names or None)
+        finally:
+            s.close()
+    if not done:
+        out.print("every saved result is fresh; nothing to recompute")
+    for r in done:
+        out.print(f"refreshed {r.name} ({r.indicator}): {r.n_rows:,} rows", highlight=False)
 
 
 # -- decisions ------------------------------------------------------------------------------
@@ -1527,19 +1573,23 @@ def decide_panel(
 
 @indicators_app.command("sleeping-beauty")
 def indicators_sleeping_beauty(
-    out_file: OutOpt,
+    out_file: OutOpt = None,
     min_citations: Annotated[int, typer.Option(help="Works with fewer citations: NULL.")] = 10,
     max_age: Annotated[int | None, typer.Option(help="Years of the series (none = all).")] = None,
     entity: Annotated[str, typer.Option(help="works or patents.")] = "works",
+    save: SaveOpt = None,
 ) -> None:
     """Beauty coefficient B and awakening time (Ke, Ferrara, Radicchi & Flammini 2015).
 
     Example: forcemap indicators sleeping-beauty --out sb.parquet
     """
-    from forcemap.indicators.sleeping_beauty import sleeping_beauty
-
     _indicator(
-        sleeping_beauty, out_file, min_citations=min_citations, max_age=max_age, entity=entity
+        "sleeping-beauty",
+        out_file,
+        save,
+        min_citations=min_citations,
+        max_age=max_age,
+        entity=entity,
     )
 
 

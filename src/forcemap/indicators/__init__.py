@@ -1,0 +1,213 @@
+"""Indicators by name: compute one on the store, save it with provenance, refresh stale ones.
+
+:data:`INDICATORS` names the indicators the ``forcemap indicators`` commands run, each a function
+``(store, **params) -> pa.Table``. :func:`compute_indicator` runs one; :func:`save_indicator`
+runs it and keeps the table in the store with its parameters and the versions of the tables it
+read (:mod:`forcemap.store.results`); :func:`refresh_results` recomputes the saved results whose
+input tables changed since (``forcemap status`` lists them, ``forcemap indicators refresh``
+recomputes them).
+
+The input tables of an indicator are declared here (:func:`indicator_inputs`), conservatively:
+every table the computation may read for the given parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from forcemap.errors import InputError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from forcemap.store import Store
+    from forcemap.store.results import SavedResult
+
+__all__ = [
+    "INDICATORS",
+    "compute_indicator",
+    "indicator_inputs",
+    "refresh_results",
+    "save_indicator",
+]
+
+_WORKS = ("works", "work_references", "work_concepts", "work_topics")
+_WORK_ACTORS = ("authorships", "institutions", "organizations", "org_aliases")
+_PATENTS = ("patents", "patent_cpc", "patent_citations", "patent_assignees")
+
+INDICATORS: dict[str, tuple[str, str]] = {
+    "impact": ("forcemap.indicators.impact", "field_normalised_citation_score"),
+    "percentiles": ("forcemap.indicators.impact", "percentile_rank"),
+    "aggregate": ("forcemap.indicators.impact", "aggregate_impact"),
+    "emergence": ("forcemap.indicators.emergence", "emergence_score"),
+    "patent-value": ("forcemap.indicators.patent_value", "patent_value"),
+    "sleeping-beauty": ("forcemap.indicators.sleeping_beauty", "sleeping_beauty"),
+    "disruption": ("forcemap.indicators", "_disruption_table"),
+    "specialisation": ("forcemap.indicators", "_specialisation_table"),
+    "complexity": ("forcemap.indicators", "_complexity_table"),
+}
+"""Indicator name (as in ``forcemap indicators NAME``) → (module, function)."""
+
+
+def indicator_inputs(name: str, params: dict[str, Any]) -> tuple[str, ...]:
+    """The store tables indicator ``name`` may read with ``params``.
+
+    >>> indicator_inputs("specialisation", {"prod": "hs6"})
+    ('trade',)
+    """
+    entity = params.get("entity", "works")
+    if name in ("impact", "percentiles"):
+        return _WORKS
+    if name == "aggregate":
+        return _WORKS + _WORK_ACTORS
+    if name == "emergence":
+        if params.get("unit") == "cpc_group":
+            return (*_PATENTS, "patent_inventors")
+        return (*_WORKS, *_WORK_ACTORS[:2])
+    if name == "patent-value":
+        return (*_PATENTS, "patent_inventors", "patent_npl")
+    if name in ("disruption", "sleeping-beauty"):
+        return _WORKS if entity == "works" else _PATENTS
+    if name in ("specialisation", "complexity"):
+        prod = params.get("prod", "concept")
+        if prod == "hs6":
+            return ("trade",)
+        if str(prod).startswith("cpc"):
+            return _PATENTS
+        return (*_WORKS, "authorships")
+    raise InputError(f"unknown indicator {name!r}; known: {', '.join(INDICATORS)}")
+
+
+def _function(name: str) -> Callable[..., pa.Table]:
+    if name not in INDICATORS:
+        raise InputError(f"unknown indicator {name!r}; known: {', '.join(INDICATORS)}")
+    module, fn = INDICATORS[name]
+    return getattr(import_module(module), fn)  # type: ignore[no-any-return]
+
+
+def compute_indicator(store: Store, name: str, **params: Any) -> pa.Table:
+    """Run indicator ``name`` (a key of :data:`INDICATORS`) on ``store`` with ``params``.
+
+    Raises
+    ------
+    InputError
+        ``name`` is unknown, or the indicator rejects its parameters.
+    """
+    return _function(name)(store, **params)
+
+
+def save_indicator(store: Store, result: str, name: str, **params: Any) -> SavedResult:
+    """Compute indicator ``name`` and save its table in the store as result ``result``.
+
+    The versions of its input tables are read before computing, so the saved result is fresh
+    exactly when no input table changed since. Parameters must be JSON values (the refresh
+    replays them).
+    """
+    from forcemap.store.results import save_result, table_versions
+
+    inputs = table_versions(store, indicator_inputs(name, params))
+    table = compute_indicator(store, name, **params)
+    return save_result(store, result, table, indicator=name, params=params, inputs=inputs)
+
+
+def refresh_results(store: Store, names: Sequence[str] | None = None) -> list[SavedResult]:
+    """Recompute the stale saved results (or those named, stale or not); return them, fresh.
+
+    Raises
+    ------
+    NotFoundError
+        A name given is not a saved result.
+    """
+    from forcemap.errors import NotFoundError
+    from forcemap.store.results import saved_results
+
+    if names is None:
+        todo = [r for r in saved_results(store) if r.stale]
+    else:
+        todo = saved_results(store, names)
+        missing = sorted(set(names) - {r.name for r in todo})
+        if missing:
+            raise NotFoundError(f"no saved result {', '.join(missing)} in store {store.path}")
+    return [save_indicator(store, r.name, r.indicator, **r.params) for r in todo]
+
+
+# -- indicators that combine functions (the CLI's specialisation / complexity / disruption) ---
+
+
+def _activity(
+    store: Store, prod: str, counting: str, start_year: int | None, end_year: int | None
+) -> pa.Table:
+    from forcemap.indicators.specialisation import activity_table
+
+    year: range | None = None
+    if start_year is not None or end_year is not None:
+        if start_year is None or end_year is None or end_year < start_year:
+            raise InputError("give both --start-year and --end-year, start ≤ end")
+        year = range(start_year, end_year + 1)
+    table = activity_table(store, prod=prod, counting=counting, year=year)  # type: ignore[arg-type]
+    if table.num_rows == 0:
+        raise InputError(f"no activity for --prod {prod} in the store (nothing to compare)")
+    return table
+
+
+def _specialisation_table(
+    store: Store,
+    *,
+    prod: str = "concept",
+    counting: str = "fractional",
+    start_year: int | None = None,
+    end_year: int | None = None,
+    threshold: float = 1.0,
+) -> pa.Table:
+    """RCA with shares and symmetric RCA per country × product (``indicators specialisation``)."""
+    from forcemap.indicators.specialisation import rca, shares, symmetric_rca
+
+    act = _activity(store, prod, counting, start_year, end_year)
+    r = rca(act, threshold=threshold)
+    sh = shares(act)
+    sym = symmetric_rca(act)
+    return (
+        r.append_column("share", sh.column("share"))
+        .append_column("world_share", sh.column("world_share"))
+        .append_column("rsca", sym.column("rsca"))
+    )
+
+
+def _complexity_table(
+    store: Store,
+    *,
+    prod: str = "concept",
+    method: str = "eci",
+    side: str = "loc",
+    counting: str = "fractional",
+    start_year: int | None = None,
+    end_year: int | None = None,
+) -> pa.Table:
+    """ECI/PCI, fitness–complexity, or density + COG (``indicators complexity``)."""
+    from forcemap.indicators import complexity as cx
+    from forcemap.indicators.specialisation import presence_matrix
+
+    if method not in ("eci", "fitness", "density"):
+        raise InputError("method must be eci, fitness or density")
+    if side not in ("loc", "prod"):
+        raise InputError("side must be loc or prod")
+    mcp = presence_matrix(_activity(store, prod, counting, start_year, end_year))
+    if method == "density":
+        dens = cx.density(mcp)
+        cog = cx.complexity_outlook_gain(mcp)
+        return dens.join(cog, ["loc", "prod"]).sort_by(
+            [("loc", "ascending"), ("prod", "ascending")]
+        )
+    locs, prods = cx.eci_pci(mcp) if method == "eci" else cx.fitness_complexity(mcp)
+    return locs if side == "loc" else prods
+
+
+def _disruption_table(store: Store, *, entity: str = "works", **kwargs: Any) -> pa.Table:
+    """CD_t with the id column named ``work_id`` / ``patent_id`` (``indicators disruption``)."""
+    from forcemap.indicators.disruption import disruption
+
+    table = disruption(store, entity=entity, **kwargs)  # type: ignore[arg-type]
+    key = "work_id" if entity == "works" else "patent_id"
+    return table.rename_columns([key if c == "id" else c for c in table.column_names])

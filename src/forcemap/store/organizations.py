@@ -640,7 +640,10 @@ def resolve_organizations(
     try:
         con.execute("BEGIN TRANSACTION")
         try:
+            before = _fingerprint(con)
             report = _resolve(con, ovr_name, examples)
+            if _fingerprint(con) != before:
+                _bump_versions(con)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -650,6 +653,30 @@ def resolve_organizations(
     finally:
         con.unregister(view)
     return report
+
+
+_RESOLVED = ("organizations", "org_aliases")
+
+
+def _fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+    """Row count and an order-free hash of the resolution tables (to see if a run changed them)."""
+    row = con.execute(
+        """SELECT (SELECT count(*) FROM organizations),
+                  (SELECT bit_xor(hash(o)) FROM organizations o),
+                  (SELECT count(*) FROM org_aliases),
+                  (SELECT bit_xor(hash(a)) FROM org_aliases a)"""
+    ).fetchall()
+    return tuple(row[0])
+
+
+def _bump_versions(con: duckdb.DuckDBPyConnection) -> None:
+    """Record a new version of the resolution tables (marks saved results using them stale)."""
+    version = con.execute("SELECT nextval('batch_seq')").fetchall()[0][0]
+    con.execute(
+        """INSERT INTO table_versions
+           SELECT t, $v, 'resolve', now()::TIMESTAMP FROM (SELECT unnest($t) AS t)""",
+        {"t": list(_RESOLVED), "v": version},
+    )
 
 
 def _resolve(con: duckdb.DuckDBPyConnection, ovr_name: str, examples: int) -> ResolutionReport:

@@ -11,7 +11,7 @@ OpenAlex keeps its short ids (``W2125158795``, ``I45084792``, ``A5023888391``); 
 
 from __future__ import annotations
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "TABLES"]
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SOURCE_TABLES", "TABLES"]
 
 _V1 = """
 CREATE TABLE works (
@@ -216,7 +216,70 @@ CREATE TABLE fetch_checkpoints (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+# Which canonical tables each ingest source writes (a batch of the source that stored or
+# replaced rows bumps their version in ``table_versions``).
+_WORKS = (
+    "works",
+    "authorships",
+    "authors",
+    "institutions",
+    "work_references",
+    "work_concepts",
+    "work_topics",
+)
+_PATENTS = (
+    "patents",
+    "patent_cpc",
+    "patent_assignees",
+    "patent_inventors",
+    "patent_citations",
+    "patent_npl",
+)
+_PROJECTS = ("projects", "project_participants", "project_outputs")
+SOURCE_TABLES: dict[str, tuple[str, ...]] = {
+    "openalex": _WORKS,
+    "wos": _WORKS,
+    "scopus": _WORKS,
+    "lens": _WORKS,
+    "ris": _WORKS,
+    "bibtex": _WORKS,
+    "patentsview": _PATENTS,
+    "uspto": _PATENTS,
+    "projects": _PROJECTS,
+    "cordis": _PROJECTS,
+    "trade": ("trade",),
+    "resolve": ("organizations", "org_aliases"),
+}
+"""The canonical tables each ingest source (and the organisation resolution) writes."""
+
+_BACKFILL = ",\n".join(f"('{src}', '{t}')" for src, tables in SOURCE_TABLES.items() for t in tables)
+
+# V3: rows filtered out by design (e.g. Comtrade aggregates) are counted in the ingest log;
+# table versions and saved indicator results with the versions they were computed from.
+_V3 = f"""
+ALTER TABLE ingest_log ADD COLUMN filtered BIGINT DEFAULT 0;  -- rows skipped by design
+CREATE TABLE table_versions (
+    table_name VARCHAR NOT NULL,
+    batch_id INTEGER NOT NULL,       -- the batch that changed the table (from batch_seq)
+    source VARCHAR NOT NULL,
+    changed TIMESTAMP NOT NULL
+);
+INSERT INTO table_versions
+SELECT m.t, l.batch_id, l.source, l.finished
+FROM ingest_log l JOIN (VALUES {_BACKFILL}) m(src, t) ON m.src = l.source
+WHERE l.status <> 'skipped' AND l.stored + l.duplicates > 0;
+CREATE TABLE saved_results (
+    name VARCHAR NOT NULL,           -- the user's name; its rows are in table result__<name>
+    indicator VARCHAR NOT NULL,      -- key of forcemap.indicators.INDICATORS
+    params VARCHAR NOT NULL,         -- JSON object of the indicator's keyword arguments
+    inputs VARCHAR NOT NULL,         -- JSON: input table -> version (batch id; 0 = never)
+    result_table VARCHAR NOT NULL,
+    n_rows BIGINT NOT NULL,
+    computed TIMESTAMP NOT NULL
+);
+"""  # noqa: S608 - SOURCE_TABLES literals only
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 TABLES: tuple[str, ...] = (
@@ -242,4 +305,6 @@ TABLES: tuple[str, ...] = (
     "ingest_log",
     "quarantine",
     "fetch_checkpoints",
+    "table_versions",
+    "saved_results",
 )

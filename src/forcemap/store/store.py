@@ -5,18 +5,21 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
 
 from forcemap.errors import NotFoundError, StoreError
-from forcemap.store.schema import MIGRATIONS, SCHEMA_VERSION, TABLES
+from forcemap.store.schema import MIGRATIONS, SCHEMA_VERSION, SOURCE_TABLES, TABLES
+
+if TYPE_CHECKING:
+    from forcemap.store.results import SavedResult
 
 __all__ = ["DEFAULT_STORE", "Batch", "IngestReport", "Store", "StoreStatus", "file_checksum"]
 
@@ -41,12 +44,15 @@ def file_checksum(path: Path) -> str:
 
 @dataclass
 class IngestReport:
-    """What one ingest call did, reconciled: ``read == stored + rejected + duplicates``.
+    """What one ingest call did, reconciled: ``read == stored + rejected + duplicates +
+    filtered``.
 
     ``read`` counts the primary records of the file (works, patents, projects, trade rows);
     ``duplicates`` counts records merged with another copy (same id earlier in the input or
     already stored with the same or a newer update date); ``reasons`` counts rejections by
-    reason; ``skipped`` lists files skipped because an identical file was ingested before.
+    reason; ``filtered`` counts valid records left out by design (e.g. UN Comtrade aggregate
+    rows), by reason in ``filter_reasons``; ``skipped`` lists files skipped because an
+    identical file was ingested before.
     """
 
     source: str
@@ -59,11 +65,13 @@ class IngestReport:
     skipped: list[str] = field(default_factory=list)
     related: dict[str, int] = field(default_factory=dict)
     quarantine_files: list[str] = field(default_factory=list)
+    filtered: int = 0
+    filter_reasons: dict[str, int] = field(default_factory=dict)
 
     @property
     def reconciled(self) -> bool:
         """True when every record read is accounted for."""
-        return self.read == self.stored + self.rejected + self.duplicates
+        return self.read == self.stored + self.rejected + self.duplicates + self.filtered
 
     def add(self, other: IngestReport) -> None:
         """Fold another report (of the same source) into this one."""
@@ -74,6 +82,9 @@ class IngestReport:
         self.duplicates += other.duplicates
         self.skipped += other.skipped
         self.quarantine_files += other.quarantine_files
+        self.filtered += other.filtered
+        for k, v in other.filter_reasons.items():
+            self.filter_reasons[k] = self.filter_reasons.get(k, 0) + v
         for k, v in other.reasons.items():
             self.reasons[k] = self.reasons.get(k, 0) + v
         for k, v in other.related.items():
@@ -300,6 +311,13 @@ class Store:
             quarantine={r: int(n) for r, n in q},
         )
 
+    def stale_results(self) -> list[SavedResult]:
+        """Saved indicator results whose input tables changed since they were computed (see
+        :mod:`forcemap.store.results`; ``forcemap indicators refresh`` recomputes them)."""
+        from forcemap.store.results import stale_results
+
+        return stale_results(self)
+
     # -- writing -------------------------------------------------------------------------
     def already_ingested(self, source: str, checksum: str) -> bool:
         """True when a file with this checksum was ingested for ``source`` before."""
@@ -341,25 +359,45 @@ class Store:
         duplicates: int,
         started: datetime,
         status: str = "ok",
+        filtered: Mapping[str, int] | None = None,
+        tables: Sequence[str] | None = None,
     ) -> IngestReport:
         """Write the batch's ``ingest_log`` row (inside its transaction) and report it.
+
+        ``filtered`` counts valid records left out by design, by reason. When the batch
+        stored or replaced records, the version of each table in ``tables`` (default: those
+        of :data:`~forcemap.store.schema.SOURCE_TABLES` for the batch's source) becomes this
+        batch's id in ``table_versions``, which marks saved results computed from them stale.
 
         Raises
         ------
         StoreError
-            The counts do not reconcile (``read != stored + rejected + duplicates``): the
-            batch is rolled back rather than recorded wrongly.
+            The counts do not reconcile (``read != stored + rejected + duplicates +
+            filtered``): the batch is rolled back rather than recorded wrongly.
         """
         reasons = batch.reason_counts()
         rejected = sum(reasons.values())
-        if read != stored + rejected + duplicates:
+        filter_reasons = {k: int(v) for k, v in (filtered or {}).items() if v}
+        n_filtered = sum(filter_reasons.values())
+        if read != stored + rejected + duplicates + n_filtered:
             raise StoreError(
                 f"{batch.file}: counts do not reconcile: read {read} != stored {stored} + "
-                f"rejected {rejected} + duplicates {duplicates}; nothing was written"
+                f"rejected {rejected} + duplicates {duplicates} + filtered {n_filtered}; "
+                "nothing was written"
             )
+        if stored + duplicates > 0:
+            changed = SOURCE_TABLES.get(batch.source, ()) if tables is None else tables
+            for t in changed:
+                self.con.execute(
+                    "INSERT INTO table_versions VALUES ($t, $b, $s, now()::TIMESTAMP)",
+                    {"t": t, "b": batch.batch_id, "s": batch.source},
+                )
         self.con.execute(
-            """INSERT INTO ingest_log VALUES
-               ($b, $s, $f, $c, $r, $st, $rej, $d, $t0, now()::TIMESTAMP, $status)""",
+            """INSERT INTO ingest_log
+               (batch_id, source, file, checksum, read, stored, rejected, duplicates, started,
+                finished, status, filtered)
+               VALUES ($b, $s, $f, $c, $r, $st, $rej, $d, $t0, now()::TIMESTAMP, $status,
+                       $filtered)""",
             {
                 "b": batch.batch_id,
                 "s": batch.source,
@@ -371,6 +409,7 @@ class Store:
                 "d": duplicates,
                 "t0": started,
                 "status": status,
+                "filtered": n_filtered,
             },
         )
         return IngestReport(
@@ -381,6 +420,8 @@ class Store:
             rejected=rejected,
             duplicates=duplicates,
             reasons=reasons,
+            filtered=n_filtered,
+            filter_reasons=filter_reasons,
         )
 
     def export_quarantine(self, batch_id: int) -> Path | None:

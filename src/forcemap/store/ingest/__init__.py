@@ -5,7 +5,9 @@
 ``patentsview``           PatentsView bulk ``g_*.tsv`` tables (a directory)
 ``uspto``                 USPTO grant records (JSON) or their flattened CSV
 ``projects``              forcemap projects / participants / outputs CSVs
-``trade``                 BACI ``t,i,j,k,v,q`` or forcemap ``year,reporter,…`` CSV
+``cordis``                EU CORDIS ``project`` / ``organization`` files (CSV ``;`` or XLSX)
+``trade``                 BACI ``t,i,j,k,v,q``, UN Comtrade ``typeCode,freqCode,…`` or
+                          forcemap ``year,reporter,…`` CSV (layout taken from the header)
 ``wos``                   Web of Science ``savedrecs.txt``: tab-delimited or plain text
 ``scopus``                Scopus CSV export (``EID`` …)
 ``lens``                  Lens.org scholarly works CSV export (``Lens ID`` …)
@@ -31,6 +33,7 @@ SOURCES: dict[str, tuple[str, str]] = {
     "patentsview": ("forcemap.store.ingest.patentsview", "ingest_patentsview"),
     "uspto": ("forcemap.store.ingest.uspto", "ingest_uspto"),
     "projects": ("forcemap.store.ingest.projects", "ingest_projects"),
+    "cordis": ("forcemap.store.ingest.cordis", "ingest_cordis"),
     "trade": ("forcemap.store.ingest.trade", "ingest_trade"),
     "wos": ("forcemap.store.ingest.wos", "ingest_wos"),
     "scopus": ("forcemap.store.ingest.scopus", "ingest_scopus"),
@@ -62,7 +65,7 @@ def ingest(
     kwargs: dict[str, object] = {"progress": progress}
     if origin is not None:
         kwargs["origin"] = origin
-    if source == "openalex":
+    if source in ("openalex", "cordis"):  # these readers order and batch the files themselves
         return reader(store, list(paths), **kwargs)  # type: ignore[no-any-return]
     report = IngestReport(source=source)
     for p in paths:

@@ -39,6 +39,7 @@ import gzip
 import io
 import json
 import os
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import lru_cache
@@ -54,6 +55,9 @@ from forcemap.store.store import Batch, IngestReport, Store, file_checksum
 __all__ = [
     "BACI_COLUMNS",
     "BACI_COUNTRY_VARIANTS",
+    "COMTRADE_COLUMNS",
+    "COMTRADE_NOT_COUNTRIES",
+    "COMTRADE_USED",
     "FORCEMAP_TRADE_COLUMNS",
     "country_code_table",
     "ingest_trade",
@@ -73,6 +77,86 @@ FORCEMAP_TRADE_COLUMNS: tuple[str, ...] = (
     "import_value",
 )
 """The forcemap trade header; one of ``export_value`` / ``import_value`` may be absent."""
+
+COMTRADE_COLUMNS: tuple[str, ...] = (
+    "typeCode",
+    "freqCode",
+    "refPeriodId",
+    "refYear",
+    "refMonth",
+    "period",
+    "reporterCode",
+    "reporterISO",
+    "reporterDesc",
+    "flowCode",
+    "flowDesc",
+    "partnerCode",
+    "partnerISO",
+    "partnerDesc",
+    "partner2Code",
+    "partner2ISO",
+    "partner2Desc",
+    "classificationCode",
+    "classificationSearchCode",
+    "isOriginalClassification",
+    "cmdCode",
+    "cmdDesc",
+    "aggrLevel",
+    "isLeaf",
+    "customsCode",
+    "customsDesc",
+    "mosCode",
+    "motCode",
+    "motDesc",
+    "qtyUnitCode",
+    "qtyUnitAbbr",
+    "qty",
+    "isQtyEstimated",
+    "altQtyUnitCode",
+    "altQtyUnitAbbr",
+    "altQty",
+    "isAltQtyEstimated",
+    "netWgt",
+    "isNetWgtEstimated",
+    "grossWgt",
+    "isGrossWgtEstimated",
+    "cifvalue",
+    "fobvalue",
+    "primaryValue",
+    "legacyEstimationFlag",
+    "isReported",
+    "isAggregate",
+)
+"""The UN Comtrade (v1 API / Comtrade Plus bulk) data header, as the API and
+``comtradeapicall`` return it; the reader uses the columns of :data:`COMTRADE_USED`."""
+
+COMTRADE_USED: tuple[str, ...] = (
+    "freqCode",
+    "refYear",
+    "period",
+    "reporterCode",
+    "reporterISO",
+    "flowCode",
+    "partnerCode",
+    "partnerISO",
+    "partner2Code",
+    "classificationCode",
+    "cmdCode",
+    "customsCode",
+    "mosCode",
+    "motCode",
+    "primaryValue",
+)
+"""The Comtrade columns read (lower-cased on input); the others are ignored."""
+
+COMTRADE_NOT_COUNTRIES: dict[str, str] = {
+    "0": "World",
+    "837": "Bunkers",
+    "838": "Free zones",
+    "839": "Special categories",
+    "899": "Areas, nes",
+}
+"""Comtrade partner codes that are not countries; their rows are filtered (counted)."""
 
 BACI_COUNTRY_VARIANTS: dict[int, str] = {
     58: "BE",  # Belgium-Luxembourg (…1998)
@@ -165,8 +249,10 @@ def code_key_sql(expr: str) -> str:
     return f"upper(trim({expr}))"
 
 
-def read_header(path: Path, expected: str) -> list[str]:
+def read_header(path: Path, expected: str, *, delim: str = ",") -> list[str]:
     """The header of a CSV file: names stripped of spaces and a BOM, lower-cased.
+
+    ``delim`` is the field separator (``,``; CORDIS uses ``;``, Comtrade bulk files a tab).
 
     Raises
     ------
@@ -183,7 +269,7 @@ def read_header(path: Path, expected: str) -> list[str]:
         ) from e
     if not first.strip():
         raise ParseError(f"empty file or blank header line; expected {expected}", file=str(path))
-    row = next(csv.reader(io.StringIO(first)))
+    row = next(csv.reader(io.StringIO(first), delimiter=delim))
     return [c.strip().lstrip("\ufeff").lower() for c in row]
 
 
@@ -207,19 +293,32 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None)
     return int(rows[0][0]) if rows and rows[0][0] is not None else 0
 
 
-def csv_field_sql(col: str) -> str:
+# The field separators stage_csv reads, with the regexes of a quote that opens a field (after a
+# separator or at the line start) and of one that closes a field (before a separator or at the
+# line end). They are counted separately, so the quotes of '";"' count twice, not once.
+_DELIMS: dict[str, tuple[str, str]] = {
+    ",": ('(^|,)"', '"(,|$)'),
+    ";": ('(^|;)"', '"(;|$)'),
+    "\t": ('(^|\t)"', '"(\t|$)'),
+}
+
+
+def csv_field_sql(col: str, delim: str = ",") -> str:
     """SQL writing one VARCHAR column back as a CSV field (quoted when needed, NULL → '')."""
+    if delim not in _DELIMS:
+        raise ValueError(f"unsupported CSV delimiter {delim!r}")
     return (
-        f"""CASE WHEN {col} IS NULL THEN '' WHEN regexp_matches({col}, '[",\\r\\n]') """
+        f"""CASE WHEN {col} IS NULL THEN '' WHEN regexp_matches({col}, '["{delim}\\r\\n]') """
         f"""THEN '"' || replace({col}, '"', '""') || '"' ELSE {col} END"""
     )
 
 
-def raw_sql(columns: Sequence[str], alias: str) -> str:
+def raw_sql(columns: Sequence[str], alias: str, delim: str = ",") -> str:
     """SQL rebuilding a staged record as a CSV line (for the quarantine's ``raw``)."""
     if not columns:
         return "''"
-    return "concat_ws(',', " + ", ".join(csv_field_sql(f'{alias}."{c}"') for c in columns) + ")"
+    fields = ", ".join(csv_field_sql(f'{alias}."{c}"', delim) for c in columns)
+    return f"concat_ws('{delim}', {fields})"
 
 
 _REJECT_REASONS = {
@@ -234,7 +333,13 @@ _STAGE_TEMPS = ("_csv_ln", "_csv_raw", "_csv_rj", "_csv_rs", "_csv_rjd", "_csv_m
 
 
 def stage_csv(
-    b: Batch, path: Path, header: Sequence[str], wanted: Sequence[str], table: str
+    b: Batch,
+    path: Path,
+    header: Sequence[str],
+    wanted: Sequence[str],
+    table: str,
+    *,
+    delim: str = ",",
 ) -> int:
     """Load a CSV file into the temp table ``table(line, <wanted>…)``, all VARCHAR.
 
@@ -243,7 +348,8 @@ def stage_csv(
     ``line`` is the physical 1-based line number of the record's first line (the header is line
     1). Records DuckDB cannot split into the header's fields (too few / too many fields, bad
     quoting, invalid UTF-8) are quarantined in batch ``b`` with their line. Returns the number
-    of records read (staged + quarantined).
+    of records read (staged + quarantined). ``delim`` is the field separator: ``,``, ``;`` or a
+    tab.
 
     Two set-based passes: DuckDB's CSV reader (rejects stored, not fatal), and a one-column read
     of the physical lines that locates blank lines and quoted line breaks, so every record gets
@@ -256,31 +362,21 @@ def stage_csv(
     select = ", ".join(
         (f'c{pos[w]} AS "{w}"' if w in pos else f'NULL::VARCHAR AS "{w}"') for w in wanted
     )
+    if delim not in _DELIMS:
+        raise ValueError(f"unsupported CSV delimiter {delim!r}; one of {sorted(_DELIMS)!r}")
     params = {"path": str(path), "maxline": _MAX_LINE}
     try:
         con.execute(
             f"""CREATE TEMP TABLE _csv_raw AS
                 SELECT row_number() OVER () AS rn, {select}
                 FROM read_csv($path, columns = {{{cols}}}, header = true, auto_detect = false,
-                              delim = ',', quote = '"', escape = '"', ignore_errors = true,
+                              delim = $delim, quote = '"', escape = '"', ignore_errors = true,
                               store_rejects = true, rejects_table = '_csv_rj',
                               rejects_scan = '_csv_rs', max_line_size = $maxline,
                               buffer_size = 2 * $maxline)""",  # noqa: S608 - generated names only
-            params,
+            {**params, "delim": delim},
         )
-        # Physical lines: latin-1 decodes any byte, so no line is lost; a quote counts only at
-        # the start or end of a field (DuckDB accepts a stray quote inside an unquoted field).
-        con.execute(
-            r"""CREATE TEMP TABLE _csv_ln AS
-                SELECT row_number() OVER () AS pline, line IS NULL AS blank,
-                       CASE WHEN contains(line, '"')
-                            THEN len(regexp_extract_all(line, '(^|,)"|"(,|$)')) ELSE 0 END AS q
-                FROM read_csv($path, columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '',
-                              escape = '', header = false, auto_detect = false,
-                              encoding = 'latin-1', max_line_size = $maxline,
-                              buffer_size = 2 * $maxline)""",
-            params,
-        )
+        _physical_lines(con, path, delim)
     except duckdb.InvalidInputException as e:
         raise ParseError(f"cannot read as CSV: {e}", file=str(path)) from e
     # One row per rejected record (DuckDB may report several errors for one line); its line is
@@ -337,6 +433,51 @@ def stage_csv(
     )
     _drop(con, _STAGE_TEMPS)
     return n_raw + n_rej
+
+
+def _physical_lines(con: duckdb.DuckDBPyConnection, path: Path, delim: str) -> None:
+    """``_csv_ln(pline, blank, q)``: every physical line of the file, whether it is blank and
+    how many field-opening plus field-closing quotes it has (odd: a quoted line break follows).
+
+    A quote counts only at the start or end of a field (DuckDB accepts a stray quote inside an
+    unquoted field). Read by DuckDB as UTF-8, not strict, so a file mixing CRLF records with LF
+    breaks inside quoted fields (CORDIS) is split at both; a file with invalid UTF-8 is scanned
+    byte-wise in Python instead, so no line is lost.
+    """
+    opening, closing = _DELIMS[delim]
+    try:
+        con.execute(
+            r"""CREATE TEMP TABLE _csv_ln AS
+                SELECT row_number() OVER () AS pline, line IS NULL AS blank,
+                       CASE WHEN contains(line, '"')
+                            THEN len(regexp_extract_all(line, $open))
+                                 + len(regexp_extract_all(line, $close))
+                            ELSE 0 END AS q
+                FROM read_csv($path, columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '',
+                              escape = '', header = false, auto_detect = false,
+                              max_line_size = $maxline, buffer_size = 2 * $maxline,
+                              strict_mode = false)""",
+            {"path": str(path), "maxline": _MAX_LINE, "open": opening, "close": closing},
+        )
+        return
+    except duckdb.InvalidInputException:
+        con.execute("DROP TABLE IF EXISTS _csv_ln")
+    open_re, close_re = re.compile(opening.encode()), re.compile(closing.encode())
+    blank: list[bool] = []
+    quotes: list[int] = []
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as fh:  # type: ignore[operator]
+        for raw in fh:
+            line = raw.rstrip(b"\r\n")
+            blank.append(not line)
+            quotes.append(
+                len(open_re.findall(line)) + len(close_re.findall(line)) if b'"' in line else 0
+            )
+    n = len(blank)
+    lines = pa.table(  # noqa: F841 - queried by name below
+        {"pline": pa.array(range(1, n + 1), pa.int64()), "blank": blank, "q": quotes}
+    )
+    con.execute("CREATE TEMP TABLE _csv_ln AS SELECT * FROM lines")
 
 
 def _drop(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> None:
@@ -446,13 +587,36 @@ def ingest_trade(
     return report
 
 
-_EXPECTED = f'BACI "{",".join(BACI_COLUMNS)}" or forcemap "{",".join(FORCEMAP_TRADE_COLUMNS)}"'
+_EXPECTED = (
+    f'BACI "{",".join(BACI_COLUMNS)}", forcemap "{",".join(FORCEMAP_TRADE_COLUMNS)}" or UN '
+    'Comtrade "typeCode,freqCode,…,refYear,…,reporterISO,…,flowCode,…,partnerISO,…,cmdCode,…,'
+    'primaryValue,…"'
+)
+_COMTRADE_USED_LC = tuple(c.lower() for c in COMTRADE_USED)
+
+
+def _sniff_delim(path: Path) -> str:
+    """``\\t`` when the header line has more tabs than commas (Comtrade bulk .txt), else ``,``."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:  # type: ignore[operator]
+            first = fh.readline()
+    except (UnicodeDecodeError, OSError, EOFError):
+        return ","  # read_header reports the problem
+    return "\t" if first.count("\t") > first.count(",") else ","
 
 
 def _layout(path: Path, header: list[str]) -> str:
     names = set(header)
     if {"t", "i", "j", "k", "v"} <= names:
         layout, wanted = "baci", BACI_COLUMNS
+    elif (
+        {"flowcode", "cmdcode", "primaryvalue"} <= names
+        and names & {"refyear", "period"}
+        and names & {"reporteriso", "reportercode"}
+        and names & {"partneriso", "partnercode"}
+    ):
+        layout, wanted = "comtrade", _COMTRADE_USED_LC
     elif {"year", "reporter", "partner", "hs6"} <= names and names & {
         "export_value",
         "import_value",
@@ -460,7 +624,7 @@ def _layout(path: Path, header: list[str]) -> str:
         layout, wanted = "forcemap", FORCEMAP_TRADE_COLUMNS
     else:
         raise ParseError(
-            f"not a trade file: header {','.join(header)!r} matches neither layout; "
+            f"not a trade file: header {','.join(header)[:300]!r} matches no layout; "
             f"expected {_EXPECTED}",
             file=str(path),
             line=1,
@@ -476,23 +640,36 @@ _TEMPS = ("_tr_rows", "_tr_v", "_tr_f", "_tr_new", "_tr_old", "_tr_out")
 
 def _ingest_file(store: Store, path: Path, *, origin: str) -> IngestReport:
     started = datetime.now()
-    header = read_header(path, _EXPECTED)
+    delim = _sniff_delim(path)
+    header = read_header(path, _EXPECTED, delim=delim)
     layout = _layout(path, header)
     checksum = file_checksum(path)
     if store.already_ingested(SOURCE, checksum):
         return IngestReport(source=SOURCE, skipped=[str(path)])
     con = store.con
-    wanted = BACI_COLUMNS if layout == "baci" else FORCEMAP_TRADE_COLUMNS
+    wanted = {
+        "baci": BACI_COLUMNS,
+        "forcemap": FORCEMAP_TRADE_COLUMNS,
+        "comtrade": _COMTRADE_USED_LC,
+    }[layout]
     present = [c for c in wanted if c in header]
     try:
         with store.batch(SOURCE, path) as b:
             con.register("_tr_cc", country_code_table())
-            read = stage_csv(b, path, header, wanted, "_tr_rows")
-            _validate(con, layout)
+            read = stage_csv(b, path, header, wanted, "_tr_rows", delim=delim)
+            if layout == "comtrade":
+                _validate_comtrade(con, header)
+            else:
+                _validate(con, layout)
+            filtered = dict(
+                con.execute(
+                    "SELECT _filter, count(*) FROM _tr_v WHERE _filter IS NOT NULL GROUP BY ALL"
+                ).fetchall()
+            )
             con.execute(
                 f"""INSERT INTO quarantine
                     SELECT $b, $s, $f, v.line, NULL, v._field, v._reason,
-                           left({raw_sql(present, "r")}, 4000)
+                           left({raw_sql(present, "r", delim)}, 4000)
                     FROM (SELECT line, _field, _reason FROM _tr_v WHERE _reason IS NOT NULL) v
                     JOIN _tr_rows r USING (line)""",  # noqa: S608 - allow-listed names only
                 {"b": b.batch_id, "s": SOURCE, "f": str(path)},
@@ -506,6 +683,7 @@ def _ingest_file(store: Store, path: Path, *, origin: str) -> IngestReport:
                 stored=stored,
                 duplicates=dups,
                 started=started,
+                filtered=filtered,
             )
             report.related["trade table rows"] = rows
     except duckdb.Error as e:
@@ -587,13 +765,140 @@ def _validate(con: duckdb.DuckDBPyConnection, layout: str) -> None:
         f"""CREATE TEMP TABLE _tr_v AS
             SELECT line, _year AS year, _reporter AS reporter, _partner AS partner,
                    _hs6 AS hs6, {exp} AS export_value, {imp} AS import_value,
-                   {field} AS _field, {reason} AS _reason
+                   {field} AS _field, {reason} AS _reason, NULL::VARCHAR AS _filter
             FROM (
               SELECT *, {finite} FROM (
                 SELECT s.*, {parsed}
                 FROM (SELECT r.line, {trimmed} FROM _tr_rows r) s
                 LEFT JOIN _tr_cc ci ON ci.code = s.s_a
                 LEFT JOIN _tr_cc cj ON cj.code = s.s_z))"""  # noqa: S608 - literals of this module
+    )
+
+
+def _validate_comtrade(con: duckdb.DuckDBPyConnection, header: Sequence[str]) -> None:
+    """``_tr_rows`` (Comtrade columns) → ``_tr_v``: per row its canonical cell, or the reason it
+    is filtered (``_filter``: a valid row left out by design) or rejected (``_reason``).
+
+    Filters (first match): monthly data, a non-HS classification, an aggregate product (``TOTAL``
+    or a 2- or 4-digit code), a flow other than M / X, a partner that is not a country
+    (:data:`COMTRADE_NOT_COUNTRIES`, ``W00``, ``_X``), and breakdown rows (second partner,
+    customs procedure, mode of supply or transport other than the total), whose totals are kept.
+    """
+    not_countries = ", ".join(f"'{c}'" for c in COMTRADE_NOT_COUNTRIES)
+
+    def has(c: str) -> bool:
+        return c in header
+
+    # breakdown columns absent from the header are totals by definition
+    def not_total(col: str, total: str) -> str:
+        if not has(col):
+            return "false"
+        return f"coalesce(nullif(upper(trim(r.{col})), '') NOT IN ({total}), false)"
+
+    filters = [
+        (
+            "upper(trim(r.freqcode)) NOT IN ('', 'A')" if has("freqcode") else "false",
+            "monthly record (freqCode not A); the trade table is annual",
+        ),
+        (
+            "NOT coalesce(upper(trim(r.classificationcode)), 'H') LIKE 'H%'"
+            if has("classificationcode")
+            else "false",
+            "not an HS classification (classificationCode)",
+        ),
+        (
+            "upper(trim(r.cmdcode)) = 'TOTAL' "
+            "OR regexp_full_match(trim(r.cmdcode), '[0-9]{2}|[0-9]{4}')",
+            "aggregate product (cmdCode TOTAL, HS2 or HS4)",
+        ),
+        (
+            "upper(trim(r.flowcode)) NOT IN ('', 'M', 'X')",
+            "flow other than import M / export X (re-exports, re-imports, processing)",
+        ),
+        (
+            f"ltrim(trim(r.partnercode), '0') IN ({not_countries}) "
+            "OR (trim(r.partnercode) <> '' AND ltrim(trim(r.partnercode), '0') = '') "
+            "OR upper(trim(r.partneriso)) IN ('W00', '_X', 'WLD')"
+            if has("partnercode") and has("partneriso")
+            else (
+                f"ltrim(trim(r.partnercode), '0') IN ({not_countries}) "
+                "OR (trim(r.partnercode) <> '' AND ltrim(trim(r.partnercode), '0') = '')"
+                if has("partnercode")
+                else "upper(trim(r.partneriso)) IN ('W00', '_X', 'WLD')"
+            ),
+            "partner is not a country (World, areas nes, bunkers, free zones, special categories)",
+        ),
+        (
+            " OR ".join(
+                [
+                    not_total("partner2code", "'0', '00', '000'"),
+                    not_total("customscode", "'C00'"),
+                    not_total("moscode", "'0'"),
+                    not_total("motcode", "'0'"),
+                ]
+            ),
+            "breakdown row (second partner, customs procedure or transport mode); totals kept",
+        ),
+    ]
+    filter_sql = (
+        "CASE " + " ".join(f"WHEN coalesce({c}, false) THEN '{r}'" for c, r in filters) + " END"
+    )
+    year = "coalesce(nullif(trim(r.refyear), ''), left(trim(r.period), 4))"
+    if not has("refyear"):
+        year = "left(trim(r.period), 4)"
+    elif not has("period"):
+        year = "trim(r.refyear)"
+    iso = {
+        side: (f"upper(trim(r.{side}iso))" if has(f"{side}iso") else "NULL")
+        for side in ("reporter", "partner")
+    }
+    num = {
+        side: (f"ltrim(trim(r.{side}code), '0')" if has(f"{side}code") else "NULL")
+        for side in ("reporter", "partner")
+    }
+    checks = [
+        ("s_y IS NULL OR s_y = ''", "refYear", "missing year"),
+        ("_year IS NULL OR _year NOT BETWEEN 1900 AND 2100", "refYear", _BAD_YEAR),
+        ("a_raw IS NULL", "reporterISO", "missing reporter country code"),
+        ("_reporter IS NULL", "reporterISO", "unknown reporter country code"),
+        ("z_raw IS NULL", "partnerISO", "missing partner country code"),
+        ("_partner IS NULL", "partnerISO", "unknown partner country code"),
+        ("_hs6 IS NULL", "cmdCode", "not an HS6 product code"),
+        ("s_f = ''", "flowCode", "missing flowCode"),
+        ("v_m", "primaryValue", "missing primaryValue"),
+        ("v_n IS NULL OR v_n < 0", "primaryValue", "primaryValue is not a non-negative number"),
+    ]
+    field, reason = checks_sql(checks)
+    con.execute(
+        f"""CREATE TEMP TABLE _tr_v AS
+            SELECT line, _year AS year, _reporter AS reporter, _partner AS partner, _hs6 AS hs6,
+                   CASE WHEN s_f = 'X' THEN v_n END AS export_value,
+                   CASE WHEN s_f = 'M' THEN v_n END AS import_value,
+                   CASE WHEN _filter IS NULL THEN {field} END AS _field,
+                   CASE WHEN _filter IS NULL THEN {reason} END AS _reason, _filter
+            FROM (
+              SELECT s.*, TRY_CAST(s_y AS INTEGER) AS _year,
+                     coalesce(ia.iso2, na.iso2) AS _reporter,
+                     coalesce(iz.iso2, nz.iso2) AS _partner,
+                     CASE WHEN regexp_full_match(s_k, '{_HS6_RE}') THEN lpad(s_k, 6, '0') END
+                         AS _hs6,
+                     {missing_sql("s_v")} AS v_m,
+                     CASE WHEN isfinite(TRY_CAST(s_v AS DOUBLE)) THEN TRY_CAST(s_v AS DOUBLE) END
+                         AS v_n
+              FROM (
+                SELECT r.line, {year} AS s_y,
+                       nullif(coalesce({iso["reporter"]}, ''), '') AS a_iso,
+                       nullif(coalesce({num["reporter"]}, ''), '') AS a_num,
+                       nullif(coalesce({iso["partner"]}, ''), '') AS z_iso,
+                       nullif(coalesce({num["partner"]}, ''), '') AS z_num,
+                       coalesce(a_iso, a_num) AS a_raw, coalesce(z_iso, z_num) AS z_raw,
+                       trim(r.cmdcode) AS s_k, coalesce(upper(trim(r.flowcode)), '') AS s_f,
+                       trim(r.primaryvalue) AS s_v, {filter_sql} AS _filter
+                FROM _tr_rows r) s
+              LEFT JOIN _tr_cc ia ON ia.code = s.a_iso
+              LEFT JOIN _tr_cc na ON na.code = s.a_num
+              LEFT JOIN _tr_cc iz ON iz.code = s.z_iso
+              LEFT JOIN _tr_cc nz ON nz.code = s.z_num)"""  # noqa: S608 - literals of this module
     )
 
 
@@ -611,10 +916,16 @@ def _write(
                    arg_max(import_value, line) FILTER (WHERE import_value IS NOT NULL)
                        AS import_value,
                    count(*) AS n
-            FROM _tr_v WHERE _reason IS NULL GROUP BY {key}"""  # noqa: S608
+            FROM _tr_v WHERE _reason IS NULL AND _filter IS NULL GROUP BY {key}"""  # noqa: S608
     )
-    flows = _count(con, "SELECT count(*) FROM _tr_f")
-    in_file_dups = _count(con, "SELECT sum(n) - count(*) FROM _tr_f")
+    if layout == "comtrade":
+        # a Comtrade row is one cell (its flow M or X): count flows as filled cells
+        cells = "(export_value IS NOT NULL)::INT + (import_value IS NOT NULL)::INT"
+        flows = _count(con, f"SELECT sum({cells}) FROM _tr_f")  # noqa: S608
+        in_file_dups = _count(con, "SELECT sum(n) FROM _tr_f") - flows
+    else:
+        flows = _count(con, "SELECT count(*) FROM _tr_f")
+        in_file_dups = _count(con, "SELECT sum(n) - count(*) FROM _tr_f")
     con.execute("DROP TABLE _tr_v")
     if layout == "baci":
         # Mirror: the flow a -> b is a's export and b's import. Keys are unique in _tr_f, so
@@ -645,11 +956,16 @@ def _write(
                        max(import_value) AS import_value
                 FROM trade SEMI JOIN _tr_new USING ({key}) GROUP BY {key}"""  # noqa: S608
         )
+        same_e = "(f.export_value IS NOT NULL AND o.export_value IS NOT NULL)"
+        same_i = "(f.import_value IS NOT NULL AND o.import_value IS NOT NULL)"
+        replaced = (
+            f"{same_e}::INT + {same_i}::INT"  # cells (Comtrade)
+            if layout == "comtrade"
+            else f"({same_e} OR {same_i})::INT"  # rows
+        )
         store_dups = _count(
             con,
-            f"""SELECT count(*) FROM _tr_f f JOIN _tr_old o USING ({key})
-                WHERE (f.export_value IS NOT NULL AND o.export_value IS NOT NULL)
-                   OR (f.import_value IS NOT NULL AND o.import_value IS NOT NULL)""",  # noqa: S608
+            f"""SELECT sum({replaced}) FROM _tr_f f JOIN _tr_old o USING ({key})""",  # noqa: S608
         )
         con.execute(
             f"""CREATE TEMP TABLE _tr_out AS
