@@ -258,3 +258,34 @@ def test_industry_page_full_in_browser(
         holder.locator("a").first.click()
     assert p.url.endswith("/organizations/" + fact["org_id"])
     assert errors == []
+
+
+def test_panel_form_in_browser(
+    live_server: str, page: tuple[Any, _Errors], screenshots: Path, synergy_store_path: Path
+) -> None:
+    """/panel: fill the form, submit it (a plain GET, no JavaScript needed) and read the panel
+    and the excluded candidates."""
+    from forcemap.store import Store
+
+    with Store.open(synergy_store_path, read_only=True) as s:
+        applicant = s.scalar(
+            "SELECT author_id FROM authorships WHERE author_id IS NOT NULL "
+            "GROUP BY author_id ORDER BY count(*) DESC, author_id LIMIT 1"
+        )
+    p, errors = page
+    resp = p.goto(live_server + "/panel", wait_until="load")
+    assert resp is not None and resp.status == 200
+    p.fill("#panel-form input[name=applicants]", applicant)
+    p.fill("#panel-form textarea[name=text]", "depression treatment randomized trial")
+    p.fill("#panel-form input[name=size]", "3")
+    with p.expect_navigation(timeout=60_000):
+        p.click("#panel-form button[type=submit]")
+    assert f"applicants={applicant}" in p.url
+    p.wait_for_selector("#panel-members")
+    assert p.locator("#panel-members tbody tr").count() == 3
+    assert p.locator("#panel-excluded tbody tr").count() > 0
+    assert p.locator("#panel-solver").inner_text() == "optimal (MILP, HiGHS)"
+    # the form keeps what was typed
+    assert p.input_value("#panel-form input[name=applicants]") == applicant
+    p.screenshot(path=str(screenshots / "panel.png"), full_page=True)
+    assert errors == []

@@ -21,6 +21,10 @@ def test_registry_drives_the_nav(client: TestClient) -> None:
         "Positioning",
         "Technology watch",
         "Network explorer",
+        "Consortium",
+        "Review panel",
+        "Portfolio",
+        "Search",
     ]
     html = client.get("/").text
     for p in nav:

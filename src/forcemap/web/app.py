@@ -53,10 +53,25 @@ from forcemap.store.slices import industry_patents, industry_works
 from forcemap.store.store import Store
 from forcemap.store.summary import StoreSummary, summarise
 
-__all__ = ["TOKEN_COOKIE", "WebState", "create_app", "get_state", "get_store", "plotly_js_path"]
+__all__ = [
+    "NO_PROJECTS",
+    "TOKEN_COOKIE",
+    "WebState",
+    "create_app",
+    "get_state",
+    "get_store",
+    "plotly_js_path",
+]
 
 TOKEN_COOKIE = "forcemap_token"
 _STATIC = Path(__file__).parent / "static"
+#: The message of the portfolio page and API for a store without research projects.
+NO_PROJECTS = (
+    "this store has no research projects, so there is nothing to review or allocate: stop the "
+    "server, ingest a project folder with `forcemap --store STORE ingest projects DIR` "
+    "(projects.csv, participants.csv, outputs.csv; the format is in docs/formats.md) and "
+    "start it again"
+)
 _T = TypeVar("_T")
 
 
@@ -320,6 +335,61 @@ class WebState:
             ("gatekeepers", industry), lambda: gatekeepers_view(store, industry=industry)
         )
 
+    # -- decision tools (forms): cached per store and the full argument set ----------------
+    def consortium(self, store: Store, **kwargs: Any) -> dict[str, Any]:
+        """:func:`forcemap.web.decisions.consortium_view` (cached; ``kwargs`` hashable)."""
+        from forcemap.web.decisions import consortium_view
+
+        self.check_industry(kwargs["industry"])
+        return self.cached(
+            ("consortium", *sorted(kwargs.items())), lambda: consortium_view(store, **kwargs)
+        )
+
+    def panel(self, store: Store, **kwargs: Any) -> dict[str, Any]:
+        """:func:`forcemap.web.decisions.panel_view` (cached; ``kwargs`` hashable)."""
+        from forcemap.web.decisions import panel_view
+
+        return self.cached(("panel", *sorted(kwargs.items())), lambda: panel_view(store, **kwargs))
+
+    def check_projects(self, store: Store) -> None:
+        """Raise NotFoundError (404) when the store holds no research project (checked once)."""
+        from forcemap.web.decisions import has_projects
+
+        if not self.cached(("has_projects",), lambda: has_projects(store)):
+            raise NotFoundError(NO_PROJECTS)
+
+    def project_review(self, store: Store, **kwargs: Any) -> dict[str, Any]:
+        """:func:`forcemap.web.decisions.review_view` (cached; NotFoundError without projects)."""
+        from forcemap.web.decisions import review_view
+
+        self.check_projects(store)
+        return self.cached(
+            ("review", *sorted(kwargs.items())), lambda: review_view(store, **kwargs)
+        )
+
+    def allocation(self, store: Store, **kwargs: Any) -> dict[str, Any]:
+        """:func:`forcemap.web.decisions.allocation_view` (cached; NotFoundError without
+        projects)."""
+        from forcemap.web.decisions import allocation_view
+
+        self.check_projects(store)
+        return self.cached(
+            ("allocation", *sorted(kwargs.items())), lambda: allocation_view(store, **kwargs)
+        )
+
+    def search(self, store: Store, query: str, k: int, entity: str) -> dict[str, Any]:
+        """:func:`forcemap.web.decisions.search_view` over the store's TF-IDF index of
+        ``entity`` (built once, then cached with the results)."""
+        from forcemap.web.decisions import search_view, text_index
+
+        index, where = self.cached(("text_index", entity), lambda: text_index(store, entity))
+        return self.cached(
+            ("search", query, k, entity),
+            lambda: search_view(
+                index, where, query=query, k=k, entity=entity, synthetic=self.synthetic
+            ),
+        )
+
 
 def get_state(request: Request) -> WebState:
     """The app's :class:`WebState` (a FastAPI dependency)."""
@@ -491,9 +561,11 @@ def create_app(
         )
 
     from forcemap.web.api import router as api_router
+    from forcemap.web.api_tools import router as tools_router
     from forcemap.web.pages import router as pages_router
 
     app.include_router(api_router)
+    app.include_router(tools_router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     return app

@@ -23,16 +23,23 @@ from forcemap.web.queries import clean, rows
 
 __all__ = [
     "actors_view",
+    "allocation_view",
     "auto_unit",
     "benchmark_view",
     "bottlenecks_view",
     "by_unit",
+    "consortium_view",
     "country_names",
     "gatekeepers_view",
+    "has_projects",
     "landscape_view",
+    "panel_view",
     "positioning_view",
+    "review_view",
     "rule_out",
+    "search_view",
     "talent_view",
+    "text_index",
     "watch_unit",
     "watch_view",
 ]
@@ -441,3 +448,309 @@ def heatmap_grid(
         labels.append(f"{rank}. {name}")
     z = [[cell.get((h, c)) for c in cs] for h in hs]
     return labels, cs, z
+
+
+# -- consortium builder ----------------------------------------------------------------------
+#: Candidates listed beside a consortium (the strongest of the pool).
+CONSORTIUM_CANDIDATES = 25
+
+
+def consortium_view(
+    store: Store,
+    *,
+    industry: str,
+    sub_technologies: str | tuple[str, ...] | None = None,
+    lead: str | None = None,
+    size: int = 6,
+    min_types: tuple[tuple[str, int], ...] = (),
+    must_include: tuple[str, ...] = (),
+    must_exclude: tuple[str, ...] = (),
+    country: str | None = None,
+    method: str = "milp",
+) -> dict[str, Any]:
+    """:func:`forcemap.decide.consortium.consortium` as plain data.
+
+    Returns
+    -------
+    dict
+        rule, caveats, synthetic, industry, rows (the members, lead first, each with ``why``),
+        sub_technologies (coverage per sub-technology), coverage (the sub-technology × member
+        grid: ``members`` [org ids] and ``rows`` [{sub_technology, name, weight, coverage,
+        cells: [{strength, raw_strength, credited}] per member}]), candidates (the strongest
+        of the pool), solver (method asked and used, status, objectives, gap).
+    """
+    from forcemap.decide.consortium import consortium
+
+    result = consortium(
+        store,
+        industry=industry,
+        sub_technologies=list(sub_technologies)
+        if isinstance(sub_technologies, tuple)
+        else sub_technologies,
+        lead=lead,
+        size=size,
+        min_types=dict(min_types) or None,
+        must_include=must_include,
+        must_exclude=must_exclude,
+        country=country,
+        method=method,
+    )
+    members = rows(result.table)
+    subs = rows(result.evidence["sub_technologies"])
+    cells = {(r["sub_technology"], r["org_id"]): r for r in rows(result.evidence["coverage"])}
+    ids = [m["org_id"] for m in members]
+    grid = [
+        {
+            **s,
+            "cells": [
+                {
+                    k: cells.get((s["sub_technology"], o), {}).get(k)
+                    for k in ("strength", "raw_strength", "credited")
+                }
+                for o in ids
+            ],
+        }
+        for s in subs
+    ]
+    p = result.rule.parameters
+    return {
+        **_head(result),
+        "industry": industry,
+        "rows": members,
+        "sub_technologies": subs,
+        "coverage": {"members": ids, "rows": grid},
+        "candidates": rows(result.evidence["candidates"])[:CONSORTIUM_CANDIDATES],
+        "solver": {
+            "method": p["method"],
+            "method_used": p["method_used"],
+            "status": p["solver_status"],
+            "optimal": p["method_used"] == "milp",
+            "objective": p["objective"],
+            "coverage_objective": p["coverage_objective"],
+            "milp_objective": p["milp_objective"],
+            "greedy_objective": p["greedy_objective"],
+            "mip_gap": clean(p["mip_gap"]),
+            "n_candidates": p["n_candidates"],
+        },
+    }
+
+
+# -- review panel ----------------------------------------------------------------------------
+#: Excluded candidates listed on the panel page (the API returns every one).
+PANEL_EXCLUDED_SHOWN = 200
+
+
+def _solver(params: dict[str, Any]) -> dict[str, Any]:
+    """The solver block of an optimisation result: asked and used method, status."""
+    return {
+        "method": params.get("method"),
+        "method_used": params.get("method_used"),
+        "status": params.get("solver_status") or params.get("status"),
+        "optimal": params.get("method_used") == "milp",
+        "objective": clean(params.get("objective")),
+    }
+
+
+def panel_view(
+    store: Store,
+    *,
+    applicants: tuple[str, ...],
+    text: str | None = None,
+    topics: tuple[str, ...] = (),
+    concepts: tuple[str, ...] = (),
+    size: int = 5,
+    roles: tuple[tuple[str, int], ...] = (),
+    coi_years: int = 5,
+    max_per_org: int | None = 1,
+    max_per_country: int | None = None,
+    method: str = "milp",
+) -> dict[str, Any]:
+    """:func:`forcemap.decide.panel.review_panel` as plain data.
+
+    Returns
+    -------
+    dict
+        rule, caveats, synthetic, rows (the panel, each with its ``reasons``), excluded (every
+        (candidate, rule, applicant) conflict with its evidence ids and years, best match
+        first), excluded_people (distinct excluded candidates), ranking (the best-matching
+        active candidates and their status), applicants (how each applicant id was read),
+        solver.
+    """
+    from forcemap.decide.panel import review_panel
+
+    result = review_panel(
+        store,
+        applicants=list(applicants),
+        text=text or None,
+        topics=list(topics) or None,
+        concepts=list(concepts) or None,
+        size=size,
+        roles=dict(roles) or None,
+        coi_years=coi_years,
+        max_per_org=max_per_org,
+        max_per_country=max_per_country,
+        method=method,
+    )
+    excluded = rows(result.evidence["excluded"])
+    excluded.sort(key=lambda r: (-(r["match"] or -1.0), r["author_id"], r["rule"]))
+    p = result.rule.parameters
+    return {
+        **_head(result),
+        "rows": rows(result.table),
+        "excluded": excluded,
+        "excluded_people": len({r["author_id"] for r in excluded}),
+        "ranking": rows(result.evidence["ranking"]),
+        "applicants": rows(result.evidence["applicants"]),
+        "solver": _solver(dict(p)),
+    }
+
+
+# -- portfolio: project review and budget allocation -----------------------------------------
+#: Recommendations of the stage-gate review, worst first.
+RECOMMENDATIONS = ("withdraw", "review", "continue")
+
+
+def has_projects(store: Store) -> bool:
+    """True when the store holds at least one research project."""
+    return bool(store.scalar("SELECT count(*) FROM projects"))
+
+
+def review_view(
+    store: Store,
+    *,
+    as_of: str | None = None,
+    min_age_years: float = 2.0,
+    withdraw_below: float = 0.25,
+    review_below: float = 0.5,
+) -> dict[str, Any]:
+    """:func:`forcemap.decide.portfolio.project_review` as plain data.
+
+    Returns
+    -------
+    dict
+        rule, caveats, synthetic, as_of, rows (one per project, withdraw first, each with its
+        ``reasons``), counts (projects per recommendation), benchmarks (the portfolio medians
+        used), outputs (the counted outputs with their impact).
+    """
+    from forcemap.decide.portfolio import project_review
+
+    result = project_review(
+        store,
+        as_of=as_of,
+        min_age_years=min_age_years,
+        withdraw_below=withdraw_below,
+        review_below=review_below,
+    )
+    table = rows(result.table)
+    return {
+        **_head(result),
+        "as_of": result.rule.parameters["as_of"],
+        "rows": table,
+        "counts": {k: sum(r["recommendation"] == k for r in table) for k in RECOMMENDATIONS},
+        "benchmarks": rows(result.evidence["benchmarks"])[0],
+        "outputs": rows(result.evidence["outputs"]),
+    }
+
+
+def allocation_view(
+    store: Store,
+    *,
+    budget: float,
+    country: str = "CN",
+    max_share_per_industry: float | None = None,
+    min_per_industry: int | None = None,
+    method: str = "milp",
+) -> dict[str, Any]:
+    """:func:`forcemap.decide.portfolio.allocate_budget` as plain data.
+
+    Returns
+    -------
+    dict
+        rule, caveats, synthetic, rows (every candidate, the selected first, by value),
+        industries (candidates, selected, spend and share per industry), solver (method used,
+        status, objective, budget, spent, share of the budget used, candidates, selected).
+    """
+    from forcemap.decide.portfolio import allocate_budget
+
+    result = allocate_budget(
+        store,
+        budget=budget,
+        country=country,
+        max_share_per_industry=max_share_per_industry,
+        min_per_industry=min_per_industry,
+        method=method,
+    )
+    solver = rows(result.evidence["solver"])[0]
+    spent, total = solver["spent"] or 0.0, solver["budget"] or 0.0
+    return {
+        **_head(result),
+        "rows": rows(result.table),
+        "industries": rows(result.evidence["industries"]),
+        "solver": {
+            **solver,
+            "method": method,
+            "optimal": solver["method_used"] == "milp",
+            "budget_used": spent / total if total > 0 else None,
+        },
+    }
+
+
+# -- search ----------------------------------------------------------------------------------
+def text_index(store: Store, entity: str) -> tuple[Any, dict[tuple[str, str], int]]:
+    """The TF-IDF index :func:`forcemap.decide.explore.search` builds for a store (no
+    vocabulary pruning: ``min_df=1``, ``max_df=1.0``) and its (id, entity) → row map."""
+    from forcemap.decide.explore import build_text_index
+
+    index = build_text_index(store, entity=entity, min_df=1, max_df=1.0)
+    where = {(d, e): i for i, (d, e) in enumerate(zip(index.ids, index.entities, strict=True))}
+    return index, where
+
+
+def search_view(
+    index: Any,
+    where: dict[tuple[str, str], int],
+    *,
+    query: str,
+    k: int = 20,
+    entity: str = "works",
+    synthetic: bool = False,
+) -> dict[str, Any]:
+    """:func:`forcemap.decide.explore.search` by TF-IDF over a prepared index, each hit with
+    the query terms it matched (by their share of its score).
+
+    Returns
+    -------
+    dict
+        rule, caveats, synthetic, query, entity, method (``tfidf``), documents, rows (rank,
+        id, entity, year, title, score, terms: [{term, share}]), unknown_terms.
+    """
+    from forcemap.decide.explore import search
+
+    result = search(index, query, k=k, entity=entity, method="tfidf")
+    if synthetic:
+        result.synthetic = True
+        result.warn("SYNTHETIC DATA: the store holds records from a synthetic world.")
+    cols, weights, unknown = index.query_vector(query)
+    qw = dict(zip(cols.tolist(), weights.tolist(), strict=True))
+    hits = rows(result.table)
+    for h in hits:
+        doc = index.matrix.getrow(where[(h["id"], h["entity"])])
+        contrib = {
+            index.vocabulary[c]: float(x) * qw[c]
+            for c, x in zip(doc.indices.tolist(), doc.data.tolist(), strict=True)
+            if c in qw
+        }
+        total = sum(contrib.values()) or 1.0
+        h["terms"] = [
+            {"term": t, "share": v / total}
+            for t, v in sorted(contrib.items(), key=lambda kv: (-kv[1], kv[0]))
+        ]
+    return {
+        **_head(result),
+        "query": query,
+        "entity": entity,
+        "method": result.rule.parameters["method"],
+        "documents": index.n_documents,
+        "rows": hits,
+        "unknown_terms": unknown,
+    }

@@ -10,8 +10,12 @@ Write one function and one template::
 
 The function takes ``request`` (required) plus any FastAPI parameters and returns the
 template context; the decorator registers a GET route and a nav entry (``nav=False`` keeps
-it out of the menu). Templates extend ``base.html`` (nav, synthetic-data banner, the locally
-served Plotly bundle); figures are built with :mod:`forcemap.web.figures`.
+it out of the menu). A ``status_code`` key in the context sets the response status (a form
+page re-rendered with its error message answers 4xx). The decision tools with forms
+(consortium, review panel, portfolio, search) live in :mod:`forcemap.web.forms`, imported
+at the end of this module so that they register after the pages above. Templates extend
+``base.html`` (nav, synthetic-data banner, the locally served Plotly bundle); figures are
+built with :mod:`forcemap.web.figures`.
 """
 
 from __future__ import annotations
@@ -82,7 +86,10 @@ def page(
         @functools.wraps(fn)
         def endpoint(*args: Any, **kwargs: Any) -> HTMLResponse:
             context = fn(*args, **kwargs)
-            return render(kwargs["request"], template, {"page": entry, **context})
+            status = int(context.pop("status_code", 200))
+            return render(
+                kwargs["request"], template, {"page": entry, **context}, status_code=status
+            )
 
         router.add_api_route(
             path, endpoint, methods=["GET"], response_class=HTMLResponse, name=fn.__name__
@@ -443,3 +450,6 @@ def network_page(
         "industries": [(k, ind.name) for k, ind in state.catalog.items()],
         "graph_json": Markup(json.dumps(payload, ensure_ascii=True).replace("</", "<\\/")),
     }
+
+
+from forcemap.web import forms as _forms  # noqa: E402,F401  (registers the form pages)
