@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   := demo
 
-.PHONY: demo test bench lint lock clean browser java
+.PHONY: demo test bench bench-scale lint lock clean browser java
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (apt-get install python3.11 python3.11-venv)"; exit 1; }
@@ -37,9 +37,13 @@ test: $(STAMP) browser java
 
 # pySciSci is a speed baseline for the disruption benchmark only: not locked with the package
 # (its dependency tree is large); its disruption module needs only pandas, numpy and tqdm.
-bench: $(STAMP)
+bench: $(STAMP) java
 	$(BIN)/python -m pip install -q --no-deps pyscisci==0.92 tqdm==4.67.1
 	$(BIN)/python benchmarks/run.py
+
+# scaling curve ingest + impact + CD_5 at 1 M / 5 M / 20 M citations, Spark local[2] at 1 M / 5 M
+bench-scale: $(STAMP) java
+	$(BIN)/python benchmarks/scaling.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -8,7 +8,7 @@ line on stderr and turned into the error's exit code; nothing else is caught.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -43,6 +43,10 @@ decide_app = typer.Typer(help="Decisions: a table, the rule and thresholds appli
 app.add_typer(decide_app, name="decide")
 report_app = typer.Typer(help="Self-contained reports (HTML that opens offline; PDF).")
 app.add_typer(report_app, name="report")
+spark_app = typer.Typer(
+    help="Scale-out on Apache Spark: snapshot → canonical Parquet → indicators (docs/spark.md)."
+)
+app.add_typer(spark_app, name="spark")
 
 # Piped output (logs, CI) is not wrapped at 80 columns: tables stay readable.
 out = Console(width=None if sys.stdout.isatty() else 160)
@@ -53,6 +57,7 @@ class _State:
     store: Path = Path("forcemap.duckdb")
     quiet: bool = False
     memory_limit: str = "1GB"
+    engine: str = "duckdb"
 
 
 state = _State()
@@ -76,11 +81,20 @@ def main(
             envvar="FORCEMAP_MEMORY_LIMIT",
         ),
     ] = "1GB",
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="Computing engine for indicators: duckdb (embedded) or spark (PySpark; "
+            "master local[2], or $FORCEMAP_SPARK_MASTER).",
+            envvar="FORCEMAP_ENGINE",
+        ),
+    ] = "duckdb",
 ) -> None:
     """forcemap: data → models → computing → decision, on one machine or a cluster."""
     state.store = store
     state.quiet = quiet
     state.memory_limit = memory_limit
+    state.engine = engine
 
 
 @contextmanager
@@ -716,6 +730,33 @@ WindowOpt = Annotated[int | None, typer.Option(help="Citation window in years (n
 FieldOpt = Annotated[str, typer.Option(help="concept0, concept1, topic_field or topic_subfield.")]
 
 
+@contextmanager
+def _spark_progress(*, force: bool = False) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A Rich progress bar fed by Spark task counts (``progress(step, done, total)``); none
+    when quiet or (unless ``force``) when the engine is not Spark."""
+    if state.quiet or (state.engine != "spark" and not force):
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(f"spark {step} (tasks)", total=max(total, 1))
+            bar.update(tasks[step], completed=done, total=max(total, done, 1))
+
+        yield update
+
+
 def _indicator(name: str, out_file: Path | None, save: str | None, **params: Any) -> None:
     """Run indicator ``name`` on the store, write its table and/or save it in the store."""
     from forcemap.indicators import compute_indicator, save_indicator
@@ -728,11 +769,15 @@ def _indicator(name: str, out_file: Path | None, save: str | None, **params: Any
             raise InputError(f"{out_file}: write .parquet or .csv")
         s = _open(read_only=save is None)
         try:
-            if save is None:
-                table = compute_indicator(s, name, **params)
-            else:
-                saved = save_indicator(s, save, name, **params)
-                table = load_result(s, saved.name)
+            with _spark_progress() as progress:
+                engine: dict[str, Any] = {"engine": state.engine}
+                if state.engine == "spark":
+                    engine["progress"] = progress
+                if save is None:
+                    table = compute_indicator(s, name, **engine, **params)
+                else:
+                    saved = save_indicator(s, save, name, engine=state.engine, **params)
+                    table = load_result(s, saved.name)
         finally:
             s.close()
         if out_file is not None:
@@ -1621,3 +1666,84 @@ def report_industry(
 def run() -> None:
     """Entry point for ``python -m forcemap``."""
     app()
+
+
+MasterOpt = Annotated[
+    str,
+    typer.Option(
+        help="Spark master: local[N], yarn, spark://host:7077, k8s://…",
+        envvar="FORCEMAP_SPARK_MASTER",
+    ),
+]
+
+
+@spark_app.command("ingest")
+def spark_ingest(
+    source: Annotated[str, typer.Argument(help="OpenAlex works snapshot dir or file (or URI).")],
+    out_dir: Annotated[str, typer.Option("--out", help="Output dir/URI: <table>.parquet each.")],
+    master: MasterOpt = "local[2]",
+    partitions: Annotated[int | None, typer.Option(help="Files per table.")] = None,
+) -> None:
+    """OpenAlex snapshot → canonical Parquet tables with Spark (same mapping as ingest openalex).
+
+    Example: forcemap spark ingest openalex-snapshot/data/works --out canonical/
+    """
+    from forcemap.engine.spark import spark_session
+    from forcemap.engine.spark_ingest import ingest_openalex_spark
+
+    with _errors(), _spark_progress(force=True) as progress:
+        spark = spark_session(master)
+        rep = ingest_openalex_spark(
+            spark, source, out_dir, partitions=partitions, progress=progress
+        )
+    out.print(
+        f"read {rep.read:,} = stored {rep.stored:,} + rejected {rep.rejected:,} "
+        f"+ duplicates {rep.duplicates:,}"
+        + (
+            f" (rejected: {', '.join(f'{k} {v:,}' for k, v in rep.reasons.items())})"
+            if rep.reasons
+            else ""
+        )
+    )
+    t = Table(title="canonical Parquet tables")
+    for c in ("table", "rows", "path"):
+        t.add_column(c)
+    for name, n in rep.tables.items():
+        t.add_row(name, f"{n:,}", escape(rep.outputs[name]))
+    t.add_row("_quarantine", f"{rep.rejected:,}", escape(rep.outputs["_quarantine"]))
+    out.print(t)
+
+
+@spark_app.command("run")
+def spark_run(
+    input_dir: Annotated[
+        str, typer.Option("--input", help="Store .duckdb file, or dir/URI of <table>.parquet.")
+    ],
+    output_dir: Annotated[str, typer.Option("--output", help="Output dir/URI.")],
+    indicators: Annotated[
+        str, typer.Option(help="Comma-separated: disruption, impact, rca.")
+    ] = "disruption,impact,rca",
+    window: Annotated[int, typer.Option(help="CD window in years.")] = 5,
+    buckets: Annotated[int, typer.Option(help="Focal hash buckets for CD.")] = 1,
+    master: MasterOpt = "local[2]",
+) -> None:
+    """Indicators on Spark: CD_t (n_i, n_j, n_k), impact (NCS, percentiles), RCA → Parquet.
+
+    Each output is committed atomically; attach results to a store with
+    forcemap.engine.spark.attach_results. Example:
+    forcemap spark run --input canonical/ --output results/ --indicators disruption
+    """
+    from forcemap.engine.spark import run_spark_indicators
+
+    with _errors(), _spark_progress(force=True) as progress:
+        outputs = run_spark_indicators(
+            input_dir,
+            output_dir,
+            indicators=[x.strip() for x in indicators.split(",") if x.strip()],
+            master=master,
+            progress=progress,
+            window=window,
+            buckets=buckets,
+        )
+    for name, path in outputs.items():
+        out.print(f"{name}: {escape(path)}")

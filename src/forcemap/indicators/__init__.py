@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from forcemap.store.results import SavedResult
 
 __all__ = [
+    "ENGINES",
     "INDICATORS",
+    "SPARK_INDICATORS",
     "compute_indicator",
     "indicator_inputs",
     "refresh_results",
@@ -87,18 +89,50 @@ def _function(name: str) -> Callable[..., pa.Table]:
     return getattr(import_module(module), fn)  # type: ignore[no-any-return]
 
 
-def compute_indicator(store: Store, name: str, **params: Any) -> pa.Table:
+#: Indicators that ``engine="spark"`` computes (the rest run on the embedded engine only; for
+#: bulk impact / RCA on a cluster see :func:`forcemap.engine.spark.run_spark_indicators`).
+SPARK_INDICATORS: tuple[str, ...] = ("disruption",)
+
+#: Computing engines (``forcemap --engine``).
+ENGINES: tuple[str, ...] = ("duckdb", "spark")
+
+
+def compute_indicator(
+    store: Store,
+    name: str,
+    *,
+    engine: str = "duckdb",
+    progress: Callable[[str, int, int], None] | None = None,
+    **params: Any,
+) -> pa.Table:
     """Run indicator ``name`` (a key of :data:`INDICATORS`) on ``store`` with ``params``.
+
+    ``engine="spark"`` computes the same table with Spark (local mode unless a session is
+    active) for the indicators in :data:`SPARK_INDICATORS`; ``progress(step, done, total)``
+    then reports Spark task progress.
 
     Raises
     ------
     InputError
-        ``name`` is unknown, or the indicator rejects its parameters.
+        ``name`` is unknown, the indicator rejects its parameters, or ``engine`` is unknown
+        or cannot compute ``name``.
     """
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
+    if engine == "spark":
+        _function(name)  # unknown names fail the same way on both engines
+        if name not in SPARK_INDICATORS:
+            raise InputError(
+                f"indicator {name!r} runs on the duckdb engine only; the spark engine computes "
+                f"{', '.join(SPARK_INDICATORS)} (bulk impact / RCA: forcemap spark run)"
+            )
+        return _spark_disruption_table(store, progress=progress, **params)
     return _function(name)(store, **params)
 
 
-def save_indicator(store: Store, result: str, name: str, **params: Any) -> SavedResult:
+def save_indicator(
+    store: Store, result: str, name: str, *, engine: str = "duckdb", **params: Any
+) -> SavedResult:
     """Compute indicator ``name`` and save its table in the store as result ``result``.
 
     The versions of its input tables are read before computing, so the saved result is fresh
@@ -108,7 +142,7 @@ def save_indicator(store: Store, result: str, name: str, **params: Any) -> Saved
     from forcemap.store.results import save_result, table_versions
 
     inputs = table_versions(store, indicator_inputs(name, params))
-    table = compute_indicator(store, name, **params)
+    table = compute_indicator(store, name, engine=engine, **params)
     return save_result(store, result, table, indicator=name, params=params, inputs=inputs)
 
 
@@ -209,5 +243,24 @@ def _disruption_table(store: Store, *, entity: str = "works", **kwargs: Any) -> 
     from forcemap.indicators.disruption import disruption
 
     table = disruption(store, entity=entity, **kwargs)  # type: ignore[arg-type]
+    key = "work_id" if entity == "works" else "patent_id"
+    return table.rename_columns([key if c == "id" else c for c in table.column_names])
+
+
+def _spark_disruption_table(
+    store: Store,
+    *,
+    entity: str = "works",
+    progress: Callable[[str, int, int], None] | None = None,
+    **kwargs: Any,
+) -> pa.Table:
+    """:func:`_disruption_table` computed on Spark (the set-based formulation); the master is
+    ``$FORCEMAP_SPARK_MASTER`` (default ``local[2]``)."""
+    import os
+
+    from forcemap.engine.spark import disruption_table
+
+    master = os.environ.get("FORCEMAP_SPARK_MASTER", "local[2]")
+    table = disruption_table(store, entity=entity, progress=progress, master=master, **kwargs)
     key = "work_id" if entity == "works" else "patent_id"
     return table.rename_columns([key if c == "id" else c for c in table.column_names])
