@@ -13,7 +13,7 @@ import pytest
 from forcemap.errors import NotFoundError, ParseError
 from forcemap.store import Store
 from forcemap.store.ingest import SOURCES, ingest
-from forcemap.store.ingest.bibliographic import country_code_of, parse_affiliation
+from forcemap.store.ingest.bibliographic import country_code_of, parse_affiliation, surname_key
 from forcemap.store.ingest.lens import ingest_lens
 from forcemap.store.ingest.ris_bibtex import ingest_bibtex, ingest_ris
 from forcemap.store.ingest.scopus import ingest_scopus, scopus_reference_id
@@ -513,3 +513,35 @@ def test_affiliation_and_country_parsing() -> None:
     assert (a.org, a.city, a.country_code) == ("University of Oxford", "Oxford", "GB")
     b = parse_affiliation("Samsung Electronics, Suwon, South Korea", org_first=False)
     assert (b.org, b.city, b.country_code) == ("Samsung Electronics", "Suwon", "KR")
+
+
+def test_surname_particles_and_scopus_references() -> None:
+    """Found by the cross-format corpus: "De Vries, P., …" references gave ``vries`` while the
+    work itself ("de Vries, Pieter") gave ``devries``, so Scopus lost two internal links."""
+    assert [surname_key(n) for n in ("de Vries, P", "De Vries P", "Pieter de Vries")] == [
+        "devries",
+        "devries",
+        "devries",
+    ]
+    assert surname_key("Le Wang") == "wang"  # a capitalised word is a given name
+    ref = "De Vries, P., Jansen, A., Title (2020) Scientometrics, 124 (3), pp. 2011-2030."
+    assert scopus_reference_id(ref) == "ref:devries|2020|124|2011"
+
+
+def test_scopus_affiliation_takes_the_largest_organisation() -> None:
+    """Found by the cross-format corpus: Scopus writes units from the smallest to the
+    largest, so the last organisation-like segment before the city is the organisation;
+    "B.V." is a legal form."""
+    cases = {
+        "Oxford Internet Institute, University of Oxford, Oxford, United Kingdom": (
+            "University of Oxford",
+            "GB",
+        ),
+        "Institute of Physics, University of Tartu, Tartu, Estonia": ("University of Tartu", "EE"),
+        "Research Intelligence, Elsevier B.V., Amsterdam, Netherlands": ("Elsevier B.V.", "NL"),
+        "Centre for Science and Technology Studies (CWTS), Leiden University, Leiden, "
+        "Netherlands": ("Leiden University", "NL"),
+    }
+    for raw, expected in cases.items():
+        a = parse_affiliation(raw, org_first=False)
+        assert (a.org, a.country_code) == expected, raw

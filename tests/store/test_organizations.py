@@ -76,7 +76,7 @@ def _orgs(store: Store) -> dict[str, tuple[str | None, ...]]:
         ("SOCIETE GENERALE", "societe generale"),
         ("Siemens Aktiengesellschaft", "siemens"),
         ("SIEMENS AG", "siemens"),
-        ("Samsung Electronics Co., Ltd.", "samsung electronics"),
+        ("Samsung Electronics Co., Ltd.", "samsung elect"),
         ("The Boeing Company", "boeing"),
         ("AT&T Corp.", "at and t"),
         ("Robert Bosch GmbH & Co. KG", "robert bosch"),
@@ -342,3 +342,61 @@ def test_read_only_store_is_refused(tmp_path: Path) -> None:
     Store.open(path).close()
     with Store.open(path, read_only=True) as s, pytest.raises(StoreError, match="read-only"):
         resolve_organizations(s)
+
+
+@pytest.mark.parametrize(
+    ("wos", "full"),
+    [
+        ("Univ Oxford", "University of Oxford"),
+        ("Natl Inst Stand & Technol", "National Institute of Standards and Technology"),
+        ("Chinese Acad Sci", "Chinese Academy of Sciences"),
+        ("Ctr Sci & Technol Studies", "Centre for Science and Technology Studies (CWTS)"),
+        ("Massachusetts Gen Hosp", "Massachusetts General Hospital"),
+        ("Elsevier BV", "Elsevier (Netherlands)"),
+    ],
+)
+def test_wos_abbreviations_and_qualifiers_normalise_like_full_names(wos: str, full: str) -> None:
+    """Found by the cross-format corpus: WoS addresses abbreviate ("Univ", "Natl", "Technol")
+    and drop "of"/"for"; ROR names carry a "(Country)" qualifier."""
+    assert normalize_org_name(wos) == normalize_org_name(full)
+
+
+def test_abbreviations_do_not_merge_different_names() -> None:
+    assert normalize_org_name("Univ Oxford") != normalize_org_name("Oxford Brookes University")
+    assert normalize_org_name("Elsevier (Netherlands) (synthetic)") == "elsevier (synthetic)"
+    assert normalize_org_name("(CWTS)") == "cwts"  # stripping would leave nothing
+
+
+def test_export_institutions_merge_by_name_and_get_a_type(store: Store) -> None:
+    """Found by the cross-format corpus: export institutions (``wos:inst:…``) were taken for
+    OpenAlex ids, so they never joined an OpenAlex institution by name, and, having no type,
+    were all ``other``."""
+    store.con.executemany(
+        "INSERT INTO institutions VALUES (?, ?, ?, ?, ?, ?, 'test')",
+        [
+            ("I40120149", "052gg0110", "University of Oxford", "education", "GB", None),
+            ("wos:inst:univ oxford", None, "Univ Oxford", None, "GB", "Oxford"),
+            ("scopus:inst:university of oxford", None, "University of Oxford", None, "GB", None),
+            ("wos:inst:elsevier bv", None, "Elsevier BV", None, "NL", "Amsterdam"),
+            ("scopus:inst:elsevier b v", None, "Elsevier B.V.", None, "NL", "Amsterdam"),
+            ("wos:inst:leiden univ", None, "Leiden Univ", None, "NL", "Leiden"),
+        ],
+    )
+    report = resolve_organizations(store)
+    al = _aliases(store)
+    assert al[("institution", "wos:inst:univ oxford")] == (
+        "I40120149",
+        "name",
+        "name:univ oxford|GB",
+    )
+    assert al[("institution", "scopus:inst:university of oxford")][0] == "I40120149"
+    assert al[("institution", "scopus:inst:elsevier b v")] == (
+        "wos:inst:elsevier bv",  # no OpenAlex institution: the shortest id names the org
+        "name",
+        "name:elsevier|NL",
+    )
+    orgs = _orgs(store)
+    assert orgs["I40120149"][1:3] == ("university", "GB")
+    assert orgs["wos:inst:elsevier bv"][1] == "enterprise"
+    assert orgs["wos:inst:leiden univ"][1] == "university"
+    assert report.organizations == 3

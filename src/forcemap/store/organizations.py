@@ -24,7 +24,9 @@ from forcemap.errors import NotFoundError, ParseError, SchemaError, StoreError
 from forcemap.store.store import Store
 
 __all__ = [
+    "ORG_NAME_STOPWORDS",
     "ORG_TYPES",
+    "ORG_WORD_ABBREVIATIONS",
     "OVERRIDE_COLUMNS",
     "ResolutionReport",
     "normalize_org_name",
@@ -76,21 +78,140 @@ _LEGAL_FORMS = (
     "|gesellschaft mit beschrankter haftung|societe anonyme|sociedad anonima"
 )
 
-# The name-normalisation macro (one definition, used by the resolution and by
+# Web of Science writes addresses with a fixed table of abbreviations ("Univ Oxford", "Natl Inst
+# Stand & Technol", "Chinese Acad Sci", "Ctr Sci & Technol Studies") and drops "of", "for",
+# and "the"; Scopus, OpenAlex, ROR, PatentsView and CORDIS spell the words out. Name
+# matching maps each full word to WoS's abbreviation (the canonical spelling: it is the one
+# form several full words can share, e.g. "medical"/"medicine" -> "med") and drops those
+# connectives, so "Univ Oxford" and "University of Oxford" normalise alike. The table holds
+# the standard Web of Science address abbreviations for English words used in organisation
+# names; a word not in it is kept as written.
+ORG_WORD_ABBREVIATIONS: dict[str, str] = {
+    "academy": "acad",
+    "advanced": "adv",
+    "agricultural": "agr",
+    "agriculture": "agr",
+    "american": "amer",
+    "applied": "appl",
+    "association": "assoc",
+    "astronomical": "astron",
+    "astronomy": "astron",
+    "biological": "biol",
+    "biology": "biol",
+    "biotechnology": "biotechnol",
+    "california": "calif",
+    "cancer": "canc",
+    "center": "ctr",
+    "centers": "ctr",
+    "centre": "ctr",
+    "centres": "ctr",
+    "chemical": "chem",
+    "chemistry": "chem",
+    "clinical": "clin",
+    "college": "coll",
+    "communication": "commun",
+    "communications": "commun",
+    "computer": "comp",
+    "computing": "comp",
+    "department": "dept",
+    "development": "dev",
+    "economic": "econ",
+    "economics": "econ",
+    "education": "educ",
+    "educational": "educ",
+    "electrical": "elect",
+    "electronic": "elect",
+    "electronics": "elect",
+    "engineering": "engn",
+    "environment": "environm",
+    "environmental": "environm",
+    "faculty": "fac",
+    "federal": "fed",
+    "foundation": "fdn",
+    "general": "gen",
+    "genetics": "genet",
+    "geological": "geol",
+    "geology": "geol",
+    "government": "govt",
+    "health": "hlth",
+    "hospital": "hosp",
+    "industrial": "ind",
+    "industry": "ind",
+    "informatics": "informat",
+    "information": "informat",
+    "institute": "inst",
+    "institutes": "inst",
+    "international": "int",
+    "laboratories": "labs",
+    "laboratory": "lab",
+    "materials": "mat",
+    "mathematical": "math",
+    "mathematics": "math",
+    "medical": "med",
+    "medicine": "med",
+    "memorial": "mem",
+    "ministry": "minist",
+    "molecular": "mol",
+    "national": "natl",
+    "neuroscience": "neurosci",
+    "nuclear": "nucl",
+    "observatory": "observ",
+    "pharmaceutical": "pharm",
+    "pharmacy": "pharm",
+    "physical": "phys",
+    "physics": "phys",
+    "polytechnic": "polytech",
+    "psychology": "psychol",
+    "public": "publ",
+    "research": "res",
+    "school": "sch",
+    "science": "sci",
+    "sciences": "sci",
+    "scientific": "sci",
+    "society": "soc",
+    "standards": "stand",
+    "statistical": "stat",
+    "statistics": "stat",
+    "surgery": "surg",
+    "system": "syst",
+    "systems": "syst",
+    "technological": "technol",
+    "technology": "technol",
+    "telecommunications": "telecommun",
+    "universities": "univ",
+    "university": "univ",
+    "veterinary": "vet",
+}
+"""Full word -> Web of Science abbreviation, applied word by word in name matching."""
+
+ORG_NAME_STOPWORDS: tuple[str, ...] = ("of", "for", "the")
+"""Connectives Web of Science drops from addresses; dropped from every name in name matching."""
+
+
+def _abbreviation_map_sql() -> str:
+    pairs = ", ".join(f"'{k}': '{v}'" for k, v in sorted(ORG_WORD_ABBREVIATIONS.items()))
+    return "MAP {" + pairs + "}"
+
+
+# The name-normalisation macros (one definition, used by the resolution and by
 # normalize_org_name). Steps: lower-case, strip accents (NFKD), keep a "(synthetic)" marker
-# aside, drop dots and apostrophes ("S.A." -> "sa"), '&' -> 'and', every other run of
-# non-letters/digits -> one space, drop a leading "the", strip trailing legal forms (unless
-# that leaves nothing), re-append the marker.
+# aside, drop one trailing parenthesised qualifier (ROR's "Elsevier (Netherlands)", an acronym
+# "(CWTS)"), drop dots and apostrophes ("S.A." -> "sa"), '&' -> 'and', every other run of
+# non-letters/digits -> one space, drop a leading "the", strip trailing legal forms, spell
+# words as Web of Science abbreviates them and drop its dropped connectives (unless all that
+# leaves nothing: then only the first four steps apply), re-append the marker.
 _MACROS = (
     r"""
 CREATE OR REPLACE TEMP MACRO _fm_org_core(s) AS
     trim(regexp_replace(
         regexp_replace(
-            regexp_replace(
-                replace(lower(strip_accents(s)), '(synthetic)', ' '),
-                '[.''’]', '', 'g'),
+            regexp_replace(s, '[.''’]', '', 'g'),
             '&', ' and ', 'g'),
         '[^\pL\pN]+', ' ', 'g'))
+""",
+    r"""
+CREATE OR REPLACE TEMP MACRO _fm_org_low(s) AS
+    replace(lower(strip_accents(s)), '(synthetic)', ' ')
 """,
     r"""
 CREATE OR REPLACE TEMP MACRO _fm_org_core2(c) AS
@@ -100,25 +221,45 @@ CREATE OR REPLACE TEMP MACRO _fm_org_core2(c) AS
     + r"""))+$', ''))
 """,
     r"""
+CREATE OR REPLACE TEMP MACRO _fm_org_words(c) AS
+    array_to_string(
+        list_filter(
+            list_transform(string_split(c, ' '),
+                           lambda w: coalesce("""
+    + _abbreviation_map_sql()
+    + r"""[w], w)),
+            lambda w: w <> '' AND w NOT IN ("""
+    + ", ".join(f"'{w}'" for w in ORG_NAME_STOPWORDS)
+    + r""")),
+        ' ')
+""",
+    r"""
+CREATE OR REPLACE TEMP MACRO _fm_org_full(s) AS
+    _fm_org_words(_fm_org_core2(_fm_org_core(
+        regexp_replace(_fm_org_low(s), '\s*\([^()]*\)\s*$', ''))))
+""",
+    r"""
 CREATE OR REPLACE TEMP MACRO _fm_org_norm(s) AS
     nullif(
-        CASE WHEN _fm_org_core2(_fm_org_core(s)) = '' THEN _fm_org_core(s)
-             ELSE _fm_org_core2(_fm_org_core(s)) END
+        CASE WHEN _fm_org_full(s) = '' THEN _fm_org_core(_fm_org_low(s))
+             ELSE _fm_org_full(s) END
         || CASE WHEN contains(lower(s), '(synthetic)') THEN ' (synthetic)' ELSE '' END,
         '')
 """,
 )
 
 _UNIVERSITY_NAME = (
-    r"\b(universit[a-z]*|college|polytechnic|politecnico|politechnika|hochschule"
+    r"\b(universit[a-z]*|univ|college|coll|polytechnic|politecnico|politechnika|hochschule"
     r"|universidad|universidade|institute of technology|school of)\b"
 )
 _INSTITUTE_NAME = (
-    r"\b(institute|institut|instituto|istituto|fraunhofer|max planck|academy of sciences"
+    r"\b(institute|institut|inst|instituto|istituto|fraunhofer|max planck|academy of sciences"
     r"|research (center|centre|council|organi[sz]ation|foundation)|national laborator(y|ies)"
     r"|commissariat|cnrs|inserm|csic)\b"
 )
 _CORPORATE_NAME = r"\b(inc|corp|corporation|co|ltd|limited|llc|gmbh|plc|kk)\b"
+# A name ending in a legal form ("Elsevier B.V.", "Siemens AG"), matched on the core name.
+_LEGAL_FORM_END = r" (?:" + _LEGAL_FORMS + r")$"
 
 # Step 1: one row per source actor, with its unified type, normalised name and strong key.
 # strong_key: 'ror:<ror>' (own ROR, or that of the OpenAlex institution its id names),
@@ -152,7 +293,9 @@ WITH inst AS (
         ORDER BY n DESC, name NULLS LAST, country_code NULLS LAST, type NULLS LAST) = 1
 ), raw AS (
     SELECT 'institution' AS source, 1 AS src_rank, source_id, name, type, country_code, city,
-           ror AS own_ror, source_id AS anchor
+           ror AS own_ror,
+           -- only an OpenAlex id anchors; export institutions ('wos:inst:…') have none
+           CASE WHEN regexp_full_match(source_id, 'I[0-9]+') THEN source_id END AS anchor
     FROM inst
     UNION ALL
     SELECT 'assignee', 2, source_id, name, type, country_code, city, NULL, NULL FROM asg
@@ -179,7 +322,7 @@ SELECT ids.source, ids.src_rank, ids.source_id, ids.name, ids.cc AS country_code
                                     OR regexp_full_match(coalesce(ids.t, ''), '1?[45]'))
            AS is_individual,
        CASE
-           WHEN ids.source = 'institution' THEN CASE ids.t
+           WHEN ids.source = 'institution' AND ids.t IS NOT NULL THEN CASE ids.t
                WHEN 'education' THEN 'university'
                WHEN 'company' THEN 'enterprise'
                WHEN 'government' THEN 'institute'
@@ -205,6 +348,9 @@ SELECT ids.source, ids.src_rank, ids.source_id, ids.name, ids.cc AS country_code
                 OR contains(coalesce(ids.t, ''), 'company')
                 OR regexp_full_match(coalesce(ids.t, ''), '1?[23]')
                THEN 'enterprise'
+           WHEN ids.source = 'institution'
+                AND regexp_matches(' ' || _fm_org_core(_fm_org_low(coalesce(ids.name, ''))),
+                                   $legal) THEN 'enterprise'
            ELSE 'other'
        END AS utype,
        _fm_org_norm(ids.name) AS norm,
@@ -246,7 +392,8 @@ WITH a AS (
            count(*) FILTER (WHERE strong_key IS NOT NULL) AS n_strong,
            min('name:' || norm || '|' || country_code) FILTER (WHERE by_name) AS name_ev,
            first(source_id ORDER BY length(source_id), source_id)
-               FILTER (WHERE source = 'institution') AS inst_id,
+               FILTER (WHERE source = 'institution'
+                       AND regexp_full_match(source_id, 'I[0-9]+')) AS inst_id,
            first(CASE WHEN source = 'institution' OR contains(source_id, ':') THEN source_id
                       ELSE source || ':' || source_id END
                  ORDER BY src_rank, length(source_id), source_id) AS rep_id
@@ -409,10 +556,12 @@ def normalize_org_name(name: str | None) -> str | None:
     Returns
     -------
     str or None
-        Lower-case, accents stripped (NFKD), punctuation removed, ``&`` spelled ``and``,
-        leading "the" and trailing legal forms removed, whitespace collapsed; a
-        ``(synthetic)`` marker is kept (moved to the end). None for None or a name with no
-        letters or digits.
+        Lower-case, accents stripped (NFKD), a trailing parenthesised qualifier removed
+        (``Elsevier (Netherlands)``), punctuation removed, ``&`` spelled ``and``, leading
+        "the" and trailing legal forms removed, words spelled as Web of Science abbreviates
+        them (:data:`ORG_WORD_ABBREVIATIONS`, ``university`` -> ``univ``) and
+        :data:`ORG_NAME_STOPWORDS` dropped, whitespace collapsed; a ``(synthetic)`` marker is
+        kept (moved to the end). None for None or a name with no letters or digits.
 
     Examples
     --------
@@ -420,6 +569,8 @@ def normalize_org_name(name: str | None) -> str | None:
     'societe generale'
     >>> normalize_org_name("The Acme Co., Ltd. (synthetic)")
     'acme (synthetic)'
+    >>> normalize_org_name("Univ Oxford") == normalize_org_name("University of Oxford")
+    True
     """
     con = duckdb.connect()
     try:
@@ -521,12 +672,15 @@ def resolve_organizations(
        institution has its ``ror`` column; an assignee or participant whose id is a ROR
        (``ror:<id>`` or ``https://ror.org/<id>``) has that ROR; one whose id is an OpenAlex
        institution id (``I…`` or ``https://openalex.org/I…``) joins that institution
-       directly (and so its ROR cluster). The ``org_id`` is the smallest OpenAlex institution
-       id in the cluster (shortest, then lexicographic, i.e. numeric order), else ``ror:<id>``
-       (no institution) or the bare ``I…`` id (institution not in the store).
+       directly (and so its ROR cluster). Institutions read from bibliographic exports
+       (``wos:inst:…``, ``scopus:inst:…``) have neither and are matched by name (rule 2).
+       The ``org_id`` is the smallest OpenAlex institution id in the cluster (shortest, then
+       lexicographic, i.e. numeric order), else ``ror:<id>`` (no institution) or the bare
+       ``I…`` id (institution not in the store).
     2. **Name within a country.** An actor without ROR or OpenAlex id joins the ROR cluster
-       having a member with the same normalised name (:func:`normalize_org_name`) and the same
-       country; if no ROR cluster has it, such actors with equal (name, country) form one
+       having a member with the same normalised name (:func:`normalize_org_name`: Web of
+       Science abbreviations such as ``Univ``/``Natl``/``Technol`` equal the full words) and
+       the same country; if no ROR cluster has it, such actors with equal (name, country) form one
        organisation; if two or more ROR clusters have it, the match is ambiguous and the actors
        form their own organisation (counted in ``ambiguous_names``). Distinct RORs are never
        merged by name. Actors without a country or a name are never merged by name.
@@ -564,6 +718,9 @@ def resolve_organizations(
     other         archive, other, missing                anything else
     ============  =====================================  =====================================
 
+    Institutions without a type (those read from bibliographic exports) are typed like
+    assignees, from their name (``Univ`` and ``Inst`` count as university / institute
+    names), and one whose name ends in a legal form (``Elsevier BV``) is an enterprise.
     For assignees and participants the rules are tried in this order: university / facility /
     healthcare type, university name, institute type, institute name, enterprise type; so a
     "company" assignee named "University of X" is a university. An organisation's type is
@@ -683,7 +840,13 @@ def _resolve(con: duckdb.DuckDBPyConnection, ovr_name: str, examples: int) -> Re
     """The body of the resolution transaction."""
     _create_macros(con)
     con.execute(
-        _ACTORS_SQL, {"uni": _UNIVERSITY_NAME, "inst": _INSTITUTE_NAME, "corp": _CORPORATE_NAME}
+        _ACTORS_SQL,
+        {
+            "uni": _UNIVERSITY_NAME,
+            "inst": _INSTITUTE_NAME,
+            "corp": _CORPORATE_NAME,
+            "legal": _LEGAL_FORM_END,
+        },
     )
     con.execute(_AUTO_SQL)
     con.execute("CREATE OR REPLACE TEMP TABLE _fm_org_ovr AS SELECT * FROM _fm_org_ovr_arrow")

@@ -172,6 +172,11 @@ def norm_key(s: str | None) -> str | None:
 
 
 _INITIALS = re.compile(r"(?:[A-Z]{1,4}|(?:[A-Z]\.-?){1,4}|[A-Z]\.?)")
+# Surname particles, lower case as written in given-name-first names ("Pieter de Vries",
+# "Jan van der Berg", "Maria da Silva").
+_PARTICLES = frozenset(
+    "de van von der den da di du del della des dos das do le la ter ten zu vom".split()
+)
 
 
 def surname_key(name: str | None) -> str | None:
@@ -179,10 +184,15 @@ def surname_key(name: str | None) -> str | None:
 
     ``Smith, John``, ``Smith, J.``, ``Smith J`` (WoS cited references), ``Smith J.A.`` (Scopus
     references) and ``John Smith`` (Lens) all give ``smith``; letters only, so ``van der Berg``
-    gives ``vanderberg``.
+    gives ``vanderberg``. In the given-name-first form the surname is the last word with the
+    lower-case particles written before it (``Pieter de Vries`` gives ``devries`` like
+    ``de Vries, P`` and ``De Vries P``; a capitalised word is a given name: ``Le Wang`` gives
+    ``wang``).
 
     >>> [surname_key(n) for n in ("Smith, John", "Smith JA", "Smith J.-P.", "John Smith")]
     ['smith', 'smith', 'smith', 'smith']
+    >>> [surname_key(n) for n in ("de Vries, P", "De Vries P", "Pieter de Vries", "Le Wang")]
+    ['devries', 'devries', 'devries', 'wang']
     """
     if not name:
         return None
@@ -194,7 +204,10 @@ def surname_key(name: str | None) -> str | None:
         if len(tokens) > 1 and _INITIALS.fullmatch(tokens[-1]):
             s = " ".join(tokens[:-1])
         elif len(tokens) > 1:
-            s = tokens[-1]
+            start = len(tokens) - 1
+            while start > 0 and tokens[start - 1] in _PARTICLES:
+                start -= 1
+            s = " ".join(tokens[start:])
     key = re.sub(r"[^a-z]", "", _ascii(s).lower())
     return key or None
 
@@ -472,7 +485,10 @@ _ORG_RE = re.compile(
     r"\b(univ|universit\w*|college|coll|inst|institut\w*|academy|acad|hosp|hospital|"
     r"lab|labs|laborator\w*|ctr|centre|center|inc|ltd|corp|corporation|co|gmbh|ag|plc|llc|"
     r"company|council|agency|ministry|fdn|foundation|polytech\w*|ecole|cnrs|csic|"
-    r"school|sch|clinic|museum|observatory|society)\b",
+    r"school|sch|clinic|museum|observatory|society)\b"
+    # legal forms written with dots ("Elsevier B.V.", "Nokia Oyj", "Fiat S.p.A.")
+    r"|\b(b\.\s?v|n\.\s?v|s\.\s?a|s\.\s?p\.\s?a|s\.\s?r\.\s?l|a\.\s?g)\.?(?=\W|$)"
+    r"|\b(bv|nv|oyj|spa|srl|sarl|kk)\b",
     re.IGNORECASE,
 )
 _SUBUNIT_RE = re.compile(
@@ -488,13 +504,18 @@ def parse_affiliation(raw: str, *, org_first: bool) -> Affiliation:
     """Split an address into organisation, city and country.
 
     ``org_first``: the organisation is the first comma-separated segment (Web of Science
-    addresses, ``Univ X, Dept Y, City, Country``); otherwise (Scopus, RIS) the first segment
-    that names an organisation and not a sub-unit (``Department of …, University of X, City,
-    Country``), else the segment before the city.
+    addresses, ``Univ X, Dept Y, City, Country``); otherwise (Scopus, RIS, which write the
+    units from the smallest to the largest) the *last* segment before the city that names an
+    organisation and not a sub-unit (``Oxford Internet Institute, University of Oxford,
+    Oxford, United Kingdom`` gives ``University of Oxford``; ``Department of …`` is a
+    sub-unit), else the segment before the city.
 
     >>> a = parse_affiliation("Stanford Univ, Dept Phys, Stanford, CA 94305 USA.", org_first=True)
     >>> (a.org, a.city, a.country_code)
     ('Stanford Univ', 'Stanford', 'US')
+    >>> parse_affiliation("Research Intelligence, Elsevier B.V., Amsterdam, Netherlands",
+    ...                   org_first=False).org
+    'Elsevier B.V.'
     """
     text = raw.strip().rstrip(".").strip()
     segs = [s.strip() for s in text.split(",") if s.strip()]
@@ -514,8 +535,8 @@ def parse_affiliation(raw: str, *, org_first: bool) -> Affiliation:
     else:
         cands = rest[:-1] if len(rest) > 1 else rest
         org = next(
-            (s for s in cands if _ORG_RE.search(s) and not _SUBUNIT_RE.match(s)),
-            next((s for s in cands if _ORG_RE.search(s)), None),
+            (s for s in reversed(cands) if _ORG_RE.search(s) and not _SUBUNIT_RE.match(s)),
+            next((s for s in reversed(cands) if _ORG_RE.search(s)), None),
         )
         if org is None:
             org = cands[-2] if len(cands) >= 2 else (cands[0] if cands else None)

@@ -66,6 +66,7 @@ def _value(f: dict[str, str], name: str) -> str | None:
     return None if v is None or v.lower() in _PLACEHOLDERS else v
 
 
+_ONLY_INITIALS = re.compile(r"(?:[A-Z][a-z]?\.\s?-?)+")
 _VOL = re.compile(r",\s*([A-Za-z]?\d+)(?:\s*\([^)]*\)|,\s*[\w-]+)?,\s*(?:pp?\.\s|art\. no\.)")
 _PAGE = re.compile(r"(?:\bpp?\.\s*|art\. no\.\s*)([A-Za-z]?\d+)")
 
@@ -82,6 +83,8 @@ def scopus_reference_id(ref: str) -> str | None:
     >>> scopus_reference_id("Goodenough J.B., Kim Y., Challenges for rechargeable Li "
     ...                     "batteries, Chemistry of Materials, 22, 3, pp. 587-603, (2010)")
     'ref:goodenough|2010|22|587'
+    >>> scopus_reference_id("De Vries, P., Title (2020) Scientometrics, 124 (3), pp. 2011-2030.")
+    'ref:devries|2020|124|2011'
     """
     doi = find_doi(ref)
     if doi:
@@ -92,16 +95,18 @@ def scopus_reference_id(ref: str) -> str | None:
     vol = _VOL.search(ref)
     page = _PAGE.search(ref)
     src = re.search(r"\(\d{4}\)\s*([^,(]+)", ref)
+    # the first author: "De Vries, P.," (classic layout, initials after a comma) or "De Vries P.,"
+    parts = ref.split(",", 2)
+    first = parts[0]
+    if len(parts) > 1 and _ONLY_INITIALS.fullmatch(parts[1].strip()):
+        first = f"{parts[0]},{parts[1]}"
     return ref_key(
-        surname_key(ref.split(",", 1)[0]),
+        surname_key(first),
         years[0],
         vol.group(1) if vol else None,
         page.group(1) if page else None,
         src.group(1) if src else None,
     )
-
-
-_ONLY_INITIALS = re.compile(r"(?:[A-Z][a-z]?\.\s?-?)+")
 
 
 def _short_names(value: str | None) -> list[str]:
