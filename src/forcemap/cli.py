@@ -1459,18 +1459,59 @@ def search_cmd(
     k: Annotated[int, typer.Option(help="Results.")] = 20,
     entity: Annotated[str, typer.Option(help="works, patents or both.")] = "works",
     method: Annotated[str, typer.Option(help="auto, tfidf or embeddings ([ai] extra).")] = ("auto"),
+    index: Annotated[
+        Path | None,
+        typer.Option(
+            help="Index stem: loaded when present, else built and saved there (with the "
+            "document embeddings when they are used), so later queries skip the build.",
+        ),
+    ] = None,
 ) -> None:
     """Search works and patents by title and abstract (TF-IDF; embeddings with the [ai] extra).
 
-    Example: forcemap search "solid-state battery electrolyte" --k 10
+    Example: forcemap search "solid-state battery electrolyte" --k 10 --index ws.textindex
     """
     from forcemap.decide.explore import search
 
     if entity not in ("works", "patents", "both"):
         raise typer.BadParameter("entity must be works, patents or both", param_hint="--entity")
     with _errors():
-        r = _run_decision(search, None, query=query, k=k, entity=entity, method=method)
+        if index is None:
+            r = _run_decision(search, None, query=query, k=k, entity=entity, method=method)
+        else:
+            r = _search_with_index(index, query=query, k=k, entity=entity, method=method)
         _finish_decision(r, ["rank", "id", "entity", "year", "title", "score"], None)
+
+
+def _search_with_index(index: Path, *, query: str, k: int, entity: str, method: str):  # type: ignore[no-untyped-def]
+    """Search through a saved index (TF-IDF + stored embeddings), building it on first use."""
+    from forcemap.decide.explore import (
+        TextIndex,
+        _load_embedder,
+        build_text_index,
+        document_texts,
+        embed_index,
+        search,
+    )
+
+    stem = index.with_suffix("") if index.suffix in (".npz", ".json") else index
+    if stem.with_name(stem.name + ".npz").exists():
+        idx = TextIndex.load(stem)
+        if entity not in (idx.entity, "both") and idx.entity != "both":
+            raise InputError(f"{stem} indexes {idx.entity}, not {entity}")
+        return search(idx, query, k=k, entity=entity, method=method)
+    s = _open(read_only=True)
+    try:
+        idx = build_text_index(s, entity=entity, min_df=1, max_df=1.0)
+        embedder = _load_embedder() if method != "tfidf" else None
+        if embedder is not None:
+            embed_index(idx, embedder, document_texts(s, idx))
+    finally:
+        s.close()
+    idx.save(stem)
+    if not state.quiet:
+        err.print(f"index saved: {escape(str(stem))}.npz/.json ({idx.n_documents:,} documents)")
+    return search(idx, query, k=k, entity=entity, method=method)
 
 
 @decide_app.command("pathways")

@@ -248,6 +248,52 @@ def test_embeddings_path_with_a_model(store: Store, monkeypatch: pytest.MonkeyPa
     assert not any("TF-IDF was used" in c for c in auto.caveats)
 
 
+class _CountingEmbedder(_FakeEmbedder):
+    def __init__(self) -> None:
+        self.encoded = 0
+
+    def encode(self, texts: list[str], normalize_embeddings: bool = True) -> np.ndarray:
+        self.encoded += len(texts)
+        return super().encode(texts, normalize_embeddings)
+
+
+def test_embedding_top_k_equals_brute_force() -> None:
+    rng = np.random.default_rng(3)
+    emb = rng.normal(size=(1000, 16)).astype(np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    q = emb[17] + 0.1 * rng.normal(size=16).astype(np.float32)
+    q /= np.linalg.norm(q)
+    mask = np.arange(1000) % 3 != 0
+    rows, vals = explore.embedding_top_k(emb, q, 10, mask)
+    brute = np.where(mask, emb.astype(np.float64) @ q.astype(np.float64), -np.inf)
+    assert rows.tolist() == np.argsort(-brute, kind="stable")[:10].tolist()
+    np.testing.assert_allclose(vals, brute[rows], atol=1e-6)
+    assert rows[0] == 17 or not mask[17]
+
+
+def test_stored_embeddings_are_computed_once_saved_and_memory_mapped(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _insert(store, _DOCS)
+    model = _CountingEmbedder()
+    monkeypatch.setattr(explore, "_load_embedder", lambda: model)
+    idx = build_text_index(store, min_df=1, max_df=1.0)
+    first = search(idx, "gripper", k=3, method="embeddings")
+    n_docs = model.encoded - 1  # the documents once, plus the query
+    assert n_docs == idx.n_documents and idx.embeddings is not None
+    search(idx, "battery", k=3, method="embeddings")
+    assert model.encoded == n_docs + 2  # only the second query was embedded
+    idx.save(tmp_path / "ix")
+    loaded = explore.TextIndex.load(tmp_path / "ix")
+    assert isinstance(loaded.embeddings, np.memmap)
+    np.testing.assert_array_equal(np.asarray(loaded.embeddings), idx.embeddings)
+    again = search(loaded, "gripper", k=3, method="embeddings")
+    assert again.table.equals(first.table) and model.encoded == n_docs + 3
+    # a bare index embeds titles; from a store, title + abstract: the best hit agrees here
+    assert search(store, "gripper", k=3, method="embeddings").table["id"][0].as_py() == "d2"
+    assert first.table["id"][0].as_py() == "d2"
+
+
 # -- pathways by hand ---------------------------------------------------------------------------
 _ROBOT = "robot arm gripper manipulator"
 _BATTERY = "battery cell lithium electrolyte"

@@ -90,6 +90,9 @@ __all__ = [
     "STOP_WORDS",
     "TextIndex",
     "build_text_index",
+    "document_texts",
+    "embed_index",
+    "embedding_top_k",
     "index_path",
     "index_texts",
     "pathway_sub_technologies",
@@ -169,6 +172,10 @@ class TextIndex:
     params : dict
         The build parameters (``min_df``, ``max_df``, ``sublinear_tf``, ``bigrams``), so a
         query is weighted the way the documents were.
+    embeddings : numpy.ndarray or None
+        ``float32`` documents × d sentence embeddings, rows of norm 1, once computed
+        (:func:`embed_index`); saved beside the index (``<stem>.emb.npy``) and memory-mapped on
+        load, so a semantic query embeds only the query.
     """
 
     matrix: sp.csr_matrix
@@ -180,6 +187,7 @@ class TextIndex:
     years: np.ndarray
     entity: str
     params: dict[str, Any] = field(default_factory=dict)
+    embeddings: np.ndarray | None = field(default=None, repr=False, compare=False)
     _term_index: dict[str, int] | None = field(default=None, repr=False, compare=False)
     _csc: sp.csc_matrix | None = field(default=None, repr=False, compare=False)
 
@@ -282,6 +290,8 @@ class TextIndex:
             "titles": self.titles,
         }
         meta.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        if self.embeddings is not None:
+            np.save(stem.with_name(stem.name + ".emb.npy"), np.asarray(self.embeddings))
         return npz, meta
 
     @classmethod
@@ -298,7 +308,16 @@ class TextIndex:
             shape = tuple(int(x) for x in z["shape"])
             matrix = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=shape)
             idf, years = z["idf"], z["years"]
+        emb_file = stem.with_name(stem.name + ".emb.npy")
+        embeddings = None
+        if emb_file.exists():
+            embeddings = np.load(emb_file, mmap_mode="r", allow_pickle=False)
+            if embeddings.ndim != 2 or embeddings.shape[0] != shape[0]:
+                raise InputError(
+                    f"{emb_file}: {embeddings.shape} embeddings for {shape[0]} documents"
+                )
         return cls(
+            embeddings=embeddings,
             matrix=matrix,
             vocabulary=list(doc["vocabulary"]),
             idf=idf,
@@ -747,6 +766,73 @@ def search(
     return result
 
 
+def embed_index(
+    index: TextIndex,
+    embedder: Any,
+    texts: Sequence[str] | None = None,
+) -> TextIndex:
+    """Compute and attach the index's document embeddings (once; :meth:`TextIndex.save`
+    keeps them).
+
+    ``embedder`` has the sentence-transformers ``encode(texts, normalize_embeddings=True)``
+    interface; ``texts`` are the documents' texts in index order (default: their titles).
+    Returns ``index`` with :attr:`TextIndex.embeddings` set (``float32``, rows of norm 1).
+    """
+    docs = list(texts) if texts is not None else list(index.titles)
+    if len(docs) != index.n_documents:
+        raise InputError(f"{len(docs)} texts for an index of {index.n_documents} documents")
+    emb = np.asarray(embedder.encode(docs, normalize_embeddings=True), dtype=np.float32)
+    emb = emb.reshape(len(docs), -1)
+    index.embeddings = emb
+    return index
+
+
+def document_texts(store: Store, index: TextIndex) -> list[str]:
+    """Title + abstract of each of the index's documents, in index order (the title where the
+    store no longer holds the document)."""
+    t = _texts(store, index.entity, index.ids)
+    by_doc = {
+        (i, e): (x or "").strip()
+        for i, e, x in zip(
+            t["id"].to_pylist(), t["entity"].to_pylist(), t["text"].to_pylist(), strict=True
+        )
+    }
+    return [
+        by_doc.get((i, e)) or title
+        for i, e, title in zip(index.ids, index.entities, index.titles, strict=True)
+    ]
+
+
+_EMB_CHUNK = 131_072  # rows per matrix-vector block (bounds the temporary score buffer)
+
+
+def embedding_top_k(
+    embeddings: np.ndarray, query: np.ndarray, k: int, mask: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Rows of the ``k`` stored embeddings most similar to ``query`` (cosine), best first.
+
+    With rows and query of norm 1 the cosine is the dot product, so the scores are one
+    matrix–vector product :math:`s = E q` (in ``float32`` blocks of rows, so a memory-mapped
+    matrix is streamed once); ``mask`` (bool per row) limits the candidates. Ties by row.
+    Returns (rows, cosines).
+    """
+    n = embeddings.shape[0]
+    q = np.asarray(query, dtype=np.float32).ravel()
+    if n == 0 or k <= 0:
+        return np.zeros(0, np.int64), np.zeros(0)
+    s = np.empty(n, dtype=np.float32)
+    for lo in range(0, n, _EMB_CHUNK):
+        np.dot(embeddings[lo : lo + _EMB_CHUNK], q, out=s[lo : lo + _EMB_CHUNK])
+    if mask is not None:
+        s[~np.asarray(mask, bool)] = -np.inf
+    k = min(k, n)
+    kth = s[np.argpartition(s, n - k)[n - k :]].min()  # the k-th largest score
+    cand = np.flatnonzero(s >= kth) if np.isfinite(kth) else np.flatnonzero(np.isfinite(s))
+    order = np.lexsort((cand, -s[cand]))[:k]  # best first, ties by row
+    rows = cand[order].astype(np.int64)
+    return rows, s[rows].astype(np.float64)
+
+
 def _embedding_top_k(
     embedder: Any,
     index: TextIndex,
@@ -755,21 +841,13 @@ def _embedding_top_k(
     k: int,
     mask: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Cosine top-k of normalised sentence embeddings (title + abstract from the store, else
-    the index's titles)."""
-    if store is not None:
-        t = _texts(store, index.entity)
-        texts = [s.strip() for s in t["text"].to_pylist()]
-    else:
-        texts = list(index.titles)
-    doc = np.asarray(embedder.encode(texts, normalize_embeddings=True), dtype=np.float64)
-    q = np.asarray(embedder.encode([query], normalize_embeddings=True), dtype=np.float64)[0]
-    s = doc @ q if len(texts) else np.zeros(0)
-    if mask is not None:
-        s = np.where(mask, s, -np.inf)
-    s = np.where(np.isfinite(s), s + 2.0, 0.0)  # shift so every document is a candidate
-    rows, vals = _top_rows(s, k)
-    return rows, vals - 2.0
+    """Cosine top-k of the index's stored sentence embeddings (computed once from title +
+    abstract in the store, else the index's titles, when the index has none yet)."""
+    if index.embeddings is None:
+        embed_index(index, embedder, document_texts(store, index) if store is not None else None)
+    assert index.embeddings is not None
+    q = np.asarray(embedder.encode([query], normalize_embeddings=True), dtype=np.float32)[0]
+    return embedding_top_k(index.embeddings, q, k, mask)
 
 
 # -- pathways ----------------------------------------------------------------------------------
