@@ -343,6 +343,19 @@ def test_search_and_pathways_commands(synergy_store_path: Path) -> None:
     assert r.exit_code == 2 and "exactly one of --industry or --query" in r.output
 
 
+def test_search_with_a_saved_index(synergy_store_path: Path, tmp_path: Path) -> None:
+    """--index builds and saves the index once; later queries load it and answer the same."""
+    s, stem = str(synergy_store_path), tmp_path / "synergy.textindex"
+    q = ["search", "borderline personality psychotherapy", "--k", "3", "--index", str(stem)]
+    first = runner.invoke(app, ["--store", s, *q])
+    assert first.exit_code == 0, first.output
+    assert "index saved" in first.output and stem.with_suffix(".textindex.npz").exists()
+    again = runner.invoke(app, ["--store", s, *q])
+    assert again.exit_code == 0 and "index saved" not in again.output
+    plain = runner.invoke(app, ["--store", s, *q[:4]])
+    assert plain.output.split("\n")[-15:] == again.output.split("\n")[-15:]
+
+
 def test_sources_and_export_ingest_commands(tmp_path: Path) -> None:
     r = runner.invoke(app, ["sources"])
     assert r.exit_code == 0, r.output
