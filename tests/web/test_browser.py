@@ -289,3 +289,55 @@ def test_panel_form_in_browser(
     assert p.input_value("#panel-form input[name=applicants]") == applicant
     p.screenshot(path=str(screenshots / "panel.png"), full_page=True)
     assert errors == []
+
+
+def test_consortium_form_in_browser(
+    synth_server: str,
+    page: tuple[Any, _Errors],
+    screenshots: Path,
+    web_synthetic: tuple[Path, dict[str, Any]],
+) -> None:
+    """/consortium on the synthetic world: fill the form, submit, read the members (the
+    planted strong enterprise among them), the coverage matrix and the solver status."""
+    p, errors = page
+    fact = web_synthetic[1]["strong_enterprise"]
+    resp = p.goto(synth_server + "/consortium", wait_until="load")
+    assert resp is not None and resp.status == 200
+    p.select_option("#consortium-form select[name=industry]", fact["industry"])
+    p.fill("#consortium-form input[name=size]", "4")
+    p.fill("#consortium-form input[name=min_types]", "university>=1")
+    with p.expect_navigation(timeout=60_000):
+        p.click("#consortium-form button[type=submit]")
+    p.wait_for_selector("#consortium-members")
+    assert p.locator("#consortium-members tbody tr").count() == 4
+    assert p.locator("#consortium-members", has_text=fact["name"]).count() == 1
+    assert p.locator("#consortium-coverage tbody tr").count() > 0
+    assert p.locator("#consortium-solver").inner_text() == "optimal (MILP, HiGHS)"
+    p.screenshot(path=str(screenshots / "consortium.png"), full_page=True)
+    assert errors == []
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "table"),
+    [
+        ("search", "/search?q=robot+gripper+manipulator&k=10", "#search-results"),
+        ("portfolio_review", "/portfolio?mode=review", "#review-table"),
+        ("portfolio_allocation", "/portfolio?mode=allocate&budget=5e7", "#allocation-table"),
+    ],
+)
+def test_tool_pages_in_browser(
+    synth_server: str,
+    page: tuple[Any, _Errors],
+    screenshots: Path,
+    name: str,
+    path: str,
+    table: str,
+) -> None:
+    """Search and the portfolio forms, submitted by URL as a GET form does: a result table."""
+    p, errors = page
+    _warm(synth_server + path)
+    resp = p.goto(synth_server + path, wait_until="load")
+    assert resp is not None and resp.status == 200
+    assert p.locator(f"{table} tbody tr").count() > 0
+    p.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
+    assert errors == []
