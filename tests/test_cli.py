@@ -238,8 +238,12 @@ def test_demo_builds_stores_and_a_report_that_recovers_the_planted_facts(tmp_pat
     for title in ("citation impact", "disruption (CD5)", "bottleneck technologies for CN",
                   "strategic actors", "positioning of CN by industry", "robotics consortium",
                   "project review", "technical pathways", "technology watch",
-                  "benchmarking", "review panel"):  # fmt: skip
+                  "benchmarking", "review panel",
+                  "Seeds of disruptive technologies"):  # fmt: skip
         assert title in html, title
+    # the planted disruptive work heads the watch's seeds (the self-check row says rank 1)
+    row = html.split("seeds of disruptive technologies (by mCD_5)", 1)[1][:200]
+    assert "rank 1<" in row, row
 
 
 def test_decide_bottlenecks_and_actors_commands(
@@ -298,6 +302,8 @@ def test_decide_watch_and_sleeping_beauty(
     )  # fmt: skip
     assert r.exit_code == 0, r.output
     assert planted["emerging_topic"]["topic_id"] in r.output
+    assert "seeds of disruptive technologies" in r.output
+    assert planted["disruptive_work"]["work_id"] in r.output
     r = runner.invoke(app, ["--store", s, "decide", "watch", "--unit", "galaxy"])
     assert r.exit_code == 2 and "unit must be topic" in r.output
     out = tmp_path / "sb.parquet"

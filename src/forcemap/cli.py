@@ -1394,6 +1394,13 @@ def decide_watch(
                 "acceleration", "disruptive_share", "first_year", "home_share", "records",
                 "thin_evidence"]  # fmt: skip
         _finish_decision(r, cols, out_file, max_rows=40)
+        seeds = r.evidence["disruptive_works"]
+        if seeds.num_rows:
+            _print_arrow(
+                seeds.select(["rank", "id", "title", "year", "cd", "mcd", "citations"]),
+                "seeds of disruptive technologies (CD_5 > threshold, by mCD_5; any year)",
+                max_rows=10,
+            )
 
 
 def _counts(values: list[str] | None, opt: str) -> dict[str, int]:

@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from forcemap._data import data_path
 from forcemap._progress import rich_progress
@@ -241,8 +242,18 @@ def planted_facts_section(store: Store, manifest: object) -> Section:
 
     from forcemap.decide.watch import technology_watch
 
-    tw = technology_watch(store, country="CN", unit="topic", top=20).table.to_pylist()
+    watch = technology_watch(store, country="CN", unit="topic", top=20)
+    tw = watch.table.to_pylist()
     wrank = next((r["rank"] for r in tw if r["unit"] == em["topic_id"]), None)
+    seeds = watch.evidence["disruptive_works"].to_pylist()
+    srank = next((r["rank"] for r in seeds if r["id"] == dw["work_id"]), None)
+    rows.append(
+        (
+            dw["description"],
+            "technology watch: seeds of disruptive technologies (by mCD_5)",
+            f"rank {srank}" if srank else "not among the seeds",
+        )
+    )
     rows.append(
         (
             em["description"],
@@ -353,12 +364,12 @@ def more_decision_sections(
             land_cols,
             max_rows=15,
         ),
-        decision_section(
+        _watch_section(
             technology_watch(synth, country="CN", unit="topic", top=15),
             f"{synth_label}: technology watch (topics, CN)",
             watch_cols,
         ),
-        decision_section(
+        _watch_section(
             technology_watch(real, country="US", unit="concept", top=15),
             f"{real_label}: technology watch (concepts, US)",
             watch_cols,
@@ -436,6 +447,21 @@ def more_decision_sections(
         ),
     ]
     return out
+
+
+def _watch_section(result: Any, title: str, columns: list[str]) -> Section:
+    """The watch list and, below it, the seeds: the most disruptive works in scope."""
+    from forcemap.report.sections import decision_section
+
+    sec = decision_section(result, title, columns)
+    seeds = result.evidence["disruptive_works"]
+    if seeds.num_rows:
+        sec.table(
+            "Seeds of disruptive technologies: works by mCD_5 = CD_5 × citers (any year)",
+            seeds.select(["rank", "id", "title", "year", "cd", "mcd", "citations"]),
+            max_rows=10,
+        )
+    return sec
 
 
 def _real_panel(real: Store, label: str) -> Section:

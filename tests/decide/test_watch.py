@@ -13,6 +13,7 @@ import pytest
 
 from forcemap.decide.watch import COMPONENTS, WATCH_SCHEMA, technology_watch
 from forcemap.errors import InputError
+from forcemap.indicators.disruption import disruption
 from forcemap.indicators.emergence import emergence_score
 from forcemap.store import Store
 
@@ -195,6 +196,19 @@ def test_evidence(tiny: Store) -> None:
     assert o[0]["records"] == pytest.approx(7.0) and o[0]["share"] == pytest.approx(1.0)
     assert o[1]["records"] == pytest.approx(4.0) and o[1]["share"] == pytest.approx(4 / 7)
     assert (o[1]["is_home"], o[2]["is_home"], o[1]["name"]) == (True, False, "Beijing Lab")
+    # seeds: every topic record with CD_5 > 0 and mCD_5 ≥ 1, by mCD_5, CD_5, id
+    assert r.evidence["disruptive_works"].num_rows == 0  # default mCD_5 ≥ 10: none here
+    seeds = technology_watch(tiny, min_records=5, top=50, seed_min_mcd=1.0).evidence[
+        "disruptive_works"
+    ]
+    cd = {x["id"]: x for x in disruption(tiny).to_pylist()}
+    topical = {w for ws in _UNIT_WORKS.values() for w, _ in ws}
+    expected = sorted(
+        (i for i in topical if (cd[i]["cd"] or 0) > 0 and cd[i]["mcd"] >= 1),
+        key=lambda i: (-cd[i]["mcd"], -cd[i]["cd"], i),
+    )
+    assert "B15" in expected and seeds["id"].to_pylist() == expected
+    assert seeds["rank"].to_pylist() == list(range(1, len(expected) + 1))
     sb = r.evidence["sleeping_beauties"].to_pylist()
     assert [(x["unit"], x["id"]) for x in sb] == [("TB", "B08")]
     assert (sb[0]["b"], sb[0]["t_a"], sb[0]["awakening_year"]) == (
@@ -277,6 +291,28 @@ def test_planted_emerging_topic(synthetic: tuple[Store, dict]) -> None:
     # weighted towards emergence and growth it is first
     r = technology_watch(store, unit="topic", weights={"emergence": 3, "growth": 3})
     assert r.table["unit"][0].as_py() == fact["topic_id"]
+
+
+@pytest.mark.slow
+def test_planted_disruptive_work_is_the_first_seed(synthetic: tuple[Store, dict]) -> None:
+    """The planted CD_5 = +1 work (hundreds of citers) heads the disruptive-works evidence,
+    store-wide and in its industry."""
+    store, planted = synthetic
+    fact = planted["disruptive_work"]
+    for industry in (None, "ai"):
+        seeds = technology_watch(store, unit="topic", industry=industry).evidence[
+            "disruptive_works"
+        ]
+        first = seeds.to_pylist()[0]
+        assert first["id"] == fact["work_id"] and first["rank"] == 1
+        assert first["cd"] == 1.0 and first["mcd"] >= fact["citers_in_5_years"]
+        assert all(r["cd"] > 0 and r["mcd"] >= 10 for r in seeds.to_pylist())
+    # the threshold on mCD removes the seeds that draw few citers
+    everywhere = technology_watch(store, unit="topic").evidence["disruptive_works"].to_pylist()
+    strict = technology_watch(store, unit="topic", seed_min_mcd=100.0)
+    assert strict.evidence["disruptive_works"]["id"].to_pylist() == [
+        r["id"] for r in everywhere if r["mcd"] >= 100
+    ]
 
 
 @pytest.mark.slow

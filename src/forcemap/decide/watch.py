@@ -156,6 +156,33 @@ BEAUTY_EVIDENCE_SCHEMA = pa.schema(
 )
 """``evidence["sleeping_beauties"]``: the top sleeping beauties among each unit's records."""
 
+SEEDS_SCHEMA = pa.schema(
+    [
+        ("rank", pa.int64()),
+        ("id", pa.string()),
+        ("title", pa.string()),
+        ("year", pa.int32()),
+        ("cd", pa.float64()),
+        ("mcd", pa.float64()),
+        ("units", pa.string()),
+        ("citations", pa.int64()),
+    ]
+)
+"""``evidence["disruptive_works"]``: the scope's most disruptive records ("seeds"), any year."""
+
+_SEEDS_SQL = """
+SELECT row_number() OVER (ORDER BY d.mcd DESC, d.cd DESC, r.record_id) AS rank,
+       r.record_id AS id, t.title, r.year, d.cd, d.mcd, r.units, coalesce(c.n, 0) AS citations
+FROM (SELECT record_id, min(year) AS year, string_agg(DISTINCT unit_id, ', ' ORDER BY unit_id)
+             AS units
+      FROM _tw_rec GROUP BY record_id) AS r
+JOIN _tw_cd AS d ON d.id = r.record_id
+LEFT JOIN _tw_titles AS t ON t.id = r.record_id
+LEFT JOIN _tw_cites AS c ON c.id = r.record_id
+WHERE d.cd > $thr AND d.mcd >= $min_mcd
+ORDER BY rank LIMIT $top
+"""
+
 # -- SQL ---------------------------------------------------------------------------------------
 
 # Every record of every unit in the store (record_id, unit_id, year), by unit (allow-list);
@@ -436,6 +463,7 @@ def technology_watch(
     thin_records: int = 20,
     evidence_per_unit: int = 5,
     beauty_min_citations: int = 10,
+    seed_min_mcd: float = 10.0,
 ) -> DecisionResult:
     r"""A ranked watch list of emerging technologies for ``country`` (C7).
 
@@ -474,6 +502,9 @@ def technology_watch(
         Rows per listed unit in each evidence table.
     beauty_min_citations : int, default 10
         ``min_citations`` of :func:`~forcemap.indicators.sleeping_beauty.sleeping_beauty`.
+    seed_min_mcd : float, default 10.0
+        Least mCD\ :sub:`5` of a record in ``evidence["disruptive_works"]`` (a CD\ :sub:`5`
+        of 1 from two citers is not yet a seed).
 
     Returns
     -------
@@ -487,7 +518,11 @@ def technology_watch(
         citations; ``evidence["organizations"]``: each listed unit's most active
         organisations (fractional records in the window, ``share`` of the unit's records);
         ``evidence["sleeping_beauties"]``: each listed unit's records (any year) with the
-        largest beauty coefficient *B* > 0.
+        largest beauty coefficient *B* > 0; ``evidence["disruptive_works"]``: the "seeds" of
+        disruptive technologies — the ``top`` records in scope of any year (so every one has
+        its full 5-year window or as much as the store holds) with CD\ :sub:`5` >
+        ``cd_threshold`` and the largest mCD\ :sub:`5` (Funk & Owen-Smith 2017: disruption
+        weighted by the citers it draws), with their units.
 
     Raises
     ------
@@ -530,6 +565,8 @@ def technology_watch(
         "disruption": f"CD_5 > {cd_threshold}",
         "works_evidence_order": "mCD_5 = CD_5 × in-window citations, then store citations",
         "beauty_min_citations": beauty_min_citations,
+        "seeds": f"records of any year in scope with CD_5 > {cd_threshold} and mCD_5 ≥ "
+        f"{seed_min_mcd}, by mCD_5 = CD_5 × in-window citers",
     }
     result = DecisionResult(
         name="technology_watch",
@@ -540,6 +577,7 @@ def technology_watch(
             "works": WORKS_EVIDENCE_SCHEMA.empty_table(),
             "organizations": ORGS_EVIDENCE_SCHEMA.empty_table(),
             "sleeping_beauties": BEAUTY_EVIDENCE_SCHEMA.empty_table(),
+            "disruptive_works": SEEDS_SCHEMA.empty_table(),
         },
     )
     if end_year is None:
@@ -628,6 +666,14 @@ def technology_watch(
             .to_arrow_table()
             .cast(BEAUTY_EVIDENCE_SCHEMA)
         )
+        seeds = (
+            cur.sql(
+                _SEEDS_SQL,
+                params={"thr": float(cd_threshold), "min_mcd": float(seed_min_mcd), "top": top},
+            )
+            .to_arrow_table()
+            .cast(SEEDS_SCHEMA)
+        )
         counts = cur.execute(
             """SELECT (SELECT count(DISTINCT unit_id) FROM _tw_win),
                       (SELECT count(*) FROM _tw_values),
@@ -641,6 +687,7 @@ def technology_watch(
         "works": _in_order(works_ev, order),
         "organizations": _in_order(orgs_ev, order),
         "sleeping_beauties": _in_order(beauty_ev, order),
+        "disruptive_works": seeds,
     }
     _caveats(result, counts, scope is not None, entity)
     return result
