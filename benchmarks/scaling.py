@@ -58,7 +58,8 @@ def write_openalex(n_citations: int, out: Path, seed: int = 0) -> tuple[int, int
 
     t0 = time.perf_counter()
     g = heavy_tailed_citation_graph(max(1000, n_citations // 10), seed=seed)
-    con = duckdb.connect()
+    # an in-memory DuckDB spills to ./.tmp by default: keep the spill beside ``out``
+    con = duckdb.connect(config={"temp_directory": str(out.parent / ".duckdb-tmp")})
     con.register("e", pa.table({"citing": g.citing, "cited": g.cited}))
     con.register("y", pa.table({"ix": np.arange(g.n_works), "year": g.year}))
     con.execute(
