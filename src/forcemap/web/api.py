@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from forcemap.errors import InputError
@@ -681,18 +681,17 @@ _ID = r"^[A-Za-z0-9][A-Za-z0-9:._-]*$"
 
 
 @router.get("/overview", response_model=OverviewOut, summary="Store contents and data quality")
-def api_overview(state: StateDep) -> dict[str, Any]:
+async def api_overview(request: Request) -> dict[str, Any]:
     """Table counts, works by year/type/country, top institutions, ingest log, quarantine."""
-    if state.summary is None:  # pragma: no cover - lifespan sets it
-        return {}
-    return queries.overview(state.summary, store_name=state.store_path.name)
+    # async, without the (sync) StateDep: the data is formatted once when the store opens,
+    # so the busiest endpoint never waits for a worker thread
+    return get_state(request).overview or {}
 
 
 @router.get("/industries", response_model=list[IndustryOut], summary="The industry catalog")
 def api_industries(store: StoreDep, state: StateDep) -> list[dict[str, Any]]:
     """Every catalog industry with the number of works and patents in its slice."""
-    ws, ps = state.slices(store)
-    return queries.industry_list(state.catalog, ws, ps)
+    return state.industry_list(store)
 
 
 @router.get("/industries/{key}", response_model=IndustryDetailOut, summary="One industry")
@@ -700,8 +699,7 @@ def api_industry(
     key: Annotated[str, Path(pattern=_KEY, max_length=64)], store: StoreDep, state: StateDep
 ) -> dict[str, Any]:
     """The industry's definition, output per year, top countries and organisations."""
-    ws, ps = state.slices(store)
-    return queries.industry_detail(store, state.catalog, key, ws, ps)
+    return state.industry_detail(store, key)
 
 
 @router.get("/organizations", response_model=OrganizationPage, summary="List organisations")

@@ -106,9 +106,9 @@ StateDep = Annotated[WebState, Depends(get_state)]
 @page("/", title="Overview", template="overview.html")
 def overview_page(request: Request, store: StoreDep, state: StateDep) -> dict[str, Any]:
     """Store contents, works per year/type, countries, institutions, ingest, quarantine."""
-    if state.summary is None:  # pragma: no cover - lifespan sets it
+    if state.overview is None:  # pragma: no cover - lifespan sets it
         raise InputError("the store summary is not available")
-    data = queries.overview(state.summary, store_name=state.store_path.name)
+    data = state.overview
     wy = data["works_by_year"]
     wt = data["works_by_type"]
     tc = data["top_countries"]
@@ -136,8 +136,7 @@ def overview_page(request: Request, store: StoreDep, state: StateDep) -> dict[st
 @page("/industries", title="Industries", template="industries.html")
 def industries_page(request: Request, store: StoreDep, state: StateDep) -> dict[str, Any]:
     """The industry catalog with each industry's slice size."""
-    ws, ps = state.slices(store)
-    return {"industries": queries.industry_list(state.catalog, ws, ps)}
+    return {"industries": state.industry_list(store)}
 
 
 _OPT_COUNTRY = r"^([A-Za-z]{2})?$"
@@ -232,8 +231,7 @@ def industry_page(
     """One industry: definition, output per year, top countries and organisations, and the
     decisions for the home country (positioning, bottlenecks, trade, strategic actors,
     benchmark against peers, talent, IP landscape)."""
-    ws, ps = state.slices(store)
-    d = queries.industry_detail(store, state.catalog, key, ws, ps)
+    d = state.industry_detail(store, key)
     wy, py = d["works_by_year"], d["patents_by_year"]
     cc = (country or state.home_country).upper()
     dec = _industry_decisions(store, state, key, cc)
