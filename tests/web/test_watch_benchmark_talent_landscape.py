@@ -241,6 +241,18 @@ def test_api_is_cached(synth_client: TestClient) -> None:
 
 
 # -- pages ---------------------------------------------------------------------------------
+def test_watch_seeds_show_the_planted_disruptive_work(
+    synth_client: TestClient, web_synthetic: tuple[Path, dict[str, Any]]
+) -> None:
+    fact = web_synthetic[1]["disruptive_work"]
+    d = synth_client.get("/api/v1/watch", params={"industry": "ai", "top": 5}).json()
+    assert d["disruptive_works"][0]["id"] == fact["work_id"]
+    assert d["disruptive_works"][0]["cd"] == 1.0
+    html = synth_client.get("/watch", params={"industry": "ai", "top": 5}).text
+    seeds = html.split('id="watch-seeds"', 1)[1]
+    assert "Seeds of disruptive technologies" in seeds and fact["work_id"] in seeds[:3000]
+
+
 def test_watch_in_the_nav(client: TestClient) -> None:
     assert any(p.path == "/watch" and p.nav for p in PAGES)
     html = client.get("/").text

@@ -510,6 +510,17 @@ class WatchBeauty(BaseModel):
     citations: int | None
 
 
+class WatchSeed(BaseModel):
+    rank: int
+    id: str
+    title: str | None
+    year: int | None
+    cd: float | None = Field(description="CD_5 (Funk & Owen-Smith 2017).")
+    mcd: float | None = Field(description="mCD_5 = CD_5 × in-window citers (the ranking).")
+    units: str | None = Field(description="The record's units in scope, comma-separated.")
+    citations: int | None
+
+
 class WatchOut(DecisionOut):
     """The emerging technologies a country should watch, ranked by composite score."""
 
@@ -523,6 +534,10 @@ class WatchOut(DecisionOut):
         description="Each listed unit's most active organisations (needs resolution)."
     )
     sleeping_beauties: list[WatchBeauty]
+    disruptive_works: list[WatchSeed] = Field(
+        description="Seeds of disruptive technologies: records of any year in scope with "
+        "CD_5 > cd_threshold, by mCD_5."
+    )
 
 
 class BenchmarkRow(BaseModel):

@@ -287,7 +287,7 @@ def watch_view(
         rule, caveats, synthetic, country, industry, unit, window, rows (the watch list, best
         first, with the percentiles ``p_*`` and the 3-year ``volumes``), works,
         organizations, sleeping_beauties (the evidence rows of the listed units, each with
-        its ``unit``).
+        its ``unit``), disruptive_works (the seeds: the scope's records by mCD_5).
     """
     from forcemap.decide.watch import technology_watch
 
@@ -309,6 +309,7 @@ def watch_view(
         "works": rows(result.evidence["works"]),
         "organizations": rows(result.evidence["organizations"]),
         "sleeping_beauties": rows(result.evidence["sleeping_beauties"]),
+        "disruptive_works": rows(result.evidence["disruptive_works"]),
     }
 
 
