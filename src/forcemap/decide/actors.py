@@ -62,15 +62,13 @@ C. (2013). doi:10.1787/5k4522wkw1r8-en. Burt, R. S. (1992). *Structural Holes*. 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 
-import duckdb
 import pyarrow as pa
 
-from forcemap.decide.bottlenecks import _check_country, _check_years, _is_synthetic, _scope
-from forcemap.decide.result import DecisionResult, Rule
-from forcemap.errors import InputError, StoreError
+from forcemap.decide.bottlenecks import _check_country, _check_years, _scope
+from forcemap.decide.result import DecisionResult, Rule, check_weights, is_synthetic
+from forcemap.errors import InputError
 from forcemap.indicators.disruption import disruption
 from forcemap.indicators.impact import FIELD_DEFINITIONS, field_normalised_citation_score
 from forcemap.indicators.patent_value import forward_citations
@@ -309,33 +307,6 @@ def _pct_sql() -> str:
     return _RANK_SQL_HEAD + ",".join(parts) + _RANK_SQL_TAIL
 
 
-@contextmanager
-def _cursor(store: Store) -> Iterator[duckdb.DuckDBPyConnection]:
-    cur = store.cursor()
-    try:
-        yield cur
-    except duckdb.Error as e:
-        raise StoreError(f"strategic actors query failed on {store.path}: {e}") from e
-    finally:
-        cur.close()
-
-
-def _weights(weights: Mapping[str, float] | None) -> dict[str, float]:
-    out = dict(DEFAULT_WEIGHTS)
-    if weights:
-        unknown = sorted(set(weights) - set(COMPONENTS))
-        if unknown:
-            raise InputError(
-                f"unknown weight(s) {', '.join(unknown)}; components: {', '.join(COMPONENTS)}"
-            )
-        out.update({k: float(v) for k, v in weights.items()})
-    if any(v < 0 for v in out.values()):
-        raise InputError(f"weights must be non-negative, got {out}")
-    if sum(out.values()) <= 0:
-        raise InputError("at least one weight must be positive")
-    return out
-
-
 def _sub_links(cat: IndustryCatalog) -> tuple[pa.Table, pa.Table]:
     """(industry, sub_technology, kind, id) concept/topic links and sub-technology counts."""
     rows: list[tuple[str, str, str, str]] = []
@@ -495,7 +466,7 @@ def strategic_actors(
         raise InputError(f"top={top} must be at least 1")
     if not 0.0 <= anchor_quantile <= 1.0:
         raise InputError(f"anchor_quantile={anchor_quantile} must be in [0, 1]")
-    w = _weights(weights)
+    w = check_weights(weights, COMPONENTS)
     if impact_field not in ("auto", *FIELD_DEFINITIONS):
         raise InputError(
             f"impact_field={impact_field!r} must be 'auto' or one of {', '.join(FIELD_DEFINITIONS)}"
@@ -534,8 +505,8 @@ def strategic_actors(
     fwd = forward_citations(store, window=5).select(["patent_id", "forward_citations"])
     net, notes = _network_measures(store, cat, years)
     links, n_subs = _sub_links(cat)
-    with _cursor(store) as cur:
-        synthetic = _is_synthetic(cur)
+    with store.query_cursor("strategic actors") as cur:
+        synthetic = is_synthetic(cur)
         for name, tbl in (
             ("_ac_work_slice", work_slice),
             ("_ac_patent_slice", patent_slice),

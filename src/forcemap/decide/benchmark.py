@@ -72,16 +72,15 @@ doi:10.1111/j.1467-9957.1965.tb00050.x. Soete, L. (1987). doi:10.1016/0048-7333(
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Literal
 
 import duckdb
 import pyarrow as pa
 
 from forcemap.decide.bottlenecks import _check_country, _check_years
-from forcemap.decide.result import DecisionResult, Rule
-from forcemap.errors import InputError, StoreError
+from forcemap.decide.result import DecisionResult, Rule, is_synthetic
+from forcemap.errors import InputError
 from forcemap.store.store import Store
 
 __all__ = ["BENCHMARK_SCHEMA", "SERIES_SCHEMA", "WORLD_SCHEMA", "benchmark"]
@@ -355,31 +354,11 @@ ORDER BY r.unit, coalesce(cu.works_frac, 0.0) DESC, r.is_home DESC, r.country
 # -- helpers -----------------------------------------------------------------------------------
 
 
-@contextmanager
-def _cursor(store: Store) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A private cursor whose temp tables vanish on close; DuckDB errors become StoreError."""
-    cur = store.cursor()
-    try:
-        yield cur
-    except duckdb.Error as e:
-        raise StoreError(f"benchmark query failed on {store.path}: {e}") from e
-    finally:
-        cur.close()
-
-
 def _register(cur: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
     """Materialise an Arrow table as a temp table of the cursor."""
     cur.register(f"{name}_arrow", table)
     cur.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")  # noqa: S608
     cur.unregister(f"{name}_arrow")
-
-
-def _is_synthetic(cur: duckdb.DuckDBPyConnection) -> bool:
-    row = cur.execute(
-        """SELECT EXISTS (SELECT 1 FROM works WHERE origin LIKE 'synthetic%')
-               OR EXISTS (SELECT 1 FROM patents WHERE origin LIKE 'synthetic%')"""
-    ).fetchall()
-    return bool(row[0][0])
 
 
 def _units(store: Store, unit: str) -> tuple[pa.Table, pa.Table, dict[str, str]]:
@@ -548,8 +527,8 @@ def benchmark(
         "growth_window": growth_window,
         "min_works": min_works,
     }
-    with _cursor(store) as cur:
-        synthetic = _is_synthetic(cur)
+    with store.query_cursor("benchmark") as cur:
+        synthetic = is_synthetic(cur)
         _register(cur, "_bm_wu", work_units)
         _register(cur, "_bm_pu", patent_units)
         _register(cur, "_bm_ncs", ncs)

@@ -76,15 +76,12 @@ technologies).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from forcemap.decide.result import DecisionResult, Rule
-from forcemap.errors import InputError, StoreError
+from forcemap.decide.result import DecisionResult, Rule, is_synthetic
+from forcemap.errors import InputError
 from forcemap.store.reference import IndustryCatalog, load_industry_catalog, reference_table
 from forcemap.store.store import Store
 
@@ -375,29 +372,6 @@ FROM t ORDER BY rank
 # -- helpers -----------------------------------------------------------------------------------
 
 
-@contextmanager
-def _cursor(store: Store) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A private cursor whose temp tables vanish on close; DuckDB errors become StoreError."""
-    cur = store.cursor()
-    try:
-        yield cur
-    except duckdb.Error as e:
-        raise StoreError(f"bottleneck query failed on {store.path}: {e}") from e
-    finally:
-        cur.close()
-
-
-def _is_synthetic(cur: duckdb.DuckDBPyConnection) -> bool:
-    """True when any stored record came from a synthetic world (origin ``synthetic…``)."""
-    row = cur.execute(
-        """SELECT EXISTS (SELECT 1 FROM works WHERE origin LIKE 'synthetic%')
-               OR EXISTS (SELECT 1 FROM patents WHERE origin LIKE 'synthetic%')
-               OR EXISTS (SELECT 1 FROM projects WHERE origin LIKE 'synthetic%')
-               OR EXISTS (SELECT 1 FROM trade WHERE origin LIKE 'synthetic%')"""
-    ).fetchall()
-    return bool(row[0][0])
-
-
 def _check_country(country: str) -> str:
     c = str(country).strip().upper()
     if len(c) != 2 or not c.isalpha():
@@ -574,8 +548,8 @@ def bottlenecks(
     caveats: list[str] = []
     evidence: dict[str, pa.Table] = {}
     patterns = cat.cpc_patterns()
-    with _cursor(store) as cur:
-        synthetic = _is_synthetic(cur)
+    with store.query_cursor("bottleneck") as cur:
+        synthetic = is_synthetic(cur)
         cur.register("_bn_patterns", patterns)
         titles = reference_table("cpc_titles")
         cur.register("_bn_titles", titles)

@@ -95,11 +95,10 @@ from forcemap.decide.actors import (
     _SELECT_PATENTS_SQL,
     _SELECT_WORKS_SQL,
     _WEIGHTS_SQL,
-    _cursor,
     _sub_links,
 )
-from forcemap.decide.bottlenecks import _check_country, _check_years, _is_synthetic, _scope
-from forcemap.decide.result import DecisionResult, Rule
+from forcemap.decide.bottlenecks import _check_country, _check_years, _scope
+from forcemap.decide.result import DecisionResult, Rule, is_synthetic
 from forcemap.errors import InputError
 from forcemap.network.build import ORG_TYPES, build_network
 from forcemap.store.reference import IndustryCatalog
@@ -822,8 +821,8 @@ def consortium(
     patent_slice = industry_patents(store, industries=[industry], catalog=cat)
     links, _ = _sub_links(cat)
     patterns = cat.cpc_patterns()
-    with _cursor(store) as cur:
-        synthetic = _is_synthetic(cur)
+    with store.query_cursor("consortium") as cur:
+        synthetic = is_synthetic(cur)
         for name, tbl in (
             ("_ac_work_slice", work_slice),
             ("_ac_patent_slice", patent_slice),

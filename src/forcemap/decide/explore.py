@@ -65,20 +65,18 @@ import json
 import math
 import os
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import scipy.sparse as sp
 
-from forcemap.decide.bottlenecks import _is_synthetic, _scope
-from forcemap.decide.result import DecisionResult, Rule
-from forcemap.errors import InputError, NotFoundError, StoreError
+from forcemap.decide.bottlenecks import _scope
+from forcemap.decide.result import DecisionResult, Rule, is_synthetic
+from forcemap.errors import InputError, NotFoundError
 from forcemap.network.analyse import _leiden_arrays
 from forcemap.store.slices import industry_patents, industry_works
 from forcemap.store.store import Store
@@ -482,17 +480,6 @@ _SCOPE_SQL = {
 }
 
 
-@contextmanager
-def _cursor(store: Store) -> Iterator[duckdb.DuckDBPyConnection]:
-    cur = store.cursor()
-    try:
-        yield cur
-    except duckdb.Error as e:
-        raise StoreError(f"exploration query failed on {store.path}: {e}") from e
-    finally:
-        cur.close()
-
-
 def _entities(entity: str) -> tuple[str, ...]:
     if entity not in ENTITIES:
         raise InputError(f"entity={entity!r} is not one of {', '.join(ENTITIES)}")
@@ -502,7 +489,7 @@ def _entities(entity: str) -> tuple[str, ...]:
 def _texts(store: Store, entity: str, ids: Sequence[str] | None = None) -> pa.Table:
     """id, entity, title, year, text of the documents (all of them, or those in ``ids``)."""
     parts = []
-    with _cursor(store) as cur:
+    with store.query_cursor("exploration") as cur:
         if ids is not None:
             cur.register("_ex_ids", pa.table({"id": pa.array([str(i) for i in ids], pa.string())}))
         for ent in _entities(entity):
@@ -720,8 +707,8 @@ def search(
         name="search", table=SEARCH_SCHEMA.empty_table(), rule=_search_rule(used, params)
     )
     if store is not None:
-        with _cursor(store) as cur:
-            result.synthetic = _is_synthetic(cur)
+        with store.query_cursor("exploration") as cur:
+            result.synthetic = is_synthetic(cur)
     mask = None
     if index.entity == "both" and entity != "both":
         mask = np.asarray([e == entity for e in index.entities], bool)
@@ -1229,8 +1216,8 @@ def pathways(
             "summary": SUMMARY_SCHEMA.empty_table(),
         },
     )
-    with _cursor(store) as cur:
-        result.synthetic = _is_synthetic(cur)
+    with store.query_cursor("exploration") as cur:
+        result.synthetic = is_synthetic(cur)
     missing = len(doc_ids) - n
     if missing > 0 and ids is not None:
         result.warn(f"{missing} of the {len(doc_ids)} given ids are not {entity} of the store.")
@@ -1386,7 +1373,7 @@ def _pathway_orgs(
     store: Store, index: TextIndex, assign: pa.Table, top: int
 ) -> tuple[pa.Table, str]:
     """Top organisations per pathway and the unit counted (org / institution)."""
-    with _cursor(store) as cur:
+    with store.query_cursor("exploration") as cur:
         n_alias = cur.execute("SELECT count(*) FROM org_aliases").fetchall()[0][0]
         unit = "org" if n_alias else "institution"
         kept = assign.filter(assign["pathway"].is_valid())

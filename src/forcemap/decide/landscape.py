@@ -64,15 +64,12 @@ Waltman, L. & Schreiber, M. (2013). doi:10.1002/asi.22775 (top-10 % with ties). 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import duckdb
 import pyarrow as pa
 
 from forcemap.decide.bottlenecks import _check_country, _check_years, _scope
-from forcemap.decide.result import DecisionResult, Rule
-from forcemap.errors import InputError, StoreError
+from forcemap.decide.result import DecisionResult, Rule, is_synthetic
+from forcemap.errors import InputError
 from forcemap.store.reference import IndustryCatalog, reference_table
 from forcemap.store.store import Store
 
@@ -361,18 +358,6 @@ ORDER BY industry, white_space DESC, rank, growth DESC NULLS LAST, patents DESC,
 # -- helpers -----------------------------------------------------------------------------------
 
 
-@contextmanager
-def _cursor(store: Store) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A private cursor whose temp tables vanish on close; DuckDB errors become StoreError."""
-    cur = store.cursor()
-    try:
-        yield cur
-    except duckdb.Error as e:
-        raise StoreError(f"landscape query failed on {store.path}: {e}") from e
-    finally:
-        cur.close()
-
-
 def _register(cur: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
     """Materialise an Arrow table as a temp table of the cursor."""
     cur.register(f"{name}_arrow", table)
@@ -508,12 +493,8 @@ def landscape(
         "growth_window": growth_window,
         "min_patents": min_patents,
     }
-    with _cursor(store) as cur:
-        synthetic = bool(
-            cur.execute(
-                "SELECT EXISTS (SELECT 1 FROM patents WHERE origin LIKE 'synthetic%')"
-            ).fetchall()[0][0]
-        )
+    with store.query_cursor("landscape") as cur:
+        synthetic = is_synthetic(cur)
         _register(cur, "_ls_slice", slice_)
         _register(cur, "_ls_fc", fc)
         _register(cur, "_ls_patterns", cat.cpc_patterns())

@@ -135,11 +135,9 @@ Huangfu, Q. & Hall, J. A. J. (2018). Math. Prog. Comp. 10, 119–142 (HiGHS).
 
 from __future__ import annotations
 
-import math
 import re
 import time
-from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -150,10 +148,9 @@ import pyarrow.csv as pacsv
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from forcemap.decide.bottlenecks import _is_synthetic
 from forcemap.decide.explore import STOP_WORDS
-from forcemap.decide.result import DecisionResult, Rule
-from forcemap.errors import InfeasibleError, InputError, StoreError
+from forcemap.decide.result import DecisionResult, Rule, check_weights, is_synthetic
+from forcemap.errors import InfeasibleError, InputError
 from forcemap.store.store import Store
 
 __all__ = [
@@ -750,17 +747,6 @@ def _run(cur: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, Any]) ->
         cur.execute(stmt, {k: v for k, v in params.items() if k in names} or None)
 
 
-@contextmanager
-def _cursor(store: Store) -> Iterator[duckdb.DuckDBPyConnection]:
-    cur = store.cursor()
-    try:
-        yield cur
-    except duckdb.Error as e:
-        raise StoreError(f"review panel query failed on {store.path}: {e}") from e
-    finally:
-        cur.close()
-
-
 # -- inputs ------------------------------------------------------------------------------------
 def _ids(values: Any, name: str) -> list[str]:
     if values is None:
@@ -817,20 +803,6 @@ def _check_roles(roles: Mapping[str, int] | None, size: int) -> dict[str, int]:
         raise InputError(f"the roles ask for {total} members but size={size}")
     if total < size:
         out["member"] = out.get("member", 0) + size - total
-    return out
-
-
-def _check_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
-    out = dict(DEFAULT_WEIGHTS)
-    if weights:
-        unknown = sorted(set(weights) - set(DEFAULT_WEIGHTS))
-        if unknown:
-            raise InputError(
-                f"unknown weight(s) {', '.join(unknown)}; components: {', '.join(DEFAULT_WEIGHTS)}"
-            )
-        out.update({k: float(v) for k, v in weights.items()})
-    if any(v < 0 or math.isnan(v) for v in out.values()) or sum(out.values()) <= 0:
-        raise InputError(f"weights must be non-negative with a positive sum, got {out}")
     return out
 
 
@@ -1303,13 +1275,13 @@ def _review_panel(
     if not (text and text.strip()) and not topic_in and not concept_in:
         raise InputError("describe the project: give text, topics or concepts")
     seats = _check_roles(roles, size)
-    w = _check_weights(weights)
+    w = check_weights(weights, DEFAULT_WEIGHTS)
     pool_tbl = _read_pool(pool)
     excl_ids = _ids(exclude, "exclude")
     caveats: list[str] = []
 
-    with _cursor(store) as cur:
-        synthetic = _is_synthetic(cur)
+    with store.query_cursor("review panel") as cur:
+        synthetic = is_synthetic(cur)
         y = cur.execute(
             "SELECT greatest((SELECT max(year) FROM works), "
             "(SELECT max(coalesce(year, year(grant_date))) FROM patents))"

@@ -115,8 +115,7 @@ import math
 import re
 import statistics
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -128,8 +127,8 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from forcemap.decide.result import DecisionResult, Rule
-from forcemap.errors import InputError, StoreError
+from forcemap.decide.result import DecisionResult, Rule, check_weights, is_synthetic
+from forcemap.errors import InputError
 from forcemap.store.store import Store
 
 __all__ = [
@@ -290,27 +289,6 @@ def parse_goal_targets(goals: str | None) -> dict[str, int]:
 # -- helpers -----------------------------------------------------------------------------------
 
 
-@contextmanager
-def _cursor(store: Store) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A private cursor whose temp tables vanish on close; DuckDB errors become StoreError."""
-    cur = store.cursor()
-    try:
-        yield cur
-    except duckdb.Error as e:
-        raise StoreError(f"portfolio query failed on {store.path}: {e}") from e
-    finally:
-        cur.close()
-
-
-def _is_synthetic(cur: duckdb.DuckDBPyConnection) -> bool:
-    row = cur.execute(
-        """SELECT EXISTS (SELECT 1 FROM projects WHERE origin LIKE 'synthetic%')
-               OR EXISTS (SELECT 1 FROM works WHERE origin LIKE 'synthetic%')
-               OR EXISTS (SELECT 1 FROM patents WHERE origin LIKE 'synthetic%')"""
-    ).fetchall()
-    return bool(row[0][0])
-
-
 def _as_of(cur: duckdb.DuckDBPyConnection, as_of: date | str | None) -> date:
     if as_of is None:
         y = cur.execute(
@@ -337,23 +315,6 @@ def _register(cur: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Non
     cur.register(f"{name}_arrow", table)
     cur.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")  # noqa: S608
     cur.unregister(f"{name}_arrow")
-
-
-def _check_weights(
-    weights: Mapping[str, float] | None, keys: tuple[str, ...], what: str
-) -> dict[str, float]:
-    w = dict.fromkeys(keys, 1.0)
-    if weights is not None:
-        unknown = sorted(set(weights) - set(keys))
-        if unknown:
-            raise InputError(
-                f"unknown {what} weight(s) {', '.join(unknown)}; the components are "
-                f"{', '.join(keys)}"
-            )
-        w.update({k: float(v) for k, v in weights.items()})
-    if any(not math.isfinite(v) or v < 0 for v in w.values()) or sum(w.values()) <= 0:
-        raise InputError(f"{what} weights must be finite, ≥ 0 and not all 0: {w}")
-    return w
 
 
 def _median(values: Sequence[float | None]) -> float | None:
@@ -549,13 +510,13 @@ def project_review(
         )
     if not impact_baseline > 0:
         raise InputError(f"impact_baseline={impact_baseline} must be positive")
-    w = _check_weights(weights, REVIEW_COMPONENTS, "review")
+    w = check_weights(weights, REVIEW_COMPONENTS, "review")
 
     from forcemap.indicators.impact import field_normalised_citation_score, percentile_rank
     from forcemap.indicators.patent_value import forward_citations
 
-    with _cursor(store) as cur:
-        synthetic = _is_synthetic(cur)
+    with store.query_cursor("portfolio") as cur:
+        synthetic = is_synthetic(cur)
         day = _as_of(cur, as_of)
         rows = cur.execute(
             """SELECT project_id, any_value(title), any_value(programme),
@@ -573,7 +534,7 @@ def project_review(
     ncs = field_normalised_citation_score(store).select(["work_id", "ncs"])
     pct = percentile_rank(store).select(["work_id", "top10_frac"])
     fc = forward_citations(store, window=5)
-    with _cursor(store) as cur:
+    with store.query_cursor("portfolio") as cur:
         _register(cur, "_pf_ncs", ncs)
         _register(cur, "_pf_pct", pct)
         _register(cur, "_pf_fc", fc)
@@ -1295,7 +1256,7 @@ def allocate_budget(
     if budget is None or not math.isfinite(float(budget)) or budget < 0:
         raise InputError(f"budget={budget!r} must be a non-negative number")
     budget = float(budget)
-    w = _check_weights(weights, VALUE_COMPONENTS, "allocation")
+    w = check_weights(weights, VALUE_COMPONENTS, "allocation")
     pos_values = dict(DEFAULT_POSITIONING_VALUES)
     if positioning_values is not None:
         pos_values.update({k: float(v) for k, v in positioning_values.items()})
@@ -1313,8 +1274,8 @@ def allocate_budget(
     if review is None:
         review = project_review(store, as_of=as_of)
     rev = {r["project_id"]: r for r in review.table.to_pylist()}
-    with _cursor(store) as cur:
-        synthetic = _is_synthetic(cur)
+    with store.query_cursor("portfolio") as cur:
+        synthetic = is_synthetic(cur)
         proj = {
             r[0]: r[1:]
             for r in cur.execute(
@@ -1371,7 +1332,7 @@ def allocate_budget(
     touch: dict[str, list[tuple[str, float]]] = {}
     max_bn = max(bn.table["score"].to_pylist(), default=0.0) or 0.0
     if bn.table.num_rows and max_bn > 0:
-        with _cursor(store) as cur:
+        with store.query_cursor("portfolio") as cur:
             _register(cur, "_pf_rev_out", review.evidence["outputs"])
             _register(
                 cur,
@@ -1573,7 +1534,7 @@ def _industries(
         return out, basis
     wi = industry_works(store)
     pi = industry_patents(store).select(["patent_id", "industry"])
-    with _cursor(store) as cur:
+    with store.query_cursor("portfolio") as cur:
         _register(cur, "_pf_wi", wi)
         _register(cur, "_pf_pi", pi)
         _register(cur, "_pf_rev_out", review.evidence["outputs"])

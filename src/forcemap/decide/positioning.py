@@ -46,7 +46,7 @@ from typing import Literal
 import duckdb
 import pyarrow as pa
 
-from forcemap.decide.result import DecisionResult, Rule
+from forcemap.decide.result import DecisionResult, Rule, is_synthetic
 from forcemap.errors import InputError, StoreError
 from forcemap.store.store import Store
 
@@ -577,8 +577,8 @@ def _home_rows(
 
 
 def _synthetic(store: Store) -> bool:
-    n = store.scalar("SELECT count(*) FROM works WHERE origin LIKE 'synthetic%'")
-    return bool(n)
+    with store.query_cursor("positioning") as cur:
+        return is_synthetic(cur)
 
 
 def _caveats(result: DecisionResult, levels: pa.Table, wp: float, wt: float, unit: str) -> None:

@@ -2,12 +2,57 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
-__all__ = ["DecisionResult", "Rule"]
+from forcemap.errors import InputError
+
+__all__ = ["DecisionResult", "Rule", "check_weights", "is_synthetic"]
+
+
+def is_synthetic(cur: duckdb.DuckDBPyConnection) -> bool:
+    """True when any stored work, patent, project or trade row came from a synthetic world
+    (``origin`` starting ``synthetic``): the flag behind every decision's SYNTHETIC caveat."""
+    row = cur.execute(
+        """SELECT EXISTS (SELECT 1 FROM works WHERE origin LIKE 'synthetic%')
+               OR EXISTS (SELECT 1 FROM patents WHERE origin LIKE 'synthetic%')
+               OR EXISTS (SELECT 1 FROM projects WHERE origin LIKE 'synthetic%')
+               OR EXISTS (SELECT 1 FROM trade WHERE origin LIKE 'synthetic%')"""
+    ).fetchall()
+    return bool(row[0][0])
+
+
+def check_weights(
+    weights: Mapping[str, float] | None,
+    defaults: Mapping[str, float] | tuple[str, ...],
+    what: str = "",
+) -> dict[str, float]:
+    """The weight of every component of a composite score: ``defaults`` (a mapping, or
+    component names weighted 1) overridden by ``weights``.
+
+    Raises
+    ------
+    InputError
+        An unknown component, a weight that is negative or not finite, or no positive weight
+        (``what`` names the score in the message, e.g. "review").
+    """
+    out = dict(defaults) if isinstance(defaults, Mapping) else dict.fromkeys(defaults, 1.0)
+    label = f"{what} " if what else ""
+    if weights:
+        unknown = sorted(set(weights) - set(out))
+        if unknown:
+            raise InputError(
+                f"unknown {label}weight(s) {', '.join(unknown)}; components: {', '.join(out)}"
+            )
+        out.update({k: float(v) for k, v in weights.items()})
+    if any(not math.isfinite(v) or v < 0 for v in out.values()) or sum(out.values()) <= 0:
+        raise InputError(f"{label}weights must be finite, ≥ 0 and not all 0, got {out}")
+    return out
 
 
 @dataclass(frozen=True)

@@ -97,17 +97,14 @@ doi:10.1007/s11192-014-1307-6. OECD (2017). *OECD Science, Technology and Indust
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Literal
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from forcemap.decide.bottlenecks import _check_country, _check_years, _is_synthetic, _scope
-from forcemap.decide.result import DecisionResult, Rule
-from forcemap.errors import InputError, StoreError
+from forcemap.decide.bottlenecks import _check_country, _check_years, _scope
+from forcemap.decide.result import DecisionResult, Rule, is_synthetic
+from forcemap.errors import InputError
 from forcemap.indicators.impact import (
     FIELD_DEFINITIONS,
     assign_field,
@@ -410,17 +407,6 @@ ORDER BY k.sector <> 'all', k.sector
 """
 
 
-@contextmanager
-def _cursor(store: Store) -> Iterator[duckdb.DuckDBPyConnection]:
-    cur = store.cursor()
-    try:
-        yield cur
-    except duckdb.Error as e:
-        raise StoreError(f"talent query failed on {store.path}: {e}") from e
-    finally:
-        cur.close()
-
-
 def _rule(params: dict[str, object]) -> Rule:
     return Rule(
         name="talent",
@@ -617,8 +603,8 @@ def talent(
     score_sql = _SCORE_SQL.replace("{p_sum}", " + ".join(f"p_{k}" for k in COMPONENTS)).replace(
         "{n}", str(float(len(COMPONENTS)))
     )
-    with _cursor(store) as cur:
-        synthetic = _is_synthetic(cur)
+    with store.query_cursor("talent") as cur:
+        synthetic = is_synthetic(cur)
         for name, tbl in (
             ("_ta_units", works_units),
             ("_ta_unit_names", unit_names),

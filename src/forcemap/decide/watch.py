@@ -50,15 +50,13 @@ Radicchi, F. & Flammini, A. (2015). doi:10.1073/pnas.1424329112. Waltman, L. & v
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 
-import duckdb
 import pyarrow as pa
 
-from forcemap.decide.bottlenecks import _check_country, _is_synthetic, _scope
-from forcemap.decide.result import DecisionResult, Rule
-from forcemap.errors import InputError, StoreError
+from forcemap.decide.bottlenecks import _check_country, _scope
+from forcemap.decide.result import DecisionResult, Rule, check_weights, is_synthetic
+from forcemap.errors import InputError
 from forcemap.indicators.disruption import disruption
 from forcemap.indicators.emergence import EMERGENCE_UNITS, emergence_score
 from forcemap.indicators.sleeping_beauty import sleeping_beauty
@@ -394,33 +392,6 @@ SELECT * FROM (
 """
 
 
-@contextmanager
-def _cursor(store: Store) -> Iterator[duckdb.DuckDBPyConnection]:
-    cur = store.cursor()
-    try:
-        yield cur
-    except duckdb.Error as e:
-        raise StoreError(f"technology watch query failed on {store.path}: {e}") from e
-    finally:
-        cur.close()
-
-
-def _weights(weights: Mapping[str, float] | None) -> dict[str, float]:
-    out = dict(DEFAULT_WEIGHTS)
-    if weights:
-        unknown = sorted(set(weights) - set(COMPONENTS))
-        if unknown:
-            raise InputError(
-                f"unknown weight(s) {', '.join(unknown)}; components: {', '.join(COMPONENTS)}"
-            )
-        out.update({k: float(v) for k, v in weights.items()})
-    if any(v < 0 for v in out.values()):
-        raise InputError(f"weights must be non-negative, got {out}")
-    if sum(out.values()) <= 0:
-        raise InputError("at least one weight must be positive")
-    return out
-
-
 def _pct_sql() -> str:
     parts = [
         _PCT_TEMPLATE.replace("{col}", _VALUE_COLUMN[k]).replace("{key}", k) for k in COMPONENTS
@@ -536,7 +507,7 @@ def technology_watch(
     cty = _check_country(country)
     if top < 1 or min_records < 1 or evidence_per_unit < 1:
         raise InputError("top, min_records and evidence_per_unit must be ≥ 1")
-    w = _weights(weights)
+    w = check_weights(weights, COMPONENTS)
     entity = "patents" if unit == "cpc_group" else "works"
     cat = _scope(None, industry) if industry is not None else None
     scope: pa.Table | None = None
@@ -581,8 +552,8 @@ def technology_watch(
         },
     )
     if end_year is None:
-        with _cursor(store) as cur:
-            result.synthetic = _is_synthetic(cur)
+        with store.query_cursor("technology watch") as cur:
+            result.synthetic = is_synthetic(cur)
         result.warn(f"No {entity} with a year in the store: nothing to watch.")
         return result
     end_year = int(end_year)
@@ -594,8 +565,8 @@ def technology_watch(
     sb = sleeping_beauty(store, entity=entity, min_citations=beauty_min_citations).select(
         ["id", "year", "b", "t_a", "awakening_year", "citations"]
     )
-    with _cursor(store) as cur:
-        result.synthetic = _is_synthetic(cur)
+    with store.query_cursor("technology watch") as cur:
+        result.synthetic = is_synthetic(cur)
         for name, tbl in (("_tw_em", em), ("_tw_cd", cd), ("_tw_sb", sb)):
             cur.register(name, tbl)
         cur.execute(_ALL_SQL[unit])

@@ -10,13 +10,9 @@ the score, set-based in DuckDB SQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-import duckdb
 import pyarrow as pa
 
-from forcemap.errors import InputError, StoreError
+from forcemap.errors import InputError
 from forcemap.store.store import Store
 
 __all__ = ["EMERGENCE_SCHEMA", "EMERGENCE_UNITS", "emergence_score"]
@@ -184,18 +180,6 @@ ORDER BY qualified DESC, escore DESC, f.unit_id
 """
 
 
-@contextmanager
-def _cursor(store: Store) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A private cursor whose temp objects vanish on close; DuckDB errors become StoreError."""
-    cur = store.cursor()
-    try:
-        yield cur
-    except duckdb.Error as e:
-        raise StoreError(f"emergence query failed on {store.path}: {e}") from e
-    finally:
-        cur.close()
-
-
 def emergence_score(
     store: Store,
     *,
@@ -317,7 +301,7 @@ def emergence_score(
         raise InputError("concept_level applies to unit='concept' only")
     if len(weights) != 3:
         raise InputError(f"weights={weights!r} must be three numbers (active, recent, slope)")
-    with _cursor(store) as cur:
+    with store.query_cursor("emergence") as cur:
         cur.execute(_RECORDS_SQL[unit], {"min_score": float(min_score), "level": concept_level})
         cur.execute(_SIDE_SQL[unit])
         if end_year is None:

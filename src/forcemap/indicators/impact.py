@@ -17,14 +17,12 @@ set-based in DuckDB SQL. The work-level pipeline is
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from forcemap.errors import InputError, StoreError
+from forcemap.errors import InputError
 from forcemap.store.store import Store
 
 __all__ = [
@@ -253,18 +251,6 @@ ORDER BY unit_id
 """
 
 
-@contextmanager
-def _cursor(store: Store) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A private cursor whose temp objects vanish on close; DuckDB errors become StoreError."""
-    cur = store.cursor()
-    try:
-        yield cur
-    except duckdb.Error as e:
-        raise StoreError(f"impact query failed on {store.path}: {e}") from e
-    finally:
-        cur.close()
-
-
 def _check_choice(name: str, value: Any, allowed: tuple[Any, ...]) -> None:
     if value not in allowed:
         raise InputError(f"{name}={value!r} is not one of {', '.join(map(repr, allowed))}")
@@ -333,7 +319,7 @@ def assign_field(store: Store, *, field: str = "concept0") -> pa.Table:
     smallest ``topic_id``). Works without concepts / topics get no row, and are left out of
     reference sets downstream.
     """
-    with _cursor(store) as cur:
+    with store.query_cursor("impact") as cur:
         _make_fields(cur, field)
         rel = cur.sql("SELECT work_id, field_id FROM _fm_field ORDER BY work_id")
         return rel.to_arrow_table().cast(FIELD_SCHEMA)
@@ -381,7 +367,7 @@ def citation_counts(
     store and usually far below it on a sample. With a window, a work without a year gets a
     null count, and citing works without a year are not counted.
     """
-    with _cursor(store) as cur:
+    with store.query_cursor("impact") as cur:
         _make_citations(cur, window, include_pub_year)
         rel = cur.sql("SELECT * FROM _fm_cit ORDER BY work_id")
         return rel.to_arrow_table().cast(CITATION_SCHEMA)
@@ -451,7 +437,7 @@ def field_normalised_citation_score(
 
     Elsevier (2019). Research Metrics Guidebook, "Field-Weighted Citation Impact".
     """
-    with _cursor(store) as cur:
+    with store.query_cursor("impact") as cur:
         _make_work_impact(
             cur,
             window=window,
@@ -532,7 +518,7 @@ def percentile_rank(
     Waltman, L., & Schreiber, M. (2013). On the calculation of percentile-based bibliometric
     indicators. JASIST, 64(2), 372–379. https://doi.org/10.1002/asi.22775
     """
-    with _cursor(store) as cur:
+    with store.query_cursor("impact") as cur:
         _make_work_impact(
             cur,
             window=window,
@@ -630,7 +616,7 @@ def aggregate_impact(
     """
     _check_choice("by", by, tuple(_UNIT_SQL))
     _check_choice("counting", counting, ("full", "fractional"))
-    with _cursor(store) as cur:
+    with store.query_cursor("impact") as cur:
         _make_work_impact(
             cur,
             window=window,

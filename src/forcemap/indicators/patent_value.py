@@ -11,14 +11,12 @@ or sample estimates.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from forcemap.errors import InputError, StoreError
+from forcemap.errors import InputError
 from forcemap.store.reference import reference_table
 from forcemap.store.store import Store
 
@@ -261,18 +259,6 @@ ORDER BY p.patent_id
 }
 
 
-@contextmanager
-def _cursor(store: Store) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A private cursor whose temp objects vanish on close; DuckDB errors become StoreError."""
-    cur = store.cursor()
-    try:
-        yield cur
-    except duckdb.Error as e:
-        raise StoreError(f"patent value query failed on {store.path}: {e}") from e
-    finally:
-        cur.close()
-
-
 def _check(name: str, value: Any, allowed: tuple[Any, ...]) -> None:
     if value not in allowed:
         raise InputError(f"{name}={value!r} is not one of {', '.join(map(repr, allowed))}")
@@ -354,7 +340,7 @@ def forward_citations(store: Store, *, window: int | None = 5, date: str = "gran
     Indicators of technological and economic value. OECD STI Working Papers 2013/03.
     https://doi.org/10.1787/5k4522wkw1r8-en
     """
-    with _cursor(store) as cur:
+    with store.query_cursor("patent value") as cur:
         _prepare(cur, date=date)
         _forward(cur, window)
         rel = cur.sql("SELECT * FROM _fm_fc ORDER BY patent_id")
@@ -419,7 +405,7 @@ def breakthrough(
     (breakthrough inventions after Ahuja & Lampert 2001).
     https://doi.org/10.1787/5k4522wkw1r8-en
     """
-    with _cursor(store) as cur:
+    with store.query_cursor("patent value") as cur:
         _prepare(cur, date=date)
         _forward(cur, window)
         _breakthrough(cur, cohort, top)
@@ -485,7 +471,7 @@ def generality(
     Squicciarini, M., Dernis, H., & Criscuolo, C. (2013). OECD STI WP 2013/03.
     https://doi.org/10.1787/5k4522wkw1r8-en
     """
-    with _cursor(store) as cur:
+    with store.query_cursor("patent value") as cur:
         _prepare(cur, date=date)
         _forward(cur, window)
         return (
@@ -532,7 +518,7 @@ def originality(store: Store, *, classes: str = "all", correction: bool = True) 
     Hall, B. H., Jaffe, A. B., & Trajtenberg, M. (2001). NBER Working Paper 8498.
     https://doi.org/10.3386/w8498
     """
-    with _cursor(store) as cur:
+    with store.query_cursor("patent value") as cur:
         _prepare(cur)
         cur.execute(_BACKWARD_LINKS_SQL)
         return (
@@ -574,14 +560,14 @@ def radicalness(store: Store) -> pa.Table:
     Squicciarini, M., Dernis, H., & Criscuolo, C. (2013). OECD STI WP 2013/03.
     https://doi.org/10.1787/5k4522wkw1r8-en
     """
-    with _cursor(store) as cur:
+    with store.query_cursor("patent value") as cur:
         _prepare(cur)
         cur.execute(_BACKWARD_LINKS_SQL)
         return cur.sql(_RADICALNESS_SQL).to_arrow_table().cast(DIVERSITY_SCHEMA)
 
 
 def _count(store: Store, name: str) -> pa.Table:
-    with _cursor(store) as cur:
+    with store.query_cursor("patent value") as cur:
         _prepare(cur)
         return cur.sql(_COUNT_SQL[name]).to_arrow_table().cast(COUNT_SCHEMA)
 
@@ -724,7 +710,7 @@ def patent_value(
     """
     _check("classes", classes, _CLASSES)
     _check_window(generality_window)
-    with _cursor(store) as cur:
+    with store.query_cursor("patent value") as cur:
         _prepare(cur, date=date)
         _forward(cur, window)
         _breakthrough(cur, cohort, top)

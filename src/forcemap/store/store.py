@@ -261,6 +261,19 @@ class Store:
         """A cursor for another thread (DuckDB connections are not thread-safe)."""
         return self.con.cursor()
 
+    @contextmanager
+    def query_cursor(self, what: str) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A private cursor for one computation: its temp tables and views vanish on close,
+        and a DuckDB error becomes :class:`~forcemap.errors.StoreError` naming ``what``
+        (``"technology watch"`` → "technology watch query failed on <store>: …")."""
+        cur = self.con.cursor()
+        try:
+            yield cur
+        except duckdb.Error as e:
+            raise StoreError(f"{what} query failed on {self.path}: {e}") from e
+        finally:
+            cur.close()
+
     def sql(self, query: str, params: Mapping[str, Any] | None = None) -> duckdb.DuckDBPyRelation:
         """A lazy relation for ``query`` with ``$name`` parameters bound from ``params``."""
         try:
