@@ -1465,7 +1465,7 @@ def search_cmd(
     query: Annotated[str, typer.Argument(help="What to look for (words or a short text).")],
     k: Annotated[int, typer.Option(help="Results.")] = 20,
     entity: Annotated[str, typer.Option(help="works, patents or both.")] = "works",
-    method: Annotated[str, typer.Option(help="auto, tfidf or embeddings ([ai] extra).")] = ("auto"),
+    method: Annotated[str, typer.Option(help="auto, tfidf or embeddings (ai extra).")] = ("auto"),
     index: Annotated[
         Path | None,
         typer.Option(
@@ -1474,7 +1474,7 @@ def search_cmd(
         ),
     ] = None,
 ) -> None:
-    """Search works and patents by title and abstract (TF-IDF; embeddings with the [ai] extra).
+    """Search works and patents by title and abstract (TF-IDF; embeddings with the ai extra).
 
     Example: forcemap search "solid-state battery electrolyte" --k 10 --index ws.textindex
     """
@@ -1491,33 +1491,16 @@ def search_cmd(
 
 
 def _search_with_index(index: Path, *, query: str, k: int, entity: str, method: str):  # type: ignore[no-untyped-def]
-    """Search through a saved index (TF-IDF + stored embeddings), building it on first use."""
-    from forcemap.decide.explore import (
-        TextIndex,
-        _load_embedder,
-        build_text_index,
-        document_texts,
-        embed_index,
-        search,
-    )
+    """Search through the index saved at ``index`` (built and saved on first use)."""
+    from forcemap.decide.explore import saved_text_index, search
 
-    stem = index.with_suffix("") if index.suffix in (".npz", ".json") else index
-    if stem.with_name(stem.name + ".npz").exists():
-        idx = TextIndex.load(stem)
-        if entity not in (idx.entity, "both") and idx.entity != "both":
-            raise InputError(f"{stem} indexes {idx.entity}, not {entity}")
-        return search(idx, query, k=k, entity=entity, method=method)
     s = _open(read_only=True)
     try:
-        idx = build_text_index(s, entity=entity, min_df=1, max_df=1.0)
-        embedder = _load_embedder() if method != "tfidf" else None
-        if embedder is not None:
-            embed_index(idx, embedder, document_texts(s, idx))
+        idx, built = saved_text_index(s, index, entity=entity, embeddings=method != "tfidf")
     finally:
         s.close()
-    idx.save(stem)
-    if not state.quiet:
-        err.print(f"index saved: {escape(str(stem))}.npz/.json ({idx.n_documents:,} documents)")
+    if built and not state.quiet:
+        err.print(f"index saved: {escape(str(index))}.npz/.json ({idx.n_documents:,} documents)")
     return search(idx, query, k=k, entity=entity, method=method)
 
 

@@ -95,6 +95,7 @@ __all__ = [
     "index_texts",
     "pathway_sub_technologies",
     "pathways",
+    "saved_text_index",
     "search",
     "tokenize",
 ]
@@ -336,6 +337,27 @@ def _stem(path: str | Path) -> Path:
 def index_path(store: Store, entity: str = "works") -> Path:
     """The conventional stem of a store's text index: ``<store>.<entity>.textindex`` beside it."""
     return store.path.with_name(f"{store.path.stem}.{entity}.textindex")
+
+
+def saved_text_index(
+    store: Store, stem: str | Path, *, entity: str = "works", embeddings: bool = True
+) -> tuple[TextIndex, bool]:
+    """The index saved at ``stem``, or a new one built from ``store`` and saved there.
+
+    A new index keeps every term (``min_df=1``, ``max_df=1.0``, as :func:`search` on a store)
+    and, when ``embeddings`` and the optional model is installed, the documents' embeddings
+    (title + abstract), so later semantic queries embed only the query. Returns
+    ``(index, built)``.
+    """
+    stem = _stem(stem)
+    if stem.with_name(stem.name + ".npz").exists():
+        return TextIndex.load(stem), False
+    index = build_text_index(store, entity=entity, min_df=1, max_df=1.0)
+    embedder = _load_embedder() if embeddings else None
+    if embedder is not None:
+        embed_index(index, embedder, document_texts(store, index))
+    index.save(stem)
+    return index, True
 
 
 def _top_rows(s: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
