@@ -114,13 +114,6 @@ def _last_segment(col: object) -> object:
     return F.regexp_extract(col, r"([^/]+)$", 1)
 
 
-def _input_files(spark: SparkSession, src: str) -> str:
-    """The path Spark reads: a file as given, a directory recursively (``*.gz`` / ``*.json*``)."""
-    if not _exists(spark, src):
-        raise InputError(f"{src}: no such file or directory")
-    return src
-
-
 def ingest_openalex_spark(
     spark: SparkSession,
     source: str | os.PathLike[str],
@@ -170,7 +163,9 @@ def ingest_openalex_spark(
     unknown = [t for t in tables if t not in OPENALEX_TABLES]
     if unknown:
         raise InputError(f"unknown tables {unknown}; known: {OPENALEX_TABLES}")
-    src = _input_files(spark, _uri(source))
+    src = _uri(source)
+    if not _exists(spark, src):
+        raise InputError(f"{src}: no such file or directory")
     root = _uri(out_dir)
     reader = (
         spark.read.schema(_WORK_DDL)

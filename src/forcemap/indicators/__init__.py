@@ -242,9 +242,7 @@ def _disruption_table(store: Store, *, entity: str = "works", **kwargs: Any) -> 
     """CD_t with the id column named ``work_id`` / ``patent_id`` (``indicators disruption``)."""
     from forcemap.indicators.disruption import disruption
 
-    table = disruption(store, entity=entity, **kwargs)  # type: ignore[arg-type]
-    key = "work_id" if entity == "works" else "patent_id"
-    return table.rename_columns([key if c == "id" else c for c in table.column_names])
+    return _named_id(disruption(store, entity=entity, **kwargs), entity)  # type: ignore[arg-type]
 
 
 def _spark_disruption_table(
@@ -262,5 +260,11 @@ def _spark_disruption_table(
 
     master = os.environ.get("FORCEMAP_SPARK_MASTER", "local[2]")
     table = disruption_table(store, entity=entity, progress=progress, master=master, **kwargs)
+    return _named_id(table, entity)
+
+
+def _named_id(table: pa.Table, entity: str) -> pa.Table:
+    """The ``id`` column renamed ``work_id`` / ``patent_id`` (as ``indicators disruption``
+    writes it)."""
     key = "work_id" if entity == "works" else "patent_id"
     return table.rename_columns([key if c == "id" else c for c in table.column_names])
