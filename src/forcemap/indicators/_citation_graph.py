@@ -1,22 +1,28 @@
 """Citation graphs as integer-id CSR arrays, and the compiled CD / DI kernel (private).
 
-Nodes are ``0 .. n-1``; an edge ``(s, t)`` means *s cites t*. Two adjacency structures are
-built in linear time with counting sorts (numba):
+Nodes are ``0 .. n-1``; an edge ``(s, t)`` means *s cites t*. :func:`build_csr` relabels the
+nodes by (year, id), so that the works of a time window are one contiguous id range, then
+builds two adjacency structures with parallel counting sorts (numba):
 
-* the **out-CSR** (references of each node, in input order, duplicates kept: the kernel
-  de-duplicates references with a stamp array);
-* the **in-CSR** (citers of each node), each row sorted by the citer's year and
-  de-duplicated, with a parallel ``in_year`` array so that a time window is two binary
-  searches.
+* the **out-CSR** (references of each node), each row sorted and de-duplicated;
+* the **in-CSR** (citers of each node), its transpose: each row sorted by the citer's new id,
+  hence by year, so that the citers in a window are a contiguous slice of the row.
 
 :func:`cd_counts` runs the kernel that :mod:`forcemap.indicators.disruption` defines CD and
-its variants on. Nothing here is public API.
+its variants on, over the focal works in year order; each thread keeps, per cited node, the
+row offsets of its current window, which only move forward, so that finding a window is
+amortised O(1) instead of two binary searches. Results come back in the caller's node order.
+Nothing here is public API.
 """
 
 from __future__ import annotations
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 __all__ = ["NO_YEAR", "CitationCSR", "build_csr", "cd_counts", "range_edges"]
 
@@ -26,105 +32,180 @@ NO_YEAR = np.iinfo(np.int32).min
 #: Columns of the count matrix returned by :func:`cd_counts`.
 N_REFS, N_I, N_J, N_K, N_JL, SHARED = range(6)
 
+#: Look-ahead, in references, of the software prefetch of citer rows (``_PAD`` >= 2×).
+_PREFETCH = 8
+_PAD = 64
+#: Focal works per chunk; chunks are dealt round-robin to the threads, in year order.
+_CHUNK = 1024
+
 
 class CitationCSR:
-    """Out- and in-adjacency of a citation graph (see the module docstring)."""
+    """Out- and in-adjacency of a citation graph in (year, id) order (see the module docstring).
 
-    __slots__ = ("in_idx", "in_ptr", "in_year", "n", "out_idx", "out_ptr", "year")
+    ``perm[new] = old`` maps the internal ids back to the caller's; ``year`` is in internal
+    order (non-decreasing). ``out_idx`` has ``_PAD`` zero entries after its last row.
+    """
+
+    __slots__ = ("in_idx", "in_ptr", "n", "out_idx", "out_ptr", "perm", "year")
 
     def __init__(
         self,
         year: np.ndarray,
+        perm: np.ndarray,
         out_ptr: np.ndarray,
         out_idx: np.ndarray,
         in_ptr: np.ndarray,
         in_idx: np.ndarray,
-        in_year: np.ndarray,
     ) -> None:
         self.n = len(year)
         self.year = year
+        self.perm = perm
         self.out_ptr = out_ptr
         self.out_idx = out_idx
         self.in_ptr = in_ptr
         self.in_idx = in_idx
-        self.in_year = in_year
 
 
-@numba.njit(cache=False, nogil=True)
-def _build_csr_kernel(
-    src: np.ndarray, dst: np.ndarray, year: np.ndarray, rank: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
-    n = len(year)
+@intrinsic
+def _prefetch(typingctx, arr, idx):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Prefetch the cache line of ``arr[idx]`` (1-d array) for reading; never faults."""
+
+    def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
+        aryty = sig.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [args[1]], wraparound=False)
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [cgutils.voidptr_t, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0i8")
+        builder.call(
+            fn,
+            [
+                builder.bitcast(ptr, cgutils.voidptr_t),
+                ir.Constant(i32, 0),  # read
+                ir.Constant(i32, 3),  # keep in all cache levels
+                ir.Constant(i32, 1),  # data
+            ],
+        )
+        return context.get_dummy_value()
+
+    return types.none(arr, idx), codegen
+
+
+@numba.njit(cache=False, nogil=True, parallel=True, boundscheck=False)
+def _out_csr(
+    src: np.ndarray,
+    dst: np.ndarray,
+    rank: np.ndarray,
+    n_threads: int,
+    out_ptr: np.ndarray,
+    out_idx: np.ndarray,
+) -> int:  # pragma: no cover - compiled
+    """Out-CSR of the edges in new ids (``rank[old]``), self-citations dropped, each row
+    sorted and de-duplicated; returns the number of edges kept."""
+    n = len(rank)
     m = len(src)
-    # out-CSR: counting sort by citing node (self-citations dropped)
-    out_ptr = np.zeros(n + 1, np.int64)
-    for i in range(m):
-        if src[i] != dst[i]:
-            out_ptr[src[i] + 1] += 1
+    cnt = np.zeros((n_threads, n + 1), np.int64)
+    for part in numba.prange(n_threads):  # parallel counting sort by rank[src]
+        c = cnt[part]
+        for i in range(m * part // n_threads, m * (part + 1) // n_threads):
+            s = src[i]
+            if s != dst[i]:
+                c[rank[s]] += 1
+    base = 0
     for v in range(n):
-        out_ptr[v + 1] += out_ptr[v]
-    pos = out_ptr[:-1].copy()
-    out_idx = np.empty(out_ptr[n], np.int32)
-    for i in range(m):
-        s = src[i]
-        if s != dst[i]:
-            out_idx[pos[s]] = dst[i]
-            pos[s] += 1
-    # in-CSR: order the edges by rank[citer] (year, then id), then stable-bucket by cited node,
-    # so each row is sorted by citer year and repeated edges are adjacent.
-    c1 = np.zeros(n + 1, np.int64)
-    for i in range(m):
-        if src[i] != dst[i]:
-            c1[rank[src[i]] + 1] += 1
-    for v in range(n):
-        c1[v + 1] += c1[v]
-    order = np.empty(c1[n], np.int64)
-    for i in range(m):
-        if src[i] != dst[i]:
-            k = rank[src[i]]
-            order[c1[k]] = i
-            c1[k] += 1
-    in_ptr = np.zeros(n + 1, np.int64)
-    for j in range(len(order)):
-        in_ptr[dst[order[j]] + 1] += 1
-    for v in range(n):
-        in_ptr[v + 1] += in_ptr[v]
-    pos = in_ptr[:-1].copy()
-    in_idx = np.empty(in_ptr[n], np.int32)
-    for j in range(len(order)):
-        i = order[j]
-        t = dst[i]
-        in_idx[pos[t]] = src[i]
-        pos[t] += 1
-    # de-duplicate repeated edges (adjacent within a row)
+        out_ptr[v] = base
+        for part in range(n_threads):
+            k = cnt[part, v]
+            cnt[part, v] = base
+            base += k
+    out_ptr[n] = base
+    for part in numba.prange(n_threads):
+        pos = cnt[part]
+        for i in range(m * part // n_threads, m * (part + 1) // n_threads):
+            s = src[i]
+            t = dst[i]
+            if s != t:
+                k = rank[s]
+                out_idx[pos[k]] = rank[t]
+                pos[k] += 1
+    for part in numba.prange(n_threads):  # sort and de-duplicate each row in place
+        for v in range(part, n, n_threads):
+            a = out_ptr[v]
+            b = out_ptr[v + 1]
+            if b - a <= 32:
+                for i in range(a + 1, b):
+                    x = out_idx[i]
+                    j = i - 1
+                    while j >= a and out_idx[j] > x:
+                        out_idx[j + 1] = out_idx[j]
+                        j -= 1
+                    out_idx[j + 1] = x
+            else:
+                out_idx[a:b] = np.sort(out_idx[a:b])
+            w = a
+            for i in range(a, b):
+                if i == a or out_idx[i] != out_idx[i - 1]:
+                    out_idx[w] = out_idx[i]
+                    w += 1
+            cnt[0, v] = w - a  # the row's new length
     w = 0
-    start = 0
-    for v in range(n):
-        end = in_ptr[v + 1]
-        prev = -1
-        for e in range(start, end):
-            s = in_idx[e]
-            if s != prev:
-                in_idx[w] = s
-                w += 1
-                prev = s
-        start = end
-        in_ptr[v + 1] = w
-    in_idx = in_idx[:w].copy()
-    in_year = np.empty(w, np.int32)
-    for e in range(w):
-        in_year[e] = year[in_idx[e]]
-    return out_ptr, out_idx, in_ptr, in_idx, in_year
+    for v in range(n):  # close the gaps left by repeated edges (none: nothing moves)
+        a = out_ptr[v]
+        if w != a:
+            for i in range(cnt[0, v]):
+                out_idx[w + i] = out_idx[a + i]
+        out_ptr[v] = w
+        w += cnt[0, v]
+    out_ptr[n] = w
+    return w
+
+
+@numba.njit(cache=False, nogil=True, parallel=True, boundscheck=False)
+def _in_csr(
+    out_ptr: np.ndarray, out_idx: np.ndarray, n_threads: int, in_ptr: np.ndarray, in_idx: np.ndarray
+) -> None:  # pragma: no cover - compiled
+    """In-CSR as the transpose of the out-CSR: each row sorted by citer id."""
+    n = len(out_ptr) - 1
+    m = out_ptr[n]
+    cnt = np.zeros((n_threads, n + 1), np.int64)
+    bounds = np.empty(n_threads + 1, np.int64)  # citer ranges with equal edge counts
+    for part in range(n_threads):
+        bounds[part] = np.searchsorted(out_ptr, m * part // n_threads)
+    bounds[0] = 0
+    bounds[n_threads] = n
+    for part in numba.prange(n_threads):
+        c = cnt[part]
+        for e in range(out_ptr[bounds[part]], out_ptr[bounds[part + 1]]):
+            c[out_idx[e]] += 1
+    base = 0
+    for v in range(n):  # thread p's citers follow thread p-1's in every row: rows stay sorted
+        in_ptr[v] = base
+        for part in range(n_threads):
+            k = cnt[part, v]
+            cnt[part, v] = base
+            base += k
+    in_ptr[n] = base
+    for part in numba.prange(n_threads):
+        pos = cnt[part]
+        for s in range(bounds[part], bounds[part + 1]):
+            for e in range(out_ptr[s], out_ptr[s + 1]):
+                t = out_idx[e]
+                in_idx[pos[t]] = s
+                pos[t] += 1
 
 
 @numba.njit(cache=False, nogil=True)
 def range_edges(
     citing: np.ndarray, cited: np.ndarray, n: int
-) -> tuple[np.ndarray, np.ndarray, int]:  # pragma: no cover - compiled
-    """Keep edges whose citing id is in [0, n); returns (citing, cited, #cited outside)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Keep edges whose citing id is in [0, n): (citing, cited, external cited ids).
+
+    ``cited`` is -1 where the cited id is outside [0, n); those ids are returned, in edge
+    order, as the third array (the caller numbers them).
+    """
     m = len(citing)
     src = np.empty(m, np.int32)
-    dst = np.empty(m, np.int64)
+    dst = np.empty(m, np.int32)
     w = 0
     n_out = 0
     for i in range(m):
@@ -132,124 +213,160 @@ def range_edges(
         if a >= 0 and a < n:
             b = cited[i]
             src[w] = a
-            dst[w] = b
             if b < 0 or b >= n:
+                dst[w] = -1
                 n_out += 1
+            else:
+                dst[w] = b
             w += 1
-    return src[:w], dst[:w], n_out
+    ext = np.empty(n_out, np.int64)
+    if n_out:
+        k = 0
+        for i in range(m):
+            a = citing[i]
+            if a >= 0 and a < n:
+                b = cited[i]
+                if b < 0 or b >= n:
+                    ext[k] = b
+                    k += 1
+    return src[:w], dst[:w], ext
 
 
 def build_csr(src: np.ndarray, dst: np.ndarray, year: np.ndarray) -> CitationCSR:
     """Build the CSR pair from edge arrays of node indices and a per-node year array.
 
     ``year`` uses :data:`NO_YEAR` for unknown years. Self-citations are dropped; repeated
-    edges count once.
+    edges count once. Nodes are relabelled by (year, id) internally.
     """
     year = np.ascontiguousarray(year, dtype=np.int32)
-    rank = np.empty(len(year), np.int64)
-    rank[np.argsort(year, kind="stable")] = np.arange(len(year), dtype=np.int64)
-    parts = _build_csr_kernel(
-        np.ascontiguousarray(src, dtype=np.int32),
-        np.ascontiguousarray(dst, dtype=np.int32),
-        year,
-        rank,
-    )
-    return CitationCSR(year, *parts)
+    src = np.ascontiguousarray(src, dtype=np.int32)
+    dst = np.ascontiguousarray(dst, dtype=np.int32)
+    n = len(year)
+    n_threads = numba.get_num_threads()
+    perm = np.argsort(year, kind="stable").astype(np.int32)
+    rank = np.empty(n, np.int32)
+    rank[perm] = np.arange(n, dtype=np.int32)
+    # NumPy allocations (not numba's) so that the big arrays get transparent huge pages
+    out_ptr = np.empty(n + 1, np.int64)
+    out_idx = np.empty(len(src) + _PAD, np.int32)
+    m = _out_csr(src, dst, rank, n_threads, out_ptr, out_idx)
+    del rank
+    out_idx[m:] = 0  # valid ids for the prefetch look-ahead
+    in_ptr = np.empty(n + 1, np.int64)
+    in_idx = np.empty(m, np.int32)
+    _in_csr(out_ptr, out_idx, n_threads, in_ptr, in_idx)
+    return CitationCSR(year[perm], perm, out_ptr, out_idx, in_ptr, in_idx)
 
 
-@numba.njit(cache=False, nogil=True)
-def _window(in_year: np.ndarray, a: int, b: int, lo_year: int, hi_year: int) -> tuple[int, int]:
-    """Positions [p, q) of row [a, b) whose years y satisfy lo_year <= y <= hi_year."""
-    lo, hi = a, b
+@numba.njit(cache=False, nogil=True, boundscheck=False)
+def _first_ge(a: np.ndarray, x: int, lo: int, hi: int) -> int:  # pragma: no cover - compiled
+    """First position in sorted ``a[lo:hi]`` whose value is >= x (``hi`` if none)."""
     while lo < hi:
-        mid = (lo + hi) // 2
-        if in_year[mid] < lo_year:
+        mid = (lo + hi) >> 1
+        if a[mid] < x:
             lo = mid + 1
         else:
             hi = mid
-    p = lo
-    hi = b
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if in_year[mid] <= hi_year:
-            lo = mid + 1
-        else:
-            hi = mid
-    return p, lo
+    return lo
 
 
-@numba.njit(cache=False, nogil=True, parallel=True)
+@numba.njit(cache=False, nogil=True, parallel=True, boundscheck=False)
 def _cd_kernel(
     n_focal: int,
     year: np.ndarray,
+    perm: np.ndarray,
     out_ptr: np.ndarray,
     out_idx: np.ndarray,
     in_ptr: np.ndarray,
     in_idx: np.ndarray,
-    in_year: np.ndarray,
     window: int,
     min_shared: int,
     n_threads: int,
+    work: np.ndarray,
+    cursor: np.ndarray,
+    res: np.ndarray,
 ) -> np.ndarray:  # pragma: no cover - compiled
     n = len(year)
-    res = np.zeros((n_focal, 6), np.int64)
+    n_chunks = (n + _CHUNK - 1) // _CHUNK
     for part in numba.prange(n_threads):
-        refmark = np.zeros(n, np.int32)  # == stamp: a reference of f (not yet walked)
-        mark = np.zeros(n, np.int32)  # stamp: in-window citer of f; -stamp: counted in n_k
-        shared = np.zeros(n, np.int32)  # for mark == stamp: references of f it cites
-        for f in range(part, n_focal, n_threads):  # strided: balances old (heavy) works
-            t0 = year[f]
-            st = np.int32(f + 1)
-            if t0 == NO_YEAR:  # no window: only the distinct references are known
-                for e in range(out_ptr[f], out_ptr[f + 1]):
+        mark = work[part, 0]  # stamp: in-window citer of f; -stamp: counted in n_k
+        shared = work[part, 1]  # for mark == stamp: references of f it cites
+        # row offsets (from in_ptr[r]) of r's first citer in the window and past it: the
+        # thread meets the focal years in increasing order, so they only move forward
+        cur = cursor[part]
+        st = np.int32(0)
+        cur_y = np.int64(NO_YEAR)
+        lo_id = 0
+        hi_id = 0
+        for ch in range(part, n_chunks, n_threads):  # round-robin chunks, in year order
+            for f in range(ch * _CHUNK, min(n, (ch + 1) * _CHUNK)):
+                old = perm[f]
+                if old >= n_focal:
+                    continue
+                e0 = out_ptr[f]
+                e1 = out_ptr[f + 1]
+                t0 = year[f]
+                if t0 == NO_YEAR:  # no window: only the references are known
+                    res[old, 0] = e1 - e0
+                    continue
+                if t0 != cur_y:  # the window (t0, t0 + window] is the id range [lo_id, hi_id)
+                    cur_y = t0
+                    lo_id = _first_ge(year, np.int64(t0) + 1, f, n)
+                    hi_id = _first_ge(year, np.int64(t0) + window + 1, lo_id, n)
+                st += 1
+                p = _first_ge(in_idx, lo_id, in_ptr[f], in_ptr[f + 1])
+                q = _first_ge(in_idx, hi_id, p, in_ptr[f + 1])
+                for e in range(p, q):
+                    c = in_idx[e]
+                    mark[c] = st
+                    shared[c] = 0
+                n_k = 0
+                for e in range(e0, e1):
                     r = out_idx[e]
-                    if refmark[r] != st:
-                        refmark[r] = st
-                        res[f, 0] += 1
-                continue
-            lo_y = t0 + 1
-            hi_y = t0 + window
-            p, q = _window(in_year, in_ptr[f], in_ptr[f + 1], lo_y, hi_y)
-            for e in range(p, q):
-                c = in_idx[e]
-                mark[c] = st
-                shared[c] = 0
-            n_refs = 0
-            n_k = 0
-            for e in range(out_ptr[f], out_ptr[f + 1]):
-                r = out_idx[e]
-                if refmark[r] == st:
-                    continue  # a repeated reference
-                refmark[r] = st
-                n_refs += 1
-                a, b = _window(in_year, in_ptr[r], in_ptr[r + 1], lo_y, hi_y)
-                for k in range(a, b):
-                    c = in_idx[k]
-                    m = mark[c]
-                    if m == st:
-                        shared[c] += 1
-                    elif m != -st and c != f:
-                        mark[c] = -st
-                        n_k += 1
-            n_i = 0
-            n_j = 0
-            n_jl = 0
-            tot = 0
-            for e in range(p, q):
-                s = shared[in_idx[e]]
-                tot += s
-                if s == 0:
-                    n_i += 1
-                else:
-                    n_j += 1
-                    if s >= min_shared:
-                        n_jl += 1
-            res[f, 0] = n_refs
-            res[f, 1] = n_i
-            res[f, 2] = n_j
-            res[f, 3] = n_k
-            res[f, 4] = n_jl
-            res[f, 5] = tot
+                    r2 = out_idx[e + 2 * _PREFETCH]  # two-stage look-ahead (see _PAD)
+                    _prefetch(cur, 2 * r2)
+                    _prefetch(in_ptr, r2)
+                    r1 = out_idx[e + _PREFETCH]
+                    x = in_ptr[r1] + cur[2 * r1]
+                    _prefetch(in_idx, x)
+                    _prefetch(in_idx, x + 16)
+                    base = in_ptr[r]
+                    end = in_ptr[r + 1]
+                    a = base + cur[2 * r]
+                    while a < end and in_idx[a] < lo_id:
+                        a += 1
+                    b = max(a, base + cur[2 * r + 1])
+                    while b < end and in_idx[b] < hi_id:
+                        b += 1
+                    cur[2 * r] = a - base
+                    cur[2 * r + 1] = b - base
+                    for k in range(a, b):  # f itself is never in its window
+                        c = in_idx[k]
+                        m = mark[c]
+                        if m == st:
+                            shared[c] += 1
+                        elif m != -st:
+                            mark[c] = -st
+                            n_k += 1
+                n_i = 0
+                n_j = 0
+                n_jl = 0
+                tot = 0
+                for e in range(p, q):
+                    s = shared[in_idx[e]]
+                    tot += s
+                    if s == 0:
+                        n_i += 1
+                    else:
+                        n_j += 1
+                        if s >= min_shared:
+                            n_jl += 1
+                res[old, 0] = e1 - e0
+                res[old, 1] = n_i
+                res[old, 2] = n_j
+                res[old, 3] = n_k
+                res[old, 4] = n_jl
+                res[old, 5] = tot
     return res
 
 
@@ -258,17 +375,21 @@ def cd_counts(g: CitationCSR, n_focal: int, *, window: int, min_shared: int) -> 
 
     Columns: distinct references, n_i, n_j, n_k, n_j with at least ``min_shared`` shared
     references, and the total number of (citer, shared reference) pairs. Nodes
-    without a year get only their reference count.
+    without a year get only their reference count. Rows are in the caller's node order.
     """
+    n_threads = numba.get_num_threads()
     return _cd_kernel(
         n_focal,
         g.year,
+        g.perm,
         g.out_ptr,
         g.out_idx,
         g.in_ptr,
         g.in_idx,
-        g.in_year,
         window,
         min_shared,
-        numba.get_num_threads(),
+        n_threads,
+        np.zeros((n_threads, 2, g.n), np.int32),
+        np.zeros((n_threads, 2 * g.n), np.int32),
+        np.zeros((n_focal, 6), np.int64),
     )

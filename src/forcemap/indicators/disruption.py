@@ -114,6 +114,11 @@ def _ratio(num: np.ndarray, den: np.ndarray, null: np.ndarray) -> pa.Array:
     return pa.array(out, type=pa.float64(), mask=bad)
 
 
+def _array(col: pa.ChunkedArray) -> pa.Array:
+    """One array for a column, without a copy when it has one chunk."""
+    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+
+
 def _int_numpy(a: pa.Array) -> np.ndarray:
     """Integer Arrow array as NumPy (int32 or int64), nulls as -1 (never a node index)."""
     if a.null_count:
@@ -129,27 +134,26 @@ def _edge_indices(ids: pa.Array, edges: pa.Table) -> tuple[np.ndarray, np.ndarra
     that are not nodes get indices n, n + 1, ... (one per distinct id).
     """
     n = len(ids)
-    cited_col = edges.column("cited").combine_chunks()
+    cited_col = _array(edges.column("cited"))
     if _is_range(ids):  # ids are already 0 .. n-1 (the store's case): no hashing
         if cited_col.null_count:  # a null cited id drops the edge
             edges = edges.filter(pc.is_valid(edges.column("cited")))
-            cited_col = edges.column("cited").combine_chunks()
-        s, t, n_out = cg.range_edges(
-            _int_numpy(edges.column("citing").combine_chunks()), _int_numpy(cited_col), n
+            cited_col = _array(edges.column("cited"))
+        s, t, ext = cg.range_edges(
+            _int_numpy(_array(edges.column("citing"))), _int_numpy(cited_col), n
         )
         n_ext = 0
-        if n_out:
-            ext = (t < 0) | (t >= n)
-            uniq, inv = np.unique(t[ext], return_inverse=True)
-            t[ext] = n + inv
+        if len(ext):
+            uniq, inv = np.unique(ext, return_inverse=True)
+            t[t < 0] = n + inv.astype(np.int32)
             n_ext = len(uniq)
-        return s, t.astype(np.int32), n_ext
+        return s, t, n_ext
     if pa.types.is_integer(ids.type):  # index_in needs one integer type
         edges = pa.table(
             {name: edges.column(name).cast(pa.int64()) for name in ("citing", "cited")}
         )
-        cited_col = edges.column("cited").combine_chunks()
-    citing = pc.index_in(edges.column("citing").combine_chunks(), value_set=ids)
+        cited_col = _array(edges.column("cited"))
+    citing = pc.index_in(_array(edges.column("citing")), value_set=ids)
     cited = pc.index_in(cited_col, value_set=ids)
     keep = pc.and_(pc.is_valid(citing), pc.is_valid(cited_col))
     external = pc.and_(keep, pc.is_null(cited))
@@ -281,7 +285,8 @@ def disruption_from_edges(
       the same window to every count.
     * Repeated edges count once; self-citations are ignored.
     * Runs in :math:`O(E + \sum_f \sum_{r \in R_f} \deg^-_{t}(r))` on numba threads,
-      with each citer list sorted by year so that windows are binary searches.
+      with the nodes relabelled by year so that a window is an id range and each citer list
+      a sorted slice of it (see :mod:`forcemap.indicators._citation_graph`).
 
     References
     ----------
@@ -302,7 +307,7 @@ def disruption_from_edges(
         raise InputError(f"disruption: window must be >= 1 year, got {window}")
     _check(nodes, {"id": "any", "year": "int"}, "nodes")
     _check(edges, {"citing": "any", "cited": "any"}, "edges")
-    ids = nodes.column("id").combine_chunks()
+    ids = _array(nodes.column("id"))
     for name in ("citing", "cited"):
         t = edges.schema.field(name).type
         if not (pa.types.is_integer(t) and pa.types.is_integer(ids.type)) and t != ids.type:
@@ -315,7 +320,7 @@ def disruption_from_edges(
         raise InputError("disruption_from_edges: nodes.id has null values")
     if n and not _is_range(ids) and pc.count_distinct(ids).as_py() != n:
         raise InputError("disruption_from_edges: nodes.id has repeated values")
-    year_col = nodes.column("year").combine_chunks()
+    year_col = _array(nodes.column("year"))
     year = pc.fill_null(year_col.cast(pa.int32()), cg.NO_YEAR).to_numpy()
     no_year = year == cg.NO_YEAR
 
