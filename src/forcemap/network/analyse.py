@@ -9,6 +9,7 @@ Arrow tables and a plain summary dict; nothing here formats output.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ from forcemap.errors import InputError
 from forcemap.network.build import Network
 
 __all__ = [
+    "LEIDEN_MAX_ITERATIONS",
+    "LEIDEN_TOLERANCE",
     "MEASURES",
     "NetworkAnalysis",
     "analyse",
@@ -38,6 +41,11 @@ __all__ = [
 MEASURES: frozenset[str] = frozenset(
     {"betweenness", "constraint", "coreness", "leiden", "pagerank"}
 )
+
+#: Stop Leiden when one more iteration improves modularity by less than this.
+LEIDEN_TOLERANCE = 1e-4
+#: At most this many Leiden iterations.
+LEIDEN_MAX_ITERATIONS = 20
 
 _HELIX = {
     ("enterprise", "university"): "enterprise_university",
@@ -272,8 +280,13 @@ def leiden(network: Network, *, resolution: float = 1.0, seed: int = 0) -> tuple
 
     Notes
     -----
-    igraph's ``community_leiden(objective_function="modularity", n_iterations=-1)``, iterated
-    until stable. Isolates form singleton communities. An edgeless graph has Q = NaN → 0.
+    igraph's ``community_leiden(objective_function="modularity")``, one iteration at a time
+    from the previous partition, until the partition is stable or an iteration improves
+    :math:`Q` by less than :data:`LEIDEN_TOLERANCE` (at most :data:`LEIDEN_MAX_ITERATIONS`).
+    Iterating to full stability (igraph's ``n_iterations=-1``) costs minutes on dense
+    networks for gains in the fourth decimal of :math:`Q` (a 138 k-node, 2.6 M-edge
+    organisation network: Q 0.2581 after 2 iterations in 6 s, 0.2611 when stable after
+    712 s). Isolates form singleton communities. An edgeless graph has Q = NaN → 0.
 
     References
     ----------
@@ -307,19 +320,28 @@ def _leiden_arrays(
     g = graph if graph is not None else _graph(n, src, tgt, directed=False)
     if g.ecount() == 0:
         return np.arange(n, dtype=np.int64), 0.0
+    wl = w.tolist()
     ig.set_random_number_generator(random.Random(seed))
     try:
-        part = g.community_leiden(
-            objective_function="modularity",
-            weights=w.tolist(),
-            resolution=resolution,
-            n_iterations=-1,
-        )
+        memb_l: list[int] | None = None
+        q = -math.inf
+        for _ in range(LEIDEN_MAX_ITERATIONS):
+            part = g.community_leiden(
+                objective_function="modularity",
+                weights=wl,
+                resolution=resolution,
+                n_iterations=1,
+                initial_membership=memb_l,
+            )
+            q_new = g.modularity(part.membership, weights=wl, resolution=resolution)
+            stable = part.membership == memb_l
+            memb_l, gain, q = part.membership, q_new - q, q_new
+            if stable or gain < LEIDEN_TOLERANCE:
+                break
     finally:
         ig.set_random_number_generator(random)
-    memb = np.asarray(part.membership, dtype=np.int64)
-    memb = _relabel(memb)
-    q = g.modularity(memb.tolist(), weights=w.tolist(), resolution=resolution)
+    memb = _relabel(np.asarray(memb_l, dtype=np.int64))
+    q = g.modularity(memb.tolist(), weights=wl, resolution=resolution)
     return memb, float(q)
 
 
