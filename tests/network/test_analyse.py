@@ -132,6 +132,35 @@ def test_leiden_modularity_equals_networkx_and_is_seeded() -> None:
     assert list(np.bincount(memb)) == sorted(np.bincount(memb), reverse=True)  # 0 = largest
 
 
+def test_community_table_internal_weight_by_hand() -> None:
+    """Two triangles joined by one edge of weight 1: Leiden finds the triangles; each
+    community's internal weight is the sum of its triangle's weights (1+2+3 = 6 and
+    4+5+6 = 15); the bridge counts in neither."""
+    net = _net(
+        [
+            ("a", "b", 1),
+            ("b", "c", 2),
+            ("a", "c", 3),
+            ("x", "y", 4),
+            ("y", "z", 5),
+            ("x", "z", 6),
+            ("c", "x", 1),
+        ]
+    )
+    a = analyse(net, measures=("leiden",))
+    comm = dict(zip(a.nodes["node_id"].to_pylist(), a.nodes["community"].to_pylist(), strict=True))
+    assert comm["a"] == comm["b"] == comm["c"] != comm["x"] == comm["y"] == comm["z"]
+    got = dict(
+        zip(
+            a.communities["community"].to_pylist(),
+            a.communities["internal_weight"].to_pylist(),
+            strict=True,
+        )
+    )
+    assert got == {comm["a"]: 6.0, comm["x"]: 15.0}
+    assert a.communities["size"].to_pylist() == [3, 3]
+
+
 def test_pagerank_and_betweenness_equal_networkx() -> None:
     """PageRank (weighted) equals ``nx.pagerank`` (1e-6); exact betweenness equals
     ``nx.betweenness_centrality(normalized=False, weight=1/w)``; sampled betweenness with all

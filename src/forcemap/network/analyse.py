@@ -487,19 +487,24 @@ def _regions(network: Network) -> pa.Table:
     return out
 
 
-def _communities(nodes: pa.Table, network: Network) -> pa.Table:
+def _communities(nodes: pa.Table, internal: np.ndarray) -> pa.Table:
+    """One row per community; ``internal[c]`` is the weight of edges inside community c."""
     con = duckdb.connect()
     con.register(
         "_n", nodes.select(["node_id", "label", "type", "country_code", "strength", "community"])
     )
-    con.register("_e", network.edges.select(["source", "target", "weight"]))
+    con.register(
+        "_iw",
+        pa.table(
+            {
+                "community": pa.array(np.arange(len(internal)), pa.int64()),
+                "w": pa.array(internal, pa.float64()),
+            }
+        ),
+    )
     out = con.sql(
         """
-        WITH inner_w AS (
-            SELECT a.community, sum(e.weight) AS w
-            FROM _e e JOIN _n a ON a.node_id = e.source JOIN _n b ON b.node_id = e.target
-            WHERE a.community = b.community GROUP BY ALL),
-        t AS (SELECT community, type, count(*) AS k FROM _n GROUP BY ALL),
+        WITH t AS (SELECT community, type, count(*) AS k FROM _n GROUP BY ALL),
         dom AS (SELECT community, arg_max(type, k) AS dominant_type, max(k) AS k FROM t
                 GROUP BY ALL)
         SELECT n.community, count(*)::BIGINT AS size,
@@ -510,7 +515,7 @@ def _communities(nodes: pa.Table, network: Network) -> pa.Table:
                any_value(d.dominant_type) AS dominant_type,
                (any_value(d.k) / count(*))::DOUBLE AS dominant_type_share,
                count(DISTINCT n.country_code)::BIGINT AS n_countries
-        FROM _n n LEFT JOIN inner_w iw USING (community) LEFT JOIN dom d USING (community)
+        FROM _n n LEFT JOIN _iw iw USING (community) LEFT JOIN dom d USING (community)
         WHERE n.community IS NOT NULL
         GROUP BY n.community ORDER BY n.community
         """
@@ -710,11 +715,14 @@ def analyse(
         "betweenness_sources": n_sources,
         "notes": notes,
     }
-    communities = (
-        _communities(nodes, network)
-        if "leiden" in measures
-        else pa.table({"community": pa.array([], pa.int64())})
-    )
+    if "leiden" in measures:
+        # weight inside each community, from the collapsed edges (a SQL self-join of the nodes
+        # on community can be planned as a join on community first: quadratic in its size)
+        inside = memb[src] == memb[tgt] if len(src) else np.zeros(0, dtype=bool)
+        internal = np.bincount(memb[src][inside], weights=w[inside], minlength=n_comm or 0)
+        communities = _communities(nodes, internal)
+    else:
+        communities = pa.table({"community": pa.array([], pa.int64())})
     return NetworkAnalysis(
         nodes=nodes,
         communities=communities,
