@@ -443,3 +443,36 @@ def test_cordis_comtrade_save_status_refresh(tmp_path: Path) -> None:
     assert "nothing to recompute" in r.output
     r = runner.invoke(app, ["--store", s, "indicators", "impact"])
     assert r.exit_code == 2 and "give --out FILE, --save NAME or both" in r.output
+
+
+def test_precompute(synergy_store_path: Path, tmp_path: Path) -> None:
+    """``precompute`` saves CD_5 of the works (no patents in SYNERGY) and the search index,
+    then finds both fresh; ``serve`` would say when they are missing."""
+    import shutil
+
+    from forcemap.decide.explore import store_text_index
+    from forcemap.store import Store
+
+    s = str(tmp_path / "s.duckdb")
+    shutil.copy(synergy_store_path, s)
+    r = runner.invoke(app, ["--store", s, "precompute"])
+    assert r.exit_code == 0, r.output
+    assert "saved cd5_works (disruption): 7,518 rows" in r.output
+    assert "saved the search index (7,518 works" in r.output
+    with Store.open(Path(s), read_only=True) as st:
+        index = store_text_index(st, "works")
+        assert index is not None and index.n_documents == 7518
+    r = runner.invoke(app, ["--store", s, "precompute"])
+    assert r.exit_code == 0 and "nothing to compute" in r.output
+    r = runner.invoke(app, ["--store", s, "precompute", "--force"])
+    assert "saved cd5_works" in r.output and "saved the search index" in r.output
+    # an ingest of new works makes both stale
+    data = Path(__file__).parent / "data"
+    r = runner.invoke(
+        app, ["-q", "--store", s, "ingest", "ris", str(data / "exports" / "export.ris")]
+    )
+    assert r.exit_code == 0, r.output
+    with Store.open(Path(s), read_only=True) as st:
+        assert store_text_index(st, "works") is None
+    r = runner.invoke(app, ["--store", s, "precompute"])
+    assert "saved cd5_works" in r.output and "saved the search index" in r.output

@@ -701,9 +701,25 @@ def serve(
 
     Example: forcemap --store demo/real.duckdb serve --port 8000
     """
+    from forcemap.decide.explore import store_text_index
+    from forcemap.indicators import precompute_todo
     from forcemap.web.serve import serve as run_server
 
     with _errors():
+        s = _open(read_only=True, create=False)
+        try:
+            todo = precompute_todo(s)
+            if store_text_index(s, "works") is None:
+                todo.append("the search index")
+        finally:
+            s.close()
+        if todo:
+            err.print(
+                f"[yellow]note[/yellow]: {', '.join(todo)} not precomputed (or stale): pages "
+                "that need them compute them on first use, which takes long on a large store; "
+                "run `forcemap precompute` first",
+                highlight=False,
+            )
         out.print(f"serving {state.store} at http://{host}:{port}/  (API docs: /docs)")
         run_server(
             state.store,
@@ -713,6 +729,42 @@ def serve(
             export_dir=export_dir,
             home_country=country.upper() if country else None,
         )
+
+
+@app.command()
+def precompute(
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even the fresh ones.")] = False,
+) -> None:
+    """Compute and keep in the store what the decisions and the web app read on every run:
+    CD_5 of the works and patents (saved results cd5_works, cd5_patents) and the search
+    index of the works (beside the store). Only missing or stale ones unless --force; an
+    ingest that changes their input tables makes them stale (ignored until recomputed).
+
+    Example: forcemap --store S.duckdb precompute
+    """
+    from forcemap.decide.explore import index_path, precompute_text_index
+    from forcemap.indicators import precompute as precompute_indicators
+
+    with _errors():
+        s = _open(create=False)
+        try:
+            done = precompute_indicators(
+                s, force=force, progress=lambda name: err.print(f"computing {name} …")
+            )
+            for r in done:
+                out.print(f"saved {r.name} ({r.indicator}): {r.n_rows:,} rows", highlight=False)
+            err.print("building the search index of the works …")
+            index = precompute_text_index(s, "works", force=force)
+            if index is not None:
+                out.print(
+                    f"saved the search index ({index.n_documents:,} works, "
+                    f"{len(index.vocabulary):,} terms) at {index_path(s, 'works')}.npz",
+                    highlight=False,
+                )
+        finally:
+            s.close()
+    if not done and index is None:
+        out.print("everything precomputed is fresh; nothing to compute")
 
 
 # -- indicators -----------------------------------------------------------------------------

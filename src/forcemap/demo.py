@@ -56,6 +56,8 @@ def build_demo(
     ``extra_sections(real, synthetic)`` lets later layers (indicators, networks, decisions)
     add their sections without this module knowing them.
     """
+    from forcemap.decide.explore import precompute_text_index
+    from forcemap.indicators import precompute
     from forcemap.store.organizations import resolve_organizations
     from forcemap.store.synth import WorldManifest, write_world
 
@@ -79,6 +81,8 @@ def build_demo(
     run(real, "openalex", [demo / "openalex_with_errors.jsonl"])
     run(real, "uspto", [demo / "doc.json", demo / "biblio.json"])
     resolve_organizations(real)
+    precompute(real)
+    precompute_text_index(real)
 
     world = out / "synthetic-world"
     shutil.rmtree(world, ignore_errors=True)
@@ -89,6 +93,8 @@ def build_demo(
     run(synth, "projects", [world / "projects"])
     run(synth, "trade", [world / "trade" / "baci.csv"])
     resolve_organizations(synth)
+    precompute(synth)
+    precompute_text_index(synth)
 
     real_label = "Real data (SYNERGY + USPTO sample)"
     synth_label = f"Synthetic world (scale {SYNTH_SCALE}, seed {SYNTH_SEED})"

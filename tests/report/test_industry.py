@@ -69,6 +69,6 @@ def test_report_command_rejects_unknown_industry(synergy_store_path: Path, tmp_p
         app, ["--store", str(synergy_store_path), "report", "industry", "--industry", "x",
               "--out", str(tmp_path / "r.html")],
     )  # fmt: skip
-    assert r.exit_code == 4 and "unknown industry 'x'" in r.output
+    assert r.exit_code == 4 and "unknown industry 'x'" in r.output, r.output
     with pytest.raises(NotFoundError), Store.open(synergy_store_path, read_only=True) as s:
         industry_report(s, industry="nope", out=tmp_path / "r.html")

@@ -69,7 +69,7 @@ import pyarrow as pa
 from forcemap.decide.bottlenecks import _check_country, _check_years, _scope
 from forcemap.decide.result import DecisionResult, Rule, check_weights, is_synthetic
 from forcemap.errors import InputError
-from forcemap.indicators.disruption import disruption
+from forcemap.indicators import indicator_table
 from forcemap.indicators.impact import FIELD_DEFINITIONS, field_normalised_citation_score
 from forcemap.indicators.patent_value import forward_citations
 from forcemap.network.analyse import analyse
@@ -501,7 +501,11 @@ def strategic_actors(
     work_slice = industry_works(store, industries=keys, catalog=cat)
     patent_slice = industry_patents(store, industries=keys, catalog=cat)
     ncs = field_normalised_citation_score(store, field=impact_field).select(["work_id", "ncs"])
-    cd = disruption(store, window=5, variants=False).select(["id", "cd"])
+    cd = (
+        indicator_table(store, "disruption", window=5, entity="works")
+        .select(["work_id", "cd"])
+        .rename_columns(["id", "cd"])
+    )
     fwd = forward_citations(store, window=5).select(["patent_id", "forward_citations"])
     net, notes = _network_measures(store, cat, years)
     links, n_subs = _sub_links(cat)

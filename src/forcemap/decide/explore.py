@@ -95,8 +95,10 @@ __all__ = [
     "index_texts",
     "pathway_sub_technologies",
     "pathways",
+    "precompute_text_index",
     "saved_text_index",
     "search",
+    "store_text_index",
     "tokenize",
 ]
 
@@ -358,6 +360,47 @@ def saved_text_index(
         embed_index(index, embedder, document_texts(store, index))
     index.save(stem)
     return index, True
+
+
+def _text_versions(store: Store, entity: str) -> dict[str, int]:
+    from forcemap.store.results import table_versions
+
+    return table_versions(store, _entities(entity))
+
+
+def store_text_index(store: Store, entity: str = "works") -> TextIndex | None:
+    """The store's precomputed index (:func:`precompute_text_index`) at :func:`index_path`,
+    or None when there is none or the works (patents) changed since it was built."""
+    stem = index_path(store, entity)
+    if not stem.with_name(stem.name + ".npz").exists():
+        return None
+    try:
+        index = TextIndex.load(stem)
+    except InputError:  # an index of an older format: rebuilt by precompute
+        return None
+    if index.params.get("inputs") != _text_versions(store, entity):
+        return None
+    return index
+
+
+def precompute_text_index(
+    store: Store, entity: str = "works", *, force: bool = False, embeddings: bool = True
+) -> TextIndex | None:
+    """Build the store's search index (every term, as :func:`search` on a store; the
+    documents' embeddings too when ``embeddings`` and the optional model is installed) and
+    save it at :func:`index_path` with the versions of the tables it read, so that
+    :func:`store_text_index` can tell when an ingest made it stale. Returns the new index, or
+    None when a fresh one exists (unless ``force``)."""
+    if not force and store_text_index(store, entity) is not None:
+        return None
+    versions = _text_versions(store, entity)
+    index = build_text_index(store, entity=entity, min_df=1, max_df=1.0)
+    index.params["inputs"] = versions
+    embedder = _load_embedder() if embeddings else None
+    if embedder is not None:
+        embed_index(index, embedder, document_texts(store, index))
+    index.save(index_path(store, entity))
+    return index
 
 
 def _top_rows(s: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -57,7 +57,7 @@ import pyarrow as pa
 from forcemap.decide.bottlenecks import _check_country, _scope
 from forcemap.decide.result import DecisionResult, Rule, check_weights, is_synthetic
 from forcemap.errors import InputError
-from forcemap.indicators.disruption import disruption
+from forcemap.indicators import indicator_table
 from forcemap.indicators.emergence import EMERGENCE_UNITS, emergence_score
 from forcemap.indicators.sleeping_beauty import sleeping_beauty
 from forcemap.store.slices import industry_patents, industry_works
@@ -561,7 +561,12 @@ def technology_watch(
     em = emergence_score(store, unit=unit, end_year=end_year).select(
         ["unit_id", "name", "qualified", "reason", "escore"]
     )
-    cd = disruption(store, window=5, entity=entity, variants=True).select(["id", "cd", "mcd"])
+    key = "work_id" if entity == "works" else "patent_id"
+    cd = (
+        indicator_table(store, "disruption", window=5, entity=entity)
+        .select([key, "cd", "mcd"])
+        .rename_columns(["id", "cd", "mcd"])
+    )
     sb = sleeping_beauty(store, entity=entity, min_citations=beauty_min_citations).select(
         ["id", "year", "b", "t_a", "awakening_year", "citations"]
     )

@@ -5,7 +5,9 @@
 runs it and keeps the table in the store with its parameters and the versions of the tables it
 read (:mod:`forcemap.store.results`); :func:`refresh_results` recomputes the saved results whose
 input tables changed since (``forcemap status`` lists them, ``forcemap indicators refresh``
-recomputes them).
+recomputes them). :func:`indicator_table` is what the decisions call: a fresh saved result with
+the same parameters when the store has one (:func:`precompute` saves the expensive ones the
+decisions read, :data:`PRECOMPUTED`), else the indicator computed now.
 
 The input tables of an indicator are declared here (:func:`indicator_inputs`), conservatively:
 every table the computation may read for the given parameters.
@@ -13,8 +15,12 @@ every table the computation may read for the given parameters.
 
 from __future__ import annotations
 
+import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from importlib import import_module
+from inspect import Parameter, signature
 from typing import TYPE_CHECKING, Any
 
 from forcemap.errors import InputError
@@ -28,9 +34,13 @@ if TYPE_CHECKING:
 __all__ = [
     "ENGINES",
     "INDICATORS",
+    "PRECOMPUTED",
     "SPARK_INDICATORS",
     "compute_indicator",
     "indicator_inputs",
+    "indicator_table",
+    "precompute",
+    "precompute_todo",
     "refresh_results",
     "save_indicator",
 ]
@@ -165,6 +175,131 @@ def refresh_results(store: Store, names: Sequence[str] | None = None) -> list[Sa
         if missing:
             raise NotFoundError(f"no saved result {', '.join(missing)} in store {store.path}")
     return [save_indicator(store, r.name, r.indicator, **r.params) for r in todo]
+
+
+#: The saved results :func:`precompute` keeps: name → (indicator, parameters). The decisions
+#: (technology watch, strategic actors, the report) read CD_5 of every work and patent, the one
+#: indicator whose cost grows faster than the store (see :mod:`forcemap.indicators.disruption`).
+PRECOMPUTED: dict[str, tuple[str, dict[str, Any]]] = {
+    "cd5_works": ("disruption", {"window": 5, "entity": "works"}),
+    "cd5_patents": ("disruption", {"window": 5, "entity": "patents"}),
+}
+
+
+def _full_params(name: str, params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` with the indicator's defaults filled in (so equal calls compare equal)."""
+    fn: Callable[..., Any] = _function(name)
+    if name == "disruption":  # _disruption_table passes its keywords on
+        from forcemap.indicators.disruption import disruption
+
+        fn = disruption
+    defaults = {
+        k: p.default
+        for k, p in signature(fn).parameters.items()
+        if p.kind == Parameter.KEYWORD_ONLY and p.default is not Parameter.empty
+    }
+    return {**defaults, **params}
+
+
+def _saved_fresh(store: Store, name: str, params: dict[str, Any]) -> pa.Table | None:
+    """A fresh saved result of indicator ``name`` computed with ``params`` (filled), or None."""
+    from forcemap.store.results import load_result, saved_results
+
+    for r in saved_results(store):
+        if r.indicator == name and not r.stale and _full_params(name, r.params) == params:
+            return load_result(store, r.name)
+    return None
+
+
+_MEMO: OrderedDict[tuple[Any, ...], pa.Table] = OrderedDict()
+_MEMO_LOCK = threading.Lock()
+_MEMO_SIZE = 4
+
+
+def indicator_table(store: Store, name: str, **params: Any) -> pa.Table:
+    """The table of indicator ``name`` with ``params``, as :func:`compute_indicator` returns it.
+
+    Taken from a **fresh** saved result computed with the same parameters (defaults filled in)
+    when the store has one — ``forcemap indicators precompute`` saves those the decisions read
+    (:data:`PRECOMPUTED`); an ingest that changes an input table makes it stale, and then it is
+    ignored — else computed now. On a read-only store (the web server's, which no one can
+    change while it is open) the last few tables are also kept in memory, keyed by the store,
+    the parameters and the versions of the input tables.
+    """
+    from forcemap.store.results import table_versions
+
+    full = _full_params(name, params)
+    key: tuple[Any, ...] | None = None
+    if store.read_only:
+        versions = table_versions(store, indicator_inputs(name, full))
+        key = (
+            str(store.path),
+            name,
+            json.dumps(full, sort_keys=True, default=str),
+            tuple(sorted(versions.items())),
+        )
+        with _MEMO_LOCK:
+            if key in _MEMO:
+                _MEMO.move_to_end(key)
+                return _MEMO[key]
+    table = _saved_fresh(store, name, full)
+    if table is None:
+        table = compute_indicator(store, name, **params)
+    if key is not None:
+        kept = _owned_copy(table)
+        with _MEMO_LOCK:
+            _MEMO[key] = kept
+            while len(_MEMO) > _MEMO_SIZE:
+                _MEMO.popitem(last=False)
+    return table
+
+
+def _owned_copy(table: pa.Table) -> pa.Table:
+    """A copy in Arrow-owned memory: a table read from DuckDB may share DuckDB's buffers and
+    so keep its database open (another open of the file with other settings then fails)."""
+    import pyarrow as pa
+
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as w:
+        w.write_table(table)
+    return pa.ipc.open_stream(sink.getvalue()).read_all()
+
+
+def precompute_todo(store: Store) -> list[str]:
+    """The :data:`PRECOMPUTED` results missing or stale in ``store`` (patents' results only
+    when it holds patents)."""
+    from forcemap.store.results import saved_results
+
+    have = {r.name: r for r in saved_results(store, list(PRECOMPUTED))}
+    n_patents = store.scalar("SELECT count(*) FROM patents") or 0
+    todo = []
+    for result, (_, params) in PRECOMPUTED.items():
+        if params.get("entity") == "patents" and not n_patents:
+            continue
+        old = have.get(result)
+        if old is None or old.stale or old.params != params:
+            todo.append(result)
+    return todo
+
+
+def precompute(
+    store: Store, *, force: bool = False, progress: Callable[[str], None] | None = None
+) -> list[SavedResult]:
+    """Save the :data:`PRECOMPUTED` results that are missing or stale (all with ``force``;
+    patents' results only when the store holds patents). Returns the results saved."""
+    n_patents = store.scalar("SELECT count(*) FROM patents") or 0
+    todo = (
+        [k for k, (_, p) in PRECOMPUTED.items() if p.get("entity") != "patents" or n_patents]
+        if force
+        else precompute_todo(store)
+    )
+    out = []
+    for result in todo:
+        name, params = PRECOMPUTED[result]
+        if progress is not None:
+            progress(result)
+        out.append(save_indicator(store, result, name, **params))
+    return out
 
 
 # -- indicators that combine functions (the CLI's specialisation / complexity / disruption) ---

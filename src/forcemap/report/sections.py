@@ -186,9 +186,10 @@ def _impact_section(store: Store, label: str, min_works: int) -> Section:
 
 
 def _disruption_section(store: Store, label: str) -> Section:
-    from forcemap.indicators.disruption import disruption
+    from forcemap.indicators import indicator_table
 
-    cd = disruption(store, window=5, variants=False)
+    cd = indicator_table(store, "disruption", window=5, entity="works")
+    cd = cd.rename_columns(["id" if c == "work_id" else c for c in cd.column_names])
     defined = cd.filter(pc.is_valid(cd["cd"]))
     n = defined.num_rows
     sec = Section(

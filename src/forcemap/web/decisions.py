@@ -699,10 +699,13 @@ def allocation_view(
 # -- search ----------------------------------------------------------------------------------
 def text_index(store: Store, entity: str) -> tuple[Any, dict[tuple[str, str], int]]:
     """The TF-IDF index :func:`forcemap.decide.explore.search` builds for a store (no
-    vocabulary pruning: ``min_df=1``, ``max_df=1.0``) and its (id, entity) → row map."""
-    from forcemap.decide.explore import build_text_index
+    vocabulary pruning: ``min_df=1``, ``max_df=1.0``) and its (id, entity) → row map: the
+    store's precomputed index when it is fresh (``forcemap precompute``), else built now."""
+    from forcemap.decide.explore import build_text_index, store_text_index
 
-    index = build_text_index(store, entity=entity, min_df=1, max_df=1.0)
+    index = store_text_index(store, entity)
+    if index is None:
+        index = build_text_index(store, entity=entity, min_df=1, max_df=1.0)
     where = {(d, e): i for i, (d, e) in enumerate(zip(index.ids, index.entities, strict=True))}
     return index, where
 
