@@ -78,6 +78,9 @@ def build_store(workdir: Path, works: int, seed: int, reuse: bool) -> tuple[Path
     if reuse and store.exists() and record_file.exists():
         record = json.loads(record_file.read_text())
         record["reused"] = True
+        # what the server reads precomputed (a no-op when fresh; stores of older runs lack it)
+        seconds = _cli(store, "precompute")
+        record["steps"].setdefault("precompute", seconds)
         return store, record
     workdir.mkdir(parents=True, exist_ok=True)
     world = workdir / f"{stem}-world"
@@ -99,6 +102,7 @@ def build_store(workdir: Path, works: int, seed: int, reuse: bool) -> tuple[Path
     steps["ingest projects"] = _cli(store, "ingest", "projects", str(world / "projects"))
     steps["ingest trade"] = _cli(store, "ingest", "trade", str(world / "trade" / "baci.csv"))
     steps["resolve"] = _cli(store, "resolve")
+    steps["precompute"] = _cli(store, "precompute")  # CD_5 and the search index
     record = {
         "scale": scale,
         "seed": seed,
