@@ -246,9 +246,9 @@ def indicator_table(store: Store, name: str, **params: Any) -> pa.Table:
     if table is None:
         table = compute_indicator(store, name, **params)
     if key is not None:
-        kept = _owned_copy(table)
+        table = _owned_copy(table)
         with _MEMO_LOCK:
-            _MEMO[key] = kept
+            _MEMO[key] = table
             while len(_MEMO) > _MEMO_SIZE:
                 _MEMO.popitem(last=False)
     return table
