@@ -91,6 +91,22 @@ def _prefetch(typingctx, arr, idx):  # type: ignore[no-untyped-def]  # pragma: n
     return types.none(arr, idx), codegen
 
 
+@numba.njit(cache=False, nogil=True, boundscheck=False)
+def _thread_offsets(cnt: np.ndarray, ptr: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Exclusive prefix sum of per-thread row counts ``cnt[thread, row]``, row-major then by
+    thread: ``ptr[row]`` gets the row's start and ``cnt[thread, row]`` that thread's first
+    write position in the row."""
+    n = len(ptr) - 1
+    base = 0
+    for v in range(n):
+        ptr[v] = base
+        for part in range(cnt.shape[0]):
+            k = cnt[part, v]
+            cnt[part, v] = base
+            base += k
+    ptr[n] = base
+
+
 @numba.njit(cache=False, nogil=True, parallel=True, boundscheck=False)
 def _out_csr(
     src: np.ndarray,
@@ -111,14 +127,7 @@ def _out_csr(
             s = src[i]
             if s != dst[i]:
                 c[rank[s]] += 1
-    base = 0
-    for v in range(n):
-        out_ptr[v] = base
-        for part in range(n_threads):
-            k = cnt[part, v]
-            cnt[part, v] = base
-            base += k
-    out_ptr[n] = base
+    _thread_offsets(cnt, out_ptr)
     for part in numba.prange(n_threads):
         pos = cnt[part]
         for i in range(m * part // n_threads, m * (part + 1) // n_threads):
@@ -177,14 +186,7 @@ def _in_csr(
         c = cnt[part]
         for e in range(out_ptr[bounds[part]], out_ptr[bounds[part + 1]]):
             c[out_idx[e]] += 1
-    base = 0
-    for v in range(n):  # thread p's citers follow thread p-1's in every row: rows stay sorted
-        in_ptr[v] = base
-        for part in range(n_threads):
-            k = cnt[part, v]
-            cnt[part, v] = base
-            base += k
-    in_ptr[n] = base
+    _thread_offsets(cnt, in_ptr)  # thread p's citers follow thread p-1's: rows stay sorted
     for part in numba.prange(n_threads):
         pos = cnt[part]
         for s in range(bounds[part], bounds[part + 1]):
