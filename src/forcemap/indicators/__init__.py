@@ -265,21 +265,22 @@ def _owned_copy(table: pa.Table) -> pa.Table:
     return pa.ipc.open_stream(sink.getvalue()).read_all()
 
 
+def _applicable(store: Store) -> list[str]:
+    """The :data:`PRECOMPUTED` results that apply to ``store`` (patents' only with patents)."""
+    n_patents = store.scalar("SELECT count(*) FROM patents") or 0
+    return [k for k, (_, p) in PRECOMPUTED.items() if p.get("entity") != "patents" or n_patents]
+
+
 def precompute_todo(store: Store) -> list[str]:
-    """The :data:`PRECOMPUTED` results missing or stale in ``store`` (patents' results only
-    when it holds patents)."""
+    """The applicable :data:`PRECOMPUTED` results missing or stale in ``store``."""
     from forcemap.store.results import saved_results
 
     have = {r.name: r for r in saved_results(store, list(PRECOMPUTED))}
-    n_patents = store.scalar("SELECT count(*) FROM patents") or 0
-    todo = []
-    for result, (_, params) in PRECOMPUTED.items():
-        if params.get("entity") == "patents" and not n_patents:
-            continue
-        old = have.get(result)
-        if old is None or old.stale or old.params != params:
-            todo.append(result)
-    return todo
+    return [
+        k
+        for k in _applicable(store)
+        if k not in have or have[k].stale or have[k].params != PRECOMPUTED[k][1]
+    ]
 
 
 def precompute(
@@ -287,14 +288,8 @@ def precompute(
 ) -> list[SavedResult]:
     """Save the :data:`PRECOMPUTED` results that are missing or stale (all with ``force``;
     patents' results only when the store holds patents). Returns the results saved."""
-    n_patents = store.scalar("SELECT count(*) FROM patents") or 0
-    todo = (
-        [k for k, (_, p) in PRECOMPUTED.items() if p.get("entity") != "patents" or n_patents]
-        if force
-        else precompute_todo(store)
-    )
     out = []
-    for result in todo:
+    for result in _applicable(store) if force else precompute_todo(store):
         name, params = PRECOMPUTED[result]
         if progress is not None:
             progress(result)
