@@ -226,7 +226,7 @@ def indicator_table(store: Store, name: str, **params: Any) -> pa.Table:
     change while it is open) the last few tables are also kept in memory, keyed by the store,
     the parameters and the versions of the input tables.
     """
-    from forcemap.store.results import table_versions
+    from forcemap.store.results import owned_copy, table_versions
 
     full = _full_params(name, params)
     key: tuple[Any, ...] | None = None
@@ -246,23 +246,12 @@ def indicator_table(store: Store, name: str, **params: Any) -> pa.Table:
     if table is None:
         table = compute_indicator(store, name, **params)
     if key is not None:
-        table = _owned_copy(table)
+        table = owned_copy(table)
         with _MEMO_LOCK:
             _MEMO[key] = table
             while len(_MEMO) > _MEMO_SIZE:
                 _MEMO.popitem(last=False)
     return table
-
-
-def _owned_copy(table: pa.Table) -> pa.Table:
-    """A copy in Arrow-owned memory: a table read from DuckDB may share DuckDB's buffers and
-    so keep its database open (another open of the file with other settings then fails)."""
-    import pyarrow as pa
-
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as w:
-        w.write_table(table)
-    return pa.ipc.open_stream(sink.getvalue()).read_all()
 
 
 def _applicable(store: Store) -> list[str]:

@@ -76,6 +76,16 @@ def _check_name(name: str) -> str:
     return name
 
 
+def owned_copy(table: pa.Table) -> pa.Table:
+    """A copy of ``table`` in Arrow-owned memory, for keeping beyond a query: a table read
+    from DuckDB may share DuckDB's buffers and so keep its database open (another open of the
+    file with other settings then fails)."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as w:
+        w.write_table(table)
+    return pa.ipc.open_stream(sink.getvalue()).read_all()
+
+
 def table_versions(store: Store, tables: Iterable[str]) -> dict[str, int]:
     """The current version of each table: the last batch id that changed it (0 = never)."""
     names = sorted(set(tables))
