@@ -463,6 +463,84 @@ def test_pruning_keeps_the_optimum() -> None:
         assert pruned[2] == pytest.approx(full[2])
 
 
+# -- the kept candidates' side (read-only stores) -----------------------------------------------
+_REQUESTS: list[dict[str, object]] = [
+    {},
+    {"applicants": ["C6"], "size": 3},
+    {"applicants": ["OE3"], "roles": {"academic": 1}, "size": 2},
+    {"applicants": ["inv-9"], "topics": [_TOPIC], "size": 3},
+    {"applicants": ["APP", "C3"], "text": "robot arm", "method": "greedy", "size": 2},
+]
+
+
+def _as_data(r: object) -> tuple:
+    ev = r.evidence  # type: ignore[attr-defined]
+    return (
+        r.table.to_pylist(),  # type: ignore[attr-defined]
+        ev["excluded"].to_pylist(),
+        ev["ranking"].to_pylist(),
+        ev["applicants"].to_pylist(),
+        r.rule.parameters,  # type: ignore[attr-defined]
+    )
+
+
+def test_kept_candidate_side_gives_the_same_panels(tmp_path: Path) -> None:
+    path = tmp_path / "panel.duckdb"
+    s = Store.open(path)
+    _fill(s)
+    fresh = [_as_data(_panel(s, **kw)) for kw in _REQUESTS]  # computed per request
+    s.close()
+    ro = Store.open(path, read_only=True)
+    try:
+        for _ in range(2):  # the first request computes the side, the others reuse it
+            kept = [_as_data(_panel(ro, **kw)) for kw in _REQUESTS]
+            assert _close(kept, fresh)
+    finally:
+        ro.close()
+
+
+def _close(a: object, b: object) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return a == pytest.approx(b, rel=1e-12, abs=1e-12)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+def test_an_ingest_makes_the_kept_side_stale(tmp_path: Path) -> None:
+    path = tmp_path / "panel.duckdb"
+    s = Store.open(path)
+    _fill(s)
+    s.close()
+    ro = Store.open(path, read_only=True)
+    before = {x["author_id"] for x in _panel(ro).evidence["ranking"].to_pylist()}
+    ro.close()
+    assert "C13" not in before
+    s = Store.open(path)  # a new author with a matching recent work, recorded as a batch
+    s.con.execute(
+        "INSERT INTO works (work_id, title, year, origin, batch_id) "
+        "VALUES ('W30', 'Robot grasping with tactile sensors', 2022, 't', 7)"
+    )
+    s.con.execute(
+        "INSERT INTO authorships (work_id, author_seq, author_id, author_name, author_position, "
+        "institution_id, country_code) VALUES ('W30', 1, 'C13', 'Ned Thirteen', 'first', 'OU2', "
+        "'FR')"
+    )
+    s.con.execute(
+        "INSERT INTO table_versions VALUES ('works', 7, 't', now()::TIMESTAMP), "
+        "('authorships', 7, 't', now()::TIMESTAMP)"
+    )
+    s.close()
+    ro = Store.open(path, read_only=True)
+    try:
+        after = {x["author_id"] for x in _panel(ro).evidence["ranking"].to_pylist()}
+    finally:
+        ro.close()
+    assert "C13" in after
+
+
 # -- the synthetic world's planted conflict ----------------------------------------------------
 @pytest.fixture(scope="module")
 def synthetic(synthetic_world: tuple[Path, dict]) -> Iterator[tuple[Store, dict]]:

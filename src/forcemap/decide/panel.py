@@ -136,14 +136,18 @@ Huangfu, Q. & Hall, J. A. J. (2018). Math. Prog. Comp. 10, 119–142 (HiGHS).
 from __future__ import annotations
 
 import re
+import threading
 import time
+from collections import OrderedDict, defaultdict
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -313,11 +317,14 @@ FROM patent_inventors WHERE inventor_id IS NOT NULL GROUP BY inventor_id;
 """
 )
 
-# Every person considered: the pool (default: every author) and the applicants.
+# Every person considered. The default pool's side does not depend on the request: every
+# author and inventor id (an applicant that is neither is an organisation id, or unknown, and
+# has no records of its own to read), so it can be computed once and kept (_POOL_CACHE).
+# A given pool: its people and the applicants.
 _PEOPLE_DEFAULT_SQL = """
 CREATE OR REPLACE TEMP TABLE _rp_people AS
 SELECT DISTINCT author_id AS cid FROM authorships WHERE author_id IS NOT NULL
-UNION SELECT aid FROM _rp_app_in
+UNION SELECT inventor_id FROM _rp_inv
 """
 _PEOPLE_POOL_SQL = """
 CREATE OR REPLACE TEMP TABLE _rp_people AS
@@ -500,18 +507,28 @@ WHERE ($default_pool AND p.cid IN (SELECT cid FROM _rp_astat))
 
 _APPLICANT_SQL = """
 CREATE OR REPLACE TEMP TABLE _rp_app AS
-WITH alias AS (SELECT source_id, min(org_id) AS org_id FROM org_aliases GROUP BY source_id)
+WITH ids AS (SELECT DISTINCT aid FROM _rp_app_in),
+alias AS (
+    SELECT source_id, min(org_id) AS org_id FROM org_aliases
+    WHERE source_id IN (SELECT aid FROM ids) GROUP BY source_id
+), authors AS (SELECT cid FROM _rp_astat WHERE cid IN (SELECT aid FROM ids)),
+inventors AS (SELECT inventor_id FROM _rp_inv WHERE inventor_id IN (SELECT aid FROM ids)),
+orgs AS (SELECT org_id FROM _rp_org WHERE org_id IN (SELECT aid FROM ids)),
+seen AS (
+    SELECT i FROM (
+        SELECT institution_id AS i FROM institutions UNION ALL
+        SELECT institution_id FROM authorships UNION ALL
+        SELECT assignee_id FROM patent_assignees UNION ALL
+        SELECT org_id FROM project_participants)
+    WHERE i IN (SELECT aid FROM ids)
+)
 SELECT a.aid,
-       a.aid IN (SELECT cid FROM _rp_astat) AS is_author,
-       a.aid IN (SELECT inventor_id FROM _rp_inv) AS is_inventor,
+       a.aid IN (SELECT cid FROM authors) AS is_author,
+       a.aid IN (SELECT inventor_id FROM inventors) AS is_inventor,
        coalesce(
-           (SELECT o.org_id FROM _rp_org AS o WHERE o.org_id = a.aid),
+           (SELECT o.org_id FROM orgs AS o WHERE o.org_id = a.aid),
            (SELECT al.org_id FROM alias AS al WHERE al.source_id = a.aid),
-           CASE WHEN a.aid IN (SELECT institution_id FROM institutions)
-                  OR a.aid IN (SELECT institution_id FROM authorships)
-                  OR a.aid IN (SELECT assignee_id FROM patent_assignees)
-                  OR a.aid IN (SELECT org_id FROM project_participants)
-                THEN a.aid END
+           CASE WHEN a.aid IN (SELECT i FROM seen) THEN a.aid END
        ) AS org_id
 FROM _rp_app_in AS a;
 
@@ -531,8 +548,7 @@ WHERE cid IN (SELECT aid FROM _rp_app_in);
 
 _COI_SQL = """
 CREATE OR REPLACE TEMP TABLE _rp_coi AS
-WITH cand AS (SELECT cid FROM _rp_cand),
-app_works AS (
+WITH app_works AS (
     SELECT DISTINCT a.work_id, a.author_id AS applicant, w.year
     FROM authorships AS a JOIN _rp_wy AS w USING (work_id)
     WHERE a.author_id IN (SELECT aid FROM _rp_app WHERE is_author)
@@ -554,34 +570,38 @@ proj AS (
     LEFT JOIN (SELECT project_id, max(end_date) AS end_date, max(start_date) AS start_date
                FROM projects GROUP BY project_id) AS pr USING (project_id)
     WHERE coalesce(year(pr.end_date), year(pr.start_date), $y) >= $y - $coi
-)
-SELECT cid, 'applicant' AS rule, cid AS applicant, cid AS evidence_id,
+),
+-- every conflict found from the applicants' side; only candidates' are kept (below)
+conf AS (
+SELECT aid AS cid, 'applicant' AS rule, aid AS applicant, aid AS evidence_id,
        NULL::INTEGER AS year, 'is an applicant' AS item
-FROM cand WHERE cid IN (SELECT aid FROM _rp_app_in)
+FROM _rp_app_in
 UNION ALL
-SELECT cid, 'requested', NULL, NULL, NULL, 'excluded on request'
-FROM cand WHERE cid IN (SELECT cid FROM _rp_excl_in)
+SELECT cid, 'requested', NULL, NULL, NULL, 'excluded on request' FROM _rp_excl_in
 UNION ALL
-SELECT DISTINCT c.cid, 'same_organisation', ao.applicant, c.org_id, c.year,
-       c.org_id || ' (' || coalesce(c.org_name, c.org_id) || ', candidate: ' || c.source
-           || ' ' || c.year || '; applicant: ' || ao.how || ')'
-FROM _rp_corgs AS c
-JOIN _rp_aorg AS ao
-  ON lower(ao.org_id) = lower(c.org_id)
-  OR (c.source = 'pool' AND lower(ao.org_name) = lower(c.org_name))
-WHERE c.cid IN (SELECT cid FROM cand) AND c.cid <> ao.applicant
+SELECT * FROM (
+    SELECT c.cid, 'same_organisation', ao.applicant, c.org_id, c.year,
+           c.org_id || ' (' || coalesce(c.org_name, c.org_id) || ', candidate: ' || c.source
+               || ' ' || c.year || '; applicant: ' || ao.how || ')'
+    FROM _rp_corgs AS c JOIN _rp_aorg AS ao ON lower(ao.org_id) = lower(c.org_id)
+    WHERE c.cid <> ao.applicant
+    UNION
+    SELECT c.cid, 'same_organisation', ao.applicant, c.org_id, c.year,
+           c.org_id || ' (' || coalesce(c.org_name, c.org_id) || ', candidate: ' || c.source
+               || ' ' || c.year || '; applicant: ' || ao.how || ')'
+    FROM _rp_corgs AS c JOIN _rp_aorg AS ao ON lower(ao.org_name) = lower(c.org_name)
+    WHERE c.source = 'pool' AND c.cid <> ao.applicant)
 UNION ALL
 SELECT DISTINCT b.author_id, 'coauthorship', aw.applicant, aw.work_id, aw.year,
        aw.work_id || ' (' || aw.year || ')'
 FROM app_works AS aw JOIN authorships AS b USING (work_id)
-WHERE b.author_id IN (SELECT cid FROM cand) AND b.author_id <> aw.applicant
+WHERE b.author_id <> aw.applicant
 UNION ALL
 SELECT DISTINCT m.cid, 'coinvention', ap.applicant, ap.patent_id, ap.year,
        ap.patent_id || ' (' || ap.year || ')'
 FROM app_patents AS ap JOIN patent_inventors AS pi USING (patent_id)
 JOIN _rp_pinv AS m ON m.inventor_id = pi.inventor_id
 WHERE pi.inventor_id <> ap.inventor_id AND m.cid <> ap.applicant
-  AND m.cid IN (SELECT cid FROM cand)
 UNION ALL
 SELECT DISTINCT c.cid, 'same_project', ao.applicant, p1.project_id, p1.year,
        p1.project_id || coalesce(' (' || p1.year || ')', '') || ': ' || c.org_id
@@ -590,7 +610,10 @@ FROM proj AS p1
 JOIN _rp_aorg AS ao ON ao.org_id = p1.org_id
 JOIN proj AS p2 ON p2.project_id = p1.project_id AND p2.org_id <> p1.org_id
 JOIN _rp_corgs AS c ON c.org_id = p2.org_id
-WHERE c.cid IN (SELECT cid FROM cand) AND c.cid <> ao.applicant
+WHERE c.cid <> ao.applicant
+)
+SELECT * FROM conf
+WHERE cid IN (SELECT cid FROM _rp_cand WHERE cid IN (SELECT cid FROM conf))
 """
 
 _EXCLUDED_SQL = """
@@ -625,7 +648,8 @@ ORDER BY c.cid, c.rule, c.applicant
 _DOCS_SQL = _expand(
     """
 CREATE OR REPLACE TEMP TABLE _rp_active AS
-SELECT * FROM _rp_cand WHERE n_recent >= $min_recent;
+SELECT *, (row_number() OVER (ORDER BY cid) - 1)::INTEGER AS pos FROM _rp_cand
+WHERE n_recent >= $min_recent ORDER BY cid;
 
 CREATE OR REPLACE TEMP TABLE _rp_cw AS
 SELECT DISTINCT r.author_id AS cid, r.work_id FROM _rp_rows AS r
@@ -664,43 +688,45 @@ GROUP BY ALL;
 """
 )
 
-_TFIDF_SQL = _expand(
+# The candidates' side of the TF-IDF model (request-independent): idf and a code per term,
+# the candidates' term weights (read into _Postings by term code and candidate position).
+_TEXT_MODEL_SQL = """
+CREATE OR REPLACE TEMP TABLE _rp_idf AS
+WITH nd AS (SELECT count(DISTINCT doc) AS n FROM _rp_cdoc)
+SELECT (row_number() OVER (ORDER BY d.tok) - 1)::INTEGER AS code, d.tok,
+       ln((1.0 + any_value(nd.n)) / (1.0 + count(*))) + 1.0 AS idf
+FROM _rp_dtok AS d CROSS JOIN nd GROUP BY d.tok ORDER BY d.tok;
+
+CREATE OR REPLACE TEMP TABLE _rp_ctw AS
+WITH ctf AS (
+    SELECT cd.cid, d.tok, sum(d.n) AS tf
+    FROM _rp_cdoc AS cd JOIN _rp_dtok AS d USING (doc) GROUP BY ALL
+)
+SELECT t.cid, idf.code, (1.0 + ln(t.tf)) * idf.idf AS w
+FROM ctf AS t JOIN _rp_idf AS idf USING (tok)
+"""
+
+_POSTINGS_SQL = """
+SELECT t.code, a.pos, t.w FROM _rp_ctw AS t JOIN _rp_active AS a USING (cid)
+ORDER BY t.code, a.pos
+"""
+
+# The query's weights over the terms the candidates' documents know.
+_QUERY_SQL = _expand(
     """
-CREATE OR REPLACE TEMP TABLE _rp_text AS
-WITH nd AS (SELECT count(DISTINCT doc) AS n FROM _rp_cdoc),
-idf AS (
-    SELECT d.tok, ln((1.0 + any_value(nd.n)) / (1.0 + count(*))) + 1.0 AS idf
-    FROM _rp_dtok AS d CROSS JOIN nd GROUP BY d.tok
-), q AS (
+WITH q AS (
     SELECT tok, count(*) AS tf FROM (
         SELECT unnest(regexp_extract_all(lower($q), '@TOKEN@')) AS tok)
     WHERE tok NOT IN (SELECT tok FROM _rp_stop) GROUP BY tok
-), qw AS (
-    SELECT tok, (1.0 + ln(q.tf)) * idf.idf AS w FROM q JOIN idf USING (tok)
-), qn AS (SELECT sqrt(sum(w * w)) AS norm FROM qw),
-hit AS (
-    SELECT DISTINCT cd.cid FROM _rp_cdoc AS cd JOIN _rp_dtok AS d USING (doc)
-    WHERE d.tok IN (SELECT tok FROM qw)
-), ctf AS (
-    SELECT cd.cid, d.tok, sum(d.n) AS tf
-    FROM _rp_cdoc AS cd JOIN _rp_dtok AS d USING (doc)
-    WHERE cd.cid IN (SELECT cid FROM hit)
-    GROUP BY ALL
-), cw AS (
-    SELECT t.cid, t.tok, (1.0 + ln(t.tf)) * idf.idf AS w FROM ctf AS t JOIN idf USING (tok)
-), cn AS (SELECT cid, sqrt(sum(w * w)) AS norm FROM cw GROUP BY cid),
-dot AS (
-    SELECT cw.cid, sum(cw.w * qw.w) AS d,
-           list(cw.tok ORDER BY cw.w * qw.w DESC, cw.tok)[1:5] AS terms
-    FROM cw JOIN qw USING (tok) GROUP BY cw.cid
 )
-SELECT dot.cid, least(dot.d / (cn.norm * qn.norm), 1.0) AS text_similarity, dot.terms
-FROM dot JOIN cn USING (cid) CROSS JOIN qn WHERE qn.norm > 0
+SELECT idf.code, q.tok, (1.0 + ln(q.tf)) * idf.idf AS w FROM q JOIN _rp_idf AS idf USING (tok)
+ORDER BY idf.code
 """
 )
 
+# Per active candidate (position): the project's topics / concepts among its items, and its
+# items (recent works' topics, and concepts scored ≥ 0.3).
 _TOPICS_SQL = """
-CREATE OR REPLACE TEMP TABLE _rp_topic AS
 WITH items AS (
     SELECT DISTINCT cw.cid, 'T:' || t.topic_id AS item
     FROM _rp_cw AS cw JOIN work_topics AS t USING (work_id) WHERE $use_topics
@@ -709,27 +735,15 @@ WITH items AS (
     FROM _rp_cw AS cw JOIN work_concepts AS c USING (work_id)
     WHERE $use_concepts AND coalesce(c.score, 1.0) >= 0.3
 )
-SELECT cid, count(*) FILTER (WHERE item IN (SELECT item FROM _rp_pitems)) AS inter,
+SELECT a.pos, count(*) FILTER (WHERE item IN (SELECT item FROM _rp_pitems)) AS inter,
        count(*) AS n_items
-FROM items GROUP BY cid
+FROM items JOIN _rp_active AS a USING (cid) GROUP BY a.pos
 """
 
-_SCORE_SQL = """
-CREATE OR REPLACE TEMP TABLE _rp_score AS
-WITH mx AS (SELECT max(n_recent) AS m FROM _rp_active)
-SELECT a.cid, coalesce(t.text_similarity, 0.0) AS text_similarity, t.terms,
-       CASE WHEN $n_items > 0
-            THEN coalesce(tp.inter / (tp.n_items + $n_items - tp.inter), 0.0) END
-           AS topic_overlap,
-       CASE WHEN mx.m > 0 THEN ln(1.0 + a.n_recent) / ln(1.0 + mx.m) ELSE 0.0 END AS activity
-FROM _rp_active AS a CROSS JOIN mx
-LEFT JOIN _rp_text AS t USING (cid)
-LEFT JOIN _rp_topic AS tp USING (cid);
-
-ALTER TABLE _rp_score ADD COLUMN match DOUBLE;
-
-UPDATE _rp_score SET match = ($wt * text_similarity + $wo * coalesce(topic_overlap, 0.0)
-                              + $wa * activity) / $ws;
+# Conflict rules per active candidate (position).
+_RULES_SQL = """
+SELECT a.pos, list(DISTINCT c.rule ORDER BY c.rule) AS rules
+FROM _rp_coi AS c JOIN _rp_active AS a USING (cid) GROUP BY a.pos ORDER BY a.pos
 """
 
 
@@ -830,23 +844,28 @@ def _resolve_items(
 
 
 # -- roles and selection -----------------------------------------------------------------------
+_TYPES = ("enterprise", "university", "institute")
+"""The organisation types the roles ask for."""
+
+
 def _role_matrix(
     cand: dict[str, np.ndarray],
     roles: list[str],
     senior_career_years: int,
     senior_lead_share: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Eligibility (candidates × roles) and the senior flag."""
+    """Eligibility (candidates × roles) and the senior flag; ``cand["type"]`` holds the
+    organisation types as integer codes of :data:`_TYPES` (−1: unknown or other)."""
     typ = cand["type"]
     career = cand["career_age"]
     lead = cand["lead_share"]
     nworks = cand["n_works"]
     senior = (career >= senior_career_years) | ((lead >= senior_lead_share) & (nworks >= 3))
-    ent = typ == "enterprise"
+    ent = typ == _TYPES.index("enterprise")
     rules = {
         "enterprise_lead": ent & senior,
-        "academic": typ == "university",
-        "industry_expert": ent | (typ == "institute"),
+        "academic": typ == _TYPES.index("university"),
+        "industry_expert": ent | (typ == _TYPES.index("institute")),
         "chief_engineer": cand["enterprise_patents"] > 0,
         "member": np.ones(len(typ), bool),
     }
@@ -855,14 +874,12 @@ def _role_matrix(
     )
 
 
-def _codes(values: np.ndarray) -> np.ndarray:
-    """Integer code per value; −1 for a missing one (no cap applies)."""
-    out = np.full(len(values), -1, np.int64)
-    seen: dict[str, int] = {}
-    for i, v in enumerate(values):
-        if v is not None and v == v and str(v) != "":
-            out[i] = seen.setdefault(str(v), len(seen))
-    return out
+def _codes(values: pa.ChunkedArray) -> np.ndarray:
+    """Integer code per value (in order of first appearance); −1 for a missing or empty one
+    (no cap applies)."""
+    v = values.combine_chunks()
+    v = pc.if_else(pc.equal(v, ""), pa.scalar(None, v.type), v)
+    return pc.fill_null(pc.dictionary_encode(v).indices, -1).to_numpy().astype(np.int64)
 
 
 def _prune(
@@ -1017,7 +1034,7 @@ def _explain(
     need: np.ndarray,
     elig: np.ndarray,
     conflicted_elig: np.ndarray,
-    conflict_rules: list[list[str]],
+    conflict_rules: Mapping[int, list[str]],
     org: np.ndarray,
     cty: np.ndarray,
     max_per_org: int | None,
@@ -1086,6 +1103,152 @@ def _explain(
         f"with max_per_org={max_per_org} and max_per_country={max_per_country} "
         f"among {elig.shape[0]} non-conflicted active candidates."
     )
+
+
+# -- the candidates' side ---------------------------------------------------------------------
+_POOL_STATE = (
+    "_rp_wy",
+    "_rp_py",
+    "_rp_org",
+    "_rp_inv",
+    "_rp_astat",
+    "_rp_corgs",
+    "_rp_pinv",
+    "_rp_cand",
+    "_rp_cw",
+    "_rp_idf",
+)
+"""The tables of the candidates' side a request reads besides ``_rp_active`` (the others are
+intermediate)."""
+
+_POOL_INPUTS = (
+    "works",
+    "authorships",
+    "authors",
+    "institutions",
+    "organizations",
+    "org_aliases",
+    "patents",
+    "patent_inventors",
+    "patent_assignees",
+)
+"""The store tables the candidates' side reads: a change to one makes a kept side stale."""
+
+
+@dataclass(frozen=True)
+class _Postings:
+    """The active candidates' term weights by term code: those of term ``k`` are rows
+    ``offsets[k]:offsets[k + 1]`` of ``pos`` (the candidate's position in ``_rp_active``,
+    increasing) and ``w``; ``norm[pos]`` is the norm of a candidate's weight vector."""
+
+    offsets: np.ndarray
+    pos: np.ndarray
+    w: np.ndarray
+    norm: np.ndarray
+
+    @classmethod
+    def read(cls, cur: duckdb.DuckDBPyConnection, n_terms: int, n_active: int) -> _Postings:
+        cols = cur.sql(_POSTINGS_SQL).fetchnumpy()
+        code = np.asarray(cols["code"], np.int64)
+        pos = np.asarray(cols["pos"], np.int32)
+        w = np.asarray(cols["w"], np.float64)
+        offsets = np.zeros(n_terms + 1, np.int64)
+        np.cumsum(np.bincount(code, minlength=n_terms), out=offsets[1:])
+        norm = np.sqrt(np.bincount(pos, weights=w * w, minlength=n_active))
+        return cls(offsets, pos, w, norm)
+
+    def cosine(self, codes: np.ndarray, wq: np.ndarray) -> np.ndarray:
+        """TF-IDF cosine of the query (term codes, weights) with every candidate."""
+        out = np.zeros(self.norm.size)
+        qn = float(np.sqrt(np.sum(wq * wq)))
+        if qn <= 0:
+            return out
+        lo, hi = self.offsets[codes], self.offsets[codes + 1]
+        idx = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True)] or [[]])
+        idx = idx.astype(np.int64)
+        dot = np.bincount(
+            self.pos[idx], weights=self.w[idx] * np.repeat(wq, hi - lo), minlength=out.size
+        )
+        hit = dot > 0
+        out[hit] = np.minimum(dot[hit] / (self.norm[hit] * qn), 1.0)
+        return out
+
+    def shared_terms(
+        self, p: int, codes: np.ndarray, terms: Sequence[str], wq: np.ndarray, k: int = 5
+    ) -> list[str]:
+        """The query terms contributing most to candidate ``p``'s cosine (ties: by term)."""
+        found = []
+        for code, term, q in zip(codes.tolist(), terms, wq.tolist(), strict=True):
+            lo, hi = int(self.offsets[code]), int(self.offsets[code + 1])
+            i = lo + int(np.searchsorted(self.pos[lo:hi], p))
+            if i < hi and self.pos[i] == p:
+                found.append((-float(self.w[i]) * q, term))
+        return [t for _, t in sorted(found)[:k]]
+
+
+@dataclass(frozen=True)
+class _Side:
+    """The candidates' side of a request: the active candidates (``_rp_active``, one row per
+    position, by id), the postings of their term weights, and :data:`_POOL_STATE`."""
+
+    active: pa.Table
+    postings: _Postings
+    tables: dict[str, pa.Table] | None = None
+
+
+_POOL_CACHE: OrderedDict[tuple[Any, ...], _Side] = OrderedDict()
+_POOL_CACHE_LOCK = threading.Lock()
+_POOL_CACHE_SIZE = 1
+
+
+def _candidate_side(
+    store: Store, cur: duckdb.DuckDBPyConnection, params: dict[str, Any], *, default_pool: bool
+) -> _Side:
+    """Make the candidates' side (:data:`_POOL_STATE` and ``_rp_active``) available in
+    ``cur`` and return it.
+
+    It depends on the pool and on ``params`` but not on the applicants or the project, so for
+    the default pool on a read-only store (the web server's) it is computed once and kept in
+    memory (the last one), keyed by the store, the parameters and the versions of
+    :data:`_POOL_INPUTS`; an ingest bumps a version and so makes it stale. Otherwise it is
+    computed in ``cur``.
+    """
+    from forcemap.store.results import owned_copy, table_versions
+
+    key: tuple[Any, ...] | None = None
+    if default_pool and store.read_only:
+        versions = table_versions(store, _POOL_INPUTS)
+        key = (str(store.path), tuple(sorted(params.items())), tuple(sorted(versions.items())))
+        with _POOL_CACHE_LOCK:
+            kept = _POOL_CACHE.get(key)
+        if kept is not None and kept.tables is not None:
+            for name, tbl in kept.tables.items():
+                cur.register(name, tbl)
+            cur.register("_rp_active", kept.active)
+            return kept
+    _run(cur, _BASE_SQL, {})
+    _run(cur, _PEOPLE_DEFAULT_SQL if default_pool else _PEOPLE_POOL_SQL, {})
+    for sql in (_ROWS_SQL, _AUTHOR_SQL, _AUTHOR_ORGS_SQL, _PINV_SQL, _PATENT_SQL):
+        _run(cur, sql, params)
+    _run(cur, _POOL_ORG_SQL, params)
+    _run(cur, _CAND_SQL, params | {"default_pool": default_pool})
+    _run(cur, _DOCS_SQL, params)
+    _run(cur, _TEXT_MODEL_SQL, {})
+    active = owned_copy(cur.sql("SELECT * FROM _rp_active ORDER BY pos").to_arrow_table())
+    n_terms = int(cur.execute("SELECT count(*) FROM _rp_idf").fetchall()[0][0])
+    side = _Side(active, _Postings.read(cur, n_terms, active.num_rows))
+    cur.execute("DROP TABLE IF EXISTS _rp_dtok; DROP TABLE IF EXISTS _rp_ctw")
+    if key is not None:
+        tables = {
+            name: owned_copy(cur.sql(f"SELECT * FROM {name}").to_arrow_table())  # noqa: S608
+            for name in _POOL_STATE
+        }
+        side = _Side(active, side.postings, tables)
+        with _POOL_CACHE_LOCK:
+            _POOL_CACHE[key] = side
+            while len(_POOL_CACHE) > _POOL_CACHE_SIZE:
+                _POOL_CACHE.popitem(last=False)
+    return side
 
 
 # -- the decision ------------------------------------------------------------------------------
@@ -1326,12 +1489,13 @@ def _review_panel(
             "link": link_inventors == "name",
             "homonyms": MAX_HOMONYMS,
         }
-        _run(cur, _BASE_SQL, {})
-        _run(cur, _PEOPLE_POOL_SQL if pool_tbl is not None else _PEOPLE_DEFAULT_SQL, {})
-        for sql in (_ROWS_SQL, _AUTHOR_SQL, _AUTHOR_ORGS_SQL, _PINV_SQL, _PATENT_SQL):
-            _run(cur, sql, p_all)
-        _run(cur, _POOL_ORG_SQL, {"y": y})
-        _run(cur, _CAND_SQL, {"y": y, "default_pool": pool_tbl is None})
+        side = _candidate_side(
+            store,
+            cur,
+            p_all | {"min_recent": min_recent_works},
+            default_pool=pool_tbl is None,
+        )
+        n_active = side.active.num_rows
         t_prep = time.perf_counter()
 
         # applicants and conflicts of interest
@@ -1374,7 +1538,6 @@ def _review_panel(
         t_coi = time.perf_counter()
 
         # scoring
-        _run(cur, _DOCS_SQL, {"y": y, "recent": recent_years, "min_recent": min_recent_works})
         t_items, t_unknown = _resolve_items(cur, topic_in, "topic")
         c_items, c_unknown = _resolve_items(cur, concept_in, "concept")
         if t_unknown or c_unknown:
@@ -1389,9 +1552,6 @@ def _review_panel(
         )
         p_items = [f"T:{i}" for i, _ in t_items] + [f"C:{i}" for i, _ in c_items]
         cur.register("_rp_pitems", pa.table({"item": pa.array(p_items, pa.string())}))
-        n_active = cur.execute("SELECT count(*) FROM _rp_active").fetchall()[0][0]
-        _run(cur, _TFIDF_SQL, {"q": query})
-        _run(cur, _TOPICS_SQL, {"use_topics": bool(t_items), "use_concepts": bool(c_items)})
         w_used = dict(w)
         if not p_items:
             w_used["topics"] = 0.0
@@ -1400,27 +1560,45 @@ def _review_panel(
             raise InputError(
                 f"weights {w} leave nothing to score: the project has no topics or concepts"
             )
-        _run(
-            cur,
-            _SCORE_SQL,
-            {
-                "n_items": len(p_items),
-                "wt": w_used["text"],
-                "wo": w_used["topics"],
-                "wa": w_used["activity"],
-                "ws": w_sum,
-            },
+        # the scores of every active candidate (by position: _rp_active is ordered by id)
+        active = side.active
+        n_act = active.num_rows
+        q_rows = cur.execute(_QUERY_SQL, {"q": query}).fetchall()
+        q_codes = np.asarray([r[0] for r in q_rows], np.int64)
+        q_terms = [str(r[1]) for r in q_rows]
+        q_w = np.asarray([r[2] for r in q_rows], np.float64)
+        text_sim = side.postings.cosine(q_codes, q_w)
+        topic: np.ndarray | None = None
+        if p_items:
+            tp = cur.execute(
+                _TOPICS_SQL, {"use_topics": bool(t_items), "use_concepts": bool(c_items)}
+            ).fetchnumpy()
+            inter = np.asarray(tp["inter"], np.float64)
+            topic = np.zeros(n_act)
+            topic[np.asarray(tp["pos"], np.int64)] = inter / (
+                np.asarray(tp["n_items"], np.float64) + len(p_items) - inter
+            )
+        n_recent = active["n_recent"].to_numpy().astype(np.float64)
+        top_recent = float(n_recent.max()) if n_act else 0.0
+        activity = (
+            np.log(1.0 + n_recent) / np.log(1.0 + top_recent) if top_recent > 0 else n_recent * 0.0
         )
-        cand_tbl = cur.sql(
-            """SELECT a.cid, a.name, a.org_id, a.org_name, a.country, a.type, a.career_age,
-                      coalesce(a.lead_share, 0.0) AS lead_share, a.n_works, a.n_recent,
-                      a.enterprise_patents, s.text_similarity, s.topic_overlap, s.activity,
-                      s.match, s.terms, coalesce(r.rules, []) AS rules
-               FROM _rp_active AS a JOIN _rp_score AS s USING (cid)
-               LEFT JOIN (SELECT cid, list(DISTINCT rule ORDER BY rule) AS rules
-                          FROM _rp_coi GROUP BY cid) AS r USING (cid)
-               ORDER BY s.match DESC, a.cid"""
-        ).to_arrow_table()
+        match_pos = (
+            w_used["text"] * text_sim
+            + w_used["topics"] * (topic if topic is not None else 0.0)
+            + w_used["activity"] * activity
+        ) / w_sum
+        rule_rows = cur.execute(_RULES_SQL).fetchall()
+        conflicted_pos = np.asarray([r[0] for r in rule_rows], np.int64)
+        cur.register(
+            "_rp_score",
+            pa.table(
+                {
+                    "cid": active["cid"].take(conflicted_pos),
+                    "match": pa.array(match_pos[conflicted_pos], pa.float64()),
+                }
+            ),
+        )
         excluded = cur.sql(
             _EXCLUDED_SQL, params={"y": y, "coi": coi_years, "min_recent": min_recent_works}
         ).to_arrow_table()
@@ -1435,25 +1613,32 @@ def _review_panel(
     t_score = time.perf_counter()
 
     # -- selection ---------------------------------------------------------------------------
+    # row i of the arrays below is the active candidate order[i]: by match, then id
+    order = np.lexsort((np.arange(n_act), -match_pos))
+    rank_of = np.empty(n_act, np.int64)
+    rank_of[order] = np.arange(n_act)
+
+    def column(name: str, fill: Any) -> np.ndarray:
+        return pc.fill_null(active[name], fill).to_numpy()[order]
+
     cand = {
-        "cid": np.asarray(cand_tbl["cid"].to_pylist(), dtype=object),
-        "type": np.asarray(cand_tbl["type"].to_pylist(), dtype=object),
-        "career_age": np.asarray(
-            [-1 if v is None else v for v in cand_tbl["career_age"].to_pylist()], np.int64
-        ),
-        "lead_share": np.asarray(cand_tbl["lead_share"].to_pylist(), np.float64),
-        "n_works": np.asarray(cand_tbl["n_works"].to_pylist(), np.int64),
-        "enterprise_patents": np.asarray(cand_tbl["enterprise_patents"].to_pylist(), np.int64),
+        "type": pc.index_in(active["type"], pa.array(_TYPES)).fill_null(-1).to_numpy()[order],
+        "career_age": column("career_age", -1).astype(np.int64),
+        "lead_share": column("lead_share", 0.0).astype(np.float64),
+        "n_works": column("n_works", 0).astype(np.int64),
+        "enterprise_patents": column("enterprise_patents", 0).astype(np.int64),
     }
-    match = np.asarray(cand_tbl["match"].to_pylist(), np.float64)
-    rules_of = cand_tbl["rules"].to_pylist()
-    conflicted = np.asarray([bool(r) for r in rules_of], bool)
+    match = match_pos[order]
+    conflicted = np.zeros(n_act, bool)
+    conflicted[rank_of[conflicted_pos]] = True
+    rules_of: defaultdict[int, list[str]] = defaultdict(list)
+    rules_of.update((int(rank_of[p]), list(r)) for p, r in rule_rows)
     role_names = list(seats)
     need = np.asarray([seats[r] for r in role_names], np.int64)
     elig_all, _senior = _role_matrix(cand, role_names, senior_career_years, senior_lead_share)
     elig = elig_all & ~conflicted[:, None]
-    org_codes = _codes(np.asarray(cand_tbl["org_id"].to_pylist(), dtype=object))
-    cty_codes = _codes(np.asarray(cand_tbl["country"].to_pylist(), dtype=object))
+    org_codes = _codes(active["org_id"].take(order))
+    cty_codes = _codes(active["country"].take(order))
     params: dict[str, object] = {
         "applicants": app_ids,
         "size": size,
@@ -1542,9 +1727,28 @@ def _review_panel(
 
     # -- outputs -----------------------------------------------------------------------------
     role_order = {r: i for i, r in enumerate(role_names)}
-    chosen.sort(key=lambda cr: (role_order[role_names[cr[1]]], -match[cr[0]], cand["cid"][cr[0]]))
+    chosen.sort(key=lambda cr: (role_order[role_names[cr[1]]], -match[cr[0]], order[cr[0]]))
     role_of = {c: role_names[r] for c, r in chosen}
-    cols = {name: cand_tbl[name].to_pylist() for name in cand_tbl.column_names}
+    n_rank = min(top, len(match))
+    rank_idx = list(range(n_rank))
+    # only the rows shown (members and the ranking) are read into Python: cols[name][row]
+    shown_rows = sorted({c for c, _ in chosen} | set(rank_idx))
+    shown_pos = order[shown_rows]
+    sub = active.take(shown_pos)
+    cols = {
+        name: dict(zip(shown_rows, sub[name].to_pylist(), strict=True)) for name in sub.column_names
+    }
+    for name, values in (
+        ("lead_share", cand["lead_share"]),
+        ("text_similarity", text_sim[order]),
+        ("topic_overlap", topic[order] if topic is not None else np.full(n_act, None)),
+        ("activity", activity[order]),
+        ("match", match),
+    ):
+        cols[name] = {i: (None if values[i] is None else float(values[i])) for i in shown_rows}
+    cols["terms"] = {
+        i: side.postings.shared_terms(int(order[i]), q_codes, q_terms, q_w) for i, _ in chosen
+    }
     lo_r = y - recent_years + 1
 
     def role_reason(i: int, role: str) -> str:
@@ -1605,8 +1809,6 @@ def _review_panel(
     )
     shown = [r for r in ROLES if r != "member"]
     elig_shown, _ = _role_matrix(cand, shown, senior_career_years, senior_lead_share)
-    n_rank = min(top, len(match))
-    rank_idx = list(range(n_rank))
 
     def status_of(i: int) -> str:
         if i in role_of:
