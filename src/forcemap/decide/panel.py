@@ -49,6 +49,17 @@ works self-joined with ``authorships``, the applicants' patents with ``patent_in
 the applicants' projects with ``project_participants``), so its cost is that of the
 applicants' records, not of the pool.
 
+Kept candidates' side
+---------------------
+Everything above that does not depend on the applicants or the project — the candidates,
+their current organisations, inventor links, activity, the TF-IDF weights of their documents,
+and the project consortia of the COI window — depends only on the pool and the parameters
+``coi_years``, ``recent_years``, ``min_recent_works`` and ``link_inventors``. With the default
+pool on a read-only store (the web server's), it is computed on the first request and kept in
+memory (the last one), keyed by the store, those parameters and the versions of the tables it
+reads, so an ingest makes it stale. On the 1 M-work synthetic world the first request takes
+about 25 s and the next ones about 0.3 s.
+
 Expertise match
 ---------------
 The project is described by ``text`` (else the names of ``topics`` and ``concepts``). The
@@ -65,10 +76,11 @@ candidate *c*'s documents,
     \mathrm{text}_c = \frac{\sum_t w_{ct} w_{qt}}{\lVert w_c\rVert\,\lVert w_q\rVert}
 
 (the query weighted the same way over the terms known to the documents) — the smoothed TF-IDF
-of :mod:`forcemap.decide.explore` (scikit-learn's ``TfidfVectorizer`` defaults), computed in
-DuckDB rather than Python: each document is tokenised once (``regexp_extract_all``), and the
-full vectors (needed for the norms) are summed only for the candidates sharing a term with
-the query — the others have cosine 0 — so 50,000 candidates take about a second.
+of :mod:`forcemap.decide.explore` (scikit-learn's ``TfidfVectorizer`` defaults). The
+candidates' side is set-based: each document is tokenised once in DuckDB
+(``regexp_extract_all``) and the weights :math:`w_{ct}` and norms are computed once; a
+request then reads only the postings of the query's terms (NumPy) — the other candidates
+have cosine 0.
 With :math:`P` the project's topic and concept ids and :math:`C_c` those of the candidate's
 works in *R* (concepts with score ≥ 0.3; topics only when the project has topics, concepts
 only when it has concepts),
@@ -471,6 +483,28 @@ WHERE p.org IS NOT NULL AND trim(p.org) <> '' AND p.author_id IS NOT NULL
 """
 )
 
+# Lower-cased organisation keys of the current organisations, and the project consortia of
+# the COI window (participants resolved to organisation ids): the applicant-independent
+# halves of the same_organisation and same_project checks.
+_KEYS_SQL = """
+ALTER TABLE _rp_corgs ADD COLUMN lorg VARCHAR;
+
+ALTER TABLE _rp_corgs ADD COLUMN lname VARCHAR;
+
+UPDATE _rp_corgs SET lorg = lower(org_id), lname = lower(org_name);
+
+CREATE OR REPLACE TEMP TABLE _rp_proj AS
+SELECT DISTINCT pp.project_id, coalesce(al.org_id, pp.org_id) AS org_id,
+       coalesce(year(pr.end_date), year(pr.start_date))::INTEGER AS year
+FROM project_participants AS pp
+LEFT JOIN (SELECT source_id, min(org_id) AS org_id FROM org_aliases
+           WHERE source = 'participant' GROUP BY source_id) AS al
+       ON al.source_id = pp.org_id
+LEFT JOIN (SELECT project_id, max(end_date) AS end_date, max(start_date) AS start_date
+           FROM projects GROUP BY project_id) AS pr USING (project_id)
+WHERE coalesce(year(pr.end_date), year(pr.start_date), $y) >= $y - $coi
+"""
+
 _CAND_SQL = _expand(
     """
 CREATE OR REPLACE TEMP TABLE _rp_cand AS
@@ -533,13 +567,15 @@ SELECT a.aid,
 FROM _rp_app_in AS a;
 
 CREATE OR REPLACE TEMP TABLE _rp_aorg AS
-SELECT DISTINCT a.aid AS applicant, a.org_id, coalesce(o.name, a.org_id) AS org_name,
-       'applicant organisation' AS how
-FROM _rp_app AS a LEFT JOIN _rp_org AS o USING (org_id) WHERE a.org_id IS NOT NULL
-UNION
-SELECT DISTINCT c.cid, c.org_id, c.org_name,
-       'current affiliation (' || c.source || ' ' || c.year || ')'
-FROM _rp_corgs AS c WHERE c.cid IN (SELECT aid FROM _rp_app WHERE is_author OR is_inventor);
+SELECT *, lower(org_id) AS lorg, lower(org_name) AS lname FROM (
+    SELECT DISTINCT a.aid AS applicant, a.org_id, coalesce(o.name, a.org_id) AS org_name,
+           'applicant organisation' AS how
+    FROM _rp_app AS a LEFT JOIN _rp_org AS o USING (org_id) WHERE a.org_id IS NOT NULL
+    UNION
+    SELECT DISTINCT c.cid, c.org_id, c.org_name,
+           'current affiliation (' || c.source || ' ' || c.year || ')'
+    FROM _rp_corgs AS c
+    WHERE c.cid IN (SELECT aid FROM _rp_app WHERE is_author OR is_inventor));
 
 CREATE OR REPLACE TEMP TABLE _rp_ainv AS
 SELECT DISTINCT cid AS applicant, inventor_id FROM _rp_pinv
@@ -560,17 +596,6 @@ app_patents AS (
     JOIN _rp_py AS p USING (patent_id)
     WHERE p.year >= $y - $coi AND p.year <= $y
 ),
-proj AS (
-    SELECT DISTINCT pp.project_id, coalesce(al.org_id, pp.org_id) AS org_id,
-           coalesce(year(pr.end_date), year(pr.start_date))::INTEGER AS year
-    FROM project_participants AS pp
-    LEFT JOIN (SELECT source_id, min(org_id) AS org_id FROM org_aliases
-               WHERE source = 'participant' GROUP BY source_id) AS al
-           ON al.source_id = pp.org_id
-    LEFT JOIN (SELECT project_id, max(end_date) AS end_date, max(start_date) AS start_date
-               FROM projects GROUP BY project_id) AS pr USING (project_id)
-    WHERE coalesce(year(pr.end_date), year(pr.start_date), $y) >= $y - $coi
-),
 -- every conflict found from the applicants' side; only candidates' are kept (below)
 conf AS (
 SELECT aid AS cid, 'applicant' AS rule, aid AS applicant, aid AS evidence_id,
@@ -583,13 +608,13 @@ SELECT * FROM (
     SELECT c.cid, 'same_organisation', ao.applicant, c.org_id, c.year,
            c.org_id || ' (' || coalesce(c.org_name, c.org_id) || ', candidate: ' || c.source
                || ' ' || c.year || '; applicant: ' || ao.how || ')'
-    FROM _rp_corgs AS c JOIN _rp_aorg AS ao ON lower(ao.org_id) = lower(c.org_id)
+    FROM _rp_corgs AS c JOIN _rp_aorg AS ao ON ao.lorg = c.lorg
     WHERE c.cid <> ao.applicant
     UNION
     SELECT c.cid, 'same_organisation', ao.applicant, c.org_id, c.year,
            c.org_id || ' (' || coalesce(c.org_name, c.org_id) || ', candidate: ' || c.source
                || ' ' || c.year || '; applicant: ' || ao.how || ')'
-    FROM _rp_corgs AS c JOIN _rp_aorg AS ao ON lower(ao.org_name) = lower(c.org_name)
+    FROM _rp_corgs AS c JOIN _rp_aorg AS ao ON ao.lname = c.lname
     WHERE c.source = 'pool' AND c.cid <> ao.applicant)
 UNION ALL
 SELECT DISTINCT b.author_id, 'coauthorship', aw.applicant, aw.work_id, aw.year,
@@ -606,9 +631,9 @@ UNION ALL
 SELECT DISTINCT c.cid, 'same_project', ao.applicant, p1.project_id, p1.year,
        p1.project_id || coalesce(' (' || p1.year || ')', '') || ': ' || c.org_id
            || ' with applicant organisation ' || ao.org_id
-FROM proj AS p1
+FROM _rp_proj AS p1
 JOIN _rp_aorg AS ao ON ao.org_id = p1.org_id
-JOIN proj AS p2 ON p2.project_id = p1.project_id AND p2.org_id <> p1.org_id
+JOIN _rp_proj AS p2 ON p2.project_id = p1.project_id AND p2.org_id <> p1.org_id
 JOIN _rp_corgs AS c ON c.org_id = p2.org_id
 WHERE c.cid <> ao.applicant
 )
@@ -1113,6 +1138,7 @@ _POOL_STATE = (
     "_rp_inv",
     "_rp_astat",
     "_rp_corgs",
+    "_rp_proj",
     "_rp_pinv",
     "_rp_cand",
     "_rp_cw",
@@ -1131,6 +1157,8 @@ _POOL_INPUTS = (
     "patents",
     "patent_inventors",
     "patent_assignees",
+    "projects",
+    "project_participants",
 )
 """The store tables the candidates' side reads: a change to one makes a kept side stale."""
 
@@ -1189,11 +1217,32 @@ class _Postings:
 @dataclass(frozen=True)
 class _Side:
     """The candidates' side of a request: the active candidates (``_rp_active``, one row per
-    position, by id), the postings of their term weights, and :data:`_POOL_STATE`."""
+    position, by id), the postings of their term weights, the columns the selection reads as
+    arrays by position (:func:`_features`), and :data:`_POOL_STATE`."""
 
     active: pa.Table
     postings: _Postings
+    features: dict[str, np.ndarray]
     tables: dict[str, pa.Table] | None = None
+
+
+def _features(active: pa.Table) -> dict[str, np.ndarray]:
+    """The active candidates' columns the selection reads, as arrays by position: ``type``
+    (code of :data:`_TYPES`, −1 otherwise), ``org`` and ``country`` (:func:`_codes`)."""
+
+    def column(name: str, fill: Any, dtype: type) -> np.ndarray:
+        return pc.fill_null(active[name], fill).to_numpy().astype(dtype)
+
+    return {
+        "type": pc.index_in(active["type"], pa.array(_TYPES)).fill_null(-1).to_numpy(),
+        "career_age": column("career_age", -1, np.int64),
+        "lead_share": column("lead_share", 0.0, np.float64),
+        "n_works": column("n_works", 0, np.int64),
+        "enterprise_patents": column("enterprise_patents", 0, np.int64),
+        "n_recent": column("n_recent", 0, np.float64),
+        "org": _codes(active["org_id"]),
+        "country": _codes(active["country"]),
+    }
 
 
 _POOL_CACHE: OrderedDict[tuple[Any, ...], _Side] = OrderedDict()
@@ -1231,19 +1280,20 @@ def _candidate_side(
     for sql in (_ROWS_SQL, _AUTHOR_SQL, _AUTHOR_ORGS_SQL, _PINV_SQL, _PATENT_SQL):
         _run(cur, sql, params)
     _run(cur, _POOL_ORG_SQL, params)
+    _run(cur, _KEYS_SQL, params)
     _run(cur, _CAND_SQL, params | {"default_pool": default_pool})
     _run(cur, _DOCS_SQL, params)
     _run(cur, _TEXT_MODEL_SQL, {})
     active = owned_copy(cur.sql("SELECT * FROM _rp_active ORDER BY pos").to_arrow_table())
     n_terms = int(cur.execute("SELECT count(*) FROM _rp_idf").fetchall()[0][0])
-    side = _Side(active, _Postings.read(cur, n_terms, active.num_rows))
+    side = _Side(active, _Postings.read(cur, n_terms, active.num_rows), _features(active))
     cur.execute("DROP TABLE IF EXISTS _rp_dtok; DROP TABLE IF EXISTS _rp_ctw")
     if key is not None:
         tables = {
             name: owned_copy(cur.sql(f"SELECT * FROM {name}").to_arrow_table())  # noqa: S608
             for name in _POOL_STATE
         }
-        side = _Side(active, side.postings, tables)
+        side = _Side(active, side.postings, side.features, tables)
         with _POOL_CACHE_LOCK:
             _POOL_CACHE[key] = side
             while len(_POOL_CACHE) > _POOL_CACHE_SIZE:
@@ -1578,7 +1628,7 @@ def _review_panel(
             topic[np.asarray(tp["pos"], np.int64)] = inter / (
                 np.asarray(tp["n_items"], np.float64) + len(p_items) - inter
             )
-        n_recent = active["n_recent"].to_numpy().astype(np.float64)
+        n_recent = side.features["n_recent"]
         top_recent = float(n_recent.max()) if n_act else 0.0
         activity = (
             np.log(1.0 + n_recent) / np.log(1.0 + top_recent) if top_recent > 0 else n_recent * 0.0
@@ -1618,15 +1668,10 @@ def _review_panel(
     rank_of = np.empty(n_act, np.int64)
     rank_of[order] = np.arange(n_act)
 
-    def column(name: str, fill: Any) -> np.ndarray:
-        return pc.fill_null(active[name], fill).to_numpy()[order]
-
+    feat = side.features
     cand = {
-        "type": pc.index_in(active["type"], pa.array(_TYPES)).fill_null(-1).to_numpy()[order],
-        "career_age": column("career_age", -1).astype(np.int64),
-        "lead_share": column("lead_share", 0.0).astype(np.float64),
-        "n_works": column("n_works", 0).astype(np.int64),
-        "enterprise_patents": column("enterprise_patents", 0).astype(np.int64),
+        k: feat[k][order]
+        for k in ("type", "career_age", "lead_share", "n_works", "enterprise_patents")
     }
     match = match_pos[order]
     conflicted = np.zeros(n_act, bool)
@@ -1637,8 +1682,8 @@ def _review_panel(
     need = np.asarray([seats[r] for r in role_names], np.int64)
     elig_all, _senior = _role_matrix(cand, role_names, senior_career_years, senior_lead_share)
     elig = elig_all & ~conflicted[:, None]
-    org_codes = _codes(active["org_id"].take(order))
-    cty_codes = _codes(active["country"].take(order))
+    org_codes = feat["org"][order]
+    cty_codes = feat["country"][order]
     params: dict[str, object] = {
         "applicants": app_ids,
         "size": size,
