@@ -28,6 +28,19 @@ def test_missing_store_is_not_created_read_only(tmp_path: Path) -> None:
     assert not (tmp_path / "none.duckdb").exists()
 
 
+def test_limits_do_not_block_a_second_read_only_open(tmp_path: Path) -> None:
+    # DuckDB refuses a second connection to a file with other connect-time settings; the
+    # limits are SET after connecting, so the CLI (1GB by default) can open a store that a
+    # notebook or a test already holds read-only
+    Store.open(tmp_path / "s.duckdb").close()
+    with Store.open(tmp_path / "s.duckdb", read_only=True) as a:
+        with Store.open(tmp_path / "s.duckdb", read_only=True, memory_limit="1GB", threads=1) as b:
+            assert b.scalar("SELECT current_setting('threads')") == 1
+            assert a.scalar("SELECT count(*) FROM works") == 0
+    with pytest.raises(StoreError, match="settings"):
+        Store.open(tmp_path / "s.duckdb", read_only=True, memory_limit="lots")
+
+
 def test_read_only_store_refuses_batches(tmp_path: Path) -> None:
     Store.open(tmp_path / "a.duckdb").close()
     with Store.open(tmp_path / "a.duckdb", read_only=True) as s:

@@ -24,7 +24,7 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["NO_YEAR", "CitationCSR", "build_csr", "cd_counts", "range_edges"]
+__all__ = ["NO_YEAR", "CitationCSR", "build_csr", "cd_columns", "cd_counts", "range_edges"]
 
 #: Year sentinel for nodes without a year (and external references): never inside a window.
 NO_YEAR = np.iinfo(np.int32).min
@@ -42,16 +42,18 @@ _CHUNK = 1024
 class CitationCSR:
     """Out- and in-adjacency of a citation graph in (year, id) order (see the module docstring).
 
-    ``perm[new] = old`` maps the internal ids back to the caller's; ``year`` is in internal
-    order (non-decreasing). ``out_idx`` has ``_PAD`` zero entries after its last row.
+    ``perm[new] = old`` maps the internal ids back to the caller's and ``rank[old] = new``
+    forth; ``year`` is in internal order (non-decreasing). ``out_idx`` has ``_PAD`` zero
+    entries after its last row.
     """
 
-    __slots__ = ("in_idx", "in_ptr", "n", "out_idx", "out_ptr", "perm", "year")
+    __slots__ = ("in_idx", "in_ptr", "n", "out_idx", "out_ptr", "perm", "rank", "year")
 
     def __init__(
         self,
         year: np.ndarray,
         perm: np.ndarray,
+        rank: np.ndarray,
         out_ptr: np.ndarray,
         out_idx: np.ndarray,
         in_ptr: np.ndarray,
@@ -60,6 +62,7 @@ class CitationCSR:
         self.n = len(year)
         self.year = year
         self.perm = perm
+        self.rank = rank
         self.out_ptr = out_ptr
         self.out_idx = out_idx
         self.in_ptr = in_ptr
@@ -120,7 +123,7 @@ def _out_csr(
     sorted and de-duplicated; returns the number of edges kept."""
     n = len(rank)
     m = len(src)
-    cnt = np.zeros((n_threads, n + 1), np.int64)
+    cnt = np.zeros((n_threads, n + 1), np.int32)  # positions < 2**31 (build_csr checks)
     for part in numba.prange(n_threads):  # parallel counting sort by rank[src]
         c = cnt[part]
         for i in range(m * part // n_threads, m * (part + 1) // n_threads):
@@ -176,7 +179,7 @@ def _in_csr(
     """In-CSR as the transpose of the out-CSR: each row sorted by citer id."""
     n = len(out_ptr) - 1
     m = out_ptr[n]
-    cnt = np.zeros((n_threads, n + 1), np.int64)
+    cnt = np.zeros((n_threads, n + 1), np.int32)  # positions < 2**31 (build_csr checks)
     bounds = np.empty(n_threads + 1, np.int64)  # citer ranges with equal edge counts
     for part in range(n_threads):
         bounds[part] = np.searchsorted(out_ptr, m * part // n_threads)
@@ -196,15 +199,40 @@ def _in_csr(
                 pos[t] += 1
 
 
-@numba.njit(cache=False, nogil=True)
+@numba.njit(cache=False, nogil=True, parallel=True)
+def _n_outside(citing: np.ndarray, cited: np.ndarray, n: int) -> int:  # pragma: no cover
+    """Edges with a citing or cited id outside [0, n)."""
+    out = 0
+    for i in numba.prange(len(citing)):
+        a = citing[i]
+        b = cited[i]
+        if a < 0 or a >= n or b < 0 or b >= n:
+            out += 1
+    return out
+
+
 def range_edges(
     citing: np.ndarray, cited: np.ndarray, n: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
-    """Keep edges whose citing id is in [0, n): (citing, cited, external cited ids).
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keep edges whose citing id is in [0, n): (citing, cited, external cited ids), int32.
 
     ``cited`` is -1 where the cited id is outside [0, n); those ids are returned, in edge
-    order, as the third array (the caller numbers them).
+    order, as the third array (the caller numbers them). When every id is in range the
+    inputs come back as they are (cast to int32 if need be).
     """
+    if not _n_outside(citing, cited, n):
+        return (
+            citing.astype(np.int32, copy=False),
+            cited.astype(np.int32, copy=False),
+            np.empty(0, np.int64),
+        )
+    return _range_edges(citing, cited, n)
+
+
+@numba.njit(cache=False, nogil=True)
+def _range_edges(
+    citing: np.ndarray, cited: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     m = len(citing)
     src = np.empty(m, np.int32)
     dst = np.empty(m, np.int32)
@@ -240,6 +268,8 @@ def build_csr(src: np.ndarray, dst: np.ndarray, year: np.ndarray) -> CitationCSR
     ``year`` uses :data:`NO_YEAR` for unknown years. Self-citations are dropped; repeated
     edges count once. Nodes are relabelled by (year, id) internally.
     """
+    if len(src) + _PAD >= np.iinfo(np.int32).max:
+        raise ValueError(f"{len(src):,} citations: the CD kernel handles fewer than 2**31")
     year = np.ascontiguousarray(year, dtype=np.int32)
     src = np.ascontiguousarray(src, dtype=np.int32)
     dst = np.ascontiguousarray(dst, dtype=np.int32)
@@ -249,15 +279,15 @@ def build_csr(src: np.ndarray, dst: np.ndarray, year: np.ndarray) -> CitationCSR
     rank = np.empty(n, np.int32)
     rank[perm] = np.arange(n, dtype=np.int32)
     # NumPy allocations (not numba's) so that the big arrays get transparent huge pages
+    # (the kernel reads them at random); the per-thread counters and the results are numba's
     out_ptr = np.empty(n + 1, np.int64)
     out_idx = np.empty(len(src) + _PAD, np.int32)
     m = _out_csr(src, dst, rank, n_threads, out_ptr, out_idx)
-    del rank
     out_idx[m:] = 0  # valid ids for the prefetch look-ahead
     in_ptr = np.empty(n + 1, np.int64)
     in_idx = np.empty(m, np.int32)
     _in_csr(out_ptr, out_idx, n_threads, in_ptr, in_idx)
-    return CitationCSR(year[perm], perm, out_ptr, out_idx, in_ptr, in_idx)
+    return CitationCSR(year[perm], perm, rank, out_ptr, out_idx, in_ptr, in_idx)
 
 
 @numba.njit(cache=False, nogil=True, boundscheck=False)
@@ -286,9 +316,9 @@ def _cd_kernel(
     n_threads: int,
     work: np.ndarray,
     cursor: np.ndarray,
-    res: np.ndarray,
 ) -> np.ndarray:  # pragma: no cover - compiled
     n = len(year)
+    res = np.empty((n, 6), np.int64)  # numba's allocation: no huge pages, written in order
     n_chunks = (n + _CHUNK - 1) // _CHUNK
     for part in numba.prange(n_threads):
         mark = work[part, 0]  # stamp: in-window citer of f; -stamp: counted in n_k
@@ -302,14 +332,12 @@ def _cd_kernel(
         hi_id = 0
         for ch in range(part, n_chunks, n_threads):  # round-robin chunks, in year order
             for f in range(ch * _CHUNK, min(n, (ch + 1) * _CHUNK)):
-                old = perm[f]
-                if old >= n_focal:
-                    continue
                 e0 = out_ptr[f]
                 e1 = out_ptr[f + 1]
+                res[f, 0] = e1 - e0
                 t0 = year[f]
-                if t0 == NO_YEAR:  # no window: only the references are known
-                    res[old, 0] = e1 - e0
+                if perm[f] >= n_focal or t0 == NO_YEAR:  # not focal, or no window
+                    res[f, 1:] = 0
                     continue
                 if t0 != cur_y:  # the window (t0, t0 + window] is the id range [lo_id, hi_id)
                     cur_y = t0
@@ -363,21 +391,22 @@ def _cd_kernel(
                         n_j += 1
                         if s >= min_shared:
                             n_jl += 1
-                res[old, 0] = e1 - e0
-                res[old, 1] = n_i
-                res[old, 2] = n_j
-                res[old, 3] = n_k
-                res[old, 4] = n_jl
-                res[old, 5] = tot
+                res[f, 1] = n_i
+                res[f, 2] = n_j
+                res[f, 3] = n_k
+                res[f, 4] = n_jl
+                res[f, 5] = tot
     return res
 
 
 def cd_counts(g: CitationCSR, n_focal: int, *, window: int, min_shared: int) -> np.ndarray:
-    """Per-focal counts for nodes ``0 .. n_focal-1``: an ``(n_focal, 6)`` int64 matrix.
+    """Per-node counts in **internal** order (row ``g.rank[i]`` is node ``i``): an
+    ``(g.n, 6)`` int64 matrix, zero past the reference count for nodes ``>= n_focal``.
 
     Columns: distinct references, n_i, n_j, n_k, n_j with at least ``min_shared`` shared
     references, and the total number of (citer, shared reference) pairs. Nodes
-    without a year get only their reference count. Rows are in the caller's node order.
+    without a year get only their reference count. :func:`cd_columns` turns it into the
+    caller's order.
     """
     n_threads = numba.get_num_threads()
     return _cd_kernel(
@@ -393,5 +422,59 @@ def cd_counts(g: CitationCSR, n_focal: int, *, window: int, min_shared: int) -> 
         n_threads,
         np.zeros((n_threads, 2, g.n), np.int32),
         np.zeros((n_threads, 2 * g.n), np.int32),
-        np.zeros((n_focal, 6), np.int64),
     )
+
+
+@numba.njit(cache=False, nogil=True, parallel=True, boundscheck=False)
+def _columns(
+    res: np.ndarray, rank: np.ndarray, year: np.ndarray, n_focal: int, require_refs: bool
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    ints = np.empty((6, n_focal), np.int64)
+    flts = np.empty((6, n_focal), np.float64)
+    nan = np.nan
+    for i in numba.prange(n_focal):
+        f = rank[i]
+        n_refs = res[f, 0]
+        n_i = res[f, 1]
+        n_j = res[f, 2]
+        n_k = res[f, 3]
+        n_jl = res[f, 4]
+        n_t = n_i + n_j
+        ints[0, i] = n_refs
+        ints[1, i] = n_i
+        ints[2, i] = n_j
+        ints[3, i] = n_k
+        ints[4, i] = n_t
+        ints[5, i] = n_jl
+        null = year[f] == NO_YEAR or (require_refs and n_refs == 0)
+        d = n_t + n_k
+        cd = nan if null or d == 0 else (n_i - n_j) / d
+        flts[0, i] = cd
+        flts[1, i] = cd * n_t
+        flts[2, i] = nan if null or n_t == 0 else (n_i - n_j) / n_t
+        d = n_i + n_jl + n_k
+        flts[3, i] = nan if null or d == 0 else (n_i - n_jl) / d
+        d = n_i + n_jl
+        flts[4, i] = nan if null or d == 0 else (n_i - n_jl) / d
+        flts[5, i] = nan if null or n_t == 0 else res[f, 5] / n_t
+    return ints, flts
+
+
+#: Rows of the integer matrix of :func:`cd_columns`.
+C_REFS, C_I, C_J, C_K, C_T, C_JL = range(6)
+#: Rows of the float matrix of :func:`cd_columns` (NaN = undefined).
+C_CD, C_MCD, C_CD_NOK, C_DI5, C_DI5_NOK, C_DEIN = range(6)
+
+
+def cd_columns(
+    g: CitationCSR, counts: np.ndarray, n_focal: int, *, require_references: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """The counts of :func:`cd_counts` as columns in the caller's order, nodes ``0 ..
+    n_focal-1``: ``(6, n_focal)`` int64 (rows ``C_REFS .. C_JL``: n_refs, n_i, n_j, n_k,
+    n_t = n_i + n_j, n_j with ≥ ``min_shared`` shared references) and ``(6, n_focal)``
+    float64 (rows ``C_CD .. C_DEIN``: CD, mCD, CD^nok, DI_l, DI_l^nok, DeIn; NaN where the
+    denominator is 0, the year unknown, or — with ``require_references`` — there are no
+    references). The formulas are those of
+    :func:`forcemap.indicators.disruption.disruption_from_edges`.
+    """
+    return _columns(counts, g.rank, g.year, n_focal, require_references)

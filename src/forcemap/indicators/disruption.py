@@ -107,11 +107,12 @@ LEFT JOIN x ON x.id = e.cited_id
 }
 
 
-def _ratio(num: np.ndarray, den: np.ndarray, null: np.ndarray) -> pa.Array:
-    """num / den as float64 with null where den == 0 or ``null``."""
-    bad = (den == 0) | null
-    out = np.divide(num, den, out=np.zeros(len(num)), where=~bad)
-    return pa.array(out, type=pa.float64(), mask=bad)
+def _validity(valid: np.ndarray) -> tuple[pa.Buffer | None, int]:
+    """Arrow validity bitmap of a boolean mask (None when all are valid), and the null count."""
+    nulls = int(valid.size - np.count_nonzero(valid))
+    if not nulls:
+        return None, 0
+    return pa.py_buffer(np.packbits(valid, bitorder="little")), nulls
 
 
 def _array(col: pa.ChunkedArray) -> pa.Array:
@@ -331,41 +332,46 @@ def disruption_from_edges(
 
     g = cg.build_csr(src, dst, all_year)
     counts = cg.cd_counts(g, n, window=window, min_shared=5)
-    n_refs = counts[:, cg.N_REFS]
-    n_i, n_j, n_k = counts[:, cg.N_I], counts[:, cg.N_J], counts[:, cg.N_K]
-    n_jl = counts[:, cg.N_JL]
-    n_t = n_i + n_j
-    null = no_year | (n_refs == 0) if require_references else no_year
+    ints, flts = cg.cd_columns(g, counts, n, require_references=require_references)
+    del counts, g
+    year_valid = _validity(~no_year)
 
-    def ints(a: np.ndarray) -> pa.Array:
-        return pa.array(a, type=pa.int64(), mask=no_year)
+    def int_col(row: int, masked: bool = True) -> pa.Array:
+        valid, nulls = year_valid if masked else (None, 0)
+        return pa.Array.from_buffers(
+            pa.int64(), n, [valid, pa.py_buffer(ints[row])], null_count=nulls
+        )
 
-    cd_den = n_t + n_k
-    cd_null = null | (cd_den == 0)
-    cd_val = np.divide(n_i - n_j, cd_den, out=np.zeros(n), where=~cd_null)
-    cd = pa.array(cd_val, type=pa.float64(), mask=cd_null)
+    def float_col(row: int) -> pa.Array:
+        valid, nulls = _validity(~np.isnan(flts[row]))
+        return pa.Array.from_buffers(
+            pa.float64(), n, [valid, pa.py_buffer(flts[row])], null_count=nulls
+        )
+
+    cd = float_col(cg.C_CD)
     cols: dict[str, pa.Array] = {
         "id": ids,
         "entity": pa.array([entity], pa.string()).take(np.zeros(n, np.int32)),
         "year": year_col.cast(pa.int32()),
-        "n_refs": pa.array(n_refs, type=pa.int64()),
-        "n_i": ints(n_i),
-        "n_j": ints(n_j),
-        "n_k": ints(n_k),
+        "n_refs": int_col(cg.C_REFS, masked=False),
+        "n_i": int_col(cg.C_I),
+        "n_j": int_col(cg.C_J),
+        "n_k": int_col(cg.C_K),
         "cd": cd,
     }
     schema = CD_SCHEMA
     if variants:
+        cd_nok = float_col(cg.C_CD_NOK)
         cols |= {
-            "i_index": ints(n_t),
-            "mcd": pa.array(cd_val * n_t, type=pa.float64(), mask=cd_null),
-            "cd_nok": _ratio(n_i - n_j, n_t, null),
-            "n_j5": ints(n_jl),
+            "i_index": int_col(cg.C_T),
+            "mcd": float_col(cg.C_MCD),
+            "cd_nok": cd_nok,
+            "n_j5": int_col(cg.C_JL),
             "di1": cd,
-            "di5": _ratio(n_i - n_jl, n_i + n_jl + n_k, null),
-            "di1_nok": _ratio(n_i - n_j, n_t, null),
-            "di5_nok": _ratio(n_i - n_jl, n_i + n_jl, null),
-            "dein": _ratio(counts[:, cg.SHARED], n_t, null),
+            "di5": float_col(cg.C_DI5),
+            "di1_nok": cd_nok,
+            "di5_nok": float_col(cg.C_DI5_NOK),
+            "dein": float_col(cg.C_DEIN),
         }
         schema = DISRUPTION_SCHEMA
     schema = schema.set(0, pa.field("id", ids.type))

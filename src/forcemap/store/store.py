@@ -195,17 +195,23 @@ class Store:
         p = Path(path)
         if not p.exists() and (read_only or not create):
             raise NotFoundError(f"no store at {p}; create one with `forcemap --store {p} init`")
-        config: dict[str, Any] = {}
-        if memory_limit:
-            config["memory_limit"] = memory_limit
-        if threads:
-            config["threads"] = threads
         try:
             if p.parent and not p.parent.exists():
                 p.parent.mkdir(parents=True, exist_ok=True)
-            con = duckdb.connect(str(p), read_only=read_only, config=config)
+            # no connect-time config: DuckDB shares one database per file and mode in a
+            # process and refuses a second connection with other settings, so the limits
+            # are SET afterwards (they apply to that shared database)
+            con = duckdb.connect(str(p), read_only=read_only)
         except duckdb.Error as e:
             raise StoreError(f"cannot open store {p}: {e}") from e
+        try:
+            if memory_limit:
+                con.execute(f"SET memory_limit = '{memory_limit.replace(chr(39), '')}'")
+            if threads:
+                con.execute(f"SET threads = {int(threads)}")
+        except duckdb.Error as e:
+            con.close()
+            raise StoreError(f"cannot open store {p} with these settings: {e}") from e
         store = cls(p, con, read_only=read_only)
         if not read_only:
             store._migrate()
