@@ -35,6 +35,8 @@ N_REFS, N_I, N_J, N_K, N_JL, SHARED = range(6)
 #: Look-ahead, in references, of the software prefetch of citer rows (``_PAD`` >= 2×).
 _PREFETCH = 8
 _PAD = 64
+#: Focal works per stamp epoch of the kernel's uint16 marks (two values per focal work).
+_STAMPS = 32_000
 #: Focal works per chunk; chunks are dealt round-robin to the threads, in year order.
 _CHUNK = 1024
 
@@ -315,18 +317,25 @@ def _cd_kernel(
     min_shared: int,
     n_threads: int,
     work: np.ndarray,
+    marks: np.ndarray,
     cursor: np.ndarray,
+    stamps: int,
 ) -> np.ndarray:  # pragma: no cover - compiled
     n = len(year)
     res = np.empty((n, 6), np.int64)  # numba's allocation: no huge pages, written in order
     n_chunks = (n + _CHUNK - 1) // _CHUNK
     for part in numba.prange(n_threads):
-        mark = work[part, 0]  # stamp: in-window citer of f; -stamp: counted in n_k
-        shared = work[part, 1]  # for mark == stamp: references of f it cites
+        # mark[c]: 2·st for an in-window citer of f, 2·st + 1 once counted in n_k (st: the
+        # focal's stamp; uint16 halves the cache footprint, so the stamps restart, after
+        # clearing, every ``stamps`` focal works)
+        mark = marks[part]
+        shared = work[part]  # for mark == 2·st: references of f it cites
         # row offsets (from in_ptr[r]) of r's first citer in the window and past it: the
         # thread meets the focal years in increasing order, so they only move forward
         cur = cursor[part]
-        st = np.int32(0)
+        st = 0
+        fst = np.uint16(0)
+        cst = np.uint16(1)
         cur_y = np.int64(NO_YEAR)
         lo_id = 0
         hi_id = 0
@@ -344,11 +353,16 @@ def _cd_kernel(
                     lo_id = _first_ge(year, np.int64(t0) + 1, f, n)
                     hi_id = _first_ge(year, np.int64(t0) + window + 1, lo_id, n)
                 st += 1
+                if st >= stamps:
+                    mark[:] = 0
+                    st = 1
+                fst = np.uint16(2 * st)
+                cst = np.uint16(2 * st + 1)
                 p = _first_ge(in_idx, lo_id, in_ptr[f], in_ptr[f + 1])
                 q = _first_ge(in_idx, hi_id, p, in_ptr[f + 1])
                 for e in range(p, q):
                     c = in_idx[e]
-                    mark[c] = st
+                    mark[c] = fst
                     shared[c] = 0
                 n_k = 0
                 for e in range(e0, e1):
@@ -373,10 +387,10 @@ def _cd_kernel(
                     for k in range(a, b):  # f itself is never in its window
                         c = in_idx[k]
                         m = mark[c]
-                        if m == st:
+                        if m == fst:
                             shared[c] += 1
-                        elif m != -st:
-                            mark[c] = -st
+                        elif m != cst:
+                            mark[c] = cst
                             n_k += 1
                 n_i = 0
                 n_j = 0
@@ -399,14 +413,16 @@ def _cd_kernel(
     return res
 
 
-def cd_counts(g: CitationCSR, n_focal: int, *, window: int, min_shared: int) -> np.ndarray:
+def cd_counts(
+    g: CitationCSR, n_focal: int, *, window: int, min_shared: int, stamps: int = _STAMPS
+) -> np.ndarray:
     """Per-node counts in **internal** order (row ``g.rank[i]`` is node ``i``): an
     ``(g.n, 6)`` int64 matrix, zero past the reference count for nodes ``>= n_focal``.
 
     Columns: distinct references, n_i, n_j, n_k, n_j with at least ``min_shared`` shared
     references, and the total number of (citer, shared reference) pairs. Nodes
     without a year get only their reference count. :func:`cd_columns` turns it into the
-    caller's order.
+    caller's order. ``stamps`` (tests only) restarts the per-thread stamps more often.
     """
     n_threads = numba.get_num_threads()
     return _cd_kernel(
@@ -420,8 +436,10 @@ def cd_counts(g: CitationCSR, n_focal: int, *, window: int, min_shared: int) -> 
         window,
         min_shared,
         n_threads,
-        np.zeros((n_threads, 2, g.n), np.int32),
+        np.zeros((n_threads, g.n), np.int32),
+        np.zeros((n_threads, g.n), np.uint16),
         np.zeros((n_threads, 2 * g.n), np.int32),
+        min(stamps, _STAMPS),
     )
 
 
