@@ -264,6 +264,34 @@ def _range_edges(
     return src[:w], dst[:w], ext
 
 
+@numba.njit(cache=False, nogil=True)
+def _year_counting_sort(year: np.ndarray, lo: int, span: int) -> np.ndarray:  # pragma: no cover
+    """Stable order of the nodes by year (:data:`NO_YEAR` first), years in [lo, lo + span)."""
+    cnt = np.zeros(span + 2, np.int64)
+    for y in year:
+        cnt[(0 if y == NO_YEAR else y - lo + 1) + 1] += 1
+    for k in range(1, span + 2):
+        cnt[k] += cnt[k - 1]
+    perm = np.empty(len(year), np.int32)
+    for i in range(len(year)):
+        y = year[i]
+        k = 0 if y == NO_YEAR else y - lo + 1
+        perm[cnt[k]] = i
+        cnt[k] += 1
+    return perm
+
+
+def _year_order(year: np.ndarray) -> np.ndarray:
+    """``perm``: the nodes in (year, id) order, unknown years first (a counting sort when the
+    years span less than a million, else NumPy's stable sort)."""
+    known = year[year != NO_YEAR]
+    if known.size:
+        lo, hi = int(known.min()), int(known.max())
+        if hi - lo < 1_000_000:
+            return _year_counting_sort(year, lo, hi - lo + 1)
+    return np.argsort(year, kind="stable").astype(np.int32)
+
+
 def build_csr(src: np.ndarray, dst: np.ndarray, year: np.ndarray) -> CitationCSR:
     """Build the CSR pair from edge arrays of node indices and a per-node year array.
 
@@ -277,7 +305,7 @@ def build_csr(src: np.ndarray, dst: np.ndarray, year: np.ndarray) -> CitationCSR
     dst = np.ascontiguousarray(dst, dtype=np.int32)
     n = len(year)
     n_threads = numba.get_num_threads()
-    perm = np.argsort(year, kind="stable").astype(np.int32)
+    perm = _year_order(year)
     rank = np.empty(n, np.int32)
     rank[perm] = np.arange(n, dtype=np.int32)
     # NumPy allocations (not numba's) so that the big arrays get transparent huge pages
