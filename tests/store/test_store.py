@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from forcemap.errors import NotFoundError, StoreError
 from forcemap.store import Store
 from forcemap.store.schema import SCHEMA_VERSION, TABLES
+from forcemap.store.store import scratch_connection
 
 
 def test_open_creates_every_canonical_table(tmp_path: Path) -> None:
@@ -39,6 +41,16 @@ def test_limits_do_not_block_a_second_read_only_open(tmp_path: Path) -> None:
             assert a.scalar("SELECT count(*) FROM works") == 0
     with pytest.raises(StoreError, match="settings"):
         Store.open(tmp_path / "s.duckdb", read_only=True, memory_limit="lots")
+
+
+def test_scratch_connections_spill_under_the_system_temp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    con = scratch_connection()
+    spill = con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]
+    con.close()
+    assert Path(spill).parent == tmp_path and Path(spill).name.startswith("forcemap-duckdb-")
 
 
 def test_read_only_store_refuses_batches(tmp_path: Path) -> None:

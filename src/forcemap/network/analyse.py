@@ -15,7 +15,6 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-import duckdb
 import igraph as ig
 import numba
 import numpy as np
@@ -24,6 +23,7 @@ import pyarrow.compute as pc
 
 from forcemap.errors import InputError
 from forcemap.network.build import Network
+from forcemap.store.store import scratch_connection
 
 __all__ = [
     "LEIDEN_MAX_ITERATIONS",
@@ -406,7 +406,7 @@ def triple_helix(network: Network) -> pa.Table:
         type_a, type_b (alphabetical), weight: double, n_edges: int64, share: double (of the
         total edge weight; null when the total is 0), ordered by weight descending.
     """
-    con = duckdb.connect()
+    con = scratch_connection()
     con.register("_n", network.nodes.select(["node_id", "type"]))
     con.register("_e", network.edges.select(["source", "target", "weight"]))
     out = con.sql(
@@ -424,7 +424,7 @@ def triple_helix(network: Network) -> pa.Table:
 
 def _cross_shares(network: Network) -> tuple[float | None, float | None]:
     """Share of weight crossing borders (both countries known) and regions (cities known)."""
-    con = duckdb.connect()
+    con = scratch_connection()
     con.register("_n", network.nodes.select(["node_id", "country_code", "city"]))
     con.register("_e", network.edges.select(["source", "target", "weight"]))
     row = con.execute(
@@ -450,7 +450,7 @@ def _cross_shares(network: Network) -> tuple[float | None, float | None]:
 
 
 def _regions(network: Network) -> pa.Table:
-    con = duckdb.connect()
+    con = scratch_connection()
     con.register("_n", network.nodes.select(["node_id", "country_code"]))
     con.register("_e", network.edges.select(["source", "target", "weight"]))
     if network.directed:
@@ -489,7 +489,7 @@ def _regions(network: Network) -> pa.Table:
 
 def _communities(nodes: pa.Table, internal: np.ndarray) -> pa.Table:
     """One row per community; ``internal[c]`` is the weight of edges inside community c."""
-    con = duckdb.connect()
+    con = scratch_connection()
     con.register(
         "_n", nodes.select(["node_id", "label", "type", "country_code", "strength", "community"])
     )

@@ -35,6 +35,7 @@ import pyarrow as pa
 
 from forcemap.errors import InputError, StoreError
 from forcemap.store import Store
+from forcemap.store.store import scratch_connection
 
 __all__ = [
     "EDGE_SCHEMA",
@@ -337,7 +338,7 @@ def association_strength(edges: pa.Table, *, directed: bool = False) -> pa.Table
     van Eck, N. J., & Waltman, L. (2009). How to normalize cooccurrence data? An analysis of
     some well-known similarity measures. JASIST 60(8), 1635–1651. doi:10.1002/asi.21075
     """
-    con = duckdb.connect()
+    con = scratch_connection()
     con.register("_e", edges)
     rel = con.sql(
         """
@@ -781,7 +782,7 @@ def network_from_tables(
         else pa.array([1] * n, pa.int64()),
     }
     e = pa.table(cols).cast(EDGE_SCHEMA)
-    con = duckdb.connect()
+    con = scratch_connection()
     con.register("_e", e)
     if nodes is None:
         nodes = con.sql(

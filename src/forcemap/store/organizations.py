@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from forcemap.errors import NotFoundError, ParseError, SchemaError, StoreError
-from forcemap.store.store import Store
+from forcemap.store.store import Store, scratch_connection
 
 __all__ = [
     "ORG_NAME_STOPWORDS",
@@ -572,7 +572,7 @@ def normalize_org_name(name: str | None) -> str | None:
     >>> normalize_org_name("Univ Oxford") == normalize_org_name("University of Oxford")
     True
     """
-    con = duckdb.connect()
+    con = scratch_connection()
     try:
         _create_macros(con)
         rows = con.execute("SELECT _fm_org_norm($s::VARCHAR)", {"s": name}).fetchall()

@@ -29,6 +29,7 @@ import yaml
 
 from forcemap._data import data_path
 from forcemap.errors import InputError, NotFoundError, ParseError
+from forcemap.store.store import scratch_connection
 
 __all__ = [
     "REFERENCE_TABLES",
@@ -129,7 +130,7 @@ def _ipc_technology() -> pa.Table:
 
 
 def _wipo_fields() -> pa.Table:
-    con = duckdb.connect()
+    con = scratch_connection()
     con.register("ipc", reference_table("ipc_technology"))
     return con.sql(
         "SELECT DISTINCT field_number, field_name, sector FROM ipc ORDER BY field_number"
@@ -339,7 +340,7 @@ def ipc_to_wipo_field(codes: pa.Array | pa.ChunkedArray | Iterable[str]) -> pa.T
         arr = pc.cast(arr, pa.string())
     if len(arr) == 0:
         return _WIPO_SCHEMA.empty_table()
-    con = duckdb.connect()
+    con = scratch_connection()
     con.register("_symbols", pa.table({"symbol": arr}))
     con.register("_ipc", reference_table("ipc_technology"))
     return con.sql(_WIPO_SQL).to_arrow_table().cast(_WIPO_SCHEMA)
@@ -483,7 +484,7 @@ class IndustryCatalog(Mapping[str, Industry]):
             arr = symbols
         else:
             arr = pa.array(list(symbols), pa.string())
-        con = duckdb.connect()
+        con = scratch_connection()
         con.register("_symbols", pa.table({"symbol": pc.cast(arr, pa.string())}))
         con.register("_patterns", self.cpc_patterns())
         sql = _MATCH_SUB_SQL if sub_technologies else _MATCH_SQL

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,7 +22,15 @@ from forcemap.store.schema import MIGRATIONS, SCHEMA_VERSION, SOURCE_TABLES, TAB
 if TYPE_CHECKING:
     from forcemap.store.results import SavedResult
 
-__all__ = ["DEFAULT_STORE", "Batch", "IngestReport", "Store", "StoreStatus", "file_checksum"]
+__all__ = [
+    "DEFAULT_STORE",
+    "Batch",
+    "IngestReport",
+    "Store",
+    "StoreStatus",
+    "file_checksum",
+    "scratch_connection",
+]
 
 DEFAULT_STORE = Path("forcemap.duckdb")
 
@@ -34,6 +43,17 @@ _QUARANTINE_SCHEMA = pa.schema(
         ("raw", pa.string()),
     ]
 )
+
+
+def scratch_connection() -> duckdb.DuckDBPyConnection:
+    """A new in-memory DuckDB for intermediate tables (network building, reference tables).
+
+    It spills to a directory of this process under the system's temporary directory, not to
+    DuckDB's default for in-memory databases (``.tmp`` in the working directory, where a large
+    spill would land wherever the user happened to start forcemap).
+    """
+    spill = Path(tempfile.gettempdir()) / f"forcemap-duckdb-{os.getpid()}"
+    return duckdb.connect(config={"temp_directory": str(spill)})
 
 
 def file_checksum(path: Path) -> str:
