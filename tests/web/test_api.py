@@ -100,6 +100,12 @@ def test_organizations_pagination_and_filters(client: TestClient, synergy_store:
     a = client.get("/api/v1/organizations", params={"limit": 2}).json()["items"]
     b = client.get("/api/v1/organizations", params={"limit": 2, "offset": 2}).json()["items"]
     assert a + b == four
+    works = [x["works"] for x in d["items"]]
+    assert works == sorted(works, reverse=True) and works[0] > 0
+    assert works[0] == synergy_store.scalar(
+        "SELECT count(DISTINCT work_id) FROM authorships WHERE institution_id = $i",
+        {"i": d["items"][0]["id"]},
+    )
     us = client.get("/api/v1/organizations", params={"country": "us", "limit": 500}).json()
     assert us["total"] == synergy_store.scalar(
         "SELECT count(*) FROM institutions WHERE country_code = 'US'"

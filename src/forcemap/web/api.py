@@ -720,6 +720,7 @@ def api_industry(
 @router.get("/organizations", response_model=OrganizationPage, summary="List organisations")
 def api_organizations(
     store: StoreDep,
+    state: StateDep,
     country: Annotated[
         str | None, Query(pattern=r"^[A-Za-z]{2}$", description="ISO alpha-2 code.")
     ] = None,
@@ -734,8 +735,9 @@ def api_organizations(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
     """Organisations (resolved, else institutions), filtered and paginated."""
+    works = state.cached(("organization_works",), lambda: queries.organization_works(store))
     return queries.organization_list(
-        store, country=country, type=type, q=q, limit=limit, offset=offset
+        store, country=country, type=type, q=q, limit=limit, offset=offset, works=works
     )
 
 

@@ -25,6 +25,7 @@ from forcemap.errors import NotFoundError, StoreError
 from forcemap.network import analyse, build_network, layout, network_from_tables, top_brokers
 from forcemap.network.analyse import NetworkAnalysis
 from forcemap.store.reference import IndustryCatalog, reference_table
+from forcemap.store.results import owned_copy
 from forcemap.store.store import Store
 from forcemap.store.summary import StoreSummary
 
@@ -36,6 +37,7 @@ __all__ = [
     "network_view",
     "organization_list",
     "organization_profile",
+    "organization_works",
     "overview",
     "rows",
 ]
@@ -271,26 +273,39 @@ def _resolved(store: Store) -> bool:
 
 
 # literal SQL only (values are $parameters); the constants are concatenated, never values
+_ORG_WORKS_RESOLVED = """
+    SELECT l.org_id AS id, count(DISTINCT a.work_id) AS works
+    FROM org_aliases l JOIN authorships a ON a.institution_id = l.source_id
+    WHERE l.source = 'institution' GROUP BY l.org_id"""
+_ORG_WORKS_INSTITUTIONS = """
+    SELECT institution_id AS id, count(DISTINCT work_id) AS works
+    FROM authorships WHERE institution_id IS NOT NULL GROUP BY institution_id"""
 _ORGS_RESOLVED = """
     SELECT o.org_id AS id, o.name, o.type, o.country_code, o.ror,
            coalesce(w.works, 0) AS works
-    FROM organizations o LEFT JOIN (
-        SELECT l.org_id, count(DISTINCT a.work_id) AS works
-        FROM org_aliases l JOIN authorships a ON a.institution_id = l.source_id
-        WHERE l.source = 'institution' GROUP BY l.org_id) w USING (org_id)
+    FROM organizations o LEFT JOIN _org_works w ON w.id = o.org_id
     WHERE ($country IS NULL OR o.country_code = $country)
       AND ($type IS NULL OR o.type = $type)
       AND ($q IS NULL OR contains(lower(coalesce(o.name, '')), $q))"""
 _ORGS_INSTITUTIONS = """
     SELECT i.institution_id AS id, i.name, i.type, i.country_code, i.ror,
            coalesce(w.works, 0) AS works
-    FROM institutions i LEFT JOIN (
-        SELECT institution_id, count(DISTINCT work_id) AS works
-        FROM authorships GROUP BY institution_id) w USING (institution_id)
+    FROM institutions i LEFT JOIN _org_works w ON w.id = i.institution_id
     WHERE ($country IS NULL OR i.country_code = $country)
       AND ($type IS NULL OR i.type = $type)
       AND ($q IS NULL OR contains(lower(coalesce(i.name, '')), $q))"""
 _PAGE = " ORDER BY works DESC, id LIMIT $limit OFFSET $offset"
+
+
+def organization_works(store: Store) -> pa.Table:
+    """Distinct works per organisation (``id``, ``works``): resolved ``organizations`` when
+    resolution ran, else OpenAlex ``institutions``. It does not depend on the request, so the
+    server computes it once (:func:`organization_list` takes it)."""
+    sql = _ORG_WORKS_RESOLVED if _resolved(store) else _ORG_WORKS_INSTITUTIONS
+    try:
+        return owned_copy(store.con.sql(sql).to_arrow_table())
+    except duckdb.Error as e:
+        raise StoreError(f"query failed on {store.path.name}: {e}") from e
 
 
 def organization_list(
@@ -301,6 +316,7 @@ def organization_list(
     q: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    works: pa.Table | None = None,
 ) -> dict[str, Any]:
     """A page of organisations (resolved ``organizations`` when resolution ran, else
     OpenAlex ``institutions``), most works first.
@@ -318,6 +334,8 @@ def organization_list(
         Case-insensitive substring of the name.
     limit, offset : int
         The page.
+    works : pa.Table, optional
+        :func:`organization_works` of the store (computed now when not given).
 
     Returns
     -------
@@ -331,16 +349,11 @@ def organization_list(
         "q": q.lower() if q else None,
     }
     page = {**params, "limit": limit, "offset": offset}
-    if _resolved(store):
-        source = "organizations"
-        q_count = "SELECT count(*) FROM (" + _ORGS_RESOLVED + ")"  # noqa: S608 - constants
-        total = store.scalar(q_count, params)
-        items = _q(store, _ORGS_RESOLVED + _PAGE, page)
-    else:
-        source = "institutions"
-        q_count = "SELECT count(*) FROM (" + _ORGS_INSTITUTIONS + ")"  # noqa: S608 - constants
-        total = store.scalar(q_count, params)
-        items = _q(store, _ORGS_INSTITUTIONS + _PAGE, page)
+    source = "organizations" if _resolved(store) else "institutions"
+    sql = _ORGS_RESOLVED if source == "organizations" else _ORGS_INSTITUTIONS
+    with _registered(store, "_org_works", organization_works(store) if works is None else works):
+        total = store.scalar("SELECT count(*) FROM (" + sql + ")", params)  # noqa: S608
+        items = _q(store, sql + _PAGE, page)
     return {
         "source": source,
         "total": int(total or 0),
