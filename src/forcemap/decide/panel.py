@@ -1699,7 +1699,7 @@ def _review_panel(
         "recent_years": recent_years,
         "recent_window": [y - recent_years + 1, y],
         "weights": w_used,
-        "text_model": "TF-IDF (1 + ln tf)·(ln((1 + N)/(1 + df)) + 1), cosine; DuckDB",
+        "text_model": "TF-IDF (1 + ln tf)·(ln((1 + N)/(1 + df)) + 1), cosine",
         "topics": [i for i, _ in t_items],
         "concepts": [i for i, _ in c_items],
         "concept_min_score": 0.3,
