@@ -9,11 +9,14 @@ named like authors so the name links are exercised, assigned to an organisation)
 projects of 4 participant organisations. The pool is the store's default (every author);
 20 random authors apply.
 
-Timed, once after one warm-up: :func:`forcemap.decide.panel.review_panel` with size 5,
-roles {"enterprise_lead": 1, "academic": 2, "industry_expert": 1}, max_per_org 1,
-max_per_country 2, a 6-word project text and 2 topics, broken into candidate preparation
-(affiliations, inventor links), COI checks, scoring (TF-IDF in DuckDB, Jaccard, activity) and
-the MILP (pruning + HiGHS). Prints the figures; no assertions. Target: total < 5 s.
+Timed twice on the read-only store: the first request, which computes the candidates' side
+and keeps it, then a next one (as a server's next request).
+:func:`forcemap.decide.panel.review_panel` runs with size 5, roles
+{"enterprise_lead": 1, "academic": 2, "industry_expert": 1}, max_per_org 1,
+max_per_country 2, a 6-word project text and 2 topics; the times are broken into candidate
+preparation (affiliations, inventor links, TF-IDF weights), COI checks, scoring (cosine,
+Jaccard, activity) and the MILP (pruning + HiGHS). Prints the figures; no assertions.
+Target: the first request's total < 5 s.
 """
 
 from __future__ import annotations
@@ -154,8 +157,9 @@ def main() -> None:
                 "method": "milp",
                 "top": 50,
             }
-            _review_panel(s, **kw, timings={})  # warm-up (DuckDB caches, imports)
-            tm: dict[str, float] = {}
+            first: dict[str, float] = {}  # computes (and, read-only, keeps) the candidates' side
+            _review_panel(s, **kw, timings=first)
+            tm: dict[str, float] = {}  # a next request: applicants' side, scoring, MILP
             res = _review_panel(s, **kw, timings=tm)
         excluded = res.evidence["excluded"]
         print(f"store: {n_auth:,} authors, {n_rows:,} authorships, built in {t_build:.1f} s")
@@ -182,10 +186,10 @@ def main() -> None:
                 )
             )
         )
-        print("timings (s):")
+        print("timings (s):   first request   next request (candidates' side kept)")
         for k in ("prepare", "coi", "scoring", "solve", "total"):
-            print(f"  {k:<8} {tm[k]:7.3f}")
-        print(f"target total < 5 s: {'met' if tm['total'] < 5 else 'NOT met'}")
+            print(f"  {k:<8} {first[k]:13.3f} {tm[k]:14.3f}")
+        print(f"target total < 5 s (first request): {'met' if first['total'] < 5 else 'NOT met'}")
 
 
 if __name__ == "__main__":
