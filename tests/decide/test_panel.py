@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
@@ -507,6 +509,43 @@ def _close(a: object, b: object) -> bool:
     if isinstance(a, list | tuple) and isinstance(b, list | tuple):
         return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
     return a == b
+
+
+def test_simultaneous_first_requests_compute_the_side_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from forcemap.decide import panel as panel_module
+
+    path = tmp_path / "panel.duckdb"
+    s = Store.open(path)
+    _fill(s)
+    expected = [_as_data(_panel(s, applicants=[a])) for a in ("APP", "C6")]
+    s.close()
+    calls: list[int] = []
+    compute = panel_module._compute_side
+
+    def slow_compute(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        time.sleep(0.3)  # the second request arrives while the first computes
+        return compute(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(panel_module, "_compute_side", slow_compute)
+    ro = Store.open(path, read_only=True)
+
+    def request(applicant: str) -> tuple:  # like the web app: a store view per request
+        view = Store(ro.path, ro.cursor(), read_only=True)
+        try:
+            return _as_data(_panel(view, applicants=[applicant]))
+        finally:
+            view.con.close()
+
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            got = list(pool.map(request, ["APP", "C6"]))
+    finally:
+        ro.close()
+    assert len(calls) == 1
+    assert _close(got, expected)
 
 
 def test_an_ingest_makes_the_kept_side_stale(tmp_path: Path) -> None:

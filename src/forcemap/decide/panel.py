@@ -1247,6 +1247,7 @@ def _features(active: pa.Table) -> dict[str, np.ndarray]:
 
 _POOL_CACHE: OrderedDict[tuple[Any, ...], _Side] = OrderedDict()
 _POOL_CACHE_LOCK = threading.Lock()
+_POOL_BUILD_LOCK = threading.Lock()
 _POOL_CACHE_SIZE = 1
 
 
@@ -1260,21 +1261,38 @@ def _candidate_side(
     the default pool on a read-only store (the web server's) it is computed once and kept in
     memory (the last one), keyed by the store, the parameters and the versions of
     :data:`_POOL_INPUTS`; an ingest bumps a version and so makes it stale. Otherwise it is
-    computed in ``cur``.
+    computed in ``cur``. One side is computed at a time: a request that needs the side being
+    computed waits for it rather than computing it again (it takes gigabytes on large stores).
     """
-    from forcemap.store.results import owned_copy, table_versions
+    from forcemap.store.results import table_versions
 
-    key: tuple[Any, ...] | None = None
-    if default_pool and store.read_only:
-        versions = table_versions(store, _POOL_INPUTS)
-        key = (str(store.path), tuple(sorted(params.items())), tuple(sorted(versions.items())))
+    if not (default_pool and store.read_only):
+        return _compute_side(cur, params, default_pool=default_pool, keep=False)
+    versions = table_versions(store, _POOL_INPUTS)
+    key = (str(store.path), tuple(sorted(params.items())), tuple(sorted(versions.items())))
+    with _POOL_BUILD_LOCK:
         with _POOL_CACHE_LOCK:
             kept = _POOL_CACHE.get(key)
-        if kept is not None and kept.tables is not None:
-            for name, tbl in kept.tables.items():
-                cur.register(name, tbl)
-            cur.register("_rp_active", kept.active)
-            return kept
+        if kept is None:  # computed in cur, whose temp tables then serve this request
+            side = _compute_side(cur, params, default_pool=True, keep=True)
+            with _POOL_CACHE_LOCK:
+                _POOL_CACHE[key] = side
+                while len(_POOL_CACHE) > _POOL_CACHE_SIZE:
+                    _POOL_CACHE.popitem(last=False)
+            return side
+    for name, tbl in (kept.tables or {}).items():
+        cur.register(name, tbl)
+    cur.register("_rp_active", kept.active)
+    return kept
+
+
+def _compute_side(
+    cur: duckdb.DuckDBPyConnection, params: dict[str, Any], *, default_pool: bool, keep: bool
+) -> _Side:
+    """Compute the candidates' side as temp tables of ``cur``; with ``keep``, also copy
+    :data:`_POOL_STATE` out of DuckDB into the returned side."""
+    from forcemap.store.results import owned_copy
+
     _run(cur, _BASE_SQL, {})
     _run(cur, _PEOPLE_DEFAULT_SQL if default_pool else _PEOPLE_POOL_SQL, {})
     for sql in (_ROWS_SQL, _AUTHOR_SQL, _AUTHOR_ORGS_SQL, _PINV_SQL, _PATENT_SQL):
@@ -1286,19 +1304,17 @@ def _candidate_side(
     _run(cur, _TEXT_MODEL_SQL, {})
     active = owned_copy(cur.sql("SELECT * FROM _rp_active ORDER BY pos").to_arrow_table())
     n_terms = int(cur.execute("SELECT count(*) FROM _rp_idf").fetchall()[0][0])
-    side = _Side(active, _Postings.read(cur, n_terms, active.num_rows), _features(active))
+    postings = _Postings.read(cur, n_terms, active.num_rows)
     cur.execute("DROP TABLE IF EXISTS _rp_dtok; DROP TABLE IF EXISTS _rp_ctw")
-    if key is not None:
-        tables = {
+    tables = (
+        {
             name: owned_copy(cur.sql(f"SELECT * FROM {name}").to_arrow_table())  # noqa: S608
             for name in _POOL_STATE
         }
-        side = _Side(active, side.postings, side.features, tables)
-        with _POOL_CACHE_LOCK:
-            _POOL_CACHE[key] = side
-            while len(_POOL_CACHE) > _POOL_CACHE_SIZE:
-                _POOL_CACHE.popitem(last=False)
-    return side
+        if keep
+        else None
+    )
+    return _Side(active, postings, _features(active), tables)
 
 
 # -- the decision ------------------------------------------------------------------------------
