@@ -685,55 +685,72 @@ CREATE OR REPLACE TEMP TABLE _rp_cp AS
 SELECT DISTINCT cid, patent_id FROM _rp_ppat
 WHERE cid IN (SELECT cid FROM _rp_active) AND year > $y - $recent AND year <= $y;
 
+CREATE OR REPLACE TEMP TABLE _rp_docs AS
+SELECT (row_number() OVER () - 1)::INTEGER AS did, kind, key FROM (
+    SELECT DISTINCT 'W' AS kind, work_id AS key FROM _rp_cw
+    UNION ALL SELECT DISTINCT 'P', patent_id FROM _rp_cp
+    UNION ALL SELECT 'E', cid FROM _rp_active WHERE expertise IS NOT NULL);
+
 CREATE OR REPLACE TEMP TABLE _rp_cdoc AS
-SELECT cid, 'W:' || work_id AS doc FROM _rp_cw
-UNION ALL SELECT cid, 'P:' || patent_id FROM _rp_cp
-UNION ALL SELECT cid, 'E:' || cid FROM _rp_active WHERE expertise IS NOT NULL;
+SELECT a.pos, d.did FROM _rp_cw AS c JOIN _rp_active AS a USING (cid)
+JOIN _rp_docs AS d ON d.kind = 'W' AND d.key = c.work_id
+UNION ALL
+SELECT a.pos, d.did FROM _rp_cp AS c JOIN _rp_active AS a USING (cid)
+JOIN _rp_docs AS d ON d.kind = 'P' AND d.key = c.patent_id
+UNION ALL
+SELECT a.pos, d.did FROM _rp_active AS a JOIN _rp_docs AS d ON d.kind = 'E' AND d.key = a.cid;
 
 CREATE OR REPLACE TEMP TABLE _rp_dtok AS
 WITH texts AS (
-    SELECT 'W:' || work_id AS doc, text FROM (
+    SELECT d.did, t.text FROM _rp_docs AS d JOIN (
         SELECT DISTINCT ON (work_id) work_id,
                coalesce(title, '') || ' ' || coalesce(abstract, '') AS text
         FROM works WHERE work_id IN (SELECT work_id FROM _rp_cw)
-        ORDER BY work_id, batch_id DESC)
+        ORDER BY work_id, batch_id DESC) AS t ON d.kind = 'W' AND d.key = t.work_id
     UNION ALL
-    SELECT 'P:' || patent_id, text FROM (
+    SELECT d.did, t.text FROM _rp_docs AS d JOIN (
         SELECT DISTINCT ON (patent_id) patent_id,
                coalesce(title, '') || ' ' || coalesce(abstract, '') AS text
         FROM patents WHERE patent_id IN (SELECT patent_id FROM _rp_cp)
-        ORDER BY patent_id, batch_id DESC)
+        ORDER BY patent_id, batch_id DESC) AS t ON d.kind = 'P' AND d.key = t.patent_id
     UNION ALL
-    SELECT 'E:' || cid, expertise FROM _rp_active WHERE expertise IS NOT NULL
+    SELECT d.did, a.expertise FROM _rp_docs AS d
+    JOIN _rp_active AS a ON d.kind = 'E' AND d.key = a.cid
 )
-SELECT doc, tok, count(*) AS n FROM (
-    SELECT doc, unnest(regexp_extract_all(lower(text), '@TOKEN@')) AS tok FROM texts)
+SELECT did, tok, count(*) AS n FROM (
+    SELECT did, unnest(regexp_extract_all(lower(text), '@TOKEN@')) AS tok FROM texts)
 WHERE tok NOT IN (SELECT tok FROM _rp_stop)
 GROUP BY ALL;
 """
 )
 
 # The candidates' side of the TF-IDF model (request-independent): idf and a code per term,
-# the candidates' term weights (read into _Postings by term code and candidate position).
+# the candidates' term weights by (term code, candidate position), read into _Postings.
+# Documents and candidates are integers from here on (_rp_docs.did, _rp_active.pos).
 _TEXT_MODEL_SQL = """
 CREATE OR REPLACE TEMP TABLE _rp_idf AS
-WITH nd AS (SELECT count(DISTINCT doc) AS n FROM _rp_cdoc)
+WITH nd AS (SELECT count(*) AS n FROM _rp_docs)
 SELECT (row_number() OVER (ORDER BY d.tok) - 1)::INTEGER AS code, d.tok,
        ln((1.0 + any_value(nd.n)) / (1.0 + count(*))) + 1.0 AS idf
 FROM _rp_dtok AS d CROSS JOIN nd GROUP BY d.tok ORDER BY d.tok;
 
+CREATE OR REPLACE TEMP TABLE _rp_dcode AS
+SELECT d.did, i.code, d.n FROM _rp_dtok AS d JOIN _rp_idf AS i USING (tok);
+
+DROP TABLE _rp_dtok;
+
 CREATE OR REPLACE TEMP TABLE _rp_ctw AS
 WITH ctf AS (
-    SELECT cd.cid, d.tok, sum(d.n) AS tf
-    FROM _rp_cdoc AS cd JOIN _rp_dtok AS d USING (doc) GROUP BY ALL
+    SELECT cd.pos, d.code, sum(d.n) AS tf
+    FROM _rp_cdoc AS cd JOIN _rp_dcode AS d USING (did) GROUP BY cd.pos, d.code
 )
-SELECT t.cid, idf.code, (1.0 + ln(t.tf)) * idf.idf AS w
-FROM ctf AS t JOIN _rp_idf AS idf USING (tok)
+SELECT t.pos, t.code, (1.0 + ln(t.tf)) * i.idf AS w FROM ctf AS t JOIN _rp_idf AS i USING (code);
+
+DROP TABLE _rp_dcode
 """
 
 _POSTINGS_SQL = """
-SELECT t.code, a.pos, t.w FROM _rp_ctw AS t JOIN _rp_active AS a USING (cid)
-ORDER BY t.code, a.pos
+SELECT code, pos, w FROM _rp_ctw ORDER BY code, pos
 """
 
 # The query's weights over the terms the candidates' documents know.
@@ -1305,7 +1322,7 @@ def _compute_side(
     active = owned_copy(cur.sql("SELECT * FROM _rp_active ORDER BY pos").to_arrow_table())
     n_terms = int(cur.execute("SELECT count(*) FROM _rp_idf").fetchall()[0][0])
     postings = _Postings.read(cur, n_terms, active.num_rows)
-    cur.execute("DROP TABLE IF EXISTS _rp_dtok; DROP TABLE IF EXISTS _rp_ctw")
+    cur.execute("DROP TABLE IF EXISTS _rp_ctw")
     tables = (
         {
             name: owned_copy(cur.sql(f"SELECT * FROM {name}").to_arrow_table())  # noqa: S608
