@@ -148,9 +148,8 @@ Huangfu, Q. & Hall, J. A. J. (2018). Math. Prog. Comp. 10, 119–142 (HiGHS).
 from __future__ import annotations
 
 import re
-import threading
 import time
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,6 +166,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from forcemap.decide.explore import STOP_WORDS
 from forcemap.decide.result import DecisionResult, Rule, check_weights, is_synthetic
 from forcemap.errors import InfeasibleError, InputError
+from forcemap.store.results import Kept, owned_copy
 from forcemap.store.store import Store
 
 __all__ = [
@@ -331,7 +331,7 @@ FROM patent_inventors WHERE inventor_id IS NOT NULL GROUP BY inventor_id;
 
 # Every person considered. The default pool's side does not depend on the request: every
 # author and inventor id (an applicant that is neither is an organisation id, or unknown, and
-# has no records of its own to read), so it can be computed once and kept (_POOL_CACHE).
+# has no records of its own to read), so it can be computed once and kept (_KEPT_SIDES).
 # A given pool: its people and the applicants.
 _PEOPLE_DEFAULT_SQL = """
 CREATE OR REPLACE TEMP TABLE _rp_people AS
@@ -1262,10 +1262,7 @@ def _features(active: pa.Table) -> dict[str, np.ndarray]:
     }
 
 
-_POOL_CACHE: OrderedDict[tuple[Any, ...], _Side] = OrderedDict()
-_POOL_CACHE_LOCK = threading.Lock()
-_POOL_BUILD_LOCK = threading.Lock()
-_POOL_CACHE_SIZE = 1
+_KEPT_SIDES: Kept[_Side] = Kept(size=1)
 
 
 def _candidate_side(
@@ -1276,31 +1273,25 @@ def _candidate_side(
 
     It depends on the pool and on ``params`` but not on the applicants or the project, so for
     the default pool on a read-only store (the web server's) it is computed once and kept in
-    memory (the last one), keyed by the store, the parameters and the versions of
-    :data:`_POOL_INPUTS`; an ingest bumps a version and so makes it stale. Otherwise it is
-    computed in ``cur``. One side is computed at a time: a request that needs the side being
-    computed waits for it rather than computing it again (it takes gigabytes on large stores).
+    memory (the last one, :class:`~forcemap.store.results.Kept`: keyed by the store, the
+    parameters and the versions of :data:`_POOL_INPUTS`, so an ingest makes it stale; a request
+    that needs the side being computed waits for it). Otherwise it is computed in ``cur``.
     """
-    from forcemap.store.results import table_versions
+    if not default_pool:
+        return _compute_side(cur, params, default_pool=False, keep=False)
+    computed_here = False
 
-    if not (default_pool and store.read_only):
-        return _compute_side(cur, params, default_pool=default_pool, keep=False)
-    versions = table_versions(store, _POOL_INPUTS)
-    key = (str(store.path), tuple(sorted(params.items())), tuple(sorted(versions.items())))
-    with _POOL_BUILD_LOCK:
-        with _POOL_CACHE_LOCK:
-            kept = _POOL_CACHE.get(key)
-        if kept is None:  # computed in cur, whose temp tables then serve this request
-            side = _compute_side(cur, params, default_pool=True, keep=True)
-            with _POOL_CACHE_LOCK:
-                _POOL_CACHE[key] = side
-                while len(_POOL_CACHE) > _POOL_CACHE_SIZE:
-                    _POOL_CACHE.popitem(last=False)
-            return side
-    for name, tbl in (kept.tables or {}).items():
-        cur.register(name, tbl)
-    cur.register("_rp_active", kept.active)
-    return kept
+    def compute() -> _Side:
+        nonlocal computed_here
+        computed_here = True  # its temp tables are in cur already
+        return _compute_side(cur, params, default_pool=True, keep=store.read_only)
+
+    side = _KEPT_SIDES.get(store, _POOL_INPUTS, tuple(sorted(params.items())), compute)
+    if not computed_here:
+        for name, tbl in (side.tables or {}).items():
+            cur.register(name, tbl)
+        cur.register("_rp_active", side.active)
+    return side
 
 
 def _compute_side(
@@ -1308,8 +1299,6 @@ def _compute_side(
 ) -> _Side:
     """Compute the candidates' side as temp tables of ``cur``; with ``keep``, also copy
     :data:`_POOL_STATE` out of DuckDB into the returned side."""
-    from forcemap.store.results import owned_copy
-
     _run(cur, _BASE_SQL, {})
     _run(cur, _PEOPLE_DEFAULT_SQL if default_pool else _PEOPLE_POOL_SQL, {})
     for sql in (_ROWS_SQL, _AUTHOR_SQL, _AUTHOR_ORGS_SQL, _PINV_SQL, _PATENT_SQL):

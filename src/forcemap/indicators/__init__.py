@@ -16,14 +16,13 @@ every table the computation may read for the given parameters.
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from importlib import import_module
 from inspect import Parameter, signature
 from typing import TYPE_CHECKING, Any
 
 from forcemap.errors import InputError
+from forcemap.store.results import Kept
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -186,6 +185,9 @@ PRECOMPUTED: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
+_KEPT: Kept[pa.Table] = Kept(size=4)
+
+
 def _full_params(name: str, params: dict[str, Any]) -> dict[str, Any]:
     """``params`` with the indicator's defaults filled in (so equal calls compare equal)."""
     fn: Callable[..., Any] = _function(name)
@@ -211,47 +213,32 @@ def _saved_fresh(store: Store, name: str, params: dict[str, Any]) -> pa.Table | 
     return None
 
 
-_MEMO: OrderedDict[tuple[Any, ...], pa.Table] = OrderedDict()
-_MEMO_LOCK = threading.Lock()
-_MEMO_SIZE = 4
-
-
 def indicator_table(store: Store, name: str, **params: Any) -> pa.Table:
     """The table of indicator ``name`` with ``params``, as :func:`compute_indicator` returns it.
 
     Taken from a **fresh** saved result computed with the same parameters (defaults filled in)
-    when the store has one — ``forcemap indicators precompute`` saves those the decisions read
+    when the store has one — ``forcemap precompute`` saves those the decisions read
     (:data:`PRECOMPUTED`); an ingest that changes an input table makes it stale, and then it is
     ignored — else computed now. On a read-only store (the web server's, which no one can
-    change while it is open) the last few tables are also kept in memory, keyed by the store,
-    the parameters and the versions of the input tables.
+    change while it is open) the last few tables are also kept in memory
+    (:class:`~forcemap.store.results.Kept`).
     """
-    from forcemap.store.results import owned_copy, table_versions
+    from forcemap.store.results import owned_copy
 
     full = _full_params(name, params)
-    key: tuple[Any, ...] | None = None
-    if store.read_only:
-        versions = table_versions(store, indicator_inputs(name, full))
-        key = (
-            str(store.path),
-            name,
-            json.dumps(full, sort_keys=True, default=str),
-            tuple(sorted(versions.items())),
-        )
-        with _MEMO_LOCK:
-            if key in _MEMO:
-                _MEMO.move_to_end(key)
-                return _MEMO[key]
-    table = _saved_fresh(store, name, full)
-    if table is None:
-        table = compute_indicator(store, name, **params)
-    if key is not None:
-        table = owned_copy(table)
-        with _MEMO_LOCK:
-            _MEMO[key] = table
-            while len(_MEMO) > _MEMO_SIZE:
-                _MEMO.popitem(last=False)
-    return table
+
+    def compute() -> pa.Table:
+        table = _saved_fresh(store, name, full)
+        if table is None:
+            table = compute_indicator(store, name, **params)
+        return owned_copy(table) if store.read_only else table
+
+    return _KEPT.get(
+        store,
+        indicator_inputs(name, full),
+        (name, json.dumps(full, sort_keys=True, default=str)),
+        compute,
+    )
 
 
 def _applicable(store: Store) -> list[str]:

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -28,8 +30,10 @@ from forcemap.errors import InputError, NotFoundError, StoreError
 from forcemap.store.store import Store
 
 __all__ = [
+    "Kept",
     "SavedResult",
     "load_result",
+    "owned_copy",
     "save_result",
     "saved_results",
     "stale_results",
@@ -84,6 +88,46 @@ def owned_copy(table: pa.Table) -> pa.Table:
     with pa.ipc.new_stream(sink, table.schema) as w:
         w.write_table(table)
     return pa.ipc.open_stream(sink.getvalue()).read_all()
+
+
+_T = TypeVar("_T")
+
+
+class Kept(Generic[_T]):
+    """The last ``size`` values computed from **read-only** stores, kept in memory, each keyed
+    by the store, the caller's parameters and the versions of its input tables (so an ingest
+    that changes an input makes it stale). The web server's store is read-only for its whole
+    life: what a page computed once serves the next requests.
+
+    One computation runs at a time (a value can take gigabytes on a large store: a second
+    request for it waits and takes the first one's). On a writable store nothing is kept.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._values: OrderedDict[tuple[Any, ...], _T] = OrderedDict()
+        self._lock = threading.Lock()  # the dict
+        self._compute_lock = threading.RLock()  # one computation at a time
+
+    def get(
+        self, store: Store, inputs: Iterable[str], params: Hashable, compute: Callable[[], _T]
+    ) -> _T:
+        """The kept value for (store, ``params``, versions of ``inputs``), else ``compute()``
+        (kept when the store is read-only)."""
+        if not store.read_only:
+            return compute()
+        key = (str(store.path), params, tuple(sorted(table_versions(store, inputs).items())))
+        with self._compute_lock:
+            with self._lock:
+                if key in self._values:
+                    self._values.move_to_end(key)
+                    return self._values[key]
+            value = compute()
+            with self._lock:
+                self._values[key] = value
+                while len(self._values) > self.size:
+                    self._values.popitem(last=False)
+        return value
 
 
 def table_versions(store: Store, tables: Iterable[str]) -> dict[str, int]:
