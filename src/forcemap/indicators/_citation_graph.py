@@ -362,8 +362,6 @@ def _cd_kernel(
         # thread meets the focal years in increasing order, so they only move forward
         cur = cursor[part]
         st = 0
-        fst = np.uint16(0)
-        cst = np.uint16(1)
         cur_y = np.int64(NO_YEAR)
         lo_id = 0
         hi_id = 0
@@ -471,6 +469,12 @@ def cd_counts(
     )
 
 
+#: Rows of the integer matrix of :func:`cd_columns`.
+C_REFS, C_I, C_J, C_K, C_T, C_JL = range(6)
+#: Rows of the float matrix of :func:`cd_columns` (NaN = undefined).
+C_CD, C_MCD, C_CD_NOK, C_DI5, C_DI5_NOK, C_DEIN = range(6)
+
+
 @numba.njit(cache=False, nogil=True, parallel=True, boundscheck=False)
 def _columns(
     res: np.ndarray, rank: np.ndarray, year: np.ndarray, n_focal: int, require_refs: bool
@@ -480,36 +484,30 @@ def _columns(
     nan = np.nan
     for i in numba.prange(n_focal):
         f = rank[i]
-        n_refs = res[f, 0]
-        n_i = res[f, 1]
-        n_j = res[f, 2]
-        n_k = res[f, 3]
-        n_jl = res[f, 4]
+        n_refs = res[f, N_REFS]
+        n_i = res[f, N_I]
+        n_j = res[f, N_J]
+        n_k = res[f, N_K]
+        n_jl = res[f, N_JL]
         n_t = n_i + n_j
-        ints[0, i] = n_refs
-        ints[1, i] = n_i
-        ints[2, i] = n_j
-        ints[3, i] = n_k
-        ints[4, i] = n_t
-        ints[5, i] = n_jl
+        ints[C_REFS, i] = n_refs
+        ints[C_I, i] = n_i
+        ints[C_J, i] = n_j
+        ints[C_K, i] = n_k
+        ints[C_T, i] = n_t
+        ints[C_JL, i] = n_jl
         null = year[f] == NO_YEAR or (require_refs and n_refs == 0)
         d = n_t + n_k
         cd = nan if null or d == 0 else (n_i - n_j) / d
-        flts[0, i] = cd
-        flts[1, i] = cd * n_t
-        flts[2, i] = nan if null or n_t == 0 else (n_i - n_j) / n_t
+        flts[C_CD, i] = cd
+        flts[C_MCD, i] = cd * n_t
+        flts[C_CD_NOK, i] = nan if null or n_t == 0 else (n_i - n_j) / n_t
         d = n_i + n_jl + n_k
-        flts[3, i] = nan if null or d == 0 else (n_i - n_jl) / d
+        flts[C_DI5, i] = nan if null or d == 0 else (n_i - n_jl) / d
         d = n_i + n_jl
-        flts[4, i] = nan if null or d == 0 else (n_i - n_jl) / d
-        flts[5, i] = nan if null or n_t == 0 else res[f, 5] / n_t
+        flts[C_DI5_NOK, i] = nan if null or d == 0 else (n_i - n_jl) / d
+        flts[C_DEIN, i] = nan if null or n_t == 0 else res[f, SHARED] / n_t
     return ints, flts
-
-
-#: Rows of the integer matrix of :func:`cd_columns`.
-C_REFS, C_I, C_J, C_K, C_T, C_JL = range(6)
-#: Rows of the float matrix of :func:`cd_columns` (NaN = undefined).
-C_CD, C_MCD, C_CD_NOK, C_DI5, C_DI5_NOK, C_DEIN = range(6)
 
 
 def cd_columns(
