@@ -1,5 +1,5 @@
 """indicator_table: fresh saved results are used, stale ones ignored, read-only stores memoised;
-``forcemap indicators precompute`` saves what the decisions read."""
+``forcemap precompute`` saves what the decisions read."""
 
 from __future__ import annotations
 

@@ -354,12 +354,20 @@ def saved_text_index(
     stem = _stem(stem)
     if stem.with_name(stem.name + ".npz").exists():
         return TextIndex.load(stem), False
+    index = _full_index(store, entity, embeddings)
+    index.save(stem)
+    return index, True
+
+
+def _full_index(store: Store, entity: str, embeddings: bool) -> TextIndex:
+    """A store's index with every term (``min_df=1``, ``max_df=1.0``, as :func:`search` on a
+    store) and, when ``embeddings`` and the optional model is installed, the documents'
+    embeddings (title + abstract)."""
     index = build_text_index(store, entity=entity, min_df=1, max_df=1.0)
     embedder = _load_embedder() if embeddings else None
     if embedder is not None:
         embed_index(index, embedder, document_texts(store, index))
-    index.save(stem)
-    return index, True
+    return index
 
 
 def _text_versions(store: Store, entity: str) -> dict[str, int]:
@@ -393,12 +401,9 @@ def precompute_text_index(
     None when a fresh one exists (unless ``force``)."""
     if not force and store_text_index(store, entity) is not None:
         return None
-    versions = _text_versions(store, entity)
-    index = build_text_index(store, entity=entity, min_df=1, max_df=1.0)
+    versions = _text_versions(store, entity)  # read before: a change meanwhile makes it stale
+    index = _full_index(store, entity, embeddings)
     index.params["inputs"] = versions
-    embedder = _load_embedder() if embeddings else None
-    if embedder is not None:
-        embed_index(index, embedder, document_texts(store, index))
     index.save(index_path(store, entity))
     return index
 
