@@ -8,10 +8,10 @@ line on stderr and turned into the error's exit code; nothing else is caught.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,6 +19,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from forcemap.errors import ForcemapError, InputError
+
+if TYPE_CHECKING:
+    from forcemap.store.store import IngestReport
 
 __all__ = ["app"]
 
@@ -195,12 +198,27 @@ def status() -> None:
 def _run_ingest(source: str, paths: list[Path], origin: str | None = None) -> None:
     from forcemap._progress import rich_progress
     from forcemap.store.ingest import ingest
+    from forcemap.store.schema import SOURCE_TABLES
 
     with _errors():
         s = _open()
         try:
-            with rich_progress(f"ingest {source}", quiet=state.quiet) as progress:
-                report = ingest(s, source, paths, origin=origin, progress=progress)
+            try:
+                with rich_progress(f"ingest {source}", quiet=state.quiet) as progress:
+                    report = ingest(s, source, paths, origin=origin, progress=progress)
+            except ForcemapError as e:
+                done = getattr(e, "committed", [])
+                if done:
+                    _print_files(done)
+                    err.print(
+                        f"{len(done)} file(s) were committed before the failure (listed above; "
+                        "a re-run skips them); the failing file left the store unchanged",
+                        highlight=False,
+                    )
+                else:
+                    err.print("no file was committed: the store is unchanged", highlight=False)
+                raise
+            holds = {t: n for t, n in s.counts().items() if t in SOURCE_TABLES.get(source, ())}
         finally:
             s.close()
     for f in report.skipped:
@@ -211,12 +229,31 @@ def _run_ingest(source: str, paths: list[Path], origin: str | None = None) -> No
         err.print(f"filtered {n:,} record(s): {reason}", highlight=False)
     for q in report.quarantine_files:
         err.print(f"quarantined records written to {q}")
-    filtered = f" + filtered {report.filtered:,}" if report.filtered else ""
+    if len(report.batches) > 1:
+        _print_files(report.batches)
     out.print(
-        f"{source}: read {report.read:,} = stored {report.stored:,} + rejected "
-        f"{report.rejected:,} + merged duplicates {report.duplicates:,}{filtered}"
+        f"{source}: {report.read:,} records in {len(report.files)} file(s) = stored "
+        f"{report.stored:,} + replaced {report.replaced:,} + rejected {report.rejected:,} + "
+        f"duplicates {report.duplicates:,} + filtered {report.filtered:,}"
         + "".join(f"; {k} {v:,}" for k, v in report.related.items())
     )
+    out.print("the store now holds " + ", ".join(f"{t} {n:,}" for t, n in holds.items()))
+
+
+def _print_files(reports: Sequence[IngestReport]) -> None:
+    """One row per committed file: what it held and what it added."""
+    t = Table(title="files committed", title_justify="left")
+    for c in ("file", "records", "stored", "replaced", "rejected", "duplicates", "filtered"):
+        t.add_column(c, justify="left" if c == "file" else "right")
+    for r in reports:
+        t.add_row(
+            ", ".join(r.files),
+            *(
+                f"{v:,}"
+                for v in (r.read, r.stored, r.replaced, r.rejected, r.duplicates, r.filtered)
+            ),
+        )
+    err.print(t)
 
 
 PathsArg = Annotated[list[Path], typer.Argument(help="Files or directories to read.")]

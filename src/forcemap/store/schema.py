@@ -279,7 +279,16 @@ CREATE TABLE saved_results (
 );
 """  # noqa: S608 - SOURCE_TABLES literals only
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+# V4: every reader reconciles against an independent count of the records its file holds:
+# ``read`` is that count, ``replaced`` the records that replaced an already-stored copy (before,
+# some readers counted them as stored, others as duplicates); a quarantine entry says whether
+# its ``line`` is a physical line or a record number (formats without lines: JSON arrays).
+_V4 = """
+ALTER TABLE ingest_log ADD COLUMN replaced BIGINT DEFAULT 0;
+ALTER TABLE quarantine ADD COLUMN unit VARCHAR DEFAULT 'line';  -- line / record
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 TABLES: tuple[str, ...] = (

@@ -20,6 +20,7 @@ from forcemap.errors import NotFoundError, StoreError
 from forcemap.store.schema import MIGRATIONS, SCHEMA_VERSION, SOURCE_TABLES, TABLES
 
 if TYPE_CHECKING:
+    from forcemap.store.ingest._physical import Scan
     from forcemap.store.results import SavedResult
 
 __all__ = [
@@ -41,6 +42,7 @@ _QUARANTINE_SCHEMA = pa.schema(
         ("field", pa.string()),
         ("reason", pa.string()),
         ("raw", pa.string()),
+        ("unit", pa.string()),
     ]
 )
 
@@ -64,15 +66,25 @@ def file_checksum(path: Path) -> str:
 
 @dataclass
 class IngestReport:
-    """What one ingest call did, reconciled: ``read == stored + rejected + duplicates +
-    filtered``.
+    """What one ingest call did, reconciled: ``read == stored + replaced + rejected +
+    duplicates + filtered``.
 
-    ``read`` counts the primary records of the file (works, patents, projects, trade rows);
-    ``duplicates`` counts records merged with another copy (same id earlier in the input or
-    already stored with the same or a newer update date); ``reasons`` counts rejections by
-    reason; ``filtered`` counts valid records left out by design (e.g. UN Comtrade aggregate
-    rows), by reason in ``filter_reasons``; ``skipped`` lists files skipped because an
-    identical file was ingested before.
+    Every term means the same in every reader:
+
+    * ``read`` — the primary records the file holds (works, patents, projects, trade rows),
+      counted independently of the parser (physical lines for line-oriented formats, record
+      delimiters for RIS / WoS / BibTeX, JSON values for arrays; see
+      :mod:`forcemap.store.ingest._physical`);
+    * ``stored`` — records whose id was not in the store before, now written;
+    * ``replaced`` — records that replaced a copy already stored (a newer version);
+    * ``rejected`` — records quarantined, by reason in ``reasons``;
+    * ``duplicates`` — records not written because another copy wins (the same id again in
+      the input, or an equal or newer copy already stored);
+    * ``filtered`` — valid records left out by design (e.g. UN Comtrade aggregates), by
+      reason in ``filter_reasons``.
+
+    ``skipped`` lists files skipped because an identical file was ingested before; ``batches``
+    holds the report of each committed file (one batch each) when several were ingested.
     """
 
     source: str
@@ -81,23 +93,30 @@ class IngestReport:
     stored: int = 0
     rejected: int = 0
     duplicates: int = 0
+    replaced: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
     related: dict[str, int] = field(default_factory=dict)
     quarantine_files: list[str] = field(default_factory=list)
     filtered: int = 0
     filter_reasons: dict[str, int] = field(default_factory=dict)
+    batches: list[IngestReport] = field(default_factory=list)
+    batch_id: int | None = None
 
     @property
     def reconciled(self) -> bool:
-        """True when every record read is accounted for."""
-        return self.read == self.stored + self.rejected + self.duplicates + self.filtered
+        """True when every record the files hold is accounted for."""
+        return self.read == (
+            self.stored + self.replaced + self.rejected + self.duplicates + self.filtered
+        )
 
     def add(self, other: IngestReport) -> None:
         """Fold another report (of the same source) into this one."""
+        self.batches += other.batches or ([other] if other.batch_id is not None else [])
         self.files += other.files
         self.read += other.read
         self.stored += other.stored
+        self.replaced += other.replaced
         self.rejected += other.rejected
         self.duplicates += other.duplicates
         self.skipped += other.skipped
@@ -147,8 +166,15 @@ class Batch:
         record_id: str | None = None,
         field: str | None = None,
         raw: str | None = None,
+        unit: str = "line",
     ) -> None:
-        """Quarantine one record (the set-based path inserts into ``quarantine`` directly)."""
+        """Quarantine one record (the set-based path inserts into ``quarantine`` directly).
+
+        ``line`` is a physical line of the file, or with ``unit="record"`` the record's number
+        in a format without lines (a JSON array).
+        """
+        if unit not in ("line", "record"):
+            raise ValueError(f"unit is 'line' or 'record', not {unit!r}")
         self._rejects.append(
             {
                 "line": line,
@@ -156,8 +182,14 @@ class Batch:
                 "field": field,
                 "reason": reason,
                 "raw": raw[:4000] if raw else raw,
+                "unit": unit,
             }
         )
+
+    def reject_scan(self, scan: Scan) -> None:
+        """Quarantine the records :mod:`~forcemap.store.ingest._physical` rejected."""
+        for r in scan.rejects:
+            self.reject(r.reason, line=r.line, field=r.field, raw=r.raw)
 
     def _flush_rejects(self) -> None:
         if not self._rejects:
@@ -165,7 +197,8 @@ class Batch:
         tbl = pa.Table.from_pylist(self._rejects, schema=_QUARANTINE_SCHEMA)  # noqa: F841
         self.con.execute(
             """INSERT INTO quarantine
-               SELECT $b, $s, $f, line, record_id, field, reason, raw FROM tbl""",
+                  (batch_id, source, file, line, record_id, field, reason, raw, unit)
+               SELECT $b, $s, $f, line, record_id, field, reason, raw, unit FROM tbl""",
             {"b": self.batch_id, "s": self.source, "f": self.file},
         )
         self._rejects.clear()
@@ -400,31 +433,36 @@ class Store:
         status: str = "ok",
         filtered: Mapping[str, int] | None = None,
         tables: Sequence[str] | None = None,
+        replaced: int = 0,
     ) -> IngestReport:
         """Write the batch's ``ingest_log`` row (inside its transaction) and report it.
 
-        ``filtered`` counts valid records left out by design, by reason. When the batch
-        stored or replaced records, the version of each table in ``tables`` (default: those
-        of :data:`~forcemap.store.schema.SOURCE_TABLES` for the batch's source) becomes this
-        batch's id in ``table_versions``, which marks saved results computed from them stale.
+        ``read`` is the independent count of the records the file holds; the terms are those
+        of :class:`IngestReport`. ``filtered`` counts valid records left out by design, by
+        reason. When the batch stored or replaced records, the version of each table in
+        ``tables`` (default: those of :data:`~forcemap.store.schema.SOURCE_TABLES` for the
+        batch's source) becomes this batch's id in ``table_versions``, which marks saved
+        results computed from them stale.
 
         Raises
         ------
         StoreError
-            The counts do not reconcile (``read != stored + rejected + duplicates +
-            filtered``): the batch is rolled back rather than recorded wrongly.
+            The counts do not reconcile (``read != stored + replaced + rejected + duplicates
+            + filtered``): the batch is rolled back rather than recorded wrongly.
         """
         reasons = batch.reason_counts()
         rejected = sum(reasons.values())
         filter_reasons = {k: int(v) for k, v in (filtered or {}).items() if v}
         n_filtered = sum(filter_reasons.values())
-        if read != stored + rejected + duplicates + n_filtered:
+        if read != stored + replaced + rejected + duplicates + n_filtered:
+            gap = read - (stored + replaced + rejected + duplicates + n_filtered)
             raise StoreError(
-                f"{batch.file}: counts do not reconcile: read {read} != stored {stored} + "
-                f"rejected {rejected} + duplicates {duplicates} + filtered {n_filtered}; "
-                "nothing was written"
+                f"{batch.file}: counts do not reconcile: the file holds {read} records != "
+                f"stored {stored} + replaced {replaced} + rejected {rejected} + duplicates "
+                f"{duplicates} + filtered {n_filtered} ({abs(gap)} "
+                f"{'unaccounted for' if gap > 0 else 'too many'}); nothing was written"
             )
-        if stored + duplicates > 0:
+        if stored + replaced + duplicates > 0:
             changed = SOURCE_TABLES.get(batch.source, ()) if tables is None else tables
             for t in changed:
                 self.con.execute(
@@ -434,9 +472,9 @@ class Store:
         self.con.execute(
             """INSERT INTO ingest_log
                (batch_id, source, file, checksum, read, stored, rejected, duplicates, started,
-                finished, status, filtered)
+                finished, status, filtered, replaced)
                VALUES ($b, $s, $f, $c, $r, $st, $rej, $d, $t0, now()::TIMESTAMP, $status,
-                       $filtered)""",
+                       $filtered, $replaced)""",
             {
                 "b": batch.batch_id,
                 "s": batch.source,
@@ -449,13 +487,16 @@ class Store:
                 "t0": started,
                 "status": status,
                 "filtered": n_filtered,
+                "replaced": replaced,
             },
         )
         return IngestReport(
             source=batch.source,
             files=[batch.file],
+            batch_id=batch.batch_id,
             read=read,
             stored=stored,
+            replaced=replaced,
             rejected=rejected,
             duplicates=duplicates,
             reasons=reasons,

@@ -23,10 +23,10 @@ from collections.abc import Sequence
 from importlib import import_module
 
 from forcemap._progress import ProgressCallback
-from forcemap.errors import InputError
+from forcemap.errors import ForcemapError, InputError
 from forcemap.store.store import IngestReport, Store
 
-__all__ = ["SOURCES", "ingest"]
+__all__ = ["SOURCES", "committed_since", "ingest"]
 
 SOURCES: dict[str, tuple[str, str]] = {
     "openalex": ("forcemap.store.ingest.openalex", "ingest_openalex"),
@@ -53,10 +53,17 @@ def ingest(
 ) -> IngestReport:
     """Ingest ``paths`` with the reader for ``source`` (a key of :data:`SOURCES`).
 
+    Each file is one atomic batch. When a file fails, the files before it stay committed: the
+    error raised carries them as ``committed`` (a list of :class:`IngestReport`, one per
+    committed file, read back from ``ingest_log``), so a caller can say exactly what the store
+    now holds; re-running the same command skips them (same checksum) and resumes.
+
     Raises
     ------
     InputError
         ``source`` is not a known format.
+    ForcemapError
+        A file could not be ingested (with ``committed`` set as above).
     """
     if source not in SOURCES:
         raise InputError(f"unknown source {source!r}; known: {', '.join(SOURCES)}")
@@ -65,9 +72,38 @@ def ingest(
     kwargs: dict[str, object] = {"progress": progress}
     if origin is not None:
         kwargs["origin"] = origin
-    if source in ("openalex", "cordis"):  # these readers order and batch the files themselves
-        return reader(store, list(paths), **kwargs)  # type: ignore[no-any-return]
-    report = IngestReport(source=source)
-    for p in paths:
-        report.add(reader(store, p, **kwargs))
-    return report
+    before = int(store.scalar("SELECT coalesce(max(batch_id), 0) FROM ingest_log") or 0)
+    try:
+        if source in ("openalex", "cordis"):  # these readers order and batch the files
+            return reader(store, list(paths), **kwargs)  # type: ignore[no-any-return]
+        report = IngestReport(source=source)
+        for p in paths:
+            report.add(reader(store, p, **kwargs))
+        return report
+    except ForcemapError as e:
+        e.committed = committed_since(store, before)  # type: ignore[attr-defined]
+        raise
+
+
+def committed_since(store: Store, batch_id: int) -> list[IngestReport]:
+    """The reports of the batches committed after ``batch_id``, read from ``ingest_log``."""
+    rows = store.sql(
+        """SELECT batch_id, source, file, read, stored, coalesce(replaced, 0), rejected,
+                  duplicates, coalesce(filtered, 0)
+           FROM ingest_log WHERE batch_id > $b AND status <> 'skipped' ORDER BY batch_id""",
+        {"b": batch_id},
+    ).fetchall()
+    return [
+        IngestReport(
+            source=src,
+            files=[f],
+            batch_id=int(b),
+            read=int(r),
+            stored=int(st),
+            replaced=int(rp),
+            rejected=int(rj),
+            duplicates=int(d),
+            filtered=int(fl),
+        )
+        for b, src, f, r, st, rp, rj, d, fl in rows
+    ]

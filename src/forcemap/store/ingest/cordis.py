@@ -327,6 +327,7 @@ def _ingest_file(store: Store, path: Path, *, kind: str, origin: str) -> IngestR
             (_validate_projects if kind == "project" else _validate_organizations)(con)
             con.execute(
                 f"""INSERT INTO quarantine
+                       (batch_id, source, file, line, record_id, field, reason, raw)
                     SELECT $b, $s, $f, v.line, v.project_id, v._field, v._reason,
                            left({raw_sql(present, "r", ";")}, 4000)
                     FROM (SELECT line, project_id, _field, _reason FROM _pj_v

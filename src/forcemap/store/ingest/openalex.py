@@ -209,6 +209,7 @@ def _ingest_file(store: Store, path: Path, *, entity: str, origin: str) -> Inges
                 )
                 con.execute(
                     """INSERT INTO quarantine
+                          (batch_id, source, file, line, record_id, field, reason, raw)
                        SELECT $b, $s, $f, line_no, rid, field, reason, raw FROM _oa_bad""",
                     {"b": b.batch_id, "s": source, "f": str(path)},
                 )

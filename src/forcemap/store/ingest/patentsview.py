@@ -445,6 +445,7 @@ def _quarantine_rejects(b: Batch, tf: _TableFile) -> None:
     cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _REJECT_REASONS.items())
     b.con.execute(
         f"""INSERT INTO quarantine
+               (batch_id, source, file, line, record_id, field, reason, raw)
             SELECT $b, $s, $f, line, NULL, field,
                    CASE error_type {cases} ELSE 'unreadable row: ' || lower(error_type) END,
                    left(raw, 4000)
@@ -481,6 +482,7 @@ def _quarantine_bad(b: Batch, tf: _TableFile) -> int:
     raw = " || chr(9) || ".join(f"coalesce(r.{c}, '')" for c in _USED[tf.table])
     con.execute(
         f"""INSERT INTO quarantine
+               (batch_id, source, file, line, record_id, field, reason, raw)
             SELECT $b, $s, $f,
                    1 + c.rn + (SELECT count(*) FROM _pv_gaps WHERE v <= 1 + c.rn),
                    c.record_id, c.field, c.reason, left({raw}, 4000)

@@ -423,6 +423,7 @@ def stage_csv(
     reasons = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _REJECT_REASONS.items())
     con.execute(
         f"""INSERT INTO quarantine
+               (batch_id, source, file, line, record_id, field, reason, raw)
             SELECT $b, $s, $f, {pline}, NULL,
                    CASE WHEN j.error_type IN ('MISSING COLUMNS', 'TOO MANY COLUMNS') THEN NULL
                         ELSE j.column_name END,
@@ -668,6 +669,7 @@ def _ingest_file(store: Store, path: Path, *, origin: str) -> IngestReport:
             )
             con.execute(
                 f"""INSERT INTO quarantine
+                       (batch_id, source, file, line, record_id, field, reason, raw)
                     SELECT $b, $s, $f, v.line, NULL, v._field, v._reason,
                            left({raw_sql(present, "r", delim)}, 4000)
                     FROM (SELECT line, _field, _reason FROM _tr_v WHERE _reason IS NOT NULL) v
