@@ -91,8 +91,10 @@ class Scan:
     ``parse_path`` is the file to give the parser (UTF-8, LF line ends, no BOM, only accepted
     records, the header first): the original file when it needed no cleaning, else a temporary
     file removed by :meth:`close`. ``lines[k]`` is the physical line (1-based) of the k-th
-    record of ``parse_path`` after its header. ``records`` is the independent count of records
-    in the file; ``records == len(lines) + len(rejects) + sum(filtered.values())``.
+    record of ``parse_path`` after its header, ``offsets[k]`` its byte offset in
+    ``parse_path`` (to place a parser's error, given as a byte position, on its line).
+    ``records`` is the independent count of records in the file;
+    ``records == len(lines) + len(rejects) + sum(filtered.values())``.
     """
 
     path: Path
@@ -102,6 +104,7 @@ class Scan:
     header: bytes | None
     records: int
     lines: np.ndarray
+    offsets: np.ndarray
     rejects: list[Reject] = field(default_factory=list)
     filtered: dict[str, int] = field(default_factory=dict)
     encoding: str = "utf-8"
@@ -551,6 +554,7 @@ def _scan_file(
             header=head,
             records=int(records),
             lines=lines,
+            offsets=r_begin[ok],
             rejects=rejects,
             filtered=filtered,
             encoding=encoding,
@@ -570,6 +574,8 @@ def _scan_file(
                     _gather(np.asarray(buf), begins, stops).tofile(fh)
             scan.parse_path = Path(tname)
             scan._temps.append(scan.parse_path)
+            sizes = stops - begins + 1
+            scan.offsets = (np.cumsum(sizes) - sizes)[1 if head is not None else 0 :]
     if scan.records != scan.accepted + len(scan.rejects) + sum(scan.filtered.values()):
         scan.close()
         raise ParseError(  # a bug in the scanner, never the input's fault
