@@ -195,7 +195,9 @@ def status() -> None:
         out.print(q)
 
 
-def _run_ingest(source: str, paths: list[Path], origin: str | None = None) -> None:
+def _run_ingest(
+    source: str, paths: list[Path], origin: str | None = None, *, encoding: str | None = None
+) -> None:
     from forcemap._progress import rich_progress
     from forcemap.store.ingest import ingest
     from forcemap.store.schema import SOURCE_TABLES
@@ -205,7 +207,9 @@ def _run_ingest(source: str, paths: list[Path], origin: str | None = None) -> No
         try:
             try:
                 with rich_progress(f"ingest {source}", quiet=state.quiet) as progress:
-                    report = ingest(s, source, paths, origin=origin, progress=progress)
+                    report = ingest(
+                        s, source, paths, origin=origin, progress=progress, encoding=encoding
+                    )
             except ForcemapError as e:
                 done = getattr(e, "committed", [])
                 if done:
@@ -291,13 +295,22 @@ def ingest_uspto_cmd(paths: PathsArg) -> None:
     _run_ingest("uspto", paths)
 
 
+EncodingOpt = Annotated[
+    str,
+    typer.Option(
+        help="The files' text encoding (latin-1, cp1252, …), transcoded to UTF-8. With the "
+        "default utf-8 a record with other bytes is quarantined with its line."
+    ),
+]
+
+
 @ingest_app.command("projects")
-def ingest_projects_cmd(paths: PathsArg) -> None:
+def ingest_projects_cmd(paths: PathsArg, encoding: EncodingOpt = "utf-8") -> None:
     """Funded projects: a directory with projects.csv, participants.csv, outputs.csv.
 
     Example: forcemap ingest projects my-programme/
     """
-    _run_ingest("projects", paths)
+    _run_ingest("projects", paths, encoding=encoding)
 
 
 @ingest_app.command("cordis")
@@ -306,22 +319,23 @@ def ingest_cordis_cmd(
     origin: Annotated[
         str | None, typer.Option(help="Label stored with each project (default cordis).")
     ] = None,
+    encoding: EncodingOpt = "utf-8",
 ) -> None:
     """EU CORDIS project.csv / organization.csv (Horizon Europe, H2020; CSV or XLSX).
 
     Example: forcemap ingest cordis cordis-HORIZONprojects-csv/
     """
-    _run_ingest("cordis", paths, origin)
+    _run_ingest("cordis", paths, origin, encoding=encoding)
 
 
 @ingest_app.command("trade")
-def ingest_trade_cmd(paths: PathsArg) -> None:
+def ingest_trade_cmd(paths: PathsArg, encoding: EncodingOpt = "utf-8") -> None:
     """Trade flows: BACI (t,i,j,k,v,q), UN Comtrade (typeCode,…,cmdCode,…,primaryValue) or
     forcemap (year,reporter,partner,hs6,…) CSV; the layout is taken from the header.
 
     Example: forcemap ingest trade BACI_HS17_Y2022_V202401.csv
     """
-    _run_ingest("trade", paths)
+    _run_ingest("trade", paths, encoding=encoding)
 
 
 # Bibliographic exports and the example each source's help shows (also listed by `sources`).

@@ -78,7 +78,14 @@ def test_reingest_never_duplicates(store: Store, tmp_path: Path) -> None:
     f = tmp_path / "TradeData_rev.csv"
     f.write_text(CT.read_text().replace("870000000", "871000000"))
     r = ingest_trade(store, f)
-    assert (r.read, r.stored, r.rejected, r.duplicates, r.filtered) == (16, 0, 3, 7, 6)
+    assert (r.read, r.stored, r.replaced, r.rejected, r.duplicates, r.filtered) == (
+        16,
+        0,
+        6,
+        3,
+        1,
+        6,
+    )
     got = _trade(store)
     assert len(got) == 5
     assert (2022, "DE", "US", "850760", 871000000.0, None) in got

@@ -34,7 +34,7 @@ def _quarantine(s: Store) -> list[tuple[Any, ...]]:
 
 def _reconciled(r: IngestReport) -> None:
     assert r.reconciled
-    assert r.read == r.stored + r.rejected + r.duplicates
+    assert r.read == r.stored + r.replaced + r.rejected + r.duplicates + r.filtered
     assert r.rejected == sum(r.reasons.values())
 
 
@@ -183,7 +183,7 @@ def test_reingest_is_idempotent_and_updates_replace(store: Store, tmp_path: Path
     )
     r = ingest_cordis(store, new)
     _reconciled(r)
-    assert (r.read, r.stored, r.rejected, r.duplicates) == (17, 0, 7, 10)
+    assert (r.read, r.stored, r.replaced, r.rejected, r.duplicates) == (17, 0, 10, 7, 0)
     assert len(_rows(store, "SELECT * FROM projects")) == len(before[0]) == 3
     assert len(_rows(store, "SELECT * FROM project_participants")) == len(before[1]) == 7
     assert _rows(store, "SELECT status FROM projects WHERE project_id = 'cordis:101069681'") == [
@@ -270,3 +270,31 @@ def test_errors_name_the_file(store: Store, tmp_path: Path) -> None:
 
 def test_registered_source() -> None:
     assert SOURCES["cordis"] == ("forcemap.store.ingest.cordis", "ingest_cordis")
+
+
+def test_latin1_byte_late_in_a_cordis_file(store: Store, tmp_path: Path) -> None:
+    """One Latin-1 ``é`` late in project.csv refused the file with "Current transaction is
+    aborted"; now that record alone is quarantined with its line, or read with --encoding."""
+    raw = PROJECT.read_bytes()
+    last = raw.rstrip(b"\r\n").rsplit(b"\r\n", 1)[1]
+    bad = (  # the last (invalid-cost) record, made valid, with a new id and a Latin-1 byte
+        last.replace(b'"101088888"', b'"101077777"')
+        .replace(b"broken cost", b"caf\xe9 cost")
+        .replace(b'"1.234.567,89"', b'"1234567,89"')
+    )
+    f = tmp_path / "project.csv"
+    f.write_bytes(raw + bad + b"\r\n")
+    r = ingest_cordis(store, f)
+    _reconciled(r)
+    n_lines = len(f.read_bytes().rstrip(b"\r\n").split(b"\r\n"))
+    ((line, reason),) = _rows(
+        store, "SELECT line, reason FROM quarantine WHERE reason LIKE 'invalid UTF-8%'"
+    )
+    assert line >= n_lines - 1 and "0xE9" in reason
+    assert store.scalar("SELECT count(*) FROM projects WHERE project_id = 'cordis:101077777'") == 0
+    r2 = ingest_cordis(store, f, encoding="cp1252")
+    _reconciled(r2)
+    assert (
+        store.scalar("SELECT title FROM projects WHERE project_id = 'cordis:101077777'")
+        == "A project with a café cost"
+    )

@@ -33,7 +33,7 @@ def _quarantine(s: Store) -> list[tuple[Any, ...]]:
 
 
 def _reconciled(r: IngestReport) -> None:
-    assert r.read == r.stored + r.rejected + r.duplicates
+    assert r.read == r.stored + r.replaced + r.rejected + r.duplicates + r.filtered
     assert r.rejected == sum(r.reasons.values())
 
 
@@ -216,8 +216,14 @@ def test_reingest_is_skipped_and_changes_replace_not_duplicate(
     )
     r = ingest_projects(store, d)
     _reconciled(r)
-    # everything was stored before: replaced rows count as duplicates, nothing is doubled
-    assert (r.read, r.stored, r.rejected, r.duplicates) == (first.read - 1, 0, 0, 15)
+    # everything was stored before: every row replaces its stored copy, nothing is doubled
+    assert (r.read, r.stored, r.replaced, r.rejected, r.duplicates) == (
+        first.read - 1,
+        0,
+        15,
+        0,
+        0,
+    )
     counts = store.counts()
     assert (
         counts["projects"],
@@ -330,3 +336,46 @@ def test_dispatcher_and_progress(store: Store) -> None:
     total = sum(f.stat().st_size for f in GOOD.iterdir())
     assert len(calls) == 3 and calls[-1] == (total, total)
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+
+
+def test_pair_of_stray_quotes_loses_no_project(store: Store, tmp_path: Path) -> None:
+    """Two stray quotes four lines apart swallowed the lines between into one 878-character
+    title that also took a later project's dates and budget. Now the line with the first
+    quote is quarantined as a stray quote, every project in between is stored, and the second
+    quote (inside an unquoted field) is kept as a character of its title."""
+    lines = ["project_id,title,programme,start_date,end_date,budget,currency,goals,status"]
+    for k in range(1, 11):
+        lines.append(
+            f"P{k},Title {k},Prog,2020-01-0{k % 9 + 1},2024-12-31,{k}000,EUR,Goal {k},active"
+        )
+    lines[3] = 'P3,"Stray title 3,Prog,2020-01-04,2024-12-31,3000,EUR,Goal 3,active'
+    lines[7] = 'P7,Stray" title 7,Prog,2020-01-08,2024-12-31,7000,EUR,Goal 7,active'
+    d = tmp_path / "stray"
+    d.mkdir()
+    (d / "projects.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = ingest_projects(store, d)
+    _reconciled(r)
+    assert (r.read, r.stored, r.rejected) == (10, 9, 1)
+    assert _rows(store, "SELECT line, reason FROM quarantine") == [
+        (4, "malformed CSV: stray quote (the quoted field would swallow the next lines)")
+    ]
+    got = dict(_rows(store, "SELECT project_id, title FROM projects"))
+    assert sorted(got) == sorted(f"P{k}" for k in range(1, 11) if k != 3)
+    assert got["P7"] == 'Stray" title 7' and max(len(t) for t in got.values()) < 20
+    assert store.scalar("SELECT budget FROM projects WHERE project_id = 'P8'") == 8000
+
+
+def test_latin1_byte_quarantines_one_project(store: Store, tmp_path: Path) -> None:
+    d = tmp_path / "latin1"
+    shutil.copytree(GOOD, d)
+    p = d / "projects.csv"
+    p.write_bytes(
+        p.read_bytes() + "P-99,Caf\xe9 lab,Prog,2021-01-01,,10,EUR,,active\n".encode("latin-1")
+    )
+    r = ingest_projects(store, d)
+    _reconciled(r)
+    ((line, file, reason),) = _rows(
+        store, "SELECT line, file, reason FROM quarantine WHERE reason LIKE 'invalid UTF-8%'"
+    )
+    assert file == str(p) and line == len(p.read_bytes().splitlines())
+    assert reason.startswith("invalid UTF-8 byte 0xE9")

@@ -142,7 +142,8 @@ def test_reingest_skips_and_overlapping_flows_replace(store: Store, tmp_path: Pa
         encoding="utf-8",
     )
     r = ingest_trade(store, update)
-    assert (r.read, r.stored, r.rejected, r.duplicates) == (2, 1, 0, 1)
+    # the revised flow replaces the stored one (replaced, not a duplicate: it was written)
+    assert (r.read, r.stored, r.replaced, r.rejected, r.duplicates) == (2, 1, 1, 0, 0)
     t = _trade(store)
     assert len(t) == 20
     # the export cell is replaced, the import cell of the same row is kept
@@ -159,7 +160,8 @@ def test_reingest_skips_and_overlapping_flows_replace(store: Store, tmp_path: Pa
         fh.write(BACI.read_bytes())
     (d / "country_codes_V202501.csv").write_text("country_code,country_name\n4,Afghanistan\n")
     r = ingest_trade(store, d)
-    assert (r.read, r.stored, r.rejected, r.duplicates) == (18, 0, 7, 11)
+    # 10 distinct flows replace their stored copies; the line repeating a flow is a duplicate
+    assert (r.read, r.stored, r.replaced, r.rejected, r.duplicates) == (18, 0, 10, 7, 1)
     assert len(_trade(store)) == 20
 
 
@@ -251,3 +253,99 @@ def test_synthetic_baci_gives_the_hand_computed_export_rca(
     assert set(got_imports) == {"NL", "JP"} == set(imports_cn)
     for c, v in imports_cn.items():
         assert math.isclose(got_imports[c], v, rel_tol=1e-12)
+
+
+# -- every record accounted for (issue: rows lost in silence behind one stray quote) ---------
+
+
+def _baci_rows(n: int) -> list[str]:
+    """``n`` distinct valid BACI flows (2022, CN → five partners, distinct HS6 codes)."""
+    partners = ("528", "842", "276", "392", "410")
+    return [
+        f"2022,156,{partners[k % 5]},{100000 + k // 5:06d},{k + 0.5:.3f},1.000" for k in range(n)
+    ]
+
+
+def test_stray_quote_costs_one_row_not_the_rest_of_the_file(store: Store, tmp_path: Path) -> None:
+    """A value written as ``"12148.5`` on line 12 of a 45,598-row file: DuckDB's reader
+    followed the quote and swallowed 45,587 rows, and the log reconciled against what it saw.
+    Now line 12 is quarantined as a stray quote and every other row is stored."""
+    rows = _baci_rows(45_598)
+    rows[10] = rows[10].rsplit(",", 2)[0] + ',"12148.5,1.000'  # physical line 12
+    f = tmp_path / "baci_stray.csv"
+    f.write_text("t,i,j,k,v,q\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    r = ingest_trade(store, f)
+    assert (r.read, r.stored, r.rejected, r.duplicates) == (45_598, 45_597, 1, 0)
+    assert _rows(store, "SELECT line, reason FROM quarantine") == [
+        (12, "malformed CSV: stray quote (the quoted field would swallow the next lines)")
+    ]
+    assert store.scalar("SELECT count(*) FROM trade WHERE export_value IS NOT NULL") == 45_597
+
+
+def test_latin1_byte_late_quarantines_the_row_or_decodes(store: Store, tmp_path: Path) -> None:
+    """One Latin-1 byte late in a file refused it whole ("Current transaction is aborted")."""
+    text = "year,reporter,partner,hs6,export_value,import_value,note\n" + "".join(
+        f"2022,CN,DE,{100000 + k},{k}.0,,ok\n" for k in range(300)
+    )
+    f = tmp_path / "fm_latin1.csv"
+    f.write_bytes(text.encode() + "2022,CN,FR,850760,5.0,,caf\xe9\n".encode("latin-1"))
+    r = ingest_trade(store, f)
+    assert (r.read, r.stored, r.rejected) == (301, 300, 1)
+    ((line, reason),) = _rows(store, "SELECT line, reason FROM quarantine")
+    assert line == 302 and reason.startswith("invalid UTF-8 byte 0xE9 at column 27")
+    assert "--encoding latin-1" in reason
+    # the same file read again as Latin-1 (not skipped as already ingested): all stored
+    r2 = ingest(store, "trade", [f], encoding="latin-1")
+    assert (r2.read, r2.stored, r2.replaced, r2.rejected) == (301, 1, 300, 0)
+
+
+def test_crlf_bom_blank_lines_and_a_repeated_header(store: Store, tmp_path: Path) -> None:
+    """Two files concatenated (the second with its BOM and header), CRLF and blank lines."""
+    part = "\ufefft,i,j,k,v,q\r\n" + "\r\n".join(_baci_rows(6)[:3]) + "\r\n"
+    more = "\ufefft,i,j,k,v,q\n" + "\n".join(_baci_rows(6)[3:]) + "\n\n"
+    f = tmp_path / "concat.csv"
+    f.write_text(part + more, encoding="utf-8")
+    r = ingest_trade(store, f)
+    assert (r.read, r.stored, r.rejected, r.filtered) == (7, 6, 0, 1)
+    assert r.filter_reasons == {"repeated header line": 1}
+
+
+def test_record_over_the_size_limit_is_quarantined_with_its_size(
+    store: Store, tmp_path: Path
+) -> None:
+    """A 20 MB line failed with DuckDB's 'Parallel CSV Reader' error, losing the file."""
+    rows = _baci_rows(4)
+    f = tmp_path / "huge.csv"
+    with open(f, "w", encoding="utf-8") as fh:
+        fh.write("t,i,j,k,v,q\n" + rows[0] + "\n")
+        fh.write("2022,156,528,999999," + "9" * 20_000_000 + ",1\n")
+        fh.write("\n".join(rows[1:]) + "\n")
+    r = ingest_trade(store, f)
+    assert (r.read, r.stored, r.rejected) == (5, 4, 1)
+    ((line, reason),) = _rows(store, "SELECT line, reason FROM quarantine")
+    assert line == 3 and reason == "record of 20,000,022 bytes is over the 16,777,216-byte limit"
+
+
+def test_truncated_gzip_keeps_what_came_before_the_cut(store: Store, tmp_path: Path) -> None:
+    rows = _baci_rows(20_000)
+    blob = gzip.compress(("t,i,j,k,v,q\n" + "\n".join(rows) + "\n").encode())
+    f = tmp_path / "cut.csv.gz"
+    f.write_bytes(blob[: len(blob) * 2 // 3])
+    r = ingest_trade(store, f)
+    assert r.reconciled and 0 < r.stored < 20_000
+    status = store.scalar("SELECT status FROM ingest_log")
+    assert status == "truncated"
+
+
+def test_failure_on_a_later_file_says_which_files_were_committed(
+    store: Store, tmp_path: Path
+) -> None:
+    good = tmp_path / "a.csv"
+    good.write_text("t,i,j,k,v,q\n" + "\n".join(_baci_rows(5)) + "\n", encoding="utf-8")
+    bad = tmp_path / "b.csv"
+    bad.write_text("not,a,trade,header\n1,2,3,4\n", encoding="utf-8")
+    with pytest.raises(ParseError) as e:
+        ingest(store, "trade", [good, bad])
+    committed = e.value.committed  # type: ignore[attr-defined]
+    assert [(c.files, c.stored) for c in committed] == [([str(good)], 5)]
+    assert store.scalar("SELECT count(*) FROM trade") == 10  # mirrored cells

@@ -43,6 +43,7 @@ _QUARANTINE_SCHEMA = pa.schema(
         ("reason", pa.string()),
         ("raw", pa.string()),
         ("unit", pa.string()),
+        ("file", pa.string()),
     ]
 )
 
@@ -167,11 +168,13 @@ class Batch:
         field: str | None = None,
         raw: str | None = None,
         unit: str = "line",
+        file: str | os.PathLike[str] | None = None,
     ) -> None:
         """Quarantine one record (the set-based path inserts into ``quarantine`` directly).
 
         ``line`` is a physical line of the file, or with ``unit="record"`` the record's number
-        in a format without lines (a JSON array).
+        in a format without lines (a JSON array). ``file`` names the file when the batch
+        covers several (a project folder); by default the batch's own.
         """
         if unit not in ("line", "record"):
             raise ValueError(f"unit is 'line' or 'record', not {unit!r}")
@@ -183,13 +186,16 @@ class Batch:
                 "reason": reason,
                 "raw": raw[:4000] if raw else raw,
                 "unit": unit,
+                "file": str(file) if file is not None else None,
             }
         )
 
     def reject_scan(self, scan: Scan) -> None:
-        """Quarantine the records :mod:`~forcemap.store.ingest._physical` rejected."""
+        """Quarantine the records :mod:`~forcemap.store.ingest._physical` rejected (and write
+        them to the table at once, so set-based counts of the quarantine include them)."""
         for r in scan.rejects:
-            self.reject(r.reason, line=r.line, field=r.field, raw=r.raw)
+            self.reject(r.reason, line=r.line, field=r.field, raw=r.raw, file=scan.path)
+        self._flush_rejects()
 
     def _flush_rejects(self) -> None:
         if not self._rejects:
@@ -198,7 +204,8 @@ class Batch:
         self.con.execute(
             """INSERT INTO quarantine
                   (batch_id, source, file, line, record_id, field, reason, raw, unit)
-               SELECT $b, $s, $f, line, record_id, field, reason, raw, unit FROM tbl""",
+               SELECT $b, $s, coalesce(file, $f), line, record_id, field, reason, raw, unit
+               FROM tbl""",
             {"b": self.batch_id, "s": self.source, "f": self.file},
         )
         self._rejects.clear()

@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Sequence
 from importlib import import_module
@@ -50,8 +51,12 @@ def ingest(
     *,
     origin: str | None = None,
     progress: ProgressCallback | None = None,
+    encoding: str | None = None,
 ) -> IngestReport:
     """Ingest ``paths`` with the reader for ``source`` (a key of :data:`SOURCES`).
+
+    ``encoding`` is the files' text encoding, for the readers that take one (trade, projects,
+    CORDIS); by default UTF-8, and a record with other bytes is quarantined.
 
     Each file is one atomic batch. When a file fails, the files before it stay committed: the
     error raised carries them as ``committed`` (a list of :class:`IngestReport`, one per
@@ -72,6 +77,10 @@ def ingest(
     kwargs: dict[str, object] = {"progress": progress}
     if origin is not None:
         kwargs["origin"] = origin
+    if encoding is not None:
+        if "encoding" not in inspect.signature(reader).parameters:
+            raise InputError(f"the {source} reader reads UTF-8 only; it takes no encoding")
+        kwargs["encoding"] = encoding
     before = int(store.scalar("SELECT coalesce(max(batch_id), 0) FROM ingest_log") or 0)
     try:
         if source in ("openalex", "cordis"):  # these readers order and batch the files

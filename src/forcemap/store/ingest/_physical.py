@@ -32,7 +32,6 @@ filtered`` holds by construction and is checked again after DuckDB has read the 
 from __future__ import annotations
 
 import codecs
-import gzip
 import os
 import tempfile
 import zipfile
@@ -41,6 +40,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numba
 import numpy as np
@@ -63,7 +63,7 @@ quarantined with its size; the rest of the file is read."""
 # record status codes of the kernel
 _OK, _FIELDS, _AFTER_QUOTE, _UNCLOSED, _SWALLOW, _UTF8, _NUL, _SIZE = range(8)
 _REASONS = {
-    _FIELDS: "malformed CSV: {fields} fields where the header has {expected}",
+    _FIELDS: "malformed CSV: too {few_many} fields",
     _AFTER_QUOTE: "malformed CSV: text after a closing quote",
     _UNCLOSED: "malformed CSV: a quote opened here is never closed",
     _SWALLOW: "malformed CSV: stray quote (the quoted field would swallow the next lines)",
@@ -365,7 +365,10 @@ def open_input(path: Path, *, encoding: str = "utf-8") -> Iterator[tuple[np.ndar
         A zip archive is unreadable or holds no single data file; the encoding is unknown.
     """
     name = path.name.lower()
-    enc = codecs.lookup(encoding).name if encoding else "utf-8"
+    try:
+        enc = codecs.lookup(encoding or "utf-8").name
+    except LookupError as e:
+        raise ParseError(f"unknown encoding {encoding!r}", file=str(path)) from e
     truncated: str | None = None
     tmp: Path | None = None
     try:
@@ -377,13 +380,10 @@ def open_input(path: Path, *, encoding: str = "utf-8") -> Iterator[tuple[np.ndar
             src = tmp
         else:
             src = path
-        size = src.stat().st_size
-        if size == 0:
+        if src.stat().st_size == 0:
             yield np.zeros(0, np.uint8), truncated
         else:
             yield np.memmap(src, dtype=np.uint8, mode="r"), truncated
-    except LookupError as e:
-        raise ParseError(f"unknown encoding {encoding!r}", file=str(path)) from e
     finally:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
@@ -410,22 +410,54 @@ def _decompress(path: Path, out: Path, encoding: str) -> str | None:
                     f"not a readable zip archive ({e}); the download may be cut", file=str(path)
                 ) from e
         elif name.endswith(".gz"):
-            with gzip.open(path, "rb") as src:
-                truncated = _copy(src, dst, encoding)
+            with open(path, "rb") as src:
+                truncated = _copy(_Gunzip(src), dst, encoding)
         else:
             with open(path, "rb") as src:
                 truncated = _copy(src, dst, encoding)
     return truncated
 
 
+class _Gunzip:
+    """A gzip stream read with zlib, so that a cut stream still yields every byte before the
+    cut (``gzip.GzipFile.read`` drops the block it was decoding) and concatenated members are
+    read one after the other."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.dec = zlib.decompressobj(wbits=31)
+
+    def read(self, n: int) -> bytes:
+        while True:
+            chunk = self.raw.read(1 << 20)
+            if not chunk:
+                if not self.dec.eof:
+                    tail = self.dec.flush()
+                    if tail:
+                        return tail
+                    raise EOFError("compressed file ended before the end-of-stream marker")
+                return b""
+            out = self.dec.decompress(chunk)
+            while self.dec.eof and self.dec.unused_data:
+                rest = self.dec.unused_data
+                self.dec = zlib.decompressobj(wbits=31)
+                out += self.dec.decompress(rest)
+            if out:
+                return out
+
+
 def _copy(src: object, dst: object, encoding: str) -> str | None:
     """Copy a byte stream, transcoding to UTF-8; return how it was cut, if it was."""
     dec = codecs.getincrementaldecoder(encoding)("strict") if encoding != "utf-8" else None
+    first = True
     try:
         while True:
             chunk = src.read(1 << 22)  # type: ignore[attr-defined]
             if not chunk:
                 break
+            if first and dec:  # a UTF-8 byte-order mark is no text in any other encoding
+                chunk = chunk.removeprefix(_BOM)
+            first = False
             dst.write(dec.decode(chunk).encode("utf-8") if dec else chunk)  # type: ignore[attr-defined]
     except (EOFError, zlib.error, zipfile.BadZipFile, OSError) as e:
         return f"compressed stream cut short ({e}); the records before the cut were read"
@@ -617,8 +649,7 @@ def _reject(
     bad = int(r_bad[k])
     col = bad - int(starts[r_first[k]]) + 1 if bad >= 0 else 0
     reason = _REASONS[status].format(
-        fields=int(r_fields[k]),
-        expected=expected,
+        few_many="few" if int(r_fields[k]) < expected else "many",
         byte=int(buf[bad]) if bad >= 0 else 0,
         col=col,
         size=end - begin,

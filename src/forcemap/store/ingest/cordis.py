@@ -41,15 +41,15 @@ import duckdb
 import pyarrow as pa
 
 from forcemap.errors import NotFoundError, ParseError, StoreError
-from forcemap.store.ingest.projects import _write_participants, _write_projects
-from forcemap.store.ingest.trade import (
+from forcemap.store.ingest._csv import (
     checks_sql,
-    code_key_sql,
-    country_code_table,
     raw_sql,
+    read_checksum,
     read_header,
     stage_csv,
 )
+from forcemap.store.ingest.projects import _write_participants, _write_projects
+from forcemap.store.ingest.trade import code_key_sql, country_code_table
 from forcemap.store.store import IngestReport, Store, file_checksum
 
 __all__ = [
@@ -179,10 +179,11 @@ def _is_xlsx(path: Path) -> bool:
     return path.name.lower().endswith(".xlsx")
 
 
-def _header(path: Path) -> list[str]:
+def _header(path: Path, encoding: str = "utf-8") -> list[str]:
     if _is_xlsx(path):
         return _xlsx_header(path)
-    return read_header(path, f"{_expected('project')} or {_expected('organization')}", delim=";")
+    expected = f"{_expected('project')} or {_expected('organization')}"
+    return read_header(path, expected, delim=";", encoding=encoding)
 
 
 def _kind(path: Path, header: list[str]) -> str:
@@ -245,6 +246,7 @@ def ingest_cordis(
     *,
     origin: str | None = None,
     progress: Progress | None = None,
+    encoding: str = "utf-8",
 ) -> IngestReport:
     """Ingest CORDIS ``project`` / ``organization`` files (CSV or XLSX) into the project tables.
 
@@ -260,12 +262,16 @@ def ingest_cordis(
         Label stored with every project row (default ``cordis``).
     progress
         Called as ``progress(files_done, files_total)`` after each file.
+    encoding
+        The CSV files' text encoding, transcoded to UTF-8 (default ``utf-8``: a record with
+        bytes that are not UTF-8 is quarantined with its line).
 
     Returns
     -------
     IngestReport
-        Counted in data rows of the files: ``read == stored + rejected + duplicates``;
-        ``related`` gives the rows stored per table.
+        Counted in data rows of the files: ``read == stored + replaced + rejected + duplicates
+        + filtered``, ``read`` counted independently of the CSV parser; ``related`` gives the
+        rows written per table.
 
     Raises
     ------
@@ -293,11 +299,11 @@ def ingest_cordis(
     """
     seq = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     files = _files(seq)
-    kinds = [(f, _kind(f, _header(f))) for f in files]
+    kinds = [(f, _kind(f, _header(f, encoding))) for f in files]
     kinds.sort(key=lambda fk: _FILE_NAMES.index(fk[1]))  # stable: projects first
     report = IngestReport(source=SOURCE)
     for n, (f, kind) in enumerate(kinds, start=1):
-        report.add(_ingest_file(store, f, kind=kind, origin=origin or SOURCE))
+        report.add(_ingest_file(store, f, kind=kind, origin=origin or SOURCE, encoding=encoding))
         if progress:
             progress(n, len(kinds))
     return report
@@ -307,10 +313,12 @@ _TEMPS = ("_pj_rows", "_pj_v", "_pj_ok", "_pj_ids", "_cd_x")
 _TABLE = {"project": "projects", "organization": "project_participants"}
 
 
-def _ingest_file(store: Store, path: Path, *, kind: str, origin: str) -> IngestReport:
+def _ingest_file(
+    store: Store, path: Path, *, kind: str, origin: str, encoding: str
+) -> IngestReport:
     started = datetime.now()
-    header = _header(path)
-    checksum = file_checksum(path)
+    header = _header(path, encoding)
+    checksum = read_checksum(file_checksum(path), encoding)
     if store.already_ingested(SOURCE, checksum):
         return IngestReport(source=SOURCE, skipped=[str(path)])
     con = store.con
@@ -320,10 +328,15 @@ def _ingest_file(store: Store, path: Path, *, kind: str, origin: str) -> IngestR
         with store.batch(SOURCE, path) as b:
             con.register("_pj_cc", country_code_table())
             con.execute("CREATE TEMP TABLE _pj_ids (project_id VARCHAR)")
+            filtered: dict[str, int] = {}
+            status = "ok"
             if _is_xlsx(path):
                 read = _stage_xlsx(con, path, header, wanted)
             else:
-                read = stage_csv(b, path, header, wanted, "_pj_rows", delim=";")
+                staged = stage_csv(
+                    b, path, header, wanted, "_pj_rows", delim=";", encoding=encoding
+                )
+                read, filtered, status = staged.records, staged.filtered, staged.status
             (_validate_projects if kind == "project" else _validate_organizations)(con)
             con.execute(
                 f"""INSERT INTO quarantine
@@ -336,19 +349,22 @@ def _ingest_file(store: Store, path: Path, *, kind: str, origin: str) -> IngestR
                 {"b": b.batch_id, "s": SOURCE, "f": str(path)},
             )
             write = _write_projects if kind == "project" else _write_participants
-            stored, dups = write(con, b, origin)
+            stored, replaced, dups = write(con, b, origin)
             report = store.finish(
                 b,
                 checksum=checksum,
                 read=read,
                 stored=stored,
+                replaced=replaced,
                 duplicates=dups,
+                filtered=filtered,
+                status=status,
                 started=started,
                 tables=(_TABLE[kind],),
             )
-            report.related = {_TABLE[kind]: stored}
+            report.related = {_TABLE[kind]: stored + replaced}
     except duckdb.Error as e:
-        raise StoreError(f"{path}: ingest failed, store unchanged: {e}") from e
+        raise StoreError(f"{path}: ingest failed, this file left the store unchanged: {e}") from e
     finally:
         for t in _TEMPS:
             con.execute(f"DROP TABLE IF EXISTS {t}")

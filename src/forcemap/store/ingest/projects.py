@@ -31,16 +31,16 @@ from pathlib import Path
 import duckdb
 
 from forcemap.errors import NotFoundError, ParseError, StoreError
-from forcemap.store.ingest.trade import (
+from forcemap.store.ingest._csv import (
     checks_sql,
-    code_key_sql,
-    country_code_table,
     default_origin,
     number_sql,
     raw_sql,
+    read_checksum,
     read_header,
     stage_csv,
 )
+from forcemap.store.ingest.trade import code_key_sql, country_code_table
 from forcemap.store.store import Batch, IngestReport, Store, file_checksum
 
 __all__ = ["PROJECT_FILES", "PROJECT_LAYOUT", "ingest_projects"]
@@ -127,6 +127,7 @@ def ingest_projects(
     *,
     origin: str | None = None,
     progress: Progress | None = None,
+    encoding: str = "utf-8",
 ) -> IngestReport:
     """Ingest a project folder (or one of its files) into the project tables, atomically.
 
@@ -144,12 +145,16 @@ def ingest_projects(
         :func:`forcemap.store.synth.write_world` (its ``manifest.json`` says so).
     progress
         Called as ``progress(bytes_done, bytes_total)`` after each file.
+    encoding
+        The files' text encoding, transcoded to UTF-8 (default ``utf-8``: a record with bytes
+        that are not UTF-8 is quarantined with its line).
 
     Returns
     -------
     IngestReport
-        Rows of every file counted: ``read == stored + rejected + duplicates`` (it holds for
-        each file too); ``related`` gives the rows stored per table.
+        Rows of every file counted: ``read == stored + replaced + rejected + duplicates +
+        filtered`` (it holds for each file too), ``read`` counted independently of the CSV
+        parser; ``related`` gives the rows written per table.
 
     Raises
     ------
@@ -172,13 +177,14 @@ def ingest_projects(
     stored is replaced; the participants (outputs) of every project of ``projects.csv`` and of
     every project named in ``participants.csv`` (``outputs.csv``) are replaced by the file's
     rows — a table whose file is absent is left alone. A row that replaces a stored row with
-    the same key (project; project and organisation; project, type and output id) counts as a
-    duplicate, as does an earlier line repeating a key within a file (the last line wins).
+    the same key (project; project and organisation; project, type and output id) counts as
+    *replaced*; an earlier line repeating a key within a file is a *duplicate* (the last line
+    wins).
     """
     p = Path(path)
     files = _files(p)
-    headers = {kind: _check_header(f, kind) for kind, f in files}
-    checksum = _checksum(p, files)
+    headers = {kind: _check_header(f, kind, encoding) for kind, f in files}
+    checksum = read_checksum(_checksum(p, files), encoding)
     if store.already_ingested(SOURCE, checksum):
         return IngestReport(source=SOURCE, skipped=[str(p)])
     if origin is None:
@@ -190,10 +196,12 @@ def ingest_projects(
         with store.batch(SOURCE, p) as b:
             con.register("_pj_cc", country_code_table())
             con.execute("CREATE TEMP TABLE _pj_ids (project_id VARCHAR)")
-            counts: dict[str, tuple[int, int, int]] = {}
+            counts: dict[str, tuple[int, int, int, int, dict[str, int]]] = {}
             done = 0
             for kind, f in files:
-                counts[kind] = _ingest_file(b, f, kind=kind, header=headers[kind], origin=origin)
+                counts[kind] = _ingest_file(
+                    b, f, kind=kind, header=headers[kind], origin=origin, encoding=encoding
+                )
                 done += f.stat().st_size
                 if progress:
                     progress(done, total)
@@ -202,12 +210,18 @@ def ingest_projects(
                 checksum=checksum,
                 read=sum(c[0] for c in counts.values()),
                 stored=sum(c[1] for c in counts.values()),
-                duplicates=sum(c[2] for c in counts.values()),
+                replaced=sum(c[2] for c in counts.values()),
+                duplicates=sum(c[3] for c in counts.values()),
+                filtered={
+                    f"{reason} ({kind})": n
+                    for kind, c in counts.items()
+                    for reason, n in c[4].items()
+                },
                 started=started,
             )
-            report.related = {_TABLE[k]: c[1] for k, c in counts.items()}
+            report.related = {_TABLE[k]: c[1] + c[2] for k, c in counts.items()}
     except duckdb.Error as e:
-        raise StoreError(f"{p}: ingest failed, store unchanged: {e}") from e
+        raise StoreError(f"{p}: ingest failed, this folder left the store unchanged: {e}") from e
     finally:
         for t in (*_TEMPS, "_pj_ids"):
             con.execute(f"DROP TABLE IF EXISTS {t}")
@@ -218,9 +232,9 @@ def ingest_projects(
     return report
 
 
-def _check_header(path: Path, kind: str) -> list[str]:
+def _check_header(path: Path, kind: str, encoding: str) -> list[str]:
     columns, required = PROJECT_LAYOUT[kind]
-    header = read_header(path, _expected(kind))
+    header = read_header(path, _expected(kind), encoding=encoding)
     missing = [c for c in required if c not in header]
     if missing:
         raise ParseError(
@@ -246,13 +260,15 @@ _TABLE = {
 
 
 def _ingest_file(
-    b: Batch, path: Path, *, kind: str, header: list[str], origin: str
-) -> tuple[int, int, int]:
-    """Stage, validate, quarantine and write one file; return (read, stored, duplicates)."""
+    b: Batch, path: Path, *, kind: str, header: list[str], origin: str, encoding: str
+) -> tuple[int, int, int, int, dict[str, int]]:
+    """Stage, validate, quarantine and write one file; return (records in the file, stored,
+    replaced, duplicates, filtered by reason)."""
     con = b.con
     columns = PROJECT_LAYOUT[kind][0]
     present = [c for c in columns if c in header]
-    read = stage_csv(b, path, header, columns, "_pj_rows")
+    staged = stage_csv(b, path, header, columns, "_pj_rows", encoding=encoding)
+    read = staged.records
     _VALIDATE[kind](con)
     con.execute(
         f"""INSERT INTO quarantine
@@ -264,20 +280,22 @@ def _ingest_file(
             JOIN _pj_rows r USING (line)""",  # noqa: S608 - allow-listed names only
         {"b": b.batch_id, "s": SOURCE, "f": str(path)},
     )
-    stored, dups = _WRITE[kind](con, b, origin)
+    stored, replaced, dups = _WRITE[kind](con, b, origin)
     rejected = _count(
         con,
         "SELECT count(*) FROM quarantine WHERE batch_id = $b AND file = $f",
         {"b": b.batch_id, "f": str(path)},
     )
-    if read != stored + rejected + dups:
+    filtered = sum(staged.filtered.values())
+    if read != stored + replaced + rejected + dups + filtered:
         raise StoreError(
-            f"{path}: counts do not reconcile: read {read} != stored {stored} + rejected "
-            f"{rejected} + duplicates {dups}; nothing was written"
+            f"{path}: counts do not reconcile: the file holds {read} records != stored "
+            f"{stored} + replaced {replaced} + rejected {rejected} + duplicates {dups} + "
+            f"filtered {filtered}; nothing was written"
         )
     for t in _TEMPS:
         con.execute(f"DROP TABLE IF EXISTS {t}")
-    return read, stored, dups
+    return read, stored, replaced, dups, staged.filtered
 
 
 # -- validation: _pj_rows → _pj_v(line, <typed columns>, _field, _reason) -------------------
@@ -438,7 +456,7 @@ def _dedupe(con: duckdb.DuckDBPyConnection, key: str) -> tuple[int, int]:
     return kept, valid - kept
 
 
-def _write_projects(con: duckdb.DuckDBPyConnection, b: Batch, origin: str) -> tuple[int, int]:
+def _write_projects(con: duckdb.DuckDBPyConnection, b: Batch, origin: str) -> tuple[int, int, int]:
     kept, in_file = _dedupe(con, "project_id")
     con.execute("INSERT INTO _pj_ids SELECT project_id FROM _pj_ok")
     replaced = _count(
@@ -452,14 +470,14 @@ def _write_projects(con: duckdb.DuckDBPyConnection, b: Batch, origin: str) -> tu
            FROM _pj_ok ORDER BY line""",
         {"origin": origin, "batch": b.batch_id},
     )
-    return kept - replaced, in_file + replaced
+    return kept - replaced, replaced, in_file
 
 
 def _write_children(
     con: duckdb.DuckDBPyConnection, table: str, key: tuple[str, ...], select: str
-) -> tuple[int, int]:
+) -> tuple[int, int, int]:
     """Replace the stored rows of every project of the folder's projects file and of the file
-    (``_pj_ok``) by the file's rows; return (stored, duplicates)."""
+    (``_pj_ok``) by the file's rows; return (stored, replaced, duplicates)."""
     cols = ", ".join(key)
     kept, in_file = _dedupe(con, cols)
     replaced = _count(
@@ -473,10 +491,12 @@ def _write_children(
                 SELECT project_id FROM _pj_ok UNION SELECT project_id FROM _pj_ids)"""  # noqa: S608
     )
     con.execute(f"INSERT INTO {table} SELECT {select} FROM _pj_ok ORDER BY line")  # noqa: S608
-    return kept - replaced, in_file + replaced
+    return kept - replaced, replaced, in_file
 
 
-def _write_participants(con: duckdb.DuckDBPyConnection, b: Batch, origin: str) -> tuple[int, int]:
+def _write_participants(
+    con: duckdb.DuckDBPyConnection, b: Batch, origin: str
+) -> tuple[int, int, int]:
     return _write_children(
         con,
         "project_participants",
@@ -485,7 +505,7 @@ def _write_participants(con: duckdb.DuckDBPyConnection, b: Batch, origin: str) -
     )
 
 
-def _write_outputs(con: duckdb.DuckDBPyConnection, b: Batch, origin: str) -> tuple[int, int]:
+def _write_outputs(con: duckdb.DuckDBPyConnection, b: Batch, origin: str) -> tuple[int, int, int]:
     return _write_children(
         con,
         "project_outputs",

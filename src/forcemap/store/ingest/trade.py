@@ -34,12 +34,8 @@ duplicate); the other column of an existing row is kept.
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
-import json
 import os
-import re
+import zipfile
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import lru_cache
@@ -49,6 +45,18 @@ import duckdb
 import pyarrow as pa
 
 from forcemap.errors import NotFoundError, ParseError, StoreError
+from forcemap.store.ingest._csv import (
+    _count,
+    _drop,
+    _open_binary,
+    checks_sql,
+    default_origin,
+    missing_sql,
+    raw_sql,
+    read_checksum,
+    read_header,
+    stage_csv,
+)
 from forcemap.store.reference import reference_table
 from forcemap.store.store import Batch, IngestReport, Store, file_checksum
 
@@ -191,13 +199,11 @@ _ALPHA_VARIANTS: dict[str, str] = {
 
 _HS6_RE = "[0-9]{5,6}"
 _BAD_YEAR = "year is not an integer between 1900 and 2100"
-_MISSING = "('', 'NA', 'N/A', 'NAN', 'NULL')"  # upper-cased, trimmed values read as missing
-_MAX_LINE = 8 * 1024 * 1024  # bytes
 
 Progress = Callable[[int, int], None]
 
 
-# -- shared with the projects reader: country codes and CSV staging -------------------------
+# -- shared with the projects and CORDIS readers: country codes ----------------------------
 
 
 @lru_cache(maxsize=1)
@@ -249,267 +255,6 @@ def code_key_sql(expr: str) -> str:
     return f"upper(trim({expr}))"
 
 
-def read_header(path: Path, expected: str, *, delim: str = ",") -> list[str]:
-    """The header of a CSV file: names stripped of spaces and a BOM, lower-cased.
-
-    ``delim`` is the field separator (``,``; CORDIS uses ``;``, Comtrade bulk files a tab).
-
-    Raises
-    ------
-    ParseError
-        The file is empty or its first line is not text (``expected`` is put in the message).
-    """
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    try:
-        with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:  # type: ignore[operator]
-            first = fh.readline()
-    except (UnicodeDecodeError, OSError, EOFError) as e:
-        raise ParseError(
-            f"cannot read the header ({e}); expected {expected}", file=str(path)
-        ) from e
-    if not first.strip():
-        raise ParseError(f"empty file or blank header line; expected {expected}", file=str(path))
-    row = next(csv.reader(io.StringIO(first), delimiter=delim))
-    return [c.strip().lstrip("\ufeff").lower() for c in row]
-
-
-def default_origin(world: Path, source: str) -> str:
-    """``synthetic:<source>`` when ``world/manifest.json`` marks a synthetic world, else
-    ``source``."""
-    try:
-        doc = json.loads((world / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return source
-    synthetic = (
-        isinstance(doc, dict)
-        and doc.get("synthetic") is True
-        and doc.get("generator") == "forcemap.store.synth"
-    )
-    return f"synthetic:{source}" if synthetic else source
-
-
-def _count(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> int:
-    rows = con.execute(sql, params).fetchall()
-    return int(rows[0][0]) if rows and rows[0][0] is not None else 0
-
-
-# The field separators stage_csv reads, with the regexes of a quote that opens a field (after a
-# separator or at the line start) and of one that closes a field (before a separator or at the
-# line end). They are counted separately, so the quotes of '";"' count twice, not once.
-_DELIMS: dict[str, tuple[str, str]] = {
-    ",": ('(^|,)"', '"(,|$)'),
-    ";": ('(^|;)"', '"(;|$)'),
-    "\t": ('(^|\t)"', '"(\t|$)'),
-}
-
-
-def csv_field_sql(col: str, delim: str = ",") -> str:
-    """SQL writing one VARCHAR column back as a CSV field (quoted when needed, NULL → '')."""
-    if delim not in _DELIMS:
-        raise ValueError(f"unsupported CSV delimiter {delim!r}")
-    return (
-        f"""CASE WHEN {col} IS NULL THEN '' WHEN regexp_matches({col}, '["{delim}\\r\\n]') """
-        f"""THEN '"' || replace({col}, '"', '""') || '"' ELSE {col} END"""
-    )
-
-
-def raw_sql(columns: Sequence[str], alias: str, delim: str = ",") -> str:
-    """SQL rebuilding a staged record as a CSV line (for the quarantine's ``raw``)."""
-    if not columns:
-        return "''"
-    fields = ", ".join(csv_field_sql(f'{alias}."{c}"', delim) for c in columns)
-    return f"concat_ws('{delim}', {fields})"
-
-
-_REJECT_REASONS = {
-    "MISSING COLUMNS": "malformed CSV: too few fields",
-    "TOO MANY COLUMNS": "malformed CSV: too many fields",
-    "UNQUOTED VALUE": "malformed CSV: bad quoting",
-    "INVALID ENCODING": "invalid UTF-8",
-    "LINE SIZE OVER MAXIMUM": "line too long",
-}
-
-_STAGE_TEMPS = ("_csv_ln", "_csv_raw", "_csv_rj", "_csv_rs", "_csv_rjd", "_csv_map")
-
-
-def stage_csv(
-    b: Batch,
-    path: Path,
-    header: Sequence[str],
-    wanted: Sequence[str],
-    table: str,
-    *,
-    delim: str = ",",
-) -> int:
-    """Load a CSV file into the temp table ``table(line, <wanted>…)``, all VARCHAR.
-
-    ``header`` is the file's (normalised) header from :func:`read_header`; ``wanted`` the layout's
-    columns (a wanted column absent from the file is NULL; file columns not wanted are dropped).
-    ``line`` is the physical 1-based line number of the record's first line (the header is line
-    1). Records DuckDB cannot split into the header's fields (too few / too many fields, bad
-    quoting, invalid UTF-8) are quarantined in batch ``b`` with their line. Returns the number
-    of records read (staged + quarantined). ``delim`` is the field separator: ``,``, ``;`` or a
-    tab.
-
-    Two set-based passes: DuckDB's CSV reader (rejects stored, not fatal), and a one-column read
-    of the physical lines that locates blank lines and quoted line breaks, so every record gets
-    its physical line even when the file has them.
-    """
-    con = b.con
-    _drop(con, _STAGE_TEMPS)
-    cols = ", ".join(f"'c{n}': 'VARCHAR'" for n in range(len(header)))
-    pos = {name: n for n, name in enumerate(header)}
-    select = ", ".join(
-        (f'c{pos[w]} AS "{w}"' if w in pos else f'NULL::VARCHAR AS "{w}"') for w in wanted
-    )
-    if delim not in _DELIMS:
-        raise ValueError(f"unsupported CSV delimiter {delim!r}; one of {sorted(_DELIMS)!r}")
-    params = {"path": str(path), "maxline": _MAX_LINE}
-    try:
-        con.execute(
-            f"""CREATE TEMP TABLE _csv_raw AS
-                SELECT row_number() OVER () AS rn, {select}
-                FROM read_csv($path, columns = {{{cols}}}, header = true, auto_detect = false,
-                              delim = $delim, quote = '"', escape = '"', ignore_errors = true,
-                              store_rejects = true, rejects_table = '_csv_rj',
-                              rejects_scan = '_csv_rs', max_line_size = $maxline,
-                              buffer_size = 2 * $maxline)""",  # noqa: S608 - generated names only
-            {**params, "delim": delim},
-        )
-        _physical_lines(con, path, delim)
-    except duckdb.InvalidInputException as e:
-        raise ParseError(f"cannot read as CSV: {e}", file=str(path)) from e
-    # One row per rejected record (DuckDB may report several errors for one line); its line is
-    # DuckDB's logical line: physical lines minus the continuation lines of quoted fields.
-    con.execute(
-        """CREATE TEMP TABLE _csv_rjd AS
-           SELECT line AS lline, arg_min(error_type::VARCHAR, column_idx) AS error_type,
-                  arg_min(column_name, column_idx) AS column_name,
-                  arg_min(csv_line, column_idx) AS csv_line
-           FROM _csv_rj GROUP BY line"""
-    )
-    n_rej = _count(con, "SELECT count(*) FROM _csv_rjd")
-    n_raw = _count(con, "SELECT count(*) FROM _csv_raw")
-    irregular = _count(con, "SELECT count(*) FROM _csv_ln WHERE blank OR q % 2 = 1")
-    by_record = (
-        f'CREATE TEMP TABLE "{table}" AS '  # noqa: S608 - table is the caller's literal
-        "SELECT rn + 1 AS line, * EXCLUDE (rn) FROM _csv_raw"
-    )
-    if irregular == 0 and n_rej == 0:
-        con.execute(by_record)
-        _drop(con, _STAGE_TEMPS)
-        return n_raw
-    con.execute(
-        """CREATE TEMP TABLE _csv_map AS
-           SELECT pline, blank, row_number() OVER (ORDER BY pline) AS lline FROM (
-             SELECT pline, blank,
-                    coalesce(sum(q % 2) OVER (ORDER BY pline ROWS BETWEEN UNBOUNDED PRECEDING
-                                              AND 1 PRECEDING), 0) % 2 = 1 AS cont
-             FROM _csv_ln)
-           WHERE NOT cont"""
-    )
-    good = """SELECT pline, row_number() OVER (ORDER BY pline) AS k FROM _csv_map
-              WHERE lline > 1 AND NOT blank AND lline NOT IN (SELECT lline FROM _csv_rjd)"""
-    if _count(con, f"SELECT count(*) FROM ({good})") == n_raw:  # noqa: S608
-        con.execute(
-            f"""CREATE TEMP TABLE "{table}" AS
-                SELECT g.pline AS line, r.* EXCLUDE (rn)
-                FROM _csv_raw r JOIN ({good}) g ON g.k = r.rn ORDER BY g.pline"""  # noqa: S608
-        )
-        pline = "coalesce(m.pline, j.lline)"
-    else:  # quoting the line model cannot follow: fall back to record numbers
-        con.execute(by_record)
-        pline = "j.lline"
-    reasons = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _REJECT_REASONS.items())
-    con.execute(
-        f"""INSERT INTO quarantine
-               (batch_id, source, file, line, record_id, field, reason, raw)
-            SELECT $b, $s, $f, {pline}, NULL,
-                   CASE WHEN j.error_type IN ('MISSING COLUMNS', 'TOO MANY COLUMNS') THEN NULL
-                        ELSE j.column_name END,
-                   CASE j.error_type {reasons} ELSE 'malformed CSV' END,
-                   left(trim(j.csv_line, chr(10) || chr(13)), 4000)
-            FROM _csv_rjd j LEFT JOIN _csv_map m ON m.lline = j.lline""",  # noqa: S608
-        {"b": b.batch_id, "s": b.source, "f": str(path)},
-    )
-    _drop(con, _STAGE_TEMPS)
-    return n_raw + n_rej
-
-
-def _physical_lines(con: duckdb.DuckDBPyConnection, path: Path, delim: str) -> None:
-    """``_csv_ln(pline, blank, q)``: every physical line of the file, whether it is blank and
-    how many field-opening plus field-closing quotes it has (odd: a quoted line break follows).
-
-    A quote counts only at the start or end of a field (DuckDB accepts a stray quote inside an
-    unquoted field). Read by DuckDB as UTF-8, not strict, so a file mixing CRLF records with LF
-    breaks inside quoted fields (CORDIS) is split at both; a file with invalid UTF-8 is scanned
-    byte-wise in Python instead, so no line is lost.
-    """
-    opening, closing = _DELIMS[delim]
-    try:
-        con.execute(
-            r"""CREATE TEMP TABLE _csv_ln AS
-                SELECT row_number() OVER () AS pline, line IS NULL AS blank,
-                       CASE WHEN contains(line, '"')
-                            THEN len(regexp_extract_all(line, $open))
-                                 + len(regexp_extract_all(line, $close))
-                            ELSE 0 END AS q
-                FROM read_csv($path, columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '',
-                              escape = '', header = false, auto_detect = false,
-                              max_line_size = $maxline, buffer_size = 2 * $maxline,
-                              strict_mode = false)""",
-            {"path": str(path), "maxline": _MAX_LINE, "open": opening, "close": closing},
-        )
-        return
-    except duckdb.InvalidInputException:
-        con.execute("DROP TABLE IF EXISTS _csv_ln")
-    open_re, close_re = re.compile(opening.encode()), re.compile(closing.encode())
-    blank: list[bool] = []
-    quotes: list[int] = []
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rb") as fh:  # type: ignore[operator]
-        for raw in fh:
-            line = raw.rstrip(b"\r\n")
-            blank.append(not line)
-            quotes.append(
-                len(open_re.findall(line)) + len(close_re.findall(line)) if b'"' in line else 0
-            )
-    n = len(blank)
-    lines = pa.table(  # noqa: F841 - queried by name below
-        {"pline": pa.array(range(1, n + 1), pa.int64()), "blank": blank, "q": quotes}
-    )
-    con.execute("CREATE TEMP TABLE _csv_ln AS SELECT * FROM lines")
-
-
-def _drop(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> None:
-    for t in tables:
-        con.execute(f"DROP TABLE IF EXISTS {t}")
-
-
-def checks_sql(checks: Sequence[tuple[str, str, str]]) -> tuple[str, str]:
-    """``CASE`` expressions for the field and reason of the first failing check.
-
-    ``checks`` are ``(condition_sql, field, reason)``; field and reason are literals from the
-    readers (never user input).
-    """
-    field = " ".join(f"WHEN {c} THEN '{f}'" for c, f, _ in checks)
-    reason = " ".join(f"WHEN {c} THEN '{r}'" for c, _, r in checks)
-    return f"CASE {field} END", f"CASE {reason} END"
-
-
-def number_sql(expr: str) -> str:
-    """SQL: the trimmed value as DOUBLE (NULL when missing or not a finite number)."""
-    return (
-        f"CASE WHEN isfinite(TRY_CAST(trim({expr}) AS DOUBLE)) "
-        f"THEN TRY_CAST(trim({expr}) AS DOUBLE) END"
-    )
-
-
-def missing_sql(expr: str) -> str:
-    """SQL: true when the value is empty or a missing-value marker (``NA``…)."""
-    return f"coalesce(upper(trim({expr})) IN {_MISSING}, true)"
-
-
 # -- the trade reader ------------------------------------------------------------------------
 
 
@@ -536,6 +281,7 @@ def ingest_trade(
     *,
     origin: str | None = None,
     progress: Progress | None = None,
+    encoding: str = "utf-8",
 ) -> IngestReport:
     """Ingest one trade CSV file (BACI or forcemap layout) into the ``trade`` table.
 
@@ -551,11 +297,15 @@ def ingest_trade(
         ``trade/`` folder of a world written by :func:`forcemap.store.synth.write_world`.
     progress
         Called as ``progress(bytes_done, bytes_total)`` after each file.
+    encoding
+        The files' text encoding (``latin-1``, ``cp1252``…), transcoded to UTF-8; with the
+        default ``utf-8`` a record with bytes that are not UTF-8 is quarantined.
 
     Returns
     -------
     IngestReport
-        ``read == stored + rejected + duplicates`` counted in file rows (flows);
+        ``read == stored + replaced + rejected + duplicates + filtered`` counted in file rows
+        (flows), ``read`` counted independently of the CSV parser;
         ``related["trade table rows"]`` is the number of canonical rows written (a BACI flow
         fills an export cell and a mirrored import cell).
 
@@ -581,7 +331,7 @@ def ingest_trade(
     report = IngestReport(source=SOURCE)
     done = 0
     for f in files:
-        report.add(_ingest_file(store, f, origin=origin))
+        report.add(_ingest_file(store, f, origin=origin, encoding=encoding))
         done += f.stat().st_size
         if progress:
             progress(done, total)
@@ -598,13 +348,12 @@ _COMTRADE_USED_LC = tuple(c.lower() for c in COMTRADE_USED)
 
 def _sniff_delim(path: Path) -> str:
     """``\\t`` when the header line has more tabs than commas (Comtrade bulk .txt), else ``,``."""
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
-        with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:  # type: ignore[operator]
-            first = fh.readline()
-    except (UnicodeDecodeError, OSError, EOFError):
+        with _open_binary(path) as fh:
+            first = fh.readline(1 << 20)
+    except (OSError, EOFError, zipfile.BadZipFile, ParseError):
         return ","  # read_header reports the problem
-    return "\t" if first.count("\t") > first.count(",") else ","
+    return "\t" if first.count(b"\t") > first.count(b",") else ","
 
 
 def _layout(path: Path, header: list[str]) -> str:
@@ -639,12 +388,12 @@ def _layout(path: Path, header: list[str]) -> str:
 _TEMPS = ("_tr_rows", "_tr_v", "_tr_f", "_tr_new", "_tr_old", "_tr_out")
 
 
-def _ingest_file(store: Store, path: Path, *, origin: str) -> IngestReport:
+def _ingest_file(store: Store, path: Path, *, origin: str, encoding: str) -> IngestReport:
     started = datetime.now()
     delim = _sniff_delim(path)
-    header = read_header(path, _EXPECTED, delim=delim)
+    header = read_header(path, _EXPECTED, delim=delim, encoding=encoding)
     layout = _layout(path, header)
-    checksum = file_checksum(path)
+    checksum = read_checksum(file_checksum(path), encoding)
     if store.already_ingested(SOURCE, checksum):
         return IngestReport(source=SOURCE, skipped=[str(path)])
     con = store.con
@@ -657,7 +406,7 @@ def _ingest_file(store: Store, path: Path, *, origin: str) -> IngestReport:
     try:
         with store.batch(SOURCE, path) as b:
             con.register("_tr_cc", country_code_table())
-            read = stage_csv(b, path, header, wanted, "_tr_rows", delim=delim)
+            staged = stage_csv(b, path, header, wanted, "_tr_rows", delim=delim, encoding=encoding)
             if layout == "comtrade":
                 _validate_comtrade(con, header)
             else:
@@ -667,6 +416,7 @@ def _ingest_file(store: Store, path: Path, *, origin: str) -> IngestReport:
                     "SELECT _filter, count(*) FROM _tr_v WHERE _filter IS NOT NULL GROUP BY ALL"
                 ).fetchall()
             )
+            filtered.update(staged.filtered)
             con.execute(
                 f"""INSERT INTO quarantine
                        (batch_id, source, file, line, record_id, field, reason, raw)
@@ -677,19 +427,21 @@ def _ingest_file(store: Store, path: Path, *, origin: str) -> IngestReport:
                 {"b": b.batch_id, "s": SOURCE, "f": str(path)},
             )
             con.execute("DROP TABLE _tr_rows")  # frees memory early (BACI files are large)
-            stored, dups, rows = _write(con, b, layout, origin)
+            stored, replaced, dups, rows = _write(con, b, layout, origin)
             report = store.finish(
                 b,
                 checksum=checksum,
-                read=read,
+                read=staged.records,
                 stored=stored,
+                replaced=replaced,
                 duplicates=dups,
                 started=started,
                 filtered=filtered,
+                status=staged.status,
             )
             report.related["trade table rows"] = rows
     except duckdb.Error as e:
-        raise StoreError(f"{path}: ingest failed, store unchanged: {e}") from e
+        raise StoreError(f"{path}: ingest failed, this file left the store unchanged: {e}") from e
     finally:
         _drop(con, _TEMPS)
         con.unregister("_tr_cc")
@@ -906,8 +658,10 @@ def _validate_comtrade(con: duckdb.DuckDBPyConnection, header: Sequence[str]) ->
 
 def _write(
     con: duckdb.DuckDBPyConnection, b: Batch, layout: str, origin: str
-) -> tuple[int, int, int]:
-    """Merge the valid rows into ``trade``; return (stored, duplicates, canonical rows)."""
+) -> tuple[int, int, int, int]:
+    """Merge the valid rows into ``trade``; return (stored, replaced, duplicates, canonical
+    rows): a flow already stored for its key and direction is *replaced* by the file's value,
+    a flow repeated in the file is a *duplicate* (the value of its last line wins)."""
     key = "year, reporter, partner, hs6"
     # One flow per key: per column, the value of the last line that has one.
     con.execute(
@@ -991,4 +745,4 @@ def _write(
             FROM {src} ORDER BY {key}""",  # noqa: S608
         {"origin": origin, "batch": b.batch_id},
     )
-    return flows - store_dups, in_file_dups + store_dups, rows
+    return flows - store_dups, store_dups, in_file_dups, rows
