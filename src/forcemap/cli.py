@@ -220,7 +220,10 @@ def _run_ingest(
                         highlight=False,
                     )
                 else:
-                    err.print("no file was committed: the store is unchanged", highlight=False)
+                    err.print(
+                        "no file was committed by this command: the store is as it was",
+                        highlight=False,
+                    )
                 raise
             holds = {t: n for t, n in s.counts().items() if t in SOURCE_TABLES.get(source, ())}
         finally:
