@@ -96,7 +96,7 @@ def _prefetch(typingctx, arr, idx):  # type: ignore[no-untyped-def]  # pragma: n
     return types.none(arr, idx), codegen
 
 
-@numba.njit(cache=False, nogil=True, boundscheck=False)
+@numba.njit(cache=True, nogil=True, boundscheck=False)
 def _thread_offsets(cnt: np.ndarray, ptr: np.ndarray) -> None:  # pragma: no cover - compiled
     """Exclusive prefix sum of per-thread row counts ``cnt[thread, row]``, row-major then by
     thread: ``ptr[row]`` gets the row's start and ``cnt[thread, row]`` that thread's first
@@ -112,7 +112,7 @@ def _thread_offsets(cnt: np.ndarray, ptr: np.ndarray) -> None:  # pragma: no cov
     ptr[n] = base
 
 
-@numba.njit(cache=False, nogil=True, parallel=True, boundscheck=False)
+@numba.njit(cache=True, nogil=True, parallel=True, boundscheck=False)
 def _out_csr(
     src: np.ndarray,
     dst: np.ndarray,
@@ -174,7 +174,7 @@ def _out_csr(
     return w
 
 
-@numba.njit(cache=False, nogil=True, parallel=True, boundscheck=False)
+@numba.njit(cache=True, nogil=True, parallel=True, boundscheck=False)
 def _in_csr(
     out_ptr: np.ndarray, out_idx: np.ndarray, n_threads: int, in_ptr: np.ndarray, in_idx: np.ndarray
 ) -> None:  # pragma: no cover - compiled
@@ -201,7 +201,7 @@ def _in_csr(
                 pos[t] += 1
 
 
-@numba.njit(cache=False, nogil=True, parallel=True)
+@numba.njit(cache=True, nogil=True, parallel=True)
 def _n_outside(citing: np.ndarray, cited: np.ndarray, n: int) -> int:  # pragma: no cover
     """Edges with a citing or cited id outside [0, n)."""
     out = 0
@@ -231,7 +231,7 @@ def range_edges(
     return _range_edges(citing, cited, n)
 
 
-@numba.njit(cache=False, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def _range_edges(
     citing: np.ndarray, cited: np.ndarray, n: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
@@ -264,7 +264,7 @@ def _range_edges(
     return src[:w], dst[:w], ext
 
 
-@numba.njit(cache=False, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def _year_counting_sort(year: np.ndarray, lo: int, span: int) -> np.ndarray:  # pragma: no cover
     """Stable order of the nodes by year (:data:`NO_YEAR` first), years in [lo, lo + span)."""
     cnt = np.zeros(span + 2, np.int64)
@@ -320,7 +320,7 @@ def build_csr(src: np.ndarray, dst: np.ndarray, year: np.ndarray) -> CitationCSR
     return CitationCSR(year[perm], perm, rank, out_ptr, out_idx, in_ptr, in_idx)
 
 
-@numba.njit(cache=False, nogil=True, boundscheck=False)
+@numba.njit(cache=True, nogil=True, boundscheck=False)
 def _first_ge(a: np.ndarray, x: int, lo: int, hi: int) -> int:  # pragma: no cover - compiled
     """First position in sorted ``a[lo:hi]`` whose value is >= x (``hi`` if none)."""
     while lo < hi:
@@ -332,7 +332,7 @@ def _first_ge(a: np.ndarray, x: int, lo: int, hi: int) -> int:  # pragma: no cov
     return lo
 
 
-@numba.njit(cache=False, nogil=True, parallel=True, boundscheck=False)
+@numba.njit(cache=True, nogil=True, parallel=True, boundscheck=False)
 def _cd_kernel(
     n_focal: int,
     year: np.ndarray,
@@ -475,7 +475,7 @@ C_REFS, C_I, C_J, C_K, C_T, C_JL = range(6)
 C_CD, C_MCD, C_CD_NOK, C_DI5, C_DI5_NOK, C_DEIN = range(6)
 
 
-@numba.njit(cache=False, nogil=True, parallel=True, boundscheck=False)
+@numba.njit(cache=True, nogil=True, parallel=True, boundscheck=False)
 def _columns(
     res: np.ndarray, rank: np.ndarray, year: np.ndarray, n_focal: int, require_refs: bool
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled

@@ -140,7 +140,7 @@ def _mutual_csr(
     return indptr, c.astype(np.int64), summed.astype(np.float64)
 
 
-@numba.njit(cache=False, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def _burt_kernel(
     indptr: np.ndarray, indices: np.ndarray, data: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
