@@ -261,7 +261,7 @@ def test_every_bad_input_class_is_quarantined_with_line_and_field(
         (4, None, "id", "missing id"),
         (5, "X5", "id", "invalid id"),
         (6, None, None, "not a JSON object"),
-        (7, None, f"byte {bad_byte}", "invalid UTF-8"),
+        (7, None, None, f"invalid UTF-8 byte 0xE9 at column {bad_byte + 1}"),
         (10, "W10", "referenced_works", "wrong type: referenced_works"),
     ]
     qfile = Path(r.quarantine_files[0])
@@ -290,7 +290,11 @@ def test_duplicates_across_files_update_only_when_newer(store: Store, tmp_path: 
     older = work(1, title="old", updated_date="2023-01-01T00:00:00")
     newer = work(2, title="new", updated_date="2025-01-01T00:00:00")
     r = ingest_openalex(store, [write_jsonl(tmp_path / "b.jsonl", [older, newer, work(3)])])
-    assert (r.read, r.stored, r.duplicates) == (3, 2, 1)
+    # W3 is new (stored), W2 replaces an older stored copy (replaced), W1 is older than the
+    # stored copy (a duplicate)
+    assert (r.read, r.stored, r.replaced, r.duplicates) == (3, 1, 1, 1)
+    log = store.sql("SELECT stored, replaced, duplicates FROM ingest_log ORDER BY batch_id")
+    assert log.fetchall() == [(2, 0, 0), (1, 1, 1)]
     assert store.sql("SELECT work_id, title FROM works ORDER BY 1").fetchall() == [
         ("W1", "Work 1"),
         ("W2", "new"),
@@ -314,8 +318,11 @@ def test_missing_path_and_bad_api_page(store: Store, tmp_path: Path) -> None:
     with pytest.raises(NotFoundError, match="no such file"):
         ingest_openalex(store, [tmp_path / "nope.jsonl"])
     bad = tmp_path / "page.json"
-    bad.write_text('{"meta": {}, "results": [')
+    bad.write_text("<html>502 Bad Gateway</html>")
     with pytest.raises(ParseError, match=r"page\.json:1: not a JSON API page"):
+        ingest_openalex(store, [bad])
+    bad.write_text('{"meta": {}, "group_by": []}')
+    with pytest.raises(ParseError, match=r"page\.json: not a JSON API page"):
         ingest_openalex(store, [bad])
     assert store.counts()["works"] == 0
 
@@ -359,3 +366,279 @@ def test_kill_9_mid_ingest_leaves_store_as_before_and_rerun_completes(tmp_path: 
     with Store.open(path) as s:
         assert s.counts()["works"] == 7519
         assert s.scalar("SELECT count(*) FROM ingest_log") == 2
+
+
+# -- every record accounted for (issue 16): real SYNERGY lines, corrupted ---------------------
+
+
+def synergy_lines(n: int) -> list[bytes]:
+    """The first ``n`` lines of the real SYNERGY OpenAlex sample, as bytes (no newline)."""
+    out: list[bytes] = []
+    with gzip.open(SYNERGY, "rb") as fh:
+        for line in fh:
+            out.append(line.rstrip(b"\n"))
+            if len(out) == n:
+                break
+    return out
+
+
+def set_field(line: bytes, field: str, value: str) -> bytes:
+    """Replace the JSON value of a top-level scalar field with ``value`` (raw JSON text)."""
+    rec = json.loads(line)
+    rec[field] = "@@V@@"
+    return json.dumps(rec).replace('"@@V@@"', value).encode()
+
+
+def first_concept(line: bytes, key: str, value: str) -> bytes:
+    rec = json.loads(line)
+    rec["concepts"][0][key] = "@@V@@"
+    return json.dumps(rec).replace('"@@V@@"', value).encode()
+
+
+def quarantined(store: Store) -> list[tuple[Any, ...]]:
+    return store.sql(
+        "SELECT line, record_id, field, reason, unit FROM quarantine ORDER BY line"
+    ).fetchall()
+
+
+@pytest.mark.parametrize(
+    ("corrupt", "field", "reason"),
+    [
+        (
+            lambda ln: set_field(ln, "cited_by_count", str(2**31)),
+            "cited_by_count",
+            "out of range: cited_by_count (0..2,147,483,647)",
+        ),
+        (
+            lambda ln: set_field(ln, "cited_by_count", "-1"),
+            "cited_by_count",
+            "out of range: cited_by_count (0..2,147,483,647)",
+        ),
+        (
+            lambda ln: set_field(ln, "cited_by_count", "NaN"),
+            "cited_by_count",
+            "not a finite number: cited_by_count",
+        ),
+        (
+            lambda ln: set_field(ln, "cited_by_count", "1e400"),
+            "cited_by_count",
+            "not a finite number: cited_by_count",
+        ),
+        (
+            lambda ln: set_field(ln, "cited_by_count", '"inf"'),
+            "cited_by_count",
+            "not a finite number: cited_by_count",
+        ),
+        (
+            lambda ln: set_field(ln, "cited_by_count", "2.5"),
+            "cited_by_count",
+            "not an integer: cited_by_count",
+        ),
+        (
+            lambda ln: set_field(ln, "publication_year", str(2**64 - 1)),
+            "publication_year",
+            "out of range: publication_year (-9,999..9,999)",
+        ),
+        (
+            lambda ln: set_field(ln, "publication_year", "true"),
+            "publication_year",
+            "wrong type: publication_year",
+        ),
+        (
+            lambda ln: first_concept(ln, "level", "40000"),
+            "concepts.level",
+            "out of range: concepts.level (0..32,767)",
+        ),
+        (
+            lambda ln: first_concept(ln, "level", '"high"'),
+            "concepts.level",
+            "wrong type: concepts.level",
+        ),
+        (
+            lambda ln: first_concept(ln, "score", '"NaN"'),
+            "concepts.score",
+            "not a finite number: concepts.score",
+        ),
+        (
+            lambda ln: set_field(ln, "publication_date", '"2020-13-45"'),
+            "publication_date",
+            "invalid date: publication_date",
+        ),
+        (
+            lambda ln: set_field(ln, "updated_date", '"yesterday"'),
+            "updated_date",
+            "invalid date: updated_date",
+        ),
+        (
+            lambda ln: set_field(ln, "abstract_inverted_index", '{"word": [0, 4294967296]}'),
+            "abstract_inverted_index",
+            "invalid word position: abstract_inverted_index",
+        ),
+    ],
+)
+def test_a_bad_number_or_date_quarantines_its_record_naming_the_field(
+    store: Store, tmp_path: Path, corrupt: Any, field: str, reason: str
+) -> None:
+    """Overflow, NaN/inf, a text or a fraction where a number belongs, an impossible date: the
+    record is quarantined naming the field; never a refused file, never a silent NULL."""
+    lines = synergy_lines(5)
+    lines[2] = corrupt(lines[2])
+    bad_id = json.loads(lines[2])["id"].rsplit("/", 1)[1]
+    f = write_jsonl(tmp_path / "part_000.jsonl", lines)
+    r = ingest_openalex(store, [f])
+    assert (r.read, r.stored, r.replaced, r.rejected, r.duplicates) == (5, 4, 0, 1, 0)
+    assert quarantined(store) == [(3, bad_id, field, reason, "line")]
+    assert store.scalar("SELECT count(*) FROM works WHERE work_id = $w", {"w": bad_id}) == 0
+    # no stored work lost a value to a silent NULL
+    assert store.scalar("SELECT count(*) FROM works WHERE year IS NULL") == 0
+
+
+def test_byte_order_marks_crlf_and_mixed_line_ends_lose_nothing(
+    store: Store, tmp_path: Path
+) -> None:
+    lines = synergy_lines(4)
+    bom = b"\xef\xbb\xbf"
+    data = bom + lines[0] + b"\r\n" + lines[1] + b"\n" + bom + lines[2] + b"\r\n\r\n" + lines[3]
+    f = tmp_path / "mixed.jsonl"
+    f.write_bytes(data)  # the last line has no line end
+    r = ingest_openalex(store, [f])
+    assert (r.read, r.stored, r.rejected) == (4, 4, 0)
+    assert quarantined(store) == []
+
+
+def test_lines_over_the_size_limit_are_quarantined_with_their_size(
+    store: Store, tmp_path: Path
+) -> None:
+    """A 33 MB line (DuckDB's line reader used to fail on the whole file) is quarantined with
+    its size; the lines around it are stored."""
+    lines = synergy_lines(3)
+    rec = json.loads(lines[1])
+    rec["abstract_inverted_index"] = {f"w{i:07d}": [i] for i in range(2_000_000)}
+    big = json.dumps(rec).encode()
+    assert len(big) > 32 * 2**20
+    f = write_jsonl(tmp_path / "big.jsonl", [lines[0], big, lines[2]])
+    r = ingest_openalex(store, [f])
+    assert (r.read, r.stored, r.rejected) == (3, 2, 1)
+    [(line, _, field, reason, unit)] = quarantined(store)
+    assert (line, field, unit) == (2, None, "line")
+    assert reason == f"record of {len(big):,} bytes is over the 16,777,216-byte limit"
+
+
+def test_nul_byte_empty_file_and_deep_nesting(store: Store, tmp_path: Path) -> None:
+    lines = synergy_lines(3)
+    deep = set_field(lines[2], "extra", "[" * 50_000 + "]" * 50_000)
+    nul = lines[1].replace(b'"title": ', b'"title": "\x00', 1).replace(b'"\x00"', b'"\x00', 1)
+    f = write_jsonl(tmp_path / "odd.jsonl", [lines[0], nul, deep])
+    r = ingest_openalex(store, [f])
+    assert (r.read, r.stored, r.rejected) == (3, 2, 1)
+    assert [q[0] for q in quarantined(store)] == [2]
+    assert quarantined(store)[0][3].startswith("NUL byte at column")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    r = ingest_openalex(store, [empty])
+    assert (r.read, r.stored, r.rejected) == (0, 0, 0) and r.reconciled
+
+
+def test_more_authorships_than_the_column_holds_is_quarantined(
+    store: Store, tmp_path: Path
+) -> None:
+    many = work(2, authorships=[{"author_position": "middle"}] * 32_768)
+    f = write_jsonl(tmp_path / "many.jsonl", [work(1), many])
+    r = ingest_openalex(store, [f])
+    assert (r.read, r.stored, r.rejected) == (2, 1, 1)
+    assert quarantined(store) == [
+        (2, "W2", "authorships", "too many authorships (over 32,767)", "line")
+    ]
+
+
+def test_replaced_institution_entities_count_as_replaced(store: Store, tmp_path: Path) -> None:
+    d = tmp_path / "institutions" / "updated_date=2024-01-01"
+    d.mkdir(parents=True)
+    ingest_openalex(store, [write_jsonl(tmp_path / "w.jsonl", [work(1)])])  # embeds I1, I2
+    inst = {"id": "https://openalex.org/I1", "display_name": "Uni One (entity)"}
+    new = {"id": "https://openalex.org/I9", "display_name": "Nine"}
+    r = ingest_openalex(store, [write_jsonl(d / "part_000.gz", [inst, new, inst])])
+    assert (r.read, r.stored, r.replaced, r.duplicates) == (3, 1, 1, 1)
+
+
+def test_a_failing_file_leaves_the_earlier_files_committed(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """File 3 fails inside DuckDB: its error must not claim the whole store is unchanged, and
+    the dispatcher reports files 1 and 2 as committed."""
+    import duckdb
+
+    from forcemap.errors import StoreError
+    from forcemap.store.ingest import ingest
+    from forcemap.store.ingest import openalex as oa
+
+    files = [write_jsonl(tmp_path / f"part_{i}.jsonl", [work(i)]) for i in (1, 2, 3)]
+    real = oa._write_works
+    calls = []
+
+    def third_fails(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 3:
+            raise duckdb.IOException("disk full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(oa, "_write_works", third_fails)
+    with pytest.raises(StoreError) as err:
+        ingest(store, "openalex", files)
+    msg = str(err.value)
+    assert f"{files[2]}: ingest failed, this file left the store unchanged" in msg
+    assert "failed, store unchanged" not in msg
+    assert [c.files for c in err.value.committed] == [[str(files[0])], [str(files[1])]]
+    assert store.scalar("SELECT count(*) FROM works") == 2
+
+
+# -- API pages: the elements of "results", counted without the JSON parser -----------------------
+
+
+def test_api_page_counts_its_results_and_quarantines_a_bad_element(
+    store: Store, tmp_path: Path
+) -> None:
+    good = [json.dumps(work(i), indent=2) for i in (1, 2, 4, 5)]
+    broken = '{"id": "https://openalex.org/W3", "title": "a [ } , \\" ]", "cited_by_count": }'
+    body = ",\n".join([good[0], good[1], broken, good[2], good[3]])
+    page = tmp_path / "page.json"
+    page.write_bytes(b"\xef\xbb\xbf" + f'{{"meta": {{"count": 5}}, "results": [{body}]}}'.encode())
+    r = ingest_openalex(store, [page])
+    assert (r.read, r.stored, r.rejected) == (5, 4, 1)
+    assert quarantined(store) == [(3, None, None, "malformed JSON", "record")]
+    assert store.scalar("SELECT status FROM ingest_log") == "ok"
+
+
+def test_a_cut_api_page_keeps_the_records_before_the_cut(store: Store, tmp_path: Path) -> None:
+    text = json.dumps({"meta": {"count": 3}, "results": [work(1), work(2), work(3)]})
+    page = tmp_path / "page.json"
+    page.write_text(text[: text.index('"https://openalex.org/W3"') + 10])
+    r = ingest_openalex(store, [page])
+    assert (r.read, r.stored, r.rejected) == (3, 2, 1)
+    assert quarantined(store) == [
+        (3, None, None, "truncated API page: the document ends inside this record", "record")
+    ]
+    assert store.scalar("SELECT status FROM ingest_log") == "truncated"
+
+
+def test_api_page_element_with_bad_bytes_or_overflow(store: Store, tmp_path: Path) -> None:
+    body = b",".join(
+        [
+            json.dumps(work(1)).encode(),
+            json.dumps(work(2, title="caf\xe9"), ensure_ascii=False).encode("latin-1"),
+            json.dumps(work(3, cited_by_count=2**40)).encode(),
+            b'{"id": "https://openalex.org/W4", "title": "line\nbreak"}',
+        ]
+    )
+    page = tmp_path / "page.json"
+    page.write_bytes(b'{"meta": {}, "results": [' + body + b"]}")
+    r = ingest_openalex(store, [page])
+    assert (r.read, r.stored, r.rejected) == (4, 1, 3)
+    q = quarantined(store)
+    assert [(x[0], x[2], x[4]) for x in q] == [
+        (2, None, "record"),
+        (3, "cited_by_count", "record"),
+        (4, None, "record"),
+    ]
+    assert q[0][3].startswith("invalid UTF-8 byte 0xE9")
+    assert q[2][3] == "malformed JSON: a line break inside a string"
