@@ -254,11 +254,13 @@ def test_token_enforced(token_client: TestClient) -> None:
     ok = c.get("/api/v1/overview", headers={"Authorization": f"Bearer {TOKEN}"})
     assert ok.status_code == 200 and ok.json()["tables"]["works"] == 7518
     assert "set-cookie" not in ok.headers
-    r = c.get("/", params={"token": TOKEN})
-    assert r.status_code == 200
+    # a page visit with ?token= sets the cookie and redirects to the URL without the token
+    r = c.get("/industries", params={"token": TOKEN, "x": "1"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/industries?x=1"
     cookie = r.headers["set-cookie"]
     assert cookie.startswith("forcemap_token=") and "HttpOnly" in cookie
-    assert "samesite=strict" in cookie.lower()
+    assert "samesite=strict" in cookie.lower() and "secure" not in cookie.lower()
+    assert c.get("/", params={"token": TOKEN}).url.query == b""  # followed: no token left
     # page navigation with the cookie alone
     assert c.get("/industries").status_code == 200
     assert c.get("/static/plotly.min.js").status_code == 200

@@ -22,29 +22,56 @@ The store is opened once, read-only, in ``lifespan``. Routes are plain ``def`` f
 FastAPI runs in its thread pool; each request gets its **own DuckDB cursor** (a
 :class:`~forcemap.store.Store` view over ``store.cursor()``, closed when the request ends),
 because a DuckDB connection must not be used by two threads at once. Results that depend only
-on the (immutable, read-only) store — the summary, industry slices, analysed networks — are
-computed once and cached in :class:`WebState`; a lock serialises those computations so two
-requests never build the same network concurrently.
+on the (read-only) store — the summary, industry slices, analysed networks — are computed
+once and cached in :class:`WebState`, single-flight per key: two requests never compute the
+same result at once (the second waits and reuses the first's), requests for other results
+proceed independently. Results that took long to compute are kept apart from cheap ones
+(searches), which cannot evict them.
+
+Updating a served store
+-----------------------
+The store file may be replaced atomically while it is served (``forcemap stage``, an ingest
+into the staged copy, ``forcemap swap``; or ``mv``): with ``watch_interval`` set (``forcemap
+serve`` does) the app notices (or on SIGHUP), opens the new file, serves new requests from
+it with empty caches and closes the old connection when the requests pinned to it end.
+
+Security
+--------
+Every response carries a Content-Security-Policy (scripts from ``/static`` only: figures are
+JSON data blocks drawn by ``static/figures.js``), ``frame-ancestors 'none'`` and
+``X-Frame-Options: DENY``, ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy:
+no-referrer``. With a token, a ``?token=`` page visit sets an HTTP-only cookie and redirects
+to the URL without the token; ``forcemap serve`` redacts ``token=`` from the access log.
 """
 
 from __future__ import annotations
 
+import base64
 import gc
+import hashlib
 import hmac
+import logging
+import os
+import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
 
+import anyio
 import plotly
 import pyarrow as pa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from forcemap import __version__
 from forcemap.errors import ForcemapError, InputError, NotFoundError
@@ -55,7 +82,9 @@ from forcemap.store.store import Store
 from forcemap.store.summary import StoreSummary, summarise
 
 __all__ = [
+    "CSP",
     "NO_PROJECTS",
+    "SECURITY_HEADERS",
     "TOKEN_COOKIE",
     "WebState",
     "create_app",
@@ -74,6 +103,7 @@ NO_PROJECTS = (
     "start it again"
 )
 _T = TypeVar("_T")
+_log = logging.getLogger("forcemap.web")
 
 
 def plotly_js_path() -> Path:
@@ -90,6 +120,50 @@ def plotly_js_path() -> Path:
     return p
 
 
+class _Flight:
+    """One computation in progress (single-flight): requests for the same key wait on
+    ``done`` and reuse ``value``, or re-raise ``error``."""
+
+    __slots__ = ("done", "error", "value")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+
+class _Generation:
+    """One opening of the store file: its connection, summary and the results computed on
+    it. Requests are pinned to the generation current when they arrived (:meth:`WebState.pin`);
+    a replaced generation is closed when its last request ends."""
+
+    def __init__(
+        self, number: int, store: Store, summary: StoreSummary, identity: tuple[int, ...]
+    ) -> None:
+        self.number = number
+        self.store = store
+        self.summary = summary
+        self.identity = identity
+        self.overview: dict[str, Any] | None = None
+        #: results by key, least recently used first: cheap ones (computed in less than
+        #: ``WebState.expensive_seconds``) and expensive ones, each bounded on its own
+        self.cheap: OrderedDict[Any, Any] = OrderedDict()
+        self.expensive: OrderedDict[Any, Any] = OrderedDict()
+        self.flights: dict[Any, _Flight] = {}
+        self.active = 0  # requests pinned to it
+        self.retired = False
+
+
+#: The generation the current request is pinned to (set by the app's middleware).
+_PINNED: ContextVar[_Generation | None] = ContextVar("forcemap_pinned", default=None)
+
+
+def _identity(path: Path) -> tuple[int, ...]:
+    """What tells a replaced store file apart: device, inode, size, modification time."""
+    st = path.stat()
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 class WebState:
     """What the app holds between requests: the read-only store, settings and a cache.
 
@@ -104,7 +178,22 @@ class WebState:
     home_country : str, default "CN"
         The home country X of the decision pages (ISO alpha-2) when a request names none.
     max_cached : int, default 128
-        Cached results kept (network views, decisions; least recently used dropped first).
+        Cheap cached results kept (searches, small lists; least recently used dropped first).
+    max_expensive : int, default 128
+        Expensive cached results kept (network views, decisions, industry pages), bounded on
+        their own: cheap results never evict them.
+    expensive_seconds : float, default 0.5
+        A result whose computation took at least this long (measured) is expensive.
+    watch_interval : float, optional
+        Seconds between checks of the store file: when it is replaced (another inode, size or
+        modification time, e.g. ``forcemap swap``), the app reopens it and drops every cached
+        result. None: no watching (:meth:`reload` still works).
+
+    Notes
+    -----
+    Caching is single-flight per key: the first request for a key computes it, a second
+    request for the same key waits for that computation and reuses its result (or its
+    exception, which is not cached), requests for other keys proceed independently.
     """
 
     def __init__(
@@ -115,6 +204,9 @@ class WebState:
         export_dir: Path | None = None,
         home_country: str = "CN",
         max_cached: int = 128,
+        max_expensive: int = 128,
+        expensive_seconds: float = 0.5,
+        watch_interval: float | None = None,
     ) -> None:
         code = str(home_country).strip().upper()
         if len(code) != 2 or not code.isalpha():
@@ -125,69 +217,294 @@ class WebState:
         self.token = token
         self.export_dir = export_dir
         self.home_country = code
-        self.store: Store | None = None
-        self.summary: StoreSummary | None = None
-        #: The overview data (page and API), formatted once from the summary.
-        self.overview: dict[str, Any] | None = None
         self.catalog: IndustryCatalog = load_industry_catalog()
-        self._cache: OrderedDict[Any, Any] = OrderedDict()
-        self._max_cached = max_cached
-        self._cache_lock = threading.Lock()
-        self._compute_lock = threading.RLock()  # a computation may use another cached value
+        self.max_cached = max_cached
+        self.max_expensive = max_expensive
+        self.expensive_seconds = expensive_seconds
+        self.watch_interval = watch_interval
+        self._gen: _Generation | None = None
+        self._retired: list[_Generation] = []
+        self._lock = threading.Lock()  # generations, caches, flights
+        self._reload_lock = threading.Lock()  # one reopening at a time
+        self._draining = False
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
+        self._failed: tuple[int, ...] | None = None  # identity of a file that failed to open
 
     # -- store ---------------------------------------------------------------------------
     def open(self) -> None:
-        """Open the store read-only and compute its summary and overview (the store never
-        changes while it is served)."""
+        """Open the store read-only, compute its summary and overview, and start watching
+        the file when ``watch_interval`` is set."""
+        self._gen = self._open_generation(0, via=None)
+        gc.freeze()  # the summary, catalog and imported modules: see cached()
+        if self.watch_interval is not None and self._watcher is None:
+            self._stop.clear()
+            self._watcher = threading.Thread(
+                target=self._watch, name="forcemap-store-watch", daemon=True
+            )
+            self._watcher.start()
+
+    def _open_generation(self, number: int, *, via: Path | None) -> _Generation:
+        """Open the store (through the other name ``via`` of the same file, if given) and
+        summarise it."""
         from forcemap.web.queries import overview
 
-        self.store = Store.open(self.store_path, read_only=True)
-        view = self.view()
+        identity = _identity(self.store_path)
+        store = Store.open(via or self.store_path, read_only=True)
+        store.path = self.store_path  # files beside the store (search index) keep their names
         try:
-            self.summary = summarise(view)
-        finally:
-            view.con.close()
-        self.overview = overview(self.summary, store_name=self.store_path.name)
-        gc.freeze()  # the summary, catalog and imported modules: see cached()
+            cur = Store(store.path, store.cursor(), read_only=True)
+            try:
+                summary = summarise(cur)
+            finally:
+                cur.con.close()
+        except BaseException:
+            store.close()
+            raise
+        gen = _Generation(number, store, summary, identity)
+        gen.overview = overview(summary, store_name=self.store_path.name)
+        return gen
 
     def close(self) -> None:
-        """Close the store."""
-        if self.store is not None:
-            self.store.close()
-            self.store = None
+        """Stop watching and close the store (and any replaced one still open)."""
+        self._stop.set()
+        self._wake.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=10)
+            self._watcher = None
+        with self._lock:
+            gens = [g for g in (self._gen, *self._retired) if g is not None]
+            self._gen = None
+            self._retired = []
+        for g in gens:
+            g.store.close()
+
+    def reload(self) -> bool:
+        """Reopen the store file when it was replaced since it was opened (another inode,
+        size or modification time); True when a new store is now served.
+
+        The new file is opened while the old one keeps serving the requests that arrived
+        before (DuckDB keeps one database per file name in a process, so the new file is
+        opened through a temporary second name, a hard link beside it); the old connection
+        is closed when its last request ends. Cached results are not carried over. Without
+        hard links (some file systems), new requests wait until the old ones end, then the
+        file is reopened.
+
+        Raises
+        ------
+        StoreError, NotFoundError
+            The new file cannot be opened; the old store keeps being served.
+        """
+        with self._reload_lock:
+            old = self._gen
+            if old is None:
+                raise NotFoundError("the store is not open (the app's lifespan has not started)")
+            if _identity(self.store_path) == old.identity:
+                return False
+            self._failed = None
+            number = old.number + 1
+            link = self.store_path.with_name(
+                f".{self.store_path.name}.reopen-{os.getpid()}-{number}"
+            )
+            try:
+                os.link(self.store_path, link)
+            except OSError:
+                gen = self._reopen_drained(old, number)
+            else:
+                try:
+                    gen = self._open_generation(number, via=link)
+                finally:
+                    link.unlink(missing_ok=True)
+                self._retire(old, gen)
+            gc.freeze()
+            _log.info(
+                "store %s replaced: reopened (generation %d), cached results dropped",
+                self.store_path,
+                gen.number,
+            )
+            return True
+
+    def _retire(self, old: _Generation, new: _Generation) -> None:
+        with self._lock:
+            self._gen = new
+            old.retired = True
+            if old.active:
+                self._retired.append(old)
+                return
+        old.store.close()
+
+    def _reopen_drained(self, old: _Generation, number: int) -> _Generation:
+        """Reopen without a second name: hold new requests, wait for the pinned ones to end,
+        close the old connection (DuckDB would otherwise hand back its database), open the
+        new file. If that fails, nothing is served until the file is replaced again."""
+        with self._lock:
+            self._draining = True
+        try:
+            while True:
+                with self._lock:
+                    if old.active == 0:
+                        self._gen = None
+                        break
+                time.sleep(0.02)
+            old.store.close()
+            gen = self._open_generation(number, via=None)
+            with self._lock:
+                self._gen = gen
+            return gen
+        finally:
+            with self._lock:
+                self._draining = False
+
+    def wake(self) -> None:
+        """Check the store file now instead of at the next interval (e.g. on SIGHUP)."""
+        self._wake.set()
+
+    def _watch(self) -> None:
+        interval = self.watch_interval or 2.0
+        while not self._stop.is_set():
+            self._wake.wait(interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            try:
+                identity = _identity(self.store_path)
+            except OSError:
+                continue  # between the steps of a non-atomic replacement: look again later
+            if identity == self._failed:
+                continue
+            try:
+                self.reload()
+            except (ForcemapError, OSError) as e:
+                self._failed = identity
+                _log.error(
+                    "store %s replaced but not reopened (still serving the old one): %s",
+                    self.store_path,
+                    e,
+                )
+
+    # -- pinning requests to a generation --------------------------------------------------
+    @property
+    def draining(self) -> bool:
+        """True while a reopening waits for the requests on the old store to end."""
+        return self._draining
+
+    def pin(self) -> _Generation | None:
+        """Pin the caller (a request) to the current generation; None while draining."""
+        with self._lock:
+            gen = self._gen
+            if gen is None or self._draining:
+                return None
+            gen.active += 1
+        return gen
+
+    def unpin(self, gen: _Generation) -> None:
+        """End a request pinned by :meth:`pin`; closes a replaced generation's connection
+        when its last request ends."""
+        with self._lock:
+            gen.active -= 1
+            last = gen.retired and gen.active == 0
+            if last:
+                self._retired.remove(gen)
+        if last:
+            gen.store.close()
+
+    def _current(self) -> _Generation:
+        gen = _PINNED.get() or self._gen
+        if gen is None:
+            raise NotFoundError("the store is not open (the app's lifespan has not started)")
+        return gen
+
+    @property
+    def store(self) -> Store | None:
+        """The open store (the request's generation), or None before ``lifespan``."""
+        gen = _PINNED.get() or self._gen
+        return gen.store if gen else None
+
+    @property
+    def summary(self) -> StoreSummary | None:
+        """The store's summary (computed when it was opened)."""
+        gen = _PINNED.get() or self._gen
+        return gen.summary if gen else None
+
+    @property
+    def overview(self) -> dict[str, Any] | None:
+        """The overview data (page and API), formatted once from the summary."""
+        gen = _PINNED.get() or self._gen
+        return gen.overview if gen else None
+
+    @property
+    def generation(self) -> int:
+        """How many times the store file was reopened since the app started."""
+        return self._current().number
 
     def view(self) -> Store:
-        """A Store over a fresh cursor of the shared connection (one per request/thread)."""
-        if self.store is None:
-            raise NotFoundError("the store is not open (the app's lifespan has not started)")
-        return Store(self.store.path, self.store.cursor(), read_only=True)
+        """A Store over a fresh cursor of the (request's) connection: one per request/thread;
+        close its ``con`` when done."""
+        gen = self._current()
+        return Store(gen.store.path, gen.store.cursor(), read_only=True)
 
     @property
     def synthetic(self) -> bool:
         """True when the store holds synthetic records (every page says so)."""
-        return bool(self.summary and self.summary.synthetic)
+        summary = self.summary
+        return bool(summary and summary.synthetic)
 
     # -- cache ---------------------------------------------------------------------------
+    def is_cached(self, key: Any) -> bool:
+        """True when the result for ``key`` is cached (for the request's generation)."""
+        gen = self._current()
+        with self._lock:
+            return key in gen.cheap or key in gen.expensive
+
     def cached(self, key: Any, compute: Callable[[], _T]) -> _T:
-        """The cached value for ``key``, computing it (serialised) on first use."""
-        with self._cache_lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]  # type: ignore[no-any-return]
-        with self._compute_lock:
-            with self._cache_lock:
-                if key in self._cache:
-                    return self._cache[key]  # type: ignore[no-any-return]
+        """The cached value for ``key``, computing it on first use (single-flight per key).
+
+        Concurrent requests for the same key wait for one computation and share its value
+        (or its exception, which is not cached); other keys compute independently. The value
+        goes to the expensive or the cheap cache by the seconds its computation took.
+        """
+        gen = self._current()
+        with self._lock:
+            for tier in (gen.expensive, gen.cheap):
+                if key in tier:
+                    tier.move_to_end(key)
+                    return tier[key]  # type: ignore[no-any-return]
+            flight = gen.flights.get(key)
+            owner = flight is None
+            if flight is None:
+                flight = gen.flights[key] = _Flight()
+        if not owner:
+            flight.done.wait()
+            if flight.error is not None:
+                raise flight.error
+            return flight.value  # type: ignore[no-any-return]
+        t0 = time.perf_counter()
+        try:
             value = compute()
-            with self._cache_lock:
-                self._cache[key] = value
-                while len(self._cache) > self._max_cached:
-                    self._cache.popitem(last=False)
-            # the cached values are long-lived and hold many small objects (rows, networks):
-            # exempt them from the cyclic garbage collector, whose full collections would
-            # otherwise traverse them all every few requests (pauses of 0.3 s on a 50 k-work
-            # store, growing with it). Refcounting still frees an evicted value.
-            gc.freeze()
+        except BaseException as e:
+            flight.error = e
+            with self._lock:
+                del gen.flights[key]
+            flight.done.set()
+            raise
+        seconds = time.perf_counter() - t0
+        with self._lock:
+            if seconds >= self.expensive_seconds:
+                tier, bound = gen.expensive, self.max_expensive
+            else:
+                tier, bound = gen.cheap, self.max_cached
+            tier[key] = value
+            while len(tier) > bound:
+                tier.popitem(last=False)
+            del gen.flights[key]
+        flight.value = value
+        flight.done.set()
+        # the cached values are long-lived and hold many small objects (rows, networks):
+        # exempt them from the cyclic garbage collector, whose full collections would
+        # otherwise traverse them all every few requests (pauses of 0.3 s on a 50 k-work
+        # store, growing with it). Refcounting still frees an evicted value.
+        gc.freeze()
         return value
 
     def slices(self, store: Store) -> tuple[pa.Table, pa.Table]:
@@ -436,6 +753,120 @@ def get_store(request: Request) -> Iterator[Store]:
         view.con.close()
 
 
+#: Content-Security-Policy of the pages: scripts only from this server (``/static``: the
+#: plotly bundle, figures.js, network.js; figures are JSON data blocks, not inline scripts);
+#: inline styles are allowed because Plotly sets them on the elements it draws.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+#: The interactive API docs (``/docs``, ``/redoc``) load Swagger UI / ReDoc from a CDN and
+#: start them with an inline script, allowed by its hash (computed from the page itself).
+_DOCS_CSP = (
+    "default-src 'self'; script-src 'self' https://cdn.jsdelivr.net {hashes}; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
+    "font-src 'self' https://fonts.gstatic.com; connect-src 'self'; worker-src blob:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+_DOCS_PATHS = frozenset({"/docs", "/redoc"})
+#: Headers of every response (pages, API, errors, static files, /health).
+SECURITY_HEADERS: dict[str, str] = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+_INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.S)
+
+
+def _script_hashes(html: bytes) -> str:
+    """CSP sources allowing exactly the inline scripts of ``html``."""
+    return " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(m).digest()).decode() + "'"
+        for m in _INLINE_SCRIPT.findall(html)
+    )
+
+
+class _Outermost:
+    """ASGI wrapper around the whole app (outside Starlette's error middleware, so that
+    even an unhandled 500 gets the headers): adds :data:`SECURITY_HEADERS` and the CSP to
+    every HTTP response, and pins each request to the store generation current when it
+    arrives (a replaced store is closed when its last request ends)."""
+
+    def __init__(self, app: ASGIApp, state: WebState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = self.state
+        gen = state.pin()
+        while gen is None and state.draining:  # a reopening without hard links: wait
+            await anyio.sleep(0.02)
+            gen = state.pin()
+        token = _PINNED.set(gen)
+        try:
+            if scope["path"] in _DOCS_PATHS:
+                await self.app(scope, receive, _docs_sender(send))
+            else:
+                await self.app(scope, receive, _header_sender(send))
+        finally:
+            _PINNED.reset(token)
+            if gen is not None:
+                state.unpin(gen)
+
+
+def _set_headers(message: Message, csp: str) -> None:
+    headers = MutableHeaders(scope=message)
+    headers["Content-Security-Policy"] = csp
+    for k, v in SECURITY_HEADERS.items():
+        headers[k] = v
+
+
+def _header_sender(send: Send) -> Send:
+    async def sender(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            _set_headers(message, CSP)
+        await send(message)
+
+    return sender
+
+
+def _docs_sender(send: Send) -> Send:
+    """Buffer the (small) docs page to allow its inline script by hash."""
+    start: Message | None = None
+    body: list[bytes] = []
+
+    async def sender(message: Message) -> None:
+        nonlocal start
+        if message["type"] == "http.response.start":
+            start = message
+            return
+        if message["type"] != "http.response.body" or start is None:
+            await send(message)
+            return
+        body.append(message.get("body", b""))
+        if message.get("more_body", False):
+            return
+        html = b"".join(body)
+        _set_headers(start, _DOCS_CSP.format(hashes=_script_hashes(html)))
+        await send(start)
+        await send({"type": "http.response.body", "body": html})
+
+    return sender
+
+
+class _App(FastAPI):
+    """FastAPI with :class:`_Outermost` around its whole middleware stack."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return _Outermost(super().build_middleware_stack(), self.state.forcemap)
+
+
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
@@ -478,6 +909,7 @@ def create_app(
     token: str | None = None,
     export_dir: str | Path | None = None,
     home_country: str = "CN",
+    watch_interval: float | None = None,
 ) -> FastAPI:
     """The forcemap web application (pages, JSON API, OpenAPI docs) for one store.
 
@@ -487,12 +919,16 @@ def create_app(
         An existing store; opened read-only when the app starts (``lifespan``).
     token : str, optional
         When set, every request except ``/health`` must carry ``Authorization: Bearer
-        <token>``, ``?token=<token>`` (which also sets an HTTP-only cookie so page
-        navigation keeps working) or that cookie; otherwise 401.
+        <token>``, ``?token=<token>`` or the HTTP-only cookie a ``?token=`` visit sets;
+        otherwise 401. A page visited with ``?token=`` (GET) is redirected (303) to the same
+        URL without it, so the token does not stay in the address bar, history or logs.
     export_dir : str or Path, optional
         The only directory an endpoint may write to (exports); None: no writes.
     home_country : str, default "CN"
         The default home country of the decision pages and API (``?country=`` overrides).
+    watch_interval : float, optional
+        Seconds between checks of the store file; when it is replaced the app reopens it
+        and drops its cached results (:meth:`WebState.reload`). None: not watched.
 
     Returns
     -------
@@ -511,6 +947,9 @@ def create_app(
     Errors: a :class:`~forcemap.errors.ForcemapError` becomes its ``http_status`` with the
     body ``{"ok": false, "error": message, "status": code}`` under ``/api/`` and an HTML
     error page elsewhere; invalid parameters give 422 in the same shape.
+
+    Every response, errors and static files included, carries :data:`CSP` (the API docs a
+    variant allowing the CDN they load from) and :data:`SECURITY_HEADERS`.
     """
     path = Path(store_path)
     if not path.exists():
@@ -521,6 +960,7 @@ def create_app(
         token=token or None,
         export_dir=Path(export_dir) if export_dir else None,
         home_country=home_country,
+        watch_interval=watch_interval,
     )
 
     @asynccontextmanager
@@ -531,7 +971,7 @@ def create_app(
         finally:
             state.close()
 
-    app = FastAPI(
+    app = _App(
         title="forcemap",
         version=__version__,
         description=(
@@ -559,9 +999,22 @@ def create_app(
             )
             resp.headers["WWW-Authenticate"] = "Bearer"
             return resp
-        response = await call_next(request)
+        if from_query and request.method in ("GET", "HEAD") and not _is_api(request):
+            # a page visit with ?token=: keep the token in a cookie, not in the address bar
+            url = request.url.remove_query_params("token")
+            response: Response = RedirectResponse(
+                url.path + (f"?{url.query}" if url.query else ""), status_code=303
+            )
+        else:
+            response = await call_next(request)
         if from_query:
-            response.set_cookie(TOKEN_COOKIE, given, httponly=True, samesite="strict")
+            response.set_cookie(
+                TOKEN_COOKIE,
+                given,
+                httponly=True,
+                samesite="strict",
+                secure=request.url.scheme == "https",
+            )
         return response
 
     @app.exception_handler(ForcemapError)

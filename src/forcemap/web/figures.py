@@ -1,12 +1,15 @@
 """Plotly figures rendered server-side into HTML fragments (the JS bundle is served locally).
 
-Each helper returns markup from ``plotly.io.to_html(fig, include_plotlyjs=False,
-full_html=False)``; ``base.html`` loads ``/static/plotly.min.js`` from the installed plotly
-package, so pages work offline.
+Each helper returns a ``div.plotly-graph-div`` followed by the figure as a JSON data block
+(``<script type="application/json" class="fm-figure">``); ``base.html`` loads
+``/static/plotly.min.js`` from the installed plotly package and ``/static/figures.js``, which
+draws every such block. No inline script: the pages run under a Content-Security-Policy
+whose ``script-src`` is ``'self'`` (see :mod:`forcemap.web.app`), and work offline.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -21,21 +24,23 @@ _COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728")
 
 
 def to_markup(fig: go.Figure, *, height: int = 320, left: int = 50) -> Markup:
-    """A figure as an HTML fragment (a ``div.plotly-graph-div`` and its plotting script);
-    ``left`` is the left margin in pixels (room for long category labels)."""
+    """A figure as an HTML fragment (a ``div.plotly-graph-div`` and the figure as a JSON data
+    block that ``/static/figures.js`` draws); ``left`` is the left margin in pixels (room for
+    long category labels)."""
     fig.update_layout(
         height=height,
         margin={"l": left, "r": 20, "t": 30, "b": 40},
         template="plotly_white",
     )
-    html = pio.to_html(
-        fig,
-        include_plotlyjs=False,
-        full_html=False,
-        config=_CONFIG,
-        default_height=f"{height}px",
+    spec = json.loads(pio.to_json(fig, validate=False))
+    spec["config"] = _CONFIG
+    # "<" only occurs inside JSON strings, where \u003c is the same character: no "</script>"
+    data = json.dumps(spec, separators=(",", ":")).replace("<", "\\u003c")
+    return Markup(
+        f'<div style="height:{height}px; width:100%;">'
+        '<div class="plotly-graph-div" style="height:100%; width:100%;"></div>'
+        f'<script type="application/json" class="fm-figure">{data}</script></div>'
     )
-    return Markup(html)
 
 
 def bar(
