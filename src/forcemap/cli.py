@@ -738,7 +738,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Bind address; non-loopback needs FORCEMAP_TOKEN.")] = (
         "127.0.0.1"
     ),
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    port: Annotated[int, typer.Option(help="TCP port (0: any free port).")] = 8000,
     country: Annotated[
         str | None,
         typer.Option(help="Home country of the decision pages (default $FORCEMAP_COUNTRY or CN)."),
@@ -750,13 +750,31 @@ def serve(
     export_dir: Annotated[
         Path | None, typer.Option(help="The only directory the app may write exports to.")
     ] = None,
+    certfile: Annotated[
+        Path | None,
+        typer.Option(help="TLS certificate chain (PEM): serve HTTPS (with --keyfile)."),
+    ] = None,
+    keyfile: Annotated[
+        Path | None, typer.Option(help="TLS private key (PEM, unencrypted) of --certfile.")
+    ] = None,
+    watch: Annotated[
+        float,
+        typer.Option(
+            help="Seconds between checks of the store file: a replaced store (forcemap swap) "
+            "is reopened without a restart; SIGHUP checks at once; 0: never."
+        ),
+    ] = 2.0,
 ) -> None:
     """Serve the analyst's workbench (web pages + JSON API) on the store, read-only.
+
+    To add data while serving: `forcemap stage`, ingest into the staged copy, `forcemap
+    swap`; the server switches to the new store within --watch seconds.
 
     Example: forcemap --store demo/real.duckdb serve --port 8000
     """
     from forcemap.decide.explore import store_text_index
     from forcemap.indicators import precompute_todo
+    from forcemap.web.serve import is_loopback
     from forcemap.web.serve import serve as run_server
 
     with _errors():
@@ -774,7 +792,12 @@ def serve(
                 "run `forcemap precompute` first",
                 highlight=False,
             )
-        out.print(f"serving {state.store} at http://{host}:{port}/  (API docs: /docs)")
+        if not is_loopback(host) and certfile is None:
+            err.print(
+                f"[yellow]warning[/yellow]: serving plain HTTP on {host}: the token crosses "
+                "the network in clear; give --certfile/--keyfile, or put a TLS proxy in front",
+                highlight=False,
+            )
         run_server(
             state.store,
             host=host,
@@ -782,7 +805,58 @@ def serve(
             token=token,
             export_dir=export_dir,
             home_country=country.upper() if country else None,
+            certfile=certfile,
+            keyfile=keyfile,
+            watch_interval=watch or None,
+            on_ready=lambda url: out.print(
+                f"serving {state.store} at {url}  (API docs: /docs)", highlight=False
+            ),
         )
+
+
+@app.command()
+def stage(
+    to: Annotated[
+        Path | None,
+        typer.Option(help="The staged copy (default: <store>.next.duckdb beside the store)."),
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing staged copy.")
+    ] = False,
+) -> None:
+    """Copy the store (and its search index) to a staged copy to ingest into while the
+    store is served; then `forcemap swap` puts it in place.
+
+    Example: forcemap --store ws.duckdb stage
+    """
+    from forcemap.web.staging import stage_store
+
+    with _errors():
+        staged = stage_store(state.store, to, overwrite=overwrite)
+    out.print(f"staged {state.store} as {staged}; now:", highlight=False)
+    out.print(f"  forcemap --store {staged} ingest …", highlight=False)
+    out.print(f"  forcemap --store {staged} precompute   (optional, keeps serving fast)")
+    swap_cmd = f"forcemap --store {state.store} swap" + (f" --staged {to}" if to else "")
+    out.print(f"  {swap_cmd}", highlight=False)
+
+
+@app.command()
+def swap(
+    staged: Annotated[
+        Path | None,
+        typer.Option(help="The staged copy (default: <store>.next.duckdb beside the store)."),
+    ] = None,
+) -> None:
+    """Replace the store by its staged copy (atomic rename); a running `forcemap serve`
+    reopens it within its --watch interval, without a restart.
+
+    Example: forcemap --store ws.duckdb swap
+    """
+    from forcemap.web.staging import swap_store
+
+    with _errors():
+        done = swap_store(state.store, staged)
+    out.print(f"{done} now holds the staged data (a running server reopens it)", highlight=False)
 
 
 @app.command()

@@ -68,8 +68,15 @@ def _cli_has_serve() -> bool:
 
 
 @contextmanager
-def _serve(store_path: Path, log_dir: Path) -> Iterator[str]:
-    """Run the app on ``store_path`` in a subprocess on loopback; yield its base URL."""
+def _serve(
+    store_path: Path,
+    log_dir: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    https: bool = False,
+) -> Iterator[str]:
+    """Run the app on ``store_path`` in a subprocess on loopback (``args``: more ``serve``
+    options; ``env``: more environment); yield its base URL once ``/health`` answers."""
     port = _free_port()
     if _cli_has_serve():
         cmd = [
@@ -81,6 +88,7 @@ def _serve(store_path: Path, log_dir: Path) -> Iterator[str]:
             "serve",
             "--port",
             str(port),
+            *args,
         ]
     else:
         cmd = [
@@ -93,17 +101,21 @@ def _serve(store_path: Path, log_dir: Path) -> Iterator[str]:
             str(port),
         ]
     log = log_dir / "server.log"
-    env = {k: v for k, v in os.environ.items() if k not in ("FORCEMAP_TOKEN", "FORCEMAP_COUNTRY")}
+    base_env = {
+        k: v for k, v in os.environ.items() if k not in ("FORCEMAP_TOKEN", "FORCEMAP_COUNTRY")
+    }
     with open(log, "wb") as fh:
-        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env)
-        url = f"http://127.0.0.1:{port}"
+        proc = subprocess.Popen(
+            cmd, stdout=fh, stderr=subprocess.STDOUT, env={**base_env, **(env or {})}
+        )
+        url = f"{'https' if https else 'http'}://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
         try:
             while True:
                 if proc.poll() is not None:
                     pytest.fail(f"server exited ({proc.returncode}): {log.read_text()[-2000:]}")
                 try:
-                    if httpx.get(url + "/health", timeout=1).status_code == 200:
+                    if httpx.get(url + "/health", timeout=1, verify=False).status_code == 200:
                         break
                 except httpx.TransportError:
                     pass
