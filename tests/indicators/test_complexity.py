@@ -8,6 +8,10 @@ Reference values (see tests/data/validation/complexity/PROVENANCE.md):
   every 25th upper-triangle pair; tolerance 1e-6 (density / COG are limited by the printing).
 * The R package economiccomplexity v2.0.0's product proximity (every 25th pair), |Δ| < 1e-9.
 * The Hidalgo & Hausmann (2009) SI toy network and its hand-checkable reflections k_c,0..4.
+* The R package economiccomplexity v2.0.0's conventions (fitness with a fixed number of
+  iterations in its counting; COI/COG on the fitness complexity): its source transcribed line by
+  line in dense numpy, run on its published Mcp, relative |Δ| < 1e-12. Its own fitness and COI
+  outputs are held out for an independent acceptance check.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pytest
 
-from forcemap.errors import ConvergenceError, InputError, SchemaError
+from forcemap.errors import ComputationError, ConvergenceError, InputError, SchemaError
 from forcemap.indicators import complexity as cx
 from forcemap.indicators.specialisation import presence_matrix
 from forcemap.store import Store
@@ -407,3 +411,254 @@ def test_technological_complexity_from_store(tmp_path: Path) -> None:
     assert tci.column("tci").to_pylist() == pytest.approx(q.column("pci").to_pylist())
     k2, _ = cx.technological_complexity(table)
     assert k2.equals(kci)
+
+
+# -- R economiccomplexity conventions: fixed fitness iterations, COI/COG on any complexity ---
+#
+# The R package's own outputs (its fitness vectors and the COI printed on its reference page)
+# are held out for the independent acceptance check. These tests instead transcribe the R
+# source of pachadotdev/economiccomplexity at 423d5b4 (v2.0.0) line by line in dense numpy:
+# src/code.cpp L37–66 (fitness_method_), L156–163 (distance_), R/complexity_measures.R L53–77
+# (iteration count, zero rows/columns dropped), R/complexity_outlook.R L58–66 (COI, COG).
+
+
+@pytest.fixture(scope="module")
+def r_mcp() -> pa.Table:
+    """The R package's published binary Balassa index (31,951 ones; 226 × 785)."""
+    ones = _csv("ref_R_economiccomplexity_mcp_ones.csv.gz")
+    return pa.table(
+        {
+            "loc": ones["country"],
+            "prod": ones["product"],
+            "mcp": pa.array([1] * ones.num_rows, pa.int8()),
+        }
+    )
+
+
+def _dense(mcp: pa.Table, locs: list[str], prods: list[str]) -> np.ndarray:
+    li = {v: i for i, v in enumerate(locs)}
+    pj = {v: i for i, v in enumerate(prods)}
+    ones = mcp.filter(pc.equal(mcp["mcp"], 1))
+    m = np.zeros((len(locs), len(prods)))
+    m[[li[v] for v in ones["loc"].to_pylist()], [pj[v] for v in ones["prod"].to_pylist()]] = 1
+    return m
+
+
+def _r_fitness_method(res: np.ndarray, iterations: int, extremality: float) -> tuple:
+    """src/code.cpp fitness_method_, transcribed: columns 0 … iterations − 1, column 0 ones."""
+    kx = np.zeros((res.shape[0], iterations))
+    ky = np.zeros((res.shape[1], iterations))
+    kx[:, 0] = 1
+    ky[:, 0] = 1
+    for j in range(1, iterations):
+        kx[:, j] = res @ ky[:, j - 1]
+        kx[:, j] /= kx[:, j].mean()
+        ky[:, j] = 1 / (res.T @ (1 / kx[:, j - 1]) ** extremality) ** (1 / extremality)
+        ky[:, j] /= ky[:, j].mean()
+    return kx[:, iterations - 1], ky[:, iterations - 1]
+
+
+def test_fitness_fixed_iterations_hand_worked() -> None:
+    r"""A{x,y,z}, B{x,y}, C{x} (nested), R's counting: iteration 1 is F = Q = 1.
+
+    Iteration 2 (one update from ones): F̃ = M·1 = (3, 2, 1), mean 2 → F = (3/2, 1, 1/2);
+    Q̃_p = 1/Σ_c M_cp = 1/ubiquity = (1/3, 1/2, 1), mean 11/18 → Q = (6/11, 9/11, 18/11).
+
+    Iteration 3: F̃ = M·Q = (33/11, 15/11, 6/11), mean 18/11 → F = (11/6, 5/6, 1/3);
+    1/F = (2/3, 1, 2), so Q̃ = (1/(2/3+1+2), 1/(2/3+1), 1/(2/3)) = (3/11, 3/5, 3/2),
+    mean 87/110 → Q = (10/29, 22/29, 55/29).
+
+    The map does not converge here (C's fitness tends to 0), so only fixed iterations answer.
+    """
+    m = _mcp({"A": ["x", "y", "z"], "B": ["x", "y"], "C": ["x"]})
+    want = {
+        2: ([Fraction(3, 2), Fraction(1), Fraction(1, 2)], [Fraction(n, 11) for n in (6, 9, 18)]),
+        3: (
+            [Fraction(11, 6), Fraction(5, 6), Fraction(1, 3)],
+            [Fraction(n, 29) for n in (10, 22, 55)],
+        ),
+    }
+    # the same numbers from exact rational arithmetic, as a check on the hand calculation
+    rows = {"A": "xyz", "B": "xy", "C": "x"}
+    f = dict.fromkeys(rows, Fraction(1))
+    q = dict.fromkeys("xyz", Fraction(1))
+    for n in (2, 3):
+        ft = {c: sum((q[p] for p in ps), Fraction(0)) for c, ps in rows.items()}
+        qt = {p: 1 / sum((1 / f[c] for c, ps in rows.items() if p in ps), Fraction(0)) for p in q}
+        f = {c: v / (sum(ft.values()) / 3) for c, v in ft.items()}
+        q = {p: v / (sum(qt.values()) / 3) for p, v in qt.items()}
+        assert (list(f.values()), list(q.values())) == want[n]
+    for n, (wf, wq) in want.items():
+        ft_, qt_ = cx.fitness_complexity(m, iterations=n)
+        assert ft_.column("fitness").to_pylist() == pytest.approx([float(v) for v in wf], rel=1e-15)
+        assert qt_.column("complexity").to_pylist() == pytest.approx(
+            [float(v) for v in wq], rel=1e-15
+        )
+        assert ft_.schema == cx.FITNESS_SCHEMA and qt_.schema == cx.PRODUCT_COMPLEXITY_SCHEMA
+    with pytest.raises(ConvergenceError):
+        cx.fitness_complexity(m)
+
+
+def test_fitness_iterations_match_r_source(r_mcp: pa.Table) -> None:
+    """iterations=N equals R's fitness_method_(M, N, γ) on R's Mcp, relative |Δ| < 1e-12.
+
+    N = 20, γ = 1 are complexity_measures()'s defaults (the published output); N = 4, γ = 2 is
+    the R package's own test. 20 iterations in R's counting are 19 updates, so they differ from
+    iterations=21 (20 updates) by ~1e-4.
+    """
+    f, q = cx.fitness_complexity(r_mcp, iterations=20)
+    locs, prods = f.column("loc").to_pylist(), q.column("prod").to_pylist()
+    assert (len(locs), len(prods)) == (226, 785)
+    res = _dense(r_mcp, locs, prods)
+    for n, gamma in ((20, 1.0), (4, 2.0), (2, 1.0)):
+        f, q = cx.fitness_complexity(r_mcp, iterations=n, extremality=gamma)
+        rx, ry = _r_fitness_method(res, n, gamma)
+        assert np.abs(f.column("fitness").to_numpy() / rx - 1).max() < 1e-12
+        assert np.abs(q.column("complexity").to_numpy() / ry - 1).max() < 1e-12
+    f21, _ = cx.fitness_complexity(r_mcp, iterations=21)
+    rx20, _ = _r_fitness_method(res, 20, 1.0)
+    assert np.abs(f21.column("fitness").to_numpy() - rx20).max() > 1e-5
+
+
+def test_fitness_iterations_approach_convergence(world_mcp: pa.Table) -> None:
+    """Many fixed iterations reach the converged fixed point; the default path is unchanged."""
+    fc, qc = cx.fitness_complexity(world_mcp, tol=1e-12)
+    f, q = cx.fitness_complexity(world_mcp, iterations=1000)
+    assert np.abs(f.column("fitness").to_numpy() - fc.column("fitness").to_numpy()).max() < 1e-9
+    assert (
+        np.abs(q.column("complexity").to_numpy() - qc.column("complexity").to_numpy()).max() < 1e-9
+    )
+    f1, q1 = cx.fitness_complexity(world_mcp, extremality=1.0)
+    f0, q0 = cx.fitness_complexity(world_mcp)
+    assert f1.equals(f0) and q1.equals(q0)
+
+
+def test_fitness_iterations_arguments() -> None:
+    m = _mcp({"A": ["x", "y", "z"], "B": ["x", "y"], "C": ["x"]})
+    for bad in (1, 0, -3, 2.5, True, "20"):
+        with pytest.raises(InputError, match="iterations"):
+            cx.fitness_complexity(m, iterations=bad)  # type: ignore[arg-type]
+    for bad_g in (0.0, -1.0, float("nan"), float("inf"), "2"):
+        with pytest.raises(InputError, match="extremality"):
+            cx.fitness_complexity(m, iterations=4, extremality=bad_g)  # type: ignore[arg-type]
+    # γ = 2000: (1/2)^-2000 overflows at the second update; R would return NaN there
+    with pytest.raises(ComputationError, match="iteration 3 of 4"):
+        cx.fitness_complexity(m, iterations=4, extremality=2000.0)
+    empty = m.slice(0, 0)
+    f, q = cx.fitness_complexity(empty, iterations=20)
+    assert f.num_rows == 0 and q.schema == cx.PRODUCT_COMPLEXITY_SCHEMA
+
+
+def test_fitness_iterations_zero_rows_dropped_as_r() -> None:
+    """R drops zero rows/columns before iterating; here they are null and the rest unchanged."""
+    m = _mcp({"A": ["x", "y", "z"], "B": ["x", "y"], "C": ["x"]})
+    extra = pa.table({"loc": ["D", "A"], "prod": ["x", "w"], "mcp": pa.array([0, 0], pa.int8())})
+    with pytest.warns(UserWarning, match="'D'"):
+        f, q = cx.fitness_complexity(pa.concat_tables([m, extra]), iterations=3)
+    assert f.column("fitness").to_pylist() == pytest.approx([11 / 6, 5 / 6, 1 / 3, None])
+    assert q.column("prod").to_pylist() == ["w", "x", "y", "z"]
+    assert q.column("complexity").to_pylist()[0] is None
+
+
+def test_coi_cog_with_fitness_match_r_source(r_mcp: pa.Table) -> None:
+    """COI/COG on fitness complexity (20 iterations) vs R's complexity_outlook(), rel. |Δ| < 1e-12.
+
+    R: distance = (1 − M) · (φ / rowSums φ)ᵀ; COI = Σ_p (1 − distance)(1 − M) · complexity;
+    COG = (1 − M) ∘ ((1 − M) · (φ ∘ complexity / rowSums φ)). No normalisation: normalise="none".
+    """
+    f, q = cx.fitness_complexity(r_mcp, iterations=20)
+    locs, prods = f.column("loc").to_pylist(), q.column("prod").to_pylist()
+    res = _dense(r_mcp, locs, prods)
+    _, yci = _r_fitness_method(res, 20, 1.0)
+    u = res.sum(axis=0)
+    phi = (res.T @ res) / np.maximum(u[:, np.newaxis], u[np.newaxis, :])
+    dist = (1 - res) @ (phi / phi.sum(axis=1)[:, np.newaxis]).T
+    coi_r = ((1 - dist) * (1 - res)) @ yci
+    cog_r = (1 - res) * ((1 - res) @ (phi * (yci / phi.sum(axis=1))[:, np.newaxis]))
+
+    coi = cx.complexity_outlook(r_mcp, complexity=q, normalise="none")
+    assert coi.column("loc").to_pylist() == locs
+    assert np.abs(coi.column("coi").to_numpy() / coi_r - 1).max() < 1e-12
+    cog = cx.complexity_outlook_gain(r_mcp, complexity=q).column("cog").to_numpy()
+    assert np.abs(cog.reshape(res.shape) - cog_r).max() < 1e-12
+    z = cx.complexity_outlook(r_mcp, complexity=q).column("coi").to_numpy()
+    assert z == pytest.approx((coi_r - coi_r.mean()) / coi_r.std(), abs=1e-10)
+
+
+def test_outlook_default_is_scale_pci(toy_mcp: pa.Table, world_mcp: pa.Table) -> None:
+    """complexity=None equals passing PCI with normalise="scale" (and the z-scored PCI does not)."""
+    for m in (toy_mcp, world_mcp):
+        _, pci_s = cx.eci_pci(m, normalise="scale")
+        assert cx.complexity_outlook(m, complexity=pci_s).equals(cx.complexity_outlook(m))
+        assert cx.complexity_outlook_gain(m, complexity=pci_s).equals(cx.complexity_outlook_gain(m))
+    _, pci_z = cx.eci_pci(world_mcp)
+    a = cx.complexity_outlook(world_mcp, complexity=pci_z, normalise="none")
+    b = cx.complexity_outlook(world_mcp, normalise="none")
+    assert not np.allclose(a.column("coi").to_numpy(), b.column("coi").to_numpy())
+
+
+def test_outlook_custom_complexity_hand_worked() -> None:
+    """A{x,y}, B{x}; complexity x = 1, y = 3 (φ_xy = ½, diagonal 1; see the density test).
+
+    COI_A = 0 (A has every product); COI_B = ω_By · 1 · 3 = (½ / (3/2)) · 3 = 1.
+    COG_By = (1 − M_By) · φ_yy / Σ_p φ_py · (1 − M_By) · 3 = 1 / (3/2) · 3 = 2; all else 0
+    (M = 1 there). z-scored COI over A, B: (−1, 1).
+    """
+    m = _mcp({"A": ["x", "y"], "B": ["x"]})
+    q = pa.table({"prod": ["y", "x", "unused"], "value": [3, 1, 9]})  # int, any order, extras
+    coi = cx.complexity_outlook(m, complexity=q, normalise="none")
+    assert coi.to_pylist() == [{"loc": "A", "coi": 0.0}, {"loc": "B", "coi": pytest.approx(1.0)}]
+    assert cx.complexity_outlook(m, complexity=q).column("coi").to_pylist() == pytest.approx(
+        [-1.0, 1.0]
+    )
+    cog = cx.complexity_outlook_gain(m, complexity=q)
+    assert cog.column("cog").to_pylist() == pytest.approx([0.0, 0.0, 0.0, 2.0])
+    assert cog.schema == cx.COG_SCHEMA
+    # any of the accepted value-column names, e.g. fitness_complexity's product table
+    q2 = pa.table({"prod": ["x", "y"], "ubiquity": [2, 1], "complexity": [1.0, 3.0]})
+    assert cx.complexity_outlook(m, complexity=q2, normalise="none").equals(coi)
+
+
+def test_outlook_complexity_table_errors() -> None:
+    m = _mcp({"A": ["x", "y"], "B": ["x"]})
+    for func in (cx.complexity_outlook, cx.complexity_outlook_gain):
+        name = func.__name__
+        with pytest.raises(SchemaError, match=rf"{name}.*'prod'"):
+            func(m, complexity=pa.table({"product": ["x", "y"], "pci": [1.0, 2.0]}))
+        with pytest.raises(SchemaError, match="exactly one value column"):
+            func(m, complexity=pa.table({"prod": ["x", "y"], "score": [1.0, 2.0]}))
+        with pytest.raises(SchemaError, match="exactly one value column"):
+            func(m, complexity=pa.table({"prod": ["x", "y"], "pci": [1.0, 2], "value": [1, 2]}))
+        with pytest.raises(SchemaError, match="'pci' has type string"):
+            func(m, complexity=pa.table({"prod": ["x", "y"], "pci": ["1", "2"]}))
+        with pytest.raises(SchemaError, match=r"pyarrow\.Table"):
+            func(m, complexity={"prod": ["x"], "pci": [1.0]})  # type: ignore[arg-type]
+        with pytest.raises(InputError, match="duplicate"):
+            func(m, complexity=pa.table({"prod": ["x", "x", "y"], "pci": [1.0, 1.0, 2.0]}))
+        with pytest.raises(InputError, match=r"no finite 'pci' for 1 product.*'y'"):
+            func(m, complexity=pa.table({"prod": ["x"], "pci": [1.0]}))
+        with pytest.raises(InputError, match="no finite 'pci'"):
+            func(m, complexity=pa.table({"prod": ["x", "y"], "pci": [1.0, None]}))
+
+
+def test_outlook_complexity_zero_rows() -> None:
+    """A zero-ubiquity product may have a null value; a zero-diversity location is null."""
+    m = pa.concat_tables(
+        [
+            _mcp({"A": ["x", "y"], "B": ["x"]}),
+            pa.table({"loc": ["C", "A"], "prod": ["x", "w"], "mcp": pa.array([0, 0], pa.int8())}),
+        ]
+    )
+    q = pa.table({"prod": ["w", "x", "y"], "complexity": [None, 1.0, 3.0]})
+    with pytest.warns(UserWarning, match="'C'"):
+        coi = cx.complexity_outlook(m, complexity=q, normalise="none")
+    assert coi.column("coi").to_pylist() == [0.0, pytest.approx(1.0), None]
+    with pytest.warns(UserWarning, match="'w'"):
+        cog = cx.complexity_outlook_gain(m, complexity=q)
+    got = _lookup(cog, ["loc", "prod"], "cog")
+    assert got[("B", "y")] == pytest.approx(2.0)
+    assert got[("B", "w")] is None and got[("C", "y")] is None
+    _, fq = cx.fitness_complexity(_mcp({"A": ["x", "y"], "B": ["x"]}), iterations=20)
+    empty = m.slice(0, 0)
+    assert cx.complexity_outlook(empty, complexity=fq).schema == cx.COI_SCHEMA
+    assert cx.complexity_outlook_gain(empty, complexity=fq).num_rows == 0

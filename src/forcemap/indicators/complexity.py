@@ -18,7 +18,10 @@ Conventions that py-ecomplexity 0.5.3 buries in its code are keyword arguments h
 (``sign="diversity"``), the normalisation (``normalise="zscore"``: ECI z-scored, PCI with ECI's
 mean and standard deviation) and the proximity diagonal (``diagonal=1.0``). With the defaults,
 every output equals py-ecomplexity's to < 1e-6 (tested on the R package economiccomplexity's world
-trade data).
+trade data). The R package's own conventions are keyword arguments too: fitness after a fixed
+number of iterations in its counting (``fitness_complexity(m, iterations=20)``) and COI / COG
+weighted by any product complexity (``complexity=``, e.g. that fitness complexity, with
+``normalise="none"``).
 
 Locations with zero diversity and products with zero ubiquity have no defined ECI/PCI (the
 eigenproblem divides by them). They are left out of the computation, listed in a
@@ -27,6 +30,7 @@ eigenproblem divides by them). They are left out of the computation, listed in a
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from dataclasses import dataclass
 from typing import Literal
@@ -38,7 +42,7 @@ import scipy.linalg
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from forcemap.errors import ConvergenceError, InputError
+from forcemap.errors import ComputationError, ConvergenceError, InputError, SchemaError
 from forcemap.indicators.specialisation import (
     MCP_SCHEMA,
     _check_schema,
@@ -58,6 +62,7 @@ __all__ = [
     "MCP_INPUT_SCHEMA",
     "PCI_SCHEMA",
     "PRODUCT_COMPLEXITY_SCHEMA",
+    "PRODUCT_VALUE_COLUMNS",
     "PROXIMITY_SCHEMA",
     "REFLECTIONS_LOC_SCHEMA",
     "REFLECTIONS_PROD_SCHEMA",
@@ -617,18 +622,67 @@ def density(mcp: pa.Table, *, diagonal: float = 1.0) -> pa.Table:
     return _cells(p, "density", d)
 
 
+PRODUCT_VALUE_COLUMNS = ("pci", "complexity", "tci", "value")
+"""Value columns accepted in the ``complexity`` argument of COI / COG (exactly one of them)."""
+_PROD_ONLY = pa.schema([("prod", pa.string())])
+
+
+def _product_values(table: object, p: _Presence, func: str) -> np.ndarray:
+    """The ``complexity`` table as a vector over p.prods (0 for zero-ubiquity products)."""
+    if not isinstance(table, pa.Table):
+        raise SchemaError(f"{func}: complexity must be a pyarrow.Table, got {type(table).__name__}")
+    prods = _check_schema(table, _PROD_ONLY, func).column("prod")
+    named = [c for c in PRODUCT_VALUE_COLUMNS if c in table.column_names]
+    if len(named) != 1:
+        raise SchemaError(
+            f"{func}: complexity needs a 'prod' column and exactly one value column of "
+            f"{list(PRODUCT_VALUE_COLUMNS)}, got {table.column_names}"
+        )
+    col = table.column(named[0])
+    if not (pa.types.is_floating(col.type) or pa.types.is_integer(col.type)):
+        raise SchemaError(
+            f"{func}: complexity column {named[0]!r} has type {col.type}, expected float64"
+        )
+    if pc.count_distinct(prods).as_py() != len(prods):
+        raise InputError(f"{func}: complexity has duplicate 'prod' values")
+    idx = pc.index_in(p.prods, value_set=prods.combine_chunks())
+    vals = col.cast(pa.float64()).combine_chunks()
+    got = pc.take(vals, idx).to_numpy(zero_copy_only=False).astype(np.float64)
+    need = p.ubiquity > 0
+    bad = need & ~np.isfinite(got)
+    if bad.any():
+        names = p.prods.take(pa.array(np.flatnonzero(bad)[:10])).to_pylist()
+        raise InputError(
+            f"{func}: complexity has no finite {named[0]!r} for {int(bad.sum())} product(s) "
+            f"present in mcp, e.g. {names} (compute it on the same presence table)"
+        )
+    return np.where(need, got, 0.0)
+
+
 def _outlook_arrays(
-    p: _Presence, diagonal: float, func: str
+    p: _Presence, diagonal: float, complexity: pa.Table | None, func: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """φ, density and PCI in "scale" units (zero-ubiquity PCI set to 0, i.e. excluded)."""
-    _, pci, _, _ = _eci_pci_valid(p, sign="diversity", normalise="scale", func=func)
+    """φ, density and the product complexity (PCI in "scale" units by default).
+
+    Zero-ubiquity products get complexity 0, i.e. they are excluded.
+    """
+    if complexity is None:
+        _, pci, _, _ = _eci_pci_valid(p, sign="diversity", normalise="scale", func=func)
+        cvec = np.nan_to_num(pci, nan=0.0)
+    else:
+        cvec = _product_values(complexity, p, func)
+        _warn_dropped(p, func)
     phi = _proximity_matrix(p, diagonal)
     dens = _density_matrix(p, phi)
-    return phi, dens, np.nan_to_num(pci, nan=0.0)
+    return phi, dens, cvec
 
 
 def complexity_outlook(
-    mcp: pa.Table, *, diagonal: float = 1.0, normalise: Literal["zscore", "none"] = "zscore"
+    mcp: pa.Table,
+    *,
+    complexity: pa.Table | None = None,
+    diagonal: float = 1.0,
+    normalise: Literal["zscore", "none"] = "zscore",
 ) -> pa.Table:
     r"""Complexity outlook index (COI): how much complexity lies close to a location.
 
@@ -636,44 +690,80 @@ def complexity_outlook(
 
         \mathrm{COI}_c = \sum_p \omega_{cp}\,(1 - M_{cp})\,\mathrm{PCI}_p
 
-    with ω the :func:`density` and PCI from :func:`eci_pci` with ``normalise="scale"``.
+    with ω the :func:`density` and PCI from :func:`eci_pci` with ``normalise="scale"``, or any
+    other product complexity passed as ``complexity``.
 
     Parameters
     ----------
     mcp : pa.Table
         Presence table (:data:`MCP_INPUT_SCHEMA`).
+    complexity : pa.Table or None, default None
+        The product complexity that weights each product. ``None``: PCI from
+        :func:`eci_pci` with ``normalise="scale"`` (the Atlas / py-ecomplexity form). Otherwise a
+        table with ``prod``: string (unique) and exactly one value column named ``pci``,
+        ``complexity``, ``tci`` or ``value`` (:data:`PRODUCT_VALUE_COLUMNS`; any numeric type,
+        other columns such as ``ubiquity`` ignored): the product table of :func:`eci_pci`,
+        :func:`fitness_complexity` or :func:`technological_complexity` as returned. Every
+        product with ubiquity > 0 in ``mcp`` needs a finite value; zero-ubiquity products' values
+        are ignored (may be null); products not in ``mcp`` are ignored. The R package
+        economiccomplexity passes its fitness-method product complexity here.
     diagonal : float, default 1.0
         Proximity diagonal (see :func:`proximity`).
     normalise : {"zscore", "none"}, default "zscore"
         ``"zscore"`` z-scores COI over the computed locations (population sd), as py-ecomplexity
-        0.5.3 does; ``"none"`` returns the sum in units of sd(ECI).
+        0.5.3 does; ``"none"`` returns the sum itself (in units of sd(ECI) with the default PCI,
+        in the units of ``complexity`` otherwise), as the R package does.
 
     Returns
     -------
     pa.Table
         :data:`COI_SCHEMA`: ``loc``, ``coi``: float64, sorted by loc.
 
+    Raises
+    ------
+    SchemaError, InputError
+        Bad ``mcp``; ``complexity`` without ``prod`` or with no (or several) value columns,
+        duplicate products, or no finite value for a product present in ``mcp``.
+
     Notes
     -----
-    PCI enters in the eigenvector's own origin (the ubiquity-weighted mean PCI is 0), scaled by
-    sd(ECI): the form py-ecomplexity uses before its final normalisation. Zero-diversity
-    locations get null (``UserWarning``); zero-ubiquity products contribute nothing.
+    With the default, PCI enters in the eigenvector's own origin (the ubiquity-weighted mean PCI
+    is 0), scaled by sd(ECI): the form py-ecomplexity uses before its final normalisation; it
+    equals passing ``complexity=eci_pci(mcp, normalise="scale")[1]``. Zero-diversity locations
+    get null (``UserWarning``); zero-ubiquity products contribute nothing.
+
+    The R package economiccomplexity v2.0.0 (``R/complexity_outlook.R``) computes
+    ``colSums(t((1 - distance) * (1 - M)) * complexity_index_product)`` with
+    ``1 - distance`` = ω (``distance_`` in ``src/code.cpp``), i.e. this sum with
+    ``normalise="none"``; its documented example uses the fitness-method complexity of
+    ``complexity_measures()`` (20 iterations), which is
+    ``complexity=fitness_complexity(mcp, iterations=20)[1]`` here.
+
+    Examples
+    --------
+    >>> m = pa.table({"loc": ["A", "A", "B"], "prod": ["x", "y", "x"], "mcp": [1, 1, 1]})
+    >>> q = pa.table({"prod": ["x", "y"], "value": [1.0, 3.0]})
+    >>> complexity_outlook(m, complexity=q, normalise="none").column("coi").to_pylist()
+    [0.0, 1.0]
 
     References
     ----------
     Hausmann, R., Hidalgo, C. A., Bustos, S., Coscia, M., Simoes, A., & Yildirim, M. A. (2014).
     The Atlas of Economic Complexity: Mapping Paths to Prosperity. MIT Press.
     doi:10.7551/mitpress/9647.001.0001
+
+    Vargas, M. (2020). economiccomplexity, R package v2.0.0, ``complexity_outlook()``.
+    https://github.com/pachadotdev/economiccomplexity
     """
     if normalise not in ("zscore", "none"):
         raise InputError(
             f"complexity_outlook: normalise must be 'zscore' or 'none', got {normalise!r}"
         )
     p = _presence(mcp, "complexity_outlook")
-    _, dens, pci = _outlook_arrays(p, float(diagonal), "complexity_outlook")
+    _, dens, cvec = _outlook_arrays(p, float(diagonal), complexity, "complexity_outlook")
     lm = p.diversity > 0
     notm = 1.0 - p.m.toarray()
-    coi = (np.nan_to_num(dens) * notm) @ pci
+    coi = (np.nan_to_num(dens) * notm) @ cvec
     coi = np.where(lm, coi, np.nan)
     if normalise == "zscore" and lm.sum() > 0:
         v = coi[lm]
@@ -682,7 +772,9 @@ def complexity_outlook(
     return pa.table({"loc": p.locs, "coi": _arr(coi, pa.float64())}, schema=COI_SCHEMA)
 
 
-def complexity_outlook_gain(mcp: pa.Table, *, diagonal: float = 1.0) -> pa.Table:
+def complexity_outlook_gain(
+    mcp: pa.Table, *, complexity: pa.Table | None = None, diagonal: float = 1.0
+) -> pa.Table:
     r"""Complexity outlook gain (COG): how much a new product p would raise c's outlook.
 
     .. math::
@@ -690,12 +782,16 @@ def complexity_outlook_gain(mcp: pa.Table, *, diagonal: float = 1.0) -> pa.Table
         \mathrm{COG}_{cp} = (1 - M_{cp}) \sum_{p'} \frac{\varphi_{pp'}}{\sum_{p''}
         \varphi_{p''p'}}\,(1 - M_{cp'})\,\mathrm{PCI}_{p'}
 
-    with PCI from :func:`eci_pci` with ``normalise="scale"`` (units of sd(ECI)).
+    with PCI from :func:`eci_pci` with ``normalise="scale"`` (units of sd(ECI)), or any other
+    product complexity passed as ``complexity``.
 
     Parameters
     ----------
     mcp : pa.Table
         Presence table (:data:`MCP_INPUT_SCHEMA`).
+    complexity : pa.Table or None, default None
+        The product complexity (PCI in "scale" units by default); the table schema and rules
+        are those of :func:`complexity_outlook`.
     diagonal : float, default 1.0
         Proximity diagonal (see :func:`proximity`).
 
@@ -705,11 +801,26 @@ def complexity_outlook_gain(mcp: pa.Table, *, diagonal: float = 1.0) -> pa.Table
         :data:`COG_SCHEMA`: ``loc``, ``prod``, ``cog``: float64 (0 where M_cp = 1), every cell,
         loc-major and sorted.
 
+    Raises
+    ------
+    SchemaError, InputError
+        As :func:`complexity_outlook`.
+
     Notes
     -----
-    Equals py-ecomplexity 0.5.3's ``cog`` (which computes it with the raw eigenvector PCI and
-    then divides by sd(ECI)). Zero-diversity locations and zero-ubiquity products get null
-    (``UserWarning``).
+    With the default, equals py-ecomplexity 0.5.3's ``cog`` (which computes it with the raw
+    eigenvector PCI and then divides by sd(ECI)). With ``complexity`` the fitness-method
+    product complexity of ``fitness_complexity(mcp, iterations=20)``, equals the R package
+    economiccomplexity v2.0.0's ``complexity_outlook()$complexity_outlook_gain``
+    (``(1 - M) * tcrossprod(1 - M, t(φ * (complexity / rowSums(φ))))``; no normalisation).
+    Zero-diversity locations and zero-ubiquity products get null (``UserWarning``).
+
+    Examples
+    --------
+    >>> m = pa.table({"loc": ["A", "A", "B"], "prod": ["x", "y", "x"], "mcp": [1, 1, 1]})
+    >>> q = pa.table({"prod": ["x", "y"], "value": [1.0, 3.0]})
+    >>> complexity_outlook_gain(m, complexity=q).column("cog").to_pylist()
+    [0.0, 0.0, 0.0, 2.0]
 
     References
     ----------
@@ -717,10 +828,10 @@ def complexity_outlook_gain(mcp: pa.Table, *, diagonal: float = 1.0) -> pa.Table
     doi:10.7551/mitpress/9647.001.0001
     """
     p = _presence(mcp, "complexity_outlook_gain")
-    phi, _, pci = _outlook_arrays(p, float(diagonal), "complexity_outlook_gain")
+    phi, _, cvec = _outlook_arrays(p, float(diagonal), complexity, "complexity_outlook_gain")
     rs = phi.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        w = np.where(rs > 0, pci / rs, 0.0)
+        w = np.where(rs > 0, cvec / rs, 0.0)
     notm = 1.0 - p.m.toarray()
     cog = notm * (notm @ (phi * w[:, np.newaxis]))
     cog[p.diversity == 0, :] = np.nan
@@ -732,45 +843,78 @@ def complexity_outlook_gain(mcp: pa.Table, *, diagonal: float = 1.0) -> pa.Table
 
 
 def fitness_complexity(
-    mcp: pa.Table, *, max_iter: int = 1000, tol: float = 1e-8
+    mcp: pa.Table,
+    *,
+    iterations: int | None = None,
+    extremality: float = 1.0,
+    max_iter: int = 1000,
+    tol: float = 1e-8,
 ) -> tuple[pa.Table, pa.Table]:
     r"""Country fitness and product complexity (Tacchella et al. 2012).
 
     .. math::
 
         \tilde F_c^{(n)} = \sum_p M_{cp} Q_p^{(n-1)}, \qquad
-        \tilde Q_p^{(n)} = \frac{1}{\sum_c M_{cp} / F_c^{(n-1)}}, \qquad
+        \tilde Q_p^{(n)} = \Bigl(\sum_c M_{cp} \bigl(F_c^{(n-1)}\bigr)^{-\gamma}\Bigr)^{-1/\gamma},
+        \qquad
         F^{(n)} = \frac{\tilde F^{(n)}}{\langle \tilde F^{(n)} \rangle},\;
         Q^{(n)} = \frac{\tilde Q^{(n)}}{\langle \tilde Q^{(n)} \rangle}
 
-    from F⁽⁰⁾ = Q⁽⁰⁾ = 1, both updated from the previous step and mean-normalised each step.
+    from F⁽⁰⁾ = Q⁽⁰⁾ = 1, both updated from the previous step and mean-normalised each step;
+    γ = 1 (``extremality``) is Tacchella et al.'s map, Q̃_p = 1 / Σ_c M_cp / F_c.
 
     Parameters
     ----------
     mcp : pa.Table
         Presence table (:data:`MCP_INPUT_SCHEMA`).
+    iterations : int or None, default None
+        ``None``: iterate to convergence (``max_iter``, ``tol``). An int N ≥ 2: return
+        F⁽ᴺ⁻¹⁾, Q⁽ᴺ⁻¹⁾ with no convergence check, counting as the R package economiccomplexity
+        does: N is the number of iterates *including* the starting vector of ones, so N − 1
+        updates are made (its ``fitness_method_`` fills columns 0 … N − 1 of a matrix whose
+        column 0 is ones). ``iterations=20`` reproduces ``complexity_measures(M)`` (method
+        "fitness", 20 iterations, extremality 1), the R package's defaults and its published
+        output. R raises an odd N to N + 1 with a warning; here N is used as given, so R's
+        ``iterations = 2k − 1`` is ``iterations=2k`` here.
+    extremality : float, default 1.0
+        γ > 0 in the product update (R's ``extremality``). γ = 1 is the original map; large γ
+        lets the least fit exporter dominate a product's complexity (Mariani et al. 2015).
     max_iter : int, default 1000
-        Iteration limit.
+        Iteration limit when ``iterations`` is None (ignored otherwise).
     tol : float, default 1e-8
-        Stop when max |F⁽ⁿ⁾ − F⁽ⁿ⁻¹⁾| and max |Q⁽ⁿ⁾ − Q⁽ⁿ⁻¹⁾| are both below ``tol``.
+        When ``iterations`` is None: stop when max |F⁽ⁿ⁾ − F⁽ⁿ⁻¹⁾| and max |Q⁽ⁿ⁾ − Q⁽ⁿ⁻¹⁾| are
+        both below ``tol`` (ignored otherwise).
 
     Returns
     -------
     tuple of pa.Table
         :data:`FITNESS_SCHEMA` (``loc``, ``diversity``, ``fitness``: float64, mean 1) and
         :data:`PRODUCT_COMPLEXITY_SCHEMA` (``prod``, ``ubiquity``, ``complexity``: float64,
-        mean 1), sorted by label.
+        mean 1), sorted by label. The product table can be passed as ``complexity`` to
+        :func:`complexity_outlook` and :func:`complexity_outlook_gain`.
 
     Raises
     ------
+    InputError
+        ``iterations`` not an int ≥ 2, or ``extremality`` not a positive finite number.
     ConvergenceError
-        Not converged within ``max_iter`` (for strongly nested matrices some fitnesses tend to 0
-        only slowly: raise ``max_iter`` or loosen ``tol``).
+        ``iterations`` is None and the map has not converged within ``max_iter`` (for strongly
+        nested matrices some fitnesses tend to 0 only slowly: raise ``max_iter``, loosen
+        ``tol``, or fix ``iterations``).
+    ComputationError
+        ``iterations`` is set and a fitness reaches 0 or a value becomes infinite (floating-point
+        underflow or overflow, e.g. with a large ``extremality``), where R's dense product
+        0 · ∞ would return NaN: use fewer iterations or a smaller ``extremality``.
 
     Notes
     -----
     Zero-diversity locations and zero-ubiquity products are left out (``UserWarning``) and get
-    null values. The R package economiccomplexity runs a fixed 20 iterations instead.
+    null values; the means are taken over the rest. The R package drops the same rows and
+    columns before iterating (``complexity_measures``), so its values equal these.
+
+    In R's counting the first update is iteration 2: ``iterations=2`` gives F = diversity /
+    mean diversity and Q ∝ 1 / ubiquity. :func:`reflections` counts differently (its
+    ``iterations`` is the last update index n, with n = 0 the start).
 
     Examples
     --------
@@ -779,36 +923,76 @@ def fitness_complexity(
     >>> f, q = fitness_complexity(m)
     >>> [round(v, 4) for v in f.column("fitness").to_pylist()]
     [0.7304, 1.0192, 1.4221, 0.8284]
+    >>> f2, _ = fitness_complexity(m, iterations=2)  # one update: diversity / mean diversity
+    >>> [round(v, 4) for v in f2.column("fitness").to_pylist()]
+    [0.8889, 0.8889, 1.3333, 0.8889]
 
     References
     ----------
     Tacchella, A., Cristelli, M., Caldarelli, G., Gabrielli, A., & Pietronero, L. (2012). A new
     metrics for countries' fitness and products' complexity. Scientific Reports 2, 723.
     doi:10.1038/srep00723
+
+    Mariani, M. S., Vidmer, A., Medo, M., & Zhang, Y.-C. (2015). Measuring economic complexity
+    of countries and products: which metric to use? European Physical Journal B 88, 293.
+    doi:10.1140/epjb/e2015-60298-7
+
+    Vargas, M. (2020). economiccomplexity: Computational Methods for Economic Complexity. R
+    package v2.0.0, ``src/code.cpp`` (``fitness_method_``) and ``R/complexity_measures.R``.
+    https://github.com/pachadotdev/economiccomplexity
     """
-    p = _presence(mcp, "fitness_complexity")
-    _warn_dropped(p, "fitness_complexity")
+    func = "fitness_complexity"
+    if iterations is not None and (
+        isinstance(iterations, bool)
+        or not isinstance(iterations, numbers.Integral)
+        or iterations < 2
+    ):
+        raise InputError(
+            f"{func}: iterations must be None or an int >= 2 (R's counting: the starting "
+            f"vector of ones is iteration 1), got {iterations!r}"
+        )
+    ok = isinstance(extremality, numbers.Real) and not isinstance(extremality, bool)
+    gamma = float(extremality) if ok else float("nan")
+    if not (np.isfinite(gamma) and gamma > 0):
+        raise InputError(f"{func}: extremality must be a positive number, got {extremality!r}")
+    p = _presence(mcp, func)
+    _warn_dropped(p, func)
     lm, pm = p.diversity > 0, p.ubiquity > 0
     m = p.m[lm][:, pm]
     mt = m.T.tocsr()
     f = np.ones(m.shape[0])
     q = np.ones(m.shape[1])
-    converged = m.shape[0] == 0 or m.shape[1] == 0
+    empty = m.shape[0] == 0 or m.shape[1] == 0
+    fixed = iterations is not None
+    steps = 0 if empty else (int(iterations) - 1 if iterations is not None else max_iter)
+    converged = empty or fixed
     delta = 0.0
-    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        for _ in range(max_iter if not converged else 0):
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore", under="ignore"):
+        for step in range(1, steps + 1):
             ft = m @ q
-            qt = 1.0 / (mt @ (1.0 / f))
+            if gamma == 1.0:
+                qt = 1.0 / (mt @ (1.0 / f))
+            else:
+                qt = (mt @ f**-gamma) ** (-1.0 / gamma)
             fn, qn = ft / ft.mean(), qt / qt.mean()
-            if not (np.all(np.isfinite(fn)) and np.all(np.isfinite(qn))):
+            finite = bool(np.all(np.isfinite(fn)) and np.all(np.isfinite(qn)))
+            if fixed and not (finite and fn.min() > 0):
+                raise ComputationError(
+                    f"{func}: values left the floating-point range (a fitness reached 0 or "
+                    f"a value became infinite) at update {step}, iteration {step + 1} of "
+                    f"{iterations} in R's counting; use fewer iterations or a smaller "
+                    "extremality"
+                )
+            if not finite:
                 break
-            delta = max(float(np.abs(fn - f).max()), float(np.abs(qn - q).max()))
+            if not fixed:
+                delta = max(float(np.abs(fn - f).max()), float(np.abs(qn - q).max()))
             f, q = fn, qn
-            if delta < tol:
+            if not fixed and delta < tol:
                 converged = True
                 break
     if not converged:
-        raise ConvergenceError("fitness_complexity", max_iter, delta)
+        raise ConvergenceError(func, max_iter, delta)
     return (
         pa.table(
             {
