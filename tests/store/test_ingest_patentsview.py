@@ -36,8 +36,8 @@ EXPECTED_QUARANTINE = {
     "g_patent.tsv": [
         (5, None, "patent_id", "missing patent_id"),
         (6, "10000005", "patent_date", "invalid patent_date"),
-        (8, None, "patent_title", "wrong number of fields (too few)"),  # after a blank line
-        (10, "10000007", "num_claims", "invalid num_claims"),
+        (8, None, None, "malformed CSV: too few fields"),  # after a blank line
+        (10, "10000007", "num_claims", "invalid num_claims: not a number"),
         (11, "10000008", "withdrawn", "withdrawn patent"),
     ],
     "g_application.tsv": [
@@ -97,7 +97,15 @@ def test_fixture_exact_counts_reasons_and_lines(store: Store) -> None:
     r = ingest_patentsview(store, FIXTURE)
     n_read = sum(c[0] for c in EXPECTED_COUNTS.values())
     n_rej = sum(len(v) for v in EXPECTED_QUARANTINE.values())
-    assert (r.read, r.stored, r.rejected, r.duplicates) == (43, 26, 14, 3)
+    # the 3 valid locations are a lookup, filtered: not stored by themselves
+    assert (r.read, r.stored, r.replaced, r.rejected, r.duplicates, r.filtered) == (
+        43,
+        23,
+        0,
+        14,
+        3,
+        3,
+    )
     assert (n_read, n_rej) == (43, 14)
     assert r.reconciled and r.files == [str(FIXTURE)]
     assert r.related == {t: c[1] for t, c in EXPECTED_COUNTS.items()}
@@ -113,9 +121,11 @@ def test_fixture_exact_counts_reasons_and_lines(store: Store) -> None:
     exported = Path(r.quarantine_files[0]).read_text(encoding="utf-8").splitlines()
     assert len(exported) == 14 and json.loads(exported[0])["source"] == "patentsview"
     log = rows(
-        store, "SELECT source, file, read, stored, rejected, duplicates, status FROM ingest_log"
+        store,
+        "SELECT source, file, read, stored, replaced, rejected, duplicates, filtered, status "
+        "FROM ingest_log",
     )
-    assert log == [("patentsview", str(FIXTURE), 43, 26, 14, 3, "ok")]
+    assert log == [("patentsview", str(FIXTURE), 43, 23, 0, 14, 3, 3, "ok")]
 
 
 def test_fixture_mapping(store: Store) -> None:
@@ -168,7 +178,7 @@ def test_fixture_mapping(store: Store) -> None:
 
 def test_dispatcher_and_origin(store: Store) -> None:
     r = ingest(store, "patentsview", [FIXTURE], origin="mine")
-    assert r.source == "patentsview" and r.stored == 26
+    assert r.source == "patentsview" and r.stored == 23
     assert rows(store, "SELECT DISTINCT origin FROM patents") == [("mine",)]
 
 
@@ -183,7 +193,7 @@ def test_compressed_tables_read_the_same(store: Store, tmp_path: Path, kind: str
             with zipfile.ZipFile(d / f"{f.name}.zip", "w", zipfile.ZIP_DEFLATED) as zf:
                 zf.write(f, f.name)
     r = ingest_patentsview(store, d)
-    assert (r.read, r.stored, r.rejected, r.duplicates) == (43, 26, 14, 3)
+    assert (r.read, r.stored, r.rejected, r.duplicates) == (43, 23, 14, 3)
     lines = rows(store, "SELECT line FROM quarantine WHERE file LIKE '%g_patent%' ORDER BY 1")
     assert lines == [(5,), (6,), (8,), (10,), (11,)]
     assert rows(store, "SELECT count(*) FROM patent_cpc") == [(5,)]
@@ -214,10 +224,10 @@ def test_unreadable_rows_are_quarantined_with_their_lines(store: Store, tmp_path
     r = ingest_patentsview(store, d)
     assert (r.read, r.stored, r.rejected, r.duplicates) == (7, 3, 4, 0)
     assert rows(store, "SELECT line, field, reason FROM quarantine ORDER BY line") == [
-        (3, "patent_title", "invalid UTF-8"),
-        (4, None, "wrong number of fields (too many)"),
-        (6, "patent_id", "invalid patent_id"),  # line recovered across the two gaps above
-        (7, "patent_title", "malformed quoting"),
+        (3, None, "invalid UTF-8 byte 0xFF at column 39"),
+        (4, None, "malformed CSV: too many fields"),
+        (6, "patent_id", "invalid patent_id"),
+        (7, None, "malformed CSV: text after a closing quote"),
     ]
     # the row after the stray quote is read normally
     assert rows(store, "SELECT patent_id FROM patents ORDER BY 1") == [
@@ -317,7 +327,8 @@ def test_crash_mid_write_leaves_the_store_unchanged(
     assert not [t for (t,) in temp if t.startswith("_pv")]
     monkeypatch.undo()
     r = ingest_patentsview(store, d)
-    assert r.stored == 26 and not r.skipped
+    # every patent and child row replaces a stored copy: replaced, not stored
+    assert (r.stored, r.replaced, r.filtered) == (0, 23, 3) and not r.skipped
     assert rows(store, "SELECT title FROM patents WHERE patent_id = 'US-10000001'") == [
         ("Widget v4",)
     ]
@@ -370,3 +381,183 @@ def test_synthetic_world_loads_completely_and_resolves_with_participants(
            WHERE p.source = 'participant'""",
     )
     assert pairs and all(pid == org == aorg for pid, org, aorg in pairs)
+
+
+# -- every record accounted for (issue 16): the fixture's real-format tables, corrupted ----------
+
+
+def patent_row(n: int, title: str = "Widget", claims: str = "20") -> str:
+    """A g_patent line in the fixture's format (every field quoted)."""
+    vals = [str(11_000_000 + n), "utility", "2020-01-07", title, "An abstract.", "B2", claims]
+    return "\t".join(f'"{v}"' for v in [*vals, "0", "ipg200107.xml"])
+
+
+def patent_table(d: Path, lines: list[str]) -> Path:
+    d.mkdir(parents=True, exist_ok=True)
+    header = "\t".join(f'"{c}"' for c in pv.PATENTSVIEW_TABLES["g_patent"])
+    path = d / "g_patent.tsv"
+    path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_stray_quote_loses_only_its_own_line(store: Store, tmp_path: Path) -> None:
+    """A value written as ``"12148.5`` (an opening quote never closed) used to swallow the
+    following lines; now its line alone is quarantined and every other row is stored."""
+    lines = [patent_row(i) for i in range(1, 2001)]
+    lines[10] = lines[10].replace('"Widget"', '"Widget')  # physical line 12
+    patent_table(tmp_path / "pv", lines)
+    r = ingest_patentsview(store, tmp_path / "pv")
+    assert (r.read, r.stored, r.rejected, r.duplicates) == (2000, 1999, 1, 0)
+    [(line, field, reason)] = rows(store, "SELECT line, field, reason FROM quarantine")
+    assert line == 12 and field is None and reason.startswith("malformed CSV")
+    assert rows(store, "SELECT count(*) FROM patents") == [(1999,)]
+
+
+def test_a_pair_of_stray_quotes_four_lines_apart_loses_only_those_two_lines(
+    store: Store, tmp_path: Path
+) -> None:
+    """An opening quote on line 6 and a closing one on line 10 used to make one record of
+    lines 6-10 (an 800-character title taking a later row's values): now line 6 is a stray
+    quote, lines 7-9 are rows of their own, and line 10's quote is a literal character."""
+    lines = [patent_row(i) for i in range(1, 21)]
+    lines[4] = lines[4].replace('"Widget"', '"Widget')  # line 6
+    lines[8] = lines[8].replace('"Widget"', 'Widget"')  # line 10
+    patent_table(tmp_path / "pv", lines)
+    r = ingest_patentsview(store, tmp_path / "pv")
+    assert (r.read, r.stored, r.rejected) == (20, 19, 1)
+    assert [q[0] for q in rows(store, "SELECT line FROM quarantine ORDER BY 1")] == [6]
+    assert rows(store, "SELECT title, count(*) FROM patents GROUP BY 1 ORDER BY 1") == [
+        ("Widget", 18),
+        ('Widget"', 1),
+    ]
+    assert rows(store, "SELECT max(length(title)) FROM patents") == [(7,)]
+
+
+def test_a_latin1_byte_late_in_the_file_quarantines_its_row(store: Store, tmp_path: Path) -> None:
+    lines = [patent_row(i) for i in range(1, 501)]
+    path = patent_table(tmp_path / "pv", lines)
+    data = path.read_bytes()
+    cut = data.rindex(b'"Widget"')  # in the last row, line 501
+    path.write_bytes(data[:cut] + b'"Caf\xe9"' + data[cut + 8 :])
+    col = cut - data.rindex(b"\n", 0, cut) + 4  # 1-based column of the byte after '"Caf'
+    r = ingest_patentsview(store, tmp_path / "pv")
+    assert (r.read, r.stored, r.rejected) == (500, 499, 1)
+    assert rows(store, "SELECT line, reason FROM quarantine") == [
+        (501, f"invalid UTF-8 byte 0xE9 at column {col}")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("claims", "reason"),
+    [
+        ("NaN", "invalid num_claims: not a finite number"),
+        ("inf", "invalid num_claims: not a finite number"),
+        ("-Infinity", "invalid num_claims: not a finite number"),
+        ("1e400", "invalid num_claims: not a finite number"),
+        ("2147483648", "invalid num_claims: out of range (0..2,147,483,647)"),
+        ("18446744073709551615", "invalid num_claims: out of range (0..2,147,483,647)"),
+        ("-3", "invalid num_claims: out of range (0..2,147,483,647)"),
+        ("2.5", "invalid num_claims: not a whole number"),
+        ("twenty", "invalid num_claims: not a number"),
+    ],
+)
+def test_a_bad_number_is_quarantined_naming_the_field(
+    store: Store, tmp_path: Path, claims: str, reason: str
+) -> None:
+    lines = [patent_row(i) for i in range(1, 6)]
+    lines[2] = patent_row(3, claims=claims)
+    patent_table(tmp_path / "pv", lines)
+    r = ingest_patentsview(store, tmp_path / "pv")
+    assert (r.read, r.stored, r.rejected) == (5, 4, 1)
+    assert rows(store, "SELECT line, record_id, field, reason FROM quarantine") == [
+        (4, "11000003", "num_claims", reason)
+    ]
+    assert rows(store, "SELECT count(*) FROM patents WHERE num_claims IS NULL") == [(0,)]
+
+
+def test_a_record_over_the_size_limit_is_quarantined_with_its_size(
+    store: Store, tmp_path: Path
+) -> None:
+    """A 21 MB row (DuckDB's reader used to fail on the whole directory)."""
+    lines = [patent_row(i) for i in range(1, 4)]
+    lines[1] = patent_row(2, title="x" * (21 * 2**20))
+    patent_table(tmp_path / "pv", lines)
+    r = ingest_patentsview(store, tmp_path / "pv")
+    assert (r.read, r.stored, r.rejected) == (3, 2, 1)
+    [(line, reason)] = rows(store, "SELECT line, reason FROM quarantine")
+    size = len(lines[1].encode())
+    assert (line, reason) == (3, f"record of {size:,} bytes is over the 16,777,216-byte limit")
+
+
+def test_bom_crlf_mixed_endings_and_a_repeated_header_lose_nothing(
+    store: Store, tmp_path: Path
+) -> None:
+    d = copy_fixture(tmp_path)
+    for f in d.glob("g_*.tsv"):
+        data = f.read_bytes().replace(b"\n", b"\r\n")
+        data = data.replace(b"\r\n", b"\n", 2)  # mixed: the first two lines end in LF
+        f.write_bytes(b"\xef\xbb\xbf" + data)
+    header = (d / "g_cpc_current.tsv").read_bytes().split(b"\r\n")[0].split(b"\n")[0]
+    with open(d / "g_cpc_current.tsv", "ab") as fh:  # a second file concatenated, BOM too
+        fh.write(b"\xef\xbb\xbf" + header.removeprefix(b"\xef\xbb\xbf") + b"\r\n")
+    r = ingest_patentsview(store, d)
+    assert (r.read, r.stored, r.rejected, r.duplicates) == (44, 23, 14, 3)
+    assert r.filter_reasons == {pv._LOOKUP: 3, "repeated header line": 1}
+    got = rows(store, "SELECT file, line, record_id, field, reason FROM quarantine")
+    want = [(str(d / f), *q) for f, qs in EXPECTED_QUARANTINE.items() for q in qs]
+    assert sorted(got, key=str) == sorted(want, key=str)
+
+
+def test_a_replaced_patent_counts_as_replaced_not_stored(store: Store, tmp_path: Path) -> None:
+    ingest_patentsview(store, FIXTURE)
+    d = tmp_path / "release2"
+    d.mkdir()
+    shutil.copy(FIXTURE / "g_patent.tsv", d)
+    edit(d / "g_patent.tsv", lambda s: s + patent_row(1) + "\n")
+    r = ingest_patentsview(store, d)
+    # 4 patents already stored (replaced), 1 new (stored); 5 rejects and 1 duplicate as before
+    assert (r.read, r.stored, r.replaced, r.rejected, r.duplicates) == (11, 1, 4, 5, 1)
+    assert rows(store, "SELECT count(*) FROM patents") == [(5,)]
+
+
+def test_more_cpc_rows_than_the_seq_column_holds(store: Store, tmp_path: Path) -> None:
+    """32,770 CPC rows of one patent: no crash; the rows past 32,767 are quarantined."""
+    d = tmp_path / "pv"
+    patent_table(d, [patent_row(1)])
+    header = "\t".join(f'"{c}"' for c in pv.PATENTSVIEW_TABLES["g_cpc_current"])
+    cpc = [
+        f'"11000001"\t"{i}"\t"H"\t"H01"\t"H01L"\t"H01L{i % 9000}/{i % 90 + 10}"\t"inventional"'
+        for i in range(32_770)
+    ]
+    (d / "g_cpc_current.tsv").write_text("\n".join([header, *cpc]) + "\n", encoding="utf-8")
+    r = ingest_patentsview(store, d)
+    assert (r.read, r.stored, r.rejected) == (32_771, 1 + 32_767, 3)
+    assert rows(store, "SELECT field, reason, count(*) FROM quarantine GROUP BY ALL") == [
+        ("cpc_sequence", "more than 32,767 rows for one patent", 3)
+    ]
+    assert rows(store, "SELECT max(seq) FROM patent_cpc") == [(32_767,)]
+
+
+def test_a_cut_gzip_table_keeps_the_rows_before_the_cut(store: Store, tmp_path: Path) -> None:
+    path = patent_table(tmp_path / "pv", [patent_row(i) for i in range(1, 3001)])
+    gz = gzip.compress(path.read_bytes())
+    path.unlink()
+    (tmp_path / "pv" / "g_patent.tsv.gz").write_bytes(gz[: len(gz) // 2])
+    r = ingest_patentsview(store, tmp_path / "pv")
+    assert r.reconciled and 0 < r.stored < 3000 and r.read == r.stored + r.rejected
+    assert rows(store, "SELECT status FROM ingest_log") == [("truncated",)]
+
+
+def test_a_duckdb_failure_names_the_directory_not_the_whole_store(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    from forcemap.errors import StoreError
+
+    def fail(*args: Any, **kwargs: Any) -> None:
+        raise duckdb.IOException("disk full")
+
+    monkeypatch.setattr(pv, "_write", fail)
+    with pytest.raises(StoreError, match="ingest failed, this directory left the store unchanged"):
+        ingest_patentsview(store, FIXTURE)

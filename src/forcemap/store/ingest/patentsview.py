@@ -13,13 +13,19 @@ synthetic world generator. :func:`ingest_patentsview` reads one directory of the
 
 Each table may also be gzipped (``.tsv.gz``) or zipped as downloaded (``.tsv.zip``). Files are
 tab-separated with a header row, fields quoted with ``"`` (doubled inside a field); columns are
-found by header name, so their order and extra columns do not matter. Parsing is set-based in
-DuckDB (``read_csv`` with ``store_rejects``); no Python loop touches a row.
+found by header name, so their order and extra columns do not matter.
+
+Each table file is first split into records by
+:func:`~forcemap.store.ingest._physical.scan_csv`, which counts them without DuckDB's quoting
+rules (the independent count, ``read``) and quarantines, with its physical line, a record with a
+stray or unclosed quote (scanning resumes at the next line), too few or too many fields, bytes
+that are not UTF-8, or more than 16 MiB; byte-order marks, CRLF and mixed line ends are read.
+DuckDB then parses only the accepted records, set-based; no Python loop touches a row.
 
 The whole directory is one atomic batch (one transaction, one ``ingest_log`` row whose checksum
 covers every table file). Every data row of every table file is a record:
-``read = stored + rejected + duplicates`` holds for each table file and for the total, and
-:attr:`IngestReport.related` gives the rows stored per table file.
+``read = stored + replaced + rejected + duplicates + filtered`` holds for each table file and
+for the total, and :attr:`IngestReport.related` gives the rows written per table file.
 """
 
 from __future__ import annotations
@@ -29,17 +35,18 @@ import gzip
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 
-from forcemap.errors import InputError, NotFoundError, SchemaError, StoreError
+from forcemap.errors import InputError, NotFoundError, ParseError, SchemaError, StoreError
+from forcemap.store.ingest._physical import MAX_RECORD, Scan, scan_csv
 from forcemap.store.store import Batch, IngestReport, Store, file_checksum
 
 __all__ = ["ID_PREFIX", "PATENTSVIEW_TABLES", "ingest_patentsview"]
@@ -122,15 +129,17 @@ _CHILD_TARGET: dict[str, tuple[str, str]] = {
 }
 
 _SUFFIXES = (".tsv", ".tsv.gz", ".tsv.zip")
-_MAX_LINE = 16 * 1024 * 1024
 _ORPHAN = "patent_id not among the valid patents of g_patent"
+_LOOKUP = "location lookup row (stored in the assignee and inventor rows)"
+_MAX_SEQ = 32767  # the seq columns of patent_cpc, patent_assignees, patent_inventors: SMALLINT
 
+# DuckDB's own rejects of records the scanner accepted (none expected)
 _REJECT_REASONS = {
-    "MISSING COLUMNS": "wrong number of fields (too few)",
-    "TOO MANY COLUMNS": "wrong number of fields (too many)",
+    "MISSING COLUMNS": "malformed CSV: too few fields",
+    "TOO MANY COLUMNS": "malformed CSV: too many fields",
     "INVALID ENCODING": "invalid UTF-8",
-    "UNQUOTED VALUE": "malformed quoting",
-    "LINE SIZE OVER MAXIMUM": f"line longer than {_MAX_LINE // 2**20} MB",
+    "UNQUOTED VALUE": "malformed CSV: bad quoting",
+    "LINE SIZE OVER MAXIMUM": "record too large",
 }
 
 # Value parsers shared by the table SQL (temporary macros, created in each batch).
@@ -146,9 +155,10 @@ _MACROS = (
                   AND TRY_CAST(left(x, 10) AS DATE)
                       BETWEEN DATE '1790-07-31' AND DATE '2100-12-31'
              THEN TRY_CAST(left(x, 10) AS DATE) END""",
+    # Counts, sequence numbers and type codes: whole numbers in 0..2^31-1 (an INTEGER)
     r"""CREATE OR REPLACE TEMP MACRO _pv_int(x) AS
-        CASE WHEN TRY_CAST(x AS DOUBLE) = round(TRY_CAST(x AS DOUBLE))
-                  AND abs(TRY_CAST(x AS DOUBLE)) < 2e9
+        CASE WHEN TRY_CAST(x AS DOUBLE) = trunc(TRY_CAST(x AS DOUBLE))
+                  AND TRY_CAST(x AS DOUBLE) BETWEEN 0 AND 2147483647
              THEN TRY_CAST(TRY_CAST(x AS DOUBLE) AS INTEGER) END""",
     r"""CREATE OR REPLACE TEMP MACRO _pv_cpc(x) AS
         CASE WHEN regexp_full_match(upper(replace(x, ' ', '')),
@@ -171,9 +181,7 @@ Progress = Callable[[int, int], None]
 @dataclass
 class _TableFile:
     table: str
-    path: Path  # the file as found (reported in the quarantine)
-    read_path: Path  # what DuckDB reads (an extracted copy for .zip)
-    compression: str
+    path: Path  # the file as found (reported in the quarantine; .gz and .zip read as such)
     header: list[str]
 
 
@@ -181,8 +189,16 @@ class _TableFile:
 class _Counts:
     read: int = 0
     stored: int = 0
+    replaced: int = 0
     rejected: int = 0
     duplicates: int = 0
+    filtered: dict[str, int] = field(default_factory=dict)
+    status: str = "ok"
+
+    @property
+    def reconciled(self) -> bool:
+        n = self.stored + self.replaced + self.rejected + self.duplicates
+        return self.read == n + sum(self.filtered.values())
 
 
 # -- public entry point -------------------------------------------------------------------
@@ -232,9 +248,11 @@ def ingest_patentsview(
     Returns
     -------
     IngestReport
-        Reconciled counts over every row of every table file; ``related`` gives the rows
-        stored per table file (``g_application``: filing dates set; ``g_location_…``:
-        locations loaded).
+        Reconciled counts over every row of every table file (``read`` = records in the
+        files, counted by :func:`~forcemap.store.ingest._physical.scan_csv`); ``related``
+        gives the rows written per table file (``g_application``: filing dates set;
+        ``g_location_…``: locations loaded, counted as *filtered*: a lookup, not stored by
+        itself).
 
     Raises
     ------
@@ -244,23 +262,30 @@ def ingest_patentsview(
         ``path`` is not a directory, or holds no ``g_patent`` table.
     SchemaError
         A table lacks a column it needs (names the file and the column).
+    ParseError
+        A table file has no header line, or DuckDB read fewer records than the scanner
+        accepted (names the lines).
     StoreError
-        DuckDB failed; nothing was written.
+        DuckDB failed; nothing of this directory was written.
 
     Notes
     -----
-    - A rejected row goes to ``quarantine`` with its file, line, record id (the raw
-      ``patent_id`` or ``location_id``), field and reason: a row with the wrong number of
-      fields, invalid UTF-8 or broken quoting (found by DuckDB's CSV reader); an empty or
-      invalid key, an unparseable date or number, an invalid CPC symbol; a child row whose
-      patent is not among the valid patents of ``g_patent``. Line numbers are physical lines
-      (header = 1) as long as no field holds a line break.
+    - A rejected row goes to ``quarantine`` with its file, physical line (header = 1; a
+      record over several lines: its first), record id (the raw ``patent_id`` or
+      ``location_id``), field and reason: a row with the wrong number of fields, a stray or
+      unclosed quote, bytes that are not UTF-8 or more than 16 MiB (found by the scanner);
+      an empty or invalid key, an unparseable date, a number that is not a whole number in
+      0..2^31-1 (a text, NaN, inf, 1e400, a fraction), an invalid CPC symbol or assignee
+      type; a child row whose patent is not among the valid patents of ``g_patent``; rows
+      past the 32,767th of one patent in ``g_cpc_current``, ``g_assignee_…`` or
+      ``g_inventor_…`` (their ``seq`` column is a SMALLINT).
     - Duplicates (same key twice in a file: a patent, a location, a patent's CPC / assignee /
       inventor sequence number, a citing–cited pair) are merged: the later line wins.
     - Upserts: a directory identical to one already ingested (same checksums) is skipped; a
-      patent already in the store is replaced, and so are its CPC, assignee, inventor and
-      citation rows for each of those tables present in the directory (a table absent from
-      the directory leaves the stored rows of that table alone).
+      patent already in the store is replaced (counted as *replaced*, not *stored*), and so
+      are its CPC, assignee, inventor and citation rows for each of those tables present in
+      the directory (a table absent from the directory leaves the stored rows of that table
+      alone); a child row counts as replaced when its patent had rows in that table.
     """
     d = Path(path)
     if not d.exists():
@@ -284,41 +309,52 @@ def ingest_patentsview(
     total = sum(p.stat().st_size for p in found.values())
     started = datetime.now()
     con = store.con
-    with tempfile.TemporaryDirectory(prefix="forcemap-pv-") as tmp:
-        files = {t: _open_table(t, p, Path(tmp)) for t, p in found.items()}
-        try:
-            with store.batch(SOURCE, d) as b:
-                for m in _MACROS:
-                    con.execute(m)
-                counts, done = {}, 0
-                for table in _USED:
-                    if table not in files:
-                        continue
-                    counts[table] = _stage_table(b, files[table])
-                    done += found[table].stat().st_size
-                    if progress:
-                        progress(done, total)
-                _write(b, files, origin)
-                for table, c in counts.items():
-                    if c.read != c.stored + c.rejected + c.duplicates:
-                        raise StoreError(
-                            f"{files[table].path}: counts do not reconcile: read {c.read} != "
-                            f"stored {c.stored} + rejected {c.rejected} + duplicates "
-                            f"{c.duplicates}; nothing was written"
-                        )
-                report = store.finish(
-                    b,
-                    checksum=checksum,
-                    read=sum(c.read for c in counts.values()),
-                    stored=sum(c.stored for c in counts.values()),
-                    duplicates=sum(c.duplicates for c in counts.values()),
-                    started=started,
-                )
-                report.related = {t: c.stored for t, c in counts.items()}
-        except duckdb.Error as e:
-            raise StoreError(f"{d}: ingest failed, store unchanged: {e}") from e
-        finally:
-            _drop_temp(con)
+    files = {t: _open_table(t, p) for t, p in found.items()}
+    try:
+        with store.batch(SOURCE, d) as b:
+            for m in _MACROS:
+                con.execute(m)
+            counts, done = {}, 0
+            for table in _USED:
+                if table not in files:
+                    continue
+                counts[table] = _stage_table(b, files[table])
+                done += found[table].stat().st_size
+                if progress:
+                    progress(done, total)
+            _count_replaced(con, counts)
+            _write(b, files, origin)
+            for table, c in counts.items():
+                if not c.reconciled:
+                    raise StoreError(
+                        f"{files[table].path}: counts do not reconcile: the file holds "
+                        f"{c.read} records != stored {c.stored} + replaced {c.replaced} + "
+                        f"rejected {c.rejected} + duplicates {c.duplicates} + filtered "
+                        f"{sum(c.filtered.values())}; nothing was written"
+                    )
+            filtered: dict[str, int] = {}
+            for c in counts.values():
+                for k, v in c.filtered.items():
+                    filtered[k] = filtered.get(k, 0) + v
+            truncated = [t for t, c in counts.items() if c.status == "truncated"]
+            report = store.finish(
+                b,
+                checksum=checksum,
+                read=sum(c.read for c in counts.values()),
+                stored=sum(c.stored for c in counts.values()),
+                replaced=sum(c.replaced for c in counts.values()),
+                duplicates=sum(c.duplicates for c in counts.values()),
+                filtered=filtered,
+                started=started,
+                status="truncated" if truncated else "ok",
+            )
+            report.related = {
+                t: c.stored + c.replaced + c.filtered.get(_LOOKUP, 0) for t, c in counts.items()
+            }
+    except duckdb.Error as e:
+        raise StoreError(f"{d}: ingest failed, this directory left the store unchanged: {e}") from e
+    finally:
+        _drop_temp(con)
     q = store.export_quarantine(b.batch_id)
     if q:
         report.quarantine_files.append(str(q))
@@ -360,44 +396,43 @@ def _default_origin(d: Path) -> str:
     return f"synthetic:{SOURCE}" if synthetic else SOURCE
 
 
-def _open_table(table: str, path: Path, tmp: Path) -> _TableFile:
-    """Locate the readable TSV (extracting a .zip) and read and check its header."""
-    name = path.name.lower()
-    read_path, compression = path, "none"
-    if name.endswith(".zip"):
-        try:
-            with zipfile.ZipFile(path) as zf:
-                members = [m for m in zf.namelist() if m.lower().endswith(".tsv")]
-                if len(members) != 1:
-                    raise InputError(f"{path}: expected one .tsv file in the zip archive")
-                read_path = tmp / f"{table}.tsv"
-                with zf.open(members[0]) as src, open(read_path, "wb") as dst:
-                    shutil.copyfileobj(src, dst, 1 << 20)
-        except zipfile.BadZipFile as e:
-            raise InputError(f"{path}: not a readable zip archive: {e}") from e
-    elif name.endswith(".gz"):
-        compression = "gzip"
-    header = _read_header(path, read_path, compression)
+def _open_table(table: str, path: Path) -> _TableFile:
+    """Read and check the header of a table file (plain, .gz, or one .tsv in a .zip)."""
+    header = _read_header(path)
     missing = [c for c in _KEYS[table] if c not in header]
     if missing:
         raise SchemaError(
             f"{path}: missing column {missing[0]!r} in the header; {table} needs "
             f"{', '.join(_KEYS[table])} (found: {', '.join(header) or 'nothing'})"
         )
-    return _TableFile(table, path, read_path, compression, header)
+    return _TableFile(table, path, header)
 
 
-def _read_header(path: Path, read_path: Path, compression: str) -> list[str]:
-    opener = gzip.open if compression == "gzip" else open
+def _read_header(path: Path) -> list[str]:
+    name = path.name.lower()
     try:
-        with opener(read_path, "rb") as fh:  # type: ignore[operator]
-            line = fh.readline(1 << 20).decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError, EOFError) as e:
+        if name.endswith(".zip"):
+            with zipfile.ZipFile(path) as zf:
+                members = [i for i in zf.infolist() if not i.is_dir()]
+                if len(members) != 1:
+                    raise InputError(f"{path}: expected one .tsv file in the zip archive")
+                with zf.open(members[0]) as fh:
+                    raw = fh.readline(1 << 20)
+        else:
+            opener = gzip.open if name.endswith(".gz") else open
+            with opener(path, "rb") as fh:  # type: ignore[operator]
+                raw = fh.readline(1 << 20)
+        line = raw.decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError, EOFError, zipfile.BadZipFile) as e:
         raise InputError(f"{path}: cannot read the header line: {e}") from e
+    return _header_names(line, path)
+
+
+def _header_names(line: str, path: Path) -> list[str]:
     if not line.strip():
         raise SchemaError(f"{path}: empty file; expected a tab-separated header line")
     row = next(csv.reader([line.rstrip("\r\n")], delimiter="\t", quotechar='"'))
-    return [c.strip() for c in row]
+    return [c.strip().lstrip("\ufeff") for c in row]
 
 
 # -- staging -------------------------------------------------------------------------------
@@ -407,85 +442,115 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _load(con: duckdb.DuckDBPyConnection, tf: _TableFile) -> int:
-    """Read ``tf`` into ``_pv_raw(rn, <used columns>)`` and its rejects into ``_pv_rej``.
+def _load(b: Batch, tf: _TableFile, scan: Scan) -> None:
+    """Read the records ``scan`` accepted into ``_pv_raw(rn, line, <used columns>)``.
 
-    Returns the number of records read (rows parsed plus distinct rejected lines).
+    ``line`` is each record's physical line (header = 1). The scanner's rejects are
+    quarantined; so is any record DuckDB's reader still refuses (placed on its line through
+    its byte position). DuckDB must account for every accepted record, else ParseError.
     """
-    cols = ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for c in tf.header)
-    used = ", ".join(
-        f"_pv_s({_q(c)}) AS {c}" if c in tf.header else f"NULL::VARCHAR AS {c}"
-        for c in _USED[tf.table]
-    )
-    for t in ("_pv_raw", "_pv_rej", "_pv_rej_scan", "_pv_rejl", "_pv_gaps"):
+    con = b.con
+    for t in ("_pv_raw0", "_pv_raw", "_pv_rej", "_pv_rej_scan", "_pv_map"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
+    header = _header_names((scan.header or b"").decode("utf-8"), tf.path)
+    pos: dict[str, int] = {}
+    for n, c in enumerate(header):
+        pos.setdefault(c, n)
+    cols = ", ".join(f"'c{n}': 'VARCHAR'" for n in range(len(header)))
+    used = ", ".join(
+        f"_pv_s(c{pos[c]}) AS {c}" if c in pos else f"NULL::VARCHAR AS {c}" for c in _USED[tf.table]
+    )
+    # PatentsView tables are UTF-8: no other encoding to suggest
+    bad = [
+        (r.line, r.field, r.reason.split(" (give the file's encoding")[0], r.raw)
+        for r in scan.rejects
+    ]
     con.execute(
-        f"""CREATE TEMP TABLE _pv_raw AS
+        f"""CREATE TEMP TABLE _pv_raw0 AS
             SELECT row_number() OVER () AS rn, {used}
             FROM read_csv($path, columns = {{{cols}}}, delim = '\t', quote = '"',
                           escape = '"', header = true, auto_detect = false,
-                          compression = $comp, max_line_size = $maxline,
-                          buffer_size = 2 * $maxline, store_rejects = true,
-                          rejects_table = '_pv_rej', rejects_scan = '_pv_rej_scan')""",  # noqa: S608 - header names are quoted
-        {"path": str(tf.read_path), "comp": tf.compression, "maxline": _MAX_LINE},
+                          strict_mode = false, ignore_errors = true, parallel = false,
+                          max_line_size = $maxline, buffer_size = 2 * $maxline,
+                          store_rejects = true, rejects_table = '_pv_rej',
+                          rejects_scan = '_pv_rej_scan')""",  # noqa: S608 - c<n> names only
+        {"path": str(scan.parse_path), "maxline": MAX_RECORD + 1024},
     )
-    con.execute(
-        """CREATE TEMP TABLE _pv_rejl AS
-           SELECT line::BIGINT AS line, min(error_type::VARCHAR) AS error_type,
-                  arg_min(column_name, column_idx) AS field, min(csv_line) AS raw
-           FROM _pv_rej GROUP BY line"""
+    lines = pa.table(  # noqa: F841 - queried by name below
+        {
+            "rn": pa.array(np.arange(1, scan.accepted + 1, dtype=np.int64)),
+            "line": pa.array(np.asarray(scan.lines, dtype=np.int64)),
+        }
     )
-    rows = con.execute(
-        "SELECT (SELECT count(*) FROM _pv_raw), (SELECT count(*) FROM _pv_rejl)"
+    con.execute("CREATE TEMP TABLE _pv_map AS SELECT * FROM lines")
+    rejected = con.execute(
+        """SELECT line_byte_position, arg_min(error_type::VARCHAR, column_idx),
+                  arg_min(column_name, column_idx), arg_min(csv_line, column_idx)
+           FROM _pv_rej GROUP BY ALL ORDER BY 1"""
     ).fetchall()
-    return int(rows[0][0]) + int(rows[0][1])
+    for byte_pos, error_type, column, raw in rejected:
+        k = max(int(np.searchsorted(scan.offsets, int(byte_pos), side="right")) - 1, 0)
+        col = int(column[1:]) if column and column[1:].isdigit() else -1
+        bad.append(
+            (
+                int(scan.lines[k]) if scan.accepted else None,
+                header[col] if 0 <= col < len(header) else None,
+                _REJECT_REASONS.get(error_type, "malformed CSV"),
+                (raw or "").strip("\r\n"),
+            )
+        )
+    _quarantine_lines(b, tf, bad)
+    n_raw = _count(con, "SELECT count(*) FROM _pv_raw0")
+    if n_raw + len(rejected) != scan.accepted:
+        got = {r[0] for r in con.execute("SELECT rn FROM _pv_raw0").fetchall()}
+        lost = [int(scan.lines[k - 1]) for k in range(1, scan.accepted + 1) if k not in got]
+        raise ParseError(
+            f"DuckDB read {n_raw:,} records (+{len(rejected)} rejected) of the "
+            f"{scan.accepted:,} accepted; first lines not read: {lost[:10]}",
+            file=str(tf.path),
+        )
+    con.execute(
+        """CREATE TEMP TABLE _pv_raw AS
+           SELECT r.rn, m.line, r.* EXCLUDE (rn)
+           FROM _pv_raw0 r JOIN _pv_map m USING (rn) ORDER BY r.rn"""
+    )
+    for t in ("_pv_raw0", "_pv_rej", "_pv_rej_scan", "_pv_map"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
-def _quarantine_rejects(b: Batch, tf: _TableFile) -> None:
-    cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _REJECT_REASONS.items())
+def _quarantine_lines(
+    b: Batch, tf: _TableFile, rows: list[tuple[int | None, str | None, str, str]]
+) -> None:
+    """Quarantine ``(line, field, reason, raw)`` rows of the table file ``tf``."""
+    if not rows:
+        return
+    lines, fields, reasons, raws = zip(*rows, strict=True)
+    tbl = pa.table(  # noqa: F841 - queried by name below
+        {
+            "line": pa.array(lines, pa.int64()),
+            "field": pa.array(fields, pa.string()),
+            "reason": pa.array(reasons, pa.string()),
+            "raw": pa.array([r[:4000] for r in raws], pa.string()),
+        }
+    )
     b.con.execute(
-        f"""INSERT INTO quarantine
-               (batch_id, source, file, line, record_id, field, reason, raw)
-            SELECT $b, $s, $f, line, NULL, field,
-                   CASE error_type {cases} ELSE 'unreadable row: ' || lower(error_type) END,
-                   left(raw, 4000)
-            FROM _pv_rejl""",  # noqa: S608 - fixed reason texts
+        """INSERT INTO quarantine (batch_id, source, file, line, record_id, field, reason, raw)
+           SELECT $b, $s, $f, line, NULL, field, reason, raw FROM tbl""",
         {"b": b.batch_id, "s": b.source, "f": str(tf.path)},
     )
 
 
 def _quarantine_bad(b: Batch, tf: _TableFile) -> int:
-    """Quarantine the rows of ``_pv_chk`` with a reason; return how many there were.
-
-    Rows know only their ordinal ``rn`` among parsed rows; their line is recovered from the
-    gaps in that numbering: lines DuckDB rejected and blank lines (found only when needed).
-    """
+    """Quarantine the rows of ``_pv_chk`` with a reason; return how many there were."""
     con = b.con
     n = _count(con, "SELECT count(*) FROM _pv_chk WHERE reason IS NOT NULL")
     if not n:
         return 0
-    con.execute(
-        r"""CREATE TEMP TABLE _pv_gaps AS
-            SELECT g, g - (row_number() OVER (ORDER BY g) - 1) AS v FROM (
-                SELECT line AS g FROM _pv_rejl
-                UNION
-                SELECT line_no FROM (
-                    SELECT row_number() OVER () AS line_no, line
-                    FROM read_csv($path, columns = {'line': 'VARCHAR'}, delim = '\x01',
-                                  quote = '', escape = '', header = false,
-                                  auto_detect = false, encoding = 'latin-1',
-                                  compression = $comp, max_line_size = $maxline,
-                                  buffer_size = 2 * $maxline))
-                WHERE line_no > 1 AND (line IS NULL OR trim(line, chr(13)) = ''))""",
-        {"path": str(tf.read_path), "comp": tf.compression, "maxline": _MAX_LINE},
-    )
     raw = " || chr(9) || ".join(f"coalesce(r.{c}, '')" for c in _USED[tf.table])
     con.execute(
         f"""INSERT INTO quarantine
                (batch_id, source, file, line, record_id, field, reason, raw)
-            SELECT $b, $s, $f,
-                   1 + c.rn + (SELECT count(*) FROM _pv_gaps WHERE v <= 1 + c.rn),
-                   c.record_id, c.field, c.reason, left({raw}, 4000)
+            SELECT $b, $s, $f, r.line, c.record_id, c.field, c.reason, left({raw}, 4000)
             FROM _pv_chk c JOIN _pv_raw r USING (rn)
             WHERE c.reason IS NOT NULL""",  # noqa: S608 - known column names only
         {"b": b.batch_id, "s": b.source, "f": str(tf.path)},
@@ -496,6 +561,23 @@ def _quarantine_bad(b: Batch, tf: _TableFile) -> int:
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     rows = con.execute(sql).fetchall()
     return int(rows[0][0]) if rows and rows[0][0] is not None else 0
+
+
+def _int_checks(col: str) -> list[tuple[str, str, str]]:
+    """Checks of a whole-number column (``_pv_int``): a text, NaN/inf, a fraction or a value
+    out of 0..2^31-1 is quarantined naming the column, never read as NULL."""
+    d = f"TRY_CAST({col} AS DOUBLE)"
+    present = f"{col} IS NOT NULL"
+    return [
+        (f"{present} AND {d} IS NULL", f"invalid {col}: not a number", col),
+        (f"{present} AND NOT isfinite({d})", f"invalid {col}: not a finite number", col),
+        (f"{present} AND {d} <> trunc({d})", f"invalid {col}: not a whole number", col),
+        (
+            f"{present} AND _pv_int({col}) IS NULL",
+            f"invalid {col}: out of range (0..2,147,483,647)",
+            col,
+        ),
+    ]
 
 
 # Per table: typed columns of a checked row, its reason (NULL = valid) and the field at fault.
@@ -514,11 +596,7 @@ _CHECKS: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             ("_pv_pid(patent_id) IS NULL", "invalid patent_id", "patent_id"),
             ("patent_date IS NULL", "missing patent_date", "patent_date"),
             ("_pv_date(patent_date) IS NULL", "invalid patent_date", "patent_date"),
-            (
-                "num_claims IS NOT NULL AND _pv_int(num_claims) IS NULL",
-                "invalid num_claims",
-                "num_claims",
-            ),
+            *_int_checks("num_claims"),
             (
                 "lower(coalesce(withdrawn, '0')) IN ('1', 'true', 't', 'y', 'yes')",
                 "withdrawn patent",
@@ -547,11 +625,7 @@ _CHECKS: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             ("_pv_pid(patent_id) IS NULL", "invalid patent_id", "patent_id"),
             ("cpc_group IS NULL", "missing cpc_group", "cpc_group"),
             ("_pv_cpc(cpc_group) IS NULL", "invalid CPC symbol", "cpc_group"),
-            (
-                "cpc_sequence IS NOT NULL AND _pv_int(cpc_sequence) IS NULL",
-                "invalid cpc_sequence",
-                "cpc_sequence",
-            ),
+            *_int_checks("cpc_sequence"),
         ],
     ),
     "g_assignee_disambiguated": (
@@ -565,10 +639,12 @@ _CHECKS: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             ("patent_id IS NULL", "missing patent_id", "patent_id"),
             ("_pv_pid(patent_id) IS NULL", "invalid patent_id", "patent_id"),
             ("assignee_id IS NULL", "missing assignee_id", "assignee_id"),
+            *_int_checks("assignee_sequence"),
             (
-                "assignee_sequence IS NOT NULL AND _pv_int(assignee_sequence) IS NULL",
-                "invalid assignee_sequence",
-                "assignee_sequence",
+                "assignee_type IS NOT NULL AND _pv_atype(assignee_type) IS NULL "
+                "AND (_pv_int(assignee_type) IS NULL OR _pv_int(assignee_type) > 99)",
+                "invalid assignee_type",
+                "assignee_type",
             ),
         ],
     ),
@@ -582,11 +658,7 @@ _CHECKS: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             ("patent_id IS NULL", "missing patent_id", "patent_id"),
             ("_pv_pid(patent_id) IS NULL", "invalid patent_id", "patent_id"),
             ("inventor_id IS NULL", "missing inventor_id", "inventor_id"),
-            (
-                "inventor_sequence IS NOT NULL AND _pv_int(inventor_sequence) IS NULL",
-                "invalid inventor_sequence",
-                "inventor_sequence",
-            ),
+            *_int_checks("inventor_sequence"),
         ],
     ),
     "g_us_patent_citation": (
@@ -601,6 +673,7 @@ _CHECKS: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
                 "invalid citation_patent_id",
                 "citation_patent_id",
             ),
+            *_int_checks("citation_sequence"),
         ],
     ),
 }
@@ -626,13 +699,29 @@ _STAGED = {
 }
 
 
+# Child tables whose rows are numbered per patent in a SMALLINT column: the sequence column
+_SEQ_FIELD = {
+    "g_cpc_current": "cpc_sequence",
+    "g_assignee_disambiguated": "assignee_sequence",
+    "g_inventor_disambiguated": "inventor_sequence",
+}
+
+
 def _stage_table(b: Batch, tf: _TableFile) -> _Counts:
-    """Read, check, quarantine and deduplicate one table file into its staging table."""
+    """Split, read, check, quarantine and deduplicate one table file into its staging table."""
     con = b.con
     table = tf.table
-    read = _load(con, tf)
-    _quarantine_rejects(b, tf)
-    rejected = _count(con, "SELECT count(*) FROM _pv_rejl")
+    with scan_csv(tf.path, delim="\t") as scan:
+        _load(b, tf, scan)
+        counts = _Counts(
+            read=scan.records,
+            filtered=dict(scan.filtered),
+            status="truncated" if scan.truncated else "ok",
+        )
+    # the scanner's and the reader's rejects of this file, pending in the batch
+    counts.rejected = (
+        scan.accepted - _count(con, "SELECT count(*) FROM _pv_raw") + len(scan.rejects)
+    )
     typed, checks = _CHECKS[table]
     if table not in ("g_location_disambiguated", "g_patent"):
         # A child row must belong to a patent stored by this batch.
@@ -651,7 +740,6 @@ def _stage_table(b: Batch, tf: _TableFile) -> _Counts:
                    CASE {" ".join(fields)} END AS field
             FROM _pv_raw"""  # noqa: S608 - fixed expressions only
     )
-    rejected += _quarantine_bad(b, tf)
     staged = _STAGED[table]
     con.execute(f"DROP TABLE IF EXISTS {staged}")
     con.execute(
@@ -661,11 +749,55 @@ def _stage_table(b: Batch, tf: _TableFile) -> _Counts:
             QUALIFY row_number() OVER (PARTITION BY {_DEDUP_KEY[table]} ORDER BY rn DESC) = 1
         """  # noqa: S608 - fixed expressions only
     )
+    valid = _count(con, "SELECT count(*) FROM _pv_chk WHERE reason IS NULL")
+    kept = _count(con, f"SELECT count(*) FROM {staged}")  # noqa: S608
+    if table in _SEQ_FIELD:
+        # rows past the 32,767th of one patent cannot be numbered: quarantined, not dropped
+        con.execute(
+            f"""UPDATE _pv_chk SET reason = $r, field = $f WHERE rn IN (
+                    SELECT rn FROM {staged}
+                    QUALIFY row_number() OVER (PARTITION BY pid
+                                               ORDER BY seqnum NULLS LAST, rn) > {_MAX_SEQ})""",  # noqa: S608
+            {"r": f"more than {_MAX_SEQ:,} rows for one patent", "f": _SEQ_FIELD[table]},
+        )
+        con.execute(
+            f"DELETE FROM {staged} WHERE rn IN "  # noqa: S608
+            "(SELECT rn FROM _pv_chk WHERE reason IS NOT NULL)"
+        )
+    counts.rejected += _quarantine_bad(b, tf)
     if table == "g_location_disambiguated":
         con.execute("ALTER TABLE _pv_loc DROP COLUMN rn")  # a lookup: (loc, country, city)
-    valid = _count(con, "SELECT count(*) FROM _pv_chk WHERE reason IS NULL")
-    stored = _count(con, f"SELECT count(*) FROM {staged}")  # noqa: S608
-    return _Counts(read=read, stored=stored, rejected=rejected, duplicates=valid - stored)
+    counts.stored = _count(con, f"SELECT count(*) FROM {staged}")  # noqa: S608
+    counts.duplicates = valid - kept
+    return counts
+
+
+def _count_replaced(con: duckdb.DuckDBPyConnection, counts: dict[str, _Counts]) -> None:
+    """Split each table's written rows into stored and replaced, before the store changes.
+
+    A patent (or its filing date) replaces a stored patent of the same id; a child row replaces
+    when its patent already has rows in the target table (that patent's rows are replaced as
+    a set). Locations are a lookup, never stored by themselves: they count as filtered
+    (:data:`_LOOKUP`).
+    """
+    rows = {
+        "g_patent": "SELECT count(*) FROM _pv_pat WHERE 'US-' || pid IN (SELECT patent_id "
+        "FROM patents)",
+        "g_application": "SELECT count(*) FROM _pv_app WHERE 'US-' || pid IN (SELECT patent_id "
+        "FROM patents)",
+    }
+    for table, (target, key) in _CHILD_TARGET.items():
+        rows[table] = (
+            f"SELECT count(*) FROM {_STAGED[table]} "  # noqa: S608 - fixed names
+            f"WHERE 'US-' || pid IN (SELECT {key} FROM {target})"
+        )
+    for table, c in counts.items():
+        if table in rows:
+            c.replaced = _count(con, rows[table])
+            c.stored -= c.replaced
+        else:  # the locations: read into the assignee and inventor rows, not stored as such
+            c.filtered[_LOOKUP] = c.filtered.get(_LOOKUP, 0) + c.stored
+            c.stored = 0
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -743,11 +875,11 @@ def _write(b: Batch, files: dict[str, _TableFile], origin: str) -> None:
 
 
 _TEMP_TABLES = (
+    "_pv_raw0",
     "_pv_raw",
     "_pv_rej",
     "_pv_rej_scan",
-    "_pv_rejl",
-    "_pv_gaps",
+    "_pv_map",
     "_pv_chk",
     "_pv_new",
     *_STAGED.values(),
