@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import csv
 import html
-import io
 import json
+import math
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -28,9 +28,12 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numba
+import numpy as np
 import pyarrow as pa
 
 from forcemap.errors import InputError, NotFoundError, ParseError, SchemaError, StoreError
+from forcemap.store.ingest._physical import MAX_RECORD, Scan, scan_csv, scan_lines
 from forcemap.store.store import Batch, IngestReport, Store, file_checksum
 
 __all__ = ["ID_PREFIX", "find_uspto_files", "ingest_uspto"]
@@ -91,6 +94,13 @@ _TYPE_BY_KIND = (
     ("H", "statutory invention registration"),
 )
 _OCR_PLACEHOLDER = "OCR SCANNED DOCUMENT"
+_SEQ_MAX = (
+    32_767  # seq columns are SMALLINT: the most CPC symbols, assignees, inventors a patent has
+)
+BOM = b"\xef\xbb\xbf"
+_SHAPE = (
+    'expected a list of USPTO records, a search page {"patents": [...]} or one record with a "guid"'
+)
 
 Progress = Callable[[int, int], None]
 
@@ -170,7 +180,7 @@ class _Patent:
 class _Record:
     line: int  # record number (JSON list / page), line (JSON Lines, CSV)
     data: Any
-    error: str | None = None  # a record that could not even be read (bad JSON line, CSV row)
+    error: str | None = None  # a record that could not even be read (bad JSON, CSV row)
     raw: str | None = None
 
 
@@ -312,12 +322,19 @@ def _ingest_file(store: Store, path: Path, origin: str) -> IngestReport:
     if store.already_ingested(SOURCE, checksum):
         return IngestReport(source=SOURCE, skipped=[str(path)])
     suffix = path.suffix.lower()
+    filtered: dict[str, int] = {}
+    unit = "line"
     if suffix in _CSV_SUFFIXES:
-        records = list(_read_csv(path))
-        parse = _parse_csv_row
+        records, read, filtered = _csv_records(path)
+        parse: Callable[[Any], _Patent] = _parse_csv_row
+        names = _CSV_FIELDS
+    elif suffix in _JSONL_SUFFIXES:
+        records, read = _jsonl_records(path)
+        parse, names = _parse_json_record, _JSON_FIELDS
     else:
-        records = list(_read_jsonl(path) if suffix in _JSONL_SUFFIXES else _read_json(path))
-        parse = _parse_json_record
+        records = _json_records(path)
+        read, unit = len(records), "record"
+        parse, names = _parse_json_record, _JSON_FIELDS
     rejects: list[tuple[_Record, str, str | None, str | None]] = []  # record, reason, field, id
     kept: dict[str, _Patent] = {}
     duplicates = 0
@@ -327,8 +344,13 @@ def _ingest_file(store: Store, path: Path, origin: str) -> IngestReport:
             continue
         try:
             pat = parse(rec.data)
+            _check(pat, names)
         except _Reject as r:
             rejects.append((rec, r.reason, r.field, _record_id(rec.data)))
+            continue
+        except Exception as e:  # one record's surprise is that record's quarantine entry
+            reason = f"unreadable record ({type(e).__name__}: {e})"[:500]
+            rejects.append((rec, reason, None, _record_id(rec.data)))
             continue
         if pat.patent_id in kept:
             duplicates += 1
@@ -348,14 +370,22 @@ def _ingest_file(store: Store, path: Path, origin: str) -> IngestReport:
     try:
         with store.batch(SOURCE, path) as b:
             for rec, reason, fld, rid in rejects:
-                b.reject(reason, line=rec.line, record_id=rid, field=fld, raw=_raw(rec))
+                b.reject(reason, line=rec.line, record_id=rid, field=fld, raw=rec.raw, unit=unit)
+            replaced = int(
+                con.execute(
+                    "SELECT count(*) FROM patents "
+                    "WHERE patent_id IN (SELECT patent_id FROM _us_pat)"
+                ).fetchone()[0]  # type: ignore[index]
+            )
             _write(b, origin)
             report = store.finish(
                 b,
                 checksum=checksum,
-                read=len(records),
-                stored=len(kept),
+                read=read,
+                stored=len(kept) - replaced,
+                replaced=replaced,
                 duplicates=duplicates,
+                filtered=filtered,
                 started=started,
             )
             report.related = {
@@ -365,7 +395,7 @@ def _ingest_file(store: Store, path: Path, origin: str) -> IngestReport:
                 "patent_citations": tables[4].num_rows,
             }
     except duckdb.Error as e:
-        raise StoreError(f"{path}: ingest failed, store unchanged: {e}") from e
+        raise StoreError(f"{path}: ingest failed, this file left the store unchanged: {e}") from e
     finally:
         for name in views:
             con.unregister(name)
@@ -466,97 +496,356 @@ def _arrow_tables(patents: list[_Patent]) -> tuple[pa.Table, ...]:
 def _record_id(data: Any) -> str | None:
     if isinstance(data, dict):
         rid = data.get("guid", data.get("patent"))
-        return rid if isinstance(rid, str) and rid.strip() else None
+        if isinstance(rid, str) and rid.strip():
+            return rid.encode("utf-8", errors="replace").decode("utf-8")[:200]
     return None
 
 
-def _raw(rec: _Record) -> str:
-    if rec.raw is not None:
-        return rec.raw
-    try:
-        return json.dumps(rec.data, ensure_ascii=False)[:4000]
-    except (TypeError, ValueError):
-        return repr(rec.data)[:4000]
+# the source field each part of a patent comes from, to name it in a quarantine entry
+_JSON_FIELDS = {
+    "kind": "guid",
+    "type": "applicationRefFilingType",
+    "title": "inventionTitle",
+    "abstract": "abstractHtml",
+    "family_id": "familyIdentifierCur",
+    "cpc": "cpcInventiveFlattened",
+    "assignees": "assigneeName",
+    "inventors": "inventorsName",
+    "cited": "urpn",
+}
+_CSV_FIELDS = {
+    "kind": "patent",
+    "title": "title",
+    "cpc": "cpc_inventive",
+    "assignees": "assignee",
+    "cited": "us_cited",
+}
+
+
+def _check(p: _Patent, names: dict[str, str]) -> None:
+    """What the store's columns cannot hold: more list items than a SMALLINT ``seq`` counts,
+    text that is not valid Unicode (a lone surrogate escaped in JSON)."""
+    for attr, label in (
+        ("cpc", "CPC symbols"),
+        ("assignees", "assignees"),
+        ("inventors", "inventors"),
+    ):
+        n = len(getattr(p, attr))
+        if n > _SEQ_MAX:
+            raise _Reject(
+                f"{n:,} {label}: more than the {_SEQ_MAX:,} a patent can hold", names.get(attr)
+            )
+    for attr in (
+        "kind",
+        "type",
+        "title",
+        "abstract",
+        "family_id",
+        "cpc",
+        "assignees",
+        "inventors",
+        "cited",
+    ):
+        value = getattr(p, attr)
+        parts = value if isinstance(value, list) else [value]
+        for part in parts:
+            for v in part if isinstance(part, tuple) else (part,):
+                if isinstance(v, str):
+                    try:
+                        v.encode("utf-8")
+                    except UnicodeEncodeError:
+                        raise _Reject(
+                            "text is not valid Unicode (an unpaired surrogate escape)",
+                            names.get(attr, attr),
+                        ) from None
 
 
 # -- reading files --------------------------------------------------------------------------
+#
+# Every reader returns one _Record per record the file holds, counted without the JSON parser:
+# JSON Lines and CSV by the physical scanner (_physical.scan_lines / scan_csv), a JSON array by
+# the item scanner below. Each record is then parsed on its own, so a damaged one is one
+# quarantine entry and cannot take its neighbours with it.
+
+_STACK = 4096  # bracket kinds remembered; deeper nesting is counted, not checked
 
 
-def _read_json(path: Path) -> Iterator[_Record]:
-    try:
-        with open(path, encoding="utf-8-sig") as fh:
-            doc = json.load(fh)
-    except json.JSONDecodeError as e:
-        raise ParseError(f"not JSON: {e.msg}", file=str(path), line=e.lineno) from e
-    except UnicodeDecodeError as e:
-        raise ParseError(f"not UTF-8 text: {e}", file=str(path)) from e
-    if isinstance(doc, list):
-        records = doc
-    elif isinstance(doc, dict) and isinstance(doc.get("patents"), list):
-        records = doc["patents"]
-    elif isinstance(doc, dict) and isinstance(doc.get("docs"), list):
-        records = doc["docs"]
-    elif isinstance(doc, dict) and "guid" in doc:
-        records = [doc]
+@numba.njit(cache=True, nogil=True)
+def _after_quote_ok(buf: np.ndarray, i: int, e: int) -> bool:
+    """After a string's closing quote at ``i`` only whitespace and ``, : ] }`` may follow."""
+    j = i + 1
+    while j < e and (buf[j] == 32 or buf[j] == 9 or buf[j] == 13 or buf[j] == 10):
+        j += 1
+    return j >= e or buf[j] == 44 or buf[j] == 58 or buf[j] == 93 or buf[j] == 125
+
+
+@numba.njit(cache=True, nogil=True)
+def _json_items(buf: np.ndarray, s: int, e: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """The items of the JSON array or object whose opening bracket is ``buf[s]``.
+
+    A byte-level count that shares nothing with the JSON parser: it tracks strings (with
+    escapes), bracket depth and kind, and splits at the commas of depth 1. Returns each item's
+    start, end (exclusive) and the position of its first ``:`` at depth 1 (object members;
+    else -1), and the position of the closing bracket (-1: never closed). Damage stays local:
+    a string never runs over a line break (JSON strings cannot hold one), a quote followed by
+    anything but whitespace and ``, : ] }`` is a stray quote inside the string, a closing
+    bracket closes the innermost opener of its kind (those inside it were left open), a
+    closer with no opener of its kind is ignored, and only a closer at depth 1 can close the
+    container.
+    """
+    starts = np.empty(64, np.int64)
+    ends = np.empty(64, np.int64)
+    colons = np.empty(64, np.int64)
+    stack = np.empty(_STACK, np.uint8)
+    stack[0] = buf[s]
+    m = 0
+    depth = 1
+    in_str = False
+    esc = False
+    start = -1
+    last = -1
+    colon = -1
+    close = -1
+    i = s + 1
+    while i <= e:
+        c = buf[i] if i < e else 44  # the end of the input ends the last item
+        if in_str and i < e:
+            if esc:
+                esc = False
+            elif c == 92:
+                esc = True
+            elif c == 34:
+                in_str = not _after_quote_ok(buf, i, e)  # else a stray quote: the string goes on
+            elif c == 10:
+                in_str = False
+            last = i
+            i += 1
+            continue
+        if c == 32 or c == 9 or c == 13 or c == 10:
+            i += 1
+            continue
+        if (depth == 1 and c == 44) or i == e:  # the comma between two items, or the end
+            if start >= 0:
+                if m == starts.shape[0]:
+                    starts = np.concatenate((starts, np.empty(m, np.int64)))
+                    ends = np.concatenate((ends, np.empty(m, np.int64)))
+                    colons = np.concatenate((colons, np.empty(m, np.int64)))
+                starts[m], ends[m], colons[m] = start, last + 1, colon
+                m += 1
+            start, colon = -1, -1
+            if i == e:
+                break
+            i += 1
+            continue
+        closer = c == 93 or c == 125
+        if depth == 1 and start < 0 and not closer:
+            start = i
+        if c == 34:
+            in_str = True
+        elif c == 91 or c == 123:
+            if depth < _STACK:
+                stack[depth] = c
+            depth += 1
+        elif closer:
+            want = 91 if c == 93 else 123
+            if depth > _STACK:
+                depth -= 1
+            else:
+                k = depth - 1
+                while k >= 0 and stack[k] != want:
+                    k -= 1
+                if k == 0 and depth == 1:
+                    close = i
+                    e = i  # end the last item here
+                    continue
+                if k > 0:
+                    depth = k
+        elif c == 58 and depth == 1 and colon < 0:
+            colon = i
+        last = i
+        i += 1
+    return starts[:m], ends[:m], colons[:m], close
+
+
+def _pretty_items(
+    data: bytes, open_at: int, *, last_close: bool
+) -> tuple[list[tuple[int, int]], int] | None:
+    """The items of a pretty-printed array, found by their lines alone; None when the array
+    is not pretty-printed.
+
+    In an array written one item per indented block (``[\\n  {\\n    …\\n  },\\n  {``), a line
+    holding the first item's indentation and its opening bracket starts an item, and nothing
+    else can (a JSON string holds no line break; nested lines are indented deeper), so a
+    bracket or quote damaged inside one item cannot merge it with the next. The array ends at
+    a line of less indentation holding ``]`` (the last such line when the array is the whole
+    document, ``last_close``). Returns the items' (start, end) and the end of the array
+    (-1: the file ends inside it).
+    """
+    first = open_at + 1
+    while first < len(data) and data[first] in b" \t\r\n":
+        first += 1
+    if first >= len(data) or data[first] not in b"{[" or b"\n" not in data[open_at:first]:
+        return None
+    line_start = data.rindex(b"\n", 0, first) + 1
+    indent = data[line_start:first]
+    opener = data[first : first + 1]
+    closing = re.compile(rb"\n[ \t]{0,%d}\]" % max(len(indent) - 1, 0))
+    found = list(closing.finditer(data, first)) if last_close else None
+    m = found[-1] if found else (None if last_close else closing.search(data, first))
+    stop = m.start() if m else len(data)
+    begin = re.compile(re.escape(b"\n" + indent + opener))
+    starts = [first] + [x.start() + 1 + len(indent) for x in begin.finditer(data, first, stop)]
+    items = []
+    for k, a in enumerate(starts):
+        b = starts[k + 1] if k + 1 < len(starts) else stop
+        while b > a and data[b - 1] in b" \t\r\n":
+            b -= 1
+        if k + 1 < len(starts) and data[b - 1 : b] == b",":
+            b -= 1
+        items.append((a, b))
+    return items, (m.start() + m.group(0).index(b"]") if m else -1)
+
+
+def _json_records(path: Path) -> list[_Record]:
+    """One record per item of the file's array (a list, or a search page's ``patents``)."""
+    data = path.read_bytes()
+    buf = np.frombuffer(data, np.uint8)
+    s = 3 if data.startswith(BOM) else 0
+    while s < len(data) and data[s] in b" \t\r\n":
+        s += 1
+    if s == len(data):
+        raise ParseError("empty file: no USPTO records", file=str(path))
+    if data[s] not in b"[{":
+        raise ParseError(_SHAPE, file=str(path), line=_line(data, s))
+    starts, ends, colons, close = _json_items(buf, s, len(data))
+    top_array = data[s] == ord("[")
+    if not top_array:
+        keys = {}
+        for a, c in zip(starts.tolist(), colons.tolist(), strict=True):
+            if c >= 0:
+                k = data[a:c].strip().strip(b'"')
+                keys.setdefault(k, c + 1)
+        at = next((keys[k] for k in (b"patents", b"docs") if k in keys), None)
+        if at is None and b"guid" not in keys:
+            m = re.search(rb'"(?:patents|docs)"\s*:\s*\[', data)  # the envelope is damaged
+            at = m.end() - 1 if m else None
+        if at is None:
+            if b"guid" not in keys:
+                raise ParseError(_SHAPE, file=str(path))
+            end = close + 1 if close >= 0 else len(data)
+            return _decode_items(data, [(s, end)], cut=close < 0)
+        while at < len(data) and data[at] in b" \t\r\n":
+            at += 1
+        if data[at : at + 1] != b"[":
+            raise ParseError(_SHAPE, file=str(path))
+        s = at
+        starts, ends, colons, close = _json_items(buf, s, len(data))
+    pretty = _pretty_items(data, s, last_close=top_array)
+    if pretty is not None:
+        items, close = pretty
     else:
-        raise ParseError(
-            'expected a list of USPTO records, a search page {"patents": [...]} or one record '
-            'with a "guid"',
-            file=str(path),
-        )
-    for k, rec in enumerate(records, 1):
-        yield _Record(k, rec)
-
-
-def _read_jsonl(path: Path) -> Iterator[_Record]:
-    with open(path, "rb") as fh:
-        for n, raw in enumerate(fh, 1):
-            if not raw.strip():
-                continue
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                yield _Record(n, None, "invalid UTF-8", raw.decode("utf-8", errors="replace"))
-                continue
-            try:
-                yield _Record(n, json.loads(text))
-            except json.JSONDecodeError:
-                yield _Record(n, None, "malformed JSON", text)
-
-
-def _read_csv(path: Path) -> Iterator[_Record]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise ParseError(f"not UTF-8 text: {e}", file=str(path)) from e
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise SchemaError(f"{path}: empty file; expected a header line") from None
-    for col in ("patent", "date"):
-        if col not in header:
-            raise SchemaError(
-                f"{path}: missing column {col!r}; the flattened USPTO CSV has columns "
-                f"{','.join(CSV_COLUMNS)}"
+        items = list(zip(starts.tolist(), ends.tolist(), strict=True))
+    records = _decode_items(data, items, cut=close < 0)
+    if top_array and close >= 0 and data[close + 1 :].strip(b" \t\r\n"):
+        rest = close + 1 + (len(data[close + 1 :]) - len(data[close + 1 :].lstrip(b" \t\r\n")))
+        records.append(
+            _Record(
+                len(records) + 1,
+                None,
+                f"text after the end of the JSON array (line {_line(data, rest)})",
+                data[rest : rest + 4000].decode("utf-8", errors="replace"),
             )
-    line = 1
+        )
+    return records
+
+
+def _line(data: bytes, pos: int) -> int:
+    return data.count(b"\n", 0, pos) + 1
+
+
+def _decode_items(data: bytes, items: list[tuple[int, int]], *, cut: bool) -> list[_Record]:
+    """Decode and parse each item alone; a bad one becomes a record with its error."""
+    newlines = np.flatnonzero(np.frombuffer(data, np.uint8) == 10)
+
+    def line_of(pos: int) -> int:
+        return int(np.searchsorted(newlines, pos)) + 1
+
+    out: list[_Record] = []
+    for k, (a, b) in enumerate(items, 1):
+        raw = data[a : min(b, a + 4000)].decode("utf-8", errors="replace")
+        if b - a > MAX_RECORD:
+            reason = f"record of {b - a:,} bytes is over the {MAX_RECORD:,}-byte limit"
+            out.append(_Record(k, None, reason, raw))
+            continue
+        try:
+            text = data[a:b].decode("utf-8")
+        except UnicodeDecodeError as e:
+            pos = a + e.start
+            reason = f"invalid UTF-8 byte 0x{data[pos]:02X} at line {line_of(pos)}"
+            out.append(_Record(k, None, reason, raw))
+            continue
+        value, error = _loads(text)
+        if error is not None and cut and k == len(items):
+            error = "record cut short: the file ends inside it (file truncated?)"
+        elif error is not None and error.startswith("malformed JSON"):
+            error += f" (record starts at line {line_of(a)})"
+        out.append(_Record(k, value, error, raw))
+    return out
+
+
+def _loads(text: str) -> tuple[Any, str | None]:
+    """A JSON value, or why it cannot be read."""
     try:
-        for row in reader:
-            start, line = line + 1, reader.line_num
-            if not any(v.strip() for v in row):
-                continue
-            if len(row) != len(header):
-                yield _Record(
-                    start,
-                    None,
-                    f"wrong number of fields ({len(row)}, expected {len(header)})",
-                    ",".join(row)[:4000],
+        return json.loads(text), None
+    except json.JSONDecodeError as e:
+        return None, f"malformed JSON: {e.msg}"
+    except RecursionError:
+        return None, "JSON nested too deeply"
+
+
+def _jsonl_records(path: Path) -> tuple[list[_Record], int]:
+    """One record per non-blank physical line (BOMs, CRLF, bad bytes, oversized lines handled
+    by the physical scanner); returns the records and the scanner's count."""
+    with scan_lines(path) as scan:
+        out = [_Record(r.line, None, r.reason, r.raw) for r in scan.rejects]
+        for line, seg in _segments(scan):
+            value, error = _loads(seg.decode("utf-8"))
+            out.append(_Record(line, value, error, seg[:4000].decode("utf-8", errors="replace")))
+        return sorted(out, key=lambda r: r.line), scan.records
+
+
+def _segments(scan: Scan) -> Iterator[tuple[int, bytes]]:
+    """(physical line, bytes) of each record the scanner accepted."""
+    data = scan.parse_path.read_bytes()
+    offsets = [int(x) for x in scan.offsets] + [len(data)]
+    for k, line in enumerate(scan.lines.tolist()):
+        yield line, data[offsets[k] : offsets[k + 1]].rstrip(b"\r\n")
+
+
+def _csv_records(path: Path) -> tuple[list[_Record], int, dict[str, int]]:
+    with scan_csv(path) as scan:
+        header = [h.strip() for h in next(csv.reader([scan.header.decode("utf-8")]))]
+        for col in ("patent", "date"):
+            if col not in header:
+                raise SchemaError(
+                    f"{path}: missing column {col!r}; the flattened USPTO CSV has columns "
+                    f"{','.join(CSV_COLUMNS)}"
                 )
+        out = [_Record(r.line, None, r.reason, r.raw) for r in scan.rejects]
+        for line, seg in _segments(scan):
+            text = seg.decode("utf-8")
+            try:
+                rows = list(csv.reader([text], strict=True))
+            except csv.Error as e:
+                out.append(_Record(line, None, f"malformed CSV: {e}", text[:4000]))
                 continue
-            yield _Record(start, dict(zip(header, row, strict=True)))
-    except csv.Error as e:
-        raise ParseError(f"malformed CSV: {e}", file=str(path), line=reader.line_num) from e
+            row = rows[0] if len(rows) == 1 else []
+            if len(row) != len(header):
+                reason = f"wrong number of fields ({len(row)}, expected {len(header)})"
+                out.append(_Record(line, None, reason, text[:4000]))
+                continue
+            out.append(_Record(line, dict(zip(header, row, strict=True)), raw=text[:4000]))
+        return sorted(out, key=lambda r: r.line), scan.records, dict(scan.filtered)
 
 
 # -- normalising one record -----------------------------------------------------------------
@@ -624,12 +913,21 @@ def _person(name: str) -> str:
     return " ".join(f"{first.strip()} {last.strip()}".split())
 
 
-def _type_code(v: str | None) -> str | None:
+def _code(v: str | None) -> int | None:
+    """An assignee type code (``02``, ``3``, ``3.0``) as its last digit; a value that is not
+    a small whole number (``inf``, ``NaN``, text) quarantines the record."""
     if v is None:
         return None
-    try:
-        code = int(float(v)) % 10
-    except ValueError:
+    if not re.fullmatch(r"[0-9]{1,3}(\.0*)?", v.strip()):
+        raise _Reject(
+            f"invalid assigneeTypeCode: {v[:40]!r} is not a type code", "assigneeTypeCode"
+        )
+    return int(float(v)) % 10
+
+
+def _type_code(v: str | None) -> str | None:
+    code = _code(v)
+    if code is None:
         return None
     return {2: "company", 3: "company", 4: "individual", 5: "individual"}.get(
         code, "government" if code in (6, 7, 8, 9) else None
@@ -641,11 +939,8 @@ def _country(cc: str | None, state: str | None, code: str | None) -> str | None:
         return cc.upper()
     if state and state.upper() in _US_STATES:
         return "US"
-    try:
-        if code is not None and int(float(code)) % 10 in (2, 4, 6, 8, 9):
-            return "US"
-    except ValueError:
-        pass
+    if _code(code) in (2, 4, 6, 8, 9):
+        return "US"
     return None
 
 
@@ -781,15 +1076,20 @@ def _parse_json_record(rec: Any) -> _Patent:
 
 
 def _int(v: Any, fld: str) -> int | None:
+    """A count: a whole number 0 ≤ n < 100,000 (a JSON number or its text)."""
+    if isinstance(v, bool):
+        raise _Reject(f"invalid {fld}: not a number", fld)
     s = _text(v)
     if s is None:
         return None
     try:
         f = float(s)
-    except ValueError:
-        raise _Reject(f"invalid {fld}", fld) from None
-    if f != int(f) or not 0 <= f < 100_000:
-        raise _Reject(f"invalid {fld}", fld)
+    except (ValueError, OverflowError):
+        raise _Reject(f"invalid {fld}: not a number", fld) from None
+    if not math.isfinite(f):
+        raise _Reject(f"invalid {fld}: {s[:40]!r} is not a finite number", fld)
+    if not 0 <= f < 100_000 or f != int(f):
+        raise _Reject(f"invalid {fld}: {s[:40]!r} is out of range (a count 0-99,999)", fld)
     return int(f)
 
 
