@@ -78,8 +78,9 @@ CLASSES: tuple[str, ...] = (
 
 HUGE = 50 * 1024 * 1024
 """Bytes of the huge field (the records limit is 16 MiB)."""
-HUGE_SECONDS = 60
-"""A 50 MB record must be dealt with in this time (issue 16: linear parsers, < 5 s a field)."""
+HUGE_SECONDS = 30
+"""A 50 MB record must be dealt with in this time (issue 16 asks < 5 s a field of a linear
+parser; the margin is for a loaded machine)."""
 
 
 def _not_applicable(r: Reader, cls: str) -> str | None:

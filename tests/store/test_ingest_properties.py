@@ -60,7 +60,8 @@ def _seed(r: Reader) -> tuple[bytes, list[tuple[int, int]], int]:
 
 
 def _quoted(data: bytes) -> list[bool]:
-    """Whether each byte lies inside an RFC 4180 quoted field (for the seed, which is valid)."""
+    """Whether the scanner is inside an RFC 4180 quoted field after each byte (for the seed,
+    which is valid): a line break inserted before byte ``i`` lands in a field when ``[i - 1]``."""
     inside, out = False, []
     for b in data:
         if b == 0x22:
@@ -202,7 +203,7 @@ def test_random_damage_loses_nothing(reader: str, ops: list[tuple[str, float, in
         quoting_kept = all(
             op != "quote"
             and not (op == "flip" and 0x22 in (old, new))
-            and not (op == "newline" and pos < len(quoted) and quoted[pos])
+            and not (op == "newline" and 0 < pos <= len(quoted) and quoted[pos - 1])
             for op, pos, old, new in applied
         )
         if quoting_kept:
