@@ -621,19 +621,24 @@ def test_a_cut_api_page_keeps_the_records_before_the_cut(store: Store, tmp_path:
     assert store.scalar("SELECT status FROM ingest_log") == "truncated"
 
 
-def test_api_page_element_with_bad_bytes_or_overflow(store: Store, tmp_path: Path) -> None:
-    body = b",".join(
+def test_api_page_element_with_bad_bytes_overflow_or_a_stray_quote(
+    store: Store, tmp_path: Path
+) -> None:
+    """One element a line, as the matrix writes pages: a stray quote (a string not closed on
+    its line) costs its own record only; the next one is read."""
+    body = b",\n".join(
         [
             json.dumps(work(1)).encode(),
             json.dumps(work(2, title="caf\xe9"), ensure_ascii=False).encode("latin-1"),
             json.dumps(work(3, cited_by_count=2**40)).encode(),
-            b'{"id": "https://openalex.org/W4", "title": "line\nbreak"}',
+            json.dumps(work(4, title="Wor@k 4")).replace("@", '"').encode(),
+            json.dumps(work(5)).encode(),
         ]
     )
     page = tmp_path / "page.json"
-    page.write_bytes(b'{"meta": {}, "results": [' + body + b"]}")
+    page.write_bytes(b'{"meta": {},\n"results": [\n' + body + b"\n]}\n")
     r = ingest_openalex(store, [page])
-    assert (r.read, r.stored, r.rejected) == (4, 1, 3)
+    assert (r.read, r.stored, r.rejected) == (5, 2, 3)
     q = quarantined(store)
     assert [(x[0], x[2], x[4]) for x in q] == [
         (2, None, "record"),
@@ -641,4 +646,5 @@ def test_api_page_element_with_bad_bytes_or_overflow(store: Store, tmp_path: Pat
         (4, None, "record"),
     ]
     assert q[0][3].startswith("invalid UTF-8 byte 0xE9")
-    assert q[2][3] == "malformed JSON: a line break inside a string"
+    assert q[2][3] == "malformed JSON: a string not closed on its line (a stray quote?)"
+    assert store.sql("SELECT work_id FROM works ORDER BY 1").fetchall() == [("W1",), ("W5",)]

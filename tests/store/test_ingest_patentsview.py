@@ -546,6 +546,10 @@ def test_a_cut_gzip_table_keeps_the_rows_before_the_cut(store: Store, tmp_path: 
     r = ingest_patentsview(store, tmp_path / "pv")
     assert r.reconciled and 0 < r.stored < 3000 and r.read == r.stored + r.rejected
     assert rows(store, "SELECT status FROM ingest_log") == [("truncated",)]
+    # the record cut off is quarantined as such, on the last line read
+    assert rows(store, "SELECT reason FROM quarantine ORDER BY line DESC LIMIT 1") == [
+        (pv._TRUNCATED,)
+    ]
 
 
 def test_a_duckdb_failure_names_the_directory_not_the_whole_store(

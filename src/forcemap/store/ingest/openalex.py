@@ -330,43 +330,63 @@ def _load_lines(con: duckdb.DuckDBPyConnection, scan: Scan) -> None:
 
 # -- API pages: the elements of "results", split without the JSON parser -----------------------
 
-# JSON strings (closed or cut by the end of the text) and the structural characters: enough to
-# find the items of a container without parsing its values.
-_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{},:]', re.DOTALL)
+# JSON strings (closed, or not closed before the line or the text ends), the structural
+# characters and line breaks: enough to find the items of a container without parsing values.
+_TOKEN = re.compile(rb'"[^"\\\n]*(?:\\[^\n][^"\\\n]*)*(")?|[\[\]{},:\n]')
 _WS = b" \t\r\n"
 
 
-def _json_items(buf: bytes, s: int) -> tuple[list[tuple[int, int, int]], int]:
+def _json_items(buf: bytes, s: int) -> tuple[list[tuple[int, int, int, bool]], int]:
     """The items of the JSON object or array opening at ``buf[s]`` (``{`` or ``[``).
 
     An item is the text between the container's separating commas at its own depth (a member
-    ``"key": value`` or an array element), as ``(start, end, colon)``: ``colon`` is the position
-    of the item's first ``:`` at that depth, or -1. Returns the items and the position of the
-    closing bracket, or -1 when the text ends first (the last item is then cut).
+    ``"key": value`` or an array element), as ``(start, end, colon, broken)``: ``colon`` is the
+    position of the item's first ``:`` at that depth, or -1. Strings are skipped, so brackets
+    and commas inside them do not count. A JSON string never holds a raw line break: a string
+    still open at the end of its line (a stray quote) makes its item ``broken`` and voids the
+    rest of that line; the structure resumes on the next line at the depth its line began
+    with (an item that began on that line at the container's own level ends with it). So a
+    stray quote costs its own record, not every record after it. Returns the items and the
+    position of the closing bracket, or -1 when the text ends first (the last item is cut).
     """
-    items: list[tuple[int, int, int]] = []
-    depth = 0
-    start = s + 1
-    colon = -1
+    items: list[tuple[int, int, int, bool]] = []
+    depth = line_depth = 0
+    start, colon, broken, skip = s + 1, -1, False, False
     for m in _TOKEN.finditer(buf, s):
         c = buf[m.start()]
-        if c == 34:  # a string
+        if c == 10:  # a line break between tokens
+            skip, line_depth = False, depth
             continue
-        if c in b"[{":
+        if skip:
+            continue
+        if c == 34:  # a string
+            if m.group(1) is not None:
+                continue
+            end = buf.find(b"\n", m.end())
+            if end < 0:  # the text ends inside the string: cut
+                break
+            skip = True
+            if line_depth <= 1:  # the item began on this line: it ends with it
+                items.append((start, end, colon, True))
+                start, colon, broken = end + 1, -1, False
+                depth = max(line_depth, 1)
+            else:
+                broken, depth = True, line_depth
+        elif c in b"[{":
             depth += 1
         elif c in b"]}":
             depth -= 1
             if depth == 0:
                 if buf[start : m.start()].strip(_WS):
-                    items.append((start, m.start(), colon))
+                    items.append((start, m.start(), colon, broken))
                 return items, m.start()
         elif depth == 1 and c == 44:  # ,
-            items.append((start, m.start(), colon))
-            start, colon = m.end(), -1
+            items.append((start, m.start(), colon, broken))
+            start, colon, broken = m.end(), -1, False
         elif depth == 1 and c == 58 and colon < 0:  # :
             colon = m.start()
     if buf[start:].strip(_WS):
-        items.append((start, len(buf), colon))
+        items.append((start, len(buf), colon, broken))
     return items, -1
 
 
@@ -391,7 +411,7 @@ def _stage_page(b: Batch, path: Path) -> tuple[int, str]:
     items, close = _json_items(buf, s)
     if buf[s] == 123:  # an object: its "results" member, or the object itself (one entity)
         keys: dict[str, int] = {}
-        for a, _, c in items:
+        for a, _, c, _ in items:
             try:
                 keys.setdefault(json.loads(buf[a:c].decode("utf-8", "replace")), c + 1)
             except ValueError:
@@ -404,15 +424,18 @@ def _stage_page(b: Batch, path: Path) -> tuple[int, str]:
                 raise ParseError(expected, file=str(path))
             items, close = _json_items(buf, v)
         elif "id" in keys:
-            items = [(s, close + 1 if close >= 0 else len(buf), -1)]
+            items = [(s, close + 1 if close >= 0 else len(buf), -1, False)]
         else:
             raise ParseError(expected, file=str(path))
     nums: list[int] = []
     lines: list[str] = []
-    for k, (a, z, _) in enumerate(items, start=1):
+    for k, (a, z, _, broken) in enumerate(items, start=1):
         raw = buf[a:z].strip(_WS)
         if close < 0 and k == len(items):
             b.reject(_TRUNCATED_PAGE, line=k, raw=_text(raw), unit="record")
+        elif broken:
+            reason = "malformed JSON: a string not closed on its line (a stray quote?)"
+            b.reject(reason, line=k, raw=_text(raw), unit="record")
         elif len(raw) > MAX_RECORD:
             reason = f"record of {len(raw):,} bytes is over the {MAX_RECORD:,}-byte limit"
             b.reject(reason, line=k, raw=_text(raw[:4000]), unit="record")

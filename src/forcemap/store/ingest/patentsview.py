@@ -132,6 +132,7 @@ _SUFFIXES = (".tsv", ".tsv.gz", ".tsv.zip")
 _ORPHAN = "patent_id not among the valid patents of g_patent"
 _LOOKUP = "location lookup row (stored in the assignee and inventor rows)"
 _MAX_SEQ = 32767  # the seq columns of patent_cpc, patent_assignees, patent_inventors: SMALLINT
+_TRUNCATED = "truncated compressed stream: the record cut off here (the rest is missing)"
 
 # DuckDB's own rejects of records the scanner accepted (none expected)
 _REJECT_REASONS = {
@@ -465,6 +466,11 @@ def _load(b: Batch, tf: _TableFile, scan: Scan) -> None:
         (r.line, r.field, r.reason.split(" (give the file's encoding")[0], r.raw)
         for r in scan.rejects
     ]
+    if scan.truncated:  # the record on the last line is cut, whatever else is wrong with it
+        bad = [
+            (ln, None, _TRUNCATED, raw) if ln == scan.physical_lines else (ln, f, r, raw)
+            for ln, f, r, raw in bad
+        ]
     con.execute(
         f"""CREATE TEMP TABLE _pv_raw0 AS
             SELECT row_number() OVER () AS rn, {used}
@@ -718,10 +724,11 @@ def _stage_table(b: Batch, tf: _TableFile) -> _Counts:
             filtered=dict(scan.filtered),
             status="truncated" if scan.truncated else "ok",
         )
-    # the scanner's and the reader's rejects of this file, pending in the batch
+    # the scanner's and the reader's rejects of this file, already quarantined
     counts.rejected = (
         scan.accepted - _count(con, "SELECT count(*) FROM _pv_raw") + len(scan.rejects)
     )
+    last = scan.physical_lines if scan.truncated else None
     typed, checks = _CHECKS[table]
     if table not in ("g_location_disambiguated", "g_patent"):
         # A child row must belong to a patent stored by this batch.
@@ -740,6 +747,12 @@ def _stage_table(b: Batch, tf: _TableFile) -> _Counts:
                    CASE {" ".join(fields)} END AS field
             FROM _pv_raw"""  # noqa: S608 - fixed expressions only
     )
+    if last is not None:  # a cut record may still look valid (a number cut short)
+        con.execute(
+            """UPDATE _pv_chk SET reason = $r, field = NULL
+               WHERE rn IN (SELECT rn FROM _pv_raw WHERE line = $last)""",
+            {"r": _TRUNCATED, "last": last},
+        )
     staged = _STAGED[table]
     con.execute(f"DROP TABLE IF EXISTS {staged}")
     con.execute(
