@@ -38,7 +38,9 @@ __all__ = [
     "stage_csv",
 ]
 
-_MISSING = "('', 'NA', 'N/A', 'NAN', 'NULL')"  # upper-cased, trimmed values read as missing
+# upper-cased, trimmed values read as missing; not NaN, which is a value that is not a number
+# (quarantined as such, naming the field)
+_MISSING = "('', 'NA', 'N/A', 'NULL')"
 
 
 def read_checksum(checksum: str, encoding: str) -> str:

@@ -61,7 +61,7 @@ MAX_RECORD = 16 * 1024 * 1024
 quarantined with its size; the rest of the file is read."""
 
 # record status codes of the kernel
-_OK, _FIELDS, _AFTER_QUOTE, _UNCLOSED, _SWALLOW, _UTF8, _NUL, _SIZE = range(8)
+_OK, _FIELDS, _AFTER_QUOTE, _UNCLOSED, _SWALLOW, _UTF8, _NUL, _SIZE, _CUT = range(9)
 _REASONS = {
     _FIELDS: "malformed CSV: too {few_many} fields",
     _AFTER_QUOTE: "malformed CSV: text after a closing quote",
@@ -70,6 +70,7 @@ _REASONS = {
     _UTF8: "invalid UTF-8 byte 0x{byte:02X} at column {col}",
     _NUL: "NUL byte at column {col}",
     _SIZE: "record of {size:,} bytes is over the {limit:,}-byte limit",
+    _CUT: "{truncated}: this record is cut by it",
 }
 _BOM = b"\xef\xbb\xbf"
 
@@ -549,8 +550,13 @@ def _scan_file(
                 filtered["repeated header line"] = len(rep)
                 r_status = r_status.copy()
                 r_status[np.asarray(rep, np.int64)] = -1
+        if truncated and len(r_status) and buf[len(buf) - 1] != 10:
+            r_status = r_status.copy()
+            r_status[-1] = _CUT  # the record the cut ran through
+            ok[-1] = False
         rejects = [
             _reject(
+                truncated,
                 buf,
                 starts,
                 ends,
@@ -569,6 +575,14 @@ def _scan_file(
         lines = (r_first[ok] + 1).astype(np.int64)
         continuation = int((r_last - r_first).sum())
         records = n_lines - blank - blank_head - (1 if header else 0) - continuation
+        if truncated and (len(buf) == 0 or buf[len(buf) - 1] == 10):
+            # the cut fell on a line break: what followed it is one lost, unknown remainder
+            records += 1
+            rejects.append(
+                Reject(
+                    line=n_lines + 1, reason=f"{truncated}: the rest of the file is lost", raw=""
+                )
+            )
         needs_clean = (
             bool(rejects)
             or bool(filtered)
@@ -629,6 +643,7 @@ def _has_cr_or_bom(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> boo
 
 
 def _reject(
+    truncated: str | None,
     buf: np.ndarray,
     starts: np.ndarray,
     ends: np.ndarray,
@@ -650,6 +665,7 @@ def _reject(
     col = bad - int(starts[r_first[k]]) + 1 if bad >= 0 else 0
     reason = _REASONS[status].format(
         few_many="few" if int(r_fields[k]) < expected else "many",
+        truncated=truncated,
         byte=int(buf[bad]) if bad >= 0 else 0,
         col=col,
         size=end - begin,
