@@ -761,7 +761,7 @@ def serve(
         float,
         typer.Option(
             help="Seconds between checks of the store file: a replaced store (forcemap swap) "
-            "is reopened without a restart; SIGHUP checks at once; 0: never."
+            "is reopened without a restart; SIGHUP checks at once; 0: only on SIGHUP."
         ),
     ] = 2.0,
 ) -> None:

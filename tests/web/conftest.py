@@ -74,9 +74,11 @@ def _serve(
     *args: str,
     env: dict[str, str] | None = None,
     https: bool = False,
+    procs: list[subprocess.Popen[bytes]] | None = None,
 ) -> Iterator[str]:
     """Run the app on ``store_path`` in a subprocess on loopback (``args``: more ``serve``
-    options; ``env``: more environment); yield its base URL once ``/health`` answers."""
+    options; ``env``: more environment; ``procs`` receives the process); yield its base URL
+    once ``/health`` answers."""
     port = _free_port()
     if _cli_has_serve():
         cmd = [
@@ -108,6 +110,8 @@ def _serve(
         proc = subprocess.Popen(
             cmd, stdout=fh, stderr=subprocess.STDOUT, env={**base_env, **(env or {})}
         )
+        if procs is not None:
+            procs.append(proc)
         url = f"{'https' if https else 'http'}://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
         try:

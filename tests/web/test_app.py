@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -106,10 +107,10 @@ def test_pages_have_no_inline_script(synth_client: TestClient) -> None:
 
 # -- the cache -------------------------------------------------------------------------------
 @pytest.fixture
-def state(synergy_store_path: Path) -> WebState:
+def state(synergy_store_path: Path) -> Iterator[WebState]:
     s = WebState(synergy_store_path, max_cached=3, max_expensive=2, expensive_seconds=0.05)
     s.open()
-    yield s  # type: ignore[misc]
+    yield s
     s.close()
 
 

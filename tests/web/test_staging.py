@@ -114,3 +114,27 @@ def test_served_store_updated_without_restart(ws: Path, tmp_path: Path) -> None:
             assert c.get("/api/v1/portfolio/review").status_code == 200  # the cached 404 is gone
     log = (tmp_path / "server.log").read_text()
     assert "reopened (generation 1)" in log and "Traceback" not in log
+
+
+def test_sighup_reopens_at_once(ws: Path, tmp_path: Path) -> None:
+    """With --watch 0 the file is only checked on SIGHUP (which must not stop the server)."""
+    import signal
+
+    procs: list[subprocess.Popen[bytes]] = []
+    with _serve(ws, tmp_path, "--watch", "0", procs=procs) as url:
+        with httpx.Client(base_url=url, timeout=60) as c:
+            before = c.get("/api/v1/overview").json()["tables"]
+            staged = stage_store(ws)
+            with Store.open(staged) as s:
+                s.con.execute(
+                    "DELETE FROM works WHERE work_id IN (SELECT work_id FROM works LIMIT 18)"
+                )
+            swap_store(ws)
+            time.sleep(1.0)
+            assert c.get("/api/v1/overview").json()["tables"] == before  # not watched
+            procs[0].send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + 20
+            while c.get("/api/v1/overview").json()["tables"]["works"] != before["works"] - 18:
+                assert procs[0].poll() is None, "SIGHUP stopped the server"
+                assert time.monotonic() < deadline, "SIGHUP did not reopen the store"
+                time.sleep(0.1)

@@ -187,7 +187,7 @@ class WebState:
     watch_interval : float, optional
         Seconds between checks of the store file: when it is replaced (another inode, size or
         modification time, e.g. ``forcemap swap``), the app reopens it and drops every cached
-        result. None: no watching (:meth:`reload` still works).
+        result. None: only when :meth:`wake` is called (SIGHUP under ``forcemap serve``).
 
     Notes
     -----
@@ -231,14 +231,15 @@ class WebState:
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
         self._failed: tuple[int, ...] | None = None  # identity of a file that failed to open
+        self._search_slots = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
 
     # -- store ---------------------------------------------------------------------------
     def open(self) -> None:
-        """Open the store read-only, compute its summary and overview, and start watching
-        the file when ``watch_interval`` is set."""
+        """Open the store read-only, compute its summary and overview, and start the thread
+        that reopens it when replaced (every ``watch_interval`` seconds, or on :meth:`wake`)."""
         self._gen = self._open_generation(0, via=None)
         gc.freeze()  # the summary, catalog and imported modules: see cached()
-        if self.watch_interval is not None and self._watcher is None:
+        if self._watcher is None:
             self._stop.clear()
             self._watcher = threading.Thread(
                 target=self._watch, name="forcemap-store-watch", daemon=True
@@ -361,9 +362,8 @@ class WebState:
         self._wake.set()
 
     def _watch(self) -> None:
-        interval = self.watch_interval or 2.0
         while not self._stop.is_set():
-            self._wake.wait(interval)
+            self._wake.wait(self.watch_interval)  # None: until wake()
             self._wake.clear()
             if self._stop.is_set():
                 return
@@ -731,12 +731,16 @@ class WebState:
         from forcemap.web.decisions import search_view, text_index
 
         index, where = self.cached(("text_index", entity), lambda: text_index(store, entity))
-        return self.cached(
-            ("search", query, k, entity),
-            lambda: search_view(
-                index, where, query=query, k=k, entity=entity, synthetic=self.synthetic
-            ),
-        )
+
+        def compute() -> dict[str, Any]:
+            # at most one search per core computes at once: a flood of searches then queues
+            # here instead of taking the interpreter from every other request
+            with self._search_slots:
+                return search_view(
+                    index, where, query=query, k=k, entity=entity, synthetic=self.synthetic
+                )
+
+        return self.cached(("search", query, k, entity), compute)
 
 
 def get_state(request: Request) -> WebState:
@@ -928,7 +932,8 @@ def create_app(
         The default home country of the decision pages and API (``?country=`` overrides).
     watch_interval : float, optional
         Seconds between checks of the store file; when it is replaced the app reopens it
-        and drops its cached results (:meth:`WebState.reload`). None: not watched.
+        and drops its cached results (:meth:`WebState.reload`). None: checked only on
+        ``app.state.forcemap.wake()`` (SIGHUP under :func:`forcemap.web.serve.serve`).
 
     Returns
     -------
@@ -983,7 +988,6 @@ def create_app(
     )
     app.state.forcemap = state
 
-    @app.middleware("http")
     async def require_token(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
@@ -1016,6 +1020,9 @@ def create_app(
                 secure=request.url.scheme == "https",
             )
         return response
+
+    if state.token is not None:  # without a token the middleware would only cost time
+        app.middleware("http")(require_token)
 
     @app.exception_handler(ForcemapError)
     async def forcemap_error(request: Request, exc: ForcemapError) -> Response:

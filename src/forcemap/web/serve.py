@@ -162,7 +162,7 @@ def serve(
     watch_interval : float or None, default 2.0
         Seconds between checks of the store file: a replaced file (``forcemap swap``, ``mv``)
         is reopened without a restart, cached results dropped. SIGHUP checks at once. None:
-        the file is not watched.
+        only on SIGHUP.
     on_ready : callable, optional
         Called with the server's URL once the socket is bound and the settings are checked,
         before the app starts.
