@@ -737,11 +737,16 @@ def search_view(
     cols, weights, unknown = index.query_vector(query)
     qw = dict(zip(cols.tolist(), weights.tolist(), strict=True))
     hits = rows(result.table)
+    # the hits' rows read from the CSR arrays directly (a getrow() per hit costs more than
+    # the whole search on small stores)
+    matrix = index.matrix.tocsr()
+    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
     for h in hits:
-        doc = index.matrix.getrow(where[(h["id"], h["entity"])])
+        r = where[(h["id"], h["entity"])]
+        lo, hi = int(indptr[r]), int(indptr[r + 1])
         contrib = {
             index.vocabulary[c]: float(x) * qw[c]
-            for c, x in zip(doc.indices.tolist(), doc.data.tolist(), strict=True)
+            for c, x in zip(indices[lo:hi].tolist(), data[lo:hi].tolist(), strict=True)
             if c in qw
         }
         total = sum(contrib.values()) or 1.0
