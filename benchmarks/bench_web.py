@@ -19,7 +19,12 @@ in a subprocess and measures, with one sequential keep-alive client:
 * the throughput of ``GET /api/v1/overview``: an asyncio httpx client with
   ``--concurrency`` connections for ``--duration`` seconds; PASS at ≥ 200 requests/s. The
   client runs on the same cores as the server (this machine has ``os.cpu_count()``), so the
-  figure is a lower bound of what the server alone sustains.
+  figure is a lower bound of what the server alone sustains;
+* the loaded server (issue 16, item 6): ``--loaded-clients`` (32) connections fire random
+  searches (``GET /api/v1/search``, every query different: computed, never a cache hit) for
+  ``--loaded-duration`` seconds while one more client requests an industry page that is
+  already computed, again and again: PASS when the page's p95 < 500 ms and the searches'
+  p95 < 200 ms.
 
 Prints figures, one row per endpoint; exits 0 whatever the verdicts (like the other
 benchmarks). Synthetic data.
@@ -53,6 +58,9 @@ import numpy as np
 WORKS_PER_SCALE = 21_081
 TARGET_MS = 500.0
 TARGET_RPS = 200.0
+#: The loaded server: p95 of an already-computed page and of a fresh search under load.
+TARGET_LOADED_PAGE_MS = 500.0
+TARGET_LOADED_SEARCH_MS = 200.0
 #: Per-request timeout: a cold request may compute every decision of an industry.
 TIMEOUT = 1800.0
 
@@ -375,6 +383,113 @@ async def _hammer(url: str, path: str, concurrency: int, duration: float) -> dic
     return {"ok": ok, "errors": errors, "seconds": elapsed, "lat": lat}
 
 
+def random_queries(n: int, seed: int) -> list[str]:
+    """``n`` distinct random search queries of 2-3 words from the synthetic world's topic
+    names (so every one is computed, none served from the cache)."""
+    import random
+
+    from forcemap.store._synth_data import TOPICS
+
+    words = sorted(
+        {
+            w.lower()
+            for v in TOPICS.values()
+            for w in v[0].replace(",", " ").split()
+            if len(w) > 3 and w.lower() != "and"
+        }
+    )
+    rng = random.Random(seed)
+    seen: set[str] = set()
+    out: list[str] = []
+    while len(out) < n:
+        q = " ".join(rng.sample(words, rng.choice((2, 3))))
+        if q not in seen:
+            seen.add(q)
+            out.append(q)
+    return out
+
+
+async def _loaded(url: str, page: str, clients: int, duration: float, seed: int) -> dict[str, Any]:
+    """``clients`` connections firing distinct random searches while one more requests the
+    (already computed) ``page`` in a loop, for ``duration`` seconds."""
+    queries = iter(random_queries(200_000, seed))
+    limits = httpx.Limits(max_connections=clients + 1, max_keepalive_connections=clients + 1)
+    search_ms: list[float] = []
+    page_ms: list[float] = []
+    errors: dict[str, int] = {}
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
+        deadline = time.perf_counter() + duration
+
+        async def timed(path: str, params: dict[str, str], into: list[float]) -> None:
+            t0 = time.perf_counter()
+            try:
+                r = await client.get(path, params=params)
+                await r.aread()
+                ok = r.status_code == 200
+                why = str(r.status_code)
+            except httpx.HTTPError as e:
+                ok, why = False, type(e).__name__
+            into.append((time.perf_counter() - t0) * 1000)
+            if not ok:
+                errors[f"{path} {why}"] = errors.get(f"{path} {why}", 0) + 1
+
+        async def searcher() -> None:
+            while time.perf_counter() < deadline:
+                await timed("/api/v1/search", {"q": next(queries), "k": "20"}, search_ms)
+
+        async def prober() -> None:
+            await asyncio.sleep(min(1.0, duration / 10))  # once the load is on
+            while time.perf_counter() < deadline:
+                await timed(page, {}, page_ms)
+
+        t0 = time.perf_counter()
+        await asyncio.gather(prober(), *(searcher() for _ in range(clients)))
+        elapsed = time.perf_counter() - t0
+    return {"search": search_ms, "page": page_ms, "errors": errors, "seconds": elapsed}
+
+
+def loaded_server(srv: Server, industry: str, args: argparse.Namespace) -> None:
+    """The loaded-server scenario: warm the page and the search index, then measure."""
+    page = f"/industries/{industry}"
+    with httpx.Client(base_url=srv.url, timeout=args.cold_timeout) as client:
+        t0 = time.perf_counter()
+        client.get(page).raise_for_status()  # computes and caches the page's decisions
+        warm_page = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        client.get("/api/v1/search", params={"q": "warm up the index"}).raise_for_status()
+        warm_search = time.perf_counter() - t0
+    cpu0 = srv.cpu_seconds()
+    res = asyncio.run(_loaded(srv.url, page, args.loaded_clients, args.loaded_duration, args.seed))
+    cpu = srv.cpu_seconds() - cpu0
+    s, p = np.asarray(res["search"]), np.asarray(res["page"])
+    print(
+        f"\nloaded server    {args.loaded_clients} clients firing random searches (GET "
+        f"/api/v1/search, each query different: computed, not cached) for "
+        f"{res['seconds']:.1f} s, one client on the already-computed page {page} (first "
+        f"computed in {warm_page:.1f} s; search index loaded in {warm_search:.1f} s)"
+    )
+    for label, a, target in (
+        ("fresh search", s, TARGET_LOADED_SEARCH_MS),
+        (f"page {page}", p, TARGET_LOADED_PAGE_MS),
+    ):
+        if not len(a):
+            print(f"  {label:<30} no request completed  FAIL")
+            continue
+        p95 = float(np.percentile(a, 95))
+        print(
+            f"  {label:<30} n {len(a):>6,}  p50 {np.percentile(a, 50):>7,.0f}  p95 {p95:>7,.0f}"
+            f"  max {a.max():>7,.0f} ms  (p95 < {target:.0f}: "
+            f"{'PASS' if p95 < target and not res['errors'] else 'FAIL'})",
+            flush=True,
+        )
+    print(
+        f"  {len(s) / res['seconds']:,.0f} searches/s, server CPU {cpu:.1f} s = "
+        f"{1000 * cpu / max(len(s) + len(p), 1):.1f} ms per request; errors: "
+        + (", ".join(f"{k} x{v}" for k, v in res["errors"].items()) or "none")
+        + f"; load average {os.getloadavg()[0]:.1f}"
+    )
+
+
 # -- main -----------------------------------------------------------------------------------
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -396,7 +511,14 @@ def main() -> None:
     ap.add_argument(
         "--max-rss-mb", type=float, default=8000.0, help="kill the server past this RSS (MB)"
     )
-    ap.add_argument("--no-pages", action="store_true", help="only the throughput test")
+    ap.add_argument("--no-pages", action="store_true", help="skip the per-endpoint table")
+    ap.add_argument(
+        "--loaded-clients", type=int, default=32, help="search clients of the loaded server"
+    )
+    ap.add_argument(
+        "--loaded-duration", type=float, default=20.0, help="seconds of the loaded server"
+    )
+    ap.add_argument("--no-loaded", action="store_true", help="skip the loaded-server scenario")
     args = ap.parse_args()
 
     tmp = None
@@ -514,6 +636,8 @@ def run(args: argparse.Namespace) -> None:
             f"                 client and server share the same {os.cpu_count()} cores "
             f"(one uvicorn process, access log on); load average {os.getloadavg()[0]:.1f} now"
         )
+        if not args.no_loaded:
+            loaded_server(srv, rec["planted"]["leading_country"]["industry"], args)
         srv.stop()
         print(f"server peak RSS  {srv.peak_mb:,.0f} MB (log: {srv.log})")
     finally:
