@@ -286,3 +286,41 @@ def test_reload_of_a_broken_file_keeps_serving(synergy_store_path: Path, tmp_pat
         with pytest.raises(StoreError):
             app.state.forcemap.reload()
         assert c.get("/api/v1/overview").json()["tables"]["works"] == before
+
+
+def test_reload_without_hard_links_waits_for_pinned_requests(
+    synergy_store_path: Path,
+    web_synthetic: tuple[Path, dict[str, object]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a file system without hard links the reopening holds new requests, waits for the
+    pinned one to end, then closes the old connection and opens the new file."""
+    import os
+
+    def no_links(src: object, dst: object) -> None:
+        raise PermissionError("hard links not supported here")
+
+    monkeypatch.setattr(os, "link", no_links)
+    path = _copy_store(synergy_store_path, tmp_path / "ws.duckdb")
+    state = WebState(path)
+    state.open()
+    try:
+        before = state.summary.tables["works"] if state.summary else None
+        pinned = state.pin()
+        assert pinned is not None
+        _copy_store(web_synthetic[0], tmp_path / "ws.next.duckdb").replace(path)
+        done = threading.Event()
+        worker = threading.Thread(target=lambda: (state.reload(), done.set()))
+        worker.start()
+        time.sleep(0.3)
+        assert not done.is_set() and state.draining  # waits for the pinned request
+        assert state.pin() is None  # new requests wait meanwhile
+        n = pinned.store.cursor().execute("SELECT count(*) FROM works").fetchone()
+        assert n is not None and n[0] == before
+        state.unpin(pinned)
+        worker.join(20)
+        assert done.is_set() and not state.draining and state.generation == 1
+        assert state.summary is not None and state.summary.tables["works"] != before
+    finally:
+        state.close()

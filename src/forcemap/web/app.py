@@ -295,7 +295,8 @@ class WebState:
         Raises
         ------
         StoreError, NotFoundError
-            The new file cannot be opened; the old store keeps being served.
+            The new file cannot be opened; the old store keeps being served (without hard
+            links it is closed already: nothing is served until the file is replaced again).
         """
         with self._reload_lock:
             old = self._gen
@@ -309,6 +310,7 @@ class WebState:
                 f".{self.store_path.name}.reopen-{os.getpid()}-{number}"
             )
             try:
+                link.unlink(missing_ok=True)  # left by a crashed process with this pid
                 os.link(self.store_path, link)
             except OSError:
                 gen = self._reopen_drained(old, number)
