@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from forcemap.errors import NotFoundError, ParseError
+from forcemap.errors import NotFoundError, ParseError, StoreError
 from forcemap.store import Store
 from forcemap.store.ingest import SOURCES, ingest
+from forcemap.store.ingest._physical import MAX_RECORD
 from forcemap.store.ingest.bibliographic import country_code_of, parse_affiliation, surname_key
 from forcemap.store.ingest.lens import ingest_lens
 from forcemap.store.ingest.ris_bibtex import ingest_bibtex, ingest_ris
@@ -35,10 +38,11 @@ def _n(s: Store, table: str, where: str = "true") -> int:
     return int(_rows(s, f"SELECT count(*) FROM {table} WHERE {where}")[0][0])  # noqa: S608
 
 
-def _counts(r: IngestReport) -> tuple[int, int, int, int]:
-    assert r.read == r.stored + r.rejected + r.duplicates
+def _counts(r: IngestReport) -> tuple[int, int, int, int, int]:
+    """(read, stored, replaced, rejected, duplicates), checked to reconcile."""
+    assert r.read == r.stored + r.replaced + r.rejected + r.duplicates + r.filtered
     assert r.rejected == sum(r.reasons.values())
-    return r.read, r.stored, r.rejected, r.duplicates
+    return r.read, r.stored, r.replaced, r.rejected, r.duplicates
 
 
 def _refs(s: Store, work_id: str) -> list[str]:
@@ -58,7 +62,7 @@ def test_wos_tab_delimited_bom_crlf_trailing_tabs(store: Store) -> None:
     raw = WOS_TAB.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b"\t\r\n" in raw  # the sample is real-shaped
     r = ingest_wos(store, WOS_TAB)
-    assert _counts(r) == (3, 3, 0, 0)
+    assert _counts(r) == (3, 3, 0, 0, 0)
     assert r.related["works"] == 3
     assert r.related["authorships"] == 7
     assert r.related["work_references"] == 6
@@ -138,8 +142,8 @@ def test_wos_tab_delimited_bom_crlf_trailing_tabs(store: Store) -> None:
 def test_wos_plain_text_continuations_and_merged_duplicate(store: Store) -> None:
     ingest_wos(store, WOS_TAB)
     r = ingest_wos(store, WOS_PLAIN)
-    # R1 again (a short re-export) is a merged duplicate
-    assert _counts(r) == (3, 2, 0, 1)
+    # R1 again (a short re-export) is merged into the stored copy: replaced
+    assert _counts(r) == (3, 2, 1, 0, 0)
     assert _n(store, "works") == 5
     p1 = "WOS:000700000000001"
     sql = "SELECT title, abstract, year FROM works WHERE work_id = $w"
@@ -185,9 +189,9 @@ def test_wos_plain_text_continuations_and_merged_duplicate(store: Store) -> None
 
 def test_wos_malformed_records_are_quarantined_with_line_and_field(store: Store) -> None:
     r = ingest_wos(store, DATA / "wos_bad_tab.txt")
-    assert _counts(r) == (6, 1, 5, 0)
+    assert _counts(r) == (6, 1, 0, 5, 0)
     r2 = ingest_wos(store, DATA / "wos_bad_plain.txt")
-    assert _counts(r2) == (5, 2, 3, 0)
+    assert _counts(r2) == (5, 2, 0, 3, 0)
     assert _quarantine(store) == [
         ("wos_bad_plain.txt", 10, "WOS:000900000000002", None,
          "malformed line: not a field tag or a continuation"),
@@ -197,7 +201,8 @@ def test_wos_malformed_records_are_quarantined_with_line_and_field(store: Store)
         ("wos_bad_tab.txt", 4, "WOS:000800000000003", "PY", "not a year (YYYY)"),
         ("wos_bad_tab.txt", 5, None, None, "malformed tab-delimited row: too few fields"),
         ("wos_bad_tab.txt", 6, "WOS:000800000000005", "DI", "not a DOI (10.<registrant>/<suffix>)"),
-        ("wos_bad_tab.txt", 7, "WOS:000800000000006", "TI", "invalid UTF-8"),
+        ("wos_bad_tab.txt", 7, None, None, "invalid UTF-8 byte 0xFF at column 46 (give the "
+         "file's encoding, e.g. --encoding latin-1, to read it)"),
     ]  # fmt: skip
     assert sorted(w for (w,) in _rows(store, "SELECT work_id FROM works")) == [
         "WOS:000800000000001",
@@ -233,7 +238,7 @@ def test_changed_file_with_same_records_only_merges(store: Store, tmp_path: Path
     copy = tmp_path / "savedrecs.txt"
     copy.write_bytes(WOS_TAB.read_bytes() + b"\r\n")  # another checksum, same records
     r = ingest_wos(store, copy)
-    assert _counts(r) == (3, 0, 0, 3)
+    assert _counts(r) == (3, 0, 3, 0, 0)
     after = store.counts()
     for t in ("works", "authorships", "work_references", "work_concepts", "institutions"):
         assert after[t] == before[t], t
@@ -255,7 +260,7 @@ def test_wos_reference_ids() -> None:
 def test_scopus_csv_bom_multiline_and_placeholders(store: Store) -> None:
     assert (DATA / "scopus.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     r = ingest_scopus(store, DATA / "scopus.csv")
-    assert _counts(r) == (3, 3, 0, 0)
+    assert _counts(r) == (3, 3, 0, 0, 0)
     assert r.related["authorships"] == 3
     assert r.related["work_references"] == 3
     assert r.related["authors"] == 3
@@ -304,12 +309,12 @@ def test_scopus_csv_bom_multiline_and_placeholders(store: Store) -> None:
 
 def test_scopus_malformed_rows(store: Store) -> None:
     r = ingest_scopus(store, DATA / "scopus_bad.csv")
-    assert _counts(r) == (5, 1, 4, 0)
+    assert _counts(r) == (5, 1, 0, 4, 0)
     assert _quarantine(store) == [
         ("scopus_bad.csv", 3, None, None, "malformed CSV: too few fields"),
         ("scopus_bad.csv", 4, None, "EID", "missing EID"),
         ("scopus_bad.csv", 5, "2-s2.0-85100000012", "Year", "not a year (YYYY)"),
-        ("scopus_bad.csv", 6, None, None, "malformed CSV: bad quoting"),
+        ("scopus_bad.csv", 6, None, None, "malformed CSV: text after a closing quote"),
     ]
     with pytest.raises(ParseError, match=r"lens\.csv:1: header lacks required column\(s\) EID"):
         ingest_scopus(store, DATA / "lens.csv")
@@ -366,7 +371,7 @@ def test_doi_references_match_openalex_works(store: Store) -> None:
 
 def test_lens_csv(store: Store) -> None:
     r = ingest_lens(store, DATA / "lens.csv")
-    assert _counts(r) == (2, 2, 0, 0)
+    assert _counts(r) == (2, 2, 0, 0, 0)
     assert r.related["authorships"] == 3
     assert r.related["work_references"] == 2
     assert r.related["work_concepts"] == 5
@@ -395,7 +400,7 @@ def test_lens_csv(store: Store) -> None:
 
 def test_ris_with_duplicate_and_affiliations(store: Store) -> None:
     r = ingest_ris(store, DATA / "export.ris")
-    assert _counts(r) == (3, 2, 0, 1)
+    assert _counts(r) == (3, 2, 0, 0, 1)
     assert r.related["authorships"] == 3
     rows = _rows(
         store,
@@ -431,7 +436,7 @@ def test_ris_with_duplicate_and_affiliations(store: Store) -> None:
         ("Smith, John A.", "ris:inst:stanford university", "US"),
     ]
     r2 = ingest_ris(store, DATA / "export_bad.ris")
-    assert _counts(r2) == (3, 1, 2, 0)
+    assert _counts(r2) == (3, 1, 0, 2, 0)
     assert [q[1:] for q in _quarantine(store)] == [
         (7, None, "ER", "record not terminated by ER"),
         (12, None, "PY", "not a year (YYYY)"),
@@ -440,7 +445,7 @@ def test_ris_with_duplicate_and_affiliations(store: Store) -> None:
 
 def test_bibtex_with_strings_accents_and_duplicate_key(store: Store) -> None:
     r = ingest_bibtex(store, DATA / "library.bib")
-    assert _counts(r) == (3, 2, 0, 1)
+    assert _counts(r) == (3, 2, 0, 0, 1)
     assert r.related["authorships"] == 4
     assert _rows(
         store,
@@ -471,9 +476,9 @@ def test_bibtex_with_strings_accents_and_duplicate_key(store: Store) -> None:
         "SELECT author_name FROM authorships WHERE work_id = 'bib:mueller2020' ORDER BY 1",
     ) == [("Dubois, Claire",), ("Müller, Hans",)]
     r2 = ingest_bibtex(store, DATA / "library_bad.bib")
-    assert _counts(r2) == (3, 1, 2, 0)
+    assert _counts(r2) == (3, 1, 0, 2, 0)
     assert [q[1:] for q in _quarantine(store)] == [
-        (7, "broken2020", None, "malformed BibTeX entry"),
+        (7, "broken2020", None, "malformed BibTeX entry: a brace is never closed"),
         (12, "badyear", "year", "not a year (YYYY)"),
     ]
 
@@ -489,7 +494,7 @@ def test_dispatcher_registers_every_format(store: Store, tmp_path: Path) -> None
     shutil.copy(WOS_PLAIN, d / "b.txt")
     seen: list[tuple[int, int]] = []
     r = ingest(store, "wos", [d], origin="wos-test", progress=lambda a, b: seen.append((a, b)))
-    assert _counts(r) == (6, 5, 0, 1)
+    assert _counts(r) == (6, 5, 1, 0, 0)
     assert len(r.files) == 2 and seen[-1][0] == seen[-1][1]
     assert _rows(store, "SELECT DISTINCT origin FROM works") == [("wos-test",)]
     assert _rows(store, "SELECT source, read, status FROM ingest_log ORDER BY batch_id") == [
@@ -545,3 +550,239 @@ def test_scopus_affiliation_takes_the_largest_organisation() -> None:
     for raw, expected in cases.items():
         a = parse_affiliation(raw, org_first=False)
         assert (a.org, a.country_code) == expected, raw
+
+
+# -- every record accounted for (issue 16) ------------------------------------------------------
+
+BIG = 3_000_000  # characters of one field: the quadratic LaTeX decoder took minutes over this
+
+
+def _big_text(n: int) -> str:
+    """Plain words with a LaTeX accent, a brace group and a dash now and then."""
+    unit = 'lithium {ion} cells by M{\\"u}ller -- a study of garnet electrolytes; '
+    return (unit * (n // len(unit) + 1))[:n].rsplit(" ", 1)[0]
+
+
+def _timed(fn: Any) -> tuple[IngestReport, float]:
+    t = time.perf_counter()
+    r = fn()
+    return r, time.perf_counter() - t
+
+
+def test_bibtex_ris_and_wos_read_a_field_of_megabytes_in_linear_time(
+    store: Store, tmp_path: Path
+) -> None:
+    abstract = _big_text(BIG)
+    bib = tmp_path / "big.bib"
+    bib.write_text(
+        DATA.joinpath("library.bib").read_text(encoding="utf-8")
+        + f"\n@article{{big2024,\n  title = {{Big}},\n  year = {{2024}},\n"
+        f"  abstract = {{{abstract}}},\n}}\n",
+        encoding="utf-8",
+    )
+    r, seconds = _timed(lambda: ingest_bibtex(store, bib))
+    assert _counts(r) == (4, 3, 0, 0, 1) and seconds < 10, seconds
+    [(stored,)] = _rows(store, "SELECT abstract FROM works WHERE work_id = 'bib:big2024'")
+    assert stored.startswith("lithium ion cells by Müller – a study") and len(stored) > 2_500_000
+    ris = tmp_path / "big.ris"
+    ris.write_text(
+        f"TY  - JOUR\nTI  - Big\nPY  - 2024\nAB  - {abstract}\nER  - \n", encoding="utf-8"
+    )
+    r, seconds = _timed(lambda: ingest_ris(store, ris))
+    assert _counts(r) == (1, 1, 0, 0, 0) and seconds < 10, seconds
+    wos = tmp_path / "big.txt"
+    wos.write_text(
+        "FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nTI Big\nPY 2024\n"
+        f"AB {abstract}\n   {abstract}\nUT WOS:000999000000001\nER\nEF\n",
+        encoding="utf-8",
+    )
+    r, seconds = _timed(lambda: ingest_wos(store, wos))
+    assert _counts(r) == (1, 1, 0, 0, 0) and seconds < 10, seconds
+
+
+def test_a_record_over_the_size_limit_is_quarantined_with_its_size(
+    store: Store, tmp_path: Path
+) -> None:
+    huge = "x" * (MAX_RECORD + 100)
+    bib = tmp_path / "huge.bib"
+    bib.write_text(
+        "@article{a, title={A}, year={2020}}\n"
+        f"@article{{huge, title={{H}}, abstract={{{huge}}}}}\n"
+        "@article{b, title={B}, year={2021}}\n",
+        encoding="utf-8",
+    )
+    r, seconds = _timed(lambda: ingest_bibtex(store, bib))
+    assert _counts(r) == (3, 2, 0, 1, 0) and seconds < 10
+    [q] = _quarantine(store)
+    assert q[1:3] == (2, "huge") and "over the 16,777,216-byte limit" in q[4]
+    ris = tmp_path / "huge.ris"
+    ris.write_text(
+        f"TY  - JOUR\nTI  - A\nER  - \nTY  - JOUR\nTI  - H\nAB  - {huge}\nER  - \n",
+        encoding="utf-8",
+    )
+    r = ingest_ris(store, ris)
+    assert _counts(r) == (2, 1, 0, 1, 0)
+    csv_text = DATA.joinpath("lens.csv").read_text(encoding="utf-8-sig").splitlines(True)
+    lens = tmp_path / "huge.csv"
+    lens.write_text(csv_text[0] + '"' + huge + '"\n' + "".join(csv_text[1:]), encoding="utf-8")
+    r = ingest_lens(store, lens)
+    assert (r.read, r.rejected) == (3, 1) and r.stored == 2
+    assert _rows(store, "SELECT line FROM quarantine WHERE reason LIKE '%byte limit%'") == [
+        (2,),
+        (4,),
+        (2,),
+    ]
+
+
+def test_counts_over_the_integer_range_quarantine_the_record_naming_the_field(
+    store: Store, tmp_path: Path
+) -> None:
+    tab = tmp_path / "tc.txt"
+    tab.write_bytes(WOS_TAB.read_bytes().replace(b"\t42\t", b"\t99999999999\t", 1))
+    r = ingest_wos(store, tab)
+    assert _counts(r) == (3, 2, 0, 1, 0)
+    [q] = _quarantine(store)
+    assert (q[2], q[3]) == (R1, "TC") and "over the largest count" in q[4]
+    lines = DATA.joinpath("scopus.csv").read_text(encoding="utf-8-sig").splitlines(True)
+    lines[1] = lines[1].replace('"15","17"', '"15","2147483648"', 1)
+    sc = tmp_path / "sc.csv"
+    sc.write_text("".join(lines), encoding="utf-8")
+    r = ingest_scopus(store, sc)
+    assert (r.read, r.rejected) == (3, 1)
+    assert _rows(store, "SELECT field, line FROM quarantine WHERE file LIKE '%sc.csv'") == [
+        ("Cited by", 2)
+    ]
+
+
+def test_a_stray_quote_in_a_scopus_row_swallows_nothing(store: Store, tmp_path: Path) -> None:
+    raw = DATA.joinpath("scopus.csv").read_bytes()
+    bad = raw.replace(b'"High-nickel layered', b'"High-nickel "layered', 1)
+    f = tmp_path / "stray.csv"
+    f.write_bytes(bad)
+    r = ingest_scopus(store, f)
+    assert _counts(r) == (3, 2, 0, 1, 0)
+    assert _rows(store, "SELECT line, reason FROM quarantine") == [
+        (2, "malformed CSV: text after a closing quote (lines 2-3)")
+    ]
+    assert _n(store, "works") == 2
+
+
+def test_invalid_utf8_names_the_line_of_the_byte(store: Store, tmp_path: Path) -> None:
+    ris = tmp_path / "latin.ris"
+    ris.write_bytes(
+        DATA.joinpath("export.ris").read_bytes().replace(b"Zhang, Wei", b"Zh\xe9ng, Wei", 1)
+    )
+    r = ingest_ris(store, ris)
+    assert _counts(r) == (3, 2, 0, 1, 0)  # the record's later copy is stored
+    assert _rows(store, "SELECT line, field, reason FROM quarantine") == [
+        (1, "AU", "invalid UTF-8 byte 0xE9 at line 2")
+    ]
+    bib = tmp_path / "latin.bib"
+    bib.write_bytes(DATA.joinpath("library.bib").read_bytes().replace(b"Dubois", b"Dub\xf6is", 1))
+    r = ingest_bibtex(store, bib)
+    assert _counts(r) == (3, 1, 0, 1, 1)
+    assert _rows(store, "SELECT line, field, reason FROM quarantine WHERE file LIKE '%.bib'") == [
+        (18, "author", "invalid UTF-8 byte 0xF6 at line 19")
+    ]
+
+
+def test_cut_files_and_independent_record_counts(store: Store, tmp_path: Path) -> None:
+    plain = WOS_PLAIN.read_text(encoding="utf-8-sig")
+    assert plain.count("\nER") == 3  # the independent count: records end with ER
+    cut = tmp_path / "cut.txt"
+    cut.write_text(plain[: plain.rindex("\nER") - 30], encoding="utf-8")
+    r = ingest_wos(store, cut)
+    assert _counts(r) == (3, 2, 0, 1, 0)
+    assert _rows(store, "SELECT reason FROM quarantine") == [
+        ("record not terminated by ER (file truncated?)",)
+    ]
+    bib = DATA.joinpath("library.bib").read_text(encoding="utf-8")
+    assert len(re.findall(r"(?m)^@(?!string|comment|preamble)\w+\{", bib)) == 3
+    cutb = tmp_path / "cut.bib"
+    cutb.write_text(bib[: bib.rindex("abstract")], encoding="utf-8")
+    r = ingest_bibtex(store, cutb)
+    assert _counts(r) == (3, 2, 0, 1, 0)
+    assert _rows(store, "SELECT line, reason FROM quarantine WHERE file LIKE '%.bib'") == [
+        (26, "malformed BibTeX entry: the file ends inside it (file truncated?)")
+    ]
+
+
+def test_bom_at_a_later_line_and_crlf(store: Store, tmp_path: Path) -> None:
+    """Two exports concatenated, the second with its byte-order mark and CRLF line ends."""
+    one = DATA.joinpath("export.ris").read_bytes()
+    both = tmp_path / "both.ris"
+    both.write_bytes(one + b"\r\n" + one.replace(b"Energy Storage", b"Energy  Storage"))
+    r = ingest_ris(store, both)
+    assert _counts(r) == (6, 2, 0, 0, 4)
+    lines = WOS_PLAIN.read_bytes().replace(b"\n", b"\r\n").split(b"\r\nEF", 1)[0]
+    wos = tmp_path / "both.txt"
+    wos.write_bytes(lines + b"\r\n" + WOS_PLAIN.read_bytes())
+    r = ingest_wos(store, wos)
+    assert _counts(r) == (6, 3, 0, 0, 3)
+
+
+def test_the_same_records_in_another_file_are_replaced(store: Store, tmp_path: Path) -> None:
+    ingest_scopus(store, DATA / "scopus.csv")
+    again = tmp_path / "again.csv"
+    again.write_bytes(DATA.joinpath("scopus.csv").read_bytes() + b"\r\n")
+    r = ingest_scopus(store, again)
+    assert _counts(r) == (3, 0, 3, 0, 0)
+    assert _rows(store, "SELECT sum(stored) FROM ingest_log") == [(_n(store, "works"),)]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["wos_savedrecs_tab.txt", "wos_savedrecs_plain.txt", "scopus.csv", "lens.csv", "export.ris",
+     "library.bib"],
+)  # fmt: skip
+@pytest.mark.parametrize("seed", range(6))
+def test_random_damage_never_raises_and_always_reconciles(
+    tmp_path: Path, name: str, seed: int
+) -> None:
+    import random
+
+    rng = random.Random(f"{name}{seed}")
+    data = bytearray(DATA.joinpath(name).read_bytes())
+    for _ in range(rng.randint(1, 4)):
+        op, at = rng.choice(("flip", "cut", "quote", "newline", "brace")), rng.randrange(len(data))
+        if op == "flip":
+            data[at] = rng.randrange(256)
+        elif op == "cut":
+            del data[max(at, len(data) // 2) :]
+        else:
+            data[at:at] = {"quote": b'"', "newline": b"\n", "brace": b"{"}[op]
+    f = tmp_path / name
+    f.write_bytes(bytes(data))
+    source = {"txt": "wos", "csv": "lens" if "lens" in name else "scopus", "ris": "ris"}
+    with Store.open(tmp_path / "s.duckdb") as s:
+        try:
+            r = ingest(s, source.get(name.rsplit(".", 1)[1], "bibtex"), [f])
+        except ParseError:  # the header itself is damaged: refused, nothing written
+            assert _n(s, "works") == 0
+            return
+        assert r.read == r.stored + r.replaced + r.rejected + r.duplicates + r.filtered
+        assert _n(s, "works") == r.stored and _n(s, "quarantine") == r.rejected
+
+
+def test_a_failing_file_names_itself(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    from forcemap.store.ingest import bibliographic as bib
+
+    d = tmp_path / "two"
+    d.mkdir()
+    shutil.copy(WOS_TAB, d / "a.txt")
+    shutil.copy(WOS_PLAIN, d / "b.txt")
+    real = bib._write
+
+    def fail_b(con: Any, b: Any, origin: str) -> dict[str, int]:
+        if b.file.endswith("b.txt"):
+            raise duckdb.Error("disk full")
+        return real(con, b, origin)
+
+    monkeypatch.setattr(bib, "_write", fail_b)
+    with pytest.raises(StoreError, match=r"b\.txt: ingest failed, this file left the store"):
+        ingest_wos(store, d)
+    assert _n(store, "works") == 3

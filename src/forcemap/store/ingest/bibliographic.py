@@ -19,18 +19,30 @@ one atomic, reconciled batch:
 * ``work_concepts`` — keywords as ``kw:<normalised keyword>`` (Lens fields of study as
   ``fos:<normalised>``), ``level`` and ``score`` NULL.
 
+Each file is first split into its records by their delimiters alone (:class:`Split`: physical
+lines for the CSV and tab-delimited exports, through
+:func:`~forcemap.store.ingest._physical.scan_csv` / ``scan_lines``; ``PT``…``ER`` and
+``TY``…``ER`` spans for WoS plain text and RIS; ``@entry`` blocks for BibTeX). That count is
+the ``read`` the batch reconciles against, and every record is then parsed alone, in time
+linear in its size, so a damaged record is one quarantine entry and cannot swallow the next.
 Records are parsed in Python (exports hold at most 100 000 records) and written set-based from
-Arrow tables. Malformed records are quarantined with file, record start line, field and reason.
-A record whose id is already in the file or in the store is a merged duplicate: its non-empty
-fields win, its author, reference and keyword lists replace the stored ones when non-empty
-(so a "full record" export and a "cited references" export of the same works combine).
+Arrow tables. Quarantined with file, record start line, field and reason: malformed records,
+bytes that are not UTF-8 (with the line of the first one), records over
+:data:`~forcemap.store.ingest._physical.MAX_RECORD` bytes (with their size), counts over the
+INTEGER range, more than 32,767 authors, and any other record the mapping cannot read. A
+record cut by the end of the file (no ``ER``, an unclosed ``@entry``) is quarantined; a CSV
+or tab-delimited row is accepted when it is complete, with or without the final line break.
+
+A record whose id is already in the file is a duplicate, merged; one already in the store is
+*replaced* by the merge: its non-empty fields win, its author, reference and keyword lists
+replace the stored ones when non-empty (so a "full record" export and a "cited references"
+export of the same works combine).
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import os
 import re
 import unicodedata
@@ -45,6 +57,7 @@ import duckdb
 import pyarrow as pa
 
 from forcemap.errors import NotFoundError, ParseError, StoreError
+from forcemap.store.ingest._physical import MAX_RECORD, Scan, scan_csv
 from forcemap.store.reference import reference_table
 from forcemap.store.store import Batch, IngestReport, Store, file_checksum
 
@@ -56,6 +69,7 @@ __all__ = [
     "RawRecord",
     "Record",
     "Reject",
+    "Split",
     "country_code_of",
     "ingest_bibliographic",
     "norm_key",
@@ -138,16 +152,34 @@ class Record:
     references: list[str] = field(default_factory=list)  # cited ids, external form
 
 
+@dataclass
+class Split:
+    """A file split into its records by their delimiters, before any field is parsed.
+
+    ``records`` is the independent count (physical lines for the CSV and tab-delimited
+    exports; ``ER``-terminated records for WoS plain text and RIS; ``@entry`` blocks for
+    BibTeX); ``items`` holds one raw record or reject per record, ``filtered`` the records
+    left out by design (a repeated header line), so ``records == len(items) + filtered``.
+    """
+
+    records: int
+    items: list[RawRecord | Reject]
+    filtered: dict[str, int] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class BibFormat:
-    """How one export format is read: ``read(text)`` yields raw records or rejects (the file
-    header already checked), ``convert(raw)`` maps one record (raising :class:`FieldError`)."""
+    """How one export format is read: ``read(path)`` splits the file into records (the
+    header checked, raising :class:`~forcemap.errors.ParseError` for a file of another
+    format), ``convert(raw)`` maps one record (raising :class:`FieldError`).
+    ``authors_field`` names the author list in quarantine entries."""
 
     source: str
     suffixes: tuple[str, ...]
-    read: Callable[[str, Path], Iterator[RawRecord | Reject]]
+    read: Callable[[Path], Split]
     convert: Callable[[RawRecord], Record]
     id_field: str | None = None
+    authors_field: str = "authors"
 
 
 # -- normalisation helpers -------------------------------------------------------------------
@@ -283,12 +315,19 @@ def year_of(value: str | None, fname: str) -> int | None:
     return int(m.group(1))
 
 
+INT_MAX = 2**31 - 1
+"""The largest count an INTEGER column (``cited_by_count``) holds."""
+
+
 def int_of(value: str | None, fname: str) -> int | None:
+    """A non-negative count up to :data:`INT_MAX`, or :class:`FieldError` naming the field."""
     if value is None or not value.strip():
         return None
     v = value.strip()
     if not re.fullmatch(r"\d+", v):
         raise FieldError(fname, "not a non-negative integer")
+    if len(v) > 12 or int(v) > INT_MAX:
+        raise FieldError(fname, f"{v[:30]} is over the largest count the store holds ({INT_MAX:,})")
     return int(v)
 
 
@@ -549,12 +588,18 @@ def parse_affiliation(raw: str, *, org_first: bool) -> Affiliation:
 def decode(data: bytes) -> str:
     """Bytes → text: a UTF-8 or UTF-16 byte-order mark is honoured and removed; invalid UTF-8
     bytes become lone surrogates (``surrogateescape``) so the records holding them can be
-    quarantined while the rest of the file is read."""
+    quarantined while the rest of the file is read. A BOM at a later line's start (files
+    concatenated) is removed too."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    return data.decode("utf-8", errors="surrogateescape")
+    return data.decode("utf-8", errors="surrogateescape").replace("\n\ufeff", "\n")
+
+
+def read_text(path: Path) -> str:
+    """The file's text, as :func:`decode`."""
+    return decode(path.read_bytes())
 
 
 _SURROGATE = re.compile("[\udc80-\udcff]")
@@ -564,57 +609,104 @@ def clean_raw(s: str) -> str:
     return _SURROGATE.sub("\ufffd", s)
 
 
+def file_encoding(path: Path) -> str:
+    """``utf-16`` for a file with a UTF-16 byte-order mark, else ``utf-8``."""
+    with open(path, "rb") as fh:
+        return "utf-16" if fh.read(2) in (b"\xff\xfe", b"\xfe\xff") else "utf-8"
+
+
+def scan_records(scan: Scan) -> Iterator[tuple[int, str]]:
+    """(physical line, text) of each record the physical scanner accepted, in order."""
+    data = scan.parse_path.read_bytes()
+    offsets = [int(x) for x in scan.offsets] + [len(data)]
+    for k, line in enumerate(scan.lines.tolist()):
+        yield line, data[offsets[k] : offsets[k + 1]].rstrip(b"\r\n").decode("utf-8")
+
+
 def read_csv_records(
-    text: str, path: Path, *, required: tuple[str, ...], expected: str
-) -> Iterator[RawRecord | Reject]:
-    """Records of an RFC 4180 CSV export with a header row, numbered by their first line
-    (quoted fields may span lines); rows of the wrong width or with broken quoting are
-    rejected.
+    path: Path, *, required: tuple[str, ...], expected: str, delim: str = ","
+) -> Split:
+    """Records of an RFC 4180 CSV export with a header row, numbered by their first line.
+
+    The records are split by :func:`~forcemap.store.ingest._physical.scan_csv` (the
+    independent count: a stray quote cannot swallow the lines after it; malformed quoting,
+    wrong field counts, bytes that are not UTF-8 and oversized records are rejected with their
+    physical line), then each record is read alone with :mod:`csv`.
 
     Raises
     ------
     ParseError
         The file is empty or its header lacks a required column.
     """
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
-        header = next(reader)
-    except (StopIteration, csv.Error) as e:
-        raise ParseError(f"no CSV header; expected {expected}", file=str(path), line=1) from e
-    names = [h.strip() for h in header]
-    missing = [c for c in required if c not in names]
-    if missing:
-        raise ParseError(
-            f"header lacks required column(s) {', '.join(missing)}; expected {expected}",
-            file=str(path),
-            line=1,
-        )
-    return _csv_rows(reader, names)
+        scan = scan_csv(path, delim=delim, encoding=file_encoding(path))
+    except ParseError as e:
+        raise ParseError(f"{e.args[0]}; expected {expected}", file=str(path), line=1) from e
+    with scan:
+        names = [h.strip() for h in next(csv.reader([(scan.header or b"").decode("utf-8")]))]
+        missing = [c for c in required if c not in names]
+        if missing:
+            raise ParseError(
+                f"header lacks required column(s) {', '.join(missing)}; expected {expected}",
+                file=str(path),
+                line=1,
+            )
+        items: list[RawRecord | Reject] = [
+            Reject(r.line, r.reason, field=r.field, raw=r.raw) for r in scan.rejects
+        ]
+        for line, text in scan_records(scan):
+            try:
+                rows = list(csv.reader([text], delimiter=delim, strict=True))
+            except csv.Error as e:
+                items.append(Reject(line, f"malformed CSV: {e}", raw=text))
+                continue
+            row = rows[0] if len(rows) == 1 else []
+            if len(row) != len(names):
+                items.append(Reject(line, "malformed CSV: wrong number of fields", raw=text))
+                continue
+            items.append(RawRecord(line, dict(zip(names, row, strict=True)), text))
+        items.sort(key=lambda x: x.line)
+        return Split(scan.records, items, dict(scan.filtered))
 
 
-def _csv_rows(reader: Any, names: list[str]) -> Iterator[RawRecord | Reject]:
-    n = len(names)
-    prev = reader.line_num
-    while True:
-        start = prev + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as e:
-            prev = reader.line_num
-            yield Reject(start, "malformed CSV: bad quoting", raw=str(e))
+def record_spans(
+    lines: list[str],
+    *,
+    is_start: Callable[[str], bool],
+    is_end: Callable[[str], bool],
+    is_outside: Callable[[str], bool] = lambda _: False,
+) -> list[tuple[int, int, bool]]:
+    """Split tagged lines into records by their delimiters alone: ``(first, last, ended)``
+    line indexes of each record and whether its end line closed it.
+
+    A record starts at a start line (``PT``/``TY``) or at the first other non-blank line after
+    a record; it ends at an end line (``ER``), or unended just before the next start line, an
+    ``is_outside`` line (WoS ``EF``) or the end of the file. Non-blank lines between records
+    that are ``is_outside`` (``FN``, ``VR``, ``EF``) belong to no record. No field syntax is
+    involved, so a damaged field cannot merge two records, and a line outside any record is
+    itself counted as a record (and quarantined by the parser).
+    """
+    spans: list[tuple[int, int, bool]] = []
+    cur: int | None = None
+    last = 0
+    for i, raw in enumerate(lines):
+        ln = raw.rstrip("\r")
+        if not ln.strip():
             continue
-        prev = reader.line_num
-        if not any(x.strip() for x in row):
-            continue
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="").writerow(row)
-        if len(row) != n:
-            reason = "too many" if len(row) > n else "too few"
-            yield Reject(start, f"malformed CSV: {reason} fields", raw=buf.getvalue())
-            continue
-        yield RawRecord(start, dict(zip(names, row, strict=True)), buf.getvalue())
+        if cur is not None and (is_start(ln) or is_outside(ln)):
+            spans.append((cur, last, False))
+            cur = None
+        if cur is None:
+            if is_outside(ln):
+                continue
+            cur = i
+        last = i
+        if is_end(ln):
+            spans.append((cur, i, True))
+            cur = None
+    if cur is not None:
+        spans.append((cur, last, False))
+    return spans
 
 
 # -- one file, one batch ---------------------------------------------------------------------
@@ -658,13 +750,17 @@ def ingest_bibliographic(
     return report
 
 
-def _parse(path: Path, fmt: BibFormat, b: Batch) -> tuple[int, list[Record]]:
-    """Read, validate and map every record; reject the bad ones. Return (read, records)."""
-    text = decode(path.read_bytes())
-    read = 0
+def _parse(path: Path, fmt: BibFormat, b: Batch) -> tuple[Split, list[Record]]:
+    """Split the file into records, validate and map each one alone; reject the bad ones."""
+    split = fmt.read(path)
+    if split.records != len(split.items) + sum(split.filtered.values()):
+        raise ParseError(  # a bug in a splitter, never the input's fault
+            f"record count does not reconcile: {split.records} records in the file != "
+            f"{len(split.items)} read + {sum(split.filtered.values())} filtered",
+            file=str(path),
+        )
     out: list[Record] = []
-    for item in fmt.read(text, path):
-        read += 1
+    for item in split.items:
         if isinstance(item, Reject):
             b.reject(
                 item.reason,
@@ -675,18 +771,47 @@ def _parse(path: Path, fmt: BibFormat, b: Batch) -> tuple[int, list[Record]]:
             )
             continue
         rid = item.fields.get(fmt.id_field) if fmt.id_field else None
-        rid = clean_raw(rid.strip()) if rid and rid.strip() else None
-        bad = next((k for k, v in item.fields.items() if v and _SURROGATE.search(v)), None)
-        if bad is not None:
+        rid = clean_raw(rid.strip())[:200] if rid and rid.strip() else None
+        try:
+            _check_raw(item)
+            rec = fmt.convert(item)
+            _check_record(rec, fmt)
+        except FieldError as e:
             b.reject(
-                "invalid UTF-8", line=item.line, record_id=rid, field=bad, raw=clean_raw(item.raw)
+                e.reason, line=item.line, record_id=rid, field=e.field, raw=clean_raw(item.raw)
             )
             continue
-        try:
-            out.append(fmt.convert(item))
-        except FieldError as e:
-            b.reject(e.reason, line=item.line, record_id=rid, field=e.field, raw=item.raw)
-    return read, out
+        except Exception as e:  # one record's surprise is that record's quarantine entry
+            reason = f"unreadable record ({type(e).__name__}: {e})"[:500]
+            b.reject(reason, line=item.line, record_id=rid, raw=clean_raw(item.raw))
+            continue
+        out.append(rec)
+    return split, out
+
+
+def _check_raw(item: RawRecord) -> None:
+    """A record over the size limit, or holding bytes that are not UTF-8 (decoded as lone
+    surrogates), raises :class:`FieldError` with its size, or the byte and its line."""
+    if len(item.raw) > MAX_RECORD // 4:
+        size = len(item.raw.encode("utf-8", errors="surrogateescape"))
+        if size > MAX_RECORD:
+            raise FieldError(
+                None, f"record of {size:,} bytes is over the {MAX_RECORD:,}-byte limit"
+            )
+    m = _SURROGATE.search(item.raw)
+    if m is None:
+        return
+    bad = next((k for k, v in item.fields.items() if v and _SURROGATE.search(v)), None)
+    line = item.line + item.raw.count("\n", 0, m.start())
+    byte = ord(m.group(0)) - 0xDC00
+    raise FieldError(bad, f"invalid UTF-8 byte 0x{byte:02X} at line {line}")
+
+
+def _check_record(rec: Record, fmt: BibFormat) -> None:
+    """What the store's columns cannot hold: more authors than a SMALLINT ``author_seq``."""
+    n = len(rec.authors)
+    if n > 32_767:
+        raise FieldError(fmt.authors_field, f"{n:,} authors: more than the 32,767 a work can hold")
 
 
 def _merge(old: Record, new: Record) -> Record:
@@ -846,7 +971,7 @@ def _ingest_file(store: Store, path: Path, fmt: BibFormat, *, origin: str) -> In
     con = store.con
     try:
         with store.batch(fmt.source, path) as b:
-            read, records = _parse(path, fmt, b)
+            split, records = _parse(path, fmt, b)
             unique: dict[str, Record] = {}
             for r in records:
                 unique[r.work_id] = _merge(unique[r.work_id], r) if r.work_id in unique else r
@@ -857,18 +982,20 @@ def _ingest_file(store: Store, path: Path, fmt: BibFormat, *, origin: str) -> In
                 con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")  # noqa: S608
                 con.unregister(f"{name}_arrow")
             related = _write(con, b, origin)
-            stored = len(unique) - related.pop("_replaced")
+            replaced = related.pop("_replaced")
             report = store.finish(
                 b,
                 checksum=checksum,
-                read=read,
-                stored=stored,
-                duplicates=in_file_dups + (len(unique) - stored),
+                read=split.records,
+                stored=len(unique) - replaced,
+                replaced=replaced,
+                duplicates=in_file_dups,
+                filtered=split.filtered,
                 started=started,
             )
             report.related = related
     except duckdb.Error as e:
-        raise StoreError(f"{path}: ingest failed, store unchanged: {e}") from e
+        raise StoreError(f"{path}: ingest failed, this file left the store unchanged: {e}") from e
     finally:
         for t in _TEMPS + _TEMPS2:
             con.execute(f"DROP TABLE IF EXISTS {t}")

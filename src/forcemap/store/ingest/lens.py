@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from forcemap.store.ingest.bibliographic import (
     Progress,
     RawRecord,
     Record,
-    Reject,
+    Split,
     doi_of,
     find_doi,
     ingest_bibliographic,
@@ -44,9 +43,9 @@ __all__ = ["LENS", "ingest_lens"]
 _LENS_ID = re.compile(r"\d{3}-\d{3}-\d{3}-\d{3}-\d{3}")
 
 
-def _read(text: str, path: Path) -> Iterator[RawRecord | Reject]:
+def _read(path: Path) -> Split:
     return read_csv_records(
-        text, path, required=("Lens ID",), expected='a Lens.org scholarly CSV ("Lens ID",…)'
+        path, required=("Lens ID",), expected='a Lens.org scholarly CSV ("Lens ID",…)'
     )
 
 
@@ -96,7 +95,12 @@ def _convert(r: RawRecord) -> Record:
 
 
 LENS = BibFormat(
-    source="lens", suffixes=(".csv",), read=_read, convert=_convert, id_field="Lens ID"
+    source="lens",
+    suffixes=(".csv",),
+    read=_read,
+    convert=_convert,
+    id_field="Lens ID",
+    authors_field="Author/s",
 )
 
 

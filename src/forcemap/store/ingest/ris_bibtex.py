@@ -1,5 +1,5 @@
-"""Reference-manager exports: RIS (``*.ris``, read with ``rispy``) and BibTeX (``*.bib``, read
-with ``bibtexparser`` 2).
+"""Reference-manager exports: RIS (``*.ris``, each record read with ``rispy``) and BibTeX
+(``*.bib``, read by the linear reader below).
 
 RIS: records run from ``TY  -`` to ``ER  -``; ``work_id`` is ``ris:<hash>`` of the DOI (else of
 title, year and first author), so the same work exported twice is one work. ``TI``/``T1`` →
@@ -12,21 +12,22 @@ BibTeX: each entry is ``bib:<citation key>``; LaTeX accents are decoded; ``autho
 authorships, ``title``, ``year``, ``doi``, ``abstract``, ``journal``/``booktitle`` →
 ``source_name``, ``issn``, ``volume``, ``pages``, ``keywords`` (``,`` or ``;`` separated),
 the entry type → ``type``. A repeated key is a merged duplicate; an entry the parser cannot
-read is quarantined with its start line.
+read is quarantined with its start line. Entries are found by ``@type{`` and balanced braces (an
+entry start at a line's start ends an entry whose brace was never closed), values by their
+delimiters and LaTeX by regular expressions, so the time is linear in the file's size (a field
+of 50 MB is read in seconds; ``bibtexparser``'s LaTeX decoding took minutes over 1 MB).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-import bibtexparser
 import rispy
-from bibtexparser import middlewares as bm
-from bibtexparser.model import DuplicateBlockKeyBlock, Entry
 
 from forcemap.errors import ParseError
 from forcemap.store.ingest.bibliographic import (
@@ -37,6 +38,7 @@ from forcemap.store.ingest.bibliographic import (
     RawRecord,
     Record,
     Reject,
+    Split,
     doi_of,
     hash_id,
     ingest_bibliographic,
@@ -44,6 +46,8 @@ from forcemap.store.ingest.bibliographic import (
     keywords,
     language_of,
     parse_affiliation,
+    read_text,
+    record_spans,
     surname_key,
     text_of,
     type_of,
@@ -73,40 +77,37 @@ _RIS_TYPES = {
 }
 
 
-def _read_ris(text: str, path: Path) -> Iterator[RawRecord | Reject]:
-    lines = text.split("\n")
+def _read_ris(path: Path) -> Split:
+    """Records are the spans between ``TY`` and ``ER`` lines (:func:`record_spans`)."""
+    lines = read_text(path).split("\n")
     if not any(_RIS_TAG.match(ln.rstrip("\r")) for ln in lines[:200]):
         raise ParseError("not an RIS file: no 'TY  - ' record start", file=str(path), line=1)
-    return _ris_records(lines)
+    spans = record_spans(
+        lines,
+        is_start=lambda ln: ln.startswith("TY  -"),
+        is_end=lambda ln: ln.startswith("ER  -"),
+    )
+    items: list[RawRecord | Reject] = []
+    for k, (a, b, ended) in enumerate(spans):
+        at_eof = k == len(spans) - 1 and not any(x.strip() for x in lines[b + 1 :])
+        items.append(_ris_record(lines[a : b + 1], a + 1, ended=ended, at_eof=at_eof))
+    return Split(len(spans), items)
 
 
-def _ris_records(lines: list[str]) -> Iterator[RawRecord | Reject]:
-    start: int | None = None
-    buf: list[str] = []
-    fields: dict[str, str] = {}
-    for i, raw_line in enumerate(lines, 1):
-        line = raw_line.rstrip("\r")
+def _ris_record(span: list[str], start: int, *, ended: bool, at_eof: bool) -> RawRecord | Reject:
+    rec_lines = [ln.rstrip("\r") for ln in span if ln.strip()]
+    raw = "\n".join(rec_lines)
+    if not rec_lines[0].startswith("TY  -"):
+        return Reject(start, "text outside a record: it does not start with TY", "TY", raw)
+    if not ended:
+        reason = "record not terminated by ER" + (" (file truncated?)" if at_eof else "")
+        return Reject(start, reason, field="ER", raw=raw)
+    fields: dict[str, list[str]] = {}
+    for line in rec_lines[:-1]:
         m = _RIS_TAG.match(line)
-        if m and m.group(1) == "TY":
-            if start is not None:
-                yield Reject(start, "record not terminated by ER", field="ER", raw="\n".join(buf))
-            start, buf, fields = i, [line], {"TY": m.group(2) or ""}
-            continue
-        if not line.strip():
-            continue
-        if start is None:
-            yield Reject(i, "line outside a record (no TY line before it)", raw=line)
-            continue
-        buf.append(line)
         if m:
-            tag, value = m.group(1), (m.group(2) or "").strip()
-            if tag == "ER":
-                yield RawRecord(start, fields, "\n".join(buf))
-                start = None
-                continue
-            fields[tag] = f"{fields[tag]}{_SEP}{value}" if tag in fields else value
-    if start is not None:
-        yield Reject(start, "record not terminated by ER (file truncated?)", field="ER")
+            fields.setdefault(m.group(1), []).append((m.group(2) or "").strip())
+    return RawRecord(start, {t: _SEP.join(v) for t, v in fields.items()}, raw)
 
 
 def _ris_date(value: str | None) -> date | None:
@@ -170,7 +171,9 @@ def _convert_ris(r: RawRecord) -> Record:
     )
 
 
-RIS = BibFormat(source="ris", suffixes=(".ris",), read=_read_ris, convert=_convert_ris)
+RIS = BibFormat(
+    source="ris", suffixes=(".ris",), read=_read_ris, convert=_convert_ris, authors_field="AU"
+)
 
 
 def ingest_ris(
@@ -204,45 +207,257 @@ _BIB_TYPES = {
 }
 
 
-def _middlewares() -> list[bm.Middleware]:
-    return [bm.LatexDecodingMiddleware(), bm.SeparateCoAuthors()]
+# A linear BibTeX reader: entries are found by their ``@type{`` and balanced braces, field
+# values by their delimiters, LaTeX by regular expressions; every step moves forward through
+# the text, so a field of many megabytes costs time in proportion to its size.
+
+_ENTRY = re.compile(r"@[ \t]*([A-Za-z][\w-]*)[ \t\r\n]*([{(])")
+# an entry start at a line's start ends an entry whose brace was never closed
+_NEXT_ENTRY = re.compile(r"\n[ \t]*@[ \t]*[A-Za-z][\w-]*[ \t]*[{(]")
+_BRACES = re.compile(r"[{}]")
+_BRACES_PAREN = re.compile(r"[{}()]")
+_BRACES_QUOTE = re.compile(r'[{}"]')
+_FIELD = re.compile(r"[ \t\r\n]*([A-Za-z][\w:.+/-]*)[ \t\r\n]*=[ \t\r\n]*")
+_BARE = re.compile(r"[^\s,#{}\"=]+")
+_WS = re.compile(r"[ \t\r\n]*")
+_AND = re.compile(r"[{}]|\s+and\s+")
+_MONTH_MACROS = {
+    m: n
+    for m, n in zip(
+        "jan feb mar apr may jun jul aug sep oct nov dec".split(),
+        "January February March April May June July August September October November "
+        "December".split(),
+        strict=True,
+    )
+}
 
 
-def _entry_fields(e: Entry) -> dict[str, str]:
-    out = {"ENTRYTYPE": e.entry_type, "ID": e.key}
-    for f in e.fields:
-        v = f.value
-        out[f.key.lower()] = _SEP.join(v) if isinstance(v, list) else str(v)
-    return out
+class _BibError(ValueError):
+    def __init__(self, reason: str, field: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.field = field
 
 
-def _read_bibtex(text: str, path: Path) -> Iterator[RawRecord | Reject]:
-    lib = bibtexparser.parse_string(text, append_middleware=_middlewares())
-    items: list[RawRecord | Reject] = []
-    strings = "\n".join(s.raw for s in lib.strings)  # for re-parsing repeated keys
-    for e in lib.entries:
-        items.append(RawRecord(e.start_line + 1, _entry_fields(e), e.raw))
-    for b in lib.failed_blocks:
-        line = b.start_line + 1
-        if isinstance(b, DuplicateBlockKeyBlock):
-            again = bibtexparser.parse_string(
-                f"{strings}\n{b.raw}", append_middleware=_middlewares()
-            ).entries
-            if again:
-                items.append(RawRecord(line, _entry_fields(again[0]), b.raw))
-                continue
-        key = re.match(r"\s*@\w+\s*[{(]\s*([^,\s]+)\s*,", b.raw or "")
-        items.append(
-            Reject(
-                line,
-                "malformed BibTeX entry",
-                raw=b.raw,
-                record_id=key.group(1) if key else None,
+def _blocks(text: str) -> Iterator[tuple[int, str, int, int, str | None]]:
+    """``(start, type, body start, body end, error)`` of each ``@`` block, in order."""
+    pos = 0
+    while m := _ENTRY.search(text, pos):
+        typ, body = m.group(1).lower(), m.end()
+        nxt = _NEXT_ENTRY.search(text, body)
+        limit = nxt.start() if nxt else len(text)
+        depth, end = 0, -1
+        for t in (_BRACES if m.group(2) == "{" else _BRACES_PAREN).finditer(text, body, limit):
+            ch = t.group(0)
+            if ch == "{":
+                depth += 1
+            elif ch == "}":
+                if depth == 0 and m.group(2) == "{":
+                    end = t.start()
+                    break
+                depth = max(depth - 1, 0)
+            elif ch == ")" and depth == 0:
+                end = t.start()
+                break
+        if end < 0:
+            why = (
+                "the file ends inside it (file truncated?)"
+                if nxt is None
+                else ("a brace is never closed")
             )
-        )
+            yield m.start(), typ, body, limit, why
+            pos = limit
+        else:
+            yield m.start(), typ, body, end, None
+            pos = end + 1
+
+
+def _closing(text: str, pos: int, pattern: re.Pattern[str], closer: str) -> int:
+    """The position of ``closer`` at brace depth 0 after ``pos``."""
+    depth = 0
+    for t in pattern.finditer(text, pos):
+        ch = t.group(0)
+        if ch == "{":
+            depth += 1
+        elif ch == "}" and depth > 0:
+            depth -= 1
+        elif ch == closer and depth == 0:
+            return t.start()
+    raise _BibError(f"unbalanced {closer!r} in a value")
+
+
+def _value(body: str, pos: int, macros: dict[str, str]) -> tuple[str, int]:
+    """A field value (``{…}``, ``"…"``, a number or a macro, joined by ``#``) and the end."""
+    parts: list[str] = []
+    while True:
+        pos = _WS.match(body, pos).end()  # type: ignore[union-attr]
+        c = body[pos : pos + 1]
+        if c == "{":
+            end = _closing(body, pos + 1, _BRACES, "}")
+            parts.append(body[pos + 1 : end])
+            pos = end + 1
+        elif c == '"':
+            end = _closing(body, pos + 1, _BRACES_QUOTE, '"')
+            parts.append(body[pos + 1 : end])
+            pos = end + 1
+        else:
+            m = _BARE.match(body, pos)
+            if not m:
+                raise _BibError("a field without a value")
+            token = m.group(0)
+            parts.append(token if token.isdigit() else macros.get(token.lower(), token))
+            pos = m.end()
+        pos = _WS.match(body, pos).end()  # type: ignore[union-attr]
+        if body[pos : pos + 1] != "#":
+            return "".join(parts), pos
+        pos += 1
+
+
+def _fields(body: str, macros: dict[str, str], *, keyed: bool) -> tuple[str, dict[str, str]]:
+    """The citation key and the raw fields of an entry's body."""
+    key = ""
+    pos = 0
+    if keyed:
+        comma = body.find(",")
+        key = (body if comma < 0 else body[:comma]).strip()
+        if not key or re.search(r'[\s{}"=#]', key):
+            raise _BibError("missing or invalid citation key", "ID")
+        pos = len(body) if comma < 0 else comma + 1
+    out: dict[str, str] = {}
+    while True:
+        pos = _WS.match(body, pos).end()  # type: ignore[union-attr]
+        if pos >= len(body):
+            return key, out
+        m = _FIELD.match(body, pos)
+        if not m:
+            raise _BibError(f"malformed field: {body[pos : pos + 40]!r}")
+        name = m.group(1).lower()
+        value, pos = _value(body, m.end(), macros)
+        if name in out:
+            raise _BibError(f"field {name!r} given twice", name)
+        out[name] = value
+        if pos < len(body) and body[pos] != ",":
+            raise _BibError(f"text after the value of {name!r} (a missing comma?)", name)
+        pos += 1
+
+
+def _names(value: str) -> list[str]:
+    """An ``author`` field split on ``and`` outside braces (``{Barnes and Noble}`` is one)."""
+    out, depth, start = [], 0, 0
+    for t in _AND.finditer(value):
+        ch = t.group(0)
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            out.append(value[start : t.start()])
+            start = t.end()
+    out.append(value[start:])
+    return [n for n in (latex_to_text(x) for x in out) if n]
+
+
+_MARKS = {
+    "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304",
+    ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "k": "\u0328",
+    "r": "\u030a", "d": "\u0323", "b": "\u0331", "t": "\u0361",
+}  # fmt: skip
+_LETTERS = {
+    "ss": "ß", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ", "o": "ø", "O": "Ø", "aa": "å",
+    "AA": "Å", "l": "ł", "L": "Ł", "i": "ı", "j": "ȷ", "dh": "ð", "DH": "Ð", "th": "þ",
+    "TH": "Þ", "ng": "ŋ", "NG": "Ŋ",
+}  # fmt: skip
+_SYMBOL_ACCENT = re.compile(r"\\([\'`^\"~=.])[ \t]*(?:\{[ \t]*(\\?[A-Za-z])[ \t]*\}|(\\?[A-Za-z]))")
+_LETTER_ACCENT = re.compile(
+    r"\\([uvHckrdbt])(?:[ \t]*\{[ \t]*(\\?[A-Za-z])[ \t]*\}|[ \t]+([A-Za-z]))"
+)
+_LETTER = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|dh|DH|th|TH|ng|NG|o|O|l|L|i|j)(?![A-Za-z])(?:\{\})?")
+_ESCAPE = re.compile(r"\\([&%$#_{}])")
+_MACRO = re.compile(r"\\([A-Za-z]+)\*?[ \t]*")
+_ESCAPED = {"{": "\x00", "}": "\x01"}
+
+
+def _accent(m: re.Match[str]) -> str:
+    base = m.group(2) or m.group(3)
+    base = {"\\i": "i", "\\j": "j"}.get(base, base.lstrip("\\"))
+    return unicodedata.normalize("NFC", base + _MARKS[m.group(1)])
+
+
+_TEXT_MACROS = frozenset("emph url mbox mathrm mathit mathbf textsuperscript textsubscript".split())
+
+
+def latex_to_text(value: str) -> str:
+    """BibTeX's LaTeX as plain text, in time linear in its length: accents (``{\\"u}``,
+    ``\\'{e}``, ``\\c c``), special letters (``\\ss``, ``\\AA``), escaped characters
+    (``\\&``), text macros (``\\emph{x}`` gives ``x``; other macros keep their name),
+    dashes and TeX quotes; braces are dropped, ``~`` and runs of white space are one space.
+
+    >>> latex_to_text(r"M{\\"u}ller, {\\AA}ngstr\\"om \\& Caf\\'{e} -- \\emph{{DNA}} 50\\%")
+    'Müller, Ångström & Café – DNA 50%'
+    """
+    if not any(c in value for c in "\\{}~-`'"):
+        return " ".join(value.split())
+    t = _ESCAPE.sub(lambda m: _ESCAPED.get(m.group(1), m.group(1)), value)
+    t = _SYMBOL_ACCENT.sub(_accent, t)
+    t = _LETTER_ACCENT.sub(_accent, t)
+    t = _LETTER.sub(lambda m: _LETTERS[m.group(1)], t)
+    t = t.replace("\\\\", " ").replace("\\ ", " ")
+    t = _MACRO.sub(
+        lambda m: "" if m.group(1).startswith("text") or m.group(1) in _TEXT_MACROS else m.group(1),
+        t,
+    )
+    t = t.replace("{", "").replace("}", "").replace("~", " ")
+    t = t.replace("---", "\u2014").replace("--", "\u2013")
+    t = t.replace("``", "\u201c").replace("''", "\u201d")
+    t = t.replace("\x00", "{").replace("\x01", "}")
+    return " ".join(t.split())
+
+
+def _read_bibtex(path: Path) -> Split:
+    """One record per ``@entry`` (``@string``, ``@preamble`` and ``@comment`` are not
+    records); an entry that cannot be read is rejected with its start line."""
+    text = read_text(path)
+    macros = dict(_MONTH_MACROS)
+    items: list[RawRecord | Reject] = []
+    line, at = 1, 0
+    for start, typ, b0, b1, error in _blocks(text):
+        line += text.count("\n", at, start)
+        at = start
+        if typ in ("comment", "preamble"):
+            continue
+        if typ == "string":
+            if error is None:
+                try:
+                    macros.update(
+                        {
+                            k.lower(): v
+                            for k, v in _fields(text[b0:b1], macros, keyed=False)[1].items()
+                        }
+                    )
+                except _BibError:
+                    pass  # a broken @string leaves its macro undefined: the entries name it
+            continue
+        raw = text[start : b1 + 1]
+        key = re.match(r"\s*([^,\s]+)\s*,", text[b0 : min(b1, b0 + 1000)])
+        rid = key.group(1) if key else None
+        if error is not None:
+            items.append(Reject(line, f"malformed BibTeX entry: {error}", raw=raw, record_id=rid))
+            continue
+        try:
+            cite, values = _fields(text[b0:b1], macros, keyed=True)
+        except _BibError as e:
+            reason = f"malformed BibTeX entry: {e.reason}"
+            items.append(Reject(line, reason, field=e.field, raw=raw, record_id=rid))
+            continue
+        fields = {"ENTRYTYPE": typ, "ID": cite}
+        for name, v in values.items():
+            fields[name] = (
+                _SEP.join(_names(v)) if name in ("author", "editor") else (latex_to_text(v))
+            )
+        items.append(RawRecord(line, fields, raw))
     if not items and text.strip() and "@" not in text:
         raise ParseError("not a BibTeX file: no @entry", file=str(path), line=1)
-    return iter(sorted(items, key=lambda x: x.line))
+    return Split(len(items), items)
 
 
 def _convert_bibtex(r: RawRecord) -> Record:
@@ -268,7 +483,12 @@ def _convert_bibtex(r: RawRecord) -> Record:
 
 
 BIBTEX = BibFormat(
-    source="bibtex", suffixes=(".bib",), read=_read_bibtex, convert=_convert_bibtex, id_field="ID"
+    source="bibtex",
+    suffixes=(".bib",),
+    read=_read_bibtex,
+    convert=_convert_bibtex,
+    id_field="ID",
+    authors_field="author",
 )
 
 

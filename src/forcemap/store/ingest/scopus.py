@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 from forcemap.store.ingest.bibliographic import (
@@ -25,7 +24,7 @@ from forcemap.store.ingest.bibliographic import (
     Progress,
     RawRecord,
     Record,
-    Reject,
+    Split,
     doi_of,
     find_doi,
     ingest_bibliographic,
@@ -55,9 +54,9 @@ _PLACEHOLDERS = {
 }
 
 
-def _read(text: str, path: Path) -> Iterator[RawRecord | Reject]:
+def _read(path: Path) -> Split:
     return read_csv_records(
-        text, path, required=("EID",), expected='a Scopus CSV export ("Authors",…,"EID")'
+        path, required=("EID",), expected='a Scopus CSV export ("Authors",…,"EID")'
     )
 
 
@@ -185,7 +184,12 @@ def _convert(r: RawRecord) -> Record:
 
 
 SCOPUS = BibFormat(
-    source="scopus", suffixes=(".csv",), read=_read, convert=_convert, id_field="EID"
+    source="scopus",
+    suffixes=(".csv",),
+    read=_read,
+    convert=_convert,
+    id_field="EID",
+    authors_field="Author full names",
 )
 
 

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 from forcemap.errors import ParseError
+from forcemap.store.ingest._physical import scan_lines
 from forcemap.store.ingest.bibliographic import (
     Author,
     BibFormat,
@@ -32,7 +32,9 @@ from forcemap.store.ingest.bibliographic import (
     RawRecord,
     Record,
     Reject,
+    Split,
     doi_of,
+    file_encoding,
     ingest_bibliographic,
     int_of,
     issn_id,
@@ -40,7 +42,10 @@ from forcemap.store.ingest.bibliographic import (
     language_of,
     norm_key,
     parse_affiliation,
+    read_text,
+    record_spans,
     ref_key,
+    scan_records,
     split_list,
     surname_key,
     text_of,
@@ -57,12 +62,14 @@ _LIST_TAGS = frozenset({"AU", "AF", "BA", "BF", "BE", "CA", "GP", "C1", "C3", "C
 _TAG = re.compile(r"^[A-Z][A-Z0-9]$")
 
 
-def _read(text: str, path: Path) -> Iterator[RawRecord | Reject]:
-    head = text.lstrip("\r\n")[:3]
+def _read(path: Path) -> Split:
+    enc = file_encoding(path)
+    with open(path, "rb") as fh:
+        head = fh.read(4096).decode(enc, errors="replace").lstrip("\ufeff\r\n")
     if head.startswith("FN"):
-        return _read_plain(text, path)
+        return _read_plain(read_text(path))
     if head.startswith("PT\t"):
-        return _read_tab(text, path)
+        return _read_tab(path, enc)
     raise ParseError(
         "not a Web of Science export: expected a tab-delimited header 'PT<TAB>AU<TAB>…' or a "
         "plain-text file starting 'FN Clarivate Analytics Web of Science'",
@@ -71,95 +78,91 @@ def _read(text: str, path: Path) -> Iterator[RawRecord | Reject]:
     )
 
 
-def _read_tab(text: str, path: Path) -> Iterator[RawRecord | Reject]:
+def _read_tab(path: Path, encoding: str) -> Split:
+    """One record per physical line, split by the physical scanner (not as CSV: the export
+    does not quote, and a title may begin with a quote)."""
+    with scan_lines(path, encoding=encoding) as scan:
+        records = list(scan_records(scan))
+        if not records or (scan.rejects and scan.rejects[0].line < records[0][0]):
+            raise ParseError("unreadable tab-delimited header line", file=str(path), line=1)
+        header_line, header = records[0]
+        names = [h.strip() for h in header.split("\t")]
+        while names and not names[-1]:
+            names.pop()  # the header's trailing tab
+        if "UT" not in names:
+            raise ParseError(
+                "tab-delimited header has no UT (accession number) column",
+                file=str(path),
+                line=header_line,
+            )
+        n = len(names)
+        items: list[RawRecord | Reject] = [
+            Reject(r.line, r.reason, field=r.field, raw=r.raw) for r in scan.rejects
+        ]
+        filtered: dict[str, int] = {}
+        for i, line in records[1:]:
+            parts = line.split("\t")
+            while len(parts) > n and not parts[-1]:
+                parts.pop()  # trailing tabs
+            if [x.strip() for x in parts] == names:
+                filtered["repeated header line"] = filtered.get("repeated header line", 0) + 1
+                continue
+            if len(parts) != n:
+                reason = "too many" if len(parts) > n else "too few"
+                items.append(Reject(i, f"malformed tab-delimited row: {reason} fields", raw=line))
+                continue
+            items.append(RawRecord(i, dict(zip(names, parts, strict=True)), line))
+        items.sort(key=lambda x: x.line)
+        return Split(scan.records - 1, items, filtered)
+
+
+def _read_plain(text: str) -> Split:
+    """Records are the spans between ``PT`` and ``ER`` lines (:func:`record_spans`)."""
     lines = text.split("\n")
-    names = [h.strip() for h in lines[0].rstrip("\r").split("\t")]
-    while names and not names[-1]:
-        names.pop()  # the header's trailing tab
-    if "UT" not in names:
-        raise ParseError(
-            "tab-delimited header has no UT (accession number) column", file=str(path), line=1
-        )
-    n = len(names)
-    for i, raw_line in enumerate(lines[1:], 2):
-        line = raw_line.rstrip("\r")
-        if not line.strip():
-            continue
-        parts = line.split("\t")
-        while len(parts) > n and not parts[-1]:
-            parts.pop()  # trailing tabs
-        if len(parts) != n:
-            reason = "too many" if len(parts) > n else "too few"
-            yield Reject(i, f"malformed tab-delimited row: {reason} fields", raw=line)
-            continue
-        yield RawRecord(i, dict(zip(names, parts, strict=True)), line)
+    spans = record_spans(
+        lines,
+        is_start=lambda ln: ln.startswith("PT "),
+        is_end=lambda ln: ln.rstrip() == "ER",
+        is_outside=lambda ln: ln.startswith(("FN ", "VR ")) or ln.rstrip() == "EF",
+    )
+    items: list[RawRecord | Reject] = []
+    for k, (a, b, ended) in enumerate(spans):
+        at_eof = k == len(spans) - 1 and not any(x.strip() for x in lines[b + 1 :])
+        items.append(_plain_record(lines[a : b + 1], a + 1, ended=ended, at_eof=at_eof))
+    return Split(len(spans), items)
 
 
-def _read_plain(text: str, path: Path) -> Iterator[RawRecord | Reject]:
-    cur: dict[str, list[str]] | None = None
-    start = 0
+def _plain_record(span: list[str], start: int, *, ended: bool, at_eof: bool) -> RawRecord | Reject:
+    rec_lines = [ln.rstrip("\r") for ln in span if ln.strip()]
+    raw = "\n".join(rec_lines)
+    cur: dict[str, list[str]] = {}
     last: str | None = None
-    rec_lines: list[str] = []
-    bad: tuple[str, str | None] | None = None  # (reason, field) of the current record
-
-    def close() -> RawRecord | Reject:
-        assert cur is not None
-        raw = "\n".join(rec_lines)
-        if bad is not None:
-            ut = " ".join(cur.get("UT", [])).strip() or None
-            return Reject(start, bad[0], field=bad[1], raw=raw, record_id=ut)
-        fields = {t: ("; " if t in _LIST_TAGS else " ").join(v) for t, v in cur.items()}
-        return RawRecord(start, fields, raw)
-
-    for i, raw_line in enumerate(text.split("\n"), 1):
-        line = raw_line.rstrip("\r")
-        if not line.strip():
-            continue
-        if cur is not None:
-            rec_lines.append(line)
+    bad: tuple[str, str | None] | None = None
+    first = rec_lines[0]
+    if first.rstrip() == "ER":
+        bad = ("ER without a record", "ER")
+    elif not first.startswith("PT "):
+        bad = ("text outside a record: it does not start with PT", "PT")
+    elif not ended:
+        bad = ("record not terminated by ER" + (" (file truncated?)" if at_eof else ""), "ER")
+    for line in rec_lines[:-1] if ended else rec_lines:
         if line.startswith("   "):
-            if cur is None or last is None:
-                yield Reject(i, "continuation line outside a record", raw=line)
+            if last is None:
+                bad = bad or ("continuation line outside a field", None)
             else:
                 cur[last].append(line.strip())
             continue
         tag, value = line[:2], line[3:].strip()
         if not _TAG.match(tag) or (len(line) > 2 and line[2] != " "):
-            if cur is None:
-                yield Reject(i, "malformed line: not a field tag or a continuation", raw=line)
-            elif bad is None:
-                bad = ("malformed line: not a field tag or a continuation", None)
+            bad = bad or ("malformed line: not a field tag or a continuation", None)
             continue
-        if tag in ("FN", "VR") and cur is None:
-            continue
-        if tag in ("PT", "EF"):
-            if cur is not None:
-                rec_lines.pop()
-                bad = bad or ("record not terminated by ER", "ER")
-                yield close()
-                cur = None
-            if tag == "EF":
-                break
-            cur, start, last, rec_lines, bad = {}, i, tag, [line], None
-            cur[tag] = [value]
-            continue
-        if tag == "ER":
-            if cur is None:
-                yield Reject(i, "ER without a record", field="ER", raw=line)
-            else:
-                yield close()
-                cur = None
-            continue
-        if cur is None:  # a record without its PT line: read it whole, then reject it
-            cur, start, rec_lines, bad = {}, i, [line], ("record does not start with PT", "PT")
-        if tag in cur:
-            cur[tag].append(value)
-        else:
-            cur[tag] = [value]
+        cur.setdefault(tag, []).append(value)
         last = tag
-    if cur is not None:
-        bad = bad or ("record not terminated by ER (file truncated?)", "ER")
-        yield close()
+    if bad is not None:
+        ut = " ".join(cur.get("UT", [])).strip() or None
+        return Reject(start, bad[0], field=bad[1], raw=raw, record_id=ut)
+    fields = {t: ("; " if t in _LIST_TAGS else " ").join(v) for t, v in cur.items()}
+    return RawRecord(start, fields, raw)
 
 
 # -- mapping ---------------------------------------------------------------------------------
@@ -318,6 +321,7 @@ WOS = BibFormat(
     read=_read,
     convert=_convert,
     id_field="UT",
+    authors_field="AF",
 )
 
 
@@ -344,7 +348,8 @@ def ingest_wos(
     Returns
     -------
     IngestReport
-        ``read == stored + rejected + duplicates`` over the records; ``related`` gives the
+        ``read == stored + replaced + rejected + duplicates + filtered`` over the records
+        (``read`` counted by delimiters, see :mod:`~.bibliographic`); ``related`` gives the
         rows written per table and the references matched to stored works.
 
     Raises
