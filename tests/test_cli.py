@@ -44,7 +44,7 @@ def test_ingest_reports_problem_classes_with_counts(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "rejected 2 record(s): malformed JSON" in r.output
     assert "rejected 1 record(s): missing id" in r.output
-    assert "read 4 = stored 1 + rejected 3 + merged duplicates 0" in r.output
+    assert "4 records in 1 file(s) = stored 1 + replaced 0 + rejected 3 + duplicates 0" in r.output
 
 
 def test_ingest_missing_file_exit_code(tmp_path: Path) -> None:
@@ -72,7 +72,7 @@ def test_python_m_forcemap_entry_point(tmp_path: Path) -> None:
         check=False,
     )
     assert p.returncode == 0, p.stderr
-    assert "read 7,518 = stored 7,518" in p.stdout
+    assert "7,518 records in 1 file(s) = stored 7,518 + replaced 0" in p.stdout
 
 
 def test_network_commands_on_the_real_sample(synergy_store_path: Path, tmp_path: Path) -> None:
@@ -414,12 +414,17 @@ def test_cordis_comtrade_save_status_refresh(tmp_path: Path) -> None:
     assert r.exit_code == 0 and "cordis" in r.output and "Comtrade" in r.output
     r = runner.invoke(app, ["-q", "--store", s, "ingest", "cordis", str(data / "cordis")])
     assert r.exit_code == 0, r.output
-    assert "read 17 = stored 10 + rejected 7 + merged duplicates 0" in r.output
+    assert (
+        "17 records in 2 file(s) = stored 10 + replaced 0 + rejected 7 + duplicates 0" in r.output
+    )
     assert "rejected 1 record(s): unknown project" in r.output
     ct = data / "trade" / "comtrade_sample.csv"
     r = runner.invoke(app, ["-q", "--store", s, "ingest", "trade", str(ct)])
     assert r.exit_code == 0, r.output
-    assert "read 16 = stored 6 + rejected 3 + merged duplicates 1 + filtered 6" in r.output
+    assert (
+        "16 records in 1 file(s) = stored 6 + replaced 0 + rejected 3 + duplicates 1 + "
+        "filtered 6" in r.output
+    )
     assert "filtered 2 record(s): aggregate product (cmdCode TOTAL, HS2 or HS4)" in r.output
     args = ["--store", s, "indicators", "specialisation", "--prod", "hs6", "--counting", "full"]
     r = runner.invoke(app, [*args, "--save", "rca_hs6"])
