@@ -786,3 +786,34 @@ def test_a_failing_file_names_itself(
     with pytest.raises(StoreError, match=r"b\.txt: ingest failed, this file left the store"):
         ingest_wos(store, d)
     assert _n(store, "works") == 3
+
+
+def test_bibtex_values_macros_and_broken_entries(store: Store, tmp_path: Path) -> None:
+    bib = tmp_path / "forms.bib"
+    bib.write_text(
+        '@string{pre = "Journal of "}\n'
+        '@preamble{"\\newcommand{\\x}{y}"}\n'
+        "@article(paren2020,\n"
+        "  author = {{Barnes and Noble} and Caf{\\'e}, Ana},\n"
+        '  title = "A {quoted} title",\n'
+        "  journal = pre # {Tests},\n"
+        "  year = 2020\n"
+        ")\n"
+        "@article{twice2021, title = {One}, title = {Two}, year = {2021}}\n"
+        "@article{nokey, }\n"
+        "@article{, title = {No key}}\n",
+        encoding="utf-8",
+    )
+    r = ingest_bibtex(store, bib)
+    assert _counts(r) == (4, 2, 0, 2, 0)
+    assert _rows(store, "SELECT title, source_name FROM works WHERE work_id = 'bib:paren2020'") == [
+        ("A quoted title", "Journal of Tests")
+    ]
+    assert _rows(
+        store,
+        "SELECT author_name FROM authorships WHERE work_id = 'bib:paren2020' ORDER BY author_seq",
+    ) == [("Barnes and Noble",), ("Café, Ana",)]
+    assert [q[1:] for q in _quarantine(store)] == [
+        (9, "twice2021", "title", "malformed BibTeX entry: field 'title' given twice"),
+        (11, None, "ID", "malformed BibTeX entry: missing or invalid citation key"),
+    ]

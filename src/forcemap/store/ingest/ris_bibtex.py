@@ -23,13 +23,14 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
 import rispy
 
 from forcemap.errors import ParseError
+from forcemap.store.ingest._physical import MAX_RECORD
 from forcemap.store.ingest.bibliographic import (
     Author,
     BibFormat,
@@ -215,8 +216,14 @@ _ENTRY = re.compile(r"@[ \t]*([A-Za-z][\w-]*)[ \t\r\n]*([{(])")
 # an entry start at a line's start ends an entry whose brace was never closed
 _NEXT_ENTRY = re.compile(r"\n[ \t]*@[ \t]*[A-Za-z][\w-]*[ \t]*[{(]")
 _BRACES = re.compile(r"[{}]")
-_BRACES_PAREN = re.compile(r"[{}()]")
-_BRACES_QUOTE = re.compile(r'[{}"]')
+# text up to the next brace, skipping whole groups nested up to two deep, in one C-level match
+# (unambiguous, so linear); the brace-by-brace loop takes over only for deeper nesting
+_GROUP = r"\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}"
+_SKIP = {
+    "}": re.compile(rf"[^{{}}]*(?:{_GROUP}[^{{}}]*)*"),
+    ")": re.compile(rf"[^{{}}()]*(?:{_GROUP}[^{{}}()]*)*"),
+    '"': re.compile(rf'[^{{}}"]*(?:{_GROUP}[^{{}}"]*)*'),
+}
 _FIELD = re.compile(r"[ \t\r\n]*([A-Za-z][\w:.+/-]*)[ \t\r\n]*=[ \t\r\n]*")
 _BARE = re.compile(r"[^\s,#{}\"=]+")
 _WS = re.compile(r"[ \t\r\n]*")
@@ -246,19 +253,7 @@ def _blocks(text: str) -> Iterator[tuple[int, str, int, int, str | None]]:
         typ, body = m.group(1).lower(), m.end()
         nxt = _NEXT_ENTRY.search(text, body)
         limit = nxt.start() if nxt else len(text)
-        depth, end = 0, -1
-        for t in (_BRACES if m.group(2) == "{" else _BRACES_PAREN).finditer(text, body, limit):
-            ch = t.group(0)
-            if ch == "{":
-                depth += 1
-            elif ch == "}":
-                if depth == 0 and m.group(2) == "{":
-                    end = t.start()
-                    break
-                depth = max(depth - 1, 0)
-            elif ch == ")" and depth == 0:
-                end = t.start()
-                break
+        end = _closing(text, body, limit, "}" if m.group(2) == "{" else ")")
         if end < 0:
             why = (
                 "the file ends inside it (file truncated?)"
@@ -272,18 +267,26 @@ def _blocks(text: str) -> Iterator[tuple[int, str, int, int, str | None]]:
             pos = end + 1
 
 
-def _closing(text: str, pos: int, pattern: re.Pattern[str], closer: str) -> int:
-    """The position of ``closer`` at brace depth 0 after ``pos``."""
+def _closing(text: str, pos: int, limit: int, closer: str) -> int:
+    """The position of ``closer`` at brace depth 0 in ``text[pos:limit]``, or -1."""
+    skip = _SKIP[closer]
     depth = 0
-    for t in pattern.finditer(text, pos):
-        ch = t.group(0)
-        if ch == "{":
+    while True:
+        if depth == 0:
+            pos = skip.match(text, pos, limit).end()  # type: ignore[union-attr]
+        else:
+            b = _BRACES.search(text, pos, limit)
+            pos = b.start() if b else limit
+        if pos >= limit:
+            return -1
+        c = text[pos]
+        if c == "{":
             depth += 1
-        elif ch == "}" and depth > 0:
+        elif c == "}" and depth > 0:
             depth -= 1
-        elif ch == closer and depth == 0:
-            return t.start()
-    raise _BibError(f"unbalanced {closer!r} in a value")
+        elif depth == 0:
+            return pos if c == closer else -1  # a closing brace before the closer: unbalanced
+        pos += 1
 
 
 def _value(body: str, pos: int, macros: dict[str, str]) -> tuple[str, int]:
@@ -292,12 +295,12 @@ def _value(body: str, pos: int, macros: dict[str, str]) -> tuple[str, int]:
     while True:
         pos = _WS.match(body, pos).end()  # type: ignore[union-attr]
         c = body[pos : pos + 1]
-        if c == "{":
-            end = _closing(body, pos + 1, _BRACES, "}")
-            parts.append(body[pos + 1 : end])
-            pos = end + 1
-        elif c == '"':
-            end = _closing(body, pos + 1, _BRACES_QUOTE, '"')
+        if c in ("{", '"'):
+            end = _closing(body, pos + 1, len(body), "}" if c == "{" else '"')
+            if end < 0:
+                raise _BibError(
+                    f"unbalanced braces in a {'braced' if c == '{' else 'quoted'} value"
+                )
             parts.append(body[pos + 1 : end])
             pos = end + 1
         else:
@@ -372,9 +375,13 @@ _LETTER_ACCENT = re.compile(
     r"\\([uvHckrdbt])(?:[ \t]*\{[ \t]*(\\?[A-Za-z])[ \t]*\}|[ \t]+([A-Za-z]))"
 )
 _LETTER = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|dh|DH|th|TH|ng|NG|o|O|l|L|i|j)(?![A-Za-z])(?:\{\})?")
-_ESCAPE = re.compile(r"\\([&%$#_{}])")
 _MACRO = re.compile(r"\\([A-Za-z]+)\*?[ \t]*")
 _ESCAPED = {"{": "\x00", "}": "\x01"}
+# after the macros: braces dropped (escaped ones kept), ties, dashes, TeX quotes
+_PLAIN = (
+    ("{", ""), ("}", ""), ("~", " "), ("---", "\u2014"), ("--", "\u2013"), ("``", "\u201c"),
+    ("''", "\u201d"), ("\x00", "{"), ("\x01", "}"),
+)  # fmt: skip
 
 
 def _accent(m: re.Match[str]) -> str:
@@ -383,7 +390,25 @@ def _accent(m: re.Match[str]) -> str:
     return unicodedata.normalize("NFC", base + _MARKS[m.group(1)])
 
 
-_TEXT_MACROS = frozenset("emph url mbox mathrm mathit mathbf textsuperscript textsubscript".split())
+def _sub(pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str], text: str) -> str:
+    """``pattern.sub(repl, text)``; when the matches are a few distinct strings (the accents
+    of a long text repeat), each is replaced with ``str.replace`` instead of a call per match."""
+    whole = _WHOLE.get(pattern) or _WHOLE.setdefault(pattern, re.compile(f"({pattern.pattern})"))
+    distinct = {t[0] for t in whole.findall(text)}
+    if len(distinct) > 64:
+        return pattern.sub(repl, text)
+    for k in distinct:
+        text = text.replace(k, repl(pattern.fullmatch(k)))  # type: ignore[arg-type]
+    return text
+
+
+_WHOLE: dict[re.Pattern[str], re.Pattern[str]] = {}
+_TEXT_MACROS = frozenset("emph url mbox mathrm mathit mathbf".split())
+
+
+def _macro(m: re.Match[str]) -> str:
+    name = m.group(1)
+    return "" if name.startswith("text") or name in _TEXT_MACROS else name
 
 
 def latex_to_text(value: str) -> str:
@@ -395,22 +420,22 @@ def latex_to_text(value: str) -> str:
     >>> latex_to_text(r"M{\\"u}ller, {\\AA}ngstr\\"om \\& Caf\\'{e} -- \\emph{{DNA}} 50\\%")
     'Müller, Ångström & Café – DNA 50%'
     """
-    if not any(c in value for c in "\\{}~-`'"):
-        return " ".join(value.split())
-    t = _ESCAPE.sub(lambda m: _ESCAPED.get(m.group(1), m.group(1)), value)
-    t = _SYMBOL_ACCENT.sub(_accent, t)
-    t = _LETTER_ACCENT.sub(_accent, t)
-    t = _LETTER.sub(lambda m: _LETTERS[m.group(1)], t)
-    t = t.replace("\\\\", " ").replace("\\ ", " ")
-    t = _MACRO.sub(
-        lambda m: "" if m.group(1).startswith("text") or m.group(1) in _TEXT_MACROS else m.group(1),
-        t,
-    )
-    t = t.replace("{", "").replace("}", "").replace("~", " ")
-    t = t.replace("---", "\u2014").replace("--", "\u2013")
-    t = t.replace("``", "\u201c").replace("''", "\u201d")
-    t = t.replace("\x00", "{").replace("\x01", "}")
-    return " ".join(t.split())
+    t = value
+    if "\\" in t:
+        for c in "&%$#_{}":
+            if "\\" + c in t:
+                t = t.replace("\\" + c, _ESCAPED.get(c, c))
+        t = t.replace("\\\\", " ").replace("\\ ", "\x02")  # a line break, a forced space
+        t = _sub(_SYMBOL_ACCENT, _accent, t)
+        t = _sub(_LETTER_ACCENT, _accent, t)
+        t = _sub(_LETTER, lambda m: _LETTERS[m.group(1)], t)
+        t = _sub(_MACRO, _macro, t)
+    for a, b in _PLAIN:
+        if a in t:
+            t = t.replace(a, b)
+    if "  " in t or any(c in t for c in "\t\n\r\f\v\x02"):
+        t = " ".join(t.replace("\x02", " ").split())
+    return t.strip()
 
 
 def _read_bibtex(path: Path) -> Split:
@@ -442,6 +467,13 @@ def _read_bibtex(path: Path) -> Split:
         rid = key.group(1) if key else None
         if error is not None:
             items.append(Reject(line, f"malformed BibTeX entry: {error}", raw=raw, record_id=rid))
+            continue
+        size = (
+            len(raw.encode("utf-8", errors="surrogateescape")) if len(raw) > MAX_RECORD // 4 else 0
+        )
+        if size > MAX_RECORD:  # not parsed: quarantined with its size
+            reason = f"record of {size:,} bytes is over the {MAX_RECORD:,}-byte limit"
+            items.append(Reject(line, reason, raw=raw[:4000], record_id=rid))
             continue
         try:
             cite, values = _fields(text[b0:b1], macros, keyed=True)
