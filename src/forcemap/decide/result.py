@@ -10,9 +10,10 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from forcemap.decide._solve import SolveResult
 from forcemap.errors import InputError
 
-__all__ = ["DecisionResult", "Rule", "check_weights", "is_synthetic"]
+__all__ = ["DecisionResult", "Rule", "SolveResult", "check_weights", "is_synthetic"]
 
 
 def is_synthetic(cur: duckdb.DuckDBPyConnection) -> bool:
@@ -80,7 +81,9 @@ class DecisionResult:
 
     ``table`` is the main answer (one row per industry, organisation, candidate …);
     ``evidence`` holds the supporting tables (counts, the underlying indicator values);
-    ``caveats`` are plain-language warnings (thin evidence, missing data, synthetic data).
+    ``caveats`` are plain-language warnings (thin evidence, missing data, synthetic data);
+    ``solve`` says how an optimisation was solved (decisions that solve one: consortium,
+    allocation, panel).
     """
 
     name: str
@@ -89,6 +92,7 @@ class DecisionResult:
     evidence: dict[str, pa.Table] = field(default_factory=dict)
     caveats: list[str] = field(default_factory=list)
     synthetic: bool = False
+    solve: SolveResult | None = None
 
     def warn(self, message: str) -> None:
         """Add a caveat (kept once)."""
