@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from forcemap.decide import explore
 from forcemap.decide.explore import (
     ASSIGNMENT_SCHEMA,
     PATHWAY_SCHEMA,
@@ -26,6 +25,8 @@ from forcemap.decide.explore import (
     search,
     tokenize,
 )
+from forcemap.decide.explore import search_index as explore
+from forcemap.decide.explore.pathway_discovery import _knn_graph
 from forcemap.errors import InputError, NotFoundError
 from forcemap.store import Store
 
@@ -386,11 +387,11 @@ def test_knn_graph_small() -> None:
     x = sp.csr_matrix(
         np.array([[1, 0, 0], [0.8, 0.6, 0], [0, 0.6, 0.8], [0, 0, 1]], dtype=np.float32)
     )
-    src, tgt, w = explore._knn_graph(x, 1, 0.1)
+    src, tgt, w = _knn_graph(x, 1, 0.1)
     # nearest: 0→1 (.8), 1→0 (.8), 2→3 (.8), 3→2 (.8): two undirected edges
     assert list(zip(src.tolist(), tgt.tolist(), strict=True)) == [(0, 1), (2, 3)]
     assert w == pytest.approx([0.8, 0.8])
-    src, tgt, w = explore._knn_graph(x, 3, 0.5)  # 1–2 (.36) is below min_similarity
+    src, tgt, w = _knn_graph(x, 3, 0.5)  # 1–2 (.36) is below min_similarity
     assert list(zip(src.tolist(), tgt.tolist(), strict=True)) == [(0, 1), (2, 3)]
 
 
