@@ -66,7 +66,7 @@ from collections.abc import Mapping
 
 import pyarrow as pa
 
-from forcemap.decide.bottlenecks import _check_country, _check_years, _scope
+from forcemap.decide._scope import check_country, check_years, industry_scope
 from forcemap.decide.result import DecisionResult, Rule, check_weights, is_synthetic
 from forcemap.errors import InputError
 from forcemap.indicators import indicator_table
@@ -460,8 +460,8 @@ def strategic_actors(
     score ≥ 0.3). An isolate's brokerage is null (it ranks lowest); an organisation missing from
     the network gets PageRank 0.
     """
-    cty = _check_country(country) if country is not None else None
-    y0, y1 = _check_years(years)
+    cty = check_country(country) if country is not None else None
+    y0, y1 = check_years(years)
     if top < 1:
         raise InputError(f"top={top} must be at least 1")
     if not 0.0 <= anchor_quantile <= 1.0:
@@ -471,7 +471,7 @@ def strategic_actors(
         raise InputError(
             f"impact_field={impact_field!r} must be 'auto' or one of {', '.join(FIELD_DEFINITIONS)}"
         )
-    cat = _scope(catalog, industry)
+    cat = industry_scope(catalog, industry)
     if impact_field == "auto":
         with_topic = store.scalar("SELECT count(DISTINCT work_id) FROM work_topics")
         with_concept = store.scalar(

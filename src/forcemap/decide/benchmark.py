@@ -75,10 +75,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-import duckdb
 import pyarrow as pa
 
-from forcemap.decide.bottlenecks import _check_country, _check_years
+from forcemap.decide._scope import check_country, check_years, register, unit_tables
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
 from forcemap.errors import InputError
 from forcemap.store.store import Store
@@ -354,34 +353,6 @@ ORDER BY r.unit, coalesce(cu.works_frac, 0.0) DESC, r.is_home DESC, r.country
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def _register(cur: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
-    """Materialise an Arrow table as a temp table of the cursor."""
-    cur.register(f"{name}_arrow", table)
-    cur.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")  # noqa: S608
-    cur.unregister(f"{name}_arrow")
-
-
-def _units(store: Store, unit: str) -> tuple[pa.Table, pa.Table, dict[str, str]]:
-    """Work → unit and patent → unit for every unit of the kind, and the unit names."""
-    empty = pa.table({"patent_id": pa.array([], pa.string()), "unit": pa.array([], pa.string())})
-    if unit == "industry":
-        from forcemap.store.reference import load_industry_catalog
-        from forcemap.store.slices import industry_patents, industry_works
-
-        cat = load_industry_catalog()
-        works = industry_works(store).rename_columns(["work_id", "unit"])
-        pats = industry_patents(store).select(["patent_id", "industry"])
-        names = {k: cat[k].name for k in cat.keys()}
-        return works, pats.rename_columns(["patent_id", "unit"]), names
-    from forcemap.indicators.impact import assign_field
-
-    works = assign_field(store, field="concept0").rename_columns(["work_id", "unit"])
-    rows = store.sql(
-        "SELECT concept_id, any_value(name) FROM work_concepts WHERE level = 0 GROUP BY 1"
-    ).fetchall()
-    return works, empty, {k: v for k, v in rows if v}
-
-
 def _resolve_unit(unit: str, industry: str | None, names: dict[str, str]) -> list[str] | None:
     """The unit ids asked for (None: all); a field may be named by id or display name."""
     if industry is None:
@@ -499,20 +470,20 @@ def benchmark(
     >>> r.table.num_rows, r.table.schema == BENCHMARK_SCHEMA
     (0, True)
     """
-    home = _check_country(country)
+    home = check_country(country)
     if unit not in UNITS:
         raise InputError(f"unit={unit!r} must be one of {', '.join(UNITS)}")
-    y0, y1 = _check_years(years)
+    y0, y1 = check_years(years)
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise InputError(f"k={k!r} must be a positive integer")
     if isinstance(growth_window, bool) or not isinstance(growth_window, int) or growth_window < 2:
         raise InputError(f"growth_window={growth_window!r} must be an integer ≥ 2 (years)")
-    peer_list = None if peers is None else [_check_country(p) for p in peers]
+    peer_list = None if peers is None else [check_country(p) for p in peers]
     from forcemap.indicators.impact import field_normalised_citation_score, percentile_rank
     from forcemap.indicators.patent_value import forward_citations
     from forcemap.indicators.specialisation import rca
 
-    work_units, patent_units, names = _units(store, unit)
+    work_units, patent_units, names = unit_tables(store, unit)
     wanted = _resolve_unit(unit, industry, names)
     ncs = field_normalised_citation_score(store).select(["work_id", "ncs"])
     pct = percentile_rank(store).select(["work_id", "top10_frac"])
@@ -529,12 +500,12 @@ def benchmark(
     }
     with store.query_cursor("benchmark") as cur:
         synthetic = is_synthetic(cur)
-        _register(cur, "_bm_wu", work_units)
-        _register(cur, "_bm_pu", patent_units)
-        _register(cur, "_bm_ncs", ncs)
-        _register(cur, "_bm_pct", pct)
-        _register(cur, "_bm_fc", fc)
-        _register(
+        register(cur, "_bm_wu", work_units)
+        register(cur, "_bm_pu", patent_units)
+        register(cur, "_bm_ncs", ncs)
+        register(cur, "_bm_pct", pct)
+        register(cur, "_bm_fc", fc)
+        register(
             cur,
             "_bm_names",
             pa.table(
@@ -558,7 +529,7 @@ def benchmark(
                     )
                 )
             )
-            _register(cur, name, out.select(["loc", "prod", "value", "rca"]))
+            register(cur, name, out.select(["loc", "prod", "value", "rca"]))
         g1 = y1
         if g1 is None:
             g1 = cur.execute("SELECT max(year) FROM _bm_w").fetchall()[0][0]

@@ -80,9 +80,10 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from forcemap.decide._scope import check_country, check_years, industry_scope
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
 from forcemap.errors import InputError
-from forcemap.store.reference import IndustryCatalog, load_industry_catalog, reference_table
+from forcemap.store.reference import IndustryCatalog, reference_table
 from forcemap.store.store import Store
 
 __all__ = ["BOTTLENECK_SCHEMA", "GROUP_SCHEMA", "TRADE_SCHEMA", "bottlenecks"]
@@ -372,32 +373,8 @@ FROM t ORDER BY rank
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def _check_country(country: str) -> str:
-    c = str(country).strip().upper()
-    if len(c) != 2 or not c.isalpha():
-        raise InputError(f"country={country!r} must be an ISO 3166-1 alpha-2 code such as 'CN'")
-    return c
-
-
-def _check_years(years: tuple[int, int] | None) -> tuple[int | None, int | None]:
-    if years is None:
-        return None, None
-    try:
-        y0, y1 = (int(y) for y in years)
-    except (TypeError, ValueError) as e:
-        raise InputError(f"years={years!r} must be a (first, last) pair of integers") from e
-    if y0 > y1:
-        raise InputError(f"years={years!r}: the first year is after the last")
-    return y0, y1
-
-
-def _scope(catalog: IndustryCatalog | None, industry: str | None) -> IndustryCatalog:
-    cat = catalog if catalog is not None else load_industry_catalog()
-    if industry is None:
-        return cat
-    if industry not in cat:
-        raise InputError(f"unknown industry {industry!r}; the catalog has: {', '.join(cat)}")
-    return IndustryCatalog([cat[industry]])
+# explore.py still imports the former private name; it is decide._scope.industry_scope now
+_scope = industry_scope
 
 
 def _country_codes(country: str) -> list[str]:
@@ -521,15 +498,15 @@ def bottlenecks(
     industry's CPC patterns (a symbol of the group starts with a pattern), but their
     concentration is measured over all families of the group.
     """
-    cty = _check_country(country)
+    cty = check_country(country)
     if level not in LEVELS:
         raise InputError(f"level={level!r} must be one of {', '.join(LEVELS)}")
-    y0, y1 = _check_years(years)
+    y0, y1 = check_years(years)
     if top_holders < 1:
         raise InputError(f"top_holders={top_holders} must be at least 1")
     if min_families < 1:
         raise InputError(f"min_families={min_families} must be at least 1")
-    cat = _scope(catalog, industry)
+    cat = industry_scope(catalog, industry)
     params: dict[str, object] = {
         "country": cty,
         "industry": industry,

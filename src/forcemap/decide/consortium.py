@@ -91,13 +91,13 @@ import pyarrow as pa
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from forcemap.decide._scope import check_country, check_years, industry_scope
 from forcemap.decide.actors import (
     _SELECT_PATENTS_SQL,
     _SELECT_WORKS_SQL,
     _WEIGHTS_SQL,
     _sub_links,
 )
-from forcemap.decide.bottlenecks import _check_country, _check_years, _scope
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
 from forcemap.errors import InputError
 from forcemap.network.build import ORG_TYPES, build_network
@@ -768,12 +768,12 @@ def consortium(
         raise InputError(f"time_limit={time_limit} must be positive")
     if tie_bonus < 0:
         raise InputError(f"tie_bonus={tie_bonus} must be non-negative")
-    cty = _check_country(country) if country is not None else None
-    y0, y1 = _check_years(years)
+    cty = check_country(country) if country is not None else None
+    y0, y1 = check_years(years)
     mins = _check_min_types(min_types)
     if industry is None:
         raise InputError("industry is required")
-    cat = _scope(catalog, industry)
+    cat = industry_scope(catalog, industry)
     ind = cat[industry]
     include = list(dict.fromkeys([*([lead] if lead else []), *must_include]))
     exclude = set(must_exclude)

@@ -64,10 +64,9 @@ Waltman, L. & Schreiber, M. (2013). doi:10.1002/asi.22775 (top-10 % with ties). 
 
 from __future__ import annotations
 
-import duckdb
 import pyarrow as pa
 
-from forcemap.decide.bottlenecks import _check_country, _check_years, _scope
+from forcemap.decide._scope import check_country, check_years, industry_scope, register
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
 from forcemap.errors import InputError
 from forcemap.store.reference import IndustryCatalog, reference_table
@@ -358,13 +357,6 @@ ORDER BY industry, white_space DESC, rank, growth DESC NULLS LAST, patents DESC,
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def _register(cur: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
-    """Materialise an Arrow table as a temp table of the cursor."""
-    cur.register(f"{name}_arrow", table)
-    cur.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")  # noqa: S608
-    cur.unregister(f"{name}_arrow")
-
-
 def _rule(params: dict[str, object]) -> Rule:
     return Rule(
         name="landscape",
@@ -466,10 +458,10 @@ def landscape(
     >>> r.table.num_rows, r.evidence["white_spaces"].num_rows
     (0, 0)
     """
-    home = _check_country(country)
+    home = check_country(country)
     if level not in LEVELS:
         raise InputError(f"level={level!r} must be one of {', '.join(LEVELS)}")
-    y0, y1 = _check_years(years)
+    y0, y1 = check_years(years)
     for name, value, low in (
         ("top_holders", top_holders, 1),
         ("growth_window", growth_window, 2),
@@ -477,7 +469,7 @@ def landscape(
     ):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise InputError(f"{name}={value!r} must be an integer ≥ {low}")
-    cat = _scope(catalog, industry)
+    cat = industry_scope(catalog, industry)
     from forcemap.indicators.patent_value import forward_citations
     from forcemap.store.slices import industry_patents
 
@@ -495,10 +487,10 @@ def landscape(
     }
     with store.query_cursor("landscape") as cur:
         synthetic = is_synthetic(cur)
-        _register(cur, "_ls_slice", slice_)
-        _register(cur, "_ls_fc", fc)
-        _register(cur, "_ls_patterns", cat.cpc_patterns())
-        _register(cur, "_ls_titles", reference_table("cpc_titles").select(["code", "title"]))
+        register(cur, "_ls_slice", slice_)
+        register(cur, "_ls_fc", fc)
+        register(cur, "_ls_patterns", cat.cpc_patterns())
+        register(cur, "_ls_titles", reference_table("cpc_titles").select(["code", "title"]))
         cur.execute(_PATENTS_SQL, {"y0": y0, "y1": y1})
         cur.execute(_TECH_SQL, {"level": level})
         cur.execute(_HOLDERS_SQL)

@@ -127,6 +127,7 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from forcemap.decide._scope import register
 from forcemap.decide.result import DecisionResult, Rule, check_weights, is_synthetic
 from forcemap.errors import InputError
 from forcemap.store.store import Store
@@ -309,12 +310,6 @@ def _as_of(cur: duckdb.DuckDBPyConnection, as_of: date | str | None) -> date:
 def _years(d0: date, d1: date) -> float:
     """Years from d0 to d1, both days included."""
     return ((d1 - d0).days + 1) / 365.25
-
-
-def _register(cur: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
-    cur.register(f"{name}_arrow", table)
-    cur.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")  # noqa: S608
-    cur.unregister(f"{name}_arrow")
 
 
 def _median(values: Sequence[float | None]) -> float | None:
@@ -535,9 +530,9 @@ def project_review(
     pct = percentile_rank(store).select(["work_id", "top10_frac"])
     fc = forward_citations(store, window=5)
     with store.query_cursor("portfolio") as cur:
-        _register(cur, "_pf_ncs", ncs)
-        _register(cur, "_pf_pct", pct)
-        _register(cur, "_pf_fc", fc)
+        register(cur, "_pf_ncs", ncs)
+        register(cur, "_pf_pct", pct)
+        register(cur, "_pf_fc", fc)
         cur.execute(_OUTPUTS_SQL, {"as_of": day})
         cur.execute(
             "CREATE OR REPLACE TEMP TABLE _pf_docs AS "
@@ -1333,8 +1328,8 @@ def allocate_budget(
     max_bn = max(bn.table["score"].to_pylist(), default=0.0) or 0.0
     if bn.table.num_rows and max_bn > 0:
         with store.query_cursor("portfolio") as cur:
-            _register(cur, "_pf_rev_out", review.evidence["outputs"])
-            _register(
+            register(cur, "_pf_rev_out", review.evidence["outputs"])
+            register(
                 cur,
                 "_pf_bn",
                 bn.table.group_by("cpc")
@@ -1535,9 +1530,9 @@ def _industries(
     wi = industry_works(store)
     pi = industry_patents(store).select(["patent_id", "industry"])
     with store.query_cursor("portfolio") as cur:
-        _register(cur, "_pf_wi", wi)
-        _register(cur, "_pf_pi", pi)
-        _register(cur, "_pf_rev_out", review.evidence["outputs"])
+        register(cur, "_pf_wi", wi)
+        register(cur, "_pf_pi", pi)
+        register(cur, "_pf_rev_out", review.evidence["outputs"])
         cur.execute(_DOC_INDUSTRY_SQL)
         by_out = _argmax_industry(cur.execute(_INDUSTRY_BY_OUTPUTS_SQL).fetchall())
         for p in need:
@@ -1545,7 +1540,7 @@ def _industries(
                 out[p], basis[p] = by_out[p], "outputs"
         rest = [p for p in need if p not in out]
         if rest:
-            _register(cur, "_pf_need", pa.table({"project_id": pa.array(rest, pa.string())}))
+            register(cur, "_pf_need", pa.table({"project_id": pa.array(rest, pa.string())}))
             cur.execute(_PARTICIPANT_KEYS_SQL)
             by_part = _argmax_industry(cur.execute(_INDUSTRY_BY_PARTICIPANTS_SQL).fetchall())
             for p in rest:

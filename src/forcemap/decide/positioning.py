@@ -46,6 +46,7 @@ from typing import Literal
 import duckdb
 import pyarrow as pa
 
+from forcemap.decide._scope import register, unit_tables
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
 from forcemap.errors import InputError, StoreError
 from forcemap.store.store import Store
@@ -261,42 +262,6 @@ FROM win JOIN world USING (side, unit, period)
 """
 
 
-def _register(cur: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
-    cur.register(f"_{name}_arrow", table)
-    cur.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _{name}_arrow")  # noqa: S608
-    cur.unregister(f"_{name}_arrow")
-
-
-def _units(
-    store: Store, unit: str, industries: Sequence[str] | None
-) -> tuple[pa.Table, pa.Table, dict[str, str]]:
-    """Work → unit and patent → unit tables, and unit names."""
-    if unit == "industry":
-        from forcemap.store.reference import load_industry_catalog
-        from forcemap.store.slices import industry_patents, industry_works
-
-        cat = load_industry_catalog()
-        works = industry_works(store, industries=industries)
-        patents = industry_patents(store, industries=industries)
-        names = {k: cat[k].name for k in cat}
-        return (
-            works.rename_columns(["work_id", "unit"]),
-            patents.select(["patent_id", "industry"]).rename_columns(["patent_id", "unit"]),
-            names,
-        )
-    from forcemap.indicators.impact import assign_field
-
-    works = assign_field(store, field="concept0").rename_columns(["work_id", "unit"])
-    if industries:
-        keep = pa.array(list(industries))
-        works = works.filter(pa.compute.is_in(works["unit"], keep))
-    rows = store.sql(
-        "SELECT concept_id, any_value(name) FROM work_concepts WHERE level = 0 GROUP BY 1"
-    ).fetchall()
-    empty = pa.table({"patent_id": pa.array([], pa.string()), "unit": pa.array([], pa.string())})
-    return works, empty, {k: v for k, v in rows if v}
-
-
 def positioning(
     store: Store,
     *,
@@ -385,15 +350,15 @@ def positioning(
     from forcemap.indicators.impact import percentile_rank
     from forcemap.indicators.patent_value import forward_citations
 
-    work_units, patent_units, names = _units(store, unit, industries)
+    work_units, patent_units, names = unit_tables(store, unit, industries)
     pct = percentile_rank(store).select(["work_id", "year", "top10_frac"])
     fc = forward_citations(store, window=5)
     cur = store.cursor()
     try:
-        _register(cur, "_pos_work_units", work_units)
-        _register(cur, "_pos_patent_units", patent_units)
-        _register(cur, "_pos_pct", pct)
-        _register(cur, "_pos_fc", fc)
+        register(cur, "_pos_work_units", work_units)
+        register(cur, "_pos_patent_units", patent_units)
+        register(cur, "_pos_pct", pct)
+        register(cur, "_pos_fc", fc)
         cur.execute(_HV_SQL, {"top": top})
         cur.execute(_DOCS_SQL)
         if end_year is None:

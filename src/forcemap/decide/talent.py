@@ -102,7 +102,7 @@ from typing import Literal
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from forcemap.decide.bottlenecks import _check_country, _check_years, _scope
+from forcemap.decide._scope import check_country, check_years, industry_scope
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
 from forcemap.errors import InputError
 from forcemap.indicators.impact import (
@@ -438,7 +438,7 @@ def _units(
 ) -> tuple[pa.Table, pa.Table]:
     """Work → unit and unit → name tables."""
     if unit == "industry":
-        cat = _scope(catalog, industry)
+        cat = industry_scope(catalog, industry)
         works = industry_works(store, industries=list(cat.keys()), catalog=cat)
         names = pa.table(
             {
@@ -554,8 +554,8 @@ def talent(
     StoreError
         A query failed.
     """
-    cty = _check_country(country)
-    y0, y1 = _check_years(years)
+    cty = check_country(country)
+    y0, y1 = check_years(years)
     if unit not in ("industry", "field"):
         raise InputError(f"unit={unit!r} is not 'industry' or 'field'")
     for name, value, low in (

@@ -54,7 +54,7 @@ from collections.abc import Mapping
 
 import pyarrow as pa
 
-from forcemap.decide.bottlenecks import _check_country, _scope
+from forcemap.decide._scope import check_country, industry_scope
 from forcemap.decide.result import DecisionResult, Rule, check_weights, is_synthetic
 from forcemap.errors import InputError
 from forcemap.indicators import indicator_table
@@ -504,12 +504,12 @@ def technology_watch(
     """
     if unit not in EMERGENCE_UNITS:
         raise InputError(f"unit={unit!r} is not one of {', '.join(EMERGENCE_UNITS)}")
-    cty = _check_country(country)
+    cty = check_country(country)
     if top < 1 or min_records < 1 or evidence_per_unit < 1:
         raise InputError("top, min_records and evidence_per_unit must be ≥ 1")
     w = check_weights(weights, COMPONENTS)
     entity = "patents" if unit == "cpc_group" else "works"
-    cat = _scope(None, industry) if industry is not None else None
+    cat = industry_scope(None, industry) if industry is not None else None
     scope: pa.Table | None = None
     if cat is not None:
         if entity == "works":

@@ -33,8 +33,10 @@ from typing import Any, Literal
 import duckdb
 import pyarrow as pa
 
+from forcemap._checks import check_years
 from forcemap.errors import InputError, StoreError
 from forcemap.store import Store
+from forcemap.store.organizations import ORG_TYPES
 from forcemap.store.store import scratch_connection
 
 __all__ = [
@@ -66,14 +68,6 @@ KINDS: tuple[str, ...] = (
     "science_technology",
 )
 LAYERS: tuple[str, ...] = ("coauthorship", "copatenting", "projects")
-ORG_TYPES: tuple[str, ...] = (
-    "enterprise",
-    "university",
-    "institute",
-    "facility",
-    "healthcare",
-    "other",
-)
 _DIRECTED = {"org_citation", "region_citation", "science_technology"}
 
 NODE_SCHEMA = pa.schema(
@@ -368,14 +362,6 @@ def association_strength(edges: pa.Table, *, directed: bool = False) -> pa.Table
     return out
 
 
-def _check_years(years: tuple[int, int] | None) -> tuple[int | None, int | None]:
-    if years is None:
-        return None, None
-    if len(years) != 2 or years[0] > years[1]:
-        raise InputError(f"years must be (first, last) with first <= last, got {years!r}")
-    return int(years[0]), int(years[1])
-
-
 def build_network(
     store: Store,
     *,
@@ -477,7 +463,7 @@ def build_network(
         raise InputError(f"counting must be 'full' or 'fractional', got {counting!r}")
     if normalise not in (None, "association_strength"):
         raise InputError(f"normalise must be None or 'association_strength', got {normalise!r}")
-    y0, y1 = _check_years(years)
+    y0, y1 = check_years(years)
     concept_ids = sorted(set(concepts or ()))
     topic_ids = sorted(set(topics or ()))
     cpc_patterns = sorted({p.replace(" ", "").upper() for p in (cpc or ())})
