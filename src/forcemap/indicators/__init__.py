@@ -9,19 +9,27 @@ recomputes them). :func:`indicator_table` is what the decisions call: a fresh sa
 the same parameters when the store has one (:func:`precompute` saves the expensive ones the
 decisions read, :data:`PRECOMPUTED`), else the indicator computed now.
 
-The input tables of an indicator are declared here (:func:`indicator_inputs`), conservatively:
-every table the computation may read for the given parameters.
+Each indicator declares its function and its input tables (conservatively: every table the
+computation may read for the given parameters) in its own module, as an
+:class:`~forcemap.indicators._registry.Indicator`; :data:`INDICATORS` imports them by name.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from importlib import import_module
 from inspect import Parameter, signature
 from typing import TYPE_CHECKING, Any
 
 from forcemap.errors import InputError
+from forcemap.indicators._registry import Indicator
+from forcemap.indicators.complexity import COMPLEXITY
+from forcemap.indicators.disruption import DISRUPTION, named_id
+from forcemap.indicators.emergence import EMERGENCE
+from forcemap.indicators.impact import AGGREGATE, IMPACT, PERCENTILES
+from forcemap.indicators.patent_value import PATENT_VALUE
+from forcemap.indicators.sleeping_beauty import SLEEPING_BEAUTY
+from forcemap.indicators.specialisation import SPECIALISATION
 from forcemap.store.results import Kept
 
 if TYPE_CHECKING:
@@ -35,6 +43,7 @@ __all__ = [
     "INDICATORS",
     "PRECOMPUTED",
     "SPARK_INDICATORS",
+    "Indicator",
     "compute_indicator",
     "indicator_inputs",
     "indicator_table",
@@ -44,22 +53,28 @@ __all__ = [
     "save_indicator",
 ]
 
-_WORKS = ("works", "work_references", "work_concepts", "work_topics")
-_WORK_ACTORS = ("authorships", "institutions", "organizations", "org_aliases")
-_PATENTS = ("patents", "patent_cpc", "patent_citations", "patent_assignees")
-
-INDICATORS: dict[str, tuple[str, str]] = {
-    "impact": ("forcemap.indicators.impact", "field_normalised_citation_score"),
-    "percentiles": ("forcemap.indicators.impact", "percentile_rank"),
-    "aggregate": ("forcemap.indicators.impact", "aggregate_impact"),
-    "emergence": ("forcemap.indicators.emergence", "emergence_score"),
-    "patent-value": ("forcemap.indicators.patent_value", "patent_value"),
-    "sleeping-beauty": ("forcemap.indicators.sleeping_beauty", "sleeping_beauty"),
-    "disruption": ("forcemap.indicators", "_disruption_table"),
-    "specialisation": ("forcemap.indicators", "_specialisation_table"),
-    "complexity": ("forcemap.indicators", "_complexity_table"),
+INDICATORS: dict[str, Indicator] = {
+    i.name: i
+    for i in (
+        IMPACT,
+        PERCENTILES,
+        AGGREGATE,
+        EMERGENCE,
+        PATENT_VALUE,
+        SLEEPING_BEAUTY,
+        DISRUPTION,
+        SPECIALISATION,
+        COMPLEXITY,
+    )
 }
-"""Indicator name (as in ``forcemap indicators NAME``) → (module, function)."""
+"""Indicator name (as in ``forcemap indicators NAME``) → its :class:`Indicator` record
+(function and input tables, declared in the indicator's own module)."""
+
+
+def _indicator(name: str) -> Indicator:
+    if name not in INDICATORS:
+        raise InputError(f"unknown indicator {name!r}; known: {', '.join(INDICATORS)}")
+    return INDICATORS[name]
 
 
 def indicator_inputs(name: str, params: dict[str, Any]) -> tuple[str, ...]:
@@ -68,34 +83,7 @@ def indicator_inputs(name: str, params: dict[str, Any]) -> tuple[str, ...]:
     >>> indicator_inputs("specialisation", {"prod": "hs6"})
     ('trade',)
     """
-    entity = params.get("entity", "works")
-    if name in ("impact", "percentiles"):
-        return _WORKS
-    if name == "aggregate":
-        return _WORKS + _WORK_ACTORS
-    if name == "emergence":
-        if params.get("unit") == "cpc_group":
-            return (*_PATENTS, "patent_inventors")
-        return (*_WORKS, *_WORK_ACTORS[:2])
-    if name == "patent-value":
-        return (*_PATENTS, "patent_inventors", "patent_npl")
-    if name in ("disruption", "sleeping-beauty"):
-        return _WORKS if entity == "works" else _PATENTS
-    if name in ("specialisation", "complexity"):
-        prod = params.get("prod", "concept")
-        if prod == "hs6":
-            return ("trade",)
-        if str(prod).startswith("cpc"):
-            return _PATENTS
-        return (*_WORKS, "authorships")
-    raise InputError(f"unknown indicator {name!r}; known: {', '.join(INDICATORS)}")
-
-
-def _function(name: str) -> Callable[..., pa.Table]:
-    if name not in INDICATORS:
-        raise InputError(f"unknown indicator {name!r}; known: {', '.join(INDICATORS)}")
-    module, fn = INDICATORS[name]
-    return getattr(import_module(module), fn)  # type: ignore[no-any-return]
+    return _indicator(name).inputs(params)
 
 
 #: Indicators that ``engine="spark"`` computes (the rest run on the embedded engine only; for
@@ -129,14 +117,14 @@ def compute_indicator(
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
     if engine == "spark":
-        _function(name)  # unknown names fail the same way on both engines
+        _indicator(name)  # unknown names fail the same way on both engines
         if name not in SPARK_INDICATORS:
             raise InputError(
                 f"indicator {name!r} runs on the duckdb engine only; the spark engine computes "
                 f"{', '.join(SPARK_INDICATORS)} (bulk impact / RCA: forcemap spark run)"
             )
         return _spark_disruption_table(store, progress=progress, **params)
-    return _function(name)(store, **params)
+    return _indicator(name).function(store, **params)
 
 
 def save_indicator(
@@ -190,11 +178,7 @@ _KEPT: Kept[pa.Table] = Kept(size=4)
 
 def _full_params(name: str, params: dict[str, Any]) -> dict[str, Any]:
     """``params`` with the indicator's defaults filled in (so equal calls compare equal)."""
-    fn: Callable[..., Any] = _function(name)
-    if name == "disruption":  # _disruption_table passes its keywords on
-        from forcemap.indicators.disruption import disruption
-
-        fn = disruption
+    fn: Callable[..., Any] = _indicator(name).function
     defaults = {
         k: p.default
         for k, p in signature(fn).parameters.items()
@@ -273,84 +257,6 @@ def precompute(
     return out
 
 
-# -- indicators that combine functions (the CLI's specialisation / complexity / disruption) ---
-
-
-def _activity(
-    store: Store, prod: str, counting: str, start_year: int | None, end_year: int | None
-) -> pa.Table:
-    from forcemap.indicators.specialisation import activity_table
-
-    year: range | None = None
-    if start_year is not None or end_year is not None:
-        if start_year is None or end_year is None or end_year < start_year:
-            raise InputError("give both --start-year and --end-year, start ≤ end")
-        year = range(start_year, end_year + 1)
-    table = activity_table(store, prod=prod, counting=counting, year=year)  # type: ignore[arg-type]
-    if table.num_rows == 0:
-        raise InputError(f"no activity for --prod {prod} in the store (nothing to compare)")
-    return table
-
-
-def _specialisation_table(
-    store: Store,
-    *,
-    prod: str = "concept",
-    counting: str = "fractional",
-    start_year: int | None = None,
-    end_year: int | None = None,
-    threshold: float = 1.0,
-) -> pa.Table:
-    """RCA with shares and symmetric RCA per country × product (``indicators specialisation``)."""
-    from forcemap.indicators.specialisation import rca, shares, symmetric_rca
-
-    act = _activity(store, prod, counting, start_year, end_year)
-    r = rca(act, threshold=threshold)
-    sh = shares(act)
-    sym = symmetric_rca(act)
-    return (
-        r.append_column("share", sh.column("share"))
-        .append_column("world_share", sh.column("world_share"))
-        .append_column("rsca", sym.column("rsca"))
-    )
-
-
-def _complexity_table(
-    store: Store,
-    *,
-    prod: str = "concept",
-    method: str = "eci",
-    side: str = "loc",
-    counting: str = "fractional",
-    start_year: int | None = None,
-    end_year: int | None = None,
-) -> pa.Table:
-    """ECI/PCI, fitness–complexity, or density + COG (``indicators complexity``)."""
-    from forcemap.indicators import complexity as cx
-    from forcemap.indicators.specialisation import presence_matrix
-
-    if method not in ("eci", "fitness", "density"):
-        raise InputError("method must be eci, fitness or density")
-    if side not in ("loc", "prod"):
-        raise InputError("side must be loc or prod")
-    mcp = presence_matrix(_activity(store, prod, counting, start_year, end_year))
-    if method == "density":
-        dens = cx.density(mcp)
-        cog = cx.complexity_outlook_gain(mcp)
-        return dens.join(cog, ["loc", "prod"]).sort_by(
-            [("loc", "ascending"), ("prod", "ascending")]
-        )
-    locs, prods = cx.eci_pci(mcp) if method == "eci" else cx.fitness_complexity(mcp)
-    return locs if side == "loc" else prods
-
-
-def _disruption_table(store: Store, *, entity: str = "works", **kwargs: Any) -> pa.Table:
-    """CD_t with the id column named ``work_id`` / ``patent_id`` (``indicators disruption``)."""
-    from forcemap.indicators.disruption import disruption
-
-    return _named_id(disruption(store, entity=entity, **kwargs), entity)  # type: ignore[arg-type]
-
-
 def _spark_disruption_table(
     store: Store,
     *,
@@ -358,19 +264,12 @@ def _spark_disruption_table(
     progress: Callable[[str, int, int], None] | None = None,
     **kwargs: Any,
 ) -> pa.Table:
-    """:func:`_disruption_table` computed on Spark (the set-based formulation); the master is
-    ``$FORCEMAP_SPARK_MASTER`` (default ``local[2]``)."""
+    """:func:`~forcemap.indicators.disruption.disruption_table` computed on Spark (the
+    set-based formulation); the master is ``$FORCEMAP_SPARK_MASTER`` (default ``local[2]``)."""
     import os
 
     from forcemap.engine.spark import disruption_table
 
     master = os.environ.get("FORCEMAP_SPARK_MASTER", "local[2]")
     table = disruption_table(store, entity=entity, progress=progress, master=master, **kwargs)
-    return _named_id(table, entity)
-
-
-def _named_id(table: pa.Table, entity: str) -> pa.Table:
-    """The ``id`` column renamed ``work_id`` / ``patent_id`` (as ``indicators disruption``
-    writes it)."""
-    key = "work_id" if entity == "works" else "patent_id"
-    return table.rename_columns([key if c == "id" else c for c in table.column_names])
+    return named_id(table, entity)

@@ -43,10 +43,13 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from forcemap.errors import ComputationError, ConvergenceError, InputError, SchemaError
+from forcemap.indicators._registry import Indicator
 from forcemap.indicators.specialisation import (
     MCP_SCHEMA,
     _check_schema,
+    activity_inputs,
     activity_table,
+    activity_years,
     presence_matrix,
 )
 from forcemap.store.store import Store
@@ -54,6 +57,7 @@ from forcemap.store.store import Store
 __all__ = [
     "COG_SCHEMA",
     "COI_SCHEMA",
+    "COMPLEXITY",
     "DENSITY_SCHEMA",
     "DIVERSITY_SCHEMA",
     "ECI_SCHEMA",
@@ -70,6 +74,7 @@ __all__ = [
     "UBIQUITY_SCHEMA",
     "complexity_outlook",
     "complexity_outlook_gain",
+    "complexity_table",
     "density",
     "diversity_ubiquity",
     "eci_pci",
@@ -1075,3 +1080,45 @@ def technological_complexity(
         e.rename_columns(["loc", "diversity", "kci"]).cast(KCI_SCHEMA),
         q.rename_columns(["prod", "ubiquity", "tci"]).cast(TCI_SCHEMA),
     )
+
+
+def complexity_table(
+    store: Store,
+    *,
+    prod: str = "concept",
+    method: str = "eci",
+    side: str = "loc",
+    counting: str = "fractional",
+    start_year: int | None = None,
+    end_year: int | None = None,
+) -> pa.Table:
+    """``indicators complexity``: :func:`eci_pci` (``method="eci"``) or
+    :func:`fitness_complexity` (``"fitness"``) of the locations (``side="loc"``) or products,
+    or :func:`density` joined with :func:`complexity_outlook_gain` (``"density"``), on the
+    presence matrix of :func:`~forcemap.indicators.specialisation.activity_years`.
+
+    Raises
+    ------
+    InputError
+        An unknown ``method`` or ``side``.
+    """
+    if method not in ("eci", "fitness", "density"):
+        raise InputError("method must be eci, fitness or density")
+    if side not in ("loc", "prod"):
+        raise InputError("side must be loc or prod")
+    act = activity_years(
+        store, prod=prod, counting=counting, start_year=start_year, end_year=end_year
+    )
+    mcp = presence_matrix(act)
+    if method == "density":
+        dens = density(mcp)
+        cog = complexity_outlook_gain(mcp)
+        return dens.join(cog, ["loc", "prod"]).sort_by(
+            [("loc", "ascending"), ("prod", "ascending")]
+        )
+    locs, prods = eci_pci(mcp) if method == "eci" else fitness_complexity(mcp)
+    return locs if side == "loc" else prods
+
+
+COMPLEXITY = Indicator("complexity", complexity_table, inputs=activity_inputs)
+"""``forcemap indicators complexity``: ECI/PCI, fitness–complexity, density and COG."""

@@ -17,13 +17,17 @@ import pyarrow.compute as pc
 
 from forcemap.errors import InputError, SchemaError
 from forcemap.indicators import _citation_graph as cg
+from forcemap.indicators._registry import PATENTS, WORKS, Indicator
 from forcemap.store.store import Store
 
 __all__ = [
     "CD_SCHEMA",
+    "DISRUPTION",
     "DISRUPTION_SCHEMA",
     "disruption",
     "disruption_from_edges",
+    "disruption_table",
+    "named_id",
 ]
 
 _CORE = [
@@ -453,3 +457,37 @@ def disruption(
         entity=entity,
     )
     return out.set_column(0, pa.field("id", pa.string()), named.column("id"))
+
+
+def disruption_table(
+    store: Store,
+    *,
+    window: int = 5,
+    require_references: bool = False,
+    entity: Literal["works", "patents"] = "works",
+    variants: bool = True,
+) -> pa.Table:
+    """:func:`disruption` with the id column named ``work_id`` / ``patent_id``, as
+    ``forcemap indicators disruption`` writes it."""
+    table = disruption(
+        store,
+        window=window,
+        require_references=require_references,
+        entity=entity,
+        variants=variants,
+    )
+    return named_id(table, entity)
+
+
+def named_id(table: pa.Table, entity: str) -> pa.Table:
+    """The ``id`` column of a CD table renamed ``work_id`` / ``patent_id``."""
+    key = "work_id" if entity == "works" else "patent_id"
+    return table.rename_columns([key if c == "id" else c for c in table.column_names])
+
+
+DISRUPTION = Indicator(
+    "disruption",
+    disruption_table,
+    inputs=lambda params: WORKS if params.get("entity", "works") == "works" else PATENTS,
+)
+"""``forcemap indicators disruption``: CD_t and its variants per work or patent."""

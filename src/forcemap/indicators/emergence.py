@@ -10,9 +10,13 @@ the score, set-based in DuckDB SQL.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pyarrow as pa
 
 from forcemap.errors import InputError
+from forcemap.indicators._registry import PATENTS, WORK_ACTORS, WORKS, Indicator
 from forcemap.store.store import Store
 
 __all__ = ["EMERGENCE_SCHEMA", "EMERGENCE_UNITS", "emergence_score"]
@@ -330,3 +334,13 @@ def emergence_score(
             },
         )
         return rel.to_arrow_table().cast(EMERGENCE_SCHEMA)
+
+
+def _emergence_inputs(params: Mapping[str, Any]) -> tuple[str, ...]:
+    if params.get("unit") == "cpc_group":
+        return (*PATENTS, "patent_inventors")
+    return (*WORKS, *WORK_ACTORS[:2])
+
+
+EMERGENCE = Indicator("emergence", emergence_score, inputs=_emergence_inputs)
+"""``forcemap indicators emergence``: the emergence score per topic, concept or CPC group."""

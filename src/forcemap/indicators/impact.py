@@ -23,6 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from forcemap.errors import InputError
+from forcemap.indicators._registry import WORK_ACTORS, WORKS, Indicator
 from forcemap.store.store import Store
 
 __all__ = [
@@ -632,3 +633,11 @@ def aggregate_impact(
             params={"frac": counting == "fractional", "start": start_year, "end": end_year},
         )
         return rel.to_arrow_table().cast(AGGREGATE_SCHEMA)
+
+
+IMPACT = Indicator("impact", field_normalised_citation_score, inputs=lambda params: WORKS)
+"""``forcemap indicators impact``: MNCS / FWCI per work."""
+PERCENTILES = Indicator("percentiles", percentile_rank, inputs=lambda params: WORKS)
+"""``forcemap indicators percentiles``: percentile rank, top 1 % / 10 % per work."""
+AGGREGATE = Indicator("aggregate", aggregate_impact, inputs=lambda params: WORKS + WORK_ACTORS)
+"""``forcemap indicators aggregate``: impact per country, institution or author."""

@@ -17,6 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from forcemap.errors import InputError
+from forcemap.indicators._registry import PATENTS, Indicator
 from forcemap.store.reference import reference_table
 from forcemap.store.store import Store
 
@@ -741,3 +742,11 @@ def patent_value(
             """
         )
         return rel.to_arrow_table().cast(PATENT_VALUE_SCHEMA)
+
+
+PATENT_VALUE = Indicator(
+    "patent-value",
+    patent_value,
+    inputs=lambda params: (*PATENTS, "patent_inventors", "patent_npl"),
+)
+"""``forcemap indicators patent-value``: the OECD patent quality indicators per patent."""

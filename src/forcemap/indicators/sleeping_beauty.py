@@ -33,6 +33,7 @@ import duckdb
 import pyarrow as pa
 
 from forcemap.errors import InputError, StoreError
+from forcemap.indicators._registry import PATENTS, WORKS, Indicator
 from forcemap.store.store import Store
 
 __all__ = ["SLEEPING_BEAUTY_SCHEMA", "sleeping_beauty"]
@@ -234,3 +235,11 @@ def sleeping_beauty(
         raise StoreError(f"sleeping beauty query failed on {store.path}: {e}") from e
     finally:
         cur.close()
+
+
+SLEEPING_BEAUTY = Indicator(
+    "sleeping-beauty",
+    sleeping_beauty,
+    inputs=lambda params: WORKS if params.get("entity", "works") == "works" else PATENTS,
+)
+"""``forcemap indicators sleeping-beauty``: beauty coefficient and awakening year."""

@@ -15,13 +15,15 @@ assignee country × CPC, exports by reporter × HS6). Downstream:
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from forcemap.errors import InputError, SchemaError
+from forcemap.indicators._registry import PATENTS, WORKS, Indicator
 from forcemap.store.store import Store
 
 __all__ = [
@@ -29,11 +31,15 @@ __all__ = [
     "MCP_SCHEMA",
     "RCA_SCHEMA",
     "SHARES_SCHEMA",
+    "SPECIALISATION",
     "SYMMETRIC_RCA_SCHEMA",
+    "activity_inputs",
     "activity_table",
+    "activity_years",
     "presence_matrix",
     "rca",
     "shares",
+    "specialisation_table",
     "symmetric_rca",
 ]
 
@@ -577,3 +583,69 @@ def activity_table(
         raise InputError(f"activity_table: prod must be one of {allowed}, got {prod!r}")
     out = store.sql(sql, params).to_arrow_table()
     return out.cast(ACTIVITY_SCHEMA)
+
+
+def activity_years(
+    store: Store,
+    *,
+    prod: str = "concept",
+    counting: str = "fractional",
+    start_year: int | None = None,
+    end_year: int | None = None,
+) -> pa.Table:
+    """:func:`activity_table` over the years ``start_year…end_year`` (both or neither).
+
+    Raises
+    ------
+    InputError
+        Only one year given, or ``end_year < start_year``; or no activity at all for ``prod``
+        (there is nothing to compare).
+    """
+    year: range | None = None
+    if start_year is not None or end_year is not None:
+        if start_year is None or end_year is None or end_year < start_year:
+            raise InputError("give both --start-year and --end-year, start ≤ end")
+        year = range(start_year, end_year + 1)
+    table = activity_table(store, prod=prod, counting=counting, year=year)  # type: ignore[arg-type]
+    if table.num_rows == 0:
+        raise InputError(f"no activity for --prod {prod} in the store (nothing to compare)")
+    return table
+
+
+def activity_inputs(params: Mapping[str, Any]) -> tuple[str, ...]:
+    """The store tables :func:`activity_table` reads for ``params["prod"]``."""
+    prod = str(params.get("prod", "concept"))
+    if prod == "hs6":
+        return ("trade",)
+    if prod.startswith("cpc"):
+        return PATENTS
+    return (*WORKS, "authorships")
+
+
+def specialisation_table(
+    store: Store,
+    *,
+    prod: str = "concept",
+    counting: str = "fractional",
+    start_year: int | None = None,
+    end_year: int | None = None,
+    threshold: float = 1.0,
+) -> pa.Table:
+    """RCA with shares and symmetric RCA per country × product (``indicators specialisation``):
+    :func:`rca` joined with the ``share``/``world_share`` of :func:`shares` and the ``rsca`` of
+    :func:`symmetric_rca`, over :func:`activity_years`."""
+    act = activity_years(
+        store, prod=prod, counting=counting, start_year=start_year, end_year=end_year
+    )
+    r = rca(act, threshold=threshold)
+    sh = shares(act)
+    sym = symmetric_rca(act)
+    return (
+        r.append_column("share", sh.column("share"))
+        .append_column("world_share", sh.column("world_share"))
+        .append_column("rsca", sym.column("rsca"))
+    )
+
+
+SPECIALISATION = Indicator("specialisation", specialisation_table, inputs=activity_inputs)
+"""``forcemap indicators specialisation``: RCA / RTA per country × product."""
