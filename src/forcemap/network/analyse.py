@@ -34,6 +34,7 @@ __all__ = [
     "burt",
     "degree_centralisation",
     "leiden",
+    "node_table",
     "top_brokers",
     "triple_helix",
 ]
@@ -872,3 +873,27 @@ def gatekeepers(network: Network, *, n: int = 10, min_group: int = 2) -> pa.Tabl
         ],
         schema=GATEKEEPER_SCHEMA,
     )
+
+
+def node_table(network: Network, analysis: NetworkAnalysis | None = None) -> pa.Table:
+    """The network's node table joined with the analysis' metrics (same node order).
+
+    Parameters
+    ----------
+    network : Network
+        The network.
+    analysis : NetworkAnalysis, optional
+        Its analysis; metric columns not already in the node table are appended.
+
+    Returns
+    -------
+    pa.Table
+        Node columns, then degree, pagerank, betweenness, constraint, … when analysed.
+    """
+    t = network.nodes
+    if analysis is None:
+        return t
+    for name in analysis.nodes.column_names:
+        if name not in t.column_names:
+            t = t.append_column(name, analysis.nodes[name])
+    return t

@@ -18,36 +18,12 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from forcemap.errors import StoreError
-from forcemap.network.analyse import NetworkAnalysis
+from forcemap.network.analyse import NetworkAnalysis, node_table
 from forcemap.network.build import Network
 
 __all__ = ["node_table", "to_csv", "to_gexf", "to_graphml", "to_vosviewer"]
 
 _PathLike = str | os.PathLike[str]
-
-
-def node_table(network: Network, analysis: NetworkAnalysis | None = None) -> pa.Table:
-    """The network's node table joined with the analysis' metrics (same node order).
-
-    Parameters
-    ----------
-    network : Network
-        The network.
-    analysis : NetworkAnalysis, optional
-        Its analysis; metric columns not already in the node table are appended.
-
-    Returns
-    -------
-    pa.Table
-        Node columns, then degree, pagerank, betweenness, constraint, … when analysed.
-    """
-    t = network.nodes
-    if analysis is None:
-        return t
-    for name in analysis.nodes.column_names:
-        if name not in t.column_names:
-            t = t.append_column(name, analysis.nodes[name])
-    return t
 
 
 def _collapsed_edges(network: Network) -> pa.Table:

@@ -180,8 +180,8 @@ def to_html(
     StoreError
         The file cannot be written.
     """
+    from forcemap.network.analyse import node_table
     from forcemap.network.build import network_from_tables
-    from forcemap.network.export import node_table
 
     if color_by not in ("type", "community"):
         raise InputError(f"color_by must be 'type' or 'community', got {color_by!r}")

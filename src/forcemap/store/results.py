@@ -21,13 +21,15 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import duckdb
 import pyarrow as pa
 
 from forcemap.errors import InputError, NotFoundError, StoreError
-from forcemap.store.store import Store
+
+if TYPE_CHECKING:  # the Store imports this module for stale_results: no runtime cycle
+    from forcemap.store.store import Store
 
 __all__ = [
     "Kept",
