@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy.optimize import OptimizeResult
 
-import forcemap.decide.consortium as cons
+import forcemap.decide._solve as solver  # the HiGHS call moved to the shared wrapper
 from forcemap.decide.consortium import (
     CANDIDATE_SCHEMA,
     COVERAGE_SCHEMA,
@@ -20,7 +20,7 @@ from forcemap.decide.consortium import (
     consortium,
     solve_consortium,
 )
-from forcemap.errors import InputError
+from forcemap.errors import InfeasibleError, InputError
 from forcemap.store import Store
 from forcemap.store.reference import Industry, IndustryCatalog, SubTechnology
 
@@ -222,39 +222,57 @@ def test_only_feasible_solution(tiny: Store) -> None:
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("kwargs", "message", "error"),
     [
-        ({"size": 2, "min_types": {"university": 2}}, r"2 university.*only 1 candidate"),
-        ({"size": 2, "min_types": {"healthcare": 1}}, r"only 0 candidates of type 'healthcare'"),
+        (
+            {"size": 2, "min_types": {"university": 2}},
+            r"2 university.*only 1 candidate",
+            InfeasibleError,
+        ),
+        (
+            {"size": 2, "min_types": {"healthcare": 1}},
+            r"only 0 candidates of type 'healthcare'",
+            InfeasibleError,
+        ),
         (
             {"size": 2, "min_types": {"enterprise": 2, "university": 1}},
             r"at least 3 members \(2 enterprise, 1 university\) but size=2",
+            InfeasibleError,
         ),
-        ({"size": 2, "must_include": ["NOPE"]}, r"must_include.*NOPE not in the store"),
-        ({"size": 2, "lead": "NOPE"}, r"lead.*NOPE not in the store"),
+        ({"size": 2, "must_include": ["NOPE"]}, r"must_include.*NOPE not in the store", InputError),
+        ({"size": 2, "lead": "NOPE"}, r"lead.*NOPE not in the store", InputError),
         (
             {"size": 2, "lead": "O1", "must_include": ["O2", "O3"]},
             r"name 3 organisations but size=2",
+            InfeasibleError,
         ),
         (
             {"size": 2, "lead": "O1", "must_include": ["O2"], "min_types": {"university": 1}},
             r"fill 2 of the 2 places.*needs 1 more university",
+            InfeasibleError,
         ),
-        ({"size": 6}, r"only 5 candidates .* but size=6"),
-        ({"size": 4, "country": "DE", "must_exclude": ["O1"]}, r"only 3 candidates in DE"),
-        ({"size": 2, "country": "JP"}, r"no organisation of JP has works or patents"),
-        ({"size": 2, "lead": "O1", "must_exclude": ["O1"]}, r"both required"),
-        ({"size": 2, "min_types": {"startup": 1}}, r"unknown organisation type"),
-        ({"size": 2, "weights": {"zeta": 1}}, r"unknown sub-technology zeta"),
-        ({"size": 2, "sub_technologies": ["zeta"]}, r"unknown sub-technology zeta"),
-        ({"size": 2, "sub_technologies": "cpc"}, r"must be None, 'cpc_group'"),
-        ({"size": 0}, r"positive integer"),
-        ({"size": 2, "method": "cp-sat"}, r"'milp' or 'greedy'"),
-        ({"size": 2, "industry": "nope"}, r"unknown industry"),
+        ({"size": 6}, r"only 5 candidates .* but size=6", InfeasibleError),
+        (
+            {"size": 4, "country": "DE", "must_exclude": ["O1"]},
+            r"only 3 candidates in DE",
+            InfeasibleError,
+        ),
+        ({"size": 2, "country": "JP"}, r"no organisation of JP has works or patents", InputError),
+        ({"size": 2, "lead": "O1", "must_exclude": ["O1"]}, r"both required", InputError),
+        ({"size": 2, "min_types": {"startup": 1}}, r"unknown organisation type", InputError),
+        ({"size": 2, "weights": {"zeta": 1}}, r"unknown sub-technology zeta", InputError),
+        ({"size": 2, "sub_technologies": ["zeta"]}, r"unknown sub-technology zeta", InputError),
+        ({"size": 2, "sub_technologies": "cpc"}, r"must be None, 'cpc_group'", InputError),
+        ({"size": 0}, r"positive integer", InputError),
+        ({"size": 2, "method": "cp-sat"}, r"'milp' or 'greedy'", InputError),
+        ({"size": 2, "industry": "nope"}, r"unknown industry", InputError),
     ],
 )
-def test_infeasible_or_bad_requests(tiny: Store, kwargs: dict, message: str) -> None:
-    with pytest.raises(InputError, match=message):
+def test_infeasible_or_bad_requests(
+    tiny: Store, kwargs: dict, message: str, error: type[Exception]
+) -> None:
+    # a request no consortium can meet is InfeasibleError (exit 5), a bad argument InputError
+    with pytest.raises(error, match=message):
         _run(tiny, **kwargs)
 
 
@@ -277,7 +295,7 @@ def test_milp_failure_falls_back_to_greedy(tiny: Store, monkeypatch: pytest.Monk
     def broken(*args: object, **kwargs: object) -> OptimizeResult:
         return OptimizeResult(x=None, status=4, message="solver exploded", fun=None)
 
-    monkeypatch.setattr(cons, "milp", broken)
+    monkeypatch.setattr(solver, "milp", broken)
     r = _run(tiny, size=2)
     assert _members(r) == {"O2", "O3"}
     used = r.rule.parameters["method_used"]
@@ -288,7 +306,7 @@ def test_milp_failure_falls_back_to_greedy(tiny: Store, monkeypatch: pytest.Monk
 def test_time_limited_incumbent_worse_than_greedy(
     tiny: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = cons.milp
+    real = solver.milp
 
     def slow(c: np.ndarray, **kwargs: object) -> OptimizeResult:
         res = real(c, **kwargs)
@@ -296,7 +314,7 @@ def test_time_limited_incumbent_worse_than_greedy(
         x[[2, 4]] = 1.0  # O4 + O5 in pool order (O3, O2, O4, O1, O5): 1.5 < greedy's 2.5
         return OptimizeResult(x=x, status=1, message="time limit", fun=-1.5)
 
-    monkeypatch.setattr(cons, "milp", slow)
+    monkeypatch.setattr(solver, "milp", slow)
     r = _run(tiny, size=2)
     assert _members(r) == {"O2", "O3"}
     assert r.rule.parameters["method_used"].startswith("greedy (better than the MILP")

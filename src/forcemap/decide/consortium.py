@@ -66,8 +66,9 @@ The objective reported is always re-evaluated on the full strength matrix.
 
 Infeasible requests (a ``lead``/``must_include`` that is not in the store, more fixed members
 than places, ``min_types`` asking for more members than ``size`` or for a type with too few
-candidates, too few candidates overall) raise :class:`~forcemap.errors.InputError` whose
-message names the constraint that cannot be met; nothing is solved. Because every
+candidates, too few candidates overall) raise :class:`~forcemap.errors.InfeasibleError`
+(a ``lead``/``must_include`` missing from the store: :class:`~forcemap.errors.InputError`)
+whose message names the constraint that cannot be met; nothing is solved. Because every
 organisation has exactly one type, these counting checks are complete: a request that passes
 them always has a feasible consortium.
 
@@ -82,15 +83,19 @@ Comp. 10, 119–142 (HiGHS). Bai G. et al. (2021). Strategic Study of CAE 23(6),
 
 from __future__ import annotations
 
-import time
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
 
+from forcemap.decide._consortium_model import (
+    Solution,
+    check_feasible,
+    check_min_types,
+    solve_consortium,
+)
 from forcemap.decide._scope import check_country, check_years, industry_scope
 from forcemap.decide.actors import (
     _SELECT_PATENTS_SQL,
@@ -100,8 +105,8 @@ from forcemap.decide.actors import (
 )
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
 from forcemap.errors import InputError
-from forcemap.network.build import ORG_TYPES, build_network
-from forcemap.store.reference import IndustryCatalog
+from forcemap.network.build import build_network
+from forcemap.store.reference import Industry, IndustryCatalog
 from forcemap.store.slices import industry_patents, industry_works
 from forcemap.store.store import Store
 
@@ -239,363 +244,6 @@ GROUP BY ALL ORDER BY a.org_id, a.sub_technology
 """
 
 
-# -- the solver ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Solution:
-    """A consortium chosen by :func:`solve_consortium` (indices into the strength rows).
-
-    ``objective`` is Σ_j w_j c_j + λ Σ t_ab over chosen tied pairs, evaluated on the full
-    strength matrix; ``coverage`` c_j and ``credited`` (the member row credited with j, −1 when
-    nobody chosen is active there) per column; ``method_used`` says which method produced the
-    answer; ``bound`` is the MILP's dual bound (objective units) when it ran; ``mip_gap`` its
-    relative gap.
-    """
-
-    members: np.ndarray
-    objective: float
-    coverage: np.ndarray
-    credited: np.ndarray
-    method_used: str
-    status: str
-    seconds: float
-    bound: float | None = None
-    mip_gap: float | None = None
-    milp_objective: float | None = None
-    greedy_objective: float | None = None
-
-
-def _evaluate(
-    s: sp.csr_matrix,
-    w: np.ndarray,
-    members: np.ndarray,
-    tie_adj: sp.csr_matrix,
-    lam: float,
-    order: np.ndarray,
-) -> tuple[float, np.ndarray, np.ndarray]:
-    """Objective, coverage and credited member of every column for a set of rows."""
-    n_cols = s.shape[1]
-    cov = np.zeros(n_cols)
-    credited = np.full(n_cols, -1, dtype=np.int64)
-    # members in preference order (stronger total first, then index) so ties go to them
-    for o in sorted(members.tolist(), key=lambda i: order[i]):
-        row = s.getrow(o)
-        better = row.data > cov[row.indices] + 1e-12
-        idx = row.indices[better]
-        cov[idx] = row.data[better]
-        credited[idx] = o
-    ties = 0.0
-    if lam and members.size > 1:
-        sub = tie_adj[members][:, members]
-        ties = float(sub.sum()) / 2.0
-    return float(w @ cov + lam * ties), cov, credited
-
-
-def _greedy(
-    s: sp.csr_matrix,
-    w: np.ndarray,
-    size: int,
-    tie_adj: sp.csr_matrix,
-    lam: float,
-    type_codes: np.ndarray,
-    minimum: np.ndarray,
-    fixed: np.ndarray,
-    allowed: np.ndarray,
-    order: np.ndarray,
-) -> np.ndarray:
-    n, n_cols = s.shape
-    chosen = np.zeros(n, dtype=bool)
-    cov = np.zeros(n_cols)
-    tie_gain = np.zeros(n)
-    row_of = np.repeat(np.arange(n), np.diff(s.indptr))
-    wdata = w[s.indices]
-
-    def add(o: int) -> None:
-        chosen[o] = True
-        row = s.getrow(o)
-        np.maximum.at(cov, row.indices, row.data)
-        if lam:
-            r = tie_adj.getrow(o)
-            tie_gain[r.indices] += lam * r.data
-
-    for o in fixed.tolist():
-        add(o)
-    n_types = minimum.size
-    while chosen.sum() < size:
-        counts = np.bincount(type_codes[chosen & (type_codes >= 0)], minlength=n_types)
-        deficit = np.maximum(minimum - counts, 0)
-        eligible = allowed & ~chosen
-        if deficit.sum() >= size - chosen.sum():
-            short = deficit > 0
-            eligible &= (type_codes >= 0) & short[np.clip(type_codes, 0, None)]
-        if not eligible.any():
-            raise InputError("no candidate can fill the remaining places of the consortium")
-        gain_data = wdata * np.maximum(s.data - cov[s.indices], 0.0)
-        gain = np.bincount(row_of, weights=gain_data, minlength=n) + tie_gain
-        cand = np.flatnonzero(eligible)
-        # largest gain (rounded so float noise does not decide), then preference order
-        pick = cand[np.lexsort((order[cand], -np.round(gain[cand], 12)))[0]]
-        add(int(pick))
-    return np.flatnonzero(chosen)
-
-
-def _milp(
-    s: sp.csr_matrix,
-    w: np.ndarray,
-    size: int,
-    ties: tuple[np.ndarray, np.ndarray, np.ndarray],
-    lam: float,
-    type_codes: np.ndarray,
-    minimum: np.ndarray,
-    fixed: np.ndarray,
-    allowed: np.ndarray,
-    time_limit: float,
-    keep: np.ndarray | None,
-) -> tuple[np.ndarray | None, str, float | None, float | None, float | None]:
-    """Solve the MILP; (members or None, status text, objective, dual bound, gap)."""
-    n, _ = s.shape
-    coo = s.tocoo()
-    mask = coo.data > 0
-    if keep is not None:
-        mask &= keep
-    yo, yj, yv = coo.row[mask], coo.col[mask], coo.data[mask]
-    m = yo.size
-    ta, tb, tv = ties if lam else (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
-    k = ta.size
-    nv = n + m + k
-    c = np.concatenate([np.zeros(n), -w[yj] * yv, -lam * tv])
-    rows: list[sp.spmatrix] = []
-    lo: list[np.ndarray] = []
-    hi: list[np.ndarray] = []
-    # Σ x = size
-    rows.append(sp.csr_matrix((np.ones(n), (np.zeros(n), np.arange(n))), shape=(1, nv)))
-    lo.append(np.array([size]))
-    hi.append(np.array([size]))
-    # Σ_o y_oj ≤ 1 per column
-    cols_used, yj_row = np.unique(yj, return_inverse=True)
-    if m:
-        rows.append(
-            sp.csr_matrix((np.ones(m), (yj_row, n + np.arange(m))), shape=(cols_used.size, nv))
-        )
-        lo.append(np.full(cols_used.size, -np.inf))
-        hi.append(np.ones(cols_used.size))
-        # y_oj − x_o ≤ 0
-        r = np.arange(m)
-        rows.append(
-            sp.csr_matrix(
-                (
-                    np.concatenate([np.ones(m), -np.ones(m)]),
-                    (np.concatenate([r, r]), np.concatenate([n + r, yo])),
-                ),
-                shape=(m, nv),
-            )
-        )
-        lo.append(np.full(m, -np.inf))
-        hi.append(np.zeros(m))
-    if k:
-        r = np.arange(k)
-        for end in (ta, tb):
-            rows.append(
-                sp.csr_matrix(
-                    (
-                        np.concatenate([np.ones(k), -np.ones(k)]),
-                        (np.concatenate([r, r]), np.concatenate([n + m + r, end])),
-                    ),
-                    shape=(k, nv),
-                )
-            )
-            lo.append(np.full(k, -np.inf))
-            hi.append(np.zeros(k))
-        # valid inequality Σ_b z_ab ≤ (size − 1)·x_a: a member has at most size − 1 partners
-        # (tightens the LP bound of the tie term, a densest-k-subgraph relaxation)
-        ends = np.concatenate([ta, tb])
-        nodes, node_row = np.unique(ends, return_inverse=True)
-        zc = n + m + np.concatenate([r, r])
-        rows.append(
-            sp.csr_matrix(
-                (
-                    np.concatenate([np.ones(2 * k), np.full(nodes.size, -(size - 1.0))]),
-                    (
-                        np.concatenate([node_row, np.arange(nodes.size)]),
-                        np.concatenate([zc, nodes]),
-                    ),
-                ),
-                shape=(nodes.size, nv),
-            )
-        )
-        lo.append(np.full(nodes.size, -np.inf))
-        hi.append(np.zeros(nodes.size))
-    for t in np.flatnonzero(minimum > 0):
-        idx = np.flatnonzero(type_codes == t)
-        rows.append(sp.csr_matrix((np.ones(idx.size), (np.zeros(idx.size), idx)), shape=(1, nv)))
-        lo.append(np.array([minimum[t]]))
-        hi.append(np.array([np.inf]))
-    a = sp.vstack(rows, format="csr")
-    lb = np.zeros(nv)
-    ub = np.ones(nv)
-    ub[:n][~allowed] = 0.0
-    lb[fixed] = 1.0
-    integrality = np.concatenate([np.ones(n), np.zeros(m + k)])
-    res = milp(
-        c,
-        constraints=LinearConstraint(a, np.concatenate(lo), np.concatenate(hi)),
-        integrality=integrality,
-        bounds=Bounds(lb, ub),
-        options={"time_limit": float(time_limit), "disp": False},
-    )
-    status = {0: "optimal", 1: "time limit", 2: "infeasible", 3: "unbounded"}.get(
-        res.status, "solver failure"
-    )
-    bound = getattr(res, "mip_dual_bound", None)
-    gap = getattr(res, "mip_gap", None)
-    if res.x is None:
-        return None, f"{status}: {res.message}", None, None, None
-    members = np.flatnonzero(res.x[:n] > 0.5)
-    return (
-        members,
-        status,
-        -float(res.fun),
-        None if bound is None else -float(bound),
-        None if gap is None else float(gap),
-    )
-
-
-def solve_consortium(
-    strength: sp.spmatrix | np.ndarray,
-    *,
-    size: int,
-    weights: np.ndarray | None = None,
-    ties: tuple[Sequence[int], Sequence[int], Sequence[float]] | None = None,
-    tie_bonus: float = 0.05,
-    types: Sequence[str | None] | None = None,
-    min_types: Mapping[str, int] | None = None,
-    fixed: Collection[int] = (),
-    excluded: Collection[int] = (),
-    method: str = "milp",
-    time_limit: float = 10.0,
-    max_per_sub_technology: int | None = None,
-) -> Solution:
-    r"""Choose ``size`` rows of a strength matrix (the model of the module docstring).
-
-    Parameters
-    ----------
-    strength : sparse or dense (n, J) array
-        Normalised strengths :math:`s_{oj} \in [0, 1]`.
-    weights : (J,) array, optional
-        Column weights :math:`w_j` (default 1).
-    ties : (a, b, t), optional
-        Prior ties between rows a and b with normalised weight t ∈ (0, 1].
-    tie_bonus : float
-        λ.
-    types, min_types
-        The type of every row and the minimum number of members per type.
-    fixed, excluded
-        Rows forced in / out.
-    method : {"milp", "greedy"}
-    time_limit : float
-        HiGHS time limit in seconds.
-    max_per_sub_technology : int, optional
-        Keep, per column, only the K largest strengths (and the fixed rows') as
-        :math:`y_{oj}` variables of the MILP. A size reduction: it can only lower the MILP's
-        view of a consortium whose credited member in *j* is outside the top K, so the result
-        is re-evaluated on the full matrix and is not proven optimal (``status`` says so).
-
-    Returns
-    -------
-    Solution
-    """
-    t0 = time.perf_counter()
-    s = sp.csr_matrix(strength, dtype=np.float64)
-    s.eliminate_zeros()
-    n, n_cols = s.shape
-    w = np.ones(n_cols) if weights is None else np.asarray(weights, dtype=np.float64)
-    lam = float(tie_bonus)
-    if ties is not None and len(ties[0]):
-        ta = np.asarray(ties[0], np.int64)
-        tb = np.asarray(ties[1], np.int64)
-        tv = np.asarray(ties[2], np.float64)
-    else:
-        ta = tb = np.zeros(0, np.int64)
-        tv = np.zeros(0)
-    tie_adj = sp.csr_matrix(
-        (np.concatenate([tv, tv]), (np.concatenate([ta, tb]), np.concatenate([tb, ta]))),
-        shape=(n, n),
-    )
-    type_names = sorted({t for t in (types or ()) if t is not None} | set(min_types or {}))
-    code = {t: i for i, t in enumerate(type_names)}
-    type_codes = np.array(
-        [code.get(t, -1) if t is not None else -1 for t in (types or [None] * n)], np.int64
-    )
-    minimum = np.zeros(len(type_names), np.int64)
-    for t, v in (min_types or {}).items():
-        minimum[code[t]] = int(v)
-    fixed_idx = np.array(sorted(set(fixed)), np.int64)
-    allowed = np.ones(n, dtype=bool)
-    allowed[np.array(sorted(set(excluded)), np.int64)] = False
-    # preference order: larger weighted total strength first, then row index
-    total = np.asarray(s.multiply(w[None, :]).sum(axis=1)).ravel()
-    order = np.empty(n, np.int64)
-    order[np.lexsort((np.arange(n), -total))] = np.arange(n)
-
-    greedy_members = _greedy(
-        s, w, size, tie_adj, lam, type_codes, minimum, fixed_idx, allowed, order
-    )
-    g_obj, _, _ = _evaluate(s, w, greedy_members, tie_adj, lam, order)
-    bound = gap = milp_obj = None
-    if method == "greedy":
-        members, method_used, status = greedy_members, "greedy", "greedy (requested)"
-    else:
-        keep = None
-        if max_per_sub_technology is not None:
-            keep = _top_k_mask(s, int(max_per_sub_technology), fixed_idx)
-        remaining = max(time_limit - (time.perf_counter() - t0), 0.1)
-        got, status, _, bound, gap = _milp(
-            s, w, size, (ta, tb, tv), lam, type_codes, minimum, fixed_idx, allowed, remaining, keep
-        )
-        if got is None:
-            members = greedy_members
-            method_used = f"greedy (fallback: MILP {status})"
-        else:
-            milp_obj = _evaluate(s, w, got, tie_adj, lam, order)[0]
-            if milp_obj + 1e-9 < g_obj:
-                members = greedy_members
-                method_used = f"greedy (better than the MILP's {status} solution)"
-            else:
-                members = got
-                method_used = "milp" if status == "optimal" and keep is None else f"milp ({status})"
-            if keep is not None:  # the pruned model's bound is no bound of the full one
-                status = f"{status}, pruned to the top {max_per_sub_technology} per sub-technology"
-                bound = gap = None
-    obj, cov, credited = _evaluate(s, w, members, tie_adj, lam, order)
-    return Solution(
-        members=members,
-        objective=obj,
-        coverage=cov,
-        credited=credited,
-        method_used=method_used,
-        status=status,
-        seconds=time.perf_counter() - t0,
-        bound=bound,
-        mip_gap=gap,
-        milp_objective=milp_obj,
-        greedy_objective=g_obj,
-    )
-
-
-def _top_k_mask(s: sp.csr_matrix, k: int, fixed: np.ndarray) -> np.ndarray:
-    """Mask over ``s.tocoo()`` entries: the k largest of every column, and the fixed rows'."""
-    coo = s.tocoo()
-    order = np.lexsort((-coo.data, coo.col))
-    col_sorted = coo.col[order]
-    starts = np.searchsorted(col_sorted, col_sorted, side="left")
-    rank = np.arange(order.size) - starts
-    keep = np.zeros(coo.data.size, dtype=bool)
-    keep[order[rank < k]] = True
-    keep |= np.isin(coo.row, fixed)
-    return keep
-
-
 # -- the decision -------------------------------------------------------------------------------
 
 
@@ -620,148 +268,40 @@ def _rule(params: dict[str, object]) -> Rule:
     )
 
 
-def _check_min_types(min_types: Mapping[str, int] | None) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for t, v in (min_types or {}).items():
-        if t not in ORG_TYPES:
-            raise InputError(
-                f"min_types has an unknown organisation type {t!r}; types: {', '.join(ORG_TYPES)}"
-            )
-        if int(v) != v or v < 0:
-            raise InputError(f"min_types[{t!r}]={v!r} must be a non-negative integer")
-        if v:
-            out[t] = int(v)
-    return out
+@dataclass(frozen=True)
+class _Request:
+    """The checked arguments of :func:`consortium`."""
+
+    size: int
+    country: str | None
+    y0: int | None
+    y1: int | None
+    min_types: dict[str, int]
+    catalog: IndustryCatalog
+    include: list[str]
+    exclude: set[str]
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def _feasibility(
-    size: int,
-    types: list[str | None],
-    fixed: list[int],
-    min_types: dict[str, int],
-    n_available: int,
-    available_by_type: dict[str, int],
-    where: str,
-) -> None:
-    """Raise InputError naming the constraint that cannot be met (complete for this model)."""
-    if len(fixed) > size:
-        raise InputError(
-            f"lead and must_include name {_plural(len(fixed), 'organisation')} but size={size}: "
-            "raise size or fix fewer members"
-        )
-    need = sum(min_types.values())
-    if need > size:
-        detail = ", ".join(f"{v} {t}" for t, v in min_types.items())
-        raise InputError(
-            f"min_types asks for at least {need} members ({detail}) but size={size}: "
-            "raise size or lower min_types"
-        )
-    for t, v in min_types.items():
-        avail = available_by_type.get(t, 0)
-        if avail < v:
-            raise InputError(
-                f"min_types asks for at least {v} {t} member(s) but only "
-                f"{_plural(avail, 'candidate')} of type {t!r} {where} (after must_exclude)"
-            )
-    fixed_by_type: dict[str, int] = {}
-    for o in fixed:
-        if types[o] is not None:
-            fixed_by_type[types[o]] = fixed_by_type.get(types[o], 0) + 1  # type: ignore[index]
-    still = {t: v - fixed_by_type.get(t, 0) for t, v in min_types.items()}
-    still = {t: v for t, v in still.items() if v > 0}
-    if len(fixed) + sum(still.values()) > size:
-        detail = ", ".join(f"{v} more {t}" for t, v in still.items())
-        raise InputError(
-            f"lead and must_include fill {len(fixed)} of the {size} places, leaving "
-            f"{size - len(fixed)}, but min_types still needs {detail}: raise size, fix fewer "
-            "members or lower min_types"
-        )
-    if n_available < size:
-        raise InputError(
-            f"only {_plural(n_available, 'candidate')} {where} (after must_exclude) but size={size}"
-        )
-
-
-def consortium(
-    store: Store,
+def _check_request(
     *,
     industry: str,
-    sub_technologies: str | Sequence[str] | None = None,
-    lead: str | None = None,
-    size: int = 6,
-    min_types: Mapping[str, int] | None = None,
-    must_include: Collection[str] = (),
-    must_exclude: Collection[str] = (),
-    country: str | None = None,
-    weights: Mapping[str, float] | None = None,
-    tie_bonus: float = 0.05,
-    time_limit: float = 10.0,
-    method: str = "milp",
-    max_candidates: int = 500,
-    years: tuple[int, int] | None = None,
-    catalog: IndustryCatalog | None = None,
-) -> DecisionResult:
-    r"""Design a consortium covering an industry's sub-technologies (see the module docstring).
-
-    Parameters
-    ----------
-    store : Store
-        The store, with organisations resolved (``resolve_organizations``).
-    industry : str
-        A catalog industry key.
-    sub_technologies : None, "cpc_group" or sequence of str
-        The columns: the industry's catalog sub-technologies (None), a subset of them by key,
-        or the CPC main groups of its patents (``"cpc_group"``; patents only).
-    lead : str, optional
-        org_id of the lead organisation (a member, role ``lead``).
-    size : int, default 6
-        Number of members, the lead included.
-    min_types : mapping, optional
-        Minimum members per organisation type (:data:`forcemap.network.build.ORG_TYPES`),
-        e.g. ``{"university": 1, "enterprise": 2}``.
-    must_include, must_exclude : collections of org_id
-        Organisations forced in / kept out.
-    country : str, optional
-        ISO alpha-2 code: candidates are that country's organisations (``lead`` and
-        ``must_include`` are members wherever they are).
-    weights : mapping, optional
-        Weight of each sub-technology (default 1; 0 ignores one).
-    tie_bonus : float, default 0.05
-        λ, the bonus of a pair of members with the strongest prior tie.
-    time_limit : float, default 10
-        Seconds given to the MILP solver.
-    method : {"milp", "greedy"}, default "milp"
-    max_candidates : int, default 500
-        Size of the candidate pool (by weighted total strength).
-    years : (int, int), optional
-        Inclusive publication / grant year window of the documents counted.
-    catalog : IndustryCatalog, optional
-        The industry catalog (default: the shipped one).
-
-    Returns
-    -------
-    DecisionResult
-        ``table``: :data:`MEMBER_SCHEMA`; ``evidence``: ``coverage`` (:data:`COVERAGE_SCHEMA`),
-        ``sub_technologies`` (:data:`SUB_TECHNOLOGY_SCHEMA`), ``candidates``
-        (:data:`CANDIDATE_SCHEMA`), ``strengths`` (the pool's strengths, long format).
-
-    Raises
-    ------
-    InputError
-        Bad arguments, organisations not resolved, no active organisation, or a request no
-        consortium can meet (the message names the constraint).
-    StoreError
-        A query failed.
-    """
+    lead: str | None,
+    size: int,
+    min_types: Mapping[str, int] | None,
+    must_include: Collection[str],
+    must_exclude: Collection[str],
+    country: str | None,
+    tie_bonus: float,
+    time_limit: float,
+    method: str,
+    max_candidates: int,
+    years: tuple[int, int] | None,
+    catalog: IndustryCatalog | None,
+) -> _Request:
     if method not in ("milp", "greedy"):
         raise InputError(f"method={method!r} must be 'milp' or 'greedy'")
     if int(size) != size or size < 1:
         raise InputError(f"size={size!r} must be a positive integer")
-    size = int(size)
     if max_candidates < 1:
         raise InputError(f"max_candidates={max_candidates} must be at least 1")
     if time_limit <= 0:
@@ -770,11 +310,10 @@ def consortium(
         raise InputError(f"tie_bonus={tie_bonus} must be non-negative")
     cty = check_country(country) if country is not None else None
     y0, y1 = check_years(years)
-    mins = _check_min_types(min_types)
+    mins = check_min_types(min_types)
     if industry is None:
         raise InputError("industry is required")
     cat = industry_scope(catalog, industry)
-    ind = cat[industry]
     include = list(dict.fromkeys([*([lead] if lead else []), *must_include]))
     exclude = set(must_exclude)
     clash = sorted(set(include) & exclude)
@@ -782,41 +321,54 @@ def consortium(
         raise InputError(
             f"{', '.join(clash)} is both required (lead / must_include) and in must_exclude"
         )
+    return _Request(int(size), cty, y0, y1, mins, cat, include, exclude)
 
-    # columns
-    subs_meta: dict[str, str]
-    group_mode = isinstance(sub_technologies, str)
-    if group_mode:
+
+def _columns(
+    ind: Industry, sub_technologies: str | Sequence[str] | None
+) -> tuple[bool, dict[str, str]]:
+    """Whether the columns are CPC groups, and the catalog columns (key → name) otherwise."""
+    industry = ind.key
+    if isinstance(sub_technologies, str):
         if sub_technologies != "cpc_group":
             raise InputError(
                 f"sub_technologies={sub_technologies!r} must be None, 'cpc_group' or a list of "
                 f"sub-technology keys of {industry}"
             )
-        subs_meta = {}
+        return True, {}
+    all_subs = {s.key: s.name for s in ind.sub_technologies}
+    if sub_technologies is None:
+        subs_meta = all_subs
     else:
-        all_subs = {s.key: s.name for s in ind.sub_technologies}
-        if sub_technologies is None:
-            subs_meta = all_subs
-        else:
-            unknown = [k for k in sub_technologies if k not in all_subs]
-            if unknown:
-                raise InputError(
-                    f"unknown sub-technolog{'y' if len(unknown) == 1 else 'ies'} "
-                    f"{', '.join(unknown)} of {industry}; it has: {', '.join(all_subs)}"
-                )
-            subs_meta = {k: all_subs[k] for k in dict.fromkeys(sub_technologies)}
-        if not subs_meta:
+        unknown = [k for k in sub_technologies if k not in all_subs]
+        if unknown:
             raise InputError(
-                f"{industry} has no sub-technologies in the catalog: use "
-                "sub_technologies='cpc_group'"
+                f"unknown sub-technolog{'y' if len(unknown) == 1 else 'ies'} "
+                f"{', '.join(unknown)} of {industry}; it has: {', '.join(all_subs)}"
             )
+        subs_meta = {k: all_subs[k] for k in dict.fromkeys(sub_technologies)}
+    if not subs_meta:
+        raise InputError(
+            f"{industry} has no sub-technologies in the catalog: use sub_technologies='cpc_group'"
+        )
+    return False, subs_meta
 
+
+_Orgs = dict[str, tuple[str | None, str | None, str | None]]
+
+
+def _read_strengths(
+    store: Store, req: _Request, industry: str, group_mode: bool
+) -> tuple[bool, list[dict[str, object]], set[str], _Orgs]:
+    """Run the strength SQL: (synthetic, raw S_oj rows, required ids known, org → (name,
+    type, country))."""
     n_alias = store.scalar("SELECT count(*) FROM org_aliases")
     if not n_alias:
         raise InputError(
             "organisations are not resolved in this store: run "
             "forcemap.store.organizations.resolve_organizations(store) first"
         )
+    cat = req.catalog
     work_slice = industry_works(store, industries=[industry], catalog=cat)
     patent_slice = industry_patents(store, industries=[industry], catalog=cat)
     links, _ = _sub_links(cat)
@@ -830,8 +382,8 @@ def consortium(
             ("_cs_patterns", patterns),
         ):
             cur.register(name, tbl)
-        cur.execute(_SELECT_WORKS_SQL, {"y0": y0, "y1": y1})
-        cur.execute(_SELECT_PATENTS_SQL, {"y0": y0, "y1": y1})
+        cur.execute(_SELECT_WORKS_SQL, {"y0": req.y0, "y1": req.y1})
+        cur.execute(_SELECT_PATENTS_SQL, {"y0": req.y0, "y1": req.y1})
         cur.execute(_WEIGHTS_SQL)
         cur.execute(_GROUP_DOCS_SQL if group_mode else _CATALOG_DOCS_SQL)
         raw = cur.sql(_RAW_SQL).to_arrow_table()
@@ -839,7 +391,7 @@ def consortium(
             r[0]
             for r in cur.execute(
                 "SELECT org_id FROM organizations WHERE list_contains($ids, org_id)",
-                {"ids": include or [""]},
+                {"ids": req.include or [""]},
             ).fetchall()
         }
         orgs = {
@@ -848,21 +400,10 @@ def consortium(
                 "SELECT org_id, name, type, country_code FROM organizations"
             ).fetchall()
         }
-    missing = [o for o in include if o not in known]
-    if missing:
-        which = "lead" if lead in missing else "must_include"
-        raise InputError(
-            f"{which} organisation(s) {', '.join(missing)} not in the store's organizations"
-        )
-    unknown_ex = sorted(o for o in exclude if o not in orgs)
+    return synthetic, raw.to_pylist(), known, orgs
 
-    # strengths: raw S_oj of the organisations in scope
-    raw_rows = raw.to_pylist()
-    if group_mode:
-        subs_meta = {k: k for k in sorted({r["sub_technology"] for r in raw_rows})}
-        if not subs_meta:
-            raise InputError(f"no patent of {industry} in the store: no CPC group to cover")
-    col_keys = list(subs_meta)
+
+def _weights(col_keys: list[str], weights: Mapping[str, float] | None) -> np.ndarray:
     col_of = {k: i for i, k in enumerate(col_keys)}
     w = np.ones(len(col_keys))
     if weights:
@@ -878,6 +419,35 @@ def consortium(
             w[col_of[k]] = float(v)
         if w.sum() <= 0:
             raise InputError("at least one sub-technology weight must be positive")
+    return w
+
+
+@dataclass(frozen=True)
+class _Strengths:
+    """The strength matrices of the organisations in scope (rows ``scope_ids``)."""
+
+    col_keys: list[str]
+    w: np.ndarray
+    scope_ids: list[str]
+    sidx: dict[str, int]
+    raw: sp.csr_matrix
+    norm: sp.csr_matrix
+    col_max: np.ndarray
+    weighted: np.ndarray
+
+
+def _strengths(
+    raw_rows: list[dict[str, object]],
+    col_keys: list[str],
+    w: np.ndarray,
+    req: _Request,
+    orgs: _Orgs,
+    industry: str,
+) -> _Strengths:
+    """Raw S_oj and normalised s_oj of the organisations in scope (the country's and the
+    required ones)."""
+    col_of = {k: i for i, k in enumerate(col_keys)}
+    cty, include = req.country, req.include
 
     def in_scope(o: str) -> bool:
         if o in include:
@@ -886,7 +456,9 @@ def consortium(
             return False
         return cty is None or (orgs[o][2] or "").upper() == cty
 
-    scope_ids = sorted({r["org_id"] for r in raw_rows if in_scope(r["org_id"])} | set(include))
+    scope_ids = sorted(
+        {str(r["org_id"]) for r in raw_rows if in_scope(str(r["org_id"]))} | set(include)
+    )
     if not [o for o in scope_ids if o not in include]:
         where = f"of {cty}" if cty else ""
         raise InputError(
@@ -899,8 +471,8 @@ def consortium(
         (
             np.array([r["raw_strength"] for r in rr], np.float64),
             (
-                np.array([sidx[r["org_id"]] for r in rr], np.int64),
-                np.array([col_of[r["sub_technology"]] for r in rr], np.int64),
+                np.array([sidx[str(r["org_id"])] for r in rr], np.int64),
+                np.array([col_of[str(r["sub_technology"])] for r in rr], np.int64),
             ),
         ),
         shape=(len(scope_ids), len(col_keys)),
@@ -910,28 +482,49 @@ def consortium(
         raw_m @ sp.diags(np.divide(1.0, col_max, where=col_max > 0, out=np.zeros_like(col_max)))
     )
     weighted = np.asarray(norm @ w).ravel()
+    return _Strengths(col_keys, w, scope_ids, sidx, raw_m, norm, col_max, weighted)
 
-    # candidate pool
-    rank = np.lexsort((np.array(scope_ids), -weighted))
-    eligible = [i for i in rank.tolist() if scope_ids[i] not in exclude]
-    pool = set(eligible[:max_candidates]) | {sidx[o] for o in include}
-    for t in mins:
-        of_type = [i for i in eligible if orgs.get(scope_ids[i], (None, None, None))[1] == t]
-        pool |= set(of_type[:size])
-    pool_idx = sorted(pool, key=lambda i: (-weighted[i], scope_ids[i]))
-    pid = [scope_ids[i] for i in pool_idx]
+
+@dataclass(frozen=True)
+class _Pool:
+    """The candidate pool: rows of the strength matrices, ids, types, the fixed members."""
+
+    idx: list[int]
+    ids: list[str]
+    types: list[str | None]
+    fixed: list[int]
+
+
+def _candidate_pool(
+    st: _Strengths, req: _Request, orgs: _Orgs, max_candidates: int, industry: str
+) -> _Pool:
+    """The strongest ``max_candidates``, the required ones and the strongest of every type
+    of ``min_types``; raises when the counting checks show no consortium exists."""
+    rank = np.lexsort((np.array(st.scope_ids), -st.weighted))
+    eligible = [i for i in rank.tolist() if st.scope_ids[i] not in req.exclude]
+    pool = set(eligible[:max_candidates]) | {st.sidx[o] for o in req.include}
+    for t in req.min_types:
+        of_type = [i for i in eligible if orgs.get(st.scope_ids[i], (None, None, None))[1] == t]
+        pool |= set(of_type[: req.size])
+    pool_idx = sorted(pool, key=lambda i: (-st.weighted[i], st.scope_ids[i]))
+    pid = [st.scope_ids[i] for i in pool_idx]
     ptypes = [orgs[o][1] if o in orgs else None for o in pid]
-    fixed = [pid.index(o) for o in include]
+    fixed = [pid.index(o) for o in req.include]
     by_type: dict[str, int] = {}
     for t in ptypes:
         if t is not None:
             by_type[t] = by_type.get(t, 0) + 1
+    cty = req.country
     where = f"in {cty} are active in {industry}" if cty else f"are active in {industry}"
-    _feasibility(size, ptypes, fixed, mins, len(pid), by_type, where)
+    check_feasible(req.size, ptypes, fixed, req.min_types, len(pid), by_type, where)
+    return _Pool(pool_idx, pid, ptypes, fixed)
 
-    s_pool = norm[pool_idx]
-    raw_pool = raw_m[pool_idx]
-    # prior ties among the pool
+
+def _prior_ties(
+    store: Store, ind: Industry, pid: list[str], years: tuple[int, int] | None
+) -> tuple[list[int], list[int], list[float]]:
+    """Pairs of the pool with a prior tie in the industry's collaboration network, and the
+    tie weight over the strongest one."""
     concepts = sorted({*ind.concepts, *(c for s in ind.sub_technologies for c in s.concepts)})
     topics = sorted({*ind.topics, *(t for s in ind.sub_technologies for t in s.topics)})
     cpc = sorted({*ind.cpc, *(p for s in ind.sub_technologies for p in s.cpc)})
@@ -949,30 +542,30 @@ def consortium(
             tb.append(b)
             tw.append(float(e["n_docs"]))
     tmax = max(tw) if tw else 1.0
-    tnorm = [v / tmax for v in tw]
+    return ta, tb, [v / tmax for v in tw]
 
-    sol = solve_consortium(
-        s_pool,
-        size=size,
-        weights=w,
-        ties=(ta, tb, tnorm),
-        tie_bonus=tie_bonus,
-        types=ptypes,
-        min_types=mins,
-        fixed=fixed,
-        method=method,
-        time_limit=time_limit,
-    )
 
-    # -- tables
+def _member_table(
+    sol: Solution,
+    st: _Strengths,
+    pool: _Pool,
+    ties: tuple[list[int], list[int]],
+    orgs: _Orgs,
+    industry: str,
+    lead: str | None,
+    include: list[str],
+) -> pa.Table:
+    """The main table (:data:`MEMBER_SCHEMA`), the lead first."""
+    col_keys, w, pid = st.col_keys, st.w, pool.ids
+    s_pool, raw_pool = st.norm[pool.idx], st.raw[pool.idx]
     members = sol.members.tolist()
     chosen = set(members)
     tie_of: dict[int, list[int]] = {i: [] for i in members}
-    for a, b in zip(ta, tb, strict=True):
+    for a, b in zip(*ties, strict=True):
         if a in chosen and b in chosen:
             tie_of[a].append(b)
             tie_of[b].append(a)
-    lead_i = ppos[lead] if lead else None
+    lead_i = pid.index(lead) if lead else None
     rows = []
     for i in members:
         o = pid[i]
@@ -1010,8 +603,17 @@ def consortium(
             }
         )
     rows.sort(key=lambda r: (r["role"] != "lead", -r["contribution"], r["org_id"]))
-    table = pa.Table.from_pylist(rows, schema=MEMBER_SCHEMA)
+    return pa.Table.from_pylist(rows, schema=MEMBER_SCHEMA)
 
+
+def _evidence(
+    sol: Solution, st: _Strengths, pool: _Pool, subs_meta: dict[str, str], orgs: _Orgs
+) -> dict[str, pa.Table]:
+    """``coverage``, ``sub_technologies``, ``candidates`` and ``strengths``."""
+    col_keys, pid = st.col_keys, pool.ids
+    members = sol.members.tolist()
+    chosen = set(members)
+    s_pool, raw_pool = st.norm[pool.idx], st.raw[pool.idx]
     cov_rows = []
     dense_s = s_pool[members].toarray() if members else np.zeros((0, len(col_keys)))
     dense_r = raw_pool[members].toarray() if members else np.zeros((0, len(col_keys)))
@@ -1027,28 +629,26 @@ def consortium(
                     "coverage": float(sol.coverage[j]),
                 }
             )
-    coverage = pa.Table.from_pylist(cov_rows, schema=COVERAGE_SCHEMA)
-    best = np.asarray(raw_m.argmax(axis=0)).ravel()
+    best = np.asarray(st.raw.argmax(axis=0)).ravel()
     sub_rows = [
         {
             "sub_technology": key,
             "name": subs_meta[key],
-            "weight": float(w[j]),
+            "weight": float(st.w[j]),
             "coverage": float(sol.coverage[j]),
             "credited_to": pid[sol.credited[j]] if sol.credited[j] >= 0 else None,
-            "best_candidate": scope_ids[best[j]] if col_max[j] > 0 else None,
-            "best_raw_strength": float(col_max[j]),
+            "best_candidate": st.scope_ids[best[j]] if st.col_max[j] > 0 else None,
+            "best_raw_strength": float(st.col_max[j]),
         }
         for j, key in enumerate(col_keys)
     ]
-    sub_table = pa.Table.from_pylist(sub_rows, schema=SUB_TECHNOLOGY_SCHEMA)
     cand_rows = []
     str_rows = []
-    for k, i in enumerate(pool_idx):
+    for k, i in enumerate(pool.idx):
         o = pid[k]
         name, typ, cc = orgs.get(o, (None, None, None))
-        row = norm.getrow(i)
-        rrow = raw_m.getrow(i)
+        row = st.norm.getrow(i)
+        rrow = st.raw.getrow(i)
         cand_rows.append(
             {
                 "org_id": o,
@@ -1056,7 +656,7 @@ def consortium(
                 "type": typ,
                 "country_code": cc,
                 "strength": float(row.sum()),
-                "weighted_strength": float(weighted[i]),
+                "weighted_strength": float(st.weighted[i]),
                 "raw_strength": float(rrow.sum()),
                 "sub_technologies": int(row.nnz),
                 "chosen": k in chosen,
@@ -1071,24 +671,200 @@ def consortium(
                     "strength": float(v),
                 }
             )
-    candidates = pa.Table.from_pylist(cand_rows, schema=CANDIDATE_SCHEMA)
-    strengths = pa.Table.from_pylist(str_rows, schema=_STRENGTH_SCHEMA)
+    return {
+        "coverage": pa.Table.from_pylist(cov_rows, schema=COVERAGE_SCHEMA),
+        "sub_technologies": pa.Table.from_pylist(sub_rows, schema=SUB_TECHNOLOGY_SCHEMA),
+        "candidates": pa.Table.from_pylist(cand_rows, schema=CANDIDATE_SCHEMA),
+        "strengths": pa.Table.from_pylist(str_rows, schema=_STRENGTH_SCHEMA),
+    }
 
+
+def _caveats(
+    sol: Solution,
+    st: _Strengths,
+    pool: _Pool,
+    req: _Request,
+    orgs: _Orgs,
+    unknown_ex: list[str],
+    group_mode: bool,
+    synthetic: bool,
+) -> list[str]:
+    caveats: list[str] = []
+    if sol.method_used.startswith("greedy"):
+        caveats.append(
+            f"Members chosen by the GREEDY heuristic ({sol.method_used}), not a proven optimum: "
+            "greedy max coverage reaches at least 1 − 1/e of the optimum without type "
+            "constraints."
+        )
+    elif sol.method_used != "milp":
+        caveats.append(
+            f"The MILP stopped before proving optimality ({sol.status}); "
+            f"relative gap {sol.mip_gap}."
+        )
+    col_keys, w = st.col_keys, st.w
+    uncovered = [col_keys[j] for j in range(len(col_keys)) if sol.coverage[j] <= 0 and w[j] > 0]
+    if uncovered:
+        caveats.append(f"No member is active in: {', '.join(uncovered)}.")
+    if unknown_ex:
+        caveats.append(
+            f"must_exclude names organisations not in the store: {', '.join(unknown_ex)}."
+        )
+    cty = req.country
+    foreign = [
+        o for o in req.include if cty and (orgs.get(o, (None, None, ""))[2] or "").upper() != cty
+    ]
+    if foreign:
+        caveats.append(f"Required members outside {cty}: {', '.join(foreign)}.")
+    idle = [o for o in req.include if st.norm.getrow(st.sidx[o]).nnz == 0]
+    if idle:
+        caveats.append(
+            f"Required members without works or patents in the sub-technologies: {', '.join(idle)}."
+        )
+    if len(st.scope_ids) > len(pool.ids):
+        caveats.append(
+            f"Candidates limited to {len(pool.ids)} of the {len(st.scope_ids)} active "
+            "organisations (max_candidates, by weighted total strength)."
+        )
+    if group_mode:
+        caveats.append("Columns are CPC main groups: only patents count (works carry no CPC).")
+    if synthetic:
+        caveats.append("SYNTHETIC DATA: the store holds records from a synthetic world.")
+    return caveats
+
+
+def consortium(
+    store: Store,
+    *,
+    industry: str,
+    sub_technologies: str | Sequence[str] | None = None,
+    lead: str | None = None,
+    size: int = 6,
+    min_types: Mapping[str, int] | None = None,
+    must_include: Collection[str] = (),
+    must_exclude: Collection[str] = (),
+    country: str | None = None,
+    weights: Mapping[str, float] | None = None,
+    tie_bonus: float = 0.05,
+    time_limit: float = 10.0,
+    method: str = "milp",
+    max_candidates: int = 500,
+    years: tuple[int, int] | None = None,
+    catalog: IndustryCatalog | None = None,
+) -> DecisionResult:
+    r"""Design a consortium covering an industry's sub-technologies (see the module docstring).
+
+    Parameters
+    ----------
+    store : Store
+        The store, with organisations resolved (``resolve_organizations``).
+    industry : str
+        A catalog industry key.
+    sub_technologies : None, "cpc_group" or sequence of str
+        The columns: the industry's catalog sub-technologies (None), a subset of them by key,
+        or the CPC main groups of its patents (``"cpc_group"``; patents only).
+    lead : str, optional
+        org_id of the lead organisation (a member, role ``lead``).
+    size : int, default 6
+        Number of members, the lead included.
+    min_types : mapping, optional
+        Minimum members per organisation type (:data:`forcemap.store.organizations.ORG_TYPES`),
+        e.g. ``{"university": 1, "enterprise": 2}``.
+    must_include, must_exclude : collections of org_id
+        Organisations forced in / kept out.
+    country : str, optional
+        ISO alpha-2 code: candidates are that country's organisations (``lead`` and
+        ``must_include`` are members wherever they are).
+    weights : mapping, optional
+        Weight of each sub-technology (default 1; 0 ignores one).
+    tie_bonus : float, default 0.05
+        λ, the bonus of a pair of members with the strongest prior tie.
+    time_limit : float, default 10
+        Seconds given to the MILP solver.
+    method : {"milp", "greedy"}, default "milp"
+    max_candidates : int, default 500
+        Size of the candidate pool (by weighted total strength).
+    years : (int, int), optional
+        Inclusive publication / grant year window of the documents counted.
+    catalog : IndustryCatalog, optional
+        The industry catalog (default: the shipped one).
+
+    Returns
+    -------
+    DecisionResult
+        ``table``: :data:`MEMBER_SCHEMA`; ``evidence``: ``coverage`` (:data:`COVERAGE_SCHEMA`),
+        ``sub_technologies`` (:data:`SUB_TECHNOLOGY_SCHEMA`), ``candidates``
+        (:data:`CANDIDATE_SCHEMA`), ``strengths`` (the pool's strengths, long format).
+
+    Raises
+    ------
+    InputError
+        Bad arguments, organisations not resolved, no active organisation.
+    InfeasibleError
+        A request no consortium can meet (the message names the constraint).
+    StoreError
+        A query failed.
+    """
+    req = _check_request(
+        industry=industry,
+        lead=lead,
+        size=size,
+        min_types=min_types,
+        must_include=must_include,
+        must_exclude=must_exclude,
+        country=country,
+        tie_bonus=tie_bonus,
+        time_limit=time_limit,
+        method=method,
+        max_candidates=max_candidates,
+        years=years,
+        catalog=catalog,
+    )
+    ind = req.catalog[industry]
+    group_mode, subs_meta = _columns(ind, sub_technologies)
+    synthetic, raw_rows, known, orgs = _read_strengths(store, req, industry, group_mode)
+    missing = [o for o in req.include if o not in known]
+    if missing:
+        which = "lead" if lead in missing else "must_include"
+        raise InputError(
+            f"{which} organisation(s) {', '.join(missing)} not in the store's organizations"
+        )
+    unknown_ex = sorted(o for o in req.exclude if o not in orgs)
+    if group_mode:
+        subs_meta = {k: k for k in sorted({str(r["sub_technology"]) for r in raw_rows})}
+        if not subs_meta:
+            raise InputError(f"no patent of {industry} in the store: no CPC group to cover")
+    col_keys = list(subs_meta)
+    st = _strengths(raw_rows, col_keys, _weights(col_keys, weights), req, orgs, industry)
+    pool = _candidate_pool(st, req, orgs, max_candidates, industry)
+    ta, tb, tnorm = _prior_ties(store, ind, pool.ids, years)
+    sol = solve_consortium(
+        st.norm[pool.idx],
+        size=req.size,
+        weights=st.w,
+        ties=(ta, tb, tnorm),
+        tie_bonus=tie_bonus,
+        types=pool.types,
+        min_types=req.min_types,
+        fixed=pool.fixed,
+        method=method,
+        time_limit=time_limit,
+    )
+    w = st.w
     params: dict[str, object] = {
         "industry": industry,
         "sub_technologies": "cpc_group" if group_mode else list(col_keys),
-        "size": size,
+        "size": req.size,
         "lead": lead,
-        "min_types": mins,
+        "min_types": req.min_types,
         "must_include": list(must_include),
-        "must_exclude": sorted(exclude),
-        "country": cty,
+        "must_exclude": sorted(req.exclude),
+        "country": req.country,
         "weights": {k: float(w[j]) for j, k in enumerate(col_keys)},
         "tie_bonus": tie_bonus,
-        "years": [y0, y1] if years else None,
+        "years": [req.y0, req.y1] if years else None,
         "strength": "fractional works + fractional patents per sub-technology, / max in scope",
         "max_candidates": max_candidates,
-        "n_candidates": len(pid),
+        "n_candidates": len(pool.ids),
         "n_prior_ties": len(ta),
         "method": method,
         "method_used": sol.method_used,
@@ -1102,54 +878,12 @@ def consortium(
         else round(sol.greedy_objective, 9),
         "mip_gap": sol.mip_gap,
     }
-    caveats: list[str] = []
-    if sol.method_used.startswith("greedy"):
-        caveats.append(
-            f"Members chosen by the GREEDY heuristic ({sol.method_used}), not a proven optimum: "
-            "greedy max coverage reaches at least 1 − 1/e of the optimum without type "
-            "constraints."
-        )
-    elif sol.method_used != "milp":
-        caveats.append(
-            f"The MILP stopped before proving optimality ({sol.status}); "
-            f"relative gap {sol.mip_gap}."
-        )
-    uncovered = [col_keys[j] for j in range(len(col_keys)) if sol.coverage[j] <= 0 and w[j] > 0]
-    if uncovered:
-        caveats.append(f"No member is active in: {', '.join(uncovered)}.")
-    if unknown_ex:
-        caveats.append(
-            f"must_exclude names organisations not in the store: {', '.join(unknown_ex)}."
-        )
-    foreign = [
-        o for o in include if cty and (orgs.get(o, (None, None, ""))[2] or "").upper() != cty
-    ]
-    if foreign:
-        caveats.append(f"Required members outside {cty}: {', '.join(foreign)}.")
-    idle = [o for o in include if norm.getrow(sidx[o]).nnz == 0]
-    if idle:
-        caveats.append(
-            f"Required members without works or patents in the sub-technologies: {', '.join(idle)}."
-        )
-    if len(scope_ids) > len(pid):
-        caveats.append(
-            f"Candidates limited to {len(pid)} of the {len(scope_ids)} active organisations "
-            "(max_candidates, by weighted total strength)."
-        )
-    if group_mode:
-        caveats.append("Columns are CPC main groups: only patents count (works carry no CPC).")
-    if synthetic:
-        caveats.append("SYNTHETIC DATA: the store holds records from a synthetic world.")
     return DecisionResult(
         name="consortium",
-        table=table,
+        table=_member_table(sol, st, pool, (ta, tb), orgs, industry, lead, req.include),
         rule=_rule(params),
-        evidence={
-            "coverage": coverage,
-            "sub_technologies": sub_table,
-            "candidates": candidates,
-            "strengths": strengths,
-        },
-        caveats=caveats,
+        evidence=_evidence(sol, st, pool, subs_meta, orgs),
+        caveats=_caveats(sol, st, pool, req, orgs, unknown_ex, group_mode, synthetic),
         synthetic=synthetic,
+        solve=sol.solve,
     )
