@@ -817,3 +817,11 @@ def test_bibtex_values_macros_and_broken_entries(store: Store, tmp_path: Path) -
         (9, "twice2021", "title", "malformed BibTeX entry: field 'title' given twice"),
         (11, None, "ID", "malformed BibTeX entry: missing or invalid citation key"),
     ]
+
+
+def test_a_year_of_twenty_digits_is_not_its_first_four(store: Store, tmp_path: Path) -> None:
+    tab = tmp_path / "py.txt"
+    tab.write_bytes(WOS_TAB.read_bytes().replace(b"\t2021\t", b"\t18446744073709551615\t", 1))
+    r = ingest_wos(store, tab)
+    assert _counts(r) == (3, 2, 0, 1, 0)
+    assert [q[3:] for q in _quarantine(store)] == [("PY", "not a year (YYYY)")]

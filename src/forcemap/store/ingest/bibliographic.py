@@ -307,9 +307,15 @@ def find_doi(text: str) -> str | None:
 
 
 def year_of(value: str | None, fname: str) -> int | None:
+    """The year a field starts with (``2021``, ``2021/03/15``, ``2021 Mar``), 1000-2100; a
+    longer number (``18446744073709551615``) is not a year, nor is text.
+
+    >>> year_of("2021///", "PY"), year_of(" ", "PY")
+    (2021, None)
+    """
     if value is None or not value.strip():
         return None
-    m = re.match(r"^\s*(\d{4})", value)
+    m = re.match(r"^\s*(\d{4})(?!\d)", value)
     if not m or not 1000 <= int(m.group(1)) <= 2100:
         raise FieldError(fname, "not a year (YYYY)")
     return int(m.group(1))
@@ -641,7 +647,8 @@ def read_csv_records(
     try:
         scan = scan_csv(path, delim=delim, encoding=file_encoding(path))
     except ParseError as e:
-        raise ParseError(f"{e.args[0]}; expected {expected}", file=str(path), line=1) from e
+        msg = str(e).removeprefix(f"{path}:{e.line}: " if e.line else f"{path}: ")
+        raise ParseError(f"{msg}; expected {expected}", file=str(path), line=e.line or 1) from e
     with scan:
         names = [h.strip() for h in next(csv.reader([(scan.header or b"").decode("utf-8")]))]
         missing = [c for c in required if c not in names]
