@@ -272,8 +272,10 @@ def ingest_uspto(
     Returns
     -------
     IngestReport
-        Reconciled over records: ``read == stored + rejected + duplicates``; ``related``
-        counts the CPC, assignee, inventor and citation rows written.
+        Reconciled over records: ``read == stored + replaced + rejected + duplicates +
+        filtered``, ``read`` counted without the JSON parser (JSON Lines and CSV: physical
+        lines; a JSON array: its items, by a byte-level scanner); ``related`` counts the CPC,
+        assignee, inventor and citation rows written.
 
     Raises
     ------
@@ -282,7 +284,8 @@ def ingest_uspto(
     InputError
         Unknown file type.
     ParseError
-        A ``.json`` file is not JSON, or not records / a search page (names file and line).
+        A ``.json`` file is not a JSON array, a search page or one record (names file and
+        line); a malformed record inside it is quarantined instead.
     SchemaError
         A CSV lacks the ``patent`` or ``date`` column.
     StoreError
@@ -293,13 +296,20 @@ def ingest_uspto(
     - Quarantined, with the record number (JSON list/page; the line for JSON Lines and CSV),
       guid, field and reason: a record that is not an object, a missing or invalid ``guid``,
       a missing or unparseable ``datePublished``, an unparseable filing date or claim count,
-      an invalid CPC symbol or cited patent number, a CSV row with the wrong number of fields,
-      and pre-grant publications (``US-PGPUB`` records, kind A1/A2/A9): the store's
-      ``patents`` are grants.
+      an invalid CPC symbol or cited patent number, a CSV row with the wrong number of fields
+      or broken quoting, malformed JSON, bytes that are not UTF-8 (with their line), a record
+      over ``MAX_RECORD`` bytes (with its size), JSON nested too deeply, NaN / infinite /
+      out-of-range claim counts and assignee type codes, more than 32,767 CPC symbols,
+      assignees or inventors, and pre-grant publications (``US-PGPUB`` records, kind
+      A1/A2/A9): the store's ``patents`` are grants. A byte-order mark is skipped wherever a
+      line starts with one; CRLF and mixed line ends are read.
+    - A file cut short: the complete records before the cut are stored, the record the cut
+      falls in is quarantined ("record cut short"); a JSON Lines or CSV record is complete
+      when it parses, with or without its final line break.
     - Duplicates (the same patent twice in a file) are merged, the later record winning. A
-      patent already in the store (from an earlier file or from PatentsView) is replaced,
-      with its CPC, assignee, inventor and citation rows. A file identical to one ingested
-      before is skipped.
+      patent already in the store (from an earlier file or from PatentsView) is *replaced*
+      (counted so), with its CPC, assignee, inventor and citation rows. A file identical to
+      one ingested before is skipped.
     """
     files = find_uspto_files(path)
     total = sum(f.stat().st_size for f in files)
