@@ -15,7 +15,8 @@ and keeps it, then a next one (as a server's next request).
 {"enterprise_lead": 1, "academic": 2, "industry_expert": 1}, max_per_org 1,
 max_per_country 2, a 6-word project text and 2 topics; the times are broken into candidate
 preparation (affiliations, inventor links, TF-IDF weights), COI checks, scoring (cosine,
-Jaccard, activity) and the MILP (pruning + HiGHS). Prints the figures; no assertions.
+Jaccard, activity) and the MILP (pruning + HiGHS), as the result records them in
+``evidence["timings"]``. Prints the figures; no assertions.
 Target: the first request's total < 5 s.
 """
 
@@ -26,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from forcemap.decide.panel import _review_panel
+from forcemap.decide.panel import review_panel
 from forcemap.store import Store
 
 _GEN_SQL = """
@@ -157,10 +158,11 @@ def main() -> None:
                 "method": "milp",
                 "top": 50,
             }
-            first: dict[str, float] = {}  # computes (and, read-only, keeps) the candidates' side
-            _review_panel(s, **kw, timings=first)
-            tm: dict[str, float] = {}  # a next request: applicants' side, scoring, MILP
-            res = _review_panel(s, **kw, timings=tm)
+            # the first request computes (and, read-only, keeps) the candidates' side
+            first = review_panel(s, **kw).evidence["timings"].to_pylist()[0]
+            # a next request: applicants' side, scoring, MILP
+            res = review_panel(s, **kw)
+            tm = res.evidence["timings"].to_pylist()[0]
         excluded = res.evidence["excluded"]
         print(f"store: {n_auth:,} authors, {n_rows:,} authorships, built in {t_build:.1f} s")
         print(f"applicants: {len(apps)}; {res.caveats[0]}")

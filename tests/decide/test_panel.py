@@ -15,9 +15,9 @@ from forcemap.decide.panel import (
     EXCLUDED_SCHEMA,
     PANEL_SCHEMA,
     RANKING_SCHEMA,
-    _prune,
     review_panel,
 )
+from forcemap.decide.panel.selection import _prune
 from forcemap.errors import InfeasibleError, InputError
 from forcemap.store import Store
 
@@ -432,7 +432,7 @@ def test_greedy_is_labelled(tiny: Store) -> None:
 def test_milp_failure_falls_back_to_greedy(tiny: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     from scipy.optimize import OptimizeResult
 
-    import forcemap.decide.panel as panel
+    import forcemap.decide._solve as panel  # the one HiGHS wrapper calls milp
 
     def broken(*args: object, **kwargs: object) -> OptimizeResult:
         return OptimizeResult(x=None, status=4, fun=None, message="boom")
@@ -447,7 +447,7 @@ def test_pruning_keeps_the_optimum() -> None:
     """The per-role candidate pruning never changes the optimal objective."""
     import numpy as np
 
-    from forcemap.decide.panel import _milp_solve
+    from forcemap.decide.panel.selection import _milp_solve
 
     rng = np.random.default_rng(7)
     for trial in range(6):
@@ -514,7 +514,7 @@ def _close(a: object, b: object) -> bool:
 def test_simultaneous_first_requests_compute_the_side_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from forcemap.decide import panel as panel_module
+    from forcemap.decide.panel import candidates as panel_module
 
     path = tmp_path / "panel.duckdb"
     s = Store.open(path)

@@ -1,0 +1,356 @@
+"""The review panel decision (:func:`review_panel`): the request checked, then the steps of
+:mod:`~forcemap.decide.panel.candidates`, :mod:`~forcemap.decide.panel.conflicts`,
+:mod:`~forcemap.decide.panel.scoring` and :mod:`~forcemap.decide.panel.selection`, timed,
+and the result assembled with its caveats (the model is the package docstring)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from forcemap.decide.panel.candidates import (
+    candidate_side,
+    pool_stats,
+    read_pool,
+    reference_year,
+    register_inputs,
+)
+from forcemap.decide.panel.conflicts import (
+    conflict_rules,
+    excluded_table,
+    find_conflicts,
+    read_applicants,
+)
+from forcemap.decide.panel.schemas import (
+    DEFAULT_WEIGHTS,
+    MAX_HOMONYMS,
+    ROLES,
+    TIMINGS_SCHEMA,
+    panel_rule,
+)
+from forcemap.decide.panel.scoring import score_candidates
+from forcemap.decide.panel.selection import select_panel
+from forcemap.decide.panel.tables import panel_tables
+from forcemap.decide.result import DecisionResult, check_weights, is_synthetic
+from forcemap.errors import InputError
+from forcemap.store.store import Store
+
+__all__ = ["review_panel"]
+
+
+def review_panel(
+    store: Store,
+    *,
+    applicants: Sequence[str] | str,
+    text: str | None = None,
+    topics: Sequence[str] | None = None,
+    concepts: Sequence[str] | None = None,
+    size: int = 5,
+    roles: Mapping[str, int] | None = None,
+    coi_years: int = 5,
+    max_per_org: int | None = 1,
+    max_per_country: int | None = None,
+    pool: pa.Table | str | Path | None = None,
+    exclude: Collection[str] = (),
+    min_recent_works: int = 1,
+    recent_years: int = 5,
+    time_limit: float = 10.0,
+    weights: Mapping[str, float] | None = None,
+    senior_career_years: int = 10,
+    senior_lead_share: float = 0.5,
+    link_inventors: str = "name",
+    method: str = "milp",
+    top: int = 50,
+) -> DecisionResult:
+    r"""Propose a conflict-free review panel for a project (see the module docstring; C9).
+
+    Parameters
+    ----------
+    store : Store
+        The store (authorships; patents, projects and resolved organisations when present).
+    applicants : str or sequence of str
+        Author, inventor and/or organisation ids of the project's applicants.
+    text : str, optional
+        The project description; default: the names of ``topics`` and ``concepts``.
+    topics, concepts : sequence of str, optional
+        OpenAlex topic / concept ids (or URLs, or names) describing the project.
+    size : int, default 5
+        Panel size.
+    roles : mapping, optional
+        Seats per role (:data:`ROLES`), e.g. ``{"enterprise_lead": 1, "academic": 2}``; the
+        remaining seats are ``member``.
+    coi_years : int, default 5
+        Co-authorships, co-inventions and projects in :math:`[Y - \text{coi\_years}, Y]` count.
+    max_per_org, max_per_country : int or None
+        At most this many members per main organisation / country (None: no cap).
+    pool : pyarrow.Table or path, optional
+        Candidates (``author_id``, optional ``name``, ``org``, ``country``, ``type``,
+        ``expertise``, ``inventor_id``); default every author of the store.
+    exclude : collection of str
+        Candidate ids excluded on request.
+    min_recent_works, recent_years : int
+        Activity needed to sit: works + patents in the last ``recent_years`` years (also the
+        period whose texts and topics describe a candidate).
+    time_limit : float, default 10
+        Seconds given to HiGHS.
+    weights : mapping, optional
+        Weights of ``text``, ``topics``, ``activity`` (:data:`DEFAULT_WEIGHTS`).
+    senior_career_years, senior_lead_share
+        Seniority thresholds of ``enterprise_lead``.
+    link_inventors : {"name", "none"}, default "name"
+        Link authors to inventor ids by normalised name and country.
+    method : {"milp", "greedy"}, default "milp"
+    top : int, default 50
+        Candidates listed in ``evidence["ranking"]``.
+
+    Returns
+    -------
+    DecisionResult
+        ``table``: :data:`PANEL_SCHEMA`; ``evidence["excluded"]``: :data:`EXCLUDED_SCHEMA`;
+        ``evidence["ranking"]``: :data:`RANKING_SCHEMA`; ``evidence["applicants"]``:
+        :data:`APPLICANT_SCHEMA`; ``evidence["timings"]``: :data:`TIMINGS_SCHEMA` (seconds
+        per step); ``solve``: how the panel was selected
+        (:class:`~forcemap.decide._solve.SolveResult`).
+
+    Raises
+    ------
+    InputError
+        Bad parameters, no project description, no applicant found in the store.
+    InfeasibleError
+        No panel satisfies the roles and caps; the message names the binding constraint.
+    StoreError
+        A query failed.
+    """
+    t_start = time.perf_counter()
+    _check_int("size", size, 1)
+    _check_int("coi_years", coi_years, 0)
+    _check_int("max_per_org", max_per_org, 1, allow_none=True)
+    _check_int("max_per_country", max_per_country, 1, allow_none=True)
+    _check_int("min_recent_works", min_recent_works, 0)
+    _check_int("recent_years", recent_years, 1)
+    _check_int("senior_career_years", senior_career_years, 0)
+    _check_int("top", top, 1)
+    if not 0.0 <= float(senior_lead_share) <= 1.0:
+        raise InputError(f"senior_lead_share={senior_lead_share} must be in [0, 1]")
+    if not time_limit or time_limit <= 0:
+        raise InputError(f"time_limit={time_limit} must be positive")
+    if link_inventors not in ("name", "none"):
+        raise InputError(f"link_inventors={link_inventors!r} must be 'name' or 'none'")
+    if method not in ("milp", "greedy"):
+        raise InputError(f"method={method!r} must be 'milp' or 'greedy'")
+    app_ids = _ids(applicants)
+    if not app_ids:
+        raise InputError("applicants is empty: give the author or organisation ids of the project")
+    topic_in, concept_in = _ids(topics), _ids(concepts)
+    if not (text and text.strip()) and not topic_in and not concept_in:
+        raise InputError("describe the project: give text, topics or concepts")
+    seats = _check_roles(roles, size)
+    w = check_weights(weights, DEFAULT_WEIGHTS)
+    pool_tbl = read_pool(pool)
+    excl_ids = _ids(exclude)
+    caveats: list[str] = []
+
+    with store.query_cursor("review panel") as cur:
+        synthetic = is_synthetic(cur)
+        y = reference_year(cur)
+        register_inputs(cur, app_ids, excl_ids, pool_tbl)
+        side_params = {
+            "y": y,
+            "recent": recent_years,
+            "coi": coi_years,
+            "link": link_inventors == "name",
+            "homonyms": MAX_HOMONYMS,
+            "min_recent": min_recent_works,
+        }
+        side = candidate_side(store, cur, side_params, default_pool=pool_tbl is None)
+        n_active = side.active.num_rows
+        t_prep = time.perf_counter()
+
+        applicants_tbl, unknown_apps = read_applicants(cur, app_ids)
+        if unknown_apps:
+            caveats.append(
+                f"Applicant id(s) not found in the store (no conflicts checked for them): "
+                f"{', '.join(unknown_apps)}."
+            )
+        find_conflicts(cur, y, coi_years)
+        t_coi = time.perf_counter()
+
+        scores = score_candidates(
+            cur, side, text=text, topics=topic_in, concepts=concept_in, weights=w
+        )
+        if scores.unknown:
+            caveats.append(
+                f"Not found in the store (used as query words only): {', '.join(scores.unknown)}."
+            )
+        rule_rows = conflict_rules(cur)
+        excluded = excluded_table(
+            cur,
+            side.active,
+            scores.match,
+            np.asarray([p for p, _ in rule_rows], np.int64),
+            y=y,
+            coi_years=coi_years,
+            min_recent_works=min_recent_works,
+        )
+        n_pool, n_inactive, link_stats, resolved = pool_stats(cur, min_recent_works)
+    t_score = time.perf_counter()
+
+    sel = select_panel(
+        side,
+        scores.match,
+        rule_rows,
+        seats=seats,
+        size=size,
+        max_per_org=max_per_org,
+        max_per_country=max_per_country,
+        senior_career_years=senior_career_years,
+        senior_lead_share=senior_lead_share,
+        method=method,
+        time_limit=time_limit,
+        n_inactive=n_inactive,
+        min_recent_works=min_recent_works,
+        recent_years=recent_years,
+    )
+    t_solve = time.perf_counter()
+    method_used, status = sel.solve.method, sel.solve.status
+    params: dict[str, object] = {
+        "applicants": app_ids,
+        "size": size,
+        "roles": seats,
+        "coi_years": coi_years,
+        "reference_year": y,
+        "coi_window": [y - coi_years, y],
+        "max_per_org": max_per_org,
+        "max_per_country": max_per_country,
+        "pool": "store authors" if pool_tbl is None else f"{pool_tbl.num_rows} given candidates",
+        "exclude": excl_ids,
+        "min_recent_works": min_recent_works,
+        "recent_years": recent_years,
+        "recent_window": [y - recent_years + 1, y],
+        "weights": scores.weights,
+        "text_model": "TF-IDF (1 + ln tf)·(ln((1 + N)/(1 + df)) + 1), cosine",
+        "topics": [i for i, _ in scores.topic_items],
+        "concepts": [i for i, _ in scores.concept_items],
+        "concept_min_score": 0.3,
+        "senior_career_years": senior_career_years,
+        "senior_lead_share": senior_lead_share,
+        "link_inventors": link_inventors,
+        "method": method,
+        "time_limit": time_limit,
+        "method_used": method_used,
+        "solver_status": status,
+        "objective": round(float(sum(sel.match[c] for c, _ in sel.chosen)), 9),
+        "variables": sel.variables,
+    }
+    table, ranking = panel_tables(
+        side,
+        scores,
+        sel,
+        top=top,
+        y=y,
+        recent_years=recent_years,
+        senior_career_years=senior_career_years,
+        senior_lead_share=senior_lead_share,
+    )
+    timings = pa.table(
+        {
+            "prepare": [t_prep - t_start],
+            "coi": [t_coi - t_prep],
+            "scoring": [t_score - t_coi],
+            "solve": [t_solve - t_score],
+            "total": [t_solve - t_start],
+        },
+        schema=TIMINGS_SCHEMA,
+    )
+    result = DecisionResult(
+        name="review_panel",
+        table=table,
+        rule=panel_rule(params),
+        evidence={
+            "excluded": excluded,
+            "ranking": ranking,
+            "applicants": applicants_tbl,
+            "timings": timings,
+        },
+        caveats=caveats,
+        synthetic=synthetic,
+        solve=sel.solve,
+    )
+    lo_r = y - recent_years + 1
+    n_excl = len(set(excluded["author_id"].to_pylist()))
+    result.warn(
+        f"{n_pool} candidates in the pool, {n_active} active (≥ {min_recent_works} works/"
+        f"patents in {lo_r}–{y}), {n_excl} excluded for a conflict of interest."
+    )
+    result.warn(
+        "Conflicts are those the store can show: co-authorships, co-inventions, shared "
+        "affiliations and project consortia in its records. Supervision, family, competition, "
+        "editorial or financial ties, and records outside the store, are not seen; ask the "
+        "panel members to declare their interests."
+    )
+    result.warn(
+        "People are the sources' ids (OpenAlex author disambiguation, PatentsView inventor "
+        "disambiguation): one person split over several ids escapes the checks under the "
+        "other id."
+    )
+    if link_inventors == "name" and link_stats:
+        result.warn(
+            f"{link_stats} candidate(s) or applicant(s) are linked to patent inventors by name "
+            "(and country): a homonym link can add a spurious conflict or chief_engineer "
+            "qualification; pass inventor_id in the pool, or link_inventors='none', to control it."
+        )
+    if not resolved:
+        result.warn(
+            "Organisations are not resolved in this store: affiliations are the OpenAlex "
+            "institution ids, so two ids of one organisation are not seen as the same."
+        )
+    if method_used.startswith("greedy"):
+        result.warn(
+            f"The panel comes from the greedy heuristic ({method_used}); it is feasible but "
+            "not proven optimal."
+        )
+    elif method_used != "milp":
+        result.warn(f"The MILP stopped early ({status}): the panel may not be optimal.")
+    if synthetic:
+        result.warn("SYNTHETIC DATA: the candidates and their records are generated.")
+    return result
+
+
+# -- inputs ------------------------------------------------------------------------------------
+def _check_int(name: str, value: Any, low: int, *, allow_none: bool = False) -> None:
+    if allow_none and value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise InputError(f"{name}={value!r} must be an integer ≥ {low}")
+
+
+def _ids(values: str | Iterable[Any] | None) -> list[str]:
+    """The distinct non-empty ids of ``values`` (one string: one id), in order."""
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    out = [str(v).strip() for v in values if v is not None and str(v).strip()]
+    return list(dict.fromkeys(out))
+
+
+def _check_roles(roles: Mapping[str, int] | None, size: int) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for r, n in (roles or {}).items():
+        if r not in ROLES:
+            raise InputError(f"unknown role {r!r}; roles: {', '.join(ROLES)}")
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise InputError(f"roles[{r!r}]={n!r} must be a non-negative integer")
+        if n:
+            out[r] = out.get(r, 0) + n
+    total = sum(out.values())
+    if total > size:
+        raise InputError(f"the roles ask for {total} members but size={size}")
+    if total < size:
+        out["member"] = out.get("member", 0) + size - total
+    return out
