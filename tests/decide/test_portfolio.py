@@ -18,7 +18,7 @@ from forcemap.decide.portfolio import (
     solve_allocation,
 )
 from forcemap.decide.positioning import positioning
-from forcemap.errors import InputError
+from forcemap.errors import InfeasibleError, InputError
 from forcemap.store import Store
 
 SEMIS, AI, MARINE = "C24326235", "C154945302", "C111368507"  # catalog concepts
@@ -298,14 +298,16 @@ def test_balance_constraints_change_the_optimum() -> None:
 
 
 def test_infeasible_requests_are_explained() -> None:
-    with pytest.raises(InputError, match=r"'A' must get at least 2 project\(s\) but has only 1"):
+    with pytest.raises(
+        InfeasibleError, match=r"'A' must get at least 2 project\(s\) but has only 1"
+    ):
         solve_allocation([6, 5, 5], [10, 6, 6], 10, groups=["A", "B", "B"], min_per_group={"A": 2})
-    with pytest.raises(InputError, match=r"industry 'B'.*cap of 40%"):
+    with pytest.raises(InfeasibleError, match=r"industry 'B'.*cap of 40%"):
         solve_allocation(
             [6, 5, 5], [10, 6, 6], 20, groups=["A", "B", "B"],
             min_per_group={"B": 2}, max_share_per_group=0.4,
         )  # fmt: skip
-    with pytest.raises(InputError, match="more than the budget"):
+    with pytest.raises(InfeasibleError, match="more than the budget"):
         solve_allocation([6, 5, 5], [10, 6, 6], 10, groups=["A", "B", "B"], min_per_group=1)
     with pytest.raises(InputError, match="budget"):
         solve_allocation([1], [1], -1)
@@ -377,9 +379,9 @@ def test_allocation_performance_only(tiny: Store) -> None:
 
 
 def test_allocation_infeasible_and_inputs(tiny: Store) -> None:
-    with pytest.raises(InputError, match=r"'marine' must get at least 2"):
+    with pytest.raises(InfeasibleError, match=r"'marine' must get at least 2"):
         allocate_budget(tiny, budget=10**7, min_per_industry={"marine": 2}, as_of=AS_OF)
-    with pytest.raises(InputError, match="more than the budget"):
+    with pytest.raises(InfeasibleError, match="more than the budget"):
         allocate_budget(tiny, budget=1_000_000, min_per_industry=1, as_of=AS_OF)
     with pytest.raises(InputError, match="unknown candidate"):
         allocate_budget(tiny, budget=1, candidates=["P9"])
