@@ -16,11 +16,12 @@ It has two implementations, one per engine:
   anti-join with :func:`stop_words_table`; used by the review panel, which tokenises its
   candidates' documents set-based in the store.
 
-They agree on every character of the Basic Multilingual Plane but two ways (checked over
-U+0020–U+2FFFF in ``tests/indicators/test_text.py``): Python's Unicode database is newer
-than RE2's, so ~200 letters of recently encoded scripts (e.g. Kawi, U+11F04…) are word
-characters for :func:`tokenize` only; and ``"İ".lower()`` is ``"i̇"`` (two code points) in
-Python but ``"i"`` in DuckDB. Each caller keeps the engine it used, so results do not move.
+They read every character of the Basic Multilingual Plane the same way but one, and differ
+beyond it (checked in ``tests/indicators/test_text.py``): ``"İ".lower()`` is ``"i̇"`` (``i`` +
+a combining dot, which is no word character) in Python but ``"i"`` in DuckDB; and DuckDB's
+RE2 knows Unicode 15 while Python 3.11 knows 14.0, so ~200 letters of newly encoded scripts
+(e.g. Kawi, U+11F04…) are word characters for :func:`sql_terms` only. Each caller keeps
+the engine it used, so its results do not move.
 
 TF-IDF
 ------
