@@ -26,10 +26,12 @@ from forcemap.store.store import Store, scratch_connection
 __all__ = [
     "ORG_NAME_STOPWORDS",
     "ORG_TYPES",
+    "ORG_TYPE_NAME_PATTERNS",
     "ORG_WORD_ABBREVIATIONS",
     "OVERRIDE_COLUMNS",
     "ResolutionReport",
     "normalize_org_name",
+    "org_type_sql",
     "resolve_organizations",
 ]
 
@@ -261,10 +263,97 @@ _CORPORATE_NAME = r"\b(inc|corp|corporation|co|ltd|limited|llc|gmbh|plc|kk)\b"
 # A name ending in a legal form ("Elsevier B.V.", "Siemens AG"), matched on the core name.
 _LEGAL_FORM_END = r" (?:" + _LEGAL_FORMS + r")$"
 
+ORG_TYPE_NAME_PATTERNS: dict[str, str] = {
+    "uni": _UNIVERSITY_NAME,
+    "inst": _INSTITUTE_NAME,
+    "corp": _CORPORATE_NAME,
+    "legal": _LEGAL_FORM_END,
+}
+"""The parameters a query using :func:`org_type_sql` with a name must bind: the regular
+expressions of a university name, an institute name, a company name and a name ending in a
+legal form."""
+
+
+def org_type_sql(
+    t: str, *, name: str | None = None, source: str | None = None, raw_name: str | None = None
+) -> str:
+    """The SQL ``CASE`` expression that maps a raw organisation type to :data:`ORG_TYPES`:
+    the one mapping of the package (organisation resolution uses it; so should any module that
+    types an organisation from a raw type).
+
+    ``t`` is an SQL expression of the raw type, lower-cased and trimmed. With ``name`` (an SQL
+    expression of the name, lower-cased, accents stripped) the name-based fallbacks apply
+    (a university, an institute that is not a company), and the query must bind
+    :data:`ORG_TYPE_NAME_PATTERNS` as parameters; with ``source`` (an SQL expression of
+    ``'institution'``/``'assignee'``/``'participant'``) an OpenAlex institution type is mapped
+    by its own vocabulary; with ``source`` and ``raw_name`` (the name as stored) an institution
+    whose name ends in a legal form is an enterprise (this needs the name macros of the
+    resolution and the ``legal`` parameter).
+
+    Raw types: OpenAlex ``education``/``company``/``government``/``nonprofit``/``facility``/
+    ``healthcare``; CORDIS ``HES``/``PRC``/``REC``/``PUB``/``OTH``; PatentsView assignee
+    codes (2/3 companies, 6–9 governments; 4/5 individuals map to ``other``); the unified
+    types themselves; ``public body``, ``research organisation`` and similar words.
+    Anything else, or nothing, is ``other``.
+    """
+    tt = f"coalesce({t}, '')"
+    nm = f"coalesce({name}, '')" if name is not None else None
+    out = ["CASE"]
+    if source is not None:
+        out.append(
+            f"""    WHEN {source} = 'institution' AND {t} IS NOT NULL THEN CASE {t}
+        WHEN 'education' THEN 'university'
+        WHEN 'company' THEN 'enterprise'
+        WHEN 'government' THEN 'institute'
+        WHEN 'nonprofit' THEN 'institute'
+        WHEN 'facility' THEN 'facility'
+        WHEN 'healthcare' THEN 'healthcare'
+        ELSE 'other' END"""
+        )
+    out.append(
+        f"""    WHEN {t} IN ('university', 'education', 'higher education', 'hes', 'academic')
+        THEN 'university'
+    WHEN {t} = 'facility' THEN 'facility'
+    WHEN {t} IN ('healthcare', 'hospital') THEN 'healthcare'"""
+    )
+    if nm is not None:
+        out.append(f"    WHEN regexp_matches({nm}, $uni) THEN 'university'")
+    out.append(
+        f"""    WHEN {t} IN ('government', 'institute', 'research', 'research organisation',
+                   'research organization', 'rec', 'pub', 'public', 'public body',
+                   'nonprofit', 'non-profit')
+         OR contains({tt}, 'government')
+         OR regexp_full_match({tt}, '1?[6-9]')
+        THEN 'institute'"""
+    )
+    if nm is not None:
+        out.append(
+            f"""    WHEN regexp_matches({nm}, $inst)
+         AND NOT regexp_matches({nm}, $corp) THEN 'institute'"""
+        )
+    out.append(
+        f"""    WHEN {t} IN ('company', 'enterprise', 'private', 'prc', 'industry', 'sme',
+                   'business')
+         OR contains({tt}, 'company')
+         OR regexp_full_match({tt}, '1?[23]')
+        THEN 'enterprise'"""
+    )
+    if raw_name is not None and source is not None:
+        out.append(
+            f"""    WHEN {source} = 'institution'
+         AND regexp_matches(' ' || _fm_org_core(_fm_org_low(coalesce({raw_name}, ''))),
+                            $legal) THEN 'enterprise'"""
+        )
+    out.append("    ELSE 'other'\nEND")
+    return "\n".join(out)
+
+
 # Step 1: one row per source actor, with its unified type, normalised name and strong key.
 # strong_key: 'ror:<ror>' (own ROR, or that of the OpenAlex institution its id names),
 # else 'openalex:<I...>' for an OpenAlex institution id without ROR, else NULL.
-_ACTORS_SQL = r"""
+# the type CASE is built from constant column names, no value: S608 does not apply
+_ACTORS_SQL = (
+    r"""
 CREATE OR REPLACE TEMP TABLE _fm_org_actors AS
 WITH inst AS (
     SELECT institution_id AS source_id,
@@ -321,38 +410,9 @@ SELECT ids.source, ids.src_rank, ids.source_id, ids.name, ids.cc AS country_code
        ids.source = 'assignee' AND (contains(coalesce(ids.t, ''), 'individual')
                                     OR regexp_full_match(coalesce(ids.t, ''), '1?[45]'))
            AS is_individual,
-       CASE
-           WHEN ids.source = 'institution' AND ids.t IS NOT NULL THEN CASE ids.t
-               WHEN 'education' THEN 'university'
-               WHEN 'company' THEN 'enterprise'
-               WHEN 'government' THEN 'institute'
-               WHEN 'nonprofit' THEN 'institute'
-               WHEN 'facility' THEN 'facility'
-               WHEN 'healthcare' THEN 'healthcare'
-               ELSE 'other' END
-           WHEN ids.t IN ('university', 'education', 'higher education', 'hes', 'academic')
-               THEN 'university'
-           WHEN ids.t = 'facility' THEN 'facility'
-           WHEN ids.t IN ('healthcare', 'hospital') THEN 'healthcare'
-           WHEN regexp_matches(coalesce(ids.nm, ''), $uni) THEN 'university'
-           WHEN ids.t IN ('government', 'institute', 'research', 'research organisation',
-                          'research organization', 'rec', 'pub', 'public', 'public body',
-                          'nonprofit', 'non-profit')
-                OR contains(coalesce(ids.t, ''), 'government')
-                OR regexp_full_match(coalesce(ids.t, ''), '1?[6-9]')
-               THEN 'institute'
-           WHEN regexp_matches(coalesce(ids.nm, ''), $inst)
-                AND NOT regexp_matches(coalesce(ids.nm, ''), $corp) THEN 'institute'
-           WHEN ids.t IN ('company', 'enterprise', 'private', 'prc', 'industry', 'sme',
-                          'business')
-                OR contains(coalesce(ids.t, ''), 'company')
-                OR regexp_full_match(coalesce(ids.t, ''), '1?[23]')
-               THEN 'enterprise'
-           WHEN ids.source = 'institution'
-                AND regexp_matches(' ' || _fm_org_core(_fm_org_low(coalesce(ids.name, ''))),
-                                   $legal) THEN 'enterprise'
-           ELSE 'other'
-       END AS utype,
+       """  # noqa: S608
+    + org_type_sql("ids.t", name="ids.nm", source="ids.source", raw_name="ids.name")
+    + r""" AS utype,
        _fm_org_norm(ids.name) AS norm,
        coalesce(CASE WHEN i.ror IS NOT NULL THEN 'ror:' || i.ror END,
                 CASE WHEN ids.own_ror IS NOT NULL THEN 'ror:' || ids.own_ror END,
@@ -360,6 +420,7 @@ SELECT ids.source, ids.src_rank, ids.source_id, ids.name, ids.cc AS country_code
            AS strong_key
 FROM ids LEFT JOIN inst AS i ON i.source_id = ids.anchor
 """
+)
 
 # Step 2: clusters. Strong clusters share a strong key; an actor without one joins the single
 # strong cluster that has a member with the same (normalised name, country), else forms a name
@@ -839,15 +900,7 @@ def _bump_versions(con: duckdb.DuckDBPyConnection) -> None:
 def _resolve(con: duckdb.DuckDBPyConnection, ovr_name: str, examples: int) -> ResolutionReport:
     """The body of the resolution transaction."""
     _create_macros(con)
-    con.execute(
-        _ACTORS_SQL,
-        {
-            "uni": _UNIVERSITY_NAME,
-            "inst": _INSTITUTE_NAME,
-            "corp": _CORPORATE_NAME,
-            "legal": _LEGAL_FORM_END,
-        },
-    )
+    con.execute(_ACTORS_SQL, ORG_TYPE_NAME_PATTERNS)
     con.execute(_AUTO_SQL)
     con.execute("CREATE OR REPLACE TEMP TABLE _fm_org_ovr AS SELECT * FROM _fm_org_ovr_arrow")
     con.execute(_MATCH_OVERRIDES_SQL)
