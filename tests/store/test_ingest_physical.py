@@ -38,7 +38,7 @@ def test_hand_worked_mix_of_defects(tmp_path: Path) -> None:
         'P4,ok,2021\nP5,b" title,2022\nP6,"multi\nline title",2023\nP7,x,2024\r\n\n'
         'P8,caf\xe9,2024\nP9,a,b,c\nP10,"x"y,2025\n'
     ).encode("latin-1")
-    with scan_csv(_write(tmp_path, "p.csv", data)) as s:
+    with scan_csv(_write(tmp_path, "p.csv", data), encoding_hint=True) as s:
         assert s.records == 10 and s.blank_lines == 1
         assert s.lines.tolist() == [2, 4, 5, 6, 7, 9]
         assert [(r.line, r.reason) for r in s.rejects] == [

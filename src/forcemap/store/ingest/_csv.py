@@ -223,7 +223,7 @@ def stage_csv(
     )
     if delim not in _DELIMS:
         raise ValueError(f"unsupported CSV delimiter {delim!r}; one of {sorted(_DELIMS)!r}")
-    with scan_csv(path, delim=delim, encoding=encoding) as scan:
+    with scan_csv(path, delim=delim, encoding=encoding, encoding_hint=True) as scan:
         b.reject_scan(scan)
         params = {"path": str(scan.parse_path), "maxline": MAX_RECORD + 1024, "delim": delim}
         try:

@@ -476,19 +476,28 @@ def scan_csv(
     delim: str = ",",
     encoding: str = "utf-8",
     max_record: int = MAX_RECORD,
+    encoding_hint: bool = False,
 ) -> Scan:
     """Split a delimited file with a header line into records (see the module docstring).
 
     The header is the first non-blank line; its field count is the width every record must
     have. A line that repeats the header (files concatenated with their headers) is counted as
-    *filtered* (``"repeated header line"``).
+    *filtered* (``"repeated header line"``). ``encoding_hint``: the reason of a record that is
+    not UTF-8 suggests ``--encoding`` (for readers that take one).
 
     Raises
     ------
     ParseError
         The file has no header line, or cannot be opened or decoded as ``encoding``.
     """
-    return _scan_file(path, delim=delim, encoding=encoding, max_record=max_record, header=True)
+    return _scan_file(
+        path,
+        delim=delim,
+        encoding=encoding,
+        max_record=max_record,
+        header=True,
+        encoding_hint=encoding_hint,
+    )
 
 
 def scan_lines(
@@ -496,13 +505,28 @@ def scan_lines(
     *,
     encoding: str = "utf-8",
     max_record: int = MAX_RECORD,
+    encoding_hint: bool = False,
 ) -> Scan:
-    """Split a line-oriented file (JSON Lines) into records: every non-blank physical line."""
-    return _scan_file(path, delim=None, encoding=encoding, max_record=max_record, header=False)
+    """Split a line-oriented file (JSON Lines) into records: every non-blank physical line
+    (``encoding_hint`` as for :func:`scan_csv`)."""
+    return _scan_file(
+        path,
+        delim=None,
+        encoding=encoding,
+        max_record=max_record,
+        header=False,
+        encoding_hint=encoding_hint,
+    )
 
 
 def _scan_file(
-    path: Path, *, delim: str | None, encoding: str, max_record: int, header: bool
+    path: Path,
+    *,
+    delim: str | None,
+    encoding: str,
+    max_record: int,
+    header: bool,
+    encoding_hint: bool,
 ) -> Scan:
     if delim is not None and len(delim.encode()) != 1:
         raise ValueError(f"a one-byte delimiter is needed, not {delim!r}")
@@ -556,6 +580,7 @@ def _scan_file(
             ok[-1] = False
         rejects = [
             _reject(
+                encoding_hint,
                 truncated,
                 buf,
                 starts,
@@ -643,6 +668,7 @@ def _has_cr_or_bom(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> boo
 
 
 def _reject(
+    hint: bool,
     truncated: str | None,
     buf: np.ndarray,
     starts: np.ndarray,
@@ -671,7 +697,7 @@ def _reject(
         size=end - begin,
         limit=max_record,
     )
-    if status == _UTF8:
+    if status == _UTF8 and hint:
         reason += " (give the file's encoding, e.g. --encoding latin-1, to read it)"
     if r_last[k] > r_first[k]:
         reason += f" (lines {line}-{int(r_last[k]) + 1})"

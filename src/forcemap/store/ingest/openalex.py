@@ -300,7 +300,7 @@ def _stage(b: Batch, path: Path) -> tuple[int, str, str]:
         for r in scan.rejects:
             cut = scan.truncated is not None and r.line == last
             # JSON text is UTF-8 (RFC 8259): no other encoding to suggest
-            reason = _TRUNCATED if cut else r.reason.split(" (give the file's encoding")[0]
+            reason = _TRUNCATED if cut else r.reason
             b.reject(reason, line=r.line, field=r.field, raw=r.raw)
         _load_lines(b.con, scan)
         return scan.records, status, "line"

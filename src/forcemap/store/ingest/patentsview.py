@@ -462,10 +462,7 @@ def _load(b: Batch, tf: _TableFile, scan: Scan) -> None:
         f"_pv_s(c{pos[c]}) AS {c}" if c in pos else f"NULL::VARCHAR AS {c}" for c in _USED[tf.table]
     )
     # PatentsView tables are UTF-8: no other encoding to suggest
-    bad = [
-        (r.line, r.field, r.reason.split(" (give the file's encoding")[0], r.raw)
-        for r in scan.rejects
-    ]
+    bad = [(r.line, r.field, r.reason, r.raw) for r in scan.rejects]
     if scan.truncated:  # the record on the last line is cut, whatever else is wrong with it
         bad = [
             (ln, None, _TRUNCATED, raw) if ln == scan.physical_lines else (ln, f, r, raw)
