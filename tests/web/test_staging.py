@@ -93,6 +93,9 @@ def test_served_store_updated_without_restart(ws: Path, tmp_path: Path) -> None:
             # what users did before: ingest into the served store → the lock error
             direct = _forcemap(ws, "ingest", "projects", str(DATA / "projects" / "good"))
             assert direct.returncode != 0 and "lock" in direct.stderr.lower()
+            # … which says what to do instead
+            said = " ".join(direct.stderr.split())
+            assert f"forcemap --store {ws} stage" in said and "swap" in said
             # the recipe, through the CLI
             r = _forcemap(ws, "stage")
             assert r.returncode == 0, r.stderr

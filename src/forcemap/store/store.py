@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -57,6 +58,25 @@ def scratch_connection() -> duckdb.DuckDBPyConnection:
     """
     spill = Path(tempfile.gettempdir()) / f"forcemap-duckdb-{os.getpid()}"
     return duckdb.connect(config={"temp_directory": str(spill)})
+
+
+def _lock_message(p: Path, error: str, *, read_only: bool) -> str:
+    """What to do when another process holds the store's lock (DuckDB names its PID)."""
+    m = re.search(r"\(PID (\d+)\)", error)
+    who = f"process {m.group(1)}" if m else "another process"
+    if read_only:
+        return (
+            f"cannot lock store {p}: {who} is writing to it (an ingest, resolve or precompute); "
+            "wait for it to finish, then retry"
+        )
+    staged = p.with_name(f"{p.stem}.next{p.suffix}")
+    return (
+        f"cannot lock store {p} for writing: {who} has it open (if it is `forcemap serve`, the "
+        "server keeps it open read-only while it runs). To add data without stopping the "
+        f"server, ingest into a staged copy and swap it in: `forcemap --store {p} stage`, then "
+        f"`forcemap --store {staged} ingest …`, then `forcemap --store {p} swap` (the server "
+        f"switches within seconds). Otherwise stop {who} and retry"
+    )
 
 
 def file_checksum(path: Path) -> str:
@@ -263,6 +283,8 @@ class Store:
             # are SET afterwards (they apply to that shared database)
             con = duckdb.connect(str(p), read_only=read_only)
         except duckdb.Error as e:
+            if "Could not set lock" in str(e):
+                raise StoreError(_lock_message(p, str(e), read_only=read_only)) from e
             raise StoreError(f"cannot open store {p}: {e}") from e
         try:
             if memory_limit:
