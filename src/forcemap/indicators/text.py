@@ -162,7 +162,7 @@ def smoothed_idf(df: np.ndarray, n: int) -> np.ndarray:
 
 def sublinear_tf(tf: np.ndarray) -> np.ndarray:
     r""":math:`1 + \ln \mathrm{tf}` per (document, term) count."""
-    return 1.0 + np.log(tf)
+    return np.asarray(1.0 + np.log(tf), dtype=np.float64)
 
 
 def sql_smoothed_idf(n_sql: str, df_sql: str) -> str:
@@ -535,8 +535,8 @@ class Postings:
         if qn <= 0:
             return out
         lo, hi = self.offsets[codes], self.offsets[codes + 1]
-        idx = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True)] or [[]])
-        idx = idx.astype(np.int64)
+        parts = [np.arange(a, b) for a, b in zip(lo, hi, strict=True)]
+        idx = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
         dot = np.bincount(
             self.rows[idx], weights=self.w[idx] * np.repeat(wq, hi - lo), minlength=out.size
         )

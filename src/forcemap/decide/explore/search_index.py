@@ -362,7 +362,7 @@ def search(
         raise InputError("the query is empty")
     store = store_or_index if isinstance(store_or_index, Store) else None
     if entity is None:
-        entity = "works" if store is not None else store_or_index.entity  # type: ignore[union-attr]
+        entity = store_or_index.entity if isinstance(store_or_index, TextIndex) else "works"
     entity_tables(entity)
     embedder = None
     if method in ("auto", "embeddings"):
@@ -373,11 +373,10 @@ def search(
                 f"installed: {_INSTALL_HINT}; or use method='tfidf'"
             )
     used = "embeddings" if embedder is not None else "tfidf"
-    if store is not None:  # no pruning: a rare term is exactly what a query may look for
-        index = build_text_index(store, entity=entity, min_df=1, max_df=1.0)
+    if isinstance(store_or_index, Store):  # no pruning: a rare term is what a query may seek
+        index = build_text_index(store_or_index, entity=entity, min_df=1, max_df=1.0)
     else:
         index = store_or_index
-    assert isinstance(index, TextIndex)
     if store is None and index.entity != "both" and entity != index.entity:
         raise InputError(f"the index holds {index.entity}, not {entity}")
     params: dict[str, object] = {

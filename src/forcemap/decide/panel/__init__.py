@@ -110,7 +110,12 @@ Roles
 =====================  ====================================================================
 
 Types are ``organizations.type``, else the OpenAlex institution / PatentsView assignee type
-mapped as :func:`forcemap.store.organizations.resolve_organizations` does, else the pool's.
+mapped by the panel's own table (``_TYPE_CASE`` in :mod:`~forcemap.decide.panel.candidates`),
+else the pool's. That table reads the same raw vocabularies as
+:func:`forcemap.store.organizations.org_type_sql` but not the same way: it has none of its
+name-based fallbacks, maps ``public body``, ``research organisation`` and types merely
+containing "government" or "company" to ``other``, and leaves a missing or individual
+(PatentsView 4/5) type unknown (NULL) where the resolution says ``other``.
 
 Selection
 ---------

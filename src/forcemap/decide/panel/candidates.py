@@ -47,6 +47,10 @@ __all__ = [
 ]
 
 # -- SQL ---------------------------------------------------------------------------------------
+# The panel's organisation-type mapping. Not store.organizations.org_type_sql: that one has
+# name-based fallbacks, more words ('public body', 'research organisation', "…government…",
+# "…company…") and maps a missing or individual type to 'other', not NULL; switching would
+# change who is typed what (and a NULL pool type would no longer fall back to the store's).
 _TYPE_CASE = """CASE
     WHEN {t} IS NULL THEN NULL
     WHEN {t} IN ('enterprise', 'university', 'institute', 'facility', 'healthcare', 'other')
@@ -448,7 +452,8 @@ def _codes(values: pa.ChunkedArray) -> np.ndarray:
     (no cap applies)."""
     v = values.combine_chunks()
     v = pc.if_else(pc.equal(v, ""), pa.scalar(None, v.type), v)
-    return pc.fill_null(pc.dictionary_encode(v).indices, -1).to_numpy().astype(np.int64)
+    codes: np.ndarray = pc.fill_null(pc.dictionary_encode(v).indices, -1).to_numpy()
+    return codes.astype(np.int64)
 
 
 # -- the candidates' side ---------------------------------------------------------------------
@@ -501,7 +506,8 @@ def _features(active: pa.Table) -> dict[str, np.ndarray]:
     (code of :data:`ROLE_TYPES`, −1 otherwise), ``org`` and ``country`` (:func:`_codes`)."""
 
     def column(name: str, fill: Any, dtype: type) -> np.ndarray:
-        return pc.fill_null(active[name], fill).to_numpy().astype(dtype)
+        values: np.ndarray = pc.fill_null(active[name], fill).to_numpy()
+        return values.astype(dtype)
 
     return {
         "type": pc.index_in(active["type"], pa.array(ROLE_TYPES)).fill_null(-1).to_numpy(),

@@ -269,7 +269,7 @@ def _explain(
         if len(sub) < 2:
             continue
         want = int(need[sub].sum())
-        pool = elig[:, sub].any(axis=1)
+        pool = np.asarray(elig[:, sub].any(axis=1))
         for codes, cap in ((org, max_per_org), (cty, max_per_country), (org, None)):
             got = _capacity(pool, codes, cap)
             if got < want:
