@@ -46,16 +46,17 @@ def make_data(n_loc: int, n_prod: int, seed: int) -> pa.Table:
 
 def run_forcemap(t: pa.Table, *, outlook: bool) -> tuple[float, dict[str, pa.Table]]:
     from forcemap.indicators import complexity as cx
+    from forcemap.indicators import product_space as psp
     from forcemap.indicators.specialisation import presence_matrix
 
     t0 = time.perf_counter()
     m = presence_matrix(t)
     eci, pci = cx.eci_pci(m)
-    dens = cx.density(m)
+    dens = psp.density(m)
     out = {"eci": eci, "pci": pci, "density": dens}
     if outlook:
-        out["coi"] = cx.complexity_outlook(m)
-        out["cog"] = cx.complexity_outlook_gain(m)
+        out["coi"] = psp.complexity_outlook(m)
+        out["cog"] = psp.complexity_outlook_gain(m)
     return time.perf_counter() - t0, out
 
 

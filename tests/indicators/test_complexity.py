@@ -1,4 +1,4 @@
-"""Tests for forcemap.indicators.complexity.
+"""Tests for forcemap.indicators.complexity, .product_space and .fitness (one family, one world).
 
 Reference values (see tests/data/validation/complexity/PROVENANCE.md):
 
@@ -28,6 +28,8 @@ import pytest
 
 from forcemap.errors import ComputationError, ConvergenceError, InputError, SchemaError
 from forcemap.indicators import complexity as cx
+from forcemap.indicators import fitness as fit
+from forcemap.indicators import product_space as psp
 from forcemap.indicators.specialisation import presence_matrix
 from forcemap.store import Store
 
@@ -92,7 +94,7 @@ def test_eci_pci_match_py_ecomplexity(world_mcp: pa.Table) -> None:
 
 
 def test_coi_matches_py_ecomplexity(world_mcp: pa.Table) -> None:
-    coi = cx.complexity_outlook(world_mcp)
+    coi = psp.complexity_outlook(world_mcp)
     ref = _csv("out_py_ecomplexity_country.csv")
     assert coi.column("loc").to_pylist() == ref.column("country").to_pylist()
     assert np.abs(coi.column("coi").to_numpy() - ref.column("coi").to_numpy()).max() < 1e-6
@@ -104,8 +106,8 @@ def test_density_and_cog_match_py_ecomplexity(world_mcp: pa.Table) -> None:
     keys = list(
         zip(ref.column("country").to_pylist(), ref.column("product").to_pylist(), strict=True)
     )
-    dens = _lookup(cx.density(world_mcp), ["loc", "prod"], "density")
-    cog = _lookup(cx.complexity_outlook_gain(world_mcp), ["loc", "prod"], "cog")
+    dens = _lookup(psp.density(world_mcp), ["loc", "prod"], "density")
+    cog = _lookup(psp.complexity_outlook_gain(world_mcp), ["loc", "prod"], "cog")
     assert len(dens) == 226 * 785
     d = np.array([dens[k] for k in keys]) - ref.column("density").to_numpy()
     g = np.array([cog[k] for k in keys]) - ref.column("cog").to_numpy()
@@ -123,7 +125,7 @@ def test_density_and_cog_match_py_ecomplexity(world_mcp: pa.Table) -> None:
 def test_proximity_matches_references(world_mcp: pa.Table, name: str) -> None:
     """Product proximity vs py-ecomplexity and vs the R package, |Δ| < 1e-9."""
     ref = _csv(name)
-    prox = cx.proximity(world_mcp)
+    prox = psp.proximity(world_mcp)
     upper = prox.filter(pc.less(prox["prod_a"], prox["prod_b"]))
     assert upper.num_rows == 304_681  # all non-zero upper-triangle pairs of the references
     ours = _lookup(upper, ["prod_a", "prod_b"], "proximity")
@@ -178,7 +180,7 @@ def test_eci_conventions(world_mcp: pa.Table) -> None:
 
 def test_fitness_complexity_world(world_mcp: pa.Table) -> None:
     """Converges; mean-normalised; fixed point of the Tacchella map (independent dense code)."""
-    f, q = cx.fitness_complexity(world_mcp, tol=1e-12)
+    f, q = fit.fitness_complexity(world_mcp, tol=1e-12)
     fv, qv = f.column("fitness").to_numpy(), q.column("complexity").to_numpy()
     assert fv.mean() == pytest.approx(1)
     assert qv.mean() == pytest.approx(1)
@@ -195,7 +197,7 @@ def test_fitness_complexity_world(world_mcp: pa.Table) -> None:
     assert np.abs(f1 / f1.mean() - fv).max() < 1e-9
     assert np.abs(q1 / q1.mean() - qv).max() < 1e-9
     with pytest.raises(ConvergenceError):
-        cx.fitness_complexity(world_mcp, max_iter=5, tol=1e-12)
+        fit.fitness_complexity(world_mcp, max_iter=5, tol=1e-12)
 
 
 # -- the Hidalgo & Hausmann (2009) toy -----------------------------------------------------
@@ -241,10 +243,10 @@ def test_toy_matches_py_ecomplexity(toy_mcp: pa.Table) -> None:
     eci, pci = cx.eci_pci(toy_mcp)
     e = dict(zip(eci.column("loc").to_pylist(), eci.column("eci").to_pylist(), strict=True))
     q = dict(zip(pci.column("prod").to_pylist(), pci.column("pci").to_pylist(), strict=True))
-    coi = cx.complexity_outlook(toy_mcp)
+    coi = psp.complexity_outlook(toy_mcp)
     o = dict(zip(coi.column("loc").to_pylist(), coi.column("coi").to_pylist(), strict=True))
-    dens = _lookup(cx.density(toy_mcp), ["loc", "prod"], "density")
-    cog = _lookup(cx.complexity_outlook_gain(toy_mcp), ["loc", "prod"], "cog")
+    dens = _lookup(psp.density(toy_mcp), ["loc", "prod"], "density")
+    cog = _lookup(psp.complexity_outlook_gain(toy_mcp), ["loc", "prod"], "cog")
     for col, got in (
         ("eci", [e[c] for c, _ in keys]),
         ("pci", [q[p] for _, p in keys]),
@@ -265,16 +267,16 @@ def test_proximity_density_hand_worked() -> None:
     ω_By = ½/(3/2) = 1/3. With diagonal 0: ω_Bx = 0/½ = 0, ω_By = ½/½ = 1.
     """
     m = _mcp({"A": ["x", "y"], "B": ["x"]})
-    assert cx.proximity(m).to_pylist() == [
+    assert psp.proximity(m).to_pylist() == [
         {"prod_a": "x", "prod_b": "x", "proximity": 1.0},
         {"prod_a": "x", "prod_b": "y", "proximity": 0.5},
         {"prod_a": "y", "prod_b": "x", "proximity": 0.5},
         {"prod_a": "y", "prod_b": "y", "proximity": 1.0},
     ]
-    assert cx.proximity(m, diagonal=0.0).num_rows == 2
-    d1 = cx.density(m).column("density").to_pylist()
+    assert psp.proximity(m, diagonal=0.0).num_rows == 2
+    d1 = psp.density(m).column("density").to_pylist()
     assert d1 == pytest.approx([1.0, 1.0, 2 / 3, 1 / 3])
-    d0 = cx.density(m, diagonal=0.0).column("density").to_pylist()
+    d0 = psp.density(m, diagonal=0.0).column("density").to_pylist()
     assert d0 == pytest.approx([1.0, 1.0, 0.0, 1.0])
 
 
@@ -293,10 +295,10 @@ def test_zero_diversity_location_does_not_poison_others(world_mcp: pa.Table) -> 
     assert eci.slice(0, 226).equals(base_e)
     assert pci.equals(base_p)
     with pytest.warns(UserWarning, match="zzz"):
-        coi = cx.complexity_outlook(m)
+        coi = psp.complexity_outlook(m)
     assert coi.column("coi").null_count == 1
     with pytest.warns(UserWarning, match="zzz"):
-        f, _ = cx.fitness_complexity(m)
+        f, _ = fit.fitness_complexity(m)
     assert f.column("fitness").null_count == 1
 
 
@@ -321,12 +323,12 @@ def test_empty_input_gives_empty_tables() -> None:
     e, q = cx.eci_pci(empty)
     assert e.num_rows == 0 and e.schema == cx.ECI_SCHEMA
     assert q.num_rows == 0 and q.schema == cx.PCI_SCHEMA
-    assert cx.proximity(empty).schema == cx.PROXIMITY_SCHEMA
-    assert cx.density(empty).num_rows == 0
-    assert cx.complexity_outlook(empty).schema == cx.COI_SCHEMA
-    assert cx.complexity_outlook_gain(empty).num_rows == 0
-    f, _ = cx.fitness_complexity(empty)
-    assert f.num_rows == 0 and f.schema == cx.FITNESS_SCHEMA
+    assert psp.proximity(empty).schema == psp.PROXIMITY_SCHEMA
+    assert psp.density(empty).num_rows == 0
+    assert psp.complexity_outlook(empty).schema == psp.COI_SCHEMA
+    assert psp.complexity_outlook_gain(empty).num_rows == 0
+    f, _ = fit.fitness_complexity(empty)
+    assert f.num_rows == 0 and f.schema == fit.FITNESS_SCHEMA
     kc, _ = cx.reflections(empty)
     assert kc.num_rows == 0
 
@@ -352,9 +354,9 @@ def test_schema_errors_name_column_and_function() -> None:
     with pytest.raises(SchemaError, match=r"eci_pci.*'mcp'"):
         cx.eci_pci(pa.table({"loc": ["A"], "prod": ["x"], "value": [1.0]}))
     with pytest.raises(SchemaError, match=r"proximity.*'prod'.*double"):
-        cx.proximity(pa.table({"loc": ["A"], "prod": [1.5], "mcp": [1]}))
+        psp.proximity(pa.table({"loc": ["A"], "prod": [1.5], "mcp": [1]}))
     with pytest.raises(InputError, match="0 or 1"):
-        cx.density(pa.table({"loc": ["A"], "prod": ["x"], "mcp": [2]}))
+        psp.density(pa.table({"loc": ["A"], "prod": ["x"], "mcp": [2]}))
     with pytest.raises(InputError, match="duplicate"):
         cx.eci_pci(_mcp({"A": ["x", "x"]}))
     two_years = pa.table({"loc": ["A", "A"], "prod": ["x", "x"], "mcp": [1, 1], "year": [1, 2]})
@@ -489,14 +491,14 @@ def test_fitness_fixed_iterations_hand_worked() -> None:
         q = {p: v / (sum(qt.values()) / 3) for p, v in qt.items()}
         assert (list(f.values()), list(q.values())) == want[n]
     for n, (wf, wq) in want.items():
-        ft_, qt_ = cx.fitness_complexity(m, iterations=n)
+        ft_, qt_ = fit.fitness_complexity(m, iterations=n)
         assert ft_.column("fitness").to_pylist() == pytest.approx([float(v) for v in wf], rel=1e-15)
         assert qt_.column("complexity").to_pylist() == pytest.approx(
             [float(v) for v in wq], rel=1e-15
         )
-        assert ft_.schema == cx.FITNESS_SCHEMA and qt_.schema == cx.PRODUCT_COMPLEXITY_SCHEMA
+        assert ft_.schema == fit.FITNESS_SCHEMA and qt_.schema == fit.PRODUCT_COMPLEXITY_SCHEMA
     with pytest.raises(ConvergenceError):
-        cx.fitness_complexity(m)
+        fit.fitness_complexity(m)
 
 
 def test_fitness_iterations_match_r_source(r_mcp: pa.Table) -> None:
@@ -506,30 +508,30 @@ def test_fitness_iterations_match_r_source(r_mcp: pa.Table) -> None:
     the R package's own test. 20 iterations in R's counting are 19 updates, so they differ from
     iterations=21 (20 updates) by ~1e-4.
     """
-    f, q = cx.fitness_complexity(r_mcp, iterations=20)
+    f, q = fit.fitness_complexity(r_mcp, iterations=20)
     locs, prods = f.column("loc").to_pylist(), q.column("prod").to_pylist()
     assert (len(locs), len(prods)) == (226, 785)
     res = _dense(r_mcp, locs, prods)
     for n, gamma in ((20, 1.0), (4, 2.0), (2, 1.0)):
-        f, q = cx.fitness_complexity(r_mcp, iterations=n, extremality=gamma)
+        f, q = fit.fitness_complexity(r_mcp, iterations=n, extremality=gamma)
         rx, ry = _r_fitness_method(res, n, gamma)
         assert np.abs(f.column("fitness").to_numpy() / rx - 1).max() < 1e-12
         assert np.abs(q.column("complexity").to_numpy() / ry - 1).max() < 1e-12
-    f21, _ = cx.fitness_complexity(r_mcp, iterations=21)
+    f21, _ = fit.fitness_complexity(r_mcp, iterations=21)
     rx20, _ = _r_fitness_method(res, 20, 1.0)
     assert np.abs(f21.column("fitness").to_numpy() - rx20).max() > 1e-5
 
 
 def test_fitness_iterations_approach_convergence(world_mcp: pa.Table) -> None:
     """Many fixed iterations reach the converged fixed point; the default path is unchanged."""
-    fc, qc = cx.fitness_complexity(world_mcp, tol=1e-12)
-    f, q = cx.fitness_complexity(world_mcp, iterations=1000)
+    fc, qc = fit.fitness_complexity(world_mcp, tol=1e-12)
+    f, q = fit.fitness_complexity(world_mcp, iterations=1000)
     assert np.abs(f.column("fitness").to_numpy() - fc.column("fitness").to_numpy()).max() < 1e-9
     assert (
         np.abs(q.column("complexity").to_numpy() - qc.column("complexity").to_numpy()).max() < 1e-9
     )
-    f1, q1 = cx.fitness_complexity(world_mcp, extremality=1.0)
-    f0, q0 = cx.fitness_complexity(world_mcp)
+    f1, q1 = fit.fitness_complexity(world_mcp, extremality=1.0)
+    f0, q0 = fit.fitness_complexity(world_mcp)
     assert f1.equals(f0) and q1.equals(q0)
 
 
@@ -537,16 +539,16 @@ def test_fitness_iterations_arguments() -> None:
     m = _mcp({"A": ["x", "y", "z"], "B": ["x", "y"], "C": ["x"]})
     for bad in (1, 0, -3, 2.5, True, "20"):
         with pytest.raises(InputError, match="iterations"):
-            cx.fitness_complexity(m, iterations=bad)  # type: ignore[arg-type]
+            fit.fitness_complexity(m, iterations=bad)  # type: ignore[arg-type]
     for bad_g in (0.0, -1.0, float("nan"), float("inf"), "2"):
         with pytest.raises(InputError, match="extremality"):
-            cx.fitness_complexity(m, iterations=4, extremality=bad_g)  # type: ignore[arg-type]
+            fit.fitness_complexity(m, iterations=4, extremality=bad_g)  # type: ignore[arg-type]
     # γ = 2000: (1/2)^-2000 overflows at the second update; R would return NaN there
     with pytest.raises(ComputationError, match="iteration 3 of 4"):
-        cx.fitness_complexity(m, iterations=4, extremality=2000.0)
+        fit.fitness_complexity(m, iterations=4, extremality=2000.0)
     empty = m.slice(0, 0)
-    f, q = cx.fitness_complexity(empty, iterations=20)
-    assert f.num_rows == 0 and q.schema == cx.PRODUCT_COMPLEXITY_SCHEMA
+    f, q = fit.fitness_complexity(empty, iterations=20)
+    assert f.num_rows == 0 and q.schema == fit.PRODUCT_COMPLEXITY_SCHEMA
 
 
 def test_fitness_iterations_zero_rows_dropped_as_r() -> None:
@@ -554,7 +556,7 @@ def test_fitness_iterations_zero_rows_dropped_as_r() -> None:
     m = _mcp({"A": ["x", "y", "z"], "B": ["x", "y"], "C": ["x"]})
     extra = pa.table({"loc": ["D", "A"], "prod": ["x", "w"], "mcp": pa.array([0, 0], pa.int8())})
     with pytest.warns(UserWarning, match="'D'"):
-        f, q = cx.fitness_complexity(pa.concat_tables([m, extra]), iterations=3)
+        f, q = fit.fitness_complexity(pa.concat_tables([m, extra]), iterations=3)
     assert f.column("fitness").to_pylist() == pytest.approx([11 / 6, 5 / 6, 1 / 3, None])
     assert q.column("prod").to_pylist() == ["w", "x", "y", "z"]
     assert q.column("complexity").to_pylist()[0] is None
@@ -566,7 +568,7 @@ def test_coi_cog_with_fitness_match_r_source(r_mcp: pa.Table) -> None:
     R: distance = (1 − M) · (φ / rowSums φ)ᵀ; COI = Σ_p (1 − distance)(1 − M) · complexity;
     COG = (1 − M) ∘ ((1 − M) · (φ ∘ complexity / rowSums φ)). No normalisation: normalise="none".
     """
-    f, q = cx.fitness_complexity(r_mcp, iterations=20)
+    f, q = fit.fitness_complexity(r_mcp, iterations=20)
     locs, prods = f.column("loc").to_pylist(), q.column("prod").to_pylist()
     res = _dense(r_mcp, locs, prods)
     _, yci = _r_fitness_method(res, 20, 1.0)
@@ -576,12 +578,12 @@ def test_coi_cog_with_fitness_match_r_source(r_mcp: pa.Table) -> None:
     coi_r = ((1 - dist) * (1 - res)) @ yci
     cog_r = (1 - res) * ((1 - res) @ (phi * (yci / phi.sum(axis=1))[:, np.newaxis]))
 
-    coi = cx.complexity_outlook(r_mcp, complexity=q, normalise="none")
+    coi = psp.complexity_outlook(r_mcp, complexity=q, normalise="none")
     assert coi.column("loc").to_pylist() == locs
     assert np.abs(coi.column("coi").to_numpy() / coi_r - 1).max() < 1e-12
-    cog = cx.complexity_outlook_gain(r_mcp, complexity=q).column("cog").to_numpy()
+    cog = psp.complexity_outlook_gain(r_mcp, complexity=q).column("cog").to_numpy()
     assert np.abs(cog.reshape(res.shape) - cog_r).max() < 1e-12
-    z = cx.complexity_outlook(r_mcp, complexity=q).column("coi").to_numpy()
+    z = psp.complexity_outlook(r_mcp, complexity=q).column("coi").to_numpy()
     assert z == pytest.approx((coi_r - coi_r.mean()) / coi_r.std(), abs=1e-10)
 
 
@@ -589,11 +591,13 @@ def test_outlook_default_is_scale_pci(toy_mcp: pa.Table, world_mcp: pa.Table) ->
     """complexity=None equals passing PCI with normalise="scale" (and the z-scored PCI does not)."""
     for m in (toy_mcp, world_mcp):
         _, pci_s = cx.eci_pci(m, normalise="scale")
-        assert cx.complexity_outlook(m, complexity=pci_s).equals(cx.complexity_outlook(m))
-        assert cx.complexity_outlook_gain(m, complexity=pci_s).equals(cx.complexity_outlook_gain(m))
+        assert psp.complexity_outlook(m, complexity=pci_s).equals(psp.complexity_outlook(m))
+        assert psp.complexity_outlook_gain(m, complexity=pci_s).equals(
+            psp.complexity_outlook_gain(m)
+        )
     _, pci_z = cx.eci_pci(world_mcp)
-    a = cx.complexity_outlook(world_mcp, complexity=pci_z, normalise="none")
-    b = cx.complexity_outlook(world_mcp, normalise="none")
+    a = psp.complexity_outlook(world_mcp, complexity=pci_z, normalise="none")
+    b = psp.complexity_outlook(world_mcp, normalise="none")
     assert not np.allclose(a.column("coi").to_numpy(), b.column("coi").to_numpy())
 
 
@@ -606,22 +610,22 @@ def test_outlook_custom_complexity_hand_worked() -> None:
     """
     m = _mcp({"A": ["x", "y"], "B": ["x"]})
     q = pa.table({"prod": ["y", "x", "unused"], "value": [3, 1, 9]})  # int, any order, extras
-    coi = cx.complexity_outlook(m, complexity=q, normalise="none")
+    coi = psp.complexity_outlook(m, complexity=q, normalise="none")
     assert coi.to_pylist() == [{"loc": "A", "coi": 0.0}, {"loc": "B", "coi": pytest.approx(1.0)}]
-    assert cx.complexity_outlook(m, complexity=q).column("coi").to_pylist() == pytest.approx(
+    assert psp.complexity_outlook(m, complexity=q).column("coi").to_pylist() == pytest.approx(
         [-1.0, 1.0]
     )
-    cog = cx.complexity_outlook_gain(m, complexity=q)
+    cog = psp.complexity_outlook_gain(m, complexity=q)
     assert cog.column("cog").to_pylist() == pytest.approx([0.0, 0.0, 0.0, 2.0])
-    assert cog.schema == cx.COG_SCHEMA
+    assert cog.schema == psp.COG_SCHEMA
     # any of the accepted value-column names, e.g. fitness_complexity's product table
     q2 = pa.table({"prod": ["x", "y"], "ubiquity": [2, 1], "complexity": [1.0, 3.0]})
-    assert cx.complexity_outlook(m, complexity=q2, normalise="none").equals(coi)
+    assert psp.complexity_outlook(m, complexity=q2, normalise="none").equals(coi)
 
 
 def test_outlook_complexity_table_errors() -> None:
     m = _mcp({"A": ["x", "y"], "B": ["x"]})
-    for func in (cx.complexity_outlook, cx.complexity_outlook_gain):
+    for func in (psp.complexity_outlook, psp.complexity_outlook_gain):
         name = func.__name__
         with pytest.raises(SchemaError, match=rf"{name}.*'prod'"):
             func(m, complexity=pa.table({"product": ["x", "y"], "pci": [1.0, 2.0]}))
@@ -651,14 +655,14 @@ def test_outlook_complexity_zero_rows() -> None:
     )
     q = pa.table({"prod": ["w", "x", "y"], "complexity": [None, 1.0, 3.0]})
     with pytest.warns(UserWarning, match="'C'"):
-        coi = cx.complexity_outlook(m, complexity=q, normalise="none")
+        coi = psp.complexity_outlook(m, complexity=q, normalise="none")
     assert coi.column("coi").to_pylist() == [0.0, pytest.approx(1.0), None]
     with pytest.warns(UserWarning, match="'w'"):
-        cog = cx.complexity_outlook_gain(m, complexity=q)
+        cog = psp.complexity_outlook_gain(m, complexity=q)
     got = _lookup(cog, ["loc", "prod"], "cog")
     assert got[("B", "y")] == pytest.approx(2.0)
     assert got[("B", "w")] is None and got[("C", "y")] is None
-    _, fq = cx.fitness_complexity(_mcp({"A": ["x", "y"], "B": ["x"]}), iterations=20)
+    _, fq = fit.fitness_complexity(_mcp({"A": ["x", "y"], "B": ["x"]}), iterations=20)
     empty = m.slice(0, 0)
-    assert cx.complexity_outlook(empty, complexity=fq).schema == cx.COI_SCHEMA
-    assert cx.complexity_outlook_gain(empty, complexity=fq).num_rows == 0
+    assert psp.complexity_outlook(empty, complexity=fq).schema == psp.COI_SCHEMA
+    assert psp.complexity_outlook_gain(empty, complexity=fq).num_rows == 0
