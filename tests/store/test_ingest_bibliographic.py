@@ -16,7 +16,7 @@ from forcemap.errors import NotFoundError, ParseError, StoreError
 from forcemap.store import Store
 from forcemap.store.ingest import SOURCES, ingest
 from forcemap.store.ingest._physical import MAX_RECORD
-from forcemap.store.ingest.bibliographic import country_code_of, parse_affiliation, surname_key
+from forcemap.store.ingest.bib_fields import country_code_of, parse_affiliation, surname_key
 from forcemap.store.ingest.lens import ingest_lens
 from forcemap.store.ingest.ris_bibtex import ingest_bibtex, ingest_ris
 from forcemap.store.ingest.scopus import ingest_scopus, scopus_reference_id

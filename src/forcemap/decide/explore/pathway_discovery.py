@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import scipy.sparse as sp
 
-from forcemap.decide.bottlenecks import _scope
+from forcemap.decide._scope import industry_scope
 from forcemap.decide.explore.search_index import build_text_index, entity_tables, search
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
 from forcemap.errors import InputError
@@ -280,7 +280,7 @@ def _scope_ids(
             raise InputError("ids must be a sequence of document ids, not one string")
         return sorted({str(i) for i in ids})
     if industry is not None:
-        cat = _scope(None, industry)
+        cat = industry_scope(None, industry)
         out: set[str] = set()
         if entity in ("works", "both"):
             out.update(industry_works(store, catalog=cat)["work_id"].to_pylist())
