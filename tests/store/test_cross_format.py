@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from forcemap.store import Store
-from forcemap.store.ingest.bibliographic import surname_key
+from forcemap.store.ingest.bib_fields import surname_key
 from forcemap.store.ingest.openalex import ingest_openalex
 from forcemap.store.ingest.scopus import ingest_scopus
 from forcemap.store.ingest.wos import ingest_wos

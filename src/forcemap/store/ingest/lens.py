@@ -16,7 +16,18 @@ import re
 from datetime import date
 from pathlib import Path
 
-from forcemap.store.ingest.bibliographic import (
+from forcemap.store.ingest.bib_fields import (
+    doi_of,
+    find_doi,
+    int_of,
+    issn_id,
+    keywords,
+    split_list,
+    text_of,
+    type_of,
+    year_of,
+)
+from forcemap.store.ingest.bib_records import (
     Author,
     BibFormat,
     FieldError,
@@ -24,18 +35,9 @@ from forcemap.store.ingest.bibliographic import (
     RawRecord,
     Record,
     Split,
-    doi_of,
-    find_doi,
-    ingest_bibliographic,
-    int_of,
-    issn_id,
-    keywords,
     read_csv_records,
-    split_list,
-    text_of,
-    type_of,
-    year_of,
 )
+from forcemap.store.ingest.bibliographic import ingest_bibliographic
 from forcemap.store.store import IngestReport, Store
 
 __all__ = ["LENS", "ingest_lens"]

@@ -31,7 +31,19 @@ import rispy
 
 from forcemap.errors import ParseError
 from forcemap.store.ingest._physical import MAX_RECORD
-from forcemap.store.ingest.bibliographic import (
+from forcemap.store.ingest.bib_fields import (
+    doi_of,
+    hash_id,
+    issn_id,
+    keywords,
+    language_of,
+    parse_affiliation,
+    surname_key,
+    text_of,
+    type_of,
+    year_of,
+)
+from forcemap.store.ingest.bib_records import (
     Author,
     BibFormat,
     FieldError,
@@ -40,20 +52,10 @@ from forcemap.store.ingest.bibliographic import (
     Record,
     Reject,
     Split,
-    doi_of,
-    hash_id,
-    ingest_bibliographic,
-    issn_id,
-    keywords,
-    language_of,
-    parse_affiliation,
     read_text,
     record_spans,
-    surname_key,
-    text_of,
-    type_of,
-    year_of,
 )
+from forcemap.store.ingest.bibliographic import ingest_bibliographic
 from forcemap.store.store import IngestReport, Store
 
 __all__ = ["BIBTEX", "RIS", "ingest_bibtex", "ingest_ris"]

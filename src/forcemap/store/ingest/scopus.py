@@ -17,24 +17,15 @@ import os
 import re
 from pathlib import Path
 
-from forcemap.store.ingest.bibliographic import (
-    Author,
-    BibFormat,
-    FieldError,
-    Progress,
-    RawRecord,
-    Record,
-    Split,
+from forcemap.store.ingest.bib_fields import (
     doi_of,
     find_doi,
-    ingest_bibliographic,
     int_of,
     issn_id,
     keywords,
     language_of,
     norm_key,
     parse_affiliation,
-    read_csv_records,
     ref_key,
     split_list,
     surname_key,
@@ -42,6 +33,17 @@ from forcemap.store.ingest.bibliographic import (
     type_of,
     year_of,
 )
+from forcemap.store.ingest.bib_records import (
+    Author,
+    BibFormat,
+    FieldError,
+    Progress,
+    RawRecord,
+    Record,
+    Split,
+    read_csv_records,
+)
+from forcemap.store.ingest.bibliographic import ingest_bibliographic
 from forcemap.store.store import IngestReport, Store
 
 __all__ = ["SCOPUS", "ingest_scopus", "scopus_reference_id"]

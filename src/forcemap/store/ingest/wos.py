@@ -24,7 +24,22 @@ from pathlib import Path
 
 from forcemap.errors import ParseError
 from forcemap.store.ingest._physical import scan_lines
-from forcemap.store.ingest.bibliographic import (
+from forcemap.store.ingest.bib_fields import (
+    doi_of,
+    int_of,
+    issn_id,
+    keywords,
+    language_of,
+    norm_key,
+    parse_affiliation,
+    ref_key,
+    split_list,
+    surname_key,
+    text_of,
+    type_of,
+    year_of,
+)
+from forcemap.store.ingest.bib_records import (
     Author,
     BibFormat,
     FieldError,
@@ -33,25 +48,12 @@ from forcemap.store.ingest.bibliographic import (
     Record,
     Reject,
     Split,
-    doi_of,
     file_encoding,
-    ingest_bibliographic,
-    int_of,
-    issn_id,
-    keywords,
-    language_of,
-    norm_key,
-    parse_affiliation,
     read_text,
     record_spans,
-    ref_key,
     scan_records,
-    split_list,
-    surname_key,
-    text_of,
-    type_of,
-    year_of,
 )
+from forcemap.store.ingest.bibliographic import ingest_bibliographic
 from forcemap.store.store import IngestReport, Store
 
 __all__ = ["WOS", "ingest_wos", "wos_reference_id"]
