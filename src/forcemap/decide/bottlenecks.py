@@ -373,10 +373,6 @@ FROM t ORDER BY rank
 # -- helpers -----------------------------------------------------------------------------------
 
 
-# explore.py still imports the former private name; it is decide._scope.industry_scope now
-_scope = industry_scope
-
-
 def _country_codes(country: str) -> list[str]:
     """The ISO2 code and its ISO3 (the store holds alpha-2; ISO3 is matched too)."""
     ref = reference_table("countries")
