@@ -16,7 +16,9 @@ from forcemap.errors import InputError, NotFoundError, ParseError, SchemaError
 from forcemap.store import Store
 from forcemap.store.ingest import ingest
 from forcemap.store.ingest import uspto as us
+from forcemap.store.ingest._physical import MAX_RECORD
 from forcemap.store.ingest.uspto import ingest_uspto
+from forcemap.store.ingest.uspto_records import CSV_COLUMNS
 from forcemap.store.organizations import resolve_organizations
 
 DOC = data_path("demo", "doc.json")
@@ -301,7 +303,7 @@ def test_json_lines_and_csv_defects_carry_line_numbers(store: Store, tmp_path: P
     ]
     c = tmp_path / "flat.csv"
     c.write_text(
-        ",".join(us.CSV_COLUMNS)
+        ",".join(CSV_COLUMNS)
         + "\n"
         + 'US-11000020-B1,x,"Multi\nline title",2023-01-17,None,"A Inc.;Doe; Jane",US;N/A,'
         "G06F16/248,,5000000;20050050045,2\n"
@@ -556,7 +558,7 @@ def test_duplicates_in_the_file_and_across_files(store: Store, tmp_path: Path) -
 def test_a_record_over_the_size_limit_is_quarantined_with_its_size(
     store: Store, tmp_path: Path
 ) -> None:
-    big = "x" * (us.MAX_RECORD + 10)
+    big = "x" * (MAX_RECORD + 10)
     jl = tmp_path / "big.jsonl"
     jl.write_text(
         json.dumps(record("US-11000001-B1"))
