@@ -177,6 +177,7 @@ class Batch:
         self.batch_id = batch_id
         self.source = source
         self.file = file
+        self.finished = False
         self._rejects: list[dict[str, Any]] = []
 
     def reject(
@@ -432,10 +433,16 @@ class Store:
     def batch(self, source: str, file: str | os.PathLike[str]) -> Iterator[Batch]:
         """Run one ingest batch as a single transaction.
 
-        The body stages and writes rows through ``batch.con``; on normal exit the caller must
-        have called :meth:`finish`; on an exception everything is rolled back, so the store
-        is exactly as before. A killed process leaves an uncommitted transaction, which
-        DuckDB discards on the next open.
+        The body stages and writes rows through ``batch.con`` and ends with :meth:`finish`
+        (the reconciled ``ingest_log`` row); a body that returns without it is a reader's bug
+        and is refused like an exception: everything is rolled back, so the store is exactly
+        as before. A killed process leaves an uncommitted transaction, which DuckDB discards on
+        the next open.
+
+        Raises
+        ------
+        StoreError
+            The store is read-only, or the body returned without :meth:`finish`.
         """
         if self.read_only:
             raise StoreError(f"store {self.path} is open read-only")
@@ -444,6 +451,11 @@ class Store:
         b = Batch(self, batch_id, source, str(file))
         try:
             yield b
+            if not b.finished:
+                raise StoreError(
+                    f"{b.file}: the {source} batch {batch_id} ended without Store.finish (no "
+                    "reconciled ingest_log row); nothing was written"
+                )
             b._flush_rejects()
             self.con.execute("COMMIT")
         except BaseException:
@@ -519,6 +531,7 @@ class Store:
                 "replaced": replaced,
             },
         )
+        batch.finished = True
         return IngestReport(
             source=batch.source,
             files=[batch.file],
