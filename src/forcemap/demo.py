@@ -13,7 +13,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from forcemap._data import data_path
 from forcemap._progress import rich_progress
@@ -28,6 +28,9 @@ from forcemap.report.sections import (
 from forcemap.store import IngestReport, Store
 from forcemap.store.ingest import ingest
 from forcemap.store.summary import StoreSummary, summarise
+
+if TYPE_CHECKING:
+    from forcemap.store.synth import WorldManifest
 
 __all__ = ["DemoResult", "build_demo", "summary_sections"]
 
@@ -165,7 +168,7 @@ def summary_sections(s: StoreSummary, *, label: str) -> list[Section]:
     return [sec, q]
 
 
-def planted_facts_section(store: Store, manifest: object) -> Section:
+def planted_facts_section(store: Store, manifest: WorldManifest) -> Section:
     """Each fact planted in the synthetic world next to what forcemap's analyses found.
 
     This is the demo's self-check: the same public functions a user calls, run on a world
@@ -178,7 +181,7 @@ def planted_facts_section(store: Store, manifest: object) -> Section:
     from forcemap.indicators.emergence import emergence_score
     from forcemap.network import build_network, gatekeepers
 
-    planted: dict = manifest.planted  # type: ignore[attr-defined]
+    planted: dict[str, dict[str, Any]] = manifest.planted
     rows: list[tuple[str, str, str]] = []
 
     lead = planted["leading_country"]

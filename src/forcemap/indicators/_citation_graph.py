@@ -1,3 +1,6 @@
+# mypy: disable-error-code="no-untyped-call,arg-type,call-arg,no-any-return"
+# (numba compiles and types these kernels itself; its Python-level hints do not describe
+# calls between njit functions with NumPy scalars, nor llvmlite's code generation helpers)
 """Citation graphs as integer-id CSR arrays, and the compiled CD / DI kernel (private).
 
 Nodes are ``0 .. n-1``; an edge ``(s, t)`` means *s cites t*. :func:`build_csr` relabels the

@@ -128,7 +128,7 @@ def _int_numpy(a: pa.Array) -> np.ndarray:
     """Integer Arrow array as NumPy (int32 or int64), nulls as -1 (never a node index)."""
     if a.null_count:
         a = pc.fill_null(a, -1)
-    out = a.to_numpy(zero_copy_only=False)
+    out: np.ndarray = a.to_numpy(zero_copy_only=False)
     return out if out.dtype in (np.int32, np.int64) else out.astype(np.int64)
 
 

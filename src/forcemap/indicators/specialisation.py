@@ -235,7 +235,8 @@ def shares(table: pa.Table) -> pa.Table:
 def _presence(values: np.ndarray, threshold: float) -> np.ndarray:
     """The presence rule used everywhere: 1 where ``values >= threshold``, else 0 (NaN → 0)."""
     with np.errstate(invalid="ignore"):
-        return (np.nan_to_num(values, nan=-np.inf) >= threshold).astype(np.int8)
+        out: np.ndarray = (np.nan_to_num(values, nan=-np.inf) >= threshold).astype(np.int8)
+    return out
 
 
 def rca(table: pa.Table, *, threshold: float = 1.0) -> pa.Table:

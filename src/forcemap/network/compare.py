@@ -216,9 +216,9 @@ def compare_snapshots(
     comm_rows: list[dict[str, Any]] = []
     labels = list(analyses)
     for p0, p1 in itertools.pairwise(labels):
-        a0, a1 = analyses[p0], analyses[p1]
-        core0 = _core(a0)
-        core1 = _core(a1)
+        an0, an1 = analyses[p0], analyses[p1]
+        core0 = _core(an0)
+        core1 = _core(an1)
         for nid, lab in sorted(core1.items()):
             if nid not in core0:
                 core_rows.append(_cc(p0, p1, nid, lab, "entered"))
@@ -226,8 +226,8 @@ def compare_snapshots(
             if nid not in core1:
                 core_rows.append(_cc(p0, p1, nid, lab, "left"))
         for r in match_communities(
-            _members(a0, min_size=min_community_size),
-            _members(a1, min_size=min_community_size),
+            _members(an0, min_size=min_community_size),
+            _members(an1, min_size=min_community_size),
             threshold=jaccard_threshold,
         ):
             comm_rows.append({"period_from": p0, "period_to": p1, **r})

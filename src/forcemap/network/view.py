@@ -81,7 +81,8 @@ def layout(network: Network, *, seed: int = 0, drl_above: int = 5000) -> np.ndar
     xy = np.asarray(lay.coords, dtype=np.float64).reshape(n, 2)
     lo, hi = xy.min(axis=0), xy.max(axis=0)
     span = np.where(hi - lo > 0, hi - lo, 1.0)
-    return (xy - lo) / span
+    out: np.ndarray = (xy - lo) / span
+    return out
 
 
 _TEMPLATE = """<!DOCTYPE html>

@@ -698,7 +698,7 @@ def _read_overrides(path: Path) -> list[dict[str, Any]]:
                     )
                 if row["country_code"] is not None:
                     row["country_code"] = row["country_code"].upper()
-                key = (row["source"], row["source_id"])
+                key = (str(row["source"]), str(row["source_id"]))
                 if key in seen:
                     prev_org, prev_line = seen[key]
                     if prev_org != row["org_id"]:
@@ -709,7 +709,7 @@ def _read_overrides(path: Path) -> list[dict[str, Any]]:
                             line=line,
                         )
                     continue
-                seen[key] = (row["org_id"], line)
+                seen[key] = (str(row["org_id"]), line)
                 row["line"] = line
                 rows.append(row)
     except UnicodeDecodeError as e:

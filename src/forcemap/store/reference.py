@@ -427,7 +427,9 @@ class IndustryCatalog(Mapping[str, Industry]):
 
     def cpc_patterns(self) -> pa.Table:
         """CPC prefixes: industry, sub_technology (null for industry-level), pattern: string."""
-        rows = [(i.key, None, p) for i in self.values() for p in i.cpc]
+        rows: list[tuple[str, str | None, str]] = [
+            (i.key, None, p) for i in self.values() for p in i.cpc
+        ]
         rows += [
             (i.key, s.key, p) for i in self.values() for s in i.sub_technologies for p in s.cpc
         ]

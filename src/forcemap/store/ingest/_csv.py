@@ -15,7 +15,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import duckdb
 import numpy as np
@@ -105,7 +105,7 @@ def _open_binary(path: Path) -> BinaryIO:
                 f"zip archive holds {len(members)} files; expected one data file",
                 file=str(path),
             )
-        return zf.open(members[0])
+        return zf.open(members[0])  # type: ignore[return-value] # ZipExtFile is a binary stream
     return open(path, "rb")
 
 
@@ -124,7 +124,7 @@ def default_origin(world: Path, source: str) -> str:
     return f"synthetic:{source}" if synthetic else source
 
 
-def _count(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> int:
+def _count(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> int:
     rows = con.execute(sql, params).fetchall()
     return int(rows[0][0]) if rows and rows[0][0] is not None else 0
 

@@ -440,7 +440,9 @@ def _date_ok(col: str) -> str:
     )
 
 
-def _create_v(con: duckdb.DuckDBPyConnection, inner: str, outer: str, checks: list) -> None:
+def _create_v(
+    con: duckdb.DuckDBPyConnection, inner: str, outer: str, checks: list[tuple[str, str, str]]
+) -> None:
     field, reason = checks_sql(checks)
     con.execute(
         f"""CREATE TEMP TABLE _pj_v AS

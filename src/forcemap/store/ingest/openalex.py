@@ -497,7 +497,9 @@ def _number_check(value: str, lo: float | None, hi: float | None, integer: bool)
                     WHEN {out} THEN 'out of range' END"""
 
 
-def _checks(works: bool, typed: tuple) -> list[tuple[str, str, str]]:
+def _checks(
+    works: bool, typed: tuple[tuple[str, str, tuple[str, ...]], ...]
+) -> list[tuple[str, str, str]]:
     """``(condition, field, reason)`` SQL triples tried in order after the id checks."""
     out: list[tuple[str, str, str]] = []
     for field, path, types in typed:

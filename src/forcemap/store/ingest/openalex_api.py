@@ -28,7 +28,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -294,7 +293,7 @@ def _get_page(
                     f"OpenAlex rejected {q.label}: HTTP {resp.status_code}: {resp.text[:300]}"
                 )
             else:
-                body: dict[str, Any] = resp.json()
+                body = resp.json()
                 if not isinstance(body.get("results"), list) or "meta" not in body:
                     raise ValueError("not an OpenAlex result page")
                 tmp = path.with_suffix(".tmp")

@@ -27,6 +27,7 @@ import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -305,7 +306,12 @@ def _text(col: str) -> str:
     return f"nullif(trim(r.{col}), '') AS {col}"
 
 
-def _create_v(con: duckdb.DuckDBPyConnection, select: str, checks: list, joins: str = "") -> None:
+def _create_v(
+    con: duckdb.DuckDBPyConnection,
+    select: str,
+    checks: list[tuple[str, str, str]],
+    joins: str = "",
+) -> None:
     field, reason = checks_sql(checks)
     con.execute(
         f"""CREATE TEMP TABLE _pj_v AS
@@ -439,7 +445,7 @@ _VALIDATE = {
 # -- writing ---------------------------------------------------------------------------------
 
 
-def _count(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> int:
+def _count(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> int:
     rows = con.execute(sql, params).fetchall()
     return int(rows[0][0]) if rows and rows[0][0] is not None else 0
 

@@ -457,7 +457,7 @@ def _validate(con: duckdb.DuckDBPyConnection, layout: str) -> None:
     # Each raw value is trimmed once (s_…), parsed once (…_n) and flagged missing once (…_m).
     if layout == "baci":
         y, a, z, k = "t", "i", "j", "k"
-        vals = ("v",)
+        vals: tuple[str, ...] = ("v",)
         exp, imp = "round(v_n * 1000, 6)", "NULL::DOUBLE"
         values = [
             ("v_m", "v", "missing value v"),
