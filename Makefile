@@ -46,8 +46,10 @@ bench-scale: $(STAMP) java
 	$(BIN)/python benchmarks/scaling.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/mypy
+	$(BIN)/python scripts/import_cycles.py
 
 lock:
 	uv pip compile pyproject.toml --extra dev --extra bench --extra spark -o requirements.lock --python-version 3.11

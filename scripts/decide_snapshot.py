@@ -45,15 +45,37 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("watch_ai_topic", ["watch", "--industry", "ai", "--unit", "topic"]),
     ("watch_bio", ["watch", "--industry", "biomedicine"]),
     ("consortium_robotics", ["consortium", "--industry", "robotics", "--size", "5"]),
-    ("consortium_robotics_cn", ["consortium", "--industry", "robotics", "--size", "5",
-                                "--country", "CN"]),
+    (
+        "consortium_robotics_cn",
+        ["consortium", "--industry", "robotics", "--size", "5", "--country", "CN"],
+    ),
     ("pathways_quantum", ["pathways", "--industry", "quantum"]),
     ("review", ["review"]),
     ("allocate", ["allocate", "--budget", "5e7", "--max-share-per-industry", "0.3"]),
-    ("panel_text", ["panel", "--applicant", "{author}", "--text",
-                    "solid-state electrolytes for lithium batteries", "--size", "5"]),
-    ("panel_org", ["panel", "--applicant", "{org}", "--text",
-                   "deep learning for medical imaging", "--size", "3"]),
+    (
+        "panel_text",
+        [
+            "panel",
+            "--applicant",
+            "{author}",
+            "--text",
+            "solid-state electrolytes for lithium batteries",
+            "--size",
+            "5",
+        ],
+    ),
+    (
+        "panel_org",
+        [
+            "panel",
+            "--applicant",
+            "{org}",
+            "--text",
+            "deep learning for medical imaging",
+            "--size",
+            "3",
+        ],
+    ),
 ]
 
 _TIMING = re.compile(r"\b\d+(\.\d+)?\s*(ms|s)\b")
@@ -87,8 +109,16 @@ def run(stores: list[Path], out: Path) -> None:
             for name, args in COMMANDS:
                 argv = [a.format(**fill) for a in args]
                 p = subprocess.run(
-                    [sys.executable, "-m", "forcemap", "--quiet", "--store", str(copy),
-                     "decide", *argv],
+                    [
+                        sys.executable,
+                        "-m",
+                        "forcemap",
+                        "--quiet",
+                        "--store",
+                        str(copy),
+                        "decide",
+                        *argv,
+                    ],
                     capture_output=True,
                     text=True,
                     env=env,
