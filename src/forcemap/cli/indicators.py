@@ -1,0 +1,325 @@
+"""``forcemap indicators …``: compute an indicator on the store, write it to a file and/or
+save it in the store (``--save``), and refresh saved results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from forcemap.cli._common import (
+    CountingOpt,
+    Options,
+    errors,
+    indicators_app,
+    options,
+    out,
+    spark_progress,
+    write_table,
+)
+from forcemap.errors import InputError
+
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Output file: .parquet or .csv.")]
+SaveOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--save",
+        help="Also keep the table in the store under this name, with its parameters and input "
+        "versions (see `forcemap status`, `forcemap indicators refresh`).",
+    ),
+]
+WindowOpt = Annotated[int | None, typer.Option(help="Citation window in years (none = all).")]
+FieldOpt = Annotated[str, typer.Option(help="concept0, concept1, topic_field or topic_subfield.")]
+
+
+def _indicator(
+    opts: Options, name: str, out_file: Path | None, save: str | None, **params: Any
+) -> None:
+    """Run indicator ``name`` on the store, write its table and/or save it in the store."""
+    from forcemap.indicators import compute_indicator, save_indicator
+    from forcemap.store.results import load_result
+
+    with errors():
+        if out_file is None and save is None:
+            raise InputError("give --out FILE, --save NAME or both")
+        if out_file is not None and out_file.suffix not in (".parquet", ".csv"):
+            raise InputError(f"{out_file}: write .parquet or .csv")
+        s = opts.open(read_only=save is None)
+        try:
+            with spark_progress(opts) as progress:
+                engine: dict[str, Any] = {"engine": opts.engine}
+                if opts.engine == "spark":
+                    engine["progress"] = progress
+                if save is None:
+                    table = compute_indicator(s, name, **engine, **params)
+                else:
+                    saved = save_indicator(s, save, name, engine=opts.engine, **params)
+                    table = load_result(s, saved.name)
+        finally:
+            s.close()
+        if out_file is not None:
+            write_table(table, out_file)
+    where = " and ".join(
+        x for x in (str(out_file) if out_file else "", f"result {save!r}" if save else "") if x
+    )
+    out.print(f"{table.num_rows:,} rows × {table.num_columns} columns -> {where}")
+
+
+@indicators_app.command("impact")
+def indicators_impact(
+    ctx: typer.Context,
+    out_file: OutOpt = None,
+    window: WindowOpt = None,
+    field: FieldOpt = "concept0",
+    citations: Annotated[str, typer.Option(help="store (links in the store) or source.")] = (
+        "store"
+    ),
+    save: SaveOpt = None,
+) -> None:
+    """Field-normalised citation score per work (MNCS/FWCI: c ÷ mean of field, year, type).
+
+    Example: forcemap indicators impact --window 5 --out ncs.parquet
+    """
+    _indicator(
+        options(ctx), "impact", out_file, save, window=window, field=field, citations=citations
+    )
+
+
+@indicators_app.command("percentiles")
+def indicators_percentiles(
+    ctx: typer.Context,
+    out_file: OutOpt = None,
+    window: WindowOpt = None,
+    field: FieldOpt = "concept0",
+    save: SaveOpt = None,
+) -> None:
+    """Percentile rank and top-1 %/10 % flags within field-year-type.
+
+    Example: forcemap indicators percentiles --out pct.csv
+    """
+    _indicator(options(ctx), "percentiles", out_file, save, window=window, field=field)
+
+
+@indicators_app.command("aggregate")
+def indicators_aggregate(
+    ctx: typer.Context,
+    out_file: OutOpt = None,
+    by: Annotated[str, typer.Option(help="country, institution, organization or field.")] = (
+        "country"
+    ),
+    counting: Annotated[str, typer.Option(help="full or fractional.")] = "full",
+    window: WindowOpt = None,
+    field: FieldOpt = "concept0",
+    start_year: Annotated[int | None, typer.Option(help="First publication year.")] = None,
+    end_year: Annotated[int | None, typer.Option(help="Last publication year.")] = None,
+    save: SaveOpt = None,
+) -> None:
+    """Output, MNCS and top-10 % share per country/institution/organisation/field.
+
+    Example: forcemap indicators aggregate --by country --counting fractional --out c.csv
+    """
+    _indicator(
+        options(ctx),
+        "aggregate",
+        out_file,
+        save,
+        by=by,
+        counting=counting,
+        window=window,
+        field=field,
+        start_year=start_year,
+        end_year=end_year,
+    )
+
+
+@indicators_app.command("emergence")
+def indicators_emergence(
+    ctx: typer.Context,
+    out_file: OutOpt = None,
+    unit: Annotated[str, typer.Option(help="concept, topic or cpc_group.")] = "concept",
+    end_year: Annotated[int | None, typer.Option(help="Last year (default: latest).")] = None,
+    min_records: Annotated[int, typer.Option(help="Qualification: records in window.")] = 7,
+    save: SaveOpt = None,
+) -> None:
+    """Emergence score (Carley et al. 2018; Porter et al. 2019) with qualification flags.
+
+    Example: forcemap indicators emergence --unit topic --out emergence.csv
+    """
+    _indicator(
+        options(ctx),
+        "emergence",
+        out_file,
+        save,
+        unit=unit,
+        end_year=end_year,
+        min_records=min_records,
+    )
+
+
+@indicators_app.command("patent-value")
+def indicators_patent_value(
+    ctx: typer.Context,
+    out_file: OutOpt = None,
+    window: Annotated[int, typer.Option(help="Forward-citation window in years.")] = 5,
+    save: SaveOpt = None,
+) -> None:
+    """OECD patent quality indicators per patent (Squicciarini et al. 2013).
+
+    Example: forcemap indicators patent-value --out value.parquet
+    """
+    _indicator(options(ctx), "patent-value", out_file, save, window=window)
+
+
+@indicators_app.command("disruption")
+def indicators_disruption(
+    ctx: typer.Context,
+    out_file: OutOpt = None,
+    window: Annotated[
+        int, typer.Option(help="Citation window t in years after the focal year.")
+    ] = 5,
+    entity: Annotated[str, typer.Option(help="works or patents.")] = "works",
+    require_references: Annotated[
+        bool,
+        typer.Option(help="NULL for focal works without references (Park, Leahey & Funk 2023)."),
+    ] = False,
+    variants: Annotated[bool, typer.Option(help="Add mCD, I-index, CD^nok, DI_1, DI_5.")] = True,
+    save: SaveOpt = None,
+) -> None:
+    """CD_t disruption index with n_i, n_j, n_k (Funk & Owen-Smith 2017; cdindex semantics).
+
+    Example: forcemap indicators disruption --window 5 --out cd.parquet
+    """
+    _indicator(
+        options(ctx),
+        "disruption",
+        out_file,
+        save,
+        window=window,
+        entity=entity,
+        require_references=require_references,
+        variants=variants,
+    )
+
+
+ProdOpt = Annotated[
+    str,
+    typer.Option(help="concept, topic, field (works), cpc_subclass, cpc_group (patents) or hs6."),
+]
+
+
+@indicators_app.command("specialisation")
+def indicators_specialisation(
+    ctx: typer.Context,
+    out_file: OutOpt = None,
+    prod: ProdOpt = "concept",
+    counting: CountingOpt = "fractional",
+    start_year: Annotated[int | None, typer.Option(help="First year (pooled).")] = None,
+    end_year: Annotated[int | None, typer.Option(help="Last year (pooled).")] = None,
+    threshold: Annotated[float, typer.Option(help="RCA at or above which mcp = 1.")] = 1.0,
+    save: SaveOpt = None,
+) -> None:
+    """Shares, RCA/RTA (Balassa; Soete) and symmetric RCA per country × product.
+
+    Example: forcemap indicators specialisation --prod cpc_subclass --out rta.csv
+    """
+    _indicator(
+        options(ctx),
+        "specialisation",
+        out_file,
+        save,
+        prod=prod,
+        counting=counting,
+        start_year=start_year,
+        end_year=end_year,
+        threshold=threshold,
+    )
+
+
+@indicators_app.command("complexity")
+def indicators_complexity(
+    ctx: typer.Context,
+    out_file: OutOpt = None,
+    prod: ProdOpt = "concept",
+    method: Annotated[
+        str, typer.Option(help="eci (eigenvector), fitness (Tacchella) or density (+COG).")
+    ] = "eci",
+    side: Annotated[str, typer.Option(help="loc (ECI, fitness) or prod (PCI, complexity).")] = (
+        "loc"
+    ),
+    counting: CountingOpt = "fractional",
+    start_year: Annotated[int | None, typer.Option(help="First year (pooled).")] = None,
+    end_year: Annotated[int | None, typer.Option(help="Last year (pooled).")] = None,
+    save: SaveOpt = None,
+) -> None:
+    """Economic/product complexity, fitness–complexity, or density and COG from RCA ≥ 1.
+
+    Example: forcemap indicators complexity --prod hs6 --method eci --out eci.csv
+    """
+    if method not in ("eci", "fitness", "density"):
+        raise typer.BadParameter("method must be eci, fitness or density", param_hint="--method")
+    if side not in ("loc", "prod"):
+        raise typer.BadParameter("side must be loc or prod", param_hint="--side")
+    _indicator(
+        options(ctx),
+        "complexity",
+        out_file,
+        save,
+        prod=prod,
+        method=method,
+        side=side,
+        counting=counting,
+        start_year=start_year,
+        end_year=end_year,
+    )
+
+
+@indicators_app.command("refresh")
+def indicators_refresh(
+    ctx: typer.Context,
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(help="Saved results to recompute (default: every stale one)."),
+    ] = None,
+) -> None:
+    """Recompute saved results whose input tables changed since (or the ones named).
+
+    Example: forcemap indicators refresh
+    """
+    from forcemap.indicators import refresh_results
+
+    opts = options(ctx)
+    with errors():
+        s = opts.open()
+        try:
+            done = refresh_results(s, names or None)
+        finally:
+            s.close()
+    if not done:
+        out.print("every saved result is fresh; nothing to recompute")
+    for r in done:
+        out.print(f"refreshed {r.name} ({r.indicator}): {r.n_rows:,} rows", highlight=False)
+
+
+@indicators_app.command("sleeping-beauty")
+def indicators_sleeping_beauty(
+    ctx: typer.Context,
+    out_file: OutOpt = None,
+    min_citations: Annotated[int, typer.Option(help="Works with fewer citations: NULL.")] = 10,
+    max_age: Annotated[int | None, typer.Option(help="Years of the series (none = all).")] = None,
+    entity: Annotated[str, typer.Option(help="works or patents.")] = "works",
+    save: SaveOpt = None,
+) -> None:
+    """Beauty coefficient B and awakening time (Ke, Ferrara, Radicchi & Flammini 2015).
+
+    Example: forcemap indicators sleeping-beauty --out sb.parquet
+    """
+    _indicator(
+        options(ctx),
+        "sleeping-beauty",
+        out_file,
+        save,
+        min_citations=min_citations,
+        max_age=max_age,
+        entity=entity,
+    )

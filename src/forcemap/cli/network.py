@@ -1,0 +1,184 @@
+"""``forcemap network …``: build, analyse and export an innovation network of a slice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from forcemap.cli._common import (
+    CountingOpt,
+    Options,
+    YearsOpt,
+    err,
+    errors,
+    network_app,
+    options,
+    out,
+    parse_years,
+    print_arrow,
+    write_table,
+)
+from forcemap.errors import InputError
+
+if TYPE_CHECKING:
+    from forcemap.network import Network
+
+KindOpt = Annotated[
+    str,
+    typer.Option(
+        help="org_collaboration, org_citation, region_citation, science_technology, "
+        "author_collaboration or country_collaboration."
+    ),
+]
+IndustryOpt = Annotated[str | None, typer.Option(help="Industry key from the catalog.")]
+CountriesOpt = Annotated[
+    str | None, typer.Option(help="Comma-separated ISO2 codes; documents with a participant there.")
+]
+LayersOpt = Annotated[
+    str, typer.Option(help="Comma-separated: coauthorship, copatenting, projects.")
+]
+
+
+def _network(
+    opts: Options,
+    kind: str,
+    industry: str | None,
+    years: str | None,
+    countries: str | None,
+    counting: str,
+    layers: str,
+    normalise: str | None = None,
+) -> Network:
+    """Build the network of a slice given as the commands' options."""
+    from forcemap.network import build_network
+
+    s = opts.open(read_only=True)
+    try:
+        return build_network(
+            s,
+            kind=kind,  # type: ignore[arg-type]
+            layers=tuple(x.strip() for x in layers.split(",") if x.strip()),
+            industry=industry,
+            years=parse_years(years),
+            countries=[c.strip() for c in countries.split(",")] if countries else None,
+            counting=counting,  # type: ignore[arg-type]
+            normalise=normalise,  # type: ignore[arg-type]
+        )
+    finally:
+        s.close()
+
+
+@network_app.command("build")
+def network_build(
+    ctx: typer.Context,
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory for nodes.csv, edges.csv.")],
+    kind: KindOpt = "org_collaboration",
+    industry: IndustryOpt = None,
+    years: YearsOpt = None,
+    countries: CountriesOpt = None,
+    counting: CountingOpt = "full",
+    layers: LayersOpt = "coauthorship,copatenting,projects",
+    normalise: Annotated[
+        str | None, typer.Option(help="association_strength (VOSviewer) or none.")
+    ] = None,
+) -> None:
+    """Build a network for a slice and write its node and edge lists.
+
+    Example: forcemap network build --industry semiconductors --years 2015:2022 --out net/
+    """
+    from forcemap.network import to_csv
+
+    opts = options(ctx)
+    with errors():
+        net = _network(opts, kind, industry, years, countries, counting, layers, normalise)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        to_csv(net, out_dir / "nodes.csv", out_dir / "edges.csv")
+    out.print(
+        f"{kind}: {net.nodes.num_rows:,} nodes, {net.edges.num_rows:,} edges "
+        f"({net.meta.get('node_resolution')}) -> {out_dir}"
+    )
+    for note in net.meta.get("notes", []):
+        err.print(f"note: {note}")
+
+
+@network_app.command("analyse")
+def network_analyse(
+    ctx: typer.Context,
+    kind: KindOpt = "org_collaboration",
+    industry: IndustryOpt = None,
+    years: YearsOpt = None,
+    countries: CountriesOpt = None,
+    counting: CountingOpt = "full",
+    layers: LayersOpt = "coauthorship,copatenting,projects",
+    resolution: Annotated[float, typer.Option(help="Leiden resolution.")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Seed for Leiden and sampling.")] = 0,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write node metrics (.csv or .parquet).")
+    ] = None,
+) -> None:
+    """Centrality, brokers (Burt), Leiden communities, cores and the triple-helix profile.
+
+    Example: forcemap network analyse --industry ai --counting fractional --out metrics.csv
+    """
+    from forcemap.network import analyse, top_brokers
+
+    opts = options(ctx)
+    with errors():
+        net = _network(opts, kind, industry, years, countries, counting, layers)
+        a = analyse(net, resolution=resolution, seed=seed)
+        if out_file is not None:
+            write_table(a.nodes, out_file)
+    summary = {k: v for k, v in a.summary.items() if not isinstance(v, list | dict)}
+    for k, v in summary.items():
+        out.print(f"  {k}: {v:,.4g}" if isinstance(v, float) else f"  {k}: {v}")
+    print_arrow(
+        top_brokers(a).select(
+            ["node_id", "label", "type", "country_code", "degree", "constraint", "effective_size"]
+        ),
+        "top brokers (lowest Burt constraint)",
+    )
+    print_arrow(a.communities, "largest communities", max_rows=10)
+
+
+@network_app.command("export")
+def network_export(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="Output file (.graphml, .gexf, .html, .txt).")],
+    fmt: Annotated[
+        str, typer.Option("--format", help="graphml, gexf, vosviewer, csv or html.")
+    ] = "graphml",
+    kind: KindOpt = "org_collaboration",
+    industry: IndustryOpt = None,
+    years: YearsOpt = None,
+    countries: CountriesOpt = None,
+    counting: CountingOpt = "full",
+    layers: LayersOpt = "coauthorship,copatenting,projects",
+    color_by: Annotated[str, typer.Option(help="html: type or community.")] = "type",
+) -> None:
+    """Export a network (with its analysis) to GraphML, GEXF, VOSviewer, CSV or offline HTML.
+
+    Example: forcemap network export net.gexf --format gexf --industry quantum
+    """
+    from forcemap.network import analyse, to_csv, to_gexf, to_graphml, to_html, to_vosviewer
+
+    opts = options(ctx)
+    with errors():
+        net = _network(opts, kind, industry, years, countries, counting, layers)
+        a = analyse(net)
+        if fmt == "graphml":
+            to_graphml(net, path, analysis=a)
+        elif fmt == "gexf":
+            to_gexf(net, path, analysis=a)
+        elif fmt == "html":
+            to_html(net, path, analysis=a, color_by=color_by)  # type: ignore[arg-type]
+        elif fmt == "vosviewer":
+            to_vosviewer(
+                net, path.with_suffix(".map.txt"), path.with_suffix(".net.txt"), analysis=a
+            )
+        elif fmt == "csv":
+            to_csv(net, path.with_suffix(".nodes.csv"), path.with_suffix(".edges.csv"), analysis=a)
+        else:
+            raise InputError(f"unknown --format {fmt!r}: graphml, gexf, vosviewer, csv, html")
+    out.print(f"{fmt} written for {net.nodes.num_rows:,} nodes, {net.edges.num_rows:,} edges")
