@@ -20,7 +20,9 @@ Each table file is first split into records by
 rules (the independent count, ``read``) and quarantines, with its physical line, a record with a
 stray or unclosed quote (scanning resumes at the next line), too few or too many fields, bytes
 that are not UTF-8, or more than 16 MiB; byte-order marks, CRLF and mixed line ends are read.
-DuckDB then parses only the accepted records, set-based; no Python loop touches a row.
+DuckDB then parses only the accepted records, set-based; no Python loop touches a row. The
+per-table SQL (columns read, value macros, row checks, duplicate keys) is in
+:mod:`~forcemap.store.ingest.patentsview_sql`.
 
 The whole directory is one atomic batch (one transaction, one ``ingest_log`` row whose checksum
 covers every table file). Every data row of every table file is a record:
@@ -47,6 +49,16 @@ import pyarrow as pa
 
 from forcemap.errors import InputError, NotFoundError, ParseError, SchemaError, StoreError
 from forcemap.store.ingest._physical import MAX_RECORD, Scan, scan_csv
+from forcemap.store.ingest.patentsview_sql import (
+    CHECKS,
+    CHILD_TARGET,
+    DEDUP_KEY,
+    KEYS,
+    MACROS,
+    SEQ_FIELD,
+    STAGED,
+    USED,
+)
 from forcemap.store.store import Batch, IngestReport, Store, file_checksum
 
 __all__ = ["ID_PREFIX", "PATENTSVIEW_TABLES", "ingest_patentsview"]
@@ -89,44 +101,6 @@ ID_PREFIX = "patentsview:"
 """Namespace of PatentsView assignee and inventor ids in the store
 (``patentsview:<uuid>``, the form project participants use to name an assignee)."""
 
-# Columns each table must have (the rest of the columns read may be absent: NULL).
-_KEYS: dict[str, tuple[str, ...]] = {
-    "g_location_disambiguated": ("location_id",),
-    "g_patent": ("patent_id", "patent_date"),
-    "g_application": ("patent_id", "filing_date"),
-    "g_cpc_current": ("patent_id", "cpc_group"),
-    "g_assignee_disambiguated": ("patent_id", "assignee_id"),
-    "g_inventor_disambiguated": ("patent_id", "inventor_id"),
-    "g_us_patent_citation": ("patent_id", "citation_patent_id"),
-}
-# Columns read from each table; also the processing order (locations and patents first).
-_USED: dict[str, tuple[str, ...]] = {
-    "g_location_disambiguated": ("location_id", "disambig_city", "disambig_country"),
-    "g_patent": (
-        "patent_id", "patent_type", "patent_date", "patent_title", "patent_abstract",
-        "wipo_kind", "num_claims", "withdrawn",
-    ),
-    "g_application": ("patent_id", "filing_date"),
-    "g_cpc_current": ("patent_id", "cpc_sequence", "cpc_group", "cpc_type"),
-    "g_assignee_disambiguated": (
-        "patent_id", "assignee_sequence", "assignee_id",
-        "disambig_assignee_individual_name_first", "disambig_assignee_individual_name_last",
-        "disambig_assignee_organization", "assignee_type", "location_id",
-    ),
-    "g_inventor_disambiguated": (
-        "patent_id", "inventor_sequence", "inventor_id", "disambig_inventor_name_first",
-        "disambig_inventor_name_last", "location_id",
-    ),
-    "g_us_patent_citation": ("patent_id", "citation_sequence", "citation_patent_id"),
-}  # fmt: skip
-
-# Canonical table filled from each child table file, and its patent key column.
-_CHILD_TARGET: dict[str, tuple[str, str]] = {
-    "g_cpc_current": ("patent_cpc", "patent_id"),
-    "g_assignee_disambiguated": ("patent_assignees", "patent_id"),
-    "g_inventor_disambiguated": ("patent_inventors", "patent_id"),
-    "g_us_patent_citation": ("patent_citations", "citing_id"),
-}
 
 _SUFFIXES = (".tsv", ".tsv.gz", ".tsv.zip")
 _ORPHAN = "patent_id not among the valid patents of g_patent"
@@ -143,38 +117,6 @@ _REJECT_REASONS = {
     "LINE SIZE OVER MAXIMUM": "record too large",
 }
 
-# Value parsers shared by the table SQL (temporary macros, created in each batch).
-_MACROS = (
-    r"CREATE OR REPLACE TEMP MACRO _pv_s(x) AS nullif(trim(x), '')",
-    # Patent numbers: optional letter prefix (D, RE, PP, H, T, ...) then digits; leading zeros
-    # of the digits are dropped (USPTO writes 06103599, PatentsView 6103599).
-    r"""CREATE OR REPLACE TEMP MACRO _pv_pid(x) AS
-        CASE WHEN regexp_full_match(upper(replace(x, ' ', '')), '[A-Z]{0,2}0*[1-9][0-9]*')
-             THEN regexp_replace(upper(replace(x, ' ', '')), '^([A-Z]{0,2})0*', '\1') END""",
-    r"""CREATE OR REPLACE TEMP MACRO _pv_date(x) AS
-        CASE WHEN regexp_full_match(x, '[0-9]{4}-[0-9]{2}-[0-9]{2}([ T].*)?')
-                  AND TRY_CAST(left(x, 10) AS DATE)
-                      BETWEEN DATE '1790-07-31' AND DATE '2100-12-31'
-             THEN TRY_CAST(left(x, 10) AS DATE) END""",
-    # Counts, sequence numbers and type codes: whole numbers in 0..2^31-1 (an INTEGER)
-    r"""CREATE OR REPLACE TEMP MACRO _pv_int(x) AS
-        CASE WHEN TRY_CAST(x AS DOUBLE) = trunc(TRY_CAST(x AS DOUBLE))
-                  AND TRY_CAST(x AS DOUBLE) BETWEEN 0 AND 2147483647
-             THEN TRY_CAST(TRY_CAST(x AS DOUBLE) AS INTEGER) END""",
-    r"""CREATE OR REPLACE TEMP MACRO _pv_cpc(x) AS
-        CASE WHEN regexp_full_match(upper(replace(x, ' ', '')),
-                                    '[A-HY][0-9]{2}[A-Z][0-9]{1,4}/[0-9]{2,6}')
-             THEN upper(replace(x, ' ', '')) END""",
-    # PatentsView / USPTO assignee type codes; 1x = the same owner type with part interest.
-    r"""CREATE OR REPLACE TEMP MACRO _pv_atype(x) AS
-        CASE WHEN _pv_int(x) IS NOT NULL THEN
-                 CASE _pv_int(x) % 10 WHEN 2 THEN 'company' WHEN 3 THEN 'company'
-                      WHEN 4 THEN 'individual' WHEN 5 THEN 'individual'
-                      WHEN 6 THEN 'government' WHEN 7 THEN 'government'
-                      WHEN 8 THEN 'government' WHEN 9 THEN 'government' END
-             WHEN lower(x) IN ('company', 'individual', 'government', 'university')
-                 THEN lower(x) END""",
-)
 
 Progress = Callable[[int, int], None]
 
@@ -313,10 +255,10 @@ def ingest_patentsview(
     files = {t: _open_table(t, p) for t, p in found.items()}
     try:
         with store.batch(SOURCE, d) as b:
-            for m in _MACROS:
+            for m in MACROS:
                 con.execute(m)
             counts, done = {}, 0
-            for table in _USED:
+            for table in USED:
                 if table not in files:
                     continue
                 counts[table] = _stage_table(b, files[table])
@@ -400,11 +342,11 @@ def _default_origin(d: Path) -> str:
 def _open_table(table: str, path: Path) -> _TableFile:
     """Read and check the header of a table file (plain, .gz, or one .tsv in a .zip)."""
     header = _read_header(path)
-    missing = [c for c in _KEYS[table] if c not in header]
+    missing = [c for c in KEYS[table] if c not in header]
     if missing:
         raise SchemaError(
             f"{path}: missing column {missing[0]!r} in the header; {table} needs "
-            f"{', '.join(_KEYS[table])} (found: {', '.join(header) or 'nothing'})"
+            f"{', '.join(KEYS[table])} (found: {', '.join(header) or 'nothing'})"
         )
     return _TableFile(table, path, header)
 
@@ -459,7 +401,7 @@ def _load(b: Batch, tf: _TableFile, scan: Scan) -> None:
         pos.setdefault(c, n)
     cols = ", ".join(f"'c{n}': 'VARCHAR'" for n in range(len(header)))
     used = ", ".join(
-        f"_pv_s(c{pos[c]}) AS {c}" if c in pos else f"NULL::VARCHAR AS {c}" for c in _USED[tf.table]
+        f"_pv_s(c{pos[c]}) AS {c}" if c in pos else f"NULL::VARCHAR AS {c}" for c in USED[tf.table]
     )
     # PatentsView tables are UTF-8: no other encoding to suggest
     bad = [(r.line, r.field, r.reason, r.raw) for r in scan.rejects]
@@ -549,7 +491,7 @@ def _quarantine_bad(b: Batch, tf: _TableFile) -> int:
     n = _count(con, "SELECT count(*) FROM _pv_chk WHERE reason IS NOT NULL")
     if not n:
         return 0
-    raw = " || chr(9) || ".join(f"coalesce(r.{c}, '')" for c in _USED[tf.table])
+    raw = " || chr(9) || ".join(f"coalesce(r.{c}, '')" for c in USED[tf.table])
     con.execute(
         f"""INSERT INTO quarantine
                (batch_id, source, file, line, record_id, field, reason, raw)
@@ -564,150 +506,6 @@ def _quarantine_bad(b: Batch, tf: _TableFile) -> int:
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     rows = con.execute(sql).fetchall()
     return int(rows[0][0]) if rows and rows[0][0] is not None else 0
-
-
-def _int_checks(col: str) -> list[tuple[str, str, str]]:
-    """Checks of a whole-number column (``_pv_int``): a text, NaN/inf, a fraction or a value
-    out of 0..2^31-1 is quarantined naming the column, never read as NULL."""
-    d = f"TRY_CAST({col} AS DOUBLE)"
-    present = f"{col} IS NOT NULL"
-    return [
-        (f"{present} AND {d} IS NULL", f"invalid {col}: not a number", col),
-        (f"{present} AND NOT isfinite({d})", f"invalid {col}: not a finite number", col),
-        (f"{present} AND {d} <> trunc({d})", f"invalid {col}: not a whole number", col),
-        (
-            f"{present} AND _pv_int({col}) IS NULL",
-            f"invalid {col}: out of range (0..2,147,483,647)",
-            col,
-        ),
-    ]
-
-
-# Per table: typed columns of a checked row, its reason (NULL = valid) and the field at fault.
-# Conditions are tried in order; the first that holds names the reason.
-_CHECKS: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
-    "g_location_disambiguated": (
-        "location_id AS loc, upper(disambig_country) AS country, disambig_city AS city",
-        [("location_id IS NULL", "missing location_id", "location_id")],
-    ),
-    "g_patent": (
-        """_pv_pid(patent_id) AS pid, _pv_date(patent_date) AS grant_date,
-           _pv_int(num_claims) AS num_claims, wipo_kind AS kind,
-           lower(patent_type) AS ptype, patent_title AS title, patent_abstract AS abstract""",
-        [
-            ("patent_id IS NULL", "missing patent_id", "patent_id"),
-            ("_pv_pid(patent_id) IS NULL", "invalid patent_id", "patent_id"),
-            ("patent_date IS NULL", "missing patent_date", "patent_date"),
-            ("_pv_date(patent_date) IS NULL", "invalid patent_date", "patent_date"),
-            *_int_checks("num_claims"),
-            (
-                "lower(coalesce(withdrawn, '0')) IN ('1', 'true', 't', 'y', 'yes')",
-                "withdrawn patent",
-                "withdrawn",
-            ),
-        ],
-    ),
-    "g_application": (
-        "_pv_pid(patent_id) AS pid, _pv_date(filing_date) AS filing_date",
-        [
-            ("patent_id IS NULL", "missing patent_id", "patent_id"),
-            ("_pv_pid(patent_id) IS NULL", "invalid patent_id", "patent_id"),
-            (
-                "filing_date IS NOT NULL AND _pv_date(filing_date) IS NULL",
-                "invalid filing_date",
-                "filing_date",
-            ),
-        ],
-    ),
-    "g_cpc_current": (
-        """_pv_pid(patent_id) AS pid, _pv_int(cpc_sequence) AS seqnum,
-           _pv_cpc(cpc_group) AS symbol,
-           coalesce(starts_with(lower(cpc_type), 'invent'), false) AS inventive""",
-        [
-            ("patent_id IS NULL", "missing patent_id", "patent_id"),
-            ("_pv_pid(patent_id) IS NULL", "invalid patent_id", "patent_id"),
-            ("cpc_group IS NULL", "missing cpc_group", "cpc_group"),
-            ("_pv_cpc(cpc_group) IS NULL", "invalid CPC symbol", "cpc_group"),
-            *_int_checks("cpc_sequence"),
-        ],
-    ),
-    "g_assignee_disambiguated": (
-        """_pv_pid(patent_id) AS pid, _pv_int(assignee_sequence) AS seqnum,
-           assignee_id AS aid,
-           coalesce(disambig_assignee_organization,
-                    _pv_s(concat_ws(' ', disambig_assignee_individual_name_first,
-                                    disambig_assignee_individual_name_last))) AS name,
-           _pv_atype(assignee_type) AS atype, location_id AS loc""",
-        [
-            ("patent_id IS NULL", "missing patent_id", "patent_id"),
-            ("_pv_pid(patent_id) IS NULL", "invalid patent_id", "patent_id"),
-            ("assignee_id IS NULL", "missing assignee_id", "assignee_id"),
-            *_int_checks("assignee_sequence"),
-            (
-                "assignee_type IS NOT NULL AND _pv_atype(assignee_type) IS NULL "
-                "AND (_pv_int(assignee_type) IS NULL OR _pv_int(assignee_type) > 99)",
-                "invalid assignee_type",
-                "assignee_type",
-            ),
-        ],
-    ),
-    "g_inventor_disambiguated": (
-        """_pv_pid(patent_id) AS pid, _pv_int(inventor_sequence) AS seqnum,
-           inventor_id AS iid,
-           _pv_s(concat_ws(' ', disambig_inventor_name_first,
-                           disambig_inventor_name_last)) AS name,
-           location_id AS loc""",
-        [
-            ("patent_id IS NULL", "missing patent_id", "patent_id"),
-            ("_pv_pid(patent_id) IS NULL", "invalid patent_id", "patent_id"),
-            ("inventor_id IS NULL", "missing inventor_id", "inventor_id"),
-            *_int_checks("inventor_sequence"),
-        ],
-    ),
-    "g_us_patent_citation": (
-        """_pv_pid(patent_id) AS pid, _pv_pid(citation_patent_id) AS cited,
-           _pv_int(citation_sequence) AS seqnum""",
-        [
-            ("patent_id IS NULL", "missing patent_id", "patent_id"),
-            ("_pv_pid(patent_id) IS NULL", "invalid patent_id", "patent_id"),
-            ("citation_patent_id IS NULL", "missing citation_patent_id", "citation_patent_id"),
-            (
-                "_pv_pid(citation_patent_id) IS NULL",
-                "invalid citation_patent_id",
-                "citation_patent_id",
-            ),
-            *_int_checks("citation_sequence"),
-        ],
-    ),
-}
-
-# Per table: the key that makes two valid rows duplicates (the later line wins).
-_DEDUP_KEY = {
-    "g_location_disambiguated": "loc",
-    "g_patent": "pid",
-    "g_application": "pid",
-    "g_cpc_current": "pid, coalesce(seqnum::VARCHAR, symbol)",
-    "g_assignee_disambiguated": "pid, coalesce(seqnum::VARCHAR, aid)",
-    "g_inventor_disambiguated": "pid, coalesce(seqnum::VARCHAR, iid)",
-    "g_us_patent_citation": "pid, cited",
-}
-_STAGED = {
-    "g_location_disambiguated": "_pv_loc",
-    "g_patent": "_pv_pat",
-    "g_application": "_pv_app",
-    "g_cpc_current": "_pv_cpc_rows",
-    "g_assignee_disambiguated": "_pv_asg",
-    "g_inventor_disambiguated": "_pv_inv",
-    "g_us_patent_citation": "_pv_cit",
-}
-
-
-# Child tables whose rows are numbered per patent in a SMALLINT column: the sequence column
-_SEQ_FIELD = {
-    "g_cpc_current": "cpc_sequence",
-    "g_assignee_disambiguated": "assignee_sequence",
-    "g_inventor_disambiguated": "inventor_sequence",
-}
 
 
 def _stage_table(b: Batch, tf: _TableFile) -> _Counts:
@@ -726,7 +524,7 @@ def _stage_table(b: Batch, tf: _TableFile) -> _Counts:
         scan.accepted - _count(con, "SELECT count(*) FROM _pv_raw") + len(scan.rejects)
     )
     last = scan.physical_lines if scan.truncated else None
-    typed, checks = _CHECKS[table]
+    typed, checks = CHECKS[table]
     if table not in ("g_location_disambiguated", "g_patent"):
         # A child row must belong to a patent stored by this batch.
         checks = [
@@ -750,25 +548,25 @@ def _stage_table(b: Batch, tf: _TableFile) -> _Counts:
                WHERE rn IN (SELECT rn FROM _pv_raw WHERE line = $last)""",
             {"r": _TRUNCATED, "last": last},
         )
-    staged = _STAGED[table]
+    staged = STAGED[table]
     con.execute(f"DROP TABLE IF EXISTS {staged}")
     con.execute(
         f"""CREATE TEMP TABLE {staged} AS
             SELECT * EXCLUDE (reason, field, record_id) FROM _pv_chk
             WHERE reason IS NULL
-            QUALIFY row_number() OVER (PARTITION BY {_DEDUP_KEY[table]} ORDER BY rn DESC) = 1
+            QUALIFY row_number() OVER (PARTITION BY {DEDUP_KEY[table]} ORDER BY rn DESC) = 1
         """  # noqa: S608 - fixed expressions only
     )
     valid = _count(con, "SELECT count(*) FROM _pv_chk WHERE reason IS NULL")
     kept = _count(con, f"SELECT count(*) FROM {staged}")  # noqa: S608
-    if table in _SEQ_FIELD:
+    if table in SEQ_FIELD:
         # rows past the 32,767th of one patent cannot be numbered: quarantined, not dropped
         con.execute(
             f"""UPDATE _pv_chk SET reason = $r, field = $f WHERE rn IN (
                     SELECT rn FROM {staged}
                     QUALIFY row_number() OVER (PARTITION BY pid
                                                ORDER BY seqnum NULLS LAST, rn) > {_MAX_SEQ})""",  # noqa: S608
-            {"r": f"more than {_MAX_SEQ:,} rows for one patent", "f": _SEQ_FIELD[table]},
+            {"r": f"more than {_MAX_SEQ:,} rows for one patent", "f": SEQ_FIELD[table]},
         )
         con.execute(
             f"DELETE FROM {staged} WHERE rn IN "  # noqa: S608
@@ -796,9 +594,9 @@ def _count_replaced(con: duckdb.DuckDBPyConnection, counts: dict[str, _Counts]) 
         "g_application": "SELECT count(*) FROM _pv_app WHERE 'US-' || pid IN (SELECT patent_id "
         "FROM patents)",
     }
-    for table, (target, key) in _CHILD_TARGET.items():
+    for table, (target, key) in CHILD_TARGET.items():
         rows[table] = (
-            f"SELECT count(*) FROM {_STAGED[table]} "  # noqa: S608 - fixed names
+            f"SELECT count(*) FROM {STAGED[table]} "  # noqa: S608 - fixed names
             f"WHERE 'US-' || pid IN (SELECT {key} FROM {target})"
         )
     for table, c in counts.items():
@@ -831,7 +629,7 @@ def _write(b: Batch, files: dict[str, _TableFile], origin: str) -> None:
             FROM _pv_pat p {app_join}"""  # noqa: S608 - fixed expressions only
     )
     con.execute("DELETE FROM patents WHERE patent_id IN (SELECT patent_id FROM _pv_new)")
-    for table, (target, key) in _CHILD_TARGET.items():
+    for table, (target, key) in CHILD_TARGET.items():
         if table in files:
             con.execute(
                 f"DELETE FROM {target} WHERE {key} IN (SELECT patent_id FROM _pv_new)"  # noqa: S608
@@ -892,7 +690,7 @@ _TEMP_TABLES = (
     "_pv_map",
     "_pv_chk",
     "_pv_new",
-    *_STAGED.values(),
+    *STAGED.values(),
 )
 
 
