@@ -121,7 +121,7 @@ def decide_positioning(
                 s,
                 country=country,
                 industries=industry,
-                unit=unit,  # type: ignore[arg-type]
+                unit=unit,  # type: ignore[arg-type]  # checked above: industry or field
                 end_year=end_year,
                 window=window,
                 weight_pub=weight_pub,

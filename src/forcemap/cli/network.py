@@ -58,13 +58,13 @@ def _network(
     try:
         return build_network(
             s,
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,  # type: ignore[arg-type]  # checked by build_network
             layers=tuple(x.strip() for x in layers.split(",") if x.strip()),
             industry=industry,
             years=parse_years(years),
             countries=[c.strip() for c in countries.split(",")] if countries else None,
-            counting=counting,  # type: ignore[arg-type]
-            normalise=normalise,  # type: ignore[arg-type]
+            counting=counting,  # type: ignore[arg-type]  # checked by build_network
+            normalise=normalise,  # type: ignore[arg-type]  # checked by build_network
         )
     finally:
         s.close()
@@ -172,7 +172,7 @@ def network_export(
         elif fmt == "gexf":
             to_gexf(net, path, analysis=a)
         elif fmt == "html":
-            to_html(net, path, analysis=a, color_by=color_by)  # type: ignore[arg-type]
+            to_html(net, path, analysis=a, color_by=color_by)  # type: ignore[arg-type]  # a str from the command line
         elif fmt == "vosviewer":
             to_vosviewer(
                 net, path.with_suffix(".map.txt"), path.with_suffix(".net.txt"), analysis=a
