@@ -8,6 +8,7 @@ tests/data/validation/complexity/PROVENANCE.md); hand-worked cases in the docstr
 from __future__ import annotations
 
 import gzip
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -135,7 +136,7 @@ def _insert(s: Store, sql: str, rows: list[dict[str, object]]) -> None:
 
 
 @pytest.fixture
-def tiny_store(tmp_path: Path) -> Store:
+def tiny_store(tmp_path: Path) -> Iterator[Store]:
     s = Store.open(tmp_path / "s.duckdb")
     _insert(
         s,
@@ -206,7 +207,8 @@ def tiny_store(tmp_path: Path) -> Store:
             {"y": 2021, "r": "USA", "p": "CHN", "h": "850440", "x": 10.0},
         ],
     )
-    return s
+    yield s
+    s.close()
 
 
 def _as_dict(t: pa.Table) -> dict[tuple[str, str], float]:
@@ -287,7 +289,6 @@ def test_activity_table_patents_and_trade(tiny_store: Store) -> None:
         sp.activity_table(s, loc="region")  # type: ignore[arg-type]
     with pytest.raises(InputError, match="year"):
         sp.activity_table(s, year=range(2020, 2010))
-    s.close()
 
 
 def test_presence_matrix_feeds_complexity(world: pa.Table) -> None:
