@@ -14,7 +14,8 @@ import duckdb
 import pytest
 
 from forcemap.errors import ComputationError
-from forcemap.web.app import CSP, SECURITY_HEADERS, WebState, create_app
+from forcemap.web.app import CSP, SECURITY_HEADERS, create_app
+from forcemap.web.state import WebState
 
 from .conftest import TOKEN, TestClient
 

@@ -2,9 +2,9 @@
 
 Every route validates its parameters (``Query(pattern=…, ge=…, le=…)``); a bad parameter is
 a 422 and an unknown id a 404, both as ``{"ok": false, "error": message, "status": code}``
-(:class:`ErrorOut`). Routes call :mod:`forcemap.web.queries` (descriptive views) or the
-cached decisions of :class:`~forcemap.web.app.WebState` (:mod:`forcemap.web.decisions`) and
-hold no logic.
+(:class:`~forcemap.web.schemas.ErrorOut`). Routes ask
+:meth:`~forcemap.web.state.WebState.result` for the results of :mod:`forcemap.web.results`
+(decisions and descriptive views, cached and shared with the pages) and hold no logic.
 """
 
 from __future__ import annotations
@@ -12,20 +12,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from forcemap.errors import InputError
 from forcemap.network import KINDS
-from forcemap.store.store import Store
-from forcemap.web import queries
-from forcemap.web.app import WebState, get_state, get_store
+from forcemap.web import decisions, queries, results
+from forcemap.web.schemas import ERRORS, DecisionOut, OrgWorks, YearCount, YearPatents
+from forcemap.web.state import StateDep, StoreDep, WebState, get_state
 
 __all__ = [
     "ActorsOut",
     "BenchmarkOut",
     "BottlenecksOut",
-    "ErrorOut",
     "IndustryDetailOut",
     "IndustryOut",
     "LandscapeOut",
@@ -40,37 +39,10 @@ __all__ = [
 ]
 
 
-class ErrorOut(BaseModel):
-    """The one error shape of the API."""
-
-    ok: bool = Field(False, description="Always false for errors.")
-    error: str = Field(description="What failed and what to do.")
-    status: int = Field(description="The HTTP status code.")
-
-
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorOut, "description": "Missing or wrong token."},
-    404: {"model": ErrorOut, "description": "Unknown id or key."},
-    422: {"model": ErrorOut, "description": "Invalid parameters."},
-}
-
-router = APIRouter(prefix="/api/v1", tags=["api"], responses=_ERRORS)
-
-StoreDep = Annotated[Store, Depends(get_store)]
-StateDep = Annotated[WebState, Depends(get_state)]
+router = APIRouter(prefix="/api/v1", tags=["api"], responses=ERRORS)
 
 
 # -- models --------------------------------------------------------------------------------
-class YearCount(BaseModel):
-    year: int
-    works: int
-
-
-class YearPatents(BaseModel):
-    year: int
-    patents: int
-
-
 class TypeCount(BaseModel):
     type: str
     works: int
@@ -147,14 +119,6 @@ class SubTechnologyOut(BaseModel):
 
 class CountryWorks(BaseModel):
     country_code: str
-    works: int
-
-
-class OrgWorks(BaseModel):
-    id: str
-    name: str | None
-    country_code: str | None
-    type: str | None
     works: int
 
 
@@ -315,23 +279,6 @@ class NetworkOut(BaseModel):
     nodes: list[NetworkNode]
     edges: list[NetworkEdge]
     brokers: list[Broker] = Field(description="Lowest Burt constraint, degree >= 2.")
-
-
-class RuleOut(BaseModel):
-    """The rule a decision applied, with every threshold and weight it used."""
-
-    name: str
-    statement: str = Field(description="The rule in one paragraph.")
-    parameters: dict[str, Any] = Field(description="Thresholds, weights and scope used.")
-    references: list[str] = Field(description="Where the rule comes from.")
-
-
-class DecisionOut(BaseModel):
-    """What every decision endpoint returns around its rows."""
-
-    rule: RuleOut
-    caveats: list[str] = Field(description="Plain-language warnings: thin or missing evidence.")
-    synthetic: bool = Field(description="True when the store holds synthetic records.")
 
 
 class PositioningRow(BaseModel):
@@ -706,7 +653,7 @@ async def api_overview(request: Request) -> dict[str, Any]:
 @router.get("/industries", response_model=list[IndustryOut], summary="The industry catalog")
 def api_industries(store: StoreDep, state: StateDep) -> list[dict[str, Any]]:
     """Every catalog industry with the number of works and patents in its slice."""
-    return state.industry_list(store)
+    return results.industry_list(state, store)
 
 
 @router.get("/industries/{key}", response_model=IndustryDetailOut, summary="One industry")
@@ -714,7 +661,7 @@ def api_industry(
     key: Annotated[str, Path(pattern=_KEY, max_length=64)], store: StoreDep, state: StateDep
 ) -> dict[str, Any]:
     """The industry's definition, output per year, top countries and organisations."""
-    return state.industry_detail(store, key)
+    return results.industry_detail(state, store, key)
 
 
 @router.get("/organizations", response_model=OrganizationPage, summary="List organisations")
@@ -735,7 +682,7 @@ def api_organizations(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
     """Organisations (resolved, else institutions), filtered and paginated."""
-    works = state.cached(("organization_works",), lambda: queries.organization_works(store))
+    works = state.result(results.ORG_WORKS, store)
     return queries.organization_list(
         store, country=country, type=type, q=q, limit=limit, offset=offset, works=works
     )
@@ -748,7 +695,9 @@ def api_organization(
     org_id: Annotated[str, Path(pattern=_ID, max_length=128)], store: StoreDep, state: StateDep
 ) -> dict[str, Any]:
     """Identity, output per year, partners and network metrics of one organisation."""
-    return queries.organization_profile(store, org_id, analysis=state.org_analysis(store))
+    return queries.organization_profile(
+        store, org_id, analysis=state.result(results.ORG_ANALYSIS, store)
+    )
 
 
 @router.get("/network", response_model=NetworkOut, summary="A network slice")
@@ -780,17 +729,15 @@ def api_network(
         a, b = years.split("-")
         yr = (int(a), int(b))
     cc = tuple(sorted({c.upper() for c in countries.split(",")})) if countries else ()
-    params = {
-        "kind": kind,
-        "industry": industry,
-        "years": yr,
-        "countries": cc,
-        "counting": counting,
-        "max_nodes": max_nodes,
-    }
-    return state.cached(
-        ("network", tuple(sorted(params.items()))),
-        lambda: queries.network_view(store, **params),  # type: ignore[arg-type]
+    return state.result(
+        results.NETWORK,
+        store,
+        kind=kind,
+        industry=industry,
+        years=yr,
+        countries=cc,
+        counting=counting,
+        max_nodes=max_nodes,
     )
 
 
@@ -821,7 +768,9 @@ def api_positioning(
 ) -> dict[str, Any]:
     """Catch-up / parallel / leading per industry for a country, with the country × industry
     matrix (``forcemap.decide.positioning``)."""
-    return state.positioning(store, country or state.home_country, unit)
+    return state.result(
+        results.POSITIONING, store, country=country or state.home_country, unit=unit
+    )
 
 
 @router.get("/bottlenecks", response_model=BottlenecksOut, summary="Bottleneck technologies")
@@ -830,9 +779,9 @@ def api_bottlenecks(
 ) -> dict[str, Any]:
     """CPC groups where the country is weak and the holders few and foreign, and the HS6
     products it depends on (EU 2021 test) (``forcemap.decide.bottlenecks``)."""
-    if industry is not None:
-        state.check_industry(industry)
-    return state.bottlenecks(store, country or state.home_country, industry)
+    return state.result(
+        results.BOTTLENECKS, store, country=country or state.home_country, industry=industry
+    )
 
 
 @router.get("/actors", response_model=ActorsOut, summary="Strategic actors")
@@ -845,11 +794,10 @@ def api_actors(
 ) -> dict[str, Any]:
     """A country's organisations per industry ranked by composite score; 422 when the
     store's organisations are not resolved (``forcemap.decide.actors``)."""
-    from forcemap.web.decisions import top_actors
-
-    if industry is not None:
-        state.check_industry(industry)
-    return top_actors(state.actors(store, country or state.home_country, industry), top)
+    cc = country or state.home_country
+    return decisions.top_actors(
+        state.result(results.ACTORS, store, country=cc, industry=industry), top
+    )
 
 
 _UNIT_DESC = "`industry` (catalog; `industry` selects one) or `field` (level-0 concepts, all)."
@@ -887,13 +835,12 @@ def api_watch(
 ) -> dict[str, Any]:
     """Emerging technologies for a country by composite score (emergence, growth,
     disruption, novelty, home share), with evidence (``forcemap.decide.watch``)."""
-    if industry is not None:
-        state.check_industry(industry)
-    return state.watch(
+    return state.result(
+        results.WATCH,
         store,
-        country or state.home_country,
-        industry,
-        unit,
+        country=country or state.home_country,
+        industry=industry,
+        unit=unit,
         top=top,
         qualified_only=qualified_only,
     )
@@ -920,7 +867,9 @@ def api_benchmark(
     _unit_industry(state, unit, industry)
     cc = country or state.home_country
     peer_list = tuple(sorted({p for p in peers.split(",") if p != cc})) if peers else ()
-    return state.benchmark(store, cc, industry, unit, peer_list, k)
+    return state.result(
+        results.BENCHMARK, store, country=cc, industry=industry, unit=unit, peers=peer_list, k=k
+    )
 
 
 @router.get("/talent", response_model=TalentOut, summary="Strategic scientists and flows")
@@ -935,7 +884,8 @@ def api_talent(
     """Strategic and rising scientists of a country per industry or field, the talent flows
     and the country's balance (``forcemap.decide.talent``)."""
     _unit_industry(state, unit, industry)
-    return state.talent(store, country or state.home_country, industry, unit, top)
+    cc = country or state.home_country
+    return state.result(results.TALENT, store, country=cc, industry=industry, unit=unit, top=top)
 
 
 @router.get("/landscape", response_model=LandscapeOut, summary="IP landscape")
@@ -948,6 +898,5 @@ def api_landscape(
 ) -> dict[str, Any]:
     """Portfolio value of an industry's patent holders, the holder × CPC matrix and the
     country's white spaces (``forcemap.decide.landscape``)."""
-    if industry is not None:
-        state.check_industry(industry)
-    return state.landscape(store, country or state.home_country, industry, top)
+    cc = country or state.home_country
+    return state.result(results.LANDSCAPE, store, country=cc, industry=industry, top=top)

@@ -3,7 +3,7 @@
 
 Each route takes the form's fields as query parameters, parses them with
 :mod:`forcemap.web.params` (a bad value is a 422 in the API's one error shape) and calls the
-same cached :class:`~forcemap.web.app.WebState` method as the page, so page and API show the
+same cached result of :mod:`forcemap.web.results` as the page, so page and API show the
 same result.
 """
 
@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from forcemap.web.api import _ERRORS, DecisionOut, StateDep, StoreDep
+from forcemap.web import results
 from forcemap.web.params import (
     allocation_args,
     consortium_args,
@@ -23,6 +23,8 @@ from forcemap.web.params import (
     review_args,
     search_args,
 )
+from forcemap.web.schemas import ERRORS, DecisionOut
+from forcemap.web.state import StateDep, StoreDep
 
 __all__ = [
     "AllocationOut",
@@ -33,7 +35,7 @@ __all__ = [
     "router",
 ]
 
-router = APIRouter(prefix="/api/v1", tags=["decision tools"], responses=_ERRORS)
+router = APIRouter(prefix="/api/v1", tags=["decision tools"], responses=ERRORS)
 
 _IDS_DESC = "Ids separated by commas or spaces."
 
@@ -147,7 +149,8 @@ def api_consortium(
     """The organisations that together cover an industry's sub-technologies best, each with
     why it was chosen, the coverage matrix and the solver status
     (``forcemap.decide.consortium``)."""
-    return state.consortium(
+    return state.result(
+        results.CONSORTIUM,
         store,
         **consortium_args(
             industry=industry,
@@ -264,7 +267,8 @@ def api_panel(
     """The best-matching reviewers for a proposal without a conflict of interest with its
     applicants, each with reasons; the excluded candidates with rule and evidence
     (``forcemap.decide.panel``)."""
-    return state.panel(
+    return state.result(
+        results.PANEL,
         store,
         **panel_args(
             applicants=applicants,
@@ -419,7 +423,8 @@ def api_portfolio_review(
     """Continue / review / withdraw per project, with reasons: outputs vs goals, impact, cost
     per output, collaboration (``forcemap.decide.portfolio.project_review``). 404 when the
     store has no projects."""
-    return state.project_review(
+    return state.result(
+        results.REVIEW,
         store,
         **review_args(
             as_of=as_of,
@@ -445,7 +450,8 @@ def api_portfolio_allocate(
     """The candidate projects maximising strategic value within the budget, with the budget
     used and the solver status (``forcemap.decide.portfolio.allocate_budget``). 404 when the
     store has no projects."""
-    return state.allocation(
+    return state.result(
+        results.ALLOCATION,
         store,
         **allocation_args(
             budget=repr(budget),
@@ -494,4 +500,4 @@ def api_search(
 ) -> dict[str, Any]:
     """Works and/or patents ranked by the TF-IDF cosine similarity of their title and
     abstract with the query, each with the terms it matched (``forcemap.decide.explore``)."""
-    return state.search(store, **search_args(q=q, k=str(k), entity=entity))
+    return results.search(state, store, **search_args(q=q, k=str(k), entity=entity))

@@ -4,8 +4,9 @@ technology watch, benchmarking, talent and the IP landscape.
 Each function calls one decision of :mod:`forcemap.decide` (or :func:`forcemap.network.
 gatekeepers`) and returns plain Python ready for Jinja and pydantic: the rule with its
 parameters, the caveats, the synthetic flag and the rows. The page and its ``/api/v1/…`` twin
-call the same function through :meth:`forcemap.web.app.WebState.cached`, so they show the
-same numbers and the decision runs once per store and arguments. No decision logic lives
+ask for the same result (:mod:`forcemap.web.results`, cached by
+:meth:`forcemap.web.state.WebState.result`), so they show the same numbers and the decision
+runs once per store and arguments. No decision logic lives
 here; only presentation (the country × industry matrix grid, the choice of countries shown).
 """
 
@@ -139,15 +140,15 @@ def positioning_view(
     for u in order:
         cells = []
         for c in shown:
-            r = cell.get((u, c))
+            hit = cell.get((u, c))
             cells.append(
                 None
-                if r is None
+                if hit is None
                 else {
                     "country": c,
-                    "class": r["class"],
-                    "level": r["level"],
-                    "text": _level(r["level"]),
+                    "class": hit["class"],
+                    "level": hit["level"],
+                    "text": _level(hit["level"]),
                 }
             )
         grid_units.append({"unit": u, "name": names.get(u) or unit_names.get(u, u), "cells": cells})

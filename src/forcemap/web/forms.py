@@ -1,8 +1,8 @@
 """The decision tools with forms: consortium builder, review panel, portfolio, search.
 
 Each page is a plain HTML GET form (it works without JavaScript): without parameters it shows
-the form; with them it runs the Python API (through the cached :class:`~forcemap.web.app.
-WebState` methods, the same calls as the ``/api/v1`` twins) and shows the result with its
+the form; with them it runs the Python API (through the cached results of
+:mod:`forcemap.web.results`, the same calls as the ``/api/v1`` twins) and shows the result with its
 explanation: the rule and thresholds, the evidence tables and the caveats. A bad value or a
 request no answer can meet (an unknown organisation, infeasible constraints) re-renders the
 filled form with the message and the error's status (422, 404).
@@ -17,8 +17,8 @@ from fastapi import Query, Request
 
 from forcemap.errors import ForcemapError
 from forcemap.network.build import ORG_TYPES
+from forcemap.web import results
 from forcemap.web.decisions import PANEL_EXCLUDED_SHOWN, RECOMMENDATIONS
-from forcemap.web.pages import StateDep, StoreDep, page
 from forcemap.web.params import (
     MAX_CONSORTIUM,
     MAX_PANEL,
@@ -29,8 +29,18 @@ from forcemap.web.params import (
     review_args,
     search_args,
 )
+from forcemap.web.state import StateDep, StoreDep
+from forcemap.web.templating import Page, PageSet
 
-__all__ = ["consortium_page", "panel_page", "portfolio_page", "search_page"]
+__all__ = ["PAGES", "consortium_page", "panel_page", "portfolio_page", "router", "search_page"]
+
+_pages = PageSet()
+page = _pages.page
+#: The routes of the decision tools' pages (included by :func:`forcemap.web.app.create_app`).
+router = _pages.router
+#: The decision tools' pages, in registration order (after :mod:`forcemap.web.pages`'s in
+#: the nav).
+PAGES: list[Page] = _pages.pages
 
 _OPT_COUNTRY = r"^\s*([A-Za-z]{2})?\s*$"
 _OPT_KEY = r"^([a-z][a-z0-9_]*)?$"
@@ -82,7 +92,8 @@ def consortium_page(
     out: dict[str, Any] = {"v": None, "error": None}
     if industry:
         out = _run(
-            lambda: state.consortium(
+            lambda: state.result(
+                results.CONSORTIUM,
                 store,
                 **consortium_args(
                     industry=industry,
@@ -145,7 +156,7 @@ def panel_page(
     }
     out: dict[str, Any] = {"v": None, "error": None}
     if applicants.strip():
-        out = _run(lambda: state.panel(store, **panel_args(**form)))
+        out = _run(lambda: state.result(results.PANEL, store, **panel_args(**form)))
     return {
         **out,
         "form": form,
@@ -193,12 +204,14 @@ def portfolio_page(
         "method": method or "milp",
     }
     out: dict[str, Any] = {"v": None, "error": None}
-    projects = _run(lambda: state.check_projects(store))
+    projects = _run(lambda: results.check_projects(state, store))
     if projects["error"] is None:
         if mode == "review":
-            out = _run(lambda: state.project_review(store, **review_args(**review_form)))
+            out = _run(lambda: state.result(results.REVIEW, store, **review_args(**review_form)))
         elif mode == "allocate":
-            out = _run(lambda: state.allocation(store, **allocation_args(**alloc_form)))
+            out = _run(
+                lambda: state.result(results.ALLOCATION, store, **allocation_args(**alloc_form))
+            )
     return {
         **out,
         "mode": mode,
@@ -229,5 +242,5 @@ def search_page(
     form = {"q": q, "k": k, "entity": entity or "works"}
     out: dict[str, Any] = {"v": None, "error": None}
     if q.strip():
-        out = _run(lambda: state.search(store, **search_args(**form)))
+        out = _run(lambda: results.search(state, store, **search_args(**form)))
     return {**out, "form": form, "entities": SEARCH_ENTITIES, "max_k": MAX_SEARCH}

@@ -5,102 +5,43 @@ Adding a page
 Write one function and one template::
 
     @page("/projects", title="Projects", template="projects.html")
-    def projects(request: Request, store: Store = Depends(get_store)) -> dict[str, Any]:
+    def projects(request: Request, store: StoreDep) -> dict[str, Any]:
         return {"rows": queries.project_list(store)}
 
 The function takes ``request`` (required) plus any FastAPI parameters and returns the
-template context; the decorator registers a GET route and a nav entry (``nav=False`` keeps
-it out of the menu). A ``status_code`` key in the context sets the response status (a form
-page re-rendered with its error message answers 4xx). The decision tools with forms
-(consortium, review panel, portfolio, search) live in :mod:`forcemap.web.forms`, imported
-at the end of this module so that they register after the pages above. Templates extend
-``base.html`` (nav, synthetic-data banner, the locally served Plotly bundle); figures are
-built with :mod:`forcemap.web.figures`.
+template context; the decorator (:meth:`forcemap.web.templating.PageSet.page`) registers a
+GET route on this module's :data:`router` and a nav entry (``nav=False`` keeps it out of the
+menu). A ``status_code`` key in the context sets the response status (a form page
+re-rendered with its error message answers 4xx). The decision tools with forms (consortium,
+review panel, portfolio, search) live in :mod:`forcemap.web.forms`, with their own router;
+:data:`PAGES` lists this module's pages, then theirs. Templates extend ``base.html`` (nav,
+synthetic-data banner, the locally served Plotly bundle); figures are built with
+:mod:`forcemap.web.figures`.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi import Query, Request
 from markupsafe import Markup
 
 from forcemap.errors import ForcemapError, InputError
 from forcemap.network import KINDS
 from forcemap.store.store import Store
-from forcemap.web import decisions, figures, queries
-from forcemap.web.app import WebState, get_state, get_store
+from forcemap.web import decisions, figures, forms, queries, results
+from forcemap.web.state import Cached, StateDep, StoreDep, WebState
+from forcemap.web.templating import Page, PageSet, render
 
 __all__ = ["PAGES", "Page", "page", "render", "router"]
 
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-router = APIRouter(include_in_schema=False)
-
-
-@dataclass(frozen=True)
-class Page:
-    """A registered page: its path, nav title, template and whether it is in the nav."""
-
-    path: str
-    title: str
-    template: str
-    nav: bool = True
-
-
-#: Pages in registration order (the nav shows those with ``nav=True``).
-PAGES: list[Page] = []
-
-
-def render(
-    request: Request, template: str, context: dict[str, Any], *, status_code: int = 200
-) -> HTMLResponse:
-    """Render a template with the base context (nav, synthetic flag, store name)."""
-    state: WebState = request.app.state.forcemap
-    base = {
-        "nav": [p for p in PAGES if p.nav],
-        "synthetic": state.synthetic,
-        "store_name": state.store_path.name,
-        "current": request.url.path,
-    }
-    return templates.TemplateResponse(
-        request, template, {**base, **context}, status_code=status_code
-    )
-
-
-def page(
-    path: str, *, title: str, template: str, nav: bool = True
-) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
-    """Register a page function (returning its template context) at ``path``."""
-
-    def decorate(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
-        entry = Page(path, title, template, nav)
-        PAGES.append(entry)
-
-        @functools.wraps(fn)
-        def endpoint(*args: Any, **kwargs: Any) -> HTMLResponse:
-            context = fn(*args, **kwargs)
-            status = int(context.pop("status_code", 200))
-            return render(
-                kwargs["request"], template, {"page": entry, **context}, status_code=status
-            )
-
-        router.add_api_route(
-            path, endpoint, methods=["GET"], response_class=HTMLResponse, name=fn.__name__
-        )
-        return fn
-
-    return decorate
-
-
-StoreDep = Annotated[Store, Depends(get_store)]
-StateDep = Annotated[WebState, Depends(get_state)]
+_pages = PageSet()
+#: Register a page of this module (:meth:`forcemap.web.templating.PageSet.page`).
+page = _pages.page
+#: The routes of this module's pages (included by :func:`forcemap.web.app.create_app`).
+router = _pages.router
 
 
 @page("/", title="Overview", template="overview.html")
@@ -136,7 +77,7 @@ def overview_page(request: Request, store: StoreDep, state: StateDep) -> dict[st
 @page("/industries", title="Industries", template="industries.html")
 def industries_page(request: Request, store: StoreDep, state: StateDep) -> dict[str, Any]:
     """The industry catalog with each industry's slice size."""
-    return {"industries": state.industry_list(store)}
+    return {"industries": results.industry_list(state, store)}
 
 
 _OPT_COUNTRY = r"^([A-Za-z]{2})?$"
@@ -167,13 +108,21 @@ def _industry_decisions(store: Store, state: WebState, key: str, country: str) -
     about 0.5, 0.4 and 0.15 s (plus a one-off numba warm-up per process), so none is
     lazy-loaded; the page stays one plain GET that works without JavaScript.
     """
-    pos = _block(lambda: state.positioning(store, country, "industry"))
+
+    def result(spec: Cached[dict[str, Any]], **args: Any) -> dict[str, Any]:
+        return state.result(spec, store, **args)
+
+    pos = _block(lambda: result(results.POSITIONING, country=country, unit="industry"))
     pos["row"] = decisions.industry_row(pos["v"], key) if pos["v"] else None
-    bn = _block(lambda: state.bottlenecks(store, country, key))
-    act = _block(lambda: decisions.top_actors(state.actors(store, country, key), INDUSTRY_TOP))
-    gk = _block(lambda: state.gatekeepers(store, key))
-    bench = _block(lambda: state.benchmark(store, country, key))
-    tal = _block(lambda: state.talent(store, country, key, top=INDUSTRY_TALENT))
+    bn = _block(lambda: result(results.BOTTLENECKS, country=country, industry=key))
+    act = _block(
+        lambda: decisions.top_actors(
+            result(results.ACTORS, country=country, industry=key), INDUSTRY_TOP
+        )
+    )
+    gk = _block(lambda: result(results.GATEKEEPERS, industry=key))
+    bench = _block(lambda: result(results.BENCHMARK, country=country, industry=key))
+    tal = _block(lambda: result(results.TALENT, country=country, industry=key, top=INDUSTRY_TALENT))
     if tal["v"]:
         tal["strategic"] = [r for r in tal["v"]["rows"] if r["kind"] == "strategic"]
         tal["rising"] = [r for r in tal["v"]["rows"] if r["kind"] == "rising"]
@@ -183,7 +132,9 @@ def _industry_decisions(store: Store, state: WebState, key: str, country: str) -
             if country in (r["from_country"], r["to_country"])
             and r["from_country"] != r["to_country"]
         ][:10]
-    land = _block(lambda: state.landscape(store, country, key, top=INDUSTRY_HOLDERS))
+    land = _block(
+        lambda: result(results.LANDSCAPE, country=country, industry=key, top=INDUSTRY_HOLDERS)
+    )
     return {
         "pos": pos,
         "bn": bn,
@@ -231,7 +182,7 @@ def industry_page(
     """One industry: definition, output per year, top countries and organisations, and the
     decisions for the home country (positioning, bottlenecks, trade, strategic actors,
     benchmark against peers, talent, IP landscape)."""
-    d = state.industry_detail(store, key)
+    d = results.industry_detail(state, store, key)
     wy, py = d["works_by_year"], d["patents_by_year"]
     cc = (country or state.home_country).upper()
     dec = _industry_decisions(store, state, key, cc)
@@ -258,7 +209,8 @@ def organization_page(
     request: Request, org_id: str, store: StoreDep, state: StateDep
 ) -> dict[str, Any]:
     """Identity, output per year, partners and network position of one organisation."""
-    prof = queries.organization_profile(store, org_id, analysis=state.org_analysis(store))
+    analysis = state.result(results.ORG_ANALYSIS, store)
+    prof = queries.organization_profile(store, org_id, analysis=analysis)
     wy, py = prof["works_by_year"], prof["patents_by_year"]
     return {
         "o": prof,
@@ -284,7 +236,7 @@ def positioning_page(
     from forcemap.decide.positioning import STRATEGIES
 
     cc = (country or state.home_country).upper()
-    block = _block(lambda: state.positioning(store, cc, unit or None))
+    block = _block(lambda: state.result(results.POSITIONING, store, country=cc, unit=unit or None))
     v = block["v"]
     names = decisions.country_names()
     codes = sorted({cc, state.home_country, *(v["countries"] if v else [])})
@@ -342,8 +294,14 @@ def watch_page(
         state.check_industry(industry)
     cc = (country or state.home_country).upper()
     block = _block(
-        lambda: state.watch(
-            store, cc, industry or None, unit or None, top=top, qualified_only=bool(qualified)
+        lambda: state.result(
+            results.WATCH,
+            store,
+            country=cc,
+            industry=industry or None,
+            unit=unit or None,
+            top=top,
+            qualified_only=bool(qualified),
         )
     )
     v = block["v"]
@@ -415,18 +373,15 @@ def network_page(
     years = None
     if year_from or year_to:
         years = (int(year_from or 1000), int(year_to or 9999))
-    cc = _countries(countries)
-    params = {
-        "kind": kind,
-        "industry": industry or None,
-        "years": years,
-        "countries": tuple(cc),
-        "counting": counting,
-        "max_nodes": max_nodes,
-    }
-    view = state.cached(
-        ("network", tuple(sorted(params.items()))),
-        lambda: queries.network_view(store, **params),  # type: ignore[arg-type]
+    view = state.result(
+        results.NETWORK,
+        store,
+        kind=kind,
+        industry=industry or None,
+        years=years,
+        countries=tuple(_countries(countries)),
+        counting=counting,
+        max_nodes=max_nodes,
     )
     payload = {
         "nodes": view["nodes"],
@@ -453,4 +408,5 @@ def network_page(
     }
 
 
-from forcemap.web import forms as _forms  # noqa: E402,F401  (registers the form pages)
+#: Every page in nav order: this module's, then the decision tools with forms.
+PAGES: list[Page] = [*_pages.pages, *forms.PAGES]

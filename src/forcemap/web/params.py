@@ -128,7 +128,7 @@ def consortium_args(
     country: str,
     method: str,
 ) -> dict[str, Any]:
-    """The keyword arguments of :meth:`WebState.consortium` from the form's text values
+    """The keyword arguments of :data:`~forcemap.web.results.CONSORTIUM` from the form's text values
     (hashable: tuples), or InputError naming the bad field."""
     sub_keys = tuple(parse_ids(subs, "sub-technologies"))
     if columns == "cpc_group" and sub_keys:
@@ -165,8 +165,9 @@ def panel_args(
     max_per_country: str,
     method: str,
 ) -> dict[str, Any]:
-    """The keyword arguments of :meth:`WebState.panel` from the form's text values; an empty
-    ``max_per_org`` / ``max_per_country`` means no cap (the form pre-fills 1 per org)."""
+    """The keyword arguments of :data:`~forcemap.web.results.PANEL` from the form's text
+    values; an empty ``max_per_org`` / ``max_per_country`` means no cap (the form pre-fills 1
+    per org)."""
     from forcemap.decide.panel import ROLES
 
     ids = parse_ids(applicants, "applicants")
@@ -196,7 +197,7 @@ def panel_args(
 def review_args(
     *, as_of: str, min_age_years: str, withdraw_below: str, review_below: str
 ) -> dict[str, Any]:
-    """The keyword arguments of :meth:`WebState.project_review` from the form's values."""
+    """The keyword arguments of :data:`~forcemap.web.results.REVIEW` from the form's values."""
     day = (as_of or "").strip() or None
     if day is not None:
         try:
@@ -217,7 +218,7 @@ def review_args(
 def allocation_args(
     *, budget: str, country: str, max_share: str, min_per_industry: str, method: str
 ) -> dict[str, Any]:
-    """The keyword arguments of :meth:`WebState.allocation` from the form's values."""
+    """The keyword arguments of :data:`~forcemap.web.results.ALLOCATION` from the form's values."""
     b = parse_float(budget, "budget", low=0, high=1e15)
     if b is None:
         raise InputError("budget: give the money to allocate, e.g. 5e7")
@@ -240,8 +241,8 @@ MAX_SEARCH = 200
 
 
 def search_args(*, q: str, k: str, entity: str) -> dict[str, Any]:
-    """The arguments of :meth:`WebState.search` from the form's values (the query with its
-    white space collapsed, so equal queries share the cache)."""
+    """The arguments of :func:`forcemap.web.results.search` from the form's values (the query
+    with its white space collapsed, so equal queries share the cache)."""
     query = " ".join((q or "").split())
     if not query:
         raise InputError("the query is empty: type a few words")

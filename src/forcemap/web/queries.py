@@ -35,6 +35,7 @@ __all__ = [
     "industry_detail",
     "industry_list",
     "network_view",
+    "org_analysis",
     "organization_list",
     "organization_profile",
     "organization_works",
@@ -361,6 +362,12 @@ def organization_list(
         "offset": offset,
         "items": items,
     }
+
+
+def org_analysis(store: Store) -> NetworkAnalysis:
+    """The whole-store organisation collaboration network, analysed with
+    :data:`NETWORK_MEASURES` (the organisation profiles read each node's metrics from it)."""
+    return analyse(build_network(store), measures=NETWORK_MEASURES)
 
 
 def organization_profile(

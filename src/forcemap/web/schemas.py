@@ -1,0 +1,75 @@
+"""The response models the JSON API shares: the one error shape, the head of every decision
+(its rule, caveats and synthetic flag) and the rows several responses hold (output per year,
+organisations by works).
+
+The routers (:mod:`forcemap.web.api`, :mod:`forcemap.web.api_tools`) declare their own
+row models beside their routes and build their decision models on :class:`DecisionOut`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+__all__ = [
+    "ERRORS",
+    "DecisionOut",
+    "ErrorOut",
+    "OrgWorks",
+    "RuleOut",
+    "YearCount",
+    "YearPatents",
+]
+
+
+class ErrorOut(BaseModel):
+    """The one error shape of the API."""
+
+    ok: bool = Field(False, description="Always false for errors.")
+    error: str = Field(description="What failed and what to do.")
+    status: int = Field(description="The HTTP status code.")
+
+
+#: The error responses every ``/api/v1`` route documents (``APIRouter(responses=ERRORS)``).
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "Missing or wrong token."},
+    404: {"model": ErrorOut, "description": "Unknown id or key."},
+    422: {"model": ErrorOut, "description": "Invalid parameters."},
+}
+
+
+class RuleOut(BaseModel):
+    """The rule a decision applied, with every threshold and weight it used."""
+
+    name: str
+    statement: str = Field(description="The rule in one paragraph.")
+    parameters: dict[str, Any] = Field(description="Thresholds, weights and scope used.")
+    references: list[str] = Field(description="Where the rule comes from.")
+
+
+class DecisionOut(BaseModel):
+    """What every decision endpoint returns around its rows."""
+
+    rule: RuleOut
+    caveats: list[str] = Field(description="Plain-language warnings: thin or missing evidence.")
+    synthetic: bool = Field(description="True when the store holds synthetic records.")
+
+
+# -- rows several responses hold ---------------------------------------------------------
+class YearCount(BaseModel):
+    year: int
+    works: int
+
+
+class YearPatents(BaseModel):
+    year: int
+    patents: int
+
+
+class OrgWorks(BaseModel):
+    id: str
+    name: str | None
+    country_code: str | None
+    type: str | None
+    works: int
