@@ -5,7 +5,7 @@ The same CD_5 (n_i, n_j, n_k, cd) of every work of a :mod:`citation_graphs` grap
 
 * by forcemap's single-machine path: ``disruption_from_edges`` (numba CSR kernel; JIT warm-up
   excluded and reported);
-* by :func:`forcemap.engine.spark.disruption_spark` on Spark local[N] (session start-up
+* by :func:`forcemap.engine.spark_indicators.disruption_spark` on Spark local[N] (session start-up
   reported separately), reading Parquet and committing Parquet with ``atomic_write``.
 
 Prints wall times, throughput (citations/s), the number of in-window (focal, reference, citer)
@@ -83,7 +83,8 @@ def main() -> None:
     print(f"numba kernel: {kernel_s:.2f} s  ({g.n_citations / kernel_s:,.0f} citations/s)")
 
     # -- Spark
-    from forcemap.engine.spark import atomic_write, disruption_spark, spark_session
+    from forcemap.engine.spark_indicators import disruption_spark
+    from forcemap.engine.spark_io import atomic_write, spark_session
 
     t0 = time.perf_counter()
     spark = spark_session(args.master, **{"spark.driver.memory": args.driver_memory})

@@ -125,7 +125,8 @@ def run_step(step: str, store: str, data: str) -> dict[str, float]:
             t = disruption(s, window=5)
         extra = {"rows": float(t.num_rows)}
     elif step == "spark":
-        from forcemap.engine.spark import run_spark_indicators, spark_session
+        from forcemap.engine.spark import run_spark_indicators
+        from forcemap.engine.spark_io import spark_session
 
         spark_session("local[2]", **{"spark.driver.memory": "6g"})
         outputs = run_spark_indicators(store, data, indicators=("disruption", "impact"))

@@ -51,7 +51,7 @@ def spark() -> Iterator[Any]:
     reason = java_missing_reason()
     if reason:
         pytest.skip(reason)
-    from forcemap.engine.spark import spark_session
+    from forcemap.engine.spark_io import spark_session
 
     session = spark_session("local[2]", app_name="forcemap-tests")
     yield session

@@ -30,16 +30,15 @@ _reason = java_missing_reason()
 if _reason:
     pytest.skip(_reason, allow_module_level=True)
 
-from forcemap.engine.spark import (  # noqa: E402
+from forcemap.engine.spark import run_spark_indicators  # noqa: E402
+from forcemap.engine.spark_indicators import (  # noqa: E402
     DISRUPTION_COLUMNS,
     DISRUPTION_VARIANTS,
     IMPACT_COLUMNS,
     RCA_COLUMNS,
-    atomic_write,
-    attach_results,
     disruption_spark,
-    run_spark_indicators,
 )
+from forcemap.engine.spark_io import atomic_write, attach_results  # noqa: E402
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "validation" / "disruption"
 TOL = 1e-9

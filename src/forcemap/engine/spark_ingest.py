@@ -32,13 +32,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from forcemap.engine.spark import (
+from forcemap.engine.spark_io import (
     SparkProgress,
-    _exists,
-    _require_pyspark,
-    _StageProgress,
-    _uri,
+    StageProgress,
     atomic_write,
+    path_exists,
+    require_pyspark,
+    to_uri,
 )
 from forcemap.errors import InputError
 
@@ -156,17 +156,17 @@ def ingest_openalex_spark(
     InputError
         ``source`` does not exist, or an unknown table name.
     """
-    _require_pyspark()
+    require_pyspark()
     from pyspark.sql import functions as F
     from pyspark.sql.window import Window
 
     unknown = [t for t in tables if t not in OPENALEX_TABLES]
     if unknown:
         raise InputError(f"unknown tables {unknown}; known: {OPENALEX_TABLES}")
-    src = _uri(source)
-    if not _exists(spark, src):
+    src = to_uri(source)
+    if not path_exists(spark, src):
         raise InputError(f"{src}: no such file or directory")
-    root = _uri(out_dir)
+    root = to_uri(out_dir)
     reader = (
         spark.read.schema(_WORK_DDL)
         .option("mode", "PERMISSIVE")
@@ -218,11 +218,11 @@ def ingest_openalex_spark(
 
     frames = _tables(new, origin)
     for name in tables:
-        with _StageProgress(spark, name, progress):
+        with StageProgress(spark, name, progress):
             df = frames[name]()
             report.outputs[name] = atomic_write(df, f"{root}/{name}.parquet")
         report.tables[name] = spark.read.parquet(report.outputs[name]).count()
-    with _StageProgress(spark, "quarantine", progress):
+    with StageProgress(spark, "quarantine", progress):
         report.outputs["_quarantine"] = atomic_write(bad, f"{root}/_quarantine.parquet")
     new.unpersist()
     parsed.unpersist()
