@@ -136,7 +136,7 @@ def ingest_openalex_spark(
         Local path or URI (``file://``, ``hdfs://``, ``s3a://``, ``abfss://``).
     out_dir : str or os.PathLike
         Output root: ``<out_dir>/<table>.parquet`` per table, ``<out_dir>/_quarantine.parquet``.
-        Each is committed atomically (:func:`~forcemap.engine.spark.atomic_write`).
+        Each is committed atomically (:func:`~forcemap.engine.spark_io.atomic_write`).
     origin : str, default "openalex"
         Stored in ``works.origin`` and ``institutions.origin``.
     partitions : int, optional

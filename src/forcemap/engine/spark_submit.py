@@ -79,8 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         if args.ingest_openalex:
-            from forcemap.engine.spark import spark_session
             from forcemap.engine.spark_ingest import ingest_openalex_spark
+            from forcemap.engine.spark_io import spark_session
 
             spark = spark_session(args.master, **conf)
             rep = ingest_openalex_spark(spark, args.ingest_openalex, args.input, progress=progress)
