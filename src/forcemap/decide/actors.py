@@ -66,11 +66,12 @@ from collections.abc import Mapping
 
 import pyarrow as pa
 
-from forcemap.decide._scope import check_country, check_years, industry_scope
+from forcemap.decide._scope import check_years, industry_scope
+from forcemap.decide.params import ACTORS, ActorsParams
 from forcemap.decide.result import DecisionResult, Rule, check_weights, is_synthetic
 from forcemap.errors import InputError
 from forcemap.indicators import indicator_table
-from forcemap.indicators.impact import FIELD_DEFINITIONS, field_normalised_citation_score
+from forcemap.indicators.impact import field_normalised_citation_score
 from forcemap.indicators.patent_value import forward_citations
 from forcemap.network.analyse import analyse
 from forcemap.network.build import build_network
@@ -239,7 +240,7 @@ CREATE OR REPLACE TEMP TABLE _ac_values AS
 WITH wv AS (
     SELECT s.industry, ww.org_id, sum(ww.f) AS works,
            sum(ww.f * n.ncs) / sum(ww.f) FILTER (WHERE n.ncs IS NOT NULL) AS mncs,
-           coalesce(sum(ww.f) FILTER (WHERE d.cd > 0), 0.0)
+           coalesce(sum(ww.f) FILTER (WHERE d.cd > $cd_threshold), 0.0)
                / sum(ww.f) FILTER (WHERE d.cd IS NOT NULL) AS disruptive_share
     FROM _ac_wsel s JOIN _ac_ww ww USING (work_id)
     LEFT JOIN _ac_ncs n USING (work_id)
@@ -379,16 +380,21 @@ def _network_measures(
     return pa.concat_tables([p.cast(schema) for p in parts]), notes
 
 
-def _rule(params: dict[str, object]) -> Rule:
+def _disruption(p: ActorsParams) -> str:
+    """What makes a work disruptive, as the rule states it."""
+    return f"CD_5 > {p.cd_threshold:g}"
+
+
+def _rule(p: ActorsParams, params: dict[str, object]) -> Rule:
     return Rule(
         name="strategic_actors",
         statement="Organisations active in the industry are ranked by a composite score: the "
         "weighted mean of their percentile ranks (among the organisations in scope) on "
-        "fractional works and patents, MNCS, share of disruptive works (CD_5 > 0), mean "
-        "5-year forward citations, PageRank and 1 − Burt constraint in the industry's "
-        "co-authorship/co-patenting network, and breadth over the industry's "
-        "sub-technologies. Anchor candidate: an enterprise with both its works and its "
-        "patents percentile ≥ anchor_quantile.",
+        f"fractional works and patents, MNCS, share of disruptive works ({_disruption(p)}), "
+        f"mean {p.citation_window}-year forward citations, PageRank and 1 − Burt constraint "
+        "in the industry's co-authorship/co-patenting network, and breadth over the "
+        "industry's sub-technologies. Anchor candidate: an enterprise with both its works "
+        "and its patents percentile ≥ anchor_quantile.",
         parameters=params,
         references=(
             "Waltman & van Eck 2015, doi:10.1016/j.joi.2015.08.001",
@@ -397,20 +403,28 @@ def _rule(params: dict[str, object]) -> Rule:
             "Burt 1992, Structural Holes",
             "Bai et al. 2021, Strategic Study of CAE, §3.2.1–3.2.2",
         ),
+        conventions={
+            "citation_window": p.citation_window,
+            "cd_threshold": p.cd_threshold,
+            "concept_min_score": p.concept_min_score,
+        },
     )
 
 
 def strategic_actors(
     store: Store,
     *,
-    country: str | None = "CN",
+    country: str | None = ACTORS.country,
     industry: str | None = None,
-    years: tuple[int, int] | None = None,
-    top: int = 20,
-    weights: Mapping[str, float] | None = None,
-    anchor_quantile: float = 0.75,
-    impact_field: str = "auto",
+    years: tuple[int, int] | None = ACTORS.years,
+    top: int = ACTORS.top,
+    weights: Mapping[str, float] | None = ACTORS.weights,
+    anchor_quantile: float = ACTORS.anchor_quantile,
+    impact_field: str = ACTORS.impact_field,
     catalog: IndustryCatalog | None = None,
+    citation_window: int = ACTORS.citation_window,
+    cd_threshold: float = ACTORS.cd_threshold,
+    concept_min_score: float = ACTORS.concept_min_score,
 ) -> DecisionResult:
     r"""Rank a country's organisations in each industry (see the module docstring).
 
@@ -427,7 +441,8 @@ def strategic_actors(
         Inclusive publication / grant year window; all years when None. Citation indicators
         (NCS, CD\ :sub:`5`, forward citations) always use the whole store as their world.
     top : int, default 20
-        Organisations per industry in the main table (all are in the evidence).
+        A **row count**: organisations per industry in the main table (all are in the
+        evidence).
     weights : mapping, optional
         Weights of :data:`COMPONENTS` (missing ones keep their default of 1; 0 drops one).
     anchor_quantile : float, default 0.75
@@ -435,6 +450,14 @@ def strategic_actors(
         candidate (0.75: the top quartile).
     catalog : IndustryCatalog, optional
         The industry catalog (default: the shipped one).
+    citation_window : int, default 5
+        Years after grant in which a patent's forward citations count.
+    cd_threshold : float, default 0
+        A work is disruptive when its CD\ :sub:`5` is above this.
+    concept_min_score : float, default 0.3
+        Least concept score for a work to count towards a sub-technology (breadth).
+
+    The defaults and checks are those of :class:`~forcemap.decide.params.ActorsParams`.
 
     Returns
     -------
@@ -460,17 +483,20 @@ def strategic_actors(
     score ≥ 0.3). An isolate's brokerage is null (it ranks lowest); an organisation missing from
     the network gets PageRank 0.
     """
-    cty = check_country(country) if country is not None else None
+    p = ActorsParams(
+        country=country,
+        years=years,
+        top=top,
+        weights=weights,
+        anchor_quantile=anchor_quantile,
+        impact_field=impact_field,
+        citation_window=citation_window,
+        cd_threshold=cd_threshold,
+        concept_min_score=concept_min_score,
+    )
+    cty = p.country
     y0, y1 = check_years(years)
-    if top < 1:
-        raise InputError(f"top={top} must be at least 1")
-    if not 0.0 <= anchor_quantile <= 1.0:
-        raise InputError(f"anchor_quantile={anchor_quantile} must be in [0, 1]")
     w = check_weights(weights, COMPONENTS)
-    if impact_field not in ("auto", *FIELD_DEFINITIONS):
-        raise InputError(
-            f"impact_field={impact_field!r} must be 'auto' or one of {', '.join(FIELD_DEFINITIONS)}"
-        )
     cat = industry_scope(catalog, industry)
     if impact_field == "auto":
         with_topic = store.scalar("SELECT count(DISTINCT work_id) FROM work_topics")
@@ -487,8 +513,8 @@ def strategic_actors(
         "anchor_quantile": anchor_quantile,
         "impact": "MNCS (store citations, full window, by field, year and type)",
         "impact_field": impact_field,
-        "disruption": "CD_5 > 0",
-        "patent_value": "forward citations within 5 years of grant",
+        "disruption": _disruption(p),
+        "patent_value": f"forward citations within {p.citation_window} years of grant",
     }
     n_alias = store.scalar("SELECT count(*) FROM org_aliases")
     if not n_alias:
@@ -506,7 +532,9 @@ def strategic_actors(
         .select(["work_id", "cd"])
         .rename_columns(["id", "cd"])
     )
-    fwd = forward_citations(store, window=5).select(["patent_id", "forward_citations"])
+    fwd = forward_citations(store, window=p.citation_window).select(
+        ["patent_id", "forward_citations"]
+    )
     net, notes = _network_measures(store, cat, years)
     links, n_subs = _sub_links(cat)
     with store.query_cursor("strategic actors") as cur:
@@ -525,8 +553,8 @@ def strategic_actors(
         cur.execute(_SELECT_WORKS_SQL, {"y0": y0, "y1": y1})
         cur.execute(_SELECT_PATENTS_SQL, {"y0": y0, "y1": y1})
         cur.execute(_WEIGHTS_SQL)
-        cur.execute(_BREADTH_SQL, {"cs": 0.3, "ts": 0.0})
-        cur.execute(_VALUES_SQL, {"country": cty})
+        cur.execute(_BREADTH_SQL, {"cs": p.concept_min_score, "ts": 0.0})
+        cur.execute(_VALUES_SQL, {"country": cty, "cd_threshold": p.cd_threshold})
         cur.execute(_pct_sql())
         score_params: dict[str, object] = {f"w_{k}": v for k, v in w.items()}
         score_params |= {"w_total": sum(w.values()), "anchor": anchor_quantile}
@@ -574,7 +602,7 @@ def strategic_actors(
     return DecisionResult(
         name="strategic_actors",
         table=table,
-        rule=_rule(params),
+        rule=_rule(p, params),
         evidence={"components": components},
         caveats=caveats,
         synthetic=synthetic,

@@ -78,6 +78,7 @@ from typing import Literal
 import pyarrow as pa
 
 from forcemap.decide._scope import check_country, check_years, register, unit_tables
+from forcemap.decide.params import BENCHMARK, BenchmarkParams
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
 from forcemap.errors import InputError
 from forcemap.store.store import Store
@@ -367,14 +368,14 @@ def _resolve_unit(unit: str, industry: str | None, names: dict[str, str]) -> lis
     raise InputError(f"unknown industry {industry!r}; the catalog has: {', '.join(names)}")
 
 
-def _rule(params: dict[str, object]) -> Rule:
+def _rule(p: BenchmarkParams, params: dict[str, object]) -> Rule:
     return Rule(
         name="benchmark",
         statement="Country X is compared with its peers (named, or the k countries with the "
         "largest fractional output in the unit) on volume (works, full and fractional "
         "counting; patents fractional by assignee country), impact (MNCS, PP(top 10 %), mean "
-        "5-year forward citations), collaboration (international and industry–academia "
-        "co-publication shares), growth (CAGR of fractional output over the last "
+        f"{p.citation_window}-year forward citations), collaboration (international and "
+        "industry–academia co-publication shares), growth (CAGR of fractional output over the last "
         "growth_window years) and specialisation (RCA of works, RTA of patents). A row with "
         "fewer than min_works works is thin evidence.",
         parameters=params,
@@ -385,6 +386,7 @@ def _rule(params: dict[str, object]) -> Rule:
             "Balassa 1965, doi:10.1111/j.1467-9957.1965.tb00050.x",
             "Soete 1987, doi:10.1016/0048-7333(87)90026-6",
         ),
+        conventions={"citation_window": p.citation_window},
     )
 
 
@@ -394,14 +396,15 @@ def _rule(params: dict[str, object]) -> Rule:
 def benchmark(
     store: Store,
     *,
-    country: str = "CN",
+    country: str = BENCHMARK.country,
     industry: str | None = None,
-    unit: Literal["industry", "field"] = "industry",
+    unit: Literal["industry", "field"] = BENCHMARK.unit,
     peers: Sequence[str] | None = None,
-    k: int = 5,
-    years: tuple[int, int] | None = None,
-    growth_window: int = 5,
-    min_works: int = 30,
+    k: int = BENCHMARK.k,
+    years: tuple[int, int] | None = BENCHMARK.years,
+    growth_window: int = BENCHMARK.growth_window,
+    min_works: int = BENCHMARK.min_works,
+    citation_window: int = BENCHMARK.citation_window,
 ) -> DecisionResult:
     r"""Benchmark ``country`` against its peers in each industry or field (capability C2).
 
@@ -425,7 +428,7 @@ def benchmark(
         The peer countries (ISO2), the same in every unit; default: the ``k`` largest other
         countries by fractional output, per unit.
     k : int, default 5
-        Number of automatic peers.
+        A **count**: the number of automatic peers.
     years : (int, int), optional
         Inclusive publication / grant-year window; all years when None.
     growth_window : int, default 5
@@ -434,6 +437,10 @@ def benchmark(
         At least 2.
     min_works : int, default 30
         A row with fewer works (full counting) is flagged ``thin_evidence``.
+    citation_window : int, default 5
+        Years after grant in which a patent's forward citations count (``fc5_mean``).
+
+    The defaults and checks are those of :class:`~forcemap.decide.params.BenchmarkParams`.
 
     Returns
     -------
@@ -470,14 +477,17 @@ def benchmark(
     >>> r.table.num_rows, r.table.schema == BENCHMARK_SCHEMA
     (0, True)
     """
-    home = check_country(country)
-    if unit not in UNITS:
-        raise InputError(f"unit={unit!r} must be one of {', '.join(UNITS)}")
+    p = BenchmarkParams(
+        country=country,
+        unit=unit,
+        k=k,
+        years=years,
+        growth_window=growth_window,
+        min_works=min_works,
+        citation_window=citation_window,
+    )
+    home = p.country
     y0, y1 = check_years(years)
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise InputError(f"k={k!r} must be a positive integer")
-    if isinstance(growth_window, bool) or not isinstance(growth_window, int) or growth_window < 2:
-        raise InputError(f"growth_window={growth_window!r} must be an integer ≥ 2 (years)")
     peer_list = None if peers is None else [check_country(p) for p in peers]
     from forcemap.indicators.impact import field_normalised_citation_score, percentile_rank
     from forcemap.indicators.patent_value import forward_citations
@@ -487,7 +497,9 @@ def benchmark(
     wanted = _resolve_unit(unit, industry, names)
     ncs = field_normalised_citation_score(store).select(["work_id", "ncs"])
     pct = percentile_rank(store).select(["work_id", "top10_frac"])
-    fc = forward_citations(store, window=5).select(["patent_id", "forward_citations"])
+    fc = forward_citations(store, window=p.citation_window).select(
+        ["patent_id", "forward_citations"]
+    )
     params: dict[str, object] = {
         "country": home,
         "industry": industry,
@@ -584,16 +596,29 @@ def benchmark(
     result = DecisionResult(
         name="benchmark",
         table=table,
-        rule=_rule(params),
+        rule=_rule(p, params),
         evidence={"series": series, "world": world},
         synthetic=synthetic,
     )
-    _caveats(result, unit=unit, min_works=min_works, n_patents=n_patents, n_orgs=n_orgs)
+    _caveats(
+        result,
+        unit=unit,
+        min_works=min_works,
+        n_patents=n_patents,
+        n_orgs=n_orgs,
+        citation_window=p.citation_window,
+    )
     return result
 
 
 def _caveats(
-    result: DecisionResult, *, unit: str, min_works: int, n_patents: int, n_orgs: int
+    result: DecisionResult,
+    *,
+    unit: str,
+    min_works: int,
+    n_patents: int,
+    n_orgs: int,
+    citation_window: int,
 ) -> None:
     t = result.table.to_pylist()
     home = result.rule.parameters["country"]
@@ -618,8 +643,8 @@ def _caveats(
         result.warn("No patents of the units in the window: patent columns are zero.")
     else:
         result.warn(
-            "Patents are counted one by one (no families) by assignee country; 5-year forward "
-            "citations are truncated for recent grants."
+            "Patents are counted one by one (no families) by assignee country; "
+            f"{citation_window}-year forward citations are truncated for recent grants."
         )
     if n_orgs == 0:
         result.warn(

@@ -80,15 +80,15 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from forcemap.decide._scope import check_country, check_years, industry_scope
+from forcemap.decide._scope import check_years, industry_scope
+from forcemap.decide.params import BOTTLENECKS, CPC_LEVELS, BottlenecksParams
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
-from forcemap.errors import InputError
 from forcemap.store.reference import IndustryCatalog, reference_table
 from forcemap.store.store import Store
 
 __all__ = ["BOTTLENECK_SCHEMA", "GROUP_SCHEMA", "TRADE_SCHEMA", "bottlenecks"]
 
-LEVELS = ("cpc_group", "cpc_subclass")
+LEVELS = CPC_LEVELS
 
 GROUP_SCHEMA = pa.schema(
     [
@@ -406,19 +406,19 @@ def _rule(params: dict[str, object]) -> Rule:
 def bottlenecks(
     store: Store,
     *,
-    country: str = "CN",
+    country: str = BOTTLENECKS.country,
     industry: str | None = None,
-    level: str = "cpc_group",
-    years: tuple[int, int] | None = None,
-    rta_below: float = 1.0,
-    hhi_country_above: float = 0.25,
-    hhi_assignee_above: float = 0.15,
-    top_holders: int = 3,
-    top_share_above: float = 0.5,
-    min_families: int = 5,
-    with_trade: bool = True,
-    import_hhi_above: float = 0.4,
-    export_hhi_above: float = 0.4,
+    level: str = BOTTLENECKS.level,
+    years: tuple[int, int] | None = BOTTLENECKS.years,
+    rta_below: float = BOTTLENECKS.rta_below,
+    hhi_country_above: float = BOTTLENECKS.hhi_country_above,
+    hhi_assignee_above: float = BOTTLENECKS.hhi_assignee_above,
+    top_holders: int = BOTTLENECKS.top_holders,
+    top_share_above: float = BOTTLENECKS.top_share_above,
+    min_families: int = BOTTLENECKS.min_families,
+    with_trade: bool = BOTTLENECKS.with_trade,
+    import_hhi_above: float = BOTTLENECKS.import_hhi_above,
+    export_hhi_above: float = BOTTLENECKS.export_hhi_above,
     catalog: IndustryCatalog | None = None,
 ) -> DecisionResult:
     r"""Bottleneck technologies of ``country`` per industry (see the module docstring).
@@ -494,14 +494,22 @@ def bottlenecks(
     industry's CPC patterns (a symbol of the group starts with a pattern), but their
     concentration is measured over all families of the group.
     """
-    cty = check_country(country)
-    if level not in LEVELS:
-        raise InputError(f"level={level!r} must be one of {', '.join(LEVELS)}")
+    p = BottlenecksParams(
+        country=country,
+        level=level,
+        years=years,
+        rta_below=rta_below,
+        hhi_country_above=hhi_country_above,
+        hhi_assignee_above=hhi_assignee_above,
+        top_holders=top_holders,
+        top_share_above=top_share_above,
+        min_families=min_families,
+        with_trade=with_trade,
+        import_hhi_above=import_hhi_above,
+        export_hhi_above=export_hhi_above,
+    )
+    cty = p.country
     y0, y1 = check_years(years)
-    if top_holders < 1:
-        raise InputError(f"top_holders={top_holders} must be at least 1")
-    if min_families < 1:
-        raise InputError(f"min_families={min_families} must be at least 1")
     cat = industry_scope(catalog, industry)
     params: dict[str, object] = {
         "country": cty,

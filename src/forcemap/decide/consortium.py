@@ -15,9 +15,10 @@ assignees of patent *p*), the raw strength of *o* in *j* is
 
     S_{oj} = \sum_{w \in W_j} f_{ow} + \sum_{p \in P_j} f_{op},
 
-:math:`W_j` the industry's works carrying one of *j*'s concepts (score ≥ 0.3) or topics,
-:math:`P_j` the industry's patents with a CPC symbol matching one of *j*'s patterns (a
-document counts fully in every sub-technology it reaches). The normalised strength is
+:math:`W_j` the industry's works carrying one of *j*'s concepts (score ≥
+``concept_min_score``, 0.3) or topics, :math:`P_j` the industry's patents with a CPC symbol
+matching one of *j*'s patterns (a document counts fully in every sub-technology it
+reaches). The normalised strength is
 :math:`s_{oj} = S_{oj} / \max_{o'} S_{o'j} \in [0, 1]`, the maximum taken over the
 organisations in scope (the ``country``'s, plus ``lead`` and ``must_include``) before
 ``must_exclude`` is applied, so 1 means "the strongest organisation in scope".
@@ -96,13 +97,14 @@ from forcemap.decide._consortium_model import (
     check_min_types,
     solve_consortium,
 )
-from forcemap.decide._scope import check_country, check_years, industry_scope
+from forcemap.decide._scope import check_years, industry_scope
 from forcemap.decide.actors import (
     _SELECT_PATENTS_SQL,
     _SELECT_WORKS_SQL,
     _WEIGHTS_SQL,
     _sub_links,
 )
+from forcemap.decide.params import CONSORTIUM, ConsortiumParams
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
 from forcemap.errors import InputError
 from forcemap.network.build import build_network
@@ -199,7 +201,7 @@ CREATE OR REPLACE TEMP TABLE _cs_docs AS
 SELECT DISTINCT 'w' AS kind, l.sub_technology, s.work_id AS doc_id
 FROM _ac_wsel s JOIN work_concepts c USING (work_id)
 JOIN _ac_sub_links l ON l.industry = s.industry AND l.kind = 'concept' AND l.id = c.concept_id
-WHERE c.score >= 0.3
+WHERE c.score >= $concept_min_score
 UNION
 SELECT DISTINCT 'w', l.sub_technology, s.work_id
 FROM _ac_wsel s JOIN work_topics t USING (work_id)
@@ -247,7 +249,7 @@ GROUP BY ALL ORDER BY a.org_id, a.sub_technology
 # -- the decision -------------------------------------------------------------------------------
 
 
-def _rule(params: dict[str, object]) -> Rule:
+def _rule(params: dict[str, object], concept_min_score: float) -> Rule:
     return Rule(
         name="consortium",
         statement="Choose `size` organisations maximising Σ_j w_j·c_j + λ·Σ_{member pairs} "
@@ -265,6 +267,7 @@ def _rule(params: dict[str, object]) -> Rule:
             "Huangfu & Hall 2018, doi:10.1007/s12532-017-0130-5",
             "Bai et al. 2021, Strategic Study of CAE, §3.2",
         ),
+        conventions={"concept_min_score": concept_min_score},
     )
 
 
@@ -280,6 +283,7 @@ class _Request:
     catalog: IndustryCatalog
     include: list[str]
     exclude: set[str]
+    concept_min_score: float
 
 
 def _check_request(
@@ -297,18 +301,19 @@ def _check_request(
     max_candidates: int,
     years: tuple[int, int] | None,
     catalog: IndustryCatalog | None,
+    concept_min_score: float,
 ) -> _Request:
-    if method not in ("milp", "greedy"):
-        raise InputError(f"method={method!r} must be 'milp' or 'greedy'")
-    if int(size) != size or size < 1:
-        raise InputError(f"size={size!r} must be a positive integer")
-    if max_candidates < 1:
-        raise InputError(f"max_candidates={max_candidates} must be at least 1")
-    if time_limit <= 0:
-        raise InputError(f"time_limit={time_limit} must be positive")
-    if tie_bonus < 0:
-        raise InputError(f"tie_bonus={tie_bonus} must be non-negative")
-    cty = check_country(country) if country is not None else None
+    p = ConsortiumParams(
+        size=size,
+        country=country,
+        tie_bonus=tie_bonus,
+        time_limit=time_limit,
+        method=method,
+        max_candidates=max_candidates,
+        years=years,
+        concept_min_score=concept_min_score,
+    )
+    cty = p.country
     y0, y1 = check_years(years)
     mins = check_min_types(min_types)
     if industry is None:
@@ -321,7 +326,7 @@ def _check_request(
         raise InputError(
             f"{', '.join(clash)} is both required (lead / must_include) and in must_exclude"
         )
-    return _Request(int(size), cty, y0, y1, mins, cat, include, exclude)
+    return _Request(int(size), cty, y0, y1, mins, cat, include, exclude, p.concept_min_score)
 
 
 def _columns(
@@ -385,7 +390,10 @@ def _read_strengths(
         cur.execute(_SELECT_WORKS_SQL, {"y0": req.y0, "y1": req.y1})
         cur.execute(_SELECT_PATENTS_SQL, {"y0": req.y0, "y1": req.y1})
         cur.execute(_WEIGHTS_SQL)
-        cur.execute(_GROUP_DOCS_SQL if group_mode else _CATALOG_DOCS_SQL)
+        if group_mode:
+            cur.execute(_GROUP_DOCS_SQL)
+        else:
+            cur.execute(_CATALOG_DOCS_SQL, {"concept_min_score": req.concept_min_score})
         raw = cur.sql(_RAW_SQL).to_arrow_table()
         known = {
             r[0]
@@ -738,18 +746,19 @@ def consortium(
     industry: str,
     sub_technologies: str | Sequence[str] | None = None,
     lead: str | None = None,
-    size: int = 6,
+    size: int = CONSORTIUM.size,
     min_types: Mapping[str, int] | None = None,
     must_include: Collection[str] = (),
     must_exclude: Collection[str] = (),
-    country: str | None = None,
+    country: str | None = CONSORTIUM.country,
     weights: Mapping[str, float] | None = None,
-    tie_bonus: float = 0.05,
-    time_limit: float = 10.0,
-    method: str = "milp",
-    max_candidates: int = 500,
-    years: tuple[int, int] | None = None,
+    tie_bonus: float = CONSORTIUM.tie_bonus,
+    time_limit: float = CONSORTIUM.time_limit,
+    method: str = CONSORTIUM.method,
+    max_candidates: int = CONSORTIUM.max_candidates,
+    years: tuple[int, int] | None = CONSORTIUM.years,
     catalog: IndustryCatalog | None = None,
+    concept_min_score: float = CONSORTIUM.concept_min_score,
 ) -> DecisionResult:
     r"""Design a consortium covering an industry's sub-technologies (see the module docstring).
 
@@ -787,6 +796,11 @@ def consortium(
         Inclusive publication / grant year window of the documents counted.
     catalog : IndustryCatalog, optional
         The industry catalog (default: the shipped one).
+    concept_min_score : float, default 0.3
+        Least concept score for a work to count towards a catalog sub-technology (recorded
+        in ``rule.conventions``).
+
+    The defaults and checks are those of :class:`~forcemap.decide.params.ConsortiumParams`.
 
     Returns
     -------
@@ -818,6 +832,7 @@ def consortium(
         max_candidates=max_candidates,
         years=years,
         catalog=catalog,
+        concept_min_score=concept_min_score,
     )
     ind = req.catalog[industry]
     group_mode, subs_meta = _columns(ind, sub_technologies)
@@ -881,7 +896,7 @@ def consortium(
     return DecisionResult(
         name="consortium",
         table=_member_table(sol, st, pool, (ta, tb), orgs, industry, lead, req.include),
-        rule=_rule(params),
+        rule=_rule(params, req.concept_min_score),
         evidence=_evidence(sol, st, pool, subs_meta, orgs),
         caveats=_caveats(sol, st, pool, req, orgs, unknown_ex, group_mode, synthetic),
         synthetic=synthetic,

@@ -66,15 +66,15 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from forcemap.decide._scope import check_country, check_years, industry_scope, register
+from forcemap.decide._scope import check_years, industry_scope, register
+from forcemap.decide.params import CPC_LEVELS, LANDSCAPE, LandscapeParams
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
-from forcemap.errors import InputError
 from forcemap.store.reference import IndustryCatalog, reference_table
 from forcemap.store.store import Store
 
 __all__ = ["GROUPS_SCHEMA", "LANDSCAPE_SCHEMA", "MATRIX_SCHEMA", "landscape"]
 
-LEVELS = ("cpc_group", "cpc_subclass")
+LEVELS = CPC_LEVELS
 
 LANDSCAPE_SCHEMA = pa.schema(
     [
@@ -357,13 +357,14 @@ ORDER BY industry, white_space DESC, rank, growth DESC NULLS LAST, patents DESC,
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def _rule(params: dict[str, object]) -> Rule:
+def _rule(p: LandscapeParams, params: dict[str, object]) -> Rule:
     return Rule(
         name="landscape",
         statement="Portfolio value per holder in the industry: patents (fractional over "
-        "holders), total and mean 5-year forward citations, share of the industry's top-10 % "
-        "most cited patents (per grant-year cohort) and the number of technologies covered. "
-        "A technology (CPC group) of the industry is a white space for X when the world's "
+        f"holders), total and mean {p.citation_window}-year forward citations, share of the "
+        "industry's top-10 % most cited patents (per grant-year cohort) and the number of "
+        "technologies covered. A technology (CPC group) of the industry is a white space for "
+        "X when the world's "
         "patenting there is rising (least-squares slope of yearly patents over the last "
         "growth_window years ÷ their mean > white_space_growth), X has no holder there in "
         "the window, and there are at least min_patents patents over the trend years; white "
@@ -374,6 +375,7 @@ def _rule(params: dict[str, object]) -> Rule:
             "Waltman & van Eck 2015, doi:10.1016/j.joi.2015.08.001",
             "Waltman & Schreiber 2013, doi:10.1002/asi.22775",
         ),
+        conventions={"citation_window": p.citation_window},
     )
 
 
@@ -383,15 +385,16 @@ def _rule(params: dict[str, object]) -> Rule:
 def landscape(
     store: Store,
     *,
-    country: str = "CN",
+    country: str = LANDSCAPE.country,
     industry: str | None = None,
-    years: tuple[int, int] | None = None,
-    level: str = "cpc_group",
-    top_holders: int = 20,
-    white_space_growth: float = 0.0,
-    growth_window: int = 5,
-    min_patents: int = 5,
+    years: tuple[int, int] | None = LANDSCAPE.years,
+    level: str = LANDSCAPE.level,
+    top_holders: int = LANDSCAPE.top_holders,
+    white_space_growth: float = LANDSCAPE.white_space_growth,
+    growth_window: int = LANDSCAPE.growth_window,
+    min_patents: int = LANDSCAPE.min_patents,
     catalog: IndustryCatalog | None = None,
+    citation_window: int = LANDSCAPE.citation_window,
 ) -> DecisionResult:
     r"""The technology value and IP landscape of an industry for ``country`` (C12).
 
@@ -412,7 +415,7 @@ def landscape(
     level : {"cpc_group", "cpc_subclass"}, default "cpc_group"
         The technology unit: CPC main group (``G03F7/00``) or subclass (``G03F``).
     top_holders : int, default 20
-        The matrix covers the industry's ``top_holders`` largest holders and X's
+        A **count**. The matrix covers the industry's ``top_holders`` largest holders and X's
         ``top_holders`` largest.
     white_space_growth : float, default 0.0
         A technology is rising when its relative trend (slope ÷ mean, per year) exceeds this.
@@ -424,6 +427,10 @@ def landscape(
         Minimum patents of the technology over the trend years for a white space.
     catalog : IndustryCatalog, optional
         The industry catalog (default: the shipped one).
+    citation_window : int, default 5
+        Years after grant in which a patent's forward citations count.
+
+    The defaults and checks are those of :class:`~forcemap.decide.params.LandscapeParams`.
 
     Returns
     -------
@@ -458,23 +465,26 @@ def landscape(
     >>> r.table.num_rows, r.evidence["white_spaces"].num_rows
     (0, 0)
     """
-    home = check_country(country)
-    if level not in LEVELS:
-        raise InputError(f"level={level!r} must be one of {', '.join(LEVELS)}")
+    p = LandscapeParams(
+        country=country,
+        years=years,
+        level=level,
+        top_holders=top_holders,
+        white_space_growth=white_space_growth,
+        growth_window=growth_window,
+        min_patents=min_patents,
+        citation_window=citation_window,
+    )
+    home = p.country
     y0, y1 = check_years(years)
-    for name, value, low in (
-        ("top_holders", top_holders, 1),
-        ("growth_window", growth_window, 2),
-        ("min_patents", min_patents, 1),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise InputError(f"{name}={value!r} must be an integer ≥ {low}")
     cat = industry_scope(catalog, industry)
     from forcemap.indicators.patent_value import forward_citations
     from forcemap.store.slices import industry_patents
 
     slice_ = industry_patents(store, catalog=cat).select(["patent_id", "industry"])
-    fc = forward_citations(store, window=5).select(["patent_id", "forward_citations"])
+    fc = forward_citations(store, window=p.citation_window).select(
+        ["patent_id", "forward_citations"]
+    )
     params: dict[str, object] = {
         "country": home,
         "industry": industry,
@@ -537,7 +547,7 @@ def landscape(
     result = DecisionResult(
         name="landscape",
         table=table,
-        rule=_rule(params),
+        rule=_rule(p, params),
         evidence={"matrix": matrix, "groups": groups, "white_spaces": white},
         synthetic=synthetic,
     )
@@ -574,7 +584,8 @@ def _caveats(result: DecisionResult, *, n_pat: int, n_nohold: int, n_resolved: i
             f"patents in the trend years {p['trend_years']} and cannot be white spaces."
         )
     result.warn(
-        "Patents are counted one by one (no families); 5-year forward citations count only "
+        "Patents are counted one by one (no families); "
+        f"{result.rule.conventions['citation_window']}-year forward citations count only "
         "citing patents in the store and are truncated for recent grants."
     )
     if result.synthetic:

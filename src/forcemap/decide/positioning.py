@@ -47,6 +47,7 @@ import duckdb
 import pyarrow as pa
 
 from forcemap.decide._scope import register, unit_tables
+from forcemap.decide.params import POSITIONING, PositioningParams
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
 from forcemap.errors import InputError, StoreError
 from forcemap.store.store import Store
@@ -148,7 +149,7 @@ def years_behind(
     return 0, False
 
 
-def _rule(params: dict[str, object]) -> Rule:
+def _rule(p: PositioningParams, params: dict[str, object]) -> Rule:
     return Rule(
         name="positioning",
         statement="Level L = 100 × X's score ÷ the best country's score, score = weighted "
@@ -162,6 +163,7 @@ def _rule(params: dict[str, object]) -> Rule:
             "Bai et al. 2021, Strategic Study of CAE, §4.1",
             "Waltman & Schreiber 2013, doi:10.1002/asi.22775",
         ),
+        conventions={"citation_window": p.citation_window},
     )
 
 
@@ -207,20 +209,20 @@ WITH wc AS (
 ), ku AS (
     SELECT *, count(*) OVER (PARTITION BY work_id, author_seq) AS k FROM du
 ), wcountry AS (
-    SELECT ku.work_id, ku.country, sum(1.0 / (n.n * ku.k)) AS w
+    SELECT ku.work_id, ku.country, sum(1.0 / (n.n * ku.k) ORDER BY ku.author_seq) AS w
     FROM ku JOIN n_auth AS n USING (work_id) GROUP BY ku.work_id, ku.country
 ), pc AS (
     SELECT patent_id, country_code AS country, count(*) OVER (PARTITION BY patent_id) AS k
     FROM (SELECT DISTINCT patent_id, upper(country_code) AS country_code
           FROM patent_assignees WHERE country_code IS NOT NULL AND country_code <> '')
 )
-SELECT 'pub' AS side, u.unit, p.year, p.top10_frac AS top, c.country, c.w
+SELECT 'pub' AS side, u.unit, p.year, p.top10_frac AS top, c.country, c.w, u.work_id AS doc
 FROM _pos_work_units AS u
 JOIN _pos_pct AS p USING (work_id)
 JOIN wcountry AS c USING (work_id)
 WHERE p.year IS NOT NULL AND p.top10_frac IS NOT NULL
 UNION ALL
-SELECT 'tech', u.unit, h.year, h.top, pc.country, 1.0 / pc.k
+SELECT 'tech', u.unit, h.year, h.top, pc.country, 1.0 / pc.k, u.patent_id
 FROM _pos_patent_units AS u
 JOIN _pos_hv AS h USING (patent_id)
 JOIN pc USING (patent_id)
@@ -249,13 +251,14 @@ FROM r
 _SIDE_SCORES_SQL = """
 CREATE OR REPLACE TEMP TABLE _pos_scores AS
 WITH win AS (
-    SELECT side, unit, country, 'cur' AS period, sum(w * top) AS top_x, sum(w) AS docs_x
+    SELECT side, unit, country, 'cur' AS period,
+           sum(w * top ORDER BY doc) AS top_x, sum(w ORDER BY doc) AS docs_x
     FROM _pos_docs WHERE year BETWEEN $y0 AND $y1 GROUP BY ALL
     UNION ALL
-    SELECT side, unit, country, 'prev', sum(w * top), sum(w)
+    SELECT side, unit, country, 'prev', sum(w * top ORDER BY doc), sum(w ORDER BY doc)
     FROM _pos_docs WHERE year BETWEEN $y0 - $window AND $y0 - 1 GROUP BY ALL
 ), world AS (
-    SELECT side, unit, period, sum(top_x) AS top_world FROM win GROUP BY ALL
+    SELECT side, unit, period, sum(top_x ORDER BY country) AS top_world FROM win GROUP BY ALL
 )
 SELECT win.*, world.top_world, win.top_x / nullif(world.top_world, 0) AS share
 FROM win JOIN world USING (side, unit, period)
@@ -265,25 +268,27 @@ FROM win JOIN world USING (side, unit, period)
 def positioning(
     store: Store,
     *,
-    country: str = "CN",
+    country: str = POSITIONING.country,
     industries: Sequence[str] | None = None,
-    unit: Literal["industry", "field"] = "industry",
+    unit: Literal["industry", "field"] = POSITIONING.unit,
     end_year: int | None = None,
-    window: int = 5,
-    weight_pub: float = 1.0,
-    weight_tech: float = 1.0,
-    top: float = 0.10,
-    parallel_at: float = 80.0,
-    leading_other_at: float = 80.0,
-    min_top_documents: float = 10.0,
+    window: int = POSITIONING.window,
+    weight_pub: float = POSITIONING.weight_pub,
+    weight_tech: float = POSITIONING.weight_tech,
+    top: float = POSITIONING.top,
+    parallel_at: float = POSITIONING.parallel_at,
+    leading_other_at: float = POSITIONING.leading_other_at,
+    min_top_documents: float = POSITIONING.min_top_documents,
+    citation_window: int = POSITIONING.citation_window,
 ) -> DecisionResult:
     r"""Position ``country`` in each industry (or field): catch-up, parallel or leading.
 
     Implements the rule in this module's docstring. Works enter the publication side with
     their Waltman–Schreiber top-10 % membership within field (level-0 concept), year and
     type (:func:`forcemap.indicators.impact.percentile_rank`, citations from the store);
-    patents enter the technology side with their top-``top`` membership of 5-year forward
-    citations (:func:`forcemap.indicators.patent_value.forward_citations`) within their
+    patents enter the technology side with their top-``top`` membership of forward citations
+    within ``citation_window`` years of grant
+    (:func:`forcemap.indicators.patent_value.forward_citations`) within their
     grant-year cohort. Both are counted fractionally over countries (authorship shares;
     assignee countries), so :math:`s_c` sums to 1 over countries.
 
@@ -292,7 +297,8 @@ def positioning(
     store : Store
         The store.
     country : str, default "CN"
-        ISO 3166-1 alpha-2 code of the home country X.
+        ISO 3166-1 alpha-2 code of the home country X (checked: anything else is an
+        InputError).
     industries : sequence of str, optional
         Catalog industries (``unit="industry"``) or level-0 concept ids (``unit="field"``);
         all when omitted.
@@ -306,13 +312,19 @@ def positioning(
     weight_pub, weight_tech : float, default 1.0
         :math:`w_p, w_t`.
     top : float, default 0.10
-        The top share of forward citations defining high-value patents (works always use
-        the top-10 % indicator of :func:`~forcemap.indicators.impact.percentile_rank`).
+        A **share**, not a row count: the top share of forward citations defining high-value
+        patents (works always use the top-10 % indicator of
+        :func:`~forcemap.indicators.impact.percentile_rank`).
     parallel_at, leading_other_at : float, default 80.0
         Class thresholds (see :func:`classify_levels`).
     min_top_documents : float, default 10.0
         A unit whose world total of top documents (fractional) in the current window is
         below this is flagged ``thin_evidence`` and named in the caveats.
+    citation_window : int, default 5
+        Years after grant in which a patent's forward citations count (recorded in
+        ``rule.conventions``).
+
+    The defaults and checks are those of :class:`~forcemap.decide.params.PositioningParams`.
 
     Returns
     -------
@@ -327,15 +339,19 @@ def positioning(
     InputError
         A bad parameter, or no unit has any evidence.
     """
-    if unit not in ("industry", "field"):
-        raise InputError(f"unit={unit!r} is not 'industry' or 'field'")
-    if window < 1:
-        raise InputError(f"window={window!r} must be ≥ 1 year")
-    if weight_pub < 0 or weight_tech < 0 or weight_pub + weight_tech <= 0:
-        raise InputError("weights must be ≥ 0 and not both 0")
-    if not 0 < top < 1:
-        raise InputError(f"top={top!r} must be in (0, 1)")
-    country = country.upper()
+    p = PositioningParams(
+        country=country,
+        unit=unit,
+        window=window,
+        weight_pub=weight_pub,
+        weight_tech=weight_tech,
+        top=top,
+        parallel_at=parallel_at,
+        leading_other_at=leading_other_at,
+        min_top_documents=min_top_documents,
+        citation_window=citation_window,
+    )
+    country = p.country
     params: dict[str, object] = {
         "country": country,
         "unit": unit,
@@ -352,7 +368,7 @@ def positioning(
 
     work_units, patent_units, names = unit_tables(store, unit, industries)
     pct = percentile_rank(store).select(["work_id", "year", "top10_frac"])
-    fc = forward_citations(store, window=5)
+    fc = forward_citations(store, window=p.citation_window)
     cur = store.cursor()
     try:
         register(cur, "_pos_work_units", work_units)
@@ -382,16 +398,26 @@ def positioning(
     result = DecisionResult(
         name="positioning",
         table=_home_rows(levels, series, country, names, min_top_documents),
-        rule=_rule(params),
+        rule=_rule(p, params),
         evidence={"levels": levels, "leader_series": series},
         synthetic=_synthetic(store),
     )
-    _caveats(result, levels, weight_pub, weight_tech, unit)
+    _caveats(result, levels, weight_pub, weight_tech, unit, p.citation_window)
     return result
 
 
+#: Levels are rounded to this many decimals: 100·s/s is not always exactly 100 in floating
+#: point, and a last-bit difference must not decide a class, a row order or a trend's sign.
+_LEVEL_DIGITS = 9
+
+
 def _levels(cur: duckdb.DuckDBPyConnection, wp: float, wt: float) -> pa.Table:
-    """Every country's side shares, score and levels per unit and period."""
+    """Every country's side shares, score and levels per unit and period.
+
+    Every sum runs in a fixed order (``ORDER BY`` inside the aggregates), so the result
+    does not depend on how DuckDB splits the work between threads, and levels are rounded
+    to :data:`_LEVEL_DIGITS` decimals (the best country is exactly 100).
+    """
     rel = cur.sql(
         """
         WITH s AS (
@@ -424,10 +450,12 @@ def _levels(cur: duckdb.DuckDBPyConnection, wp: float, wt: float) -> pa.Table:
             FROM sc WINDOW u AS (PARTITION BY unit, period)
         )
         SELECT unit, country, period, score,
-               100 * score / nullif(best_score, 0) AS level,
-               CASE WHEN has_pub THEN 100 * coalesce(s_pub, 0) / nullif(best_pub, 0) END
+               round(100 * score / nullif(best_score, 0), $digits) AS level,
+               CASE WHEN has_pub
+                    THEN round(100 * coalesce(s_pub, 0) / nullif(best_pub, 0), $digits) END
                    AS level_pub,
-               CASE WHEN has_tech THEN 100 * coalesce(s_tech, 0) / nullif(best_tech, 0) END
+               CASE WHEN has_tech
+                    THEN round(100 * coalesce(s_tech, 0) / nullif(best_tech, 0), $digits) END
                    AS level_tech,
                coalesce(score = best_score AND best_score > 0, false) AS is_best,
                coalesce(top_works, 0) AS top_works, coalesce(world_top_works, 0)
@@ -438,7 +466,7 @@ def _levels(cur: duckdb.DuckDBPyConnection, wp: float, wt: float) -> pa.Table:
         FROM mx
         ORDER BY unit, period, level DESC NULLS LAST, country
         """,
-        params={"wp": wp, "wt": wt},
+        params={"wp": wp, "wt": wt, "digits": _LEVEL_DIGITS},
     )
     return rel.to_arrow_table()
 
@@ -454,7 +482,8 @@ def _rolling(cur: duckdb.DuckDBPyConnection, wp: float, wt: float, window: int) 
         """
         WITH y AS (
             SELECT unit, country, year,
-                   sum(CASE WHEN side = 'pub' THEN $wp ELSE $wt END * w * top) AS a
+                   sum(CASE WHEN side = 'pub' THEN $wp ELSE $wt END * w * top
+                       ORDER BY side, doc) AS a
             FROM _pos_docs GROUP BY ALL
         ), bounds AS (SELECT unit, min(year) AS y_min, max(year) AS y_max FROM y GROUP BY unit),
         grid AS (
@@ -523,7 +552,7 @@ def _home_rows(
                 "level": r["level"],
                 "level_pub": r["level_pub"],
                 "level_tech": r["level_tech"],
-                "trend": None if p is None or r["level"] is None else r["level"] - p,
+                "trend": _trend(r["level"], p),
                 "leader": leader,
                 "years_behind": behind,
                 "years_behind_censored": censored,
@@ -541,12 +570,26 @@ def _home_rows(
     return pa.Table.from_pylist(out, schema=POSITIONING_SCHEMA)
 
 
+def _trend(level: float | None, previous: float | None) -> float | None:
+    """``level − previous`` rounded like the levels, with −0.0 read as 0.0."""
+    if level is None or previous is None:
+        return None
+    return round(level - previous, _LEVEL_DIGITS) + 0.0
+
+
 def _synthetic(store: Store) -> bool:
     with store.query_cursor("positioning") as cur:
         return is_synthetic(cur)
 
 
-def _caveats(result: DecisionResult, levels: pa.Table, wp: float, wt: float, unit: str) -> None:
+def _caveats(
+    result: DecisionResult,
+    levels: pa.Table,
+    wp: float,
+    wt: float,
+    unit: str,
+    citation_window: int,
+) -> None:
     t = result.table
     country = result.rule.parameters["country"]
     if t.num_rows == 0:
@@ -568,8 +611,8 @@ def _caveats(result: DecisionResult, levels: pa.Table, wp: float, wt: float, uni
     if unit == "industry":
         result.warn(
             "Patents are counted as families of one (PatentsView has no family ids) and by "
-            "assignee country; 5-year forward citations are truncated for recent grants, "
-            "which the grant-year cohort absorbs."
+            f"assignee country; {citation_window}-year forward citations are truncated for "
+            "recent grants, which the grant-year cohort absorbs."
         )
     if result.synthetic:
         result.warn("SYNTHETIC DATA: levels describe a generated world, not reality.")

@@ -61,13 +61,17 @@ class Rule:
     """The rule a decision applied, with its thresholds, so an analyst can argue with it.
 
     ``parameters`` holds every threshold and weight actually used (defaults included);
-    ``references`` cites where the rule comes from.
+    ``references`` cites where the rule comes from; ``conventions`` records the conventions
+    the rule rests on whose values its statement (or the caveats) already states in words
+    (the forward-citation window, the concept-score threshold …), so that they can be read
+    back without parsing the text. :meth:`describe` shows the statement and ``parameters``.
     """
 
     name: str
     statement: str
     parameters: dict[str, Any]
     references: tuple[str, ...] = ()
+    conventions: dict[str, Any] = field(default_factory=dict)
 
     def describe(self) -> str:
         """One paragraph: the statement followed by the parameter values."""

@@ -28,7 +28,7 @@ in the window and :math:`|A_w|` the number of authors (distinct author positions
                            the top 10 % of their field, year and type (the conservative
                            ``top10`` flag of :func:`~forcemap.indicators.impact.
                            percentile_rank`); NULL unless at least ``min_works`` have one
-``breadth``                number of distinct level-1 concepts (score ≥ 0.3) — or topic
+``breadth``                distinct level-1 concepts (score ≥ ``concept_min_score``, 0.3) — or topic
                            subfields (``breadth="topic_subfield"``) — over :math:`W_{au}`
 ``leadership_share``       share of :math:`W_{au}` where *a* is last or corresponding author
 ``enterprise_share``       share of :math:`W_{au}` with at least one affiliation (any author,
@@ -102,11 +102,11 @@ from typing import Literal
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from forcemap.decide._scope import check_country, check_years, industry_scope
+from forcemap.decide._scope import check_years, industry_scope
+from forcemap.decide.params import TALENT, TalentParams
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
 from forcemap.errors import InputError
 from forcemap.indicators.impact import (
-    FIELD_DEFINITIONS,
     assign_field,
     field_normalised_citation_score,
     percentile_rank,
@@ -407,7 +407,7 @@ ORDER BY k.sector <> 'all', k.sector
 """
 
 
-def _rule(params: dict[str, object]) -> Rule:
+def _rule(p: TalentParams, params: dict[str, object]) -> Rule:
     return Rule(
         name="talent",
         statement="Scientists of country X (current affiliation country, latest year) with at "
@@ -427,6 +427,7 @@ def _rule(params: dict[str, object]) -> Rule:
             "Moed & Halevi 2014, Scientometrics 101, doi:10.1007/s11192-014-1307-6",
             "OECD Science, Technology and Industry Scoreboard 2017 (scientist mobility)",
         ),
+        conventions={"concept_min_score": p.concept_min_score},
     )
 
 
@@ -469,7 +470,8 @@ def _units(
 
 
 def _items(store: Store, breadth: str) -> tuple[str, str]:
-    """The SQL of the breadth items (work_id, item) and the basis actually used."""
+    """The SQL of the breadth items (work_id, item) and the basis actually used; the
+    concept items bind ``$concept_min_score``."""
     if breadth == "auto":
         with_topic = store.scalar(
             "SELECT count(DISTINCT work_id) FROM work_topics WHERE subfield_id IS NOT NULL"
@@ -480,7 +482,7 @@ def _items(store: Store, breadth: str) -> tuple[str, str]:
         breadth = "topic_subfield" if with_topic > with_concept else "concept1"
     if breadth == "concept1":
         sql = """SELECT DISTINCT work_id, concept_id AS item FROM work_concepts
-                 WHERE level = 1 AND coalesce(score, 1.0) >= 0.3"""
+                 WHERE level = 1 AND coalesce(score, 1.0) >= $concept_min_score"""
     else:
         sql = """SELECT DISTINCT work_id, subfield_id AS item FROM work_topics
                  WHERE subfield_id IS NOT NULL"""
@@ -490,17 +492,18 @@ def _items(store: Store, breadth: str) -> tuple[str, str]:
 def talent(
     store: Store,
     *,
-    country: str = "CN",
+    country: str = TALENT.country,
     industry: str | None = None,
-    years: tuple[int, int] | None = None,
-    unit: Literal["industry", "field"] = "industry",
-    min_works: int = 5,
-    young_career_years: int = 10,
-    top: int = 25,
-    recent_years: int = 3,
-    impact_field: str = "auto",
-    breadth: Literal["auto", "concept1", "topic_subfield"] = "auto",
+    years: tuple[int, int] | None = TALENT.years,
+    unit: Literal["industry", "field"] = TALENT.unit,
+    min_works: int = TALENT.min_works,
+    young_career_years: int = TALENT.young_career_years,
+    top: int = TALENT.top,
+    recent_years: int = TALENT.recent_years,
+    impact_field: str = TALENT.impact_field,
+    breadth: Literal["auto", "concept1", "topic_subfield"] = TALENT.breadth,
     catalog: IndustryCatalog | None = None,
+    concept_min_score: float = TALENT.concept_min_score,
 ) -> DecisionResult:
     r"""Strategic and rising scientists of ``country`` per industry or field, and talent flows.
 
@@ -527,7 +530,8 @@ def talent(
     young_career_years : int, default 10
         Career age (years since the first publication) up to which a scientist is rising.
     top : int, default 25
-        Strategic and rising scientists kept per unit in the main table (each kind).
+        A **row count**: strategic and rising scientists kept per unit in the main table
+        (each kind).
     recent_years : int, default 3
         Length of the recent period of the cohort comparison.
     impact_field : {"auto", "concept0", "concept1", "topic_field", "topic_subfield"}
@@ -538,6 +542,11 @@ def talent(
         concepts.
     catalog : IndustryCatalog, optional
         The industry catalog (default: the shipped one).
+    concept_min_score : float, default 0.3
+        Least score of a level-1 concept counted in breadth (recorded in
+        ``rule.conventions``).
+
+    The defaults and checks are those of :class:`~forcemap.decide.params.TalentParams`.
 
     Returns
     -------
@@ -554,24 +563,20 @@ def talent(
     StoreError
         A query failed.
     """
-    cty = check_country(country)
+    p = TalentParams(
+        country=country,
+        years=years,
+        unit=unit,
+        min_works=min_works,
+        young_career_years=young_career_years,
+        top=top,
+        recent_years=recent_years,
+        impact_field=impact_field,
+        breadth=breadth,
+        concept_min_score=concept_min_score,
+    )
+    cty = p.country
     y0, y1 = check_years(years)
-    if unit not in ("industry", "field"):
-        raise InputError(f"unit={unit!r} is not 'industry' or 'field'")
-    for name, value, low in (
-        ("min_works", min_works, 1),
-        ("young_career_years", young_career_years, 0),
-        ("top", top, 1),
-        ("recent_years", recent_years, 1),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise InputError(f"{name}={value!r} must be an integer ≥ {low}")
-    if impact_field not in ("auto", *FIELD_DEFINITIONS):
-        raise InputError(
-            f"impact_field={impact_field!r} must be 'auto' or one of {', '.join(FIELD_DEFINITIONS)}"
-        )
-    if breadth not in ("auto", "concept1", "topic_subfield"):
-        raise InputError(f"breadth={breadth!r} must be 'auto', 'concept1' or 'topic_subfield'")
     if impact_field == "auto":
         with_topic = store.scalar("SELECT count(DISTINCT work_id) FROM work_topics")
         with_concept = store.scalar(
@@ -617,7 +622,10 @@ def talent(
             "SELECT work_id, n.ncs, p.top10 FROM _ta_ncs AS n FULL JOIN _ta_pct_in AS p "
             "USING (work_id)"
         )
-        cur.execute(f"CREATE OR REPLACE TEMP TABLE _ta_items AS {items_sql}")
+        cur.execute(
+            f"CREATE OR REPLACE TEMP TABLE _ta_items AS {items_sql}",
+            {"concept_min_score": p.concept_min_score} if breadth == "concept1" else None,
+        )
         cur.execute(_ROWS_SQL)
         cur.execute(_AUTHOR_SQL)
         n_rows, n_anon = cur.execute(
@@ -665,7 +673,7 @@ def talent(
     result = DecisionResult(
         name="talent",
         table=table,
-        rule=_rule(params),
+        rule=_rule(p, params),
         evidence={"authors": authors, "flows": flows, "balance": balance},
         synthetic=synthetic,
     )

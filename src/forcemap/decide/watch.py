@@ -54,11 +54,11 @@ from collections.abc import Mapping
 
 import pyarrow as pa
 
-from forcemap.decide._scope import check_country, industry_scope
+from forcemap.decide._scope import industry_scope
+from forcemap.decide.params import WATCH, WatchParams
 from forcemap.decide.result import DecisionResult, Rule, check_weights, is_synthetic
-from forcemap.errors import InputError
 from forcemap.indicators import indicator_table
-from forcemap.indicators.emergence import EMERGENCE_UNITS, emergence_score
+from forcemap.indicators.emergence import emergence_score
 from forcemap.indicators.sleeping_beauty import sleeping_beauty
 from forcemap.store.slices import industry_patents, industry_works
 from forcemap.store.store import Store
@@ -422,19 +422,19 @@ def _rule(params: dict[str, object]) -> Rule:
 def technology_watch(
     store: Store,
     *,
-    country: str = "CN",
+    country: str = WATCH.country,
     industry: str | None = None,
-    unit: str = "topic",
-    end_year: int | None = None,
-    top: int = 20,
-    cd_threshold: float = 0.0,
-    weights: Mapping[str, float] | None = None,
-    qualified_only: bool = False,
-    min_records: int = 10,
-    thin_records: int = 20,
-    evidence_per_unit: int = 5,
-    beauty_min_citations: int = 10,
-    seed_min_mcd: float = 10.0,
+    unit: str = WATCH.unit,
+    end_year: int | None = WATCH.end_year,
+    top: int = WATCH.top,
+    cd_threshold: float = WATCH.cd_threshold,
+    weights: Mapping[str, float] | None = WATCH.weights,
+    qualified_only: bool = WATCH.qualified_only,
+    min_records: int = WATCH.min_records,
+    thin_records: int = WATCH.thin_records,
+    evidence_per_unit: int = WATCH.evidence_per_unit,
+    beauty_min_citations: int = WATCH.beauty_min_citations,
+    seed_min_mcd: float = WATCH.seed_min_mcd,
 ) -> DecisionResult:
     r"""A ranked watch list of emerging technologies for ``country`` (C7).
 
@@ -455,9 +455,11 @@ def technology_watch(
     end_year : int, optional
         Last year of the window (default: the latest publication / grant year in the store).
     top : int, default 20
-        Number of units listed.
+        A **row count**: units listed.
     cd_threshold : float, default 0.0
         A record is disruptive when its CD\ :sub:`5` is above this.
+
+    The defaults and checks are those of :class:`~forcemap.decide.params.WatchParams`.
     weights : mapping of str to float, optional
         Weights of the components :data:`COMPONENTS` (``emergence``, ``growth``,
         ``disruption``, ``novelty``, ``home_share``); missing ones stay 1 (non-negative,
@@ -502,11 +504,21 @@ def technology_watch(
     StoreError
         The store cannot be read.
     """
-    if unit not in EMERGENCE_UNITS:
-        raise InputError(f"unit={unit!r} is not one of {', '.join(EMERGENCE_UNITS)}")
-    cty = check_country(country)
-    if top < 1 or min_records < 1 or evidence_per_unit < 1:
-        raise InputError("top, min_records and evidence_per_unit must be ≥ 1")
+    p = WatchParams(
+        country=country,
+        unit=unit,
+        end_year=end_year,
+        top=top,
+        cd_threshold=cd_threshold,
+        weights=weights,
+        qualified_only=qualified_only,
+        min_records=min_records,
+        thin_records=thin_records,
+        evidence_per_unit=evidence_per_unit,
+        beauty_min_citations=beauty_min_citations,
+        seed_min_mcd=seed_min_mcd,
+    )
+    cty = p.country
     w = check_weights(weights, COMPONENTS)
     entity = "patents" if unit == "cpc_group" else "works"
     cat = industry_scope(None, industry) if industry is not None else None

@@ -27,6 +27,7 @@ import scipy.sparse as sp
 
 from forcemap.decide._scope import industry_scope
 from forcemap.decide.explore.search_index import build_text_index, entity_tables, search
+from forcemap.decide.params import PATHWAYS, PathwaysParams
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
 from forcemap.errors import InputError
 from forcemap.indicators.text import NO_YEAR, TextIndex
@@ -297,19 +298,19 @@ def pathways(
     industry: str | None = None,
     query: str | None = None,
     ids: Sequence[str] | None = None,
-    entity: str = "works",
-    k_neighbors: int = 10,
-    min_similarity: float = 0.1,
-    resolution: float = 1.0,
-    seed: int = 0,
-    n_terms: int = 8,
-    min_size: int = 3,
-    query_hits: int = 500,
-    top_organizations: int = 5,
-    n_representatives: int = 3,
-    end_year: int | None = None,
-    min_df: int | float = 2,
-    max_df: int | float = 0.5,
+    entity: str = PATHWAYS.entity,
+    k_neighbors: int = PATHWAYS.k_neighbors,
+    min_similarity: float = PATHWAYS.min_similarity,
+    resolution: float = PATHWAYS.resolution,
+    seed: int = PATHWAYS.seed,
+    n_terms: int = PATHWAYS.n_terms,
+    min_size: int = PATHWAYS.min_size,
+    query_hits: int = PATHWAYS.query_hits,
+    top_organizations: int = PATHWAYS.top_organizations,
+    n_representatives: int = PATHWAYS.n_representatives,
+    end_year: int | None = PATHWAYS.end_year,
+    min_df: int | float = PATHWAYS.min_df,
+    max_df: int | float = PATHWAYS.max_df,
 ) -> DecisionResult:
     r"""Technical pathway discovery (C13): the distinct lines of work inside a technology.
 
@@ -379,13 +380,21 @@ def pathways(
         Bad parameters, not exactly one of industry / query / ids, or an unknown industry.
     """
     entity_tables(entity)
-    for name, val in (("k_neighbors", k_neighbors), ("n_terms", n_terms), ("min_size", min_size)):
-        if not isinstance(val, int) or val < 1:
-            raise InputError(f"{name}={val!r} must be a positive integer")
-    if not 0.0 <= float(min_similarity) < 1.0:
-        raise InputError(f"min_similarity={min_similarity} must be in [0, 1)")
-    if resolution <= 0:
-        raise InputError(f"resolution={resolution} must be positive")
+    PathwaysParams(
+        entity=entity,
+        k_neighbors=k_neighbors,
+        min_similarity=min_similarity,
+        resolution=resolution,
+        seed=seed,
+        n_terms=n_terms,
+        min_size=min_size,
+        query_hits=query_hits,
+        top_organizations=top_organizations,
+        n_representatives=n_representatives,
+        end_year=end_year,
+        min_df=min_df,
+        max_df=max_df,
+    )
     doc_ids = _scope_ids(store, entity, industry, query, ids, query_hits)
     index = build_text_index(store, entity=entity, ids=doc_ids, min_df=min_df, max_df=max_df)
     n = index.n_documents

@@ -36,6 +36,7 @@ from forcemap.decide.panel.schemas import (
 from forcemap.decide.panel.scoring import score_candidates
 from forcemap.decide.panel.selection import select_panel
 from forcemap.decide.panel.tables import panel_tables
+from forcemap.decide.params import PANEL, PanelParams
 from forcemap.decide.result import DecisionResult, check_weights, is_synthetic
 from forcemap.errors import InputError
 from forcemap.store.store import Store
@@ -50,22 +51,23 @@ def review_panel(
     text: str | None = None,
     topics: Sequence[str] | None = None,
     concepts: Sequence[str] | None = None,
-    size: int = 5,
+    size: int = PANEL.size,
     roles: Mapping[str, int] | None = None,
-    coi_years: int = 5,
-    max_per_org: int | None = 1,
-    max_per_country: int | None = None,
+    coi_years: int = PANEL.coi_years,
+    max_per_org: int | None = PANEL.max_per_org,
+    max_per_country: int | None = PANEL.max_per_country,
     pool: pa.Table | str | Path | None = None,
     exclude: Collection[str] = (),
-    min_recent_works: int = 1,
-    recent_years: int = 5,
-    time_limit: float = 10.0,
-    weights: Mapping[str, float] | None = None,
-    senior_career_years: int = 10,
-    senior_lead_share: float = 0.5,
-    link_inventors: str = "name",
-    method: str = "milp",
-    top: int = 50,
+    min_recent_works: int = PANEL.min_recent_works,
+    recent_years: int = PANEL.recent_years,
+    time_limit: float = PANEL.time_limit,
+    weights: Mapping[str, float] | None = PANEL.weights,
+    senior_career_years: int = PANEL.senior_career_years,
+    senior_lead_share: float = PANEL.senior_lead_share,
+    link_inventors: str = PANEL.link_inventors,
+    method: str = PANEL.method,
+    top: int = PANEL.top,
+    concept_min_score: float = PANEL.concept_min_score,
 ) -> DecisionResult:
     r"""Propose a conflict-free review panel for a project (see the module docstring; C9).
 
@@ -106,7 +108,11 @@ def review_panel(
         Link authors to inventor ids by normalised name and country.
     method : {"milp", "greedy"}, default "milp"
     top : int, default 50
-        Candidates listed in ``evidence["ranking"]``.
+        A **row count**: candidates listed in ``evidence["ranking"]``.
+    concept_min_score : float, default 0.3
+        Least concept score for a work to carry a concept in the topic/concept overlap.
+
+    The defaults and checks are those of :class:`~forcemap.decide.params.PanelParams`.
 
     Returns
     -------
@@ -127,22 +133,22 @@ def review_panel(
         A query failed.
     """
     t_start = time.perf_counter()
-    _check_int("size", size, 1)
-    _check_int("coi_years", coi_years, 0)
-    _check_int("max_per_org", max_per_org, 1, allow_none=True)
-    _check_int("max_per_country", max_per_country, 1, allow_none=True)
-    _check_int("min_recent_works", min_recent_works, 0)
-    _check_int("recent_years", recent_years, 1)
-    _check_int("senior_career_years", senior_career_years, 0)
-    _check_int("top", top, 1)
-    if not 0.0 <= float(senior_lead_share) <= 1.0:
-        raise InputError(f"senior_lead_share={senior_lead_share} must be in [0, 1]")
-    if not time_limit or time_limit <= 0:
-        raise InputError(f"time_limit={time_limit} must be positive")
-    if link_inventors not in ("name", "none"):
-        raise InputError(f"link_inventors={link_inventors!r} must be 'name' or 'none'")
-    if method not in ("milp", "greedy"):
-        raise InputError(f"method={method!r} must be 'milp' or 'greedy'")
+    PanelParams(
+        size=size,
+        coi_years=coi_years,
+        max_per_org=max_per_org,
+        max_per_country=max_per_country,
+        min_recent_works=min_recent_works,
+        recent_years=recent_years,
+        time_limit=time_limit,
+        weights=weights,
+        senior_career_years=senior_career_years,
+        senior_lead_share=senior_lead_share,
+        link_inventors=link_inventors,
+        method=method,
+        top=top,
+        concept_min_score=concept_min_score,
+    )
     app_ids = _ids(applicants)
     if not app_ids:
         raise InputError("applicants is empty: give the author or organisation ids of the project")
@@ -181,7 +187,13 @@ def review_panel(
         t_coi = time.perf_counter()
 
         scores = score_candidates(
-            cur, side, text=text, topics=topic_in, concepts=concept_in, weights=w
+            cur,
+            side,
+            text=text,
+            topics=topic_in,
+            concepts=concept_in,
+            weights=w,
+            concept_min_score=concept_min_score,
         )
         if scores.unknown:
             caveats.append(
@@ -236,7 +248,7 @@ def review_panel(
         "text_model": "TF-IDF (1 + ln tf)·(ln((1 + N)/(1 + df)) + 1), cosine",
         "topics": [i for i, _ in scores.topic_items],
         "concepts": [i for i, _ in scores.concept_items],
-        "concept_min_score": 0.3,
+        "concept_min_score": concept_min_score,
         "senior_career_years": senior_career_years,
         "senior_lead_share": senior_lead_share,
         "link_inventors": link_inventors,
@@ -322,13 +334,6 @@ def review_panel(
 
 
 # -- inputs ------------------------------------------------------------------------------------
-def _check_int(name: str, value: Any, low: int, *, allow_none: bool = False) -> None:
-    if allow_none and value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise InputError(f"{name}={value!r} must be an integer ≥ {low}")
-
-
 def _ids(values: str | Iterable[Any] | None) -> list[str]:
     """The distinct non-empty ids of ``values`` (one string: one id), in order."""
     if values is None:

@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from forcemap.decide.panel.candidates import Side, expand_sql
+from forcemap.decide.params import CONCEPT_MIN_SCORE
 from forcemap.errors import InputError
 from forcemap.indicators.text import sql_sublinear_tf
 
@@ -36,7 +37,7 @@ ORDER BY idf.code
 ).replace("@TF@", sql_sublinear_tf("q.tf"))
 
 # Per active candidate (position): the project's topics / concepts among its items, and its
-# items (recent works' topics, and concepts scored ≥ 0.3).
+# items (recent works' topics, and concepts scored ≥ $concept_min_score).
 _TOPICS_SQL = """
 WITH items AS (
     SELECT DISTINCT cw.cid, 'T:' || t.topic_id AS item
@@ -44,7 +45,7 @@ WITH items AS (
     UNION
     SELECT DISTINCT cw.cid, 'C:' || c.concept_id
     FROM _rp_cw AS cw JOIN work_concepts AS c USING (work_id)
-    WHERE $use_concepts AND coalesce(c.score, 1.0) >= 0.3
+    WHERE $use_concepts AND coalesce(c.score, 1.0) >= $concept_min_score
 )
 SELECT a.pos, count(*) FILTER (WHERE item IN (SELECT item FROM _rp_pitems)) AS inter,
        count(*) AS n_items
@@ -107,9 +108,10 @@ def score_candidates(
     topics: list[str],
     concepts: list[str],
     weights: dict[str, float],
+    concept_min_score: float = CONCEPT_MIN_SCORE,
 ) -> Scores:
     """Score the active candidates of ``side`` against the project (``text``, else the names
-    of ``topics`` and ``concepts``).
+    of ``topics`` and ``concepts``); a work carries a concept scored ≥ ``concept_min_score``.
 
     Raises
     ------
@@ -142,7 +144,12 @@ def score_candidates(
     topic: np.ndarray | None = None
     if p_items:
         tp = cur.execute(
-            _TOPICS_SQL, {"use_topics": bool(t_items), "use_concepts": bool(c_items)}
+            _TOPICS_SQL,
+            {
+                "use_topics": bool(t_items),
+                "use_concepts": bool(c_items),
+                "concept_min_score": concept_min_score,
+            },
         ).fetchnumpy()
         inter = np.asarray(tp["inter"], np.float64)
         topic = np.zeros(n_act)

@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from forcemap.decide._scope import check_country, register
+from forcemap.decide._scope import register
+from forcemap.decide.params import ALLOCATE, AllocateParams
 from forcemap.decide.portfolio._common import PARTICIPANT_KEYS_SQL, median
 from forcemap.decide.portfolio._knapsack import Allocation, balance, solve_allocation
 from forcemap.decide.portfolio.review import project_review
@@ -187,11 +188,13 @@ def _check_allocation(
         pos_values.update({k: float(v) for k, v in positioning_values.items()})
     if any(not 0 <= v <= 1 for v in pos_values.values()):
         raise InputError(f"positioning_values must be in [0, 1]: {pos_values}")
-    if industry_priority is not None and any(
-        not math.isfinite(float(v)) or v < 0 for v in industry_priority.values()
-    ):
-        raise InputError("industry_priority weights must be finite and ≥ 0")
-    return float(budget), w, pos_values, check_country(country)
+    p = AllocateParams(
+        country=country,
+        weights=weights,
+        industry_priority=industry_priority,
+        positioning_values=positioning_values,
+    )
+    return float(budget), w, pos_values, p.country
 
 
 _Projects = dict[str, tuple[Any, ...]]
@@ -443,14 +446,14 @@ def allocate_budget(
     *,
     budget: float,
     candidates: Sequence[str] | None = None,
-    country: str = "CN",
-    weights: Mapping[str, float] | None = None,
-    industry_priority: Mapping[str, float] | None = None,
-    min_per_industry: int | Mapping[str, int] | None = None,
-    max_share_per_industry: float | Mapping[str, float] | None = None,
-    time_limit: float = 10.0,
-    method: str = "milp",
-    positioning_values: Mapping[str, float] | None = None,
+    country: str = ALLOCATE.country,
+    weights: Mapping[str, float] | None = ALLOCATE.weights,
+    industry_priority: Mapping[str, float] | None = ALLOCATE.industry_priority,
+    min_per_industry: int | Mapping[str, int] | None = ALLOCATE.min_per_industry,
+    max_share_per_industry: float | Mapping[str, float] | None = ALLOCATE.max_share_per_industry,
+    time_limit: float = ALLOCATE.time_limit,
+    method: str = ALLOCATE.method,
+    positioning_values: Mapping[str, float] | None = ALLOCATE.positioning_values,
     project_industries: Mapping[str, str] | None = None,
     review: DecisionResult | None = None,
     as_of: date | str | None = None,
@@ -494,6 +497,8 @@ def allocate_budget(
         ``as_of``).
     as_of : date or str, optional
         Passed to :func:`project_review`.
+
+    The defaults are those of :class:`~forcemap.decide.params.AllocateParams`.
 
     Returns
     -------

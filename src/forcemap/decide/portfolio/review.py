@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from forcemap.decide._scope import register
+from forcemap.decide.params import REVIEW, ReviewParams
 from forcemap.decide.portfolio._common import PARTICIPANT_KEYS_SQL, median
 from forcemap.decide.result import DecisionResult, Rule, check_weights, is_synthetic
 from forcemap.errors import InputError
@@ -247,14 +248,15 @@ FROM parts LEFT JOIN present USING (project_id) LEFT JOIN pairs USING (project_i
 """
 
 
-def _review_rule(params: dict[str, Any]) -> Rule:
+def _review_rule(p: ReviewParams, params: dict[str, Any]) -> Rule:
     return Rule(
         name="project_review",
         statement="Per project at as_of: goal attainment G = mean of min(1, outputs ÷ target) "
         "over the numeric targets stated in goals, else min(1, outputs per year ÷ the median "
         "of the judged projects); impact I = mean normalised impact of its outputs (work: "
-        "field-normalised citation score; patent: 5-year forward citations ÷ grant-year "
-        "mean). A project younger than min_age_years is too young to judge (continue). "
+        f"field-normalised citation score; patent: {p.citation_window}-year forward "
+        "citations ÷ grant-year mean). A project younger than min_age_years is too young to "
+        "judge (continue). "
         "Otherwise withdraw if G < withdraw_below and the impact test fails (no outputs, or "
         "I < impact_baseline); review if G < review_below or the impact test fails; continue "
         "otherwise. Score = weighted mean of G, min(I/baseline, 2)/2, min(1, median cost per "
@@ -265,6 +267,7 @@ def _review_rule(params: dict[str, Any]) -> Rule:
             "Waltman et al. 2011, doi:10.1016/j.joi.2010.08.001",
             "Squicciarini, Dernis & Criscuolo 2013, OECD STI WP 2013/03",
         ),
+        conventions={"citation_window": p.citation_window},
     )
 
 
@@ -275,12 +278,13 @@ def project_review(
     store: Store,
     *,
     as_of: date | str | None = None,
-    min_age_years: float = 2.0,
-    withdraw_below: float = 0.25,
-    review_below: float = 0.5,
-    impact_baseline: float = 1.0,
-    weights: Mapping[str, float] | None = None,
+    min_age_years: float = REVIEW.min_age_years,
+    withdraw_below: float = REVIEW.withdraw_below,
+    review_below: float = REVIEW.review_below,
+    impact_baseline: float = REVIEW.impact_baseline,
+    weights: Mapping[str, float] | None = REVIEW.weights,
     projects: Sequence[str] | None = None,
+    citation_window: int = REVIEW.citation_window,
 ) -> DecisionResult:
     r"""Stage-gate review of the stored projects: continue, review or withdraw.
 
@@ -306,6 +310,11 @@ def project_review(
         (default 1 each).
     projects : sequence of str, optional
         Review only these project ids (the portfolio medians still use every project).
+    citation_window : int, default 5
+        Years after grant in which a linked patent's forward citations count (recorded in
+        ``rule.conventions``).
+
+    The defaults and checks are those of :class:`~forcemap.decide.params.ReviewParams`.
 
     Returns
     -------
@@ -321,14 +330,14 @@ def project_review(
     StoreError
         A query failed.
     """
-    if min_age_years < 0:
-        raise InputError(f"min_age_years={min_age_years} must be ≥ 0")
-    if not 0 <= withdraw_below <= review_below:
-        raise InputError(
-            f"need 0 ≤ withdraw_below ≤ review_below, got {withdraw_below} and {review_below}"
-        )
-    if not impact_baseline > 0:
-        raise InputError(f"impact_baseline={impact_baseline} must be positive")
+    rp = ReviewParams(
+        min_age_years=min_age_years,
+        withdraw_below=withdraw_below,
+        review_below=review_below,
+        impact_baseline=impact_baseline,
+        weights=weights,
+        citation_window=citation_window,
+    )
     w = check_weights(weights, REVIEW_COMPONENTS, "review")
 
     from forcemap.indicators.impact import field_normalised_citation_score, percentile_rank
@@ -352,7 +361,7 @@ def project_review(
             raise InputError(f"unknown project id(s): {', '.join(missing[:10])}")
     ncs = field_normalised_citation_score(store).select(["work_id", "ncs"])
     pct = percentile_rank(store).select(["work_id", "top10_frac"])
-    fc = forward_citations(store, window=5)
+    fc = forward_citations(store, window=rp.citation_window)
     with store.query_cursor("portfolio") as cur:
         register(cur, "_pf_ncs", ncs)
         register(cur, "_pf_pct", pct)
@@ -490,7 +499,7 @@ def project_review(
     result = DecisionResult(
         name="project_review",
         table=table,
-        rule=_review_rule(params),
+        rule=_review_rule(rp, params),
         evidence={"outputs": outputs, "benchmarks": benchmarks},
         synthetic=synthetic,
     )

@@ -1,0 +1,554 @@
+"""The parameters of every decision: one frozen dataclass per decision, the single source of
+its defaults, its checks and the values its rule states.
+
+Each decision function takes its tunable parameters as keyword arguments whose defaults are
+read from the module constant of its class here (``window: int = POSITIONING.window``), builds
+the class from the values it was given (which checks them: a bad value is an
+:class:`~forcemap.errors.InputError`) and builds the rule it shows from the instance, so a
+threshold is stated once. Conventions that used to be literals are parameters too (the
+forward-citation window, the concept-score threshold, the CD threshold of a disruptive work),
+with the same defaults.
+
+The classes live in this one module rather than beside each decision because the interfaces
+read them too: the CLI options, the web forms and the API models must have the same defaults
+(``tests/decide/test_params.py`` proves they do), and this module imports nothing heavier
+than the errors, so reading a default never imports DuckDB, Arrow or a decision's SQL.
+
+Only parameters with a default belong here; the scope of a call (the store, the industry or
+catalog, ids, texts, the budget to allocate) stays an argument of the decision.
+
+``top`` means two things in the package (a renaming is recommended, not done: the keyword
+names are public): a **share** in :class:`PositioningParams` (the top 10 % of forward
+citations defining a high-value patent), a **row count** everywhere else (organisations,
+scientists, units or candidates listed). Each class says which.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any, Literal
+
+from forcemap._checks import check_years
+from forcemap.errors import InputError
+
+__all__ = [
+    "ACTORS",
+    "ALLOCATE",
+    "BENCHMARK",
+    "BOTTLENECKS",
+    "CD_THRESHOLD",
+    "CITATION_WINDOW",
+    "CONCEPT_MIN_SCORE",
+    "CONSORTIUM",
+    "CPC_LEVELS",
+    "LANDSCAPE",
+    "PANEL",
+    "PATHWAYS",
+    "POSITIONING",
+    "REVIEW",
+    "TALENT",
+    "WATCH",
+    "ActorsParams",
+    "AllocateParams",
+    "BenchmarkParams",
+    "BottlenecksParams",
+    "ConsortiumParams",
+    "LandscapeParams",
+    "PanelParams",
+    "PathwaysParams",
+    "PositioningParams",
+    "ReviewParams",
+    "TalentParams",
+    "WatchParams",
+    "defaults",
+]
+
+#: Default of every forward-citation window (years after grant), the OECD convention
+#: (Squicciarini, Dernis & Criscuolo 2013).
+CITATION_WINDOW = 5
+#: Default least OpenAlex concept score for a work to carry a concept.
+CONCEPT_MIN_SCORE = 0.3
+#: The CPC levels a technology can be read at (bottlenecks, landscape).
+CPC_LEVELS: tuple[str, ...] = ("cpc_group", "cpc_subclass")
+#: Default CD threshold above which a work counts as disruptive (Park, Leahey & Funk 2023).
+CD_THRESHOLD = 0.0
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _int_at_least(name: str, value: object, low: int) -> None:
+    """The message most decisions give for an integer parameter below its least value."""
+    if not _is_int(value) or value < low:  # type: ignore[operator]
+        raise InputError(f"{name}={value!r} must be an integer ≥ {low}")
+
+
+def _check_citation_window(value: object) -> None:
+    _int_at_least("citation_window", value, 1)
+
+
+def _check_concept_min_score(value: float) -> None:
+    if not 0.0 <= float(value) <= 1.0:
+        raise InputError(f"concept_min_score={value} must be in [0, 1]")
+
+
+def _check_impact_field(value: str) -> None:
+    from forcemap.indicators.impact import FIELD_DEFINITIONS
+
+    if value not in ("auto", *FIELD_DEFINITIONS):
+        raise InputError(
+            f"impact_field={value!r} must be 'auto' or one of {', '.join(FIELD_DEFINITIONS)}"
+        )
+
+
+def _check_country(country: str) -> str:
+    # decide._scope.check_country, without importing duckdb/pyarrow through _scope
+    c = str(country).strip().upper()
+    if len(c) != 2 or not c.isalpha():
+        raise InputError(f"country={country!r} must be an ISO 3166-1 alpha-2 code such as 'CN'")
+    return c
+
+
+def defaults(params: type[Any]) -> dict[str, Any]:
+    """The default of every field of a parameter class, by name."""
+    return {f.name: f.default for f in fields(params)}
+
+
+# -- C3 positioning -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PositioningParams:
+    """Parameters of :func:`~forcemap.decide.positioning.positioning`.
+
+    ``top`` is a **share**: the top share of forward citations in a grant-year cohort that
+    makes a patent high-value (works always use the top-10 % indicator). ``window`` is the
+    length of the positioning window in years; ``citation_window`` the years after grant
+    in which forward citations count. The home country is checked (an ISO alpha-2 code).
+    """
+
+    country: str = "CN"
+    unit: Literal["industry", "field"] = "industry"
+    window: int = 5
+    weight_pub: float = 1.0
+    weight_tech: float = 1.0
+    top: float = 0.10
+    parallel_at: float = 80.0
+    leading_other_at: float = 80.0
+    min_top_documents: float = 10.0
+    citation_window: int = CITATION_WINDOW
+
+    def __post_init__(self) -> None:
+        if self.unit not in ("industry", "field"):
+            raise InputError(f"unit={self.unit!r} is not 'industry' or 'field'")
+        if self.window < 1:
+            raise InputError(f"window={self.window!r} must be ≥ 1 year")
+        if self.weight_pub < 0 or self.weight_tech < 0 or self.weight_pub + self.weight_tech <= 0:
+            raise InputError("weights must be ≥ 0 and not both 0")
+        if not 0 < self.top < 1:
+            raise InputError(f"top={self.top!r} must be in (0, 1)")
+        _check_citation_window(self.citation_window)
+        object.__setattr__(self, "country", _check_country(self.country))
+
+
+POSITIONING = PositioningParams()
+
+
+# -- C4 bottlenecks -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BottlenecksParams:
+    """Parameters of :func:`~forcemap.decide.bottlenecks.bottlenecks`.
+
+    ``top_holders`` is a **count**: the holders whose joint share is tested against
+    ``top_share_above``.
+    """
+
+    country: str = "CN"
+    level: str = "cpc_group"
+    years: tuple[int, int] | None = None
+    rta_below: float = 1.0
+    hhi_country_above: float = 0.25
+    hhi_assignee_above: float = 0.15
+    top_holders: int = 3
+    top_share_above: float = 0.5
+    min_families: int = 5
+    with_trade: bool = True
+    import_hhi_above: float = 0.4
+    export_hhi_above: float = 0.4
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "country", _check_country(self.country))
+        if self.level not in CPC_LEVELS:
+            raise InputError(f"level={self.level!r} must be one of {', '.join(CPC_LEVELS)}")
+        check_years(self.years)
+        if self.top_holders < 1:
+            raise InputError(f"top_holders={self.top_holders} must be at least 1")
+        if self.min_families < 1:
+            raise InputError(f"min_families={self.min_families} must be at least 1")
+
+
+BOTTLENECKS = BottlenecksParams()
+
+
+# -- C5 strategic actors --------------------------------------------------------------------
+@dataclass(frozen=True)
+class ActorsParams:
+    """Parameters of :func:`~forcemap.decide.actors.strategic_actors`.
+
+    ``top`` is a **row count**: organisations per industry in the main table. ``country``
+    None ranks every country's organisations together. ``cd_threshold``: a work is
+    disruptive when its CD over ``cd_window`` years is above it; ``citation_window``: the
+    years after grant in which forward citations count; ``concept_min_score``: the least
+    concept score for a work to count towards a sub-technology (breadth).
+    """
+
+    country: str | None = "CN"
+    years: tuple[int, int] | None = None
+    top: int = 20
+    weights: Mapping[str, float] | None = None
+    anchor_quantile: float = 0.75
+    impact_field: str = "auto"
+    citation_window: int = CITATION_WINDOW
+    cd_threshold: float = CD_THRESHOLD
+    concept_min_score: float = CONCEPT_MIN_SCORE
+
+    def __post_init__(self) -> None:
+        if self.country is not None:
+            object.__setattr__(self, "country", _check_country(self.country))
+        check_years(self.years)
+        if self.top < 1:
+            raise InputError(f"top={self.top} must be at least 1")
+        if not 0.0 <= self.anchor_quantile <= 1.0:
+            raise InputError(f"anchor_quantile={self.anchor_quantile} must be in [0, 1]")
+        _check_impact_field(self.impact_field)
+        _check_citation_window(self.citation_window)
+        if not math.isfinite(self.cd_threshold):
+            raise InputError(f"cd_threshold={self.cd_threshold} must be a finite number")
+        _check_concept_min_score(self.concept_min_score)
+
+
+ACTORS = ActorsParams()
+
+
+# -- C2 benchmark ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BenchmarkParams:
+    """Parameters of :func:`~forcemap.decide.benchmark.benchmark`.
+
+    ``k`` is a **count** (peers chosen when none are named); there is no ``top``.
+    """
+
+    country: str = "CN"
+    unit: Literal["industry", "field"] = "industry"
+    k: int = 5
+    years: tuple[int, int] | None = None
+    growth_window: int = 5
+    min_works: int = 30
+    citation_window: int = CITATION_WINDOW
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "country", _check_country(self.country))
+        if self.unit not in ("industry", "field"):
+            raise InputError(f"unit={self.unit!r} must be one of industry, field")
+        check_years(self.years)
+        if not _is_int(self.k) or self.k < 1:
+            raise InputError(f"k={self.k!r} must be a positive integer")
+        if not _is_int(self.growth_window) or self.growth_window < 2:
+            raise InputError(f"growth_window={self.growth_window!r} must be an integer ≥ 2 (years)")
+        _check_citation_window(self.citation_window)
+
+
+BENCHMARK = BenchmarkParams()
+
+
+# -- C12 landscape --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LandscapeParams:
+    """Parameters of :func:`~forcemap.decide.landscape.landscape`.
+
+    ``top_holders`` is a **count**: holders in the holder × CPC matrix.
+    """
+
+    country: str = "CN"
+    years: tuple[int, int] | None = None
+    level: str = "cpc_group"
+    top_holders: int = 20
+    white_space_growth: float = 0.0
+    growth_window: int = 5
+    min_patents: int = 5
+    citation_window: int = CITATION_WINDOW
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "country", _check_country(self.country))
+        if self.level not in CPC_LEVELS:
+            raise InputError(f"level={self.level!r} must be one of {', '.join(CPC_LEVELS)}")
+        check_years(self.years)
+        _int_at_least("top_holders", self.top_holders, 1)
+        _int_at_least("growth_window", self.growth_window, 2)
+        _int_at_least("min_patents", self.min_patents, 1)
+        _check_citation_window(self.citation_window)
+
+
+LANDSCAPE = LandscapeParams()
+
+
+# -- C11 talent -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TalentParams:
+    """Parameters of :func:`~forcemap.decide.talent.talent`.
+
+    ``top`` is a **row count**: scientists listed per unit and kind. ``concept_min_score``:
+    the least score of a level-1 concept counted in a scientist's breadth.
+    """
+
+    country: str = "CN"
+    years: tuple[int, int] | None = None
+    unit: Literal["industry", "field"] = "industry"
+    min_works: int = 5
+    young_career_years: int = 10
+    top: int = 25
+    recent_years: int = 3
+    impact_field: str = "auto"
+    breadth: Literal["auto", "concept1", "topic_subfield"] = "auto"
+    concept_min_score: float = CONCEPT_MIN_SCORE
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "country", _check_country(self.country))
+        check_years(self.years)
+        if self.unit not in ("industry", "field"):
+            raise InputError(f"unit={self.unit!r} is not 'industry' or 'field'")
+        _int_at_least("min_works", self.min_works, 1)
+        _int_at_least("young_career_years", self.young_career_years, 0)
+        _int_at_least("top", self.top, 1)
+        _int_at_least("recent_years", self.recent_years, 1)
+        _check_impact_field(self.impact_field)
+        if self.breadth not in ("auto", "concept1", "topic_subfield"):
+            raise InputError(
+                f"breadth={self.breadth!r} must be 'auto', 'concept1' or 'topic_subfield'"
+            )
+        _check_concept_min_score(self.concept_min_score)
+
+
+TALENT = TalentParams()
+
+
+# -- C7 technology watch --------------------------------------------------------------------
+@dataclass(frozen=True)
+class WatchParams:
+    """Parameters of :func:`~forcemap.decide.watch.technology_watch`.
+
+    ``top`` is a **row count**: units listed (and seeds in the evidence). ``cd_threshold``:
+    a record is disruptive when its CD\\ :sub:`5` is above it.
+    """
+
+    country: str = "CN"
+    unit: str = "topic"
+    end_year: int | None = None
+    top: int = 20
+    cd_threshold: float = CD_THRESHOLD
+    weights: Mapping[str, float] | None = None
+    qualified_only: bool = False
+    min_records: int = 10
+    thin_records: int = 20
+    evidence_per_unit: int = 5
+    beauty_min_citations: int = 10
+    seed_min_mcd: float = 10.0
+
+    def __post_init__(self) -> None:
+        from forcemap.indicators.emergence import EMERGENCE_UNITS
+
+        if self.unit not in EMERGENCE_UNITS:
+            raise InputError(f"unit={self.unit!r} is not one of {', '.join(EMERGENCE_UNITS)}")
+        object.__setattr__(self, "country", _check_country(self.country))
+        if self.top < 1 or self.min_records < 1 or self.evidence_per_unit < 1:
+            raise InputError("top, min_records and evidence_per_unit must be ≥ 1")
+
+
+WATCH = WatchParams()
+
+
+# -- C8 consortium --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ConsortiumParams:
+    """Parameters of :func:`~forcemap.decide.consortium.consortium`.
+
+    ``size`` is the number of members; there is no ``top``. ``concept_min_score``: the
+    least concept score for a work to count towards a catalog sub-technology.
+    """
+
+    size: int = 6
+    country: str | None = None
+    tie_bonus: float = 0.05
+    time_limit: float = 10.0
+    method: str = "milp"
+    max_candidates: int = 500
+    years: tuple[int, int] | None = None
+    concept_min_score: float = CONCEPT_MIN_SCORE
+
+    def __post_init__(self) -> None:
+        if self.method not in ("milp", "greedy"):
+            raise InputError(f"method={self.method!r} must be 'milp' or 'greedy'")
+        if int(self.size) != self.size or self.size < 1:
+            raise InputError(f"size={self.size!r} must be a positive integer")
+        if self.max_candidates < 1:
+            raise InputError(f"max_candidates={self.max_candidates} must be at least 1")
+        if self.time_limit <= 0:
+            raise InputError(f"time_limit={self.time_limit} must be positive")
+        if self.tie_bonus < 0:
+            raise InputError(f"tie_bonus={self.tie_bonus} must be non-negative")
+        if self.country is not None:
+            object.__setattr__(self, "country", _check_country(self.country))
+        check_years(self.years)
+        _check_concept_min_score(self.concept_min_score)
+
+
+CONSORTIUM = ConsortiumParams()
+
+
+# -- C9 review panel ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PanelParams:
+    """Parameters of :func:`~forcemap.decide.panel.review_panel`.
+
+    ``top`` is a **row count**: candidates listed in ``evidence["ranking"]``.
+    ``concept_min_score``: the least concept score for a work to carry a concept in the
+    topic/concept overlap.
+    """
+
+    size: int = 5
+    coi_years: int = 5
+    max_per_org: int | None = 1
+    max_per_country: int | None = None
+    min_recent_works: int = 1
+    recent_years: int = 5
+    time_limit: float = 10.0
+    weights: Mapping[str, float] | None = None
+    senior_career_years: int = 10
+    senior_lead_share: float = 0.5
+    link_inventors: str = "name"
+    method: str = "milp"
+    top: int = 50
+    concept_min_score: float = CONCEPT_MIN_SCORE
+
+    def __post_init__(self) -> None:
+        _int_at_least("size", self.size, 1)
+        _int_at_least("coi_years", self.coi_years, 0)
+        if self.max_per_org is not None:
+            _int_at_least("max_per_org", self.max_per_org, 1)
+        if self.max_per_country is not None:
+            _int_at_least("max_per_country", self.max_per_country, 1)
+        _int_at_least("min_recent_works", self.min_recent_works, 0)
+        _int_at_least("recent_years", self.recent_years, 1)
+        _int_at_least("senior_career_years", self.senior_career_years, 0)
+        _int_at_least("top", self.top, 1)
+        if not 0.0 <= float(self.senior_lead_share) <= 1.0:
+            raise InputError(f"senior_lead_share={self.senior_lead_share} must be in [0, 1]")
+        if not self.time_limit or self.time_limit <= 0:
+            raise InputError(f"time_limit={self.time_limit} must be positive")
+        if self.link_inventors not in ("name", "none"):
+            raise InputError(f"link_inventors={self.link_inventors!r} must be 'name' or 'none'")
+        if self.method not in ("milp", "greedy"):
+            raise InputError(f"method={self.method!r} must be 'milp' or 'greedy'")
+        _check_concept_min_score(self.concept_min_score)
+
+
+PANEL = PanelParams()
+
+
+# -- C10 portfolio: review and allocation ---------------------------------------------------
+@dataclass(frozen=True)
+class ReviewParams:
+    """Parameters of :func:`~forcemap.decide.portfolio.project_review`; no ``top``.
+
+    ``citation_window``: the years after grant in which a linked patent's forward citations
+    count.
+    """
+
+    min_age_years: float = 2.0
+    withdraw_below: float = 0.25
+    review_below: float = 0.5
+    impact_baseline: float = 1.0
+    weights: Mapping[str, float] | None = None
+    citation_window: int = CITATION_WINDOW
+
+    def __post_init__(self) -> None:
+        if self.min_age_years < 0:
+            raise InputError(f"min_age_years={self.min_age_years} must be ≥ 0")
+        if not 0 <= self.withdraw_below <= self.review_below:
+            raise InputError(
+                f"need 0 ≤ withdraw_below ≤ review_below, got {self.withdraw_below} and "
+                f"{self.review_below}"
+            )
+        if not self.impact_baseline > 0:
+            raise InputError(f"impact_baseline={self.impact_baseline} must be positive")
+        _check_citation_window(self.citation_window)
+
+
+REVIEW = ReviewParams()
+
+
+@dataclass(frozen=True)
+class AllocateParams:
+    """Parameters of :func:`~forcemap.decide.portfolio.allocate_budget`; no ``top``.
+
+    ``min_per_industry`` / ``max_share_per_industry`` None mean no constraint.
+    """
+
+    country: str = "CN"
+    weights: Mapping[str, float] | None = None
+    industry_priority: Mapping[str, float] | None = None
+    min_per_industry: int | Mapping[str, int] | None = None
+    max_share_per_industry: float | Mapping[str, float] | None = None
+    time_limit: float = 10.0
+    method: str = "milp"
+    positioning_values: Mapping[str, float] | None = None
+
+    def __post_init__(self) -> None:
+        if self.industry_priority is not None and any(
+            not math.isfinite(float(v)) or v < 0 for v in self.industry_priority.values()
+        ):
+            raise InputError("industry_priority weights must be finite and ≥ 0")
+        object.__setattr__(self, "country", _check_country(self.country))
+
+
+ALLOCATE = AllocateParams()
+
+
+# -- C13 technical pathways -----------------------------------------------------------------
+@dataclass(frozen=True)
+class PathwaysParams:
+    """Parameters of :func:`~forcemap.decide.explore.pathways`.
+
+    ``top_organizations`` and ``n_representatives`` are **counts** per pathway.
+    """
+
+    entity: str = "works"
+    k_neighbors: int = 10
+    min_similarity: float = 0.1
+    resolution: float = 1.0
+    seed: int = 0
+    n_terms: int = 8
+    min_size: int = 3
+    query_hits: int = 500
+    top_organizations: int = 5
+    n_representatives: int = 3
+    end_year: int | None = None
+    min_df: int | float = 2
+    max_df: int | float = 0.5
+
+    def __post_init__(self) -> None:
+        for name, val in (
+            ("k_neighbors", self.k_neighbors),
+            ("n_terms", self.n_terms),
+            ("min_size", self.min_size),
+        ):
+            if not isinstance(val, int) or val < 1:
+                raise InputError(f"{name}={val!r} must be a positive integer")
+        if not 0.0 <= float(self.min_similarity) < 1.0:
+            raise InputError(f"min_similarity={self.min_similarity} must be in [0, 1)")
+        if self.resolution <= 0:
+            raise InputError(f"resolution={self.resolution} must be positive")
+
+
+PATHWAYS = PathwaysParams()
