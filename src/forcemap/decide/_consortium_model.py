@@ -433,8 +433,9 @@ def check_feasible(
             )
     fixed_by_type: dict[str, int] = {}
     for o in fixed:
-        if types[o] is not None:
-            fixed_by_type[types[o]] = fixed_by_type.get(types[o], 0) + 1  # type: ignore[index]
+        ft = types[o]
+        if ft is not None:
+            fixed_by_type[ft] = fixed_by_type.get(ft, 0) + 1
     still = {t: v - fixed_by_type.get(t, 0) for t, v in min_types.items()}
     still = {t: v for t, v in still.items() if v > 0}
     if len(fixed) + sum(still.values()) > size:

@@ -519,9 +519,9 @@ def _candidate_pool(
     ptypes = [orgs[o][1] if o in orgs else None for o in pid]
     fixed = [pid.index(o) for o in req.include]
     by_type: dict[str, int] = {}
-    for t in ptypes:
-        if t is not None:
-            by_type[t] = by_type.get(t, 0) + 1
+    for pt in ptypes:
+        if pt is not None:
+            by_type[pt] = by_type.get(pt, 0) + 1
     cty = req.country
     where = f"in {cty} are active in {industry}" if cty else f"are active in {industry}"
     check_feasible(req.size, ptypes, fixed, req.min_types, len(pid), by_type, where)

@@ -585,7 +585,7 @@ def talent(
         impact_field = "topic_subfield" if with_topic > with_concept else "concept0"
     if y1 is None:
         y1 = store.scalar("SELECT max(year) FROM works")
-    items_sql, breadth = _items(store, breadth)
+    items_sql, basis = _items(store, breadth)
     params: dict[str, object] = {
         "country": cty,
         "unit": unit,
@@ -597,7 +597,7 @@ def talent(
         "recent_years": recent_years,
         "impact": "NCS and top-10 % flag (store citations, by field, year and type)",
         "impact_field": impact_field,
-        "breadth": breadth,
+        "breadth": basis,
         "counting": "fractional (1 / number of authors) for works",
         "weights": "equal (mean of the six percentile ranks)",
     }
@@ -624,7 +624,7 @@ def talent(
         )
         cur.execute(
             f"CREATE OR REPLACE TEMP TABLE _ta_items AS {items_sql}",
-            {"concept_min_score": p.concept_min_score} if breadth == "concept1" else None,
+            {"concept_min_score": p.concept_min_score} if basis == "concept1" else None,
         )
         cur.execute(_ROWS_SQL)
         cur.execute(_AUTHOR_SQL)

@@ -579,9 +579,11 @@ def technology_watch(
         .select([key, "cd", "mcd"])
         .rename_columns(["id", "cd", "mcd"])
     )
-    sb = sleeping_beauty(store, entity=entity, min_citations=beauty_min_citations).select(
-        ["id", "year", "b", "t_a", "awakening_year", "citations"]
-    )
+    sb = sleeping_beauty(
+        store,
+        entity="patents" if entity == "patents" else "works",
+        min_citations=beauty_min_citations,
+    ).select(["id", "year", "b", "t_a", "awakening_year", "citations"])
     with store.query_cursor("technology watch") as cur:
         result.synthetic = is_synthetic(cur)
         for name, tbl in (("_tw_em", em), ("_tw_cd", cd), ("_tw_sb", sb)):

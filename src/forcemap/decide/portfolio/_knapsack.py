@@ -119,7 +119,7 @@ def _greedy(
         g = gidx[i]
         if spent + costs[i] > budget + tol:
             return False
-        return g < 0 or spent_g[g] + costs[i] <= caps[g] * budget + tol
+        return bool(g < 0 or spent_g[g] + costs[i] <= caps[g] * budget + tol)
 
     def add(i: int) -> None:
         nonlocal spent
