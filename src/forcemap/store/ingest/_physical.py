@@ -117,6 +117,15 @@ class Scan:
         """Records handed to the parser."""
         return len(self.lines)
 
+    def segments(self) -> Iterator[tuple[int, bytes]]:
+        """(physical line, bytes without the line end) of each accepted record, in order: the
+        record read back from ``parse_path`` at ``offsets``, for a parser that reads records
+        one by one."""
+        data = self.parse_path.read_bytes()
+        offsets = [int(x) for x in self.offsets] + [len(data)]
+        for k, line in enumerate(self.lines.tolist()):
+            yield line, data[offsets[k] : offsets[k + 1]].rstrip(b"\r\n")
+
     def close(self) -> None:
         """Remove the temporary files of this scan."""
         for t in self._temps:

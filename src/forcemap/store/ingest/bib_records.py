@@ -182,10 +182,8 @@ def file_encoding(path: Path) -> str:
 
 def scan_records(scan: Scan) -> Iterator[tuple[int, str]]:
     """(physical line, text) of each record the physical scanner accepted, in order."""
-    data = scan.parse_path.read_bytes()
-    offsets = [int(x) for x in scan.offsets] + [len(data)]
-    for k, line in enumerate(scan.lines.tolist()):
-        yield line, data[offsets[k] : offsets[k + 1]].rstrip(b"\r\n").decode("utf-8")
+    for line, seg in scan.segments():
+        yield line, seg.decode("utf-8")
 
 
 def read_csv_records(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ import numba
 import numpy as np
 
 from forcemap.errors import ParseError, SchemaError
-from forcemap.store.ingest._physical import MAX_RECORD, Scan, scan_csv, scan_lines
+from forcemap.store.ingest._physical import MAX_RECORD, scan_csv, scan_lines
 
 __all__ = ["BOM", "CSV_COLUMNS", "Record", "csv_records", "json_records", "jsonl_records"]
 
@@ -303,18 +302,10 @@ def jsonl_records(path: Path) -> tuple[list[Record], int]:
     by the physical scanner); returns the records and the scanner's count."""
     with scan_lines(path) as scan:
         out = [Record(r.line, None, r.reason, r.raw) for r in scan.rejects]
-        for line, seg in _segments(scan):
+        for line, seg in scan.segments():
             value, error = _loads(seg.decode("utf-8"))
             out.append(Record(line, value, error, seg[:4000].decode("utf-8", errors="replace")))
         return sorted(out, key=lambda r: r.line), scan.records
-
-
-def _segments(scan: Scan) -> Iterator[tuple[int, bytes]]:
-    """(physical line, bytes) of each record the scanner accepted."""
-    data = scan.parse_path.read_bytes()
-    offsets = [int(x) for x in scan.offsets] + [len(data)]
-    for k, line in enumerate(scan.lines.tolist()):
-        yield line, data[offsets[k] : offsets[k + 1]].rstrip(b"\r\n")
 
 
 def csv_records(path: Path) -> tuple[list[Record], int, dict[str, int]]:
@@ -327,7 +318,7 @@ def csv_records(path: Path) -> tuple[list[Record], int, dict[str, int]]:
                     f"{','.join(CSV_COLUMNS)}"
                 )
         out = [Record(r.line, None, r.reason, r.raw) for r in scan.rejects]
-        for line, seg in _segments(scan):
+        for line, seg in scan.segments():
             text = seg.decode("utf-8")
             try:
                 rows = list(csv.reader([text], strict=True))
