@@ -8,7 +8,7 @@ apart from cheap ones, which cannot evict them).
 
 Every result the pages and the JSON API share goes through one mechanism:
 :meth:`WebState.result` with a :class:`Cached` spec (its name, the function computing it from
-the store and keyword arguments, and an optional ``prepare`` step for checks and store-dependent
+the store and keyword arguments, and optional ``prepare`` steps: checks and store-dependent
 defaults). The specs are listed in :mod:`forcemap.web.results`; :meth:`WebState.cached` is the
 cache underneath, for one-off keys.
 
