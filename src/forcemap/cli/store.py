@@ -245,14 +245,12 @@ def serve(
     from forcemap.web.serve import serve as run_server
 
     opts = options(ctx)
-    with errors():
-        s = opts.open(read_only=True, create=False)
-        try:
-            todo = precompute_todo(s)
-            if store_text_index(s, "works") is None:
-                todo.append("the search index")
-        finally:
-            s.close()
+    # opened once: read here for the notes, then served by the app (which closes it; the
+    # close on leaving the block is then a no-op)
+    with errors(), opts.open(read_only=True, create=False) as s:
+        todo = precompute_todo(s)
+        if store_text_index(s, "works") is None:
+            todo.append("the search index")
         if todo:
             err.print(
                 f"[yellow]note[/yellow]: {', '.join(todo)} not precomputed (or stale): pages "
@@ -276,6 +274,7 @@ def serve(
             certfile=certfile,
             keyfile=keyfile,
             watch_interval=watch or None,
+            store=s,
             on_ready=lambda url: out.print(
                 f"serving {opts.store} at {url}  (API docs: /docs)", highlight=False
             ),

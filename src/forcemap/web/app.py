@@ -71,6 +71,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from forcemap import __version__
 from forcemap.errors import ForcemapError, NotFoundError
+from forcemap.store import Store
 from forcemap.web import api, api_tools, forms, pages
 from forcemap.web.state import WebState, pinned
 from forcemap.web.templating import render
@@ -255,6 +256,7 @@ def create_app(
     export_dir: str | os.PathLike[str] | None = None,
     home_country: str = "CN",
     watch_interval: float | None = None,
+    store: Store | None = None,
 ) -> FastAPI:
     """The forcemap web application (pages, JSON API, OpenAPI docs) for one store.
 
@@ -312,7 +314,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state.open()
+        state.open(store)
         try:
             yield
         finally:

@@ -21,8 +21,12 @@ import socket
 import ssl
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from forcemap.errors import InputError
+
+if TYPE_CHECKING:
+    from forcemap.store import Store
 
 __all__ = ["TokenRedactingFilter", "bind_socket", "check_tls", "is_loopback", "main", "serve"]
 
@@ -136,6 +140,7 @@ def serve(
     keyfile: str | os.PathLike[str] | None = None,
     watch_interval: float | None = 2.0,
     on_ready: Callable[[str], None] | None = None,
+    store: Store | None = None,
 ) -> None:
     """Serve the store's web app until interrupted.
 
@@ -195,6 +200,7 @@ def serve(
         export_dir=export_dir,
         home_country=country,
         watch_interval=watch_interval,
+        store=store,
     )
     sock = bind_socket(host, port)
     try:

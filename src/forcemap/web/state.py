@@ -187,10 +187,12 @@ class WebState:
         self.search_slots = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
 
     # -- store ---------------------------------------------------------------------------
-    def open(self) -> None:
-        """Open the store read-only, compute its summary and overview, and start the thread
-        that reopens it when replaced (every ``watch_interval`` seconds, or on :meth:`wake`)."""
-        self._gen = self._open_generation(0, via=None)
+    def open(self, store: Store | None = None) -> None:
+        """Open the store read-only (or adopt ``store``, already open read-only on
+        ``store_path``; closed with the app), compute its summary and overview, and start the
+        thread that reopens it when replaced (every ``watch_interval`` seconds, or on
+        :meth:`wake`)."""
+        self._gen = self._open_generation(0, via=None, store=store)
         gc.freeze()  # the summary, catalog and imported modules: see cached()
         if self._watcher is None:
             self._stop.clear()
@@ -199,11 +201,14 @@ class WebState:
             )
             self._watcher.start()
 
-    def _open_generation(self, number: int, *, via: Path | None) -> Generation:
-        """Open the store (through the other name ``via`` of the same file, if given) and
-        summarise it."""
+    def _open_generation(
+        self, number: int, *, via: Path | None, store: Store | None = None
+    ) -> Generation:
+        """Open the store (through the other name ``via`` of the same file, if given; or
+        adopt ``store``) and summarise it."""
         identity = _identity(self.store_path)
-        store = Store.open(via or self.store_path, read_only=True)
+        if store is None:
+            store = Store.open(via or self.store_path, read_only=True)
         store.path = self.store_path  # files beside the store (search index) keep their names
         try:
             cur = Store(store.path, store.cursor(), read_only=True)
