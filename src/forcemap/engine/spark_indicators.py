@@ -204,7 +204,7 @@ def disruption_spark(
         .where((F.col("cy") > F.col("T")) & (F.col("cy") <= F.col("T") + window))
         .select("f", "c")
     )
-    n_t = citers.groupBy("f").agg(F.count(F.lit(1)).alias("n_t"))
+    citer_counts = citers.groupBy("f").agg(F.count(F.lit(1)).alias("n_t"))
     dated = e.where(F.col("cy").isNotNull())
     refs_of_f = dated.select(
         F.col("citing").alias("f"),
@@ -261,7 +261,7 @@ def disruption_spark(
     out = (
         named.select(F.col("ix").alias("f"), "work_id", "year")
         .join(n_refs, "f", "left")
-        .join(n_t, "f", "left")
+        .join(citer_counts, "f", "left")
         .join(pc, "f", "left")
     )
     known = F.col("year").isNotNull()
@@ -499,7 +499,7 @@ def activity_spark(
 
     y0, y1 = _year_bounds(year)
     sel = works_df.select("work_id", "year")
-    if y0 is not None:
+    if y0 is not None and y1 is not None:  # _year_bounds gives both bounds or neither
         sel = sel.where((F.col("year") >= y0) & (F.col("year") <= y1))
     sel = sel.select("work_id")
     inst = institutions_df.groupBy("institution_id").agg(

@@ -28,7 +28,7 @@ the counts are reconciled: ``read = stored + rejected + duplicates``.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -43,7 +43,7 @@ from forcemap.engine.spark_io import (
 from forcemap.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import Column, DataFrame, SparkSession
 
 __all__ = ["OPENALEX_TABLES", "SparkIngestReport", "ingest_openalex_spark"]
 
@@ -102,13 +102,13 @@ class SparkIngestReport:
         return self.read == self.stored + self.rejected + self.duplicates
 
 
-def _strip(col: object) -> object:
+def _strip(col: Column | str) -> Column:
     from pyspark.sql import functions as F
 
     return F.regexp_replace(col, _OA_PREFIX, "")
 
 
-def _last_segment(col: object) -> object:
+def _last_segment(col: Column | str) -> Column:
     from pyspark.sql import functions as F
 
     return F.regexp_extract(col, r"([^/]+)$", 1)
@@ -229,7 +229,7 @@ def ingest_openalex_spark(
     return report
 
 
-def _tables(new: DataFrame, origin: str) -> dict[str, object]:
+def _tables(new: DataFrame, origin: str) -> dict[str, Callable[[], DataFrame]]:
     """Builders of each canonical table from the deduplicated records ``new``."""
     from pyspark.sql import functions as F
 

@@ -21,7 +21,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from forcemap.errors import ComputationError, InputError
 
@@ -159,10 +159,17 @@ def to_uri(path: str | os.PathLike[str]) -> str:
     return str(Path(s).expanduser().resolve())
 
 
+def _jvm(spark: SparkSession) -> Any:
+    """The py4j view of the JVM behind ``spark`` (None only once its context is stopped)."""
+    jvm = spark.sparkContext._jvm
+    if jvm is None:
+        raise ComputationError("the SparkContext has no JVM: was it stopped?")
+    return jvm
+
+
 def _hadoop_fs(spark: SparkSession, path: str) -> tuple[Any, Any]:
     """(Hadoop FileSystem, Hadoop Path) for ``path`` — works for file, hdfs, s3a, abfss."""
-    jvm = spark.sparkContext._jvm
-    hp = jvm.org.apache.hadoop.fs.Path(path)
+    hp = _jvm(spark).org.apache.hadoop.fs.Path(path)
     return hp.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()), hp
 
 
@@ -179,7 +186,7 @@ def _delete(spark: SparkSession, path: str) -> None:
 
 def _rename(spark: SparkSession, src: str, dst: str) -> None:
     fs, hp = _hadoop_fs(spark, src)
-    if not fs.rename(hp, spark.sparkContext._jvm.org.apache.hadoop.fs.Path(dst)):
+    if not fs.rename(hp, _jvm(spark).org.apache.hadoop.fs.Path(dst)):
         raise ComputationError(f"could not rename {src} to {dst}")
 
 
@@ -317,7 +324,8 @@ def attach_results(
     InputError
         ``parquet_dir`` is not a local directory, or ``prefix`` is not a plain identifier.
     """
-    con = getattr(store_or_con, "con", store_or_con)
+    # a Store's DuckDB connection (``Store.con``), else the connection given
+    con = cast("duckdb.DuckDBPyConnection", getattr(store_or_con, "con", store_or_con))
     root = Path(parquet_dir)
     if not root.is_dir():
         raise InputError(f"attach_results: {root} is not a directory of Spark results")
@@ -390,4 +398,4 @@ class StageProgress:
         if self.progress is not None and exc[0] is None:
             done, total = self.counts()
             self.progress(self.step, max(done, total), total)
-        self.sc.setLocalProperty("spark.jobGroup.id", None)
+        self.sc.setLocalProperty("spark.jobGroup.id", None)  # type: ignore[arg-type]  # None unsets it (documented)

@@ -123,7 +123,8 @@ def _draw(rng: np.random.Generator, weights: np.ndarray, n: int) -> np.ndarray:
     if n == 0 or cum[-1] <= 0:
         return np.zeros(0, np.int64)
     idx = np.searchsorted(cum, rng.random(n) * cum[-1], side="right")
-    return np.minimum(idx, len(weights) - 1).astype(np.int64)
+    out: np.ndarray = np.minimum(idx, len(weights) - 1).astype(np.int64)
+    return out
 
 
 def attach(

@@ -162,12 +162,12 @@ def write_openalex(
     authors = []
     for a in range(n_auth):
         first, last = _person(a)
-        o = str(orcid_n[a]).zfill(12)
+        digits = str(orcid_n[a]).zfill(12)
         authors.append(
             {
                 "id": f"{_OA}A{_A0 + a}",
                 "display_name": f"{first} {last}",
-                "orcid": f"https://orcid.org/0000-{o[:4]}-{o[4:8]}-{o[8:]}"
+                "orcid": f"https://orcid.org/0000-{digits[:4]}-{digits[4:8]}-{digits[8:]}"
                 if has_orcid[a]
                 else None,
             }
@@ -291,20 +291,20 @@ def write_openalex(
     pairs = np.unique(np.repeat(np.arange(n_w), np.diff(w.w_ptr)) * n_org + w.a_org)
     works_count = np.bincount(pairs % n_org, minlength=n_org)
     ilines = []
-    for o in np.flatnonzero(w.org_pub):
-        city, state, lat, lon = _CITIES[int(w.org_city[o])][1]
+    for org in np.flatnonzero(w.org_pub):
+        city, state, lat, lon = _CITIES[int(w.org_city[org])][1]
         rec = {
-            **inst[o],
+            **inst[org],
             "display_name_alternatives": [],
             "geo": {
                 "city": city,
                 "region": state or None,
-                "country_code": inst[o]["country_code"],
-                "country": COUNTRIES[int(w.org_country[o])][2],
+                "country_code": inst[org]["country_code"],
+                "country": COUNTRIES[int(w.org_country[org])][2],
                 "latitude": lat,
                 "longitude": lon,
             },
-            "works_count": int(works_count[o]),
+            "works_count": int(works_count[org]),
             "updated_date": f"{_UPDATED}T00:00:00.000000",
             "created_date": "2016-06-24",
         }
@@ -552,7 +552,8 @@ def write_projects(
     term = rng.random(n_pr) < 0.06
     # participants: organisations whose home industries include the project's industry
     pool = [np.flatnonzero((w.org_ind == g).any(1)) for g in range(len(IND_KEYS))]
-    projects, parts, outs = [], [], []
+    projects, parts = [], []
+    outs: list[tuple[str, str, str]] = []
     for p in range(n_pr):
         pid = f"SYN-P{p + 1:05d}"
         g = int(ind[p])

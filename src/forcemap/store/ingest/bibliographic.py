@@ -244,7 +244,11 @@ _TEMPS2 = ("_bib_match", "_bib_rel", "_bib_r2", "_bib_akeep")
 
 
 def _tables(records: list[Record], source: str) -> dict[str, pa.Table]:
-    works, auth, refs, kws, keys = [], [], [], [], []
+    works: list[dict[str, Any]] = []
+    auth: list[dict[str, Any]] = []
+    refs: list[dict[str, str]] = []
+    kws: list[dict[str, str]] = []
+    keys: list[dict[str, str]] = []
     authors: dict[str, dict[str, Any]] = {}
     insts: dict[str, dict[str, Any]] = {}
     for r in records:

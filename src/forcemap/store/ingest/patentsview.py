@@ -363,7 +363,7 @@ def _read_header(path: Path) -> list[str]:
                     raw = fh.readline(1 << 20)
         else:
             opener = gzip.open if name.endswith(".gz") else open
-            with opener(path, "rb") as fh:  # type: ignore[operator]
+            with opener(path, "rb") as fh:
                 raw = fh.readline(1 << 20)
         line = raw.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError, EOFError, zipfile.BadZipFile) as e:
@@ -404,7 +404,9 @@ def _load(b: Batch, tf: _TableFile, scan: Scan) -> None:
         f"_pv_s(c{pos[c]}) AS {c}" if c in pos else f"NULL::VARCHAR AS {c}" for c in USED[tf.table]
     )
     # PatentsView tables are UTF-8: no other encoding to suggest
-    bad = [(r.line, r.field, r.reason, r.raw) for r in scan.rejects]
+    bad: list[tuple[int | None, str | None, str, str]] = [
+        (r.line, r.field, r.reason, r.raw) for r in scan.rejects
+    ]
     if scan.truncated:  # the record on the last line is cut, whatever else is wrong with it
         bad = [
             (ln, None, _TRUNCATED, raw) if ln == scan.physical_lines else (ln, f, r, raw)

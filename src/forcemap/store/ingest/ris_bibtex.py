@@ -130,12 +130,12 @@ def _convert_ris(r: RawRecord) -> Record:
         raise FieldError(None, f"malformed RIS record: {e}") from e
     if not parsed:
         raise FieldError("TY", "malformed RIS record")
-    e = parsed[0]
-    title = text_of(e.get("title") or e.get("primary_title"))
-    year_field = "PY" if e.get("year") else "Y1"
-    year = year_of(e.get("year") or e.get("publication_year"), year_field)
-    doi = doi_of(e.get("doi"), "DO")
-    names = list(e.get("authors") or e.get("first_authors") or [])
+    entry = parsed[0]
+    title = text_of(entry.get("title") or entry.get("primary_title"))
+    year_field = "PY" if entry.get("year") else "Y1"
+    year = year_of(entry.get("year") or entry.get("publication_year"), year_field)
+    doi = doi_of(entry.get("doi"), "DO")
+    names = list(entry.get("authors") or entry.get("first_authors") or [])
     if doi is None and title is None:
         raise FieldError("TI", "record has neither a DOI (DO) nor a title (TI/T1)")
     authors = [Author(name=n.strip()) for n in names if n.strip()]
@@ -150,27 +150,27 @@ def _convert_ris(r: RawRecord) -> Record:
                 a.affiliations.append(aff)
     first = surname_key(authors[0].name) if authors else None
     source = (
-        e.get("secondary_title")
-        or e.get("journal_name")
-        or e.get("alternate_title3")
-        or e.get("alternate_title2")
+        entry.get("secondary_title")
+        or entry.get("journal_name")
+        or entry.get("alternate_title3")
+        or entry.get("alternate_title2")
     )
     return Record(
         line=r.line,
         work_id=hash_id("ris", doi) if doi else hash_id("ris", title, year, first),
         doi=doi,
         title=title,
-        abstract=text_of(e.get("abstract") or e.get("notes_abstract")),
+        abstract=text_of(entry.get("abstract") or entry.get("notes_abstract")),
         year=year,
-        pub_date=_ris_date(e.get("date") or e.get("publication_year")),
-        type=type_of(e.get("type_of_reference"), _RIS_TYPES),
-        source_id=issn_id(e.get("issn")),
+        pub_date=_ris_date(entry.get("date") or entry.get("publication_year")),
+        type=type_of(entry.get("type_of_reference"), _RIS_TYPES),
+        source_id=issn_id(entry.get("issn")),
         source_name=text_of(source),
-        language=language_of(e.get("language")),
-        volume=text_of(e.get("volume")),
-        first_page=text_of(e.get("start_page")),
+        language=language_of(entry.get("language")),
+        volume=text_of(entry.get("volume")),
+        first_page=text_of(entry.get("start_page")),
         authors=authors,
-        keywords=keywords(e.get("keywords") or []),
+        keywords=keywords(entry.get("keywords") or []),
     )
 
 

@@ -253,7 +253,9 @@ def _assignee(
     return name, typ, _country(cc, state, code), city
 
 
-def _cpc(inventive: list[str], additional: list[str], flagged: str | None, fld: str) -> list:
+def _cpc(
+    inventive: list[str], additional: list[str], flagged: str | None, fld: str
+) -> list[tuple[str, bool]]:
     symbols: list[str] = []
     for s in [*inventive, *additional]:
         sym = s.split()[0] if " " in s and not _CPC.fullmatch(s.replace(" ", "")) else s

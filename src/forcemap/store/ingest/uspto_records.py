@@ -214,7 +214,7 @@ def json_records(path: Path) -> list[Record]:
     starts, ends, colons, close = _json_items(buf, s, len(data))
     top_array = data[s] == ord("[")
     if not top_array:
-        keys = {}
+        keys: dict[bytes, int] = {}
         for a, c in zip(starts.tolist(), colons.tolist(), strict=True):
             if c >= 0:
                 k = data[a:c].strip().strip(b'"')
@@ -310,6 +310,8 @@ def jsonl_records(path: Path) -> tuple[list[Record], int]:
 
 def csv_records(path: Path) -> tuple[list[Record], int, dict[str, int]]:
     with scan_csv(path) as scan:
+        if scan.header is None:  # scan_csv reads a header line or raises
+            raise ParseError("empty file: no header line", file=str(path))
         header = [h.strip() for h in next(csv.reader([scan.header.decode("utf-8")]))]
         for col in ("patent", "date"):
             if col not in header:

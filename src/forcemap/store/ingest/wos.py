@@ -245,15 +245,15 @@ def _authors(f: dict[str, str]) -> list[Author]:
     af = split_list(f.get("AF"))
     names = af if af else au
     authors = [Author(name=n) for n in names]
-    orcids = {}
+    orcids: dict[str | None, str] = {}
     for item in split_list(f.get("OI")):
         name, _, orcid = item.rpartition("/")
         if name and re.fullmatch(r"\d{4}-\d{4}-\d{4}-\d{3}[\dX]", orcid.strip()):
             orcids[norm_key(name)] = orcid.strip()
     for a in authors:
-        orcid = orcids.get(norm_key(a.name))
-        if orcid:
-            a.author_id, a.orcid = f"orcid:{orcid}", orcid
+        found = orcids.get(norm_key(a.name))
+        if found:
+            a.author_id, a.orcid = f"orcid:{found}", found
     c1 = text_of(f.get("C1"))
     if c1 and authors:
         if "[" in c1:
