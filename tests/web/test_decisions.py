@@ -31,7 +31,7 @@ def _error(r: Any, status: int) -> str:
 
 def _check_head(d: dict[str, Any], name: str) -> None:
     assert HEAD_KEYS <= set(d)
-    assert set(d["rule"]) == {"name", "statement", "parameters", "references"}
+    assert set(d["rule"]) == {"name", "statement", "parameters", "conventions", "references"}
     assert d["rule"]["name"] == name and d["rule"]["statement"] and d["rule"]["references"]
     assert isinstance(d["caveats"], list) and all(isinstance(c, str) for c in d["caveats"])
 
@@ -44,6 +44,7 @@ def test_positioning_api_shape(client: TestClient, synergy_store: Store) -> None
     # SYNERGY has no patents but its industry slices are not empty: industries, not fields
     assert d["unit"] == "industry" and d["rule"]["parameters"]["unit"] == "industry"
     assert d["rule"]["parameters"]["parallel_at"] == 80.0
+    assert d["rule"]["conventions"]["citation_window"] == 5  # a parameter, recorded
     assert d["years"] == d["rule"]["parameters"]["years"] == "2018–2022"
     cat = load_industry_catalog()
     assert d["rows"] and all(r["unit"] in cat and r["country"] == "CN" for r in d["rows"])

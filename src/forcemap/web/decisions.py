@@ -67,6 +67,7 @@ def rule_out(rule: Rule) -> dict[str, Any]:
         "name": rule.name,
         "statement": rule.statement,
         "parameters": _json(dict(rule.parameters)),
+        "conventions": _json(dict(rule.conventions)),
         "references": list(rule.references),
     }
 

@@ -45,6 +45,11 @@ class RuleOut(BaseModel):
     name: str
     statement: str = Field(description="The rule in one paragraph.")
     parameters: dict[str, Any] = Field(description="Thresholds, weights and scope used.")
+    conventions: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The conventions the figures rest on (forward-citation window, concept "
+        "score threshold, CD threshold), each a parameter of the decision.",
+    )
     references: list[str] = Field(description="Where the rule comes from.")
 
 
