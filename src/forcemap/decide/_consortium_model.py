@@ -15,7 +15,7 @@ from scipy.optimize import Bounds, LinearConstraint
 
 from forcemap.decide._solve import MilpRun, SolveResult, choose, run_milp
 from forcemap.errors import InfeasibleError, InputError
-from forcemap.store.organizations import ORG_TYPES
+from forcemap.store.org_names import ORG_TYPES
 
 __all__ = ["Solution", "check_feasible", "check_min_types", "plural", "solve_consortium"]
 

@@ -36,7 +36,7 @@ import pyarrow as pa
 from forcemap._checks import check_years
 from forcemap.errors import InputError, StoreError
 from forcemap.store import Store
-from forcemap.store.organizations import ORG_TYPES
+from forcemap.store.org_names import ORG_TYPES
 from forcemap.store.store import scratch_connection
 
 __all__ = [
