@@ -31,8 +31,12 @@ java:
 	  echo "installing openjdk-17-jre-headless (Debian package) for PySpark"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
 
+# mypy --strict and the import-cycle check run first (CI runs only `make test`); the tests run
+# on two workers (the Spark and the browser tests each on one: see tests/conftest.py).
 test: $(STAMP) browser java
-	$(BIN)/python -m pytest -q -p no:cacheprovider; rc=$$?; \
+	$(BIN)/mypy
+	$(BIN)/python scripts/import_cycles.py
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 
 # pySciSci is a speed baseline for the disruption benchmark only: not locked with the package

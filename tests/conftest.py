@@ -63,3 +63,15 @@ def synthetic_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dic
         ingest(s, "trade", [world / "trade" / "baci.csv"])
         resolve_organizations(s)
     return path, manifest.planted
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``pytest -n 2 --dist loadgroup`` (``make test``), the tests that share one heavy
+    process-wide resource run on one worker: the Spark tests (one local JVM) and the browser
+    tests (one Chromium and one live server)."""
+    for item in items:
+        path = Path(str(item.fspath))
+        if "engine" in path.parts:
+            item.add_marker(pytest.mark.xdist_group("spark"))
+        elif path.name == "test_browser.py":
+            item.add_marker(pytest.mark.xdist_group("browser"))
