@@ -17,7 +17,14 @@ from forcemap.decide._solve import MilpRun, SolveResult, choose, run_milp
 from forcemap.errors import InfeasibleError, InputError
 from forcemap.store.org_names import ORG_TYPES
 
-__all__ = ["Solution", "check_feasible", "check_min_types", "plural", "solve_consortium"]
+__all__ = [
+    "Solution",
+    "check_feasible",
+    "check_min_types",
+    "column_weights",
+    "plural",
+    "solve_consortium",
+]
 
 
 @dataclass
@@ -449,3 +456,29 @@ def check_feasible(
         raise InfeasibleError(
             f"only {plural(n_available, 'candidate')} {where} (after must_exclude) but size={size}"
         )
+
+
+def column_weights(col_keys: list[str], weights: Mapping[str, float] | None) -> np.ndarray:
+    """The weight of each sub-technology column (1 unless ``weights`` names it).
+
+    Raises
+    ------
+    InputError
+        A weight names an unknown sub-technology, is negative, or none is positive.
+    """
+    col_of = {k: i for i, k in enumerate(col_keys)}
+    w = np.ones(len(col_keys))
+    if weights:
+        bad = [k for k in weights if k not in col_of]
+        if bad:
+            raise InputError(
+                f"weights name unknown sub-technolog{'y' if len(bad) == 1 else 'ies'} "
+                f"{', '.join(map(str, bad))}; columns: {', '.join(col_keys[:20])}"
+            )
+        for k, v in weights.items():
+            if v < 0:
+                raise InputError(f"weights[{k!r}]={v} must be non-negative")
+            w[col_of[k]] = float(v)
+        if w.sum() <= 0:
+            raise InputError("at least one sub-technology weight must be positive")
+    return w

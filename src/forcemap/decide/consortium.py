@@ -95,6 +95,7 @@ from forcemap.decide._consortium_model import (
     Solution,
     check_feasible,
     check_min_types,
+    column_weights,
     solve_consortium,
 )
 from forcemap.decide._scope import check_years, industry_scope
@@ -409,25 +410,6 @@ def _read_strengths(
             ).fetchall()
         }
     return synthetic, raw.to_pylist(), known, orgs
-
-
-def _weights(col_keys: list[str], weights: Mapping[str, float] | None) -> np.ndarray:
-    col_of = {k: i for i, k in enumerate(col_keys)}
-    w = np.ones(len(col_keys))
-    if weights:
-        bad = [k for k in weights if k not in col_of]
-        if bad:
-            raise InputError(
-                f"weights name unknown sub-technolog{'y' if len(bad) == 1 else 'ies'} "
-                f"{', '.join(map(str, bad))}; columns: {', '.join(col_keys[:20])}"
-            )
-        for k, v in weights.items():
-            if v < 0:
-                raise InputError(f"weights[{k!r}]={v} must be non-negative")
-            w[col_of[k]] = float(v)
-        if w.sum() <= 0:
-            raise InputError("at least one sub-technology weight must be positive")
-    return w
 
 
 @dataclass(frozen=True)
@@ -849,7 +831,7 @@ def consortium(
         if not subs_meta:
             raise InputError(f"no patent of {industry} in the store: no CPC group to cover")
     col_keys = list(subs_meta)
-    st = _strengths(raw_rows, col_keys, _weights(col_keys, weights), req, orgs, industry)
+    st = _strengths(raw_rows, col_keys, column_weights(col_keys, weights), req, orgs, industry)
     pool = _candidate_pool(st, req, orgs, max_candidates, industry)
     ta, tb, tnorm = _prior_ties(store, ind, pool.ids, years)
     sol = solve_consortium(

@@ -9,7 +9,6 @@ a 422 and an unknown id a 404, both as ``{"ok": false, "error": message, "status
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -18,7 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from forcemap.errors import InputError
 from forcemap.network import KINDS
 from forcemap.web import decisions, queries, results
-from forcemap.web.schemas import ERRORS, DecisionOut, OrgWorks, YearCount, YearPatents
+from forcemap.web.schemas import (
+    ERRORS,
+    DecisionOut,
+    OrgWorks,
+    OverviewOut,
+    YearCount,
+    YearPatents,
+)
 from forcemap.web.state import StateDep, StoreDep, WebState, get_state
 
 __all__ = [
@@ -43,62 +49,6 @@ router = APIRouter(prefix="/api/v1", tags=["api"], responses=ERRORS)
 
 
 # -- models --------------------------------------------------------------------------------
-class TypeCount(BaseModel):
-    type: str
-    works: int
-
-
-class CountryCount(BaseModel):
-    country_code: str
-    works: int
-    authorships: int | None = None
-
-
-class InstitutionRow(BaseModel):
-    institution_id: str
-    name: str | None
-    country_code: str | None
-    type: str | None
-    works: int
-    citations: int | None
-
-
-class IngestRow(BaseModel):
-    batch_id: int
-    source: str
-    file: str
-    read: int
-    stored: int
-    rejected: int
-    duplicates: int
-    started: datetime
-    finished: datetime
-    status: str
-
-
-class QuarantineRow(BaseModel):
-    source: str
-    file: str
-    reason: str
-    records: int
-
-
-class OverviewOut(BaseModel):
-    """What the store holds (the overview page)."""
-
-    store: str = Field(description="Store file name.")
-    synthetic: bool = Field(description="True when any record comes from a synthetic world.")
-    tables: dict[str, int] = Field(description="Row count of every canonical table.")
-    works_by_year: list[YearCount]
-    works_by_type: list[TypeCount]
-    top_countries: list[CountryCount] = Field(
-        description="Full counting: a work counts once per country."
-    )
-    top_institutions: list[InstitutionRow]
-    ingest_log: list[IngestRow]
-    quarantine: list[QuarantineRow] = Field(description="Rejected records by file and reason.")
-
-
 class IndustryOut(BaseModel):
     key: str
     name: str

@@ -8,16 +8,23 @@ row models beside their routes and build their decision models on :class:`Decisi
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 __all__ = [
     "ERRORS",
+    "CountryCount",
     "DecisionOut",
     "ErrorOut",
+    "IngestRow",
+    "InstitutionRow",
     "OrgWorks",
+    "OverviewOut",
+    "QuarantineRow",
     "RuleOut",
+    "TypeCount",
     "YearCount",
     "YearPatents",
 ]
@@ -78,3 +85,60 @@ class OrgWorks(BaseModel):
     country_code: str | None
     type: str | None
     works: int
+
+
+# -- the overview (the store at a glance) -------------------------------------------------
+class TypeCount(BaseModel):
+    type: str
+    works: int
+
+
+class CountryCount(BaseModel):
+    country_code: str
+    works: int
+    authorships: int | None = None
+
+
+class InstitutionRow(BaseModel):
+    institution_id: str
+    name: str | None
+    country_code: str | None
+    type: str | None
+    works: int
+    citations: int | None
+
+
+class IngestRow(BaseModel):
+    batch_id: int
+    source: str
+    file: str
+    read: int
+    stored: int
+    rejected: int
+    duplicates: int
+    started: datetime
+    finished: datetime
+    status: str
+
+
+class QuarantineRow(BaseModel):
+    source: str
+    file: str
+    reason: str
+    records: int
+
+
+class OverviewOut(BaseModel):
+    """What the store holds (the overview page)."""
+
+    store: str = Field(description="Store file name.")
+    synthetic: bool = Field(description="True when any record comes from a synthetic world.")
+    tables: dict[str, int] = Field(description="Row count of every canonical table.")
+    works_by_year: list[YearCount]
+    works_by_type: list[TypeCount]
+    top_countries: list[CountryCount] = Field(
+        description="Full counting: a work counts once per country."
+    )
+    top_institutions: list[InstitutionRow]
+    ingest_log: list[IngestRow]
+    quarantine: list[QuarantineRow] = Field(description="Rejected records by file and reason.")
