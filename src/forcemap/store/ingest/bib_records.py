@@ -39,6 +39,7 @@ __all__ = [
     "read_text",
     "record_spans",
     "scan_records",
+    "split_spans",
 ]
 
 Progress = Callable[[int, int], None]
@@ -271,3 +272,18 @@ def record_spans(
     if cur is not None:
         spans.append((cur, last, False))
     return spans
+
+
+def split_spans(
+    lines: list[str],
+    spans: list[tuple[int, int, bool]],
+    parse: Callable[..., RawRecord | Reject],
+) -> Split:
+    """The records of ``spans`` (from :func:`record_spans`), each read by
+    ``parse(span_lines, first_line, ended=…, at_eof=…)``; ``at_eof`` is true for the last span
+    when only blank lines follow it (a record the end of the file may have cut)."""
+    items: list[RawRecord | Reject] = []
+    for k, (a, b, ended) in enumerate(spans):
+        at_eof = k == len(spans) - 1 and not any(x.strip() for x in lines[b + 1 :])
+        items.append(parse(lines[a : b + 1], a + 1, ended=ended, at_eof=at_eof))
+    return Split(len(spans), items)

@@ -54,6 +54,7 @@ from forcemap.store.ingest.bib_records import (
     Split,
     read_text,
     record_spans,
+    split_spans,
 )
 from forcemap.store.ingest.bibliographic import ingest_bibliographic
 from forcemap.store.store import IngestReport, Store
@@ -90,11 +91,7 @@ def _read_ris(path: Path) -> Split:
         is_start=lambda ln: ln.startswith("TY  -"),
         is_end=lambda ln: ln.startswith("ER  -"),
     )
-    items: list[RawRecord | Reject] = []
-    for k, (a, b, ended) in enumerate(spans):
-        at_eof = k == len(spans) - 1 and not any(x.strip() for x in lines[b + 1 :])
-        items.append(_ris_record(lines[a : b + 1], a + 1, ended=ended, at_eof=at_eof))
-    return Split(len(spans), items)
+    return split_spans(lines, spans, _ris_record)
 
 
 def _ris_record(span: list[str], start: int, *, ended: bool, at_eof: bool) -> RawRecord | Reject:

@@ -52,6 +52,7 @@ from forcemap.store.ingest.bib_records import (
     read_text,
     record_spans,
     scan_records,
+    split_spans,
 )
 from forcemap.store.ingest.bibliographic import ingest_bibliographic
 from forcemap.store.store import IngestReport, Store
@@ -127,11 +128,7 @@ def _read_plain(text: str) -> Split:
         is_end=lambda ln: ln.rstrip() == "ER",
         is_outside=lambda ln: ln.startswith(("FN ", "VR ")) or ln.rstrip() == "EF",
     )
-    items: list[RawRecord | Reject] = []
-    for k, (a, b, ended) in enumerate(spans):
-        at_eof = k == len(spans) - 1 and not any(x.strip() for x in lines[b + 1 :])
-        items.append(_plain_record(lines[a : b + 1], a + 1, ended=ended, at_eof=at_eof))
-    return Split(len(spans), items)
+    return split_spans(lines, spans, _plain_record)
 
 
 def _plain_record(span: list[str], start: int, *, ended: bool, at_eof: bool) -> RawRecord | Reject:
