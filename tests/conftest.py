@@ -40,6 +40,36 @@ def synergy_store(synergy_store_path: Path) -> Iterator[Store]:
     s.close()
 
 
+@pytest.fixture(scope="session")
+def real_store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real demo store as ``make demo`` builds it (SYNERGY, the OpenAlex file with planted
+    errors, the USPTO sample; organisations resolved; indicators and the text index
+    precomputed), built once per test process: the store an analyst checks by hand."""
+    from forcemap.decide.explore import precompute_text_index
+    from forcemap.demo import REAL_FILES
+    from forcemap.indicators import precompute
+    from forcemap.store.ingest import ingest
+    from forcemap.store.organizations import resolve_organizations
+
+    path = tmp_path_factory.mktemp("real") / "real.duckdb"
+    demo = data_path("demo")
+    with Store.open(path) as s:
+        for source, files in REAL_FILES:
+            ingest(s, source, [demo / f for f in files])
+        resolve_organizations(s)
+        precompute(s)
+        precompute_text_index(s)
+    return path
+
+
+@pytest.fixture
+def real_store(real_store_path: Path) -> Iterator[Store]:
+    """The real demo store, opened read-only."""
+    s = Store.open(real_store_path, read_only=True)
+    yield s
+    s.close()
+
+
 SYNTH_TEST_SCALE = 1.0
 
 

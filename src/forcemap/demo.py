@@ -35,6 +35,14 @@ if TYPE_CHECKING:
 __all__ = ["DemoResult", "build_demo", "summary_sections"]
 
 SYNTH_SCALE = 1.0
+#: The real demo store's files (under the packaged ``demo`` data), in the order they are read:
+#: the SYNERGY OpenAlex sample, a small OpenAlex file with planted errors, the USPTO sample.
+REAL_FILES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("openalex", ("synergy_v1_works.jsonl.gz",)),
+    ("openalex", ("openalex_with_errors.jsonl",)),
+    ("uspto", ("doc.json", "biblio.json")),
+)
+
 SYNTH_SEED = 42
 
 
@@ -80,9 +88,8 @@ def build_demo(
         result.ingests.append((f"{store.path.stem}: {source}", rep))
 
     real = Store.open(real_path)
-    run(real, "openalex", [demo / "synergy_v1_works.jsonl.gz"])
-    run(real, "openalex", [demo / "openalex_with_errors.jsonl"])
-    run(real, "uspto", [demo / "doc.json", demo / "biblio.json"])
+    for source, paths in REAL_FILES:
+        run(real, source, [demo / p for p in paths])
     resolve_organizations(real)
     precompute(real)
     precompute_text_index(real)
