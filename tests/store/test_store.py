@@ -118,7 +118,7 @@ def test_table_and_sql_errors(store: Store) -> None:
 def test_a_batch_without_finish_writes_nothing(tmp_path: Path) -> None:
     """A reader that forgets Store.finish gets an error, and the store is unchanged."""
     with Store.open(tmp_path / "s.duckdb") as s:
-        with pytest.raises(StoreError, match="ended without Store.finish"):
+        with pytest.raises(StoreError, match=r"ended without Store\.finish"):
             with s.batch("trade", "x.csv") as b:
                 b.con.execute(
                     "INSERT INTO trade VALUES (2020, 'CN', 'DE', '850760', 1.0, NULL, 't', $b)",
