@@ -223,7 +223,11 @@ def test_demo_builds_stores_and_a_report_that_recovers_the_planted_facts(tmp_pat
     r = runner.invoke(app, ["-q", "demo", "--out", str(tmp_path / "demo")])
     assert r.exit_code == 0, r.output
     assert "report:" in r.output and "serve" in r.output
-    assert "synthetic: patentsview: read" in r.output and "real: uspto: read 160" in r.output
+    assert "synthetic: patentsview: 61,819 records = stored " in r.output
+    assert (
+        "real: uspto: 160 records = stored 150 + replaced 0 + rejected 10 + duplicates 0 + "
+        "filtered 0" in r.output
+    )
     html = (tmp_path / "demo" / "report.html").read_text()
     assert "SYNTHETIC" in html
     for found in (

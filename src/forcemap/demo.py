@@ -158,13 +158,25 @@ def summary_sections(s: StoreSummary, *, label: str) -> list[Section]:
         sec.table("Patents by assignee country", s.patents_by_country, max_rows=15)
     q = Section(
         f"{label}: ingest history and quarantine",
-        method="Every file is one atomic batch; read = stored + rejected + merged duplicates. "
-        "Rejected records are kept in the quarantine table and a JSONL file beside the store.",
+        method="Every file is one atomic batch; read = stored + replaced + rejected + "
+        "duplicates + filtered. Rejected records are kept in the quarantine table and a "
+        "JSONL file beside the store.",
     )
     q.table(
         "Ingest log",
         s.ingest_log.select(
-            ["batch_id", "source", "file", "read", "stored", "rejected", "duplicates", "status"]
+            [
+                "batch_id",
+                "source",
+                "file",
+                "read",
+                "stored",
+                "replaced",
+                "rejected",
+                "duplicates",
+                "filtered",
+                "status",
+            ]
         ),
         max_rows=50,
     )

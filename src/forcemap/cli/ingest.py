@@ -261,6 +261,5 @@ def fetch_openalex_cmd(
     i = r.ingest
     out.print(
         f"fetched {r.pages:,} pages ({r.cache_hits:,} from cache, {r.retries:,} retries), "
-        f"{r.records:,} records: stored {i.stored:,} + rejected {i.rejected:,} + "
-        f"merged duplicates {i.duplicates:,}"
+        f"{r.records:,} records; {i.equation()}"
     )

@@ -185,8 +185,7 @@ def demo(
         result = build_demo(out_dir, quiet=opts.quiet)
     for label, rep in result.ingests:
         out.print(
-            f"{label}: read {rep.read:,} = stored {rep.stored:,} + rejected {rep.rejected:,} "
-            f"+ merged duplicates {rep.duplicates:,}",
+            f"{label}: {rep.equation()}",
             highlight=False,
         )
     out.print(f"demo store (real data):      {result.real_store}")

@@ -131,6 +131,15 @@ class IngestReport:
             self.stored + self.replaced + self.rejected + self.duplicates + self.filtered
         )
 
+    def equation(self) -> str:
+        """The reconciliation in words: ``N records = stored … + replaced … + rejected … +
+        duplicates … + filtered …`` (every term, so a reader can add them up)."""
+        return (
+            f"{self.read:,} records = stored {self.stored:,} + replaced {self.replaced:,} + "
+            f"rejected {self.rejected:,} + duplicates {self.duplicates:,} + "
+            f"filtered {self.filtered:,}"
+        )
+
     def add(self, other: IngestReport) -> None:
         """Fold another report (of the same source) into this one."""
         self.batches += other.batches or ([other] if other.batch_id is not None else [])
