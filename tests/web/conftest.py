@@ -145,6 +145,14 @@ def live_server(
         yield url
 
 
+@pytest.fixture(scope="session")
+def real_server(real_store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real server on the real demo store (SYNERGY + the USPTO sample, as ``make demo``
+    builds it): the store on which the evidence discipline is checked by eye."""
+    with _serve(real_store_path, tmp_path_factory.mktemp("live-real")) as url:
+        yield url
+
+
 #: Scale of the web tests' synthetic world: large enough for the planted facts (≥ 0.25),
 #: small enough to build in a few seconds and decide in about one.
 WEB_SYNTH_SCALE = 0.25
