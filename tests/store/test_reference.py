@@ -14,6 +14,7 @@ from forcemap.store.reference import (
     REFERENCE_TABLES,
     IndustryCatalog,
     attach_reference,
+    broad_concept_levels,
     ipc_to_wipo_field,
     load_industry_catalog,
     reference_table,
@@ -51,6 +52,7 @@ INDUSTRIES = {
         ("hs", 6_939),  # 6,940 data rows in the file less the TOTAL row
         ("hs_sections", 21),
         ("openalex_topics", 4_516),
+        ("openalex_concepts_broad", 242),
     ],
 )
 def test_reference_table_row_counts(name: str, rows: int) -> None:
@@ -67,7 +69,21 @@ def test_reference_table_names_are_all_covered() -> None:
         "hs",
         "hs_sections",
         "openalex_topics",
+        "openalex_concepts_broad",
     }
+
+
+def test_broad_concepts_are_levels_0_and_1() -> None:
+    """OpenAlex has 19 root (level-0) concepts (OpenAlex docs, 'Concepts'); all are shipped,
+    with the level-1 concepts of the SYNERGY sample."""
+    t = reference_table("openalex_concepts_broad")
+    levels = t["level"].to_pylist()
+    assert set(levels) == {0, 1} and levels.count(0) == 19
+    lv = broad_concept_levels()
+    assert lv["C127413603"] == ("Engineering", 0)
+    assert lv["C78519656"] == ("Mechanical engineering", 1)
+    assert lv["C71924100"] == ("Medicine", 0)
+    assert "C203635412" not in lv  # Compartment (ship), level 2: specific
 
 
 def test_countries_columns_and_lookups() -> None:
@@ -171,7 +187,11 @@ def test_catalog_has_the_twelve_industries(catalog: IndustryCatalog) -> None:
     assert set(catalog) == INDUSTRIES
     assert len(catalog) == 12 and set(catalog.keys()) == INDUSTRIES
     for ind in catalog.values():
-        assert ind.cpc and ind.concepts and ind.topics and ind.keywords, ind.key
+        assert ind.cpc and ind.topics and ind.keywords, ind.key
+        # no shipped entry names a broad concept (OpenAlex levels 0-1): they never decide
+        assert ind.broad_concepts == (), ind.key
+        assert all(s.broad_concepts == () for s in ind.sub_technologies), ind.key
+        assert not set(ind.concepts) & set(broad_concept_levels()), ind.key
         assert 3 <= len(ind.sub_technologies) <= 8, ind.key
         assert all(s.cpc for s in ind.sub_technologies), ind.key
     assert "ai" in catalog and "nope" not in catalog and catalog.get("nope") is None
@@ -211,9 +231,11 @@ def test_catalog_topics_hs_concepts_validate(catalog: IndustryCatalog) -> None:
     assert set(links["topic_id"].to_pylist()) <= topics
     assert set(catalog.hs_links()["hs_prefix"].to_pylist()) <= hs
     assert all(re.fullmatch(r"C\d+", c) for c in catalog.concept_links()["concept_id"].to_pylist())
-    # the demo (SYNERGY medical reviews, which are tagged Medicine) must hit biomedicine
+    # biomedicine is found by specific concepts (Biosimilar, level 2), not by Medicine (level 0)
     links = catalog.concept_links().to_pylist()
-    assert {"industry": "biomedicine", "concept_id": "C71924100"} in links
+    assert {"industry": "biomedicine", "concept_id": "C59491497"} in links
+    assert {"industry": "biomedicine", "concept_id": "C71924100"} not in links
+    assert catalog.broad_concept_links().num_rows == 0
     kw = catalog.keywords()
     assert kw.column_names == ["industry", "keyword"] and kw.num_rows > 100
 
@@ -312,6 +334,49 @@ def test_validation_errors_name_file_key_and_field(
     msg = str(err.value)
     assert str(path) in msg and f"industry {key!r}" in msg and f"field {field!r}" in msg, msg
     assert what in msg, msg
+
+
+def test_broad_only_entry_is_an_error_naming_entry_and_concept(tmp_path: Path) -> None:
+    """'Engineering' (level 0) and 'Mechanical engineering' (level 1) alone cannot define an
+    industry: loading the file fails, naming the file, the entry and the concept."""
+    path = _write(
+        tmp_path,
+        "industries:\n  - {key: eng, name: E, cpc: [B61B], concepts: [C127413603, C78519656]}\n",
+    )
+    with pytest.raises(InputError) as err:
+        load_industry_catalog(path)
+    msg = str(err.value)
+    assert str(path) in msg and "industry 'eng'" in msg and "field 'concepts'" in msg, msg
+    assert "'C127413603' (Engineering, OpenAlex level 0)" in msg and "broad concept" in msg, msg
+    sub = _write(
+        tmp_path,
+        "industries:\n  - key: ok\n    name: O\n    cpc: [B61B]\n    topics: [T10842]\n"
+        "    sub_technologies:\n      - {key: s, name: S, cpc: [B61C], concepts: [C78519656]}\n",
+        "sub.yaml",
+    )
+    with pytest.raises(InputError, match=r"industry 'ok\.s'.*'C78519656' \(Mechanical engineering"):
+        load_industry_catalog(sub)
+    # not strict: kept, the broad concepts recorded, none deciding membership
+    kept = load_industry_catalog(path, strict=False)["eng"]
+    assert kept.concepts == () and kept.broad_concepts == ("C127413603", "C78519656")
+
+
+def test_broad_concept_beside_a_specific_one_is_kept_apart(tmp_path: Path) -> None:
+    """A broad concept next to a specific concept (or a topic) loads, but only the specific
+    concept decides membership."""
+    path = _write(
+        tmp_path,
+        "industries:\n"
+        "  - {key: ship, name: S, cpc: [B63B], concepts: [C127413603, C203635412]}\n"
+        "  - {key: tr, name: T, cpc: [B61B], concepts: [C22212356], topics: [T10842]}\n",
+    )
+    cat = load_industry_catalog(path)
+    assert cat["ship"].concepts == ("C203635412",)
+    assert cat["ship"].broad_concepts == ("C127413603",)
+    assert cat["tr"].concepts == () and cat["tr"].broad_concepts == ("C22212356",)
+    links = cat.concept_links()
+    assert "C127413603" not in links["concept_id"].to_pylist()
+    assert {"industry": "ship", "concept_id": "C127413603"} in cat.broad_concept_links().to_pylist()
 
 
 def test_file_level_errors(tmp_path: Path) -> None:

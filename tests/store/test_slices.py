@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from forcemap.errors import NotFoundError
 from forcemap.store import Store
+from forcemap.store.reference import load_industry_catalog
 from forcemap.store.slices import industry_patents, industry_works
 
 
@@ -13,13 +16,13 @@ def _setup(store: Store) -> None:
     c = store.con
     c.execute(
         "INSERT INTO works (work_id, year, origin, batch_id) VALUES "
-        "('W1', 2020, 't', 0), ('W2', 2020, 't', 0), ('W3', 2020, 't', 0)"
+        "('W1', 2020, 't', 0), ('W2', 2020, 't', 0), ('W3', 2020, 't', 0), ('W4', 2020, 't', 0)"
     )
-    # W1: Medicine (biomedicine) with a high score; W2: the same concept below threshold;
-    # W3: a lithography topic (semiconductors)
+    # W1: Biosimilar (biomedicine, level 2) with a high score; W2: the same concept below
+    # threshold; W3: a lithography topic (semiconductors); W4: Medicine (level 0) alone
     c.execute(
-        "INSERT INTO work_concepts VALUES ('W1', 'C71924100', 'Medicine', 0, 0.9), "
-        "('W2', 'C71924100', 'Medicine', 0, 0.1)"
+        "INSERT INTO work_concepts VALUES ('W1', 'C59491497', 'Biosimilar', 2, 0.9), "
+        "('W2', 'C59491497', 'Biosimilar', 2, 0.1), ('W4', 'C71924100', 'Medicine', 0, 0.9)"
     )
     c.execute("INSERT INTO work_topics VALUES ('W3', 'T11338', 'x', 0.9, true, '1', '2', '3')")
     c.execute(
@@ -44,6 +47,25 @@ def test_works_by_concept_score_and_topic(store: Store) -> None:
     ]
     low = industry_works(store, industries=["biomedicine"], min_concept_score=0.05)
     assert sorted(low["work_id"].to_pylist()) == ["W1", "W2"]
+
+
+def test_broad_concept_never_pulls_a_work(store: Store, tmp_path: Path) -> None:
+    """W4 carries only Medicine (level 0): in no industry. A concept a user's catalog lists as
+    specific but which the store records at level 1 does not pull a work either."""
+    _setup(store)
+    assert "W4" not in industry_works(store)["work_id"].to_pylist()
+    store.con.execute(
+        "INSERT INTO work_concepts VALUES ('W3', 'C999', 'Some discipline', 1, 0.9), "
+        "('W2', 'C998', 'Some technique', 3, 0.9)"
+    )
+    path = tmp_path / "u.yaml"
+    path.write_text(
+        "industries:\n  - {key: u, name: U, cpc: [], concepts: [C999, C998]}\n", encoding="utf-8"
+    )
+    cat = load_industry_catalog(path)
+    assert cat["u"].concepts == ("C999", "C998")  # unknown to the shipped broad table
+    t = industry_works(store, industries=["u"], catalog=cat)
+    assert t["work_id"].to_pylist() == ["W2"]
 
 
 def test_patents_by_cpc_prefix_with_sub_technology(store: Store) -> None:

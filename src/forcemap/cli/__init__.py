@@ -8,10 +8,10 @@ One Typer app (:data:`app`) with its sub-apps, a module per group of commands:
 :mod:`~forcemap.cli.store` (``init``, ``status``, ``sources``, ``resolve``, ``synth``,
 ``demo``, ``serve``, ``stage``, ``swap``, ``precompute``), :mod:`~forcemap.cli.search`,
 :mod:`~forcemap.cli.ingest` (``ingest …``, ``fetch …``), :mod:`~forcemap.cli.network`,
-:mod:`~forcemap.cli.indicators`, :mod:`~forcemap.cli.decide`, :mod:`~forcemap.cli.report`
-and :mod:`~forcemap.cli.spark`; what they share is in :mod:`~forcemap.cli._common`. The
-global options (``--store`` …) reach the commands through the Typer context
-(:class:`~forcemap.cli._common.Options`), not a module global.
+:mod:`~forcemap.cli.indicators`, :mod:`~forcemap.cli.decide`, :mod:`~forcemap.cli.report`,
+:mod:`~forcemap.cli.spark` and :mod:`~forcemap.cli.industries`; what they share is in
+:mod:`~forcemap.cli._common`. The global options (``--store`` …) reach the commands through
+the Typer context (:class:`~forcemap.cli._common.Options`), not a module global.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from forcemap.cli import indicators as _indicators  # noqa: F401
 from forcemap.cli import decide as _decide  # noqa: F401
 from forcemap.cli import report as _report  # noqa: F401
 from forcemap.cli import spark as _spark  # noqa: F401
+from forcemap.cli import industries as _industries  # noqa: F401
 
 # isort: on
 from forcemap.cli._common import Options, app, main

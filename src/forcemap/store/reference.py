@@ -10,6 +10,15 @@ The industry catalog (``forcemap/data/industries.yaml``, extended by users' YAML
 each strategic industry by CPC patterns, OpenAlex concepts and topics, HS codes and keywords, with
 sub-technologies; :func:`load_industry_catalog` validates and merges the files, and
 :class:`IndustryCatalog` exposes the links as Arrow tables.
+
+Broad concepts (OpenAlex levels 0–1, such as "Engineering" or "Medicine") never define an
+industry: they are tagged on a large share of all works, so one of them alone pulls thousands of
+unrelated works into an entry, and two entries that share one look alike. The loader keeps an
+entry's broad concepts apart (``broad_concepts``) from the concepts that decide membership
+(``concepts``, level ≥ 2), and an entry whose only concepts are broad (no specific concept, no
+topic) is an :class:`~forcemap.errors.InputError`. Levels come from the shipped table
+``openalex_concepts_broad`` and, on a store, from the levels OpenAlex gave each work's concepts
+(:func:`forcemap.store.slices.industry_works`; :mod:`forcemap.store.catalog_check`).
 """
 
 from __future__ import annotations
@@ -32,11 +41,13 @@ from forcemap.errors import InputError, NotFoundError, ParseError
 from forcemap.store.store import scratch_connection
 
 __all__ = [
+    "BROAD_CONCEPT_MAX_LEVEL",
     "REFERENCE_TABLES",
     "Industry",
     "IndustryCatalog",
     "SubTechnology",
     "attach_reference",
+    "broad_concept_levels",
     "ipc_to_wipo_field",
     "load_industry_catalog",
     "normalize_patent_symbol",
@@ -50,9 +61,14 @@ REFERENCE_TABLES: tuple[str, ...] = (
     "hs",
     "hs_sections",
     "ipc_technology",
+    "openalex_concepts_broad",
     "openalex_topics",
     "wipo_fields",
 )
+
+#: OpenAlex concept levels 0 to this one are *broad* (19 roots such as "Engineering", and their
+#: children such as "Mechanical engineering"): they never decide an industry's membership.
+BROAD_CONCEPT_MAX_LEVEL: int = 1
 
 _CONTINENTS = {
     "AF": "Africa",
@@ -180,12 +196,24 @@ def _openalex_topics() -> pa.Table:
     return out.append_column("description", t["topic_description"])
 
 
+def _openalex_concepts_broad() -> pa.Table:
+    t = _read_csv("openalex_concepts_broad.csv")
+    return pa.table(
+        {
+            "concept_id": t["concept_id"],
+            "name": t["name"],
+            "level": pc.cast(t["level"], pa.int8()),
+        }
+    )
+
+
 _BUILDERS = {
     "countries": _countries,
     "cpc_titles": _cpc_titles,
     "hs": _hs,
     "hs_sections": _hs_sections,
     "ipc_technology": _ipc_technology,
+    "openalex_concepts_broad": _openalex_concepts_broad,
     "openalex_topics": _openalex_topics,
     "wipo_fields": _wipo_fields,
 }
@@ -218,6 +246,10 @@ def reference_table(name: str) -> pa.Table:
           digits), level: int8 (2, 4, 6), description: string, parent: string (null for
           chapters), section: string (roman).
         - ``hs_sections`` (21): section: string (roman), section_number: int8, name: string.
+        - ``openalex_concepts_broad`` (242): concept_id (``C127413603``), name: string;
+          level: int8 (0 or 1). Every level-0 concept of OpenAlex (19) and the 223 level-1
+          concepts tagged in the SYNERGY sample; a store knows the level of every concept it
+          holds, so this list is needed only where no store is at hand (loading a catalog).
         - ``openalex_topics`` (4,516): topic_id (``T10001``), topic_name, subfield_id
           (``"2208"``), subfield_name, field_id, field_name, domain_id, domain_name: string;
           works_count: int64 (2024-09); description: string.
@@ -366,7 +398,9 @@ class SubTechnology:
     """A technology inside an industry (e.g. lithography in semiconductors).
 
     ``cpc`` holds normalised CPC prefixes (a main group written ``H01M10`` is stored as
-    ``H01M10/`` so that it does not also match ``H01M100/…``).
+    ``H01M10/`` so that it does not also match ``H01M100/…``). ``concepts`` are the specific
+    concepts (OpenAlex level ≥ 2) that decide membership; ``broad_concepts`` (levels 0–1) are
+    kept as written but never pull a work.
     """
 
     key: str
@@ -376,11 +410,16 @@ class SubTechnology:
     concepts: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
+    broad_concepts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Industry:
-    """A strategic industry: CPC patterns, OpenAlex concepts/topics, HS codes, keywords."""
+    """A strategic industry: CPC patterns, OpenAlex concepts/topics, HS codes, keywords.
+
+    ``concepts`` are the specific concepts (OpenAlex level ≥ 2) that decide membership;
+    ``broad_concepts`` (levels 0–1) are kept as written but never pull a work.
+    """
 
     key: str
     name: str
@@ -391,6 +430,7 @@ class Industry:
     hs: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     sub_technologies: tuple[SubTechnology, ...] = ()
+    broad_concepts: tuple[str, ...] = ()
 
 
 def _s(field: str) -> pa.Field:
@@ -446,8 +486,14 @@ class IndustryCatalog(Mapping[str, Industry]):
         return _rows(list(seen), ["industry", column])
 
     def concept_links(self) -> pa.Table:
-        """Distinct industry, concept_id (``C…``) pairs, sub-technologies included."""
+        """Distinct industry, concept_id (``C…``) pairs of the specific concepts (the ones
+        that decide membership), sub-technologies included."""
         return self._links("concepts", "concept_id")
+
+    def broad_concept_links(self) -> pa.Table:
+        """Distinct industry, concept_id pairs of the broad concepts (OpenAlex levels 0–1)
+        written in the entries, sub-technologies included; they never decide membership."""
+        return self._links("broad_concepts", "concept_id")
 
     def topic_links(self) -> pa.Table:
         """Distinct industry, topic_id (``T…``) pairs, sub-technologies included."""
@@ -526,11 +572,59 @@ def _topic_ids() -> frozenset[str]:
     return frozenset(reference_table("openalex_topics")["topic_id"].to_pylist())
 
 
-class _Checker:
-    """Validates one YAML file; every error names the file, the industry key and the field."""
+@lru_cache(maxsize=1)
+def broad_concept_levels() -> Mapping[str, tuple[str, int]]:
+    """The shipped broad OpenAlex concepts: concept id → (name, level 0 or 1).
 
-    def __init__(self, file: str) -> None:
+    Read from the reference table ``openalex_concepts_broad`` (all 19 level-0 concepts and
+    the 223 level-1 concepts of the SYNERGY sample). A concept absent from it is taken as
+    specific when a catalog is loaded; on a store, the level OpenAlex recorded for each work's
+    concept is used as well (:func:`forcemap.store.slices.industry_works`).
+    """
+    t = reference_table("openalex_concepts_broad")
+    return {
+        c: (n, int(lv))
+        for c, n, lv in zip(
+            t["concept_id"].to_pylist(), t["name"].to_pylist(), t["level"].to_pylist(), strict=True
+        )
+    }
+
+
+def _broad_label(concept_id: str) -> str:
+    name, level = broad_concept_levels()[concept_id]
+    return f"{concept_id!r} ({name}, OpenAlex level {level})"
+
+
+class _Checker:
+    """Validates one YAML file; every error names the file, the industry key and the field.
+
+    ``strict`` (the default) makes an entry defined by broad concepts alone an error; without
+    it the entry is kept (its broad concepts recorded, none deciding membership) so that
+    :func:`forcemap.store.catalog_check.check_industries` can report every such entry at once.
+    """
+
+    def __init__(self, file: str, *, strict: bool = True) -> None:
         self.file = file
+        self.strict = strict
+
+    def concepts(
+        self, e: dict[str, Any], label: str, has_topics: bool
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(specific, broad) concepts of an entry; broad-only entries fail when strict."""
+        listed = self._list(e, "concepts", label)
+        levels = broad_concept_levels()
+        broad = tuple(c for c in listed if c in levels)
+        specific = tuple(c for c in listed if c not in levels)
+        if broad and not specific and not has_topics and self.strict:
+            raise self.fail(
+                label,
+                "concepts",
+                f"{_broad_label(broad[0])} is a broad concept and the entry has no specific "
+                "concept (OpenAlex level 2 or deeper) or topic: a broad concept alone would "
+                "pull every work tagged with it. Add a specific concept or a topic, or remove "
+                "the broad one",
+            )
+        return specific, broad
 
     def fail(self, key: str | None, field: str | None, msg: str) -> InputError:
         where = f"{self.file}: "
@@ -599,14 +693,17 @@ class _Checker:
         e, key = self._fields(entry, _SUB_FIELDS, industry, "sub-technology")
         label = f"{industry}.{key}"
         desc = e.get("description", "")
+        topics = self._list(e, "topics", label)
+        specific, broad = self.concepts(e, label, bool(topics))
         return SubTechnology(
             key=key,
             name=self._str(e["name"], label, "name"),
             description=self._str(desc, label, "description") if desc else "",
             cpc=self._list(e, "cpc", label),
-            concepts=self._list(e, "concepts", label),
-            topics=self._list(e, "topics", label),
+            concepts=specific,
+            topics=topics,
             keywords=self._list(e, "keywords", label),
+            broad_concepts=broad,
         )
 
     def industry(self, entry: Any, index: int) -> Industry:
@@ -619,16 +716,19 @@ class _Checker:
         if dup is not None:
             raise self.fail(key, "sub_technologies", f"duplicate sub-technology key {dup!r}")
         desc = e.get("description", "")
+        topics = self._list(e, "topics", key)
+        specific, broad = self.concepts(e, key, bool(topics))
         return Industry(
             key=key,
             name=self._str(e["name"], key, "name"),
             description=self._str(desc, key, "description") if desc else "",
             cpc=self._list(e, "cpc", key),
-            concepts=self._list(e, "concepts", key),
-            topics=self._list(e, "topics", key),
+            concepts=specific,
+            topics=topics,
             hs=self._list(e, "hs", key),
             keywords=self._list(e, "keywords", key),
             sub_technologies=tuple(subs),
+            broad_concepts=broad,
         )
 
 
@@ -647,7 +747,7 @@ def _first_duplicate(keys: Iterable[str]) -> str | None:
     return None
 
 
-def _read_catalog_file(path: Path) -> list[Industry]:
+def _read_catalog_file(path: Path, *, strict: bool = True) -> list[Industry]:
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -661,7 +761,7 @@ def _read_catalog_file(path: Path) -> list[Industry]:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         raise ParseError(f"invalid YAML: {e}", file=name, line=line) from e
-    check = _Checker(name)
+    check = _Checker(name, strict=strict)
     if not isinstance(doc, dict):
         raise check.fail(None, None, "top level must be a mapping with an 'industries' list")
     unknown = sorted(set(doc) - {"version", "industries"})
@@ -679,7 +779,7 @@ def _read_catalog_file(path: Path) -> list[Industry]:
     return industries
 
 
-def load_industry_catalog(*extra: str | Path) -> IndustryCatalog:
+def load_industry_catalog(*extra: str | Path, strict: bool = True) -> IndustryCatalog:
     """The shipped industry catalog, merged with users' YAML files.
 
     Parameters
@@ -688,6 +788,11 @@ def load_industry_catalog(*extra: str | Path) -> IndustryCatalog:
         Users' catalog files in the schema documented at the top of the shipped
         ``forcemap/data/industries.yaml``, applied in order: an industry whose key already
         exists replaces it whole (keeping its position); a new key is appended.
+    strict : bool, default True
+        An entry (industry or sub-technology) whose only concepts are broad (OpenAlex levels
+        0–1, see :func:`broad_concept_levels`) and that has no topic is an error. With
+        ``False`` such entries are kept, their broad concepts recorded and none deciding
+        membership, for :func:`forcemap.store.catalog_check.check_industries` to report.
 
     Returns
     -------
@@ -698,8 +803,9 @@ def load_industry_catalog(*extra: str | Path) -> IndustryCatalog:
     ------
     InputError
         An unknown or missing field, a malformed CPC pattern, an HS code that is not 2/4/6
-        digits, a malformed concept id, a topic id not in the shipped topic table, or a duplicate
-        key within one file; the message names the file, the industry key and the field.
+        digits, a malformed concept id, a topic id not in the shipped topic table, a duplicate
+        key within one file, or (``strict``) an entry defined by broad concepts alone; the
+        message names the file, the industry key, the field and the concept.
     ParseError
         A file is not valid YAML (file and line named).
     NotFoundError
@@ -707,6 +813,6 @@ def load_industry_catalog(*extra: str | Path) -> IndustryCatalog:
     """
     merged: dict[str, Industry] = {}
     for path in (data_path("industries.yaml"), *map(Path, extra)):
-        for industry in _read_catalog_file(path):
+        for industry in _read_catalog_file(path, strict=strict):
             merged[industry.key] = industry
     return IndustryCatalog(merged.values())

@@ -12,7 +12,11 @@ from collections.abc import Sequence
 import pyarrow as pa
 
 from forcemap.errors import NotFoundError
-from forcemap.store.reference import IndustryCatalog, load_industry_catalog
+from forcemap.store.reference import (
+    BROAD_CONCEPT_MAX_LEVEL,
+    IndustryCatalog,
+    load_industry_catalog,
+)
 from forcemap.store.store import Store
 
 __all__ = ["industry_patents", "industry_works"]
@@ -44,11 +48,19 @@ def industry_works(
     min_concept_score: float = 0.3,
     min_topic_score: float = 0.0,
 ) -> pa.Table:
-    """Assign works to industries by their OpenAlex concepts and topics.
+    """Assign works to industries by their specific OpenAlex concepts and their topics.
 
     A work belongs to industry *I* when one of its concepts with score
-    ≥ ``min_concept_score`` is among *I*'s concepts, or one of its topics with score
-    ≥ ``min_topic_score`` is among *I*'s topics. A work may belong to several industries.
+    ≥ ``min_concept_score`` is among *I*'s specific concepts (OpenAlex level ≥ 2), or one of
+    its topics with score ≥ ``min_topic_score`` is among *I*'s topics. A work may belong to
+    several industries.
+
+    Notes
+    -----
+    A broad concept (OpenAlex levels 0–1, e.g. "Engineering", "Medicine") never pulls a work
+    on its own: the catalog keeps such concepts apart (``Industry.broad_concepts``), and a
+    concept the catalog took as specific but whose level the store records as 0 or 1 is
+    skipped here too. A concept whose level the store does not know counts as specific.
 
     Returns
     -------
@@ -63,13 +75,13 @@ def industry_works(
         """SELECT DISTINCT work_id, industry FROM (
               SELECT c.work_id, l.industry FROM work_concepts c
               JOIN concept_links l ON l.concept_id = c.concept_id
-              WHERE c.score >= $cs
+              WHERE c.score >= $cs AND coalesce(c.level > $broad, true)
               UNION ALL
               SELECT t.work_id, l.industry FROM work_topics t
               JOIN topic_links l ON l.topic_id = t.topic_id
               WHERE coalesce(t.score, 1.0) >= $ts)
            ORDER BY industry, work_id""",
-        params={"cs": min_concept_score, "ts": min_topic_score},
+        params={"cs": min_concept_score, "ts": min_topic_score, "broad": BROAD_CONCEPT_MAX_LEVEL},
     )
     return rel.to_arrow_table().cast(WORK_SLICE)
 
