@@ -21,7 +21,7 @@ from forcemap.decide.positioning import positioning
 from forcemap.errors import InfeasibleError, InputError
 from forcemap.store import Store
 
-SEMIS, AI, MARINE = "C24326235", "C154945302", "C111368507"  # catalog concepts
+SEMIS, AI, MARINE = "C43214815", "C108583219", "C203635412"  # specific catalog concepts
 AS_OF = "2023-12-31"
 
 
@@ -35,7 +35,7 @@ def _work(
     )
     s.con.execute("INSERT INTO work_concepts VALUES (?, ?, ?, 0, 0.9)", [wid, field, field])
     if industry:
-        s.con.execute("INSERT INTO work_concepts VALUES (?, ?, 'x', 1, 0.9)", [wid, industry])
+        s.con.execute("INSERT INTO work_concepts VALUES (?, ?, 'x', 2, 0.9)", [wid, industry])
     for seq, (inst, cc) in enumerate(insts, start=1):
         s.con.execute(
             "INSERT INTO authorships (work_id, author_seq, institution_id, country_code) "

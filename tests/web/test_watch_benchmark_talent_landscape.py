@@ -122,7 +122,8 @@ def test_talent_api(synth_client: TestClient, web_synthetic: tuple[Path, dict[st
     _check_head(d, "talent")
     assert d["rows"] and {r["country"] for r in d["rows"]} == {"CN"}
     strategic = [r for r in d["rows"] if r["kind"] == "strategic"]
-    assert [r["rank"] for r in strategic] == [1, 2, 3, 4, 5]
+    assert 0 < len(strategic) <= 5
+    assert [r["rank"] for r in strategic] == list(range(1, len(strategic) + 1))
     scores = [r["score"] for r in strategic]
     assert scores == sorted(scores, reverse=True)
     assert all(r["kind"] in ("strategic", "rising") for r in d["rows"])
@@ -344,7 +345,9 @@ def test_industry_page_new_blocks(
 
 def test_industry_page_without_patents(client: TestClient) -> None:
     html = client.get("/industries/biomedicine", params={"country": "US"}).text
-    assert 'id="benchmark"' in html and 'id="talent-strategic"' in html
+    assert 'id="benchmark"' in html and 'id="industry-talent"' in html
+    # SYNERGY is a sample: no US author has enough biomedicine works to rank, and the page says so
+    assert "No scientist of US has enough works in this industry." in html
     assert "No patents of this industry in the store" in html
     assert 'id="landscape-rule"' in html
     assert html.count('class="plotly-graph-div"') == 2  # output per year, benchmark
