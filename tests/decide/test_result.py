@@ -7,7 +7,7 @@ import math
 import pyarrow as pa
 import pytest
 
-from forcemap.decide.result import DecisionResult, Rule, SolveResult, check_weights
+from forcemap.decide.result import Coverage, DecisionResult, Rule, SolveResult, check_weights
 from forcemap.errors import InputError
 
 
@@ -36,3 +36,19 @@ def test_check_weights() -> None:
     for bad in ({"a": -1.0}, {"a": math.inf}, {"a": 0.0, "b": 0.0}):
         with pytest.raises(InputError, match="finite"):
             check_weights(bad, ("a", "b"))
+
+
+def test_coverage_share_minimum_and_words() -> None:
+    r = DecisionResult("x", pa.table({"a": [1]}), Rule("x", "s", {}))
+    c = r.cover("patent families with a known holder country", 12, 128, minimum=0.5)
+    assert c.share == 12 / 128 and c.below
+    assert c.describe() == (
+        "patent families with a known holder country: 12 of 128 (9.4 %), below the minimum 50 %"
+    )
+    # recorded once per what: a second call replaces the first
+    r.cover("patent families with a known holder country", 100, 128, minimum=0.5)
+    assert len(r.coverage) == 1 and not r.coverage[0].below
+    # no evidence is not full or zero coverage: the share is unknown, and below any minimum
+    none = Coverage("works with a known year", 0, 0, minimum=0.5)
+    assert none.share is None and none.below and "(no evidence)" in none.describe()
+    assert not Coverage("works with a known year", 0, 0).below  # reported only

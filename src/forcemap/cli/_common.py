@@ -229,8 +229,16 @@ def print_decision(result: DecisionResult, columns: list[str], *, max_rows: int 
     if result.table.num_rows > max_rows:
         out.print(f"… {result.table.num_rows - max_rows:,} more rows (use --out)")
     out.print(f"[bold]Rule[/bold]: {escape(result.rule.describe())}", highlight=False)
+    print_coverage(result)
     for c in result.caveats:
         out.print(f"[yellow]caveat[/yellow]: {escape(c)}", highlight=False)
+
+
+def print_coverage(result: DecisionResult) -> None:
+    """One line per coverage the decision reports (red when below its minimum)."""
+    for c in result.coverage:
+        tag = "[red]coverage[/red]" if c.below else "[cyan]coverage[/cyan]"
+        out.print(f"{tag}: {escape(c.describe())}", highlight=False)
 
 
 def finish_decision(

@@ -20,6 +20,7 @@ from forcemap.cli._common import (
     out,
     parse_years,
     print_arrow,
+    print_coverage,
     print_decision,
     run_decision,
     write_table,
@@ -72,6 +73,7 @@ def _print_positioning(r: DecisionResult) -> None:
         highlight=False,
     )
     out.print(f"[bold]Rule[/bold]: {escape(r.rule.describe())}", highlight=False)
+    print_coverage(r)
     for c in r.caveats:
         out.print(f"[yellow]caveat[/yellow]: {escape(c)}", highlight=False)
     if r.table.num_rows:

@@ -13,7 +13,14 @@ import pyarrow as pa
 from forcemap.decide._solve import SolveResult
 from forcemap.errors import InputError
 
-__all__ = ["DecisionResult", "Rule", "SolveResult", "check_weights", "is_synthetic"]
+__all__ = [
+    "Coverage",
+    "DecisionResult",
+    "Rule",
+    "SolveResult",
+    "check_weights",
+    "is_synthetic",
+]
 
 
 def is_synthetic(cur: duckdb.DuckDBPyConnection) -> bool:
@@ -79,6 +86,49 @@ class Rule:
         return f"{self.statement} Parameters: {params}." if params else self.statement
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """How much of a decision's evidence has an attribute the decision needs.
+
+    ``what`` names the evidence and the attribute ("patent families with a known holder
+    country"); ``known`` of ``total`` have it. ``minimum`` is the share below which the
+    decision does not label (None: reported only). ``share`` is None when there is no
+    evidence at all (``total`` 0): no evidence is not full or zero coverage.
+    """
+
+    what: str
+    known: float
+    total: float
+    minimum: float | None = None
+
+    @property
+    def share(self) -> float | None:
+        """``known / total``, or None when ``total`` is 0."""
+        return self.known / self.total if self.total else None
+
+    @property
+    def below(self) -> bool:
+        """True when a ``minimum`` is set and the share is below it (or unknown)."""
+        if self.minimum is None:
+            return False
+        return self.share is None or self.share < self.minimum
+
+    def describe(self) -> str:
+        """E.g. ``patent families with a known holder country: 12 of 128 (9.4 %), below the
+        minimum 50 %``."""
+        share = self.share
+        pct = "no evidence" if share is None else f"{100 * share:.1f} %"
+        text = f"{self.what}: {_count(self.known)} of {_count(self.total)} ({pct})"
+        if self.minimum is not None:
+            cmp = "below" if self.below else "at or above"
+            text += f", {cmp} the minimum {100 * self.minimum:g} %"
+        return text
+
+
+def _count(x: float) -> str:
+    return f"{int(x):,}" if float(x) == int(x) else f"{x:,.1f}"
+
+
 @dataclass
 class DecisionResult:
     """What a decision returns.
@@ -87,7 +137,8 @@ class DecisionResult:
     ``evidence`` holds the supporting tables (counts, the underlying indicator values);
     ``caveats`` are plain-language warnings (thin evidence, missing data, synthetic data);
     ``solve`` says how an optimisation was solved (decisions that solve one: consortium,
-    allocation, panel).
+    allocation, panel); ``coverage`` says how much of the evidence has the attributes the
+    decision needs (:class:`Coverage`, added with :meth:`cover`).
     """
 
     name: str
@@ -97,8 +148,17 @@ class DecisionResult:
     caveats: list[str] = field(default_factory=list)
     synthetic: bool = False
     solve: SolveResult | None = None
+    coverage: list[Coverage] = field(default_factory=list)
 
     def warn(self, message: str) -> None:
         """Add a caveat (kept once)."""
         if message not in self.caveats:
             self.caveats.append(message)
+
+    def cover(
+        self, what: str, known: float, total: float, *, minimum: float | None = None
+    ) -> Coverage:
+        """Record (once per ``what``) and return the coverage of one attribute."""
+        c = Coverage(what, float(known), float(total), minimum)
+        self.coverage = [x for x in self.coverage if x.what != what] + [c]
+        return c

@@ -50,8 +50,7 @@ def _positioning(store: Store, industry: str, country: str) -> Section:
         m.sort_by([("level", "descending")]).select(["country", "class", "level"]),
         max_rows=15,
     )
-    for c in r.caveats:
-        sec.warn(c)
+    sec.notes(r)
     return sec
 
 
@@ -75,8 +74,7 @@ def _bottlenecks(store: Store, industry: str, country: str) -> Section:
         dep = trade.filter(pc.equal(trade["dependent"], True)).select(TRADE_COLUMNS)
         if dep.num_rows:
             sec.table("Trade dependencies (EU 2021 test)", dep, max_rows=15)
-    for c in r.caveats:
-        sec.warn(c)
+    sec.notes(r)
     return sec
 
 
@@ -88,8 +86,7 @@ def _actors(store: Store, industry: str, country: str) -> Section:
     cols = ["rank", "name", "type", "score", "anchor_candidate", "works", "patents", "mncs",
             "pagerank", "brokerage", "breadth"]  # fmt: skip
     sec.table("Top organisations", r.table.select(cols), max_rows=15)
-    for c in r.caveats:
-        sec.warn(c)
+    sec.notes(r)
     return sec
 
 

@@ -11,12 +11,16 @@ import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from forcemap import __version__
+
+if TYPE_CHECKING:
+    from forcemap.decide.result import DecisionResult
 
 __all__ = ["Block", "Section", "bar_chart", "render_report"]
 
@@ -57,6 +61,14 @@ class Section:
 
     def warn(self, text: str) -> Section:
         self.blocks.append(Block("warning", text=text))
+        return self
+
+    def notes(self, result: DecisionResult) -> Section:
+        """A decision's coverage lines, then its caveats, as warnings."""
+        for cov in result.coverage:
+            self.warn(f"Coverage — {cov.describe()}")
+        for c in result.caveats:
+            self.warn(c)
         return self
 
 

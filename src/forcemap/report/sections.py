@@ -11,6 +11,7 @@ import warnings
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from forcemap.decide.result import DecisionResult
 from forcemap.report.render import Section, bar_chart
 from forcemap.store import Store
 
@@ -349,8 +350,7 @@ def positioning_sections(
                 "years_behind", "top_works", "world_top_works", "hv_patents",
                 "world_hv_patents", "thin_evidence"]  # fmt: skip
         sec.table(f"{country}: class per {unit}", r.table.select(cols), max_rows=40)
-        for c in r.caveats:
-            sec.warn(c)
+        sec.notes(r)
         for cls in ("leading", "parallel", "catch-up"):
             if cls in r.table["class"].to_pylist():
                 sec.text(f"{cls}: {STRATEGIES[cls]}")
@@ -386,8 +386,7 @@ def bottleneck_sections(store: Store, *, label: str, country: str) -> list[Secti
         dep = trade.filter(pc.equal(trade["dependent"], True)).select(TRADE_COLUMNS)
         sec.table(f"HS6 products failing the EU 2021 dependency test for {country}", dep,
                   max_rows=20)  # fmt: skip
-    for c in r.caveats:
-        sec.warn(c)
+    sec.notes(r)
     return [sec]
 
 
@@ -407,24 +406,22 @@ def actor_sections(
             "works", "patents", "mncs", "pagerank", "brokerage", "breadth"]  # fmt: skip
     shown = r.table.select([c for c in cols if c in r.table.column_names])
     sec.table("Top organisations per industry", shown, max_rows=60)
-    for c in r.caveats:
-        sec.warn(c)
+    sec.notes(r)
     return [sec]
 
 
 def decision_section(
-    result: object, title: str, columns: list[str], *, max_rows: int = 30
+    result: DecisionResult, title: str, columns: list[str], *, max_rows: int = 30
 ) -> Section:
     """A report section for any :class:`~forcemap.decide.result.DecisionResult`: its table
     (the given columns), the rule with every threshold, and its caveats."""
     r = result
-    sec = Section(title, method=r.rule.describe())  # type: ignore[attr-defined]
-    table = r.table  # type: ignore[attr-defined]
+    sec = Section(title, method=r.rule.describe())
+    table = r.table
     shown = table.select([c for c in columns if c in table.column_names])
     if shown.num_rows:
         sec.table(title, shown, max_rows=max_rows)
     else:
         sec.text("No rows: nothing meets the rule on this store.")
-    for c in r.caveats:  # type: ignore[attr-defined]
-        sec.warn(c)
+    sec.notes(r)
     return sec

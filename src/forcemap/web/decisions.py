@@ -76,6 +76,18 @@ def _head(result: DecisionResult) -> dict[str, Any]:
     return {
         "rule": rule_out(result.rule),
         "caveats": list(result.caveats),
+        "data_coverage": [
+            {
+                "what": c.what,
+                "known": c.known,
+                "total": c.total,
+                "share": c.share,
+                "minimum": c.minimum,
+                "below": c.below,
+                "text": c.describe(),
+            }
+            for c in result.coverage
+        ],
         "synthetic": bool(result.synthetic),
     }
 

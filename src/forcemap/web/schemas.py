@@ -60,11 +60,32 @@ class RuleOut(BaseModel):
     references: list[str] = Field(description="Where the rule comes from.")
 
 
+class CoverageOut(BaseModel):
+    """How much of a decision's evidence has an attribute the decision needs."""
+
+    what: str = Field(
+        description="The evidence and the attribute, e.g. patent families with "
+        "a known holder country."
+    )
+    known: float
+    total: float
+    share: float | None = Field(description="known / total; null when there is no evidence.")
+    minimum: float | None = Field(
+        description="The share below which the decision does not label; null when only reported."
+    )
+    below: bool = Field(description="True when the share is below the minimum.")
+    text: str = Field(description="The coverage in words.")
+
+
 class DecisionOut(BaseModel):
     """What every decision endpoint returns around its rows."""
 
     rule: RuleOut
     caveats: list[str] = Field(description="Plain-language warnings: thin or missing evidence.")
+    data_coverage: list[CoverageOut] = Field(
+        default_factory=list,
+        description="How much of the evidence has the attributes the decision needs.",
+    )
     synthetic: bool = Field(description="True when the store holds synthetic records.")
 
 
