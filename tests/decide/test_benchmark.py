@@ -107,7 +107,9 @@ def test_hand_worked_field(tiny: Store) -> None:
     DE F ½ G 1, FR F ½; world F 5.5, G 2, total 7.5. Peers (k = 2): US (1.0), then DE
     before FR (tie at ½, by code).
     """
-    r = benchmark(tiny, country="CN", unit="field", industry="F", k=2, growth_window=3)
+    r = benchmark(
+        tiny, country="CN", unit="field", industry="F", k=2, growth_window=3, min_impact_works=0
+    )
     assert r.table.schema == BENCHMARK_SCHEMA
     rows = _rows(r, "F")
     assert list(rows) == ["CN", "US", "DE"]

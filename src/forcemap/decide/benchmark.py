@@ -72,9 +72,11 @@ doi:10.1111/j.1467-9957.1965.tb00050.x. Soete, L. (1987). doi:10.1016/0048-7333(
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
+import duckdb
+import numpy as np
 import pyarrow as pa
 
 from forcemap.decide._scope import check_country, check_years, register, unit_tables
@@ -83,7 +85,15 @@ from forcemap.decide.result import DecisionResult, Rule, is_synthetic
 from forcemap.errors import InputError
 from forcemap.store.store import Store
 
-__all__ = ["BENCHMARK_SCHEMA", "SERIES_SCHEMA", "WORLD_SCHEMA", "benchmark"]
+__all__ = [
+    "BENCHMARK_SCHEMA",
+    "SERIES_SCHEMA",
+    "WORLD_SCHEMA",
+    "YEARLY_SCHEMA",
+    "benchmark",
+    "benchmark_series",
+    "incomplete_years",
+]
 
 UNITS = ("industry", "field")
 
@@ -97,10 +107,21 @@ BENCHMARK_SCHEMA = pa.schema(
         ("works", pa.int64()),
         ("works_frac", pa.float64()),
         ("world_share", pa.float64()),
+        ("world_share_low", pa.float64()),
+        ("world_share_high", pa.float64()),
+        ("impact_works", pa.float64()),
         ("mncs", pa.float64()),
+        ("mncs_low", pa.float64()),
+        ("mncs_high", pa.float64()),
         ("pp_top10", pa.float64()),
+        ("pp_top10_low", pa.float64()),
+        ("pp_top10_high", pa.float64()),
         ("intl_copub_share", pa.float64()),
+        ("intl_copub_share_low", pa.float64()),
+        ("intl_copub_share_high", pa.float64()),
         ("industry_academia_share", pa.float64()),
+        ("industry_academia_share_low", pa.float64()),
+        ("industry_academia_share_high", pa.float64()),
         ("patents", pa.float64()),
         ("patent_share", pa.float64()),
         ("fc5_mean", pa.float64()),
@@ -108,13 +129,19 @@ BENCHMARK_SCHEMA = pa.schema(
         ("rca", pa.float64()),
         ("rta", pa.float64()),
         ("thin_evidence", pa.bool_()),
+        ("impact_evidence", pa.string()),
     ]
 )
 """The main table: one row per (unit, country) for X and its peers (see the module docstring).
 
 ``rank`` is null for a country without works in the unit; patent columns are null with
 ``unit="field"`` (patents have no concept field); ``thin_evidence`` is true when ``works`` is
-below ``min_works``."""
+below ``min_works``. ``<figure>_low`` / ``<figure>_high`` bound the 95 % stability interval of
+the figure (1,000 bootstrap resamples of the unit's works, Leiden Ranking). ``impact_works``
+is the fractional output with a citation score; below ``min_impact_works`` MNCS and
+PP(top 10 %) (and their intervals) are null and ``impact_evidence`` reads *insufficient
+evidence (impact works … < …)*, else ``ok``. ``cagr`` uses complete years only (see
+:func:`incomplete_years`)."""
 
 SERIES_SCHEMA = pa.schema(
     [
@@ -122,10 +149,12 @@ SERIES_SCHEMA = pa.schema(
         ("country", pa.string()),
         ("year", pa.int32()),
         ("works_frac", pa.float64()),
+        ("partial", pa.bool_()),
     ]
 )
 """``evidence["series"]``: yearly fractional output of X and its peers over the growth window
-(zero-filled), the basis of ``cagr``."""
+(zero-filled), the basis of ``cagr``, followed by the incomplete years after it (``partial``
+true: shown, left out of ``cagr``)."""
 
 WORLD_SCHEMA = pa.schema(
     [
@@ -228,6 +257,7 @@ WITH wk AS (
            count(*) AS works, sum(c.w) AS works_frac,
            sum(c.w * f.ncs) / sum(c.w) FILTER (WHERE f.ncs IS NOT NULL) AS mncs,
            sum(c.w * f.top10) / sum(c.w) FILTER (WHERE f.top10 IS NOT NULL) AS pp_top10,
+           coalesce(sum(c.w) FILTER (WHERE f.ncs IS NOT NULL), 0.0) AS impact_works,
            avg(f.intl::DOUBLE) AS intl_copub_share,
            avg(f.ia::DOUBLE) AS industry_academia_share
     FROM _bm_w AS w JOIN _bm_wc AS c USING (work_id) JOIN _bm_wf AS f USING (work_id)
@@ -243,6 +273,7 @@ WITH wk AS (
 SELECT coalesce(wk.unit, pt.unit) AS unit, coalesce(wk.country, pt.country) AS country,
        coalesce(wk.works, 0) AS works, coalesce(wk.works_frac, 0.0) AS works_frac,
        wk.mncs, wk.pp_top10, wk.intl_copub_share, wk.industry_academia_share,
+       coalesce(wk.impact_works, 0.0) AS impact_works,
        coalesce(pt.patents, 0.0) AS patents, pt.fc5_mean,
        CASE WHEN wk.works_frac > 0 THEN rank() OVER (
            PARTITION BY coalesce(wk.unit, pt.unit)
@@ -303,13 +334,14 @@ CREATE OR REPLACE TEMP TABLE _bm_series AS
 WITH y AS (
     SELECT w.unit, c.country, w.year, sum(c.w) AS x
     FROM _bm_w AS w JOIN _bm_wc AS c USING (work_id)
-    WHERE w.year BETWEEN $g0 AND $g1
+    WHERE w.year BETWEEN $g0 AND $gmax
     GROUP BY ALL
 ), grid AS (
     SELECT r.unit, r.country, g.year
-    FROM _bm_rows AS r CROSS JOIN (SELECT unnest(range($g0, $g1 + 1)) AS year) AS g
+    FROM _bm_rows AS r CROSS JOIN (SELECT unnest(range($g0, $gmax + 1)) AS year) AS g
 )
-SELECT grid.unit, grid.country, grid.year::INTEGER AS year, coalesce(y.x, 0.0) AS works_frac
+SELECT grid.unit, grid.country, grid.year::INTEGER AS year, coalesce(y.x, 0.0) AS works_frac,
+       list_contains($partial::INTEGER[], grid.year::INTEGER) AS partial
 FROM grid LEFT JOIN y USING (unit, country, year)
 ORDER BY unit, country, year
 """
@@ -328,6 +360,7 @@ WITH g AS (
 SELECT r.unit, n.unit_name, r.country, r.is_home, cu.rank::BIGINT AS rank,
        coalesce(cu.works, 0)::BIGINT AS works, coalesce(cu.works_frac, 0.0) AS works_frac,
        coalesce(cu.works_frac, 0.0) / nullif(wd.works_frac, 0) AS world_share,
+       coalesce(cu.impact_works, 0.0) AS impact_works,
        cu.mncs, cu.pp_top10, cu.intl_copub_share, cu.industry_academia_share,
        CASE WHEN $patents THEN coalesce(cu.patents, 0.0) END AS patents,
        CASE WHEN $patents THEN coalesce(cu.patents, 0.0) / nullif(wd.patents, 0) END
@@ -351,7 +384,256 @@ ORDER BY r.unit, coalesce(cu.works_frac, 0.0) DESC, r.is_home DESC, r.country
 """
 
 
+# The bootstrap's documents: each (unit, work) of the units shown, its stratum (the unit) and
+# the fractional weight attributed to some country (the world's output of the unit).
+_BOOT_DOCS_SQL = """
+CREATE OR REPLACE TEMP TABLE _bm_bd AS
+WITH s AS (SELECT work_id, sum(w) AS fsum FROM _bm_wc GROUP BY work_id)
+SELECT w.unit, w.work_id,
+       (dense_rank() OVER (ORDER BY w.unit, w.work_id) - 1)::BIGINT AS doc,
+       (dense_rank() OVER (ORDER BY w.unit) - 1)::BIGINT AS stratum,
+       coalesce(s.fsum, 0.0) AS fsum
+FROM _bm_w AS w LEFT JOIN s USING (work_id)
+WHERE w.unit IN (SELECT unit FROM _bm_ri)
+"""
+
+# Per document and table row: the sums behind each figure (see :func:`_stability`).
+_BOOT_ROWS_SQL = """
+SELECT d.doc, r.r, c.w AS f, coalesce(c.w * f.ncs, 0.0) AS fncs,
+       CASE WHEN f.ncs IS NOT NULL THEN c.w ELSE 0.0 END AS fncs_n,
+       coalesce(c.w * f.top10, 0.0) AS ftop,
+       CASE WHEN f.top10 IS NOT NULL THEN c.w ELSE 0.0 END AS ftop_n,
+       1.0 AS n, f.intl::DOUBLE AS intl, f.ia::DOUBLE AS ia
+FROM _bm_bd AS d JOIN _bm_ri AS r USING (unit)
+JOIN _bm_wc AS c ON c.work_id = d.work_id AND c.country = r.country
+JOIN _bm_wf AS f ON f.work_id = d.work_id
+"""
+
+
 # -- helpers -----------------------------------------------------------------------------------
+
+
+#: The quantities summed per document and row for the intervals, in column order.
+_QUANTITIES = ("f", "fncs", "fncs_n", "ftop", "ftop_n", "n", "intl", "ia")
+#: Neighbouring years whose median volume a first or last year is compared with.
+_TRAILING = 3
+
+
+def incomplete_years(
+    volume: Mapping[int, float],
+    last_dates: Mapping[int, Any] | None = None,
+    *,
+    mode: str = "auto",
+    complete_through: int | None = None,
+    ratio_below: float = 0.5,
+    trailing: int = _TRAILING,
+) -> dict[int, str]:
+    """The incomplete years of a yearly ``volume`` (the store's works per year), each with
+    the reason in words, judged from the data (:func:`forcemap.decide._evidence.
+    partial_years`).
+
+    The last end is tested repeatedly: when the last year is partial (volume below
+    ``ratio_below`` × the median of the ``trailing`` years before it, or its latest
+    publication date in ``last_dates`` before 1 December) it is set aside and the year before
+    is tested the same way, as an indexing lag can span more than one year; at least
+    ``trailing`` + 1 years are kept. The first end is tested once (volume below
+    ``ratio_below`` × the median of the ``trailing`` years after it). ``mode="keep"``
+    detects nothing; ``complete_through`` declares every later year incomplete instead of
+    detecting the last end.
+
+    Examples
+    --------
+    >>> incomplete_years({2018: 408, 2019: 517, 2020: 1321, 2021: 256, 2022: 56})
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {2022: '2022 looks incomplete (56 works vs 517, the median of 2019–2021)',
+     2021: '2021 looks incomplete (256 works vs 517, the median of 2018–2020)'}
+    >>> incomplete_years({2019: 10, 2020: 10, 2021: 10}, complete_through=2020)
+    {2021: '2021 is after complete_through = 2020'}
+    """
+    from forcemap.decide._evidence import partial_years
+
+    years = sorted(y for y, v in volume.items() if v is not None)
+    out: dict[int, str] = {}
+    if not years:
+        return out
+    dates = last_dates or {}
+    first, last = years[0], years[-1]
+    if complete_through is not None:
+        for y in range(max(first, complete_through + 1), last + 1):
+            out[y] = f"{y} is after complete_through = {complete_through}"
+        last = min(last, complete_through)
+    if mode == "keep":
+        return out
+
+    def vol(y: int) -> float:
+        return float(volume.get(y) or 0.0)
+
+    def median(ys: range) -> float:
+        return float(np.median([vol(y) for y in ys]))
+
+    while complete_through is None and last - first >= trailing:
+        span = {y: vol(y) for y in range(first, last + 1)}
+        if last not in partial_years(
+            span, last_date=dates.get(last), ratio_below=ratio_below, trailing=trailing
+        ):
+            break
+        ref = range(last - trailing, last)
+        if vol(last) < ratio_below * median(ref):
+            out[last] = (
+                f"{last} looks incomplete ({_n(vol(last))} works vs {_n(median(ref))}, "
+                f"the median of {ref[0]}–{ref[-1]})"
+            )
+        else:
+            out[last] = f"{last} looks incomplete (latest publication date {dates[last]})"
+        last -= 1
+    if last - first >= trailing:
+        span = {y: vol(y) for y in range(first, last + 1)}
+        if first in partial_years(span, ratio_below=ratio_below, trailing=trailing):
+            ref = range(first + 1, first + 1 + trailing)
+            out[first] = (
+                f"{first} looks incomplete ({_n(vol(first))} works vs {_n(median(ref))}, "
+                f"the median of {ref[0]}–{ref[-1]})"
+            )
+    return out
+
+
+def _n(x: float) -> str:
+    return f"{x:,.0f}" if x == int(x) else f"{x:,.1f}"
+
+
+def _store_incomplete(
+    cur: duckdb.DuckDBPyConnection,
+    y0: int | None,
+    y1: int | None,
+    *,
+    mode: str,
+    complete_through: int | None,
+    ratio_below: float,
+) -> dict[int, str]:
+    """:func:`incomplete_years` of the store's works per year within the window."""
+    rows = cur.execute(
+        """SELECT year::INTEGER, count(*), max(pub_date) FROM works
+           WHERE year IS NOT NULL AND ($y0 IS NULL OR year >= $y0)
+             AND ($y1 IS NULL OR year <= $y1)
+           GROUP BY year""",
+        {"y0": y0, "y1": y1},
+    ).fetchall()
+    return incomplete_years(
+        {int(y): float(n) for y, n, _ in rows},
+        {int(y): d for y, _, d in rows if d is not None},
+        mode=mode,
+        complete_through=complete_through,
+        ratio_below=ratio_below,
+    )
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den`` with NaN where ``den`` is 0 (no evidence in that draw)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def _stability(
+    long: pa.Table, strata: np.ndarray, world: np.ndarray, row_stratum: np.ndarray
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The 95 % stability intervals of each row's figures by bootstrap over documents.
+
+    ``long`` holds, per document ``doc`` and output row ``r``, the :data:`_QUANTITIES`;
+    ``strata`` the stratum of each document (resampled within it, so a unit or a year keeps
+    its size), ``world`` each document's weight attributed to any entity (the denominator of
+    the share of world output) and ``row_stratum`` the stratum of each row. Returns
+    ``{figure: (low, high)}`` for ``share``, ``mncs``, ``pp_top10``, ``intl`` and ``ia``.
+    """
+    import scipy.sparse as sp
+
+    from forcemap.decide._evidence import bootstrap_sums, interval
+
+    n_docs, n_rows, n_q = len(strata), len(row_stratum), len(_QUANTITIES)
+    n_strata = int(strata.max()) + 1 if n_docs else 0
+    doc = long["doc"].to_numpy().astype(np.int64)
+    r = long["r"].to_numpy().astype(np.int64)
+    data = [long[q].to_numpy(zero_copy_only=False).astype(float) for q in _QUANTITIES]
+    rows_i = np.concatenate([doc] * n_q + [np.arange(n_docs)])
+    cols_i = np.concatenate([r * n_q + i for i in range(n_q)] + [n_rows * n_q + strata])
+    vals = np.concatenate([*data, world])
+    mat = sp.csr_array((vals, (rows_i, cols_i)), shape=(n_docs, n_rows * n_q + max(n_strata, 1)))
+    sums = bootstrap_sums(mat, strata=strata)
+
+    def q(name: str) -> np.ndarray:
+        return sums[:, np.arange(n_rows) * n_q + _QUANTITIES.index(name)]
+
+    figures = {
+        "share": _ratio(q("f"), sums[:, n_rows * n_q + row_stratum]),
+        "mncs": _ratio(q("fncs"), q("fncs_n")),
+        "pp_top10": _ratio(q("ftop"), q("ftop_n")),
+        "intl": _ratio(q("intl"), q("n")),
+        "ia": _ratio(q("ia"), q("n")),
+    }
+    return {k: interval(v) for k, v in figures.items()}
+
+
+def _with_intervals(
+    cur: duckdb.DuckDBPyConnection, base: pa.Table, min_impact_works: float
+) -> pa.Table:
+    """The table of :data:`BENCHMARK_SCHEMA` from ``base`` (the rows with their point
+    figures): the stability intervals, and the impact figures blanked below the minimum."""
+    n = base.num_rows
+    register(
+        cur,
+        "_bm_ri",
+        pa.table(
+            {
+                "unit": base["unit"],
+                "country": base["country"],
+                "r": pa.array(np.arange(n, dtype=np.int64)),
+            }
+        ),
+    )
+    cur.execute(_BOOT_DOCS_SQL)
+    docs = cur.sql("SELECT doc, stratum, fsum, unit FROM _bm_bd ORDER BY doc").to_arrow_table()
+    long = cur.sql(_BOOT_ROWS_SQL).to_arrow_table()
+    stratum_of = dict(cur.execute("SELECT DISTINCT unit, stratum FROM _bm_bd").fetchall())
+    row_stratum = np.array([stratum_of.get(u, 0) for u in base["unit"].to_pylist()], np.int64)
+    ivals = _stability(
+        long,
+        docs["stratum"].to_numpy().astype(np.int64),
+        docs["fsum"].to_numpy().astype(float),
+        row_stratum,
+    )
+    evidence = [_impact_evidence(w, min_impact_works) for w in base["impact_works"].to_pylist()]
+    ok = np.array([e == "ok" for e in evidence], dtype=bool)
+    has = np.array([v is not None for v in base["works_frac"].to_pylist()]) & (
+        np.array([(w or 0) > 0 for w in base["works"].to_pylist()], dtype=bool)
+    )
+
+    def col(values: np.ndarray, keep: np.ndarray) -> pa.Array:
+        return pa.array(np.where(keep, values, np.nan), pa.float64(), from_pandas=True)
+
+    cols: dict[str, Any] = {c: base[c] for c in base.column_names}
+    for fig, key in (
+        ("world_share", "share"),
+        ("mncs", "mncs"),
+        ("pp_top10", "pp_top10"),
+        ("intl_copub_share", "intl"),
+        ("industry_academia_share", "ia"),
+    ):
+        lo, hi = ivals[key]
+        keep = has & ok if fig in ("mncs", "pp_top10") else has
+        cols[f"{fig}_low"] = col(lo, keep)
+        cols[f"{fig}_high"] = col(hi, keep)
+        if fig in ("mncs", "pp_top10"):
+            pt = np.array([np.nan if v is None else v for v in base[fig].to_pylist()], float)
+            cols[fig] = col(pt, ok)
+    cols["impact_evidence"] = pa.array(evidence, pa.string())
+    return pa.table({f.name: cols[f.name] for f in BENCHMARK_SCHEMA}).cast(BENCHMARK_SCHEMA)
+
+
+def _impact_evidence(impact_works: float | None, minimum: float) -> str:
+    """``ok``, or *insufficient evidence* with the fractional output that was missing."""
+    from forcemap.decide._evidence import insufficient, shortfalls
+
+    missing = shortfalls({"impact works": impact_works}, {"impact works": minimum})
+    return insufficient(missing) if missing else "ok"
 
 
 def _resolve_unit(unit: str, industry: str | None, names: dict[str, str]) -> list[str] | None:
@@ -405,6 +687,11 @@ def benchmark(
     growth_window: int = BENCHMARK.growth_window,
     min_works: int = BENCHMARK.min_works,
     citation_window: int = BENCHMARK.citation_window,
+    min_impact_works: float = BENCHMARK.min_impact_works,
+    partial_years: Literal["auto", "keep"] = BENCHMARK.partial_years,
+    complete_through: int | None = BENCHMARK.complete_through,
+    partial_ratio: float = BENCHMARK.partial_ratio,
+    min_coverage: float = BENCHMARK.min_coverage,
 ) -> DecisionResult:
     r"""Benchmark ``country`` against its peers in each industry or field (capability C2).
 
@@ -439,6 +726,20 @@ def benchmark(
         A row with fewer works (full counting) is flagged ``thin_evidence``.
     citation_window : int, default 5
         Years after grant in which a patent's forward citations count (``fc5_mean``).
+    min_impact_works : float, default 50
+        Least fractional output with a citation score for MNCS and PP(top 10 %) to be shown;
+        below it they are null and ``impact_evidence`` is *insufficient evidence*.
+    partial_years : {"auto", "keep"}, default "auto"
+        ``auto``: an incomplete first or last year of the store (:func:`incomplete_years`)
+        is left out of the CAGR (and said); ``keep``: every year counts.
+    complete_through : int, optional
+        The last complete year, declared: later years are left out of the CAGR.
+    partial_ratio : float, default 0.5
+        A last (first) year with fewer works than this share of the median of the 3 years
+        before (after) it is incomplete.
+    min_coverage : float, default 0.5
+        Least share of the works with a known country; below it the coverage is flagged and
+        shares describe the attributed part of the output only.
 
     The defaults and checks are those of :class:`~forcemap.decide.params.BenchmarkParams`.
 
@@ -459,13 +760,15 @@ def benchmark(
 
     Notes
     -----
-    Citation impact uses citations from works in the store (:func:`forcemap.indicators.
+    Intervals are 95 % stability intervals (1,000 bootstrap resamples of each unit's works,
+    fixed seed; Waltman et al. 2012). Citation impact uses citations from works in the store (:func:`forcemap.indicators.
     impact.field_normalised_citation_score` and :func:`~forcemap.indicators.impact.
     percentile_rank` with their defaults), whose reference sets are built from every work in
     the store. Collaboration shares and ``works`` use full counting (a work with X on it
     counts 1 for X); ``rank``, ``world_share``, impact and the peers use fractional counting.
-    The last year of a window may be incomplete in a fresh download, which depresses
-    ``cagr``.
+    The last year of a window may be incomplete in a fresh download; such a year (judged on
+    the store's volume and dates) is left out of ``cagr`` and marked ``partial`` in the
+    series.
 
     Examples
     --------
@@ -485,6 +788,11 @@ def benchmark(
         growth_window=growth_window,
         min_works=min_works,
         citation_window=citation_window,
+        min_impact_works=min_impact_works,
+        partial_years=partial_years,
+        complete_through=complete_through,
+        partial_ratio=partial_ratio,
+        min_coverage=min_coverage,
     )
     home = p.country
     y0, y1 = check_years(years)
@@ -509,6 +817,11 @@ def benchmark(
         "years": [y0, y1] if years else None,
         "growth_window": growth_window,
         "min_works": min_works,
+        "min_impact_works": min_impact_works,
+        "partial_years": partial_years,
+        "complete_through": complete_through,
+        "partial_ratio": partial_ratio,
+        "min_coverage": min_coverage,
     }
     with store.query_cursor("benchmark") as cur:
         synthetic = is_synthetic(cur)
@@ -542,15 +855,30 @@ def benchmark(
                 )
             )
             register(cur, name, out.select(["loc", "prod", "value", "rca"]))
-        g1 = y1
-        if g1 is None:
-            g1 = cur.execute("SELECT max(year) FROM _bm_w").fetchall()[0][0]
-        if g1 is None:  # no dated works: an empty growth window
+        incomplete = _store_incomplete(
+            cur,
+            y0,
+            y1,
+            mode=partial_years,
+            complete_through=complete_through,
+            ratio_below=partial_ratio,
+        )
+        lo_y, hi_y = cur.execute("SELECT min(year), max(year) FROM _bm_w").fetchall()[0]
+        gmax = y1 if y1 is not None else hi_y
+        if gmax is None:  # no dated works: an empty growth window
             g0, g1 = 1, 0
+            gmax = 0
         else:
-            g1 = int(g1)
-            g0 = g1 - growth_window + 1 if y0 is None else max(y0, g1 - growth_window + 1)
+            gmax = int(gmax)
+            g1 = gmax
+            while g1 in incomplete:
+                g1 -= 1
+            first = y0 if y0 is not None else int(lo_y)
+            while first in incomplete:
+                first += 1
+            g0 = max(first, g1 - growth_window + 1)
         params["growth_years"] = f"{g0}–{g1}" if g0 <= g1 else None
+        params["incomplete_years"] = sorted(incomplete) or None
         cur.execute(
             _ROWS_SQL,
             {
@@ -562,20 +890,27 @@ def benchmark(
                 "peers": peer_list or [],
             },
         )
-        cur.execute(_SERIES_SQL, {"g0": g0, "g1": g1})
-        table = (
-            cur.sql(
-                _TABLE_SQL,
-                params={
-                    "g0": g0,
-                    "g1": g1,
-                    "patents": unit == "industry",
-                    "min_works": min_works,
-                },
-            )
-            .to_arrow_table()
-            .cast(BENCHMARK_SCHEMA)
+        cur.execute(
+            _SERIES_SQL,
+            {"g0": g0, "gmax": max(g1, gmax), "partial": sorted(incomplete)},
         )
+        base = cur.sql(
+            _TABLE_SQL,
+            params={
+                "g0": g0,
+                "g1": g1,
+                "patents": unit == "industry",
+                "min_works": min_works,
+            },
+        ).to_arrow_table()
+        table = _with_intervals(cur, base, min_impact_works)
+        known = cur.execute(
+            """SELECT count(DISTINCT w.work_id),
+                      count(DISTINCT w.work_id) FILTER (WHERE c.work_id IS NOT NULL)
+               FROM _bm_w AS w LEFT JOIN (SELECT DISTINCT work_id FROM _bm_wc) AS c
+                    USING (work_id)
+               WHERE w.unit IN (SELECT DISTINCT unit FROM _bm_rows)"""
+        ).fetchall()[0]
         series = cur.sql("SELECT * FROM _bm_series").to_arrow_table().cast(SERIES_SCHEMA)
         world = (
             cur.sql(
@@ -600,6 +935,17 @@ def benchmark(
         evidence={"series": series, "world": world},
         synthetic=synthetic,
     )
+    result.cover(
+        "works of the units with a known author country", known[1], known[0], minimum=min_coverage
+    )
+    if known[0] and result.coverage[-1].below:
+        result.warn(
+            "Fewer than "
+            f"{100 * min_coverage:g} % of the works have an author with a known country: world "
+            "shares, ranks and the choice of peers describe the attributed part only."
+        )
+    for y in sorted(incomplete):
+        result.warn(f"{incomplete[y]}: left out of CAGR (partial in the series).")
     _caveats(
         result,
         unit=unit,

@@ -37,6 +37,7 @@ __all__ = [
     "ACTORS",
     "ALLOCATE",
     "BENCHMARK",
+    "BENCHMARK_SERIES",
     "BOTTLENECKS",
     "CD_THRESHOLD",
     "CITATION_WINDOW",
@@ -53,6 +54,7 @@ __all__ = [
     "ActorsParams",
     "AllocateParams",
     "BenchmarkParams",
+    "BenchmarkSeriesParams",
     "BottlenecksParams",
     "ConsortiumParams",
     "LandscapeParams",
@@ -237,6 +239,20 @@ class BenchmarkParams:
     """Parameters of :func:`~forcemap.decide.benchmark.benchmark`.
 
     ``k`` is a **count** (peers chosen when none are named); there is no ``top``.
+
+    ``min_impact_works`` is the least fractional output with a citation score for MNCS and
+    PP(top 10 %) to be shown (below it they are null and ``impact_evidence`` says
+    *insufficient evidence*). The default 50 is half the Leiden Ranking's 100 fractionally
+    counted publications (the CWTS minimum for a university in a field) and InCites' usual
+    caution below 50 documents: a benchmark row is one country in one industry, often of a
+    sample, so the Leiden minimum would blank most rows while 50 still keeps the bootstrap
+    interval of an MNCS within a usable width. ``partial_years`` ("auto") leaves out of the
+    CAGR a first or last year whose store volume is below ``partial_ratio`` × the median of
+    the 3 neighbouring years (or whose latest publication date is before 1 December);
+    "keep" uses every year. ``complete_through`` declares the last complete year (later
+    years are partial), overriding the detection at the last end. ``min_coverage`` is the
+    least share of works with a known country below which shares are said to describe the
+    attributed part only.
     """
 
     country: str = "CN"
@@ -246,6 +262,11 @@ class BenchmarkParams:
     growth_window: int = 5
     min_works: int = 30
     citation_window: int = CITATION_WINDOW
+    min_impact_works: float = 50.0
+    partial_years: Literal["auto", "keep"] = "auto"
+    complete_through: int | None = None
+    partial_ratio: float = 0.5
+    min_coverage: float = 0.5
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "country", _check_country(self.country))
@@ -257,9 +278,56 @@ class BenchmarkParams:
         if not _is_int(self.growth_window) or self.growth_window < 2:
             raise InputError(f"growth_window={self.growth_window!r} must be an integer ≥ 2 (years)")
         _check_citation_window(self.citation_window)
+        _check_benchmark_evidence(self)
+
+
+def _check_benchmark_evidence(p: Any) -> None:
+    """The evidence thresholds of :class:`BenchmarkParams` and :class:`BenchmarkSeriesParams`."""
+    m = p.min_impact_works
+    if isinstance(m, bool) or not isinstance(m, int | float) or not math.isfinite(m) or m < 0:
+        raise InputError(f"min_impact_works={m!r} must be a number ≥ 0 (fractional works)")
+    if p.partial_years not in ("auto", "keep"):
+        raise InputError(f"partial_years={p.partial_years!r} must be one of auto, keep")
+    if p.complete_through is not None and not _is_int(p.complete_through):
+        raise InputError(f"complete_through={p.complete_through!r} must be a year (integer)")
+    for name in ("partial_ratio", "min_coverage"):
+        v = getattr(p, name)
+        if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 1:
+            raise InputError(f"{name}={v!r} must be in [0, 1]")
+
+
+@dataclass(frozen=True)
+class BenchmarkSeriesParams:
+    """Parameters of :func:`~forcemap.decide.benchmark.benchmark_series` (SciVal's
+    Benchmarking module: year-by-year indicators of countries, organisations or authors).
+
+    ``unit`` is the kind of entity compared; ``top`` a **count** (entities chosen by
+    fractional output when none are named); ``span`` the number of years shown when no
+    ``years`` window is given (ending in the last year with works). The evidence thresholds
+    are those of :class:`BenchmarkParams`, applied to each entity-year.
+    """
+
+    unit: Literal["country", "organization", "author"] = "country"
+    top: int = 5
+    years: tuple[int, int] | None = None
+    span: int = 10
+    min_impact_works: float = 50.0
+    partial_years: Literal["auto", "keep"] = "auto"
+    complete_through: int | None = None
+    partial_ratio: float = 0.5
+    min_coverage: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.unit not in ("country", "organization", "author"):
+            raise InputError(f"unit={self.unit!r} must be one of country, organization, author")
+        check_years(self.years)
+        _int_at_least("top", self.top, 1)
+        _int_at_least("span", self.span, 1)
+        _check_benchmark_evidence(self)
 
 
 BENCHMARK = BenchmarkParams()
+BENCHMARK_SERIES = BenchmarkSeriesParams()
 
 
 # -- C12 landscape --------------------------------------------------------------------------
