@@ -633,9 +633,7 @@ def _with_intervals(
     )
     evidence = [_impact_evidence(w, min_impact_works) for w in base["impact_works"].to_pylist()]
     ok = np.array([e == "ok" for e in evidence], dtype=bool)
-    has = np.array([v is not None for v in base["works_frac"].to_pylist()]) & (
-        np.array([(w or 0) > 0 for w in base["works"].to_pylist()], dtype=bool)
-    )
+    has = np.array([(w or 0) > 0 for w in base["works"].to_pylist()], dtype=bool)
 
     def col(values: np.ndarray, keep: np.ndarray) -> pa.Array:
         return pa.array(np.where(keep, values, np.nan), pa.float64(), from_pandas=True)
@@ -653,7 +651,7 @@ def _with_intervals(
         cols[f"{fig}_low"] = col(lo, keep)
         cols[f"{fig}_high"] = col(hi, keep)
         if fig in ("mncs", "pp_top10"):
-            pt = np.array([np.nan if v is None else v for v in base[fig].to_pylist()], float)
+            pt = np.array([np.nan if v is None else v for v in base[fig].to_pylist()], dtype=float)
             cols[fig] = col(pt, ok)
     cols["impact_evidence"] = pa.array(evidence, pa.string())
     return pa.table({f.name: cols[f.name] for f in BENCHMARK_SCHEMA}).cast(BENCHMARK_SCHEMA)
