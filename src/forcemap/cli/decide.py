@@ -270,6 +270,84 @@ def _check_unit(unit: str) -> None:
         raise typer.BadParameter("unit must be industry or field", param_hint="--unit")
 
 
+MinImpactOpt = Annotated[
+    float,
+    typer.Option(
+        help="Least fractional works with a citation score for MNCS / PP(top 10 %) "
+        "(else insufficient evidence)."
+    ),
+]
+PartialYearsOpt = Annotated[
+    str, typer.Option(help="auto: detect incomplete first/last years; keep: use every year.")
+]
+CompleteThroughOpt = Annotated[
+    int | None, typer.Option(help="Declare the last complete year (later years are partial).")
+]
+
+
+def _check_partial(partial_years: str) -> None:
+    """``--partial-years`` must be auto or keep."""
+    if partial_years not in ("auto", "keep"):
+        raise typer.BadParameter("must be auto or keep", param_hint="--partial-years")
+
+
+def _ci(x: dict[str, object], fig: str, fmt: str) -> str:
+    """A figure over its interval, e.g. ``0.89`` then ``[0.79–1.01]`` ('–' when unknown)."""
+    v, lo, hi = x.get(fig), x.get(f"{fig}_low"), x.get(f"{fig}_high")
+    if v is None:
+        return "–"
+    cell = format(v, fmt)
+    if lo is not None and hi is not None:
+        cell += f"\n{escape(f'[{format(lo, fmt)}–{format(hi, fmt)}]')}"
+    return cell
+
+
+def _print_benchmark(r: DecisionResult, max_rows: int = 60) -> None:
+    """The benchmark table with intervals, the rule, coverage and caveats."""
+    t = Table(title="benchmark" + ("  [SYNTHETIC DATA]" if r.synthetic else ""))
+    rows = r.table.to_pylist()
+    patents = any(x["patents"] is not None for x in rows)  # none with unit=field
+    heads = ["unit", "country", "rank", "works", "works (frac.)", "world share", "MNCS",
+             "PP(top 10 %)", "intl co-pub.", "industry–academia"]  # fmt: skip
+    heads += ["patents", "FC5 mean"] if patents else []
+    heads += ["CAGR", "RCA"] + (["RTA"] if patents else []) + ["impact evidence"]
+    for h in heads:
+        t.add_column(
+            h,
+            justify="left" if h in ("unit", "country", "impact evidence") else "right",
+            overflow="fold",
+        )
+    for x in rows[:max_rows]:
+        cells = [
+            escape(str(x["unit_name"] or x["unit"])) + (" (!)" if x["thin_evidence"] else ""),
+            x["country"] + (" *" if x["is_home"] else ""),
+            _num(x["rank"], "d"),
+            f"{x['works']:,}",
+            _num(x["works_frac"], ".1f"),
+            _ci(x, "world_share", ".3f"),
+            _ci(x, "mncs", ".2f"),
+            _ci(x, "pp_top10", ".3f"),
+            _ci(x, "intl_copub_share", ".2f"),
+            _ci(x, "industry_academia_share", ".2f"),
+        ]
+        cells += [_num(x["patents"], ".1f"), _num(x["fc5_mean"], ".2f")] if patents else []
+        cells += [_num(x["cagr"], "+.3f"), _num(x["rca"], ".2f")]
+        cells += [_num(x["rta"], ".2f")] if patents else []
+        t.add_row(*cells, escape(x["impact_evidence"]))
+    out.print(t)
+    if len(rows) > max_rows:
+        out.print(f"… {len(rows) - max_rows:,} more rows (use --out)")
+    out.print(
+        "*: the home country; \\[a–b]: 95 % stability interval (bootstrap over works); "
+        "(!) thin evidence; CAGR over complete years only.",
+        highlight=False,
+    )
+    out.print(f"[bold]Rule[/bold]: {escape(r.rule.describe())}", highlight=False)
+    print_coverage(r)
+    for c in r.caveats:
+        out.print(f"[yellow]caveat[/yellow]: {escape(c)}", highlight=False)
+
+
 @decide_app.command("benchmark")
 def decide_benchmark(
     ctx: typer.Context,
@@ -282,6 +360,9 @@ def decide_benchmark(
     k: Annotated[int, typer.Option(help="Automatic peers: the top k countries by output.")] = 5,
     years: YearsOpt = None,
     growth_window: Annotated[int, typer.Option(help="Years of the CAGR.")] = 5,
+    min_impact_works: MinImpactOpt = 50.0,
+    partial_years: PartialYearsOpt = "auto",
+    complete_through: CompleteThroughOpt = None,
     out_file: DecideOutOpt = None,
 ) -> None:
     """International benchmarking: the country beside its peers in each industry (or field).
@@ -292,16 +373,95 @@ def decide_benchmark(
 
     opts = options(ctx)
     _check_unit(unit)
+    _check_partial(partial_years)
     with errors():
         r = run_decision(
             opts, benchmark, out_file, country=country, industry=industry, unit=unit,
             peers=[p.upper() for p in peer] if peer else None, k=k, years=parse_years(years),
-            growth_window=growth_window,
+            growth_window=growth_window, min_impact_works=min_impact_works,
+            partial_years=partial_years, complete_through=complete_through,
         )  # fmt: skip
-        cols = ["unit_name", "country", "is_home", "rank", "works", "works_frac", "mncs",
-                "pp_top10", "intl_copub_share", "industry_academia_share", "patents",
-                "fc5_mean", "cagr", "rca", "rta"]  # fmt: skip
-        finish_decision(r, cols, out_file, max_rows=60)
+        _print_benchmark(r)
+        if out_file is not None:
+            write_table(r.table, out_file)
+            out.print(f"{r.table.num_rows:,} rows -> {out_file}")
+
+
+@decide_app.command("benchmark-series")
+def decide_benchmark_series(
+    ctx: typer.Context,
+    entity: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Entity compared (repeatable): ISO2 country, organisation or author id; "
+            "default: the top entities by output."
+        ),
+    ] = None,
+    unit: Annotated[str, typer.Option(help="country, organization or author.")] = "country",
+    industry: IndustryOneOpt = None,
+    top: Annotated[int, typer.Option(help="Automatic entities: the top ones by output.")] = 5,
+    years: YearsOpt = None,
+    span: Annotated[int, typer.Option(help="Years shown when --years is not given.")] = 10,
+    min_impact_works: MinImpactOpt = 50.0,
+    partial_years: PartialYearsOpt = "auto",
+    complete_through: CompleteThroughOpt = None,
+    out_file: DecideOutOpt = None,
+) -> None:
+    """Year-by-year benchmarking (as SciVal's Benchmarking): output, world share, MNCS,
+    PP(top 10 %), international and industry–academia shares, each with its interval.
+
+    Example: forcemap decide benchmark-series --unit country --entity CA --entity US
+    """
+    from forcemap.decide.benchmark import benchmark_series
+
+    opts = options(ctx)
+    if unit not in ("country", "organization", "author"):
+        raise typer.BadParameter(
+            "unit must be country, organization or author", param_hint="--unit"
+        )
+    _check_partial(partial_years)
+    with errors():
+        r = run_decision(
+            opts, benchmark_series, out_file, units=entity or None, unit=unit,
+            industry=industry, top=top, years=parse_years(years), span=span,
+            min_impact_works=min_impact_works, partial_years=partial_years,
+            complete_through=complete_through,
+        )  # fmt: skip
+        t = Table(title="benchmark series" + ("  [SYNTHETIC DATA]" if r.synthetic else ""))
+        heads = ["entity", "year", "works", "works (frac.)", "world share", "MNCS",
+                 "PP(top 10 %)", "intl co-pub.", "industry–acad.", "impact evidence"]  # fmt: skip
+        for h in heads:
+            t.add_column(
+                h,
+                justify="left" if h in ("entity", "impact evidence") else "right",
+                overflow="fold",
+            )
+        for x in r.table.to_pylist()[:200]:
+            t.add_row(
+                escape(str(x["entity_name"] or x["entity"])),
+                f"{x['year']}" + (" (partial)" if x["partial"] else ""),
+                f"{x['works']:,}",
+                _ci(x, "works_frac", ".1f"),
+                _ci(x, "world_share", ".3f"),
+                _ci(x, "mncs", ".2f"),
+                _ci(x, "pp_top10", ".3f"),
+                _ci(x, "intl_copub_share", ".2f"),
+                _ci(x, "industry_academia_share", ".2f"),
+                escape(x["impact_evidence"]),
+            )
+        out.print(t)
+        out.print(
+            "\\[a–b]: 95 % stability interval (bootstrap over the year's works); (partial): the "
+            "year looks incomplete in the store (kept, not a decline).",
+            highlight=False,
+        )
+        out.print(f"[bold]Rule[/bold]: {escape(r.rule.describe())}", highlight=False)
+        print_coverage(r)
+        for c in r.caveats:
+            out.print(f"[yellow]caveat[/yellow]: {escape(c)}", highlight=False)
+        if out_file is not None:
+            write_table(r.table, out_file)
+            out.print(f"{r.table.num_rows:,} rows -> {out_file}")
 
 
 @decide_app.command("landscape")
