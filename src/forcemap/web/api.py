@@ -30,6 +30,7 @@ from forcemap.web.state import StateDep, StoreDep, WebState, get_state
 __all__ = [
     "ActorsOut",
     "BenchmarkOut",
+    "BenchmarkSeriesOut",
     "BottlenecksOut",
     "IndustryDetailOut",
     "IndustryOut",
@@ -446,17 +447,29 @@ class BenchmarkRow(BaseModel):
     works: int = Field(description="Works, full counting.")
     works_frac: float | None
     world_share: float | None
-    mncs: float | None
+    world_share_low: float | None = Field(description="95 % stability interval (bootstrap).")
+    world_share_high: float | None
+    impact_works: float | None = Field(description="Fractional works with a citation score.")
+    mncs: float | None = Field(description="Null below min_impact_works (see impact_evidence).")
+    mncs_low: float | None
+    mncs_high: float | None
     pp_top10: float | None
+    pp_top10_low: float | None
+    pp_top10_high: float | None
     intl_copub_share: float | None
+    intl_copub_share_low: float | None
+    intl_copub_share_high: float | None
     industry_academia_share: float | None
+    industry_academia_share_low: float | None
+    industry_academia_share_high: float | None
     patents: float | None
     patent_share: float | None
     fc5_mean: float | None
-    cagr: float | None
+    cagr: float | None = Field(description="Over complete years (incomplete ones left out).")
     rca: float | None
     rta: float | None
     thin_evidence: bool
+    impact_evidence: str = Field(description="ok, or insufficient evidence (with the counts).")
 
 
 class BenchmarkOut(DecisionOut):
@@ -466,6 +479,50 @@ class BenchmarkOut(DecisionOut):
     industry: str | None
     unit: str = Field(description="industry or field.")
     rows: list[BenchmarkRow] = Field(description="Per unit, the country and its peers.")
+
+
+class BenchmarkSeriesRow(BaseModel):
+    entity: str = Field(description="ISO2 country, organisation (or institution) or author id.")
+    entity_name: str | None
+    year: int
+    partial: bool = Field(description="The year looks incomplete in the store (kept).")
+    works: int = Field(description="Works, full counting.")
+    works_frac: float | None
+    works_frac_low: float | None = Field(description="95 % stability interval (bootstrap).")
+    works_frac_high: float | None
+    world_share: float | None
+    world_share_low: float | None
+    world_share_high: float | None
+    impact_works: float | None
+    mncs: float | None
+    mncs_low: float | None
+    mncs_high: float | None
+    pp_top10: float | None
+    pp_top10_low: float | None
+    pp_top10_high: float | None
+    intl_copub_share: float | None
+    intl_copub_share_low: float | None
+    intl_copub_share_high: float | None
+    industry_academia_share: float | None
+    industry_academia_share_low: float | None
+    industry_academia_share_high: float | None
+    impact_evidence: str
+
+
+class BenchmarkSeriesYear(BaseModel):
+    year: int
+    works: int = Field(description="Works of the scope in the year.")
+    works_frac: float = Field(description="Output attributed to any entity of the kind.")
+    partial: bool
+
+
+class BenchmarkSeriesOut(DecisionOut):
+    """Countries, organisations or authors year by year (SciVal's Benchmarking)."""
+
+    unit: str = Field(description="country, organization or author.")
+    industry: str | None
+    rows: list[BenchmarkSeriesRow] = Field(description="Per entity, one row per year.")
+    world: list[BenchmarkSeriesYear]
 
 
 class TalentRow(BaseModel):
@@ -796,6 +853,23 @@ def api_watch(
     )
 
 
+MinImpactQ = Annotated[
+    float,
+    Query(
+        ge=0,
+        description="Least fractional works with a citation score for MNCS and PP(top 10 %) "
+        "(else insufficient evidence).",
+    ),
+]
+PartialYearsQ = Annotated[
+    str,
+    Query(
+        pattern="^(auto|keep)$",
+        description="auto: incomplete first/last years are left out of trends; keep: all.",
+    ),
+]
+
+
 @router.get("/benchmark", response_model=BenchmarkOut, summary="International benchmark")
 def api_benchmark(
     store: StoreDep,
@@ -811,14 +885,68 @@ def api_benchmark(
         ),
     ] = None,
     k: Annotated[int, Query(ge=1, le=20, description="Automatic peers.")] = 5,
+    min_impact_works: MinImpactQ = 50.0,
+    partial_years: PartialYearsQ = "auto",
 ) -> dict[str, Any]:
     """The country and its peers per industry or field: output, impact, collaboration,
-    patents, growth and specialisation (``forcemap.decide.benchmark``)."""
+    patents, growth and specialisation, with stability intervals
+    (``forcemap.decide.benchmark``)."""
     _unit_industry(state, unit, industry)
     cc = country or state.home_country
     peer_list = tuple(sorted({p for p in peers.split(",") if p != cc})) if peers else ()
     return state.result(
-        results.BENCHMARK, store, country=cc, industry=industry, unit=unit, peers=peer_list, k=k
+        results.BENCHMARK,
+        store,
+        country=cc,
+        industry=industry,
+        unit=unit,
+        peers=peer_list,
+        k=k,
+        min_impact_works=min_impact_works,
+        partial_years=partial_years,
+    )
+
+
+@router.get(
+    "/benchmark/series", response_model=BenchmarkSeriesOut, summary="Benchmarking year by year"
+)
+def api_benchmark_series(
+    store: StoreDep,
+    state: StateDep,
+    unit: Annotated[
+        str,
+        Query(pattern="^(country|organization|author)$", description="The kind of entity."),
+    ] = "country",
+    units: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[^,]{1,64}(,[^,]{1,64}){0,19}$",
+            description="`CA,US` (countries), organisation or author ids; default the `top` "
+            "entities by output.",
+        ),
+    ] = None,
+    industry: IndustryQ = None,
+    top: Annotated[int, Query(ge=1, le=20, description="Automatic entities.")] = 5,
+    span: Annotated[int, Query(ge=1, le=50, description="Years shown (the last ones).")] = 10,
+    min_impact_works: MinImpactQ = 50.0,
+    partial_years: PartialYearsQ = "auto",
+) -> dict[str, Any]:
+    """Countries, organisations or authors year by year: output, world share, MNCS,
+    PP(top 10 %), international and industry–academia shares, each with its stability
+    interval; incomplete years marked ``partial`` (``forcemap.decide.benchmark``)."""
+    entity_list = tuple(u.strip() for u in units.split(",") if u.strip()) if units else ()
+    if unit == "country":
+        entity_list = tuple(u.upper() for u in entity_list)
+    return state.result(
+        results.BENCHMARK_SERIES,
+        store,
+        unit=unit,
+        units=entity_list,
+        industry=industry,
+        top=top,
+        span=span,
+        min_impact_works=min_impact_works,
+        partial_years=partial_years,
     )
 
 

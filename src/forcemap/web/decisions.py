@@ -26,6 +26,7 @@ __all__ = [
     "actors_view",
     "allocation_view",
     "auto_unit",
+    "benchmark_series_view",
     "benchmark_view",
     "bottlenecks_view",
     "by_unit",
@@ -344,6 +345,8 @@ def benchmark_view(
     unit: str = "industry",
     peers: tuple[str, ...] = (),
     k: int = 5,
+    min_impact_works: float = 50.0,
+    partial_years: str = "auto",
 ) -> dict[str, Any]:
     """:func:`forcemap.decide.benchmark.benchmark` of ``country`` against its peers.
 
@@ -351,7 +354,7 @@ def benchmark_view(
     -------
     dict
         rule, caveats, synthetic, country, industry, unit, rows (per unit the home country
-        and its peers, by fractional output).
+        and its peers, by fractional output, with intervals and impact evidence).
     """
     from forcemap.decide.benchmark import benchmark
 
@@ -362,6 +365,8 @@ def benchmark_view(
         unit=unit,  # type: ignore[arg-type]
         peers=list(peers) or None,
         k=k,
+        min_impact_works=min_impact_works,
+        partial_years=partial_years,  # type: ignore[arg-type]
     )
     return {
         **_head(result),
@@ -369,6 +374,46 @@ def benchmark_view(
         "industry": industry,
         "unit": unit,
         "rows": rows(result.table),
+    }
+
+
+def benchmark_series_view(
+    store: Store,
+    *,
+    unit: str = "country",
+    units: tuple[str, ...] = (),
+    industry: str | None = None,
+    top: int = 5,
+    span: int = 10,
+    min_impact_works: float = 50.0,
+    partial_years: str = "auto",
+) -> dict[str, Any]:
+    """:func:`forcemap.decide.benchmark.benchmark_series`: entities year by year.
+
+    Returns
+    -------
+    dict
+        rule, caveats, data_coverage, synthetic, unit, industry, rows (per entity and year,
+        with intervals, ``partial`` and impact evidence), world (per year).
+    """
+    from forcemap.decide.benchmark import benchmark_series
+
+    result = benchmark_series(
+        store,
+        units=list(units) or None,
+        unit=unit,  # type: ignore[arg-type]
+        industry=industry,
+        top=top,
+        span=span,
+        min_impact_works=min_impact_works,
+        partial_years=partial_years,  # type: ignore[arg-type]
+    )
+    return {
+        **_head(result),
+        "unit": unit,
+        "industry": industry,
+        "rows": rows(result.table),
+        "world": rows(result.evidence["world"]),
     }
 
 
