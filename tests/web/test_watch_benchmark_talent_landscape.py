@@ -117,6 +117,56 @@ def test_benchmark_api_fields_on_synergy(client: TestClient) -> None:
     assert max(per_unit.values()) <= 3
 
 
+def test_benchmark_rows_carry_intervals(client: TestClient) -> None:
+    """Issue 18, items 2–3: every benchmark row has its stability intervals and says when
+    MNCS / PP(top 10 %) rest on too few works."""
+    d = client.get("/api/v1/benchmark", params={"unit": "field", "k": 2}).json()
+    for r in d["rows"]:
+        if r["world_share"] is not None and r["works"]:
+            assert r["world_share_low"] <= r["world_share"] <= r["world_share_high"]
+        if r["impact_evidence"] != "ok":
+            assert r["impact_evidence"].startswith("insufficient evidence") and r["mncs"] is None
+    assert any(r["impact_evidence"] != "ok" for r in d["rows"])
+    assert d["rule"]["parameters"]["min_impact_works"] == 50
+    low = client.get(
+        "/api/v1/benchmark", params={"unit": "field", "k": 2, "min_impact_works": 0}
+    ).json()
+    assert all(r["impact_evidence"] == "ok" for r in low["rows"])
+
+
+def test_benchmark_series_api(
+    client: TestClient, synth_client: TestClient, web_synthetic: tuple[Path, dict[str, Any]]
+) -> None:
+    """Issue 18, item 9: /api/v1/benchmark/series, year by year with intervals; on SYNERGY
+    the last two years are incomplete and marked partial, never dropped."""
+    d = client.get("/api/v1/benchmark/series", params={"units": "US,GB", "span": 5}).json()
+    _check_head(d, "benchmark_series")
+    assert d["unit"] == "country" and len(d["rows"]) == 10
+    us = {r["year"]: r for r in d["rows"] if r["entity"] == "US"}
+    assert sorted(us) == [2018, 2019, 2020, 2021, 2022]
+    assert [us[y]["partial"] for y in sorted(us)] == [False, False, False, True, True]
+    assert us[2020]["world_share_low"] < us[2020]["world_share"] < us[2020]["world_share_high"]
+    assert [w["year"] for w in d["world"] if w["partial"]] == [2021, 2022]
+    assert d["data_coverage"] and d["data_coverage"][0]["what"].startswith("works of the window")
+    fact = web_synthetic[1]["leading_country"]
+    s = synth_client.get(
+        "/api/v1/benchmark/series",
+        params={"unit": "organization", "industry": fact["industry"], "top": 2, "span": 3},
+    ).json()
+    assert len(s["rows"]) == 6 and all(r["entity_name"] for r in s["rows"])
+    assert s["synthetic"] is True
+    for bad, status in (
+        ({"unit": "planet"}, 422),
+        ({"units": "CAN"}, 422),
+        ({"industry": "atlantis"}, 404),
+        ({"top": 0}, 422),
+        ({"partial_years": "drop"}, 422),
+    ):
+        r = client.get("/api/v1/benchmark/series", params=bad)
+        assert r.status_code == status, bad
+        assert r.json()["ok"] is False
+
+
 def test_talent_api(synth_client: TestClient, web_synthetic: tuple[Path, dict[str, Any]]) -> None:
     d = synth_client.get("/api/v1/talent", params={"industry": "semiconductors", "top": 5}).json()
     _check_head(d, "talent")
@@ -330,8 +380,12 @@ def test_industry_page_new_blocks(
     assert re.search(r'<tr class="home">\s*<td class="num">\d+</td><td>DE</td>', bench)
     holders = html.split('id="landscape-holders"')[1].split("</table>")[0]
     assert fact["name"] in holders.split("</tr>")[1]  # rank 1, after the header row
-    # figures: output per year, benchmark bars, holder × CPC heatmap
-    assert html.count('class="plotly-graph-div"') == 3
+    # figures: output per year, benchmark bars, the year-by-year world shares, holder × CPC
+    # heatmap
+    assert html.count('class="plotly-graph-div"') == 4
+    series = html.split('id="benchmark-series"')[1].split("</table>")[0]
+    assert re.search(r'<tr class="home"[^>]*>\s*<td>DE</td>', series)
+    assert 'class="ci"' in series and 'id="benchmark-series-rule"' in html
     assert '"type":"heatmap"' in html
     # CN has no holder in a rising robotics technology: the page lists the API's white spaces
     ws = synth_client.get(
@@ -350,7 +404,11 @@ def test_industry_page_without_patents(client: TestClient) -> None:
     assert "No scientist of US has enough works in this industry." in html
     assert "No patents of this industry in the store" in html
     assert 'id="landscape-rule"' in html
-    assert html.count('class="plotly-graph-div"') == 2  # output per year, benchmark
+    # output per year, benchmark bars, the year-by-year world shares
+    assert html.count('class="plotly-graph-div"') == 3
+    # SYNERGY's last years are incomplete: kept in the series and marked partial
+    series = html.split('id="benchmark-series"')[1].split("</table>")[0]
+    assert 'data-partial="1"' in series and "insufficient evidence" in series
 
 
 def test_new_pages_on_a_store_without_evidence(tmp_path: Path) -> None:

@@ -407,8 +407,11 @@ def decide_benchmark_series(
     complete_through: CompleteThroughOpt = None,
     out_file: DecideOutOpt = None,
 ) -> None:
-    """Year-by-year benchmarking (as SciVal's Benchmarking): output, world share, MNCS,
-    PP(top 10 %), international and industry–academia shares, each with its interval.
+    """Benchmarking year by year: countries, organisations or authors, with intervals.
+
+    As SciVal's Benchmarking: output, world share, MNCS, PP(top 10 %), international and
+    industry–academia shares per year, each with its 95 % stability interval; incomplete
+    years are marked partial.
 
     Example: forcemap decide benchmark-series --unit country --entity CA --entity US
     """
