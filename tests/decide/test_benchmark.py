@@ -478,3 +478,38 @@ def test_cli_benchmark_series(real_store_path: Path) -> None:
     )  # fmt: skip
     assert res.exit_code == 0, res.output
     assert "-1.000" in res.output
+
+
+def test_series_defaults_agree_everywhere() -> None:
+    """``benchmark_series``, ``forcemap decide benchmark-series`` and the web view take their
+    defaults from :class:`BenchmarkSeriesParams` (as tests/decide/test_params.py checks for
+    the decisions it lists)."""
+    import inspect
+    from dataclasses import fields
+
+    import typer.main
+
+    import forcemap.cli
+    from forcemap.decide import params as P
+    from forcemap.decide.benchmark import benchmark_series
+    from forcemap.web.decisions import benchmark_series_view
+
+    fd = P.defaults(P.BenchmarkSeriesParams)
+    assert P.BENCHMARK_SERIES == P.BenchmarkSeriesParams()
+    sig = inspect.signature(benchmark_series).parameters
+    for f in fields(P.BenchmarkSeriesParams):
+        assert sig[f.name].default == f.default, f.name
+    view = inspect.signature(benchmark_series_view).parameters
+    for name, prm in view.items():
+        if name in fd:
+            assert prm.default == fd[name], name
+    root = typer.main.get_command(forcemap.cli.app)
+    cmd = root.commands["decide"].commands["benchmark-series"]  # type: ignore[attr-defined]
+    for param in cmd.params:
+        if param.name in fd:
+            assert param.default == fd[param.name], param.name
+    for cls in (P.BenchmarkParams, P.BenchmarkSeriesParams):
+        with pytest.raises(InputError, match="partial_ratio"):
+            cls(partial_ratio=1.5)
+        with pytest.raises(InputError, match="complete_through"):
+            cls(complete_through=2020.5)  # type: ignore[arg-type]
