@@ -291,44 +291,50 @@ def _check_partial(partial_years: str) -> None:
         raise typer.BadParameter("must be auto or keep", param_hint="--partial-years")
 
 
-def _ci(x: dict[str, object], fig: str, fmt: str) -> str:
-    """A figure over its interval, e.g. ``0.89`` then ``[0.79–1.01]`` ('–' when unknown)."""
+def _ci(x: dict[str, object], fig: str, fmt: str, scale: float = 1.0) -> str:
+    """A figure over its interval, e.g. ``0.89`` then ``[0.79–1.01]`` ('–' when unknown);
+    ``scale`` 100 shows a share in per cent."""
     v, lo, hi = x.get(fig), x.get(f"{fig}_low"), x.get(f"{fig}_high")
-    if v is None:
+    if not isinstance(v, int | float):
         return "–"
-    cell = format(v, fmt)
-    if lo is not None and hi is not None:
-        cell += f"\n{escape(f'[{format(lo, fmt)}–{format(hi, fmt)}]')}"
+    cell = format(v * scale, fmt)
+    if isinstance(lo, int | float) and isinstance(hi, int | float):
+        cell += f"\n{escape(f'[{format(lo * scale, fmt)}–{format(hi * scale, fmt)}]')}"
     return cell
 
 
 def _print_benchmark(r: DecisionResult, max_rows: int = 60) -> None:
     """The benchmark table with intervals, the rule, coverage and caveats."""
-    t = Table(title="benchmark" + ("  [SYNTHETIC DATA]" if r.synthetic else ""))
     rows = r.table.to_pylist()
+    units = list(dict.fromkeys(str(x["unit_name"] or x["unit"]) for x in rows))
+    one = len(units) == 1  # one unit: named in the title, no unit column
+    title = "benchmark" + (f": {units[0]}" if one else "")
+    t = Table(title=title + ("  [SYNTHETIC DATA]" if r.synthetic else ""))
     patents = any(x["patents"] is not None for x in rows)  # none with unit=field
-    heads = ["unit", "country", "rank", "works", "works (frac.)", "world share", "MNCS",
-             "PP(top 10 %)", "intl co-pub.", "industry–academia"]  # fmt: skip
-    heads += ["patents", "FC5 mean"] if patents else []
+    heads = ([] if one else ["unit"]) + ["country", "rank", "works", "frac.", "share %",
+                                         "MNCS", "PP10 %", "intl %", "ind–acad %"]  # fmt: skip
+    heads += ["patents", "FC5"] if patents else []
     heads += ["CAGR", "RCA"] + (["RTA"] if patents else []) + ["impact evidence"]
     for h in heads:
         t.add_column(
             h,
             justify="left" if h in ("unit", "country", "impact evidence") else "right",
             overflow="fold",
+            max_width=12 if h == "unit" else 16 if h == "impact evidence" else None,
         )
     for x in rows[:max_rows]:
-        cells = [
-            escape(str(x["unit_name"] or x["unit"])) + (" (!)" if x["thin_evidence"] else ""),
-            x["country"] + (" *" if x["is_home"] else ""),
+        thin = " (!)" if x["thin_evidence"] else ""
+        cells = [] if one else [escape(str(x["unit_name"] or x["unit"])) + thin]
+        cells += [
+            x["country"] + (" *" if x["is_home"] else "") + (thin if one else ""),
             _num(x["rank"], "d"),
             f"{x['works']:,}",
             _num(x["works_frac"], ".1f"),
-            _ci(x, "world_share", ".3f"),
+            _ci(x, "world_share", ".1f", 100),
             _ci(x, "mncs", ".2f"),
-            _ci(x, "pp_top10", ".3f"),
-            _ci(x, "intl_copub_share", ".2f"),
-            _ci(x, "industry_academia_share", ".2f"),
+            _ci(x, "pp_top10", ".1f", 100),
+            _ci(x, "intl_copub_share", ".1f", 100),
+            _ci(x, "industry_academia_share", ".1f", 100),
         ]
         cells += [_num(x["patents"], ".1f"), _num(x["fc5_mean"], ".2f")] if patents else []
         cells += [_num(x["cagr"], "+.3f"), _num(x["rca"], ".2f")]
@@ -338,6 +344,8 @@ def _print_benchmark(r: DecisionResult, max_rows: int = 60) -> None:
     if len(rows) > max_rows:
         out.print(f"… {len(rows) - max_rows:,} more rows (use --out)")
     out.print(
+        "frac.: works_frac (fractional works); share %: world_share; PP10 %: pp_top10; intl / "
+        "ind–acad: international / industry–academia co-publication shares; FC5: fc5_mean; "
         "*: the home country; \\[a–b]: 95 % stability interval (bootstrap over works); "
         "(!) thin evidence; CAGR over complete years only.",
         highlight=False,
