@@ -18,6 +18,7 @@ from forcemap.indicators.impact import (
     assign_field,
     citation_counts,
     field_normalised_citation_score,
+    impact_notes,
     percentile_rank,
 )
 from forcemap.store import Store
@@ -221,12 +222,15 @@ def test_percentile_ties(store: Store) -> None:
     each; percentile of a 3 = 8/10 = 80 (not flagged), of a 1 = 50, of a 0 = 0. Top 1 % =
     0.1 work → 0.05 each.
     Set U: 5, 0×9 → the 5 has 9/10 below: percentile 90, top10 flag, top10_frac 1; not top1.
-    Set Z: 0×10 → every work 0.1 of the top 10 % (ties at zero are split too), no flags.
+    Set Z: 0×10 → the top-10 % boundary falls on uncited works: none gets a share (plain
+    fractional assignment would give each 0.1), no flags; the cell and its 10 works are
+    reported in the notes, with the 1.0 top-10 % unit withheld.
     """
     _source_set(store, "T", [3, 3, 1, 1, 1, 0, 0, 0, 0, 0])
     _source_set(store, "U", [5, 0, 0, 0, 0, 0, 0, 0, 0, 0])
     _source_set(store, "Z", [0] * 10)
-    r = _by_id(percentile_rank(store, citations="source"))
+    t = percentile_rank(store, citations="source")
+    r = _by_id(t)
     assert r["T0"]["percentile"] == pytest.approx(80.0)
     assert r["T2"]["percentile"] == pytest.approx(50.0)
     assert r["T9"]["percentile"] == 0.0
@@ -240,8 +244,11 @@ def test_percentile_ties(store: Store) -> None:
     assert r["U0"]["top10"] and not r["U0"]["top1"]
     assert r["U0"]["top10_frac"] == pytest.approx(1.0)
     assert r["U1"]["top10_frac"] == 0.0
-    assert all(r[f"Z{i}"]["top10_frac"] == pytest.approx(0.1) for i in range(10))
+    assert all(r[f"Z{i}"]["top10_frac"] == 0.0 for i in range(10))
     assert not any(r[f"Z{i}"]["top10"] for i in range(10))
+    notes = impact_notes(t)
+    assert (notes["zero_threshold_cells"], notes["zero_threshold_works"]) == ("1", "10")
+    assert float(notes["zero_threshold_withheld"]) == pytest.approx(1.0)
 
 
 @pytest.fixture
