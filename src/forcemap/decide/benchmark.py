@@ -405,6 +405,7 @@ def benchmark(
     growth_window: int = BENCHMARK.growth_window,
     min_works: int = BENCHMARK.min_works,
     citation_window: int = BENCHMARK.citation_window,
+    citations: str = BENCHMARK.citations,
 ) -> DecisionResult:
     r"""Benchmark ``country`` against its peers in each industry or field (capability C2).
 
@@ -439,6 +440,9 @@ def benchmark(
         A row with fewer works (full counting) is flagged ``thin_evidence``.
     citation_window : int, default 5
         Years after grant in which a patent's forward citations count (``fc5_mean``).
+    citations : {"auto", "store", "source"}, default "auto"
+        Citation basis of MNCS and PP(top 10 %)
+        (:func:`forcemap.indicators.impact.citation_basis`); the basis used is in the caveats.
 
     The defaults and checks are those of :class:`~forcemap.decide.params.BenchmarkParams`.
 
@@ -459,9 +463,9 @@ def benchmark(
 
     Notes
     -----
-    Citation impact uses citations from works in the store (:func:`forcemap.indicators.
+    Citation impact uses the ``citations`` basis (:func:`forcemap.indicators.
     impact.field_normalised_citation_score` and :func:`~forcemap.indicators.impact.
-    percentile_rank` with their defaults), whose reference sets are built from every work in
+    percentile_rank` with their other defaults), whose reference sets are built from every work in
     the store. Collaboration shares and ``works`` use full counting (a work with X on it
     counts 1 for X); ``rank``, ``world_share``, impact and the peers use fractional counting.
     The last year of a window may be incomplete in a fresh download, which depresses
@@ -485,18 +489,24 @@ def benchmark(
         growth_window=growth_window,
         min_works=min_works,
         citation_window=citation_window,
+        citations=citations,
     )
     home = p.country
     y0, y1 = check_years(years)
     peer_list = None if peers is None else [check_country(p) for p in peers]
-    from forcemap.indicators.impact import field_normalised_citation_score, percentile_rank
+    from forcemap.indicators.impact import (
+        field_normalised_citation_score,
+        impact_caveats,
+        percentile_rank,
+    )
     from forcemap.indicators.patent_value import forward_citations
     from forcemap.indicators.specialisation import rca
 
     work_units, patent_units, names = unit_tables(store, unit)
     wanted = _resolve_unit(unit, industry, names)
-    ncs = field_normalised_citation_score(store).select(["work_id", "ncs"])
-    pct = percentile_rank(store).select(["work_id", "top10_frac"])
+    ncs = field_normalised_citation_score(store, citations=p.citations).select(["work_id", "ncs"])
+    pct_all = percentile_rank(store, citations=p.citations)
+    pct = pct_all.select(["work_id", "top10_frac"])
     fc = forward_citations(store, window=p.citation_window).select(
         ["patent_id", "forward_citations"]
     )
@@ -509,6 +519,7 @@ def benchmark(
         "years": [y0, y1] if years else None,
         "growth_window": growth_window,
         "min_works": min_works,
+        "citations": citations,
     }
     with store.query_cursor("benchmark") as cur:
         synthetic = is_synthetic(cur)
@@ -608,6 +619,8 @@ def benchmark(
         n_orgs=n_orgs,
         citation_window=p.citation_window,
     )
+    for caveat in impact_caveats(pct_all):
+        result.warn(caveat)
     return result
 
 

@@ -46,6 +46,7 @@ __all__ = [
     "citation_basis",
     "citation_counts",
     "field_normalised_citation_score",
+    "impact_caveats",
     "impact_notes",
     "percentile_rank",
 ]
@@ -606,6 +607,32 @@ NOTE_KEYS: tuple[str, ...] = (
 
 def _with_notes(table: pa.Table, notes: dict[str, str]) -> pa.Table:
     return table.replace_schema_metadata({f"forcemap.{k}": v for k, v in notes.items()})
+
+
+def impact_caveats(table: pa.Table) -> list[str]:
+    """Plain-language caveats from an impact table's notes, for a decision to quote: the
+    citation basis used and why, the reference sets whose top-10 % boundary falls on
+    uncited works, and the works whose windowed source count is unknown (none when the
+    table has no notes or nothing to say)."""
+    n = impact_notes(table)
+    out = []
+    if "citation_basis" in n:
+        out.append(n["citation_basis"][:1].upper() + n["citation_basis"][1:] + ".")
+    works = int(n.get("zero_threshold_works", "0"))
+    if works:
+        withheld = float(n.get("zero_threshold_withheld", "0") or 0)
+        out.append(
+            f"{int(n.get('zero_threshold_cells', '0')):,} reference sets (field × year × type) "
+            f"have their top-10 % boundary on uncited works: their {works:,} uncited works get "
+            f"no top-10 % credit ({withheld:,.1f} top-10 % units not assigned)."
+        )
+    unknown = int(n.get("window_unknown", "0"))
+    if unknown:
+        out.append(
+            f"{unknown:,} works have no known windowed citation count (the source's counts by "
+            "year do not cover their window): left out, not counted as uncited."
+        )
+    return out
 
 
 def impact_notes(table: pa.Table) -> dict[str, str]:

@@ -35,6 +35,7 @@ __all__ = [
     "forward_citations",
     "generality",
     "high_value",
+    "high_value_caveats",
     "originality",
     "patent_scope",
     "patent_value",
@@ -561,6 +562,20 @@ def high_value(
                 }
             )
         )
+
+
+def high_value_caveats(table: pa.Table) -> list[str]:
+    """The caveat of a :func:`high_value` table, for a decision to quote: the cohorts whose
+    top-x boundary falls on uncited patents (none when there are none)."""
+    meta = table.schema.metadata or {}
+    n = int(meta.get(b"forcemap.zero_threshold_patents", b"0"))
+    if not n:
+        return []
+    cohorts = int(meta.get(b"forcemap.zero_threshold_cohorts", b"0"))
+    return [
+        f"{cohorts:,} patent cohorts have their high-value boundary on uncited "
+        f"patents: their {n:,} uncited patents are not high-value."
+    ]
 
 
 def generality(
