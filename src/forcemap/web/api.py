@@ -702,6 +702,16 @@ IndustryQ = Annotated[
 ]
 
 
+CitationsQ = Annotated[
+    str,
+    Query(
+        pattern="^(store|source|auto)$",
+        description="Citation basis: `store` (citations between works in the store), `source` "
+        "(the source's counts) or `auto` (the source's on a sample).",
+    ),
+]
+
+
 @router.get("/positioning", response_model=PositioningOut, summary="Industry positioning")
 def api_positioning(
     store: StoreDep,
@@ -715,11 +725,16 @@ def api_positioning(
             "`field` when the store has no patents and empty industry slices.",
         ),
     ] = None,
+    citations: CitationsQ = "auto",
 ) -> dict[str, Any]:
     """Catch-up / parallel / leading per industry for a country, with the country × industry
     matrix (``forcemap.decide.positioning``)."""
     return state.result(
-        results.POSITIONING, store, country=country or state.home_country, unit=unit
+        results.POSITIONING,
+        store,
+        country=country or state.home_country,
+        unit=unit,
+        citations=citations,
     )
 
 
@@ -741,12 +756,14 @@ def api_actors(
     country: CountryQ = None,
     industry: IndustryQ = None,
     top: Annotated[int, Query(ge=1, le=200, description="Organisations per industry.")] = 20,
+    citations: CitationsQ = "auto",
 ) -> dict[str, Any]:
     """A country's organisations per industry ranked by composite score; 422 when the
     store's organisations are not resolved (``forcemap.decide.actors``)."""
     cc = country or state.home_country
     return decisions.top_actors(
-        state.result(results.ACTORS, store, country=cc, industry=industry), top
+        state.result(results.ACTORS, store, country=cc, industry=industry, citations=citations),
+        top,
     )
 
 
@@ -811,6 +828,7 @@ def api_benchmark(
         ),
     ] = None,
     k: Annotated[int, Query(ge=1, le=20, description="Automatic peers.")] = 5,
+    citations: CitationsQ = "auto",
 ) -> dict[str, Any]:
     """The country and its peers per industry or field: output, impact, collaboration,
     patents, growth and specialisation (``forcemap.decide.benchmark``)."""
@@ -818,7 +836,14 @@ def api_benchmark(
     cc = country or state.home_country
     peer_list = tuple(sorted({p for p in peers.split(",") if p != cc})) if peers else ()
     return state.result(
-        results.BENCHMARK, store, country=cc, industry=industry, unit=unit, peers=peer_list, k=k
+        results.BENCHMARK,
+        store,
+        country=cc,
+        industry=industry,
+        unit=unit,
+        peers=peer_list,
+        k=k,
+        citations=citations,
     )
 
 
@@ -830,12 +855,21 @@ def api_talent(
     industry: IndustryQ = None,
     unit: UnitQ = "industry",
     top: TopQ = 25,
+    citations: CitationsQ = "auto",
 ) -> dict[str, Any]:
     """Strategic and rising scientists of a country per industry or field, the talent flows
     and the country's balance (``forcemap.decide.talent``)."""
     _unit_industry(state, unit, industry)
     cc = country or state.home_country
-    return state.result(results.TALENT, store, country=cc, industry=industry, unit=unit, top=top)
+    return state.result(
+        results.TALENT,
+        store,
+        country=cc,
+        industry=industry,
+        unit=unit,
+        top=top,
+        citations=citations,
+    )
 
 
 @router.get("/landscape", response_model=LandscapeOut, summary="IP landscape")

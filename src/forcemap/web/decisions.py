@@ -116,7 +116,12 @@ def auto_unit(store: Store, works_slice: pa.Table, patents_slice: pa.Table) -> s
 
 # -- positioning -----------------------------------------------------------------------------
 def positioning_view(
-    store: Store, *, country: str, unit: str, matrix_countries: int = MATRIX_COUNTRIES
+    store: Store,
+    *,
+    country: str,
+    unit: str,
+    matrix_countries: int = MATRIX_COUNTRIES,
+    citations: str = "auto",
 ) -> dict[str, Any]:
     """:func:`forcemap.decide.positioning.positioning` for ``country`` and the matrix.
 
@@ -132,7 +137,7 @@ def positioning_view(
     """
     from forcemap.decide.positioning import positioning, positioning_matrix
 
-    result = positioning(store, country=country, unit=unit)  # type: ignore[arg-type]
+    result = positioning(store, country=country, unit=unit, citations=citations)  # type: ignore[arg-type]
     home = rows(result.table)
     for r in home:
         r["level_display"] = _level(r["level"])
@@ -226,7 +231,9 @@ def bottlenecks_view(store: Store, *, country: str, industry: str | None) -> dic
 ACTORS_KEPT = 200
 
 
-def actors_view(store: Store, *, country: str, industry: str | None) -> dict[str, Any]:
+def actors_view(
+    store: Store, *, country: str, industry: str | None, citations: str = "auto"
+) -> dict[str, Any]:
     """:func:`forcemap.decide.actors.strategic_actors` for ``country``, the best
     :data:`ACTORS_KEPT` per industry (callers slice ``rows`` to their ``top``).
 
@@ -237,7 +244,9 @@ def actors_view(store: Store, *, country: str, industry: str | None) -> dict[str
     """
     from forcemap.decide.actors import strategic_actors
 
-    result = strategic_actors(store, country=country, industry=industry, top=ACTORS_KEPT)
+    result = strategic_actors(
+        store, country=country, industry=industry, top=ACTORS_KEPT, citations=citations
+    )
     return {
         **_head(result),
         "country": country,
@@ -344,6 +353,7 @@ def benchmark_view(
     unit: str = "industry",
     peers: tuple[str, ...] = (),
     k: int = 5,
+    citations: str = "auto",
 ) -> dict[str, Any]:
     """:func:`forcemap.decide.benchmark.benchmark` of ``country`` against its peers.
 
@@ -362,6 +372,7 @@ def benchmark_view(
         unit=unit,  # type: ignore[arg-type]
         peers=list(peers) or None,
         k=k,
+        citations=citations,
     )
     return {
         **_head(result),
@@ -374,7 +385,13 @@ def benchmark_view(
 
 # -- talent ----------------------------------------------------------------------------------
 def talent_view(
-    store: Store, *, country: str, industry: str | None, unit: str = "industry", top: int = 25
+    store: Store,
+    *,
+    country: str,
+    industry: str | None,
+    unit: str = "industry",
+    top: int = 25,
+    citations: str = "auto",
 ) -> dict[str, Any]:
     """:func:`forcemap.decide.talent.talent`: strategic and rising scientists of ``country``.
 
@@ -393,6 +410,7 @@ def talent_view(
         industry=industry,
         unit=unit,  # type: ignore[arg-type]
         top=top,
+        citations=citations,
     )
     flows = sorted(
         rows(result.evidence["flows"]),
