@@ -664,9 +664,5 @@ def _caveats(
             "Organisations are not resolved: the industry–academia share uses OpenAlex "
             "institution types (company / education)."
         )
-    result.warn(
-        "Citation impact counts citations from works in the store only; on a sample MNCS and "
-        "PP(top 10 %) describe the sample."
-    )
     if result.synthetic:
         result.warn("SYNTHETIC DATA: the store holds records from a synthetic world.")
