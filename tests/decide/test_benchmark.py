@@ -52,9 +52,10 @@ def tiny(tmp_path: Path) -> Iterator[Store]:
     """Fields F and G (2019–2021), two citing works without field or country, four patents.
 
     Citations: C1, C2 cite W1 → F-2019 = {W1: 2, W2: 0}: NCS 2 and 0, top-10 % shares 0.2
-    and 0; F-2020 = {W3}: no NCS (mean 0), share 0.1; F-2021 = {W4, W5, W8} all uncited:
-    share 0.1 each. Fractional weights: W1 CN ½ US ½; W4 US ½ (the second author has no
-    country: dropped); W5 one author with two countries: DE ½ FR ½.
+    and 0; F-2020 = {W3}: no NCS (mean 0), uncited: share 0; F-2021 = {W4, W5, W8} all
+    uncited: share 0 each (an uncited work gets no top-10 % credit). Fractional weights:
+    W1 CN ½ US ½; W4 US ½ (the second author has no country: dropped); W5 one author with
+    two countries: DE ½ FR ½.
     """
     s = Store.open(tmp_path / "b.duckdb")
     for iid, typ, cc in _INST:
@@ -101,8 +102,8 @@ def test_hand_worked_field(tiny: Store) -> None:
     """Every indicator of field F for CN and its two automatic peers, by hand.
 
     CN: W1 ½, W2 1, W3 1, W8 1 → 4 works, 3.5 fractional of the world's 5.5 (W4 keeps ½).
-    MNCS = (½·2 + 1·0) / 1.5 = ⅔ (W3 and W8 have no NCS); PP(top 10 %) = (½·0.2 + 0.1 +
-    0.1) / 3.5; international: W1 of 4; industry–academia: W1 (company + education) and W2
+    MNCS = (½·2 + 1·0) / 1.5 = ⅔ (W3 and W8 have no NCS); PP(top 10 %) = (½·0.2 + 0 +
+    0) / 3.5; international: W1 of 4; industry–academia: W1 (company + education) and W2
     of 4. CAGR over 2019–2021: (1 / 1.5)^(1/2) − 1. Activity for RCA: CN F 3.5 G 1, US F 1,
     DE F ½ G 1, FR F ½; world F 5.5, G 2, total 7.5. Peers (k = 2): US (1.0), then DE
     before FR (tie at ½, by code).
@@ -119,19 +120,19 @@ def test_hand_worked_field(tiny: Store) -> None:
     assert cn["works"] == 4 and cn["works_frac"] == pytest.approx(3.5)
     assert cn["world_share"] == pytest.approx(3.5 / 5.5)
     assert cn["mncs"] == pytest.approx(2 / 3)
-    assert cn["pp_top10"] == pytest.approx(0.3 / 3.5)
+    assert cn["pp_top10"] == pytest.approx(0.1 / 3.5)
     assert cn["intl_copub_share"] == pytest.approx(0.25)
     assert cn["industry_academia_share"] == pytest.approx(0.5)
     assert cn["cagr"] == pytest.approx((1 / 1.5) ** 0.5 - 1)
     assert cn["rca"] == pytest.approx((3.5 / 4.5) / (5.5 / 7.5))
     assert cn["patents"] is None and cn["rta"] is None and cn["fc5_mean"] is None
     assert us["works"] == 2 and us["works_frac"] == pytest.approx(1.0)
-    assert us["mncs"] == pytest.approx(2.0) and us["pp_top10"] == pytest.approx(0.15)
+    assert us["mncs"] == pytest.approx(2.0) and us["pp_top10"] == pytest.approx(0.1)
     assert us["intl_copub_share"] == pytest.approx(0.5)
     assert us["industry_academia_share"] == pytest.approx(0.5)
     assert us["cagr"] == pytest.approx(0.0) and us["rca"] == pytest.approx(7.5 / 5.5)
     assert de["works"] == 1 and de["works_frac"] == pytest.approx(0.5)
-    assert de["mncs"] is None and de["pp_top10"] == pytest.approx(0.1)
+    assert de["mncs"] is None and de["pp_top10"] == 0.0
     assert de["intl_copub_share"] == pytest.approx(1.0)  # one author, two countries
     assert de["industry_academia_share"] == pytest.approx(0.0)
     assert de["cagr"] is None  # nothing in 2019

@@ -33,6 +33,12 @@ if TYPE_CHECKING:
 DecideOutOpt = Annotated[
     Path | None, typer.Option("--out", help="Also write the table: .parquet or .csv.")
 ]
+CitationsOpt = Annotated[
+    str,
+    typer.Option(
+        help="Citation basis: store, source (the source's counts) or auto (source on a sample)."
+    ),
+]
 
 
 def _num(v: float | None, fmt: str = ".0f") -> str:
@@ -103,6 +109,7 @@ def decide_positioning(
         float, typer.Option(help="Leading: one side ≥ 100 and the other ≥ this.")
     ] = 80.0,
     matrix: Annotated[bool, typer.Option(help="Print the country × unit class matrix.")] = False,
+    citations: CitationsOpt = "auto",
     out_file: DecideOutOpt = None,
 ) -> None:
     """Catch-up / parallel / leading per industry, with level L, trend and years behind.
@@ -130,6 +137,7 @@ def decide_positioning(
                 weight_tech=weight_tech,
                 parallel_at=parallel_at,
                 leading_other_at=leading_other_at,
+                citations=citations,
             )
         finally:
             s.close()
@@ -232,6 +240,7 @@ def decide_actors(
         list[str] | None,
         typer.Option(help="Component weight, e.g. --weight patents=2 (repeatable)."),
     ] = None,
+    citations: CitationsOpt = "auto",
     out_file: DecideOutOpt = None,
 ) -> None:
     """Strategic S&T actors: the country's organisations ranked per industry.
@@ -252,6 +261,7 @@ def decide_actors(
             years=parse_years(years),
             top=top,
             weights=weights or None,
+            citations=citations,
         )
         cols = ["industry", "rank", "name", "type", "country_code", "score", "anchor_candidate",
                 "works", "patents", "mncs", "pagerank", "brokerage"]  # fmt: skip
@@ -371,6 +381,7 @@ def decide_benchmark(
     min_impact_works: MinImpactOpt = 50.0,
     partial_years: PartialYearsOpt = "auto",
     complete_through: CompleteThroughOpt = None,
+    citations: CitationsOpt = "auto",
     out_file: DecideOutOpt = None,
 ) -> None:
     """International benchmarking: the country beside its peers in each industry (or field).
@@ -387,7 +398,7 @@ def decide_benchmark(
             opts, benchmark, out_file, country=country, industry=industry, unit=unit,
             peers=[p.upper() for p in peer] if peer else None, k=k, years=parse_years(years),
             growth_window=growth_window, min_impact_works=min_impact_works,
-            partial_years=partial_years, complete_through=complete_through,
+            partial_years=partial_years, complete_through=complete_through, citations=citations,
         )  # fmt: skip
         _print_benchmark(r)
         if out_file is not None:
@@ -521,6 +532,7 @@ def decide_talent(
         int, typer.Option(help="Rising talent: career age at most this.")
     ] = 10,
     top: Annotated[int, typer.Option(help="Scientists listed per kind and unit.")] = 25,
+    citations: CitationsOpt = "auto",
     out_file: DecideOutOpt = None,
 ) -> None:
     """Talent: strategic scientists, rising young talent and talent flows.
@@ -535,7 +547,7 @@ def decide_talent(
         r = run_decision(
             opts, talent, out_file, country=country, industry=industry, unit=unit,
             years=parse_years(years), min_works=min_works, young_career_years=young_career_years,
-            top=top,
+            top=top, citations=citations,
         )  # fmt: skip
         cols = ["unit_name", "kind", "rank", "author_name", "org_name", "sector", "career_age",
                 "n_works", "mean_ncs", "top10_share", "breadth", "leadership_share",

@@ -730,6 +730,7 @@ def benchmark(
     complete_through: int | None = BENCHMARK.complete_through,
     partial_ratio: float = BENCHMARK.partial_ratio,
     min_coverage: float = BENCHMARK.min_coverage,
+    citations: str = BENCHMARK.citations,
 ) -> DecisionResult:
     r"""Benchmark ``country`` against its peers in each industry or field (capability C2).
 
@@ -778,6 +779,9 @@ def benchmark(
     min_coverage : float, default 0.5
         Least share of the works with a known country; below it the coverage is flagged and
         shares describe the attributed part of the output only.
+    citations : {"auto", "store", "source"}, default "auto"
+        Citation basis of MNCS and PP(top 10 %)
+        (:func:`forcemap.indicators.impact.citation_basis`); the basis used is in the caveats.
 
     The defaults and checks are those of :class:`~forcemap.decide.params.BenchmarkParams`.
 
@@ -799,12 +803,12 @@ def benchmark(
     Notes
     -----
     Intervals are 95 % stability intervals (1,000 bootstrap resamples of each unit's works,
-    fixed seed; Waltman et al. 2012). Citation impact uses citations from works in the store
-    (:func:`forcemap.indicators.
-    impact.field_normalised_citation_score` and :func:`~forcemap.indicators.impact.
-    percentile_rank` with their defaults), whose reference sets are built from every work in
-    the store. Collaboration shares and ``works`` use full counting (a work with X on it
-    counts 1 for X); ``rank``, ``world_share``, impact and the peers use fractional counting.
+    fixed seed; Waltman et al. 2012). Citation impact uses the ``citations`` basis
+    (:func:`forcemap.indicators.impact.field_normalised_citation_score` and
+    :func:`~forcemap.indicators.impact.percentile_rank` with their other defaults), whose
+    reference sets are built from every work in the store. Collaboration shares and ``works``
+    use full counting (a work with X on it counts 1 for X); ``rank``, ``world_share``, impact
+    and the peers use fractional counting.
     The last year of a window may be incomplete in a fresh download; such a year (judged on
     the store's volume and dates) is left out of ``cagr`` and marked ``partial`` in the
     series.
@@ -832,18 +836,24 @@ def benchmark(
         complete_through=complete_through,
         partial_ratio=partial_ratio,
         min_coverage=min_coverage,
+        citations=citations,
     )
     home = p.country
     y0, y1 = check_years(years)
     peer_list = None if peers is None else [check_country(p) for p in peers]
-    from forcemap.indicators.impact import field_normalised_citation_score, percentile_rank
+    from forcemap.indicators.impact import (
+        field_normalised_citation_score,
+        impact_caveats,
+        percentile_rank,
+    )
     from forcemap.indicators.patent_value import forward_citations
     from forcemap.indicators.specialisation import rca
 
     work_units, patent_units, names = unit_tables(store, unit)
     wanted = _resolve_unit(unit, industry, names)
-    ncs = field_normalised_citation_score(store).select(["work_id", "ncs"])
-    pct = percentile_rank(store).select(["work_id", "top10_frac"])
+    ncs = field_normalised_citation_score(store, citations=p.citations).select(["work_id", "ncs"])
+    pct_all = percentile_rank(store, citations=p.citations)
+    pct = pct_all.select(["work_id", "top10_frac"])
     fc = forward_citations(store, window=p.citation_window).select(
         ["patent_id", "forward_citations"]
     )
@@ -861,6 +871,7 @@ def benchmark(
         "complete_through": complete_through,
         "partial_ratio": partial_ratio,
         "min_coverage": min_coverage,
+        "citations": citations,
     }
     with store.query_cursor("benchmark") as cur:
         synthetic = is_synthetic(cur)
@@ -993,6 +1004,8 @@ def benchmark(
         n_orgs=n_orgs,
         citation_window=p.citation_window,
     )
+    for caveat in impact_caveats(pct_all):
+        result.warn(caveat)
     return result
 
 
@@ -1036,10 +1049,6 @@ def _caveats(
             "Organisations are not resolved: the industry–academia share uses OpenAlex "
             "institution types (company / education)."
         )
-    result.warn(
-        "Citation impact counts citations from works in the store only; on a sample MNCS and "
-        "PP(top 10 %) describe the sample."
-    )
     if result.synthetic:
         result.warn("SYNTHETIC DATA: the store holds records from a synthetic world.")
 
@@ -1273,7 +1282,11 @@ def benchmark_series(
     if units is not None:
         named = [check_country(u) if unit == "country" else str(u).strip() for u in units]
         named = list(dict.fromkeys(u for u in named if u))
-    from forcemap.indicators.impact import field_normalised_citation_score, percentile_rank
+    from forcemap.indicators.impact import (
+        field_normalised_citation_score,
+        impact_caveats,
+        percentile_rank,
+    )
 
     scope = None
     if industry is not None:
@@ -1285,7 +1298,8 @@ def benchmark_series(
             raise InputError(f"unknown industry {industry!r}; the catalog has: {', '.join(cat)}")
         scope = industry_works(store, industries=[industry]).select(["work_id"])
     ncs = field_normalised_citation_score(store).select(["work_id", "ncs"])
-    pct = percentile_rank(store).select(["work_id", "top10_frac"])
+    pct_all = percentile_rank(store)
+    pct = pct_all.select(["work_id", "top10_frac"])
     with store.query_cursor("benchmark series") as cur:
         synthetic = is_synthetic(cur)
         register(
@@ -1456,10 +1470,8 @@ def benchmark_series(
             f"{thin} entity-year(s) have fewer than {min_impact_works:g} fractional works with "
             "a citation score: MNCS and PP(top 10 %) are insufficient evidence there."
         )
-    result.warn(
-        "Citation impact counts citations from works in the store only; on a sample MNCS and "
-        "PP(top 10 %) describe the sample."
-    )
+    for caveat in impact_caveats(pct_all):
+        result.warn(caveat)
     if synthetic:
         result.warn("SYNTHETIC DATA: the store holds records from a synthetic world.")
     return result

@@ -106,6 +106,12 @@ def _check_impact_field(value: str) -> None:
         )
 
 
+def _check_citations(value: str) -> None:
+    # forcemap.indicators.impact.CITATION_BASES, without importing duckdb through impact
+    if value not in ("store", "source", "auto"):
+        raise InputError(f"citations={value!r} must be 'store', 'source' or 'auto'")
+
+
 def _check_country(country: str) -> str:
     # decide._scope.check_country, without importing duckdb/pyarrow through _scope
     c = str(country).strip().upper()
@@ -140,8 +146,11 @@ class PositioningParams:
     leading_other_at: float = 80.0
     min_top_documents: float = 10.0
     citation_window: int = CITATION_WINDOW
+    #: Citation basis of the works' top-10 % (see forcemap.indicators.impact.citation_basis).
+    citations: str = "auto"
 
     def __post_init__(self) -> None:
+        _check_citations(self.citations)
         if self.unit not in ("industry", "field"):
             raise InputError(f"unit={self.unit!r} is not 'industry' or 'field'")
         if self.window < 1:
@@ -214,8 +223,11 @@ class ActorsParams:
     citation_window: int = CITATION_WINDOW
     cd_threshold: float = CD_THRESHOLD
     concept_min_score: float = CONCEPT_MIN_SCORE
+    #: Citation basis of the works' NCS (see forcemap.indicators.impact.citation_basis).
+    citations: str = "auto"
 
     def __post_init__(self) -> None:
+        _check_citations(self.citations)
         if self.country is not None:
             object.__setattr__(self, "country", _check_country(self.country))
         check_years(self.years)
@@ -267,8 +279,11 @@ class BenchmarkParams:
     complete_through: int | None = None
     partial_ratio: float = 0.5
     min_coverage: float = 0.5
+    #: Citation basis of MNCS and PP(top 10 %) (see forcemap.indicators.impact.citation_basis).
+    citations: str = "auto"
 
     def __post_init__(self) -> None:
+        _check_citations(self.citations)
         object.__setattr__(self, "country", _check_country(self.country))
         if self.unit not in ("industry", "field"):
             raise InputError(f"unit={self.unit!r} must be one of industry, field")
@@ -380,8 +395,11 @@ class TalentParams:
     impact_field: str = "auto"
     breadth: Literal["auto", "concept1", "topic_subfield"] = "auto"
     concept_min_score: float = CONCEPT_MIN_SCORE
+    #: Citation basis of NCS and top-10 % (see forcemap.indicators.impact.citation_basis).
+    citations: str = "auto"
 
     def __post_init__(self) -> None:
+        _check_citations(self.citations)
         object.__setattr__(self, "country", _check_country(self.country))
         check_years(self.years)
         if self.unit not in ("industry", "field"):

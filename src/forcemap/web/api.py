@@ -759,6 +759,16 @@ IndustryQ = Annotated[
 ]
 
 
+CitationsQ = Annotated[
+    str,
+    Query(
+        pattern="^(store|source|auto)$",
+        description="Citation basis: `store` (citations between works in the store), `source` "
+        "(the source's counts) or `auto` (the source's on a sample).",
+    ),
+]
+
+
 @router.get("/positioning", response_model=PositioningOut, summary="Industry positioning")
 def api_positioning(
     store: StoreDep,
@@ -772,11 +782,16 @@ def api_positioning(
             "`field` when the store has no patents and empty industry slices.",
         ),
     ] = None,
+    citations: CitationsQ = "auto",
 ) -> dict[str, Any]:
     """Catch-up / parallel / leading per industry for a country, with the country × industry
     matrix (``forcemap.decide.positioning``)."""
     return state.result(
-        results.POSITIONING, store, country=country or state.home_country, unit=unit
+        results.POSITIONING,
+        store,
+        country=country or state.home_country,
+        unit=unit,
+        citations=citations,
     )
 
 
@@ -798,12 +813,14 @@ def api_actors(
     country: CountryQ = None,
     industry: IndustryQ = None,
     top: Annotated[int, Query(ge=1, le=200, description="Organisations per industry.")] = 20,
+    citations: CitationsQ = "auto",
 ) -> dict[str, Any]:
     """A country's organisations per industry ranked by composite score; 422 when the
     store's organisations are not resolved (``forcemap.decide.actors``)."""
     cc = country or state.home_country
     return decisions.top_actors(
-        state.result(results.ACTORS, store, country=cc, industry=industry), top
+        state.result(results.ACTORS, store, country=cc, industry=industry, citations=citations),
+        top,
     )
 
 
@@ -887,6 +904,7 @@ def api_benchmark(
     k: Annotated[int, Query(ge=1, le=20, description="Automatic peers.")] = 5,
     min_impact_works: MinImpactQ = 50.0,
     partial_years: PartialYearsQ = "auto",
+    citations: CitationsQ = "auto",
 ) -> dict[str, Any]:
     """The country and its peers per industry or field: output, impact, collaboration,
     patents, growth and specialisation, with stability intervals
@@ -904,6 +922,7 @@ def api_benchmark(
         k=k,
         min_impact_works=min_impact_works,
         partial_years=partial_years,
+        citations=citations,
     )
 
 
@@ -958,12 +977,21 @@ def api_talent(
     industry: IndustryQ = None,
     unit: UnitQ = "industry",
     top: TopQ = 25,
+    citations: CitationsQ = "auto",
 ) -> dict[str, Any]:
     """Strategic and rising scientists of a country per industry or field, the talent flows
     and the country's balance (``forcemap.decide.talent``)."""
     _unit_industry(state, unit, industry)
     cc = country or state.home_country
-    return state.result(results.TALENT, store, country=cc, industry=industry, unit=unit, top=top)
+    return state.result(
+        results.TALENT,
+        store,
+        country=cc,
+        industry=industry,
+        unit=unit,
+        top=top,
+        citations=citations,
+    )
 
 
 @router.get("/landscape", response_model=LandscapeOut, summary="IP landscape")

@@ -117,7 +117,12 @@ def auto_unit(store: Store, works_slice: pa.Table, patents_slice: pa.Table) -> s
 
 # -- positioning -----------------------------------------------------------------------------
 def positioning_view(
-    store: Store, *, country: str, unit: str, matrix_countries: int = MATRIX_COUNTRIES
+    store: Store,
+    *,
+    country: str,
+    unit: str,
+    matrix_countries: int = MATRIX_COUNTRIES,
+    citations: str = "auto",
 ) -> dict[str, Any]:
     """:func:`forcemap.decide.positioning.positioning` for ``country`` and the matrix.
 
@@ -133,7 +138,7 @@ def positioning_view(
     """
     from forcemap.decide.positioning import positioning, positioning_matrix
 
-    result = positioning(store, country=country, unit=unit)  # type: ignore[arg-type]
+    result = positioning(store, country=country, unit=unit, citations=citations)  # type: ignore[arg-type]
     home = rows(result.table)
     for r in home:
         r["level_display"] = _level(r["level"])
@@ -227,7 +232,9 @@ def bottlenecks_view(store: Store, *, country: str, industry: str | None) -> dic
 ACTORS_KEPT = 200
 
 
-def actors_view(store: Store, *, country: str, industry: str | None) -> dict[str, Any]:
+def actors_view(
+    store: Store, *, country: str, industry: str | None, citations: str = "auto"
+) -> dict[str, Any]:
     """:func:`forcemap.decide.actors.strategic_actors` for ``country``, the best
     :data:`ACTORS_KEPT` per industry (callers slice ``rows`` to their ``top``).
 
@@ -238,7 +245,9 @@ def actors_view(store: Store, *, country: str, industry: str | None) -> dict[str
     """
     from forcemap.decide.actors import strategic_actors
 
-    result = strategic_actors(store, country=country, industry=industry, top=ACTORS_KEPT)
+    result = strategic_actors(
+        store, country=country, industry=industry, top=ACTORS_KEPT, citations=citations
+    )
     return {
         **_head(result),
         "country": country,
@@ -347,6 +356,7 @@ def benchmark_view(
     k: int = 5,
     min_impact_works: float = 50.0,
     partial_years: str = "auto",
+    citations: str = "auto",
 ) -> dict[str, Any]:
     """:func:`forcemap.decide.benchmark.benchmark` of ``country`` against its peers.
 
@@ -367,6 +377,7 @@ def benchmark_view(
         k=k,
         min_impact_works=min_impact_works,
         partial_years=partial_years,  # type: ignore[arg-type]
+        citations=citations,
     )
     return {
         **_head(result),
@@ -419,7 +430,13 @@ def benchmark_series_view(
 
 # -- talent ----------------------------------------------------------------------------------
 def talent_view(
-    store: Store, *, country: str, industry: str | None, unit: str = "industry", top: int = 25
+    store: Store,
+    *,
+    country: str,
+    industry: str | None,
+    unit: str = "industry",
+    top: int = 25,
+    citations: str = "auto",
 ) -> dict[str, Any]:
     """:func:`forcemap.decide.talent.talent`: strategic and rising scientists of ``country``.
 
@@ -438,6 +455,7 @@ def talent_view(
         industry=industry,
         unit=unit,  # type: ignore[arg-type]
         top=top,
+        citations=citations,
     )
     flows = sorted(
         rows(result.evidence["flows"]),
