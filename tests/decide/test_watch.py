@@ -119,7 +119,11 @@ def test_hand_worked_components(tiny: Store) -> None:
       TB: B14 CD = −1, B15 CD = 1 → 1/2;  TC: C15a CD = −1 → 0/1.   P = 1, .5, 0
     novelty (first year): TA 2018, TB 2008, TC 2015.   P = 1, 0, .5
     home share (CN, fractional): TA 0; TB (6 × 1/2 + 1)/7 = 4/7; TC 1.   P = 0, .5, 1
-    score (equal weights): TA 4/5 = .8, TB 2/5 = .4, TC 1.5/5 = .3 → TA, TB, TC.
+    coherence: of the window records with an in-store citation link (TA: A18; TB: B14, B15;
+      TC: C15a) none cites or is cited by a record of its own unit → 0, 0, 0.  P = 0, 0, 0
+    impact: the works have no level-0 concept, so no field-normalised score → null.  P = 0
+    score (equal weights): TA 4/7, TB 2/7, TC 1.5/7 → TA, TB, TC.
+    status: 7 records < thin_records 20 → insufficient evidence for all three.
     """
     r = technology_watch(tiny, country="CN", unit="topic", min_records=5)
     assert r.table.schema == WATCH_SCHEMA
@@ -140,27 +144,38 @@ def test_hand_worked_components(tiny: Store) -> None:
     assert a["home_share"] == 0.0 and c["home_share"] == pytest.approx(1.0)
     assert b["home_share"] == pytest.approx(4 / 7)
     expected_p = {
-        "TA": [1.0, 1.0, 1.0, 1.0, 0.0],
-        "TB": [0.5, 0.5, 0.5, 0.0, 0.5],
-        "TC": [0.0, 0.0, 0.0, 0.5, 1.0],
+        "TA": [1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0],
+        "TB": [0.5, 0.5, 0.5, 0.0, 0.5, 0.0, 0.0],
+        "TC": [0.0, 0.0, 0.0, 0.5, 1.0, 0.0, 0.0],
     }
     for k, ps in expected_p.items():
         assert [u[k][f"p_{c}"] for c in COMPONENTS] == ps
-    assert [u[k]["score"] for k in ("TA", "TB", "TC")] == pytest.approx([0.8, 0.4, 0.3])
+    assert [u[k]["score"] for k in ("TA", "TB", "TC")] == pytest.approx([4 / 7, 2 / 7, 1.5 / 7])
+    assert [(u[k]["with_links"], u[k]["linked"], u[k]["coherence"]) for k in u] == [
+        (1, 0, 0.0),
+        (2, 0, 0.0),
+        (1, 0, 0.0),
+    ]
+    assert all(x["impact"] is None and x["with_impact"] == 0 for x in u.values())
+    assert all(
+        x["status"] == "insufficient evidence (documents 7 < 20; documents with citation "
+        f"links {x['with_links']} < 5)"
+        for x in u.values()
+    )
     assert all(x["qualified"] for x in u.values())
     assert all(x["records"] == 7 and x["thin_evidence"] for x in u.values())
     assert r.synthetic is False
     assert r.rule.parameters["window"] == "2011–2020"
-    assert any("Thin evidence" in c for c in r.caveats)
+    assert any("Insufficient evidence" in c for c in r.caveats)
     assert any("Only 3 unit(s) ranked" in c for c in r.caveats)
 
 
 def test_weights_change_the_order(tiny: Store) -> None:
-    """home_share weight 4: TA (1+1+1+1+0)/8 = .5, TB (.5+.5+.5+0+2)/8 = .4375,
-    TC (0+0+0+.5+4)/8 = .5625 → TC, TA, TB."""
+    """home_share weight 4 (coherence and impact 0 for all): TA (1+1+1+1+0)/10 = .4,
+    TB (.5+.5+.5+0+2)/10 = .35, TC (0+0+0+.5+4)/10 = .45 → TC, TA, TB."""
     r = technology_watch(tiny, min_records=5, weights={"home_share": 4})
     assert r.table["unit"].to_pylist() == ["TC", "TA", "TB"]
-    assert r.table["score"].to_pylist() == pytest.approx([0.5625, 0.5, 0.4375])
+    assert r.table["score"].to_pylist() == pytest.approx([0.45, 0.4, 0.35])
     assert r.rule.parameters["weights"]["home_share"] == 4.0
     # the home country matters: for the US, TA has the largest home share
     us = _units(technology_watch(tiny, country="US", min_records=5))
@@ -248,11 +263,18 @@ def test_empty_store(store: Store) -> None:
     [
         {"unit": "keyword"},
         {"country": "China"},
-        {"weights": {"impact": 1.0}},
+        {"weights": {"citations": 1.0}},
         {"weights": {"growth": -1.0}},
         {"weights": dict.fromkeys(COMPONENTS, 0.0)},
         {"top": 0},
         {"industry": "no_such_industry"},
+        {"max_doc_share": 1.5},
+        {"min_coherence": -0.1},
+        {"min_field_share": 2.0},
+        {"concept_min_score": 1.2},
+        {"min_growth": -1.0},
+        {"citations": "web"},
+        {"thin_records": 0},
     ],
 )
 def test_bad_input(tiny: Store, kwargs: dict[str, Any]) -> None:
