@@ -298,8 +298,9 @@ def watch_view(
     Returns
     -------
     dict
-        rule, caveats, synthetic, country, industry, unit, window, rows (the watch list, best
-        first, with the percentiles ``p_*`` and the 3-year ``volumes``), works,
+        rule, caveats, synthetic, country, industry, unit, window, rows (the watch list:
+        emerging first, with the ``status``, the attribute evidence, the percentiles ``p_*``
+        and the 3-year ``volumes``), generic (the concepts too generic to rank), works,
         organizations, sleeping_beauties (the evidence rows of the listed units, each with
         its ``unit``), disruptive_works (the seeds: the scope's records by mCD_5).
     """
@@ -320,6 +321,7 @@ def watch_view(
         "unit": unit,
         "window": result.rule.parameters.get("window"),
         "rows": rows(result.table),
+        "generic": rows(result.evidence["generic"]),
         "works": rows(result.evidence["works"]),
         "organizations": rows(result.evidence["organizations"]),
         "sleeping_beauties": rows(result.evidence["sleeping_beauties"]),
