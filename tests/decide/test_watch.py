@@ -11,7 +11,7 @@ from typing import Any
 import pyarrow.compute as pc
 import pytest
 
-from forcemap.decide.watch import COMPONENTS, WATCH_SCHEMA, technology_watch
+from forcemap.decide.watch import COMPONENTS, STATUS_ORDER, WATCH_SCHEMA, technology_watch
 from forcemap.errors import InputError
 from forcemap.indicators.disruption import disruption
 from forcemap.indicators.emergence import emergence_score
@@ -405,9 +405,16 @@ def test_synergy_concepts(synergy_store: Store) -> None:
     assert r.synthetic is False
     assert 0 < r.table.num_rows <= 20
     assert r.table["rank"].to_pylist() == list(range(1, r.table.num_rows + 1))
-    scores = r.table["score"].to_pylist()
-    assert scores == sorted(scores, reverse=True)
-    assert all(0 <= s <= 1 for s in scores)
+    # emerging first, then borderline, not emerging, insufficient evidence; by score in each
+    rows = r.table.to_pylist()
+    groups = [
+        next(i for i, g in enumerate(STATUS_ORDER) if x["status"].startswith(g)) for x in rows
+    ]
+    assert groups == sorted(groups)
+    for g in set(groups):
+        scores = [x["score"] for x, k in zip(rows, groups, strict=True) if k == g]
+        assert scores == sorted(scores, reverse=True)
+    assert all(0 <= x["score"] <= 1 for x in rows)
     assert r.evidence["works"].num_rows > 0
     assert r.evidence["organizations"].num_rows == 0
     assert any("Organisations are not resolved" in c for c in r.caveats)

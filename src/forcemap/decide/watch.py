@@ -122,6 +122,8 @@ from forcemap.store.store import Store
 __all__ = [
     "COMPONENTS",
     "DEFAULT_WEIGHTS",
+    "GENERIC_SCHEMA",
+    "STATUS_ORDER",
     "WATCH_SCHEMA",
     "technology_watch",
 ]
