@@ -449,7 +449,7 @@ def decide_watch(
             min_concept_level=min_concept_level, max_doc_share=max_doc_share,
             min_field_share=min_field_share, citations=citations,
         )  # fmt: skip
-        cols = ["industry", "rank", "name", "status", "score", "first_year", "growth",
+        cols = ["industry", "rank", "unit", "name", "status", "score", "first_year", "growth",
                 "growth_low", "growth_high", "coherence", "with_links", "impact", "impact_low",
                 "impact_high", "records"]  # fmt: skip
         finish_decision(r, cols, out_file, max_rows=40)
