@@ -190,6 +190,9 @@ def test_landscape_and_talent_on_synergy(client: TestClient) -> None:
         ("/api/v1/watch", {"top": 201}, 422, "query.top"),
         ("/api/v1/watch", {"industry": "atlantis"}, 404, "no industry 'atlantis'"),
         ("/api/v1/watch", {"qualified_only": "maybe"}, 422, "query.qualified_only"),
+        ("/api/v1/watch", {"citations": "web"}, 422, "query.citations"),
+        ("/api/v1/watch", {"min_coherence": 2}, 422, "query.min_coherence"),
+        ("/api/v1/watch", {"thin_records": 0}, 422, "query.thin_records"),
         ("/api/v1/benchmark", {"country": "CHN"}, 422, "query.country"),
         ("/api/v1/benchmark", {"unit": "topic"}, 422, "query.unit"),
         ("/api/v1/benchmark", {"industry": "Bad-Key"}, 422, "query.industry"),
@@ -307,6 +310,14 @@ def test_watch_generic_words_on_the_real_sample(client: TestClient) -> None:
     assert 'id="watch-generic"' in html and "concept level 0 &lt; 2" in html
     table = html.split('id="watch-table"')[1].split("</table>")[0]
     assert table.count('class="watch-status"') == len(d["rows"])
+    # the thresholds are parameters of the API
+    d = client.get(
+        "/api/v1/watch",
+        params={"unit": "concept", "top": 5, "min_coherence": 0.9, "citations": "store"},
+    ).json()
+    assert d["rule"]["parameters"]["min_coherence"] == 0.9
+    assert d["rule"]["parameters"]["citation_basis"] == "store"
+    assert all(r["status"] != "emerging" or r["coherence"] >= 0.9 for r in d["rows"])
 
 
 def test_watch_page_form_and_errors(client: TestClient) -> None:

@@ -833,6 +833,17 @@ def api_watch(
     qualified_only: Annotated[
         bool, Query(description="Rank only units passing the emergence rules.")
     ] = False,
+    thin_records: Annotated[
+        int,
+        Query(ge=1, description="Least records in the window for a status (else insufficient)."),
+    ] = 20,
+    min_coherence: Annotated[
+        float, Query(ge=0, le=1, description="Least coherence of an emerging unit.")
+    ] = 0.2,
+    citations: Annotated[
+        str,
+        Query(pattern="^(auto|store|source)$", description="Citation basis of the impact."),
+    ] = "auto",
 ) -> dict[str, Any]:
     """Emerging technologies for a country by composite score (emergence, growth,
     disruption, novelty, home share, coherence, impact), each with its status and the evidence
@@ -845,6 +856,9 @@ def api_watch(
         unit=unit,
         top=top,
         qualified_only=qualified_only,
+        thin_records=thin_records,
+        min_coherence=min_coherence,
+        citations=citations,
     )
 
 

@@ -291,6 +291,9 @@ def watch_view(
     unit: str,
     top: int = 20,
     qualified_only: bool = False,
+    thin_records: int = 20,
+    min_coherence: float = 0.2,
+    citations: str = "auto",
 ) -> dict[str, Any]:
     """:func:`forcemap.decide.watch.technology_watch` for ``country``: the best ``top`` units
     (cached per ``top``: the caveats name listed units, so a longer list is not sliced).
@@ -313,6 +316,9 @@ def watch_view(
         unit=unit,
         top=top,
         qualified_only=qualified_only,
+        thin_records=thin_records,
+        min_coherence=min_coherence,
+        citations=citations,
     )
     return {
         **_head(result),
