@@ -406,9 +406,9 @@ def more_decision_sections(
     talent_cols = ["unit_name", "kind", "rank", "author_name", "org_name", "sector",
                    "career_age", "n_works", "mean_ncs", "top10_share", "breadth",
                    "leadership_share", "cohort_relative_impact", "score"]  # fmt: skip
-    watch_cols = ["rank", "unit", "name", "score", "escore", "qualified", "acceleration",
-                  "disruptive_share", "first_year", "home_share", "records",
-                  "thin_evidence"]  # fmt: skip
+    watch_cols = ["rank", "unit", "name", "status", "score", "first_year", "growth",
+                  "growth_low", "growth_high", "coherence", "impact", "impact_low",
+                  "impact_high", "records"]  # fmt: skip
     land_cols = ["rank", "name", "country_code", "type", "patents", "fc5_mean", "top10_share",
                  "cpc_groups"]  # fmt: skip
     out = [
@@ -530,10 +530,19 @@ def more_decision_sections(
 
 
 def _watch_section(result: Any, title: str, columns: list[str]) -> Section:
-    """The watch list and, below it, the seeds: the most disruptive works in scope."""
+    """The watch list (each entry's status and the evidence of its attributes), the generic
+    concepts left out and, below them, the seeds: the most disruptive works in scope."""
     from forcemap.report.sections import decision_section
 
     sec = decision_section(result, title, columns)
+    generic = result.evidence.get("generic")
+    if generic is not None and generic.num_rows:
+        sec.table(
+            "Generic concepts, not ranked (concept level, document frequency, spread across "
+            "fields)",
+            generic.select(["name", "level", "records", "doc_share", "field_share", "reason"]),
+            max_rows=10,
+        )
     seeds = result.evidence["disruptive_works"]
     if seeds.num_rows:
         sec.table(

@@ -53,6 +53,8 @@ def test_watch_api_matches_the_library(
         "disruption",
         "novelty",
         "home_share",
+        "coherence",
+        "impact",
     }
     with Store.open(web_synthetic[0], read_only=True) as s:
         lib = technology_watch(s, country="CN", industry="clean_energy", unit="topic", top=10)
@@ -65,6 +67,7 @@ def test_watch_api_matches_the_library(
     fact = web_synthetic[1]["emerging_topic"]
     hit = next(r for r in d["rows"] if r["unit"] == fact["topic_id"])
     assert hit["qualified"] is True and hit["name"] == fact["display_name"]
+    assert hit["status"] == "emerging" and hit["growth_low"] > 0 and hit["coherence"] >= 0.2
     listed = {r["unit"] for r in d["rows"]}
     assert {r["unit"] for r in d["organizations"]} <= listed
 
@@ -237,6 +240,9 @@ def test_landscape_and_talent_on_synergy(client: TestClient) -> None:
         ("/api/v1/watch", {"top": 201}, 422, "query.top"),
         ("/api/v1/watch", {"industry": "atlantis"}, 404, "no industry 'atlantis'"),
         ("/api/v1/watch", {"qualified_only": "maybe"}, 422, "query.qualified_only"),
+        ("/api/v1/watch", {"citations": "web"}, 422, "query.citations"),
+        ("/api/v1/watch", {"min_coherence": 2}, 422, "query.min_coherence"),
+        ("/api/v1/watch", {"thin_records": 0}, 422, "query.thin_records"),
         ("/api/v1/benchmark", {"country": "CHN"}, 422, "query.country"),
         ("/api/v1/benchmark", {"unit": "topic"}, 422, "query.unit"),
         ("/api/v1/benchmark", {"industry": "Bad-Key"}, 422, "query.industry"),
@@ -335,6 +341,33 @@ def test_watch_page(synth_client: TestClient, web_synthetic: tuple[Path, dict[st
     # each entry links its organisations to their profiles
     entry = html.split('id="watch-entry-1"')[1].split("</details>")[0]
     assert re.search(r'href="/organizations/I\d+"', entry)
+
+
+def test_watch_generic_words_on_the_real_sample(client: TestClient) -> None:
+    """Issue 18, observation 8, in the API and on the page: the SYNERGY concept watch lists no
+    generic concept; each row has a status and the evidence of the four attributes, and the
+    generic concepts are shown apart with their reason."""
+    d = client.get("/api/v1/watch", params={"unit": "concept", "top": 20}).json()
+    names = {r["name"] for r in d["rows"]}
+    assert not names & {"Cell", "Polymer", "Subgroup analysis", "Medicine"}
+    assert all(r["level"] >= 2 for r in d["rows"])
+    assert all(r["status"] for r in d["rows"])
+    assert any(g["name"] == "Medicine" for g in d["generic"])
+    for r in d["rows"]:
+        if r["status"] == "emerging":
+            assert r["growth_low"] > 0 and r["coherence"] >= 0.2 and r["impact"] is not None
+    html = client.get("/watch", params={"unit": "concept", "top": 20}).text
+    assert 'id="watch-generic"' in html and "concept level 0 &lt; 2" in html
+    table = html.split('id="watch-table"')[1].split("</table>")[0]
+    assert table.count('class="watch-status"') == len(d["rows"])
+    # the thresholds are parameters of the API
+    d = client.get(
+        "/api/v1/watch",
+        params={"unit": "concept", "top": 5, "min_coherence": 0.9, "citations": "store"},
+    ).json()
+    assert d["rule"]["parameters"]["min_coherence"] == 0.9
+    assert d["rule"]["parameters"]["citation_basis"] == "store"
+    assert all(r["status"] != "emerging" or r["coherence"] >= 0.9 for r in d["rows"])
 
 
 def test_watch_page_form_and_errors(client: TestClient) -> None:

@@ -574,9 +574,44 @@ def decide_watch(
         list[str] | None,
         typer.Option(help="Component weight, e.g. --weight emergence=3 (repeatable)."),
     ] = None,
+    min_records: Annotated[
+        int, typer.Option(help="Least records in the window for a unit to be ranked.")
+    ] = 10,
+    thin_records: Annotated[
+        int, typer.Option(help="Least records in the window for a status (else insufficient).")
+    ] = 20,
+    min_linked_documents: Annotated[
+        int, typer.Option(help="Least records with an in-store citation link for a status.")
+    ] = 5,
+    min_coherence: Annotated[
+        float, typer.Option(help="Least coherence of an emerging unit.")
+    ] = 0.2,
+    min_growth: Annotated[
+        float, typer.Option(help="Share growth rate an emerging unit must exceed.")
+    ] = 0.0,
+    concept_min_score: Annotated[
+        float, typer.Option(help="Concepts: least score for a work to carry a concept.")
+    ] = 0.3,
+    min_concept_level: Annotated[
+        int, typer.Option(help="Concepts: lower levels are generic (0-1: disciplines).")
+    ] = 2,
+    max_doc_share: Annotated[
+        float, typer.Option(help="Concepts: generic above this share of the store's works.")
+    ] = 0.01,
+    min_field_share: Annotated[
+        float, typer.Option(help="Concepts: generic below this share in one level-0 field.")
+    ] = 0.5,
+    citations: Annotated[
+        str, typer.Option(help="Impact citation basis: auto, store or source.")
+    ] = "auto",
     out_file: DecideOutOpt = None,
 ) -> None:
     """Technology watch: emerging, accelerating, disruptive topics (or CPC groups) per industry.
+
+    Each entry carries the four attributes of an emerging technology (Rotolo et al. 2015):
+    novelty, share growth with its interval, coherence, impact (MNCS with its interval), and a
+    status: emerging, borderline, not emerging or insufficient evidence. Generic concepts
+    (level 0-1, too frequent, spread across fields) are not ranked.
 
     Example: forcemap decide watch --industry ai --unit topic
     """
@@ -591,11 +626,25 @@ def decide_watch(
             opts, technology_watch, out_file, country=country, industry=industry, unit=unit,
             end_year=end_year, top=top, cd_threshold=cd_threshold,
             qualified_only=qualified_only, weights=weights or None,
+            min_records=min_records, thin_records=thin_records,
+            min_linked_documents=min_linked_documents, min_coherence=min_coherence,
+            min_growth=min_growth, concept_min_score=concept_min_score,
+            min_concept_level=min_concept_level, max_doc_share=max_doc_share,
+            min_field_share=min_field_share, citations=citations,
         )  # fmt: skip
-        cols = ["industry", "rank", "unit", "name", "score", "escore", "qualified",
-                "acceleration", "disruptive_share", "first_year", "home_share", "records",
-                "thin_evidence"]  # fmt: skip
+        cols = ["industry", "rank", "unit", "name", "status", "score", "first_year", "growth",
+                "growth_low", "growth_high", "coherence", "with_links", "impact", "impact_low",
+                "impact_high", "records"]  # fmt: skip
         finish_decision(r, cols, out_file, max_rows=40)
+        generic = r.evidence.get("generic")
+        if generic is not None and generic.num_rows:
+            print_arrow(
+                generic.select(
+                    ["unit", "name", "level", "records", "doc_share", "field_share", "reason"]
+                ),
+                "generic concepts, not ranked (level, document frequency, spread across fields)",
+                max_rows=10,
+            )
         seeds = r.evidence["disruptive_works"]
         if seeds.num_rows:
             print_arrow(

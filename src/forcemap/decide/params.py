@@ -426,6 +426,27 @@ class WatchParams:
 
     ``top`` is a **row count**: units listed (and seeds in the evidence). ``cd_threshold``:
     a record is disruptive when its CD\\ :sub:`5` is above it.
+
+    Specificity (concepts only; OpenAlex topics and CPC main groups are leaves of curated
+    classifications): a work carries a concept at ``concept_min_score`` or more; a concept
+    of level below ``min_concept_level`` (OpenAlex levels 0–1 are disciplines such as
+    "Medicine", "Engineering"), in more than ``max_doc_share`` of all the store's works, or
+    whose window works have less than ``min_field_share`` in their most common level-0 field
+    (spread across fields) is *generic* and not ranked.
+
+    Evidence minimums (in the spirit of the Leiden Ranking and InCites, which withhold
+    indicators below a publication threshold, scaled to one topic): an entry needs
+    ``thin_records`` records in the window and ``min_linked_documents`` of them with an
+    in-store citation link (the evidence of coherence), else its status is *insufficient
+    evidence*. ``min_records`` is the floor below which a unit is not ranked at all.
+
+    Rotolo, Hicks & Martin (2015) attributes: an entry is *emerging* when it passes the
+    emergence rules of Carley et al. (2018) (novelty, persistence, community), its coherence
+    (share of its linked records that cite or are cited by another of its records) is at
+    least ``min_coherence``, and its share growth rate (whose bootstrap interval decides
+    *borderline*) is above ``min_growth``. ``citations``: the basis of the impact attribute
+    (``store``: in-store citations; ``source``: the source's ``cited_by_count``; ``auto``:
+    ``source`` when the store holds less than half of the citations the source reports).
     """
 
     country: str = "CN"
@@ -440,6 +461,14 @@ class WatchParams:
     evidence_per_unit: int = 5
     beauty_min_citations: int = 10
     seed_min_mcd: float = 10.0
+    concept_min_score: float = CONCEPT_MIN_SCORE
+    min_concept_level: int = 2
+    max_doc_share: float = 0.01
+    min_field_share: float = 0.5
+    min_linked_documents: int = 5
+    min_coherence: float = 0.2
+    min_growth: float = 0.0
+    citations: str = "auto"
 
     def __post_init__(self) -> None:
         from forcemap.indicators.emergence import EMERGENCE_UNITS
@@ -449,6 +478,18 @@ class WatchParams:
         object.__setattr__(self, "country", _check_country(self.country))
         if self.top < 1 or self.min_records < 1 or self.evidence_per_unit < 1:
             raise InputError("top, min_records and evidence_per_unit must be ≥ 1")
+        _int_at_least("thin_records", self.thin_records, 1)
+        _int_at_least("min_linked_documents", self.min_linked_documents, 0)
+        _int_at_least("min_concept_level", self.min_concept_level, 0)
+        _check_concept_min_score(self.concept_min_score)
+        for name in ("max_doc_share", "min_field_share", "min_coherence"):
+            v = getattr(self, name)
+            if not 0.0 <= float(v) <= 1.0:
+                raise InputError(f"{name}={v} must be in [0, 1]")
+        if not math.isfinite(float(self.min_growth)) or float(self.min_growth) <= -1.0:
+            raise InputError(f"min_growth={self.min_growth} must be a finite rate above -1")
+        if self.citations not in ("store", "source", "auto"):
+            raise InputError(f"citations={self.citations!r} must be 'store', 'source' or 'auto'")
 
 
 WATCH = WatchParams()

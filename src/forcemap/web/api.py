@@ -367,10 +367,53 @@ class WatchRow(BaseModel):
     p_disruption: float | None
     p_novelty: float | None
     p_home_share: float | None
+    p_coherence: float | None
+    p_impact: float | None
+    status: str = Field(
+        description="emerging, borderline (emerging/not emerging), not emerging (reasons) or "
+        "insufficient evidence (the counts missing)."
+    )
+    base_share: float | None = Field(description="Novelty: share of all base-period records.")
+    active_share: float | None = Field(
+        description="Novelty: share of the unit's window records in the active period."
+    )
+    growth: float | None = Field(
+        description="Annual growth of the unit's share of the scope's records, S_1 → S_2 "
+        "(the last complete years)."
+    )
+    growth_low: float | None = Field(description="95 % bootstrap interval of growth, low.")
+    growth_high: float | None = Field(description="95 % bootstrap interval of growth, high.")
+    growth_volumes: list[int] | None = Field(description="The unit's records in S_1, S_2.")
+    coherence: float | None = Field(
+        description="Share of its records with an in-store citation link that cite or are "
+        "cited by another of its records (null: none has a link)."
+    )
+    linked: int = Field(description="Records linked to another record of the unit.")
+    with_links: int = Field(description="Records with an in-store citation link.")
+    impact: float | None = Field(description="MNCS of the window records.")
+    impact_low: float | None
+    impact_high: float | None
+    with_impact: int = Field(description="Records with a field-normalised citation score.")
+    level: int | None = Field(description="OpenAlex concept level (concepts only).")
+    doc_share: float | None = Field(description="Share of the store's records carrying it.")
+    field_share: float | None = Field(
+        description="Share of its window works in their most common level-0 field (concepts)."
+    )
     records: int = Field(description="Records in the window.")
     volumes: list[int] | None = Field(description="3-year volumes [S_0, S_1, S_2].")
     with_cd: int | None = Field(description="Records with a defined CD_5.")
     thin_evidence: bool
+
+
+class WatchGeneric(BaseModel):
+    unit: str
+    name: str | None
+    level: int | None
+    records: int = Field(description="Records in the window.")
+    store_documents: int | None
+    doc_share: float | None
+    field_share: float | None
+    reason: str = Field(description="Why it is generic.")
 
 
 class WatchWork(BaseModel):
@@ -426,7 +469,15 @@ class WatchOut(DecisionOut):
     industry: str | None = Field(description="The industry; null: every record of the store.")
     unit: str = Field(description="topic, concept or cpc_group.")
     window: str | None = Field(description="The 10-year window (null: no dated records).")
-    rows: list[WatchRow] = Field(description="The `top` units, best first.")
+    rows: list[WatchRow] = Field(
+        description="The `top` units: emerging first, then borderline, not emerging and "
+        "insufficient evidence, each by score."
+    )
+    generic: list[WatchGeneric] = Field(
+        default_factory=list,
+        description="Concepts too generic to rank (level 0-1, document frequency, spread "
+        "across fields).",
+    )
     works: list[WatchWork] = Field(description="Each listed unit's top records by mCD_5.")
     organizations: list[WatchOrganization] = Field(
         description="Each listed unit's most active organisations (needs resolution)."
@@ -856,9 +907,21 @@ def api_watch(
     qualified_only: Annotated[
         bool, Query(description="Rank only units passing the emergence rules.")
     ] = False,
+    thin_records: Annotated[
+        int,
+        Query(ge=1, description="Least records in the window for a status (else insufficient)."),
+    ] = 20,
+    min_coherence: Annotated[
+        float, Query(ge=0, le=1, description="Least coherence of an emerging unit.")
+    ] = 0.2,
+    citations: Annotated[
+        str,
+        Query(pattern="^(auto|store|source)$", description="Citation basis of the impact."),
+    ] = "auto",
 ) -> dict[str, Any]:
     """Emerging technologies for a country by composite score (emergence, growth,
-    disruption, novelty, home share), with evidence (``forcemap.decide.watch``)."""
+    disruption, novelty, home share, coherence, impact), each with its status and the evidence
+    of the four attributes of Rotolo et al. 2015 (``forcemap.decide.watch``)."""
     return state.result(
         results.WATCH,
         store,
@@ -867,6 +930,9 @@ def api_watch(
         unit=unit,
         top=top,
         qualified_only=qualified_only,
+        thin_records=thin_records,
+        min_coherence=min_coherence,
+        citations=citations,
     )
 
 

@@ -301,6 +301,9 @@ def watch_view(
     unit: str,
     top: int = 20,
     qualified_only: bool = False,
+    thin_records: int = 20,
+    min_coherence: float = 0.2,
+    citations: str = "auto",
 ) -> dict[str, Any]:
     """:func:`forcemap.decide.watch.technology_watch` for ``country``: the best ``top`` units
     (cached per ``top``: the caveats name listed units, so a longer list is not sliced).
@@ -308,8 +311,9 @@ def watch_view(
     Returns
     -------
     dict
-        rule, caveats, synthetic, country, industry, unit, window, rows (the watch list, best
-        first, with the percentiles ``p_*`` and the 3-year ``volumes``), works,
+        rule, caveats, synthetic, country, industry, unit, window, rows (the watch list:
+        emerging first, with the ``status``, the attribute evidence, the percentiles ``p_*``
+        and the 3-year ``volumes``), generic (the concepts too generic to rank), works,
         organizations, sleeping_beauties (the evidence rows of the listed units, each with
         its ``unit``), disruptive_works (the seeds: the scope's records by mCD_5).
     """
@@ -322,6 +326,9 @@ def watch_view(
         unit=unit,
         top=top,
         qualified_only=qualified_only,
+        thin_records=thin_records,
+        min_coherence=min_coherence,
+        citations=citations,
     )
     return {
         **_head(result),
@@ -330,6 +337,7 @@ def watch_view(
         "unit": unit,
         "window": result.rule.parameters.get("window"),
         "rows": rows(result.table),
+        "generic": rows(result.evidence["generic"]),
         "works": rows(result.evidence["works"]),
         "organizations": rows(result.evidence["organizations"]),
         "sleeping_beauties": rows(result.evidence["sleeping_beauties"]),
