@@ -114,7 +114,7 @@ from forcemap.decide.params import WATCH, WatchParams
 from forcemap.decide.result import DecisionResult, Rule, check_weights, is_synthetic
 from forcemap.indicators import indicator_table
 from forcemap.indicators.emergence import emergence_score
-from forcemap.indicators.impact import field_normalised_citation_score
+from forcemap.indicators.impact import citation_basis, field_normalised_citation_score
 from forcemap.indicators.sleeping_beauty import sleeping_beauty
 from forcemap.store.slices import industry_patents, industry_works
 from forcemap.store.store import Store
@@ -789,7 +789,8 @@ def technology_watch(
     with store.query_cursor("technology watch") as cur:
         volume = {int(y): float(n) for y, n in cur.execute(_VOLUME_SQL[entity]).fetchall()}
         last_date = cur.execute(_LAST_DATE_SQL[entity]).fetchone()
-        basis = _citation_basis(cur, entity, citations)
+    # one rule for every decision: the impact module's citation basis (patents: the store's)
+    basis = citation_basis(store, citations=citations).basis if entity == "works" else "store"
     partial = partial_years(volume, last_date=last_date[0] if last_date else None)
     gend = None if end_year is None else int(end_year)
     if gend is not None and gend in partial and gend == max(volume, default=gend):
@@ -1043,25 +1044,6 @@ def technology_watch(
     }
     _caveats(result, counts, scope is not None, entity)
     return result
-
-
-def _citation_basis(cur: Any, entity: str, citations: str) -> str:
-    """``store`` or ``source``: ``auto`` takes the source's counts when the store holds less
-    than half of the citations the source reports for its works (a sample)."""
-    if citations != "auto":
-        return citations
-    if entity != "works":
-        return "store"
-    row = cur.execute(
-        """SELECT (SELECT count(*) FROM (SELECT DISTINCT citing_id, cited_id FROM work_references
-                   WHERE citing_id <> cited_id
-                     AND cited_id IN (SELECT work_id FROM works)
-                     AND citing_id IN (SELECT work_id FROM works))),
-                  (SELECT sum(cited_by_count) FROM (SELECT work_id, any_value(cited_by_count)
-                   AS cited_by_count FROM works GROUP BY 1))"""
-    ).fetchone()
-    held, reported = (row or (0, None))[0], (row or (0, None))[1]
-    return "source" if reported and held < 0.5 * float(reported) else "store"
 
 
 def _attributes(scored: pa.Table, boot: pa.Table, gend: int, p: WatchParams) -> pa.Table:
