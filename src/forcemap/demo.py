@@ -388,7 +388,8 @@ def more_decision_sections(
     real: Store, synth: Store, real_label: str, synth_label: str
 ) -> list[Section]:
     """Benchmarking, IP landscape, watch, consortium, portfolio, pathways and talent."""
-    from forcemap.decide.benchmark import benchmark, benchmark_series
+    from forcemap.decide.benchmark import benchmark
+    from forcemap.decide.benchmark_series import benchmark_series
     from forcemap.decide.consortium import consortium
     from forcemap.decide.explore import pathways
     from forcemap.decide.landscape import landscape

@@ -382,7 +382,7 @@ def test_series_hand_worked(tiny: Store) -> None:
     """Countries, 2019–2021, all works. 2019: W1 (CN ½, US ½), W2 (CN 1) → CN 1.5 of 2,
     MNCS (½·2 + 0)/1.5, both works industry–academia, W1 international. 2020: W3, W6 (CN)
     → CN 2 of 2. 2021: W4 (US ½), W5 (DE ½, FR ½), W7 (DE), W8 (CN) → CN 1 of 3.5, US ½."""
-    from forcemap.decide.benchmark import YEARLY_SCHEMA, benchmark_series
+    from forcemap.decide.benchmark_series import YEARLY_SCHEMA, benchmark_series
 
     r = benchmark_series(tiny, units=["cn", "US"], years=(2019, 2021), min_impact_works=0)
     assert r.table.schema == YEARLY_SCHEMA
@@ -414,7 +414,7 @@ def test_series_organisations_and_authors(tiny: Store) -> None:
     """Organisations fall back on the institution: Icnu is one of two authors of W1 and W2
     (½ each) in 2019, of 2 org-weighted works. Authors are not identified in this store:
     coverage 0, below the minimum, and said."""
-    from forcemap.decide.benchmark import benchmark_series
+    from forcemap.decide.benchmark_series import benchmark_series
 
     r = benchmark_series(tiny, unit="organization", units=["Icnu"], years=(2019, 2019))
     x = r.table.to_pylist()[0]
@@ -441,7 +441,7 @@ def test_series_organisations_and_authors(tiny: Store) -> None:
 def test_real_series_marks_incomplete_years(real_store: Store) -> None:
     """On the real store, Canada's series keeps 2021 and 2022 and marks them partial; each
     year with works has its intervals, and MNCS only where 50 fractional works carry it."""
-    from forcemap.decide.benchmark import benchmark_series
+    from forcemap.decide.benchmark_series import benchmark_series
 
     r = benchmark_series(real_store, units=["CA", "US"], span=10)
     ca = {x["year"]: x for x in r.table.to_pylist() if x["entity"] == "CA"}
@@ -492,7 +492,7 @@ def test_series_defaults_agree_everywhere() -> None:
 
     import forcemap.cli
     from forcemap.decide import params as P
-    from forcemap.decide.benchmark import benchmark_series
+    from forcemap.decide.benchmark_series import benchmark_series
     from forcemap.web.decisions import benchmark_series_view
 
     fd = P.defaults(P.BenchmarkSeriesParams)

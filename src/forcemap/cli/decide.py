@@ -434,7 +434,7 @@ def decide_benchmark_series(
 
     Example: forcemap decide benchmark-series --unit country --entity CA --entity US
     """
-    from forcemap.decide.benchmark import benchmark_series
+    from forcemap.decide.benchmark_series import benchmark_series
 
     opts = options(ctx)
     if unit not in ("country", "organization", "author"):

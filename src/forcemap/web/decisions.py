@@ -415,7 +415,7 @@ def benchmark_series_view(
         rule, caveats, data_coverage, synthetic, unit, industry, rows (per entity and year,
         with intervals, ``partial`` and impact evidence), world (per year).
     """
-    from forcemap.decide.benchmark import benchmark_series
+    from forcemap.decide.benchmark_series import benchmark_series
 
     result = benchmark_series(
         store,
