@@ -316,11 +316,14 @@ _ALL_DOCS_SQL = """
 CREATE OR REPLACE TEMP TABLE _pos_alldocs AS
 WITH d AS (
     SELECT 'pub' AS side, u.unit, p.year, u.work_id AS doc, p.top10_frac AS top
-    FROM _pos_work_units AS u JOIN _pos_pct AS p USING (work_id)
+    FROM (SELECT DISTINCT work_id, unit FROM _pos_work_units) AS u
+    JOIN _pos_pct AS p USING (work_id)
     WHERE p.year IS NOT NULL AND p.top10_frac IS NOT NULL
     UNION ALL
     SELECT 'tech', u.unit, h.year, u.patent_id, h.top
-    FROM _pos_patent_units AS u JOIN _pos_hv AS h USING (patent_id)
+    -- distinct: a patent matching an industry and its sub-technology is listed twice
+    FROM (SELECT DISTINCT patent_id, unit FROM _pos_patent_units) AS u
+    JOIN _pos_hv AS h USING (patent_id)
     WHERE h.year IS NOT NULL AND h.top IS NOT NULL
 ), k AS (
     SELECT 'pub' AS side, doc, sum(w ORDER BY country) AS known FROM _pos_wcountry GROUP BY doc
