@@ -640,9 +640,10 @@ def _partial_years(
             continue
         parts = []
         for y in years:
-            near = [volume.get(z, 0) for z in range(y - 3, y + 4) if z != y and z in volume]
-            ref = f"{float(np.median(near)):,.0f}" if near else "none"
-            parts.append(f"{y}: {volume.get(y, 0):,} against a median of {ref} nearby")
+            near = range(y - 3, y) if y == max(volume) else range(y + 1, y + 4)
+            ref = [volume.get(z, 0) for z in near if min(volume) <= z <= max(volume)]
+            against = f" against a median of {float(np.median(ref)):,.0f}" if ref else ""
+            parts.append(f"{y} ({volume.get(y, 0):,}{against})")
         what = "works" if side == "pub" else "patents"
         latest = f"; latest date {last_date}" if last_date is not None else ""
         out[side] = (years, f"{what} {', '.join(parts)}{latest}")
