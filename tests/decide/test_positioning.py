@@ -322,3 +322,16 @@ def test_planted_leading_country_is_leading(synthetic_world: tuple[Path, dict]) 
     assert row["level_low"] == pytest.approx(100.0) and row["level_high"] == pytest.approx(100.0)
     assert row["level_tech"] is not None and row["world_hv_patents"] >= 10
     assert r.synthetic and any("SYNTHETIC" in c for c in r.caveats)
+
+
+def test_incomplete_last_year_is_detected_and_said(tiny: Store) -> None:
+    """2021 holds 5 works against 20 in 2020 (< 0.5 × the median of the year before): an
+    incomplete last year. The level still reads the whole window; the caveat says the year
+    is left out of the trend and years behind, and keep_partial turns that off."""
+    r = positioning(tiny, country="DE", unit="field", **LOOSE)
+    assert any("Incomplete years" in c and "works 2021 (5 against a median of 20)" in c
+               for c in r.caveats)  # fmt: skip
+    assert _row(r, "G")["level"] == pytest.approx(100.0)  # the 2021 works count for L
+    kept = positioning(tiny, country="DE", unit="field", keep_partial=True, **LOOSE)
+    assert not any("Incomplete years" in c for c in kept.caveats)
+    assert kept.rule.parameters["keep_partial"] is True
