@@ -71,7 +71,7 @@ from forcemap.decide.params import ACTORS, ActorsParams
 from forcemap.decide.result import DecisionResult, Rule, check_weights, is_synthetic
 from forcemap.errors import InputError
 from forcemap.indicators import indicator_table
-from forcemap.indicators.impact import field_normalised_citation_score
+from forcemap.indicators.impact import field_normalised_citation_score, impact_caveats
 from forcemap.indicators.patent_value import forward_citations
 from forcemap.network.analyse import analyse
 from forcemap.network.build import build_network
@@ -425,6 +425,7 @@ def strategic_actors(
     citation_window: int = ACTORS.citation_window,
     cd_threshold: float = ACTORS.cd_threshold,
     concept_min_score: float = ACTORS.concept_min_score,
+    citations: str = ACTORS.citations,
 ) -> DecisionResult:
     r"""Rank a country's organisations in each industry (see the module docstring).
 
@@ -456,6 +457,9 @@ def strategic_actors(
         A work is disruptive when its CD\ :sub:`5` is above this.
     concept_min_score : float, default 0.3
         Least concept score for a work to count towards a sub-technology (breadth).
+    citations : {"auto", "store", "source"}, default "auto"
+        Citation basis of the works' NCS (:func:`forcemap.indicators.impact.citation_basis`);
+        the basis used is in the caveats.
 
     The defaults and checks are those of :class:`~forcemap.decide.params.ActorsParams`.
 
@@ -493,6 +497,7 @@ def strategic_actors(
         citation_window=citation_window,
         cd_threshold=cd_threshold,
         concept_min_score=concept_min_score,
+        citations=citations,
     )
     cty = p.country
     y0, y1 = check_years(years)
@@ -511,7 +516,8 @@ def strategic_actors(
         "top": top,
         "weights": w,
         "anchor_quantile": anchor_quantile,
-        "impact": "MNCS (store citations, full window, by field, year and type)",
+        "impact": "MNCS (full window, by field, year and type)",
+        "citations": citations,
         "impact_field": impact_field,
         "disruption": _disruption(p),
         "patent_value": f"forward citations within {p.citation_window} years of grant",
@@ -526,7 +532,8 @@ def strategic_actors(
     keys = list(cat.keys())
     work_slice = industry_works(store, industries=keys, catalog=cat)
     patent_slice = industry_patents(store, industries=keys, catalog=cat)
-    ncs = field_normalised_citation_score(store, field=impact_field).select(["work_id", "ncs"])
+    ncs_all = field_normalised_citation_score(store, field=impact_field, citations=p.citations)
+    ncs = ncs_all.select(["work_id", "ncs"])
     cd = (
         indicator_table(store, "disruption", window=5, entity="works")
         .select(["work_id", "cd"])
@@ -597,6 +604,7 @@ def strategic_actors(
             "organisation (no institution / assignee resolved) and count for nobody."
         )
     caveats += [f"Network: {n}" for n in dict.fromkeys(notes)]
+    caveats += impact_caveats(ncs_all)[:1]  # the citation basis
     if synthetic:
         caveats.append("SYNTHETIC DATA: the store holds records from a synthetic world.")
     return DecisionResult(

@@ -37,7 +37,9 @@ and of *c* on patent *p* with distinct assignee countries :math:`C_p`,
                                 forward citations (Squicciarini et al. 2013)
 ``cagr``                        :math:`(x_{t_1}/x_{t_0})^{1/(n-1)} - 1` of yearly
                                 ``works_frac`` over the last :math:`n` = ``growth_window``
-                                years :math:`t_0 \ldots t_1`; null when :math:`x_{t_0} = 0`
+                                complete years :math:`t_0 \ldots t_1` (an incomplete
+                                first or last year of the store is left out,
+                                :func:`incomplete_years`); null when :math:`x_{t_0} = 0`
 ``rca`` / ``rta``               Balassa (1965) index of works / Soete's (1987) RTA of patents
 ==============================  ===============================================================
 
@@ -57,6 +59,14 @@ The organisation type of an authorship comes from the organisation its instituti
 all fields), so the world of the index is the catalog even when one industry is asked for. A
 country with activity elsewhere but none in *u* has RCA 0; one with no activity at all, null.
 
+**Evidence.** ``world_share``, ``mncs``, ``pp_top10`` and the collaboration shares carry 95 %
+stability intervals (``_low`` / ``_high``): the unit's works are resampled with replacement
+1,000 times and each figure recomputed (Waltman et al. 2012, the Leiden Ranking's stability
+intervals). MNCS and PP(top 10 %) of a row with fewer than ``min_impact_works`` fractional
+works with a citation score are *insufficient evidence* (null, with the counts).
+:func:`benchmark_series` gives the same figures year by year for countries, organisations
+or authors (SciVal's Benchmarking module).
+
 **Peers.** Without ``peers``, the peers of X in *u* are the ``k`` other countries with the
 largest ``works_frac`` in *u* (ties by country code); ``rank`` is each country's rank by
 ``works_frac`` among all countries of *u* (1 = largest).
@@ -72,18 +82,33 @@ doi:10.1111/j.1467-9957.1965.tb00050.x. Soete, L. (1987). doi:10.1016/0048-7333(
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
+import duckdb
+import numpy as np
 import pyarrow as pa
 
 from forcemap.decide._scope import check_country, check_years, register, unit_tables
-from forcemap.decide.params import BENCHMARK, BenchmarkParams
+from forcemap.decide.params import (
+    BENCHMARK,
+    BENCHMARK_SERIES,
+    BenchmarkParams,
+    BenchmarkSeriesParams,
+)
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
 from forcemap.errors import InputError
 from forcemap.store.store import Store
 
-__all__ = ["BENCHMARK_SCHEMA", "SERIES_SCHEMA", "WORLD_SCHEMA", "benchmark"]
+__all__ = [
+    "BENCHMARK_SCHEMA",
+    "SERIES_SCHEMA",
+    "WORLD_SCHEMA",
+    "YEARLY_SCHEMA",
+    "benchmark",
+    "benchmark_series",
+    "incomplete_years",
+]
 
 UNITS = ("industry", "field")
 
@@ -97,10 +122,21 @@ BENCHMARK_SCHEMA = pa.schema(
         ("works", pa.int64()),
         ("works_frac", pa.float64()),
         ("world_share", pa.float64()),
+        ("world_share_low", pa.float64()),
+        ("world_share_high", pa.float64()),
+        ("impact_works", pa.float64()),
         ("mncs", pa.float64()),
+        ("mncs_low", pa.float64()),
+        ("mncs_high", pa.float64()),
         ("pp_top10", pa.float64()),
+        ("pp_top10_low", pa.float64()),
+        ("pp_top10_high", pa.float64()),
         ("intl_copub_share", pa.float64()),
+        ("intl_copub_share_low", pa.float64()),
+        ("intl_copub_share_high", pa.float64()),
         ("industry_academia_share", pa.float64()),
+        ("industry_academia_share_low", pa.float64()),
+        ("industry_academia_share_high", pa.float64()),
         ("patents", pa.float64()),
         ("patent_share", pa.float64()),
         ("fc5_mean", pa.float64()),
@@ -108,13 +144,19 @@ BENCHMARK_SCHEMA = pa.schema(
         ("rca", pa.float64()),
         ("rta", pa.float64()),
         ("thin_evidence", pa.bool_()),
+        ("impact_evidence", pa.string()),
     ]
 )
 """The main table: one row per (unit, country) for X and its peers (see the module docstring).
 
 ``rank`` is null for a country without works in the unit; patent columns are null with
 ``unit="field"`` (patents have no concept field); ``thin_evidence`` is true when ``works`` is
-below ``min_works``."""
+below ``min_works``. ``<figure>_low`` / ``<figure>_high`` bound the 95 % stability interval of
+the figure (1,000 bootstrap resamples of the unit's works, Leiden Ranking). ``impact_works``
+is the fractional output with a citation score; below ``min_impact_works`` MNCS and
+PP(top 10 %) (and their intervals) are null and ``impact_evidence`` reads *insufficient
+evidence (impact works … < …)*, else ``ok``. ``cagr`` uses complete years only (see
+:func:`incomplete_years`)."""
 
 SERIES_SCHEMA = pa.schema(
     [
@@ -122,10 +164,12 @@ SERIES_SCHEMA = pa.schema(
         ("country", pa.string()),
         ("year", pa.int32()),
         ("works_frac", pa.float64()),
+        ("partial", pa.bool_()),
     ]
 )
 """``evidence["series"]``: yearly fractional output of X and its peers over the growth window
-(zero-filled), the basis of ``cagr``."""
+(zero-filled), the basis of ``cagr``, followed by the incomplete years after it (``partial``
+true: shown, left out of ``cagr``)."""
 
 WORLD_SCHEMA = pa.schema(
     [
@@ -228,6 +272,7 @@ WITH wk AS (
            count(*) AS works, sum(c.w) AS works_frac,
            sum(c.w * f.ncs) / sum(c.w) FILTER (WHERE f.ncs IS NOT NULL) AS mncs,
            sum(c.w * f.top10) / sum(c.w) FILTER (WHERE f.top10 IS NOT NULL) AS pp_top10,
+           coalesce(sum(c.w) FILTER (WHERE f.ncs IS NOT NULL), 0.0) AS impact_works,
            avg(f.intl::DOUBLE) AS intl_copub_share,
            avg(f.ia::DOUBLE) AS industry_academia_share
     FROM _bm_w AS w JOIN _bm_wc AS c USING (work_id) JOIN _bm_wf AS f USING (work_id)
@@ -243,6 +288,7 @@ WITH wk AS (
 SELECT coalesce(wk.unit, pt.unit) AS unit, coalesce(wk.country, pt.country) AS country,
        coalesce(wk.works, 0) AS works, coalesce(wk.works_frac, 0.0) AS works_frac,
        wk.mncs, wk.pp_top10, wk.intl_copub_share, wk.industry_academia_share,
+       coalesce(wk.impact_works, 0.0) AS impact_works,
        coalesce(pt.patents, 0.0) AS patents, pt.fc5_mean,
        CASE WHEN wk.works_frac > 0 THEN rank() OVER (
            PARTITION BY coalesce(wk.unit, pt.unit)
@@ -303,13 +349,14 @@ CREATE OR REPLACE TEMP TABLE _bm_series AS
 WITH y AS (
     SELECT w.unit, c.country, w.year, sum(c.w) AS x
     FROM _bm_w AS w JOIN _bm_wc AS c USING (work_id)
-    WHERE w.year BETWEEN $g0 AND $g1
+    WHERE w.year BETWEEN $g0 AND $gmax
     GROUP BY ALL
 ), grid AS (
     SELECT r.unit, r.country, g.year
-    FROM _bm_rows AS r CROSS JOIN (SELECT unnest(range($g0, $g1 + 1)) AS year) AS g
+    FROM _bm_rows AS r CROSS JOIN (SELECT unnest(range($g0, $gmax + 1)) AS year) AS g
 )
-SELECT grid.unit, grid.country, grid.year::INTEGER AS year, coalesce(y.x, 0.0) AS works_frac
+SELECT grid.unit, grid.country, grid.year::INTEGER AS year, coalesce(y.x, 0.0) AS works_frac,
+       list_contains($partial::INTEGER[], grid.year::INTEGER) AS partial
 FROM grid LEFT JOIN y USING (unit, country, year)
 ORDER BY unit, country, year
 """
@@ -328,6 +375,7 @@ WITH g AS (
 SELECT r.unit, n.unit_name, r.country, r.is_home, cu.rank::BIGINT AS rank,
        coalesce(cu.works, 0)::BIGINT AS works, coalesce(cu.works_frac, 0.0) AS works_frac,
        coalesce(cu.works_frac, 0.0) / nullif(wd.works_frac, 0) AS world_share,
+       coalesce(cu.impact_works, 0.0) AS impact_works,
        cu.mncs, cu.pp_top10, cu.intl_copub_share, cu.industry_academia_share,
        CASE WHEN $patents THEN coalesce(cu.patents, 0.0) END AS patents,
        CASE WHEN $patents THEN coalesce(cu.patents, 0.0) / nullif(wd.patents, 0) END
@@ -351,7 +399,270 @@ ORDER BY r.unit, coalesce(cu.works_frac, 0.0) DESC, r.is_home DESC, r.country
 """
 
 
+# The bootstrap's documents: each (unit, work) of the units shown, its stratum (the unit) and
+# the fractional weight attributed to some country (the world's output of the unit).
+_BOOT_DOCS_SQL = """
+CREATE OR REPLACE TEMP TABLE _bm_bd AS
+WITH s AS (SELECT work_id, sum(w) AS fsum FROM _bm_wc GROUP BY work_id)
+SELECT w.unit, w.work_id,
+       (dense_rank() OVER (ORDER BY w.unit, w.work_id) - 1)::BIGINT AS doc,
+       (dense_rank() OVER (ORDER BY w.unit) - 1)::BIGINT AS stratum,
+       coalesce(s.fsum, 0.0) AS fsum
+FROM _bm_w AS w LEFT JOIN s USING (work_id)
+WHERE w.unit IN (SELECT unit FROM _bm_ri)
+"""
+
+# Per document and table row: the sums behind each figure (see :func:`_stability`).
+_BOOT_ROWS_SQL = """
+SELECT d.doc, r.r, c.w AS f, coalesce(c.w * f.ncs, 0.0) AS fncs,
+       CASE WHEN f.ncs IS NOT NULL THEN c.w ELSE 0.0 END AS fncs_n,
+       coalesce(c.w * f.top10, 0.0) AS ftop,
+       CASE WHEN f.top10 IS NOT NULL THEN c.w ELSE 0.0 END AS ftop_n,
+       1.0 AS n, f.intl::DOUBLE AS intl, f.ia::DOUBLE AS ia
+FROM _bm_bd AS d JOIN _bm_ri AS r USING (unit)
+JOIN _bm_wc AS c ON c.work_id = d.work_id AND c.country = r.country
+JOIN _bm_wf AS f ON f.work_id = d.work_id
+"""
+
+
 # -- helpers -----------------------------------------------------------------------------------
+
+
+#: The quantities summed per document and row for the intervals, in column order.
+_QUANTITIES = ("f", "fncs", "fncs_n", "ftop", "ftop_n", "n", "intl", "ia")
+#: Neighbouring years whose median volume a first or last year is compared with.
+_TRAILING = 3
+
+
+def incomplete_years(
+    volume: Mapping[int, float],
+    last_dates: Mapping[int, Any] | None = None,
+    *,
+    mode: str = "auto",
+    complete_through: int | None = None,
+    ratio_below: float = 0.5,
+    trailing: int = _TRAILING,
+) -> dict[int, str]:
+    """The incomplete years of a yearly ``volume`` (the store's works per year), each with
+    the reason in words, judged from the data (:func:`forcemap.decide._evidence.
+    partial_years`).
+
+    The last end is tested repeatedly: when the last year is partial (volume below
+    ``ratio_below`` × the median of the ``trailing`` years before it, or its latest
+    publication date in ``last_dates`` before 1 December) it is set aside and the year before
+    is tested the same way, as an indexing lag can span more than one year; at least
+    ``trailing`` + 1 years are kept. The first end is tested once (volume below
+    ``ratio_below`` × the median of the ``trailing`` years after it). ``mode="keep"``
+    detects nothing; ``complete_through`` declares every later year incomplete instead of
+    detecting the last end.
+
+    Examples
+    --------
+    >>> incomplete_years({2018: 408, 2019: 517, 2020: 1321, 2021: 256, 2022: 56})
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {2022: '2022 looks incomplete (56 works vs 517, the median of 2019–2021)',
+     2021: '2021 looks incomplete (256 works vs 517, the median of 2018–2020)'}
+    >>> incomplete_years({2019: 10, 2020: 10, 2021: 10}, complete_through=2020)
+    {2021: '2021 is after complete_through = 2020'}
+    """
+    from forcemap.decide._evidence import partial_years
+
+    years = sorted(y for y, v in volume.items() if v is not None)
+    out: dict[int, str] = {}
+    if not years:
+        return out
+    dates = last_dates or {}
+    first, last = years[0], years[-1]
+    if complete_through is not None:
+        for y in range(max(first, complete_through + 1), last + 1):
+            out[y] = f"{y} is after complete_through = {complete_through}"
+        last = min(last, complete_through)
+    if mode == "keep":
+        return out
+
+    def vol(y: int) -> float:
+        return float(volume.get(y) or 0.0)
+
+    def median(ys: range) -> float:
+        return float(np.median([vol(y) for y in ys]))
+
+    while complete_through is None and last - first >= trailing:
+        span = {y: vol(y) for y in range(first, last + 1)}
+        if last not in partial_years(
+            span, last_date=dates.get(last), ratio_below=ratio_below, trailing=trailing
+        ):
+            break
+        ref = range(last - trailing, last)
+        if vol(last) < ratio_below * median(ref):
+            out[last] = (
+                f"{last} looks incomplete ({_n(vol(last))} works vs {_n(median(ref))}, "
+                f"the median of {ref[0]}–{ref[-1]})"
+            )
+        else:
+            out[last] = f"{last} looks incomplete (latest publication date {dates[last]})"
+        last -= 1
+    if last - first >= trailing:
+        span = {y: vol(y) for y in range(first, last + 1)}
+        if first in partial_years(span, ratio_below=ratio_below, trailing=trailing):
+            ref = range(first + 1, first + 1 + trailing)
+            out[first] = (
+                f"{first} looks incomplete ({_n(vol(first))} works vs {_n(median(ref))}, "
+                f"the median of {ref[0]}–{ref[-1]})"
+            )
+    return out
+
+
+def _n(x: float) -> str:
+    return f"{x:,.0f}" if x == int(x) else f"{x:,.1f}"
+
+
+def _store_incomplete(
+    cur: duckdb.DuckDBPyConnection,
+    y0: int | None,
+    y1: int | None,
+    *,
+    mode: str,
+    complete_through: int | None,
+    ratio_below: float,
+) -> dict[int, str]:
+    """:func:`incomplete_years` of the store's works per year within the window."""
+    rows = cur.execute(
+        """SELECT year::INTEGER, count(*), max(pub_date) FROM works
+           WHERE year IS NOT NULL AND ($y0 IS NULL OR year >= $y0)
+             AND ($y1 IS NULL OR year <= $y1)
+           GROUP BY year""",
+        {"y0": y0, "y1": y1},
+    ).fetchall()
+    return incomplete_years(
+        {int(y): float(n) for y, n, _ in rows},
+        {int(y): d for y, _, d in rows if d is not None},
+        mode=mode,
+        complete_through=complete_through,
+        ratio_below=ratio_below,
+    )
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den`` with NaN where ``den`` is 0 (no evidence in that draw)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def _matrix(long: pa.Table, strata: np.ndarray, world: np.ndarray, n_rows: int) -> Any:
+    """The documents × quantities matrix behind the figures: per row ``r`` of the output the
+    :data:`_QUANTITIES` of ``long`` (one line per document ``doc`` and row ``r``) in columns
+    ``r·8 … r·8+7``, then one column per stratum holding each document's weight attributed
+    to any entity (``world``, the denominator of the share of world output)."""
+    import scipy.sparse as sp
+
+    n_docs, n_q = len(strata), len(_QUANTITIES)
+    n_strata = int(strata.max()) + 1 if n_docs else 1
+    doc = long["doc"].to_numpy().astype(np.int64)
+    r = long["r"].to_numpy().astype(np.int64)
+    data = [long[q].to_numpy(zero_copy_only=False).astype(float) for q in _QUANTITIES]
+    rows_i = np.concatenate([doc] * n_q + [np.arange(n_docs)])
+    cols_i = np.concatenate([r * n_q + i for i in range(n_q)] + [n_rows * n_q + strata])
+    vals = np.concatenate([*data, world])
+    return sp.csr_array((vals, (rows_i, cols_i)), shape=(n_docs, n_rows * n_q + n_strata))
+
+
+def _figures(sums: np.ndarray, row_stratum: np.ndarray) -> dict[str, np.ndarray]:
+    """Each row's figures from column sums of :func:`_matrix` (one line per draw): the
+    fractional ``output``, its ``share`` of the stratum's attributed output, ``mncs``,
+    ``pp_top10``, and the international (``intl``) and industry–academia (``ia``) shares of
+    its works (full counting). A figure with a zero denominator is NaN (no evidence)."""
+    n_q, n_rows = len(_QUANTITIES), len(row_stratum)
+
+    def q(name: str) -> np.ndarray:
+        return sums[:, np.arange(n_rows) * n_q + _QUANTITIES.index(name)]
+
+    return {
+        "output": q("f"),
+        "share": _ratio(q("f"), sums[:, n_rows * n_q + row_stratum]),
+        "mncs": _ratio(q("fncs"), q("fncs_n")),
+        "pp_top10": _ratio(q("ftop"), q("ftop_n")),
+        "intl": _ratio(q("intl"), q("n")),
+        "ia": _ratio(q("ia"), q("n")),
+    }
+
+
+def _stability(
+    long: pa.Table, strata: np.ndarray, world: np.ndarray, row_stratum: np.ndarray
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The 95 % stability intervals of each row's :func:`_figures` by bootstrap over
+    documents (:func:`~forcemap.decide._evidence.bootstrap_sums`, resampled within each
+    stratum of ``strata`` so that a unit or a year keeps its size; numerator and
+    denominator of a share are resampled jointly)."""
+    from forcemap.decide._evidence import bootstrap_sums, interval
+
+    if len(strata) == 0 or len(row_stratum) == 0:
+        nan = np.full(len(row_stratum), np.nan)
+        return {k: (nan, nan) for k in ("output", "share", "mncs", "pp_top10", "intl", "ia")}
+    mat = _matrix(long, strata, world, len(row_stratum))
+    sums = bootstrap_sums(mat, strata=strata)
+    return {k: interval(v) for k, v in _figures(sums, row_stratum).items()}
+
+
+def _with_intervals(
+    cur: duckdb.DuckDBPyConnection, base: pa.Table, min_impact_works: float
+) -> pa.Table:
+    """The table of :data:`BENCHMARK_SCHEMA` from ``base`` (the rows with their point
+    figures): the stability intervals, and the impact figures blanked below the minimum."""
+    n = base.num_rows
+    register(
+        cur,
+        "_bm_ri",
+        pa.table(
+            {
+                "unit": base["unit"],
+                "country": base["country"],
+                "r": pa.array(np.arange(n, dtype=np.int64)),
+            }
+        ),
+    )
+    cur.execute(_BOOT_DOCS_SQL)
+    docs = cur.sql("SELECT doc, stratum, fsum, unit FROM _bm_bd ORDER BY doc").to_arrow_table()
+    long = cur.sql(_BOOT_ROWS_SQL).to_arrow_table()
+    stratum_of = dict(cur.execute("SELECT DISTINCT unit, stratum FROM _bm_bd").fetchall())
+    row_stratum = np.array([stratum_of.get(u, 0) for u in base["unit"].to_pylist()], np.int64)
+    ivals = _stability(
+        long,
+        docs["stratum"].to_numpy().astype(np.int64),
+        docs["fsum"].to_numpy().astype(float),
+        row_stratum,
+    )
+    evidence = [_impact_evidence(w, min_impact_works) for w in base["impact_works"].to_pylist()]
+    ok = np.array([e == "ok" for e in evidence], dtype=bool)
+    has = np.array([(w or 0) > 0 for w in base["works"].to_pylist()], dtype=bool)
+
+    def col(values: np.ndarray, keep: np.ndarray) -> pa.Array:
+        return pa.array(np.where(keep, values, np.nan), pa.float64(), from_pandas=True)
+
+    cols: dict[str, Any] = {c: base[c] for c in base.column_names}
+    for fig, key in (
+        ("world_share", "share"),
+        ("mncs", "mncs"),
+        ("pp_top10", "pp_top10"),
+        ("intl_copub_share", "intl"),
+        ("industry_academia_share", "ia"),
+    ):
+        lo, hi = ivals[key]
+        keep = has & ok if fig in ("mncs", "pp_top10") else has
+        cols[f"{fig}_low"] = col(lo, keep)
+        cols[f"{fig}_high"] = col(hi, keep)
+        if fig in ("mncs", "pp_top10"):
+            pt = np.array([np.nan if v is None else v for v in base[fig].to_pylist()], dtype=float)
+            cols[fig] = col(pt, ok)
+    cols["impact_evidence"] = pa.array(evidence, pa.string())
+    return pa.table({f.name: cols[f.name] for f in BENCHMARK_SCHEMA}).cast(BENCHMARK_SCHEMA)
+
+
+def _impact_evidence(impact_works: float | None, minimum: float) -> str:
+    """``ok``, or *insufficient evidence* with the fractional output that was missing."""
+    from forcemap.decide._evidence import insufficient, shortfalls
+
+    missing = shortfalls({"impact works": impact_works}, {"impact works": minimum})
+    return insufficient(missing) if missing else "ok"
 
 
 def _resolve_unit(unit: str, industry: str | None, names: dict[str, str]) -> list[str] | None:
@@ -376,12 +687,21 @@ def _rule(p: BenchmarkParams, params: dict[str, object]) -> Rule:
         "counting; patents fractional by assignee country), impact (MNCS, PP(top 10 %), mean "
         f"{p.citation_window}-year forward citations), collaboration (international and "
         "industry–academia co-publication shares), growth (CAGR of fractional output over the last "
-        "growth_window years) and specialisation (RCA of works, RTA of patents). A row with "
-        "fewer than min_works works is thin evidence.",
+        "growth_window complete years) and specialisation (RCA of works, RTA of patents). A "
+        "row with fewer than min_works works is thin evidence. Shares, MNCS and PP(top 10 %) "
+        "carry 95 % stability intervals (1,000 bootstrap resamples of the unit's works); MNCS "
+        f"and PP(top 10 %) need at least {p.min_impact_works:g} fractional works with a "
+        "citation score, else insufficient evidence. A first or last year whose store volume "
+        f"is below {p.partial_ratio:g} × the median of its 3 neighbours (or whose latest "
+        "publication date is before December) is incomplete and left out of the CAGR "
+        f"(partial_years = {p.partial_years}"
+        + (f", complete through {p.complete_through}" if p.complete_through else "")
+        + ").",
         parameters=params,
         references=(
             "Waltman & van Eck 2015, doi:10.1016/j.joi.2015.08.001",
             "Waltman & Schreiber 2013, doi:10.1002/asi.22775",
+            "Waltman et al. 2012, doi:10.1002/asi.22708",
             "Squicciarini, Dernis & Criscuolo 2013, doi:10.1787/5k4522wkw1r8-en",
             "Balassa 1965, doi:10.1111/j.1467-9957.1965.tb00050.x",
             "Soete 1987, doi:10.1016/0048-7333(87)90026-6",
@@ -405,6 +725,12 @@ def benchmark(
     growth_window: int = BENCHMARK.growth_window,
     min_works: int = BENCHMARK.min_works,
     citation_window: int = BENCHMARK.citation_window,
+    min_impact_works: float = BENCHMARK.min_impact_works,
+    partial_years: Literal["auto", "keep"] = BENCHMARK.partial_years,
+    complete_through: int | None = BENCHMARK.complete_through,
+    partial_ratio: float = BENCHMARK.partial_ratio,
+    min_coverage: float = BENCHMARK.min_coverage,
+    citations: str = BENCHMARK.citations,
 ) -> DecisionResult:
     r"""Benchmark ``country`` against its peers in each industry or field (capability C2).
 
@@ -439,6 +765,23 @@ def benchmark(
         A row with fewer works (full counting) is flagged ``thin_evidence``.
     citation_window : int, default 5
         Years after grant in which a patent's forward citations count (``fc5_mean``).
+    min_impact_works : float, default 50
+        Least fractional output with a citation score for MNCS and PP(top 10 %) to be shown;
+        below it they are null and ``impact_evidence`` is *insufficient evidence*.
+    partial_years : {"auto", "keep"}, default "auto"
+        ``auto``: an incomplete first or last year of the store (:func:`incomplete_years`)
+        is left out of the CAGR (and said); ``keep``: every year counts.
+    complete_through : int, optional
+        The last complete year, declared: later years are left out of the CAGR.
+    partial_ratio : float, default 0.5
+        A last (first) year with fewer works than this share of the median of the 3 years
+        before (after) it is incomplete.
+    min_coverage : float, default 0.5
+        Least share of the works with a known country; below it the coverage is flagged and
+        shares describe the attributed part of the output only.
+    citations : {"auto", "store", "source"}, default "auto"
+        Citation basis of MNCS and PP(top 10 %)
+        (:func:`forcemap.indicators.impact.citation_basis`); the basis used is in the caveats.
 
     The defaults and checks are those of :class:`~forcemap.decide.params.BenchmarkParams`.
 
@@ -459,13 +802,16 @@ def benchmark(
 
     Notes
     -----
-    Citation impact uses citations from works in the store (:func:`forcemap.indicators.
-    impact.field_normalised_citation_score` and :func:`~forcemap.indicators.impact.
-    percentile_rank` with their defaults), whose reference sets are built from every work in
-    the store. Collaboration shares and ``works`` use full counting (a work with X on it
-    counts 1 for X); ``rank``, ``world_share``, impact and the peers use fractional counting.
-    The last year of a window may be incomplete in a fresh download, which depresses
-    ``cagr``.
+    Intervals are 95 % stability intervals (1,000 bootstrap resamples of each unit's works,
+    fixed seed; Waltman et al. 2012). Citation impact uses the ``citations`` basis
+    (:func:`forcemap.indicators.impact.field_normalised_citation_score` and
+    :func:`~forcemap.indicators.impact.percentile_rank` with their other defaults), whose
+    reference sets are built from every work in the store. Collaboration shares and ``works``
+    use full counting (a work with X on it counts 1 for X); ``rank``, ``world_share``, impact
+    and the peers use fractional counting.
+    The last year of a window may be incomplete in a fresh download; such a year (judged on
+    the store's volume and dates) is left out of ``cagr`` and marked ``partial`` in the
+    series.
 
     Examples
     --------
@@ -485,18 +831,29 @@ def benchmark(
         growth_window=growth_window,
         min_works=min_works,
         citation_window=citation_window,
+        min_impact_works=min_impact_works,
+        partial_years=partial_years,
+        complete_through=complete_through,
+        partial_ratio=partial_ratio,
+        min_coverage=min_coverage,
+        citations=citations,
     )
     home = p.country
     y0, y1 = check_years(years)
     peer_list = None if peers is None else [check_country(p) for p in peers]
-    from forcemap.indicators.impact import field_normalised_citation_score, percentile_rank
+    from forcemap.indicators.impact import (
+        field_normalised_citation_score,
+        impact_caveats,
+        percentile_rank,
+    )
     from forcemap.indicators.patent_value import forward_citations
     from forcemap.indicators.specialisation import rca
 
     work_units, patent_units, names = unit_tables(store, unit)
     wanted = _resolve_unit(unit, industry, names)
-    ncs = field_normalised_citation_score(store).select(["work_id", "ncs"])
-    pct = percentile_rank(store).select(["work_id", "top10_frac"])
+    ncs = field_normalised_citation_score(store, citations=p.citations).select(["work_id", "ncs"])
+    pct_all = percentile_rank(store, citations=p.citations)
+    pct = pct_all.select(["work_id", "top10_frac"])
     fc = forward_citations(store, window=p.citation_window).select(
         ["patent_id", "forward_citations"]
     )
@@ -509,6 +866,12 @@ def benchmark(
         "years": [y0, y1] if years else None,
         "growth_window": growth_window,
         "min_works": min_works,
+        "min_impact_works": min_impact_works,
+        "partial_years": partial_years,
+        "complete_through": complete_through,
+        "partial_ratio": partial_ratio,
+        "min_coverage": min_coverage,
+        "citations": citations,
     }
     with store.query_cursor("benchmark") as cur:
         synthetic = is_synthetic(cur)
@@ -542,15 +905,30 @@ def benchmark(
                 )
             )
             register(cur, name, out.select(["loc", "prod", "value", "rca"]))
-        g1 = y1
-        if g1 is None:
-            g1 = cur.execute("SELECT max(year) FROM _bm_w").fetchall()[0][0]
-        if g1 is None:  # no dated works: an empty growth window
+        incomplete = _store_incomplete(
+            cur,
+            y0,
+            y1,
+            mode=partial_years,
+            complete_through=complete_through,
+            ratio_below=partial_ratio,
+        )
+        lo_y, hi_y = cur.execute("SELECT min(year), max(year) FROM _bm_w").fetchall()[0]
+        gmax = y1 if y1 is not None else hi_y
+        if gmax is None:  # no dated works: an empty growth window
             g0, g1 = 1, 0
+            gmax = 0
         else:
-            g1 = int(g1)
-            g0 = g1 - growth_window + 1 if y0 is None else max(y0, g1 - growth_window + 1)
+            gmax = int(gmax)
+            g1 = gmax
+            while g1 in incomplete:
+                g1 -= 1
+            first = y0 if y0 is not None else int(lo_y)
+            while first in incomplete:
+                first += 1
+            g0 = max(first, g1 - growth_window + 1)
         params["growth_years"] = f"{g0}–{g1}" if g0 <= g1 else None
+        params["incomplete_years"] = sorted(incomplete) or None
         cur.execute(
             _ROWS_SQL,
             {
@@ -562,20 +940,27 @@ def benchmark(
                 "peers": peer_list or [],
             },
         )
-        cur.execute(_SERIES_SQL, {"g0": g0, "g1": g1})
-        table = (
-            cur.sql(
-                _TABLE_SQL,
-                params={
-                    "g0": g0,
-                    "g1": g1,
-                    "patents": unit == "industry",
-                    "min_works": min_works,
-                },
-            )
-            .to_arrow_table()
-            .cast(BENCHMARK_SCHEMA)
+        cur.execute(
+            _SERIES_SQL,
+            {"g0": g0, "gmax": max(g1, gmax), "partial": sorted(incomplete)},
         )
+        base = cur.sql(
+            _TABLE_SQL,
+            params={
+                "g0": g0,
+                "g1": g1,
+                "patents": unit == "industry",
+                "min_works": min_works,
+            },
+        ).to_arrow_table()
+        table = _with_intervals(cur, base, min_impact_works)
+        known = cur.execute(
+            """SELECT count(DISTINCT w.work_id),
+                      count(DISTINCT w.work_id) FILTER (WHERE c.work_id IS NOT NULL)
+               FROM _bm_w AS w LEFT JOIN (SELECT DISTINCT work_id FROM _bm_wc) AS c
+                    USING (work_id)
+               WHERE w.unit IN (SELECT DISTINCT unit FROM _bm_rows)"""
+        ).fetchall()[0]
         series = cur.sql("SELECT * FROM _bm_series").to_arrow_table().cast(SERIES_SCHEMA)
         world = (
             cur.sql(
@@ -600,6 +985,17 @@ def benchmark(
         evidence={"series": series, "world": world},
         synthetic=synthetic,
     )
+    result.cover(
+        "works of the units with a known author country", known[1], known[0], minimum=min_coverage
+    )
+    if known[0] and result.coverage[-1].below:
+        result.warn(
+            "Fewer than "
+            f"{100 * min_coverage:g} % of the works have an author with a known country: world "
+            "shares, ranks and the choice of peers describe the attributed part only."
+        )
+    for y in sorted(incomplete):
+        result.warn(f"{incomplete[y]}: left out of CAGR (partial in the series).")
     _caveats(
         result,
         unit=unit,
@@ -608,6 +1004,8 @@ def benchmark(
         n_orgs=n_orgs,
         citation_window=p.citation_window,
     )
+    for caveat in impact_caveats(pct_all):
+        result.warn(caveat)
     return result
 
 
@@ -651,9 +1049,452 @@ def _caveats(
             "Organisations are not resolved: the industry–academia share uses OpenAlex "
             "institution types (company / education)."
         )
-    result.warn(
-        "Citation impact counts citations from works in the store only; on a sample MNCS and "
-        "PP(top 10 %) describe the sample."
-    )
     if result.synthetic:
         result.warn("SYNTHETIC DATA: the store holds records from a synthetic world.")
+
+
+# -- year-by-year series (SciVal's Benchmarking module) ----------------------------------------
+
+ENTITIES = ("country", "organization", "author")
+
+YEARLY_SCHEMA = pa.schema(
+    [
+        ("entity", pa.string()),
+        ("entity_name", pa.string()),
+        ("year", pa.int32()),
+        ("partial", pa.bool_()),
+        ("works", pa.int64()),
+        ("works_frac", pa.float64()),
+        ("works_frac_low", pa.float64()),
+        ("works_frac_high", pa.float64()),
+        ("world_share", pa.float64()),
+        ("world_share_low", pa.float64()),
+        ("world_share_high", pa.float64()),
+        ("impact_works", pa.float64()),
+        ("mncs", pa.float64()),
+        ("mncs_low", pa.float64()),
+        ("mncs_high", pa.float64()),
+        ("pp_top10", pa.float64()),
+        ("pp_top10_low", pa.float64()),
+        ("pp_top10_high", pa.float64()),
+        ("intl_copub_share", pa.float64()),
+        ("intl_copub_share_low", pa.float64()),
+        ("intl_copub_share_high", pa.float64()),
+        ("industry_academia_share", pa.float64()),
+        ("industry_academia_share_low", pa.float64()),
+        ("industry_academia_share_high", pa.float64()),
+        ("impact_evidence", pa.string()),
+    ]
+)
+"""The table of :func:`benchmark_series`: one row per entity and year of the window.
+
+``works`` full counting, ``works_frac`` fractional counting, ``world_share`` the share of
+the year's output attributed to any entity of the kind; ``partial`` marks a year judged
+incomplete (shown, never dropped). Each ``<figure>_low`` / ``_high`` bounds the 95 %
+stability interval of the figure from 1,000 bootstrap resamples of the year's works. Below
+``min_impact_works`` MNCS and PP(top 10 %) are null and ``impact_evidence`` says
+*insufficient evidence*; a year without works of the entity has null shares (no evidence,
+not 0)."""
+
+# The works of the scope (``_bm_wu``: work_id, unit) in the window, as ``_bm_w``.
+_SERIES_SCOPE_SQL = """
+CREATE OR REPLACE TEMP TABLE _bm_wu AS
+SELECT DISTINCT work_id, 'all' AS unit FROM works
+WHERE $all_works OR work_id IN (SELECT work_id FROM _bs_scope)
+"""
+
+# f_ew of each entity on each work: as f_cw, with the entity of an authorship being its
+# country, its organisation (the institution's resolved organisation, else the institution)
+# or its author.
+_ENTITY_WEIGHTS_SQL = """
+CREATE OR REPLACE TEMP TABLE _bs_wc AS
+WITH sel AS (SELECT DISTINCT work_id FROM _bm_w),
+au AS (
+    SELECT a.work_id, a.author_seq,
+           CASE $kind
+               WHEN 'country' THEN upper(coalesce(a.country_code, i.country_code))
+               WHEN 'organization' THEN coalesce(al.org_id, a.institution_id)
+               ELSE a.author_id END AS entity
+    FROM authorships AS a JOIN sel USING (work_id)
+    LEFT JOIN (SELECT institution_id, any_value(country_code) AS country_code
+               FROM institutions GROUP BY institution_id) AS i USING (institution_id)
+    LEFT JOIN (SELECT source_id, any_value(org_id) AS org_id FROM org_aliases
+               WHERE source = 'institution' GROUP BY source_id) AS al
+           ON al.source_id = a.institution_id
+), n_auth AS (
+    SELECT work_id, count(DISTINCT author_seq) AS n FROM au GROUP BY work_id
+), du AS (
+    SELECT DISTINCT work_id, author_seq, entity FROM au WHERE entity IS NOT NULL
+), ku AS (
+    SELECT *, count(*) OVER (PARTITION BY work_id, author_seq) AS k FROM du
+)
+SELECT ku.work_id, ku.entity, sum(1.0 / (n.n * ku.k)) AS w
+FROM ku JOIN n_auth AS n USING (work_id)
+GROUP BY ku.work_id, ku.entity
+"""
+
+# The entities shown when none are named: the top ones by fractional output in the window.
+_ENTITIES_SQL = """
+SELECT entity FROM _bs_wc GROUP BY entity ORDER BY sum(w) DESC, entity LIMIT $top
+"""
+
+_SERIES_DOCS_SQL = """
+CREATE OR REPLACE TEMP TABLE _bs_docs AS
+WITH s AS (SELECT work_id, sum(w) AS fsum FROM _bs_wc GROUP BY work_id)
+SELECT w.work_id, w.year, (row_number() OVER (ORDER BY w.year, w.work_id) - 1)::BIGINT AS doc,
+       (w.year - $y0)::BIGINT AS stratum, coalesce(s.fsum, 0.0) AS fsum
+FROM (SELECT DISTINCT work_id, year FROM _bm_w) AS w LEFT JOIN s USING (work_id)
+"""
+
+_SERIES_ROWS_SQL = """
+SELECT d.doc, r.r, c.w AS f, coalesce(c.w * f.ncs, 0.0) AS fncs,
+       CASE WHEN f.ncs IS NOT NULL THEN c.w ELSE 0.0 END AS fncs_n,
+       coalesce(c.w * f.top10, 0.0) AS ftop,
+       CASE WHEN f.top10 IS NOT NULL THEN c.w ELSE 0.0 END AS ftop_n,
+       1.0 AS n, f.intl::DOUBLE AS intl, f.ia::DOUBLE AS ia
+FROM _bs_docs AS d JOIN _bs_wc AS c USING (work_id)
+JOIN _bs_ri AS r ON r.entity = c.entity AND r.year = d.year
+JOIN _bm_wf AS f ON f.work_id = d.work_id
+"""
+
+_ENTITY_NAMES_SQL = """
+SELECT e.entity,
+       CASE $kind
+           WHEN 'country' THEN e.entity
+           WHEN 'organization' THEN coalesce(
+               (SELECT any_value(name) FROM organizations AS o WHERE o.org_id = e.entity),
+               (SELECT any_value(name) FROM institutions AS i
+                WHERE i.institution_id = e.entity))
+           ELSE (SELECT any_value(author_name) FROM authorships AS a
+                 WHERE a.author_id = e.entity) END AS name
+FROM (SELECT unnest($entities::VARCHAR[]) AS entity) AS e
+"""
+
+
+def benchmark_series(
+    store: Store,
+    *,
+    units: Sequence[str] | None = None,
+    unit: Literal["country", "organization", "author"] = BENCHMARK_SERIES.unit,
+    industry: str | None = None,
+    top: int = BENCHMARK_SERIES.top,
+    years: tuple[int, int] | None = BENCHMARK_SERIES.years,
+    span: int = BENCHMARK_SERIES.span,
+    min_impact_works: float = BENCHMARK_SERIES.min_impact_works,
+    partial_years: Literal["auto", "keep"] = BENCHMARK_SERIES.partial_years,
+    complete_through: int | None = BENCHMARK_SERIES.complete_through,
+    partial_ratio: float = BENCHMARK_SERIES.partial_ratio,
+    min_coverage: float = BENCHMARK_SERIES.min_coverage,
+) -> DecisionResult:
+    r"""Year-by-year benchmarking of countries, organisations or authors, as SciVal's
+    Benchmarking module does: per entity and year, output, share of world output, MNCS,
+    PP(top 10 %) and the international and industry–academia (corporate) collaboration
+    shares, each with its stability interval.
+
+    The fractional weight of entity *e* on work *w* is that of the module docstring with the
+    entity of an authorship in place of its country (Waltman & van Eck 2015):
+
+    .. math::
+
+        f_{ew} = \sum_{s \in A_w} \frac{[e \in E_s]}{|A_w|\,|E_s|},
+
+    :math:`E_s` the distinct entities of author *s* (countries; organisations: the
+    organisation an institution resolves to, else the institution; authors: the author).
+    For the works :math:`W_{et}` of year *t* with *e* on them: ``works`` = :math:`|W_{et}|`,
+    ``works_frac`` = :math:`\sum_w f_{ew}`, ``world_share`` = ``works_frac`` over
+    :math:`\sum_{e'} \sum_w f_{e'w}` of the year, ``mncs`` = :math:`\sum_w f_{ew}
+    \mathrm{NCS}_w / \sum_w f_{ew}` (works with an NCS; Waltman et al. 2011), ``pp_top10`` =
+    :math:`\sum_w f_{ew} T_w / \sum_w f_{ew}` (Waltman & Schreiber 2013), and the shares of
+    :math:`W_{et}` with ≥ 2 countries or with an enterprise and a university.
+
+    Parameters
+    ----------
+    store : Store
+        The store (works, authorships, institutions, org_aliases, organizations,
+        work_concepts / work_topics, work_references).
+    units : sequence of str, optional
+        The entities compared: ISO2 country codes, organisation (or institution) ids, or
+        author ids; default the ``top`` entities by fractional output in the window.
+    unit : {"country", "organization", "author"}, default "country"
+        The kind of entity.
+    industry : str, optional
+        A catalog industry key: only its works count (the world is the industry); all works
+        when None.
+    top : int, default 5
+        A **count**: entities chosen when ``units`` is None.
+    years : (int, int), optional
+        Inclusive window; default the ``span`` years ending in the last year with works.
+    span : int, default 10
+        Years shown when ``years`` is None.
+    min_impact_works, partial_years, complete_through, partial_ratio, min_coverage
+        As in :func:`benchmark`, applied to each entity-year.
+
+    Returns
+    -------
+    DecisionResult
+        ``table``: :data:`YEARLY_SCHEMA`, by entity then year; ``evidence["world"]``: per
+        year the works of the scope (``works``), the output attributed to any entity
+        (``works_frac``) and ``partial``.
+
+    Raises
+    ------
+    InputError
+        A bad parameter, country code or industry.
+    StoreError
+        A query failed.
+
+    Notes
+    -----
+    An incomplete year (:func:`incomplete_years` on the store's volume) is kept and marked
+    ``partial``: its figures describe the part of the year in the store. Intervals resample
+    each year's works separately (1,000 draws, fixed seed; Waltman et al. 2012), so an
+    entity's interval in a year reflects the number of its works that year.
+
+    References
+    ----------
+    Elsevier (2019). *Research Metrics Guidebook* (SciVal: Benchmarking, Output, Field-
+    Weighted Citation Impact, International and Academic-Corporate Collaboration).
+    Waltman, L. et al. (2012). doi:10.1002/asi.22708 (Leiden Ranking, stability intervals).
+
+    Examples
+    --------
+    >>> from forcemap.store import Store
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     with Store.open(pathlib.Path(d) / "s.duckdb") as s:
+    ...         r = benchmark_series(s, unit="organization")
+    >>> r.table.num_rows, r.table.schema == YEARLY_SCHEMA
+    (0, True)
+    """
+    p = BenchmarkSeriesParams(
+        unit=unit,
+        top=top,
+        years=years,
+        span=span,
+        min_impact_works=min_impact_works,
+        partial_years=partial_years,
+        complete_through=complete_through,
+        partial_ratio=partial_ratio,
+        min_coverage=min_coverage,
+    )
+    wy0, wy1 = check_years(years)
+    named = None
+    if units is not None:
+        named = [check_country(u) if unit == "country" else str(u).strip() for u in units]
+        named = list(dict.fromkeys(u for u in named if u))
+    from forcemap.indicators.impact import (
+        field_normalised_citation_score,
+        impact_caveats,
+        percentile_rank,
+    )
+
+    scope = None
+    if industry is not None:
+        from forcemap.store.reference import load_industry_catalog
+        from forcemap.store.slices import industry_works
+
+        cat = load_industry_catalog()
+        if industry not in cat:
+            raise InputError(f"unknown industry {industry!r}; the catalog has: {', '.join(cat)}")
+        scope = industry_works(store, industries=[industry]).select(["work_id"])
+    ncs = field_normalised_citation_score(store).select(["work_id", "ncs"])
+    pct_all = percentile_rank(store)
+    pct = pct_all.select(["work_id", "top10_frac"])
+    with store.query_cursor("benchmark series") as cur:
+        synthetic = is_synthetic(cur)
+        register(
+            cur,
+            "_bs_scope",
+            scope if scope is not None else pa.table({"work_id": pa.array([], pa.string())}),
+        )
+        register(cur, "_bm_ncs", ncs)
+        register(cur, "_bm_pct", pct)
+        cur.execute(_SERIES_SCOPE_SQL, {"all_works": scope is None})
+        if wy1 is None or wy0 is None:
+            last = cur.execute(
+                "SELECT max(w.year) FROM works AS w JOIN _bm_wu USING (work_id)"
+            ).fetchall()[0][0]
+            y1 = wy1 if wy1 is not None else (int(last) if last is not None else 0)
+            y0 = wy0 if wy0 is not None else y1 - span + 1
+        else:
+            y0, y1 = wy0, wy1
+        incomplete = _store_incomplete(
+            cur,
+            wy0,
+            wy1,
+            mode=partial_years,
+            complete_through=complete_through,
+            ratio_below=partial_ratio,
+        )
+        cur.execute(_WORKS_SQL, {"y0": y0, "y1": y1})
+        cur.execute(_WEIGHTS_SQL)
+        cur.execute(_FLAGS_SQL)
+        cur.execute(_ENTITY_WEIGHTS_SQL, {"kind": unit})
+        entities = (
+            named
+            if named is not None
+            else [r[0] for r in cur.execute(_ENTITIES_SQL, {"top": top}).fetchall()]
+        )
+        year_list = list(range(y0, y1 + 1)) if y0 <= y1 else []
+        grid = pa.table(
+            {
+                "entity": pa.array([e for e in entities for _ in year_list], pa.string()),
+                "year": pa.array([y for _ in entities for y in year_list], pa.int32()),
+                "r": pa.array(np.arange(len(entities) * len(year_list), dtype=np.int64)),
+            }
+        )
+        register(cur, "_bs_ri", grid)
+        cur.execute(_SERIES_DOCS_SQL, {"y0": y0})
+        docs = cur.sql("SELECT doc, stratum, fsum FROM _bs_docs ORDER BY doc").to_arrow_table()
+        long = cur.sql(_SERIES_ROWS_SQL).to_arrow_table()
+        counts = dict(
+            cur.execute(
+                """SELECT r.r, count(*) FROM _bs_docs AS d JOIN _bs_wc AS c USING (work_id)
+                   JOIN _bs_ri AS r ON r.entity = c.entity AND r.year = d.year
+                   GROUP BY r.r"""
+            ).fetchall()
+        )
+        names = dict(
+            cur.execute(_ENTITY_NAMES_SQL, {"kind": unit, "entities": entities}).fetchall()
+        )
+        world = cur.sql(
+            """SELECT g.year::INTEGER AS year, count(d.work_id)::BIGINT AS works,
+                      coalesce(sum(d.fsum), 0.0) AS works_frac,
+                      count(d.work_id) FILTER (WHERE d.fsum > 0)::BIGINT AS known
+               FROM (SELECT unnest(range($y0, $y1 + 1)) AS year) AS g
+               LEFT JOIN _bs_docs AS d ON d.year = g.year
+               GROUP BY g.year ORDER BY g.year""",
+            params={"y0": y0, "y1": y1},
+        ).to_arrow_table()
+    strata = docs["stratum"].to_numpy().astype(np.int64)
+    fsum = docs["fsum"].to_numpy().astype(float)
+    row_stratum = np.array([y - y0 for _ in entities for y in year_list], np.int64)
+    n_rows = len(row_stratum)
+    if n_rows and len(strata):
+        mat = _matrix(long, strata, fsum, n_rows)
+        point = _figures(np.asarray(mat.sum(axis=0)).reshape(1, -1), row_stratum)
+        points = {k: v[0] for k, v in point.items()}
+    else:
+        points = {k: np.full(n_rows, np.nan) for k in ("share", "mncs", "pp_top10", "intl", "ia")}
+        points["output"] = np.zeros(n_rows)
+    ivals = _stability(long, strata, fsum, row_stratum)
+    works = np.array([counts.get(i, 0) for i in range(n_rows)], np.int64)
+    has = works > 0
+    # fractional output with a citation score, per row
+    imp = np.zeros(n_rows)
+    if long.num_rows:
+        np.add.at(imp, long["r"].to_numpy().astype(np.int64), long["fncs_n"].to_numpy())
+    evidence = [_impact_evidence(float(w), min_impact_works) for w in imp]
+    ok = np.array([e == "ok" for e in evidence], dtype=bool)
+
+    def col(values: np.ndarray, keep: np.ndarray) -> pa.Array:
+        return pa.array(np.where(keep, values, np.nan), pa.float64(), from_pandas=True)
+
+    cols: dict[str, Any] = {
+        "entity": grid["entity"],
+        "entity_name": pa.array([names.get(e) for e in grid["entity"].to_pylist()], pa.string()),
+        "year": grid["year"],
+        "partial": pa.array([y in incomplete for y in grid["year"].to_pylist()], pa.bool_()),
+        "works": pa.array(works, pa.int64()),
+        "works_frac": pa.array(points["output"], pa.float64()),
+        "impact_works": pa.array(imp, pa.float64()),
+        "impact_evidence": pa.array(evidence, pa.string()),
+    }
+    cols["works_frac_low"] = col(ivals["output"][0], np.ones(n_rows, bool))
+    cols["works_frac_high"] = col(ivals["output"][1], np.ones(n_rows, bool))
+    for fig, key in (
+        ("world_share", "share"),
+        ("mncs", "mncs"),
+        ("pp_top10", "pp_top10"),
+        ("intl_copub_share", "intl"),
+        ("industry_academia_share", "ia"),
+    ):
+        keep = has & ok if fig in ("mncs", "pp_top10") else has
+        if fig == "world_share":
+            keep = np.isfinite(points["share"])
+        cols[fig] = col(points[key], keep)
+        cols[f"{fig}_low"] = col(ivals[key][0], keep)
+        cols[f"{fig}_high"] = col(ivals[key][1], keep)
+    table = pa.table({f.name: cols[f.name] for f in YEARLY_SCHEMA}).cast(YEARLY_SCHEMA)
+    world_t = pa.table(
+        {
+            "year": world["year"],
+            "works": world["works"],
+            "works_frac": world["works_frac"],
+            "partial": pa.array([y in incomplete for y in world["year"].to_pylist()]),
+        }
+    )
+    params: dict[str, object] = {
+        "unit": unit,
+        "units": named,
+        "industry": industry,
+        "top": top,
+        "years": f"{y0}–{y1}" if year_list else None,
+        "span": span,
+        "min_impact_works": min_impact_works,
+        "partial_years": partial_years,
+        "complete_through": complete_through,
+        "partial_ratio": partial_ratio,
+        "min_coverage": min_coverage,
+        "incomplete_years": sorted(incomplete) or None,
+    }
+    result = DecisionResult(
+        name="benchmark_series",
+        table=table,
+        rule=_series_rule(p, params),
+        evidence={"world": world_t},
+        synthetic=synthetic,
+    )
+    kinds = {"country": "a known country", "organization": "a known organisation"}
+    total = int(np.sum(world["works"].to_numpy())) if world.num_rows else 0
+    known = int(np.sum(world["known"].to_numpy())) if world.num_rows else 0
+    cov = result.cover(
+        f"works of the window with {kinds.get(unit, 'a known author')}",
+        known,
+        total,
+        minimum=min_coverage,
+    )
+    if total and cov.below:
+        result.warn(
+            f"Fewer than {100 * min_coverage:g} % of the works have {kinds.get(unit, 'an author')}"
+            ": world shares describe the attributed part of the output only."
+        )
+    if not entities:
+        result.warn(f"No {unit} has works in the window: nothing to compare.")
+    for y in sorted(incomplete):
+        if y0 <= y <= y1:
+            result.warn(f"{incomplete[y]}: kept and marked partial (not a decline).")
+    thin = int(np.sum(~ok & has))
+    if thin:
+        result.warn(
+            f"{thin} entity-year(s) have fewer than {min_impact_works:g} fractional works with "
+            "a citation score: MNCS and PP(top 10 %) are insufficient evidence there."
+        )
+    for caveat in impact_caveats(pct_all):
+        result.warn(caveat)
+    if synthetic:
+        result.warn("SYNTHETIC DATA: the store holds records from a synthetic world.")
+    return result
+
+
+def _series_rule(p: BenchmarkSeriesParams, params: dict[str, object]) -> Rule:
+    return Rule(
+        name="benchmark_series",
+        statement=f"Each {p.unit} is followed year by year, as in SciVal's Benchmarking: "
+        "output (full and fractional counting), share of the year's world output, MNCS, "
+        "PP(top 10 %), international and industry–academia co-publication shares, each with "
+        "its 95 % stability interval (1,000 bootstrap resamples of the year's works). "
+        f"MNCS and PP(top 10 %) need at least {p.min_impact_works:g} fractional works with a "
+        "citation score in the year, else insufficient evidence. A year whose store volume "
+        f"is below {p.partial_ratio:g} × the median of its 3 neighbours (or whose latest "
+        "publication date is before December) is marked partial, never dropped "
+        f"(partial_years = {p.partial_years}).",
+        parameters=params,
+        references=(
+            "Elsevier 2019, Research Metrics Guidebook (SciVal Benchmarking)",
+            "Waltman et al. 2012, doi:10.1002/asi.22708",
+            "Waltman & van Eck 2015, doi:10.1016/j.joi.2015.08.001",
+            "Waltman et al. 2011, doi:10.1016/j.joi.2010.08.001",
+            "Waltman & Schreiber 2013, doi:10.1002/asi.22775",
+        ),
+    )

@@ -344,25 +344,6 @@ JOIN (SELECT 'pub' AS side, * FROM _pos_wcountry
       UNION ALL SELECT 'tech', * FROM _pos_pcountry) AS c USING (side, doc)
 """
 
-# High-value patents: top 10 % of 5-year forward citations in the grant-year cohort, with
-# ties split as in percentile_rank (fractional membership).
-_HV_SQL = """
-CREATE OR REPLACE TEMP TABLE _pos_hv AS
-WITH f AS (SELECT * FROM _pos_fc WHERE year IS NOT NULL AND forward_citations IS NOT NULL),
-r AS (
-    SELECT patent_id, year, forward_citations AS c,
-           count(*) OVER (PARTITION BY year) AS n,
-           count(*) OVER (PARTITION BY year ORDER BY forward_citations
-                          RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS n_less,
-           count(*) OVER (PARTITION BY year ORDER BY forward_citations
-                          RANGE BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS n_greater
-    FROM f
-)
-SELECT patent_id, year,
-       greatest(0.0, least(n - n_less, $top * n) - n_greater) / (n - n_less - n_greater) AS top
-FROM r
-"""
-
 # The three periods of each query below: the current window ('cur', every document: the
 # level), the current window without incomplete years ('trend') and the previous window
 # without them ('prev').
@@ -443,15 +424,17 @@ def positioning(
     keep_partial: bool = POSITIONING.keep_partial,
     draws: int = POSITIONING.draws,
     citation_window: int = POSITIONING.citation_window,
+    citations: str = POSITIONING.citations,
 ) -> DecisionResult:
     r"""Position ``country`` in each industry (or field): catch-up, parallel or leading.
 
     Implements the rule in this module's docstring. Works enter the publication side with
     their Waltman–Schreiber top-10 % membership within field (level-0 concept), year and
-    type (:func:`forcemap.indicators.impact.percentile_rank`); patents enter the technology
-    side with their top-``top`` membership of forward citations within ``citation_window``
-    years of grant (:func:`forcemap.indicators.patent_value.forward_citations`) within their
-    grant-year cohort. Both are counted fractionally over countries (authorship shares;
+    type (:func:`forcemap.indicators.impact.percentile_rank`, on the ``citations`` basis);
+    patents enter the technology side with their top-``top`` membership of forward citations
+    within ``citation_window`` years of grant within their grant-year cohort
+    (:func:`forcemap.indicators.patent_value.high_value`). Uncited works and patents get
+    no top share. Both are counted fractionally over countries (authorship shares;
     assignee countries), so :math:`s_c` sums to 1 over the countries that are known.
 
     Parameters
@@ -495,6 +478,9 @@ def positioning(
     citation_window : int, default 5
         Years after grant in which a patent's forward citations count (recorded in
         ``rule.conventions``).
+    citations : {"auto", "store", "source"}, default "auto"
+        Citation basis of the works (:func:`forcemap.indicators.impact.citation_basis`);
+        the basis used is named in the caveats.
 
     The defaults and checks are those of :class:`~forcemap.decide.params.PositioningParams`.
 
@@ -528,6 +514,7 @@ def positioning(
         keep_partial=keep_partial,
         draws=draws,
         citation_window=citation_window,
+        citations=citations,
     )
     country = p.country
     params: dict[str, object] = {
@@ -544,20 +531,22 @@ def positioning(
         "min_coverage": min_coverage,
         "keep_partial": keep_partial,
         "draws": draws,
+        "citations": citations,
     }
-    from forcemap.indicators.impact import percentile_rank
-    from forcemap.indicators.patent_value import forward_citations
+    from forcemap.indicators.impact import impact_caveats, percentile_rank
+    from forcemap.indicators.patent_value import high_value, high_value_caveats
 
     work_units, patent_units, names = unit_tables(store, unit, industries)
-    pct = percentile_rank(store).select(["work_id", "year", "top10_frac"])
-    fc = forward_citations(store, window=p.citation_window)
+    pct_all = percentile_rank(store, citations=p.citations)
+    pct = pct_all.select(["work_id", "year", "top10_frac"])
+    hv = high_value(store, window=p.citation_window, top=top)
     cur = store.cursor()
     try:
         partial = {} if keep_partial else _partial_years(cur)
         register(cur, "_pos_work_units", work_units)
         register(cur, "_pos_patent_units", patent_units)
         register(cur, "_pos_pct", pct)
-        register(cur, "_pos_fc", fc)
+        register(cur, "_pos_hv", hv.select(["patent_id", "year", "top"]))
         register(
             cur,
             "_pos_partial",
@@ -568,7 +557,6 @@ def positioning(
                 }
             ),
         )
-        cur.execute(_HV_SQL, {"top": top})
         cur.execute(_WORK_COUNTRY_SQL)
         cur.execute(_PATENT_COUNTRY_SQL)
         cur.execute(_ALL_DOCS_SQL)
@@ -613,6 +601,8 @@ def positioning(
     )
     _cover(result, coverage, p)
     _caveats(result, p, unit, partial)
+    for caveat in impact_caveats(pct_all) + high_value_caveats(hv):
+        result.warn(caveat)
     return result
 
 
