@@ -265,35 +265,6 @@ def test_planted_leading_country(synthetic_world: tuple[Path, dict]) -> None:
 
 
 # -- incomplete years (issue 18, item 6) ---------------------------------------------------
-def test_incomplete_years_hand_worked() -> None:
-    """The last end is peeled while it is below half the median of the 3 years before it;
-    the first end is tested once against the 3 years after it; a date before December
-    marks the last year; ``keep`` and ``complete_through`` override the detection."""
-    import datetime as dt
-
-    from forcemap.decide.benchmark import incomplete_years
-
-    vol = {2017: 437, 2018: 408, 2019: 517, 2020: 1321, 2021: 256, 2022: 56}
-    got = incomplete_years(vol)
-    # 56 < ½·517 (2019–2021); then 256 < ½·median(408, 517, 1321) = 258.5; 1321 is complete
-    assert sorted(got) == [2021, 2022]
-    assert got[2022] == "2022 looks incomplete (56 works vs 517, the median of 2019–2021)"
-    assert got[2021] == "2021 looks incomplete (256 works vs 517, the median of 2018–2020)"
-    assert incomplete_years(vol, mode="keep") == {}
-    assert incomplete_years(vol, ratio_below=0.1) == {}  # 56 ≥ 0.1·517
-    declared = incomplete_years(vol, complete_through=2020)
-    assert sorted(declared) == [2021, 2022]
-    assert declared[2021] == "2021 is after complete_through = 2020"
-    # the first year: 10 < ½·median(100, 110, 120); a flat series has none
-    assert sorted(incomplete_years({2000: 10, 2001: 100, 2002: 110, 2003: 120})) == [2000]
-    assert incomplete_years({y: 100 for y in range(2000, 2010)}) == {}
-    # a last date before 1 December marks the last year, whatever its volume
-    dated = incomplete_years({y: 100 for y in range(2000, 2006)}, {2005: dt.date(2005, 8, 30)})
-    assert dated == {2005: "2005 looks incomplete (latest publication date 2005-08-30)"}
-    # too short a series to judge (at least trailing + 1 years are kept)
-    assert incomplete_years({2020: 100, 2021: 1}) == {}
-
-
 def test_real_canada_cagr_leaves_out_incomplete_years(real_store: Store) -> None:
     """Issue 18, observation 4: the real store's 2022 (56 works against 1,321 in 2020) is
     incomplete, and so is 2021 (256 works); CA's CAGR in medicine was −1 (2018–2022, nothing

@@ -12,6 +12,7 @@ from forcemap.decide._evidence import (
     INSUFFICIENT,
     bootstrap_sums,
     coverage,
+    incomplete_years,
     insufficient,
     interval,
     interval_label,
@@ -95,3 +96,37 @@ def test_partial_years_from_volume_and_dates() -> None:
     # a thin first year
     assert partial_years({2000: 1, 2001: 40, 2002: 41, 2003: 39}) == (2000,)
     assert partial_years({2020: 5}) == ()
+
+
+def test_incomplete_years_hand_worked() -> None:
+    """The last end is peeled while it is below half the median of the 3 years before it;
+    the first end is tested once against the 3 years after it; a date before December
+    marks the last year; ``keep`` and ``complete_through`` override the detection."""
+    import datetime as dt
+
+    vol = {2017: 437, 2018: 408, 2019: 517, 2020: 1321, 2021: 256, 2022: 56}
+    got = incomplete_years(vol)
+    # 56 < ½·517 (2019–2021); then 256 < ½·median(408, 517, 1321) = 258.5; 1321 is complete
+    assert sorted(got) == [2021, 2022]
+    assert got[2022] == "2022 looks incomplete (56 works vs 517, the median of 2019–2021)"
+    assert got[2021] == "2021 looks incomplete (256 works vs 517, the median of 2018–2020)"
+    assert incomplete_years(vol, mode="keep") == {}
+    assert incomplete_years(vol, ratio_below=0.1) == {}  # 56 ≥ 0.1·517
+    declared = incomplete_years(vol, complete_through=2020)
+    assert sorted(declared) == [2021, 2022]
+    assert declared[2021] == "2021 is after complete_through = 2020"
+    # the first year: 10 < ½·median(100, 110, 120); a flat series has none
+    assert sorted(incomplete_years({2000: 10, 2001: 100, 2002: 110, 2003: 120})) == [2000]
+    assert incomplete_years({y: 100 for y in range(2000, 2010)}) == {}
+    # a last date before 1 December marks the last year, whatever its volume
+    dated = incomplete_years({y: 100 for y in range(2000, 2006)}, {2005: dt.date(2005, 8, 30)})
+    assert dated == {2005: "2005 looks incomplete (latest date 2005-08-30)"}
+    # two years are enough to judge the last one (one more step needs trailing + 1 years)
+    assert incomplete_years({2020: 100, 2021: 1}) == {
+        2021: "2021 looks incomplete (1 works vs 100, that of 2020)"
+    }
+    assert incomplete_years({2021: 1}) == {}
+    # the noun names what the volume counts
+    assert incomplete_years({2020: 100, 2021: 1}, noun="patents")[2021].startswith(
+        "2021 looks incomplete (1 patents vs 100"
+    )

@@ -205,18 +205,24 @@ def test_real_obs5_thin_world_evidence_is_insufficient_not_leading(real_store: S
 def test_real_incomplete_last_year_is_left_out_of_trend_and_years_behind(
     real_store: Store,
 ) -> None:
-    """2022 holds 56 works (1,321 in 2020; the latest date is 2022-08-30). Read as a year,
-    it puts CN one year further behind the US in Medicine (25 years against 24 without it,
-    on the source citation basis; 27 against 26 on the store's) and moves the trend;
-    ``keep_partial`` reads it again. The level reads the whole window either way."""
+    """2022 holds 56 works and 2021 256, against a median of 517 for the three years
+    before each (the latest date is 2022-08-30): an indexing lag of two years. Read as
+    years, they put CN two years further behind the US in Medicine (25 years against 23
+    without them, on the source citation basis) and move the trend; ``keep_partial`` reads
+    them again. The level reads the whole window either way."""
     r = positioning(real_store, country="CN", unit="field")
     med = next(x for x in r.table.to_pylist() if x["unit_name"] == "Medicine")
     kept = positioning(real_store, country="CN", unit="field", keep_partial=True)
     med_kept = next(x for x in kept.table.to_pylist() if x["unit_name"] == "Medicine")
-    assert med_kept["years_behind"] == med["years_behind"] + 1
+    assert med_kept["years_behind"] == med["years_behind"] + 2
     assert med["trend"] != pytest.approx(med_kept["trend"])
     assert med["level"] == med_kept["level"]  # the level reads the whole window
-    assert any("Incomplete years" in c and "works 2022 (56 against" in c for c in r.caveats)
+    assert any(
+        "Incomplete years" in c
+        and "2021 looks incomplete (256 works vs 517, the median of 2018–2020)" in c
+        and "2022 looks incomplete (56 works vs 517, the median of 2019–2021)" in c
+        for c in r.caveats
+    )
     assert not any("Incomplete years" in c for c in kept.caveats)
 
 
@@ -336,7 +342,7 @@ def test_incomplete_last_year_is_detected_and_said(tiny: Store) -> None:
     incomplete last year. The caveat says the year is left out of the trend and years
     behind, and keep_partial turns that off."""
     r = positioning(tiny, country="DE", unit="field", **LOOSE)
-    assert any("Incomplete years" in c and "works 2021 (5 against a median of 20)" in c
+    assert any("Incomplete years" in c and "2021 looks incomplete (5 works vs 20" in c
                for c in r.caveats)  # fmt: skip
     assert _row(r, "G")["world_top_works"] == 0.0  # uncited: no top credit, and no level
     kept = positioning(tiny, country="DE", unit="field", keep_partial=True, **LOOSE)

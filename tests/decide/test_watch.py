@@ -454,7 +454,7 @@ def test_real_store_emerging_list_is_topics_not_words(real_store: Store) -> None
     assert statuses[: len(emerging)] == ["emerging"] * len(emerging)
     thin = [x for x in comp if x["records"] < 20]
     assert thin and all(x["status"].startswith("insufficient evidence (documents") for x in thin)
-    assert r.rule.parameters["partial_years"] == [2022]
-    assert r.rule.parameters["growth_end_year"] == 2021
-    assert any("2022 is incomplete" in c for c in r.caveats)
+    assert r.rule.parameters["partial_years"] == [2021, 2022]  # a two-year indexing lag
+    assert r.rule.parameters["growth_end_year"] == 2020
+    assert any("2021, 2022 are incomplete" in c for c in r.caveats)
     assert r.rule.parameters["citation_basis"] == "source"

@@ -5,7 +5,6 @@ collaboration shares (Waltman et al. 2012, the Leiden Ranking's stability interv
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import duckdb
@@ -14,9 +13,9 @@ import pyarrow as pa
 
 from forcemap.decide._evidence import (
     bootstrap_sums,
+    incomplete_years,
     insufficient,
     interval,
-    partial_years,
     shortfalls,
 )
 
@@ -83,89 +82,6 @@ LEFT JOIN _bm_ncs AS s USING (work_id) LEFT JOIN _bm_pct AS p USING (work_id)
 
 #: The quantities summed per document and row for the intervals, in column order.
 QUANTITIES = ("f", "fncs", "fncs_n", "ftop", "ftop_n", "n", "intl", "ia")
-#: Neighbouring years whose median volume a first or last year is compared with.
-TRAILING = 3
-
-
-def incomplete_years(
-    volume: Mapping[int, float],
-    last_dates: Mapping[int, Any] | None = None,
-    *,
-    mode: str = "auto",
-    complete_through: int | None = None,
-    ratio_below: float = 0.5,
-    trailing: int = TRAILING,
-) -> dict[int, str]:
-    """The incomplete years of a yearly ``volume`` (the store's works per year), each with
-    the reason in words, judged from the data (:func:`forcemap.decide._evidence.
-    partial_years`).
-
-    The last end is tested repeatedly: when the last year is partial (volume below
-    ``ratio_below`` × the median of the ``trailing`` years before it, or its latest
-    publication date in ``last_dates`` before 1 December) it is set aside and the year before
-    is tested the same way, as an indexing lag can span more than one year; at least
-    ``trailing`` + 1 years are kept. The first end is tested once (volume below
-    ``ratio_below`` × the median of the ``trailing`` years after it). ``mode="keep"``
-    detects nothing; ``complete_through`` declares every later year incomplete instead of
-    detecting the last end.
-
-    Examples
-    --------
-    >>> incomplete_years({2018: 408, 2019: 517, 2020: 1321, 2021: 256, 2022: 56})
-    ... # doctest: +NORMALIZE_WHITESPACE
-    {2022: '2022 looks incomplete (56 works vs 517, the median of 2019–2021)',
-     2021: '2021 looks incomplete (256 works vs 517, the median of 2018–2020)'}
-    >>> incomplete_years({2019: 10, 2020: 10, 2021: 10}, complete_through=2020)
-    {2021: '2021 is after complete_through = 2020'}
-    """
-
-    years = sorted(y for y, v in volume.items() if v is not None)
-    out: dict[int, str] = {}
-    if not years:
-        return out
-    dates = last_dates or {}
-    first, last = years[0], years[-1]
-    if complete_through is not None:
-        for y in range(max(first, complete_through + 1), last + 1):
-            out[y] = f"{y} is after complete_through = {complete_through}"
-        last = min(last, complete_through)
-    if mode == "keep":
-        return out
-
-    def vol(y: int) -> float:
-        return float(volume.get(y) or 0.0)
-
-    def median(ys: range) -> float:
-        return float(np.median([vol(y) for y in ys]))
-
-    while complete_through is None and last - first >= trailing:
-        span = {y: vol(y) for y in range(first, last + 1)}
-        if last not in partial_years(
-            span, last_date=dates.get(last), ratio_below=ratio_below, trailing=trailing
-        ):
-            break
-        ref = range(last - trailing, last)
-        if vol(last) < ratio_below * median(ref):
-            out[last] = (
-                f"{last} looks incomplete ({_n(vol(last))} works vs {_n(median(ref))}, "
-                f"the median of {ref[0]}–{ref[-1]})"
-            )
-        else:
-            out[last] = f"{last} looks incomplete (latest publication date {dates[last]})"
-        last -= 1
-    if last - first >= trailing:
-        span = {y: vol(y) for y in range(first, last + 1)}
-        if first in partial_years(span, ratio_below=ratio_below, trailing=trailing):
-            ref = range(first + 1, first + 1 + trailing)
-            out[first] = (
-                f"{first} looks incomplete ({_n(vol(first))} works vs {_n(median(ref))}, "
-                f"the median of {ref[0]}–{ref[-1]})"
-            )
-    return out
-
-
-def _n(x: float) -> str:
-    return f"{x:,.0f}" if x == int(x) else f"{x:,.1f}"
 
 
 def store_incomplete(

@@ -43,6 +43,7 @@ __all__ = [
     "Shortfall",
     "bootstrap_sums",
     "coverage",
+    "incomplete_years",
     "insufficient",
     "interval",
     "interval_label",
@@ -238,3 +239,90 @@ def partial_years(
     ):
         out.append(last)
     return tuple(sorted(set(out)))
+
+
+def incomplete_years(
+    volume: Mapping[int, float],
+    last_dates: Mapping[int, Any] | None = None,
+    *,
+    mode: str = "auto",
+    complete_through: int | None = None,
+    ratio_below: float = 0.5,
+    trailing: int = 3,
+    noun: str = "works",
+) -> dict[int, str]:
+    """The incomplete years of a yearly ``volume`` (the store's works per year), each with
+    the reason in words, judged from the data (:func:`partial_years`).
+
+    The last end is tested repeatedly: when the last year is partial (volume below
+    ``ratio_below`` × the median of the ``trailing`` years before it, or its latest
+    publication date in ``last_dates`` before 1 December) it is set aside and the year before
+    is tested the same way, as an indexing lag can span more than one year (the last year
+    is tested whenever the series has two years; a further year only while ``trailing`` + 1
+    years remain). The first end is tested once (volume below
+    ``ratio_below`` × the median of the ``trailing`` years after it). ``mode="keep"``
+    detects nothing; ``complete_through`` declares every later year incomplete instead of
+    detecting the last end. ``noun`` names what ``volume`` counts in the reasons.
+
+    Examples
+    --------
+    >>> incomplete_years({2018: 408, 2019: 517, 2020: 1321, 2021: 256, 2022: 56})
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {2022: '2022 looks incomplete (56 works vs 517, the median of 2019–2021)',
+     2021: '2021 looks incomplete (256 works vs 517, the median of 2018–2020)'}
+    >>> incomplete_years({2019: 10, 2020: 10, 2021: 10}, complete_through=2020)
+    {2021: '2021 is after complete_through = 2020'}
+    """
+
+    years = sorted(y for y, v in volume.items() if v is not None)
+    out: dict[int, str] = {}
+    if not years:
+        return out
+    dates = last_dates or {}
+    first, last = years[0], years[-1]
+    if complete_through is not None:
+        for y in range(max(first, complete_through + 1), last + 1):
+            out[y] = f"{y} is after complete_through = {complete_through}"
+        last = min(last, complete_through)
+    if mode == "keep":
+        return out
+
+    def vol(y: int) -> float:
+        return float(volume.get(y) or 0.0)
+
+    def median(ys: range) -> float:
+        return float(np.median([vol(y) for y in ys]))
+
+    steps = 0
+    while complete_through is None and last > first and (steps == 0 or last - first >= trailing):
+        steps += 1
+        span = {y: vol(y) for y in range(first, last + 1)}
+        if last not in partial_years(
+            span, last_date=dates.get(last), ratio_below=ratio_below, trailing=trailing
+        ):
+            break
+        ref = range(max(first, last - trailing), last)
+        if vol(last) < ratio_below * median(ref):
+            out[last] = (
+                f"{last} looks incomplete ({_num(vol(last))} {noun} vs {_num(median(ref))}, "
+                f"{_median_of(ref)})"
+            )
+        else:
+            out[last] = f"{last} looks incomplete (latest date {dates[last]})"
+        last -= 1
+    if last - first >= trailing:
+        span = {y: vol(y) for y in range(first, last + 1)}
+        if first in partial_years(span, ratio_below=ratio_below, trailing=trailing):
+            ref = range(first + 1, min(last, first + trailing) + 1)
+            out[first] = (
+                f"{first} looks incomplete ({_num(vol(first))} {noun} vs {_num(median(ref))}, "
+                f"{_median_of(ref)})"
+            )
+    return out
+
+
+def _median_of(years: range) -> str:
+    """``the median of 2018–2020``, or ``2020`` alone for one year."""
+    if len(years) == 1:
+        return f"that of {years[0]}"
+    return f"the median of {years[0]}–{years[-1]}"

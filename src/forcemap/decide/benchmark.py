@@ -94,10 +94,10 @@ from forcemap.decide._benchmark_figures import (
     WEIGHTS_SQL,
     WORKS_SQL,
     impact_evidence,
-    incomplete_years,
     stability,
     store_incomplete,
 )
+from forcemap.decide._evidence import incomplete_years
 from forcemap.decide._scope import check_country, check_years, register, unit_tables
 from forcemap.decide.params import (
     BENCHMARK,

@@ -31,7 +31,7 @@ best), which the row's ``note`` says.
   documents (works and patent families resampled within unit and side, 1,000 draws: the
   Leiden Ranking's stability intervals, Waltman et al. 2012, JASIST 63(12)); a class whose
   interval crosses a class boundary is ``borderline (a/b)``;
-* an incomplete first or last year (:func:`~forcemap.decide._evidence.partial_years`) is left
+* an incomplete first or last year (:func:`~forcemap.decide._evidence.incomplete_years`) is left
   out of the trend and the years behind (``keep_partial`` overrides).
 
 Classes (thresholds are parameters):
@@ -77,10 +77,10 @@ import scipy.sparse as sp
 from forcemap.decide._evidence import (
     Shortfall,
     bootstrap_sums,
+    incomplete_years,
     insufficient,
     interval,
     interval_label,
-    partial_years,
 )
 from forcemap.decide._scope import register, unit_tables
 from forcemap.decide.params import POSITIONING, PositioningParams
@@ -615,7 +615,8 @@ def _partial_years(
     cur: duckdb.DuckDBPyConnection,
 ) -> dict[str, tuple[tuple[int, ...], str]]:
     """Per side, the incomplete first/last years of the store's works and patents
-    (:func:`~forcemap.decide._evidence.partial_years`) and a description of why."""
+    (:func:`~forcemap.decide._evidence.incomplete_years`: the last end tested again while it
+    is incomplete) and a description of why."""
     out: dict[str, tuple[tuple[int, ...], str]] = {}
     for side, table, date in (("pub", "works", "pub_date"), ("tech", "patents", "grant_date")):
         volume = dict(
@@ -625,18 +626,16 @@ def _partial_years(
         )
         last = cur.execute(f"SELECT max({date}) FROM {table}").fetchall()  # noqa: S608
         last_date = last[0][0] if last else None
-        years = partial_years(volume, last_date=last_date)
-        if not years:
-            continue
-        parts = []
-        for y in years:
-            near = range(y - 3, y) if y == max(volume) else range(y + 1, y + 4)
-            ref = [volume.get(z, 0) for z in near if min(volume) <= z <= max(volume)]
-            against = f" against a median of {float(np.median(ref)):,.0f}" if ref else ""
-            parts.append(f"{y} ({volume.get(y, 0):,}{against})")
         what = "works" if side == "pub" else "patents"
-        latest = f"; latest date {last_date}" if last_date is not None else ""
-        out[side] = (years, f"{what} {', '.join(parts)}{latest}")
+        found = incomplete_years(
+            volume,
+            {last_date.year: last_date} if last_date is not None else None,
+            noun=what,
+        )
+        if not found:
+            continue
+        years = tuple(sorted(found))
+        out[side] = (years, "; ".join(found[y] for y in years))
     return out
 
 

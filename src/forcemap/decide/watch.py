@@ -61,7 +61,7 @@ its evidence in the row; *uncertainty*, their fifth, is the interval and the sta
   :math:`\bigl(\tfrac{(s_2 + 1)/N_2}{(s_1 + 1)/N_1}\bigr)^{1/3} - 1`, with its 95 %
   bootstrap interval ``growth_low``–``growth_high`` (documents resampled, Leiden Ranking
   stability intervals); :math:`G` is the end year, or the year before it when the end year
-  is incomplete in the store (:func:`forcemap.decide._evidence.partial_years`), so an
+  is incomplete in the store (:func:`forcemap.decide._evidence.incomplete_years`), so an
   incomplete last year never reads as a collapse (``acceleration`` uses the same windows);
 * *coherence*: the share of the unit's window records with an in-store citation link
   (``with_links``) that cite or are cited by another record of the unit (``linked``) — a
@@ -99,7 +99,7 @@ import pyarrow as pa
 
 from forcemap.decide._evidence import (
     INSUFFICIENT,
-    partial_years,
+    incomplete_years,
 )
 from forcemap.decide._scope import industry_scope
 from forcemap.decide._watch_sql import (
@@ -485,10 +485,21 @@ def technology_watch(
         last_date = cur.execute(LAST_DATE_SQL[entity]).fetchone()
     # one rule for every decision: the impact module's citation basis (patents: the store's)
     basis = citation_basis(store, citations=citations).basis if entity == "works" else "store"
-    partial = partial_years(volume, last_date=last_date[0] if last_date else None)
+    latest = last_date[0] if last_date else None
+    partial = tuple(
+        sorted(
+            incomplete_years(
+                volume,
+                {latest.year: latest} if latest is not None else None,
+                noun="works" if entity == "works" else "patents",
+            )
+        )
+    )
     gend = None if end_year is None else int(end_year)
-    if gend is not None and gend in partial and gend == max(volume, default=gend):
+    last = max(volume, default=gend)
+    while gend is not None and gend in partial and gend == last:  # an indexing lag
         gend -= 1
+        last -= 1
     params: dict[str, object] = {
         "country": cty,
         "industry": industry,
@@ -796,14 +807,18 @@ def _caveats(
             + "."
         )
     if p["growth_end_year"] != p["end_year"]:
+        lo, hi = int(str(p["growth_end_year"])), int(str(p["end_year"]))
+        gap = [y for y in p["partial_years"] if lo < y <= hi]
+        years = ", ".join(str(y) for y in gap) or str(p["end_year"])
         result.warn(
-            f"{p['end_year']} is incomplete in the store (its volume or latest date against "
-            f"the years before): growth and acceleration end in {p['growth_end_year']}."
+            f"{years} {'is' if len(gap) <= 1 else 'are'} incomplete in the store (volume or "
+            "latest date against the years before): growth and acceleration end in "
+            f"{p['growth_end_year']}."
         )
     if p["citation_basis"] == "source":
         result.warn(
-            "Impact uses the source's citation counts (cited_by_count): the store holds less "
-            "than half of the citations the source reports for its works (a sample)."
+            "Impact uses the source's citation counts (cited_by_count): fewer than half of "
+            "the store's references resolve to a work in the store (a sample)."
         )
     comp = result.evidence["components"].to_pylist()
     if comp:
