@@ -182,6 +182,9 @@ def decide_bottlenecks(
         0.5
     ),
     min_families: Annotated[int, typer.Option(help="Minimum patent families in the group.")] = 5,
+    min_coverage: Annotated[
+        float, typer.Option(help="Minimum share of a group's families with a known holder country.")
+    ] = 0.5,
     out_file: DecideOutOpt = None,
 ) -> None:
     """Bottleneck technologies: CPC groups (and HS6 imports) the country depends on.
@@ -205,9 +208,11 @@ def decide_bottlenecks(
             hhi_assignee_above=hhi_assignee_above,
             top_share_above=top_share_above,
             min_families=min_families,
+            min_coverage=min_coverage,
         )
-        cols = ["industry", "rank", "cpc", "title", "score", "rta", "families", "hhi_country",
-                "hhi_assignee", "holders", "dependent_hs6"]  # fmt: skip
+        cols = ["industry", "rank", "cpc", "title", "outcome", "score", "rta", "families",
+                "unknown_country_share", "hhi_country", "hhi_assignee", "holders",
+                "dependent_hs6"]  # fmt: skip
         print_decision(r, [c for c in cols if c in r.table.column_names])
         trade = r.evidence.get("trade")
         if trade is not None and trade.num_rows and "dependent" in trade.column_names:

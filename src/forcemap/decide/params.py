@@ -156,12 +156,22 @@ POSITIONING = PositioningParams()
 
 
 # -- C4 bottlenecks -------------------------------------------------------------------------
+def _check_min_share(name: str, value: float) -> None:
+    """A share parameter (a coverage minimum) must be a number in [0, 1]."""
+    if not (isinstance(value, int | float) and 0.0 <= float(value) <= 1.0):
+        raise InputError(f"{name}={value!r} must be a share in [0, 1]")
+
+
 @dataclass(frozen=True)
 class BottlenecksParams:
     """Parameters of :func:`~forcemap.decide.bottlenecks.bottlenecks`.
 
     ``top_holders`` is a **count**: the holders whose joint share is tested against
-    ``top_share_above``.
+    ``top_share_above``. ``min_coverage``: the least share of a group's families with a known
+    holder country for the group to be assessed (below it the outcome is *insufficient
+    evidence*; 0.5, the majority of the evidence — an unknown country is never foreign).
+    ``min_families`` (5) is in the spirit of the minimum publication counts of InCites and
+    the Leiden Ranking: no indicator on fewer units of evidence.
     """
 
     country: str = "CN"
@@ -176,12 +186,14 @@ class BottlenecksParams:
     with_trade: bool = True
     import_hhi_above: float = 0.4
     export_hhi_above: float = 0.4
+    min_coverage: float = 0.5
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "country", _check_country(self.country))
         if self.level not in CPC_LEVELS:
             raise InputError(f"level={self.level!r} must be one of {', '.join(CPC_LEVELS)}")
         check_years(self.years)
+        _check_min_share("min_coverage", self.min_coverage)
         if self.top_holders < 1:
             raise InputError(f"top_holders={self.top_holders} must be at least 1")
         if self.min_families < 1:

@@ -64,8 +64,9 @@ def _bottlenecks(store: Store, industry: str, country: str) -> Section:
     r = bottlenecks(store, country=country, industry=industry)
     sec = Section(f"Bottleneck technologies for {country}", method=r.rule.describe())
     if r.table.num_rows:
-        cols = ["rank", "cpc", "title", "score", "rta", "families", "hhi_country",
-                "hhi_assignee", "top_share", "holders"]  # fmt: skip
+        cols = ["rank", "cpc", "title", "outcome", "score", "rta", "families",
+                "unknown_country_share", "hhi_country", "hhi_assignee", "top_share",
+                "holders"]  # fmt: skip
         sec.table("Candidates", r.table.select(cols), max_rows=20)
     else:
         sec.text("No CPC group of this industry meets the bottleneck rule.")

@@ -278,12 +278,22 @@ class PositioningOut(DecisionOut):
 
 class BottleneckRow(BaseModel):
     industry: str
-    rank: int
+    rank: int | None = Field(description="Rank among the candidates; null: not assessed.")
     cpc: str
     title: str | None
+    outcome: str | None = Field(
+        description="`bottleneck candidate` or `insufficient evidence (…)` with the counts "
+        "that were missing (e.g. the share of families with a known holder country)."
+    )
     score: float | None
     rta: float | None
     families: int
+    known_country_share: float | None = Field(
+        description="Share of the group's families with a known holder country."
+    )
+    unknown_country_share: float | None = Field(
+        description="Share of the group's families whose holder country is unknown."
+    )
     country_share: float | None
     hhi_country: float | None
     hhi_assignee: float | None
@@ -318,7 +328,10 @@ class BottlenecksOut(DecisionOut):
     industry: str | None = Field(description="The industry; null: every industry.")
     groups_assessed: int = Field(description="CPC groups in scope.")
     trade_tested: int | None = Field(description="HS6 products tested; null: no trade data.")
-    rows: list[BottleneckRow] = Field(description="Candidates, ranked within each industry.")
+    rows: list[BottleneckRow] = Field(
+        description="Candidates, ranked within each industry, then the concentrated groups "
+        "with insufficient evidence (rank null)."
+    )
     trade: list[TradeRow] = Field(description="HS6 products failing the EU dependency test.")
 
 
