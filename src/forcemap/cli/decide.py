@@ -237,6 +237,12 @@ def decide_actors(
         list[str] | None,
         typer.Option(help="Component weight, e.g. --weight patents=2 (repeatable)."),
     ] = None,
+    min_output: Annotated[
+        float, typer.Option(help="Fractional works + patents needed to be ranked.")
+    ] = 1.0,
+    min_impact_works: Annotated[
+        float, typer.Option(help="Fractional works with a citation score needed for MNCS.")
+    ] = 5.0,
     out_file: DecideOutOpt = None,
 ) -> None:
     """Strategic S&T actors: the country's organisations ranked per industry.
@@ -257,9 +263,12 @@ def decide_actors(
             years=parse_years(years),
             top=top,
             weights=weights or None,
+            min_output=min_output,
+            min_impact_works=min_impact_works,
         )
-        cols = ["industry", "rank", "name", "type", "country_code", "score", "anchor_candidate",
-                "works", "patents", "mncs", "pagerank", "brokerage"]  # fmt: skip
+        cols = ["industry", "rank", "name", "type", "country_code", "outcome", "score",
+                "works", "patents", "mncs", "mncs_low", "mncs_high", "pagerank",
+                "brokerage"]  # fmt: skip
         print_decision(r, [c for c in cols if c in r.table.column_names], max_rows=60)
         if out_file is not None:
             write_table(r.table, out_file)

@@ -213,6 +213,14 @@ class ActorsParams:
     disruptive when its CD over ``cd_window`` years is above it; ``citation_window``: the
     years after grant in which forward citations count; ``concept_min_score``: the least
     concept score for a work to count towards a sub-technology (breadth).
+
+    Minimums, in the spirit of the Leiden Ranking (only units with enough fractionally
+    counted publications are ranked) and InCites' document thresholds, scaled to one
+    industry's slice: ``min_output`` (1.0) fractional works + patents for an organisation to
+    be ranked (below it: *insufficient evidence*, no rank); ``min_impact_works`` (5.0)
+    fractional works with a field-normalised score for its MNCS (and works with a CD for its
+    disruptive share) to be reported. ``min_coverage`` (0.5): the least share of the
+    industries' organisations with a known country for a country's list to be labelled.
     """
 
     country: str | None = "CN"
@@ -224,10 +232,18 @@ class ActorsParams:
     citation_window: int = CITATION_WINDOW
     cd_threshold: float = CD_THRESHOLD
     concept_min_score: float = CONCEPT_MIN_SCORE
+    min_output: float = 1.0
+    min_impact_works: float = 5.0
+    min_coverage: float = 0.5
 
     def __post_init__(self) -> None:
         if self.country is not None:
             object.__setattr__(self, "country", _check_country(self.country))
+        for name in ("min_output", "min_impact_works"):
+            v = getattr(self, name)
+            if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
+                raise InputError(f"{name}={v!r} must be a number ≥ 0")
+        _check_min_share("min_coverage", self.min_coverage)
         check_years(self.years)
         if self.top < 1:
             raise InputError(f"top={self.top} must be at least 1")

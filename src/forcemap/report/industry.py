@@ -84,8 +84,8 @@ def _actors(store: Store, industry: str, country: str) -> Section:
 
     r = strategic_actors(store, country=country, industry=industry, top=15)
     sec = Section(f"Strategic S&T actors of {country}", method=r.rule.describe())
-    cols = ["rank", "name", "type", "score", "anchor_candidate", "works", "patents", "mncs",
-            "pagerank", "brokerage", "breadth"]  # fmt: skip
+    cols = ["rank", "name", "type", "outcome", "score", "works", "patents", "mncs",
+            "mncs_low", "mncs_high", "pagerank", "brokerage", "breadth"]  # fmt: skip
     sec.table("Top organisations", r.table.select(cols), max_rows=15)
     sec.notes(r)
     return sec

@@ -403,8 +403,9 @@ def actor_sections(
         f"{label}: strategic actors ({who}{', ' + industry if industry else ''})",
         method=r.rule.describe(),
     )
-    cols = ["industry", "rank", "name", "type", "country_code", "score", "anchor_candidate",
-            "works", "patents", "mncs", "pagerank", "brokerage", "breadth"]  # fmt: skip
+    cols = ["industry", "rank", "name", "type", "country_code", "outcome", "score",
+            "anchor_candidate", "works", "patents", "mncs", "mncs_low", "mncs_high", "pagerank",
+            "brokerage", "breadth"]  # fmt: skip
     shown = r.table.select([c for c in cols if c in r.table.column_names])
     sec.table("Top organisations per industry", shown, max_rows=60)
     sec.notes(r)

@@ -337,16 +337,23 @@ class BottlenecksOut(DecisionOut):
 
 class ActorRow(BaseModel):
     industry: str
-    rank: int
+    rank: int | None = Field(description="Rank by score; null: insufficient evidence.")
     org_id: str
     name: str | None
-    type: str | None
+    type: str | None = Field(description="Organisation type; null: unknown.")
     country_code: str | None
+    outcome: str | None = Field(
+        description="`anchor candidate`, `ranked` or `insufficient evidence (…)` with the "
+        "counts that were missing."
+    )
     score: float | None
     anchor_candidate: bool | None
     works: float | None
     patents: float | None
-    mncs: float | None
+    impact_works: float | None = Field(description="Fractional works with an NCS.")
+    mncs: float | None = Field(description="MNCS; null below min_impact_works.")
+    mncs_low: float | None = Field(description="95 % stability interval of MNCS (bootstrap).")
+    mncs_high: float | None
     disruptive_share: float | None
     forward_citations: float | None
     pagerank: float | None

@@ -247,8 +247,15 @@ def actors_view(store: Store, *, country: str, industry: str | None) -> dict[str
 
 
 def top_actors(view: dict[str, Any], top: int) -> dict[str, Any]:
-    """``view`` with only the ``top`` organisations of each industry."""
-    return {**view, "rows": [r for r in view["rows"] if r["rank"] <= top]}
+    """``view`` with only the first ``top`` rows of each industry: the ranked organisations,
+    then (rank null) those with insufficient evidence."""
+    seen: dict[str, int] = {}
+    kept = []
+    for r in view["rows"]:
+        seen[r["industry"]] = seen.get(r["industry"], 0) + 1
+        if seen[r["industry"]] <= top:
+            kept.append(r)
+    return {**view, "rows": kept}
 
 
 # -- gatekeepers -----------------------------------------------------------------------------
