@@ -364,6 +364,9 @@ def decide_talent(
         int, typer.Option(help="Rising talent: career age at most this.")
     ] = 10,
     top: Annotated[int, typer.Option(help="Scientists listed per kind and unit.")] = 25,
+    min_scientists: Annotated[
+        int, typer.Option(help="Eligible scientists a unit needs to be ranked.")
+    ] = 4,
     out_file: DecideOutOpt = None,
 ) -> None:
     """Talent: strategic scientists, rising young talent and talent flows.
@@ -378,11 +381,12 @@ def decide_talent(
         r = run_decision(
             opts, talent, out_file, country=country, industry=industry, unit=unit,
             years=parse_years(years), min_works=min_works, young_career_years=young_career_years,
-            top=top,
+            top=top, min_scientists=min_scientists,
         )  # fmt: skip
-        cols = ["unit_name", "kind", "rank", "author_name", "org_name", "sector", "career_age",
-                "n_works", "mean_ncs", "top10_share", "breadth", "leadership_share",
-                "cohort_relative_impact", "score"]  # fmt: skip
+        cols = ["unit_name", "kind", "rank", "author_name", "org_name", "sector", "outcome",
+                "career_age", "n_works", "mean_ncs", "mean_ncs_low", "mean_ncs_high",
+                "top10_share", "top10_share_low", "top10_share_high", "breadth",
+                "leadership_share", "cohort_relative_impact", "score"]  # fmt: skip
         finish_decision(r, cols, out_file, max_rows=50)
         bal = r.evidence.get("balance")
         if bal is not None and bal.num_rows:

@@ -328,6 +328,13 @@ class TalentParams:
 
     ``top`` is a **row count**: scientists listed per unit and kind. ``concept_min_score``:
     the least score of a level-1 concept counted in a scientist's breadth.
+
+    Minimums (in the spirit of InCites' and the Leiden Ranking's minimum document counts):
+    ``min_works`` (5) works for a scientist to be listed and for a mean NCS / top-10 % share;
+    ``min_scientists`` (4) eligible scientists in a unit for percentile ranks to be read
+    (below it the unit's rows are kept, unranked, as *insufficient evidence*);
+    ``min_coverage`` (0.5) of the unit's authors with a known current country for X's list
+    to be labelled (an author of unknown country is not foreign, and may be X's).
     """
 
     country: str = "CN"
@@ -340,6 +347,8 @@ class TalentParams:
     impact_field: str = "auto"
     breadth: Literal["auto", "concept1", "topic_subfield"] = "auto"
     concept_min_score: float = CONCEPT_MIN_SCORE
+    min_scientists: int = 4
+    min_coverage: float = 0.5
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "country", _check_country(self.country))
@@ -347,6 +356,8 @@ class TalentParams:
         if self.unit not in ("industry", "field"):
             raise InputError(f"unit={self.unit!r} is not 'industry' or 'field'")
         _int_at_least("min_works", self.min_works, 1)
+        _int_at_least("min_scientists", self.min_scientists, 1)
+        _check_min_share("min_coverage", self.min_coverage)
         _int_at_least("young_career_years", self.young_career_years, 0)
         _int_at_least("top", self.top, 1)
         _int_at_least("recent_years", self.recent_years, 1)

@@ -492,7 +492,7 @@ class TalentRow(BaseModel):
     unit: str
     unit_name: str | None
     kind: str = Field(description="strategic or rising.")
-    rank: int
+    rank: int | None = Field(description="Rank within unit and kind; null: insufficient evidence.")
     author_id: str
     author_name: str | None
     country: str | None = Field(description="Current affiliation country.")
@@ -505,7 +505,11 @@ class TalentRow(BaseModel):
     works: float | None = Field(description="Fractional works (1 / authors).")
     impact_works: int | None
     mean_ncs: float | None
+    mean_ncs_low: float | None = Field(description="95 % stability interval (bootstrap).")
+    mean_ncs_high: float | None
     top10_share: float | None
+    top10_share_low: float | None = Field(description="95 % stability interval (bootstrap).")
+    top10_share_high: float | None
     breadth: int | None
     leadership_share: float | None
     enterprise_share: float | None
@@ -514,6 +518,9 @@ class TalentRow(BaseModel):
     cohort_size: int | None
     cohort_relative_impact: float | None
     score: float | None
+    outcome: str | None = Field(
+        description="`ranked` or `insufficient evidence (…)` with the counts that were missing."
+    )
 
 
 class FlowRow(BaseModel):
