@@ -329,6 +329,12 @@ def decide_landscape(
         float, typer.Option(help="White space: relative yearly growth above this.")
     ] = 0.0,
     growth_window: Annotated[int, typer.Option(help="Years of the trend.")] = 5,
+    min_coverage: Annotated[
+        float, typer.Option(help="White space: least share of patents with a known holder country.")
+    ] = 0.5,
+    drop_partial_years: Annotated[
+        bool, typer.Option(help="Leave an incomplete last year of the store out of the trend.")
+    ] = True,
     out_file: DecideOutOpt = None,
 ) -> None:
     """Technology value and IP landscape: portfolios, the holder × CPC matrix, white spaces.
@@ -342,10 +348,12 @@ def decide_landscape(
         r = run_decision(
             opts, landscape, out_file, country=country, industry=industry, years=parse_years(years),
             top_holders=top_holders, white_space_growth=white_space_growth,
-            growth_window=growth_window,
+            growth_window=growth_window, min_coverage=min_coverage,
+            drop_partial_years=drop_partial_years,
         )  # fmt: skip
-        cols = ["industry", "rank", "name", "country_code", "type", "patents", "fc5_mean",
-                "top10_share", "cpc_groups"]  # fmt: skip
+        cols = ["industry", "rank", "name", "country_code", "type", "patents", "patent_share",
+                "patent_share_low", "patent_share_high", "fc5_mean", "top10_share",
+                "top10_share_low", "top10_share_high", "cpc_groups"]  # fmt: skip
         finish_decision(r, cols, out_file, max_rows=30)
         ws = r.evidence.get("white_spaces")
         if ws is not None and ws.num_rows:

@@ -295,7 +295,12 @@ BENCHMARK = BenchmarkParams()
 class LandscapeParams:
     """Parameters of :func:`~forcemap.decide.landscape.landscape`.
 
-    ``top_holders`` is a **count**: holders in the holder × CPC matrix.
+    ``top_holders`` is a **count**: holders in the holder × CPC matrix. ``min_patents`` (5,
+    in the spirit of InCites' and the Leiden Ranking's minimum counts) patents over the trend
+    years for a white space; ``min_coverage`` (0.5) of a technology's patents with a holder of
+    known country for X's absence to be read (an unknown holder may be X's);
+    ``drop_partial_years`` (True) leaves an incomplete last year of the store out of the
+    trend (:func:`~forcemap.decide._evidence.partial_years`); False keeps it.
     """
 
     country: str = "CN"
@@ -306,12 +311,15 @@ class LandscapeParams:
     growth_window: int = 5
     min_patents: int = 5
     citation_window: int = CITATION_WINDOW
+    min_coverage: float = 0.5
+    drop_partial_years: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "country", _check_country(self.country))
         if self.level not in CPC_LEVELS:
             raise InputError(f"level={self.level!r} must be one of {', '.join(CPC_LEVELS)}")
         check_years(self.years)
+        _check_min_share("min_coverage", self.min_coverage)
         _int_at_least("top_holders", self.top_holders, 1)
         _int_at_least("growth_window", self.growth_window, 2)
         _int_at_least("min_patents", self.min_patents, 1)

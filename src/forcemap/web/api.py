@@ -562,10 +562,14 @@ class HolderRow(BaseModel):
     patents: float = Field(description="Fractional patents.")
     patents_full: int
     patent_share: float | None
+    patent_share_low: float | None = Field(description="95 % stability interval (bootstrap).")
+    patent_share_high: float | None
     fc5_total: float | None
     fc5_mean: float | None
     top10_patents: float | None
-    top10_share: float | None
+    top10_share: float | None = Field(description="Null when no patent is credited at all.")
+    top10_share_low: float | None = Field(description="95 % stability interval (bootstrap).")
+    top10_share_high: float | None
     cpc_groups: int
 
 
@@ -587,6 +591,8 @@ class WhiteSpaceRow(BaseModel):
     holders: int
     home_patents: int
     home_holders: int
+    known_country_patents: int | None = Field(description="Patents with a holder of known country.")
+    known_country_share: float | None
     trend_patents: int
     first: int
     last: int
@@ -596,8 +602,12 @@ class WhiteSpaceRow(BaseModel):
     top_holders: str | None
     rising: bool
     enough_evidence: bool
+    enough_coverage: bool | None
     white_space: bool
     rank: int | None
+    outcome: str | None = Field(
+        description="`white space`, `not a white space (…)` or `insufficient evidence (…)`."
+    )
 
 
 class LandscapeOut(DecisionOut):
@@ -611,6 +621,10 @@ class LandscapeOut(DecisionOut):
     )
     matrix: list[HolderCpcCell] = Field(description="Holder × CPC group patents (non-zero).")
     white_spaces: list[WhiteSpaceRow]
+    insufficient: list[WhiteSpaceRow] = Field(
+        description="Technologies without a holder of the country where the evidence cannot "
+        "tell (too few patents in the trend years, or too few holders of known country)."
+    )
     groups: int = Field(description="Technologies (CPC groups) assessed.")
 
 

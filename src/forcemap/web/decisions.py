@@ -447,6 +447,11 @@ def landscape_view(
         "rows": kept,
         "matrix": rows(result.evidence["matrix"]),
         "white_spaces": rows(result.evidence["white_spaces"]),
+        "insufficient": [
+            g
+            for g in rows(result.evidence["groups"])
+            if g["home_holders"] == 0 and str(g["outcome"]).startswith("insufficient evidence")
+        ],
         "groups": result.evidence["groups"].num_rows,
     }
 
