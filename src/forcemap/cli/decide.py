@@ -210,9 +210,8 @@ def decide_bottlenecks(
             min_families=min_families,
             min_coverage=min_coverage,
         )
-        cols = ["industry", "rank", "cpc", "title", "outcome", "score", "rta", "families",
-                "unknown_country_share", "hhi_country", "hhi_assignee", "holders",
-                "dependent_hs6"]  # fmt: skip
+        cols = ["industry", "rank", "cpc", "outcome", "score", "rta", "families",
+                "unknown_country_share", "hhi_country", "holders", "dependent_hs6"]  # fmt: skip
         print_decision(r, [c for c in cols if c in r.table.column_names])
         trade = r.evidence.get("trade")
         if trade is not None and trade.num_rows and "dependent" in trade.column_names:
@@ -267,8 +266,7 @@ def decide_actors(
             min_impact_works=min_impact_works,
         )
         cols = ["industry", "rank", "name", "type", "country_code", "outcome", "score",
-                "works", "patents", "mncs", "mncs_low", "mncs_high", "pagerank",
-                "brokerage"]  # fmt: skip
+                "works", "patents", "mncs", "mncs_low", "mncs_high"]  # fmt: skip
         print_decision(r, [c for c in cols if c in r.table.column_names], max_rows=60)
         if out_file is not None:
             write_table(r.table, out_file)
@@ -391,10 +389,9 @@ def decide_talent(
             years=parse_years(years), min_works=min_works, young_career_years=young_career_years,
             top=top, min_scientists=min_scientists,
         )  # fmt: skip
-        cols = ["unit_name", "kind", "rank", "author_name", "org_name", "sector", "outcome",
-                "career_age", "n_works", "mean_ncs", "mean_ncs_low", "mean_ncs_high",
-                "top10_share", "top10_share_low", "top10_share_high", "breadth",
-                "leadership_share", "cohort_relative_impact", "score"]  # fmt: skip
+        cols = ["unit_name", "kind", "rank", "author_name", "org_name", "outcome", "n_works",
+                "mean_ncs", "mean_ncs_low", "mean_ncs_high", "top10_share", "top10_share_low",
+                "top10_share_high", "score"]  # fmt: skip
         finish_decision(r, cols, out_file, max_rows=50)
         bal = r.evidence.get("balance")
         if bal is not None and bal.num_rows:
