@@ -367,14 +367,16 @@ def more_decision_sections(
     bench_cols = ["unit_name", "country", "rank", "works", "works_frac", "mncs", "pp_top10",
                   "intl_copub_share", "industry_academia_share", "patents", "fc5_mean", "cagr",
                   "rca", "rta"]  # fmt: skip
-    talent_cols = ["unit_name", "kind", "rank", "author_name", "org_name", "sector",
-                   "career_age", "n_works", "mean_ncs", "top10_share", "breadth",
+    talent_cols = ["unit_name", "kind", "rank", "author_name", "org_name", "sector", "outcome",
+                   "career_age", "n_works", "mean_ncs", "mean_ncs_low", "mean_ncs_high",
+                   "top10_share", "top10_share_low", "top10_share_high", "breadth",
                    "leadership_share", "cohort_relative_impact", "score"]  # fmt: skip
     watch_cols = ["rank", "unit", "name", "score", "escore", "qualified", "acceleration",
                   "disruptive_share", "first_year", "home_share", "records",
                   "thin_evidence"]  # fmt: skip
-    land_cols = ["rank", "name", "country_code", "type", "patents", "fc5_mean", "top10_share",
-                 "cpc_groups"]  # fmt: skip
+    land_cols = ["rank", "name", "country_code", "type", "patents", "patent_share",
+                 "patent_share_low", "patent_share_high", "fc5_mean", "top10_share",
+                 "top10_share_low", "top10_share_high", "cpc_groups"]  # fmt: skip
     out = [
         decision_section(
             benchmark(synth, country="CN", industry="nev_batteries"),
@@ -389,6 +391,12 @@ def more_decision_sections(
         decision_section(
             landscape(synth, country="CN", industry="semiconductors"),
             f"{synth_label}: IP landscape of semiconductors (CN)",
+            land_cols,
+            max_rows=15,
+        ),
+        decision_section(
+            landscape(real, country="US", industry="ai"),
+            f"{real_label}: IP landscape of AI (US)",
             land_cols,
             max_rows=15,
         ),
