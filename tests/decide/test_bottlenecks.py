@@ -346,3 +346,15 @@ def test_real_store_cad_is_not_a_us_bottleneck(real_store: Store) -> None:
     assert not any(g["candidate"] for g in groups if g["known_country_share"] < 0.5)
     cov = {c.what: c for c in r.coverage}[COVERAGE_WHAT]
     assert cov.below and cov.share is not None and cov.share < 0.5
+
+
+def test_country_share_interval(tiny: Store) -> None:
+    """G03F1/00: CN holds 1 of 5 families (share 0.2). Resampling the five: no CN family
+    with probability 0.8^5 ≈ 33 % (lower bound 0); three or more with ≈ 5.8 % and four or
+    more with ≈ 0.7 % (upper bound 3/5)."""
+    r = bottlenecks(tiny, industry="semiconductors", with_trade=False)
+    g = _groups(r)["G03F1/00"]
+    assert g["country_share"] == pytest.approx(0.2)
+    assert (g["country_share_low"], g["country_share_high"]) == pytest.approx((0.0, 0.6))
+    row = {x["cpc"]: x for x in r.table.to_pylist()}["G03F1/00"]
+    assert row["country_share_high"] == pytest.approx(0.6)

@@ -77,11 +77,13 @@ technologies).
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from forcemap.decide._evidence import Shortfall, insufficient
 from forcemap.decide._scope import check_years, industry_scope
+from forcemap.decide._unit_intervals import unit_ratio_intervals
 from forcemap.decide.params import BOTTLENECKS, CPC_LEVELS, BottlenecksParams
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
 from forcemap.store.reference import IndustryCatalog, reference_table
@@ -101,6 +103,8 @@ GROUP_SCHEMA = pa.schema(
         ("country_families", pa.float64()),
         ("rta", pa.float64()),
         ("country_share", pa.float64()),
+        ("country_share_low", pa.float64()),
+        ("country_share_high", pa.float64()),
         ("hhi_country", pa.float64()),
         ("hhi_assignee", pa.float64()),
         ("top_share", pa.float64()),
@@ -133,6 +137,8 @@ BOTTLENECK_SCHEMA = pa.schema(
         ("known_country_share", pa.float64()),
         ("unknown_country_share", pa.float64()),
         ("country_share", pa.float64()),
+        ("country_share_low", pa.float64()),
+        ("country_share_high", pa.float64()),
         ("hhi_country", pa.float64()),
         ("hhi_assignee", pa.float64()),
         ("top_share", pa.float64()),
@@ -314,6 +320,7 @@ WITH s AS (
 ), g AS (
     SELECT s.industry, s.grp AS cpc, t.title, s.subs AS sub_technologies, m.families,
            m.country_families, m.rta, m.country_share,
+           NULL::DOUBLE AS country_share_low, NULL::DOUBLE AS country_share_high,
            m.hhi_country, m.hhi_assignee, m.top_share, m.holders, m.holder_countries,
            m.known_country_families,
            m.known_country_families / m.families AS known_country_share,
@@ -542,7 +549,9 @@ def bottlenecks(
 
         Columns: ``cpc`` the group (or subclass), ``title`` its CPC title; ``families``
         :math:`N_g`; ``country_families`` X's fractional families; ``rta``; ``country_share``
-        :math:`s_{Xg}`; ``hhi_country``, ``hhi_assignee``, ``top_share`` :math:`T_g`;
+        :math:`s_{Xg}` with its 95 % stability interval ``country_share_low`` /
+        ``country_share_high`` (bootstrap over the group's families); ``hhi_country``,
+        ``hhi_assignee``, ``top_share`` :math:`T_g`;
         ``holders`` the ``top_holders`` largest holders as ``name (country) share%`` joined by
         ``"; "``; ``holder_countries`` the five largest countries as ``CC share%``;
         ``sub_technologies`` the industry's sub-technologies whose patterns reach the group;
@@ -650,6 +659,7 @@ def bottlenecks(
             .cast(GROUP_SCHEMA)
         )
         groups = _with_outcome(groups, min_families=min_families, min_coverage=p.min_coverage)
+        groups = _with_share_interval(cur, groups, cty)
         known, total = cur.execute(
             """SELECT count(DISTINCT f.family) FILTER (WHERE f.family IN (SELECT family
                                                                           FROM _bn_cty)),
@@ -757,6 +767,45 @@ def _trade(
     return rel.to_arrow_table().cast(TRADE_SCHEMA)
 
 
+def _with_share_interval(
+    cur: duckdb.DuckDBPyConnection, groups: pa.Table, country: str
+) -> pa.Table:
+    """``groups`` with ``country_share_low`` / ``_high``: the 95 % stability interval of X's
+    share, by bootstrap over the group's families (families of unknown country are resampled
+    too, so the number of known families varies from draw to draw;
+    :func:`~forcemap.decide._unit_intervals.unit_ratio_intervals`)."""
+    keys = cur.sql(
+        "SELECT grp, row_number() OVER (ORDER BY grp) - 1 AS k FROM _bn_metrics ORDER BY k"
+    ).to_arrow_table()
+    cur.register("_bn_keys", keys)
+    docs = cur.sql(
+        """WITH g AS (SELECT DISTINCT family, grp FROM _bn_sym WHERE grp IS NOT NULL),
+           n AS (SELECT family, count(*) AS n,
+                        count(*) FILTER (WHERE country = $c) AS x
+                 FROM _bn_cty GROUP BY family)
+           SELECT k.k, coalesce(n.x / n.n, 0.0) AS x,
+                  CASE WHEN n.n IS NULL THEN 0.0 ELSE 1.0 END AS known
+           FROM g JOIN _bn_keys AS k USING (grp) LEFT JOIN n USING (family)""",
+        params={"c": country},
+    ).fetchnumpy()
+    low, high = unit_ratio_intervals(
+        np.asarray(docs["k"]), np.asarray(docs["x"]), np.asarray(docs["known"]), keys.num_rows
+    )
+    ci = keys.select(["grp"]).append_column("lo", pa.array(low)).append_column("hi", pa.array(high))
+    cur.register("_bn_ci", ci)
+    cur.register("_bn_groups_in", groups)
+    out = cur.sql(
+        """SELECT g.* REPLACE (CASE WHEN g.country_share IS NOT NULL THEN c.lo END
+                                   AS country_share_low,
+                               CASE WHEN g.country_share IS NOT NULL THEN c.hi END
+                                   AS country_share_high)
+           FROM _bn_groups_in AS g LEFT JOIN _bn_ci AS c ON c.grp = g.cpc
+           ORDER BY g.industry, g.candidate DESC, g.score DESC NULLS LAST, g.families DESC,
+                    g.cpc"""
+    ).to_arrow_table()
+    return out.cast(GROUP_SCHEMA)
+
+
 def _rank(cur: duckdb.DuckDBPyConnection, groups: pa.Table, trade: pa.Table | None) -> pa.Table:
     """The candidates, ranked within each industry, with the industry's dependent HS6, then
     the concentrated groups that cannot be assessed for want of known holder countries."""
@@ -777,7 +826,8 @@ def _rank(cur: duckdb.DuckDBPyConnection, groups: pa.Table, trade: pa.Table | No
                                       ORDER BY g.score DESC, g.families DESC, g.cpc) END
                    AS rank,
                g.cpc, g.title, g.outcome, g.score, g.rta, g.families, g.known_country_share,
-               g.unknown_country_share, g.country_share, g.hhi_country,
+               g.unknown_country_share, g.country_share, g.country_share_low,
+               g.country_share_high, g.hhi_country,
                g.hhi_assignee, g.top_share, g.holders, g.holder_countries,
                g.sub_technologies, d.dependent_hs6
         FROM _bn_groups g LEFT JOIN dep d USING (industry)

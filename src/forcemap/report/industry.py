@@ -65,7 +65,8 @@ def _bottlenecks(store: Store, industry: str, country: str) -> Section:
     sec = Section(f"Bottleneck technologies for {country}", method=r.rule.describe())
     if r.table.num_rows:
         cols = ["rank", "cpc", "title", "outcome", "score", "rta", "families",
-                "unknown_country_share", "hhi_country", "hhi_assignee", "top_share",
+                "unknown_country_share", "country_share", "country_share_low",
+                "country_share_high", "hhi_country", "hhi_assignee", "top_share",
                 "holders"]  # fmt: skip
         sec.table("Candidates", r.table.select(cols), max_rows=20)
     else:

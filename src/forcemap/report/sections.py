@@ -378,7 +378,8 @@ def bottleneck_sections(store: Store, *, label: str, country: str) -> list[Secti
         sec.text(f"No CPC group meets the bottleneck rule for {country}.")
     else:
         cols = ["industry", "rank", "cpc", "title", "outcome", "score", "rta", "families",
-                "unknown_country_share", "hhi_country", "hhi_assignee", "top_share", "holders",
+                "unknown_country_share", "country_share", "country_share_low",
+                "country_share_high", "hhi_country", "hhi_assignee", "top_share", "holders",
                 "dependent_hs6"]  # fmt: skip
         shown = r.table.select([c for c in cols if c in r.table.column_names])
         sec.table("Bottleneck candidates, ranked within each industry", shown, max_rows=30)

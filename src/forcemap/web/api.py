@@ -294,7 +294,11 @@ class BottleneckRow(BaseModel):
     unknown_country_share: float | None = Field(
         description="Share of the group's families whose holder country is unknown."
     )
-    country_share: float | None
+    country_share: float | None = Field(
+        description="The country's share of the families with a known holder country."
+    )
+    country_share_low: float | None = Field(description="95 % stability interval (bootstrap).")
+    country_share_high: float | None
     hhi_country: float | None
     hhi_assignee: float | None
     top_share: float | None
