@@ -463,7 +463,8 @@ def _rule(params: dict[str, object]) -> Rule:
         "min_families families, at least min_coverage of them with a known holder country "
         "(shares, HHI by country and RTA count only those families: an unknown country is "
         "unknown, never foreign; below min_families or min_coverage the outcome is "
-        "'insufficient evidence'). Score = (1 − min(RTA, 1)) × max(HHI_country, HHI_holder, "
+        "'insufficient evidence'); X's share carries a 95 % stability interval (bootstrap over "
+        "the group's families). Score = (1 − min(RTA, 1)) × max(HHI_country, HHI_holder, "
         "top share) × (1 − X's share) × N / (N + min_families). An HS6 product is a trade "
         "dependency when X's import HHI by origin > import_hhi_above, the world export HHI "
         "> export_hhi_above and X imports more than it exports (EU 2021 method).",
