@@ -30,6 +30,7 @@ from forcemap.store.ingest import ingest
 from forcemap.store.summary import StoreSummary, summarise
 
 if TYPE_CHECKING:
+    from forcemap.decide.result import DecisionResult
     from forcemap.store.synth import WorldManifest
 
 __all__ = ["DemoResult", "build_demo", "summary_sections"]
@@ -351,11 +352,44 @@ def planted_facts_section(store: Store, manifest: WorldManifest) -> Section:
     return sec
 
 
+def _with_intervals(result: DecisionResult) -> DecisionResult:
+    """A benchmark result for the report: each figure with an interval (``<fig>_low`` /
+    ``_high`` columns) shown as ``value [low–high]``, a partial year as ``2022 (partial)``."""
+    import dataclasses
+
+    import pyarrow as pa
+
+    t = result.table
+    cols: dict[str, Any] = {}
+    rows = t.to_pylist()
+    for name in t.column_names:
+        if name.endswith(("_low", "_high")):
+            continue
+        if f"{name}_low" in t.column_names:
+            fmt = ".1f" if name == "works_frac" else ".3f"
+            cells = []
+            for r in rows:
+                v, lo, hi = r[name], r[f"{name}_low"], r[f"{name}_high"]
+                cell = "–" if v is None else format(v, fmt)
+                if v is not None and lo is not None and hi is not None:
+                    cell += f" [{format(lo, fmt)}–{format(hi, fmt)}]"
+                cells.append(cell)
+            cols[name] = pa.array(cells, pa.string())
+        elif name == "year" and "partial" in t.column_names:
+            cols[name] = pa.array(
+                [f"{r['year']}" + (" (partial)" if r["partial"] else "") for r in rows]
+            )
+        else:
+            cols[name] = t[name]
+    return dataclasses.replace(result, table=pa.table(cols))
+
+
 def more_decision_sections(
     real: Store, synth: Store, real_label: str, synth_label: str
 ) -> list[Section]:
     """Benchmarking, IP landscape, watch, consortium, portfolio, pathways and talent."""
     from forcemap.decide.benchmark import benchmark
+    from forcemap.decide.benchmark_series import benchmark_series
     from forcemap.decide.consortium import consortium
     from forcemap.decide.explore import pathways
     from forcemap.decide.landscape import landscape
@@ -364,29 +398,48 @@ def more_decision_sections(
     from forcemap.decide.watch import technology_watch
     from forcemap.report.sections import decision_section
 
-    bench_cols = ["unit_name", "country", "rank", "works", "works_frac", "mncs", "pp_top10",
-                  "intl_copub_share", "industry_academia_share", "patents", "fc5_mean", "cagr",
-                  "rca", "rta"]  # fmt: skip
+    bench_cols = ["unit_name", "country", "rank", "works", "works_frac", "world_share",
+                  "mncs", "pp_top10", "intl_copub_share", "industry_academia_share", "patents",
+                  "fc5_mean", "cagr", "rca", "rta", "impact_evidence"]  # fmt: skip
+    series_cols = ["entity_name", "year", "works", "works_frac", "world_share", "mncs",
+                   "pp_top10", "intl_copub_share", "industry_academia_share",
+                   "impact_evidence"]  # fmt: skip
     talent_cols = ["unit_name", "kind", "rank", "author_name", "org_name", "sector", "outcome",
                    "career_age", "n_works", "mean_ncs", "mean_ncs_low", "mean_ncs_high",
                    "top10_share", "top10_share_low", "top10_share_high", "breadth",
                    "leadership_share", "cohort_relative_impact", "score"]  # fmt: skip
-    watch_cols = ["rank", "unit", "name", "score", "escore", "qualified", "acceleration",
-                  "disruptive_share", "first_year", "home_share", "records",
-                  "thin_evidence"]  # fmt: skip
+    watch_cols = ["rank", "unit", "name", "status", "score", "first_year", "growth",
+                  "growth_low", "growth_high", "coherence", "impact", "impact_low",
+                  "impact_high", "records"]  # fmt: skip
     land_cols = ["rank", "name", "country_code", "type", "patents", "patent_share",
                  "patent_share_low", "patent_share_high", "fc5_mean", "top10_share",
                  "top10_share_low", "top10_share_high", "cpc_groups"]  # fmt: skip
     out = [
         decision_section(
-            benchmark(synth, country="CN", industry="nev_batteries"),
+            _with_intervals(benchmark(synth, country="CN", industry="nev_batteries")),
             f"{synth_label}: benchmarking CN in NEV batteries",
             bench_cols,
         ),
         decision_section(
-            benchmark(real, country="US", unit="field", industry="Medicine"),
+            _with_intervals(benchmark(real, country="US", unit="field", industry="Medicine")),
             f"{real_label}: benchmarking the US in medicine",
             bench_cols,
+        ),
+        decision_section(
+            _with_intervals(
+                benchmark_series(real, unit="country", units=["US", "GB", "CN", "CA"], span=8)
+            ),
+            f"{real_label}: benchmarking year by year (countries)",
+            series_cols,
+            max_rows=32,
+        ),
+        decision_section(
+            _with_intervals(
+                benchmark_series(synth, unit="organization", industry="nev_batteries", top=3)
+            ),
+            f"{synth_label}: the top organisations in NEV batteries year by year",
+            series_cols,
+            max_rows=30,
         ),
         decision_section(
             landscape(synth, country="CN", industry="semiconductors"),
@@ -486,10 +539,19 @@ def more_decision_sections(
 
 
 def _watch_section(result: Any, title: str, columns: list[str]) -> Section:
-    """The watch list and, below it, the seeds: the most disruptive works in scope."""
+    """The watch list (each entry's status and the evidence of its attributes), the generic
+    concepts left out and, below them, the seeds: the most disruptive works in scope."""
     from forcemap.report.sections import decision_section
 
     sec = decision_section(result, title, columns)
+    generic = result.evidence.get("generic")
+    if generic is not None and generic.num_rows:
+        sec.table(
+            "Generic concepts, not ranked (concept level, document frequency, spread across "
+            "fields)",
+            generic.select(["name", "level", "records", "doc_share", "field_share", "reason"]),
+            max_rows=10,
+        )
     seeds = result.evidence["disruptive_works"]
     if seeds.num_rows:
         sec.table(

@@ -52,9 +52,10 @@ def tiny(tmp_path: Path) -> Iterator[Store]:
     """Fields F and G (2019–2021), two citing works without field or country, four patents.
 
     Citations: C1, C2 cite W1 → F-2019 = {W1: 2, W2: 0}: NCS 2 and 0, top-10 % shares 0.2
-    and 0; F-2020 = {W3}: no NCS (mean 0), share 0.1; F-2021 = {W4, W5, W8} all uncited:
-    share 0.1 each. Fractional weights: W1 CN ½ US ½; W4 US ½ (the second author has no
-    country: dropped); W5 one author with two countries: DE ½ FR ½.
+    and 0; F-2020 = {W3}: no NCS (mean 0), uncited: share 0; F-2021 = {W4, W5, W8} all
+    uncited: share 0 each (an uncited work gets no top-10 % credit). Fractional weights:
+    W1 CN ½ US ½; W4 US ½ (the second author has no country: dropped); W5 one author with
+    two countries: DE ½ FR ½.
     """
     s = Store.open(tmp_path / "b.duckdb")
     for iid, typ, cc in _INST:
@@ -101,13 +102,15 @@ def test_hand_worked_field(tiny: Store) -> None:
     """Every indicator of field F for CN and its two automatic peers, by hand.
 
     CN: W1 ½, W2 1, W3 1, W8 1 → 4 works, 3.5 fractional of the world's 5.5 (W4 keeps ½).
-    MNCS = (½·2 + 1·0) / 1.5 = ⅔ (W3 and W8 have no NCS); PP(top 10 %) = (½·0.2 + 0.1 +
-    0.1) / 3.5; international: W1 of 4; industry–academia: W1 (company + education) and W2
+    MNCS = (½·2 + 1·0) / 1.5 = ⅔ (W3 and W8 have no NCS); PP(top 10 %) = (½·0.2 + 0 +
+    0) / 3.5; international: W1 of 4; industry–academia: W1 (company + education) and W2
     of 4. CAGR over 2019–2021: (1 / 1.5)^(1/2) − 1. Activity for RCA: CN F 3.5 G 1, US F 1,
     DE F ½ G 1, FR F ½; world F 5.5, G 2, total 7.5. Peers (k = 2): US (1.0), then DE
     before FR (tie at ½, by code).
     """
-    r = benchmark(tiny, country="CN", unit="field", industry="F", k=2, growth_window=3)
+    r = benchmark(
+        tiny, country="CN", unit="field", industry="F", k=2, growth_window=3, min_impact_works=0
+    )
     assert r.table.schema == BENCHMARK_SCHEMA
     rows = _rows(r, "F")
     assert list(rows) == ["CN", "US", "DE"]
@@ -117,19 +120,19 @@ def test_hand_worked_field(tiny: Store) -> None:
     assert cn["works"] == 4 and cn["works_frac"] == pytest.approx(3.5)
     assert cn["world_share"] == pytest.approx(3.5 / 5.5)
     assert cn["mncs"] == pytest.approx(2 / 3)
-    assert cn["pp_top10"] == pytest.approx(0.3 / 3.5)
+    assert cn["pp_top10"] == pytest.approx(0.1 / 3.5)
     assert cn["intl_copub_share"] == pytest.approx(0.25)
     assert cn["industry_academia_share"] == pytest.approx(0.5)
     assert cn["cagr"] == pytest.approx((1 / 1.5) ** 0.5 - 1)
     assert cn["rca"] == pytest.approx((3.5 / 4.5) / (5.5 / 7.5))
     assert cn["patents"] is None and cn["rta"] is None and cn["fc5_mean"] is None
     assert us["works"] == 2 and us["works_frac"] == pytest.approx(1.0)
-    assert us["mncs"] == pytest.approx(2.0) and us["pp_top10"] == pytest.approx(0.15)
+    assert us["mncs"] == pytest.approx(2.0) and us["pp_top10"] == pytest.approx(0.1)
     assert us["intl_copub_share"] == pytest.approx(0.5)
     assert us["industry_academia_share"] == pytest.approx(0.5)
     assert us["cagr"] == pytest.approx(0.0) and us["rca"] == pytest.approx(7.5 / 5.5)
     assert de["works"] == 1 and de["works_frac"] == pytest.approx(0.5)
-    assert de["mncs"] is None and de["pp_top10"] == pytest.approx(0.1)
+    assert de["mncs"] is None and de["pp_top10"] == 0.0
     assert de["intl_copub_share"] == pytest.approx(1.0)  # one author, two countries
     assert de["industry_academia_share"] == pytest.approx(0.0)
     assert de["cagr"] is None  # nothing in 2019
@@ -259,3 +262,255 @@ def test_planted_leading_country(synthetic_world: tuple[Path, dict]) -> None:
     assert all(home["patents"] > p["patents"] for p in peers)
     assert home["rta"] > 1 and home["rca"] > 1
     assert r.synthetic and any("SYNTHETIC" in c for c in r.caveats)
+
+
+# -- incomplete years (issue 18, item 6) ---------------------------------------------------
+def test_incomplete_years_hand_worked() -> None:
+    """The last end is peeled while it is below half the median of the 3 years before it;
+    the first end is tested once against the 3 years after it; a date before December
+    marks the last year; ``keep`` and ``complete_through`` override the detection."""
+    import datetime as dt
+
+    from forcemap.decide.benchmark import incomplete_years
+
+    vol = {2017: 437, 2018: 408, 2019: 517, 2020: 1321, 2021: 256, 2022: 56}
+    got = incomplete_years(vol)
+    # 56 < ½·517 (2019–2021); then 256 < ½·median(408, 517, 1321) = 258.5; 1321 is complete
+    assert sorted(got) == [2021, 2022]
+    assert got[2022] == "2022 looks incomplete (56 works vs 517, the median of 2019–2021)"
+    assert got[2021] == "2021 looks incomplete (256 works vs 517, the median of 2018–2020)"
+    assert incomplete_years(vol, mode="keep") == {}
+    assert incomplete_years(vol, ratio_below=0.1) == {}  # 56 ≥ 0.1·517
+    declared = incomplete_years(vol, complete_through=2020)
+    assert sorted(declared) == [2021, 2022]
+    assert declared[2021] == "2021 is after complete_through = 2020"
+    # the first year: 10 < ½·median(100, 110, 120); a flat series has none
+    assert sorted(incomplete_years({2000: 10, 2001: 100, 2002: 110, 2003: 120})) == [2000]
+    assert incomplete_years({y: 100 for y in range(2000, 2010)}) == {}
+    # a last date before 1 December marks the last year, whatever its volume
+    dated = incomplete_years({y: 100 for y in range(2000, 2006)}, {2005: dt.date(2005, 8, 30)})
+    assert dated == {2005: "2005 looks incomplete (latest publication date 2005-08-30)"}
+    # too short a series to judge (at least trailing + 1 years are kept)
+    assert incomplete_years({2020: 100, 2021: 1}) == {}
+
+
+def test_real_canada_cagr_leaves_out_incomplete_years(real_store: Store) -> None:
+    """Issue 18, observation 4: the real store's 2022 (56 works against 1,321 in 2020) is
+    incomplete, and so is 2021 (256 works); CA's CAGR in medicine was −1 (2018–2022, nothing
+    in 2022). It is now computed on 2016–2020, and the caveat says why."""
+    r = benchmark(real_store, country="CA", unit="field", industry="Medicine")
+    ca = next(x for x in r.table.to_pylist() if x["country"] == "CA")
+    assert r.rule.parameters["incomplete_years"] == [2021, 2022]
+    assert r.rule.parameters["growth_years"] == "2016–2020"
+    series = {x["year"]: x for x in r.evidence["series"].to_pylist() if x["country"] == "CA"}
+    assert ca["cagr"] == pytest.approx(
+        (series[2020]["works_frac"] / series[2016]["works_frac"]) ** (1 / 4) - 1
+    )
+    assert ca["cagr"] > 0  # was −1.0 on main
+    # the incomplete years stay in the series, marked partial
+    assert series[2022]["partial"] and series[2021]["partial"] and not series[2020]["partial"]
+    assert any(
+        c.startswith("2022 looks incomplete (56 works vs 517, the median of 2019–2021)")
+        and "left out of CAGR" in c
+        for c in r.caveats
+    )
+    # the override: keep every year and the collapse comes back
+    kept = benchmark(
+        real_store, country="CA", unit="field", industry="Medicine", partial_years="keep"
+    )
+    assert next(x for x in kept.table.to_pylist() if x["country"] == "CA")["cagr"] == -1.0
+    declared = benchmark(
+        real_store, country="CA", unit="field", industry="Medicine", complete_through=2021
+    )
+    assert declared.rule.parameters["growth_years"] == "2017–2021"
+
+
+# -- intervals and insufficient evidence (items 2, 3) ----------------------------------------
+def test_intervals_hand_worked(tiny: Store) -> None:
+    """Field G holds W6 (CN) and W7 (DE): CN's world share is ½, and resampling two works
+    gives 0 (W7 twice, probability ¼), ½ or 1 (W6 twice, ¼): the 95 % interval is [0, 1].
+    A figure without evidence (DE's MNCS: no NCS in G) has no interval."""
+    r = benchmark(tiny, country="CN", unit="field", industry="G", k=1, min_impact_works=0)
+    rows = _rows(r, "G")
+    cn = rows["CN"]
+    assert cn["world_share"] == pytest.approx(0.5)
+    assert (cn["world_share_low"], cn["world_share_high"]) == (0.0, 1.0)
+    assert rows["DE"]["mncs"] is None and rows["DE"]["mncs_low"] is None
+    f = _rows(
+        benchmark(tiny, country="CN", unit="field", industry="F", k=2, min_impact_works=0), "F"
+    )
+    for row in f.values():
+        for fig in ("world_share", "pp_top10", "intl_copub_share", "industry_academia_share"):
+            assert row[f"{fig}_low"] <= row[fig] + 1e-12 <= row[f"{fig}_high"] + 2e-12, fig
+
+
+def test_insufficient_impact_evidence(tiny: Store) -> None:
+    """CN's works of F with an NCS are W1 (½) and W2 (1): 1.5 fractional works, below the
+    default minimum 50: MNCS and PP(top 10 %) are null, the row stays with its counts."""
+    r = benchmark(tiny, country="CN", unit="field", industry="F", k=1)
+    cn = _rows(r, "F")["CN"]
+    assert cn["impact_works"] == pytest.approx(1.5)
+    assert cn["impact_evidence"] == "insufficient evidence (impact works 1.5 < 50)"
+    assert cn["mncs"] is None and cn["pp_top10"] is None and cn["mncs_low"] is None
+    assert cn["works"] == 4 and cn["world_share"] == pytest.approx(3.5 / 5.5)
+    ok = _rows(
+        benchmark(tiny, country="CN", unit="field", industry="F", k=1, min_impact_works=1.5), "F"
+    )
+    assert ok["CN"]["impact_evidence"] == "ok" and ok["CN"]["mncs"] == pytest.approx(2 / 3)
+    assert r.rule.parameters["min_impact_works"] == 50
+
+
+def test_real_intervals_and_insufficient_evidence(real_store: Store) -> None:
+    """On the real store the US in medicine carries intervals around each figure, and CA in
+    biomedicine (28 fractional works with a citation score) no longer shows an MNCS."""
+    r = benchmark(real_store, country="US", unit="field", industry="Medicine")
+    us = next(x for x in r.table.to_pylist() if x["country"] == "US")
+    for fig in ("world_share", "mncs", "pp_top10", "intl_copub_share"):
+        assert us[f"{fig}_low"] < us[fig] < us[f"{fig}_high"], fig
+    assert us["impact_evidence"] == "ok"
+    assert any(c.what.startswith("works of the units with a known") for c in r.coverage)
+    bio = benchmark(real_store, country="CA", industry="biomedicine")
+    ca = next(x for x in bio.table.to_pylist() if x["country"] == "CA")
+    assert ca["works"] == 60 and ca["impact_works"] < 50
+    assert ca["impact_evidence"].startswith("insufficient evidence (impact works ")
+    # main showed MNCS 2.10 and PP(top 10 %) 0.18 here, on 28 fractional works
+    assert ca["mncs"] is None and ca["pp_top10"] is None
+
+
+# -- year-by-year series (item 9) ------------------------------------------------------------
+def test_series_hand_worked(tiny: Store) -> None:
+    """Countries, 2019–2021, all works. 2019: W1 (CN ½, US ½), W2 (CN 1) → CN 1.5 of 2,
+    MNCS (½·2 + 0)/1.5, both works industry–academia, W1 international. 2020: W3, W6 (CN)
+    → CN 2 of 2. 2021: W4 (US ½), W5 (DE ½, FR ½), W7 (DE), W8 (CN) → CN 1 of 3.5, US ½."""
+    from forcemap.decide.benchmark_series import YEARLY_SCHEMA, benchmark_series
+
+    r = benchmark_series(tiny, units=["cn", "US"], years=(2019, 2021), min_impact_works=0)
+    assert r.table.schema == YEARLY_SCHEMA
+    rows = {(x["entity"], x["year"]): x for x in r.table.to_pylist()}
+    assert list(rows)[:3] == [("CN", 2019), ("CN", 2020), ("CN", 2021)]
+    cn19 = rows[("CN", 2019)]
+    assert cn19["works"] == 2 and cn19["works_frac"] == pytest.approx(1.5)
+    assert cn19["world_share"] == pytest.approx(0.75) and cn19["mncs"] == pytest.approx(2 / 3)
+    assert cn19["intl_copub_share"] == pytest.approx(0.5)
+    assert cn19["industry_academia_share"] == pytest.approx(1.0)
+    assert rows[("CN", 2020)]["world_share"] == pytest.approx(1.0)
+    assert rows[("CN", 2021)]["world_share"] == pytest.approx(1 / 3.5)
+    us20 = rows[("US", 2020)]
+    assert us20["works"] == 0 and us20["world_share"] == 0.0 and us20["mncs"] is None
+    assert us20["intl_copub_share"] is None  # no works: no evidence, not 0
+    assert rows[("US", 2021)]["world_share"] == pytest.approx(0.5 / 3.5)
+    assert not any(x["partial"] for x in rows.values())
+    for x in rows.values():
+        if x["works"]:
+            assert x["world_share_low"] <= x["world_share"] <= x["world_share_high"]
+            assert x["works_frac_low"] <= x["works_frac"] <= x["works_frac_high"]
+    world = r.evidence["world"].to_pylist()
+    assert [(w["year"], w["works"], w["works_frac"]) for w in world] == [
+        (2019, 2, 2.0), (2020, 2, 2.0), (2021, 4, 3.5)
+    ]  # fmt: skip
+
+
+def test_series_organisations_and_authors(tiny: Store) -> None:
+    """Organisations fall back on the institution: Icnu is one of two authors of W1 and W2
+    (½ each) in 2019, of 2 org-weighted works. Authors are not identified in this store:
+    coverage 0, below the minimum, and said."""
+    from forcemap.decide.benchmark_series import benchmark_series
+
+    r = benchmark_series(tiny, unit="organization", units=["Icnu"], years=(2019, 2019))
+    x = r.table.to_pylist()[0]
+    assert x["entity_name"] == "Icnu" and x["works_frac"] == pytest.approx(1.0)
+    assert x["world_share"] == pytest.approx(0.5)
+    assert x["impact_evidence"].startswith("insufficient evidence")
+    top = benchmark_series(tiny, unit="organization", top=1, years=(2019, 2021))
+    assert {y["entity"] for y in top.table.to_pylist()} == {"Icnu"}
+    a = benchmark_series(tiny, unit="author", years=(2019, 2021))
+    assert a.table.num_rows == 0 and a.coverage[0].known == 0 and a.coverage[0].below
+    assert any("Fewer than 50 %" in c for c in a.caveats)
+    with pytest.raises(InputError, match="unit="):
+        benchmark_series(tiny, unit="planet")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="country"):
+        benchmark_series(tiny, units=["CHN"])
+    with pytest.raises(InputError, match="unknown industry"):
+        benchmark_series(tiny, industry="steam_engines")
+    with pytest.raises(InputError, match="partial_years"):
+        benchmark_series(tiny, partial_years="drop")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="min_impact_works"):
+        benchmark(tiny, min_impact_works=-1)
+
+
+def test_real_series_marks_incomplete_years(real_store: Store) -> None:
+    """On the real store, Canada's series keeps 2021 and 2022 and marks them partial; each
+    year with works has its intervals, and MNCS only where 50 fractional works carry it."""
+    from forcemap.decide.benchmark_series import benchmark_series
+
+    r = benchmark_series(real_store, units=["CA", "US"], span=10)
+    ca = {x["year"]: x for x in r.table.to_pylist() if x["entity"] == "CA"}
+    assert sorted(ca) == list(range(2013, 2023))
+    assert ca[2022]["partial"] and ca[2021]["partial"] and not ca[2020]["partial"]
+    assert ca[2020]["impact_evidence"] == "ok" and ca[2020]["mncs_low"] is not None
+    assert ca[2018]["impact_evidence"].startswith("insufficient evidence")
+    assert ca[2018]["mncs"] is None and ca[2018]["world_share_low"] is not None
+    assert any("kept and marked partial" in c for c in r.caveats)
+    orgs = benchmark_series(real_store, unit="organization", top=2, span=3)
+    assert orgs.table.num_rows == 6 and all(x["entity_name"] for x in orgs.table.to_pylist())
+
+
+def test_cli_benchmark_series(real_store_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from forcemap.cli import app
+
+    runner = CliRunner()
+    res = runner.invoke(
+        app,
+        ["--store", str(real_store_path), "decide", "benchmark-series", "--entity", "CA",
+         "--span", "3"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "2022 (partial)" in res.output and "insufficient evidence" in res.output
+    bad = runner.invoke(
+        app, ["--store", str(real_store_path), "decide", "benchmark-series", "--unit", "x"]
+    )
+    assert bad.exit_code != 0
+    res = runner.invoke(
+        app,
+        ["--store", str(real_store_path), "decide", "benchmark", "--country", "CA", "--unit",
+         "field", "--industry", "Medicine", "--partial-years", "keep"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "-1.000" in res.output
+
+
+def test_series_defaults_agree_everywhere() -> None:
+    """``benchmark_series``, ``forcemap decide benchmark-series`` and the web view take their
+    defaults from :class:`BenchmarkSeriesParams` (as tests/decide/test_params.py checks for
+    the decisions it lists)."""
+    import inspect
+    from dataclasses import fields
+
+    import typer.main
+
+    import forcemap.cli
+    from forcemap.decide import params as P
+    from forcemap.decide.benchmark_series import benchmark_series
+    from forcemap.web.decisions import benchmark_series_view
+
+    fd = P.defaults(P.BenchmarkSeriesParams)
+    assert P.BENCHMARK_SERIES == P.BenchmarkSeriesParams()
+    sig = inspect.signature(benchmark_series).parameters
+    for f in fields(P.BenchmarkSeriesParams):
+        assert sig[f.name].default == f.default, f.name
+    view = inspect.signature(benchmark_series_view).parameters
+    for name, prm in view.items():
+        if name in fd:
+            assert prm.default == fd[name], name
+    root = typer.main.get_command(forcemap.cli.app)
+    cmd = root.commands["decide"].commands["benchmark-series"]  # type: ignore[attr-defined]
+    for param in cmd.params:
+        if param.name in fd:
+            assert param.default == fd[param.name], param.name
+    for cls in (P.BenchmarkParams, P.BenchmarkSeriesParams):
+        with pytest.raises(InputError, match="partial_ratio"):
+            cls(partial_ratio=1.5)
+        with pytest.raises(InputError, match="complete_through"):
+            cls(complete_through=2020.5)  # type: ignore[arg-type]

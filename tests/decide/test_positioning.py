@@ -34,7 +34,8 @@ def tiny(tmp_path: Path) -> Store:
     Top 10 % of 20 = 2 works (Waltman–Schreiber shares): W1 → 1, W2 → 1, the tie of 18 at
     zero → 0. Fractional by authorship: CN 1 + 0.5 = 1.5, US 0.5, DE 0; world 2.
     s_CN = 0.75, s_US = 0.25 → L_CN = 100 (leading), L_US = 33.3 (catch-up), L_DE = 0.
-    Field G, 2021: five DE citing works, all uncited: each has top-10 % share 0.5/5 = 0.1.
+    Field G, 2021: five DE citing works, all uncited: the top-10 % boundary falls on uncited
+    works, so none has a top-10 % share (issue 18; plain fractional assignment gave each 0.1).
     """
     s = Store.open(tmp_path / "t.duckdb")
     _work(s, "W1", 2020, "F", ["CN"])
@@ -67,8 +68,9 @@ def test_hand_worked_levels_and_classes(tiny: Store) -> None:
     de = positioning(tiny, country="DE", unit="field")
     assert _row(de, "F")["level"] == pytest.approx(0.0)
     g = _row(de, "G")
-    assert g["class"] == "leading" and g["world_top_works"] == pytest.approx(0.5)
+    assert g["class"] != "leading" and g["world_top_works"] == 0.0 and g["level"] is None
     assert g["thin_evidence"] and any("Thin evidence" in c for c in de.caveats)
+    assert any("5 uncited works get no top-10 % credit" in c for c in de.caveats)
 
 
 def test_threshold_parameter_changes_the_class(tiny: Store) -> None:
@@ -82,7 +84,7 @@ def test_matrix_has_every_country(tiny: Store) -> None:
     m = positioning_matrix(positioning(tiny, country="CN", unit="field"))
     cells = {(r["unit"], r["country"]): r["class"] for r in m.to_pylist()}
     assert cells[("F", "CN")] == "leading" and cells[("F", "US")] == "catch-up"
-    assert cells[("G", "DE")] == "leading"
+    assert cells[("G", "DE")] != "leading"  # G's works are all uncited: no top-10 % evidence
 
 
 def test_window_excludes_old_evidence(tiny: Store) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pyarrow.compute as pc
 import pytest
 
-from forcemap.decide.watch import COMPONENTS, WATCH_SCHEMA, technology_watch
+from forcemap.decide.watch import COMPONENTS, STATUS_ORDER, WATCH_SCHEMA, technology_watch
 from forcemap.errors import InputError
 from forcemap.indicators.disruption import disruption
 from forcemap.indicators.emergence import emergence_score
@@ -119,7 +119,11 @@ def test_hand_worked_components(tiny: Store) -> None:
       TB: B14 CD = −1, B15 CD = 1 → 1/2;  TC: C15a CD = −1 → 0/1.   P = 1, .5, 0
     novelty (first year): TA 2018, TB 2008, TC 2015.   P = 1, 0, .5
     home share (CN, fractional): TA 0; TB (6 × 1/2 + 1)/7 = 4/7; TC 1.   P = 0, .5, 1
-    score (equal weights): TA 4/5 = .8, TB 2/5 = .4, TC 1.5/5 = .3 → TA, TB, TC.
+    coherence: of the window records with an in-store citation link (TA: A18; TB: B14, B15;
+      TC: C15a) none cites or is cited by a record of its own unit → 0, 0, 0.  P = 0, 0, 0
+    impact: the works have no level-0 concept, so no field-normalised score → null.  P = 0
+    score (equal weights): TA 4/7, TB 2/7, TC 1.5/7 → TA, TB, TC.
+    status: 7 records < thin_records 20 → insufficient evidence for all three.
     """
     r = technology_watch(tiny, country="CN", unit="topic", min_records=5)
     assert r.table.schema == WATCH_SCHEMA
@@ -140,27 +144,38 @@ def test_hand_worked_components(tiny: Store) -> None:
     assert a["home_share"] == 0.0 and c["home_share"] == pytest.approx(1.0)
     assert b["home_share"] == pytest.approx(4 / 7)
     expected_p = {
-        "TA": [1.0, 1.0, 1.0, 1.0, 0.0],
-        "TB": [0.5, 0.5, 0.5, 0.0, 0.5],
-        "TC": [0.0, 0.0, 0.0, 0.5, 1.0],
+        "TA": [1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0],
+        "TB": [0.5, 0.5, 0.5, 0.0, 0.5, 0.0, 0.0],
+        "TC": [0.0, 0.0, 0.0, 0.5, 1.0, 0.0, 0.0],
     }
     for k, ps in expected_p.items():
         assert [u[k][f"p_{c}"] for c in COMPONENTS] == ps
-    assert [u[k]["score"] for k in ("TA", "TB", "TC")] == pytest.approx([0.8, 0.4, 0.3])
+    assert [u[k]["score"] for k in ("TA", "TB", "TC")] == pytest.approx([4 / 7, 2 / 7, 1.5 / 7])
+    assert [(u[k]["with_links"], u[k]["linked"], u[k]["coherence"]) for k in u] == [
+        (1, 0, 0.0),
+        (2, 0, 0.0),
+        (1, 0, 0.0),
+    ]
+    assert all(x["impact"] is None and x["with_impact"] == 0 for x in u.values())
+    assert all(
+        x["status"] == "insufficient evidence (documents 7 < 20; documents with citation "
+        f"links {x['with_links']} < 5)"
+        for x in u.values()
+    )
     assert all(x["qualified"] for x in u.values())
     assert all(x["records"] == 7 and x["thin_evidence"] for x in u.values())
     assert r.synthetic is False
     assert r.rule.parameters["window"] == "2011–2020"
-    assert any("Thin evidence" in c for c in r.caveats)
+    assert any("Insufficient evidence" in c for c in r.caveats)
     assert any("Only 3 unit(s) ranked" in c for c in r.caveats)
 
 
 def test_weights_change_the_order(tiny: Store) -> None:
-    """home_share weight 4: TA (1+1+1+1+0)/8 = .5, TB (.5+.5+.5+0+2)/8 = .4375,
-    TC (0+0+0+.5+4)/8 = .5625 → TC, TA, TB."""
+    """home_share weight 4 (coherence and impact 0 for all): TA (1+1+1+1+0)/10 = .4,
+    TB (.5+.5+.5+0+2)/10 = .35, TC (0+0+0+.5+4)/10 = .45 → TC, TA, TB."""
     r = technology_watch(tiny, min_records=5, weights={"home_share": 4})
     assert r.table["unit"].to_pylist() == ["TC", "TA", "TB"]
-    assert r.table["score"].to_pylist() == pytest.approx([0.5625, 0.5, 0.4375])
+    assert r.table["score"].to_pylist() == pytest.approx([0.45, 0.4, 0.35])
     assert r.rule.parameters["weights"]["home_share"] == 4.0
     # the home country matters: for the US, TA has the largest home share
     us = _units(technology_watch(tiny, country="US", min_records=5))
@@ -237,6 +252,65 @@ def test_scope_and_edge_cases(tiny: Store) -> None:
     assert _units(technology_watch(tiny, min_records=5))["TC"]["escore"] == es["TC"]
 
 
+def test_concept_specificity(tiny: Store) -> None:
+    """Generic concepts are not ranked; a specific one is (max_doc_share 0.1 on this tiny store).
+
+    GEN (level 1) on TA's 7 works: level 1 < 2. SPEC (level 3) on TA's 7 works: 7/101 = 6.9 %
+    of the works, main level-0 field F1 holds 5 of 7 (71 % ≥ 50 %): ranked. SPREAD (level 3)
+    on TB's 7 window works, fields F1 3, F2 2, F3 2: 3/7 = 43 % < 50 %. LOW (score 0.1 < 0.3)
+    on TC's works is not carried at all. F1 (level 0) is on 8 works: level 0 < 2.
+    """
+    con = tiny.con
+    ta = [w for w, _ in _UNIT_WORKS["TA"]]
+    tb = [w for w, y in _UNIT_WORKS["TB"] if y >= 2011]
+    tc = [w for w, _ in _UNIT_WORKS["TC"]]
+    rows = [(w, "GEN", "generic", 1, 0.9) for w in ta]
+    rows += [(w, "SPEC", "specific", 3, 0.9) for w in ta]
+    rows += [(w, "SPREAD", "spread", 3, 0.9) for w in tb]
+    rows += [(w, "LOW", "low", 3, 0.1) for w in tc]
+    fields = dict.fromkeys(ta[:5] + tb[:3], "F1") | dict.fromkeys(ta[5:] + tb[3:5], "F2")
+    fields |= dict.fromkeys(tb[5:], "F3")
+    rows += [(w, f, f"field {f}", 0, 0.8) for w, f in fields.items()]
+    con.executemany("INSERT INTO work_concepts VALUES (?, ?, ?, ?, ?)", rows)
+    r = technology_watch(tiny, unit="concept", min_records=5, max_doc_share=0.1)
+    assert r.table["unit"].to_pylist() == ["SPEC"]
+    spec = r.table.to_pylist()[0]
+    assert (spec["level"], spec["field_share"]) == (3, pytest.approx(5 / 7))
+    assert spec["doc_share"] == pytest.approx(7 / 101)
+    gen = {g["unit"]: g for g in r.evidence["generic"].to_pylist()}
+    assert list(gen) == ["F1", "GEN", "SPREAD"]
+    assert gen["GEN"]["reason"] == "concept level 1 < 2"
+    assert gen["F1"]["reason"] == "concept level 0 < 2"
+    assert gen["SPREAD"]["reason"].startswith("spread across fields: 43")
+    assert gen["SPREAD"]["field_share"] == pytest.approx(3 / 7)
+    assert any("generic concept(s)" in c for c in r.caveats)
+    # at the default 1 % every concept of a 101-work store is too frequent
+    assert technology_watch(tiny, unit="concept", min_records=5).table.num_rows == 0
+
+
+def test_status_and_growth_interval(tiny: Store) -> None:
+    """With the minimums lowered, the status follows the attributes: TA is qualified and
+    growing (share growth from 2015-17 to 2018-20: ((7+1)/30 ÷ (0+1)/30)^(1/3) − 1 = 1) but
+    not coherent (0 < 0.2) → not emerging; min_coherence 0 makes it emerging, and its
+    bootstrap interval holds the point."""
+    r = technology_watch(tiny, min_records=5, thin_records=5, min_linked_documents=1)
+    ta = _units(r)["TA"]
+    assert ta["growth_volumes"] == [0, 7]
+    assert ta["growth"] == pytest.approx(1.0)
+    assert ta["growth_low"] <= ta["growth"] <= ta["growth_high"]
+    assert ta["status"] == "not emerging (coherence 0.00 < 0.2)"
+    r = technology_watch(
+        tiny, min_records=5, thin_records=5, min_linked_documents=1, min_coherence=0.0
+    )
+    u = _units(r)
+    assert u["TA"]["status"] == "emerging" and r.table["unit"][0].as_py() == "TA"
+    # TB: (3+1)/30 over (3+1)/30 → growth 0, its interval straddles 0 → borderline
+    assert u["TB"]["growth"] == pytest.approx(0.0)
+    assert u["TB"]["status"].startswith("borderline (") or u["TB"]["status"].startswith(
+        "not emerging (growth"
+    )
+
+
 def test_empty_store(store: Store) -> None:
     r = technology_watch(store)
     assert r.table.num_rows == 0
@@ -248,11 +322,18 @@ def test_empty_store(store: Store) -> None:
     [
         {"unit": "keyword"},
         {"country": "China"},
-        {"weights": {"impact": 1.0}},
+        {"weights": {"citations": 1.0}},
         {"weights": {"growth": -1.0}},
         {"weights": dict.fromkeys(COMPONENTS, 0.0)},
         {"top": 0},
         {"industry": "no_such_industry"},
+        {"max_doc_share": 1.5},
+        {"min_coherence": -0.1},
+        {"min_field_share": 2.0},
+        {"concept_min_score": 1.2},
+        {"min_growth": -1.0},
+        {"citations": "web"},
+        {"thin_records": 0},
     ],
 )
 def test_bad_input(tiny: Store, kwargs: dict[str, Any]) -> None:
@@ -324,9 +405,56 @@ def test_synergy_concepts(synergy_store: Store) -> None:
     assert r.synthetic is False
     assert 0 < r.table.num_rows <= 20
     assert r.table["rank"].to_pylist() == list(range(1, r.table.num_rows + 1))
-    scores = r.table["score"].to_pylist()
-    assert scores == sorted(scores, reverse=True)
-    assert all(0 <= s <= 1 for s in scores)
+    # emerging first, then borderline, not emerging, insufficient evidence; by score in each
+    rows = r.table.to_pylist()
+    groups = [
+        next(i for i, g in enumerate(STATUS_ORDER) if x["status"].startswith(g)) for x in rows
+    ]
+    assert groups == sorted(groups)
+    for g in set(groups):
+        scores = [x["score"] for x, k in zip(rows, groups, strict=True) if k == g]
+        assert scores == sorted(scores, reverse=True)
+    assert all(0 <= x["score"] <= 1 for x in rows)
     assert r.evidence["works"].num_rows > 0
     assert r.evidence["organizations"].num_rows == 0
     assert any("Organisations are not resolved" in c for c in r.caveats)
+
+
+@pytest.mark.slow
+def test_real_store_emerging_list_is_topics_not_words(real_store: Store) -> None:
+    """Issue 18, observation 8: on the real store the concept watch listed generic words
+    ("Subgroup analysis" 2nd, "Cell" 3rd, "Polymer" 8th, all "qualified"). Now generic
+    concepts are not ranked (level 0–1, document frequency, spread across fields), every
+    emerging entry carries the evidence of the four attributes of Rotolo et al. (2015), and
+    the incomplete last year (2022: 56 works) is left out of growth."""
+    r = technology_watch(real_store, unit="concept")
+    comp = r.evidence["components"].to_pylist()
+    names = {x["name"] for x in comp}
+    assert not names & {"Cell", "Polymer", "Nanotechnology", "Medicine", "Engineering"}
+    assert all(x["level"] >= 2 for x in comp)  # level 0-1 concepts never ranked
+    generic = {g["name"]: g for g in r.evidence["generic"].to_pylist()}
+    assert "Cell" in generic and generic["Cell"]["reason"].startswith("spread across fields")
+    assert generic["Medicine"]["reason"].startswith("concept level 0 < 2")
+    emerging = [x for x in comp if x["status"] == "emerging"]
+    assert emerging, "no emerging entry"
+    assert "Subgroup analysis" not in {x["name"] for x in emerging}
+    for x in emerging:
+        assert x["qualified"] and x["first_year"] is not None  # novelty
+        assert x["base_share"] is not None and x["active_share"] is not None
+        assert x["growth"] is not None and x["growth"] > 0  # growth with its interval
+        assert x["growth_low"] is not None and x["growth_low"] > 0
+        assert x["growth_high"] >= x["growth"] >= x["growth_low"]
+        assert x["coherence"] is not None and x["coherence"] >= 0.2  # coherence
+        assert x["with_links"] >= 5 and x["linked"] >= 1
+        assert x["impact"] is not None and x["with_impact"] > 0  # impact
+        assert x["impact_low"] <= x["impact"] <= x["impact_high"]
+        assert x["records"] >= 20
+    # emerging entries head the list; below the minimums the status says why
+    statuses = r.table["status"].to_pylist()
+    assert statuses[: len(emerging)] == ["emerging"] * len(emerging)
+    thin = [x for x in comp if x["records"] < 20]
+    assert thin and all(x["status"].startswith("insufficient evidence (documents") for x in thin)
+    assert r.rule.parameters["partial_years"] == [2022]
+    assert r.rule.parameters["growth_end_year"] == 2021
+    assert any("2022 is incomplete" in c for c in r.caveats)
+    assert r.rule.parameters["citation_basis"] == "source"

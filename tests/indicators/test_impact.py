@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -11,13 +12,16 @@ from forcemap.errors import InputError
 from forcemap.indicators.impact import (
     AGGREGATE_SCHEMA,
     CITATION_SCHEMA,
+    COUNTS_BY_YEAR_TABLE,
     FIELD_SCHEMA,
     NCS_SCHEMA,
     PERCENTILE_SCHEMA,
     aggregate_impact,
     assign_field,
+    citation_basis,
     citation_counts,
     field_normalised_citation_score,
+    impact_notes,
     percentile_rank,
 )
 from forcemap.store import Store
@@ -221,12 +225,15 @@ def test_percentile_ties(store: Store) -> None:
     each; percentile of a 3 = 8/10 = 80 (not flagged), of a 1 = 50, of a 0 = 0. Top 1 % =
     0.1 work → 0.05 each.
     Set U: 5, 0×9 → the 5 has 9/10 below: percentile 90, top10 flag, top10_frac 1; not top1.
-    Set Z: 0×10 → every work 0.1 of the top 10 % (ties at zero are split too), no flags.
+    Set Z: 0×10 → the top-10 % boundary falls on uncited works: none gets a share (plain
+    fractional assignment would give each 0.1), no flags; the cell and its 10 works are
+    reported in the notes, with the 1.0 top-10 % unit withheld.
     """
     _source_set(store, "T", [3, 3, 1, 1, 1, 0, 0, 0, 0, 0])
     _source_set(store, "U", [5, 0, 0, 0, 0, 0, 0, 0, 0, 0])
     _source_set(store, "Z", [0] * 10)
-    r = _by_id(percentile_rank(store, citations="source"))
+    t = percentile_rank(store, citations="source")
+    r = _by_id(t)
     assert r["T0"]["percentile"] == pytest.approx(80.0)
     assert r["T2"]["percentile"] == pytest.approx(50.0)
     assert r["T9"]["percentile"] == 0.0
@@ -240,8 +247,11 @@ def test_percentile_ties(store: Store) -> None:
     assert r["U0"]["top10"] and not r["U0"]["top1"]
     assert r["U0"]["top10_frac"] == pytest.approx(1.0)
     assert r["U1"]["top10_frac"] == 0.0
-    assert all(r[f"Z{i}"]["top10_frac"] == pytest.approx(0.1) for i in range(10))
+    assert all(r[f"Z{i}"]["top10_frac"] == 0.0 for i in range(10))
     assert not any(r[f"Z{i}"]["top10"] for i in range(10))
+    notes = impact_notes(t)
+    assert (notes["zero_threshold_cells"], notes["zero_threshold_works"]) == ("1", "10")
+    assert float(notes["zero_threshold_withheld"]) == pytest.approx(1.0)
 
 
 @pytest.fixture
@@ -335,6 +345,168 @@ def test_aggregate_institution_organization_field(authored: Store) -> None:
     )
 
 
+def test_zero_boundary_with_cited_works(store: Store) -> None:
+    """A set of 20: one work cited 4 times, 19 uncited. The top 10 % holds 2 works: the cited
+    work gets 1, the uncited none (plain assignment would give each 1/19); the cell and its
+    19 uncited works are in the notes, with 1 top-10 % unit withheld."""
+    _source_set(store, "A", [4] + [0] * 19)
+    t = percentile_rank(store, citations="source")
+    r = _by_id(t)
+    assert r["A0"]["top10_frac"] == pytest.approx(1.0)
+    assert all(r[f"A{i}"]["top10_frac"] == 0.0 for i in range(1, 20))
+    notes = impact_notes(t)
+    assert (notes["zero_threshold_cells"], notes["zero_threshold_works"]) == ("1", "19")
+    assert float(notes["zero_threshold_withheld"]) == pytest.approx(1.0)
+
+
+def test_fractional_fields_hand_worked(store: Store) -> None:
+    """Works of 2019 (articles), source counts. F1: A (6), B (2); F2: C (0), D (4).
+    M is in F1 (score 0.75) and F2 (0.25) with 8 citations: weights 3/4, 1/4.
+
+    Cell F1: weights A 1, B 1, M 3/4 → mean (6 + 2 + 6)/2.75 = 14/2.75.
+    Cell F2: C 1, D 1, M 1/4 → mean (0 + 4 + 2)/2.25 = 6/2.25.
+    M: expected e = 3/4 · 14/2.75 + 1/4 · 6/2.25, NCS = 8/e. A is in F1 only: NCS = 6/(14/2.75).
+    Percentile of M: in F1 weight 3 (A, B) of 2.75 is cited less… A 6 < 8 and B 2 < 8 → 2/2.75;
+    in F2 C and D → 2/2.25; M's = 100·(3/4 · 2/2.75 + 1/4 · 2/2.25).
+    Top 10 % of F1 = 0.275 of weight: M is alone at the top (weight 3/4 ≥ 0.275) → its share
+    of the cell's top is 0.275/0.75; in F2 0.225/0.25. top10_frac(M) = 3/4 · 0.275/0.75 +
+    1/4 · 0.225/0.25 = 0.275 + 0.225 = 0.5; the primary-field mode puts M in F1 only.
+    """
+    _works(
+        store,
+        [(w, 2019, "article", c) for w, c in (("A", 6), ("B", 2), ("C", 0), ("D", 4), ("M", 8))],
+    )
+    _concepts(
+        store,
+        [
+            *[(w, "F1", 0, 0.9) for w in ("A", "B")],
+            *[(w, "F2", 0, 0.9) for w in ("C", "D")],
+            ("M", "F1", 0, 0.75),
+            ("M", "F2", 0, 0.25),
+        ],
+    )
+    t = field_normalised_citation_score(store, citations="source", fractional_fields=True)
+    r = _by_id(t)
+    e = 0.75 * 14 / 2.75 + 0.25 * 6 / 2.25
+    assert r["M"]["field_id"] == "F1"
+    assert r["M"]["ref_mean"] == pytest.approx(e)
+    assert r["M"]["ncs"] == pytest.approx(8 / e)
+    assert r["A"]["ncs"] == pytest.approx(6 / (14 / 2.75))
+    assert r["M"]["ref_n"] == 3  # the cell of its heaviest field (F1) holds 3 works
+    assert impact_notes(t)["fields"] == "concept0 (fractional over all fields)"
+    p = _by_id(percentile_rank(store, citations="source", fractional_fields=True))
+    assert p["M"]["percentile"] == pytest.approx(100 * (0.75 * 2 / 2.75 + 0.25 * 2 / 2.25))
+    assert p["M"]["top10_frac"] == pytest.approx(0.5)
+    assert p["C"]["top10_frac"] == 0.0  # uncited
+    primary = _by_id(field_normalised_citation_score(store, citations="source"))
+    assert primary["M"]["ref_mean"] == pytest.approx((6 + 2 + 8) / 3)
+
+
+def test_citation_basis_auto(cited: Store) -> None:
+    """``cited``: 8 of its 9 references resolve in the store → auto keeps the store's counts."""
+    b = citation_basis(cited)
+    assert (b.basis, b.references, b.resolved) == ("store", 9, 8)
+    assert "auto" in str(b) and "8 of 9 references" in str(b)
+    assert impact_notes(citation_counts(cited))["citations"] == "store"
+    assert citation_basis(cited, citations="source").basis == "source"
+
+
+def test_citation_basis_auto_sample(store: Store) -> None:
+    """A store whose references mostly leave it, with source counts, is a sample → source."""
+    _works(store, [("A", 2020, "article", 12), ("B", 2021, "article", 3)])
+    _refs(store, [("B", "A"), ("B", "E1"), ("B", "E2"), ("A", "E3")])  # 1 of 4 resolves
+    assert citation_basis(store).basis == "source"
+    assert citation_basis(store, min_resolved=0.2).basis == "store"
+    t = citation_counts(store)
+    assert t["citations"].to_pylist() == [12, 3]
+    assert impact_notes(t)["citations"] == "source"
+    assert citation_counts(store, citations="store")["citations"].to_pylist() == [1, 0]
+
+
+def test_citation_basis_auto_without_source_counts(store: Store) -> None:
+    """A sample without the source's counts keeps the store's: there is nothing else."""
+    _works(store, [("A", 2020, "article", None), ("B", 2021, "article", None)])
+    _refs(store, [("B", "A"), ("B", "E1"), ("B", "E2")])
+    assert citation_basis(store).basis == "store"
+
+
+def test_windowed_source_counts(store: Store) -> None:
+    """Source counts by year cover 2018-2023. Window 2 = the two years after publication.
+
+    A (2018): 2019 + 2020 = 3 + 4 = 7; B (2021): 2022 + 2023 = 5 + 0 = 5 (a year without a
+    row counts 0 inside the covered span); C (2015): its window 2016-2017 is not covered →
+    unknown (null, not 0); D (2022): 2023-2024 runs past the covered years → null.
+    Without the table every windowed source count is null; the notes say how many.
+    """
+    _works(
+        store,
+        [
+            ("A", 2018, "article", 30),
+            ("B", 2021, "article", 9),
+            ("C", 2015, "article", 2),
+            ("D", 2022, "article", 1),
+        ],
+    )
+    no_table = citation_counts(store, window=2, citations="source")
+    assert no_table["citations"].to_pylist() == [None] * 4
+    assert impact_notes(no_table)["window_unknown"] == "4"
+    assert COUNTS_BY_YEAR_TABLE == "work_counts_by_year"
+    store.con.execute(
+        "CREATE TABLE work_counts_by_year (work_id VARCHAR, year INTEGER, cited_by_count INTEGER)"
+    )
+    rows = [("A", 2018, 1), ("A", 2019, 3), ("A", 2020, 4), ("A", 2023, 9), ("B", 2022, 5)]
+    rows += [("B", 2021, 2), ("D", 2023, 1)]
+    store.con.executemany("INSERT INTO work_counts_by_year VALUES (?, ?, ?)", rows)
+    t = citation_counts(store, window=2, citations="source")
+    assert dict(zip(t["work_id"].to_pylist(), t["citations"].to_pylist(), strict=True)) == {
+        "A": 7,
+        "B": 5,
+        "C": None,
+        "D": None,
+    }
+    assert impact_notes(t)["window_unknown"] == "2"
+    with_pub = _by_id(citation_counts(store, window=2, citations="source", include_pub_year=True))
+    assert with_pub["A"]["citations"] == 8 and with_pub["B"]["citations"] == 7
+
+
+def test_real_store_uncited_get_no_top10(real_store: Store) -> None:
+    """Observation 3 of issue 18 on the real demo store. Before: on the store's own
+    citations (21,423 of the 384,354 the source reports) 742 uncited works shared 44.5
+    top-10 % units and Benin, with 0 citations, had p_top10 = 0.047.
+    After: no uncited work gets top-10 % credit on either basis, the 742 works and 44.5
+    units are reported, and auto takes the source's counts on this sample."""
+    store_pct = percentile_rank(real_store, citations="store")
+    cited0 = [r for r in store_pct.to_pylist() if r["citations"] == 0 and r["ref_n"]]
+    assert cited0 and all(r["top10_frac"] == 0.0 for r in cited0)
+    notes = impact_notes(store_pct)
+    assert notes["zero_threshold_works"] == "742"
+    assert float(notes["zero_threshold_withheld"]) == pytest.approx(44.5)
+    by_country = _by_id(aggregate_impact(real_store, citations="store"), "unit_id")
+    assert by_country["BJ"]["citations"] == 0 and by_country["BJ"]["p_top10"] == 0.0
+    assert all(r["p_top10"] == 0 for r in by_country.values() if r["citations"] == 0)
+
+    basis = citation_basis(real_store)
+    assert basis.basis == "source"
+    assert (basis.resolved, basis.references) == (21423, 261091)
+    auto = aggregate_impact(real_store)
+    assert impact_notes(auto)["citations"] == "source"
+    bj = _by_id(auto, "unit_id")["BJ"]
+    assert bj["citations"] == 17 and bj["p_top10"] == 0.0
+    auto_pct = percentile_rank(real_store)
+    assert all(
+        r["top10_frac"] == 0.0 for r in auto_pct.to_pylist() if r["citations"] == 0 and r["ref_n"]
+    )
+
+
+def test_synthetic_world_keeps_store_citations(synthetic_world: tuple[Path, dict]) -> None:
+    """On the synthetic world most references resolve: auto keeps the store's citations, so
+    the planted facts are computed as before."""
+    with Store.open(synthetic_world[0], read_only=True) as s:
+        b = citation_basis(s)
+        assert b.basis == "store"
+        assert b.resolved_share is not None and b.resolved_share > 0.5
+
+
 def test_empty_store(store: Store) -> None:
     """An empty store gives empty tables with the declared schemas."""
     assert citation_counts(store).schema == CITATION_SCHEMA
@@ -351,6 +523,7 @@ def test_empty_store(store: Store) -> None:
     [
         {"field": "concept2"},
         {"citations": "scopus"},
+        {"min_resolved": 1.5},
         {"window": -1},
         {"window": 2.5},
         {"by": "city"},

@@ -13,6 +13,7 @@ from forcemap.indicators.patent_value import (
     COUNT_SCHEMA,
     DIVERSITY_SCHEMA,
     FORWARD_SCHEMA,
+    HIGH_VALUE_SCHEMA,
     PATENT_VALUE_SCHEMA,
     backward_citations,
     breakthrough,
@@ -20,6 +21,7 @@ from forcemap.indicators.patent_value import (
     family_size,
     forward_citations,
     generality,
+    high_value,
     originality,
     patent_scope,
     patent_value,
@@ -217,6 +219,72 @@ def test_breakthrough_top_share(store: Store) -> None:
     assert _values(breakthrough(store), "cohort_n")["Q5"] == 100
 
 
+def _cohort(store: Store, prefix: str, n: int, year: int) -> None:
+    store.con.execute(
+        "INSERT INTO patents (patent_id, grant_date, year, origin, batch_id) "
+        "SELECT $p || i, make_date($y, 3, 1), $y, 'test', 0 FROM range($n) t(i)",
+        {"p": prefix, "y": year, "n": n},
+    )
+
+
+def test_high_value_ties_and_zero(store: Store) -> None:
+    """Cohort 2015 (20 patents, grant year only): R0 and R1 cited twice, R2-R4 once, the
+    rest never. Top 10 % = 2 patents: R0, R1 get 1 each; R2-R4 (tie below) 0.
+    Cohort 2016 (10): S0 and S1 cited once, S2-S9 never. Top 10 % = 1: the tie S0/S1
+    straddles it, 0.5 each (Waltman-Schreiber).
+    Cohort 2017 (10): all uncited. The boundary falls on uncited patents: none is high
+    value (plain fractional assignment would give each 0.1); reported in the metadata.
+    Citing patents C1, C2 are granted 2018 (their own cohort of 2 uncited: boundary at 0).
+    """
+    _cohort(store, "R", 20, 2015)
+    _cohort(store, "S", 10, 2016)
+    _cohort(store, "Z", 10, 2017)
+    store.con.execute(
+        "INSERT INTO patents (patent_id, grant_date, year, origin, batch_id) VALUES "
+        "('C1', DATE '2018-01-01', 2018, 'test', 0), ('C2', DATE '2018-01-01', 2018, 'test', 0)"
+    )
+    _cite(
+        store,
+        [("C1", "R0"), ("C2", "R0"), ("C1", "R1"), ("C2", "R1")]
+        + [("C1", f"R{i}") for i in (2, 3, 4)]
+        + [("C1", "S0"), ("C1", "S1")],
+    )
+    t = high_value(store, window=None)
+    assert t.schema == HIGH_VALUE_SCHEMA
+    top = _values(t, "top")
+    assert (top["R0"], top["R1"]) == (pytest.approx(1.0), pytest.approx(1.0))
+    assert [top[f"R{i}"] for i in (2, 3, 4, 5)] == [0.0] * 4
+    assert (top["S0"], top["S1"]) == (pytest.approx(0.5), pytest.approx(0.5))
+    assert all(top[f"Z{i}"] == 0.0 for i in range(10))
+    assert top["C1"] == 0.0
+    assert _values(t, "cohort_n")["Z0"] == 10
+    meta = t.schema.metadata
+    assert meta[b"forcemap.zero_threshold_cohorts"] == b"2"  # 2017 and 2018
+    assert meta[b"forcemap.zero_threshold_patents"] == b"12"
+    assert float(meta[b"forcemap.zero_threshold_withheld"]) == pytest.approx(1.2)
+
+
+def test_high_value_cohort_by_technology(pats: Store) -> None:
+    """By CPC subclass and year every cohort of ``pats`` is a single patent: a cited one
+    holds the whole top share (0.1 of a cohort of 1), an uncited one none; P5 has no class,
+    so no cohort (null)."""
+    t = high_value(pats, window=None, cohort="cpc_subclass")
+    top = _values(t, "top")
+    assert top["P1"] == pytest.approx(0.1) and top["P4"] == 0.0
+    assert top["P5"] is None
+    assert _values(t, "cohort_field")["P1"] == "H01L"
+
+
+def test_real_store_no_high_value_patent(real_store: Store) -> None:
+    """Issue 18: every forward citation in the USPTO sample is 0, so no patent is high
+    value (before, the tie at zero was shared: 0.1 per patent, 15 units over 150 patents)."""
+    t = high_value(real_store)
+    assert t.num_rows == 150
+    assert sum(v or 0 for v in t["forward_citations"].to_pylist()) == 0
+    assert all(v == 0.0 for v in t["top"].to_pylist())
+    assert t.schema.metadata[b"forcemap.zero_threshold_patents"] == b"150"
+
+
 def test_patent_value_joins_all(pats: Store) -> None:
     """The joined table agrees with the single indicators, one row per patent."""
     t = patent_value(pats)
@@ -262,3 +330,10 @@ def test_bad_options(store: Store, kwargs: dict[str, Any]) -> None:
     """Options outside their allowed values raise InputError."""
     with pytest.raises(InputError):
         patent_value(store, **kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [{"cohort": "ipc"}, {"top": 0.0}, {"top": 1}, {"window": 0}])
+def test_high_value_bad_options(store: Store, kwargs: dict[str, Any]) -> None:
+    """high_value rejects options outside their allowed values."""
+    with pytest.raises(InputError):
+        high_value(store, **kwargs)

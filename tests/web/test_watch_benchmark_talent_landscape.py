@@ -53,6 +53,8 @@ def test_watch_api_matches_the_library(
         "disruption",
         "novelty",
         "home_share",
+        "coherence",
+        "impact",
     }
     with Store.open(web_synthetic[0], read_only=True) as s:
         lib = technology_watch(s, country="CN", industry="clean_energy", unit="topic", top=10)
@@ -65,6 +67,7 @@ def test_watch_api_matches_the_library(
     fact = web_synthetic[1]["emerging_topic"]
     hit = next(r for r in d["rows"] if r["unit"] == fact["topic_id"])
     assert hit["qualified"] is True and hit["name"] == fact["display_name"]
+    assert hit["status"] == "emerging" and hit["growth_low"] > 0 and hit["coherence"] >= 0.2
     listed = {r["unit"] for r in d["rows"]}
     assert {r["unit"] for r in d["organizations"]} <= listed
 
@@ -115,6 +118,56 @@ def test_benchmark_api_fields_on_synergy(client: TestClient) -> None:
     for r in d["rows"]:
         per_unit[r["unit"]] = per_unit.get(r["unit"], 0) + 1
     assert max(per_unit.values()) <= 3
+
+
+def test_benchmark_rows_carry_intervals(client: TestClient) -> None:
+    """Issue 18, items 2–3: every benchmark row has its stability intervals and says when
+    MNCS / PP(top 10 %) rest on too few works."""
+    d = client.get("/api/v1/benchmark", params={"unit": "field", "k": 2}).json()
+    for r in d["rows"]:
+        if r["world_share"] is not None and r["works"]:
+            assert r["world_share_low"] <= r["world_share"] <= r["world_share_high"]
+        if r["impact_evidence"] != "ok":
+            assert r["impact_evidence"].startswith("insufficient evidence") and r["mncs"] is None
+    assert any(r["impact_evidence"] != "ok" for r in d["rows"])
+    assert d["rule"]["parameters"]["min_impact_works"] == 50
+    low = client.get(
+        "/api/v1/benchmark", params={"unit": "field", "k": 2, "min_impact_works": 0}
+    ).json()
+    assert all(r["impact_evidence"] == "ok" for r in low["rows"])
+
+
+def test_benchmark_series_api(
+    client: TestClient, synth_client: TestClient, web_synthetic: tuple[Path, dict[str, Any]]
+) -> None:
+    """Issue 18, item 9: /api/v1/benchmark/series, year by year with intervals; on SYNERGY
+    the last two years are incomplete and marked partial, never dropped."""
+    d = client.get("/api/v1/benchmark/series", params={"units": "US,GB", "span": 5}).json()
+    _check_head(d, "benchmark_series")
+    assert d["unit"] == "country" and len(d["rows"]) == 10
+    us = {r["year"]: r for r in d["rows"] if r["entity"] == "US"}
+    assert sorted(us) == [2018, 2019, 2020, 2021, 2022]
+    assert [us[y]["partial"] for y in sorted(us)] == [False, False, False, True, True]
+    assert us[2020]["world_share_low"] < us[2020]["world_share"] < us[2020]["world_share_high"]
+    assert [w["year"] for w in d["world"] if w["partial"]] == [2021, 2022]
+    assert d["data_coverage"] and d["data_coverage"][0]["what"].startswith("works of the window")
+    fact = web_synthetic[1]["leading_country"]
+    s = synth_client.get(
+        "/api/v1/benchmark/series",
+        params={"unit": "organization", "industry": fact["industry"], "top": 2, "span": 3},
+    ).json()
+    assert len(s["rows"]) == 6 and all(r["entity_name"] for r in s["rows"])
+    assert s["synthetic"] is True
+    for bad, status in (
+        ({"unit": "planet"}, 422),
+        ({"units": "CAN"}, 422),
+        ({"industry": "atlantis"}, 404),
+        ({"top": 0}, 422),
+        ({"partial_years": "drop"}, 422),
+    ):
+        r = client.get("/api/v1/benchmark/series", params=bad)
+        assert r.status_code == status, bad
+        assert r.json()["ok"] is False
 
 
 def test_talent_api(synth_client: TestClient, web_synthetic: tuple[Path, dict[str, Any]]) -> None:
@@ -194,6 +247,9 @@ def test_landscape_and_talent_on_synergy(client: TestClient) -> None:
         ("/api/v1/watch", {"top": 201}, 422, "query.top"),
         ("/api/v1/watch", {"industry": "atlantis"}, 404, "no industry 'atlantis'"),
         ("/api/v1/watch", {"qualified_only": "maybe"}, 422, "query.qualified_only"),
+        ("/api/v1/watch", {"citations": "web"}, 422, "query.citations"),
+        ("/api/v1/watch", {"min_coherence": 2}, 422, "query.min_coherence"),
+        ("/api/v1/watch", {"thin_records": 0}, 422, "query.thin_records"),
         ("/api/v1/benchmark", {"country": "CHN"}, 422, "query.country"),
         ("/api/v1/benchmark", {"unit": "topic"}, 422, "query.unit"),
         ("/api/v1/benchmark", {"industry": "Bad-Key"}, 422, "query.industry"),
@@ -294,6 +350,33 @@ def test_watch_page(synth_client: TestClient, web_synthetic: tuple[Path, dict[st
     assert re.search(r'href="/organizations/I\d+"', entry)
 
 
+def test_watch_generic_words_on_the_real_sample(client: TestClient) -> None:
+    """Issue 18, observation 8, in the API and on the page: the SYNERGY concept watch lists no
+    generic concept; each row has a status and the evidence of the four attributes, and the
+    generic concepts are shown apart with their reason."""
+    d = client.get("/api/v1/watch", params={"unit": "concept", "top": 20}).json()
+    names = {r["name"] for r in d["rows"]}
+    assert not names & {"Cell", "Polymer", "Subgroup analysis", "Medicine"}
+    assert all(r["level"] >= 2 for r in d["rows"])
+    assert all(r["status"] for r in d["rows"])
+    assert any(g["name"] == "Medicine" for g in d["generic"])
+    for r in d["rows"]:
+        if r["status"] == "emerging":
+            assert r["growth_low"] > 0 and r["coherence"] >= 0.2 and r["impact"] is not None
+    html = client.get("/watch", params={"unit": "concept", "top": 20}).text
+    assert 'id="watch-generic"' in html and "concept level 0 &lt; 2" in html
+    table = html.split('id="watch-table"')[1].split("</table>")[0]
+    assert table.count('class="watch-status"') == len(d["rows"])
+    # the thresholds are parameters of the API
+    d = client.get(
+        "/api/v1/watch",
+        params={"unit": "concept", "top": 5, "min_coherence": 0.9, "citations": "store"},
+    ).json()
+    assert d["rule"]["parameters"]["min_coherence"] == 0.9
+    assert d["rule"]["parameters"]["citation_basis"] == "store"
+    assert all(r["status"] != "emerging" or r["coherence"] >= 0.9 for r in d["rows"])
+
+
 def test_watch_page_form_and_errors(client: TestClient) -> None:
     r = client.get("/watch", params={"country": "us", "unit": "concept", "top": 5})
     assert r.status_code == 200
@@ -337,8 +420,12 @@ def test_industry_page_new_blocks(
     assert re.search(r'<tr class="home">\s*<td class="num">\d+</td><td>DE</td>', bench)
     holders = html.split('id="landscape-holders"')[1].split("</table>")[0]
     assert fact["name"] in holders.split("</tr>")[1]  # rank 1, after the header row
-    # figures: output per year, benchmark bars, holder × CPC heatmap
-    assert html.count('class="plotly-graph-div"') == 3
+    # figures: output per year, benchmark bars, the year-by-year world shares, holder × CPC
+    # heatmap
+    assert html.count('class="plotly-graph-div"') == 4
+    series = html.split('id="benchmark-series"')[1].split("</table>")[0]
+    assert re.search(r'<tr class="home"[^>]*>\s*<td>DE</td>', series)
+    assert 'class="ci"' in series and 'id="benchmark-series-rule"' in html
     assert '"type":"heatmap"' in html
     # CN has no holder in a rising robotics technology: the page lists the API's white spaces
     ws = synth_client.get(
@@ -357,7 +444,11 @@ def test_industry_page_without_patents(client: TestClient) -> None:
     assert "No scientist of US has enough works in this industry." in html
     assert "No patents of this industry in the store" in html
     assert 'id="landscape-rule"' in html
-    assert html.count('class="plotly-graph-div"') == 2  # output per year, benchmark
+    # output per year, benchmark bars, the year-by-year world shares
+    assert html.count('class="plotly-graph-div"') == 3
+    # SYNERGY's last years are incomplete: kept in the series and marked partial
+    series = html.split('id="benchmark-series"')[1].split("</table>")[0]
+    assert 'data-partial="1"' in series and "insufficient evidence" in series
 
 
 def test_new_pages_on_a_store_without_evidence(tmp_path: Path) -> None:

@@ -33,6 +33,12 @@ if TYPE_CHECKING:
 DecideOutOpt = Annotated[
     Path | None, typer.Option("--out", help="Also write the table: .parquet or .csv.")
 ]
+CitationsOpt = Annotated[
+    str,
+    typer.Option(
+        help="Citation basis: store, source (the source's counts) or auto (source on a sample)."
+    ),
+]
 
 
 def _num(v: float | None, fmt: str = ".0f") -> str:
@@ -103,6 +109,7 @@ def decide_positioning(
         float, typer.Option(help="Leading: one side ≥ 100 and the other ≥ this.")
     ] = 80.0,
     matrix: Annotated[bool, typer.Option(help="Print the country × unit class matrix.")] = False,
+    citations: CitationsOpt = "auto",
     out_file: DecideOutOpt = None,
 ) -> None:
     """Catch-up / parallel / leading per industry, with level L, trend and years behind.
@@ -130,6 +137,7 @@ def decide_positioning(
                 weight_tech=weight_tech,
                 parallel_at=parallel_at,
                 leading_other_at=leading_other_at,
+                citations=citations,
             )
         finally:
             s.close()
@@ -242,6 +250,7 @@ def decide_actors(
     min_impact_works: Annotated[
         float, typer.Option(help="Fractional works with a citation score needed for MNCS.")
     ] = 5.0,
+    citations: CitationsOpt = "auto",
     out_file: DecideOutOpt = None,
 ) -> None:
     """Strategic S&T actors: the country's organisations ranked per industry.
@@ -264,6 +273,7 @@ def decide_actors(
             weights=weights or None,
             min_output=min_output,
             min_impact_works=min_impact_works,
+            citations=citations,
         )
         cols = ["industry", "rank", "name", "type", "country_code", "outcome", "score",
                 "works", "patents", "mncs", "mncs_low", "mncs_high"]  # fmt: skip
@@ -282,6 +292,92 @@ def _check_unit(unit: str) -> None:
         raise typer.BadParameter("unit must be industry or field", param_hint="--unit")
 
 
+MinImpactOpt = Annotated[
+    float,
+    typer.Option(
+        help="Least fractional works with a citation score for MNCS / PP(top 10 %) "
+        "(else insufficient evidence)."
+    ),
+]
+PartialYearsOpt = Annotated[
+    str, typer.Option(help="auto: detect incomplete first/last years; keep: use every year.")
+]
+CompleteThroughOpt = Annotated[
+    int | None, typer.Option(help="Declare the last complete year (later years are partial).")
+]
+
+
+def _check_partial(partial_years: str) -> None:
+    """``--partial-years`` must be auto or keep."""
+    if partial_years not in ("auto", "keep"):
+        raise typer.BadParameter("must be auto or keep", param_hint="--partial-years")
+
+
+def _ci(x: dict[str, object], fig: str, fmt: str, scale: float = 1.0) -> str:
+    """A figure over its interval, e.g. ``0.89`` then ``[0.79–1.01]`` ('–' when unknown);
+    ``scale`` 100 shows a share in per cent."""
+    v, lo, hi = x.get(fig), x.get(f"{fig}_low"), x.get(f"{fig}_high")
+    if not isinstance(v, int | float):
+        return "–"
+    cell = format(v * scale, fmt)
+    if isinstance(lo, int | float) and isinstance(hi, int | float):
+        cell += f"\n{escape(f'[{format(lo * scale, fmt)}–{format(hi * scale, fmt)}]')}"
+    return cell
+
+
+def _print_benchmark(r: DecisionResult, max_rows: int = 60) -> None:
+    """The benchmark table with intervals, the rule, coverage and caveats."""
+    rows = r.table.to_pylist()
+    units = list(dict.fromkeys(str(x["unit_name"] or x["unit"]) for x in rows))
+    one = len(units) == 1  # one unit: named in the title, no unit column
+    title = "benchmark" + (f": {units[0]}" if one else "")
+    t = Table(title=title + ("  [SYNTHETIC DATA]" if r.synthetic else ""))
+    patents = any(x["patents"] is not None for x in rows)  # none with unit=field
+    heads = ([] if one else ["unit"]) + ["country", "rank", "works", "frac.", "share %",
+                                         "MNCS", "PP10 %", "intl %", "ind–acad %"]  # fmt: skip
+    heads += ["patents", "FC5"] if patents else []
+    heads += ["CAGR", "RCA"] + (["RTA"] if patents else []) + ["impact evidence"]
+    for h in heads:
+        t.add_column(
+            h,
+            justify="left" if h in ("unit", "country", "impact evidence") else "right",
+            overflow="fold",
+            max_width=12 if h == "unit" else 16 if h == "impact evidence" else None,
+        )
+    for x in rows[:max_rows]:
+        thin = " (!)" if x["thin_evidence"] else ""
+        cells = [] if one else [escape(str(x["unit_name"] or x["unit"])) + thin]
+        cells += [
+            x["country"] + (" *" if x["is_home"] else "") + (thin if one else ""),
+            _num(x["rank"], "d"),
+            f"{x['works']:,}",
+            _num(x["works_frac"], ".1f"),
+            _ci(x, "world_share", ".1f", 100),
+            _ci(x, "mncs", ".2f"),
+            _ci(x, "pp_top10", ".1f", 100),
+            _ci(x, "intl_copub_share", ".1f", 100),
+            _ci(x, "industry_academia_share", ".1f", 100),
+        ]
+        cells += [_num(x["patents"], ".1f"), _num(x["fc5_mean"], ".2f")] if patents else []
+        cells += [_num(x["cagr"], "+.3f"), _num(x["rca"], ".2f")]
+        cells += [_num(x["rta"], ".2f")] if patents else []
+        t.add_row(*cells, escape(x["impact_evidence"]))
+    out.print(t)
+    if len(rows) > max_rows:
+        out.print(f"… {len(rows) - max_rows:,} more rows (use --out)")
+    out.print(
+        "frac.: works_frac (fractional works); share %: world_share; PP10 %: pp_top10; intl / "
+        "ind–acad: international / industry–academia co-publication shares; FC5: fc5_mean; "
+        "*: the home country; \\[a–b]: 95 % stability interval (bootstrap over works); "
+        "(!) thin evidence; CAGR over complete years only.",
+        highlight=False,
+    )
+    out.print(f"[bold]Rule[/bold]: {escape(r.rule.describe())}", highlight=False)
+    print_coverage(r)
+    for c in r.caveats:
+        out.print(f"[yellow]caveat[/yellow]: {escape(c)}", highlight=False)
+
+
 @decide_app.command("benchmark")
 def decide_benchmark(
     ctx: typer.Context,
@@ -294,6 +390,10 @@ def decide_benchmark(
     k: Annotated[int, typer.Option(help="Automatic peers: the top k countries by output.")] = 5,
     years: YearsOpt = None,
     growth_window: Annotated[int, typer.Option(help="Years of the CAGR.")] = 5,
+    min_impact_works: MinImpactOpt = 50.0,
+    partial_years: PartialYearsOpt = "auto",
+    complete_through: CompleteThroughOpt = None,
+    citations: CitationsOpt = "auto",
     out_file: DecideOutOpt = None,
 ) -> None:
     """International benchmarking: the country beside its peers in each industry (or field).
@@ -304,16 +404,98 @@ def decide_benchmark(
 
     opts = options(ctx)
     _check_unit(unit)
+    _check_partial(partial_years)
     with errors():
         r = run_decision(
             opts, benchmark, out_file, country=country, industry=industry, unit=unit,
             peers=[p.upper() for p in peer] if peer else None, k=k, years=parse_years(years),
-            growth_window=growth_window,
+            growth_window=growth_window, min_impact_works=min_impact_works,
+            partial_years=partial_years, complete_through=complete_through, citations=citations,
         )  # fmt: skip
-        cols = ["unit_name", "country", "is_home", "rank", "works", "works_frac", "mncs",
-                "pp_top10", "intl_copub_share", "industry_academia_share", "patents",
-                "fc5_mean", "cagr", "rca", "rta"]  # fmt: skip
-        finish_decision(r, cols, out_file, max_rows=60)
+        _print_benchmark(r)
+        if out_file is not None:
+            write_table(r.table, out_file)
+            out.print(f"{r.table.num_rows:,} rows -> {out_file}")
+
+
+@decide_app.command("benchmark-series")
+def decide_benchmark_series(
+    ctx: typer.Context,
+    entity: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Entity compared (repeatable): ISO2 country, organisation or author id; "
+            "default: the top entities by output."
+        ),
+    ] = None,
+    unit: Annotated[str, typer.Option(help="country, organization or author.")] = "country",
+    industry: IndustryOneOpt = None,
+    top: Annotated[int, typer.Option(help="Automatic entities: the top ones by output.")] = 5,
+    years: YearsOpt = None,
+    span: Annotated[int, typer.Option(help="Years shown when --years is not given.")] = 10,
+    min_impact_works: MinImpactOpt = 50.0,
+    partial_years: PartialYearsOpt = "auto",
+    complete_through: CompleteThroughOpt = None,
+    out_file: DecideOutOpt = None,
+) -> None:
+    """Benchmarking year by year: countries, organisations or authors, with intervals.
+
+    As SciVal's Benchmarking: output, world share, MNCS, PP(top 10 %), international and
+    industry–academia shares per year, each with its 95 % stability interval; incomplete
+    years are marked partial.
+
+    Example: forcemap decide benchmark-series --unit country --entity CA --entity US
+    """
+    from forcemap.decide.benchmark_series import benchmark_series
+
+    opts = options(ctx)
+    if unit not in ("country", "organization", "author"):
+        raise typer.BadParameter(
+            "unit must be country, organization or author", param_hint="--unit"
+        )
+    _check_partial(partial_years)
+    with errors():
+        r = run_decision(
+            opts, benchmark_series, out_file, units=entity or None, unit=unit,
+            industry=industry, top=top, years=parse_years(years), span=span,
+            min_impact_works=min_impact_works, partial_years=partial_years,
+            complete_through=complete_through,
+        )  # fmt: skip
+        t = Table(title="benchmark series" + ("  [SYNTHETIC DATA]" if r.synthetic else ""))
+        heads = ["entity", "year", "works", "works (frac.)", "world share", "MNCS",
+                 "PP(top 10 %)", "intl co-pub.", "industry–acad.", "impact evidence"]  # fmt: skip
+        for h in heads:
+            t.add_column(
+                h,
+                justify="left" if h in ("entity", "impact evidence") else "right",
+                overflow="fold",
+            )
+        for x in r.table.to_pylist()[:200]:
+            t.add_row(
+                escape(str(x["entity_name"] or x["entity"])),
+                f"{x['year']}" + (" (partial)" if x["partial"] else ""),
+                f"{x['works']:,}",
+                _ci(x, "works_frac", ".1f"),
+                _ci(x, "world_share", ".3f"),
+                _ci(x, "mncs", ".2f"),
+                _ci(x, "pp_top10", ".3f"),
+                _ci(x, "intl_copub_share", ".2f"),
+                _ci(x, "industry_academia_share", ".2f"),
+                escape(x["impact_evidence"]),
+            )
+        out.print(t)
+        out.print(
+            "\\[a–b]: 95 % stability interval (bootstrap over the year's works); (partial): the "
+            "year looks incomplete in the store (kept, not a decline).",
+            highlight=False,
+        )
+        out.print(f"[bold]Rule[/bold]: {escape(r.rule.describe())}", highlight=False)
+        print_coverage(r)
+        for c in r.caveats:
+            out.print(f"[yellow]caveat[/yellow]: {escape(c)}", highlight=False)
+        if out_file is not None:
+            write_table(r.table, out_file)
+            out.print(f"{r.table.num_rows:,} rows -> {out_file}")
 
 
 @decide_app.command("landscape")
@@ -373,6 +555,7 @@ def decide_talent(
     min_scientists: Annotated[
         int, typer.Option(help="Eligible scientists a unit needs to be ranked.")
     ] = 4,
+    citations: CitationsOpt = "auto",
     out_file: DecideOutOpt = None,
 ) -> None:
     """Talent: strategic scientists, rising young talent and talent flows.
@@ -387,7 +570,7 @@ def decide_talent(
         r = run_decision(
             opts, talent, out_file, country=country, industry=industry, unit=unit,
             years=parse_years(years), min_works=min_works, young_career_years=young_career_years,
-            top=top, min_scientists=min_scientists,
+            top=top, min_scientists=min_scientists, citations=citations,
         )  # fmt: skip
         cols = ["unit_name", "kind", "rank", "author_name", "org_name", "outcome", "n_works",
                 "mean_ncs", "mean_ncs_low", "mean_ncs_high", "top10_share", "top10_share_low",
@@ -414,9 +597,44 @@ def decide_watch(
         list[str] | None,
         typer.Option(help="Component weight, e.g. --weight emergence=3 (repeatable)."),
     ] = None,
+    min_records: Annotated[
+        int, typer.Option(help="Least records in the window for a unit to be ranked.")
+    ] = 10,
+    thin_records: Annotated[
+        int, typer.Option(help="Least records in the window for a status (else insufficient).")
+    ] = 20,
+    min_linked_documents: Annotated[
+        int, typer.Option(help="Least records with an in-store citation link for a status.")
+    ] = 5,
+    min_coherence: Annotated[
+        float, typer.Option(help="Least coherence of an emerging unit.")
+    ] = 0.2,
+    min_growth: Annotated[
+        float, typer.Option(help="Share growth rate an emerging unit must exceed.")
+    ] = 0.0,
+    concept_min_score: Annotated[
+        float, typer.Option(help="Concepts: least score for a work to carry a concept.")
+    ] = 0.3,
+    min_concept_level: Annotated[
+        int, typer.Option(help="Concepts: lower levels are generic (0-1: disciplines).")
+    ] = 2,
+    max_doc_share: Annotated[
+        float, typer.Option(help="Concepts: generic above this share of the store's works.")
+    ] = 0.01,
+    min_field_share: Annotated[
+        float, typer.Option(help="Concepts: generic below this share in one level-0 field.")
+    ] = 0.5,
+    citations: Annotated[
+        str, typer.Option(help="Impact citation basis: auto, store or source.")
+    ] = "auto",
     out_file: DecideOutOpt = None,
 ) -> None:
     """Technology watch: emerging, accelerating, disruptive topics (or CPC groups) per industry.
+
+    Each entry carries the four attributes of an emerging technology (Rotolo et al. 2015):
+    novelty, share growth with its interval, coherence, impact (MNCS with its interval), and a
+    status: emerging, borderline, not emerging or insufficient evidence. Generic concepts
+    (level 0-1, too frequent, spread across fields) are not ranked.
 
     Example: forcemap decide watch --industry ai --unit topic
     """
@@ -431,11 +649,25 @@ def decide_watch(
             opts, technology_watch, out_file, country=country, industry=industry, unit=unit,
             end_year=end_year, top=top, cd_threshold=cd_threshold,
             qualified_only=qualified_only, weights=weights or None,
+            min_records=min_records, thin_records=thin_records,
+            min_linked_documents=min_linked_documents, min_coherence=min_coherence,
+            min_growth=min_growth, concept_min_score=concept_min_score,
+            min_concept_level=min_concept_level, max_doc_share=max_doc_share,
+            min_field_share=min_field_share, citations=citations,
         )  # fmt: skip
-        cols = ["industry", "rank", "unit", "name", "score", "escore", "qualified",
-                "acceleration", "disruptive_share", "first_year", "home_share", "records",
-                "thin_evidence"]  # fmt: skip
+        cols = ["industry", "rank", "unit", "name", "status", "score", "first_year", "growth",
+                "growth_low", "growth_high", "coherence", "with_links", "impact", "impact_low",
+                "impact_high", "records"]  # fmt: skip
         finish_decision(r, cols, out_file, max_rows=40)
+        generic = r.evidence.get("generic")
+        if generic is not None and generic.num_rows:
+            print_arrow(
+                generic.select(
+                    ["unit", "name", "level", "records", "doc_share", "field_share", "reason"]
+                ),
+                "generic concepts, not ranked (level, document frequency, spread across fields)",
+                max_rows=10,
+            )
         seeds = r.evidence["disruptive_works"]
         if seeds.num_rows:
             print_arrow(

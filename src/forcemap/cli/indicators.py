@@ -31,6 +31,20 @@ SaveOpt = Annotated[
 ]
 WindowOpt = Annotated[int | None, typer.Option(help="Citation window in years (none = all).")]
 FieldOpt = Annotated[str, typer.Option(help="concept0, concept1, topic_field or topic_subfield.")]
+CitationsOpt = Annotated[
+    str,
+    typer.Option(
+        help="Citation basis: store (citations between works in the store), source (the "
+        "source's counts) or auto (source when most references leave the store: a sample)."
+    ),
+]
+FractionalFieldsOpt = Annotated[
+    bool,
+    typer.Option(
+        help="Normalise over all of a work's fields, weighted by score (CWTS/SciVal), not "
+        "over its primary field only."
+    ),
+]
 
 
 def _indicator(
@@ -72,17 +86,23 @@ def indicators_impact(
     out_file: OutOpt = None,
     window: WindowOpt = None,
     field: FieldOpt = "concept0",
-    citations: Annotated[str, typer.Option(help="store (links in the store) or source.")] = (
-        "store"
-    ),
+    citations: CitationsOpt = "auto",
+    fractional_fields: FractionalFieldsOpt = False,
     save: SaveOpt = None,
 ) -> None:
     """Field-normalised citation score per work (MNCS/FWCI: c ÷ mean of field, year, type).
 
-    Example: forcemap indicators impact --window 5 --out ncs.parquet
+    Example: forcemap indicators impact --citations source --out ncs.parquet
     """
     _indicator(
-        options(ctx), "impact", out_file, save, window=window, field=field, citations=citations
+        options(ctx),
+        "impact",
+        out_file,
+        save,
+        window=window,
+        field=field,
+        citations=citations,
+        fractional_fields=fractional_fields,
     )
 
 
@@ -92,13 +112,24 @@ def indicators_percentiles(
     out_file: OutOpt = None,
     window: WindowOpt = None,
     field: FieldOpt = "concept0",
+    citations: CitationsOpt = "auto",
+    fractional_fields: FractionalFieldsOpt = False,
     save: SaveOpt = None,
 ) -> None:
-    """Percentile rank and top-1 %/10 % flags within field-year-type.
+    """Percentile rank and top-1 %/10 % flags within field-year-type (uncited works: none).
 
     Example: forcemap indicators percentiles --out pct.csv
     """
-    _indicator(options(ctx), "percentiles", out_file, save, window=window, field=field)
+    _indicator(
+        options(ctx),
+        "percentiles",
+        out_file,
+        save,
+        window=window,
+        field=field,
+        citations=citations,
+        fractional_fields=fractional_fields,
+    )
 
 
 @indicators_app.command("aggregate")
@@ -111,6 +142,8 @@ def indicators_aggregate(
     counting: Annotated[str, typer.Option(help="full or fractional.")] = "full",
     window: WindowOpt = None,
     field: FieldOpt = "concept0",
+    citations: CitationsOpt = "auto",
+    fractional_fields: FractionalFieldsOpt = False,
     start_year: Annotated[int | None, typer.Option(help="First publication year.")] = None,
     end_year: Annotated[int | None, typer.Option(help="Last publication year.")] = None,
     save: SaveOpt = None,
@@ -128,6 +161,8 @@ def indicators_aggregate(
         counting=counting,
         window=window,
         field=field,
+        citations=citations,
+        fractional_fields=fractional_fields,
         start_year=start_year,
         end_year=end_year,
     )

@@ -76,7 +76,7 @@ from forcemap.decide.params import ACTORS, ActorsParams
 from forcemap.decide.result import DecisionResult, Rule, check_weights, is_synthetic
 from forcemap.errors import InputError
 from forcemap.indicators import indicator_table
-from forcemap.indicators.impact import field_normalised_citation_score
+from forcemap.indicators.impact import field_normalised_citation_score, impact_caveats
 from forcemap.indicators.patent_value import forward_citations
 from forcemap.network.analyse import analyse
 from forcemap.network.build import build_network
@@ -498,6 +498,7 @@ def strategic_actors(
     min_output: float = ACTORS.min_output,
     min_impact_works: float = ACTORS.min_impact_works,
     min_coverage: float = ACTORS.min_coverage,
+    citations: str = ACTORS.citations,
 ) -> DecisionResult:
     r"""Rank a country's organisations in each industry (see the module docstring).
 
@@ -538,6 +539,9 @@ def strategic_actors(
     min_coverage : float, default 0.5
         Least share of the organisations in scope (any country) with a known country for a
         country's list to be labelled; below it every row is "insufficient evidence".
+    citations : {"auto", "store", "source"}, default "auto"
+        Citation basis of the works' NCS (:func:`forcemap.indicators.impact.citation_basis`);
+        the basis used is in the caveats.
 
     The defaults and checks are those of :class:`~forcemap.decide.params.ActorsParams`.
 
@@ -578,6 +582,7 @@ def strategic_actors(
         min_output=min_output,
         min_impact_works=min_impact_works,
         min_coverage=min_coverage,
+        citations=citations,
     )
     cty = p.country
     y0, y1 = check_years(years)
@@ -596,7 +601,8 @@ def strategic_actors(
         "top": top,
         "weights": w,
         "anchor_quantile": anchor_quantile,
-        "impact": "MNCS (store citations, full window, by field, year and type)",
+        "impact": "MNCS (full window, by field, year and type)",
+        "citations": citations,
         "impact_field": impact_field,
         "disruption": _disruption(p),
         "patent_value": f"forward citations within {p.citation_window} years of grant",
@@ -614,7 +620,8 @@ def strategic_actors(
     keys = list(cat.keys())
     work_slice = industry_works(store, industries=keys, catalog=cat)
     patent_slice = industry_patents(store, industries=keys, catalog=cat)
-    ncs = field_normalised_citation_score(store, field=impact_field).select(["work_id", "ncs"])
+    ncs_all = field_normalised_citation_score(store, field=impact_field, citations=p.citations)
+    ncs = ncs_all.select(["work_id", "ncs"])
     cd = (
         indicator_table(store, "disruption", window=5, entity="works")
         .select(["work_id", "cd"])
@@ -734,6 +741,7 @@ def strategic_actors(
             f"(minimum {100 * p.min_coverage:g} %): {cty}'s organisations cannot be told "
             "apart from the others, so none is ranked."
         )
+    caveats += impact_caveats(ncs_all)[:1]  # the citation basis
     if synthetic:
         caveats.append("SYNTHETIC DATA: the store holds records from a synthetic world.")
     result = DecisionResult(

@@ -37,7 +37,9 @@ and of *c* on patent *p* with distinct assignee countries :math:`C_p`,
                                 forward citations (Squicciarini et al. 2013)
 ``cagr``                        :math:`(x_{t_1}/x_{t_0})^{1/(n-1)} - 1` of yearly
                                 ``works_frac`` over the last :math:`n` = ``growth_window``
-                                years :math:`t_0 \ldots t_1`; null when :math:`x_{t_0} = 0`
+                                complete years :math:`t_0 \ldots t_1` (an incomplete
+                                first or last year of the store is left out,
+                                :func:`incomplete_years`); null when :math:`x_{t_0} = 0`
 ``rca`` / ``rta``               Balassa (1965) index of works / Soete's (1987) RTA of patents
 ==============================  ===============================================================
 
@@ -57,6 +59,14 @@ The organisation type of an authorship comes from the organisation its instituti
 all fields), so the world of the index is the catalog even when one industry is asked for. A
 country with activity elsewhere but none in *u* has RCA 0; one with no activity at all, null.
 
+**Evidence.** ``world_share``, ``mncs``, ``pp_top10`` and the collaboration shares carry 95 %
+stability intervals (``_low`` / ``_high``): the unit's works are resampled with replacement
+1,000 times and each figure recomputed (Waltman et al. 2012, the Leiden Ranking's stability
+intervals). MNCS and PP(top 10 %) of a row with fewer than ``min_impact_works`` fractional
+works with a citation score are *insufficient evidence* (null, with the counts).
+:func:`benchmark_series` gives the same figures year by year for countries, organisations
+or authors (SciVal's Benchmarking module).
+
 **Peers.** Without ``peers``, the peers of X in *u* are the ``k`` other countries with the
 largest ``works_frac`` in *u* (ties by country code); ``rank`` is each country's rank by
 ``works_frac`` among all countries of *u* (1 = largest).
@@ -73,17 +83,37 @@ doi:10.1111/j.1467-9957.1965.tb00050.x. Soete, L. (1987). doi:10.1016/0048-7333(
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
+import duckdb
+import numpy as np
 import pyarrow as pa
 
+from forcemap.decide._benchmark_figures import (
+    FLAGS_SQL,
+    WEIGHTS_SQL,
+    WORKS_SQL,
+    impact_evidence,
+    incomplete_years,
+    stability,
+    store_incomplete,
+)
 from forcemap.decide._scope import check_country, check_years, register, unit_tables
-from forcemap.decide.params import BENCHMARK, BenchmarkParams
+from forcemap.decide.params import (
+    BENCHMARK,
+    BenchmarkParams,
+)
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
 from forcemap.errors import InputError
 from forcemap.store.store import Store
 
-__all__ = ["BENCHMARK_SCHEMA", "SERIES_SCHEMA", "WORLD_SCHEMA", "benchmark"]
+__all__ = [
+    "BENCHMARK_SCHEMA",
+    "SERIES_SCHEMA",
+    "WORLD_SCHEMA",
+    "benchmark",
+    "incomplete_years",
+]
 
 UNITS = ("industry", "field")
 
@@ -97,10 +127,21 @@ BENCHMARK_SCHEMA = pa.schema(
         ("works", pa.int64()),
         ("works_frac", pa.float64()),
         ("world_share", pa.float64()),
+        ("world_share_low", pa.float64()),
+        ("world_share_high", pa.float64()),
+        ("impact_works", pa.float64()),
         ("mncs", pa.float64()),
+        ("mncs_low", pa.float64()),
+        ("mncs_high", pa.float64()),
         ("pp_top10", pa.float64()),
+        ("pp_top10_low", pa.float64()),
+        ("pp_top10_high", pa.float64()),
         ("intl_copub_share", pa.float64()),
+        ("intl_copub_share_low", pa.float64()),
+        ("intl_copub_share_high", pa.float64()),
         ("industry_academia_share", pa.float64()),
+        ("industry_academia_share_low", pa.float64()),
+        ("industry_academia_share_high", pa.float64()),
         ("patents", pa.float64()),
         ("patent_share", pa.float64()),
         ("fc5_mean", pa.float64()),
@@ -108,13 +149,19 @@ BENCHMARK_SCHEMA = pa.schema(
         ("rca", pa.float64()),
         ("rta", pa.float64()),
         ("thin_evidence", pa.bool_()),
+        ("impact_evidence", pa.string()),
     ]
 )
 """The main table: one row per (unit, country) for X and its peers (see the module docstring).
 
 ``rank`` is null for a country without works in the unit; patent columns are null with
 ``unit="field"`` (patents have no concept field); ``thin_evidence`` is true when ``works`` is
-below ``min_works``."""
+below ``min_works``. ``<figure>_low`` / ``<figure>_high`` bound the 95 % stability interval of
+the figure (1,000 bootstrap resamples of the unit's works, Leiden Ranking). ``impact_works``
+is the fractional output with a citation score; below ``min_impact_works`` MNCS and
+PP(top 10 %) (and their intervals) are null and ``impact_evidence`` reads *insufficient
+evidence (impact works … < …)*, else ``ok``. ``cagr`` uses complete years only (see
+:func:`incomplete_years`)."""
 
 SERIES_SCHEMA = pa.schema(
     [
@@ -122,10 +169,12 @@ SERIES_SCHEMA = pa.schema(
         ("country", pa.string()),
         ("year", pa.int32()),
         ("works_frac", pa.float64()),
+        ("partial", pa.bool_()),
     ]
 )
 """``evidence["series"]``: yearly fractional output of X and its peers over the growth window
-(zero-filled), the basis of ``cagr``."""
+(zero-filled), the basis of ``cagr``, followed by the incomplete years after it (``partial``
+true: shown, left out of ``cagr``)."""
 
 WORLD_SCHEMA = pa.schema(
     [
@@ -143,64 +192,6 @@ to some country), fractional patents and the number of countries with works."""
 
 # -- SQL (literal, $parameters) --------------------------------------------------------------
 
-# Works of the window with their unit(s); the authorship-level country weights f_cw.
-_WORKS_SQL = """
-CREATE OR REPLACE TEMP TABLE _bm_w AS
-SELECT DISTINCT u.work_id, u.unit, w.year::INTEGER AS year
-FROM _bm_wu AS u JOIN works AS w USING (work_id)
-WHERE w.year IS NOT NULL AND ($y0 IS NULL OR w.year >= $y0) AND ($y1 IS NULL OR w.year <= $y1)
-"""
-
-_WEIGHTS_SQL = """
-CREATE OR REPLACE TEMP TABLE _bm_wc AS
-WITH sel AS (SELECT DISTINCT work_id FROM _bm_w),
-wc AS (
-    SELECT a.work_id, a.author_seq, upper(coalesce(a.country_code, i.country_code)) AS country
-    FROM authorships AS a JOIN sel USING (work_id)
-    LEFT JOIN (SELECT institution_id, any_value(country_code) AS country_code
-               FROM institutions GROUP BY institution_id) AS i USING (institution_id)
-), n_auth AS (
-    SELECT work_id, count(DISTINCT author_seq) AS n FROM wc GROUP BY work_id
-), du AS (
-    SELECT DISTINCT work_id, author_seq, country FROM wc WHERE country IS NOT NULL
-), ku AS (
-    SELECT *, count(*) OVER (PARTITION BY work_id, author_seq) AS k FROM du
-)
-SELECT ku.work_id, ku.country, sum(1.0 / (n.n * ku.k)) AS w
-FROM ku JOIN n_auth AS n USING (work_id)
-GROUP BY ku.work_id, ku.country
-"""
-
-# Per work: international (>= 2 countries), industry-academia (enterprise + university),
-# NCS and the top-10 % share.
-_FLAGS_SQL = """
-CREATE OR REPLACE TEMP TABLE _bm_wf AS
-WITH sel AS (SELECT DISTINCT work_id FROM _bm_w),
-nc AS (SELECT work_id, count(*) AS n FROM _bm_wc GROUP BY work_id),
-ot AS (
-    SELECT a.work_id,
-           coalesce(o.type, CASE i.type WHEN 'company' THEN 'enterprise'
-                                        WHEN 'education' THEN 'university' END) AS t
-    FROM authorships AS a JOIN sel USING (work_id)
-    LEFT JOIN (SELECT source_id, any_value(org_id) AS org_id FROM org_aliases
-               WHERE source = 'institution' GROUP BY source_id) AS al
-           ON al.source_id = a.institution_id
-    LEFT JOIN (SELECT org_id, any_value(type) AS type FROM organizations GROUP BY org_id) AS o
-           ON o.org_id = al.org_id
-    LEFT JOIN (SELECT institution_id, any_value(type) AS type
-               FROM institutions GROUP BY institution_id) AS i
-           ON i.institution_id = a.institution_id
-    WHERE a.institution_id IS NOT NULL
-), ia AS (
-    SELECT work_id, bool_or(t = 'enterprise') AND bool_or(t = 'university') AS ia
-    FROM ot GROUP BY work_id
-)
-SELECT sel.work_id, coalesce(nc.n, 0) >= 2 AS intl, coalesce(ia.ia, false) AS ia,
-       s.ncs, p.top10_frac AS top10
-FROM sel
-LEFT JOIN nc USING (work_id) LEFT JOIN ia USING (work_id)
-LEFT JOIN _bm_ncs AS s USING (work_id) LEFT JOIN _bm_pct AS p USING (work_id)
-"""
 
 _PATENTS_SQL = """
 CREATE OR REPLACE TEMP TABLE _bm_p AS
@@ -228,6 +219,7 @@ WITH wk AS (
            count(*) AS works, sum(c.w) AS works_frac,
            sum(c.w * f.ncs) / sum(c.w) FILTER (WHERE f.ncs IS NOT NULL) AS mncs,
            sum(c.w * f.top10) / sum(c.w) FILTER (WHERE f.top10 IS NOT NULL) AS pp_top10,
+           coalesce(sum(c.w) FILTER (WHERE f.ncs IS NOT NULL), 0.0) AS impact_works,
            avg(f.intl::DOUBLE) AS intl_copub_share,
            avg(f.ia::DOUBLE) AS industry_academia_share
     FROM _bm_w AS w JOIN _bm_wc AS c USING (work_id) JOIN _bm_wf AS f USING (work_id)
@@ -243,6 +235,7 @@ WITH wk AS (
 SELECT coalesce(wk.unit, pt.unit) AS unit, coalesce(wk.country, pt.country) AS country,
        coalesce(wk.works, 0) AS works, coalesce(wk.works_frac, 0.0) AS works_frac,
        wk.mncs, wk.pp_top10, wk.intl_copub_share, wk.industry_academia_share,
+       coalesce(wk.impact_works, 0.0) AS impact_works,
        coalesce(pt.patents, 0.0) AS patents, pt.fc5_mean,
        CASE WHEN wk.works_frac > 0 THEN rank() OVER (
            PARTITION BY coalesce(wk.unit, pt.unit)
@@ -303,13 +296,14 @@ CREATE OR REPLACE TEMP TABLE _bm_series AS
 WITH y AS (
     SELECT w.unit, c.country, w.year, sum(c.w) AS x
     FROM _bm_w AS w JOIN _bm_wc AS c USING (work_id)
-    WHERE w.year BETWEEN $g0 AND $g1
+    WHERE w.year BETWEEN $g0 AND $gmax
     GROUP BY ALL
 ), grid AS (
     SELECT r.unit, r.country, g.year
-    FROM _bm_rows AS r CROSS JOIN (SELECT unnest(range($g0, $g1 + 1)) AS year) AS g
+    FROM _bm_rows AS r CROSS JOIN (SELECT unnest(range($g0, $gmax + 1)) AS year) AS g
 )
-SELECT grid.unit, grid.country, grid.year::INTEGER AS year, coalesce(y.x, 0.0) AS works_frac
+SELECT grid.unit, grid.country, grid.year::INTEGER AS year, coalesce(y.x, 0.0) AS works_frac,
+       list_contains($partial::INTEGER[], grid.year::INTEGER) AS partial
 FROM grid LEFT JOIN y USING (unit, country, year)
 ORDER BY unit, country, year
 """
@@ -328,6 +322,7 @@ WITH g AS (
 SELECT r.unit, n.unit_name, r.country, r.is_home, cu.rank::BIGINT AS rank,
        coalesce(cu.works, 0)::BIGINT AS works, coalesce(cu.works_frac, 0.0) AS works_frac,
        coalesce(cu.works_frac, 0.0) / nullif(wd.works_frac, 0) AS world_share,
+       coalesce(cu.impact_works, 0.0) AS impact_works,
        cu.mncs, cu.pp_top10, cu.intl_copub_share, cu.industry_academia_share,
        CASE WHEN $patents THEN coalesce(cu.patents, 0.0) END AS patents,
        CASE WHEN $patents THEN coalesce(cu.patents, 0.0) / nullif(wd.patents, 0) END
@@ -351,7 +346,84 @@ ORDER BY r.unit, coalesce(cu.works_frac, 0.0) DESC, r.is_home DESC, r.country
 """
 
 
-# -- helpers -----------------------------------------------------------------------------------
+# The bootstrap's documents: each (unit, work) of the units shown, its stratum (the unit) and
+# the fractional weight attributed to some country (the world's output of the unit).
+_BOOT_DOCS_SQL = """
+CREATE OR REPLACE TEMP TABLE _bm_bd AS
+WITH s AS (SELECT work_id, sum(w) AS fsum FROM _bm_wc GROUP BY work_id)
+SELECT w.unit, w.work_id,
+       (dense_rank() OVER (ORDER BY w.unit, w.work_id) - 1)::BIGINT AS doc,
+       (dense_rank() OVER (ORDER BY w.unit) - 1)::BIGINT AS stratum,
+       coalesce(s.fsum, 0.0) AS fsum
+FROM _bm_w AS w LEFT JOIN s USING (work_id)
+WHERE w.unit IN (SELECT unit FROM _bm_ri)
+"""
+
+# Per document and table row: the sums behind each figure (see :func:`_stability`).
+_BOOT_ROWS_SQL = """
+SELECT d.doc, r.r, c.w AS f, coalesce(c.w * f.ncs, 0.0) AS fncs,
+       CASE WHEN f.ncs IS NOT NULL THEN c.w ELSE 0.0 END AS fncs_n,
+       coalesce(c.w * f.top10, 0.0) AS ftop,
+       CASE WHEN f.top10 IS NOT NULL THEN c.w ELSE 0.0 END AS ftop_n,
+       1.0 AS n, f.intl::DOUBLE AS intl, f.ia::DOUBLE AS ia
+FROM _bm_bd AS d JOIN _bm_ri AS r USING (unit)
+JOIN _bm_wc AS c ON c.work_id = d.work_id AND c.country = r.country
+JOIN _bm_wf AS f ON f.work_id = d.work_id
+"""
+
+
+def _with_intervals(
+    cur: duckdb.DuckDBPyConnection, base: pa.Table, min_impact_works: float
+) -> pa.Table:
+    """The table of :data:`BENCHMARK_SCHEMA` from ``base`` (the rows with their point
+    figures): the stability intervals, and the impact figures blanked below the minimum."""
+    n = base.num_rows
+    register(
+        cur,
+        "_bm_ri",
+        pa.table(
+            {
+                "unit": base["unit"],
+                "country": base["country"],
+                "r": pa.array(np.arange(n, dtype=np.int64)),
+            }
+        ),
+    )
+    cur.execute(_BOOT_DOCS_SQL)
+    docs = cur.sql("SELECT doc, stratum, fsum, unit FROM _bm_bd ORDER BY doc").to_arrow_table()
+    long = cur.sql(_BOOT_ROWS_SQL).to_arrow_table()
+    stratum_of = dict(cur.execute("SELECT DISTINCT unit, stratum FROM _bm_bd").fetchall())
+    row_stratum = np.array([stratum_of.get(u, 0) for u in base["unit"].to_pylist()], np.int64)
+    ivals = stability(
+        long,
+        docs["stratum"].to_numpy().astype(np.int64),
+        docs["fsum"].to_numpy().astype(float),
+        row_stratum,
+    )
+    evidence = [impact_evidence(w, min_impact_works) for w in base["impact_works"].to_pylist()]
+    ok = np.array([e == "ok" for e in evidence], dtype=bool)
+    has = np.array([(w or 0) > 0 for w in base["works"].to_pylist()], dtype=bool)
+
+    def col(values: np.ndarray, keep: np.ndarray) -> pa.Array:
+        return pa.array(np.where(keep, values, np.nan), pa.float64(), from_pandas=True)
+
+    cols: dict[str, Any] = {c: base[c] for c in base.column_names}
+    for fig, key in (
+        ("world_share", "share"),
+        ("mncs", "mncs"),
+        ("pp_top10", "pp_top10"),
+        ("intl_copub_share", "intl"),
+        ("industry_academia_share", "ia"),
+    ):
+        lo, hi = ivals[key]
+        keep = has & ok if fig in ("mncs", "pp_top10") else has
+        cols[f"{fig}_low"] = col(lo, keep)
+        cols[f"{fig}_high"] = col(hi, keep)
+        if fig in ("mncs", "pp_top10"):
+            pt = np.array([np.nan if v is None else v for v in base[fig].to_pylist()], dtype=float)
+            cols[fig] = col(pt, ok)
+    cols["impact_evidence"] = pa.array(evidence, pa.string())
+    return pa.table({f.name: cols[f.name] for f in BENCHMARK_SCHEMA}).cast(BENCHMARK_SCHEMA)
 
 
 def _resolve_unit(unit: str, industry: str | None, names: dict[str, str]) -> list[str] | None:
@@ -376,12 +448,21 @@ def _rule(p: BenchmarkParams, params: dict[str, object]) -> Rule:
         "counting; patents fractional by assignee country), impact (MNCS, PP(top 10 %), mean "
         f"{p.citation_window}-year forward citations), collaboration (international and "
         "industry–academia co-publication shares), growth (CAGR of fractional output over the last "
-        "growth_window years) and specialisation (RCA of works, RTA of patents). A row with "
-        "fewer than min_works works is thin evidence.",
+        "growth_window complete years) and specialisation (RCA of works, RTA of patents). A "
+        "row with fewer than min_works works is thin evidence. Shares, MNCS and PP(top 10 %) "
+        "carry 95 % stability intervals (1,000 bootstrap resamples of the unit's works); MNCS "
+        f"and PP(top 10 %) need at least {p.min_impact_works:g} fractional works with a "
+        "citation score, else insufficient evidence. A first or last year whose store volume "
+        f"is below {p.partial_ratio:g} × the median of its 3 neighbours (or whose latest "
+        "publication date is before December) is incomplete and left out of the CAGR "
+        f"(partial_years = {p.partial_years}"
+        + (f", complete through {p.complete_through}" if p.complete_through else "")
+        + ").",
         parameters=params,
         references=(
             "Waltman & van Eck 2015, doi:10.1016/j.joi.2015.08.001",
             "Waltman & Schreiber 2013, doi:10.1002/asi.22775",
+            "Waltman et al. 2012, doi:10.1002/asi.22708",
             "Squicciarini, Dernis & Criscuolo 2013, doi:10.1787/5k4522wkw1r8-en",
             "Balassa 1965, doi:10.1111/j.1467-9957.1965.tb00050.x",
             "Soete 1987, doi:10.1016/0048-7333(87)90026-6",
@@ -405,6 +486,12 @@ def benchmark(
     growth_window: int = BENCHMARK.growth_window,
     min_works: int = BENCHMARK.min_works,
     citation_window: int = BENCHMARK.citation_window,
+    min_impact_works: float = BENCHMARK.min_impact_works,
+    partial_years: Literal["auto", "keep"] = BENCHMARK.partial_years,
+    complete_through: int | None = BENCHMARK.complete_through,
+    partial_ratio: float = BENCHMARK.partial_ratio,
+    min_coverage: float = BENCHMARK.min_coverage,
+    citations: str = BENCHMARK.citations,
 ) -> DecisionResult:
     r"""Benchmark ``country`` against its peers in each industry or field (capability C2).
 
@@ -439,6 +526,23 @@ def benchmark(
         A row with fewer works (full counting) is flagged ``thin_evidence``.
     citation_window : int, default 5
         Years after grant in which a patent's forward citations count (``fc5_mean``).
+    min_impact_works : float, default 50
+        Least fractional output with a citation score for MNCS and PP(top 10 %) to be shown;
+        below it they are null and ``impact_evidence`` is *insufficient evidence*.
+    partial_years : {"auto", "keep"}, default "auto"
+        ``auto``: an incomplete first or last year of the store (:func:`incomplete_years`)
+        is left out of the CAGR (and said); ``keep``: every year counts.
+    complete_through : int, optional
+        The last complete year, declared: later years are left out of the CAGR.
+    partial_ratio : float, default 0.5
+        A last (first) year with fewer works than this share of the median of the 3 years
+        before (after) it is incomplete.
+    min_coverage : float, default 0.5
+        Least share of the works with a known country; below it the coverage is flagged and
+        shares describe the attributed part of the output only.
+    citations : {"auto", "store", "source"}, default "auto"
+        Citation basis of MNCS and PP(top 10 %)
+        (:func:`forcemap.indicators.impact.citation_basis`); the basis used is in the caveats.
 
     The defaults and checks are those of :class:`~forcemap.decide.params.BenchmarkParams`.
 
@@ -459,13 +563,16 @@ def benchmark(
 
     Notes
     -----
-    Citation impact uses citations from works in the store (:func:`forcemap.indicators.
-    impact.field_normalised_citation_score` and :func:`~forcemap.indicators.impact.
-    percentile_rank` with their defaults), whose reference sets are built from every work in
-    the store. Collaboration shares and ``works`` use full counting (a work with X on it
-    counts 1 for X); ``rank``, ``world_share``, impact and the peers use fractional counting.
-    The last year of a window may be incomplete in a fresh download, which depresses
-    ``cagr``.
+    Intervals are 95 % stability intervals (1,000 bootstrap resamples of each unit's works,
+    fixed seed; Waltman et al. 2012). Citation impact uses the ``citations`` basis
+    (:func:`forcemap.indicators.impact.field_normalised_citation_score` and
+    :func:`~forcemap.indicators.impact.percentile_rank` with their other defaults), whose
+    reference sets are built from every work in the store. Collaboration shares and ``works``
+    use full counting (a work with X on it counts 1 for X); ``rank``, ``world_share``, impact
+    and the peers use fractional counting.
+    The last year of a window may be incomplete in a fresh download; such a year (judged on
+    the store's volume and dates) is left out of ``cagr`` and marked ``partial`` in the
+    series.
 
     Examples
     --------
@@ -485,18 +592,29 @@ def benchmark(
         growth_window=growth_window,
         min_works=min_works,
         citation_window=citation_window,
+        min_impact_works=min_impact_works,
+        partial_years=partial_years,
+        complete_through=complete_through,
+        partial_ratio=partial_ratio,
+        min_coverage=min_coverage,
+        citations=citations,
     )
     home = p.country
     y0, y1 = check_years(years)
     peer_list = None if peers is None else [check_country(p) for p in peers]
-    from forcemap.indicators.impact import field_normalised_citation_score, percentile_rank
+    from forcemap.indicators.impact import (
+        field_normalised_citation_score,
+        impact_caveats,
+        percentile_rank,
+    )
     from forcemap.indicators.patent_value import forward_citations
     from forcemap.indicators.specialisation import rca
 
     work_units, patent_units, names = unit_tables(store, unit)
     wanted = _resolve_unit(unit, industry, names)
-    ncs = field_normalised_citation_score(store).select(["work_id", "ncs"])
-    pct = percentile_rank(store).select(["work_id", "top10_frac"])
+    ncs = field_normalised_citation_score(store, citations=p.citations).select(["work_id", "ncs"])
+    pct_all = percentile_rank(store, citations=p.citations)
+    pct = pct_all.select(["work_id", "top10_frac"])
     fc = forward_citations(store, window=p.citation_window).select(
         ["patent_id", "forward_citations"]
     )
@@ -509,6 +627,12 @@ def benchmark(
         "years": [y0, y1] if years else None,
         "growth_window": growth_window,
         "min_works": min_works,
+        "min_impact_works": min_impact_works,
+        "partial_years": partial_years,
+        "complete_through": complete_through,
+        "partial_ratio": partial_ratio,
+        "min_coverage": min_coverage,
+        "citations": citations,
     }
     with store.query_cursor("benchmark") as cur:
         synthetic = is_synthetic(cur)
@@ -525,9 +649,9 @@ def benchmark(
                 schema=pa.schema([("unit", pa.string()), ("unit_name", pa.string())]),
             ),
         )
-        cur.execute(_WORKS_SQL, {"y0": y0, "y1": y1})
-        cur.execute(_WEIGHTS_SQL)
-        cur.execute(_FLAGS_SQL)
+        cur.execute(WORKS_SQL, {"y0": y0, "y1": y1})
+        cur.execute(WEIGHTS_SQL)
+        cur.execute(FLAGS_SQL)
         cur.execute(_PATENTS_SQL, {"y0": y0, "y1": y1})
         cur.execute(_PATENT_WEIGHTS_SQL)
         cur.execute(_COUNTRY_SQL)
@@ -542,15 +666,30 @@ def benchmark(
                 )
             )
             register(cur, name, out.select(["loc", "prod", "value", "rca"]))
-        g1 = y1
-        if g1 is None:
-            g1 = cur.execute("SELECT max(year) FROM _bm_w").fetchall()[0][0]
-        if g1 is None:  # no dated works: an empty growth window
+        incomplete = store_incomplete(
+            cur,
+            y0,
+            y1,
+            mode=partial_years,
+            complete_through=complete_through,
+            ratio_below=partial_ratio,
+        )
+        lo_y, hi_y = cur.execute("SELECT min(year), max(year) FROM _bm_w").fetchall()[0]
+        gmax = y1 if y1 is not None else hi_y
+        if gmax is None:  # no dated works: an empty growth window
             g0, g1 = 1, 0
+            gmax = 0
         else:
-            g1 = int(g1)
-            g0 = g1 - growth_window + 1 if y0 is None else max(y0, g1 - growth_window + 1)
+            gmax = int(gmax)
+            g1 = gmax
+            while g1 in incomplete:
+                g1 -= 1
+            first = y0 if y0 is not None else int(lo_y)
+            while first in incomplete:
+                first += 1
+            g0 = max(first, g1 - growth_window + 1)
         params["growth_years"] = f"{g0}–{g1}" if g0 <= g1 else None
+        params["incomplete_years"] = sorted(incomplete) or None
         cur.execute(
             _ROWS_SQL,
             {
@@ -562,20 +701,27 @@ def benchmark(
                 "peers": peer_list or [],
             },
         )
-        cur.execute(_SERIES_SQL, {"g0": g0, "g1": g1})
-        table = (
-            cur.sql(
-                _TABLE_SQL,
-                params={
-                    "g0": g0,
-                    "g1": g1,
-                    "patents": unit == "industry",
-                    "min_works": min_works,
-                },
-            )
-            .to_arrow_table()
-            .cast(BENCHMARK_SCHEMA)
+        cur.execute(
+            _SERIES_SQL,
+            {"g0": g0, "gmax": max(g1, gmax), "partial": sorted(incomplete)},
         )
+        base = cur.sql(
+            _TABLE_SQL,
+            params={
+                "g0": g0,
+                "g1": g1,
+                "patents": unit == "industry",
+                "min_works": min_works,
+            },
+        ).to_arrow_table()
+        table = _with_intervals(cur, base, min_impact_works)
+        known = cur.execute(
+            """SELECT count(DISTINCT w.work_id),
+                      count(DISTINCT w.work_id) FILTER (WHERE c.work_id IS NOT NULL)
+               FROM _bm_w AS w LEFT JOIN (SELECT DISTINCT work_id FROM _bm_wc) AS c
+                    USING (work_id)
+               WHERE w.unit IN (SELECT DISTINCT unit FROM _bm_rows)"""
+        ).fetchall()[0]
         series = cur.sql("SELECT * FROM _bm_series").to_arrow_table().cast(SERIES_SCHEMA)
         world = (
             cur.sql(
@@ -600,6 +746,17 @@ def benchmark(
         evidence={"series": series, "world": world},
         synthetic=synthetic,
     )
+    result.cover(
+        "works of the units with a known author country", known[1], known[0], minimum=min_coverage
+    )
+    if known[0] and result.coverage[-1].below:
+        result.warn(
+            "Fewer than "
+            f"{100 * min_coverage:g} % of the works have an author with a known country: world "
+            "shares, ranks and the choice of peers describe the attributed part only."
+        )
+    for y in sorted(incomplete):
+        result.warn(f"{incomplete[y]}: left out of CAGR (partial in the series).")
     _caveats(
         result,
         unit=unit,
@@ -608,6 +765,8 @@ def benchmark(
         n_orgs=n_orgs,
         citation_window=p.citation_window,
     )
+    for caveat in impact_caveats(pct_all):
+        result.warn(caveat)
     return result
 
 
@@ -651,9 +810,5 @@ def _caveats(
             "Organisations are not resolved: the industry–academia share uses OpenAlex "
             "institution types (company / education)."
         )
-    result.warn(
-        "Citation impact counts citations from works in the store only; on a sample MNCS and "
-        "PP(top 10 %) describe the sample."
-    )
     if result.synthetic:
         result.warn("SYNTHETIC DATA: the store holds records from a synthetic world.")

@@ -37,6 +37,7 @@ __all__ = [
     "ACTORS",
     "ALLOCATE",
     "BENCHMARK",
+    "BENCHMARK_SERIES",
     "BOTTLENECKS",
     "CD_THRESHOLD",
     "CITATION_WINDOW",
@@ -53,6 +54,7 @@ __all__ = [
     "ActorsParams",
     "AllocateParams",
     "BenchmarkParams",
+    "BenchmarkSeriesParams",
     "BottlenecksParams",
     "ConsortiumParams",
     "LandscapeParams",
@@ -104,6 +106,12 @@ def _check_impact_field(value: str) -> None:
         )
 
 
+def _check_citations(value: str) -> None:
+    # forcemap.indicators.impact.CITATION_BASES, without importing duckdb through impact
+    if value not in ("store", "source", "auto"):
+        raise InputError(f"citations={value!r} must be 'store', 'source' or 'auto'")
+
+
 def _check_country(country: str) -> str:
     # decide._scope.check_country, without importing duckdb/pyarrow through _scope
     c = str(country).strip().upper()
@@ -138,8 +146,11 @@ class PositioningParams:
     leading_other_at: float = 80.0
     min_top_documents: float = 10.0
     citation_window: int = CITATION_WINDOW
+    #: Citation basis of the works' top-10 % (see forcemap.indicators.impact.citation_basis).
+    citations: str = "auto"
 
     def __post_init__(self) -> None:
+        _check_citations(self.citations)
         if self.unit not in ("industry", "field"):
             raise InputError(f"unit={self.unit!r} is not 'industry' or 'field'")
         if self.window < 1:
@@ -235,8 +246,11 @@ class ActorsParams:
     min_output: float = 1.0
     min_impact_works: float = 5.0
     min_coverage: float = 0.5
+    #: Citation basis of the works' NCS (see forcemap.indicators.impact.citation_basis).
+    citations: str = "auto"
 
     def __post_init__(self) -> None:
+        _check_citations(self.citations)
         if self.country is not None:
             object.__setattr__(self, "country", _check_country(self.country))
         for name in ("min_output", "min_impact_works"):
@@ -265,6 +279,20 @@ class BenchmarkParams:
     """Parameters of :func:`~forcemap.decide.benchmark.benchmark`.
 
     ``k`` is a **count** (peers chosen when none are named); there is no ``top``.
+
+    ``min_impact_works`` is the least fractional output with a citation score for MNCS and
+    PP(top 10 %) to be shown (below it they are null and ``impact_evidence`` says
+    *insufficient evidence*). The default 50 is half the Leiden Ranking's 100 fractionally
+    counted publications (the CWTS minimum for a university in a field) and InCites' usual
+    caution below 50 documents: a benchmark row is one country in one industry, often of a
+    sample, so the Leiden minimum would blank most rows while 50 still keeps the bootstrap
+    interval of an MNCS within a usable width. ``partial_years`` ("auto") leaves out of the
+    CAGR a first or last year whose store volume is below ``partial_ratio`` × the median of
+    the 3 neighbouring years (or whose latest publication date is before 1 December);
+    "keep" uses every year. ``complete_through`` declares the last complete year (later
+    years are partial), overriding the detection at the last end. ``min_coverage`` is the
+    least share of works with a known country below which shares are said to describe the
+    attributed part only.
     """
 
     country: str = "CN"
@@ -274,8 +302,16 @@ class BenchmarkParams:
     growth_window: int = 5
     min_works: int = 30
     citation_window: int = CITATION_WINDOW
+    min_impact_works: float = 50.0
+    partial_years: Literal["auto", "keep"] = "auto"
+    complete_through: int | None = None
+    partial_ratio: float = 0.5
+    min_coverage: float = 0.5
+    #: Citation basis of MNCS and PP(top 10 %) (see forcemap.indicators.impact.citation_basis).
+    citations: str = "auto"
 
     def __post_init__(self) -> None:
+        _check_citations(self.citations)
         object.__setattr__(self, "country", _check_country(self.country))
         if self.unit not in ("industry", "field"):
             raise InputError(f"unit={self.unit!r} must be one of industry, field")
@@ -285,9 +321,56 @@ class BenchmarkParams:
         if not _is_int(self.growth_window) or self.growth_window < 2:
             raise InputError(f"growth_window={self.growth_window!r} must be an integer ≥ 2 (years)")
         _check_citation_window(self.citation_window)
+        _check_benchmark_evidence(self)
+
+
+def _check_benchmark_evidence(p: Any) -> None:
+    """The evidence thresholds of :class:`BenchmarkParams` and :class:`BenchmarkSeriesParams`."""
+    m = p.min_impact_works
+    if isinstance(m, bool) or not isinstance(m, int | float) or not math.isfinite(m) or m < 0:
+        raise InputError(f"min_impact_works={m!r} must be a number ≥ 0 (fractional works)")
+    if p.partial_years not in ("auto", "keep"):
+        raise InputError(f"partial_years={p.partial_years!r} must be one of auto, keep")
+    if p.complete_through is not None and not _is_int(p.complete_through):
+        raise InputError(f"complete_through={p.complete_through!r} must be a year (integer)")
+    for name in ("partial_ratio", "min_coverage"):
+        v = getattr(p, name)
+        if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 1:
+            raise InputError(f"{name}={v!r} must be in [0, 1]")
+
+
+@dataclass(frozen=True)
+class BenchmarkSeriesParams:
+    """Parameters of :func:`~forcemap.decide.benchmark.benchmark_series` (SciVal's
+    Benchmarking module: year-by-year indicators of countries, organisations or authors).
+
+    ``unit`` is the kind of entity compared; ``top`` a **count** (entities chosen by
+    fractional output when none are named); ``span`` the number of years shown when no
+    ``years`` window is given (ending in the last year with works). The evidence thresholds
+    are those of :class:`BenchmarkParams`, applied to each entity-year.
+    """
+
+    unit: Literal["country", "organization", "author"] = "country"
+    top: int = 5
+    years: tuple[int, int] | None = None
+    span: int = 10
+    min_impact_works: float = 50.0
+    partial_years: Literal["auto", "keep"] = "auto"
+    complete_through: int | None = None
+    partial_ratio: float = 0.5
+    min_coverage: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.unit not in ("country", "organization", "author"):
+            raise InputError(f"unit={self.unit!r} must be one of country, organization, author")
+        check_years(self.years)
+        _int_at_least("top", self.top, 1)
+        _int_at_least("span", self.span, 1)
+        _check_benchmark_evidence(self)
 
 
 BENCHMARK = BenchmarkParams()
+BENCHMARK_SERIES = BenchmarkSeriesParams()
 
 
 # -- C12 landscape --------------------------------------------------------------------------
@@ -357,8 +440,11 @@ class TalentParams:
     concept_min_score: float = CONCEPT_MIN_SCORE
     min_scientists: int = 4
     min_coverage: float = 0.5
+    #: Citation basis of NCS and top-10 % (see forcemap.indicators.impact.citation_basis).
+    citations: str = "auto"
 
     def __post_init__(self) -> None:
+        _check_citations(self.citations)
         object.__setattr__(self, "country", _check_country(self.country))
         check_years(self.years)
         if self.unit not in ("industry", "field"):
@@ -387,6 +473,27 @@ class WatchParams:
 
     ``top`` is a **row count**: units listed (and seeds in the evidence). ``cd_threshold``:
     a record is disruptive when its CD\\ :sub:`5` is above it.
+
+    Specificity (concepts only; OpenAlex topics and CPC main groups are leaves of curated
+    classifications): a work carries a concept at ``concept_min_score`` or more; a concept
+    of level below ``min_concept_level`` (OpenAlex levels 0–1 are disciplines such as
+    "Medicine", "Engineering"), in more than ``max_doc_share`` of all the store's works, or
+    whose window works have less than ``min_field_share`` in their most common level-0 field
+    (spread across fields) is *generic* and not ranked.
+
+    Evidence minimums (in the spirit of the Leiden Ranking and InCites, which withhold
+    indicators below a publication threshold, scaled to one topic): an entry needs
+    ``thin_records`` records in the window and ``min_linked_documents`` of them with an
+    in-store citation link (the evidence of coherence), else its status is *insufficient
+    evidence*. ``min_records`` is the floor below which a unit is not ranked at all.
+
+    Rotolo, Hicks & Martin (2015) attributes: an entry is *emerging* when it passes the
+    emergence rules of Carley et al. (2018) (novelty, persistence, community), its coherence
+    (share of its linked records that cite or are cited by another of its records) is at
+    least ``min_coherence``, and its share growth rate (whose bootstrap interval decides
+    *borderline*) is above ``min_growth``. ``citations``: the basis of the impact attribute
+    (``store``: in-store citations; ``source``: the source's ``cited_by_count``; ``auto``:
+    ``source`` when the store holds less than half of the citations the source reports).
     """
 
     country: str = "CN"
@@ -401,6 +508,14 @@ class WatchParams:
     evidence_per_unit: int = 5
     beauty_min_citations: int = 10
     seed_min_mcd: float = 10.0
+    concept_min_score: float = CONCEPT_MIN_SCORE
+    min_concept_level: int = 2
+    max_doc_share: float = 0.01
+    min_field_share: float = 0.5
+    min_linked_documents: int = 5
+    min_coherence: float = 0.2
+    min_growth: float = 0.0
+    citations: str = "auto"
 
     def __post_init__(self) -> None:
         from forcemap.indicators.emergence import EMERGENCE_UNITS
@@ -410,6 +525,18 @@ class WatchParams:
         object.__setattr__(self, "country", _check_country(self.country))
         if self.top < 1 or self.min_records < 1 or self.evidence_per_unit < 1:
             raise InputError("top, min_records and evidence_per_unit must be ≥ 1")
+        _int_at_least("thin_records", self.thin_records, 1)
+        _int_at_least("min_linked_documents", self.min_linked_documents, 0)
+        _int_at_least("min_concept_level", self.min_concept_level, 0)
+        _check_concept_min_score(self.concept_min_score)
+        for name in ("max_doc_share", "min_field_share", "min_coherence"):
+            v = getattr(self, name)
+            if not 0.0 <= float(v) <= 1.0:
+                raise InputError(f"{name}={v} must be in [0, 1]")
+        if not math.isfinite(float(self.min_growth)) or float(self.min_growth) <= -1.0:
+            raise InputError(f"min_growth={self.min_growth} must be a finite rate above -1")
+        if self.citations not in ("store", "source", "auto"):
+            raise InputError(f"citations={self.citations!r} must be 'store', 'source' or 'auto'")
 
 
 WATCH = WatchParams()

@@ -229,25 +229,6 @@ JOIN pc USING (patent_id)
 WHERE h.year IS NOT NULL AND h.top IS NOT NULL
 """
 
-# High-value patents: top 10 % of 5-year forward citations in the grant-year cohort, with
-# ties split as in percentile_rank (fractional membership).
-_HV_SQL = """
-CREATE OR REPLACE TEMP TABLE _pos_hv AS
-WITH f AS (SELECT * FROM _pos_fc WHERE year IS NOT NULL AND forward_citations IS NOT NULL),
-r AS (
-    SELECT patent_id, year, forward_citations AS c,
-           count(*) OVER (PARTITION BY year) AS n,
-           count(*) OVER (PARTITION BY year ORDER BY forward_citations
-                          RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS n_less,
-           count(*) OVER (PARTITION BY year ORDER BY forward_citations
-                          RANGE BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS n_greater
-    FROM f
-)
-SELECT patent_id, year,
-       greatest(0.0, least(n - n_less, $top * n) - n_greater) / (n - n_less - n_greater) AS top
-FROM r
-"""
-
 _SIDE_SCORES_SQL = """
 CREATE OR REPLACE TEMP TABLE _pos_scores AS
 WITH win AS (
@@ -280,16 +261,17 @@ def positioning(
     leading_other_at: float = POSITIONING.leading_other_at,
     min_top_documents: float = POSITIONING.min_top_documents,
     citation_window: int = POSITIONING.citation_window,
+    citations: str = POSITIONING.citations,
 ) -> DecisionResult:
     r"""Position ``country`` in each industry (or field): catch-up, parallel or leading.
 
     Implements the rule in this module's docstring. Works enter the publication side with
     their Waltman–Schreiber top-10 % membership within field (level-0 concept), year and
-    type (:func:`forcemap.indicators.impact.percentile_rank`, citations from the store);
+    type (:func:`forcemap.indicators.impact.percentile_rank`, on the ``citations`` basis);
     patents enter the technology side with their top-``top`` membership of forward citations
-    within ``citation_window`` years of grant
-    (:func:`forcemap.indicators.patent_value.forward_citations`) within their
-    grant-year cohort. Both are counted fractionally over countries (authorship shares;
+    within ``citation_window`` years of grant within their grant-year cohort
+    (:func:`forcemap.indicators.patent_value.high_value`). Uncited works and patents get
+    no top share. Both are counted fractionally over countries (authorship shares;
     assignee countries), so :math:`s_c` sums to 1 over countries.
 
     Parameters
@@ -323,6 +305,9 @@ def positioning(
     citation_window : int, default 5
         Years after grant in which a patent's forward citations count (recorded in
         ``rule.conventions``).
+    citations : {"auto", "store", "source"}, default "auto"
+        Citation basis of the works (:func:`forcemap.indicators.impact.citation_basis`);
+        the basis used is named in the caveats.
 
     The defaults and checks are those of :class:`~forcemap.decide.params.PositioningParams`.
 
@@ -350,6 +335,7 @@ def positioning(
         leading_other_at=leading_other_at,
         min_top_documents=min_top_documents,
         citation_window=citation_window,
+        citations=citations,
     )
     country = p.country
     params: dict[str, object] = {
@@ -362,20 +348,21 @@ def positioning(
         "parallel_at": parallel_at,
         "leading_other_at": leading_other_at,
         "min_top_documents": min_top_documents,
+        "citations": citations,
     }
-    from forcemap.indicators.impact import percentile_rank
-    from forcemap.indicators.patent_value import forward_citations
+    from forcemap.indicators.impact import impact_caveats, percentile_rank
+    from forcemap.indicators.patent_value import high_value, high_value_caveats
 
     work_units, patent_units, names = unit_tables(store, unit, industries)
-    pct = percentile_rank(store).select(["work_id", "year", "top10_frac"])
-    fc = forward_citations(store, window=p.citation_window)
+    pct_all = percentile_rank(store, citations=p.citations)
+    pct = pct_all.select(["work_id", "year", "top10_frac"])
+    hv = high_value(store, window=p.citation_window, top=top)
     cur = store.cursor()
     try:
         register(cur, "_pos_work_units", work_units)
         register(cur, "_pos_patent_units", patent_units)
         register(cur, "_pos_pct", pct)
-        register(cur, "_pos_fc", fc)
-        cur.execute(_HV_SQL, {"top": top})
+        register(cur, "_pos_hv", hv.select(["patent_id", "year", "top"]))
         cur.execute(_DOCS_SQL)
         if end_year is None:
             end_year = cur.execute("SELECT max(year) FROM _pos_docs").fetchone()[0]  # type: ignore[index]
@@ -403,6 +390,8 @@ def positioning(
         synthetic=_synthetic(store),
     )
     _caveats(result, levels, weight_pub, weight_tech, unit, p.citation_window)
+    for caveat in impact_caveats(pct_all) + high_value_caveats(hv):
+        result.warn(caveat)
     return result
 
 

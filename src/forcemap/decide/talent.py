@@ -113,6 +113,7 @@ from forcemap.errors import InputError
 from forcemap.indicators.impact import (
     assign_field,
     field_normalised_citation_score,
+    impact_caveats,
     percentile_rank,
 )
 from forcemap.store.reference import IndustryCatalog
@@ -535,6 +536,7 @@ def talent(
     concept_min_score: float = TALENT.concept_min_score,
     min_scientists: int = TALENT.min_scientists,
     min_coverage: float = TALENT.min_coverage,
+    citations: str = TALENT.citations,
 ) -> DecisionResult:
     r"""Strategic and rising scientists of ``country`` per industry or field, and talent flows.
 
@@ -583,6 +585,9 @@ def talent(
     min_coverage : float, default 0.5
         Least share of the authors active in scope with a known current country; below it
         no scientist is ranked (an author of unknown country may be X's).
+    citations : {"auto", "store", "source"}, default "auto"
+        Citation basis of NCS and the top-10 % flag
+        (:func:`forcemap.indicators.impact.citation_basis`); the basis used is in the caveats.
 
     The defaults and checks are those of :class:`~forcemap.decide.params.TalentParams`.
 
@@ -614,6 +619,7 @@ def talent(
         concept_min_score=concept_min_score,
         min_scientists=min_scientists,
         min_coverage=min_coverage,
+        citations=citations,
     )
     cty = p.country
     y0, y1 = check_years(years)
@@ -635,7 +641,8 @@ def talent(
         "young_career_years": young_career_years,
         "top": top,
         "recent_years": recent_years,
-        "impact": "NCS and top-10 % flag (store citations, by field, year and type)",
+        "impact": "NCS and top-10 % flag (by field, year and type)",
+        "citations": citations,
         "impact_field": impact_field,
         "breadth": basis,
         "counting": "fractional (1 / number of authors) for works",
@@ -644,8 +651,11 @@ def talent(
         "min_coverage": p.min_coverage,
     }
     works_units, unit_names = _units(store, unit, industry, catalog)
-    ncs = field_normalised_citation_score(store, field=impact_field).select(["work_id", "ncs"])
-    pct = percentile_rank(store, field=impact_field).select(["work_id", "top10"])
+    ncs_all = field_normalised_citation_score(store, field=impact_field, citations=p.citations)
+    ncs = ncs_all.select(["work_id", "ncs"])
+    pct = percentile_rank(store, field=impact_field, citations=p.citations).select(
+        ["work_id", "top10"]
+    )
     pct_sql = ",".join(_PCT_TEMPLATE.replace("{col}", k) for k in COMPONENTS)
     score_sql = _SCORE_SQL.replace("{p_sum}", " + ".join(f"p_{k}" for k in COMPONENTS)).replace(
         "{n}", str(float(len(COMPONENTS)))
@@ -747,6 +757,8 @@ def talent(
         minimum=p.min_coverage,
     )
     result.cover("authorships with an author id", n_rows - n_anon, n_rows)
+    for caveat in impact_caveats(ncs_all)[:1]:  # the citation basis
+        result.warn(caveat)
     return result
 
 
@@ -846,8 +858,7 @@ def _caveats(
     if no_impact:
         result.warn(
             f"{no_impact} eligible scientist(s) have fewer than {p['min_works']} works with a "
-            "field-normalised citation score: their mean_ncs is NULL and ranks lowest. "
-            "Citations are counted inside the store, so a sample understates them."
+            "field-normalised citation score: their mean_ncs is NULL and ranks lowest."
         )
     result.warn(
         "Mobility is inferred from the main affiliation of consecutive publication years: a "

@@ -37,6 +37,48 @@ so the best unit on a component gets 1, ties share the lower rank (values compar
 decimals), an undefined value ranks below every defined one, and a single unit gets 1 on each
 defined component. The weights :math:`w_k` default to 1 each. A higher home share ranks
 higher (a foothold to build on); give ``home_share`` weight 0 for a country-neutral list.
+Two more components carry the attributes of Rotolo, Hicks & Martin (2015) that the first
+five do not: ``coherence`` and ``impact`` (below).
+
+**Specificity.** A word is not a topic. For concepts (whose OpenAlex hierarchy mixes
+disciplines and methods with technologies) a work carries a concept only at score
+``concept_min_score`` or more, and a concept is *generic* — left out of the ranking and listed
+in ``evidence["generic"]`` with its reason — when its level is below ``min_concept_level``
+(levels 0–1 are disciplines: "Medicine", "Engineering"), when it is in more than
+``max_doc_share`` of all the store's works (document frequency), or when its window works
+have less than ``min_field_share`` in their most common level-0 field (spread across
+fields). OpenAlex topics and CPC main groups are leaves of curated classifications and are
+not filtered.
+
+**The four attributes of an emerging technology** (Rotolo, Hicks & Martin 2015), each with
+its evidence in the row; *uncertainty*, their fifth, is the interval and the status:
+
+* *radical novelty*: ``first_year`` in the store, ``base_share`` and ``active_share``
+  (the emergence rules of Carley et al. 2018: novel, persistent, used by a community;
+  ``qualified`` and ``reason``);
+* *relatively fast growth*: ``growth``, the annual growth of the unit's share of the scope's
+  records from :math:`S_1 = [G-5, G-3]` to :math:`S_2 = [G-2, G]`,
+  :math:`\bigl(\tfrac{(s_2 + 1)/N_2}{(s_1 + 1)/N_1}\bigr)^{1/3} - 1`, with its 95 %
+  bootstrap interval ``growth_low``–``growth_high`` (documents resampled, Leiden Ranking
+  stability intervals); :math:`G` is the end year, or the year before it when the end year
+  is incomplete in the store (:func:`forcemap.decide._evidence.partial_years`), so an
+  incomplete last year never reads as a collapse (``acceleration`` uses the same windows);
+* *coherence*: the share of the unit's window records with an in-store citation link
+  (``with_links``) that cite or are cited by another record of the unit (``linked``) — a
+  community that builds on itself, not a word many unrelated papers use;
+* *prominent impact*: ``impact``, the mean field-normalised citation score (MNCS, Waltman
+  et al. 2011; works: :func:`forcemap.indicators.impact.field_normalised_citation_score`
+  over the level-0 concept, year and type; patents: citations over the mean of the grant
+  year) of its window records, with its interval. Rotolo et al. place the prominent impact
+  of an emerging technology in the future, so impact is evidence and a score component,
+  not a condition.
+
+``status`` is *insufficient evidence (…)* below ``thin_records`` window records or
+``min_linked_documents`` records with citation links; else *emerging* when the unit is
+qualified, coherent (``coherence`` ≥ ``min_coherence``) and growing (``growth`` >
+``min_growth``), *borderline (emerging/not emerging)* when the growth interval straddles
+``min_growth``, else *not emerging (reasons)*. The list shows emerging units first, then
+borderline, not emerging and insufficient evidence, each by score.
 
 References
 ----------
@@ -45,20 +87,34 @@ s11192-018-2851-x. Rotolo, D., Hicks, D. & Martin, B. R. (2015). doi:10.1016/j.r
 2015.06.006. Funk, R. J. & Owen-Smith, J. (2017). doi:10.1287/mnsc.2015.2366. Park, M.,
 Leahey, E. & Funk, R. J. (2023). doi:10.1038/s41586-022-05543-x. Ke, Q., Ferrara, E.,
 Radicchi, F. & Flammini, A. (2015). doi:10.1073/pnas.1424329112. Waltman, L. & van Eck, N. J.
-(2015). doi:10.1016/j.joi.2015.08.001.
+(2015). doi:10.1016/j.joi.2015.08.001. Waltman, L., van Eck, N. J., van Leeuwen, T. N.,
+Visser, M. S. & van Raan, A. F. J. (2011). doi:10.1016/j.joi.2010.08.001.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import scipy.sparse as sp
 
+from forcemap.decide._evidence import (
+    INSUFFICIENT,
+    bootstrap_sums,
+    insufficient,
+    interval,
+    interval_label,
+    partial_years,
+    shortfalls,
+)
 from forcemap.decide._scope import industry_scope
 from forcemap.decide.params import WATCH, WatchParams
 from forcemap.decide.result import DecisionResult, Rule, check_weights, is_synthetic
 from forcemap.indicators import indicator_table
 from forcemap.indicators.emergence import emergence_score
+from forcemap.indicators.impact import citation_basis, field_normalised_citation_score
 from forcemap.indicators.sleeping_beauty import sleeping_beauty
 from forcemap.store.slices import industry_patents, industry_works
 from forcemap.store.store import Store
@@ -66,11 +122,21 @@ from forcemap.store.store import Store
 __all__ = [
     "COMPONENTS",
     "DEFAULT_WEIGHTS",
+    "GENERIC_SCHEMA",
+    "STATUS_ORDER",
     "WATCH_SCHEMA",
     "technology_watch",
 ]
 
-COMPONENTS: tuple[str, ...] = ("emergence", "growth", "disruption", "novelty", "home_share")
+COMPONENTS: tuple[str, ...] = (
+    "emergence",
+    "growth",
+    "disruption",
+    "novelty",
+    "home_share",
+    "coherence",
+    "impact",
+)
 """The components of the composite score, in order."""
 
 DEFAULT_WEIGHTS: dict[str, float] = dict.fromkeys(COMPONENTS, 1.0)
@@ -86,7 +152,12 @@ _VALUE_COLUMN = {
     "disruption": "disruptive_share",
     "novelty": "first_year",
     "home_share": "home_share",
+    "coherence": "coherence",
+    "impact": "impact",
 }
+
+#: The statuses of a ranked unit, in the order the list shows them.
+STATUS_ORDER: tuple[str, ...] = ("emerging", "borderline", "not emerging", INSUFFICIENT)
 
 WATCH_SCHEMA = pa.schema(
     [
@@ -101,6 +172,23 @@ WATCH_SCHEMA = pa.schema(
         ("disruptive_share", pa.float64()),
         ("first_year", pa.int32()),
         ("home_share", pa.float64()),
+        ("status", pa.string()),
+        ("base_share", pa.float64()),
+        ("active_share", pa.float64()),
+        ("growth", pa.float64()),
+        ("growth_low", pa.float64()),
+        ("growth_high", pa.float64()),
+        ("growth_volumes", pa.list_(pa.int64())),
+        ("coherence", pa.float64()),
+        ("linked", pa.int64()),
+        ("with_links", pa.int64()),
+        ("impact", pa.float64()),
+        ("impact_low", pa.float64()),
+        ("impact_high", pa.float64()),
+        ("with_impact", pa.int64()),
+        ("level", pa.int32()),
+        ("doc_share", pa.float64()),
+        ("field_share", pa.float64()),
         *[(f"p_{k}", pa.float64()) for k in COMPONENTS],
         ("records", pa.int64()),
         ("volumes", pa.list_(pa.int64())),
@@ -109,6 +197,21 @@ WATCH_SCHEMA = pa.schema(
     ]
 )
 """The main table: one row per listed unit, best first."""
+
+GENERIC_SCHEMA = pa.schema(
+    [
+        ("unit", pa.string()),
+        ("name", pa.string()),
+        ("level", pa.int32()),
+        ("records", pa.int64()),
+        ("store_documents", pa.int64()),
+        ("doc_share", pa.float64()),
+        ("field_share", pa.float64()),
+        ("reason", pa.string()),
+    ]
+)
+"""``evidence["generic"]``: the concepts with enough records that are too generic to rank
+(most window records first)."""
 
 WORKS_EVIDENCE_SCHEMA = pa.schema(
     [
@@ -189,7 +292,8 @@ _ALL_SQL = {
     "concept": """
 CREATE OR REPLACE TEMP TABLE _tw_all AS
 SELECT DISTINCT c.work_id AS record_id, c.concept_id AS unit_id, w.year::INTEGER AS year
-FROM work_concepts AS c JOIN works AS w USING (work_id) WHERE w.year IS NOT NULL
+FROM work_concepts AS c JOIN works AS w USING (work_id)
+WHERE w.year IS NOT NULL AND coalesce(c.score, 0) >= $min_score
 """,
     "topic": """
 CREATE OR REPLACE TEMP TABLE _tw_all AS
@@ -204,6 +308,103 @@ FROM patent_cpc AS c JOIN patents AS p USING (patent_id)
 WHERE c.cpc_group IS NOT NULL AND coalesce(p.year, year(p.grant_date)) IS NOT NULL
 """,
 }
+
+# The scope's records with a year in the window (the documents the bootstrap resamples).
+_DOCS_SQL = {
+    "works": """
+CREATE OR REPLACE TEMP TABLE _tw_docs AS
+SELECT work_id AS record_id, min(year)::INTEGER AS year FROM works
+WHERE year BETWEEN $y0 AND $y1 {scope} GROUP BY 1
+""",
+    "patents": """
+CREATE OR REPLACE TEMP TABLE _tw_docs AS
+SELECT patent_id AS record_id, min(coalesce(year, year(grant_date)))::INTEGER AS year
+FROM patents WHERE coalesce(year, year(grant_date)) BETWEEN $y0 AND $y1 {scope} GROUP BY 1
+""",
+}
+
+# Store-wide yearly volume and the latest date (incomplete years, partial_years).
+_VOLUME_SQL = {
+    "works": "SELECT year::INTEGER, count(DISTINCT work_id) FROM works WHERE year IS NOT NULL "
+    "GROUP BY 1",
+    "patents": "SELECT coalesce(year, year(grant_date))::INTEGER AS y, count(DISTINCT patent_id) "
+    "FROM patents WHERE y IS NOT NULL GROUP BY 1",
+}
+_LAST_DATE_SQL = {
+    "works": "SELECT max(pub_date) FROM works",
+    "patents": "SELECT max(grant_date) FROM patents",
+}
+
+# Specificity of each unit with window records: concept level, the store's works carrying
+# it (document frequency) and the share of its window works in their most common level-0
+# field (a work's field: its level-0 concept of highest score, as impact.assign_field).
+_SPEC_SQL = {
+    "concept": """
+CREATE OR REPLACE TEMP TABLE _tw_spec AS
+WITH lvl AS (SELECT concept_id AS unit_id, min(level)::INTEGER AS level
+             FROM work_concepts GROUP BY 1),
+df AS (SELECT unit_id, count(DISTINCT record_id) AS store_docs FROM _tw_all
+       WHERE unit_id IN (SELECT unit_id FROM _tw_win) GROUP BY 1),
+f0 AS (SELECT work_id AS record_id, arg_max(concept_id, score) AS field
+       FROM work_concepts WHERE level = 0 GROUP BY 1),
+fw AS (SELECT w.unit_id, f0.field, count(DISTINCT w.record_id) AS n
+       FROM _tw_win AS w JOIN f0 USING (record_id) GROUP BY ALL),
+fs AS (SELECT unit_id, max(n) / sum(n) AS field_share FROM fw GROUP BY 1)
+SELECT df.unit_id, lvl.level, df.store_docs, df.store_docs / $n_store AS doc_share,
+       fs.field_share,
+       nullif(concat_ws('; ',
+           CASE WHEN lvl.level < $min_level
+                THEN 'concept level ' || lvl.level || ' < ' || $min_level END,
+           CASE WHEN df.store_docs / $n_store > $max_df
+                THEN 'in ' || round(100 * df.store_docs / $n_store, 1) || ' % of the store''s '
+                     || 'works > ' || round(100 * $max_df, 2) || ' %' END,
+           CASE WHEN fs.field_share < $min_fs
+                THEN 'spread across fields: ' || round(100 * fs.field_share) || ' % in its main '
+                     || 'level-0 field < ' || round(100 * $min_fs) || ' %' END), '') AS generic
+FROM df LEFT JOIN lvl USING (unit_id) LEFT JOIN fs USING (unit_id)
+""",
+    "other": """
+CREATE OR REPLACE TEMP TABLE _tw_spec AS
+SELECT unit_id, NULL::INTEGER AS level, count(DISTINCT record_id) AS store_docs,
+       count(DISTINCT record_id) / $n_store AS doc_share, NULL::DOUBLE AS field_share,
+       NULL::VARCHAR AS generic
+FROM _tw_all WHERE unit_id IN (SELECT unit_id FROM _tw_win) GROUP BY 1
+""",
+}
+
+# Coherence: of a unit's window records with an in-store citation link (either direction,
+# to any record of the store), those linked to another record of the unit (any year).
+_COHERENCE_SQL = """
+CREATE OR REPLACE TEMP TABLE _tw_coh AS
+WITH ids AS (SELECT DISTINCT record_id FROM _tw_all UNION SELECT record_id FROM _tw_docs),
+l AS (
+    SELECT r.citing_id AS a, r.cited_id AS b FROM {refs} AS r
+    WHERE r.citing_id <> r.cited_id
+      AND r.citing_id IN (SELECT {key} FROM {entity}) AND r.cited_id IN (SELECT {key} FROM {entity})
+), links AS (SELECT a, b FROM l UNION SELECT b, a FROM l),
+has AS (SELECT DISTINCT a AS record_id FROM links),
+own AS (
+    SELECT DISTINCT w.unit_id, w.record_id
+    FROM _tw_win AS w JOIN links ON links.a = w.record_id
+    JOIN _tw_rec AS o ON o.record_id = links.b AND o.unit_id = w.unit_id
+)
+SELECT w.unit_id, count(DISTINCT w.record_id) FILTER (WHERE h.record_id IS NOT NULL) AS with_links,
+       count(DISTINCT own.record_id) AS linked
+FROM _tw_win AS w
+LEFT JOIN has AS h USING (record_id)
+LEFT JOIN own ON own.unit_id = w.unit_id AND own.record_id = w.record_id
+GROUP BY w.unit_id
+"""
+
+# Patents: citations over the mean of the store's patents of the same grant year.
+_PATENT_NCS_SQL = """
+SELECT p.id, p.c / nullif(avg(p.c) OVER (PARTITION BY p.y), 0) AS ncs
+FROM (SELECT pa.patent_id AS id, coalesce(pa.year, year(pa.grant_date)) AS y,
+             coalesce(c.n, 0)::DOUBLE AS c
+      FROM (SELECT DISTINCT patent_id, year, grant_date FROM patents) AS pa
+      LEFT JOIN _tw_cites AS c ON c.id = pa.patent_id
+      WHERE coalesce(pa.year, year(pa.grant_date)) IS NOT NULL) AS p
+"""
 
 _LAST_YEAR_SQL = {
     "works": "SELECT max(year) FROM works",
@@ -283,9 +484,9 @@ _VALUES_SQL = """
 CREATE OR REPLACE TEMP TABLE _tw_values AS
 WITH cnt AS (
     SELECT unit_id, count(DISTINCT record_id) AS records,
-           count(DISTINCT record_id) FILTER (WHERE year BETWEEN $end - 8 AND $end - 6) AS s0,
-           count(DISTINCT record_id) FILTER (WHERE year BETWEEN $end - 5 AND $end - 3) AS s1,
-           count(DISTINCT record_id) FILTER (WHERE year >= $end - 2) AS s2
+           count(DISTINCT record_id) FILTER (WHERE year BETWEEN $gend - 8 AND $gend - 6) AS s0,
+           count(DISTINCT record_id) FILTER (WHERE year BETWEEN $gend - 5 AND $gend - 3) AS s1,
+           count(DISTINCT record_id) FILTER (WHERE year BETWEEN $gend - 2 AND $gend) AS s2
     FROM _tw_win GROUP BY unit_id
 ), dis AS (
     SELECT w.unit_id, count(d.cd) AS with_cd, count(*) FILTER (WHERE d.cd > $thr) AS disruptive
@@ -297,9 +498,15 @@ WITH cnt AS (
     GROUP BY w.unit_id
 ), first AS (
     SELECT unit_id, min(year)::INTEGER AS first_year FROM _tw_all GROUP BY unit_id
+), imp AS (
+    SELECT w.unit_id, avg(n.ncs) AS impact, count(n.ncs) AS with_impact
+    FROM _tw_win AS w JOIN _tw_ncs AS n ON n.id = w.record_id GROUP BY w.unit_id
 )
 SELECT cnt.unit_id AS unit, coalesce(e.name, cnt.unit_id) AS name, e.escore,
-       coalesce(e.qualified, false) AS qualified, e.reason,
+       coalesce(e.qualified, false) AS qualified, e.reason, e.base_share, e.active_share,
+       coh.linked / nullif(coh.with_links, 0) AS coherence, coalesce(coh.linked, 0) AS linked,
+       coalesce(coh.with_links, 0) AS with_links, imp.impact,
+       coalesce(imp.with_impact, 0) AS with_impact, sp.level, sp.doc_share, sp.field_share,
        pow((cnt.s2 + 1) / (cnt.s1 + 1), 1 / 3) - pow((cnt.s1 + 1) / (cnt.s0 + 1), 1 / 3)
            AS acceleration,
        dis.disruptive / nullif(dis.with_cd, 0) AS disruptive_share,
@@ -311,7 +518,11 @@ LEFT JOIN _tw_em AS e USING (unit_id)
 LEFT JOIN dis USING (unit_id)
 LEFT JOIN home USING (unit_id)
 LEFT JOIN first USING (unit_id)
+LEFT JOIN _tw_coh AS coh USING (unit_id)
+LEFT JOIN imp USING (unit_id)
+LEFT JOIN _tw_spec AS sp USING (unit_id)
 WHERE cnt.records >= $min_records AND (NOT $qualified_only OR coalesce(e.qualified, false))
+  AND sp.generic IS NULL
 """
 
 # Percentile of each component among the units: values compared at 9 decimals (so float noise
@@ -339,7 +550,6 @@ _WORKS_EVIDENCE_SQL = {
 }
 
 _EVIDENCE_SQL = """
-CREATE OR REPLACE TEMP TABLE _tw_listed AS SELECT unit FROM _tw_scored WHERE rank <= $top;
 CREATE OR REPLACE TEMP TABLE _tw_ev_works AS
 WITH r AS (
     SELECT w.unit_id AS unit, w.record_id AS id, w.year, d.cd, d.mcd,
@@ -406,8 +616,22 @@ def _rule(params: dict[str, object]) -> Rule:
         "the weighted mean of their percentile ranks on the emergence score (Carley et al. "
         "2018), the acceleration of their volume (change of the CAGR between the last two "
         "3-year windows), the share of their works with CD_5 > "
-        "cd_threshold, their novelty (first year in the store) and the home country's "
-        "fractional share of their works, over the 10-year window ending in end_year.",
+        "cd_threshold, their novelty (first year in the store), the home country's "
+        "fractional share of their works, their coherence and their impact, over the 10-year "
+        "window ending in end_year. Concepts below min_concept_level, in more than "
+        "max_doc_share of the store's works or with less than min_field_share of their works "
+        "in one level-0 field are generic and not ranked. Each unit carries the evidence of "
+        "the four attributes of Rotolo, Hicks & Martin (2015): novelty (the emergence rules), "
+        "growth (annual growth of its share of the scope's records from [G−5, G−3] to "
+        "[G−2, G], G = growth_end_year, the last complete year, with a 95 % bootstrap "
+        "interval over documents), coherence (share of its records with an in-store citation "
+        "link that cite or are cited by another of its records) and impact (MNCS, with its "
+        "interval). Its status is 'insufficient evidence' below thin_records records or "
+        "min_linked_documents records with citation links; 'emerging' when qualified by the "
+        "emergence rules, coherence ≥ min_coherence and growth > min_growth; 'borderline' "
+        "when the growth interval straddles min_growth; else 'not emerging' with the reasons. "
+        "Emerging units are listed first, then borderline, not emerging and insufficient "
+        "evidence, each by score.",
         parameters=params,
         references=(
             "Carley et al. 2018, doi:10.1007/s11192-018-2851-x",
@@ -415,6 +639,8 @@ def _rule(params: dict[str, object]) -> Rule:
             "Funk & Owen-Smith 2017, doi:10.1287/mnsc.2015.2366",
             "Park, Leahey & Funk 2023, doi:10.1038/s41586-022-05543-x",
             "Ke et al. 2015, doi:10.1073/pnas.1424329112",
+            "Waltman et al. 2011, doi:10.1016/j.joi.2010.08.001",
+            "Waltman et al. 2012 (Leiden Ranking stability intervals), doi:10.1002/asi.22708",
         ),
     )
 
@@ -435,6 +661,14 @@ def technology_watch(
     evidence_per_unit: int = WATCH.evidence_per_unit,
     beauty_min_citations: int = WATCH.beauty_min_citations,
     seed_min_mcd: float = WATCH.seed_min_mcd,
+    concept_min_score: float = WATCH.concept_min_score,
+    min_concept_level: int = WATCH.min_concept_level,
+    max_doc_share: float = WATCH.max_doc_share,
+    min_field_share: float = WATCH.min_field_share,
+    min_linked_documents: int = WATCH.min_linked_documents,
+    min_coherence: float = WATCH.min_coherence,
+    min_growth: float = WATCH.min_growth,
+    citations: str = WATCH.citations,
 ) -> DecisionResult:
     r"""A ranked watch list of emerging technologies for ``country`` (C7).
 
@@ -470,7 +704,8 @@ def technology_watch(
     min_records : int, default 10
         Units with fewer records in the window (in scope) are not ranked.
     thin_records : int, default 20
-        A listed unit with fewer records in the window is flagged ``thin_evidence``.
+        A listed unit with fewer records in the window is flagged ``thin_evidence`` and its
+        status is *insufficient evidence*.
     evidence_per_unit : int, default 5
         Rows per listed unit in each evidence table.
     beauty_min_citations : int, default 10
@@ -478,14 +713,26 @@ def technology_watch(
     seed_min_mcd : float, default 10.0
         Least mCD\ :sub:`5` of a record in ``evidence["disruptive_works"]`` (a CD\ :sub:`5`
         of 1 from two citers is not yet a seed).
+    concept_min_score, min_concept_level, max_doc_share, min_field_share : float, int
+        Specificity of concepts (a work carries a concept at ``concept_min_score`` or more;
+        generic below level ``min_concept_level``, above ``max_doc_share`` of the store's
+        works, or below ``min_field_share`` in its main level-0 field).
+    min_linked_documents : int, default 5
+        Least window records with an in-store citation link for a status.
+    min_coherence, min_growth : float, default 0.2 and 0.0
+        An emerging unit's least coherence and the share growth rate it must exceed.
+    citations : {"auto", "store", "source"}, default "auto"
+        The citation basis of the impact attribute (works; patents use the store's).
 
     Returns
     -------
     DecisionResult
         ``table``: :data:`WATCH_SCHEMA`, the ``top`` units by score (component values,
         percentiles ``p_*``, window ``records``, the 3-year volumes
-        ``volumes`` :math:`[S_0, S_1, S_2]`, ``with_cd`` the records with a defined CD\ :sub:`5`).
+        ``volumes`` :math:`[S_0, S_1, S_2]`, ``with_cd`` the records with a defined CD\ :sub:`5`,
+        the ``status`` and the evidence of the four attributes of the module docstring).
         ``evidence["components"]``: the same for every ranked unit;
+        ``evidence["generic"]``: :data:`GENERIC_SCHEMA`, the concepts left out as generic;
         ``evidence["works"]``: each listed unit's top window records by mCD\ :sub:`5` =
         CD\ :sub:`5` × in-window citations (disruptive *and* cited first), then store
         citations; ``evidence["organizations"]``: each listed unit's most active
@@ -517,6 +764,14 @@ def technology_watch(
         evidence_per_unit=evidence_per_unit,
         beauty_min_citations=beauty_min_citations,
         seed_min_mcd=seed_min_mcd,
+        concept_min_score=concept_min_score,
+        min_concept_level=min_concept_level,
+        max_doc_share=max_doc_share,
+        min_field_share=min_field_share,
+        min_linked_documents=min_linked_documents,
+        min_coherence=min_coherence,
+        min_growth=min_growth,
+        citations=citations,
     )
     cty = p.country
     w = check_weights(weights, COMPONENTS)
@@ -531,20 +786,46 @@ def technology_watch(
         scope = scope.rename_columns(["record_id"])
     if end_year is None:
         end_year = store.scalar(_LAST_YEAR_SQL[entity])
+    with store.query_cursor("technology watch") as cur:
+        volume = {int(y): float(n) for y, n in cur.execute(_VOLUME_SQL[entity]).fetchall()}
+        last_date = cur.execute(_LAST_DATE_SQL[entity]).fetchone()
+    # one rule for every decision: the impact module's citation basis (patents: the store's)
+    basis = citation_basis(store, citations=citations).basis if entity == "works" else "store"
+    partial = partial_years(volume, last_date=last_date[0] if last_date else None)
+    gend = None if end_year is None else int(end_year)
+    if gend is not None and gend in partial and gend == max(volume, default=gend):
+        gend -= 1
     params: dict[str, object] = {
         "country": cty,
         "industry": industry,
         "unit": unit,
         "end_year": end_year,
         "window": None if end_year is None else f"{int(end_year) - WINDOW + 1}–{end_year}",
+        "growth_end_year": gend,
+        "partial_years": list(partial),
         "top": top,
         "cd_threshold": cd_threshold,
         "weights": w,
         "qualified_only": qualified_only,
         "min_records": min_records,
         "thin_records": thin_records,
-        "growth": "g_2 − g_1, g_i = ((S_i + 1) / (S_{i−1} + 1))^(1/3) − 1 over 3-year "
-        "volumes S_0 = [E−8, E−6], S_1 = [E−5, E−3], S_2 = [E−2, E]",
+        "min_linked_documents": min_linked_documents,
+        "concept_min_score": concept_min_score if unit == "concept" else None,
+        "min_concept_level": min_concept_level if unit == "concept" else None,
+        "max_doc_share": max_doc_share if unit == "concept" else None,
+        "min_field_share": min_field_share if unit == "concept" else None,
+        "min_coherence": min_coherence,
+        "min_growth": min_growth,
+        "citations": citations,
+        "citation_basis": basis,
+        "acceleration": "g_2 − g_1, g_i = ((S_i + 1) / (S_{i−1} + 1))^(1/3) − 1 over 3-year "
+        "volumes S_0 = [G−8, G−6], S_1 = [G−5, G−3], S_2 = [G−2, G], G = growth_end_year",
+        "share_growth": "((s_2 + 1)/N_2 ÷ (s_1 + 1)/N_1)^(1/3) − 1, s_i the unit's and N_i the "
+        "scope's records in S_1, S_2; 95 % interval from 1,000 bootstrap draws of documents",
+        "coherence": "share of the unit's window records with an in-store citation link that "
+        "cite or are cited by another of its records",
+        "impact": "MNCS of the window records (works: level-0 concept × year × type; patents: "
+        "grant year)",
         "disruption": f"CD_5 > {cd_threshold}",
         "works_evidence_order": "mCD_5 = CD_5 × in-window citations, then store citations",
         "beauty_min_citations": beauty_min_citations,
@@ -557,22 +838,26 @@ def technology_watch(
         rule=_rule(params),
         evidence={
             "components": WATCH_SCHEMA.empty_table(),
+            "generic": GENERIC_SCHEMA.empty_table(),
             "works": WORKS_EVIDENCE_SCHEMA.empty_table(),
             "organizations": ORGS_EVIDENCE_SCHEMA.empty_table(),
             "sleeping_beauties": BEAUTY_EVIDENCE_SCHEMA.empty_table(),
             "disruptive_works": SEEDS_SCHEMA.empty_table(),
         },
     )
-    if end_year is None:
+    if end_year is None or gend is None:
         with store.query_cursor("technology watch") as cur:
             result.synthetic = is_synthetic(cur)
         result.warn(f"No {entity} with a year in the store: nothing to watch.")
         return result
     end_year = int(end_year)
     y0 = end_year - WINDOW + 1
-    em = emergence_score(store, unit=unit, end_year=end_year).select(
-        ["unit_id", "name", "qualified", "reason", "escore"]
-    )
+    em = emergence_score(
+        store,
+        unit=unit,
+        end_year=end_year,
+        min_score=concept_min_score if unit == "concept" else 0.0,
+    ).select(["unit_id", "name", "qualified", "reason", "escore", "base_share", "active_share"])
     key = "work_id" if entity == "works" else "patent_id"
     cd = (
         indicator_table(store, "disruption", window=5, entity=entity)
@@ -584,11 +869,21 @@ def technology_watch(
         entity="patents" if entity == "patents" else "works",
         min_citations=beauty_min_citations,
     ).select(["id", "year", "b", "t_a", "awakening_year", "citations"])
+    ncs: pa.Table | None = None
+    if entity == "works":
+        ncs = (
+            field_normalised_citation_score(store, citations=basis)
+            .select(["work_id", "ncs"])
+            .rename_columns(["id", "ncs"])
+        )
     with store.query_cursor("technology watch") as cur:
         result.synthetic = is_synthetic(cur)
         for name, tbl in (("_tw_em", em), ("_tw_cd", cd), ("_tw_sb", sb)):
             cur.register(name, tbl)
-        cur.execute(_ALL_SQL[unit])
+        cur.execute(
+            _ALL_SQL[unit],
+            {"min_score": float(concept_min_score)} if unit == "concept" else None,
+        )
         if scope is None:
             cur.execute("CREATE OR REPLACE TEMP TABLE _tw_rec AS SELECT * FROM _tw_all")
         else:
@@ -602,6 +897,13 @@ def technology_watch(
             "SELECT * FROM _tw_rec WHERE year BETWEEN $y0 AND $y1",
             {"y0": y0, "y1": end_year},
         )
+        cur.execute(
+            _DOCS_SQL[entity].replace(
+                "{scope}",
+                "" if scope is None else f"AND {key} IN (SELECT record_id FROM _tw_scope)",  # noqa: S608
+            ),
+            {"y0": y0, "y1": end_year},
+        )
         cur.execute(_COUNTRY_SQL[entity])
         cur.execute(_ORG_SQL[entity])
         cites_table = "work_references" if entity == "works" else "patent_citations"
@@ -610,10 +912,54 @@ def technology_watch(
             f"SELECT cited_id AS id, count(DISTINCT citing_id) AS n FROM {cites_table} "
             "WHERE citing_id <> cited_id GROUP BY cited_id"
         )
+        if ncs is None:
+            cur.execute("CREATE OR REPLACE TEMP TABLE _tw_ncs AS " + _PATENT_NCS_SQL)
+        else:
+            cur.register("_tw_ncs", ncs)
+        cur.execute(
+            _COHERENCE_SQL.replace("{refs}", cites_table)
+            .replace("{key}", key)
+            .replace("{entity}", entity)
+        )
+        n_store = cur.execute(
+            "SELECT count(DISTINCT record_id) FROM (SELECT record_id FROM _tw_all UNION ALL "  # noqa: S608
+            f"SELECT {key} FROM {entity})"
+        ).fetchone()
+        cur.execute(
+            _SPEC_SQL["concept" if unit == "concept" else "other"],
+            {
+                "n_store": float(n_store[0] if n_store and n_store[0] else 1),
+                **(
+                    {
+                        "min_level": min_concept_level,
+                        "max_df": float(max_doc_share),
+                        "min_fs": float(min_field_share),
+                    }
+                    if unit == "concept"
+                    else {}
+                ),
+            },
+        )
+        generic = (
+            cur.sql(
+                """SELECT s.unit_id AS unit, coalesce(e.name, s.unit_id) AS name, s.level,
+                          count(DISTINCT w.record_id) AS records,
+                          s.store_docs AS store_documents, s.doc_share, s.field_share,
+                          s.generic AS reason
+                   FROM _tw_spec AS s JOIN _tw_win AS w USING (unit_id)
+                   LEFT JOIN _tw_em AS e USING (unit_id)
+                   WHERE s.generic IS NOT NULL GROUP BY ALL
+                   HAVING count(DISTINCT w.record_id) >= $min_records
+                   ORDER BY records DESC, unit""",
+                params={"min_records": min_records},
+            )
+            .to_arrow_table()
+            .cast(GENERIC_SCHEMA)
+        )
         cur.execute(
             _VALUES_SQL,
             {
-                "end": end_year,
+                "gend": gend,
                 "thr": float(cd_threshold),
                 "country": cty,
                 "min_records": min_records,
@@ -625,10 +971,26 @@ def technology_watch(
         score_params: dict[str, object] = {f"w_{k}": v for k, v in w.items()}
         score_params["w_total"] = sum(w.values())
         cur.execute(_SCORE_SQL.replace("{weighted}", weighted), score_params)
-        components = _as_watch(
-            cur.sql("SELECT * FROM _tw_scored ORDER BY rank").to_arrow_table(), thin_records
+        scored = cur.sql("SELECT * FROM _tw_scored ORDER BY rank").to_arrow_table()
+        boot = cur.sql(
+            """SELECT d.record_id, d.year, s.rank, n.ncs,
+                      s.unit IS NOT NULL AND EXISTS (SELECT 1 FROM _tw_win AS w
+                          WHERE w.record_id = d.record_id AND w.unit_id = s.unit) AS hit
+               FROM _tw_docs AS d
+               LEFT JOIN (SELECT w.record_id, s.unit, s.rank FROM _tw_win AS w
+                          JOIN _tw_scored AS s ON s.unit = w.unit_id) AS s
+                      ON s.record_id = d.record_id
+               LEFT JOIN _tw_ncs AS n ON n.id = d.record_id
+               ORDER BY d.record_id"""
+        ).to_arrow_table()
+        components = _attributes(scored, boot, gend, p)
+        cur.register("_tw_order", components.select(["unit", "rank"]))
+        cur.execute(
+            "CREATE OR REPLACE TEMP TABLE _tw_listed AS SELECT unit FROM _tw_order "
+            "WHERE rank <= $top",
+            {"top": top},
         )
-        ev_params = {"top": top, "per_unit": evidence_per_unit, "country": cty}
+        ev_params = {"per_unit": evidence_per_unit, "country": cty}
         for stmt in _EVIDENCE_SQL.split(";\n"):
             cur.execute(stmt, {k: v for k, v in ev_params.items() if f"${k}" in stmt})
         cur.execute("CREATE OR REPLACE TEMP TABLE _tw_titles AS " + _WORKS_EVIDENCE_SQL[entity])
@@ -674,6 +1036,7 @@ def technology_watch(
     order = {u: i for i, u in enumerate(result.table["unit"].to_pylist())}
     result.evidence = {
         "components": components,
+        "generic": generic,
         "works": _in_order(works_ev, order),
         "organizations": _in_order(orgs_ev, order),
         "sleeping_beauties": _in_order(beauty_ev, order),
@@ -683,10 +1046,128 @@ def technology_watch(
     return result
 
 
-def _as_watch(t: pa.Table, thin_records: int) -> pa.Table:
-    thin = pa.array([r < thin_records for r in t["records"].to_pylist()], pa.bool_())
-    t = t.append_column("thin_evidence", thin)
+def _attributes(scored: pa.Table, boot: pa.Table, gend: int, p: WatchParams) -> pa.Table:
+    """The share growth and impact of each ranked unit with their bootstrap intervals, its
+    status (module docstring), and the list order: emerging, borderline, not emerging,
+    insufficient evidence, each by score."""
+    n_units = scored.num_rows
+    ranks = scored["rank"].to_numpy(zero_copy_only=False).astype(np.int64)
+    rid = boot["record_id"].to_numpy(zero_copy_only=False)
+    _, doc = np.unique(rid, return_inverse=True)
+    n_docs = int(doc.max()) + 1 if len(doc) else 0
+    year = boot["year"].to_numpy(zero_copy_only=False).astype(float)
+    in1 = (year >= gend - 5) & (year <= gend - 3)
+    in2 = (year >= gend - 2) & (year <= gend)
+    urank = boot["rank"].fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    hit = boot["hit"].fill_null(False).to_numpy(zero_copy_only=False) & (urank > 0)
+    ncs = boot["ncs"].to_numpy(zero_copy_only=False).astype(float)
+    has_ncs = np.isfinite(ncs)
+    # columns: per unit (by rank - 1) s_1, s_2, Σ ncs, n ncs; then N_1, N_2
+    col = (urank - 1) * 4
+    rows_, cols_, vals_ = [], [], []
+    for offset, mask, val in (
+        (0, hit & in1, 1.0),
+        (1, hit & in2, 1.0),
+        (2, hit & has_ncs, None),
+        (3, hit & has_ncs, 1.0),
+    ):
+        rows_.append(doc[mask])
+        cols_.append(col[mask] + offset)
+        vals_.append(
+            np.where(np.isfinite(ncs[mask]), ncs[mask], 0.0)
+            if val is None
+            else np.full(int(mask.sum()), val)
+        )
+    # the scope's volumes, once per document
+    first = np.zeros(len(doc), dtype=bool)
+    if len(doc):
+        _, idx = np.unique(doc, return_index=True)
+        first[idx] = True
+    for offset, mask in ((0, first & in1), (1, first & in2)):
+        rows_.append(doc[mask])
+        cols_.append(np.full(int(mask.sum()), 4 * n_units + offset))
+        vals_.append(np.ones(int(mask.sum())))
+    mat = sp.csr_array(
+        (np.concatenate(vals_), (np.concatenate(rows_), np.concatenate(cols_))),
+        shape=(n_docs, 4 * n_units + 2),
+    )
+    point = np.asarray(mat.sum(axis=0)).ravel()
+    draws = bootstrap_sums(mat) if n_docs and n_units else np.zeros((0, 4 * n_units + 2))
+
+    def growth(sums: np.ndarray) -> np.ndarray:
+        s1, s2 = sums[..., 0 : 4 * n_units : 4], sums[..., 1 : 4 * n_units : 4]
+        n1, n2 = sums[..., [4 * n_units]], sums[..., [4 * n_units + 1]]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = np.cbrt(((s2 + 1) / n2) / ((s1 + 1) / n1)) - 1
+        return np.where(np.isfinite(g), g, np.nan)
+
+    def impact(sums: np.ndarray) -> np.ndarray:
+        tot, n = sums[..., 2 : 4 * n_units : 4], sums[..., 3 : 4 * n_units : 4]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(n > 0, tot / np.where(n > 0, n, 1), np.nan)
+
+    g_pt = growth(point)
+    g_lo, g_hi = interval(growth(draws)) if len(draws) else (g_pt * np.nan, g_pt * np.nan)
+    i_lo, i_hi = interval(impact(draws)) if len(draws) else (g_pt * np.nan, g_pt * np.nan)
+    vols = [[int(point[4 * k]), int(point[4 * k + 1])] for k in range(n_units)]
+
+    def nan_none(a: np.ndarray) -> list[float | None]:
+        return [None if not np.isfinite(v) else float(v) for v in a]
+
+    t = scored
+    g_pt_, g_lo_, g_hi_ = nan_none(g_pt), nan_none(g_lo), nan_none(g_hi)
+    t = t.append_column("growth", pa.array(g_pt_, pa.float64()))
+    t = t.append_column("growth_low", pa.array(g_lo_, pa.float64()))
+    t = t.append_column("growth_high", pa.array(g_hi_, pa.float64()))
+    t = t.append_column("growth_volumes", pa.array(vols, pa.list_(pa.int64())))
+    t = t.append_column("impact_low", pa.array(nan_none(i_lo), pa.float64()))
+    t = t.append_column("impact_high", pa.array(nan_none(i_hi), pa.float64()))
+    status = [_status(r, g_pt_[k], g_lo_[k], g_hi_[k], p) for k, r in enumerate(t.to_pylist())]
+    t = t.append_column("status", pa.array(status, pa.string()))
+    t = t.append_column(
+        "thin_evidence",
+        pa.array([r < p.thin_records for r in t["records"].to_pylist()], pa.bool_()),
+    )
+    group = [next(i for i, g in enumerate(STATUS_ORDER) if st.startswith(g)) for st in status]
+    order = sorted(range(t.num_rows), key=lambda k: (group[k], int(ranks[k])))
+    t = t.take(pa.array(order, pa.int64()))
+    t = t.set_column(
+        t.schema.get_field_index("rank"), "rank", pa.array(range(1, t.num_rows + 1), pa.int64())
+    )
     return t.select(WATCH_SCHEMA.names).cast(WATCH_SCHEMA)
+
+
+def _status(
+    row: dict[str, Any], g: float | None, lo: float | None, hi: float | None, p: WatchParams
+) -> str:
+    """The status of one ranked unit (module docstring)."""
+    short = shortfalls(
+        {"documents": row["records"], "documents with citation links": row["with_links"]},
+        {"documents": p.thin_records, "documents with citation links": p.min_linked_documents},
+    )
+    if short:
+        return insufficient(short)
+    reasons = []
+    if not row["qualified"]:
+        reasons.append(f"emergence rules: {row['reason']}")
+    coh = row["coherence"]
+    if coh is None or coh < p.min_coherence:
+        reasons.append(f"coherence {0.0 if coh is None else coh:.2f} < {p.min_coherence:g}")
+    if g is None:
+        reasons.append("no growth rate")
+    if reasons:
+        return f"not emerging ({'; '.join(reasons)})"
+    assert g is not None
+
+    def classify(x: float) -> str:
+        return "emerging" if x > p.min_growth else "not emerging"
+
+    label = interval_label(
+        classify, float("nan") if lo is None else lo, float("nan") if hi is None else hi, g
+    )
+    if label == "not emerging":
+        return f"not emerging (growth {g:+.3f} ≤ {p.min_growth:g})"
+    return label
 
 
 def _in_order(t: pa.Table, order: dict[str, int]) -> pa.Table:
@@ -727,12 +1208,55 @@ def _caveats(
             + (" …" if len(unq) > 8 else "")
             + "."
         )
-    thin = [r["name"] for r in rows if r["thin_evidence"]]
-    if thin:
+    ins = [r["name"] for r in rows if r["status"].startswith(INSUFFICIENT)]
+    if ins:
         result.warn(
-            f"Thin evidence (fewer than {p['thin_records']} records in the window): "
-            f"{', '.join(thin[:8])}" + (" …" if len(thin) > 8 else "") + ". Read their "
-            "percentiles as indicative only."
+            f"Insufficient evidence (fewer than {p['thin_records']} records in the window or "
+            f"fewer than {p['min_linked_documents']} with an in-store citation link): "
+            f"{', '.join(ins[:8])}" + (" …" if len(ins) > 8 else "") + ". They are listed with "
+            "their counts, not labelled."
+        )
+    n_emerging = sum(1 for r in result.evidence["components"].to_pylist()
+                     if r["status"] == "emerging")  # fmt: skip
+    if rows and not n_emerging:
+        result.warn(
+            "No unit passes every attribute of an emerging technology (novelty, coherence, "
+            "growth); the list is a watch list, not a list of emerging technologies."
+        )
+    gen = result.evidence["generic"].to_pylist()
+    if gen:
+        result.warn(
+            f"{len(gen)} generic concept(s) with {p['min_records']} or more records were not "
+            f"ranked (level < {p['min_concept_level']}, in more than "
+            f"{100 * float(p['max_doc_share']):g} % of the store's works, or less than "
+            f"{100 * float(p['min_field_share']):g} % in one level-0 field; see "
+            "evidence['generic']): "
+            + ", ".join(str(g["name"]) for g in gen[:8])
+            + (" …" if len(gen) > 8 else "")
+            + "."
+        )
+    if p["growth_end_year"] != p["end_year"]:
+        result.warn(
+            f"{p['end_year']} is incomplete in the store (its volume or latest date against "
+            f"the years before): growth and acceleration end in {p['growth_end_year']}."
+        )
+    if p["citation_basis"] == "source":
+        result.warn(
+            "Impact uses the source's citation counts (cited_by_count): the store holds less "
+            "than half of the citations the source reports for its works (a sample)."
+        )
+    comp = result.evidence["components"].to_pylist()
+    if comp:
+        recs = sum(int(r["records"]) for r in comp)
+        result.cover(
+            "records with an in-store citation link (coherence)",
+            sum(int(r["with_links"]) for r in comp),
+            recs,
+        )
+        result.cover(
+            "records with a field-normalised citation score (impact)",
+            sum(int(r["with_impact"]) for r in comp),
+            recs,
         )
     no_cd = [r["name"] for r in rows if not r["with_cd"]]
     if no_cd:

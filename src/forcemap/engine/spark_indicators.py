@@ -453,7 +453,10 @@ def impact_spark(
 
     def frac(per: float) -> Any:  # share = 1 / per; ref_n / per is exact when integral
         top = F.least(ref_n - n_less, ref_n / F.lit(per)) - n_greater
-        return F.greatest(F.lit(0.0), top) / ties
+        # An uncited work gets no top-x share (as in percentile_rank).
+        return F.when(F.col("c") == 0, F.lit(0.0) * ties).otherwise(
+            F.greatest(F.lit(0.0), top) / ties
+        )
 
     return j.select(
         "work_id",

@@ -3,20 +3,23 @@ r"""Citation impact: counts, field normalisation, percentiles and aggregate impa
 Every function takes a :class:`~forcemap.store.Store` and returns an Arrow table computed
 set-based in DuckDB SQL. The work-level pipeline is
 
-1. :func:`citation_counts` — citations each work receives from works in the store (or the
-   source's ``cited_by_count``);
+1. :func:`citation_counts` — citations each work receives from works in the store, or the
+   source's own counts; :func:`citation_basis` picks between them (``citations="auto"``:
+   the source's on a sample, whose references mostly cite works outside it);
 2. :func:`assign_field` — one field per work (level-0 or level-1 concept, or the primary
    topic's field or subfield);
 3. :func:`field_normalised_citation_score` — citations over the mean of the work's reference
-   set (same field, year and type: MNCS / FWCI);
+   set (same field, year and type: MNCS / FWCI), over the primary field or fractionally
+   over all of the work's fields;
 4. :func:`percentile_rank` — percentile within the reference set and top 1 % / top 10 %
-   membership (flags and Waltman–Schreiber fractional shares);
+   membership (flags and Waltman–Schreiber fractional shares; uncited works get none);
 5. :func:`aggregate_impact` — P, fractional P, citations, MNCS and PP(top 10 %) per country,
    institution, organisation or field, with full or fractional counting.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -28,15 +31,23 @@ from forcemap.store.store import Store
 
 __all__ = [
     "AGGREGATE_SCHEMA",
+    "CITATION_BASES",
     "CITATION_SCHEMA",
+    "COUNTS_BY_YEAR_TABLE",
     "FIELD_DEFINITIONS",
     "FIELD_SCHEMA",
+    "MIN_RESOLVED",
     "NCS_SCHEMA",
+    "NOTE_KEYS",
     "PERCENTILE_SCHEMA",
+    "CitationBasis",
     "aggregate_impact",
     "assign_field",
+    "citation_basis",
     "citation_counts",
     "field_normalised_citation_score",
+    "impact_caveats",
+    "impact_notes",
     "percentile_rank",
 ]
 
@@ -142,21 +153,47 @@ WITH cites AS (
            OR (cw.year <= fw.year + $window
                AND (cw.year > fw.year OR ($same_year AND cw.year = fw.year))))
     GROUP BY r.cited_id
-)
+), src AS ({source_window})
 SELECT w.work_id, w.year::INTEGER AS year, w.type,
-       CASE WHEN $window IS NOT NULL AND w.year IS NULL THEN NULL
+       CASE WHEN $source AND $window IS NULL THEN w.cited_by_count
+            WHEN $source THEN s.n
+            WHEN $window IS NOT NULL AND w.year IS NULL THEN NULL
             ELSE coalesce(c.n, 0) END::BIGINT AS citations,
        w.cited_by_count::BIGINT AS cited_by_count
-FROM works AS w LEFT JOIN cites AS c USING (work_id)
+FROM works AS w LEFT JOIN cites AS c USING (work_id) LEFT JOIN src AS s USING (work_id)
 """
 
+#: The store table of the source's citations per year (OpenAlex ``counts_by_year``:
+#: work_id, year, cited_by_count), read for windowed source counts where it exists.
+COUNTS_BY_YEAR_TABLE = "work_counts_by_year"
+
+# Windowed source counts: the sum of counts_by_year over the window's citing years, for works
+# whose whole window lies inside the years the table covers (else NULL: unknown, not 0).
+_SOURCE_WINDOW_SQL = {
+    True: """
+    SELECT w.work_id,
+           CASE WHEN w.year + (1 - $same_year::INTEGER) >= span.y0
+                 AND w.year + $window <= span.y1
+                THEN coalesce(sum(k.cited_by_count) FILTER (
+                         WHERE k.year BETWEEN w.year + (1 - $same_year::INTEGER)
+                                          AND w.year + $window), 0) END AS n
+    FROM works AS w
+    CROSS JOIN (SELECT min(year) AS y0, max(year) AS y1 FROM work_counts_by_year) AS span
+    LEFT JOIN work_counts_by_year AS k USING (work_id)
+    WHERE $window IS NOT NULL AND w.year IS NOT NULL
+    GROUP BY w.work_id, w.year, span.y0, span.y1""",
+    False: "SELECT NULL::VARCHAR AS work_id, NULL::BIGINT AS n WHERE false",
+}
+
 # Work-level impact: citations c, the reference set (field, year[, type]) and, within it,
-# n, mean, ranks and the Waltman-Schreiber fractional top-x% shares.
+# n, mean, ranks and the Waltman-Schreiber fractional top-x% shares. An uncited work gets no
+# top-x% share (a cell whose boundary falls on uncited works credits none of them);
+# zero_cut10 marks the uncited works that plain fractional assignment would have credited
+# and zero_withheld10 the share they would have had.
 _WORK_IMPACT_SQL = """
 CREATE OR REPLACE TEMP TABLE _fm_wi AS
 WITH base AS (
-    SELECT c.work_id, c.year, c.type, f.field_id,
-           CASE WHEN $source THEN c.cited_by_count ELSE c.citations END AS c,
+    SELECT c.work_id, c.year, c.type, f.field_id, c.citations AS c,
            CASE WHEN $by_type THEN c.type END AS type_key
     FROM _fm_cit AS c LEFT JOIN _fm_field AS f USING (work_id)
 ), eligible AS (
@@ -169,19 +206,130 @@ WITH base AS (
            rank() OVER (w ORDER BY c DESC) - 1 AS n_greater
     FROM eligible
     WINDOW w AS (PARTITION BY field_id, year, type_key)
+), ws AS (
+    SELECT b.*, r.ref_n, r.ref_mean, r.n_less, r.n_greater,
+           greatest(0.0, least(r.ref_n - r.n_less, 0.01 * r.ref_n) - r.n_greater)
+               / (r.ref_n - r.n_less - r.n_greater) AS ws1,
+           greatest(0.0, least(r.ref_n - r.n_less, 0.10 * r.ref_n) - r.n_greater)
+               / (r.ref_n - r.n_less - r.n_greater) AS ws10
+    FROM base AS b LEFT JOIN ranked AS r USING (work_id)
 )
-SELECT b.work_id, b.year, b.type, b.field_id, b.c AS citations,
-       r.ref_n, r.ref_mean,
-       CASE WHEN r.ref_mean > 0 THEN b.c / r.ref_mean END AS ncs,
-       100.0 * r.n_less / r.ref_n AS percentile,
-       100 * r.n_less >= 99 * r.ref_n AS top1,
-       10 * r.n_less >= 9 * r.ref_n AS top10,
-       greatest(0.0, least(r.ref_n - r.n_less, 0.01 * r.ref_n) - r.n_greater)
-           / (r.ref_n - r.n_less - r.n_greater) AS top1_frac,
-       greatest(0.0, least(r.ref_n - r.n_less, 0.10 * r.ref_n) - r.n_greater)
-           / (r.ref_n - r.n_less - r.n_greater) AS top10_frac
-FROM base AS b LEFT JOIN ranked AS r USING (work_id)
+SELECT work_id, year, type, field_id, type_key, c AS citations, ref_n, ref_mean,
+       CASE WHEN ref_mean > 0 THEN c / ref_mean END AS ncs,
+       100.0 * n_less / ref_n AS percentile,
+       100 * n_less >= 99 * ref_n AS top1,
+       10 * n_less >= 9 * ref_n AS top10,
+       CASE WHEN c = 0 THEN 0.0 * ws1 ELSE ws1 END AS top1_frac,
+       CASE WHEN c = 0 THEN 0.0 * ws10 ELSE ws10 END AS top10_frac,
+       c = 0 AND ws10 > 0 AS zero_cut10,
+       CASE WHEN c = 0 THEN ws10 ELSE 0.0 END AS zero_withheld10
+FROM ws
 """
+
+# The uncited works' cells whose top-10 % boundary falls on uncited works.
+_ZERO_CELLS_SQL = """
+CREATE OR REPLACE TEMP TABLE _fm_zcells AS
+SELECT DISTINCT field_id, year, type_key FROM _fm_wi WHERE zero_cut10
+"""
+
+# Each work's fields with weights summing to 1 (fractional field normalisation): concepts of
+# one level weighted by their score, topics' fields / subfields by the topics' scores (equal
+# weights where no score is positive).
+_FIELDS_SQL = {
+    "concept": """
+CREATE OR REPLACE TEMP TABLE _fm_fields AS
+WITH d AS (
+    SELECT work_id, concept_id AS field_id, greatest(coalesce(max(score), 0), 0) AS s
+    FROM work_concepts WHERE level = $level GROUP BY work_id, concept_id
+)
+SELECT work_id, field_id,
+       CASE WHEN sum(s) OVER (PARTITION BY work_id) > 0
+            THEN s / sum(s) OVER (PARTITION BY work_id)
+            ELSE 1.0 / count(*) OVER (PARTITION BY work_id) END AS w
+FROM d
+""",
+    "topic_field": """
+CREATE OR REPLACE TEMP TABLE _fm_fields AS
+WITH d AS (
+    SELECT work_id, field_id, sum(greatest(coalesce(score, 0), 0)) AS s
+    FROM work_topics WHERE field_id IS NOT NULL GROUP BY work_id, field_id
+)
+SELECT work_id, field_id,
+       CASE WHEN sum(s) OVER (PARTITION BY work_id) > 0
+            THEN s / sum(s) OVER (PARTITION BY work_id)
+            ELSE 1.0 / count(*) OVER (PARTITION BY work_id) END AS w
+FROM d
+""",
+    "topic_subfield": """
+CREATE OR REPLACE TEMP TABLE _fm_fields AS
+WITH d AS (
+    SELECT work_id, subfield_id AS field_id, sum(greatest(coalesce(score, 0), 0)) AS s
+    FROM work_topics WHERE subfield_id IS NOT NULL GROUP BY work_id, subfield_id
+)
+SELECT work_id, field_id,
+       CASE WHEN sum(s) OVER (PARTITION BY work_id) > 0
+            THEN s / sum(s) OVER (PARTITION BY work_id)
+            ELSE 1.0 / count(*) OVER (PARTITION BY work_id) END AS w
+FROM d
+""",
+}
+
+# Fractional field normalisation: a work sits in the cell (field, year[, type]) of each of
+# its fields with weight w; a cell's mean, ranks and top-x% boundary are weighted; a work's
+# expected citations, percentile and top-x% shares are the w-weighted sums over its cells.
+_FRACTIONAL_IMPACT_SQL = (
+    """
+CREATE OR REPLACE TEMP TABLE _fm_cell AS
+WITH base AS (
+    SELECT work_id, year, type, citations AS c, CASE WHEN $by_type THEN type END AS type_key
+    FROM _fm_cit WHERE year IS NOT NULL AND citations IS NOT NULL
+), m AS (
+    SELECT b.*, f.field_id AS cell_field, f.w
+    FROM base AS b JOIN _fm_fields AS f USING (work_id) WHERE f.w > 0
+), st AS (
+    SELECT work_id, cell_field, year, type_key, w, c,
+           count(*) OVER cw AS cell_n,
+           sum(w) OVER cw AS cell_w,
+           sum(w * c) OVER cw / sum(w) OVER cw AS cell_mean,
+           coalesce(sum(w) OVER (cw ORDER BY c
+                    RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS w_less,
+           sum(w) OVER (PARTITION BY cell_field, year, type_key, c) AS w_tie
+    FROM m
+    WINDOW cw AS (PARTITION BY cell_field, year, type_key)
+), g AS (
+    SELECT *, greatest(cell_w - w_less - w_tie, 0.0) AS w_greater FROM st
+)
+SELECT *,
+       greatest(0.0, least(w_tie + w_greater, 0.01 * cell_w) - w_greater) / w_tie AS ws1,
+       greatest(0.0, least(w_tie + w_greater, 0.10 * cell_w) - w_greater) / w_tie AS ws10
+FROM g
+""",
+    """
+CREATE OR REPLACE TEMP TABLE _fm_wi AS
+WITH per AS (
+    SELECT work_id, sum(w * cell_mean) AS ref_mean,
+           sum(w * 100.0 * w_less / cell_w) AS percentile,
+           sum(w * ws1) AS ws1, sum(w * ws10) AS ws10,
+           first(cell_n ORDER BY w DESC, cell_field) AS ref_n
+    FROM _fm_cell GROUP BY work_id
+)
+SELECT c.work_id, c.year, c.type, f.field_id, NULL::VARCHAR AS type_key,
+       c.citations, p.ref_n, p.ref_mean,
+       CASE WHEN p.ref_mean > 0 THEN c.citations / p.ref_mean END AS ncs,
+       p.percentile,
+       p.percentile >= 99 - 1e-9 AS top1,
+       p.percentile >= 90 - 1e-9 AS top10,
+       CASE WHEN c.citations = 0 THEN 0.0 * p.ws1 ELSE p.ws1 END AS top1_frac,
+       CASE WHEN c.citations = 0 THEN 0.0 * p.ws10 ELSE p.ws10 END AS top10_frac,
+       c.citations = 0 AND p.ws10 > 0 AS zero_cut10,
+       CASE WHEN c.citations = 0 THEN p.ws10 ELSE 0.0 END AS zero_withheld10
+FROM _fm_cit AS c LEFT JOIN _fm_field AS f USING (work_id) LEFT JOIN per AS p USING (work_id)
+""",
+    """
+CREATE OR REPLACE TEMP TABLE _fm_zcells AS
+SELECT DISTINCT cell_field AS field_id, year, type_key FROM _fm_cell WHERE c = 0 AND ws10 > 0
+""",
+)
 
 # Unit of each authorship row, by aggregation level (allow-list).
 _UNIT_SQL = {
@@ -271,9 +419,132 @@ def _make_fields(cur: duckdb.DuckDBPyConnection, field: str) -> None:
         cur.execute(_CONCEPT_FIELD_SQL, {"level": 0 if field == "concept0" else 1})
 
 
-def _make_citations(cur: duckdb.DuckDBPyConnection, window: int | None, same_year: bool) -> None:
+def _has_table(cur: duckdb.DuckDBPyConnection, name: str) -> bool:
+    row = cur.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = $t AND NOT temporary",
+        {"t": name},
+    ).fetchall()[0]
+    return bool(row and row[0])
+
+
+#: The citation bases accepted by ``citations=``.
+CITATION_BASES: tuple[str, ...] = ("store", "source", "auto")
+#: ``auto`` takes the source's counts when fewer than this share of the store's references
+#: resolve to a work in the store (the store is then a sample, not a closed citation graph).
+MIN_RESOLVED = 0.5
+
+
+@dataclass(frozen=True)
+class CitationBasis:
+    """The citation counts an impact computation uses, and why.
+
+    ``basis`` is ``"store"`` (citations between works in the store) or ``"source"`` (the
+    source's own counts, ``works.cited_by_count``); ``requested`` is what was asked for
+    (``"auto"`` decides from ``resolved`` of ``references``: the references whose cited
+    work is in the store). ``source_known`` works of ``works`` have a source count.
+    """
+
+    requested: str
+    basis: str
+    references: int
+    resolved: int
+    works: int
+    source_known: int
+    min_resolved: float = MIN_RESOLVED
+
+    @property
+    def resolved_share(self) -> float | None:
+        """Share of the store's references that resolve to a work in the store (None when
+        the store has no references)."""
+        return self.resolved / self.references if self.references else None
+
+    def __str__(self) -> str:
+        what = (
+            "citations between works in the store"
+            if self.basis == "store"
+            else "the source's citation counts (cited_by_count)"
+        )
+        share = self.resolved_share
+        refs = (
+            f"{self.resolved:,} of {self.references:,} references ({share:.1%}) resolve in "
+            "the store"
+            if share is not None
+            else "the store has no references"
+        )
+        if self.requested != "auto":
+            return f"citations: {what} (asked; {refs})"
+        return f"citations: {what} (auto: {refs}; threshold {self.min_resolved:.0%})"
+
+
+def citation_basis(
+    store: Store, *, citations: str = "auto", min_resolved: float = MIN_RESOLVED
+) -> CitationBasis:
+    """Decide the citation basis of ``store``: the counts between its works, or the source's.
+
+    Parameters
+    ----------
+    store : Store
+        The store (reads ``works`` and ``work_references``).
+    citations : {"auto", "store", "source"}, default "auto"
+        ``store`` and ``source`` are taken as asked. ``auto`` detects a sample: when fewer
+        than ``min_resolved`` of the store's references (``work_references`` rows) cite a
+        work that is in the store, the store's citation graph misses most of each work's
+        citations, and the source's counts are used, provided at least half of the works
+        have one; otherwise (a closed store, or no source counts) the store's.
+    min_resolved : float, default 0.5
+        The resolved-reference share below which ``auto`` takes the source's counts.
+
+    Returns
+    -------
+    CitationBasis
+        The basis and the counts it was decided on; ``str()`` of it is a sentence a rule
+        can quote.
+
+    Raises
+    ------
+    InputError
+        ``citations`` is not one of :data:`CITATION_BASES`, or ``min_resolved`` is not in
+        [0, 1].
+    """
+    with store.query_cursor("impact") as cur:
+        return _detect(cur, citations, min_resolved)
+
+
+def _detect(cur: duckdb.DuckDBPyConnection, citations: str, min_resolved: float) -> CitationBasis:
+    _check_choice("citations", citations, CITATION_BASES)
+    if isinstance(min_resolved, bool) or not 0 <= min_resolved <= 1:
+        raise InputError(f"min_resolved={min_resolved!r} must be a share in [0, 1]")
+    row = cur.execute(
+        """SELECT (SELECT count(*) FROM work_references),
+                  (SELECT count(*) FROM work_references AS r
+                   WHERE EXISTS (SELECT 1 FROM works AS w WHERE w.work_id = r.cited_id)),
+                  (SELECT count(*) FROM works),
+                  (SELECT count(cited_by_count) FROM works)"""
+    ).fetchall()[0]
+    refs, resolved, works, known = (int(x) for x in row) if row else (0, 0, 0, 0)
+    basis = citations
+    if citations == "auto":
+        share = resolved / refs if refs else None
+        sample = share is None or share < min_resolved
+        basis = "source" if sample and works and known >= 0.5 * works else "store"
+    return CitationBasis(citations, basis, refs, resolved, works, known, min_resolved)
+
+
+def _make_citations(
+    cur: duckdb.DuckDBPyConnection, window: int | None, same_year: bool, basis: str
+) -> int:
+    """Build ``_fm_cit`` on ``basis``; return how many works with a year have no windowed
+    source count (their window is not covered by the store's counts by year)."""
     _check_window(window)
-    cur.execute(_CITATIONS_SQL, {"window": window, "same_year": same_year})
+    by_year = basis == "source" and window is not None and _has_table(cur, COUNTS_BY_YEAR_TABLE)
+    sql = _CITATIONS_SQL.replace("{source_window}", _SOURCE_WINDOW_SQL[by_year])
+    cur.execute(sql, {"window": window, "same_year": same_year, "source": basis == "source"})
+    if basis != "source" or window is None:
+        return 0
+    row = cur.execute(
+        "SELECT count(*) FROM _fm_cit WHERE citations IS NULL AND year IS NOT NULL"
+    ).fetchall()[0]
+    return int(row[0]) if row else 0
 
 
 def _make_work_impact(
@@ -281,14 +552,99 @@ def _make_work_impact(
     *,
     window: int | None,
     field: str,
-    citations: str,
+    basis: CitationBasis,
     by_type: bool,
     same_year: bool,
-) -> None:
-    _check_choice("citations", citations, ("store", "source"))
-    _make_citations(cur, window, same_year)
+    fractional_fields: bool,
+) -> dict[str, str]:
+    """Build ``_fm_wi`` (work-level impact); return the notes of the computation (the
+    metadata of the returned tables, see :data:`NOTE_KEYS`)."""
+    unknown = _make_citations(cur, window, same_year, basis.basis)
     _make_fields(cur, field)
-    cur.execute(_WORK_IMPACT_SQL, {"source": citations == "source", "by_type": by_type})
+    if fractional_fields:
+        kind = "concept" if field.startswith("concept") else field
+        cur.execute(_FIELDS_SQL[kind], {"level": 1 if field == "concept1" else 0})
+        cur.execute(_FRACTIONAL_IMPACT_SQL[0], {"by_type": by_type})
+        for sql in _FRACTIONAL_IMPACT_SQL[1:]:
+            cur.execute(sql)
+    else:
+        cur.execute(_WORK_IMPACT_SQL, {"by_type": by_type})
+        cur.execute(_ZERO_CELLS_SQL)
+    row = cur.execute(
+        """SELECT (SELECT count(*) FROM _fm_zcells),
+                  count(*) FILTER (WHERE zero_cut10), coalesce(sum(zero_withheld10), 0)
+           FROM _fm_wi"""
+    ).fetchall()[0]
+    cells, works, withheld = row if row else (0, 0, 0.0)
+    return {
+        "citations": basis.basis,
+        "citation_basis": str(basis),
+        "fields": f"{field} ({'fractional over all fields' if fractional_fields else 'primary'})",
+        "window_unknown": str(unknown),
+        "zero_threshold_cells": str(int(cells)),
+        "zero_threshold_works": str(int(works)),
+        "zero_threshold_withheld": f"{float(withheld):.6g}",
+    }
+
+
+#: Keys of the notes every impact table carries as schema metadata (``forcemap.<key>``):
+#: ``citations`` (the basis used, "store" or "source"), ``citation_basis`` (a sentence
+#: saying why), ``fields`` (the field definition and primary / fractional), ``window_unknown``
+#: (works whose windowed source count is unknown), ``zero_threshold_cells`` /
+#: ``zero_threshold_works`` / ``zero_threshold_withheld`` (reference cells whose top-10 %
+#: boundary falls on uncited works, the uncited works in them, and the top-10 % share that
+#: plain fractional assignment would have given those works).
+NOTE_KEYS: tuple[str, ...] = (
+    "citations",
+    "citation_basis",
+    "fields",
+    "window_unknown",
+    "zero_threshold_cells",
+    "zero_threshold_works",
+    "zero_threshold_withheld",
+)
+
+
+def _with_notes(table: pa.Table, notes: dict[str, str]) -> pa.Table:
+    return table.replace_schema_metadata({f"forcemap.{k}": v for k, v in notes.items()})
+
+
+def impact_caveats(table: pa.Table) -> list[str]:
+    """Plain-language caveats from an impact table's notes, for a decision to quote: the
+    citation basis used and why, the reference sets whose top-10 % boundary falls on
+    uncited works, and the works whose windowed source count is unknown (none when the
+    table has no notes or nothing to say)."""
+    n = impact_notes(table)
+    out = []
+    if "citation_basis" in n:
+        out.append(n["citation_basis"][:1].upper() + n["citation_basis"][1:] + ".")
+    works = int(n.get("zero_threshold_works", "0"))
+    if works:
+        withheld = float(n.get("zero_threshold_withheld", "0") or 0)
+        out.append(
+            f"{int(n.get('zero_threshold_cells', '0')):,} reference sets (field × year × type) "
+            f"have their top-10 % boundary on uncited works: their {works:,} uncited works get "
+            f"no top-10 % credit ({withheld:,.1f} top-10 % units not assigned)."
+        )
+    unknown = int(n.get("window_unknown", "0"))
+    if unknown:
+        out.append(
+            f"{unknown:,} works have no known windowed citation count (the source's counts by "
+            "year do not cover their window): left out, not counted as uncited."
+        )
+    return out
+
+
+def impact_notes(table: pa.Table) -> dict[str, str]:
+    """The notes an impact table carries (:data:`NOTE_KEYS`), e.g. ``{"citations":
+    "source", "zero_threshold_works": "742", …}``; empty for a table without them."""
+    meta = table.schema.metadata or {}
+    out = {}
+    for k in NOTE_KEYS:
+        v = meta.get(f"forcemap.{k}".encode())
+        if v is not None:
+            out[k] = v.decode()
+    return out
 
 
 def assign_field(store: Store, *, field: str = "concept0") -> pa.Table:
@@ -327,7 +683,12 @@ def assign_field(store: Store, *, field: str = "concept0") -> pa.Table:
 
 
 def citation_counts(
-    store: Store, *, window: int | None = None, include_pub_year: bool = False
+    store: Store,
+    *,
+    window: int | None = None,
+    include_pub_year: bool = False,
+    citations: str = "auto",
+    min_resolved: float = MIN_RESOLVED,
 ) -> pa.Table:
     r"""Citations each work receives from works in the store, optionally in a fixed window.
 
@@ -347,13 +708,23 @@ def citation_counts(
     include_pub_year : bool, default False
         With a window, also count citing works of the cited work's own publication year
         (the window becomes :math:`[y_i, y_i + w]`).
+    citations : {"auto", "store", "source"}, default "auto"
+        The basis of ``citations`` (:func:`citation_basis`): ``store`` counts citing works in
+        the store as above; ``source`` takes the source's ``cited_by_count`` or, with a
+        window, the sum of the source's counts by year (table
+        :data:`COUNTS_BY_YEAR_TABLE`, OpenAlex ``counts_by_year``) over the same citing
+        years, where the store keeps them and they cover the whole window (else null:
+        unknown, not 0); ``auto`` picks ``source`` on a sample.
+    min_resolved : float, default 0.5
+        The threshold of ``auto`` (:func:`citation_basis`).
 
     Returns
     -------
     pa.Table
         :data:`CITATION_SCHEMA`, one row per work: work_id: string, year: int32,
-        type: string, citations: int64 (from the store), cited_by_count: int64 (the
-        source's own count, for comparison).
+        type: string, citations: int64 (on the basis used), cited_by_count: int64 (the
+        source's own count, for comparison). The schema metadata carries the notes
+        ``citations``, ``citation_basis`` and ``window_unknown`` (:func:`impact_notes`).
 
     Raises
     ------
@@ -366,12 +737,22 @@ def citation_counts(
     self-references (a work citing itself) are ignored. Only citing works that are in the
     store count, so ``citations`` is at most the source's ``cited_by_count`` on a complete
     store and usually far below it on a sample. With a window, a work without a year gets a
-    null count, and citing works without a year are not counted.
+    null count, and citing works without a year are not counted. OpenAlex's
+    ``counts_by_year`` covers only the last ten years, so a windowed source count is known
+    only for works whose window lies in the years the store's counts by year span; the
+    store schema does not hold them yet, so today every windowed source count is null
+    (reported as ``window_unknown``).
     """
     with store.query_cursor("impact") as cur:
-        _make_citations(cur, window, include_pub_year)
+        basis = _detect(cur, citations, min_resolved)
+        unknown = _make_citations(cur, window, include_pub_year, basis.basis)
         rel = cur.sql("SELECT * FROM _fm_cit ORDER BY work_id")
-        return rel.to_arrow_table().cast(CITATION_SCHEMA)
+        notes = {
+            "citations": basis.basis,
+            "citation_basis": str(basis),
+            "window_unknown": str(unknown),
+        }
+        return _with_notes(rel.to_arrow_table().cast(CITATION_SCHEMA), notes)
 
 
 def field_normalised_citation_score(
@@ -379,9 +760,11 @@ def field_normalised_citation_score(
     *,
     window: int | None = None,
     field: str = "concept0",
-    citations: str = "store",
+    citations: str = "auto",
     by_type: bool = True,
     include_pub_year: bool = False,
+    fractional_fields: bool = False,
+    min_resolved: float = MIN_RESOLVED,
 ) -> pa.Table:
     r"""Field-normalised citation score of each work (the NCS behind MNCS and FWCI).
 
@@ -401,21 +784,37 @@ def field_normalised_citation_score(
         Citation window in years, as in :func:`citation_counts` (store citations only).
     field : str, default "concept0"
         Field definition, see :func:`assign_field`.
-    citations : {"store", "source"}, default "store"
-        ``store``: citations counted from works in the store (:func:`citation_counts`);
-        ``source``: the source's ``cited_by_count`` (``window`` is then ignored).
+    citations : {"auto", "store", "source"}, default "auto"
+        ``store``: citations counted from works in the store; ``source``: the source's
+        counts; ``auto``: the source's on a sample (see :func:`citation_basis` and
+        :func:`citation_counts`). The basis used is in the table's notes.
     by_type : bool, default True
         Include document type in the reference set (Elsevier's FWCI does; CWTS' MNCS
         usually restricts to articles and reviews beforehand instead).
     include_pub_year : bool, default False
         See :func:`citation_counts`.
+    fractional_fields : bool, default False
+        ``False``: the reference set is the cell (primary field, year, type) of
+        :func:`assign_field`. ``True``: the work belongs to every field of its definition
+        (every level-0 / level-1 concept, or the fields / subfields of all its topics) with
+        a weight :math:`w_{if}` proportional to the concept's / topics' score and summing to
+        1; each cell's mean is weighted, :math:`\bar c_f = \sum_j w_{jf} c_j / \sum_j
+        w_{jf}`, and the work's expected citations is :math:`e_i = \sum_f w_{if} \bar c_f`
+        (the fractional treatment of publications in several fields of CWTS: Waltman et al.
+        2011, Scientometrics; SciVal's FWCI likewise uses all of a publication's fields).
+    min_resolved : float, default 0.5
+        The threshold of ``citations="auto"``.
 
     Returns
     -------
     pa.Table
         :data:`NCS_SCHEMA`, one row per work: work_id: string, year: int32, type: string,
-        field_id: string, citations: int64 (c_i), ref_n: int64 (size of the reference set),
-        ref_mean: float64 (its mean citations), ncs: float64.
+        field_id: string (the primary field), citations: int64 (c_i), ref_n: int64 (size of
+        the reference set; with ``fractional_fields`` the number of works in the cell of
+        the work's heaviest field), ref_mean: float64 (its mean citations, the expected
+        citations :math:`e_i`), ncs: float64. The schema metadata carries the notes of
+        :data:`NOTE_KEYS` (:func:`impact_notes`): the citation basis used and why, the
+        field mode, and the zero-threshold counts of :func:`percentile_rank`.
 
     Raises
     ------
@@ -436,22 +835,27 @@ def field_normalised_citation_score(
     (2011). Towards a new crown indicator: Some theoretical considerations. Journal of
     Informetrics, 5(1), 37–47. https://doi.org/10.1016/j.joi.2010.08.001
 
+    Waltman, L., van Eck, N. J., van Leeuwen, T. N., Visser, M. S., & van Raan, A. F. J.
+    (2011). Towards a new crown indicator: An empirical analysis. Scientometrics, 87(3),
+    467–481. https://doi.org/10.1007/s11192-011-0354-5
+
     Elsevier (2019). Research Metrics Guidebook, "Field-Weighted Citation Impact".
     """
     with store.query_cursor("impact") as cur:
-        _make_work_impact(
+        notes = _make_work_impact(
             cur,
             window=window,
             field=field,
-            citations=citations,
+            basis=_detect(cur, citations, min_resolved),
             by_type=by_type,
             same_year=include_pub_year,
+            fractional_fields=fractional_fields,
         )
         rel = cur.sql(
             """SELECT work_id, year, type, field_id, citations, ref_n, ref_mean, ncs
                FROM _fm_wi ORDER BY work_id"""
         )
-        return rel.to_arrow_table().cast(NCS_SCHEMA)
+        return _with_notes(rel.to_arrow_table().cast(NCS_SCHEMA), notes)
 
 
 def percentile_rank(
@@ -459,9 +863,11 @@ def percentile_rank(
     *,
     window: int | None = None,
     field: str = "concept0",
-    citations: str = "store",
+    citations: str = "auto",
     by_type: bool = True,
     include_pub_year: bool = False,
+    fractional_fields: bool = False,
+    min_resolved: float = MIN_RESOLVED,
 ) -> pa.Table:
     r"""Percentile of each work's citations within its reference set, and top 1 % / 10 %.
 
@@ -481,8 +887,10 @@ def percentile_rank(
     ----------
     store : Store
         The store.
-    window, field, citations, by_type, include_pub_year
-        As in :func:`field_normalised_citation_score`.
+    window, field, citations, by_type, include_pub_year, fractional_fields, min_resolved
+        As in :func:`field_normalised_citation_score`. With ``fractional_fields`` the
+        percentile and the top-x shares are the :math:`w_{if}`-weighted sums of those the
+        work has in each of its cells, where counts of works become sums of weights.
 
     Returns
     -------
@@ -490,8 +898,13 @@ def percentile_rank(
         :data:`PERCENTILE_SCHEMA`, one row per work: work_id, year, type, field_id,
         citations, ref_n (as in :func:`field_normalised_citation_score`); percentile:
         float64 in [0, 100); top1, top10: bool (percentile ≥ 99 / ≥ 90); top1_frac,
-        top10_frac: float64 in [0, 1] (Waltman–Schreiber shares; they sum to exactly
-        :math:`0.01 n` and :math:`0.1 n` over a reference set).
+        top10_frac: float64 in [0, 1] (Waltman–Schreiber shares; they sum to
+        :math:`0.01 n` and :math:`0.1 n` over a reference set, less the shares uncited
+        works would have had). Notes in the schema metadata as in
+        :func:`field_normalised_citation_score`: ``zero_threshold_cells`` (reference sets
+        whose top-10 % boundary falls on uncited works), ``zero_threshold_works`` (the
+        uncited works in them) and ``zero_threshold_withheld`` (the top-10 % share plain
+        fractional assignment would have given those works).
 
     Raises
     ------
@@ -506,9 +919,13 @@ def percentile_rank(
     ``top10`` is true when at least 90 % of the reference set is cited less, so a tie
     straddling the threshold is not flagged (conservative), and a reference set of fewer
     than 10 works has no ``top10`` work. The fractional shares split a straddling tie
-    instead: each tied work gets the part of the tie inside the top :math:`x` share; this
-    includes ties at zero citations (e.g. in an all-uncited set of 10 every work gets 0.1).
-    Works without a reference set (no field, year or count) get nulls.
+    instead: each tied work gets the part of the tie inside the top :math:`x` share, except
+    at zero: an uncited work never gets a top-x share, so a reference set whose boundary
+    falls on uncited works (e.g. an all-uncited set of 10, which would give each 0.1)
+    credits none of them, and its top-x shares sum to less than :math:`x n`; such sets
+    are counted in the notes. Citation counts of 0 in a sample are mostly missing
+    evidence, and an uncited work is not highly cited. Works without a reference set (no
+    field, year or count) get nulls.
 
     References
     ----------
@@ -520,20 +937,21 @@ def percentile_rank(
     indicators. JASIST, 64(2), 372–379. https://doi.org/10.1002/asi.22775
     """
     with store.query_cursor("impact") as cur:
-        _make_work_impact(
+        notes = _make_work_impact(
             cur,
             window=window,
             field=field,
-            citations=citations,
+            basis=_detect(cur, citations, min_resolved),
             by_type=by_type,
             same_year=include_pub_year,
+            fractional_fields=fractional_fields,
         )
         rel = cur.sql(
             """SELECT work_id, year, type, field_id, citations, ref_n, percentile,
                       top1, top10, top1_frac, top10_frac
                FROM _fm_wi ORDER BY work_id"""
         )
-        return rel.to_arrow_table().cast(PERCENTILE_SCHEMA)
+        return _with_notes(rel.to_arrow_table().cast(PERCENTILE_SCHEMA), notes)
 
 
 def aggregate_impact(
@@ -543,9 +961,11 @@ def aggregate_impact(
     counting: str = "full",
     window: int | None = None,
     field: str = "concept0",
-    citations: str = "store",
+    citations: str = "auto",
     by_type: bool = True,
     include_pub_year: bool = False,
+    fractional_fields: bool = False,
+    min_resolved: float = MIN_RESOLVED,
     start_year: int | None = None,
     end_year: int | None = None,
 ) -> pa.Table:
@@ -576,8 +996,9 @@ def aggregate_impact(
     counting : {"full", "fractional"}, default "full"
         Weight of a work for a unit in ``citations``, ``mncs``, ``p_top10``, ``pp_top10``
         and ``share_top10``.
-    window, field, citations, by_type, include_pub_year
-        As in :func:`field_normalised_citation_score`.
+    window, field, citations, by_type, include_pub_year, fractional_fields, min_resolved
+        As in :func:`field_normalised_citation_score` and :func:`percentile_rank` (``by=
+        "field"`` always groups by the primary field).
     start_year, end_year : int or None
         Only works published in these years (inclusive); the reference sets are always
         built from every work in the store.
@@ -591,7 +1012,8 @@ def aggregate_impact(
         (weighted sum of citations); mncs: float64; p_top10: float64 (weighted number of
         top-10 % works, Waltman–Schreiber fractional ties); pp_top10: float64 (p_top10 over
         the weighted number of works with a reference set); share_top10: float64 (p_top10
-        over all top-10 % works in scope: the unit's share of the world's top 10 %).
+        over all top-10 % works in scope: the unit's share of the world's top 10 %). The
+        notes of :func:`percentile_rank` are in the schema metadata.
 
     Raises
     ------
@@ -618,13 +1040,14 @@ def aggregate_impact(
     _check_choice("by", by, tuple(_UNIT_SQL))
     _check_choice("counting", counting, ("full", "fractional"))
     with store.query_cursor("impact") as cur:
-        _make_work_impact(
+        notes = _make_work_impact(
             cur,
             window=window,
             field=field,
-            citations=citations,
+            basis=_detect(cur, citations, min_resolved),
             by_type=by_type,
             same_year=include_pub_year,
+            fractional_fields=fractional_fields,
         )
         cur.execute(_UNIT_SQL[by])
         cur.execute(_WEIGHTS_SQL)
@@ -632,7 +1055,7 @@ def aggregate_impact(
             _AGGREGATE_SQL,
             params={"frac": counting == "fractional", "start": start_year, "end": end_year},
         )
-        return rel.to_arrow_table().cast(AGGREGATE_SCHEMA)
+        return _with_notes(rel.to_arrow_table().cast(AGGREGATE_SCHEMA), notes)
 
 
 IMPACT = Indicator("impact", field_normalised_citation_score, inputs=lambda params: WORKS)

@@ -26,6 +26,7 @@ __all__ = [
     "COUNT_SCHEMA",
     "DIVERSITY_SCHEMA",
     "FORWARD_SCHEMA",
+    "HIGH_VALUE_SCHEMA",
     "PATENT_VALUE_SCHEMA",
     "backward_citations",
     "breakthrough",
@@ -33,6 +34,8 @@ __all__ = [
     "family_size",
     "forward_citations",
     "generality",
+    "high_value",
+    "high_value_caveats",
     "originality",
     "patent_scope",
     "patent_value",
@@ -56,6 +59,18 @@ BREAKTHROUGH_SCHEMA = pa.schema(
     ]
 )
 """Output of :func:`breakthrough`."""
+
+HIGH_VALUE_SCHEMA = pa.schema(
+    [
+        ("patent_id", pa.string()),
+        ("year", pa.int32()),
+        ("cohort_field", pa.string()),
+        ("forward_citations", pa.int64()),
+        ("cohort_n", pa.int64()),
+        ("top", pa.float64()),
+    ]
+)
+"""Output of :func:`high_value`."""
 
 DIVERSITY_SCHEMA = pa.schema(
     [("patent_id", pa.string()), ("n", pa.int64()), ("value", pa.float64())]
@@ -85,6 +100,7 @@ PATENT_VALUE_SCHEMA = pa.schema(
 
 _DATES = ("grant", "filing")
 _COHORTS = ("wipo_field", "cpc_subclass")
+_HV_COHORTS = ("year", *_COHORTS)
 _CLASSES = ("all", "first")
 
 # Patents with their reference date and grant year.
@@ -168,6 +184,36 @@ SELECT b.patent_id, b.year, b.cohort_field, b.forward_citations, r.cohort_n,
             ELSE b.forward_citations > 0 AND r.n_less >= (1 - $top) * r.cohort_n - 1e-9
        END AS breakthrough
 FROM b LEFT JOIN r USING (patent_id)
+"""
+
+# High-value patents: Waltman-Schreiber fractional top-x membership of forward citations in
+# the cohort (grant year[, technology]); an uncited patent gets none (zero_cut marks those
+# plain fractional assignment would have credited, zero_withheld their share).
+_HIGH_VALUE_SQL = """
+CREATE OR REPLACE TEMP TABLE _fm_hv AS
+WITH b AS (
+    SELECT f.patent_id, f.year, CASE WHEN $by_field THEN c.cohort_field ELSE '*' END AS k,
+           c.cohort_field, f.forward_citations AS fc
+    FROM _fm_fc AS f LEFT JOIN _fm_cohort AS c USING (patent_id)
+), r AS (
+    SELECT patent_id,
+           count(*) OVER w AS n,
+           rank() OVER (w ORDER BY fc) - 1 AS n_less,
+           rank() OVER (w ORDER BY fc DESC) - 1 AS n_greater
+    FROM b
+    WHERE year IS NOT NULL AND k IS NOT NULL AND fc IS NOT NULL
+    WINDOW w AS (PARTITION BY year, k)
+), ws AS (
+    SELECT b.*, r.n,
+           greatest(0.0, least(r.n - r.n_less, $top * r.n) - r.n_greater)
+               / (r.n - r.n_less - r.n_greater) AS ws
+    FROM b LEFT JOIN r USING (patent_id)
+)
+SELECT patent_id, year, cohort_field, fc AS forward_citations, n AS cohort_n,
+       CASE WHEN fc = 0 THEN 0.0 * ws ELSE ws END AS top,
+       fc = 0 AND ws > 0 AS zero_cut, CASE WHEN fc = 0 THEN ws ELSE 0.0 END AS zero_withheld,
+       k
+FROM ws
 """
 
 # Herfindahl-based diversity of the classes of linked patents (forward: citing; backward:
@@ -286,10 +332,14 @@ def _breakthrough(cur: duckdb.DuckDBPyConnection, cohort: str, top: float) -> No
     _check("cohort", cohort, _COHORTS)
     if not 0 < top < 1:
         raise InputError(f"top={top!r} must be a share in (0, 1), e.g. 0.01 for the top 1 %")
+    _cohorts(cur, cohort)
+    cur.execute(_BREAKTHROUGH_SQL, {"top": top})
+
+
+def _cohorts(cur: duckdb.DuckDBPyConnection, cohort: str) -> None:
     if cohort == "wipo_field":
         cur.register("_fm_ipc", reference_table("ipc_technology"))
     cur.execute(_COHORT_SQL[cohort])
-    cur.execute(_BREAKTHROUGH_SQL, {"top": top})
 
 
 def _diversity(
@@ -412,6 +462,120 @@ def breakthrough(
         _breakthrough(cur, cohort, top)
         rel = cur.sql("SELECT * FROM _fm_bt ORDER BY patent_id")
         return rel.to_arrow_table().cast(BREAKTHROUGH_SCHEMA)
+
+
+def high_value(
+    store: Store,
+    *,
+    window: int | None = 5,
+    date: str = "grant",
+    top: float = 0.10,
+    cohort: str = "year",
+) -> pa.Table:
+    r"""High-value patents: fractional membership of the top ``top`` share of forward
+    citations in the patent's cohort, with no credit for uncited patents.
+
+    With :math:`g_i` patents of the cohort :math:`K(i)` cited more than :math:`i`,
+    :math:`t_i` cited exactly as often (:math:`i` included) and :math:`n = |K(i)|`,
+
+    .. math::
+
+        H_i = \begin{cases} 0 & FC_i = 0 \\
+        \max\bigl(0,\ \min(g_i + t_i,\ \mathrm{top} \cdot n) - g_i\bigr) / t_i
+        & \text{otherwise,} \end{cases}
+
+    the Waltman & Schreiber (2013) fractional assignment of a tie straddling the boundary,
+    as in :func:`forcemap.indicators.impact.percentile_rank`.
+
+    Parameters
+    ----------
+    store : Store
+        The store.
+    window, date
+        As in :func:`forward_citations` (OECD: 5 years).
+    top : float, default 0.10
+        The top share defining high value.
+    cohort : {"year", "wipo_field", "cpc_subclass"}, default "year"
+        The cohort: patents of the same grant year, or of the same grant year and
+        technology (as in :func:`breakthrough`).
+
+    Returns
+    -------
+    pa.Table
+        :data:`HIGH_VALUE_SCHEMA`, one row per patent: patent_id, year (grant year),
+        cohort_field: string (null for ``cohort="year"``), forward_citations: int64,
+        cohort_n: int64, top: float64 in [0, 1] (null without year, forward count or
+        cohort). The schema metadata carries ``forcemap.zero_threshold_cohorts``,
+        ``forcemap.zero_threshold_patents`` and ``forcemap.zero_threshold_withheld``: the
+        cohorts whose boundary falls on uncited patents, the uncited patents in them and
+        the top share plain fractional assignment would have given those patents.
+
+    Raises
+    ------
+    InputError
+        An option is outside its allowed values.
+
+    Notes
+    -----
+    An uncited patent is never high-value: on a sample whose forward citations are all 0
+    (the USPTO demo sample) every cohort's boundary falls on uncited patents and no patent
+    is high-value, instead of the tie at zero being shared among all patents. The shares of
+    a cohort sum to :math:`\mathrm{top} \cdot n` less what uncited patents would have had.
+
+    References
+    ----------
+    Squicciarini, M., Dernis, H., & Criscuolo, C. (2013). OECD STI WP 2013/03 (forward
+    citations as a value indicator). https://doi.org/10.1787/5k4522wkw1r8-en
+
+    Waltman, L., & Schreiber, M. (2013). On the calculation of percentile-based bibliometric
+    indicators. JASIST, 64(2), 372–379. https://doi.org/10.1002/asi.22775
+    """
+    _check("cohort", cohort, _HV_COHORTS)
+    if isinstance(top, bool) or not 0 < top < 1:
+        raise InputError(f"top={top!r} must be a share in (0, 1), e.g. 0.10 for the top 10 %")
+    with store.query_cursor("patent value") as cur:
+        _prepare(cur, date=date)
+        _forward(cur, window)
+        _cohorts(cur, "cpc_subclass" if cohort == "year" else cohort)
+        cur.execute(_HIGH_VALUE_SQL, {"top": top, "by_field": cohort != "year"})
+        cells, n, withheld = cur.execute(
+            """SELECT (SELECT count(*) FROM (SELECT DISTINCT year, k FROM _fm_hv
+                                             WHERE zero_cut)),
+                      count(*) FILTER (WHERE zero_cut), coalesce(sum(zero_withheld), 0)
+               FROM _fm_hv"""
+        ).fetchall()[0]
+        rel = cur.sql(
+            """SELECT patent_id, year,
+                      CASE WHEN $by_field THEN cohort_field END AS cohort_field,
+                      forward_citations, cohort_n, top
+               FROM _fm_hv ORDER BY patent_id""",
+            params={"by_field": cohort != "year"},
+        )
+        return (
+            rel.to_arrow_table()
+            .cast(HIGH_VALUE_SCHEMA)
+            .replace_schema_metadata(
+                {
+                    "forcemap.zero_threshold_cohorts": str(int(cells)),
+                    "forcemap.zero_threshold_patents": str(int(n)),
+                    "forcemap.zero_threshold_withheld": f"{float(withheld):.6g}",
+                }
+            )
+        )
+
+
+def high_value_caveats(table: pa.Table) -> list[str]:
+    """The caveat of a :func:`high_value` table, for a decision to quote: the cohorts whose
+    top-x boundary falls on uncited patents (none when there are none)."""
+    meta = table.schema.metadata or {}
+    n = int(meta.get(b"forcemap.zero_threshold_patents", b"0"))
+    if not n:
+        return []
+    cohorts = int(meta.get(b"forcemap.zero_threshold_cohorts", b"0"))
+    return [
+        f"{cohorts:,} patent cohorts have their high-value boundary on uncited "
+        f"patents: their {n:,} uncited patents are not high-value."
+    ]
 
 
 def generality(

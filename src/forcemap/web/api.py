@@ -30,6 +30,7 @@ from forcemap.web.state import StateDep, StoreDep, WebState, get_state
 __all__ = [
     "ActorsOut",
     "BenchmarkOut",
+    "BenchmarkSeriesOut",
     "BottlenecksOut",
     "IndustryDetailOut",
     "IndustryOut",
@@ -390,10 +391,53 @@ class WatchRow(BaseModel):
     p_disruption: float | None
     p_novelty: float | None
     p_home_share: float | None
+    p_coherence: float | None
+    p_impact: float | None
+    status: str = Field(
+        description="emerging, borderline (emerging/not emerging), not emerging (reasons) or "
+        "insufficient evidence (the counts missing)."
+    )
+    base_share: float | None = Field(description="Novelty: share of all base-period records.")
+    active_share: float | None = Field(
+        description="Novelty: share of the unit's window records in the active period."
+    )
+    growth: float | None = Field(
+        description="Annual growth of the unit's share of the scope's records, S_1 → S_2 "
+        "(the last complete years)."
+    )
+    growth_low: float | None = Field(description="95 % bootstrap interval of growth, low.")
+    growth_high: float | None = Field(description="95 % bootstrap interval of growth, high.")
+    growth_volumes: list[int] | None = Field(description="The unit's records in S_1, S_2.")
+    coherence: float | None = Field(
+        description="Share of its records with an in-store citation link that cite or are "
+        "cited by another of its records (null: none has a link)."
+    )
+    linked: int = Field(description="Records linked to another record of the unit.")
+    with_links: int = Field(description="Records with an in-store citation link.")
+    impact: float | None = Field(description="MNCS of the window records.")
+    impact_low: float | None
+    impact_high: float | None
+    with_impact: int = Field(description="Records with a field-normalised citation score.")
+    level: int | None = Field(description="OpenAlex concept level (concepts only).")
+    doc_share: float | None = Field(description="Share of the store's records carrying it.")
+    field_share: float | None = Field(
+        description="Share of its window works in their most common level-0 field (concepts)."
+    )
     records: int = Field(description="Records in the window.")
     volumes: list[int] | None = Field(description="3-year volumes [S_0, S_1, S_2].")
     with_cd: int | None = Field(description="Records with a defined CD_5.")
     thin_evidence: bool
+
+
+class WatchGeneric(BaseModel):
+    unit: str
+    name: str | None
+    level: int | None
+    records: int = Field(description="Records in the window.")
+    store_documents: int | None
+    doc_share: float | None
+    field_share: float | None
+    reason: str = Field(description="Why it is generic.")
 
 
 class WatchWork(BaseModel):
@@ -449,7 +493,15 @@ class WatchOut(DecisionOut):
     industry: str | None = Field(description="The industry; null: every record of the store.")
     unit: str = Field(description="topic, concept or cpc_group.")
     window: str | None = Field(description="The 10-year window (null: no dated records).")
-    rows: list[WatchRow] = Field(description="The `top` units, best first.")
+    rows: list[WatchRow] = Field(
+        description="The `top` units: emerging first, then borderline, not emerging and "
+        "insufficient evidence, each by score."
+    )
+    generic: list[WatchGeneric] = Field(
+        default_factory=list,
+        description="Concepts too generic to rank (level 0-1, document frequency, spread "
+        "across fields).",
+    )
     works: list[WatchWork] = Field(description="Each listed unit's top records by mCD_5.")
     organizations: list[WatchOrganization] = Field(
         description="Each listed unit's most active organisations (needs resolution)."
@@ -470,17 +522,29 @@ class BenchmarkRow(BaseModel):
     works: int = Field(description="Works, full counting.")
     works_frac: float | None
     world_share: float | None
-    mncs: float | None
+    world_share_low: float | None = Field(description="95 % stability interval (bootstrap).")
+    world_share_high: float | None
+    impact_works: float | None = Field(description="Fractional works with a citation score.")
+    mncs: float | None = Field(description="Null below min_impact_works (see impact_evidence).")
+    mncs_low: float | None
+    mncs_high: float | None
     pp_top10: float | None
+    pp_top10_low: float | None
+    pp_top10_high: float | None
     intl_copub_share: float | None
+    intl_copub_share_low: float | None
+    intl_copub_share_high: float | None
     industry_academia_share: float | None
+    industry_academia_share_low: float | None
+    industry_academia_share_high: float | None
     patents: float | None
     patent_share: float | None
     fc5_mean: float | None
-    cagr: float | None
+    cagr: float | None = Field(description="Over complete years (incomplete ones left out).")
     rca: float | None
     rta: float | None
     thin_evidence: bool
+    impact_evidence: str = Field(description="ok, or insufficient evidence (with the counts).")
 
 
 class BenchmarkOut(DecisionOut):
@@ -490,6 +554,50 @@ class BenchmarkOut(DecisionOut):
     industry: str | None
     unit: str = Field(description="industry or field.")
     rows: list[BenchmarkRow] = Field(description="Per unit, the country and its peers.")
+
+
+class BenchmarkSeriesRow(BaseModel):
+    entity: str = Field(description="ISO2 country, organisation (or institution) or author id.")
+    entity_name: str | None
+    year: int
+    partial: bool = Field(description="The year looks incomplete in the store (kept).")
+    works: int = Field(description="Works, full counting.")
+    works_frac: float | None
+    works_frac_low: float | None = Field(description="95 % stability interval (bootstrap).")
+    works_frac_high: float | None
+    world_share: float | None
+    world_share_low: float | None
+    world_share_high: float | None
+    impact_works: float | None
+    mncs: float | None
+    mncs_low: float | None
+    mncs_high: float | None
+    pp_top10: float | None
+    pp_top10_low: float | None
+    pp_top10_high: float | None
+    intl_copub_share: float | None
+    intl_copub_share_low: float | None
+    intl_copub_share_high: float | None
+    industry_academia_share: float | None
+    industry_academia_share_low: float | None
+    industry_academia_share_high: float | None
+    impact_evidence: str
+
+
+class BenchmarkSeriesYear(BaseModel):
+    year: int
+    works: int = Field(description="Works of the scope in the year.")
+    works_frac: float = Field(description="Output attributed to any entity of the kind.")
+    partial: bool
+
+
+class BenchmarkSeriesOut(DecisionOut):
+    """Countries, organisations or authors year by year (SciVal's Benchmarking)."""
+
+    unit: str = Field(description="country, organization or author.")
+    industry: str | None
+    rows: list[BenchmarkSeriesRow] = Field(description="Per entity, one row per year.")
+    world: list[BenchmarkSeriesYear]
 
 
 class TalentRow(BaseModel):
@@ -747,6 +855,16 @@ IndustryQ = Annotated[
 ]
 
 
+CitationsQ = Annotated[
+    str,
+    Query(
+        pattern="^(store|source|auto)$",
+        description="Citation basis: `store` (citations between works in the store), `source` "
+        "(the source's counts) or `auto` (the source's on a sample).",
+    ),
+]
+
+
 @router.get("/positioning", response_model=PositioningOut, summary="Industry positioning")
 def api_positioning(
     store: StoreDep,
@@ -760,11 +878,16 @@ def api_positioning(
             "`field` when the store has no patents and empty industry slices.",
         ),
     ] = None,
+    citations: CitationsQ = "auto",
 ) -> dict[str, Any]:
     """Catch-up / parallel / leading per industry for a country, with the country × industry
     matrix (``forcemap.decide.positioning``)."""
     return state.result(
-        results.POSITIONING, store, country=country or state.home_country, unit=unit
+        results.POSITIONING,
+        store,
+        country=country or state.home_country,
+        unit=unit,
+        citations=citations,
     )
 
 
@@ -786,12 +909,14 @@ def api_actors(
     country: CountryQ = None,
     industry: IndustryQ = None,
     top: Annotated[int, Query(ge=1, le=200, description="Organisations per industry.")] = 20,
+    citations: CitationsQ = "auto",
 ) -> dict[str, Any]:
     """A country's organisations per industry ranked by composite score; 422 when the
     store's organisations are not resolved (``forcemap.decide.actors``)."""
     cc = country or state.home_country
     return decisions.top_actors(
-        state.result(results.ACTORS, store, country=cc, industry=industry), top
+        state.result(results.ACTORS, store, country=cc, industry=industry, citations=citations),
+        top,
     )
 
 
@@ -827,9 +952,21 @@ def api_watch(
     qualified_only: Annotated[
         bool, Query(description="Rank only units passing the emergence rules.")
     ] = False,
+    thin_records: Annotated[
+        int,
+        Query(ge=1, description="Least records in the window for a status (else insufficient)."),
+    ] = 20,
+    min_coherence: Annotated[
+        float, Query(ge=0, le=1, description="Least coherence of an emerging unit.")
+    ] = 0.2,
+    citations: Annotated[
+        str,
+        Query(pattern="^(auto|store|source)$", description="Citation basis of the impact."),
+    ] = "auto",
 ) -> dict[str, Any]:
     """Emerging technologies for a country by composite score (emergence, growth,
-    disruption, novelty, home share), with evidence (``forcemap.decide.watch``)."""
+    disruption, novelty, home share, coherence, impact), each with its status and the evidence
+    of the four attributes of Rotolo et al. 2015 (``forcemap.decide.watch``)."""
     return state.result(
         results.WATCH,
         store,
@@ -838,7 +975,27 @@ def api_watch(
         unit=unit,
         top=top,
         qualified_only=qualified_only,
+        thin_records=thin_records,
+        min_coherence=min_coherence,
+        citations=citations,
     )
+
+
+MinImpactQ = Annotated[
+    float,
+    Query(
+        ge=0,
+        description="Least fractional works with a citation score for MNCS and PP(top 10 %) "
+        "(else insufficient evidence).",
+    ),
+]
+PartialYearsQ = Annotated[
+    str,
+    Query(
+        pattern="^(auto|keep)$",
+        description="auto: incomplete first/last years are left out of trends; keep: all.",
+    ),
+]
 
 
 @router.get("/benchmark", response_model=BenchmarkOut, summary="International benchmark")
@@ -856,14 +1013,70 @@ def api_benchmark(
         ),
     ] = None,
     k: Annotated[int, Query(ge=1, le=20, description="Automatic peers.")] = 5,
+    min_impact_works: MinImpactQ = 50.0,
+    partial_years: PartialYearsQ = "auto",
+    citations: CitationsQ = "auto",
 ) -> dict[str, Any]:
     """The country and its peers per industry or field: output, impact, collaboration,
-    patents, growth and specialisation (``forcemap.decide.benchmark``)."""
+    patents, growth and specialisation, with stability intervals
+    (``forcemap.decide.benchmark``)."""
     _unit_industry(state, unit, industry)
     cc = country or state.home_country
     peer_list = tuple(sorted({p for p in peers.split(",") if p != cc})) if peers else ()
     return state.result(
-        results.BENCHMARK, store, country=cc, industry=industry, unit=unit, peers=peer_list, k=k
+        results.BENCHMARK,
+        store,
+        country=cc,
+        industry=industry,
+        unit=unit,
+        peers=peer_list,
+        k=k,
+        min_impact_works=min_impact_works,
+        partial_years=partial_years,
+        citations=citations,
+    )
+
+
+@router.get(
+    "/benchmark/series", response_model=BenchmarkSeriesOut, summary="Benchmarking year by year"
+)
+def api_benchmark_series(
+    store: StoreDep,
+    state: StateDep,
+    unit: Annotated[
+        str,
+        Query(pattern="^(country|organization|author)$", description="The kind of entity."),
+    ] = "country",
+    units: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[^,]{1,64}(,[^,]{1,64}){0,19}$",
+            description="`CA,US` (countries), organisation or author ids; default the `top` "
+            "entities by output.",
+        ),
+    ] = None,
+    industry: IndustryQ = None,
+    top: Annotated[int, Query(ge=1, le=20, description="Automatic entities.")] = 5,
+    span: Annotated[int, Query(ge=1, le=50, description="Years shown (the last ones).")] = 10,
+    min_impact_works: MinImpactQ = 50.0,
+    partial_years: PartialYearsQ = "auto",
+) -> dict[str, Any]:
+    """Countries, organisations or authors year by year: output, world share, MNCS,
+    PP(top 10 %), international and industry–academia shares, each with its stability
+    interval; incomplete years marked ``partial`` (``forcemap.decide.benchmark``)."""
+    entity_list = tuple(u.strip() for u in units.split(",") if u.strip()) if units else ()
+    if unit == "country":
+        entity_list = tuple(u.upper() for u in entity_list)
+    return state.result(
+        results.BENCHMARK_SERIES,
+        store,
+        unit=unit,
+        units=entity_list,
+        industry=industry,
+        top=top,
+        span=span,
+        min_impact_works=min_impact_works,
+        partial_years=partial_years,
     )
 
 
@@ -875,12 +1088,21 @@ def api_talent(
     industry: IndustryQ = None,
     unit: UnitQ = "industry",
     top: TopQ = 25,
+    citations: CitationsQ = "auto",
 ) -> dict[str, Any]:
     """Strategic and rising scientists of a country per industry or field, the talent flows
     and the country's balance (``forcemap.decide.talent``)."""
     _unit_industry(state, unit, industry)
     cc = country or state.home_country
-    return state.result(results.TALENT, store, country=cc, industry=industry, unit=unit, top=top)
+    return state.result(
+        results.TALENT,
+        store,
+        country=cc,
+        industry=industry,
+        unit=unit,
+        top=top,
+        citations=citations,
+    )
 
 
 @router.get("/landscape", response_model=LandscapeOut, summary="IP landscape")

@@ -26,6 +26,7 @@ __all__ = [
     "actors_view",
     "allocation_view",
     "auto_unit",
+    "benchmark_series_view",
     "benchmark_view",
     "bottlenecks_view",
     "by_unit",
@@ -116,7 +117,12 @@ def auto_unit(store: Store, works_slice: pa.Table, patents_slice: pa.Table) -> s
 
 # -- positioning -----------------------------------------------------------------------------
 def positioning_view(
-    store: Store, *, country: str, unit: str, matrix_countries: int = MATRIX_COUNTRIES
+    store: Store,
+    *,
+    country: str,
+    unit: str,
+    matrix_countries: int = MATRIX_COUNTRIES,
+    citations: str = "auto",
 ) -> dict[str, Any]:
     """:func:`forcemap.decide.positioning.positioning` for ``country`` and the matrix.
 
@@ -132,7 +138,7 @@ def positioning_view(
     """
     from forcemap.decide.positioning import positioning, positioning_matrix
 
-    result = positioning(store, country=country, unit=unit)  # type: ignore[arg-type]
+    result = positioning(store, country=country, unit=unit, citations=citations)  # type: ignore[arg-type]
     home = rows(result.table)
     for r in home:
         r["level_display"] = _level(r["level"])
@@ -226,7 +232,9 @@ def bottlenecks_view(store: Store, *, country: str, industry: str | None) -> dic
 ACTORS_KEPT = 200
 
 
-def actors_view(store: Store, *, country: str, industry: str | None) -> dict[str, Any]:
+def actors_view(
+    store: Store, *, country: str, industry: str | None, citations: str = "auto"
+) -> dict[str, Any]:
     """:func:`forcemap.decide.actors.strategic_actors` for ``country``, the best
     :data:`ACTORS_KEPT` per industry (callers slice ``rows`` to their ``top``).
 
@@ -237,7 +245,9 @@ def actors_view(store: Store, *, country: str, industry: str | None) -> dict[str
     """
     from forcemap.decide.actors import strategic_actors
 
-    result = strategic_actors(store, country=country, industry=industry, top=ACTORS_KEPT)
+    result = strategic_actors(
+        store, country=country, industry=industry, top=ACTORS_KEPT, citations=citations
+    )
     return {
         **_head(result),
         "country": country,
@@ -298,6 +308,9 @@ def watch_view(
     unit: str,
     top: int = 20,
     qualified_only: bool = False,
+    thin_records: int = 20,
+    min_coherence: float = 0.2,
+    citations: str = "auto",
 ) -> dict[str, Any]:
     """:func:`forcemap.decide.watch.technology_watch` for ``country``: the best ``top`` units
     (cached per ``top``: the caveats name listed units, so a longer list is not sliced).
@@ -305,8 +318,9 @@ def watch_view(
     Returns
     -------
     dict
-        rule, caveats, synthetic, country, industry, unit, window, rows (the watch list, best
-        first, with the percentiles ``p_*`` and the 3-year ``volumes``), works,
+        rule, caveats, synthetic, country, industry, unit, window, rows (the watch list:
+        emerging first, with the ``status``, the attribute evidence, the percentiles ``p_*``
+        and the 3-year ``volumes``), generic (the concepts too generic to rank), works,
         organizations, sleeping_beauties (the evidence rows of the listed units, each with
         its ``unit``), disruptive_works (the seeds: the scope's records by mCD_5).
     """
@@ -319,6 +333,9 @@ def watch_view(
         unit=unit,
         top=top,
         qualified_only=qualified_only,
+        thin_records=thin_records,
+        min_coherence=min_coherence,
+        citations=citations,
     )
     return {
         **_head(result),
@@ -327,6 +344,7 @@ def watch_view(
         "unit": unit,
         "window": result.rule.parameters.get("window"),
         "rows": rows(result.table),
+        "generic": rows(result.evidence["generic"]),
         "works": rows(result.evidence["works"]),
         "organizations": rows(result.evidence["organizations"]),
         "sleeping_beauties": rows(result.evidence["sleeping_beauties"]),
@@ -351,6 +369,9 @@ def benchmark_view(
     unit: str = "industry",
     peers: tuple[str, ...] = (),
     k: int = 5,
+    min_impact_works: float = 50.0,
+    partial_years: str = "auto",
+    citations: str = "auto",
 ) -> dict[str, Any]:
     """:func:`forcemap.decide.benchmark.benchmark` of ``country`` against its peers.
 
@@ -358,7 +379,7 @@ def benchmark_view(
     -------
     dict
         rule, caveats, synthetic, country, industry, unit, rows (per unit the home country
-        and its peers, by fractional output).
+        and its peers, by fractional output, with intervals and impact evidence).
     """
     from forcemap.decide.benchmark import benchmark
 
@@ -369,6 +390,9 @@ def benchmark_view(
         unit=unit,  # type: ignore[arg-type]
         peers=list(peers) or None,
         k=k,
+        min_impact_works=min_impact_works,
+        partial_years=partial_years,  # type: ignore[arg-type]
+        citations=citations,
     )
     return {
         **_head(result),
@@ -379,9 +403,55 @@ def benchmark_view(
     }
 
 
+def benchmark_series_view(
+    store: Store,
+    *,
+    unit: str = "country",
+    units: tuple[str, ...] = (),
+    industry: str | None = None,
+    top: int = 5,
+    span: int = 10,
+    min_impact_works: float = 50.0,
+    partial_years: str = "auto",
+) -> dict[str, Any]:
+    """:func:`forcemap.decide.benchmark.benchmark_series`: entities year by year.
+
+    Returns
+    -------
+    dict
+        rule, caveats, data_coverage, synthetic, unit, industry, rows (per entity and year,
+        with intervals, ``partial`` and impact evidence), world (per year).
+    """
+    from forcemap.decide.benchmark_series import benchmark_series
+
+    result = benchmark_series(
+        store,
+        units=list(units) or None,
+        unit=unit,  # type: ignore[arg-type]
+        industry=industry,
+        top=top,
+        span=span,
+        min_impact_works=min_impact_works,
+        partial_years=partial_years,  # type: ignore[arg-type]
+    )
+    return {
+        **_head(result),
+        "unit": unit,
+        "industry": industry,
+        "rows": rows(result.table),
+        "world": rows(result.evidence["world"]),
+    }
+
+
 # -- talent ----------------------------------------------------------------------------------
 def talent_view(
-    store: Store, *, country: str, industry: str | None, unit: str = "industry", top: int = 25
+    store: Store,
+    *,
+    country: str,
+    industry: str | None,
+    unit: str = "industry",
+    top: int = 25,
+    citations: str = "auto",
 ) -> dict[str, Any]:
     """:func:`forcemap.decide.talent.talent`: strategic and rising scientists of ``country``.
 
@@ -400,6 +470,7 @@ def talent_view(
         industry=industry,
         unit=unit,  # type: ignore[arg-type]
         top=top,
+        citations=citations,
     )
     flows = sorted(
         rows(result.evidence["flows"]),

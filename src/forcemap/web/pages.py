@@ -122,6 +122,11 @@ def _industry_decisions(store: Store, state: WebState, key: str, country: str) -
     )
     gk = _block(lambda: result(results.GATEKEEPERS, industry=key))
     bench = _block(lambda: result(results.BENCHMARK, country=country, industry=key))
+    # the home country and its peers year by year (the countries of the benchmark table)
+    shown = tuple(dict.fromkeys(r["country"] for r in (bench["v"] or {}).get("rows", [])))
+    series = _block(
+        lambda: result(results.BENCHMARK_SERIES, unit="country", units=shown, industry=key)
+    )
     tal = _block(lambda: result(results.TALENT, country=country, industry=key, top=INDUSTRY_TALENT))
     if tal["v"]:
         tal["strategic"] = [r for r in tal["v"]["rows"] if r["kind"] == "strategic"]
@@ -141,6 +146,7 @@ def _industry_decisions(store: Store, state: WebState, key: str, country: str) -
         "actors": act,
         "gatekeepers": gk,
         "bench": bench,
+        "series": series,
         "talent": tal,
         "land": land,
     }
@@ -160,6 +166,49 @@ def _benchmark_figure(bench: dict[str, Any], country: str) -> Markup | None:
         },
         highlight=country,
     )
+
+
+def _benchmark_series_figure(series: dict[str, Any], country: str) -> Markup | None:
+    """World share per year of the home country and its peers, with the stability interval
+    of each year as an error bar; an incomplete year is drawn as an open marker."""
+    import plotly.graph_objects as go
+
+    v = series["v"]
+    if not v or not any(r["works"] for r in v["rows"]):
+        return None
+    fig = go.Figure()
+    for entity in dict.fromkeys(r["entity"] for r in v["rows"]):
+        rs = [r for r in v["rows"] if r["entity"] == entity]
+        share = [r["world_share"] for r in rs]
+        fig.add_trace(
+            go.Scatter(
+                x=[r["year"] for r in rs],
+                y=share,
+                name=entity,
+                mode="lines+markers",
+                line={"width": 3 if entity == country else 1.5},
+                marker={"symbol": ["circle-open" if r["partial"] else "circle" for r in rs]},
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [
+                        None
+                        if r["world_share_high"] is None or y is None
+                        else r["world_share_high"] - y
+                        for r, y in zip(rs, share, strict=True)
+                    ],
+                    "arrayminus": [
+                        None
+                        if r["world_share_low"] is None or y is None
+                        else y - r["world_share_low"]
+                        for r, y in zip(rs, share, strict=True)
+                    ],
+                },
+            )
+        )
+    fig.update_xaxes(title_text="year (open marker: incomplete)")
+    fig.update_yaxes(title_text="share of world output")
+    return figures.to_markup(fig)
 
 
 def _landscape_figure(land: dict[str, Any]) -> Markup | None:
@@ -192,6 +241,7 @@ def industry_page(
         ("industry_figures", key, cc),
         lambda: {
             "fig_bench": _benchmark_figure(dec["bench"], cc),
+            "fig_bench_series": _benchmark_series_figure(dec["series"], cc),
             "fig_matrix": _landscape_figure(dec["land"]),
             "fig_output": figures.bars_by_year(
                 {

@@ -25,6 +25,7 @@ __all__ = [
     "ACTORS",
     "ALLOCATION",
     "BENCHMARK",
+    "BENCHMARK_SERIES",
     "BOTTLENECKS",
     "CONSORTIUM",
     "GATEKEEPERS",
@@ -117,6 +118,8 @@ GATEKEEPERS = Cached("gatekeepers", decisions.gatekeepers_view)
 #: The technology watch (``unit`` None: automatic).
 WATCH = Cached("watch", decisions.watch_view, (_known_industry, _watch_unit))
 BENCHMARK = Cached("benchmark", decisions.benchmark_view)
+#: Year-by-year benchmarking of countries, organisations or authors.
+BENCHMARK_SERIES = Cached("benchmark_series", decisions.benchmark_series_view, (_known_industry,))
 TALENT = Cached("talent", decisions.talent_view)
 LANDSCAPE = Cached("landscape", decisions.landscape_view, (_known_industry,))
 # the decision tools with forms (arguments from forcemap.web.params)
