@@ -208,9 +208,11 @@ def test_decide_positioning_prints_classes_rule_and_caveats(
     assert r.exit_code == 0, r.output
     assert "positioning of US, 2018–2022" in r.output
     assert "Medicine" in r.output and "leading" in r.output
-    assert "parallel_at = 80.0" in r.output and "Thin evidence" in r.output
+    assert "parallel_at = 80.0" in r.output and "Insufficient evidence" in r.output
+    assert "L 95 %" in r.output and "pub/tech" in r.output
     t = pacsv.read_csv(out)
     assert {"unit", "class", "level", "trend", "years_behind"} <= set(t.column_names)
+    assert {"level_low", "level_high", "leader_pub", "leader_tech", "sides"} <= set(t.column_names)
     r = runner.invoke(
         app, ["--store", str(synergy_store_path), "decide", "positioning", "--unit", "x"]
     )

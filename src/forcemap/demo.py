@@ -188,6 +188,16 @@ def summary_sections(s: StoreSummary, *, label: str) -> list[Section]:
     return [sec, q]
 
 
+def _positioning_outcome(row: dict[str, Any]) -> str:
+    """A positioning row as its class, level and the level's 95 % interval."""
+    if row["level"] is None:
+        return str(row["class"])
+    text = f"{row['class']} (L = {row['level']:.0f})"
+    if row["level_low"] is not None and row["level_high"] is not None:
+        text += f" [95 %: {row['level_low']:.0f}–{row['level_high']:.0f}]"
+    return text
+
+
 def planted_facts_section(store: Store, manifest: WorldManifest) -> Section:
     """Each fact planted in the synthetic world next to what forcemap's analyses found.
 
@@ -211,7 +221,7 @@ def planted_facts_section(store: Store, manifest: WorldManifest) -> Section:
         (
             lead["description"],
             f"positioning of {lead['country']} in {lead['industry']}",
-            f"{got[0]['class']} (L = {got[0]['level']:.0f})" if got else "no evidence",
+            _positioning_outcome(got[0]) if got else "no evidence",
         )
     )
 

@@ -337,7 +337,9 @@ def test_allocation_terms(tiny: Store) -> None:
     want = {"catch-up": 1.0, "parallel": 0.5, "leading": 0.25}
     for p in ("P1", "P2"):
         assert rows[p]["positioning_class"] == classes.get(rows[p]["industry"])
-        assert rows[p]["positioning"] == want[rows[p]["positioning_class"]]
+        # issue 18: the tiny store is below positioning's evidence minimums, so the class is
+        # "insufficient evidence (…)", which is no label and gives no positioning term
+        assert rows[p]["positioning"] == want.get(rows[p]["positioning_class"], 0.0)
     # no candidate touches the bottleneck; P3 does (G03F7/00 via US-20)
     assert all(r["bottleneck"] == 0 for r in rows.values())
     p3 = _rows(allocate_budget(tiny, budget=10**7, candidates=["P3"], as_of=AS_OF))["P3"]

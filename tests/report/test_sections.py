@@ -39,4 +39,5 @@ def test_positioning_sections_carry_the_rule(synergy_store: Store) -> None:
         "Real: who leads each field",
     ]
     assert "parallel_at = 80.0" in secs[0].method
-    assert any(b.kind == "warning" and "Thin evidence" in b.text for b in secs[0].blocks)
+    # issue 18: fields below the minimums are insufficient evidence, said as a caveat
+    assert any(b.kind == "warning" and "Insufficient evidence" in b.text for b in secs[0].blocks)

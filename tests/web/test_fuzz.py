@@ -38,6 +38,7 @@ def test_schema_has_the_api(api_schema: Any) -> None:
         "GET /api/v1/actors",
         "GET /api/v1/watch",
         "GET /api/v1/benchmark",
+        "GET /api/v1/benchmark/series",
         "GET /api/v1/talent",
         "GET /api/v1/landscape",
         "GET /api/v1/consortium",

@@ -46,6 +46,13 @@ def _num(v: float | None, fmt: str = ".0f") -> str:
     return "–" if v is None else format(v, fmt)
 
 
+def _interval(low: float | None, high: float | None) -> str:
+    """A stability interval for a table cell ('–' when unknown)."""
+    if low is None or high is None:
+        return "–"
+    return f"{low:.0f}–{high:.0f}"
+
+
 def _print_positioning(r: DecisionResult) -> None:
     """The positioning table, its legend, rule, caveats and the strategy of each class."""
     from forcemap.decide.positioning import STRATEGIES
@@ -53,29 +60,35 @@ def _print_positioning(r: DecisionResult) -> None:
     p = r.rule.parameters
     title = f"positioning of {p['country']}, {p['years']}"
     t = Table(title=title + ("  [SYNTHETIC DATA]" if r.synthetic else ""))
-    for c in ("unit", "class", "L", "L pub", "L tech", "trend", "leader", "behind"):
-        t.add_column(c, justify="left" if c in ("unit", "class", "leader") else "right")
+    for c in ("unit", "class", "L", "L 95 %", "L pub", "L tech", "trend", "leader",
+              "pub/tech", "behind"):  # fmt: skip
+        t.add_column(c, justify="left" if c in ("unit", "class", "leader", "pub/tech") else "right")
     t.add_column("top works", justify="right")
     t.add_column("hv patents", justify="right")
     for x in r.table.to_pylist():
         behind = _num(x["years_behind"], "d") + ("+" if x["years_behind_censored"] else "")
         t.add_row(
-            x["unit_name"] + (" (!)" if x["thin_evidence"] else ""),
-            x["class"],
+            escape(x["unit_name"] + (" (!)" if x["thin_evidence"] else "")),
+            escape(x["class"]),
             _num(x["level"]),
+            _interval(x["level_low"], x["level_high"]),
             _num(x["level_pub"]),
             _num(x["level_tech"]),
             _num(x["trend"], "+.0f"),
             x["leader"] or "–",
+            f"{x['leader_pub'] or '–'}/{x['leader_tech'] or '–'}",
             behind,
             f"{x['top_works']:.1f}/{x['world_top_works']:.1f}",
             f"{x['hv_patents']:.1f}/{x['world_hv_patents']:.1f}",
         )
     out.print(t)
     out.print(
-        "L: level vs the best country (100); trend: change vs the previous window; behind: "
-        "years since the leader's score reached this one (+: at least); top works / hv "
-        "patents: the country's / the world's, fractional; (!) thin evidence.",
+        "L: level vs the best country (100); L 95 %: its stability interval (bootstrap over "
+        "documents); L pub / L tech: the side levels (– : the side is dropped, too little "
+        "world evidence); pub/tech: the leader of each side; trend: change vs the previous "
+        "window; behind: years since the leader's score reached this one (+: at least); top "
+        "works / hv patents: the country's / the world's, fractional; (!) a side dropped or "
+        "insufficient evidence.",
         highlight=False,
     )
     out.print(f"[bold]Rule[/bold]: {escape(r.rule.describe())}", highlight=False)
@@ -108,6 +121,23 @@ def decide_positioning(
     leading_other_at: Annotated[
         float, typer.Option(help="Leading: one side ≥ 100 and the other ≥ this.")
     ] = 80.0,
+    min_top_documents: Annotated[
+        float,
+        typer.Option(help="Per side: fewest world top documents in the window; else dropped."),
+    ] = 10.0,
+    min_documents: Annotated[
+        float,
+        typer.Option(help="Fewest documents of the country; else insufficient evidence."),
+    ] = 10.0,
+    min_coverage: Annotated[
+        float,
+        typer.Option(help="Per side: least share of evidence with a known country; else dropped."),
+    ] = 0.5,
+    keep_partial: Annotated[
+        bool,
+        typer.Option(help="Read incomplete first/last years in the trend and years behind."),
+    ] = False,
+    draws: Annotated[int, typer.Option(help="Bootstrap draws of the intervals (0: none).")] = 1000,
     matrix: Annotated[bool, typer.Option(help="Print the country × unit class matrix.")] = False,
     citations: CitationsOpt = "auto",
     out_file: DecideOutOpt = None,
@@ -137,6 +167,11 @@ def decide_positioning(
                 weight_tech=weight_tech,
                 parallel_at=parallel_at,
                 leading_other_at=leading_other_at,
+                min_top_documents=min_top_documents,
+                min_documents=min_documents,
+                min_coverage=min_coverage,
+                keep_partial=keep_partial,
+                draws=draws,
                 citations=citations,
             )
         finally:

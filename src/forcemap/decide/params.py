@@ -134,6 +134,26 @@ class PositioningParams:
     makes a patent high-value (works always use the top-10 % indicator). ``window`` is the
     length of the positioning window in years; ``citation_window`` the years after grant
     in which forward citations count. The home country is checked (an ISO alpha-2 code).
+
+    The evidence minimums (issue 18), in the spirit of the Leiden Ranking's and InCites'
+    practice of reporting no indicator below a minimum output (the Leiden Ranking admits a
+    university only above a fractional publication threshold; InCites advises against
+    reading normalised indicators of small sets):
+
+    * ``min_top_documents`` (10): a **side** (publications or patents) enters the score of a
+      unit only when the world's top documents of that side in the window (fractional top-10 %
+      works, high-value families) reach it; with fewer, one document moves a share by more
+      than 10 points. A side below is dropped and said; with no side left the row is
+      *insufficient evidence*.
+    * ``min_documents`` (10): the country's own documents (fractional works and families on
+      the sides used) in the window; below, *insufficient evidence*.
+    * ``min_coverage`` (0.5): the least share of a side's evidence whose country is known
+      (top-10 % work credit with a known author country; patent families with a known
+      holder country); a side below it is dropped (unknown is never foreign).
+    * ``keep_partial`` (False): True reads an incomplete first/last year
+      (:func:`~forcemap.decide._evidence.partial_years`) in the trend and the years behind.
+    * ``draws`` (1,000, the Leiden Ranking's): bootstrap draws of the stability intervals
+      (0: no intervals).
     """
 
     country: str = "CN"
@@ -145,6 +165,10 @@ class PositioningParams:
     parallel_at: float = 80.0
     leading_other_at: float = 80.0
     min_top_documents: float = 10.0
+    min_documents: float = 10.0
+    min_coverage: float = 0.5
+    keep_partial: bool = False
+    draws: int = 1000
     citation_window: int = CITATION_WINDOW
     #: Citation basis of the works' top-10 % (see forcemap.indicators.impact.citation_basis).
     citations: str = "auto"
@@ -159,6 +183,14 @@ class PositioningParams:
             raise InputError("weights must be ≥ 0 and not both 0")
         if not 0 < self.top < 1:
             raise InputError(f"top={self.top!r} must be in (0, 1)")
+        for name in ("min_top_documents", "min_documents"):
+            v = getattr(self, name)
+            if not math.isfinite(v) or v < 0:
+                raise InputError(f"{name}={v!r} must be a finite number ≥ 0")
+        if not 0 <= self.min_coverage <= 1:
+            raise InputError(f"min_coverage={self.min_coverage!r} must be in [0, 1]")
+        if self.draws < 0:
+            raise InputError(f"draws={self.draws!r} must be ≥ 0 (0: no intervals)")
         _check_citation_window(self.citation_window)
         object.__setattr__(self, "country", _check_country(self.country))
 

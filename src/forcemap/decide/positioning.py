@@ -11,9 +11,28 @@ country, in the style of KISTEP's technology level evaluation (the best = 100):
 where :math:`s^{pub}_c` is country *c*'s share of the world's top-10 % cited works of *I* in the
 window (fractional counting over authorship countries; top 10 % within field, year and type) and
 :math:`s^{tech}_c` its share of the world's high-value patent families of *I* (top 10 % of
-forward citations within grant-year cohort; fractional over assignee countries). A side with no
-world evidence is dropped and the weights renormalised (said in the caveats). Side levels
-:math:`L^{pub}_X, L^{tech}_X` use the side shares alone.
+forward citations within grant-year cohort; fractional over assignee countries). Side levels
+:math:`L^{pub}_X, L^{tech}_X` use the side shares alone, each against its own best country
+(``leader_pub``, ``leader_tech``); when the two sides have different leaders, L can exceed both
+side levels (no country is best on both, so the best composite score is below each side's
+best), which the row's ``note`` says.
+
+**Evidence discipline** (issue 18; :mod:`forcemap.decide._evidence`):
+
+* a **side** enters a unit's score only when the world's top documents of that side in the
+  window reach ``min_top_documents`` (10) and the share of its evidence with a known country
+  reaches ``min_coverage`` (0.5); otherwise it is dropped (its level is NULL, ``sides`` says
+  which were used, a caveat says why) and the weights renormalised. A side with a world total
+  of 0 or 0.2 high-value families is no evidence, not a 0 for everyone but its holder;
+* a row with no side left, or whose country has fewer than ``min_documents`` (10) documents
+  on the sides used, has the class ``insufficient evidence (…)`` with the missing counts, and
+  no strategy;
+* L, L pub, L tech and the shares carry a 95 % stability interval from a bootstrap over
+  documents (works and patent families resampled within unit and side, 1,000 draws: the
+  Leiden Ranking's stability intervals, Waltman et al. 2012, JASIST 63(12)); a class whose
+  interval crosses a class boundary is ``borderline (a/b)``;
+* an incomplete first or last year (:func:`~forcemap.decide._evidence.partial_years`) is left
+  out of the trend and the years behind (``keep_partial`` overrides).
 
 Classes (thresholds are parameters):
 
@@ -22,30 +41,47 @@ Classes (thresholds are parameters):
 * **parallel** — :math:`L_X \ge` ``parallel_at`` (80);
 * **catch-up** — otherwise.
 
+The interval of the class is that of the *effective level* :math:`E_X` (100 when X is
+leading, else :math:`L_X`) over the bootstrap draws, so "borderline (leading/parallel)" means
+that X is not the leader in every 2.5 % tail of the draws.
+
 **Trend** is :math:`L_X` in the current window minus :math:`L_X` in the previous window of the
-same length. **Years behind the leader** is the number of years since the leader's rolling
-absolute score (top-10 % works + high-value families, fractional, summed over a window) first
-reached X's current value; censored (``>N``) when the leader was already above it in the
-first year of data. The strategy per class is the one the policy paper associates with it
-(Bai et al. 2021, §4.1): catch-up industries seek self-reliance through concerted breakthroughs
-on core technologies; parallel industries a vibrant industrial innovation system; leading
-industries pilot flagship R&D programmes.
+same length (both without incomplete years; NULL when the two windows use different sides).
+**Years behind the leader** is the number of years since the leader's rolling
+absolute score (top-10 % works + high-value families on the sides used, fractional, summed
+over a window) first reached X's current value; censored (``>N``) when the leader was already
+above it in the first year of data. The strategy per class is the one the policy paper
+associates with it (Bai et al. 2021, §4.1): catch-up industries seek self-reliance through
+concerted breakthroughs on core technologies; parallel industries a vibrant industrial
+innovation system; leading industries pilot flagship R&D programmes.
 
 References
 ----------
 KISTEP (2021). *Technology Level Evaluation* (기술수준평가), Korea Institute of S&T Evaluation
 and Planning. Bai G. et al. (2021). Strategic Study of CAE 23(6). Waltman L. & Schreiber M.
-(2013). doi:10.1002/asi.22775 (top-10 % indicators).
+(2013). doi:10.1002/asi.22775 (top-10 % indicators). Waltman L. et al. (2012). The Leiden
+Ranking 2011/2012. JASIST 63(12), doi:10.1002/asi.22708 (stability intervals,
+fractional counting, minimum output).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import scipy.sparse as sp
 
+from forcemap.decide._evidence import (
+    Shortfall,
+    bootstrap_sums,
+    insufficient,
+    interval,
+    interval_label,
+    partial_years,
+)
 from forcemap.decide._scope import register, unit_tables
 from forcemap.decide.params import POSITIONING, PositioningParams
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
@@ -84,6 +120,14 @@ LEVELS_SCHEMA = pa.schema(
     ]
 )
 
+#: The names of the two sides, as the shortfalls and caveats say them.
+_SIDE_NAMES = {"pub": "publications", "tech": "patents"}
+_WORLD_WHAT = {"pub": "world top works", "tech": "world high-value families"}
+_COVERAGE_WHAT = {
+    "pub": "top-10 % works with a known author country",
+    "tech": "patent families with a known holder country",
+}
+
 
 def classify_levels(
     levels: pa.Table, *, parallel_at: float = 80.0, leading_other_at: float = 80.0
@@ -101,26 +145,42 @@ def classify_levels(
     >>> classify_levels(t).to_pylist()
     ['leading', 'parallel', 'catch-up']
     """
-    out: list[str] = []
-    for lv, lp, lt, best in zip(
-        levels["level"].to_pylist(),
-        levels["level_pub"].to_pylist(),
-        levels["level_tech"].to_pylist(),
-        levels["is_best"].to_pylist(),
-        strict=True,
-    ):
-        both = lp is not None and lt is not None
-        lead = bool(best) or (
-            both
-            and ((lp >= 100 and lt >= leading_other_at) or (lt >= 100 and lp >= leading_other_at))
-        )
-        if lead:
-            out.append("leading")
-        elif lv is not None and lv >= parallel_at:
-            out.append("parallel")
-        else:
-            out.append("catch-up")
-    return pa.array(out, pa.string())
+    lv = _floats(levels["level"])
+    lp = _floats(levels["level_pub"])
+    lt = _floats(levels["level_tech"])
+    best = np.asarray(levels["is_best"].fill_null(False).to_numpy(zero_copy_only=False), bool)
+    lead = _leading(lv, lp, lt, best, leading_other_at)
+    cls = np.where(lead, "leading", np.where(lv >= parallel_at, "parallel", "catch-up"))
+    return pa.array(cls.tolist(), pa.string())
+
+
+def _floats(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """A float column as a numpy array, NULL as NaN."""
+    return np.asarray(col.to_numpy(zero_copy_only=False), dtype=float)
+
+
+def _leading(
+    lv: np.ndarray, lp: np.ndarray, lt: np.ndarray, best: np.ndarray, other: float
+) -> np.ndarray:
+    """The leading condition, elementwise (NaN levels compare False)."""
+    with np.errstate(invalid="ignore"):
+        top_p, top_t = lp >= 100 - _EPS, lt >= 100 - _EPS
+        return np.asarray(best | (top_p & (lt >= other)) | (top_t & (lp >= other)), bool)
+
+
+#: Tolerance of "L = 100" in the bootstrap draws (levels are not rounded there).
+_EPS = 1e-7
+
+
+def _classify_effective(parallel_at: float) -> Any:
+    """The class of an *effective level* (100 for a leading country, else L)."""
+
+    def classify(e: float) -> str:
+        if e >= 100 - _EPS:
+            return "leading"
+        return "parallel" if e >= parallel_at else "catch-up"
+
+    return classify
 
 
 def years_behind(
@@ -154,14 +214,20 @@ def _rule(p: PositioningParams, params: dict[str, object]) -> Rule:
         name="positioning",
         statement="Level L = 100 × X's score ÷ the best country's score, score = weighted "
         "share of the world's top-10 % cited works and high-value patent families in the "
-        "industry; leading if X is best or one side ≥ 100 and the other ≥ leading_other_at; "
-        "parallel if L ≥ parallel_at; catch-up otherwise (after KISTEP's technology level "
-        "evaluation).",
+        "industry; a side enters only when the world has at least min_top_documents top "
+        "documents of it in the window and at least min_coverage of its evidence has a known "
+        "country (else it is dropped and said); leading if X is best or one side ≥ 100 and "
+        "the other ≥ leading_other_at; parallel if L ≥ parallel_at; catch-up otherwise "
+        "(after KISTEP's technology level evaluation); insufficient evidence when no side is "
+        "left or X has fewer than min_documents documents on the sides used; borderline "
+        "when the 95 % bootstrap interval over documents (draws) crosses a class boundary; "
+        "incomplete years are left out of the trend and years behind unless keep_partial.",
         parameters=params,
         references=(
             "KISTEP Technology Level Evaluation",
             "Bai et al. 2021, Strategic Study of CAE, §4.1",
             "Waltman & Schreiber 2013, doi:10.1002/asi.22775",
+            "Waltman et al. 2012, The Leiden Ranking 2011/2012, doi:10.1002/asi.22708",
         ),
         conventions={"citation_window": p.citation_window},
     )
@@ -174,10 +240,25 @@ POSITIONING_SCHEMA = pa.schema(
         ("country", pa.string()),
         ("class", pa.string()),
         ("level", pa.float64()),
+        ("level_low", pa.float64()),
+        ("level_high", pa.float64()),
         ("level_pub", pa.float64()),
+        ("level_pub_low", pa.float64()),
+        ("level_pub_high", pa.float64()),
         ("level_tech", pa.float64()),
+        ("level_tech_low", pa.float64()),
+        ("level_tech_high", pa.float64()),
+        ("share_pub", pa.float64()),
+        ("share_pub_low", pa.float64()),
+        ("share_pub_high", pa.float64()),
+        ("share_tech", pa.float64()),
+        ("share_tech_low", pa.float64()),
+        ("share_tech_high", pa.float64()),
+        ("sides", pa.string()),
         ("trend", pa.float64()),
         ("leader", pa.string()),
+        ("leader_pub", pa.string()),
+        ("leader_tech", pa.string()),
         ("years_behind", pa.int32()),
         ("years_behind_censored", pa.bool_()),
         ("top_works", pa.float64()),
@@ -186,17 +267,24 @@ POSITIONING_SCHEMA = pa.schema(
         ("world_hv_patents", pa.float64()),
         ("works", pa.float64()),
         ("patents", pa.float64()),
+        ("coverage_pub", pa.float64()),
+        ("coverage_tech", pa.float64()),
         ("thin_evidence", pa.bool_()),
+        ("note", pa.string()),
         ("strategy", pa.string()),
     ]
 )
-"""Output of :func:`positioning` (one row per unit for the home country)."""
+"""Output of :func:`positioning` (one row per unit for the home country).
 
+``class`` is leading / parallel / catch-up, ``borderline (a/b)`` or ``insufficient evidence
+(…)``; ``sides`` the sides the score used ("pub+tech", "pub", "tech", NULL: none);
+``*_low``/``*_high`` the 95 % stability interval; ``share_*`` the country's share of the
+world's top documents of a side; ``coverage_*`` the unit's share of a side's evidence with a
+known country; ``thin_evidence`` True when a side was dropped or the row is insufficient;
+``note`` explains L above both side levels; ``strategy`` NULL unless the class is a label."""
 
-# Per document (work or patent): unit, year, top-10 % membership (fractional, Waltman &
-# Schreiber 2013) and the country weights (fractional by authorship / assignee share).
-_DOCS_SQL = """
-CREATE OR REPLACE TEMP TABLE _pos_docs AS
+_WORK_COUNTRY_SQL = """
+CREATE OR REPLACE TEMP TABLE _pos_wcountry AS
 WITH wc AS (
     SELECT a.work_id, a.author_seq, coalesce(a.country_code, i.country_code) AS country
     FROM authorships AS a
@@ -208,41 +296,112 @@ WITH wc AS (
     SELECT DISTINCT work_id, author_seq, country FROM wc WHERE country IS NOT NULL
 ), ku AS (
     SELECT *, count(*) OVER (PARTITION BY work_id, author_seq) AS k FROM du
-), wcountry AS (
-    SELECT ku.work_id, ku.country, sum(1.0 / (n.n * ku.k) ORDER BY ku.author_seq) AS w
-    FROM ku JOIN n_auth AS n USING (work_id) GROUP BY ku.work_id, ku.country
-), pc AS (
-    SELECT patent_id, country_code AS country, count(*) OVER (PARTITION BY patent_id) AS k
-    FROM (SELECT DISTINCT patent_id, upper(country_code) AS country_code
-          FROM patent_assignees WHERE country_code IS NOT NULL AND country_code <> '')
 )
-SELECT 'pub' AS side, u.unit, p.year, p.top10_frac AS top, c.country, c.w, u.work_id AS doc
-FROM _pos_work_units AS u
-JOIN _pos_pct AS p USING (work_id)
-JOIN wcountry AS c USING (work_id)
-WHERE p.year IS NOT NULL AND p.top10_frac IS NOT NULL
-UNION ALL
-SELECT 'tech', u.unit, h.year, h.top, pc.country, 1.0 / pc.k, u.patent_id
-FROM _pos_patent_units AS u
-JOIN _pos_hv AS h USING (patent_id)
-JOIN pc USING (patent_id)
-WHERE h.year IS NOT NULL AND h.top IS NOT NULL
+SELECT ku.work_id AS doc, ku.country, sum(1.0 / (n.n * ku.k) ORDER BY ku.author_seq) AS w
+FROM ku JOIN n_auth AS n USING (work_id) GROUP BY ku.work_id, ku.country
 """
 
+_PATENT_COUNTRY_SQL = """
+CREATE OR REPLACE TEMP TABLE _pos_pcountry AS
+SELECT patent_id AS doc, country_code AS country,
+       1.0 / count(*) OVER (PARTITION BY patent_id) AS w
+FROM (SELECT DISTINCT patent_id, upper(country_code) AS country_code
+      FROM patent_assignees WHERE country_code IS NOT NULL AND country_code <> '')
+"""
+
+# Every document (work or patent) of a unit with a year and a top-10 % membership: its
+# known-country weight (works: the share of its authorships with a known country; patents:
+# 1 when a holder's country is known) and whether its year is incomplete in the store.
+_ALL_DOCS_SQL = """
+CREATE OR REPLACE TEMP TABLE _pos_alldocs AS
+WITH d AS (
+    SELECT 'pub' AS side, u.unit, p.year, u.work_id AS doc, p.top10_frac AS top
+    FROM (SELECT DISTINCT work_id, unit FROM _pos_work_units) AS u
+    JOIN _pos_pct AS p USING (work_id)
+    WHERE p.year IS NOT NULL AND p.top10_frac IS NOT NULL
+    UNION ALL
+    SELECT 'tech', u.unit, h.year, u.patent_id, h.top
+    -- distinct: a patent matching an industry and its sub-technology is listed twice
+    FROM (SELECT DISTINCT patent_id, unit FROM _pos_patent_units) AS u
+    JOIN _pos_hv AS h USING (patent_id)
+    WHERE h.year IS NOT NULL AND h.top IS NOT NULL
+), k AS (
+    SELECT 'pub' AS side, doc, sum(w ORDER BY country) AS known FROM _pos_wcountry GROUP BY doc
+    UNION ALL
+    SELECT 'tech', doc, 1.0 FROM _pos_pcountry GROUP BY doc
+)
+SELECT d.*, coalesce(k.known, 0.0) AS known, q.year IS NOT NULL AS partial
+FROM d LEFT JOIN k USING (side, doc)
+LEFT JOIN _pos_partial AS q ON q.side = d.side AND q.year = d.year
+"""
+
+# Per document and country: the fractional country weight (authorship / assignee share).
+_DOCS_SQL = """
+CREATE OR REPLACE TEMP TABLE _pos_docs AS
+SELECT a.side, a.unit, a.year, a.top, c.country, c.w, a.doc, a.partial
+FROM _pos_alldocs AS a
+JOIN (SELECT 'pub' AS side, * FROM _pos_wcountry
+      UNION ALL SELECT 'tech', * FROM _pos_pcountry) AS c USING (side, doc)
+"""
+
+# The three periods of each query below: the current window ('cur', every document: the
+# level), the current window without incomplete years ('trend') and the previous window
+# without them ('prev').
 _SIDE_SCORES_SQL = """
 CREATE OR REPLACE TEMP TABLE _pos_scores AS
-WITH win AS (
-    SELECT side, unit, country, 'cur' AS period,
-           sum(w * top ORDER BY doc) AS top_x, sum(w ORDER BY doc) AS docs_x
-    FROM _pos_docs WHERE year BETWEEN $y0 AND $y1 GROUP BY ALL
+WITH d AS (
+    SELECT *, 'cur' AS period FROM _pos_docs WHERE year BETWEEN $y0 AND $y1
     UNION ALL
-    SELECT side, unit, country, 'prev', sum(w * top ORDER BY doc), sum(w ORDER BY doc)
-    FROM _pos_docs WHERE year BETWEEN $y0 - $window AND $y0 - 1 GROUP BY ALL
+    SELECT *, 'trend' FROM _pos_docs WHERE year BETWEEN $y0 AND $y1 AND NOT partial
+    UNION ALL
+    SELECT *, 'prev' FROM _pos_docs WHERE year BETWEEN $y0 - $window AND $y0 - 1 AND NOT partial
+), win AS (
+    SELECT side, unit, country, period,
+           sum(w * top ORDER BY doc) AS top_x, sum(w ORDER BY doc) AS docs_x
+    FROM d GROUP BY ALL
 ), world AS (
     SELECT side, unit, period, sum(top_x ORDER BY country) AS top_world FROM win GROUP BY ALL
 )
 SELECT win.*, world.top_world, win.top_x / nullif(world.top_world, 0) AS share
 FROM win JOIN world USING (side, unit, period)
+"""
+
+# Which sides a unit's score uses in a period: enough world top documents and coverage.
+_USE_SQL = """
+CREATE OR REPLACE TEMP TABLE _pos_use AS
+WITH d AS (
+    SELECT *, 'cur' AS period FROM _pos_alldocs WHERE year BETWEEN $y0 AND $y1
+    UNION ALL
+    SELECT *, 'trend' FROM _pos_alldocs WHERE year BETWEEN $y0 AND $y1 AND NOT partial
+    UNION ALL
+    SELECT *, 'prev' FROM _pos_alldocs WHERE year BETWEEN $y0 - $window AND $y0 - 1 AND NOT partial
+), c AS (
+    SELECT unit, period,
+           sum(top * known ORDER BY doc) FILTER (WHERE side = 'pub') AS known_pub,
+           sum(top ORDER BY doc) FILTER (WHERE side = 'pub') AS total_pub,
+           sum(known ORDER BY doc) FILTER (WHERE side = 'tech') AS known_tech,
+           (count(*) FILTER (WHERE side = 'tech'))::DOUBLE AS total_tech
+    FROM d GROUP BY ALL
+), w AS (
+    SELECT unit, period,
+           max(top_world) FILTER (WHERE side = 'pub') AS world_pub,
+           max(top_world) FILTER (WHERE side = 'tech') AS world_tech
+    FROM _pos_scores GROUP BY ALL
+), x AS (
+    SELECT c.unit, c.period, coalesce(known_pub, 0) AS known_pub,
+           coalesce(total_pub, 0) AS total_pub, coalesce(known_tech, 0) AS known_tech,
+           total_tech,
+           coalesce(w.world_pub, 0) AS world_pub, coalesce(w.world_tech, 0) AS world_tech,
+           known_pub / nullif(total_pub, 0) AS cov_pub,
+           known_tech / nullif(total_tech, 0) AS cov_tech
+    FROM c LEFT JOIN w USING (unit, period)
+)
+SELECT *,
+       $wp > 0 AND world_pub > 0 AND world_pub >= $min_top
+           AND coalesce(cov_pub, 0) >= $min_cov AS use_pub,
+       $wt > 0 AND world_tech > 0 AND world_tech >= $min_top
+           AND coalesce(cov_tech, 0) >= $min_cov AS use_tech
+FROM x
 """
 
 
@@ -260,6 +419,10 @@ def positioning(
     parallel_at: float = POSITIONING.parallel_at,
     leading_other_at: float = POSITIONING.leading_other_at,
     min_top_documents: float = POSITIONING.min_top_documents,
+    min_documents: float = POSITIONING.min_documents,
+    min_coverage: float = POSITIONING.min_coverage,
+    keep_partial: bool = POSITIONING.keep_partial,
+    draws: int = POSITIONING.draws,
     citation_window: int = POSITIONING.citation_window,
     citations: str = POSITIONING.citations,
 ) -> DecisionResult:
@@ -272,7 +435,7 @@ def positioning(
     within ``citation_window`` years of grant within their grant-year cohort
     (:func:`forcemap.indicators.patent_value.high_value`). Uncited works and patents get
     no top share. Both are counted fractionally over countries (authorship shares;
-    assignee countries), so :math:`s_c` sums to 1 over countries.
+    assignee countries), so :math:`s_c` sums to 1 over the countries that are known.
 
     Parameters
     ----------
@@ -300,8 +463,18 @@ def positioning(
     parallel_at, leading_other_at : float, default 80.0
         Class thresholds (see :func:`classify_levels`).
     min_top_documents : float, default 10.0
-        A unit whose world total of top documents (fractional) in the current window is
-        below this is flagged ``thin_evidence`` and named in the caveats.
+        Per side: a side whose world total of top documents (fractional) in the window is
+        below this is dropped from the unit's score (its level is NULL).
+    min_documents : float, default 10.0
+        The country's own documents (fractional works and families on the sides used) in
+        the window below which its class is *insufficient evidence*.
+    min_coverage : float, default 0.5
+        The least share of a side's evidence in a unit whose country is known; a side below
+        it is dropped. The overall coverage of each side is recorded (``result.coverage``).
+    keep_partial : bool, default False
+        True: read incomplete first/last years in the trend and years behind.
+    draws : int, default 1000
+        Bootstrap draws of the stability intervals (0: no intervals, no borderline).
     citation_window : int, default 5
         Years after grant in which a patent's forward citations count (recorded in
         ``rule.conventions``).
@@ -315,9 +488,11 @@ def positioning(
     -------
     DecisionResult
         ``table``: :data:`POSITIONING_SCHEMA`, one row per unit with evidence, ordered by
-        level descending. ``evidence["levels"]``: every country's levels and class in every
-        unit (the country × industry matrix); ``evidence["leader_series"]``: the leader's
-        rolling score per year, the basis of ``years_behind``.
+        level descending (NULL last). ``evidence["levels"]``: every country's levels,
+        intervals and class in every unit and period (the country × industry matrix);
+        ``evidence["leader_series"]``: the leader's rolling score per year, the basis of
+        ``years_behind``; ``evidence["sides"]``: per unit and period the world totals, the
+        coverage and the sides used.
 
     Raises
     ------
@@ -334,6 +509,10 @@ def positioning(
         parallel_at=parallel_at,
         leading_other_at=leading_other_at,
         min_top_documents=min_top_documents,
+        min_documents=min_documents,
+        min_coverage=min_coverage,
+        keep_partial=keep_partial,
+        draws=draws,
         citation_window=citation_window,
         citations=citations,
     )
@@ -348,6 +527,10 @@ def positioning(
         "parallel_at": parallel_at,
         "leading_other_at": leading_other_at,
         "min_top_documents": min_top_documents,
+        "min_documents": min_documents,
+        "min_coverage": min_coverage,
+        "keep_partial": keep_partial,
+        "draws": draws,
         "citations": citations,
     }
     from forcemap.indicators.impact import impact_caveats, percentile_rank
@@ -359,10 +542,24 @@ def positioning(
     hv = high_value(store, window=p.citation_window, top=top)
     cur = store.cursor()
     try:
+        partial = {} if keep_partial else _partial_years(cur)
         register(cur, "_pos_work_units", work_units)
         register(cur, "_pos_patent_units", patent_units)
         register(cur, "_pos_pct", pct)
         register(cur, "_pos_hv", hv.select(["patent_id", "year", "top"]))
+        register(
+            cur,
+            "_pos_partial",
+            pa.table(
+                {
+                    "side": pa.array([s for s, v in partial.items() for _ in v[0]], pa.string()),
+                    "year": pa.array([y for v in partial.values() for y in v[0]], pa.int32()),
+                }
+            ),
+        )
+        cur.execute(_WORK_COUNTRY_SQL)
+        cur.execute(_PATENT_COUNTRY_SQL)
+        cur.execute(_ALL_DOCS_SQL)
         cur.execute(_DOCS_SQL)
         if end_year is None:
             end_year = cur.execute("SELECT max(year) FROM _pos_docs").fetchone()[0]  # type: ignore[index]
@@ -373,23 +570,37 @@ def positioning(
             )
         y0 = int(end_year) - window + 1
         params["years"] = f"{y0}–{end_year}"
-        cur.execute(_SIDE_SCORES_SQL, {"y0": y0, "y1": int(end_year), "window": window})
+        span = {"y0": y0, "y1": int(end_year), "window": window}
+        cur.execute(_SIDE_SCORES_SQL, span)
+        cur.execute(
+            _USE_SQL,
+            {
+                **span,
+                "wp": weight_pub,
+                "wt": weight_tech if unit == "industry" else 0.0,
+                "min_top": min_top_documents,
+                "min_cov": min_coverage,
+            },
+        )
         levels = _levels(cur, weight_pub, weight_tech)
+        sides = cur.sql("SELECT * FROM _pos_use ORDER BY unit, period").to_arrow_table()
+        coverage = _coverage(cur, y0, int(end_year))
+        boot = _bootstrap(cur, p, y0, int(end_year))
         series = _rolling(cur, weight_pub, weight_tech, window)
     except duckdb.Error as e:
         raise StoreError(f"positioning query failed on {store.path}: {e}") from e
     finally:
         cur.close()
-    classes = classify_levels(levels, parallel_at=parallel_at, leading_other_at=leading_other_at)
-    levels = levels.append_column("class", classes)
+    levels = _classify(levels, boot, p, unit)
     result = DecisionResult(
         name="positioning",
-        table=_home_rows(levels, series, country, names, min_top_documents),
+        table=_home_rows(levels, series, country, names, p),
         rule=_rule(p, params),
-        evidence={"levels": levels, "leader_series": series},
+        evidence={"levels": levels, "leader_series": series, "sides": sides},
         synthetic=_synthetic(store),
     )
-    _caveats(result, levels, weight_pub, weight_tech, unit, p.citation_window)
+    _cover(result, coverage, p)
+    _caveats(result, p, unit, partial)
     for caveat in impact_caveats(pct_all) + high_value_caveats(hv):
         result.warn(caveat)
     return result
@@ -400,15 +611,46 @@ def positioning(
 _LEVEL_DIGITS = 9
 
 
+def _partial_years(
+    cur: duckdb.DuckDBPyConnection,
+) -> dict[str, tuple[tuple[int, ...], str]]:
+    """Per side, the incomplete first/last years of the store's works and patents
+    (:func:`~forcemap.decide._evidence.partial_years`) and a description of why."""
+    out: dict[str, tuple[tuple[int, ...], str]] = {}
+    for side, table, date in (("pub", "works", "pub_date"), ("tech", "patents", "grant_date")):
+        volume = dict(
+            cur.execute(
+                f"SELECT year, count(*) FROM {table} WHERE year IS NOT NULL GROUP BY year"  # noqa: S608
+            ).fetchall()
+        )
+        last = cur.execute(f"SELECT max({date}) FROM {table}").fetchall()  # noqa: S608
+        last_date = last[0][0] if last else None
+        years = partial_years(volume, last_date=last_date)
+        if not years:
+            continue
+        parts = []
+        for y in years:
+            near = range(y - 3, y) if y == max(volume) else range(y + 1, y + 4)
+            ref = [volume.get(z, 0) for z in near if min(volume) <= z <= max(volume)]
+            against = f" against a median of {float(np.median(ref)):,.0f}" if ref else ""
+            parts.append(f"{y} ({volume.get(y, 0):,}{against})")
+        what = "works" if side == "pub" else "patents"
+        latest = f"; latest date {last_date}" if last_date is not None else ""
+        out[side] = (years, f"{what} {', '.join(parts)}{latest}")
+    return out
+
+
 def _levels(cur: duckdb.DuckDBPyConnection, wp: float, wt: float) -> pa.Table:
-    """Every country's side shares, score and levels per unit and period.
+    """Every country's side shares, score, levels and side leaders per unit and period.
 
     Every sum runs in a fixed order (``ORDER BY`` inside the aggregates), so the result
     does not depend on how DuckDB splits the work between threads, and levels are rounded
-    to :data:`_LEVEL_DIGITS` decimals (the best country is exactly 100).
+    to :data:`_LEVEL_DIGITS` decimals (the best country is exactly 100). A side the unit
+    does not use in the period (``_pos_use``) has NULL level, share and leader.
     """
-    rel = cur.sql(
+    cur.execute(
         """
+        CREATE OR REPLACE TEMP TABLE _pos_levels AS
         WITH s AS (
             SELECT unit, country, period,
                    max(share) FILTER (WHERE side = 'pub') AS s_pub,
@@ -416,64 +658,282 @@ def _levels(cur: duckdb.DuckDBPyConnection, wp: float, wt: float) -> pa.Table:
                    sum(top_x) FILTER (WHERE side = 'pub') AS top_works,
                    sum(top_x) FILTER (WHERE side = 'tech') AS hv_patents,
                    sum(docs_x) FILTER (WHERE side = 'pub') AS works,
-                   sum(docs_x) FILTER (WHERE side = 'tech') AS patents,
-                   max(top_world) FILTER (WHERE side = 'pub') AS world_top_works,
-                   max(top_world) FILTER (WHERE side = 'tech') AS world_hv_patents
+                   sum(docs_x) FILTER (WHERE side = 'tech') AS patents
             FROM _pos_scores GROUP BY ALL
-        ), w AS (  -- a side without world evidence in a unit drops out of its score
-            SELECT unit, period,
-                   max(world_top_works) > 0 AS has_pub, max(world_hv_patents) > 0 AS has_tech
-            FROM s GROUP BY ALL
         ), sc AS (
-            SELECT s.*, w.has_pub, w.has_tech,
-                   (CASE WHEN has_pub THEN $wp * coalesce(s_pub, 0) ELSE 0 END
-                    + CASE WHEN has_tech THEN $wt * coalesce(s_tech, 0) ELSE 0 END)
-                   / nullif((CASE WHEN has_pub THEN $wp ELSE 0 END)
-                            + (CASE WHEN has_tech THEN $wt ELSE 0 END), 0) AS score
-            FROM s JOIN w USING (unit, period)
+            SELECT s.*, u.use_pub, u.use_tech, u.cov_pub, u.cov_tech, u.world_pub,
+                   u.world_tech,
+                   (CASE WHEN use_pub THEN $wp * coalesce(s_pub, 0) ELSE 0 END
+                    + CASE WHEN use_tech THEN $wt * coalesce(s_tech, 0) ELSE 0 END)
+                   / nullif((CASE WHEN use_pub THEN $wp ELSE 0 END)
+                            + (CASE WHEN use_tech THEN $wt ELSE 0 END), 0) AS score
+            FROM s JOIN _pos_use AS u USING (unit, period)
         ), mx AS (
             SELECT *,
                    max(score) OVER u AS best_score,
                    max(s_pub) OVER u AS best_pub,
-                   max(s_tech) OVER u AS best_tech
+                   max(s_tech) OVER u AS best_tech,
+                   first_value(country) OVER (PARTITION BY unit, period
+                                              ORDER BY s_pub DESC NULLS LAST, country)
+                       AS lead_pub,
+                   first_value(country) OVER (PARTITION BY unit, period
+                                              ORDER BY s_tech DESC NULLS LAST, country)
+                       AS lead_tech
             FROM sc WINDOW u AS (PARTITION BY unit, period)
         )
         SELECT unit, country, period, score,
                round(100 * score / nullif(best_score, 0), $digits) AS level,
-               CASE WHEN has_pub
+               CASE WHEN use_pub
                     THEN round(100 * coalesce(s_pub, 0) / nullif(best_pub, 0), $digits) END
                    AS level_pub,
-               CASE WHEN has_tech
+               CASE WHEN use_tech
                     THEN round(100 * coalesce(s_tech, 0) / nullif(best_tech, 0), $digits) END
                    AS level_tech,
+               CASE WHEN use_pub THEN coalesce(s_pub, 0) END AS share_pub,
+               CASE WHEN use_tech THEN coalesce(s_tech, 0) END AS share_tech,
+               CASE WHEN use_pub AND best_pub > 0 THEN lead_pub END AS leader_pub,
+               CASE WHEN use_tech AND best_tech > 0 THEN lead_tech END AS leader_tech,
                coalesce(score = best_score AND best_score > 0, false) AS is_best,
-               coalesce(top_works, 0) AS top_works, coalesce(world_top_works, 0)
-                   AS world_top_works,
-               coalesce(hv_patents, 0) AS hv_patents, coalesce(world_hv_patents, 0)
-                   AS world_hv_patents,
+               use_pub, use_tech, cov_pub AS coverage_pub, cov_tech AS coverage_tech,
+               coalesce(top_works, 0) AS top_works, world_pub AS world_top_works,
+               coalesce(hv_patents, 0) AS hv_patents, world_tech AS world_hv_patents,
                coalesce(works, 0) AS works, coalesce(patents, 0) AS patents
         FROM mx
-        ORDER BY unit, period, level DESC NULLS LAST, country
         """,
-        params={"wp": wp, "wt": wt, "digits": _LEVEL_DIGITS},
+        {"wp": wp, "wt": wt, "digits": _LEVEL_DIGITS},
     )
-    return rel.to_arrow_table()
+    return cur.sql(
+        "SELECT * FROM _pos_levels ORDER BY unit, period, level DESC NULLS LAST, country"
+    ).to_arrow_table()
+
+
+#: The figures that carry a stability interval (columns ``<name>_low``/``<name>_high``).
+_INTERVALS = ("level", "level_pub", "level_tech", "share_pub", "share_tech")
+
+
+def _bootstrap(cur: duckdb.DuckDBPyConnection, p: PositioningParams, y0: int, y1: int) -> pa.Table:
+    """The 95 % stability intervals of every country's figures in every unit (current
+    window), by bootstrap over documents.
+
+    The documents (works and patent families) of each unit and side are resampled with
+    replacement within that unit and side (:func:`~forcemap.decide._evidence.bootstrap_sums`
+    over a sparse document × (country, side) matrix of fractional top-document credit);
+    each draw recomputes the shares, scores, levels and the *effective level* (100 when the
+    country is leading in the draw, else L) on the sides the unit uses. Returns ``unit``,
+    ``country`` and ``<figure>_low``/``_high`` for :data:`_INTERVALS` and ``effective``.
+    """
+    cols = cur.sql(
+        """
+        SELECT l.unit, l.country, u.use_pub, u.use_tech,
+               (row_number() OVER (ORDER BY l.unit, l.country) - 1)::BIGINT AS col
+        FROM _pos_levels AS l JOIN _pos_use AS u USING (unit, period)
+        WHERE l.period = 'cur' ORDER BY col
+        """
+    ).to_arrow_table()
+    names = ["unit", "country"] + [f"{f}_{e}" for f in (*_INTERVALS, "effective")
+                                   for e in ("low", "high")]  # fmt: skip
+    n_cols = cols.num_rows
+    empty = np.full(n_cols, np.nan)
+    out: dict[str, Any] = {"unit": cols["unit"], "country": cols["country"]}
+    for name in names[2:]:
+        out[name] = empty
+    if n_cols == 0 or p.draws == 0:
+        return _null_nan(out)
+    register(cur, "_pos_cols", cols.select(["unit", "country", "col"]))
+    m = cur.sql(
+        """
+        SELECT (dense_rank() OVER (ORDER BY d.unit, d.side, d.doc) - 1)::BIGINT AS r,
+               (dense_rank() OVER (ORDER BY d.unit, d.side) - 1)::BIGINT AS stratum,
+               (2 * c.col + CASE WHEN d.side = 'tech' THEN 1 ELSE 0 END)::BIGINT AS k,
+               sum(d.w * d.top ORDER BY d.country) AS v
+        FROM _pos_docs AS d
+        JOIN _pos_cols AS c USING (unit, country)
+        JOIN _pos_use AS u ON u.unit = d.unit AND u.period = 'cur'
+        WHERE d.year BETWEEN $y0 AND $y1
+          AND ((d.side = 'pub' AND u.use_pub) OR (d.side = 'tech' AND u.use_tech))
+        GROUP BY d.unit, d.side, d.doc, c.col
+        """,
+        params={"y0": y0, "y1": y1},
+    ).to_arrow_table()
+    if m.num_rows == 0:
+        return _null_nan(out)
+    r = m["r"].to_numpy()
+    n = int(r.max()) + 1
+    strata = np.zeros(n, dtype=np.int64)
+    strata[r] = m["stratum"].to_numpy()
+    mat = sp.csr_array((m["v"].to_numpy(), (r, m["k"].to_numpy())), shape=(n, 2 * n_cols))
+    sums = bootstrap_sums(mat, draws=p.draws, strata=strata)
+    units = np.asarray(cols["unit"].to_pylist(), dtype=object)
+    starts = np.flatnonzero(np.r_[True, units[1:] != units[:-1]])
+    uidx = np.cumsum(np.r_[True, units[1:] != units[:-1]]) - 1
+    up = np.asarray(cols["use_pub"].to_pylist(), bool)
+    ut = np.asarray(cols["use_tech"].to_pylist(), bool)
+    wt = p.weight_tech if p.unit == "industry" else 0.0
+    figures = _draw_figures(sums, starts, uidx, up, ut, p.weight_pub, wt, p.leading_other_at)
+    for name, values in figures.items():
+        lo, hi = interval(values)
+        out[f"{name}_low"], out[f"{name}_high"] = lo, hi
+    return _null_nan(out)
+
+
+def _null_nan(columns: dict[str, Any]) -> pa.Table:
+    """A table whose float columns have NULL (no evidence) where the arrays have NaN."""
+    return pa.table(
+        {
+            k: v if k in ("unit", "country") else pa.array(v, pa.float64(), from_pandas=True)
+            for k, v in columns.items()
+        }
+    )
+
+
+def _draw_figures(
+    sums: np.ndarray,
+    starts: np.ndarray,
+    uidx: np.ndarray,
+    up: np.ndarray,
+    ut: np.ndarray,
+    wp: float,
+    wt: float,
+    other: float,
+) -> dict[str, np.ndarray]:
+    """Shares, levels and the effective level of every (unit, country) column in every
+    bootstrap draw (draws × columns; NaN where a draw has no evidence)."""
+    pub, tech = sums[:, 0::2], sums[:, 1::2]
+
+    def per_unit(x: np.ndarray, op: np.ufunc) -> np.ndarray:
+        return np.asarray(op.reduceat(x, starts, axis=1))[:, uidx]
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tp, tt = per_unit(pub, np.add), per_unit(tech, np.add)
+        s_pub = np.where(up & (tp > 0), pub / tp, np.nan)
+        s_tech = np.where(ut & (tt > 0), tech / tt, np.nan)
+        den = wp * up + wt * ut
+        num = np.where(up, wp * s_pub, 0.0) + np.where(ut, wt * s_tech, 0.0)
+        score = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+        best = per_unit(score, np.fmax)
+        level = np.where(best > 0, 100 * score / best, np.nan)
+        bp, bt = per_unit(s_pub, np.fmax), per_unit(s_tech, np.fmax)
+        l_pub = np.where(bp > 0, 100 * s_pub / bp, np.nan)
+        l_tech = np.where(bt > 0, 100 * s_tech / bt, np.nan)
+        lead = _leading(level, l_pub, l_tech, level >= 100 - _EPS, other)
+    effective = np.where(lead, 100.0, level)
+    return {
+        "level": level,
+        "level_pub": l_pub,
+        "level_tech": l_tech,
+        "share_pub": s_pub,
+        "share_tech": s_tech,
+        "effective": effective,
+    }
+
+
+def _classify(levels: pa.Table, boot: pa.Table, p: PositioningParams, unit: str) -> pa.Table:
+    """``levels`` with the intervals of the current window, the class (a label,
+    ``borderline (a/b)`` or ``insufficient evidence (…)``), the sides used, the thin-evidence
+    flag and the note on L above both side levels."""
+    boot = boot.append_column("period", pa.array(["cur"] * boot.num_rows, pa.string()))
+    t = levels.join(boot, keys=["unit", "country", "period"], join_type="left outer")
+    t = t.sort_by(
+        [
+            ("unit", "ascending"),
+            ("period", "ascending"),
+            ("level", "descending"),
+            ("country", "ascending"),
+        ]
+    )
+    point = np.asarray(
+        classify_levels(
+            t, parallel_at=p.parallel_at, leading_other_at=p.leading_other_at
+        ).to_pylist(),
+        dtype=object,
+    )
+    lv, lp, lt = _floats(t["level"]), _floats(t["level_pub"]), _floats(t["level_tech"])
+    up = np.asarray(t["use_pub"].fill_null(False).to_pylist(), bool)
+    ut = np.asarray(t["use_tech"].fill_null(False).to_pylist(), bool)
+    docs = np.where(up, _floats(t["works"]), 0.0) + np.where(ut, _floats(t["patents"]), 0.0)
+    no_side = ~(up | ut)
+    few = ~no_side & (docs < p.min_documents)
+    eff = np.where(point == "leading", 100.0, lv)
+    e_lo, e_hi = _floats(t["effective_low"]), _floats(t["effective_high"])
+
+    def cls_of(x: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            return np.where(
+                x >= 100 - _EPS, "leading", np.where(x >= p.parallel_at, "parallel", "catch-up")
+            )
+
+    classes = point.copy()
+    finite = np.isfinite(e_lo) & np.isfinite(e_hi)
+    wide = finite & ((cls_of(e_lo) != point) | (cls_of(e_hi) != point)) & ~(no_side | few)
+    classify = _classify_effective(p.parallel_at)
+    for i in np.flatnonzero(wide):
+        classes[i] = interval_label(classify, float(e_lo[i]), float(e_hi[i]), float(eff[i]))
+    expect_pub = p.weight_pub > 0
+    expect_tech = unit == "industry" and p.weight_tech > 0
+    what = ("country", "world_top_works", "world_hv_patents", "coverage_pub", "coverage_tech")
+    cols = {c: t[c].to_pylist() for c in what}
+    for i in np.flatnonzero(no_side | few):
+        if few[i]:
+            missing = [Shortfall(f"{cols['country'][i]} documents", docs[i], p.min_documents)]
+        else:
+            missing = []
+            if expect_pub:
+                missing += _side_shortfall("pub", cols["world_top_works"][i],
+                                           cols["coverage_pub"][i], p)  # fmt: skip
+            if expect_tech:
+                missing += _side_shortfall("tech", cols["world_hv_patents"][i],
+                                           cols["coverage_tech"][i], p)  # fmt: skip
+        classes[i] = insufficient(missing)
+    dropped = (expect_pub & ~up) | (expect_tech & ~ut)
+    sides = np.where(up & ut, "pub+tech", np.where(up, "pub", np.where(ut, "tech", "")))
+    notes: list[str | None] = [None] * t.num_rows
+    with np.errstate(invalid="ignore"):
+        above = (lv > lp + 1e-6) & (lv > lt + 1e-6)
+    lead_p, lead_t = t["leader_pub"].to_pylist(), t["leader_tech"].to_pylist()
+    for i in np.flatnonzero(above):
+        notes[i] = (
+            "L exceeds both parts because the sides have different leaders: "
+            f"pub {lead_p[i]}, tech {lead_t[i]}"
+        )
+    t = t.drop_columns(["effective_low", "effective_high"])
+    return (
+        t.append_column("point_class", pa.array(point.tolist(), pa.string()))
+        .append_column("class", pa.array(classes.tolist(), pa.string()))
+        .append_column("sides", pa.array([s or None for s in sides.tolist()], pa.string()))
+        .append_column("thin_evidence", pa.array((dropped | no_side | few).tolist(), pa.bool_()))
+        .append_column("note", pa.array(notes, pa.string()))
+    )
+
+
+def _side_shortfall(
+    side: str, world: float | None, cov: float | None, p: PositioningParams
+) -> list[Shortfall]:
+    """Why a side is not used: too few world top documents, else too little coverage."""
+    w = float(world or 0.0)
+    if w <= 0 or w < p.min_top_documents:
+        return [Shortfall(_WORLD_WHAT[side], w, p.min_top_documents)]
+    return [Shortfall(f"share of {_COVERAGE_WHAT[side]}", float(cov or 0.0), p.min_coverage)]
 
 
 def _rolling(cur: duckdb.DuckDBPyConnection, wp: float, wt: float, window: int) -> pa.Table:
     """Each country's rolling absolute score per unit and year (window-year sums).
 
     The absolute score is :math:`w_p` × top works + :math:`w_t` × high-value patents
-    (fractional counts), over the ``window`` years ending in the year; years before a full
+    (fractional counts) on the sides the unit uses in the current window, over the
+    ``window`` years ending in the year, without incomplete years; years before a full
     window is available are left out.
     """
     rel = cur.sql(
         """
         WITH y AS (
-            SELECT unit, country, year,
-                   sum(CASE WHEN side = 'pub' THEN $wp ELSE $wt END * w * top
-                       ORDER BY side, doc) AS a
-            FROM _pos_docs GROUP BY ALL
+            SELECT d.unit, d.country, d.year,
+                   sum(CASE WHEN d.side = 'pub' THEN $wp ELSE $wt END * d.w * d.top
+                       ORDER BY d.side, d.doc) AS a
+            FROM _pos_docs AS d
+            JOIN _pos_use AS u ON u.unit = d.unit AND u.period = 'cur'
+            WHERE NOT d.partial
+              AND ((d.side = 'pub' AND u.use_pub) OR (d.side = 'tech' AND u.use_tech))
+            GROUP BY ALL
         ), bounds AS (SELECT unit, min(year) AS y_min, max(year) AS y_max FROM y GROUP BY unit),
         grid AS (
             SELECT b.unit, c.country, g.year
@@ -502,13 +962,18 @@ def _home_rows(
     series: pa.Table,
     country: str,
     names: dict[str, str],
-    min_top: float,
+    p: PositioningParams,
 ) -> pa.Table:
-    cur_rows = [r for r in levels.to_pylist() if r["period"] == "cur"]
-    prev = {
-        (r["unit"], r["country"]): r["level"] for r in levels.to_pylist() if r["period"] == "prev"
-    }
-    leaders = {r["unit"]: r["country"] for r in cur_rows if r["is_best"]}
+    import pyarrow.compute as pc
+
+    mine = levels.filter(pc.equal(levels["country"], country)).to_pylist()
+    cur_rows = [r for r in mine if r["period"] == "cur"]
+    by_period = {(r["unit"], r["period"]): r for r in mine}
+    best = levels.filter(pc.and_(pc.equal(levels["period"], "cur"), levels["is_best"]))
+    leaders: dict[str, str] = {}
+    for u, c in zip(best["unit"].to_pylist(), best["country"].to_pylist(), strict=True):
+        leaders.setdefault(u, c)
+    series = series.filter(pc.is_in(series["country"], pa.array([country, *leaders.values()])))
     by_unit: dict[str, dict[str, list[tuple[int, float]]]] = {}
     for r in series.to_pylist():
         by_unit.setdefault(r["unit"], {}).setdefault(r["country"], []).append(
@@ -516,54 +981,44 @@ def _home_rows(
         )
     out = []
     for r in cur_rows:
-        if r["country"] != country:
-            continue
         unit = r["unit"]
         leader = leaders.get(unit)
         behind: int | None = None
         censored: bool | None = None
-        if leader and leader != country and r["class"] != "leading":
+        labelled = not r["class"].startswith("insufficient")
+        if labelled and leader and leader != country and r["point_class"] != "leading":
             lead_series = by_unit.get(unit, {}).get(leader, [])
-            mine = dict(by_unit.get(unit, {}).get(country, []))
-            if lead_series and mine:
-                current = mine.get(max(mine), 0.0)
+            own = dict(by_unit.get(unit, {}).get(country, []))
+            if lead_series and own:
+                current = own.get(max(own), 0.0)
                 ys, ss = zip(*lead_series, strict=True)
                 behind, censored = years_behind(list(ys), list(ss), current)
-        elif r["class"] == "leading":
+        elif labelled and r["point_class"] == "leading":
             behind, censored = 0, False
-        p = prev.get((unit, country))
-        out.append(
+        row = {k: r.get(k) for k in POSITIONING_SCHEMA.names}
+        row.update(
             {
-                "unit": unit,
                 "unit_name": names.get(unit, unit),
-                "country": country,
-                "class": r["class"],
-                "level": r["level"],
-                "level_pub": r["level_pub"],
-                "level_tech": r["level_tech"],
-                "trend": _trend(r["level"], p),
-                "leader": leader,
+                "trend": _trend(by_period.get((unit, "trend")), by_period.get((unit, "prev"))),
+                "leader": leader if labelled or r["level"] is not None else None,
                 "years_behind": behind,
                 "years_behind_censored": censored,
-                "top_works": r["top_works"],
-                "world_top_works": r["world_top_works"],
-                "hv_patents": r["hv_patents"],
-                "world_hv_patents": r["world_hv_patents"],
-                "works": r["works"],
-                "patents": r["patents"],
-                "thin_evidence": (r["world_top_works"] + r["world_hv_patents"]) < min_top,
-                "strategy": STRATEGIES[r["class"]],
+                "strategy": STRATEGIES.get(r["class"]),
             }
         )
-    out.sort(key=lambda d: (-(d["level"] or 0.0), d["unit"]))
+        out.append(row)
+    out.sort(key=lambda d: (d["level"] is None, -(d["level"] or 0.0), d["unit"]))
     return pa.Table.from_pylist(out, schema=POSITIONING_SCHEMA)
 
 
-def _trend(level: float | None, previous: float | None) -> float | None:
-    """``level − previous`` rounded like the levels, with −0.0 read as 0.0."""
-    if level is None or previous is None:
+def _trend(now: dict[str, Any] | None, before: dict[str, Any] | None) -> float | None:
+    """L now (the current window without incomplete years) minus L before, rounded like the
+    levels (−0.0 read as 0.0); None when either is unknown or they use different sides."""
+    if now is None or before is None or now["sides"] != before["sides"]:
         return None
-    return round(level - previous, _LEVEL_DIGITS) + 0.0
+    if now["level"] is None or before["level"] is None:
+        return None
+    return round(float(now["level"]) - float(before["level"]), _LEVEL_DIGITS) + 0.0
 
 
 def _synthetic(store: Store) -> bool:
@@ -571,36 +1026,101 @@ def _synthetic(store: Store) -> bool:
         return is_synthetic(cur)
 
 
+def _coverage(cur: duckdb.DuckDBPyConnection, y0: int, y1: int) -> dict[str, tuple[float, float]]:
+    """Per side, (known, total) over the distinct documents of the units in the window:
+    top-10 % work credit with a known author country; patent families with a known holder
+    country."""
+    rows = cur.execute(
+        """
+        SELECT side,
+               sum(CASE WHEN side = 'pub' THEN top * known ELSE known END ORDER BY doc),
+               sum(CASE WHEN side = 'pub' THEN top ELSE 1.0 END ORDER BY doc)
+        FROM (SELECT DISTINCT side, doc, top, known FROM _pos_alldocs
+              WHERE year BETWEEN $y0 AND $y1)
+        GROUP BY side
+        """,
+        {"y0": y0, "y1": y1},
+    ).fetchall()
+    return {side: (float(k or 0.0), float(t or 0.0)) for side, k, t in rows}
+
+
+def _cover(
+    result: DecisionResult, coverage: dict[str, tuple[float, float]], p: PositioningParams
+) -> None:
+    """Record the coverage of each side the decision expects."""
+    if p.weight_pub > 0:
+        k, t = coverage.get("pub", (0.0, 0.0))
+        result.cover(_COVERAGE_WHAT["pub"], k, t, minimum=p.min_coverage)
+    if p.unit == "industry" and p.weight_tech > 0:
+        k, t = coverage.get("tech", (0.0, 0.0))
+        result.cover(_COVERAGE_WHAT["tech"], k, t, minimum=p.min_coverage)
+
+
+def _names(units: list[str], cap: int = 12) -> str:
+    return ", ".join(units[:cap]) + (" …" if len(units) > cap else "")
+
+
 def _caveats(
     result: DecisionResult,
-    levels: pa.Table,
-    wp: float,
-    wt: float,
+    p: PositioningParams,
     unit: str,
-    citation_window: int,
+    partial: dict[str, tuple[tuple[int, ...], str]],
 ) -> None:
-    t = result.table
-    country = result.rule.parameters["country"]
-    if t.num_rows == 0:
+    rows = result.table.to_pylist()
+    country = p.country
+    if not rows:
         result.warn(f"{country} has no works or patents in any {unit} of the window.")
-    thin = [r["unit_name"] for r in t.to_pylist() if r["thin_evidence"]]
-    if thin:
+    for side, expected in (
+        ("pub", p.weight_pub > 0),
+        ("tech", unit == "industry" and p.weight_tech > 0),
+    ):
+        key = "level_pub" if side == "pub" else "level_tech"
+        other = "level_tech" if side == "pub" else "level_pub"
+        dropped = [r for r in rows if expected and r[key] is None and r[other] is not None]
+        if not dropped:
+            continue
+        world = "world_top_works" if side == "pub" else "world_hv_patents"
+        cov = f"coverage_{side}"
+        detail = "; ".join(
+            f"{r['unit_name']} ({world.replace('_', ' ').replace('hv', 'high-value')} "
+            f"{r[world]:.1f}"
+            + (f", coverage {100 * r[cov]:.0f} %" if r[cov] is not None else "")
+            + ")"
+            for r in dropped[:12]
+        ) + (" …" if len(dropped) > 12 else "")
         result.warn(
-            f"Thin evidence (fewer than {result.rule.parameters['min_top_documents']} top "
-            f"documents worldwide in the window): {', '.join(thin[:12])}"
-            + (" …" if len(thin) > 12 else "")
-            + ". Read those levels as indicative only."
+            f"The {_SIDE_NAMES[side]} side has too little world evidence (fewer than "
+            f"{p.min_top_documents:g} top documents in the window, or under "
+            f"{100 * p.min_coverage:g} % of them with a known country) and is dropped in: "
+            f"{detail}. Its level is not scored (NULL); L rests on the other side."
         )
-    no_tech = [r["unit_name"] for r in t.to_pylist() if r["level_tech"] is None]
-    if no_tech and wt > 0:
+    short = [r["unit_name"] for r in rows if r["class"].startswith("insufficient")]
+    if short:
         result.warn(
-            f"No patent evidence in {len(no_tech)} {unit}(s); their level rests on "
-            "publications alone."
+            f"Insufficient evidence, no class and no strategy in: {_names(short)} (the "
+            "missing counts are in the class column)."
+        )
+    border = [r["unit_name"] for r in rows if r["class"].startswith("borderline")]
+    if border:
+        result.warn(
+            f"Borderline (the 95 % bootstrap interval of L crosses a class threshold): "
+            f"{_names(border)}."
+        )
+    notes = [f"{r['unit_name']}: {r['note']}" for r in rows if r["note"]]
+    for n in notes[:12]:
+        result.warn(n + ".")
+    partial = {
+        k: v for k, v in partial.items() if k == "pub" or (unit == "industry" and p.weight_tech)
+    }
+    if partial:
+        result.warn(
+            "Incomplete years in the store, left out of the trend and the years behind "
+            "(keep_partial reads them): " + "; ".join(v[1] for v in partial.values()) + "."
         )
     if unit == "industry":
         result.warn(
             "Patents are counted as families of one (PatentsView has no family ids) and by "
-            f"assignee country; {citation_window}-year forward citations are truncated for "
+            f"assignee country; {p.citation_window}-year forward citations are truncated for "
             "recent grants, which the grant-year cohort absorbs."
         )
     if result.synthetic:
@@ -613,22 +1133,14 @@ def positioning_matrix(
     """The country × unit matrix of classes and levels from a :func:`positioning` result.
 
     One row per (unit, country) of the current window: ``unit``, ``country``, ``class``,
-    ``level``; ``countries`` limits the rows (default: every country with evidence).
+    ``level``, ``level_low``, ``level_high``; ``countries`` limits the rows (default: every
+    country with evidence).
     """
+    import pyarrow.compute as pc
+
     lv = result.evidence["levels"]
-    rows = [
-        {"unit": r["unit"], "country": r["country"], "class": r["class"], "level": r["level"]}
-        for r in lv.to_pylist()
-        if r["period"] == "cur" and (countries is None or r["country"] in countries)
-    ]
-    return pa.Table.from_pylist(
-        rows,
-        schema=pa.schema(
-            [
-                ("unit", pa.string()),
-                ("country", pa.string()),
-                ("class", pa.string()),
-                ("level", pa.float64()),
-            ]
-        ),
-    )
+    keep = pc.equal(lv["period"], "cur")
+    if countries is not None:
+        keep = pc.and_(keep, pc.is_in(lv["country"], pa.array(list(countries), pa.string())))
+    return lv.filter(keep).select(["unit", "country", "class", "level", "level_low",
+                                   "level_high"])  # fmt: skip

@@ -94,22 +94,34 @@ Visser, M. S. & van Raan, A. F. J. (2011). doi:10.1016/j.joi.2010.08.001.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
-import numpy as np
 import pyarrow as pa
-import scipy.sparse as sp
 
 from forcemap.decide._evidence import (
     INSUFFICIENT,
-    bootstrap_sums,
-    insufficient,
-    interval,
-    interval_label,
     partial_years,
-    shortfalls,
 )
 from forcemap.decide._scope import industry_scope
+from forcemap.decide._watch_sql import (
+    ALL_SQL,
+    COHERENCE_SQL,
+    COUNTRY_SQL,
+    DOCS_SQL,
+    EVIDENCE_SQL,
+    LAST_DATE_SQL,
+    LAST_YEAR_SQL,
+    ORG_SQL,
+    PATENT_NCS_SQL,
+    PCT_HEAD,
+    PCT_TAIL,
+    PCT_TEMPLATE,
+    SCORE_SQL,
+    SPEC_SQL,
+    VALUES_SQL,
+    VOLUME_SQL,
+    WORKS_EVIDENCE_SQL,
+)
+from forcemap.decide._watch_status import STATUS_ORDER, attributes, in_order
 from forcemap.decide.params import WATCH, WatchParams
 from forcemap.decide.result import DecisionResult, Rule, check_weights, is_synthetic
 from forcemap.indicators import indicator_table
@@ -157,7 +169,6 @@ _VALUE_COLUMN = {
 }
 
 #: The statuses of a ranked unit, in the order the list shows them.
-STATUS_ORDER: tuple[str, ...] = ("emerging", "borderline", "not emerging", INSUFFICIENT)
 
 WATCH_SCHEMA = pa.schema(
     [
@@ -284,329 +295,12 @@ WHERE d.cd > $thr AND d.mcd >= $min_mcd
 ORDER BY rank LIMIT $top
 """
 
-# -- SQL ---------------------------------------------------------------------------------------
-
-# Every record of every unit in the store (record_id, unit_id, year), by unit (allow-list);
-# the definitions of emergence_score.
-_ALL_SQL = {
-    "concept": """
-CREATE OR REPLACE TEMP TABLE _tw_all AS
-SELECT DISTINCT c.work_id AS record_id, c.concept_id AS unit_id, w.year::INTEGER AS year
-FROM work_concepts AS c JOIN works AS w USING (work_id)
-WHERE w.year IS NOT NULL AND coalesce(c.score, 0) >= $min_score
-""",
-    "topic": """
-CREATE OR REPLACE TEMP TABLE _tw_all AS
-SELECT DISTINCT t.work_id AS record_id, t.topic_id AS unit_id, w.year::INTEGER AS year
-FROM work_topics AS t JOIN works AS w USING (work_id) WHERE w.year IS NOT NULL
-""",
-    "cpc_group": """
-CREATE OR REPLACE TEMP TABLE _tw_all AS
-SELECT DISTINCT c.patent_id AS record_id, c.cpc_group AS unit_id,
-       coalesce(p.year, year(p.grant_date))::INTEGER AS year
-FROM patent_cpc AS c JOIN patents AS p USING (patent_id)
-WHERE c.cpc_group IS NOT NULL AND coalesce(p.year, year(p.grant_date)) IS NOT NULL
-""",
-}
-
-# The scope's records with a year in the window (the documents the bootstrap resamples).
-_DOCS_SQL = {
-    "works": """
-CREATE OR REPLACE TEMP TABLE _tw_docs AS
-SELECT work_id AS record_id, min(year)::INTEGER AS year FROM works
-WHERE year BETWEEN $y0 AND $y1 {scope} GROUP BY 1
-""",
-    "patents": """
-CREATE OR REPLACE TEMP TABLE _tw_docs AS
-SELECT patent_id AS record_id, min(coalesce(year, year(grant_date)))::INTEGER AS year
-FROM patents WHERE coalesce(year, year(grant_date)) BETWEEN $y0 AND $y1 {scope} GROUP BY 1
-""",
-}
-
-# Store-wide yearly volume and the latest date (incomplete years, partial_years).
-_VOLUME_SQL = {
-    "works": "SELECT year::INTEGER, count(DISTINCT work_id) FROM works WHERE year IS NOT NULL "
-    "GROUP BY 1",
-    "patents": "SELECT coalesce(year, year(grant_date))::INTEGER AS y, count(DISTINCT patent_id) "
-    "FROM patents WHERE y IS NOT NULL GROUP BY 1",
-}
-_LAST_DATE_SQL = {
-    "works": "SELECT max(pub_date) FROM works",
-    "patents": "SELECT max(grant_date) FROM patents",
-}
-
-# Specificity of each unit with window records: concept level, the store's works carrying
-# it (document frequency) and the share of its window works in their most common level-0
-# field (a work's field: its level-0 concept of highest score, as impact.assign_field).
-_SPEC_SQL = {
-    "concept": """
-CREATE OR REPLACE TEMP TABLE _tw_spec AS
-WITH lvl AS (SELECT concept_id AS unit_id, min(level)::INTEGER AS level
-             FROM work_concepts GROUP BY 1),
-df AS (SELECT unit_id, count(DISTINCT record_id) AS store_docs FROM _tw_all
-       WHERE unit_id IN (SELECT unit_id FROM _tw_win) GROUP BY 1),
-f0 AS (SELECT work_id AS record_id, arg_max(concept_id, score) AS field
-       FROM work_concepts WHERE level = 0 GROUP BY 1),
-fw AS (SELECT w.unit_id, f0.field, count(DISTINCT w.record_id) AS n
-       FROM _tw_win AS w JOIN f0 USING (record_id) GROUP BY ALL),
-fs AS (SELECT unit_id, max(n) / sum(n) AS field_share FROM fw GROUP BY 1)
-SELECT df.unit_id, lvl.level, df.store_docs, df.store_docs / $n_store AS doc_share,
-       fs.field_share,
-       nullif(concat_ws('; ',
-           CASE WHEN lvl.level < $min_level
-                THEN 'concept level ' || lvl.level || ' < ' || $min_level END,
-           CASE WHEN df.store_docs / $n_store > $max_df
-                THEN 'in ' || round(100 * df.store_docs / $n_store, 1) || ' % of the store''s '
-                     || 'works > ' || round(100 * $max_df, 2) || ' %' END,
-           CASE WHEN fs.field_share < $min_fs
-                THEN 'spread across fields: ' || round(100 * fs.field_share) || ' % in its main '
-                     || 'level-0 field < ' || round(100 * $min_fs) || ' %' END), '') AS generic
-FROM df LEFT JOIN lvl USING (unit_id) LEFT JOIN fs USING (unit_id)
-""",
-    "other": """
-CREATE OR REPLACE TEMP TABLE _tw_spec AS
-SELECT unit_id, NULL::INTEGER AS level, count(DISTINCT record_id) AS store_docs,
-       count(DISTINCT record_id) / $n_store AS doc_share, NULL::DOUBLE AS field_share,
-       NULL::VARCHAR AS generic
-FROM _tw_all WHERE unit_id IN (SELECT unit_id FROM _tw_win) GROUP BY 1
-""",
-}
-
-# Coherence: of a unit's window records with an in-store citation link (either direction,
-# to any record of the store), those linked to another record of the unit (any year).
-_COHERENCE_SQL = """
-CREATE OR REPLACE TEMP TABLE _tw_coh AS
-WITH ids AS (SELECT DISTINCT record_id FROM _tw_all UNION SELECT record_id FROM _tw_docs),
-l AS (
-    SELECT r.citing_id AS a, r.cited_id AS b FROM {refs} AS r
-    WHERE r.citing_id <> r.cited_id
-      AND r.citing_id IN (SELECT {key} FROM {entity}) AND r.cited_id IN (SELECT {key} FROM {entity})
-), links AS (SELECT a, b FROM l UNION SELECT b, a FROM l),
-has AS (SELECT DISTINCT a AS record_id FROM links),
-own AS (
-    SELECT DISTINCT w.unit_id, w.record_id
-    FROM _tw_win AS w JOIN links ON links.a = w.record_id
-    JOIN _tw_rec AS o ON o.record_id = links.b AND o.unit_id = w.unit_id
-)
-SELECT w.unit_id, count(DISTINCT w.record_id) FILTER (WHERE h.record_id IS NOT NULL) AS with_links,
-       count(DISTINCT own.record_id) AS linked
-FROM _tw_win AS w
-LEFT JOIN has AS h USING (record_id)
-LEFT JOIN own ON own.unit_id = w.unit_id AND own.record_id = w.record_id
-GROUP BY w.unit_id
-"""
-
-# Patents: citations over the mean of the store's patents of the same grant year.
-_PATENT_NCS_SQL = """
-SELECT p.id, p.c / nullif(avg(p.c) OVER (PARTITION BY p.y), 0) AS ncs
-FROM (SELECT pa.patent_id AS id, coalesce(pa.year, year(pa.grant_date)) AS y,
-             coalesce(c.n, 0)::DOUBLE AS c
-      FROM (SELECT DISTINCT patent_id, year, grant_date FROM patents) AS pa
-      LEFT JOIN _tw_cites AS c ON c.id = pa.patent_id
-      WHERE coalesce(pa.year, year(pa.grant_date)) IS NOT NULL) AS p
-"""
-
-_LAST_YEAR_SQL = {
-    "works": "SELECT max(year) FROM works",
-    "patents": "SELECT max(coalesce(year, year(grant_date))) FROM patents",
-}
-
-# Country weights of each window record: fractional over authorship countries (works) or the
-# distinct assignee countries (patents).
-_COUNTRY_SQL = {
-    "works": """
-CREATE OR REPLACE TEMP TABLE _tw_cw AS
-WITH recs AS (SELECT DISTINCT record_id FROM _tw_win),
-wc AS (
-    SELECT a.work_id, a.author_seq, upper(coalesce(a.country_code, i.country_code)) AS country
-    FROM authorships AS a JOIN recs ON recs.record_id = a.work_id
-    LEFT JOIN (SELECT institution_id, any_value(country_code) AS country_code
-               FROM institutions GROUP BY institution_id) AS i USING (institution_id)
-), n_auth AS (
-    SELECT work_id, count(DISTINCT author_seq) AS n FROM wc GROUP BY work_id
-), du AS (
-    SELECT DISTINCT work_id, author_seq, country FROM wc
-    WHERE country IS NOT NULL AND country <> ''
-), ku AS (
-    SELECT *, count(*) OVER (PARTITION BY work_id, author_seq) AS k FROM du
-)
-SELECT ku.work_id AS record_id, ku.country, sum(1.0 / (n.n * ku.k)) AS w
-FROM ku JOIN n_auth AS n USING (work_id) GROUP BY ALL
-""",
-    "patents": """
-CREATE OR REPLACE TEMP TABLE _tw_cw AS
-SELECT patent_id AS record_id, country, 1.0 / count(*) OVER (PARTITION BY patent_id) AS w
-FROM (SELECT DISTINCT a.patent_id, upper(a.country_code) AS country
-      FROM patent_assignees AS a
-      JOIN (SELECT DISTINCT record_id FROM _tw_win) AS r ON r.record_id = a.patent_id
-      WHERE a.country_code IS NOT NULL AND a.country_code <> '')
-""",
-}
-
-# Fractional weight of each organisation on each window record (Waltman & van Eck 2015).
-_ORG_SQL = {
-    "works": """
-CREATE OR REPLACE TEMP TABLE _tw_ow AS
-WITH recs AS (SELECT DISTINCT record_id FROM _tw_win),
-aut AS (
-    SELECT a.work_id, a.author_seq, al.org_id
-    FROM authorships AS a JOIN recs ON recs.record_id = a.work_id
-    LEFT JOIN org_aliases AS al
-           ON al.source = 'institution' AND al.source_id = a.institution_id
-), na AS (SELECT work_id, count(DISTINCT author_seq) AS n FROM aut GROUP BY work_id),
-nu AS (
-    SELECT work_id, author_seq, count(DISTINCT org_id) AS m
-    FROM aut WHERE org_id IS NOT NULL GROUP BY ALL
-)
-SELECT u.work_id AS record_id, u.org_id, sum(1.0 / (na.n * nu.m)) AS f
-FROM (SELECT DISTINCT work_id, author_seq, org_id FROM aut WHERE org_id IS NOT NULL) AS u
-JOIN na USING (work_id) JOIN nu USING (work_id, author_seq)
-GROUP BY ALL
-""",
-    "patents": """
-CREATE OR REPLACE TEMP TABLE _tw_ow AS
-WITH asg AS (
-    SELECT DISTINCT a.patent_id,
-           coalesce(a.assignee_id, 'name:' || lower(trim(a.name))) AS akey, al.org_id
-    FROM patent_assignees AS a
-    JOIN (SELECT DISTINCT record_id FROM _tw_win) AS r ON r.record_id = a.patent_id
-    LEFT JOIN org_aliases AS al ON al.source = 'assignee' AND al.source_id = a.assignee_id
-    WHERE coalesce(a.assignee_id, a.name) IS NOT NULL
-), np AS (SELECT patent_id, count(DISTINCT akey) AS n FROM asg GROUP BY patent_id)
-SELECT a.patent_id AS record_id, a.org_id, count(DISTINCT a.akey) / any_value(np.n) AS f
-FROM asg AS a JOIN np USING (patent_id)
-WHERE a.org_id IS NOT NULL
-GROUP BY ALL
-""",
-}
-
-_VALUES_SQL = """
-CREATE OR REPLACE TEMP TABLE _tw_values AS
-WITH cnt AS (
-    SELECT unit_id, count(DISTINCT record_id) AS records,
-           count(DISTINCT record_id) FILTER (WHERE year BETWEEN $gend - 8 AND $gend - 6) AS s0,
-           count(DISTINCT record_id) FILTER (WHERE year BETWEEN $gend - 5 AND $gend - 3) AS s1,
-           count(DISTINCT record_id) FILTER (WHERE year BETWEEN $gend - 2 AND $gend) AS s2
-    FROM _tw_win GROUP BY unit_id
-), dis AS (
-    SELECT w.unit_id, count(d.cd) AS with_cd, count(*) FILTER (WHERE d.cd > $thr) AS disruptive
-    FROM _tw_win AS w LEFT JOIN _tw_cd AS d ON d.id = w.record_id
-    GROUP BY w.unit_id
-), home AS (
-    SELECT w.unit_id, sum(c.w) FILTER (WHERE c.country = $country) AS home, sum(c.w) AS total
-    FROM _tw_win AS w JOIN _tw_cw AS c USING (record_id)
-    GROUP BY w.unit_id
-), first AS (
-    SELECT unit_id, min(year)::INTEGER AS first_year FROM _tw_all GROUP BY unit_id
-), imp AS (
-    SELECT w.unit_id, avg(n.ncs) AS impact, count(n.ncs) AS with_impact
-    FROM _tw_win AS w JOIN _tw_ncs AS n ON n.id = w.record_id GROUP BY w.unit_id
-)
-SELECT cnt.unit_id AS unit, coalesce(e.name, cnt.unit_id) AS name, e.escore,
-       coalesce(e.qualified, false) AS qualified, e.reason, e.base_share, e.active_share,
-       coh.linked / nullif(coh.with_links, 0) AS coherence, coalesce(coh.linked, 0) AS linked,
-       coalesce(coh.with_links, 0) AS with_links, imp.impact,
-       coalesce(imp.with_impact, 0) AS with_impact, sp.level, sp.doc_share, sp.field_share,
-       pow((cnt.s2 + 1) / (cnt.s1 + 1), 1 / 3) - pow((cnt.s1 + 1) / (cnt.s0 + 1), 1 / 3)
-           AS acceleration,
-       dis.disruptive / nullif(dis.with_cd, 0) AS disruptive_share,
-       first.first_year,
-       CASE WHEN home.total > 0 THEN coalesce(home.home, 0.0) / home.total END AS home_share,
-       cnt.records, [cnt.s0, cnt.s1, cnt.s2] AS volumes, dis.with_cd
-FROM cnt
-LEFT JOIN _tw_em AS e USING (unit_id)
-LEFT JOIN dis USING (unit_id)
-LEFT JOIN home USING (unit_id)
-LEFT JOIN first USING (unit_id)
-LEFT JOIN _tw_coh AS coh USING (unit_id)
-LEFT JOIN imp USING (unit_id)
-LEFT JOIN _tw_spec AS sp USING (unit_id)
-WHERE cnt.records >= $min_records AND (NOT $qualified_only OR coalesce(e.qualified, false))
-  AND sp.generic IS NULL
-"""
-
-# Percentile of each component among the units: values compared at 9 decimals (so float noise
-# does not break ties), nulls rank lowest; a single unit gets 1 on a defined value.
-_PCT_TEMPLATE = """
-CASE WHEN count(*) OVER () = 1 THEN (CASE WHEN {col} IS NULL THEN 0.0 ELSE 1.0 END)
-     ELSE (rank() OVER (ORDER BY coalesce(round({col}::DOUBLE, 9), '-infinity'::DOUBLE)) - 1)
-          / (count(*) OVER () - 1) END AS p_{key}"""
-
-_PCT_HEAD = "CREATE OR REPLACE TEMP TABLE _tw_pct AS SELECT *,"
-_PCT_TAIL = " FROM _tw_values"
-
-_SCORE_SQL = """
-CREATE OR REPLACE TEMP TABLE _tw_scored AS
-WITH s AS (
-    SELECT *, ({weighted}) / $w_total AS score FROM _tw_pct
-)
-SELECT *, row_number() OVER (ORDER BY score DESC, escore DESC NULLS LAST, unit) AS rank
-FROM s
-"""
-
-_WORKS_EVIDENCE_SQL = {
-    "works": "SELECT work_id AS id, any_value(title) AS title FROM works GROUP BY 1",
-    "patents": "SELECT patent_id AS id, any_value(title) AS title FROM patents GROUP BY 1",
-}
-
-_EVIDENCE_SQL = """
-CREATE OR REPLACE TEMP TABLE _tw_ev_works AS
-WITH r AS (
-    SELECT w.unit_id AS unit, w.record_id AS id, w.year, d.cd, d.mcd,
-           coalesce(c.n, 0) AS citations
-    FROM _tw_win AS w
-    SEMI JOIN _tw_listed AS l ON l.unit = w.unit_id
-    LEFT JOIN _tw_cd AS d ON d.id = w.record_id
-    LEFT JOIN _tw_cites AS c ON c.id = w.record_id
-)
-SELECT * FROM (
-    SELECT unit, row_number() OVER (PARTITION BY unit
-                                    ORDER BY mcd DESC NULLS LAST, citations DESC, id) AS rank,
-           id, year, cd, mcd, citations
-    FROM r
-) WHERE rank <= $per_unit;
-CREATE OR REPLACE TEMP TABLE _tw_ev_orgs AS
-WITH o AS (
-    SELECT w.unit_id AS unit, ow.org_id, sum(ow.f) AS records
-    FROM _tw_win AS w
-    SEMI JOIN _tw_listed AS l ON l.unit = w.unit_id
-    JOIN _tw_ow AS ow USING (record_id)
-    GROUP BY ALL
-), n AS (SELECT unit_id AS unit, count(DISTINCT record_id) AS n FROM _tw_win GROUP BY 1)
-SELECT * FROM (
-    SELECT o.unit, row_number() OVER (PARTITION BY o.unit ORDER BY o.records DESC, o.org_id)
-               AS rank,
-           o.org_id, org.name, org.type, org.country_code,
-           coalesce(upper(org.country_code) = $country, false) AS is_home,
-           o.records, o.records / n.n AS share
-    FROM o JOIN n USING (unit)
-    LEFT JOIN (SELECT org_id, any_value(name) AS name, any_value(type) AS type,
-                      any_value(country_code) AS country_code
-               FROM organizations GROUP BY org_id) AS org USING (org_id)
-) WHERE rank <= $per_unit;
-CREATE OR REPLACE TEMP TABLE _tw_ev_beauties AS
-WITH r AS (
-    SELECT DISTINCT s.unit_id AS unit, s.record_id AS id, b.year, b.b, b.t_a, b.awakening_year,
-           b.citations
-    FROM _tw_rec AS s
-    SEMI JOIN _tw_listed AS l ON l.unit = s.unit_id
-    JOIN _tw_sb AS b ON b.id = s.record_id
-    WHERE b.b > 0
-)
-SELECT * FROM (
-    SELECT unit, row_number() OVER (PARTITION BY unit ORDER BY b DESC, citations DESC, id)
-               AS rank,
-           id, year, b, t_a, awakening_year, citations
-    FROM r
-) WHERE rank <= $per_unit
-"""
-
 
 def _pct_sql() -> str:
     parts = [
-        _PCT_TEMPLATE.replace("{col}", _VALUE_COLUMN[k]).replace("{key}", k) for k in COMPONENTS
+        PCT_TEMPLATE.replace("{col}", _VALUE_COLUMN[k]).replace("{key}", k) for k in COMPONENTS
     ]
-    return _PCT_HEAD + ",".join(parts) + _PCT_TAIL
+    return PCT_HEAD + ",".join(parts) + PCT_TAIL
 
 
 def _rule(params: dict[str, object]) -> Rule:
@@ -785,10 +479,10 @@ def technology_watch(
             scope = industry_patents(store, catalog=cat).select(["patent_id"])
         scope = scope.rename_columns(["record_id"])
     if end_year is None:
-        end_year = store.scalar(_LAST_YEAR_SQL[entity])
+        end_year = store.scalar(LAST_YEAR_SQL[entity])
     with store.query_cursor("technology watch") as cur:
-        volume = {int(y): float(n) for y, n in cur.execute(_VOLUME_SQL[entity]).fetchall()}
-        last_date = cur.execute(_LAST_DATE_SQL[entity]).fetchone()
+        volume = {int(y): float(n) for y, n in cur.execute(VOLUME_SQL[entity]).fetchall()}
+        last_date = cur.execute(LAST_DATE_SQL[entity]).fetchone()
     # one rule for every decision: the impact module's citation basis (patents: the store's)
     basis = citation_basis(store, citations=citations).basis if entity == "works" else "store"
     partial = partial_years(volume, last_date=last_date[0] if last_date else None)
@@ -881,7 +575,7 @@ def technology_watch(
         for name, tbl in (("_tw_em", em), ("_tw_cd", cd), ("_tw_sb", sb)):
             cur.register(name, tbl)
         cur.execute(
-            _ALL_SQL[unit],
+            ALL_SQL[unit],
             {"min_score": float(concept_min_score)} if unit == "concept" else None,
         )
         if scope is None:
@@ -898,14 +592,14 @@ def technology_watch(
             {"y0": y0, "y1": end_year},
         )
         cur.execute(
-            _DOCS_SQL[entity].replace(
+            DOCS_SQL[entity].replace(
                 "{scope}",
                 "" if scope is None else f"AND {key} IN (SELECT record_id FROM _tw_scope)",  # noqa: S608
             ),
             {"y0": y0, "y1": end_year},
         )
-        cur.execute(_COUNTRY_SQL[entity])
-        cur.execute(_ORG_SQL[entity])
+        cur.execute(COUNTRY_SQL[entity])
+        cur.execute(ORG_SQL[entity])
         cites_table = "work_references" if entity == "works" else "patent_citations"
         cur.execute(
             "CREATE OR REPLACE TEMP TABLE _tw_cites AS "  # noqa: S608 - allow-listed name
@@ -913,11 +607,11 @@ def technology_watch(
             "WHERE citing_id <> cited_id GROUP BY cited_id"
         )
         if ncs is None:
-            cur.execute("CREATE OR REPLACE TEMP TABLE _tw_ncs AS " + _PATENT_NCS_SQL)
+            cur.execute("CREATE OR REPLACE TEMP TABLE _tw_ncs AS " + PATENT_NCS_SQL)
         else:
             cur.register("_tw_ncs", ncs)
         cur.execute(
-            _COHERENCE_SQL.replace("{refs}", cites_table)
+            COHERENCE_SQL.replace("{refs}", cites_table)
             .replace("{key}", key)
             .replace("{entity}", entity)
         )
@@ -926,7 +620,7 @@ def technology_watch(
             f"SELECT {key} FROM {entity})"
         ).fetchone()
         cur.execute(
-            _SPEC_SQL["concept" if unit == "concept" else "other"],
+            SPEC_SQL["concept" if unit == "concept" else "other"],
             {
                 "n_store": float(n_store[0] if n_store and n_store[0] else 1),
                 **(
@@ -957,7 +651,7 @@ def technology_watch(
             .cast(GENERIC_SCHEMA)
         )
         cur.execute(
-            _VALUES_SQL,
+            VALUES_SQL,
             {
                 "gend": gend,
                 "thr": float(cd_threshold),
@@ -970,7 +664,7 @@ def technology_watch(
         weighted = " + ".join(f"$w_{k} * p_{k}" for k in COMPONENTS)
         score_params: dict[str, object] = {f"w_{k}": v for k, v in w.items()}
         score_params["w_total"] = sum(w.values())
-        cur.execute(_SCORE_SQL.replace("{weighted}", weighted), score_params)
+        cur.execute(SCORE_SQL.replace("{weighted}", weighted), score_params)
         scored = cur.sql("SELECT * FROM _tw_scored ORDER BY rank").to_arrow_table()
         boot = cur.sql(
             """SELECT d.record_id, d.year, s.rank, n.ncs,
@@ -983,7 +677,8 @@ def technology_watch(
                LEFT JOIN _tw_ncs AS n ON n.id = d.record_id
                ORDER BY d.record_id"""
         ).to_arrow_table()
-        components = _attributes(scored, boot, gend, p)
+        components = attributes(scored, boot, gend, p)
+        components = components.select(WATCH_SCHEMA.names).cast(WATCH_SCHEMA)
         cur.register("_tw_order", components.select(["unit", "rank"]))
         cur.execute(
             "CREATE OR REPLACE TEMP TABLE _tw_listed AS SELECT unit FROM _tw_order "
@@ -991,9 +686,9 @@ def technology_watch(
             {"top": top},
         )
         ev_params = {"per_unit": evidence_per_unit, "country": cty}
-        for stmt in _EVIDENCE_SQL.split(";\n"):
+        for stmt in EVIDENCE_SQL.split(";\n"):
             cur.execute(stmt, {k: v for k, v in ev_params.items() if f"${k}" in stmt})
-        cur.execute("CREATE OR REPLACE TEMP TABLE _tw_titles AS " + _WORKS_EVIDENCE_SQL[entity])
+        cur.execute("CREATE OR REPLACE TEMP TABLE _tw_titles AS " + WORKS_EVIDENCE_SQL[entity])
         works_ev = (
             cur.sql(
                 "SELECT e.unit, e.rank, e.id, t.title, e.year, e.cd, e.mcd, e.citations "
@@ -1037,148 +732,13 @@ def technology_watch(
     result.evidence = {
         "components": components,
         "generic": generic,
-        "works": _in_order(works_ev, order),
-        "organizations": _in_order(orgs_ev, order),
-        "sleeping_beauties": _in_order(beauty_ev, order),
+        "works": in_order(works_ev, order),
+        "organizations": in_order(orgs_ev, order),
+        "sleeping_beauties": in_order(beauty_ev, order),
         "disruptive_works": seeds,
     }
     _caveats(result, counts, scope is not None, entity)
     return result
-
-
-def _attributes(scored: pa.Table, boot: pa.Table, gend: int, p: WatchParams) -> pa.Table:
-    """The share growth and impact of each ranked unit with their bootstrap intervals, its
-    status (module docstring), and the list order: emerging, borderline, not emerging,
-    insufficient evidence, each by score."""
-    n_units = scored.num_rows
-    ranks = scored["rank"].to_numpy(zero_copy_only=False).astype(np.int64)
-    rid = boot["record_id"].to_numpy(zero_copy_only=False)
-    _, doc = np.unique(rid, return_inverse=True)
-    n_docs = int(doc.max()) + 1 if len(doc) else 0
-    year = boot["year"].to_numpy(zero_copy_only=False).astype(float)
-    in1 = (year >= gend - 5) & (year <= gend - 3)
-    in2 = (year >= gend - 2) & (year <= gend)
-    urank = boot["rank"].fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
-    hit = boot["hit"].fill_null(False).to_numpy(zero_copy_only=False) & (urank > 0)
-    ncs = boot["ncs"].to_numpy(zero_copy_only=False).astype(float)
-    has_ncs = np.isfinite(ncs)
-    # columns: per unit (by rank - 1) s_1, s_2, Σ ncs, n ncs; then N_1, N_2
-    col = (urank - 1) * 4
-    rows_, cols_, vals_ = [], [], []
-    for offset, mask, val in (
-        (0, hit & in1, 1.0),
-        (1, hit & in2, 1.0),
-        (2, hit & has_ncs, None),
-        (3, hit & has_ncs, 1.0),
-    ):
-        rows_.append(doc[mask])
-        cols_.append(col[mask] + offset)
-        vals_.append(
-            np.where(np.isfinite(ncs[mask]), ncs[mask], 0.0)
-            if val is None
-            else np.full(int(mask.sum()), val)
-        )
-    # the scope's volumes, once per document
-    first = np.zeros(len(doc), dtype=bool)
-    if len(doc):
-        _, idx = np.unique(doc, return_index=True)
-        first[idx] = True
-    for offset, mask in ((0, first & in1), (1, first & in2)):
-        rows_.append(doc[mask])
-        cols_.append(np.full(int(mask.sum()), 4 * n_units + offset))
-        vals_.append(np.ones(int(mask.sum())))
-    mat = sp.csr_array(
-        (np.concatenate(vals_), (np.concatenate(rows_), np.concatenate(cols_))),
-        shape=(n_docs, 4 * n_units + 2),
-    )
-    point = np.asarray(mat.sum(axis=0)).ravel()
-    draws = bootstrap_sums(mat) if n_docs and n_units else np.zeros((0, 4 * n_units + 2))
-
-    def growth(sums: np.ndarray) -> np.ndarray:
-        s1, s2 = sums[..., 0 : 4 * n_units : 4], sums[..., 1 : 4 * n_units : 4]
-        n1, n2 = sums[..., [4 * n_units]], sums[..., [4 * n_units + 1]]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            g = np.cbrt(((s2 + 1) / n2) / ((s1 + 1) / n1)) - 1
-        return np.where(np.isfinite(g), g, np.nan)
-
-    def impact(sums: np.ndarray) -> np.ndarray:
-        tot, n = sums[..., 2 : 4 * n_units : 4], sums[..., 3 : 4 * n_units : 4]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(n > 0, tot / np.where(n > 0, n, 1), np.nan)
-
-    g_pt = growth(point)
-    g_lo, g_hi = interval(growth(draws)) if len(draws) else (g_pt * np.nan, g_pt * np.nan)
-    i_lo, i_hi = interval(impact(draws)) if len(draws) else (g_pt * np.nan, g_pt * np.nan)
-    vols = [[int(point[4 * k]), int(point[4 * k + 1])] for k in range(n_units)]
-
-    def nan_none(a: np.ndarray) -> list[float | None]:
-        return [None if not np.isfinite(v) else float(v) for v in a]
-
-    t = scored
-    g_pt_, g_lo_, g_hi_ = nan_none(g_pt), nan_none(g_lo), nan_none(g_hi)
-    t = t.append_column("growth", pa.array(g_pt_, pa.float64()))
-    t = t.append_column("growth_low", pa.array(g_lo_, pa.float64()))
-    t = t.append_column("growth_high", pa.array(g_hi_, pa.float64()))
-    t = t.append_column("growth_volumes", pa.array(vols, pa.list_(pa.int64())))
-    t = t.append_column("impact_low", pa.array(nan_none(i_lo), pa.float64()))
-    t = t.append_column("impact_high", pa.array(nan_none(i_hi), pa.float64()))
-    status = [_status(r, g_pt_[k], g_lo_[k], g_hi_[k], p) for k, r in enumerate(t.to_pylist())]
-    t = t.append_column("status", pa.array(status, pa.string()))
-    t = t.append_column(
-        "thin_evidence",
-        pa.array([r < p.thin_records for r in t["records"].to_pylist()], pa.bool_()),
-    )
-    group = [next(i for i, g in enumerate(STATUS_ORDER) if st.startswith(g)) for st in status]
-    order = sorted(range(t.num_rows), key=lambda k: (group[k], int(ranks[k])))
-    t = t.take(pa.array(order, pa.int64()))
-    t = t.set_column(
-        t.schema.get_field_index("rank"), "rank", pa.array(range(1, t.num_rows + 1), pa.int64())
-    )
-    return t.select(WATCH_SCHEMA.names).cast(WATCH_SCHEMA)
-
-
-def _status(
-    row: dict[str, Any], g: float | None, lo: float | None, hi: float | None, p: WatchParams
-) -> str:
-    """The status of one ranked unit (module docstring)."""
-    short = shortfalls(
-        {"documents": row["records"], "documents with citation links": row["with_links"]},
-        {"documents": p.thin_records, "documents with citation links": p.min_linked_documents},
-    )
-    if short:
-        return insufficient(short)
-    reasons = []
-    if not row["qualified"]:
-        reasons.append(f"emergence rules: {row['reason']}")
-    coh = row["coherence"]
-    if coh is None or coh < p.min_coherence:
-        reasons.append(f"coherence {0.0 if coh is None else coh:.2f} < {p.min_coherence:g}")
-    if g is None:
-        reasons.append("no growth rate")
-    if reasons:
-        return f"not emerging ({'; '.join(reasons)})"
-    assert g is not None
-
-    def classify(x: float) -> str:
-        return "emerging" if x > p.min_growth else "not emerging"
-
-    label = interval_label(
-        classify, float("nan") if lo is None else lo, float("nan") if hi is None else hi, g
-    )
-    if label == "not emerging":
-        return f"not emerging (growth {g:+.3f} ≤ {p.min_growth:g})"
-    return label
-
-
-def _in_order(t: pa.Table, order: dict[str, int]) -> pa.Table:
-    if t.num_rows == 0:
-        return t
-    keys = [
-        (order.get(u, len(order)), r)
-        for u, r in zip(t["unit"].to_pylist(), t["rank"].to_pylist(), strict=True)
-    ]
-    idx = sorted(range(t.num_rows), key=keys.__getitem__)
-    return t.take(pa.array(idx, pa.int64()))
 
 
 def _caveats(

@@ -27,7 +27,7 @@ __all__ = ["industry_report", "print_pdf"]
 
 
 def _positioning(store: Store, industry: str, country: str) -> Section:
-    from forcemap.decide.positioning import positioning, positioning_matrix
+    from forcemap.decide.positioning import STRATEGIES, positioning, positioning_matrix
 
     r = positioning(store, country=country, industries=[industry])
     sec = Section(f"Positioning of {country}", method=r.rule.describe())
@@ -36,18 +36,39 @@ def _positioning(store: Store, industry: str, country: str) -> Section:
         sec.warn(f"{country} has no top works or high-value patents in this industry.")
     else:
         x = rows[0]
-        sec.text(
-            f"Class: {x['class'].upper()} — level L = {x['level']:.0f} of the best country "
-            f"({x['leader']}); publications {_n(x['level_pub'])}, technology "
-            f"{_n(x['level_tech'])}; trend {_n(x['trend'], '+.0f')} points against the "
-            f"previous window; years behind the leader: {_n(x['years_behind'], 'd')}"
-            f"{'+' if x['years_behind_censored'] else ''}."
-        )
-        sec.text(f"Recommended strategy ({x['class']}): {x['strategy']}")
+        if x["class"].startswith("insufficient"):
+            sec.warn(
+                f"Class: {x['class']} — {country} has {x['top_works']:.1f} of the world's "
+                f"{x['world_top_works']:.1f} top works and {x['hv_patents']:.1f} of "
+                f"{x['world_hv_patents']:.1f} high-value families in the window; no class "
+                "and no strategy."
+            )
+        else:
+            sec.text(
+                f"Class: {x['class'].upper()} — level L = {_n(x['level'])} "
+                f"(95 % interval {_n(x['level_low'])}–{_n(x['level_high'])}) of the best "
+                f"country ({x['leader']}); publications {_n(x['level_pub'])} (leader "
+                f"{x['leader_pub'] or '–'}), technology {_n(x['level_tech'])} (leader "
+                f"{x['leader_tech'] or '–'}); trend {_n(x['trend'], '+.0f')} points against "
+                "the previous window; years behind the leader: "
+                f"{_n(x['years_behind'], 'd')}{'+' if x['years_behind_censored'] else ''}."
+            )
+        if x["note"]:
+            sec.text(x["note"] + ".")
+        if x["strategy"]:
+            sec.text(f"Recommended strategy ({x['class']}): {x['strategy']}")
+        elif x["class"].startswith("borderline"):
+            options = [c for c in STRATEGIES if c in x["class"]]
+            sec.text(
+                f"Strategy depends on the class ({x['class']}: the interval of L crosses a "
+                "threshold): " + " ".join(f"{c}: {STRATEGIES[c]}" for c in options)
+            )
     m = positioning_matrix(r)
     sec.table(
-        "Countries by level in this industry",
-        m.sort_by([("level", "descending")]).select(["country", "class", "level"]),
+        "Countries by level in this industry (95 % stability interval of L)",
+        m.sort_by([("level", "descending")]).select(
+            ["country", "class", "level", "level_low", "level_high"]
+        ),
         max_rows=15,
     )
     sec.notes(r)

@@ -346,10 +346,18 @@ def positioning_sections(
             f"{label}: positioning of {country} by {unit}",
             method=r.rule.describe(),
         )
-        cols = ["unit_name", "class", "level", "level_pub", "level_tech", "trend", "leader",
+        cols = ["unit_name", "class", "level", "level_low", "level_high", "level_pub",
+                "level_tech", "sides", "trend", "leader", "leader_pub", "leader_tech",
                 "years_behind", "top_works", "world_top_works", "hv_patents",
-                "world_hv_patents", "thin_evidence"]  # fmt: skip
-        sec.table(f"{country}: class per {unit}", r.table.select(cols), max_rows=40)
+                "world_hv_patents"]  # fmt: skip
+        sec.table(
+            f"{country}: class per {unit} (level_low–level_high: 95 % stability interval of L; "
+            "a side without enough world evidence is dropped, its level empty)",
+            r.table.select(cols),
+            max_rows=40,
+        )
+        for note in [x for x in r.table["note"].to_pylist() if x]:
+            sec.text(note + ".")
         sec.notes(r)
         for cls in ("leading", "parallel", "catch-up"):
             if cls in r.table["class"].to_pylist():

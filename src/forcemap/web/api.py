@@ -238,12 +238,35 @@ class PositioningRow(BaseModel):
     unit: str = Field(description="Industry key (unit=industry) or level-0 concept id (field).")
     unit_name: str | None
     country: str
-    cls: str = Field(alias="class", description="leading, parallel or catch-up.")
+    cls: str = Field(
+        alias="class",
+        description="leading, parallel or catch-up; `borderline (a/b)` when the interval of L "
+        "crosses a class threshold; `insufficient evidence (…)` with the missing counts.",
+    )
     level: float | None = Field(description="L: 100 × score ÷ the best country's score.")
-    level_pub: float | None = Field(description="L from the top-10 % works share alone.")
-    level_tech: float | None = Field(description="L from the high-value patents share alone.")
+    level_low: float | None = Field(description="95 % stability interval of L (bootstrap).")
+    level_high: float | None
+    level_pub: float | None = Field(
+        description="L from the top-10 % works share alone (null: side dropped)."
+    )
+    level_pub_low: float | None
+    level_pub_high: float | None
+    level_tech: float | None = Field(
+        description="L from the high-value patents share alone (null: side dropped)."
+    )
+    level_tech_low: float | None
+    level_tech_high: float | None
+    share_pub: float | None = Field(description="Share of the world's top-10 % works.")
+    share_pub_low: float | None
+    share_pub_high: float | None
+    share_tech: float | None = Field(description="Share of the world's high-value families.")
+    share_tech_low: float | None
+    share_tech_high: float | None
+    sides: str | None = Field(description="Sides the score used: pub+tech, pub, tech or null.")
     trend: float | None = Field(description="L minus L in the previous window.")
     leader: str | None = Field(description="The best country of the unit.")
+    leader_pub: str | None = Field(description="The best country on publications.")
+    leader_tech: str | None = Field(description="The best country on patents.")
     years_behind: int | None
     years_behind_censored: bool | None = Field(
         description="True: at least years_behind (the leader was above from the first year)."
@@ -254,8 +277,11 @@ class PositioningRow(BaseModel):
     world_hv_patents: float
     works: float
     patents: float
-    thin_evidence: bool
-    strategy: str
+    coverage_pub: float | None = Field(description="Share of top works with a known country.")
+    coverage_tech: float | None = Field(description="Share of families with a known country.")
+    thin_evidence: bool = Field(description="A side was dropped or the row is insufficient.")
+    note: str | None = Field(description="Why L exceeds both side levels, when it does.")
+    strategy: str | None = Field(description="The class's strategy (null unless a label).")
 
 
 class MatrixCell(BaseModel):
@@ -265,6 +291,8 @@ class MatrixCell(BaseModel):
     country: str
     cls: str = Field(alias="class")
     level: float | None
+    level_low: float | None = None
+    level_high: float | None = None
 
 
 class PositioningOut(DecisionOut):
@@ -878,16 +906,52 @@ def api_positioning(
             "`field` when the store has no patents and empty industry slices.",
         ),
     ] = None,
+    min_top_documents: Annotated[
+        float | None,
+        Query(
+            ge=0,
+            description="Per side: the fewest world top documents in the window (else the "
+            "side is dropped); default: the decision's (10).",
+        ),
+    ] = None,
+    min_documents: Annotated[
+        float | None,
+        Query(
+            ge=0,
+            description="The country's fewest documents (else insufficient evidence); "
+            "default: the decision's (10).",
+        ),
+    ] = None,
+    min_coverage: Annotated[
+        float | None,
+        Query(
+            ge=0,
+            le=1,
+            description="Per side: the least share of evidence with a known country; "
+            "default: the decision's (0.5).",
+        ),
+    ] = None,
     citations: CitationsQ = "auto",
 ) -> dict[str, Any]:
     """Catch-up / parallel / leading per industry for a country, with the country × industry
-    matrix (``forcemap.decide.positioning``)."""
+    matrix (``forcemap.decide.positioning``): intervals, each side's leader and "insufficient
+    evidence" below the minimums."""
+    minimums = {
+        k: v
+        for k, v in (
+            ("min_top_documents", min_top_documents),
+            ("min_documents", min_documents),
+            ("min_coverage", min_coverage),
+        )
+        if v is not None
+    }
     return state.result(
         results.POSITIONING,
         store,
         country=country or state.home_country,
         unit=unit,
         citations=citations,
+        **minimums,
     )
 
 

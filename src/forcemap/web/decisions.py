@@ -17,6 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from forcemap.decide.params import POSITIONING
 from forcemap.decide.result import DecisionResult, Rule
 from forcemap.store.reference import reference_table
 from forcemap.store.store import Store
@@ -121,10 +122,14 @@ def positioning_view(
     *,
     country: str,
     unit: str,
+    min_top_documents: float = POSITIONING.min_top_documents,
+    min_documents: float = POSITIONING.min_documents,
+    min_coverage: float = POSITIONING.min_coverage,
     matrix_countries: int = MATRIX_COUNTRIES,
     citations: str = "auto",
 ) -> dict[str, Any]:
-    """:func:`forcemap.decide.positioning.positioning` for ``country`` and the matrix.
+    """:func:`forcemap.decide.positioning.positioning` for ``country`` and the matrix
+    (the evidence minimums as in the decision).
 
     Returns
     -------
@@ -138,10 +143,20 @@ def positioning_view(
     """
     from forcemap.decide.positioning import positioning, positioning_matrix
 
-    result = positioning(store, country=country, unit=unit, citations=citations)  # type: ignore[arg-type]
+    result = positioning(
+        store,
+        country=country,
+        unit=unit,  # type: ignore[arg-type]
+        min_top_documents=min_top_documents,
+        min_documents=min_documents,
+        min_coverage=min_coverage,
+        citations=citations,
+    )
     home = rows(result.table)
     for r in home:
         r["level_display"] = _level(r["level"])
+        r["level_interval"] = _interval(r.get("level_low"), r.get("level_high"))
+        r["class_key"] = _class_key(r["class"])
     levels = [r for r in rows(result.evidence["levels"]) if r["period"] == "cur"]
     mass: dict[str, float] = {}
     for r in levels:
@@ -166,7 +181,9 @@ def positioning_view(
                 else {
                     "country": c,
                     "class": hit["class"],
+                    "key": _class_key(hit["class"]),
                     "level": hit["level"],
+                    "interval": _interval(hit.get("level_low"), hit.get("level_high")),
                     "text": _level(hit["level"]),
                 }
             )
@@ -185,6 +202,23 @@ def positioning_view(
 
 def _level(v: Any) -> str:
     return "–" if v is None or (isinstance(v, float) and not math.isfinite(v)) else f"{v:.0f}"
+
+
+def _interval(low: Any, high: Any) -> str:
+    """A level's stability interval as text ("12–25"; "–" when there is none)."""
+    if _level(low) == "–" or _level(high) == "–":
+        return "–"
+    return f"{_level(low)}–{_level(high)}"
+
+
+def _class_key(label: str) -> str:
+    """The CSS key of a positioning class: the label itself (leading, parallel, catch-up),
+    ``borderline`` or ``insufficient``."""
+    if label.startswith("borderline"):
+        return "borderline"
+    if label.startswith("insufficient"):
+        return "insufficient"
+    return label
 
 
 def _unit_names(store: Store, unit: str) -> dict[str, str]:
