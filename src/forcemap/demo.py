@@ -414,14 +414,16 @@ def more_decision_sections(
     series_cols = ["entity_name", "year", "works", "works_frac", "world_share", "mncs",
                    "pp_top10", "intl_copub_share", "industry_academia_share",
                    "impact_evidence"]  # fmt: skip
-    talent_cols = ["unit_name", "kind", "rank", "author_name", "org_name", "sector",
-                   "career_age", "n_works", "mean_ncs", "top10_share", "breadth",
+    talent_cols = ["unit_name", "kind", "rank", "author_name", "org_name", "sector", "outcome",
+                   "career_age", "n_works", "mean_ncs", "mean_ncs_low", "mean_ncs_high",
+                   "top10_share", "top10_share_low", "top10_share_high", "breadth",
                    "leadership_share", "cohort_relative_impact", "score"]  # fmt: skip
     watch_cols = ["rank", "unit", "name", "status", "score", "first_year", "growth",
                   "growth_low", "growth_high", "coherence", "impact", "impact_low",
                   "impact_high", "records"]  # fmt: skip
-    land_cols = ["rank", "name", "country_code", "type", "patents", "fc5_mean", "top10_share",
-                 "cpc_groups"]  # fmt: skip
+    land_cols = ["rank", "name", "country_code", "type", "patents", "patent_share",
+                 "patent_share_low", "patent_share_high", "fc5_mean", "top10_share",
+                 "top10_share_low", "top10_share_high", "cpc_groups"]  # fmt: skip
     out = [
         decision_section(
             _with_intervals(benchmark(synth, country="CN", industry="nev_batteries")),
@@ -452,6 +454,12 @@ def more_decision_sections(
         decision_section(
             landscape(synth, country="CN", industry="semiconductors"),
             f"{synth_label}: IP landscape of semiconductors (CN)",
+            land_cols,
+            max_rows=15,
+        ),
+        decision_section(
+            landscape(real, country="US", industry="ai"),
+            f"{real_label}: IP landscape of AI (US)",
             land_cols,
             max_rows=15,
         ),

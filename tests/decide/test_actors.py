@@ -87,7 +87,9 @@ def test_hand_worked_components(tiny: Store) -> None:
     I1 (1 + 1 + 1 + .5 + .5 + 0 + 0 + 1)/8 = 0.625; I2 (.5 + 0 + .5 + .5 + .5 + 1 + 1 + 0)/8
     = 0.5; I3 (0 + .5 + 0 + 0 + 0 + 0 + 0 + 0)/8 = 0.0625.
     """
-    r = strategic_actors(tiny, country="DE", industry="robotics")
+    # min_impact_works=0: the MNCS and disruptive share of one or two works are shown here to
+    # check their arithmetic (the default 5 fractional works would leave them null)
+    r = strategic_actors(tiny, country="DE", industry="robotics", min_impact_works=0)
     assert r.table.schema == ACTOR_SCHEMA
     assert r.evidence["components"].schema == COMPONENT_SCHEMA
     rows = _rows(r)
@@ -126,7 +128,7 @@ def test_all_countries(tiny: Store) -> None:
     + 0)/8 = 0.5; I3 (0 + 2/3 + 1/3 + 0 + 0 + 0 + 0 + 0)/8 = 0.125; I4 (1/3 + 0 + 0 + 0 + 1/3
     + 0 + 0 + 0)/8 = 1/12 (no NCS and no CD_5: lowest on impact and disruption).
     """
-    r = strategic_actors(tiny, country=None, industry="robotics")
+    r = strategic_actors(tiny, country=None, industry="robotics", min_impact_works=0)
     got = {x["org_id"]: x["score"] for x in r.table.to_pylist()}
     assert got == pytest.approx({"I1": 0.625, "I2": 0.5, "I3": 0.125, "I4": 1 / 12})
     assert r.table["org_id"].to_pylist() == ["I1", "I2", "I3", "I4"]
@@ -141,12 +143,15 @@ def test_weights_change_the_ranking(tiny: Store) -> None:
         country="DE",
         industry="robotics",
         weights={"works": 0, "patents": 0, "impact": 0, "breadth": 0},
+        min_impact_works=0,
     )
     assert r.table["org_id"].to_pylist() == ["I2", "I1", "I3"]
     assert r.table["score"].to_pylist() == pytest.approx([0.75, 0.25, 0.0])
     # the anchor test does not depend on the weights, but on its own quantile
     assert r.table["anchor_candidate"].to_pylist() == [False, True, False]
-    r = strategic_actors(tiny, country="DE", industry="robotics", anchor_quantile=1.0)
+    r = strategic_actors(
+        tiny, country="DE", industry="robotics", anchor_quantile=1.0, min_impact_works=0
+    )
     assert r.table["anchor_candidate"].to_pylist() == [True, False, False]
     r = strategic_actors(tiny, country=None, industry="robotics", anchor_quantile=0.5)
     # I4 (FR enterprise): works percentile 1/3 < 0.5
@@ -223,3 +228,90 @@ def test_planted_strong_enterprise(synthetic: tuple[Store, dict]) -> None:
     comp = r.evidence["components"]
     mine = comp.filter(pc.equal(comp["org_id"], fact["org_id"])).to_pylist()[0]
     assert mine["p_patents"] == 1.0  # about 25 % of the industry's patents
+
+
+# -- evidence discipline (issue 18) -------------------------------------------------------------
+
+
+def test_below_min_output_is_insufficient_evidence(tiny: Store) -> None:
+    """min_output 2: I2 (1 work + .5 patent) and I3 (.5 + 1) are kept, unranked, with the
+    counts that were missing; I1 (4.5) is ranked alone (a lone organisation gets 1 on each
+    positive component)."""
+    r = strategic_actors(tiny, country="DE", industry="robotics", min_output=2)
+    rows = _rows(r)
+    assert rows["I1"]["rank"] == 1 and rows["I1"]["outcome"] == "anchor candidate"
+    for k in ("I2", "I3"):
+        assert rows[k]["rank"] is None and rows[k]["score"] is None
+        assert rows[k]["p_works"] is None
+        assert rows[k]["outcome"] == "insufficient evidence (works + patents 1.5 < 2)"
+    t = r.table.to_pylist()
+    assert [(x["org_id"], x["rank"]) for x in t] == [("I1", 1), ("I2", None), ("I3", None)]
+    assert any("fewer than 2 fractional works + patents" in c for c in r.caveats)
+    assert r.rule.parameters["min_output"] == 2
+    # top=1 keeps the ranked organisation only
+    r = strategic_actors(tiny, country="DE", industry="robotics", min_output=2, top=1)
+    assert r.table["org_id"].to_pylist() == ["I1"]
+
+
+def test_mncs_needs_min_impact_works_and_has_an_interval(tiny: Store) -> None:
+    """I1's MNCS 5/3 rests on W1 (weight .5, NCS 1) and W2 (weight 1, NCS 2): a bootstrap
+    draw holds W1 twice (MNCS 1, probability 1/4), W2 twice (2, 1/4) or both (5/3), so the
+    95 % interval is [1, 2]. I3's one work (NCS 0) gives [0, 0]. With the default
+    min_impact_works (5) no MNCS is reported."""
+    r = strategic_actors(tiny, country="DE", industry="robotics", min_impact_works=0)
+    rows = _rows(r)
+    assert (rows["I1"]["mncs_low"], rows["I1"]["mncs_high"]) == pytest.approx((1.0, 2.0))
+    assert (rows["I3"]["mncs_low"], rows["I3"]["mncs_high"]) == (0.0, 0.0)
+    r = strategic_actors(tiny, country="DE", industry="robotics")
+    rows = _rows(r)
+    assert all(x["mncs"] is None and x["mncs_low"] is None for x in rows.values())
+    assert rows["I1"]["impact_works"] == pytest.approx(1.5)
+    assert any("MNCS is not reported" in c for c in r.caveats)
+
+
+def test_unknown_type_and_country_stay_unknown(tiny: Store) -> None:
+    """An organisation typed 'other' only because no source states a type has type None;
+    with 3 of the 4 organisations' countries unknown (25 % < 50 %) DE's list is not
+    labelled."""
+    tiny.con.execute(
+        "UPDATE organizations SET type = 'other' WHERE org_id = 'I3';"
+        "UPDATE patent_assignees SET type = NULL WHERE assignee_id = 'A3'"
+    )
+    assert _rows(strategic_actors(tiny, country="DE", industry="robotics"))["I3"]["type"] is None
+    tiny.con.execute("UPDATE organizations SET country_code = NULL WHERE org_id <> 'I3'")
+    r = strategic_actors(tiny, country="DE", industry="robotics")
+    assert r.table["org_id"].to_pylist() == ["I3"]
+    row = r.table.to_pylist()[0]
+    assert row["rank"] is None
+    assert (
+        row["outcome"] == "insufficient evidence (organisations with a known country 25 % < 50 %)"
+    )
+    cov = {c.what: c for c in r.coverage}["organisations in scope with a known country"]
+    assert (cov.known, cov.total, cov.below) == (1.0, 4.0, True)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"min_output": -1}, {"min_impact_works": float("nan")}, {"min_coverage": 2}]
+)
+def test_bad_minimums(tiny: Store, kwargs: dict[str, object]) -> None:
+    with pytest.raises(InputError):
+        strategic_actors(tiny, **kwargs)  # type: ignore[arg-type]
+
+
+def test_real_store_thin_organisations_are_not_ranked(real_store: Store) -> None:
+    """On the real demo store the US organisations in advanced materials hold 0.08–0.75
+    fractional works each; they used to be ranked 1–6 (MNCS 0.53 on under one work). They
+    are now listed with 'insufficient evidence' and no rank; in biomedicine the ranked
+    organisations' MNCS, where reported, rests on at least 5 fractional works and carries
+    an interval around it."""
+    r = strategic_actors(real_store, country="US", industry="advanced_materials")
+    t = r.table.to_pylist()
+    assert t and all(x["rank"] is None for x in t)
+    assert all(x["outcome"].startswith("insufficient evidence (works + patents") for x in t)
+    r = strategic_actors(real_store, country="US", industry="biomedicine", top=10)
+    ranked = [x for x in r.table.to_pylist() if x["mncs"] is not None]
+    assert ranked
+    for x in ranked:
+        assert x["impact_works"] >= 5
+        assert x["mncs_low"] <= x["mncs"] <= x["mncs_high"]
+    assert {c.what for c in r.coverage} >= {"organisations in scope with a known country"}

@@ -8,7 +8,13 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pytest
 
-from forcemap.decide.bottlenecks import BOTTLENECK_SCHEMA, GROUP_SCHEMA, TRADE_SCHEMA, bottlenecks
+from forcemap.decide.bottlenecks import (
+    BOTTLENECK_SCHEMA,
+    COVERAGE_WHAT,
+    GROUP_SCHEMA,
+    TRADE_SCHEMA,
+    bottlenecks,
+)
 from forcemap.errors import InputError
 from forcemap.indicators.specialisation import activity_table, rca
 from forcemap.store import Store
@@ -215,6 +221,8 @@ def test_empty_store_and_absent_country(tmp_path: Path, tiny: Store) -> None:
         {"years": (2021, 2020)},
         {"top_holders": 0},
         {"min_families": 0},
+        {"min_coverage": 1.5},
+        {"min_coverage": -0.1},
     ],
 )
 def test_bad_input(tiny: Store, kwargs: dict[str, object]) -> None:
@@ -274,3 +282,79 @@ def test_planted_trade_dependency(synthetic: tuple[Store, dict]) -> None:
     r_nl = bottlenecks(store, country="NL", industry="semiconductors")
     nl = {x["hs6"]: x for x in r_nl.evidence["trade"].to_pylist()}
     assert nl[fact["hs6"]]["dependent"] is False
+
+
+_UNKNOWN_SQL = """
+INSERT INTO patents (patent_id, year, family_id, origin, batch_id)
+SELECT 'U' || i, 2020, NULL, 't', 0 FROM range(6) t(i);
+INSERT INTO patent_cpc (patent_id, seq, cpc_subgroup, cpc_group, cpc_subclass, is_first)
+SELECT 'U' || i, 0, 'G03F1/50', 'G03F1/00', 'G03F', true FROM range(6) t(i);
+INSERT INTO patent_assignees (patent_id, seq, assignee_id, name, type, country_code)
+SELECT 'U' || i, 0, 'Z', 'Zulu', 'company', NULL FROM range(6) t(i);
+"""
+
+
+def test_unknown_holder_country_is_not_foreign(tiny: Store) -> None:
+    """Six more G03F1/00 families held by Zulu, whose country is unknown everywhere.
+
+    G03F1/00 then has 11 families, 5 with a known holder country (KR 4, CN 1): known share
+    5/11 = 45 % < 50 %, so the group is not a candidate and its outcome says why; CN's share
+    stays 1/5 = 0.2 over the known families (the unknown six are not foreign). With
+    min_coverage 0.4 it is assessed again and is a candidate as before.
+    """
+    tiny.con.execute(_UNKNOWN_SQL)
+    r = bottlenecks(tiny, industry="semiconductors", with_trade=False)
+    g = _groups(r)["G03F1/00"]
+    assert g["families"] == 11 and g["known_country_families"] == 5
+    assert g["known_country_share"] == pytest.approx(5 / 11)
+    assert g["unknown_country_share"] == pytest.approx(6 / 11)
+    assert g["country_share"] == pytest.approx(0.2)
+    assert g["candidate"] is False and g["score"] is None
+    assert g["outcome"] == "insufficient evidence (known holder country 45 % < 50 %)"
+    rows = {x["cpc"]: x for x in r.table.to_pylist()}
+    assert rows["G03F1/00"]["rank"] is None
+    assert rows["G03F1/00"]["outcome"].startswith("insufficient evidence")
+    assert rows["G03F7/00"]["rank"] == 1 and rows["G03F7/00"]["outcome"] == "bottleneck candidate"
+    cov = {c.what: c for c in r.coverage}[COVERAGE_WHAT]
+    assert (cov.known, cov.total, cov.minimum) == (14.0, 20.0, 0.5)
+    assert "min_coverage" in r.rule.parameters and "min_coverage" in r.rule.statement
+    r2 = bottlenecks(tiny, industry="semiconductors", with_trade=False, min_coverage=0.4)
+    assert _groups(r2)["G03F1/00"]["candidate"] is True
+    assert _groups(r2)["H01L21/00"]["outcome"] == "not a bottleneck (not weak)"
+
+
+def test_thin_group_outcome_names_the_missing_counts(tiny: Store) -> None:
+    r = bottlenecks(tiny, industry="semiconductors", with_trade=False, min_families=6)
+    g = _groups(r)["G03F1/00"]
+    assert g["outcome"] == "insufficient evidence (families 5 < 6)"
+
+
+def test_real_store_cad_is_not_a_us_bottleneck(real_store: Store) -> None:
+    """Issue 18, observation 2: on the real demo store G06F30/00 (CAD) was ranked first as a
+    US bottleneck (held 50 % by Cadence, whose country is unknown; 116 of the 128 assignee
+    rows have no country and counted as foreign). Only 1 of its 6 families has a known holder
+    country, so it is not a candidate: its outcome is insufficient evidence and the unknown
+    share is shown."""
+    r = bottlenecks(real_store, country="US", with_trade=False)
+    rows = {(x["industry"], x["cpc"]): x for x in r.table.to_pylist()}
+    cad = rows[("semiconductors", "G06F30/00")]
+    assert cad["rank"] is None and cad["score"] is None
+    assert cad["outcome"] == "insufficient evidence (known holder country 17 % < 50 %)"
+    assert cad["unknown_country_share"] == pytest.approx(5 / 6)
+    assert not any(x["rank"] is not None for x in rows.values() if x["cpc"] == "G06F30/00")
+    groups = r.evidence["groups"].to_pylist()
+    assert not any(g["candidate"] for g in groups if g["known_country_share"] < 0.5)
+    cov = {c.what: c for c in r.coverage}[COVERAGE_WHAT]
+    assert cov.below and cov.share is not None and cov.share < 0.5
+
+
+def test_country_share_interval(tiny: Store) -> None:
+    """G03F1/00: CN holds 1 of 5 families (share 0.2). Resampling the five: no CN family
+    with probability 0.8^5 ≈ 33 % (lower bound 0); three or more with ≈ 5.8 % and four or
+    more with ≈ 0.7 % (upper bound 3/5)."""
+    r = bottlenecks(tiny, industry="semiconductors", with_trade=False)
+    g = _groups(r)["G03F1/00"]
+    assert g["country_share"] == pytest.approx(0.2)
+    assert (g["country_share_low"], g["country_share_high"]) == pytest.approx((0.0, 0.6))
+    row = {x["cpc"]: x for x in r.table.to_pylist()}["G03F1/00"]
+    assert row["country_share_high"] == pytest.approx(0.6)

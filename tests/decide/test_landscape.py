@@ -57,12 +57,13 @@ _CITATIONS = [("A7", "A1"), ("A8", "A1"), ("A9", "A1"), ("D5", "D1")]
 
 @pytest.fixture
 def tiny(tmp_path: Path) -> Iterator[Store]:
-    """The 23 semiconductor patents above, granted on 1 March of their year."""
+    """The 23 semiconductor patents above, granted on 15 December of their year (so the
+    store's last year, 2021, is complete: no partial year is left out of the trend)."""
     s = Store.open(tmp_path / "l.duckdb")
     for pid, year, sym, holders in _PATENTS:
         s.con.execute(
             "INSERT INTO patents (patent_id, year, grant_date, origin, batch_id) "
-            "VALUES (?, ?, make_date(?, 3, 1), 't', 0)",
+            "VALUES (?, ?, make_date(?, 12, 15), 't', 0)",
             [pid, year, year],
         )
         grp = sym.split("/")[0] + "/00"
@@ -91,10 +92,10 @@ def test_hand_worked_portfolio(tiny: Store) -> None:
     """Portfolio value per holder, by hand.
 
     Alpha: A1, A3, A5, A7, A9, H1 and half of A6 → 6.5 of 23; forward citations 3 (A1).
-    Top-10 % shares per grant-year cohort (ties split): 2017 {A1 3, G1–G3 0} → A1 0.4;
-    2018 three uncited → 0.1 each; 2019 {D1 1, A3, A4, G6 0} → D1 0.4; 2020 four uncited
-    → 0.1 each; 2021 eight uncited → 0.1 each; total 2.3. Alpha: 0.4 + 0.1 (A5) + 0.05
-    (A6) + 0.1 (A7) + 0.1 (A9) + 0.1 (H1) = 0.85. Delta: 0.4 + 0.1 + 0.1 = 0.6.
+    Top-10 % shares per grant-year cohort (ties split; an uncited patent gets no credit,
+    issue 18): 2017 {A1 3, G1–G3 0} → A1 0.4; 2018 three uncited → 0; 2019 {D1 1, A3, A4,
+    G6 0} → D1 0.4; 2020 and 2021 uncited → 0; total 0.8. Alpha 0.4 (A1), Delta 0.4 (D1):
+    each 0.5 of the industry's top-10 % (the uncited ties used to share 1.5 more units).
     """
     r = landscape(tiny, country="CN", industry="semiconductors")
     assert r.table.schema == LANDSCAPE_SCHEMA
@@ -107,14 +108,17 @@ def test_hand_worked_portfolio(tiny: Store) -> None:
     assert a["patents"] == pytest.approx(6.5) and a["patents_full"] == 7
     assert a["patent_share"] == pytest.approx(6.5 / 23)
     assert a["fc5_total"] == pytest.approx(3.0) and a["fc5_mean"] == pytest.approx(3 / 6.5)
-    assert a["top10_patents"] == pytest.approx(0.85)
-    assert a["top10_share"] == pytest.approx(0.85 / 2.3)
+    assert a["top10_patents"] == pytest.approx(0.4)
+    assert a["top10_share"] == pytest.approx(0.5)
+    assert a["patent_share_low"] <= a["patent_share"] <= a["patent_share_high"]
+    assert a["top10_share_low"] <= a["top10_share"] <= a["top10_share_high"]
     assert a["cpc_groups"] == 2 and not a["is_home"] and a["type"] == "company"
     d = t["Delta"]
     assert d["is_home"] and d["rank"] == 4 and d["patents"] == pytest.approx(3.0)
-    assert d["fc5_mean"] == pytest.approx(1 / 3) and d["top10_share"] == pytest.approx(0.6 / 2.3)
+    assert d["fc5_mean"] == pytest.approx(1 / 3) and d["top10_share"] == pytest.approx(0.5)
     assert t["Beta"]["patents"] == pytest.approx(3.5)
-    assert t["Beta"]["top10_patents"] == pytest.approx(0.25)
+    assert t["Beta"]["top10_patents"] == pytest.approx(0.0)
+    assert t["Beta"]["top10_share_high"] == pytest.approx(0.0)  # never credited in any draw
     assert sum(r.table["top10_share"].to_pylist()) == pytest.approx(1.0)
     assert sum(r.table["patents"].to_pylist()) == pytest.approx(23.0)
 
@@ -243,3 +247,77 @@ def test_planted_bottleneck_group(synthetic_world: tuple[Path, dict]) -> None:
     top = {x["org_id"] for x in default.evidence["matrix"].to_pylist() if x["cpc"] == cpc}
     assert {h["org_id"] for h in fact["holders"]} <= top
     assert default.synthetic and any("SYNTHETIC" in c for c in default.caveats)
+
+
+# -- evidence discipline (issue 18) -------------------------------------------------------------
+
+
+def _add(s: Store, pid: str, year: int, sym: str, holder: str, cc: str | None) -> None:
+    s.con.execute(
+        "INSERT INTO patents (patent_id, year, grant_date, origin, batch_id) "
+        "VALUES (?, ?, make_date(?, 12, 15), 't', 0)",
+        [pid, year, year],
+    )
+    s.con.execute(
+        "INSERT INTO patent_cpc (patent_id, seq, cpc_subgroup, cpc_group, cpc_subclass, "
+        "is_first) VALUES (?, 0, ?, ?, ?, true)",
+        [pid, sym, sym.split("/")[0] + "/00", sym[:4]],
+    )
+    s.con.execute(
+        "INSERT INTO patent_assignees (patent_id, seq, assignee_id, name, type, country_code) "
+        "VALUES (?, 0, ?, ?, 'company', ?)",
+        [pid, holder, holder.title(), cc],
+    )
+
+
+def test_unknown_holder_country_is_no_white_space(tiny: Store) -> None:
+    """Four more H01L23/00 patents (2020–2021) held by Zulu, of unknown country: the group
+    is rising with 6 patents and no CN holder, but only 2 of 6 have a holder of known country
+    (33 % < 50 %): CN's absence cannot be read, so it is no white space."""
+    for i, year in enumerate((2020, 2020, 2021, 2021)):
+        _add(tiny, f"Z{i}", year, "H01L23/48", "zulu", None)
+    r = landscape(tiny, country="CN", industry="semiconductors")
+    g = _by(r.evidence["groups"], "cpc")["H01L23/00"]
+    assert g["rising"] and g["enough_evidence"] and g["home_holders"] == 0
+    assert g["known_country_patents"] == 2 and g["known_country_share"] == pytest.approx(1 / 3)
+    assert not g["white_space"] and g["rank"] is None
+    assert g["outcome"] == "insufficient evidence (known holder country 33 % < 50 %)"
+    assert _by(r.evidence["groups"], "cpc")["G03F7/00"]["outcome"] == "white space"
+    assert _by(r.evidence["groups"], "cpc")["H01L21/00"]["outcome"] == (
+        "not a white space (CN holds patents here)"
+    )
+    assert r.evidence["white_spaces"]["cpc"].to_pylist() == ["G03F7/00"]
+    cov = {c.what: c for c in r.coverage}["patents of the industry with a holder of known country"]
+    assert (cov.known, cov.total) == (23.0, 27.0)
+    r = landscape(tiny, country="CN", industry="semiconductors", min_coverage=0.3)
+    assert _by(r.evidence["groups"], "cpc")["H01L23/00"]["white_space"]
+
+
+def test_partial_last_year_is_left_out_of_the_trend(tiny: Store) -> None:
+    """When the store's last grants of 2021 are in March, 2021 is incomplete: the trend
+    years become 2016–2020 and the caveat says so; drop_partial_years=False keeps 2021."""
+    tiny.con.execute("UPDATE patents SET grant_date = make_date(2021, 3, 1) WHERE year = 2021")
+    r = landscape(tiny, country="CN", industry="semiconductors")
+    assert r.rule.parameters["trend_years"] == "2016–2020"
+    assert r.rule.parameters["partial_year_left_out"] == 2021
+    assert any("2021 is incomplete" in c for c in r.caveats)
+    keep = landscape(tiny, country="CN", industry="semiconductors", drop_partial_years=False)
+    assert keep.rule.parameters["trend_years"] == "2017–2021"
+
+
+def test_real_store_no_white_space_on_unknown_holders(real_store: Store) -> None:
+    """On the real demo store G06N20/00 (machine learning) was a US white space: rising over
+    2019–2023 because the USPTO sample is one grant year (2023, last grant 31 October), and
+    'no US holder' among six holders of unknown country. Now 2023 is left out of the trend
+    as incomplete, none of its holders has a known country, and its outcome says so; no
+    top-10 % credit goes to uncited patents."""
+    r = landscape(real_store, country="US", industry="ai")
+    g = _by(r.evidence["groups"], "cpc")["G06N20/00"]
+    assert not g["white_space"] and g["known_country_share"] == 0.0
+    assert g["outcome"].startswith("insufficient evidence (")
+    assert "known holder country 0 % < 50 %" in g["outcome"]
+    assert r.evidence["white_spaces"].num_rows == 0
+    assert r.rule.parameters["partial_year_left_out"] == 2023
+    assert all(v is None for v in r.table["top10_share"].to_pylist())
+    cov = {c.what: c for c in r.coverage}["patents of the industry with a holder of known country"]
+    assert cov.below

@@ -110,7 +110,7 @@ def _row(result, author: str) -> dict:  # type: ignore[no-untyped-def]
 
 
 def test_hand_worked_author(tiny: Store) -> None:
-    r = talent(tiny, country="CN", unit="field", min_works=4)
+    r = talent(tiny, country="CN", unit="field", min_works=4, min_scientists=1)
     assert r.table.schema == TALENT_SCHEMA
     assert r.evidence["authors"].schema == AUTHOR_SCHEMA
     assert [x["author_id"] for x in r.table.to_pylist()] == ["A1"]  # A2 has 3 works < 4
@@ -152,12 +152,18 @@ def test_hand_worked_author(tiny: Store) -> None:
     assert r.rule.parameters["breadth"] == "concept1"
     assert any("author disambiguation" in c for c in r.caveats)
     assert any("not resolved" in c for c in r.caveats)
-    assert any("Thin evidence" in c for c in r.caveats)
     assert not r.synthetic
+    # with the default min_scientists (4) the lone eligible author keeps its counts, unranked
+    r4 = talent(tiny, country="CN", unit="field", min_works=4, min_scientists=4)
+    a1 = _row(r4, "A1")
+    assert a1["rank"] is None and a1["score"] is None
+    assert a1["outcome"] == "insufficient evidence (eligible scientists in the unit 1 < 4)"
+    assert a1["mean_ncs"] == pytest.approx(3.5)
+    assert any("Insufficient evidence: fewer than 4 eligible" in c for c in r4.caveats)
 
 
 def test_flows_count_the_move(tiny: Store) -> None:
-    r = talent(tiny, country="CN", unit="field", min_works=4)
+    r = talent(tiny, country="CN", unit="field", min_works=4, min_scientists=1)
     flows = r.evidence["flows"]
     assert flows.schema == FLOW_SCHEMA
     assert flows.to_pylist() == [
@@ -173,7 +179,7 @@ def test_flows_count_the_move(tiny: Store) -> None:
     bal = {x["sector"]: x for x in r.evidence["balance"].to_pylist()}
     assert bal["all"] == {"country": "CN", "sector": "all", "inflow": 1, "outflow": 0, "net": 1}
     assert bal["university"]["net"] == 1
-    us = talent(tiny, country="US", unit="field", min_works=4)
+    us = talent(tiny, country="US", unit="field", min_works=4, min_scientists=1)
     us_all = us.evidence["balance"].to_pylist()[0]
     assert (us_all["sector"], us_all["outflow"], us_all["net"]) == ("all", 1, -1)
     assert us.table.num_rows == 0 and any("No scientist of US" in c for c in us.caveats)
@@ -188,7 +194,7 @@ def test_flows_count_the_move(tiny: Store) -> None:
 
 
 def test_young_and_senior_and_min_works(tiny: Store) -> None:
-    r = talent(tiny, country="CN", unit="field", min_works=3)
+    r = talent(tiny, country="CN", unit="field", min_works=3, min_scientists=1)
     kinds = {x["author_id"]: x["kind"] for x in r.table.to_pylist()}
     assert kinds == {"A1": "strategic", "A2": "rising"}
     a2 = _row(r, "A2")
@@ -204,7 +210,9 @@ def test_young_and_senior_and_min_works(tiny: Store) -> None:
     ev = {x["author_id"]: x for x in r.evidence["authors"].to_pylist()}
     assert ev["A1"]["p_breadth"] == 0.0 and ev["A1"]["p_works"] == 1.0
     # the young-career threshold turns the senior author into a rising one
-    r15 = talent(tiny, country="CN", unit="field", min_works=3, young_career_years=15)
+    r15 = talent(
+        tiny, country="CN", unit="field", min_works=3, young_career_years=15, min_scientists=1
+    )
     assert {x["author_id"]: x["kind"] for x in r15.table.to_pylist()} == {
         "A1": "rising",
         "A2": "rising",
@@ -212,11 +220,21 @@ def test_young_and_senior_and_min_works(tiny: Store) -> None:
     assert [x["author_id"] for x in r15.table.to_pylist()] == ["A1", "A2"]  # ratio 1 > 0.8
     assert r15.rule.parameters["young_career_years"] == 15
     # sustained impact: with min_works = 5 nobody qualifies
-    assert talent(tiny, country="CN", unit="field", min_works=5).table.num_rows == 0
+    assert (
+        talent(tiny, country="CN", unit="field", min_works=5, min_scientists=1).table.num_rows == 0
+    )
 
 
 def test_top_limits_each_kind(tiny: Store) -> None:
-    r = talent(tiny, country="CN", unit="field", min_works=3, young_career_years=15, top=1)
+    r = talent(
+        tiny,
+        country="CN",
+        unit="field",
+        min_works=3,
+        young_career_years=15,
+        top=1,
+        min_scientists=1,
+    )
     assert [x["author_id"] for x in r.table.to_pylist()] == ["A1"]
     assert r.evidence["authors"].num_rows == 2
 
@@ -235,7 +253,7 @@ def test_bad_parameters(tiny: Store) -> None:
 
 
 def test_field_filter_by_name(tiny: Store) -> None:
-    r = talent(tiny, country="CN", unit="field", industry="field f", min_works=3)
+    r = talent(tiny, country="CN", unit="field", industry="field f", min_works=3, min_scientists=1)
     assert {x["unit"] for x in r.table.to_pylist()} == {"F"}
 
 
@@ -268,3 +286,66 @@ def test_synthetic_world(synthetic_world: tuple[Path, dict]) -> None:
     assert all(x["country"] == country for x in r.table.to_pylist())
     assert r.evidence["flows"].num_rows > 0  # the world plants author moves
     assert not any("not resolved" in c for c in r.caveats)
+
+
+# -- evidence discipline (issue 18) -------------------------------------------------------------
+
+
+def test_intervals_of_mean_ncs_and_top10_share(tiny: Store) -> None:
+    """A1's four works have NCS 1, 1, 10, 2 and one top-10 % work. Resampling the four: all
+    draws from the two NCS-1 works (probability 1/16 > 2.5 %) give the lower bound 1; three or
+    more copies of W2 (probability 13/256 ≈ 5.1 % > 2.5 %, four copies 1/256 < 2.5 %) give the
+    top-10 % upper bound 3/4, and no copy (81/256) the lower bound 0."""
+    r = talent(tiny, country="CN", unit="field", min_works=4, min_scientists=1)
+    a1 = _row(r, "A1")
+    assert a1["mean_ncs_low"] == pytest.approx(1.0)
+    assert 3.5 < a1["mean_ncs_high"] < 10.0
+    assert (a1["top10_share_low"], a1["top10_share_high"]) == pytest.approx((0.0, 0.75))
+    assert a1["outcome"] == "ranked"
+
+
+def test_unknown_sector_is_not_other(tiny: Store) -> None:
+    """A7 moves from I1 (a university) to I3, an institution of unknown type: the move is to
+    sector 'unknown', never 'other'."""
+    tiny.con.execute(
+        "INSERT INTO institutions (institution_id, name, type, country_code, origin) "
+        "VALUES ('I3', 'Somewhere', NULL, 'CN', 't')"
+    )
+    _work(tiny, "W5", 2019, [("A7", "I1", "first", False)])
+    _work(tiny, "W6", 2020, [("A7", "I3", "first", False)])
+    r = talent(tiny, country="CN", unit="field", min_works=4)
+    flows = r.evidence["flows"].to_pylist()
+    mine = [f for f in flows if f["from_sector"] == "university" and f["to_country"] == "CN"]
+    assert any(f["to_sector"] == "unknown" for f in mine)
+    assert not any("other" in (f["from_sector"], f["to_sector"]) for f in flows)
+
+
+def test_country_coverage_below_the_minimum(tiny: Store) -> None:
+    """Only authors with a known current country can be X's: with min_coverage 1 and some
+    authors of unknown country (the anonymous DE works have no author; A9 has one), the list
+    is kept but unranked."""
+    tiny.con.execute("UPDATE authorships SET country_code = NULL WHERE author_id = 'A9'")
+    tiny.con.execute("UPDATE institutions SET country_code = NULL WHERE institution_id = 'E1'")
+    r = talent(tiny, country="CN", unit="field", min_works=4, min_scientists=1, min_coverage=1)
+    cov = {c.what: c for c in r.coverage}["authors in scope with a known current country"]
+    assert cov.below and cov.known < cov.total
+    a1 = _row(r, "A1")
+    assert a1["rank"] is None
+    assert a1["outcome"].startswith("insufficient evidence (authors with a known country")
+    assert r.rule.parameters["min_coverage"] == 1
+
+
+def test_real_store_two_scientists_are_not_a_ranking(real_store: Store) -> None:
+    """On the real demo store only two US scientists have 5 works in biomedicine; they were
+    ranked 1 and 2 by percentiles among two (scores 0.67 and 0.17). They are now listed with
+    their counts and intervals, unranked: 'insufficient evidence (eligible scientists in the
+    unit 2 < 4)'."""
+    r = talent(real_store, country="US", industry="biomedicine")
+    rows = r.table.to_pylist()
+    assert len(rows) == 2
+    for x in rows:
+        assert x["rank"] is None and x["score"] is None
+        assert x["outcome"] == "insufficient evidence (eligible scientists in the unit 2 < 4)"
+        assert x["mean_ncs_low"] <= x["mean_ncs"] <= x["mean_ncs_high"]
+    cov = {c.what: c for c in r.coverage}["authors in scope with a known current country"]
+    assert cov.share is not None and 0.5 < cov.share < 1

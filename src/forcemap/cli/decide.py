@@ -225,6 +225,9 @@ def decide_bottlenecks(
         0.5
     ),
     min_families: Annotated[int, typer.Option(help="Minimum patent families in the group.")] = 5,
+    min_coverage: Annotated[
+        float, typer.Option(help="Minimum share of a group's families with a known holder country.")
+    ] = 0.5,
     out_file: DecideOutOpt = None,
 ) -> None:
     """Bottleneck technologies: CPC groups (and HS6 imports) the country depends on.
@@ -248,9 +251,10 @@ def decide_bottlenecks(
             hhi_assignee_above=hhi_assignee_above,
             top_share_above=top_share_above,
             min_families=min_families,
+            min_coverage=min_coverage,
         )
-        cols = ["industry", "rank", "cpc", "title", "score", "rta", "families", "hhi_country",
-                "hhi_assignee", "holders", "dependent_hs6"]  # fmt: skip
+        cols = ["industry", "rank", "cpc", "outcome", "score", "rta", "families",
+                "unknown_country_share", "hhi_country", "holders", "dependent_hs6"]  # fmt: skip
         print_decision(r, [c for c in cols if c in r.table.column_names])
         trade = r.evidence.get("trade")
         if trade is not None and trade.num_rows and "dependent" in trade.column_names:
@@ -275,6 +279,12 @@ def decide_actors(
         list[str] | None,
         typer.Option(help="Component weight, e.g. --weight patents=2 (repeatable)."),
     ] = None,
+    min_output: Annotated[
+        float, typer.Option(help="Fractional works + patents needed to be ranked.")
+    ] = 1.0,
+    min_impact_works: Annotated[
+        float, typer.Option(help="Fractional works with a citation score needed for MNCS.")
+    ] = 5.0,
     citations: CitationsOpt = "auto",
     out_file: DecideOutOpt = None,
 ) -> None:
@@ -296,10 +306,12 @@ def decide_actors(
             years=parse_years(years),
             top=top,
             weights=weights or None,
+            min_output=min_output,
+            min_impact_works=min_impact_works,
             citations=citations,
         )
-        cols = ["industry", "rank", "name", "type", "country_code", "score", "anchor_candidate",
-                "works", "patents", "mncs", "pagerank", "brokerage"]  # fmt: skip
+        cols = ["industry", "rank", "name", "type", "country_code", "outcome", "score",
+                "works", "patents", "mncs", "mncs_low", "mncs_high"]  # fmt: skip
         print_decision(r, [c for c in cols if c in r.table.column_names], max_rows=60)
         if out_file is not None:
             write_table(r.table, out_file)
@@ -532,6 +544,12 @@ def decide_landscape(
         float, typer.Option(help="White space: relative yearly growth above this.")
     ] = 0.0,
     growth_window: Annotated[int, typer.Option(help="Years of the trend.")] = 5,
+    min_coverage: Annotated[
+        float, typer.Option(help="White space: least share of patents with a known holder country.")
+    ] = 0.5,
+    drop_partial_years: Annotated[
+        bool, typer.Option(help="Leave an incomplete last year of the store out of the trend.")
+    ] = True,
     out_file: DecideOutOpt = None,
 ) -> None:
     """Technology value and IP landscape: portfolios, the holder × CPC matrix, white spaces.
@@ -545,10 +563,12 @@ def decide_landscape(
         r = run_decision(
             opts, landscape, out_file, country=country, industry=industry, years=parse_years(years),
             top_holders=top_holders, white_space_growth=white_space_growth,
-            growth_window=growth_window,
+            growth_window=growth_window, min_coverage=min_coverage,
+            drop_partial_years=drop_partial_years,
         )  # fmt: skip
-        cols = ["industry", "rank", "name", "country_code", "type", "patents", "fc5_mean",
-                "top10_share", "cpc_groups"]  # fmt: skip
+        cols = ["industry", "rank", "name", "country_code", "type", "patents", "patent_share",
+                "patent_share_low", "patent_share_high", "fc5_mean", "top10_share",
+                "top10_share_low", "top10_share_high", "cpc_groups"]  # fmt: skip
         finish_decision(r, cols, out_file, max_rows=30)
         ws = r.evidence.get("white_spaces")
         if ws is not None and ws.num_rows:
@@ -567,6 +587,9 @@ def decide_talent(
         int, typer.Option(help="Rising talent: career age at most this.")
     ] = 10,
     top: Annotated[int, typer.Option(help="Scientists listed per kind and unit.")] = 25,
+    min_scientists: Annotated[
+        int, typer.Option(help="Eligible scientists a unit needs to be ranked.")
+    ] = 4,
     citations: CitationsOpt = "auto",
     out_file: DecideOutOpt = None,
 ) -> None:
@@ -582,11 +605,11 @@ def decide_talent(
         r = run_decision(
             opts, talent, out_file, country=country, industry=industry, unit=unit,
             years=parse_years(years), min_works=min_works, young_career_years=young_career_years,
-            top=top, citations=citations,
+            top=top, min_scientists=min_scientists, citations=citations,
         )  # fmt: skip
-        cols = ["unit_name", "kind", "rank", "author_name", "org_name", "sector", "career_age",
-                "n_works", "mean_ncs", "top10_share", "breadth", "leadership_share",
-                "cohort_relative_impact", "score"]  # fmt: skip
+        cols = ["unit_name", "kind", "rank", "author_name", "org_name", "outcome", "n_works",
+                "mean_ncs", "mean_ncs_low", "mean_ncs_high", "top10_share", "top10_share_low",
+                "top10_share_high", "score"]  # fmt: skip
         finish_decision(r, cols, out_file, max_rows=50)
         bal = r.evidence.get("balance")
         if bal is not None and bal.num_rows:

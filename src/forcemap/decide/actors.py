@@ -64,9 +64,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from forcemap.decide._evidence import Shortfall, insufficient
 from forcemap.decide._scope import check_years, industry_scope
+from forcemap.decide._unit_intervals import unit_ratio_intervals
 from forcemap.decide.params import ACTORS, ActorsParams
 from forcemap.decide.result import DecisionResult, Rule, check_weights, is_synthetic
 from forcemap.errors import InputError
@@ -116,7 +121,10 @@ _VALUES = [
     ("country_code", pa.string()),
     ("works", pa.float64()),
     ("patents", pa.float64()),
+    ("impact_works", pa.float64()),
     ("mncs", pa.float64()),
+    ("mncs_low", pa.float64()),
+    ("mncs_high", pa.float64()),
     ("disruptive_share", pa.float64()),
     ("forward_citations", pa.float64()),
     ("pagerank", pa.float64()),
@@ -131,9 +139,12 @@ COMPONENT_SCHEMA = pa.schema(
         ("score", pa.float64()),
         ("anchor_candidate", pa.bool_()),
         ("rank", pa.int64()),
+        ("outcome", pa.string()),
     ]
 )
-"""``evidence["components"]``: every organisation in scope, values, percentiles, score."""
+"""``evidence["components"]``: every organisation in scope, values, percentiles, score;
+``rank``, ``score`` and the percentiles are null for an organisation below ``min_output``
+(``outcome`` "insufficient evidence (…)")."""
 
 ACTOR_SCHEMA = pa.schema(
     [
@@ -143,12 +154,14 @@ ACTOR_SCHEMA = pa.schema(
         ("name", pa.string()),
         ("type", pa.string()),
         ("country_code", pa.string()),
+        ("outcome", pa.string()),
         ("score", pa.float64()),
         ("anchor_candidate", pa.bool_()),
         *_VALUES[5:],
     ]
 )
-"""The main table: the ``top`` organisations of each industry by composite score."""
+"""The main table: the ``top`` organisations of each industry by composite score, then (rank
+null, up to ``top`` rows in all) the largest organisations with insufficient evidence."""
 
 # -- SQL ---------------------------------------------------------------------------------------
 
@@ -239,9 +252,15 @@ _VALUES_SQL = """
 CREATE OR REPLACE TEMP TABLE _ac_values AS
 WITH wv AS (
     SELECT s.industry, ww.org_id, sum(ww.f) AS works,
-           sum(ww.f * n.ncs) / sum(ww.f) FILTER (WHERE n.ncs IS NOT NULL) AS mncs,
-           coalesce(sum(ww.f) FILTER (WHERE d.cd > $cd_threshold), 0.0)
-               / sum(ww.f) FILTER (WHERE d.cd IS NOT NULL) AS disruptive_share
+           coalesce(sum(ww.f) FILTER (WHERE n.ncs IS NOT NULL), 0.0) AS impact_works,
+           CASE WHEN coalesce(sum(ww.f) FILTER (WHERE n.ncs IS NOT NULL), 0.0)
+                     >= greatest($min_impact, 1e-12)
+                THEN sum(ww.f * n.ncs) / sum(ww.f) FILTER (WHERE n.ncs IS NOT NULL) END
+               AS mncs,
+           CASE WHEN coalesce(sum(ww.f) FILTER (WHERE d.cd IS NOT NULL), 0.0)
+                     >= greatest($min_impact, 1e-12)
+                THEN coalesce(sum(ww.f) FILTER (WHERE d.cd > $cd_threshold), 0.0)
+                     / sum(ww.f) FILTER (WHERE d.cd IS NOT NULL) END AS disruptive_share
     FROM _ac_wsel s JOIN _ac_ww ww USING (work_id)
     LEFT JOIN _ac_ncs n USING (work_id)
     LEFT JOIN _ac_cd d ON d.id = s.work_id
@@ -256,10 +275,27 @@ WITH wv AS (
     GROUP BY ALL
 ), keys AS (
     SELECT industry, org_id FROM wv UNION SELECT industry, org_id FROM pv
+), stated AS (
+    -- an organisation typed 'other' only because none of its sources states a type has an
+    -- unknown type (unknown is not 'other')
+    SELECT al.org_id, bool_or(coalesce(i.type, pa.type) IS NOT NULL) AS any_type
+    FROM org_aliases al
+    LEFT JOIN (SELECT institution_id, any_value(type) AS type FROM institutions
+               GROUP BY institution_id) i
+           ON al.source = 'institution' AND i.institution_id = al.source_id
+    LEFT JOIN (SELECT assignee_id, any_value(type) AS type FROM patent_assignees
+               GROUP BY assignee_id) pa
+           ON al.source = 'assignee' AND pa.assignee_id = al.source_id
+    GROUP BY al.org_id
 )
-SELECT k.industry, k.org_id, o.name, o.type, o.country_code,
+SELECT k.industry, k.org_id, o.name,
+       CASE WHEN o.type = 'other' AND NOT coalesce(st.any_type, false) THEN NULL
+            ELSE o.type END AS type,
+       o.country_code,
        coalesce(wv.works, 0.0) AS works, coalesce(pv.patents, 0.0) AS patents,
-       wv.mncs, wv.disruptive_share, pv.forward_citations,
+       coalesce(wv.impact_works, 0.0) AS impact_works,
+       wv.mncs, NULL::DOUBLE AS mncs_low, NULL::DOUBLE AS mncs_high,
+       wv.disruptive_share, pv.forward_citations,
        coalesce(nw.pagerank, 0.0) AS pagerank,
        1.0 - nw.constraint AS brokerage,
        coalesce(b.breadth, CASE WHEN ns.n > 0 THEN 0.0 END) AS breadth
@@ -270,7 +306,17 @@ LEFT JOIN pv USING (industry, org_id)
 LEFT JOIN _ac_net nw USING (industry, org_id)
 LEFT JOIN _ac_breadth b USING (industry, org_id)
 LEFT JOIN _ac_n_subs ns USING (industry)
+LEFT JOIN stated st USING (org_id)
 WHERE $country IS NULL OR upper(o.country_code) = $country
+"""
+
+# Organisations in scope (before the country filter) with and without a known country.
+_COUNTRY_COVERAGE_SQL = """
+SELECT count(DISTINCT k.org_id) FILTER (WHERE o.country_code IS NOT NULL),
+       count(DISTINCT k.org_id)
+FROM (SELECT org_id FROM _ac_ww WHERE work_id IN (SELECT work_id FROM _ac_wsel)
+      UNION SELECT org_id FROM _ac_pw WHERE patent_id IN (SELECT patent_id FROM _ac_psel)) k
+LEFT JOIN organizations o USING (org_id)
 """
 
 # Percentile of each component within the industry: values compared at 9 decimals (so float
@@ -282,7 +328,9 @@ CASE WHEN count(*) OVER w = 1 THEN (CASE WHEN coalesce({col}, 0) > 0 THEN 1.0 EL
           / (count(*) OVER w - 1) END AS p_{key}"""
 
 _RANK_SQL_HEAD = "CREATE OR REPLACE TEMP TABLE _ac_pct AS SELECT *,"
-_RANK_SQL_TAIL = " FROM _ac_values WINDOW w AS (PARTITION BY industry)"
+_RANK_SQL_TAIL = (
+    " FROM _ac_values WHERE works + patents >= $min_output WINDOW w AS (PARTITION BY industry)"
+)
 
 _SCORE_SQL = """
 WITH s AS (
@@ -296,9 +344,26 @@ WITH s AS (
     FROM _ac_pct
 )
 SELECT *, row_number() OVER (PARTITION BY industry
-                             ORDER BY score DESC, works + patents DESC, org_id) AS rank
-FROM s ORDER BY industry, rank
+                             ORDER BY score DESC, works + patents DESC, org_id) AS rank,
+       CASE WHEN anchor_candidate THEN 'anchor candidate' ELSE 'ranked' END AS outcome
+FROM s
+UNION ALL BY NAME
+SELECT *, false AS anchor_candidate,
+       'insufficient evidence (works + patents ' || {output} || ' < ' || {minimum} || ')'
+           AS outcome
+FROM _ac_values WHERE works + patents < $min_output
+ORDER BY industry, rank NULLS LAST, works + patents DESC, org_id
 """
+
+
+def _sql_num(expr: str) -> str:
+    """SQL rendering of a count as :class:`~forcemap.decide._evidence.Shortfall` shows it:
+    an integer with thousands separators, else one decimal (≥ 1) or two (< 1)."""
+    return (
+        f"(CASE WHEN {expr} = round({expr}) THEN format('{{:,}}', ({expr})::BIGINT) "
+        f"WHEN {expr} >= 1 THEN format('{{:,.1f}}', {expr}) "
+        f"ELSE format('{{:.2f}}', {expr}) END)"
+    )
 
 
 def _pct_sql() -> str:
@@ -394,7 +459,12 @@ def _rule(p: ActorsParams, params: dict[str, object]) -> Rule:
         f"mean {p.citation_window}-year forward citations, PageRank and 1 − Burt constraint "
         "in the industry's co-authorship/co-patenting network, and breadth over the "
         "industry's sub-technologies. Anchor candidate: an enterprise with both its works "
-        "and its patents percentile ≥ anchor_quantile.",
+        "and its patents percentile ≥ anchor_quantile. Only organisations with at least "
+        "min_output fractional works + patents are ranked (the others: 'insufficient "
+        "evidence'); MNCS and the disruptive share need min_impact_works fractional works "
+        "with a score (else null, ranking lowest) and MNCS carries a 95 % stability interval "
+        "(bootstrap over the organisation's works); a country's list is not labelled when "
+        "fewer than min_coverage of the organisations in scope have a known country.",
         parameters=params,
         references=(
             "Waltman & van Eck 2015, doi:10.1016/j.joi.2015.08.001",
@@ -425,6 +495,9 @@ def strategic_actors(
     citation_window: int = ACTORS.citation_window,
     cd_threshold: float = ACTORS.cd_threshold,
     concept_min_score: float = ACTORS.concept_min_score,
+    min_output: float = ACTORS.min_output,
+    min_impact_works: float = ACTORS.min_impact_works,
+    min_coverage: float = ACTORS.min_coverage,
     citations: str = ACTORS.citations,
 ) -> DecisionResult:
     r"""Rank a country's organisations in each industry (see the module docstring).
@@ -457,6 +530,15 @@ def strategic_actors(
         A work is disruptive when its CD\ :sub:`5` is above this.
     concept_min_score : float, default 0.3
         Least concept score for a work to count towards a sub-technology (breadth).
+    min_output : float, default 1.0
+        Least fractional works + patents for an organisation to be ranked; below it the row
+        is kept with ``outcome`` "insufficient evidence (works + patents … < …)" and no rank.
+    min_impact_works : float, default 5.0
+        Least fractional works with an NCS (with a CD\ :sub:`5`) for ``mncs`` (for
+        ``disruptive_share``) to be reported.
+    min_coverage : float, default 0.5
+        Least share of the organisations in scope (any country) with a known country for a
+        country's list to be labelled; below it every row is "insufficient evidence".
     citations : {"auto", "store", "source"}, default "auto"
         Citation basis of the works' NCS (:func:`forcemap.indicators.impact.citation_basis`);
         the basis used is in the caveats.
@@ -497,6 +579,9 @@ def strategic_actors(
         citation_window=citation_window,
         cd_threshold=cd_threshold,
         concept_min_score=concept_min_score,
+        min_output=min_output,
+        min_impact_works=min_impact_works,
+        min_coverage=min_coverage,
         citations=citations,
     )
     cty = p.country
@@ -521,6 +606,9 @@ def strategic_actors(
         "impact_field": impact_field,
         "disruption": _disruption(p),
         "patent_value": f"forward citations within {p.citation_window} years of grant",
+        "min_output": p.min_output,
+        "min_impact_works": p.min_impact_works,
+        "min_coverage": p.min_coverage,
     }
     n_alias = store.scalar("SELECT count(*) FROM org_aliases")
     if not n_alias:
@@ -561,16 +649,39 @@ def strategic_actors(
         cur.execute(_SELECT_PATENTS_SQL, {"y0": y0, "y1": y1})
         cur.execute(_WEIGHTS_SQL)
         cur.execute(_BREADTH_SQL, {"cs": p.concept_min_score, "ts": 0.0})
-        cur.execute(_VALUES_SQL, {"country": cty, "cd_threshold": p.cd_threshold})
-        cur.execute(_pct_sql())
+        cur.execute(
+            _VALUES_SQL,
+            {
+                "country": cty,
+                "cd_threshold": p.cd_threshold,
+                "min_impact": float(p.min_impact_works),
+            },
+        )
+        cur.execute(_pct_sql(), {"min_output": float(p.min_output)})
         score_params: dict[str, object] = {f"w_{k}": v for k, v in w.items()}
-        score_params |= {"w_total": sum(w.values()), "anchor": anchor_quantile}
-        components = cur.sql(_SCORE_SQL, params=score_params).to_arrow_table()
+        score_params |= {
+            "w_total": sum(w.values()),
+            "anchor": anchor_quantile,
+            "min_output": float(p.min_output),
+        }
+        score_sql = _SCORE_SQL.replace("{output}", _sql_num("(works + patents)")).replace(
+            "{minimum}", _sql_num("$min_output")
+        )
+        components = cur.sql(score_sql, params=score_params).to_arrow_table()
+        components = _with_mncs_interval(cur, components)
         components = components.select(COMPONENT_SCHEMA.names).cast(COMPONENT_SCHEMA)
+        known_cty, all_orgs = cur.execute(_COUNTRY_COVERAGE_SQL).fetchall()[0]
+        cov_low = cty is not None and (not all_orgs or known_cty < p.min_coverage * all_orgs)
+        if cov_low:
+            components = _all_insufficient(components, known_cty, all_orgs, p.min_coverage)
         cur.register("_ac_components", components)
         table = (
             cur.sql(
-                "SELECT * FROM _ac_components WHERE rank <= $top ORDER BY industry, rank",
+                """SELECT * FROM _ac_components
+                   QUALIFY row_number() OVER (
+                       PARTITION BY industry
+                       ORDER BY rank NULLS LAST, works + patents DESC, org_id) <= $top
+                   ORDER BY industry, rank NULLS LAST, works + patents DESC, org_id""",
                 params={"top": top},
             )
             .to_arrow_table()
@@ -588,6 +699,10 @@ def strategic_actors(
                       (SELECT count(DISTINCT patent_id) FROM _ac_psel
                        WHERE patent_id NOT IN (SELECT patent_id FROM _ac_pw))"""
         ).fetchall()[0]
+        unresolved_total = cur.execute(
+            """SELECT (SELECT count(DISTINCT work_id) FROM _ac_wsel)
+                      + (SELECT count(DISTINCT patent_id) FROM _ac_psel)"""
+        ).fetchall()[0][0]
 
     where = f"{cty}'s organisations" if cty else "organisations"
     missing = [k for k in keys if k not in per_ind]
@@ -604,10 +719,32 @@ def strategic_actors(
             "organisation (no institution / assignee resolved) and count for nobody."
         )
     caveats += [f"Network: {n}" for n in dict.fromkeys(notes)]
+    n_thin = components.filter(pc.is_null(components["rank"])).num_rows
+    if n_thin and not cov_low:
+        caveats.append(
+            f"{n_thin} of {components.num_rows} organisations have fewer than "
+            f"{p.min_output:g} fractional works + patents: insufficient evidence, not ranked "
+            "(kept in the evidence with their counts)."
+        )
+    no_impact = pc.sum(
+        pc.and_(pc.is_null(components["mncs"]), pc.greater(components["impact_works"], 0))
+    ).as_py()
+    if no_impact:
+        caveats.append(
+            f"{no_impact} organisations have works with a field-normalised score but fewer "
+            f"than {p.min_impact_works:g} (fractional): their MNCS is not reported and ranks "
+            "lowest on impact."
+        )
+    if cov_low:
+        caveats.append(
+            f"Only {known_cty} of {all_orgs} organisations in scope have a known country "
+            f"(minimum {100 * p.min_coverage:g} %): {cty}'s organisations cannot be told "
+            "apart from the others, so none is ranked."
+        )
     caveats += impact_caveats(ncs_all)[:1]  # the citation basis
     if synthetic:
         caveats.append("SYNTHETIC DATA: the store holds records from a synthetic world.")
-    return DecisionResult(
+    result = DecisionResult(
         name="strategic_actors",
         table=table,
         rule=_rule(p, params),
@@ -615,3 +752,74 @@ def strategic_actors(
         caveats=caveats,
         synthetic=synthetic,
     )
+    result.cover(
+        "organisations in scope with a known country",
+        known_cty,
+        all_orgs,
+        minimum=p.min_coverage if cty is not None else None,
+    )
+    if unresolved_total:
+        result.cover(
+            "works and patents of the industries with a resolved organisation",
+            unresolved_total - unresolved[0] - unresolved[1],
+            unresolved_total,
+        )
+    return result
+
+
+def _with_mncs_interval(cur: duckdb.DuckDBPyConnection, components: pa.Table) -> pa.Table:
+    """``components`` with ``mncs_low`` / ``mncs_high``: the 95 % stability interval of each
+    reported MNCS, by bootstrap over the organisation's works with an NCS (fractional
+    weights kept; :func:`~forcemap.decide._unit_intervals.unit_ratio_intervals`)."""
+    cur.register("_ac_comp_in", components.select(["industry", "org_id", "mncs"]))
+    docs = cur.sql(
+        """WITH u AS (
+               SELECT industry, org_id, row_number() OVER (ORDER BY industry, org_id) - 1 AS k
+               FROM _ac_comp_in WHERE mncs IS NOT NULL)
+           SELECT u.k, ww.f, ww.f * n.ncs AS fn
+           FROM u JOIN _ac_wsel s USING (industry)
+           JOIN _ac_ww ww ON ww.work_id = s.work_id AND ww.org_id = u.org_id
+           JOIN _ac_ncs n ON n.work_id = s.work_id
+           WHERE n.ncs IS NOT NULL"""
+    ).fetchnumpy()
+    keys = cur.sql(
+        """SELECT industry, org_id FROM _ac_comp_in WHERE mncs IS NOT NULL
+           ORDER BY industry, org_id"""
+    ).to_arrow_table()
+    low, high = unit_ratio_intervals(
+        np.asarray(docs["k"]), np.asarray(docs["fn"]), np.asarray(docs["f"]), keys.num_rows
+    )
+    cur.register(
+        "_ac_ci",
+        keys.append_column("lo", pa.array(low)).append_column("hi", pa.array(high)),
+    )
+    cur.register("_ac_comp_all", components)
+    out = cur.sql(
+        """SELECT c.* REPLACE (ci.lo AS mncs_low, ci.hi AS mncs_high)
+           FROM _ac_comp_all c LEFT JOIN _ac_ci ci USING (industry, org_id)
+           ORDER BY c.industry, c.rank NULLS LAST, c.works + c.patents DESC, c.org_id"""
+    ).to_arrow_table()
+    return out
+
+
+def _all_insufficient(components: pa.Table, known: int, total: int, minimum: float) -> pa.Table:
+    """Every row "insufficient evidence (organisations with a known country …)", unranked."""
+    share = known / total if total else 0.0
+    text = insufficient([_PercentShortfall("organisations with a known country", share, minimum)])
+    n = components.num_rows
+    out = components
+    for name, arr in (
+        ("rank", pa.nulls(n, pa.int64())),
+        ("score", pa.nulls(n, pa.float64())),
+        ("anchor_candidate", pa.array([False] * n)),
+        ("outcome", pa.array([text] * n, pa.string())),
+    ):
+        out = out.set_column(out.schema.get_field_index(name), name, arr)
+    return out
+
+
+class _PercentShortfall(Shortfall):
+    """A shortfall of a share, shown in per cent."""
+
+    def __str__(self) -> str:
+        return f"{self.what} {100 * self.have:.0f} % < {100 * self.need:.0f} %"

@@ -77,16 +77,19 @@ technologies).
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from forcemap.decide._evidence import Shortfall, insufficient
 from forcemap.decide._scope import check_years, industry_scope
+from forcemap.decide._unit_intervals import unit_ratio_intervals
 from forcemap.decide.params import BOTTLENECKS, CPC_LEVELS, BottlenecksParams
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
 from forcemap.store.reference import IndustryCatalog, reference_table
 from forcemap.store.store import Store
 
-__all__ = ["BOTTLENECK_SCHEMA", "GROUP_SCHEMA", "TRADE_SCHEMA", "bottlenecks"]
+__all__ = ["BOTTLENECK_SCHEMA", "COVERAGE_WHAT", "GROUP_SCHEMA", "TRADE_SCHEMA", "bottlenecks"]
 
 LEVELS = CPC_LEVELS
 
@@ -100,16 +103,23 @@ GROUP_SCHEMA = pa.schema(
         ("country_families", pa.float64()),
         ("rta", pa.float64()),
         ("country_share", pa.float64()),
+        ("country_share_low", pa.float64()),
+        ("country_share_high", pa.float64()),
         ("hhi_country", pa.float64()),
         ("hhi_assignee", pa.float64()),
         ("top_share", pa.float64()),
         ("holders", pa.string()),
         ("holder_countries", pa.string()),
+        ("known_country_families", pa.int64()),
+        ("known_country_share", pa.float64()),
+        ("unknown_country_share", pa.float64()),
         ("weak", pa.bool_()),
         ("concentrated", pa.bool_()),
         ("enough_evidence", pa.bool_()),
+        ("enough_coverage", pa.bool_()),
         ("candidate", pa.bool_()),
         ("score", pa.float64()),
+        ("outcome", pa.string()),
     ]
 )
 """``evidence["groups"]``: every (industry, CPC group) in scope with its indicators."""
@@ -120,10 +130,15 @@ BOTTLENECK_SCHEMA = pa.schema(
         ("rank", pa.int64()),
         ("cpc", pa.string()),
         ("title", pa.string()),
+        ("outcome", pa.string()),
         ("score", pa.float64()),
         ("rta", pa.float64()),
         ("families", pa.int64()),
+        ("known_country_share", pa.float64()),
+        ("unknown_country_share", pa.float64()),
         ("country_share", pa.float64()),
+        ("country_share_low", pa.float64()),
+        ("country_share_high", pa.float64()),
         ("hhi_country", pa.float64()),
         ("hhi_assignee", pa.float64()),
         ("top_share", pa.float64()),
@@ -133,7 +148,9 @@ BOTTLENECK_SCHEMA = pa.schema(
         ("dependent_hs6", pa.string()),
     ]
 )
-"""The main table: bottleneck candidates, ranked within each industry by score."""
+"""The main table: bottleneck candidates, ranked within each industry by score, then (rank
+null) the groups with enough families that are concentrated but whose holder countries are
+too often unknown to tell (``outcome`` "insufficient evidence (…)")."""
 
 TRADE_SCHEMA = pa.schema(
     [
@@ -185,11 +202,6 @@ WHERE s.sym IS NOT NULL
 """
 
 _UNITS_SQL = """
-CREATE OR REPLACE TEMP TABLE _bn_cty AS
-SELECT DISTINCT p.family, upper(a.country_code) AS country
-FROM patent_assignees a JOIN _bn_pat p USING (patent_id)
-WHERE a.country_code IS NOT NULL;
-
 CREATE OR REPLACE TEMP TABLE _bn_hold AS
 SELECT DISTINCT p.family,
        coalesce(al.org_id, a.assignee_id, 'name:' || lower(trim(a.name))) AS holder
@@ -205,7 +217,19 @@ FROM patent_assignees a
 LEFT JOIN org_aliases al ON al.source = 'assignee' AND al.source_id = a.assignee_id
 LEFT JOIN organizations o ON o.org_id = al.org_id
 WHERE coalesce(a.assignee_id, a.name) IS NOT NULL
-GROUP BY 1
+GROUP BY 1;
+
+-- A family's holder countries: the assignee's country on the patent, else its holder's
+-- (the organisation's, else the assignee's most frequent country in the store); unknown
+-- otherwise, and then the family has no row here.
+CREATE OR REPLACE TEMP TABLE _bn_cty AS
+SELECT DISTINCT p.family,
+       coalesce(upper(a.country_code), i.country) AS country
+FROM patent_assignees a JOIN _bn_pat p USING (patent_id)
+LEFT JOIN org_aliases al ON al.source = 'assignee' AND al.source_id = a.assignee_id
+LEFT JOIN _bn_holder_info i
+       ON i.holder = coalesce(al.org_id, a.assignee_id, 'name:' || lower(trim(a.name)))
+WHERE coalesce(upper(a.country_code), i.country) IS NOT NULL
 """
 
 # (industry, group, sub-technology) reached by the industry's CPC patterns.
@@ -257,6 +281,9 @@ hs AS (
            row_number() OVER (PARTITION BY grp ORDER BY w DESC, holder) AS r
     FROM hw
 ),
+kfam AS (
+    SELECT f.grp, count(*) AS known FROM fam f JOIN ncty USING (family) GROUP BY f.grp
+),
 cagg AS (
     SELECT grp, sum(s * s) AS hhi_country,
            coalesce(sum(s) FILTER (WHERE country = $country), 0.0) AS country_share,
@@ -274,11 +301,13 @@ hagg AS (
     FROM hs h LEFT JOIN _bn_holder_info i USING (holder)
     GROUP BY h.grp
 )
-SELECT n.grp, n.n AS families, c.country_families, c.country_share,
+SELECT n.grp, n.n AS families, coalesce(k.known, 0) AS known_country_families,
+       c.country_families, c.country_share,
        c.hhi_country, h.hhi_assignee, h.top_share, h.holders, c.countries AS holder_countries,
        CASE WHEN t.tx > 0 AND a.vg > 0
             THEN (coalesce(a.vxg, 0.0) / t.tx) / (a.vg / t.t) END AS rta
 FROM nfam n
+LEFT JOIN kfam k USING (grp)
 LEFT JOIN cagg c USING (grp) LEFT JOIN hagg h USING (grp) LEFT JOIN act_g a USING (grp)
 CROSS JOIN tot t
 """
@@ -290,23 +319,31 @@ WITH s AS (
     FROM _bn_scope GROUP BY ALL
 ), g AS (
     SELECT s.industry, s.grp AS cpc, t.title, s.subs AS sub_technologies, m.families,
-           coalesce(m.country_families, 0.0) AS country_families, m.rta,
-           coalesce(m.country_share, 0.0) AS country_share,
+           m.country_families, m.rta, m.country_share,
+           NULL::DOUBLE AS country_share_low, NULL::DOUBLE AS country_share_high,
            m.hhi_country, m.hhi_assignee, m.top_share, m.holders, m.holder_countries,
+           m.known_country_families,
+           m.known_country_families / m.families AS known_country_share,
+           1.0 - m.known_country_families / m.families AS unknown_country_share,
            coalesce(m.rta, 0.0) < $rta_below AS weak,
            coalesce(m.hhi_country > $hhi_c OR m.hhi_assignee > $hhi_a
                     OR m.top_share > $top_share, false) AS concentrated,
-           m.families >= $min_families AS enough_evidence
+           m.families >= $min_families AS enough_evidence,
+           m.known_country_families >= $min_coverage * m.families
+               AND m.known_country_families > 0 AS enough_coverage
     FROM s JOIN _bn_metrics m USING (grp)
     LEFT JOIN _bn_titles t ON t.code = s.grp
 )
-SELECT *, weak AND concentrated AND enough_evidence AS candidate,
+SELECT *, weak AND concentrated AND enough_evidence AND enough_coverage AS candidate,
+       CASE WHEN enough_evidence AND enough_coverage THEN
        (1.0 - least(coalesce(rta, 0.0), 1.0))
          * greatest(coalesce(hhi_country, 0.0), coalesce(hhi_assignee, 0.0),
                     coalesce(top_share, 0.0))
-         * (1.0 - country_share) * families / (families + $min_families) AS score
+         * (1.0 - coalesce(country_share, 0.0)) * families / (families + $min_families)
+       END AS score,
+       NULL::VARCHAR AS outcome
 FROM g
-ORDER BY industry, candidate DESC, score DESC, families DESC, cpc
+ORDER BY industry, candidate DESC, score DESC NULLS LAST, families DESC, cpc
 """
 
 # Directed flows exporter -> importer; a flow reported by both sides takes the importer's value.
@@ -372,6 +409,42 @@ FROM t ORDER BY rank
 
 # -- helpers -----------------------------------------------------------------------------------
 
+#: What the coverage of the decision (and of each group) is about.
+COVERAGE_WHAT = "patent families with a known holder country"
+
+
+class _PercentShortfall(Shortfall):
+    """A shortfall of a share, shown in per cent (``known holder country 17 % < 50 %``)."""
+
+    def __str__(self) -> str:
+        return f"{self.what} {100 * self.have:.0f} % < {100 * self.need:.0f} %"
+
+
+def _with_outcome(groups: pa.Table, *, min_families: int, min_coverage: float) -> pa.Table:
+    """``groups`` with its ``outcome``: *bottleneck candidate*, *not a bottleneck (…)* or
+    *insufficient evidence (…)* naming the counts (families, known holder country share) that
+    are below their minimum. One string per group (groups are few)."""
+    out: list[str] = []
+    cols = groups.select(
+        ["families", "known_country_share", "weak", "concentrated", "candidate"]
+    ).to_pylist()
+    for g in cols:
+        missing: list[Shortfall] = []
+        if g["families"] < min_families:
+            missing.append(Shortfall("families", g["families"], min_families))
+        share = g["known_country_share"] or 0.0
+        if share < min_coverage or share == 0.0:
+            missing.append(_PercentShortfall("known holder country", share, min_coverage))
+        if missing:
+            out.append(insufficient(missing))
+        elif g["candidate"]:
+            out.append("bottleneck candidate")
+        else:
+            tests = (("not weak", g["weak"]), ("not concentrated", g["concentrated"]))
+            out.append(f"not a bottleneck ({', '.join(w for w, ok in tests if not ok)})")
+    i = groups.schema.get_field_index("outcome")
+    return groups.set_column(i, "outcome", pa.array(out, pa.string()))
+
 
 def _country_codes(country: str) -> list[str]:
     """The ISO2 code and its ISO3 (the store holds alpha-2; ISO3 is matched too)."""
@@ -387,7 +460,11 @@ def _rule(params: dict[str, object]) -> Rule:
         "is weak there (RTA < rta_below), its patent families are concentrated (HHI by "
         "assignee country > hhi_country_above, or HHI by holder > hhi_assignee_above, or the "
         "top_holders largest holders' share > top_share_above) and there are at least "
-        "min_families families. Score = (1 − min(RTA, 1)) × max(HHI_country, HHI_holder, "
+        "min_families families, at least min_coverage of them with a known holder country "
+        "(shares, HHI by country and RTA count only those families: an unknown country is "
+        "unknown, never foreign; below min_families or min_coverage the outcome is "
+        "'insufficient evidence'); X's share carries a 95 % stability interval (bootstrap over "
+        "the group's families). Score = (1 − min(RTA, 1)) × max(HHI_country, HHI_holder, "
         "top share) × (1 − X's share) × N / (N + min_families). An HS6 product is a trade "
         "dependency when X's import HHI by origin > import_hhi_above, the world export HHI "
         "> export_hhi_above and X imports more than it exports (EU 2021 method).",
@@ -420,6 +497,7 @@ def bottlenecks(
     import_hhi_above: float = BOTTLENECKS.import_hhi_above,
     export_hhi_above: float = BOTTLENECKS.export_hhi_above,
     catalog: IndustryCatalog | None = None,
+    min_coverage: float = BOTTLENECKS.min_coverage,
 ) -> DecisionResult:
     r"""Bottleneck technologies of ``country`` per industry (see the module docstring).
 
@@ -453,24 +531,37 @@ def bottlenecks(
         The EU thresholds on X's import HHI by origin and on the world export HHI.
     catalog : IndustryCatalog, optional
         The industry catalog (default: the shipped one).
+    min_coverage : float, default 0.5
+        The least share of a group's families with a known holder country; below it the
+        group's outcome is "insufficient evidence (known holder country … % < … %)" and it is
+        no candidate.
 
     Returns
     -------
     DecisionResult
         ``table``: :data:`BOTTLENECK_SCHEMA`, the candidates ranked within each industry
-        (rank 1 = the strongest bottleneck); ``evidence["groups"]``: :data:`GROUP_SCHEMA`,
-        every group in scope with its indicators and which test it failed;
+        (rank 1 = the strongest bottleneck), then (rank null) the concentrated groups with
+        enough families whose holder countries are too often unknown to assess (their RTA and
+        country shares rest on too few families to be read); ``evidence["groups"]``:
+        :data:`GROUP_SCHEMA`, every group in scope with its indicators and which test it
+        failed;
         ``evidence["trade"]``: :data:`TRADE_SCHEMA` when trade was tested. ``caveats`` name
         thin or missing evidence.
 
         Columns: ``cpc`` the group (or subclass), ``title`` its CPC title; ``families``
         :math:`N_g`; ``country_families`` X's fractional families; ``rta``; ``country_share``
-        :math:`s_{Xg}`; ``hhi_country``, ``hhi_assignee``, ``top_share`` :math:`T_g`;
+        :math:`s_{Xg}` with its 95 % stability interval ``country_share_low`` /
+        ``country_share_high`` (bootstrap over the group's families); ``hhi_country``,
+        ``hhi_assignee``, ``top_share`` :math:`T_g`;
         ``holders`` the ``top_holders`` largest holders as ``name (country) share%`` joined by
         ``"; "``; ``holder_countries`` the five largest countries as ``CC share%``;
         ``sub_technologies`` the industry's sub-technologies whose patterns reach the group;
         ``weak``, ``concentrated``, ``enough_evidence``, ``candidate`` the tests;
-        ``score``; ``rank`` within the industry; ``dependent_hs6`` the industry's HS6
+        ``score`` (null when the group cannot be assessed); ``known_country_families`` /
+        ``known_country_share`` / ``unknown_country_share`` the families with (without) a
+        known holder country; ``enough_coverage`` its test; ``outcome`` "bottleneck
+        candidate", "not a bottleneck (…)" or "insufficient evidence (…)" with the counts
+        that were missing; ``rank`` within the industry; ``dependent_hs6`` the industry's HS6
         dependencies (by trade rank). Trade: ``imports`` / ``exports`` X's totals (trade
         units), ``import_hhi``, ``export_hhi``, ``top_origins`` / ``top_exporters`` (five
         largest, as stored country codes), the three tests, ``dependent`` and ``rank``
@@ -486,7 +577,11 @@ def bottlenecks(
     Notes
     -----
     Shares are fractional: a family held by two countries counts one half for each, and a
-    family with no known country (holder) is left out of the country (holder) shares. A
+    family with no known country (holder) is left out of the country (holder) shares: an
+    unknown country is unknown, never foreign, so X's share, the HHI by country and the RTA
+    are computed on the families with a known holder country, and a group where fewer than
+    ``min_coverage`` of the families have one is not assessed. The coverage over every family
+    in scope is recorded (:meth:`~forcemap.decide.result.DecisionResult.cover`). A
     holder is the organisation its assignee resolves to (run organisation resolution first to
     merge one company's assignee ids), else the assignee id. When X has no patents with an
     assignee country in the window its RTA is undefined (null) and X counts as weak
@@ -507,6 +602,7 @@ def bottlenecks(
         with_trade=with_trade,
         import_hhi_above=import_hhi_above,
         export_hhi_above=export_hhi_above,
+        min_coverage=min_coverage,
     )
     cty = p.country
     y0, y1 = check_years(years)
@@ -525,6 +621,7 @@ def bottlenecks(
         "with_trade": with_trade,
         "import_hhi_above": import_hhi_above,
         "export_hhi_above": export_hhi_above,
+        "min_coverage": p.min_coverage,
     }
     caveats: list[str] = []
     evidence: dict[str, pa.Table] = {}
@@ -556,11 +653,20 @@ def bottlenecks(
                     "hhi_a": hhi_assignee_above,
                     "top_share": top_share_above,
                     "min_families": min_families,
+                    "min_coverage": p.min_coverage,
                 },
             )
             .to_arrow_table()
             .cast(GROUP_SCHEMA)
         )
+        groups = _with_outcome(groups, min_families=min_families, min_coverage=p.min_coverage)
+        groups = _with_share_interval(cur, groups, cty)
+        known, total = cur.execute(
+            """SELECT count(DISTINCT f.family) FILTER (WHERE f.family IN (SELECT family
+                                                                          FROM _bn_cty)),
+                      count(DISTINCT f.family)
+               FROM _bn_sym f WHERE f.grp IN (SELECT grp FROM _bn_scope)"""
+        ).fetchall()[0]
         trade = None
         if with_trade:
             n_trade = cur.execute("SELECT count(*) FROM trade").fetchall()[0][0]
@@ -604,9 +710,18 @@ def bottlenecks(
             f"{thin} of {groups.num_rows} groups have fewer than {min_families} families and "
             "were not assessed."
         )
+    uncovered = groups.filter(
+        pc.and_(groups["enough_evidence"], pc.invert(groups["enough_coverage"]))
+    ).num_rows
+    if uncovered:
+        caveats.append(
+            f"{uncovered} of {groups.num_rows} groups have enough families but fewer than "
+            f"{100 * p.min_coverage:g} % of them with a known holder country: insufficient "
+            "evidence, not assessed (an unknown country is never counted as foreign)."
+        )
     if synthetic:
         caveats.append("SYNTHETIC DATA: the store holds records from a synthetic world.")
-    return DecisionResult(
+    result = DecisionResult(
         name="bottlenecks",
         table=table,
         rule=_rule(params),
@@ -614,6 +729,8 @@ def bottlenecks(
         caveats=caveats,
         synthetic=synthetic,
     )
+    result.cover(COVERAGE_WHAT, known, total, minimum=p.min_coverage)
+    return result
 
 
 def _trade(
@@ -651,8 +768,48 @@ def _trade(
     return rel.to_arrow_table().cast(TRADE_SCHEMA)
 
 
+def _with_share_interval(
+    cur: duckdb.DuckDBPyConnection, groups: pa.Table, country: str
+) -> pa.Table:
+    """``groups`` with ``country_share_low`` / ``_high``: the 95 % stability interval of X's
+    share, by bootstrap over the group's families (families of unknown country are resampled
+    too, so the number of known families varies from draw to draw;
+    :func:`~forcemap.decide._unit_intervals.unit_ratio_intervals`)."""
+    keys = cur.sql(
+        "SELECT grp, row_number() OVER (ORDER BY grp) - 1 AS k FROM _bn_metrics ORDER BY k"
+    ).to_arrow_table()
+    cur.register("_bn_keys", keys)
+    docs = cur.sql(
+        """WITH g AS (SELECT DISTINCT family, grp FROM _bn_sym WHERE grp IS NOT NULL),
+           n AS (SELECT family, count(*) AS n,
+                        count(*) FILTER (WHERE country = $c) AS x
+                 FROM _bn_cty GROUP BY family)
+           SELECT k.k, coalesce(n.x / n.n, 0.0) AS x,
+                  CASE WHEN n.n IS NULL THEN 0.0 ELSE 1.0 END AS known
+           FROM g JOIN _bn_keys AS k USING (grp) LEFT JOIN n USING (family)""",
+        params={"c": country},
+    ).fetchnumpy()
+    low, high = unit_ratio_intervals(
+        np.asarray(docs["k"]), np.asarray(docs["x"]), np.asarray(docs["known"]), keys.num_rows
+    )
+    ci = keys.select(["grp"]).append_column("lo", pa.array(low)).append_column("hi", pa.array(high))
+    cur.register("_bn_ci", ci)
+    cur.register("_bn_groups_in", groups)
+    out = cur.sql(
+        """SELECT g.* REPLACE (CASE WHEN g.country_share IS NOT NULL THEN c.lo END
+                                   AS country_share_low,
+                               CASE WHEN g.country_share IS NOT NULL THEN c.hi END
+                                   AS country_share_high)
+           FROM _bn_groups_in AS g LEFT JOIN _bn_ci AS c ON c.grp = g.cpc
+           ORDER BY g.industry, g.candidate DESC, g.score DESC NULLS LAST, g.families DESC,
+                    g.cpc"""
+    ).to_arrow_table()
+    return out.cast(GROUP_SCHEMA)
+
+
 def _rank(cur: duckdb.DuckDBPyConnection, groups: pa.Table, trade: pa.Table | None) -> pa.Table:
-    """The candidates, ranked within each industry, with the industry's dependent HS6."""
+    """The candidates, ranked within each industry, with the industry's dependent HS6, then
+    the concentrated groups that cannot be assessed for want of known holder countries."""
     cur.register("_bn_groups", groups)
     if trade is None:
         trade = TRADE_SCHEMA.empty_table()
@@ -665,14 +822,19 @@ def _rank(cur: duckdb.DuckDBPyConnection, groups: pa.Table, trade: pa.Table | No
             WHERE t.dependent GROUP BY l.industry
         )
         SELECT g.industry,
-               row_number() OVER (PARTITION BY g.industry
-                                  ORDER BY g.score DESC, g.families DESC, g.cpc) AS rank,
-               g.cpc, g.title, g.score, g.rta, g.families, g.country_share, g.hhi_country,
+               CASE WHEN g.candidate THEN
+                   row_number() OVER (PARTITION BY g.industry, g.candidate
+                                      ORDER BY g.score DESC, g.families DESC, g.cpc) END
+                   AS rank,
+               g.cpc, g.title, g.outcome, g.score, g.rta, g.families, g.known_country_share,
+               g.unknown_country_share, g.country_share, g.country_share_low,
+               g.country_share_high, g.hhi_country,
                g.hhi_assignee, g.top_share, g.holders, g.holder_countries,
                g.sub_technologies, d.dependent_hs6
         FROM _bn_groups g LEFT JOIN dep d USING (industry)
         WHERE g.candidate
-        ORDER BY g.industry, rank
+           OR (g.enough_evidence AND NOT g.enough_coverage AND g.concentrated)
+        ORDER BY g.industry, g.candidate DESC, rank, g.families DESC, g.cpc
         """
     )
     return rel.to_arrow_table().cast(BOTTLENECK_SCHEMA)

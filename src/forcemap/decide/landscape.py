@@ -14,7 +14,9 @@ id; its country is the organisation's, else the assignee's most frequent country
 Criscuolo 2013), with :math:`F_5(p)` the forward citations within 5 years of grant
 (:func:`forcemap.indicators.patent_value.forward_citations`) and :math:`T_p` the patent's
 Waltman–Schreiber share of the top 10 % most cited patents of its (industry, grant year)
-cohort (ties split so that :math:`\sum_p T_p = 0.1\,n` per cohort):
+cohort (ties split so that :math:`\sum_p T_p = 0.1\,n` per cohort; an uncited patent gets
+:math:`T_p = 0`, so a cohort whose threshold is zero citations hands out less, and a
+holder's ``top10_share`` is null when the industry has no credited patent at all):
 
 .. math::
 
@@ -64,8 +66,19 @@ Waltman, L. & Schreiber, M. (2013). doi:10.1002/asi.22775 (top-10 % with ties). 
 
 from __future__ import annotations
 
+import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import scipy.sparse as sp
 
+from forcemap.decide._evidence import (
+    Shortfall,
+    bootstrap_sums,
+    insufficient,
+    interval,
+    partial_years,
+)
 from forcemap.decide._scope import check_years, industry_scope, register
 from forcemap.decide.params import CPC_LEVELS, LANDSCAPE, LandscapeParams
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
@@ -88,10 +101,14 @@ LANDSCAPE_SCHEMA = pa.schema(
         ("patents", pa.float64()),
         ("patents_full", pa.int64()),
         ("patent_share", pa.float64()),
+        ("patent_share_low", pa.float64()),
+        ("patent_share_high", pa.float64()),
         ("fc5_total", pa.float64()),
         ("fc5_mean", pa.float64()),
         ("top10_patents", pa.float64()),
         ("top10_share", pa.float64()),
+        ("top10_share_low", pa.float64()),
+        ("top10_share_high", pa.float64()),
         ("cpc_groups", pa.int64()),
     ]
 )
@@ -102,7 +119,9 @@ LANDSCAPE_SCHEMA = pa.schema(
 them; ``patent_share`` :math:`P_h` over the industry's patents with a holder; ``fc5_total``
 :math:`\\mathrm{FC}_h`; ``fc5_mean`` over patents with a forward-citation count;
 ``top10_patents`` :math:`\\sum_p a_{hp} T_p`; ``top10_share`` :math:`\\mathrm{top10}_h`;
-``cpc_groups`` the number of technologies (CPC groups or subclasses, per ``level``)."""
+``cpc_groups`` the number of technologies (CPC groups or subclasses, per ``level``);
+``*_low`` / ``*_high`` the 95 % stability interval of a share (bootstrap over the
+industry's patents)."""
 
 MATRIX_SCHEMA = pa.schema(
     [
@@ -126,6 +145,8 @@ GROUPS_SCHEMA = pa.schema(
         ("holders", pa.int64()),
         ("home_patents", pa.int64()),
         ("home_holders", pa.int64()),
+        ("known_country_patents", pa.int64()),
+        ("known_country_share", pa.float64()),
         ("trend_patents", pa.int64()),
         ("first", pa.int64()),
         ("last", pa.int64()),
@@ -135,8 +156,10 @@ GROUPS_SCHEMA = pa.schema(
         ("top_holders", pa.string()),
         ("rising", pa.bool_()),
         ("enough_evidence", pa.bool_()),
+        ("enough_coverage", pa.bool_()),
         ("white_space", pa.bool_()),
         ("rank", pa.int64()),
+        ("outcome", pa.string()),
     ]
 )
 """``evidence["groups"]``: every technology of the industry with its trend and X's presence;
@@ -145,7 +168,9 @@ GROUPS_SCHEMA = pa.schema(
 ``patents`` / ``holders`` over the ``years`` window; ``home_patents`` / ``home_holders`` X's;
 ``trend_patents`` over the trend years, ``first`` / ``last`` the counts in their first and
 last year; ``slope`` :math:`b_g`; ``growth``; ``cagr``; ``top_holders`` the three largest
-holders as ``name (country) n``."""
+holders as ``name (country) n``; ``known_country_patents`` / ``known_country_share`` the
+patents with a holder of known country; ``outcome`` "white space", "not a white space (…)"
+or "insufficient evidence (…)" with the counts that were missing."""
 
 
 # -- SQL (literal, $parameters) --------------------------------------------------------------
@@ -216,7 +241,8 @@ GROUP BY 1
 """
 
 # Top-10 % of 5-year forward citations within the (industry, grant year) cohort, ties split
-# (Waltman & Schreiber 2013).
+# (Waltman & Schreiber 2013); a patent without forward citations gets no credit, so a cohort
+# whose threshold is zero hands out less than 10 % (none at all when nothing is cited).
 _TOP_SQL = """
 CREATE OR REPLACE TEMP TABLE _ls_top AS
 WITH f AS (
@@ -233,7 +259,9 @@ WITH f AS (
     FROM f
 )
 SELECT industry, patent_id, c AS fc5,
-       greatest(0.0, least(n - n_less, 0.10 * n) - n_greater) / (n - n_less - n_greater) AS top
+       -- an uncited patent is never among the most cited: ties at zero get no credit
+       CASE WHEN c > 0 THEN greatest(0.0, least(n - n_less, 0.10 * n) - n_greater)
+                            / (n - n_less - n_greater) ELSE 0.0 END AS top
 FROM r
 """
 
@@ -292,14 +320,16 @@ ORDER BY s.industry, s.rank, patents DESC, t.cpc
 _GROUPS_SQL = """
 WITH pg AS (SELECT DISTINCT industry, cpc, patent_id, year FROM _ls_tech),
 ph AS (
-    SELECT pg.industry, pg.cpc, pg.patent_id, h.holder, coalesce(i.country = $home, false) AS home
+    SELECT pg.industry, pg.cpc, pg.patent_id, h.holder, coalesce(i.country = $home, false) AS home,
+           i.country IS NOT NULL AS known
     FROM pg JOIN _ls_hold AS h USING (patent_id) LEFT JOIN _ls_info AS i USING (holder)
 ), base AS (
     SELECT industry, cpc, count(DISTINCT patent_id) AS patents FROM pg GROUP BY ALL
 ), hold AS (
     SELECT industry, cpc, count(DISTINCT holder) AS holders,
            count(DISTINCT patent_id) FILTER (WHERE home) AS home_patents,
-           count(DISTINCT holder) FILTER (WHERE home) AS home_holders
+           count(DISTINCT holder) FILTER (WHERE home) AS home_holders,
+           count(DISTINCT patent_id) FILTER (WHERE known) AS known_patents
     FROM ph GROUP BY ALL
 ), hn AS (
     SELECT *, row_number() OVER (PARTITION BY industry, cpc ORDER BY n DESC, holder) AS r
@@ -329,6 +359,8 @@ ph AS (
     SELECT b.industry, b.cpc, ti.title, b.patents,
            coalesce(h.holders, 0) AS holders, coalesce(h.home_patents, 0) AS home_patents,
            coalesce(h.home_holders, 0) AS home_holders,
+           coalesce(h.known_patents, 0) AS known_country_patents,
+           coalesce(h.known_patents, 0) / b.patents AS known_country_share,
            t.trend_patents, t.first, t.last, t.slope,
            CASE WHEN t.mean > 0 THEN t.slope / t.mean END AS growth,
            CASE WHEN t.first > 0 AND $t1 > $t0
@@ -341,15 +373,21 @@ ph AS (
     LEFT JOIN _ls_titles AS ti ON ti.code = b.cpc
 ), f AS (
     SELECT *, coalesce(growth > $growth, false) AS rising,
-           trend_patents >= $min_patents AS enough_evidence
+           trend_patents >= $min_patents AS enough_evidence,
+           known_country_patents > 0
+               AND known_country_patents >= $min_coverage * patents AS enough_coverage
     FROM g
+), w AS (
+    SELECT *, rising AND enough_evidence AND enough_coverage AND home_holders = 0
+               AS white_space
+    FROM f
 )
-SELECT *, rising AND enough_evidence AND home_holders = 0 AS white_space,
-       CASE WHEN rising AND enough_evidence AND home_holders = 0
-            THEN row_number() OVER (
-                PARTITION BY industry, rising AND enough_evidence AND home_holders = 0
-                ORDER BY growth DESC, trend_patents DESC, cpc) END AS rank
-FROM f
+SELECT *, CASE WHEN white_space
+               THEN row_number() OVER (PARTITION BY industry, white_space
+                                       ORDER BY growth DESC, trend_patents DESC, cpc) END
+               AS rank,
+       NULL::VARCHAR AS outcome
+FROM w
 ORDER BY industry, white_space DESC, rank, growth DESC NULLS LAST, patents DESC, cpc
 """
 
@@ -366,9 +404,13 @@ def _rule(p: LandscapeParams, params: dict[str, object]) -> Rule:
         "technologies covered. A technology (CPC group) of the industry is a white space for "
         "X when the world's "
         "patenting there is rising (least-squares slope of yearly patents over the last "
-        "growth_window years ÷ their mean > white_space_growth), X has no holder there in "
-        "the window, and there are at least min_patents patents over the trend years; white "
-        "spaces are ranked by growth.",
+        "growth_window years ÷ their mean > white_space_growth; an incomplete last year of "
+        "the store is left out of the trend years when drop_partial_years), X has no holder "
+        "there in the window, at least min_coverage of its patents have a holder of known "
+        "country (an unknown holder may be X's) and there are at least min_patents patents "
+        "over the trend years (else 'insufficient evidence'); white spaces are ranked by "
+        "growth. Holder shares carry 95 % stability intervals (bootstrap over the "
+        "industry's patents).",
         parameters=params,
         references=(
             "Squicciarini, Dernis & Criscuolo 2013, doi:10.1787/5k4522wkw1r8-en",
@@ -395,6 +437,8 @@ def landscape(
     min_patents: int = LANDSCAPE.min_patents,
     catalog: IndustryCatalog | None = None,
     citation_window: int = LANDSCAPE.citation_window,
+    min_coverage: float = LANDSCAPE.min_coverage,
+    drop_partial_years: bool = LANDSCAPE.drop_partial_years,
 ) -> DecisionResult:
     r"""The technology value and IP landscape of an industry for ``country`` (C12).
 
@@ -429,6 +473,15 @@ def landscape(
         The industry catalog (default: the shipped one).
     citation_window : int, default 5
         Years after grant in which a patent's forward citations count.
+    min_coverage : float, default 0.5
+        Least share of a technology's patents with a holder of known country for X's
+        absence to be read; below it the outcome is "insufficient evidence (known holder
+        country … % < … %)".
+    drop_partial_years : bool, default True
+        Leave an incomplete last grant year of the store (its volume below half the median
+        of the three years before, or its last grant date before 1 December:
+        :func:`~forcemap.decide._evidence.partial_years`) out of the trend years; False
+        keeps it.
 
     The defaults and checks are those of :class:`~forcemap.decide.params.LandscapeParams`.
 
@@ -474,6 +527,8 @@ def landscape(
         growth_window=growth_window,
         min_patents=min_patents,
         citation_window=citation_window,
+        min_coverage=min_coverage,
+        drop_partial_years=drop_partial_years,
     )
     home = p.country
     y0, y1 = check_years(years)
@@ -494,6 +549,8 @@ def landscape(
         "white_space_growth": white_space_growth,
         "growth_window": growth_window,
         "min_patents": min_patents,
+        "min_coverage": p.min_coverage,
+        "drop_partial_years": p.drop_partial_years,
     }
     with store.query_cursor("landscape") as cur:
         synthetic = is_synthetic(cur)
@@ -507,19 +564,24 @@ def landscape(
         cur.execute(_HOLDER_INFO_SQL)
         cur.execute(_TOP_SQL)
         cur.execute(_TABLE_SQL, {"home": home})
-        table = cur.sql("SELECT * FROM _ls_table").to_arrow_table().cast(LANDSCAPE_SCHEMA)
+        table = _with_share_intervals(cur, cur.sql("SELECT * FROM _ls_table").to_arrow_table())
+        table = table.select(LANDSCAPE_SCHEMA.names).cast(LANDSCAPE_SCHEMA)
         matrix = (
             cur.sql(_MATRIX_SQL, params={"k": top_holders}).to_arrow_table().cast(MATRIX_SCHEMA)
         )
         t1 = y1
         if t1 is None:
             t1 = cur.execute("SELECT max(year) FROM _ls_pat").fetchall()[0][0]
+        dropped: int | None = None
         if t1 is None:  # no dated patents: an empty trend window
             t0, t1 = 1, 0
         else:
             t1 = int(t1)
+            if p.drop_partial_years and t1 in _partial_years(cur):
+                dropped, t1 = t1, t1 - 1
             t0 = t1 - growth_window + 1 if y0 is None else max(y0, t1 - growth_window + 1)
         params["trend_years"] = f"{t0}–{t1}" if t0 <= t1 else None
+        params["partial_year_left_out"] = dropped
         groups = (
             cur.sql(
                 _GROUPS_SQL,
@@ -529,11 +591,17 @@ def landscape(
                     "t1": t1,
                     "growth": white_space_growth,
                     "min_patents": min_patents,
+                    "min_coverage": p.min_coverage,
                 },
             )
             .to_arrow_table()
             .cast(GROUPS_SCHEMA)
         )
+        groups = _with_outcome(groups, home=home, p=p)
+        known_pat = cur.execute(
+            """SELECT count(DISTINCT h.patent_id) FROM _ls_hold AS h
+               JOIN _ls_info AS i USING (holder) WHERE i.country IS NOT NULL"""
+        ).fetchall()[0][0]
         n_pat, n_nohold = cur.execute(
             """SELECT count(DISTINCT patent_id),
                       count(DISTINCT patent_id) FILTER (
@@ -543,6 +611,10 @@ def landscape(
         n_resolved = cur.execute(
             "SELECT count(*) FROM org_aliases WHERE source = 'assignee'"
         ).fetchall()[0][0]
+        uncited, scored = cur.execute(
+            "SELECT count(DISTINCT patent_id) FILTER (WHERE fc5 = 0), count(DISTINCT patent_id) "
+            "FROM _ls_top"
+        ).fetchall()[0]
     white = groups.filter(groups["white_space"])
     result = DecisionResult(
         name="landscape",
@@ -552,7 +624,145 @@ def landscape(
         synthetic=synthetic,
     )
     _caveats(result, n_pat=n_pat, n_nohold=n_nohold, n_resolved=n_resolved)
+    if uncited:
+        result.warn(
+            f"{uncited} of {scored} patents have no forward citation in the store within "
+            f"{p.citation_window} years: they get no top-10 % credit (ties at zero are not "
+            "among the most cited); a top-10 % share is null where nothing is cited."
+        )
+    if dropped is not None:
+        result.warn(
+            f"The last grant year {dropped} is incomplete in the store (too few patents "
+            "against the years before, or no grant after November): it is left out of the "
+            f"trend years {params['trend_years']} (drop_partial_years=False keeps it)."
+        )
+    uncovered = groups.filter(
+        pc.and_(pc.invert(groups["enough_coverage"]), pc.equal(groups["home_holders"], 0))
+    ).num_rows
+    if uncovered:
+        result.warn(
+            f"{uncovered} of {groups.num_rows} technologies without a holder from {home} have "
+            f"fewer than {100 * p.min_coverage:g} % of their patents with a holder of known "
+            f"country: {home}'s absence cannot be read there (insufficient evidence)."
+        )
+    result.cover(
+        "patents of the industry with a holder of known country",
+        known_pat,
+        n_pat,
+        minimum=p.min_coverage,
+    )
     return result
+
+
+class _PercentShortfall(Shortfall):
+    """A shortfall of a share, shown in per cent."""
+
+    def __str__(self) -> str:
+        return f"{self.what} {100 * self.have:.0f} % < {100 * self.need:.0f} %"
+
+
+def _partial_years(cur: duckdb.DuckDBPyConnection) -> tuple[int, ...]:
+    """The incomplete first / last grant years of the store's patents (all of them, not
+    only the industry's: the store's coverage in time is a property of the store)."""
+    rows = cur.execute(
+        "SELECT year, count(*), max(grant_date) FROM patents WHERE year IS NOT NULL GROUP BY 1"
+    ).fetchall()
+    if not rows:
+        return ()
+    volume = {int(y): float(n) for y, n, _ in rows}
+    last = max(volume)
+    last_date = next(d for y, _, d in rows if int(y) == last)
+    return partial_years(volume, last_date=last_date)
+
+
+def _with_outcome(groups: pa.Table, *, home: str, p: LandscapeParams) -> pa.Table:
+    """``groups`` with its ``outcome`` (technologies are few: one string each)."""
+    out: list[str] = []
+    cols = ["trend_patents", "known_country_share", "home_holders", "rising", "white_space"]
+    for g in groups.select(cols).to_pylist():
+        missing: list[Shortfall] = []
+        if (g["trend_patents"] or 0) < p.min_patents:
+            missing.append(
+                Shortfall("patents in the trend years", g["trend_patents"] or 0, p.min_patents)
+            )
+        share = g["known_country_share"] or 0.0
+        if share < p.min_coverage or share == 0.0:
+            missing.append(_PercentShortfall("known holder country", share, p.min_coverage))
+        if g["home_holders"]:
+            out.append(f"not a white space ({home} holds patents here)")
+        elif missing:
+            out.append(insufficient(missing))
+        elif g["white_space"]:
+            out.append("white space")
+        else:
+            out.append("not a white space (not rising)")
+    i = groups.schema.get_field_index("outcome")
+    return groups.set_column(i, "outcome", pa.array(out, pa.string()))
+
+
+def _with_share_intervals(cur: duckdb.DuckDBPyConnection, table: pa.Table) -> pa.Table:
+    """``table`` with the 95 % stability intervals of ``patent_share`` and ``top10_share``: the
+    industry's patents resampled with replacement (one stratum per industry,
+    :func:`~forcemap.decide._evidence.bootstrap_sums`), each holder's shares recomputed on
+    every draw from the same draw's industry totals."""
+    keys = cur.sql(
+        """SELECT industry, holder, row_number() OVER (ORDER BY industry, holder) - 1 AS k,
+                  dense_rank() OVER (ORDER BY industry) - 1 AS ind
+           FROM (SELECT DISTINCT p.industry, h.holder
+                 FROM _ls_pat AS p JOIN _ls_hold AS h USING (patent_id))
+           ORDER BY k"""
+    ).to_arrow_table()
+    n_keys = keys.num_rows
+    empty = pa.nulls(table.num_rows, pa.float64())
+    if n_keys == 0:
+        for c in ("patent_share", "top10_share"):
+            table = table.append_column(f"{c}_low", empty).append_column(f"{c}_high", empty)
+        return table
+    cur.register("_ls_keys", keys)
+    docs = cur.sql(
+        """SELECT dense_rank() OVER (ORDER BY p.industry, p.patent_id) - 1 AS doc, k.k, k.ind,
+                  h.w, coalesce(t.top, 0.0) AS top
+           FROM _ls_pat AS p JOIN _ls_hold AS h USING (patent_id)
+           JOIN _ls_keys AS k ON k.industry = p.industry AND k.holder = h.holder
+           LEFT JOIN _ls_top AS t ON t.industry = p.industry AND t.patent_id = p.patent_id"""
+    ).fetchnumpy()
+    doc = np.asarray(docs["doc"], dtype=np.int64)
+    k = np.asarray(docs["k"], dtype=np.int64)
+    ind = np.asarray(docs["ind"], dtype=np.int64)
+    w = np.asarray(docs["w"], dtype=float)
+    top = np.asarray(docs["top"], dtype=float)
+    n_doc = int(doc.max()) + 1
+    n_ind = int(ind.max()) + 1
+    # columns: holder patents | holder top-10 % | industry patents | industry top-10 %
+    cols = np.concatenate([k, n_keys + k, 2 * n_keys + ind, 2 * n_keys + n_ind + ind])
+    vals = np.concatenate([w, w * top, w, w * top])
+    mat = sp.csr_array((vals, (np.tile(doc, 4), cols)), shape=(n_doc, 2 * n_keys + 2 * n_ind))
+    strata = np.zeros(n_doc, dtype=np.int64)
+    strata[doc] = ind
+    sums = bootstrap_sums(mat, strata=strata)
+    key_ind = np.asarray(keys["ind"], dtype=np.int64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tot_p = sums[:, 2 * n_keys + key_ind]
+        tot_t = sums[:, 2 * n_keys + n_ind + key_ind]
+        share = np.where(tot_p > 0, sums[:, :n_keys] / np.where(tot_p > 0, tot_p, 1), np.nan)
+        tshare = np.where(
+            tot_t > 0, sums[:, n_keys : 2 * n_keys] / np.where(tot_t > 0, tot_t, 1), np.nan
+        )
+    s_lo, s_hi = interval(share)
+    t_lo, t_hi = interval(tshare)
+    ci = keys.select(["industry", "holder"])
+    for name, arr in (("s_lo", s_lo), ("s_hi", s_hi), ("t_lo", t_lo), ("t_hi", t_hi)):
+        ci = ci.append_column(name, pa.array(arr))
+    cur.register("_ls_ci", ci)
+    cur.register("_ls_table_in", table)
+    return cur.sql(
+        """SELECT t.*, c.s_lo AS patent_share_low, c.s_hi AS patent_share_high,
+                  CASE WHEN t.top10_share IS NOT NULL THEN c.t_lo END AS top10_share_low,
+                  CASE WHEN t.top10_share IS NOT NULL THEN c.t_hi END AS top10_share_high
+           FROM _ls_table_in AS t
+           LEFT JOIN _ls_ci AS c ON c.industry = t.industry AND c.holder = t.org_id
+           ORDER BY t.industry, t.rank"""
+    ).to_arrow_table()
 
 
 def _caveats(result: DecisionResult, *, n_pat: int, n_nohold: int, n_resolved: int) -> None:

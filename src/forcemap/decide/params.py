@@ -199,12 +199,22 @@ POSITIONING = PositioningParams()
 
 
 # -- C4 bottlenecks -------------------------------------------------------------------------
+def _check_min_share(name: str, value: float) -> None:
+    """A share parameter (a coverage minimum) must be a number in [0, 1]."""
+    if not (isinstance(value, int | float) and 0.0 <= float(value) <= 1.0):
+        raise InputError(f"{name}={value!r} must be a share in [0, 1]")
+
+
 @dataclass(frozen=True)
 class BottlenecksParams:
     """Parameters of :func:`~forcemap.decide.bottlenecks.bottlenecks`.
 
     ``top_holders`` is a **count**: the holders whose joint share is tested against
-    ``top_share_above``.
+    ``top_share_above``. ``min_coverage``: the least share of a group's families with a known
+    holder country for the group to be assessed (below it the outcome is *insufficient
+    evidence*; 0.5, the majority of the evidence — an unknown country is never foreign).
+    ``min_families`` (5) is in the spirit of the minimum publication counts of InCites and
+    the Leiden Ranking: no indicator on fewer units of evidence.
     """
 
     country: str = "CN"
@@ -219,12 +229,14 @@ class BottlenecksParams:
     with_trade: bool = True
     import_hhi_above: float = 0.4
     export_hhi_above: float = 0.4
+    min_coverage: float = 0.5
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "country", _check_country(self.country))
         if self.level not in CPC_LEVELS:
             raise InputError(f"level={self.level!r} must be one of {', '.join(CPC_LEVELS)}")
         check_years(self.years)
+        _check_min_share("min_coverage", self.min_coverage)
         if self.top_holders < 1:
             raise InputError(f"top_holders={self.top_holders} must be at least 1")
         if self.min_families < 1:
@@ -244,6 +256,14 @@ class ActorsParams:
     disruptive when its CD over ``cd_window`` years is above it; ``citation_window``: the
     years after grant in which forward citations count; ``concept_min_score``: the least
     concept score for a work to count towards a sub-technology (breadth).
+
+    Minimums, in the spirit of the Leiden Ranking (only units with enough fractionally
+    counted publications are ranked) and InCites' document thresholds, scaled to one
+    industry's slice: ``min_output`` (1.0) fractional works + patents for an organisation to
+    be ranked (below it: *insufficient evidence*, no rank); ``min_impact_works`` (5.0)
+    fractional works with a field-normalised score for its MNCS (and works with a CD for its
+    disruptive share) to be reported. ``min_coverage`` (0.5): the least share of the
+    industries' organisations with a known country for a country's list to be labelled.
     """
 
     country: str | None = "CN"
@@ -255,6 +275,9 @@ class ActorsParams:
     citation_window: int = CITATION_WINDOW
     cd_threshold: float = CD_THRESHOLD
     concept_min_score: float = CONCEPT_MIN_SCORE
+    min_output: float = 1.0
+    min_impact_works: float = 5.0
+    min_coverage: float = 0.5
     #: Citation basis of the works' NCS (see forcemap.indicators.impact.citation_basis).
     citations: str = "auto"
 
@@ -262,6 +285,11 @@ class ActorsParams:
         _check_citations(self.citations)
         if self.country is not None:
             object.__setattr__(self, "country", _check_country(self.country))
+        for name in ("min_output", "min_impact_works"):
+            v = getattr(self, name)
+            if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
+                raise InputError(f"{name}={v!r} must be a number ≥ 0")
+        _check_min_share("min_coverage", self.min_coverage)
         check_years(self.years)
         if self.top < 1:
             raise InputError(f"top={self.top} must be at least 1")
@@ -382,7 +410,12 @@ BENCHMARK_SERIES = BenchmarkSeriesParams()
 class LandscapeParams:
     """Parameters of :func:`~forcemap.decide.landscape.landscape`.
 
-    ``top_holders`` is a **count**: holders in the holder × CPC matrix.
+    ``top_holders`` is a **count**: holders in the holder × CPC matrix. ``min_patents`` (5,
+    in the spirit of InCites' and the Leiden Ranking's minimum counts) patents over the trend
+    years for a white space; ``min_coverage`` (0.5) of a technology's patents with a holder of
+    known country for X's absence to be read (an unknown holder may be X's);
+    ``drop_partial_years`` (True) leaves an incomplete last year of the store out of the
+    trend (:func:`~forcemap.decide._evidence.partial_years`); False keeps it.
     """
 
     country: str = "CN"
@@ -393,12 +426,15 @@ class LandscapeParams:
     growth_window: int = 5
     min_patents: int = 5
     citation_window: int = CITATION_WINDOW
+    min_coverage: float = 0.5
+    drop_partial_years: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "country", _check_country(self.country))
         if self.level not in CPC_LEVELS:
             raise InputError(f"level={self.level!r} must be one of {', '.join(CPC_LEVELS)}")
         check_years(self.years)
+        _check_min_share("min_coverage", self.min_coverage)
         _int_at_least("top_holders", self.top_holders, 1)
         _int_at_least("growth_window", self.growth_window, 2)
         _int_at_least("min_patents", self.min_patents, 1)
@@ -415,6 +451,13 @@ class TalentParams:
 
     ``top`` is a **row count**: scientists listed per unit and kind. ``concept_min_score``:
     the least score of a level-1 concept counted in a scientist's breadth.
+
+    Minimums (in the spirit of InCites' and the Leiden Ranking's minimum document counts):
+    ``min_works`` (5) works for a scientist to be listed and for a mean NCS / top-10 % share;
+    ``min_scientists`` (4) eligible scientists in a unit for percentile ranks to be read
+    (below it the unit's rows are kept, unranked, as *insufficient evidence*);
+    ``min_coverage`` (0.5) of the unit's authors with a known current country for X's list
+    to be labelled (an author of unknown country is not foreign, and may be X's).
     """
 
     country: str = "CN"
@@ -427,6 +470,8 @@ class TalentParams:
     impact_field: str = "auto"
     breadth: Literal["auto", "concept1", "topic_subfield"] = "auto"
     concept_min_score: float = CONCEPT_MIN_SCORE
+    min_scientists: int = 4
+    min_coverage: float = 0.5
     #: Citation basis of NCS and top-10 % (see forcemap.indicators.impact.citation_basis).
     citations: str = "auto"
 
@@ -437,6 +482,8 @@ class TalentParams:
         if self.unit not in ("industry", "field"):
             raise InputError(f"unit={self.unit!r} is not 'industry' or 'field'")
         _int_at_least("min_works", self.min_works, 1)
+        _int_at_least("min_scientists", self.min_scientists, 1)
+        _check_min_share("min_coverage", self.min_coverage)
         _int_at_least("young_career_years", self.young_career_years, 0)
         _int_at_least("top", self.top, 1)
         _int_at_least("recent_years", self.recent_years, 1)

@@ -99,10 +99,14 @@ from __future__ import annotations
 
 from typing import Literal
 
+import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from forcemap.decide._evidence import insufficient
 from forcemap.decide._scope import check_years, industry_scope
+from forcemap.decide._unit_intervals import unit_ratio_intervals
 from forcemap.decide.params import TALENT, TalentParams
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
 from forcemap.errors import InputError
@@ -153,7 +157,11 @@ TALENT_SCHEMA = pa.schema(
         ("works", pa.float64()),
         ("impact_works", pa.int64()),
         ("mean_ncs", pa.float64()),
+        ("mean_ncs_low", pa.float64()),
+        ("mean_ncs_high", pa.float64()),
         ("top10_share", pa.float64()),
+        ("top10_share_low", pa.float64()),
+        ("top10_share_high", pa.float64()),
         ("breadth", pa.int64()),
         ("leadership_share", pa.float64()),
         ("enterprise_share", pa.float64()),
@@ -162,9 +170,12 @@ TALENT_SCHEMA = pa.schema(
         ("cohort_size", pa.int64()),
         ("cohort_relative_impact", pa.float64()),
         ("score", pa.float64()),
+        ("outcome", pa.string()),
     ]
 )
-"""The main table: the ``top`` strategic and the ``top`` rising scientists of each unit."""
+"""The main table: the ``top`` strategic and the ``top`` rising scientists of each unit;
+``rank`` and ``score`` are null and ``outcome`` is "insufficient evidence (…)" in a unit
+with fewer than ``min_scientists`` eligible scientists (or below the country coverage)."""
 
 AUTHOR_SCHEMA = pa.schema([*TALENT_SCHEMA, *[(f"p_{k}", pa.float64()) for k in COMPONENTS]])
 """``evidence["authors"]``: every eligible author with the percentile of each component."""
@@ -217,7 +228,10 @@ SELECT a.work_id, a.author_seq, a.author_id, a.author_name, w.year::INTEGER AS y
        coalesce(al.org_id, a.institution_id) AS org_id,
        coalesce(o.name, i.name) AS org_name,
        CASE WHEN a.institution_id IS NULL THEN NULL
+            -- an organisation typed 'other' for want of a stated type has an unknown sector
+            WHEN o.type = 'other' AND i.t IS NULL THEN NULL
             WHEN o.type IS NOT NULL THEN o.type
+            WHEN i.t IS NULL THEN NULL
             ELSE CASE i.t WHEN 'education' THEN 'university'
                           WHEN 'company' THEN 'enterprise'
                           WHEN 'government' THEN 'institute'
@@ -326,7 +340,9 @@ SELECT m.unit, u.unit_name,
        m.first_year::INTEGER AS first_year, ($y1 - m.first_year)::INTEGER AS career_age,
        m.n_works, m.works, m.impact_works,
        CASE WHEN m.impact_works >= $min_works THEN m.mean_ncs_all END AS mean_ncs,
+       NULL::DOUBLE AS mean_ncs_low, NULL::DOUBLE AS mean_ncs_high,
        CASE WHEN m.pct_works >= $min_works THEN m.top10_all END AS top10_share,
+       NULL::DOUBLE AS top10_share_low, NULL::DOUBLE AS top10_share_high,
        m.breadth, m.leadership_share, m.enterprise_share,
        m.recent_works, m.recent_ncs,
        CASE WHEN m.recent_ncs IS NOT NULL THEN co.cohort_size END AS cohort_size,
@@ -348,14 +364,23 @@ CASE WHEN count(*) OVER w = 1 THEN (CASE WHEN coalesce({col}, 0) > 0 THEN 1.0 EL
 
 _SCORE_SQL = """
 WITH s AS (
-    SELECT *, ({p_sum}) / {n} AS score FROM _ta_pct
+    SELECT *, ({p_sum}) / {n} AS score, count(*) OVER (PARTITION BY unit) AS n_unit
+    FROM _ta_pct
+), r AS (
+    SELECT *, row_number() OVER (
+        PARTITION BY unit, kind
+        ORDER BY CASE WHEN kind = 'rising' THEN coalesce(round(cohort_relative_impact, 9),
+                                                         '-infinity'::DOUBLE) END DESC,
+                 round(score, 9) DESC, works DESC, author_id) AS rank0
+    FROM s
 )
-SELECT *, row_number() OVER (
-    PARTITION BY unit, kind
-    ORDER BY CASE WHEN kind = 'rising' THEN coalesce(round(cohort_relative_impact, 9),
-                                                     '-infinity'::DOUBLE) END DESC,
-             round(score, 9) DESC, works DESC, author_id) AS rank
-FROM s ORDER BY unit, kind, rank
+SELECT * EXCLUDE (rank0, n_unit, score),
+       CASE WHEN n_unit >= $min_sci THEN score END AS score,
+       CASE WHEN n_unit >= $min_sci THEN rank0 END AS rank,
+       CASE WHEN n_unit >= $min_sci THEN 'ranked'
+            ELSE 'insufficient evidence (eligible scientists in the unit ' || n_unit
+                 || ' < ' || $min_sci || ')' END AS outcome
+FROM r ORDER BY unit, kind, rank0
 """
 
 _MOVES_SQL = """
@@ -419,8 +444,12 @@ def _rule(p: TalentParams, params: dict[str, object]) -> Rule:
         "corresponding author) and enterprise co-publication share. Career age ≤ "
         "young_career_years makes a scientist rising, ranked by the mean NCS of the last "
         "recent_years years over the mean of the same-first-year cohort; the others are "
-        "strategic, ranked by score. Talent flows are changes of main affiliation (country "
-        "or organisation) between consecutive publication years.",
+        "strategic, ranked by score. A unit with fewer than min_scientists eligible "
+        "scientists, or scope where fewer than min_coverage of the authors have a known "
+        "current country, is not ranked ('insufficient evidence'); mean NCS and top-10 % "
+        "share carry 95 % stability intervals (bootstrap over the scientist's works). "
+        "Talent flows are changes of main affiliation (country or organisation) between "
+        "consecutive publication years; an unknown sector stays 'unknown'.",
         parameters=params,
         references=(
             "Sinatra et al. 2016, Science 354, doi:10.1126/science.aaf5239",
@@ -505,6 +534,8 @@ def talent(
     breadth: Literal["auto", "concept1", "topic_subfield"] = TALENT.breadth,
     catalog: IndustryCatalog | None = None,
     concept_min_score: float = TALENT.concept_min_score,
+    min_scientists: int = TALENT.min_scientists,
+    min_coverage: float = TALENT.min_coverage,
     citations: str = TALENT.citations,
 ) -> DecisionResult:
     r"""Strategic and rising scientists of ``country`` per industry or field, and talent flows.
@@ -547,6 +578,13 @@ def talent(
     concept_min_score : float, default 0.3
         Least score of a level-1 concept counted in breadth (recorded in
         ``rule.conventions``).
+    min_scientists : int, default 4
+        Eligible scientists a unit needs for its percentile ranks to be read; below it the
+        unit's rows keep their counts with ``outcome`` "insufficient evidence (eligible
+        scientists in the unit … < …)", no rank and no score.
+    min_coverage : float, default 0.5
+        Least share of the authors active in scope with a known current country; below it
+        no scientist is ranked (an author of unknown country may be X's).
     citations : {"auto", "store", "source"}, default "auto"
         Citation basis of NCS and the top-10 % flag
         (:func:`forcemap.indicators.impact.citation_basis`); the basis used is in the caveats.
@@ -579,6 +617,8 @@ def talent(
         impact_field=impact_field,
         breadth=breadth,
         concept_min_score=concept_min_score,
+        min_scientists=min_scientists,
+        min_coverage=min_coverage,
         citations=citations,
     )
     cty = p.country
@@ -607,6 +647,8 @@ def talent(
         "breadth": basis,
         "counting": "fractional (1 / number of authors) for works",
         "weights": "equal (mean of the six percentile ranks)",
+        "min_scientists": p.min_scientists,
+        "min_coverage": p.min_coverage,
     }
     works_units, unit_names = _units(store, unit, industry, catalog)
     ncs_all = field_normalised_citation_score(store, field=impact_field, citations=p.citations)
@@ -655,13 +697,26 @@ def talent(
             f"CREATE OR REPLACE TEMP TABLE _ta_pct AS SELECT *,{pct_sql} "  # noqa: S608
             "FROM _ta_values WINDOW w AS (PARTITION BY unit)"
         )
-        authors = cur.sql(score_sql).to_arrow_table()
+        authors = cur.sql(score_sql, params={"min_sci": p.min_scientists}).to_arrow_table()
+        authors = _with_intervals(cur, authors)
         authors = authors.select(AUTHOR_SCHEMA.names).cast(AUTHOR_SCHEMA)
+        known_cty, all_authors = cur.execute(
+            """SELECT count(DISTINCT aw.author_id) FILTER (
+                          WHERE aw.author_id IN (SELECT author_id FROM _ta_current)),
+                      count(DISTINCT aw.author_id)
+               FROM _ta_sel AS s JOIN _ta_aw AS aw USING (work_id)"""
+        ).fetchall()[0]
+        cov_low = not all_authors or known_cty < p.min_coverage * all_authors
+        if cov_low and authors.num_rows:
+            authors = _unranked(authors, known_cty, all_authors, p.min_coverage)
         cur.register("_ta_authors", authors)
         table = (
             cur.sql(
-                """SELECT * FROM _ta_authors WHERE rank <= $top
-                   ORDER BY unit, kind = 'rising', rank""",
+                """SELECT * FROM _ta_authors
+                   QUALIFY row_number() OVER (PARTITION BY unit, kind
+                                              ORDER BY rank NULLS LAST, works DESC,
+                                                       author_id) <= $top
+                   ORDER BY unit, kind = 'rising', rank NULLS LAST, works DESC, author_id""",
                 params={"top": top},
             )
             .to_arrow_table()
@@ -695,9 +750,79 @@ def talent(
         no_impact=no_impact,
         resolved=resolved,
     )
+    result.cover(
+        "authors in scope with a known current country",
+        known_cty,
+        all_authors,
+        minimum=p.min_coverage,
+    )
+    result.cover("authorships with an author id", n_rows - n_anon, n_rows)
     for caveat in impact_caveats(ncs_all)[:1]:  # the citation basis
         result.warn(caveat)
     return result
+
+
+def _with_intervals(cur: duckdb.DuckDBPyConnection, authors: pa.Table) -> pa.Table:
+    """``authors`` with the 95 % stability intervals of ``mean_ncs`` and ``top10_share``: a
+    bootstrap over each scientist's works of the unit (each work weight 1, as the point
+    figures; :func:`~forcemap.decide._unit_intervals.unit_ratio_intervals`)."""
+    cur.register("_ta_auth_in", authors.select(["unit", "author_id", "mean_ncs", "top10_share"]))
+    keys = cur.sql(
+        """SELECT unit, author_id, row_number() OVER (ORDER BY unit, author_id) - 1 AS k
+           FROM _ta_auth_in WHERE mean_ncs IS NOT NULL OR top10_share IS NOT NULL
+           ORDER BY k"""
+    ).to_arrow_table()
+    cur.register("_ta_keys", keys)
+    docs = cur.sql(
+        """SELECT k.k, i.ncs, i.top10::DOUBLE AS top10
+           FROM _ta_keys AS k
+           JOIN _ta_sel AS s ON s.unit = k.unit
+           JOIN _ta_aw AS aw ON aw.work_id = s.work_id AND aw.author_id = k.author_id
+           JOIN _ta_impact AS i ON i.work_id = s.work_id"""
+    ).fetchnumpy()
+    n = keys.num_rows
+    unit_k = np.asarray(docs["k"], dtype=np.int64)
+    bounds = {}
+    for fig in ("ncs", "top10"):
+        v = np.asarray(docs[fig], dtype=float)  # NULL → NaN
+        ok = np.isfinite(v)
+        bounds[fig] = unit_ratio_intervals(unit_k[ok], v[ok], np.ones(int(ok.sum())), n)
+    ci = keys.select(["unit", "author_id"])
+    for name, arr in (
+        ("ncs_lo", bounds["ncs"][0]),
+        ("ncs_hi", bounds["ncs"][1]),
+        ("t_lo", bounds["top10"][0]),
+        ("t_hi", bounds["top10"][1]),
+    ):
+        ci = ci.append_column(name, pa.array(arr))
+    cur.register("_ta_ci", ci)
+    cur.register("_ta_auth_all", authors)
+    return cur.sql(
+        """SELECT a.* REPLACE (
+               CASE WHEN a.mean_ncs IS NOT NULL THEN c.ncs_lo END AS mean_ncs_low,
+               CASE WHEN a.mean_ncs IS NOT NULL THEN c.ncs_hi END AS mean_ncs_high,
+               CASE WHEN a.top10_share IS NOT NULL THEN c.t_lo END AS top10_share_low,
+               CASE WHEN a.top10_share IS NOT NULL THEN c.t_hi END AS top10_share_high)
+           FROM _ta_auth_all AS a LEFT JOIN _ta_ci AS c USING (unit, author_id)
+           ORDER BY a.unit, a.kind, a.rank NULLS LAST, a.works DESC, a.author_id"""
+    ).to_arrow_table()
+
+
+def _unranked(authors: pa.Table, known: int, total: int, minimum: float) -> pa.Table:
+    """Every row unranked, "insufficient evidence (authors with a known country … % < … %)"."""
+    share = 100 * known / total if total else 0.0
+    text = insufficient([]) + (
+        f" (authors with a known country {share:.0f} % < {100 * minimum:.0f} %)"
+    )
+    n = authors.num_rows
+    out = authors
+    for name, arr in (
+        ("rank", pa.nulls(n, pa.int64())),
+        ("score", pa.nulls(n, pa.float64())),
+        ("outcome", pa.array([text] * n, pa.string())),
+    ):
+        out = out.set_column(out.schema.get_field_index(name), name, arr)
+    return out
 
 
 def _caveats(
@@ -722,12 +847,13 @@ def _caveats(
             f"No scientist of {p['country']} has at least {p['min_works']} works in any "
             f"{p['unit']} in scope."
         )
-    thin = sorted(u for u, n in per_unit.items() if n < 4)
+    need = p["min_scientists"]
+    thin = sorted(u for u, n in per_unit.items() if n < need)
     if thin:
         result.warn(
-            f"Thin evidence: fewer than 4 eligible scientists of {p['country']} in "
-            f"{', '.join(thin[:12])}{' …' if len(thin) > 12 else ''}; percentile ranks are "
-            "coarse there."
+            f"Insufficient evidence: fewer than {need} eligible scientists of "
+            f"{p['country']} in {', '.join(thin[:12])}{' …' if len(thin) > 12 else ''}; "
+            "they are listed with their counts but not ranked."
         )
     if no_impact:
         result.warn(

@@ -85,8 +85,10 @@ def _bottlenecks(store: Store, industry: str, country: str) -> Section:
     r = bottlenecks(store, country=country, industry=industry)
     sec = Section(f"Bottleneck technologies for {country}", method=r.rule.describe())
     if r.table.num_rows:
-        cols = ["rank", "cpc", "title", "score", "rta", "families", "hhi_country",
-                "hhi_assignee", "top_share", "holders"]  # fmt: skip
+        cols = ["rank", "cpc", "title", "outcome", "score", "rta", "families",
+                "unknown_country_share", "country_share", "country_share_low",
+                "country_share_high", "hhi_country", "hhi_assignee", "top_share",
+                "holders"]  # fmt: skip
         sec.table("Candidates", r.table.select(cols), max_rows=20)
     else:
         sec.text("No CPC group of this industry meets the bottleneck rule.")
@@ -104,8 +106,8 @@ def _actors(store: Store, industry: str, country: str) -> Section:
 
     r = strategic_actors(store, country=country, industry=industry, top=15)
     sec = Section(f"Strategic S&T actors of {country}", method=r.rule.describe())
-    cols = ["rank", "name", "type", "score", "anchor_candidate", "works", "patents", "mncs",
-            "pagerank", "brokerage", "breadth"]  # fmt: skip
+    cols = ["rank", "name", "type", "outcome", "score", "works", "patents", "mncs",
+            "mncs_low", "mncs_high", "pagerank", "brokerage", "breadth"]  # fmt: skip
     sec.table("Top organisations", r.table.select(cols), max_rows=15)
     sec.notes(r)
     return sec

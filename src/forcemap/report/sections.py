@@ -385,8 +385,10 @@ def bottleneck_sections(store: Store, *, label: str, country: str) -> list[Secti
     if r.table.num_rows == 0:
         sec.text(f"No CPC group meets the bottleneck rule for {country}.")
     else:
-        cols = ["industry", "rank", "cpc", "title", "score", "rta", "families", "hhi_country",
-                "hhi_assignee", "top_share", "holders", "dependent_hs6"]  # fmt: skip
+        cols = ["industry", "rank", "cpc", "title", "outcome", "score", "rta", "families",
+                "unknown_country_share", "country_share", "country_share_low",
+                "country_share_high", "hhi_country", "hhi_assignee", "top_share", "holders",
+                "dependent_hs6"]  # fmt: skip
         shown = r.table.select([c for c in cols if c in r.table.column_names])
         sec.table("Bottleneck candidates, ranked within each industry", shown, max_rows=30)
     trade = r.evidence.get("trade")
@@ -410,8 +412,9 @@ def actor_sections(
         f"{label}: strategic actors ({who}{', ' + industry if industry else ''})",
         method=r.rule.describe(),
     )
-    cols = ["industry", "rank", "name", "type", "country_code", "score", "anchor_candidate",
-            "works", "patents", "mncs", "pagerank", "brokerage", "breadth"]  # fmt: skip
+    cols = ["industry", "rank", "name", "type", "country_code", "outcome", "score",
+            "anchor_candidate", "works", "patents", "mncs", "mncs_low", "mncs_high", "pagerank",
+            "brokerage", "breadth"]  # fmt: skip
     shown = r.table.select([c for c in cols if c in r.table.column_names])
     sec.table("Top organisations per industry", shown, max_rows=60)
     sec.notes(r)

@@ -307,13 +307,27 @@ class PositioningOut(DecisionOut):
 
 class BottleneckRow(BaseModel):
     industry: str
-    rank: int
+    rank: int | None = Field(description="Rank among the candidates; null: not assessed.")
     cpc: str
     title: str | None
+    outcome: str | None = Field(
+        description="`bottleneck candidate` or `insufficient evidence (…)` with the counts "
+        "that were missing (e.g. the share of families with a known holder country)."
+    )
     score: float | None
     rta: float | None
     families: int
-    country_share: float | None
+    known_country_share: float | None = Field(
+        description="Share of the group's families with a known holder country."
+    )
+    unknown_country_share: float | None = Field(
+        description="Share of the group's families whose holder country is unknown."
+    )
+    country_share: float | None = Field(
+        description="The country's share of the families with a known holder country."
+    )
+    country_share_low: float | None = Field(description="95 % stability interval (bootstrap).")
+    country_share_high: float | None
     hhi_country: float | None
     hhi_assignee: float | None
     top_share: float | None
@@ -347,22 +361,32 @@ class BottlenecksOut(DecisionOut):
     industry: str | None = Field(description="The industry; null: every industry.")
     groups_assessed: int = Field(description="CPC groups in scope.")
     trade_tested: int | None = Field(description="HS6 products tested; null: no trade data.")
-    rows: list[BottleneckRow] = Field(description="Candidates, ranked within each industry.")
+    rows: list[BottleneckRow] = Field(
+        description="Candidates, ranked within each industry, then the concentrated groups "
+        "with insufficient evidence (rank null)."
+    )
     trade: list[TradeRow] = Field(description="HS6 products failing the EU dependency test.")
 
 
 class ActorRow(BaseModel):
     industry: str
-    rank: int
+    rank: int | None = Field(description="Rank by score; null: insufficient evidence.")
     org_id: str
     name: str | None
-    type: str | None
+    type: str | None = Field(description="Organisation type; null: unknown.")
     country_code: str | None
+    outcome: str | None = Field(
+        description="`anchor candidate`, `ranked` or `insufficient evidence (…)` with the "
+        "counts that were missing."
+    )
     score: float | None
     anchor_candidate: bool | None
     works: float | None
     patents: float | None
-    mncs: float | None
+    impact_works: float | None = Field(description="Fractional works with an NCS.")
+    mncs: float | None = Field(description="MNCS; null below min_impact_works.")
+    mncs_low: float | None = Field(description="95 % stability interval of MNCS (bootstrap).")
+    mncs_high: float | None
     disruptive_share: float | None
     forward_citations: float | None
     pagerank: float | None
@@ -608,7 +632,7 @@ class TalentRow(BaseModel):
     unit: str
     unit_name: str | None
     kind: str = Field(description="strategic or rising.")
-    rank: int
+    rank: int | None = Field(description="Rank within unit and kind; null: insufficient evidence.")
     author_id: str
     author_name: str | None
     country: str | None = Field(description="Current affiliation country.")
@@ -621,7 +645,11 @@ class TalentRow(BaseModel):
     works: float | None = Field(description="Fractional works (1 / authors).")
     impact_works: int | None
     mean_ncs: float | None
+    mean_ncs_low: float | None = Field(description="95 % stability interval (bootstrap).")
+    mean_ncs_high: float | None
     top10_share: float | None
+    top10_share_low: float | None = Field(description="95 % stability interval (bootstrap).")
+    top10_share_high: float | None
     breadth: int | None
     leadership_share: float | None
     enterprise_share: float | None
@@ -630,6 +658,9 @@ class TalentRow(BaseModel):
     cohort_size: int | None
     cohort_relative_impact: float | None
     score: float | None
+    outcome: str | None = Field(
+        description="`ranked` or `insufficient evidence (…)` with the counts that were missing."
+    )
 
 
 class FlowRow(BaseModel):
@@ -671,10 +702,14 @@ class HolderRow(BaseModel):
     patents: float = Field(description="Fractional patents.")
     patents_full: int
     patent_share: float | None
+    patent_share_low: float | None = Field(description="95 % stability interval (bootstrap).")
+    patent_share_high: float | None
     fc5_total: float | None
     fc5_mean: float | None
     top10_patents: float | None
-    top10_share: float | None
+    top10_share: float | None = Field(description="Null when no patent is credited at all.")
+    top10_share_low: float | None = Field(description="95 % stability interval (bootstrap).")
+    top10_share_high: float | None
     cpc_groups: int
 
 
@@ -696,6 +731,8 @@ class WhiteSpaceRow(BaseModel):
     holders: int
     home_patents: int
     home_holders: int
+    known_country_patents: int | None = Field(description="Patents with a holder of known country.")
+    known_country_share: float | None
     trend_patents: int
     first: int
     last: int
@@ -705,8 +742,12 @@ class WhiteSpaceRow(BaseModel):
     top_holders: str | None
     rising: bool
     enough_evidence: bool
+    enough_coverage: bool | None
     white_space: bool
     rank: int | None
+    outcome: str | None = Field(
+        description="`white space`, `not a white space (…)` or `insufficient evidence (…)`."
+    )
 
 
 class LandscapeOut(DecisionOut):
@@ -720,6 +761,10 @@ class LandscapeOut(DecisionOut):
     )
     matrix: list[HolderCpcCell] = Field(description="Holder × CPC group patents (non-zero).")
     white_spaces: list[WhiteSpaceRow]
+    insufficient: list[WhiteSpaceRow] = Field(
+        description="Technologies without a holder of the country where the evidence cannot "
+        "tell (too few patents in the trend years, or too few holders of known country)."
+    )
     groups: int = Field(description="Technologies (CPC groups) assessed.")
 
 

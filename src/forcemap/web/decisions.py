@@ -291,8 +291,15 @@ def actors_view(
 
 
 def top_actors(view: dict[str, Any], top: int) -> dict[str, Any]:
-    """``view`` with only the ``top`` organisations of each industry."""
-    return {**view, "rows": [r for r in view["rows"] if r["rank"] <= top]}
+    """``view`` with only the first ``top`` rows of each industry: the ranked organisations,
+    then (rank null) those with insufficient evidence."""
+    seen: dict[str, int] = {}
+    kept = []
+    for r in view["rows"]:
+        seen[r["industry"]] = seen.get(r["industry"], 0) + 1
+        if seen[r["industry"]] <= top:
+            kept.append(r)
+    return {**view, "rows": kept}
 
 
 # -- gatekeepers -----------------------------------------------------------------------------
@@ -545,6 +552,11 @@ def landscape_view(
         "rows": kept,
         "matrix": rows(result.evidence["matrix"]),
         "white_spaces": rows(result.evidence["white_spaces"]),
+        "insufficient": [
+            g
+            for g in rows(result.evidence["groups"])
+            if g["home_holders"] == 0 and str(g["outcome"]).startswith("insufficient evidence")
+        ],
         "groups": result.evidence["groups"].num_rows,
     }
 
