@@ -370,3 +370,29 @@ def test_positioning_on_the_real_store(
     assert p.locator("#positioning-coverage").count() == 1
     p.screenshot(path=str(screenshots / "positioning_real.png"), full_page=True)
     assert errors == []
+
+
+def test_bottlenecks_on_the_real_store(
+    real_server: str, page: tuple[Any, _Errors], screenshots: Path
+) -> None:
+    """Issue 18 by eye, observation 2: on the USPTO sample most assignees have no country.
+    The semiconductors page for the US lists G06F30/00 (CAD, half held by Cadence) with its
+    unknown-country share and *insufficient evidence*, not as a US bottleneck, and the
+    decision's coverage is shown below the table, flagged below its minimum."""
+    p, errors = page
+    url = real_server + "/industries/semiconductors?country=US"
+    _warm(url)
+    resp = p.goto(url, wait_until="load")
+    assert resp is not None and resp.status == 200
+    row = p.locator("#bottlenecks tbody tr", has_text="G06F30/00")
+    assert row.count() == 1
+    text = row.inner_text()
+    assert "insufficient evidence (known holder country" in text
+    assert "bottleneck candidate" not in text
+    assert row.locator("td").nth(0).inner_text().strip() in ("", "–")  # no rank
+    cov = p.locator("#bottlenecks-coverage li.below")
+    assert cov.count() >= 1
+    assert "known holder country" in cov.first.inner_text()
+    p.locator("#industry-bottlenecks").screenshot(path=str(screenshots / "bottlenecks_real.png"))
+    p.screenshot(path=str(screenshots / "industry_real.png"), full_page=True)
+    assert errors == []
