@@ -72,15 +72,26 @@ from typing import Any, Literal
 import duckdb
 import numpy as np
 import pyarrow as pa
-import scipy.sparse as sp
 
 from forcemap.decide._evidence import (
     Shortfall,
-    bootstrap_sums,
     incomplete_years,
     insufficient,
-    interval,
     interval_label,
+)
+from forcemap.decide._positioning_draws import (
+    EPS,
+    bootstrap,
+    floats,
+    leading,
+)
+from forcemap.decide._positioning_sql import (
+    ALL_DOCS_SQL,
+    DOCS_SQL,
+    PATENT_COUNTRY_SQL,
+    SIDE_SCORES_SQL,
+    USE_SQL,
+    WORK_COUNTRY_SQL,
 )
 from forcemap.decide._scope import register, unit_tables
 from forcemap.decide.params import POSITIONING, PositioningParams
@@ -145,38 +156,20 @@ def classify_levels(
     >>> classify_levels(t).to_pylist()
     ['leading', 'parallel', 'catch-up']
     """
-    lv = _floats(levels["level"])
-    lp = _floats(levels["level_pub"])
-    lt = _floats(levels["level_tech"])
+    lv = floats(levels["level"])
+    lp = floats(levels["level_pub"])
+    lt = floats(levels["level_tech"])
     best = np.asarray(levels["is_best"].fill_null(False).to_numpy(zero_copy_only=False), bool)
-    lead = _leading(lv, lp, lt, best, leading_other_at)
+    lead = leading(lv, lp, lt, best, leading_other_at)
     cls = np.where(lead, "leading", np.where(lv >= parallel_at, "parallel", "catch-up"))
     return pa.array(cls.tolist(), pa.string())
-
-
-def _floats(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """A float column as a numpy array, NULL as NaN."""
-    return np.asarray(col.to_numpy(zero_copy_only=False), dtype=float)
-
-
-def _leading(
-    lv: np.ndarray, lp: np.ndarray, lt: np.ndarray, best: np.ndarray, other: float
-) -> np.ndarray:
-    """The leading condition, elementwise (NaN levels compare False)."""
-    with np.errstate(invalid="ignore"):
-        top_p, top_t = lp >= 100 - _EPS, lt >= 100 - _EPS
-        return np.asarray(best | (top_p & (lt >= other)) | (top_t & (lp >= other)), bool)
-
-
-#: Tolerance of "L = 100" in the bootstrap draws (levels are not rounded there).
-_EPS = 1e-7
 
 
 def _classify_effective(parallel_at: float) -> Any:
     """The class of an *effective level* (100 for a leading country, else L)."""
 
     def classify(e: float) -> str:
-        if e >= 100 - _EPS:
+        if e >= 100 - EPS:
             return "leading"
         return "parallel" if e >= parallel_at else "catch-up"
 
@@ -282,127 +275,6 @@ POSITIONING_SCHEMA = pa.schema(
 world's top documents of a side; ``coverage_*`` the unit's share of a side's evidence with a
 known country; ``thin_evidence`` True when a side was dropped or the row is insufficient;
 ``note`` explains L above both side levels; ``strategy`` NULL unless the class is a label."""
-
-_WORK_COUNTRY_SQL = """
-CREATE OR REPLACE TEMP TABLE _pos_wcountry AS
-WITH wc AS (
-    SELECT a.work_id, a.author_seq, coalesce(a.country_code, i.country_code) AS country
-    FROM authorships AS a
-    LEFT JOIN (SELECT institution_id, any_value(country_code) AS country_code
-               FROM institutions GROUP BY institution_id) AS i USING (institution_id)
-), n_auth AS (
-    SELECT work_id, count(DISTINCT author_seq) AS n FROM wc GROUP BY work_id
-), du AS (
-    SELECT DISTINCT work_id, author_seq, country FROM wc WHERE country IS NOT NULL
-), ku AS (
-    SELECT *, count(*) OVER (PARTITION BY work_id, author_seq) AS k FROM du
-)
-SELECT ku.work_id AS doc, ku.country, sum(1.0 / (n.n * ku.k) ORDER BY ku.author_seq) AS w
-FROM ku JOIN n_auth AS n USING (work_id) GROUP BY ku.work_id, ku.country
-"""
-
-_PATENT_COUNTRY_SQL = """
-CREATE OR REPLACE TEMP TABLE _pos_pcountry AS
-SELECT patent_id AS doc, country_code AS country,
-       1.0 / count(*) OVER (PARTITION BY patent_id) AS w
-FROM (SELECT DISTINCT patent_id, upper(country_code) AS country_code
-      FROM patent_assignees WHERE country_code IS NOT NULL AND country_code <> '')
-"""
-
-# Every document (work or patent) of a unit with a year and a top-10 % membership: its
-# known-country weight (works: the share of its authorships with a known country; patents:
-# 1 when a holder's country is known) and whether its year is incomplete in the store.
-_ALL_DOCS_SQL = """
-CREATE OR REPLACE TEMP TABLE _pos_alldocs AS
-WITH d AS (
-    SELECT 'pub' AS side, u.unit, p.year, u.work_id AS doc, p.top10_frac AS top
-    FROM (SELECT DISTINCT work_id, unit FROM _pos_work_units) AS u
-    JOIN _pos_pct AS p USING (work_id)
-    WHERE p.year IS NOT NULL AND p.top10_frac IS NOT NULL
-    UNION ALL
-    SELECT 'tech', u.unit, h.year, u.patent_id, h.top
-    -- distinct: a patent matching an industry and its sub-technology is listed twice
-    FROM (SELECT DISTINCT patent_id, unit FROM _pos_patent_units) AS u
-    JOIN _pos_hv AS h USING (patent_id)
-    WHERE h.year IS NOT NULL AND h.top IS NOT NULL
-), k AS (
-    SELECT 'pub' AS side, doc, sum(w ORDER BY country) AS known FROM _pos_wcountry GROUP BY doc
-    UNION ALL
-    SELECT 'tech', doc, 1.0 FROM _pos_pcountry GROUP BY doc
-)
-SELECT d.*, coalesce(k.known, 0.0) AS known, q.year IS NOT NULL AS partial
-FROM d LEFT JOIN k USING (side, doc)
-LEFT JOIN _pos_partial AS q ON q.side = d.side AND q.year = d.year
-"""
-
-# Per document and country: the fractional country weight (authorship / assignee share).
-_DOCS_SQL = """
-CREATE OR REPLACE TEMP TABLE _pos_docs AS
-SELECT a.side, a.unit, a.year, a.top, c.country, c.w, a.doc, a.partial
-FROM _pos_alldocs AS a
-JOIN (SELECT 'pub' AS side, * FROM _pos_wcountry
-      UNION ALL SELECT 'tech', * FROM _pos_pcountry) AS c USING (side, doc)
-"""
-
-# The three periods of each query below: the current window ('cur', every document: the
-# level), the current window without incomplete years ('trend') and the previous window
-# without them ('prev').
-_SIDE_SCORES_SQL = """
-CREATE OR REPLACE TEMP TABLE _pos_scores AS
-WITH d AS (
-    SELECT *, 'cur' AS period FROM _pos_docs WHERE year BETWEEN $y0 AND $y1
-    UNION ALL
-    SELECT *, 'trend' FROM _pos_docs WHERE year BETWEEN $y0 AND $y1 AND NOT partial
-    UNION ALL
-    SELECT *, 'prev' FROM _pos_docs WHERE year BETWEEN $y0 - $window AND $y0 - 1 AND NOT partial
-), win AS (
-    SELECT side, unit, country, period,
-           sum(w * top ORDER BY doc) AS top_x, sum(w ORDER BY doc) AS docs_x
-    FROM d GROUP BY ALL
-), world AS (
-    SELECT side, unit, period, sum(top_x ORDER BY country) AS top_world FROM win GROUP BY ALL
-)
-SELECT win.*, world.top_world, win.top_x / nullif(world.top_world, 0) AS share
-FROM win JOIN world USING (side, unit, period)
-"""
-
-# Which sides a unit's score uses in a period: enough world top documents and coverage.
-_USE_SQL = """
-CREATE OR REPLACE TEMP TABLE _pos_use AS
-WITH d AS (
-    SELECT *, 'cur' AS period FROM _pos_alldocs WHERE year BETWEEN $y0 AND $y1
-    UNION ALL
-    SELECT *, 'trend' FROM _pos_alldocs WHERE year BETWEEN $y0 AND $y1 AND NOT partial
-    UNION ALL
-    SELECT *, 'prev' FROM _pos_alldocs WHERE year BETWEEN $y0 - $window AND $y0 - 1 AND NOT partial
-), c AS (
-    SELECT unit, period,
-           sum(top * known ORDER BY doc) FILTER (WHERE side = 'pub') AS known_pub,
-           sum(top ORDER BY doc) FILTER (WHERE side = 'pub') AS total_pub,
-           sum(known ORDER BY doc) FILTER (WHERE side = 'tech') AS known_tech,
-           (count(*) FILTER (WHERE side = 'tech'))::DOUBLE AS total_tech
-    FROM d GROUP BY ALL
-), w AS (
-    SELECT unit, period,
-           max(top_world) FILTER (WHERE side = 'pub') AS world_pub,
-           max(top_world) FILTER (WHERE side = 'tech') AS world_tech
-    FROM _pos_scores GROUP BY ALL
-), x AS (
-    SELECT c.unit, c.period, coalesce(known_pub, 0) AS known_pub,
-           coalesce(total_pub, 0) AS total_pub, coalesce(known_tech, 0) AS known_tech,
-           total_tech,
-           coalesce(w.world_pub, 0) AS world_pub, coalesce(w.world_tech, 0) AS world_tech,
-           known_pub / nullif(total_pub, 0) AS cov_pub,
-           known_tech / nullif(total_tech, 0) AS cov_tech
-    FROM c LEFT JOIN w USING (unit, period)
-)
-SELECT *,
-       $wp > 0 AND world_pub > 0 AND world_pub >= $min_top
-           AND coalesce(cov_pub, 0) >= $min_cov AS use_pub,
-       $wt > 0 AND world_tech > 0 AND world_tech >= $min_top
-           AND coalesce(cov_tech, 0) >= $min_cov AS use_tech
-FROM x
-"""
 
 
 def positioning(
@@ -557,10 +429,10 @@ def positioning(
                 }
             ),
         )
-        cur.execute(_WORK_COUNTRY_SQL)
-        cur.execute(_PATENT_COUNTRY_SQL)
-        cur.execute(_ALL_DOCS_SQL)
-        cur.execute(_DOCS_SQL)
+        cur.execute(WORK_COUNTRY_SQL)
+        cur.execute(PATENT_COUNTRY_SQL)
+        cur.execute(ALL_DOCS_SQL)
+        cur.execute(DOCS_SQL)
         if end_year is None:
             end_year = cur.execute("SELECT max(year) FROM _pos_docs").fetchone()[0]  # type: ignore[index]
         if end_year is None:
@@ -571,9 +443,9 @@ def positioning(
         y0 = int(end_year) - window + 1
         params["years"] = f"{y0}–{end_year}"
         span = {"y0": y0, "y1": int(end_year), "window": window}
-        cur.execute(_SIDE_SCORES_SQL, span)
+        cur.execute(SIDE_SCORES_SQL, span)
         cur.execute(
-            _USE_SQL,
+            USE_SQL,
             {
                 **span,
                 "wp": weight_pub,
@@ -585,7 +457,7 @@ def positioning(
         levels = _levels(cur, weight_pub, weight_tech)
         sides = cur.sql("SELECT * FROM _pos_use ORDER BY unit, period").to_arrow_table()
         coverage = _coverage(cur, y0, int(end_year))
-        boot = _bootstrap(cur, p, y0, int(end_year))
+        boot = bootstrap(cur, p, y0, int(end_year))
         series = _rolling(cur, weight_pub, weight_tech, window)
     except duckdb.Error as e:
         raise StoreError(f"positioning query failed on {store.path}: {e}") from e
@@ -706,126 +578,6 @@ def _levels(cur: duckdb.DuckDBPyConnection, wp: float, wt: float) -> pa.Table:
     ).to_arrow_table()
 
 
-#: The figures that carry a stability interval (columns ``<name>_low``/``<name>_high``).
-_INTERVALS = ("level", "level_pub", "level_tech", "share_pub", "share_tech")
-
-
-def _bootstrap(cur: duckdb.DuckDBPyConnection, p: PositioningParams, y0: int, y1: int) -> pa.Table:
-    """The 95 % stability intervals of every country's figures in every unit (current
-    window), by bootstrap over documents.
-
-    The documents (works and patent families) of each unit and side are resampled with
-    replacement within that unit and side (:func:`~forcemap.decide._evidence.bootstrap_sums`
-    over a sparse document × (country, side) matrix of fractional top-document credit);
-    each draw recomputes the shares, scores, levels and the *effective level* (100 when the
-    country is leading in the draw, else L) on the sides the unit uses. Returns ``unit``,
-    ``country`` and ``<figure>_low``/``_high`` for :data:`_INTERVALS` and ``effective``.
-    """
-    cols = cur.sql(
-        """
-        SELECT l.unit, l.country, u.use_pub, u.use_tech,
-               (row_number() OVER (ORDER BY l.unit, l.country) - 1)::BIGINT AS col
-        FROM _pos_levels AS l JOIN _pos_use AS u USING (unit, period)
-        WHERE l.period = 'cur' ORDER BY col
-        """
-    ).to_arrow_table()
-    names = ["unit", "country"] + [f"{f}_{e}" for f in (*_INTERVALS, "effective")
-                                   for e in ("low", "high")]  # fmt: skip
-    n_cols = cols.num_rows
-    empty = np.full(n_cols, np.nan)
-    out: dict[str, Any] = {"unit": cols["unit"], "country": cols["country"]}
-    for name in names[2:]:
-        out[name] = empty
-    if n_cols == 0 or p.draws == 0:
-        return _null_nan(out)
-    register(cur, "_pos_cols", cols.select(["unit", "country", "col"]))
-    m = cur.sql(
-        """
-        SELECT (dense_rank() OVER (ORDER BY d.unit, d.side, d.doc) - 1)::BIGINT AS r,
-               (dense_rank() OVER (ORDER BY d.unit, d.side) - 1)::BIGINT AS stratum,
-               (2 * c.col + CASE WHEN d.side = 'tech' THEN 1 ELSE 0 END)::BIGINT AS k,
-               sum(d.w * d.top ORDER BY d.country) AS v
-        FROM _pos_docs AS d
-        JOIN _pos_cols AS c USING (unit, country)
-        JOIN _pos_use AS u ON u.unit = d.unit AND u.period = 'cur'
-        WHERE d.year BETWEEN $y0 AND $y1
-          AND ((d.side = 'pub' AND u.use_pub) OR (d.side = 'tech' AND u.use_tech))
-        GROUP BY d.unit, d.side, d.doc, c.col
-        """,
-        params={"y0": y0, "y1": y1},
-    ).to_arrow_table()
-    if m.num_rows == 0:
-        return _null_nan(out)
-    r = m["r"].to_numpy()
-    n = int(r.max()) + 1
-    strata = np.zeros(n, dtype=np.int64)
-    strata[r] = m["stratum"].to_numpy()
-    mat = sp.csr_array((m["v"].to_numpy(), (r, m["k"].to_numpy())), shape=(n, 2 * n_cols))
-    sums = bootstrap_sums(mat, draws=p.draws, strata=strata)
-    units = np.asarray(cols["unit"].to_pylist(), dtype=object)
-    starts = np.flatnonzero(np.r_[True, units[1:] != units[:-1]])
-    uidx = np.cumsum(np.r_[True, units[1:] != units[:-1]]) - 1
-    up = np.asarray(cols["use_pub"].to_pylist(), bool)
-    ut = np.asarray(cols["use_tech"].to_pylist(), bool)
-    wt = p.weight_tech if p.unit == "industry" else 0.0
-    figures = _draw_figures(sums, starts, uidx, up, ut, p.weight_pub, wt, p.leading_other_at)
-    for name, values in figures.items():
-        lo, hi = interval(values)
-        out[f"{name}_low"], out[f"{name}_high"] = lo, hi
-    return _null_nan(out)
-
-
-def _null_nan(columns: dict[str, Any]) -> pa.Table:
-    """A table whose float columns have NULL (no evidence) where the arrays have NaN."""
-    return pa.table(
-        {
-            k: v if k in ("unit", "country") else pa.array(v, pa.float64(), from_pandas=True)
-            for k, v in columns.items()
-        }
-    )
-
-
-def _draw_figures(
-    sums: np.ndarray,
-    starts: np.ndarray,
-    uidx: np.ndarray,
-    up: np.ndarray,
-    ut: np.ndarray,
-    wp: float,
-    wt: float,
-    other: float,
-) -> dict[str, np.ndarray]:
-    """Shares, levels and the effective level of every (unit, country) column in every
-    bootstrap draw (draws × columns; NaN where a draw has no evidence)."""
-    pub, tech = sums[:, 0::2], sums[:, 1::2]
-
-    def per_unit(x: np.ndarray, op: np.ufunc) -> np.ndarray:
-        return np.asarray(op.reduceat(x, starts, axis=1))[:, uidx]
-
-    with np.errstate(divide="ignore", invalid="ignore"):
-        tp, tt = per_unit(pub, np.add), per_unit(tech, np.add)
-        s_pub = np.where(up & (tp > 0), pub / tp, np.nan)
-        s_tech = np.where(ut & (tt > 0), tech / tt, np.nan)
-        den = wp * up + wt * ut
-        num = np.where(up, wp * s_pub, 0.0) + np.where(ut, wt * s_tech, 0.0)
-        score = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-        best = per_unit(score, np.fmax)
-        level = np.where(best > 0, 100 * score / best, np.nan)
-        bp, bt = per_unit(s_pub, np.fmax), per_unit(s_tech, np.fmax)
-        l_pub = np.where(bp > 0, 100 * s_pub / bp, np.nan)
-        l_tech = np.where(bt > 0, 100 * s_tech / bt, np.nan)
-        lead = _leading(level, l_pub, l_tech, level >= 100 - _EPS, other)
-    effective = np.where(lead, 100.0, level)
-    return {
-        "level": level,
-        "level_pub": l_pub,
-        "level_tech": l_tech,
-        "share_pub": s_pub,
-        "share_tech": s_tech,
-        "effective": effective,
-    }
-
-
 def _classify(levels: pa.Table, boot: pa.Table, p: PositioningParams, unit: str) -> pa.Table:
     """``levels`` with the intervals of the current window, the class (a label,
     ``borderline (a/b)`` or ``insufficient evidence (…)``), the sides used, the thin-evidence
@@ -846,19 +598,19 @@ def _classify(levels: pa.Table, boot: pa.Table, p: PositioningParams, unit: str)
         ).to_pylist(),
         dtype=object,
     )
-    lv, lp, lt = _floats(t["level"]), _floats(t["level_pub"]), _floats(t["level_tech"])
+    lv, lp, lt = floats(t["level"]), floats(t["level_pub"]), floats(t["level_tech"])
     up = np.asarray(t["use_pub"].fill_null(False).to_pylist(), bool)
     ut = np.asarray(t["use_tech"].fill_null(False).to_pylist(), bool)
-    docs = np.where(up, _floats(t["works"]), 0.0) + np.where(ut, _floats(t["patents"]), 0.0)
+    docs = np.where(up, floats(t["works"]), 0.0) + np.where(ut, floats(t["patents"]), 0.0)
     no_side = ~(up | ut)
     few = ~no_side & (docs < p.min_documents)
     eff = np.where(point == "leading", 100.0, lv)
-    e_lo, e_hi = _floats(t["effective_low"]), _floats(t["effective_high"])
+    e_lo, e_hi = floats(t["effective_low"]), floats(t["effective_high"])
 
     def cls_of(x: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore"):
             return np.where(
-                x >= 100 - _EPS, "leading", np.where(x >= p.parallel_at, "parallel", "catch-up")
+                x >= 100 - EPS, "leading", np.where(x >= p.parallel_at, "parallel", "catch-up")
             )
 
     classes = point.copy()
