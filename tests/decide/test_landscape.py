@@ -299,7 +299,7 @@ def test_partial_last_year_is_left_out_of_the_trend(tiny: Store) -> None:
     tiny.con.execute("UPDATE patents SET grant_date = make_date(2021, 3, 1) WHERE year = 2021")
     r = landscape(tiny, country="CN", industry="semiconductors")
     assert r.rule.parameters["trend_years"] == "2016–2020"
-    assert r.rule.parameters["partial_year_left_out"] == 2021
+    assert r.rule.parameters["partial_years_left_out"] == [2021]
     assert any("2021 is incomplete" in c for c in r.caveats)
     keep = landscape(tiny, country="CN", industry="semiconductors", drop_partial_years=False)
     assert keep.rule.parameters["trend_years"] == "2017–2021"
@@ -317,7 +317,7 @@ def test_real_store_no_white_space_on_unknown_holders(real_store: Store) -> None
     assert g["outcome"].startswith("insufficient evidence (")
     assert "known holder country 0 % < 50 %" in g["outcome"]
     assert r.evidence["white_spaces"].num_rows == 0
-    assert r.rule.parameters["partial_year_left_out"] == 2023
+    assert r.rule.parameters["partial_years_left_out"] == [2023]
     assert all(v is None for v in r.table["top10_share"].to_pylist())
     cov = {c.what: c for c in r.coverage}["patents of the industry with a holder of known country"]
     assert cov.below

@@ -75,9 +75,9 @@ import scipy.sparse as sp
 from forcemap.decide._evidence import (
     Shortfall,
     bootstrap_sums,
+    incomplete_years,
     insufficient,
     interval,
-    partial_years,
 )
 from forcemap.decide._scope import check_years, industry_scope, register
 from forcemap.decide.params import CPC_LEVELS, LANDSCAPE, LandscapeParams
@@ -480,7 +480,7 @@ def landscape(
     drop_partial_years : bool, default True
         Leave an incomplete last grant year of the store (its volume below half the median
         of the three years before, or its last grant date before 1 December:
-        :func:`~forcemap.decide._evidence.partial_years`) out of the trend years; False
+        :func:`~forcemap.decide._evidence.incomplete_years`) out of the trend years; False
         keeps it.
 
     The defaults and checks are those of :class:`~forcemap.decide.params.LandscapeParams`.
@@ -572,16 +572,18 @@ def landscape(
         t1 = y1
         if t1 is None:
             t1 = cur.execute("SELECT max(year) FROM _ls_pat").fetchall()[0][0]
-        dropped: int | None = None
+        dropped: list[int] = []
         if t1 is None:  # no dated patents: an empty trend window
             t0, t1 = 1, 0
         else:
             t1 = int(t1)
-            if p.drop_partial_years and t1 in _partial_years(cur):
-                dropped, t1 = t1, t1 - 1
+            partial = _partial_years(cur) if p.drop_partial_years else ()
+            while t1 in partial:  # an indexing lag may span more than one year
+                dropped.append(t1)
+                t1 -= 1
             t0 = t1 - growth_window + 1 if y0 is None else max(y0, t1 - growth_window + 1)
         params["trend_years"] = f"{t0}–{t1}" if t0 <= t1 else None
-        params["partial_year_left_out"] = dropped
+        params["partial_years_left_out"] = sorted(dropped)
         groups = (
             cur.sql(
                 _GROUPS_SQL,
@@ -630,11 +632,13 @@ def landscape(
             f"{p.citation_window} years: they get no top-10 % credit (ties at zero are not "
             "among the most cited); a top-10 % share is null where nothing is cited."
         )
-    if dropped is not None:
+    if dropped:
+        gap = ", ".join(str(y) for y in sorted(dropped))
         result.warn(
-            f"The last grant year {dropped} is incomplete in the store (too few patents "
-            "against the years before, or no grant after November): it is left out of the "
-            f"trend years {params['trend_years']} (drop_partial_years=False keeps it)."
+            f"The last grant year {gap} {'is' if len(dropped) == 1 else 'are'} incomplete in "
+            "the store (too few patents "
+            "against the years before, or no grant after November): left out of the "
+            f"trend years {params['trend_years']} (drop_partial_years=False keeps them)."
         )
     uncovered = groups.filter(
         pc.and_(pc.invert(groups["enough_coverage"]), pc.equal(groups["home_holders"], 0))
@@ -663,7 +667,8 @@ class _PercentShortfall(Shortfall):
 
 def _partial_years(cur: duckdb.DuckDBPyConnection) -> tuple[int, ...]:
     """The incomplete first / last grant years of the store's patents (all of them, not
-    only the industry's: the store's coverage in time is a property of the store)."""
+    only the industry's: the store's coverage in time is a property of the store), by the
+    rule every decision shares (:func:`~forcemap.decide._evidence.incomplete_years`)."""
     rows = cur.execute(
         "SELECT year, count(*), max(grant_date) FROM patents WHERE year IS NOT NULL GROUP BY 1"
     ).fetchall()
@@ -672,7 +677,7 @@ def _partial_years(cur: duckdb.DuckDBPyConnection) -> tuple[int, ...]:
     volume = {int(y): float(n) for y, n, _ in rows}
     last = max(volume)
     last_date = next(d for y, _, d in rows if int(y) == last)
-    return partial_years(volume, last_date=last_date)
+    return tuple(sorted(incomplete_years(volume, {last: last_date}, noun="patents")))
 
 
 def _with_outcome(groups: pa.Table, *, home: str, p: LandscapeParams) -> pa.Table:

@@ -151,7 +151,7 @@ class PositioningParams:
       (top-10 % work credit with a known author country; patent families with a known
       holder country); a side below it is dropped (unknown is never foreign).
     * ``keep_partial`` (False): True reads an incomplete first/last year
-      (:func:`~forcemap.decide._evidence.partial_years`) in the trend and the years behind.
+      (:func:`~forcemap.decide._evidence.incomplete_years`) in the trend and the years behind.
     * ``draws`` (1,000, the Leiden Ranking's): bootstrap draws of the stability intervals
       (0: no intervals).
     """
@@ -415,7 +415,7 @@ class LandscapeParams:
     years for a white space; ``min_coverage`` (0.5) of a technology's patents with a holder of
     known country for X's absence to be read (an unknown holder may be X's);
     ``drop_partial_years`` (True) leaves an incomplete last year of the store out of the
-    trend (:func:`~forcemap.decide._evidence.partial_years`); False keeps it.
+    trend (:func:`~forcemap.decide._evidence.incomplete_years`); False keeps it.
     """
 
     country: str = "CN"
