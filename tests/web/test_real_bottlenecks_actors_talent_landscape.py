@@ -41,7 +41,7 @@ def test_industry_page_sections(real_client: TestClient) -> None:
     land = real_client.get("/industries/ai", params={"country": "US"}).text
     sec = land.split('id="industry-landscape"')[1].split("</section>")[0]
     assert 'id="landscape-insufficient"' in sec and "G06N20/00" in sec
-    assert "incomplete year 2023 left out" in sec and "share low" in sec
+    assert "incomplete year(s) 2023 left out" in sec and "share low" in sec
     bio = real_client.get("/industries/biomedicine", params={"country": "US"}).text
     tal = bio.split('id="industry-talent"')[1].split("</section>")[0]
     assert "insufficient evidence (eligible scientists in the unit 2 &lt; 4)" in tal
