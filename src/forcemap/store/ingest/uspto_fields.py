@@ -256,30 +256,28 @@ def _assignee(
 def _cpc(
     inventive: list[str], additional: list[str], flagged: str | None, fld: str
 ) -> list[tuple[str, bool]]:
-    symbols: list[str] = []
+    seen: dict[str, None] = {}  # insertion-ordered set: a list's `in` is quadratic
     for s in [*inventive, *additional]:
         sym = s.split()[0] if " " in s and not _CPC.fullmatch(s.replace(" ", "")) else s
         sym = sym.replace(" ", "").upper()
         if not _CPC.fullmatch(sym):
             raise Reject("invalid CPC symbol", fld)
-        if sym not in symbols:
-            symbols.append(sym)
+        seen[sym] = None
+    symbols = list(seen)
     first = flagged if flagged in symbols else (symbols[0] if symbols else None)
     return [(s, s == first) for s in symbols]
 
 
 def _cited(values: list[str], fld: str) -> list[str]:
-    out: list[str] = []
+    out: dict[str, None] = {}  # insertion-ordered set
     for v in values:
         if _PUBLICATION.fullmatch(v):
             continue
         n = _number(v)
         if n is None:
             raise Reject("invalid cited patent number", fld)
-        cited = f"US-{n}"
-        if cited not in out:
-            out.append(cited)
-    return out
+        out[f"US-{n}"] = None
+    return list(out)
 
 
 def _guid(v: Any, fld: str) -> tuple[str, str]:
