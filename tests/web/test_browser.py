@@ -16,7 +16,7 @@ import pytest
 PAGES = [
     ("overview", "/", 3),
     ("industries", "/industries", 0),
-    ("industry_biomedicine", "/industries/biomedicine", 2),
+    ("industry_biomedicine", "/industries/biomedicine", 3),  # output, benchmark, series
     ("organization_I201448701", "/organizations/I201448701", 1),
     ("network", "/network", 0),
     ("positioning_synergy", "/positioning", 1),
@@ -246,7 +246,7 @@ def test_industry_page_full_in_browser(
     assert resp is not None and resp.status == 200
     p.wait_for_selector("#industry-benchmark .js-plotly-plot .main-svg .bars path")
     p.wait_for_selector("#industry-landscape .js-plotly-plot .main-svg .hm")
-    assert p.locator(".js-plotly-plot").count() == 3
+    assert p.locator(".js-plotly-plot").count() == 4  # output, benchmark, series, heatmap
     assert p.locator("#benchmark tbody tr.home").count() == 1
     assert p.locator("#benchmark tbody tr").count() == 6
     assert p.locator("#talent-strategic tbody tr").count() > 0
