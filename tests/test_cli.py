@@ -232,6 +232,9 @@ def test_demo_builds_stores_and_a_report_that_recovers_the_planted_facts(tmp_pat
     )
     html = (tmp_path / "demo" / "report.html").read_text()
     assert "SYNTHETIC" in html
+    # issue 18: the report shows coverage, stability intervals and insufficient evidence
+    assert "Coverage — " in html and "below the minimum" in html
+    assert "insufficient evidence (" in html and "95 %" in html
     for found in (
         "leading (L = 100)",
         "rank 1 in semiconductors",
