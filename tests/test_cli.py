@@ -112,7 +112,7 @@ def test_indicator_commands_write_tables(synergy_store_path: Path, tmp_path: Pat
     assert r.exit_code == 0, r.output
     assert "115 rows" in r.output
     r = runner.invoke(app, ["--store", s, "indicators", "impact", "--out", str(tmp_path / "x.txt")])
-    assert r.exit_code == 2 and "write .parquet or .csv" in r.output
+    assert r.exit_code == 2 and "unknown output format" in r.output
 
 
 def test_disruption_command_reproduces_cdindex_on_an_openalex_store(

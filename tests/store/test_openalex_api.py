@@ -258,3 +258,26 @@ def test_kill_mid_fetch_then_resume_without_duplicates(
         assert s.scalar("SELECT count(*) FROM authorships") == s.scalar(
             "SELECT count(*) FROM (SELECT DISTINCT * FROM authorships)"
         )
+
+
+def test_unreachable_network_fails_fast_with_a_clear_message(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dead network (here: a closed port, connection refused) ends the fetch after one retry
+    with a message naming the API, not after the long retry schedule (6 retries, ~63 s)."""
+    import socket
+
+    from forcemap.errors import StoreError
+    from forcemap.store.ingest import openalex_api
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    slept: list[float] = []
+    monkeypatch.setattr(openalex_api.time, "sleep", slept.append)
+    with pytest.raises(StoreError, match=r"cannot reach http://127\.0\.0\.1:\d+.*ConnectError"):
+        fetch_openalex(
+            store, filters=["set:a"], base_url=f"http://127.0.0.1:{port}", cache_dir=tmp_path
+        )
+    assert slept == [1.0]  # one retry after the default backoff, then the clear error
+    assert store.scalar("SELECT count(*) FROM works") == 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -67,6 +68,7 @@ class Options:
     quiet: bool = False
     memory_limit: str = "1GB"
     engine: str = "duckdb"
+    format: str = "table"
 
     def open(self, *, read_only: bool = False, create: bool = True) -> Store:
         """Open the store with these options."""
@@ -82,6 +84,10 @@ def options(ctx: typer.Context) -> Options:
     run, e.g. a sub-app invoked on its own)."""
     found = ctx.find_object(Options)
     return found if found is not None else Options()
+
+
+# The printers read ``--format`` here: they are called deep inside commands, with no context.
+_FORMAT: ContextVar[str] = ContextVar("forcemap_format", default="table")
 
 
 @app.callback()
@@ -111,9 +117,33 @@ def main(
             envvar="FORCEMAP_ENGINE",
         ),
     ] = "duckdb",
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="How result tables are printed: table (fitted to the terminal), or the whole "
+            "table as csv or json on stdout (rule, coverage and caveats go to stderr).",
+            envvar="FORCEMAP_FORMAT",
+        ),
+    ] = "table",
 ) -> None:
     """forcemap: data → models → computing → decision, on one machine or a cluster."""
-    ctx.obj = Options(store=store, quiet=quiet, memory_limit=memory_limit, engine=engine)
+    if output_format not in ("table", "csv", "json"):
+        err.print(f"[red]error[/red]: --format must be table, csv or json, not {output_format!r}")
+        raise typer.Exit(2)
+    _FORMAT.set(output_format)
+    ctx.obj = Options(
+        store=store,
+        quiet=quiet,
+        memory_limit=memory_limit,
+        engine=engine,
+        format=output_format,
+    )
+
+
+def _format() -> str:
+    """The ``--format`` of this invocation (``table`` outside a CLI run)."""
+    return _FORMAT.get()
 
 
 @contextmanager
@@ -154,27 +184,66 @@ def parse_years(value: str | None) -> tuple[int, int] | None:
 
 
 def print_arrow(table: pa.Table, title: str, *, max_rows: int = 15) -> None:
-    """The first ``max_rows`` rows of an Arrow table as a Rich table."""
+    """The first ``max_rows`` rows of an Arrow table as a Rich table (numbers formatted one
+    way, :func:`~forcemap.report.tables.column_formatter`; long text folds, never cut), or
+    the whole table as CSV/JSON on stdout under ``forcemap --format csv|json``."""
+    from forcemap.report.tables import column_formatter
+
+    fmt = _format()
+    if fmt != "table":
+        _print_machine(table, fmt)
+        return
+    shown = table.slice(0, max_rows)
     t = Table(title=title)
-    for c in table.column_names:
-        t.add_column(c)
-    for row in table.slice(0, max_rows).to_pylist():
-        t.add_row(*(f"{v:,.4g}" if isinstance(v, float) else escape(str(v)) for v in row.values()))
+    formatters = []
+    for name, col in zip(shown.column_names, shown.columns, strict=True):
+        values = col.to_pylist()
+        numeric = pa_is_numeric(col.type)
+        t.add_column(name, justify="right" if numeric else "left", overflow="fold")
+        formatters.append(column_formatter(name, values))
+    for row in shown.to_pylist():
+        t.add_row(
+            *(
+                escape(f(v) if v is None or isinstance(v, (int, float)) else str(v))
+                for f, v in zip(formatters, row.values(), strict=True)
+            )
+        )
     out.print(t)
 
 
-def write_table(table: pa.Table, path: Path) -> None:
-    """Write an Arrow table as Parquet or CSV by the file's suffix."""
-    import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
+def pa_is_numeric(t: Any) -> bool:
+    """Whether an Arrow type holds numbers (right-aligned in tables)."""
+    import pyarrow as pa
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".parquet":
-        pq.write_table(table, path)
-    elif path.suffix == ".csv":
-        pacsv.write_csv(table, path)
-    else:
-        raise InputError(f"{path}: write .parquet or .csv")
+    return bool(pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t))
+
+
+def _print_machine(table: pa.Table, fmt: str) -> None:
+    """The whole table on stdout as CSV or JSON (rows), for pipes and scripts."""
+    import tempfile
+
+    from forcemap.report.tables import write_table as _write
+
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / f"t.{fmt}"
+        _write(table, p)
+        sys.stdout.write(p.read_text(encoding="utf-8"))
+        sys.stdout.flush()
+
+
+def write_table(table: pa.Table, path: Path, *, notes: dict[str, list[str]] | None = None) -> None:
+    """Write an Arrow table by the file's suffix (.csv, .parquet, .json, .xlsx; see
+    :mod:`forcemap.report.tables`)."""
+    from forcemap.report.tables import write_table as _write
+
+    _write(table, path, notes=notes)
+
+
+def check_out(path: Path | None) -> None:
+    """Refuse an ``--out`` file no writer takes, before any work is done."""
+    from forcemap.report.tables import check_out as _check
+
+    _check(path)
 
 
 @contextmanager
@@ -213,8 +282,7 @@ R = TypeVar("R")
 
 def run_decision(opts: Options, fn: Callable[..., R], out_file: Path | None, **kwargs: Any) -> R:
     """Open the store read-only, run a decision, optionally write its table."""
-    if out_file is not None and out_file.suffix not in (".parquet", ".csv"):
-        raise InputError(f"{out_file}: write .parquet or .csv")
+    check_out(out_file)
     s = opts.open(read_only=True)
     try:
         return fn(s, **kwargs)
@@ -223,22 +291,34 @@ def run_decision(opts: Options, fn: Callable[..., R], out_file: Path | None, **k
 
 
 def print_decision(result: DecisionResult, columns: list[str], *, max_rows: int = 40) -> None:
-    """The decision's table (selected columns), its rule with thresholds, and its caveats."""
+    """The decision's table (selected columns), its rule with thresholds, and its caveats
+    (under ``--format csv|json`` the table alone on stdout, the notes on stderr)."""
     title = result.name + ("  [SYNTHETIC DATA]" if result.synthetic else "")
+    machine = _format() != "table"
     print_arrow(result.table.select(columns), title, max_rows=max_rows)
-    if result.table.num_rows > max_rows:
+    con = err if machine else out
+    if not machine and result.table.num_rows > max_rows:
         out.print(f"… {result.table.num_rows - max_rows:,} more rows (use --out)")
-    out.print(f"[bold]Rule[/bold]: {escape(result.rule.describe())}", highlight=False)
-    print_coverage(result)
+    con.print(f"[bold]Rule[/bold]: {escape(result.rule.describe())}", highlight=False)
+    print_coverage(result, console=con)
     for c in result.caveats:
-        out.print(f"[yellow]caveat[/yellow]: {escape(c)}", highlight=False)
+        con.print(f"[yellow]caveat[/yellow]: {escape(c)}", highlight=False)
 
 
-def print_coverage(result: DecisionResult) -> None:
+def decision_notes(result: DecisionResult) -> dict[str, list[str]]:
+    """The rule, data coverage and caveats of a decision, for a spreadsheet's notes sheet."""
+    return {
+        "rule": [result.rule.describe()],
+        "coverage": [c.describe() for c in result.coverage],
+        "caveats": list(result.caveats),
+    }
+
+
+def print_coverage(result: DecisionResult, *, console: Console | None = None) -> None:
     """One line per coverage the decision reports (red when below its minimum)."""
     for c in result.coverage:
         tag = "[red]coverage[/red]" if c.below else "[cyan]coverage[/cyan]"
-        out.print(f"{tag}: {escape(c.describe())}", highlight=False)
+        (console or out).print(f"{tag}: {escape(c.describe())}", highlight=False)
 
 
 def finish_decision(
@@ -247,5 +327,5 @@ def finish_decision(
     """Print the decision (the columns of ``cols`` it has) and write its table to ``out_file``."""
     print_decision(r, [c for c in cols if c in r.table.column_names], max_rows=max_rows)
     if out_file is not None:
-        write_table(r.table, out_file)
-        out.print(f"{r.table.num_rows:,} rows -> {out_file}")
+        write_table(r.table, out_file, notes=decision_notes(r))
+        (err if _format() != "table" else out).print(f"{r.table.num_rows:,} rows -> {out_file}")

@@ -13,7 +13,9 @@ from rich.table import Table
 from forcemap.cli._common import (
     CountryOpt,
     YearsOpt,
+    check_out,
     decide_app,
+    decision_notes,
     errors,
     finish_decision,
     options,
@@ -26,13 +28,12 @@ from forcemap.cli._common import (
     write_table,
 )
 from forcemap.cli._decide_tables import ci, print_benchmark, print_positioning
-from forcemap.errors import InputError
 
 if TYPE_CHECKING:
     pass
 
 DecideOutOpt = Annotated[
-    Path | None, typer.Option("--out", help="Also write the table: .parquet or .csv.")
+    Path | None, typer.Option("--out", help="Also write the table: .csv, .parquet, .json or .xlsx.")
 ]
 CitationsOpt = Annotated[
     str,
@@ -91,8 +92,7 @@ def decide_positioning(
 
     opts = options(ctx)
     with errors():
-        if out_file is not None and out_file.suffix not in (".parquet", ".csv"):
-            raise InputError(f"{out_file}: write .parquet or .csv")
+        check_out(out_file)
         if unit not in ("industry", "field"):
             raise typer.BadParameter("unit must be industry or field", param_hint="--unit")
         s = opts.open(read_only=True)
@@ -123,7 +123,7 @@ def decide_positioning(
             print_arrow(m.sort_by([("unit", "ascending"), ("level", "descending")]), "matrix",
                          max_rows=200)  # fmt: skip
         if out_file is not None:
-            write_table(r.table, out_file)
+            write_table(r.table, out_file, notes=decision_notes(r))
             out.print(f"{r.table.num_rows:,} rows -> {out_file}")
 
 
@@ -203,7 +203,7 @@ def decide_bottlenecks(
             if dep.num_rows:
                 print_arrow(dep, "trade dependencies (EU 2021 test)", max_rows=20)
         if out_file is not None:
-            write_table(r.table, out_file)
+            write_table(r.table, out_file, notes=decision_notes(r))
             out.print(f"{r.table.num_rows:,} rows -> {out_file}")
 
 
@@ -255,7 +255,7 @@ def decide_actors(
                 "works", "patents", "mncs", "mncs_low", "mncs_high"]  # fmt: skip
         print_decision(r, [c for c in cols if c in r.table.column_names], max_rows=60)
         if out_file is not None:
-            write_table(r.table, out_file)
+            write_table(r.table, out_file, notes=decision_notes(r))
             out.print(f"{r.table.num_rows:,} rows -> {out_file}")
 
 
@@ -325,7 +325,7 @@ def decide_benchmark(
         )  # fmt: skip
         print_benchmark(r)
         if out_file is not None:
-            write_table(r.table, out_file)
+            write_table(r.table, out_file, notes=decision_notes(r))
             out.print(f"{r.table.num_rows:,} rows -> {out_file}")
 
 
@@ -405,7 +405,7 @@ def decide_benchmark_series(
         for c in r.caveats:
             out.print(f"[yellow]caveat[/yellow]: {escape(c)}", highlight=False)
         if out_file is not None:
-            write_table(r.table, out_file)
+            write_table(r.table, out_file, notes=decision_notes(r))
             out.print(f"{r.table.num_rows:,} rows -> {out_file}")
 
 

@@ -11,6 +11,7 @@ import typer
 from forcemap.cli._common import (
     CountingOpt,
     Options,
+    check_out,
     errors,
     indicators_app,
     options,
@@ -20,7 +21,9 @@ from forcemap.cli._common import (
 )
 from forcemap.errors import InputError
 
-OutOpt = Annotated[Path | None, typer.Option("--out", help="Output file: .parquet or .csv.")]
+OutOpt = Annotated[
+    Path | None, typer.Option("--out", help="Output file: .csv, .parquet, .json or .xlsx.")
+]
 SaveOpt = Annotated[
     str | None,
     typer.Option(
@@ -57,8 +60,7 @@ def _indicator(
     with errors():
         if out_file is None and save is None:
             raise InputError("give --out FILE, --save NAME or both")
-        if out_file is not None and out_file.suffix not in (".parquet", ".csv"):
-            raise InputError(f"{out_file}: write .parquet or .csv")
+        check_out(out_file)
         s = opts.open(read_only=save is None)
         try:
             with spark_progress(opts) as progress:

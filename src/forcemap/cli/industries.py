@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from forcemap.cli._common import app, errors, options, out, write_table
+from forcemap.cli._common import app, check_out, errors, options, out, write_table
 from forcemap.errors import InputError
 
 industries_app = typer.Typer(help="The industry catalog: check it against the store.")
@@ -42,7 +42,7 @@ def industries_check(
     ] = 0.3,
     out_file: Annotated[
         Path | None,
-        typer.Option("--out", help="Also write the pairwise overlaps: .parquet or .csv."),
+        typer.Option("--out", help="Also write the pairwise overlaps (.csv .parquet .json .xlsx)."),
     ] = None,
 ) -> None:
     """Each industry's size in the store, its overlap with every other, and hygiene flags.
@@ -61,6 +61,7 @@ def industries_check(
 
     opts = options(ctx)
     with errors():
+        check_out(out_file)
         cat = load_catalog_for_check(catalog or [])
         s = opts.open(read_only=True, create=False)
         try:

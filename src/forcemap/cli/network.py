@@ -11,6 +11,7 @@ from forcemap.cli._common import (
     CountingOpt,
     Options,
     YearsOpt,
+    check_out,
     err,
     errors,
     network_app,
@@ -21,6 +22,7 @@ from forcemap.cli._common import (
     write_table,
 )
 from forcemap.errors import InputError
+from forcemap.report.tables import format_number
 
 if TYPE_CHECKING:
     from forcemap.network import Network
@@ -115,7 +117,7 @@ def network_analyse(
     resolution: Annotated[float, typer.Option(help="Leiden resolution.")] = 1.0,
     seed: Annotated[int, typer.Option(help="Seed for Leiden and sampling.")] = 0,
     out_file: Annotated[
-        Path | None, typer.Option("--out", help="Write node metrics (.csv or .parquet).")
+        Path | None, typer.Option("--out", help="Node metrics file (.csv .parquet .json .xlsx).")
     ] = None,
 ) -> None:
     """Centrality, brokers (Burt), Leiden communities, cores and the triple-helix profile.
@@ -126,13 +128,15 @@ def network_analyse(
 
     opts = options(ctx)
     with errors():
+        check_out(out_file)
         net = _network(opts, kind, industry, years, countries, counting, layers)
         a = analyse(net, resolution=resolution, seed=seed)
         if out_file is not None:
             write_table(a.nodes, out_file)
+            out.print(f"{a.nodes.num_rows:,} rows -> {out_file}", highlight=False)
     summary = {k: v for k, v in a.summary.items() if not isinstance(v, list | dict)}
     for k, v in summary.items():
-        out.print(f"  {k}: {v:,.4g}" if isinstance(v, float) else f"  {k}: {v}")
+        out.print(f"  {k}: {format_number(v)}")
     print_arrow(
         top_brokers(a).select(
             ["node_id", "label", "type", "country_code", "degree", "constraint", "effective_size"]

@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from forcemap import __version__
+from forcemap.report.tables import format_number
 
 if TYPE_CHECKING:
     from forcemap.decide.result import DecisionResult
@@ -102,16 +103,6 @@ def bar_chart(
     )
 
 
-def _fmt(v: object) -> str:
-    if v is None:
-        return "–"
-    if isinstance(v, float):
-        return f"{v:,.3f}" if abs(v) < 1000 else f"{v:,.0f}"
-    if isinstance(v, int) and not isinstance(v, bool):
-        return f"{v:,}"
-    return str(v)
-
-
 def _env() -> Environment:
     env = Environment(
         loader=PackageLoader("forcemap.report", "templates"),
@@ -119,7 +110,7 @@ def _env() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["fmt"] = _fmt
+    env.filters["fmt"] = format_number
     env.filters["safe_svg"] = lambda s: Markup(s)  # charts are produced by bar_chart above
     return env
 

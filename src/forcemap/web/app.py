@@ -16,6 +16,8 @@ Structure
   store and arguments by :meth:`forcemap.web.state.WebState.result`.
 - :mod:`forcemap.web.state` — the store, its reopening, the cache and the FastAPI
   dependencies.
+- :mod:`forcemap.web.downloads` — ``/download/<api path>.<csv|xlsx|json|parquet>``: any API
+  response's tables as a file (the links under each decision's table).
 - this module — the app: ``lifespan``, the token check, the security headers, error
   handlers, ``/health`` and the static assets (``/static/plotly.min.js`` is served from the
   installed ``plotly`` package).
@@ -72,7 +74,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from forcemap import __version__
 from forcemap.errors import ForcemapError, NotFoundError
 from forcemap.store import Store
-from forcemap.web import api, api_tools, forms, pages
+from forcemap.web import api, api_tools, downloads, forms, pages
 from forcemap.web.state import WebState, pinned
 from forcemap.web.templating import render
 
@@ -399,6 +401,7 @@ def create_app(
     app.include_router(api_tools.router)
     app.include_router(pages.router)
     app.include_router(forms.router)
+    app.include_router(downloads.router)
     #: the nav of every page (errors included), in the order of pages.PAGES
     app.state.nav = tuple(p for p in pages.PAGES if p.nav)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")

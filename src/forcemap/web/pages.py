@@ -147,6 +147,7 @@ def _industry_decisions(store: Store, state: WebState, key: str, country: str) -
         "gatekeepers": gk,
         "bench": bench,
         "series": series,
+        "series_units": ",".join(shown),
         "talent": tal,
         "land": land,
     }
@@ -251,7 +252,15 @@ def industry_page(
             ),
         },
     )
-    return {"d": d, "cc": cc, "dec": dec, **figs}
+    return {
+        "d": d,
+        "cc": cc,
+        "dec": dec,
+        "industry_top": INDUSTRY_TOP,
+        "industry_talent": INDUSTRY_TALENT,
+        "industry_holders": INDUSTRY_HOLDERS,
+        **figs,
+    }
 
 
 @page("/organizations/{org_id}", title="Organisation", template="organization.html", nav=False)

@@ -20,10 +20,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from forcemap.report.tables import format_number
+
 __all__ = ["Page", "PageSet", "render", "templates"]
 
 #: The Jinja2 templates of ``web/templates/`` (autoescaped HTML).
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+# numbers are shown one way everywhere (thousands separators, never scientific notation)
+templates.env.filters["num"] = format_number
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,8 @@ from forcemap.store.store import IngestReport, Store
 __all__ = ["DEFAULT_BASE_URL", "FetchReport", "fetch_openalex"]
 
 DEFAULT_BASE_URL = "https://api.openalex.org"
+CONNECT_TIMEOUT = 10.0
+"""Seconds to wait for a connection to the API (a dead network fails fast)."""
 _RETRY_STATUS = {429, 500, 502, 503, 504}
 
 
@@ -163,12 +165,15 @@ def fetch_openalex(
     headers = {"User-Agent": f"forcemap/{__version__} (+mailto:{mailto or 'unknown'})"}
 
     def worker(q: _Query) -> None:
-        with sem, httpx.Client(base_url=base_url, headers=headers, timeout=timeout) as client:
+        limits = httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT))
+        with sem, httpx.Client(base_url=base_url, headers=headers, timeout=limits) as client:
             try:
                 cursor: str | None = q.start_cursor
                 n = 0
                 while cursor is not None and (max_pages is None or n < max_pages):
-                    page = _get_page(client, q, cursor, params, cache, max_retries, backoff)
+                    page = _get_page(
+                        client, q, cursor, params, cache, max_retries, backoff, reached=n > 0
+                    )
                     pages.put(page)
                     cursor = page.next_cursor
                     n += 1
@@ -269,7 +274,16 @@ def _get_page(
     cache: Path,
     max_retries: int,
     backoff: float,
+    *,
+    reached: bool = True,
 ) -> _Page:
+    """One page of a query, from the cache or the API, with retries.
+
+    Until the API has answered once in this run (``reached``), a failure to connect at all
+    (refused, unresolvable host, connect timeout) is retried once and then ends the fetch with
+    a clear message within seconds, instead of the long retry schedule meant for a flaky
+    connection.
+    """
     qdir = cache / q.key
     qdir.mkdir(parents=True, exist_ok=True)
     path = qdir / f"{hashlib.sha1(cursor.encode()).hexdigest()[:20]}.json"
@@ -307,6 +321,13 @@ def _get_page(
                 return _Page(q, path, len(body["results"]), nxt, False, attempt)
         except (httpx.TransportError, ValueError) as e:  # incl. JSON decode of a cut body
             problem = f"{type(e).__name__}: {e}"
+            unreachable = isinstance(e, (httpx.ConnectError, httpx.ConnectTimeout))
+            if unreachable and not reached and attempt >= 1:
+                raise StoreError(
+                    f"cannot reach {client.base_url} ({problem}): is the network reachable "
+                    "(proxy: HTTPS_PROXY)? Nothing was fetched for "
+                    f"{q.label}; run the same command again when it is"
+                ) from None
         if attempt >= max_retries:
             raise StoreError(
                 f"OpenAlex {q.label}: giving up after {max_retries} retries ({problem}); "
