@@ -21,6 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from forcemap.errors import NotFoundError, ParseError, SchemaError, StoreError
+from forcemap.store.org_hierarchy import build_org_hierarchy
 from forcemap.store.org_names import (
     ORG_NAME_STOPWORDS,
     ORG_TYPE_NAME_PATTERNS,
@@ -303,6 +304,10 @@ class ResolutionReport:
     ambiguous_names
         Actors without ROR whose (name, country) matched two or more ROR organisations, so were
         not attached to either (they form their own organisation).
+    with_parent, multiple_parents, cycles_broken
+        The hierarchy (:func:`forcemap.store.org_hierarchy.build_org_hierarchy`):
+        organisations with a parent organisation, organisations the sources give two or more
+        parents (one kept), and cycles of parent relations broken.
     by_type
         Organisations per unified type.
     examples
@@ -320,6 +325,9 @@ class ResolutionReport:
     ambiguous_names: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
     examples: list[str] = field(default_factory=list)
+    with_parent: int = 0
+    multiple_parents: int = 0
+    cycles_broken: int = 0
 
 
 def _read_overrides(path: Path) -> list[dict[str, Any]]:
@@ -552,7 +560,7 @@ def resolve_organizations(
     return report
 
 
-_RESOLVED = ("organizations", "org_aliases")
+_RESOLVED = ("organizations", "org_aliases", "org_hierarchy")
 
 
 def _fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
@@ -561,7 +569,9 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
         """SELECT (SELECT count(*) FROM organizations),
                   (SELECT bit_xor(hash(o)) FROM organizations o),
                   (SELECT count(*) FROM org_aliases),
-                  (SELECT bit_xor(hash(a)) FROM org_aliases a)"""
+                  (SELECT bit_xor(hash(a)) FROM org_aliases a),
+                  (SELECT count(*) FROM org_hierarchy),
+                  (SELECT bit_xor(hash(h)) FROM org_hierarchy h)"""
     ).fetchall()
     return tuple(row[0])
 
@@ -587,6 +597,7 @@ def _resolve(con: duckdb.DuckDBPyConnection, ovr_name: str, examples: int) -> Re
     con.execute("DELETE FROM organizations")
     con.execute(_ALIASES_SQL, {"file": ovr_name})
     con.execute(_ORGS_SQL)
+    hierarchy = build_org_hierarchy(con)
 
     def one(sql: str) -> int:
         row = con.execute(sql).fetchone()
@@ -603,6 +614,9 @@ def _resolve(con: duckdb.DuckDBPyConnection, ovr_name: str, examples: int) -> Re
                AND NOT EXISTS (SELECT 1 FROM _fm_org_ovr_matched AS o
                                WHERE o.source = a.source AND o.source_id = a.source_id)"""
         ),
+        with_parent=hierarchy.with_parent,
+        multiple_parents=hierarchy.multiple_parents,
+        cycles_broken=hierarchy.cycles_broken,
         ambiguous_names=one(
             """SELECT count(*) FROM _fm_org_auto AS x WHERE ambiguous
                AND NOT EXISTS (SELECT 1 FROM _fm_org_ovr_matched AS o
