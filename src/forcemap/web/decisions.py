@@ -267,7 +267,12 @@ ACTORS_KEPT = 200
 
 
 def actors_view(
-    store: Store, *, country: str, industry: str | None, citations: str = "auto"
+    store: Store,
+    *,
+    country: str,
+    industry: str | None,
+    citations: str = "auto",
+    org_level: str = "self",
 ) -> dict[str, Any]:
     """:func:`forcemap.decide.actors.strategic_actors` for ``country``, the best
     :data:`ACTORS_KEPT` per industry (callers slice ``rows`` to their ``top``).
@@ -280,7 +285,12 @@ def actors_view(
     from forcemap.decide.actors import strategic_actors
 
     result = strategic_actors(
-        store, country=country, industry=industry, top=ACTORS_KEPT, citations=citations
+        store,
+        country=country,
+        industry=industry,
+        top=ACTORS_KEPT,
+        citations=citations,
+        org_level=org_level,
     )
     return {
         **_head(result),
@@ -599,6 +609,7 @@ def consortium_view(
     must_exclude: tuple[str, ...] = (),
     country: str | None = None,
     method: str = "milp",
+    org_level: str = "self",
 ) -> dict[str, Any]:
     """:func:`forcemap.decide.consortium.consortium` as plain data.
 
@@ -626,6 +637,7 @@ def consortium_view(
         must_exclude=must_exclude,
         country=country,
         method=method,
+        org_level=org_level,
     )
     members = rows(result.table)
     subs = rows(result.evidence["sub_technologies"])
