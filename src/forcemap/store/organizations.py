@@ -21,6 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from forcemap.errors import NotFoundError, ParseError, SchemaError, StoreError
+from forcemap.store.org_acronyms import match_acronyms
 from forcemap.store.org_hierarchy import build_org_hierarchy
 from forcemap.store.org_names import (
     ORG_NAME_STOPWORDS,
@@ -268,6 +269,7 @@ WITH merged AS (
            count(*) AS n,
            coalesce(min(evidence) FILTER (WHERE method = 'ror'),
                     min(evidence) FILTER (WHERE method = 'name'),
+                    min(evidence) FILTER (WHERE method IN ('acronym', 'alias')),
                     min(evidence) FILTER (WHERE method = 'override')) AS ev,
            string_agg(source || ' ' || source_id, ' + '
                       ORDER BY CASE source WHEN 'institution' THEN 1
@@ -304,6 +306,11 @@ class ResolutionReport:
     ambiguous_names
         Actors without ROR whose (name, country) matched two or more ROR organisations, so were
         not attached to either (they form their own organisation).
+    merged_by_acronym, merged_by_alias, ambiguous_acronyms
+        The acronym and alias step (:func:`forcemap.store.org_acronyms.match_acronyms`):
+        actors moved into the one organisation of their country whose acronym is their name
+        or whose ROR lists their name; actors that fit two or more, left alone, as
+        ``"<source> <id>: acronym:UCL|GB fits I1, I2"``.
     with_parent, multiple_parents, cycles_broken
         The hierarchy (:func:`forcemap.store.org_hierarchy.build_org_hierarchy`):
         organisations with a parent organisation, organisations the sources give two or more
@@ -328,6 +335,9 @@ class ResolutionReport:
     with_parent: int = 0
     multiple_parents: int = 0
     cycles_broken: int = 0
+    merged_by_acronym: int = 0
+    merged_by_alias: int = 0
+    ambiguous_acronyms: list[str] = field(default_factory=list)
 
 
 def _read_overrides(path: Path) -> list[dict[str, Any]]:
@@ -436,8 +446,12 @@ def resolve_organizations(
        by source (assignee before participant), id length, then id: the id itself when it
        is already namespaced (contains ``:``, e.g. ``patentsview:…``), else ``<source>:<id>``.
     3. **Self.** Every other actor is its own organisation (same ``org_id`` rule).
-    4. **Overrides** (last): each row of the overrides CSV forces ``(source, source_id)`` into
-       ``org_id`` (method ``'override'``), whatever rules 1–3 decided; its optional ``name``,
+    4. **Acronyms and aliases**: an actor without ROR or OpenAlex id named by an acronym
+       (``MIT``) or by a ROR alias joins the one organisation of its country that answers to
+       it (:func:`forcemap.store.org_acronyms.match_acronyms`, method ``acronym`` /
+       ``alias``); when two or more fit it stays alone and is reported.
+    5. **Overrides** (last): each row of the overrides CSV forces ``(source, source_id)`` into
+       ``org_id`` (method ``'override'``), whatever rules 1–4 decided; its optional ``name``,
        ``type``, ``country_code`` set that organisation's attributes (first non-empty by line).
        An ``org_id`` may be an existing organisation (merge a missed pair) or a new one (split
        a wrong merge).
@@ -494,8 +508,9 @@ def resolve_organizations(
         written are ``organizations(org_id, name, type, country_code, city, ror)`` (one row per
         organisation) and ``org_aliases(source, source_id, org_id, method, evidence)`` (one row
         per non-individual actor, plus individuals named by an override) where ``method`` is
-        ``ror``, ``name``, ``override`` or ``self`` and ``evidence`` is ``ror:<id>`` /
-        ``openalex:<I…>``, ``name:<normalised name>|<country>``, ``override:<file>:<line>``
+        ``ror``, ``name``, ``acronym``, ``alias``, ``override`` or ``self`` and ``evidence`` is ``ror:<id>`` /
+        ``openalex:<I…>``, ``name:<normalised name>|<country>``, ``acronym:<ACRONYM>|<country>``,
+        ``alias:<normalised name>|<country>``, ``override:<file>:<line>``
         or, for ``self``, the actor's ROR/OpenAlex key (else null).
 
     Raises
@@ -591,6 +606,7 @@ def _resolve(con: duckdb.DuckDBPyConnection, ovr_name: str, examples: int) -> Re
     _create_macros(con)
     con.execute(_ACTORS_SQL, ORG_TYPE_NAME_PATTERNS)
     con.execute(_AUTO_SQL)
+    acronyms = match_acronyms(con)
     con.execute("CREATE OR REPLACE TEMP TABLE _fm_org_ovr AS SELECT * FROM _fm_org_ovr_arrow")
     con.execute(_MATCH_OVERRIDES_SQL)
     con.execute("DELETE FROM org_aliases")
@@ -614,6 +630,9 @@ def _resolve(con: duckdb.DuckDBPyConnection, ovr_name: str, examples: int) -> Re
                AND NOT EXISTS (SELECT 1 FROM _fm_org_ovr_matched AS o
                                WHERE o.source = a.source AND o.source_id = a.source_id)"""
         ),
+        merged_by_acronym=acronyms.by_acronym,
+        merged_by_alias=acronyms.by_alias,
+        ambiguous_acronyms=acronyms.ambiguous,
         with_parent=hierarchy.with_parent,
         multiple_parents=hierarchy.multiple_parents,
         cycles_broken=hierarchy.cycles_broken,
