@@ -11,12 +11,14 @@ from forcemap.store import Store
 from forcemap.store.org_acronyms import org_acronym
 from forcemap.store.organizations import resolve_organizations
 
+CNRS = "Centre National de la Recherche Scientifique"
+INSERM = "Institut National de la Santé et de la Recherche Médicale"
 INSTITUTIONS = [
     ("I63966007", "042nb2s44", "Massachusetts Institute of Technology", "education", "US"),
     ("I45129253", "02jx3x895", "University College London", "education", "GB"),
     ("I37516322", "010jbqd54", "University of Central Lancashire", "education", "GB"),
-    ("I1294671590", "02feahw73", "Centre National de la Recherche Scientifique", "government", "FR"),
-    ("I154526488", "02vjkv261", "Institut National de la Santé et de la Recherche Médicale", "government", "FR"),
+    ("I1294671590", "02feahw73", CNRS, "government", "FR"),
+    ("I154526488", "02vjkv261", INSERM, "government", "FR"),
     ("I4210166444", None, "Delft Center for Systems and Control (DCSC)", "education", "NL"),
 ]  # fmt: skip
 ASSIGNEES = [

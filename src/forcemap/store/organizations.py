@@ -509,8 +509,9 @@ def resolve_organizations(
         organisation) and ``org_aliases(source, source_id, org_id, method, evidence)`` (one row
         per non-individual actor, plus individuals named by an override) where ``method`` is
         ``ror``, ``name``, ``acronym``, ``alias``, ``override`` or ``self`` and ``evidence`` is ``ror:<id>`` /
-        ``openalex:<I…>``, ``name:<normalised name>|<country>``, ``acronym:<ACRONYM>|<country>``,
-        ``alias:<normalised name>|<country>``, ``override:<file>:<line>``
+        ``openalex:<I…>``, ``name:<normalised name>|<country>``,
+        ``acronym:<ACRONYM>|<country>``, ``alias:<normalised name>|<country>``,
+        ``override:<file>:<line>``
         or, for ``self``, the actor's ROR/OpenAlex key (else null).
 
     Raises
