@@ -508,8 +508,8 @@ def resolve_organizations(
         written are ``organizations(org_id, name, type, country_code, city, ror)`` (one row per
         organisation) and ``org_aliases(source, source_id, org_id, method, evidence)`` (one row
         per non-individual actor, plus individuals named by an override) where ``method`` is
-        ``ror``, ``name``, ``acronym``, ``alias``, ``override`` or ``self`` and ``evidence`` is ``ror:<id>`` /
-        ``openalex:<I…>``, ``name:<normalised name>|<country>``,
+        ``ror``, ``name``, ``acronym``, ``alias``, ``override`` or ``self`` and ``evidence``
+        is ``ror:<id>`` / ``openalex:<I…>``, ``name:<normalised name>|<country>``,
         ``acronym:<ACRONYM>|<country>``, ``alias:<normalised name>|<country>``,
         ``override:<file>:<line>``
         or, for ``self``, the actor's ROR/OpenAlex key (else null).
