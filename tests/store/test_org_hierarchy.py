@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from forcemap.errors import InputError
@@ -15,7 +16,6 @@ from forcemap.store.org_hierarchy import ORG_LEVELS, org_aliases_sql, org_rollup
 from forcemap.store.organizations import resolve_organizations
 
 DATA = Path(__file__).parent.parent / "data" / "openalex"
-REAL = Path("/work/main/demo/real.duckdb")
 
 
 def _hierarchy(store: Store) -> dict[str, tuple[str, str, int, str, int]]:
@@ -186,13 +186,21 @@ def test_idempotent_and_versions(lineage_store: Store) -> None:
     )
 
 
-@pytest.mark.skipif(not REAL.exists(), reason="demo store not built")
-def test_populated_v4_store_migrates_and_resolves(tmp_path: Path) -> None:
-    path = tmp_path / "real.duckdb"
-    shutil.copy(REAL, path)
+def test_populated_v4_store_migrates_and_resolves(synergy_store_path: Path, tmp_path: Path) -> None:
+    """The real SYNERGY store taken back to V4 (the V5 tables dropped, its record removed),
+    then opened: V5 applies on the populated store and the resolution builds a hierarchy in
+    which (the 2023 records carry no lineage) every organisation is its own top."""
+    path = tmp_path / "v4.duckdb"
+    shutil.copy(synergy_store_path, path)
+    con = duckdb.connect(str(path))
+    for t in ("institution_relations", "ror_organizations", "ror_names", "org_hierarchy"):
+        con.execute("DROP TABLE " + t)
+    con.execute("DELETE FROM schema_migrations WHERE version = 5")
+    con.close()
     with Store.open(path) as s:
+        assert s.scalar("SELECT max(version) FROM schema_migrations") == 5
         assert s.scalar("SELECT count(*) FROM org_hierarchy") == 0
-        n = s.scalar("SELECT count(*) FROM organizations")
         resolve_organizations(s)
-        # SYNERGY (2023) records carry no lineage: every organisation is its own top
+        n = s.scalar("SELECT count(*) FROM organizations")
+        assert n > 4000
         assert s.scalar("SELECT count(*) FROM org_hierarchy WHERE top_id = org_id") == n
