@@ -339,6 +339,18 @@ class ResolutionReport:
     merged_by_alias: int = 0
     ambiguous_acronyms: list[str] = field(default_factory=list)
 
+    def hierarchy_and_names(self) -> list[str]:
+        """Lines for an interface to print after the main counts: the acronym / alias merges
+        and the hierarchy, then one line per ambiguous acronym or alias (not merged)."""
+        lines = [
+            f"{self.merged_by_acronym:,} merged by acronym, {self.merged_by_alias:,} by ROR "
+            f"alias ({len(self.ambiguous_acronyms):,} ambiguous, not merged)",
+            f"hierarchy: {self.with_parent:,} organisations with a parent, "
+            f"{self.multiple_parents:,} with several candidate parents (one kept), "
+            f"{self.cycles_broken:,} cycles broken",
+        ]
+        return lines + [f"ambiguous: {a}" for a in self.ambiguous_acronyms]
+
 
 def _read_overrides(path: Path) -> list[dict[str, Any]]:
     """Parse and validate an overrides CSV (small, user-curated) into rows with line numbers."""
