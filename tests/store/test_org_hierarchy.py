@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from forcemap.errors import InputError
+from forcemap.errors import InputError, ParseError
 from forcemap.store import Store
 from forcemap.store.ingest import ingest
 from forcemap.store.org_hierarchy import ORG_LEVELS, org_aliases_sql, org_rollup_sql
@@ -204,3 +204,31 @@ def test_populated_v4_store_migrates_and_resolves(synergy_store_path: Path, tmp_
         n = s.scalar("SELECT count(*) FROM organizations")
         assert n > 4000
         assert s.scalar("SELECT count(*) FROM org_hierarchy WHERE top_id = org_id") == n
+
+
+def test_parent_overrides(lineage_store: Store, tmp_path: Path) -> None:
+    """``parent_id`` in the overrides file sets a parent over the sources, or removes one
+    (the organisation itself); a parent outside the store is reported, not applied."""
+    ovr = tmp_path / "ovr.csv"
+    ovr.write_text(
+        "source,source_id,org_id,parent_id\n"
+        "institution,I4210092774,I4210092774,I204730241\n"  # the joint unit: Paris Cité
+        "institution,I4210159570,I4210159570,I4210159570\n"  # Lincoln Lab: no parent
+        "institution,I45129253,I45129253,I999\n",  # not an organisation of the store
+        encoding="utf-8",
+    )
+    report = resolve_organizations(lineage_store, overrides=ovr)
+    h = _hierarchy(lineage_store)
+    assert h["I4210092774"] == ("I204730241", "I204730241", 1, "override", 1)
+    assert h["I4210159570"] == ("I4210159570", "I4210159570", 0, "self", 0)
+    assert h["I45129253"][:2] == ("I45129253", "I45129253")
+    assert report.overrides_unmatched == [
+        "ovr.csv:4: parent_id I999 of I45129253 is not an organisation of the store"
+    ]
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "source,source_id,org_id,parent_id\ninstitution,I1,X,P1\ninstitution,I2,X,P2\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ParseError, match="organisation X has parent 'P1' on line 2"):
+        resolve_organizations(lineage_store, overrides=bad)

@@ -34,7 +34,10 @@ ORG_LEVELS: tuple[str, ...] = ("self", "parent", "top")
 """Roll-up levels: the organisation itself, its parent, the top of its chain of parents."""
 
 # Sources in order of precedence when the sources give an organisation different parents.
-_SOURCE_RANK = "CASE source WHEN 'ror' THEN 1 WHEN 'openalex:associated' THEN 2 ELSE 3 END"
+_SOURCE_RANK = (
+    "CASE source WHEN 'override' THEN 0 WHEN 'ror' THEN 1 WHEN 'openalex:associated' THEN 2 "
+    "ELSE 3 END"
+)
 
 _MAX_DEPTH = 64  # no real hierarchy is this deep; the walk stops there
 
@@ -86,6 +89,14 @@ FROM raw
 LEFT JOIN _fm_h_node AS c ON c.raw = raw.child
 LEFT JOIN _fm_h_node AS p ON p.raw = raw.parent
 WHERE coalesce(c.node, raw.child) <> coalesce(p.node, raw.parent)
+"""
+
+# Overrides (``parent_id`` in the overrides file, in ``_fm_h_ovr``): the organisation's parent
+# is the one named, whatever the sources say; naming the organisation itself removes it.
+_OVERRIDES_SQL = """
+DELETE FROM _fm_h_edge WHERE child IN (SELECT 'org:' || child FROM _fm_h_ovr);
+INSERT INTO _fm_h_edge
+SELECT 'org:' || child, 'org:' || parent, 'override' FROM _fm_h_ovr WHERE parent <> child;
 """
 
 # Step 3: one parent per node: the most trusted source (ROR, then OpenAlex associated
@@ -185,7 +196,9 @@ def build_org_hierarchy(con: duckdb.DuckDBPyConnection) -> HierarchyCounts:
        most of :math:`x`'s other ancestors among its own ancestors (the deepest); ancestors
        tied there are all candidates. ``related``, ``successor`` and ``predecessor`` are not
        hierarchy and are ignored. Two ids of one organisation are not its parent.
-    3. **One parent.** Among several candidates the parent is the one from the most trusted
+    3. **One parent.** A ``parent_id`` in the overrides file (``_fm_h_ovr``) replaces every
+       candidate (naming the organisation itself removes its parent; source ``override``).
+       Among several candidates the parent is the one from the most trusted
        source (ROR, then OpenAlex associated institutions, then lineage), then one in the
        store, then the smallest id; ``n_parents`` counts the candidates.
     4. **Cycles.** Each organisation has one parent, so every connected part holds at most one
@@ -201,8 +214,12 @@ def build_org_hierarchy(con: duckdb.DuckDBPyConnection) -> HierarchyCounts:
         Organisations with a parent, with several candidate parents, and cycles broken.
     """
     con.execute("DELETE FROM org_hierarchy")
+    con.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS _fm_h_ovr (child VARCHAR, parent VARCHAR, line BIGINT)"
+    )
     con.execute(_NODES_SQL)
     con.execute(_EDGES_SQL)
+    con.execute(_OVERRIDES_SQL)
     con.execute(_PARENT_SQL)
     con.execute(_WALK_SQL)
     con.execute(_CYCLES_SQL)

@@ -55,6 +55,7 @@ OVERRIDE_COLUMNS: tuple[str, ...] = (
     "name",
     "type",
     "country_code",
+    "parent_id",
 )
 """Columns an overrides CSV may have; the first three are required."""
 
@@ -69,6 +70,7 @@ _OVERRIDE_SCHEMA = pa.schema(
         ("name", pa.string()),
         ("type", pa.string()),
         ("country_code", pa.string()),
+        ("parent_id", pa.string()),
     ]
 )
 
@@ -383,6 +385,7 @@ def _read_overrides(path: Path) -> list[dict[str, Any]]:
             reader.fieldnames = header
             rows: list[dict[str, Any]] = []
             seen: dict[tuple[str, str], tuple[str, int]] = {}
+            parents: dict[str, tuple[str, int]] = {}
             for rec in reader:
                 line = reader.line_num
                 if None in rec:
@@ -407,6 +410,16 @@ def _read_overrides(path: Path) -> list[dict[str, Any]]:
                     )
                 if row["country_code"] is not None:
                     row["country_code"] = row["country_code"].upper()
+                if row["parent_id"] is not None:
+                    org, par = str(row["org_id"]), str(row["parent_id"])
+                    if org in parents and parents[org][0] != par:
+                        raise ParseError(
+                            f"organisation {org} has parent {parents[org][0]!r} on line "
+                            f"{parents[org][1]} and {par!r} here; keep one",
+                            file=str(path),
+                            line=line,
+                        )
+                    parents.setdefault(org, (par, line))
                 key = (str(row["source"]), str(row["source_id"]))
                 if key in seen:
                     prev_org, prev_line = seen[key]
@@ -507,9 +520,11 @@ def resolve_organizations(
     store
         An open, writable store.
     overrides
-        Optional CSV with header ``source,source_id,org_id[,name,type,country_code]``;
-        ``source`` is ``institution``, ``assignee`` or ``participant``; ``type`` one of
-        :data:`ORG_TYPES`. UTF-8, comma-separated.
+        Optional CSV with header ``source,source_id,org_id[,name,type,country_code,
+        parent_id]``; ``source`` is ``institution``, ``assignee`` or ``participant``; ``type``
+        one of :data:`ORG_TYPES`. ``parent_id`` sets the parent of ``org_id`` in the
+        hierarchy over what the sources say (``org_id`` itself: no parent). UTF-8,
+        comma-separated.
     examples
         How many merges to quote in the report.
 
@@ -626,6 +641,16 @@ def _resolve(con: duckdb.DuckDBPyConnection, ovr_name: str, examples: int) -> Re
     con.execute("DELETE FROM organizations")
     con.execute(_ALIASES_SQL, {"file": ovr_name})
     con.execute(_ORGS_SQL)
+    # parent overrides naming an organisation of the store (or the organisation itself: no
+    # parent); the others are reported as unmatched
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _fm_h_ovr AS
+           SELECT org_id AS child, parent_id AS parent, line FROM _fm_org_ovr_matched AS o
+           WHERE parent_id IS NOT NULL
+             AND (parent_id = org_id
+                  OR parent_id IN (SELECT org_id FROM organizations))
+           QUALIFY row_number() OVER (PARTITION BY org_id ORDER BY line) = 1"""
+    )
     hierarchy = build_org_hierarchy(con)
 
     def one(sql: str) -> int:
@@ -662,6 +687,13 @@ def _resolve(con: duckdb.DuckDBPyConnection, ovr_name: str, examples: int) -> Re
                EXCEPT SELECT line, source, source_id FROM _fm_org_ovr_matched
                ORDER BY line"""
         ).fetchall()
+    ] + [
+        f"{ovr_name}:{line}: parent_id {parent} of {org} is not an organisation of the store"
+        for line, org, parent in con.execute(
+            """SELECT line, org_id, parent_id FROM _fm_org_ovr_matched
+               WHERE parent_id IS NOT NULL AND parent_id <> org_id
+                 AND parent_id NOT IN (SELECT org_id FROM organizations) ORDER BY line"""
+        ).fetchall()
     ]
     report.by_type = {
         str(t): int(n)
@@ -673,6 +705,12 @@ def _resolve(con: duckdb.DuckDBPyConnection, ovr_name: str, examples: int) -> Re
         f"{ev} -> {org}: {members}"
         for ev, org, members in con.execute(_EXAMPLES_SQL, {"k": examples}).fetchall()
     ]
-    for tmp in ("_fm_org_actors", "_fm_org_auto", "_fm_org_ovr", "_fm_org_ovr_matched"):
+    for tmp in (
+        "_fm_org_actors",
+        "_fm_org_auto",
+        "_fm_org_ovr",
+        "_fm_org_ovr_matched",
+        "_fm_h_ovr",
+    ):
         con.execute("DROP TABLE IF EXISTS " + tmp)  # identifiers from a fixed allow-list
     return report
