@@ -315,3 +315,32 @@ def test_real_store_thin_organisations_are_not_ranked(real_store: Store) -> None
         assert x["impact_works"] >= 5
         assert x["mncs_low"] <= x["mncs"] <= x["mncs_high"]
     assert {c.what for c in r.coverage} >= {"organisations in scope with a known country"}
+
+
+def test_org_level_rolls_up_to_the_parent(tiny: Store) -> None:
+    """I3 is a child of I1 in ``org_hierarchy``: at org level parent/top its works and patents
+    count for I1 (totals conserved, I3 gone); at self nothing changes."""
+    own = strategic_actors(tiny, country="DE", industry="robotics", min_impact_works=0)
+    tiny.con.execute(
+        """INSERT INTO org_hierarchy SELECT org_id, org_id, org_id, 0, 'self', 0
+           FROM organizations WHERE org_id <> 'I3';
+           INSERT INTO org_hierarchy VALUES ('I3', 'I1', 'I1', 1, 'ror', 1)"""
+    )
+    same = strategic_actors(tiny, country="DE", industry="robotics", min_impact_works=0)
+    assert _rows(same) == _rows(own)
+    assert same.rule.parameters["org_level"] == "self"
+    for level in ("parent", "top"):
+        up = strategic_actors(
+            tiny, country="DE", industry="robotics", min_impact_works=0, org_level=level
+        )
+        rows, before = _rows(up), _rows(own)
+        assert set(rows) == {"I1", "I2"}
+        for col in ("works", "patents"):
+            assert sum(r[col] for r in rows.values()) == pytest.approx(
+                sum(r[col] for r in before.values())
+            )
+            assert rows["I1"][col] == pytest.approx(before["I1"][col] + before["I3"][col])
+        assert f"(org level {level})" in up.rule.statement
+        assert up.rule.parameters["org_level"] == level
+    with pytest.raises(InputError, match="org_level"):
+        strategic_actors(tiny, country="DE", org_level="group")

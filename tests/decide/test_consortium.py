@@ -415,3 +415,25 @@ def test_real_synergy_store(synergy_store_path: Path, tmp_path: Path) -> None:
         subs = r.evidence["sub_technologies"]
         assert subs.num_rows == len(r.rule.parameters["sub_technologies"])
         assert r.rule.parameters["objective"] >= r.rule.parameters["greedy_objective"] - 1e-9
+
+
+def test_org_level_parent_merges_an_institute_into_its_university(tiny: Store) -> None:
+    """O4 (institute) is a child of O3 (university). At org level parent O3's raw strengths
+    are a 2 + 2, b 3, c 4 → normalised (1, .75, 1); the O3–O4 tie is inside one node and
+    vanishes. Size 2: O2O3 = 1 + 1 + 1 = 3 beats O1O3 = 2.75; O4 is no candidate."""
+    tiny.con.execute(
+        """INSERT INTO org_hierarchy VALUES ('O4', 'O3', 'O3', 1, 'ror', 1),
+             ('O3', 'O3', 'O3', 0, 'self', 0)"""
+    )
+    assert _members(_run(tiny, size=2)) == {"O2", "O3"}  # self: unchanged
+    r = _run(tiny, size=2, org_level="parent")
+    assert _members(r) == {"O2", "O3"}
+    assert r.rule.parameters["objective"] == pytest.approx(3.0)
+    assert r.rule.parameters["n_prior_ties"] == 0
+    assert r.rule.parameters["org_level"] == "parent"
+    assert "(org level parent)" in r.rule.statement
+    assert "O4" not in r.evidence["candidates"]["org_id"].to_pylist()
+    with pytest.raises(InputError, match="at org level parent"):
+        _run(tiny, size=2, lead="O4", org_level="parent")
+    with pytest.raises(InputError, match="org_level"):
+        _run(tiny, size=2, org_level="group")

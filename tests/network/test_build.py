@@ -126,6 +126,32 @@ def test_org_aliases_merge_nodes(tiny_store: Store) -> None:
     assert net.nodes["label"].to_pylist() == ["Merged", "Lab"]
 
 
+def test_org_level_rolls_organisations_up(tiny_store: Store) -> None:
+    """I2 (Firm Two) is a child of I1 (Uni One) by ROR: at org level parent/top they are one
+    node, so W1 gives one edge I1–I3 and W2 none; at self the three edges of W1 and W2 stay.
+    Hand-worked from the tiny store."""
+    from forcemap.store.organizations import resolve_organizations
+
+    tiny_store.con.execute(
+        """UPDATE institutions SET ror = '01aaaaaa1' WHERE institution_id = 'I1';
+           UPDATE institutions SET ror = '02bbbbbb2' WHERE institution_id = 'I2';
+           INSERT INTO institution_relations VALUES
+             ('ror:02bbbbbb2', 'ror:01aaaaaa1', 'parent', 'ror', 0)"""
+    )
+    resolve_organizations(tiny_store)
+    own = build_network(tiny_store, layers=("coauthorship",))
+    assert _edges(own) == {("I1", "I2"): 2.0, ("I1", "I3"): 1.0, ("I2", "I3"): 1.0}
+    assert own.meta["org_level"] == "self"
+    for level in ("parent", "top"):
+        net = build_network(tiny_store, layers=("coauthorship",), org_level=level)
+        assert _edges(net) == {("I1", "I3"): 1.0}, level
+        assert net.meta["org_level"] == level
+        assert f"(org level {level})" in net.meta["node_resolution"]
+        assert "I2" not in net.nodes["node_id"].to_pylist()
+    with pytest.raises(InputError, match="org_level"):
+        build_network(tiny_store, org_level="group")
+
+
 def test_citation_flows(tiny_store: Store) -> None:
     """W2 (I1, I2) cites W1 (I1, I2, I3): flows cited → citing, self-flows dropped.
 

@@ -148,6 +148,7 @@ def test_consortium_args() -> None:
             "include": "I2, I3",
             "country": " de ",
             "method": "greedy",
+            "org_level": "top",
         }
     )
     assert args == {
@@ -160,6 +161,7 @@ def test_consortium_args() -> None:
         "must_exclude": (),
         "country": "DE",
         "method": "greedy",
+        "org_level": "top",
     }
     assert consortium_args(**{**CONSORTIUM_FORM, "columns": "cpc_group"})["sub_technologies"] == (
         "cpc_group"

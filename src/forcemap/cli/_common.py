@@ -167,6 +167,14 @@ def errors() -> Iterator[None]:
 YearsOpt = Annotated[str | None, typer.Option(help="Year range, e.g. 2015:2020.")]
 CountingOpt = Annotated[str, typer.Option(help="full or fractional.")]
 CountryOpt = Annotated[str, typer.Option(help="Home country, ISO 3166-1 alpha-2.")]
+OrgLevelOpt = Annotated[
+    str,
+    typer.Option(
+        help="Count organisations as resolved (self), rolled up to their parent, or to the top "
+        "of their hierarchy (top), e.g. --org-level top counts a university's institutes and "
+        "hospitals as the university."
+    ),
+]
 
 
 def parse_years(value: str | None) -> tuple[int, int] | None:

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from forcemap.cli._common import (
     CountryOpt,
+    OrgLevelOpt,
     YearsOpt,
     check_out,
     decide_app,
@@ -227,11 +228,12 @@ def decide_actors(
         float, typer.Option(help="Fractional works with a citation score needed for MNCS.")
     ] = 5.0,
     citations: CitationsOpt = "auto",
+    org_level: OrgLevelOpt = "self",
     out_file: DecideOutOpt = None,
 ) -> None:
     """Strategic S&T actors: the country's organisations ranked per industry.
 
-    Example: forcemap decide actors --country DE --industry robotics
+    Example: forcemap decide actors --country DE --industry robotics --org-level top
     """
     from forcemap.decide.actors import strategic_actors
 
@@ -250,6 +252,7 @@ def decide_actors(
             min_output=min_output,
             min_impact_works=min_impact_works,
             citations=citations,
+            org_level=org_level,
         )
         cols = ["industry", "rank", "name", "type", "country_code", "outcome", "score",
                 "works", "patents", "mncs", "mncs_low", "mncs_high"]  # fmt: skip
@@ -619,6 +622,7 @@ def decide_consortium(
     ] = False,
     method: Annotated[str, typer.Option(help="milp (HiGHS) or greedy.")] = "milp",
     time_limit: Annotated[float, typer.Option(help="Solver time limit in seconds.")] = 10.0,
+    org_level: OrgLevelOpt = "self",
     out_file: DecideOutOpt = None,
 ) -> None:
     """Consortium builder: members covering the technology's sub-technologies (integer programme).
@@ -637,7 +641,7 @@ def decide_consortium(
             min_types=types or None, must_include=tuple(include or ()),
             must_exclude=tuple(exclude or ()), country=country.upper() if country else None,
             sub_technologies="cpc_group" if cpc_groups else None, method=method,
-            time_limit=time_limit,
+            time_limit=time_limit, org_level=org_level,
         )  # fmt: skip
         cols = ["role", "org_id", "name", "type", "country_code", "strength", "contribution",
                 "covers", "why"]  # fmt: skip

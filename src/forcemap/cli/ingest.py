@@ -127,6 +127,17 @@ def ingest_uspto_cmd(ctx: typer.Context, paths: PathsArg) -> None:
     _run_ingest(options(ctx), "uspto", paths)
 
 
+@ingest_app.command("ror")
+def ingest_ror_cmd(ctx: typer.Context, paths: PathsArg) -> None:
+    """ROR data dump (schema v2 JSON, or the Zenodo zip): organisations, names (acronyms,
+    aliases) and relationships (parent/child/...), used by `forcemap resolve` for the
+    organisation hierarchy and name matching.
+
+    Example: forcemap ingest ror v1.55-2024-10-31-ror-data.zip
+    """
+    _run_ingest(options(ctx), "ror", paths)
+
+
 EncodingOpt = Annotated[
     str,
     typer.Option(

@@ -10,6 +10,7 @@ import typer
 from forcemap.cli._common import (
     CountingOpt,
     Options,
+    OrgLevelOpt,
     YearsOpt,
     check_out,
     err,
@@ -52,6 +53,7 @@ def _network(
     counting: str,
     layers: str,
     normalise: str | None = None,
+    org_level: str = "self",
 ) -> Network:
     """Build the network of a slice given as the commands' options."""
     from forcemap.network import build_network
@@ -67,6 +69,7 @@ def _network(
             countries=[c.strip() for c in countries.split(",")] if countries else None,
             counting=counting,  # type: ignore[arg-type]  # checked by build_network
             normalise=normalise,  # type: ignore[arg-type]  # checked by build_network
+            org_level=org_level,
         )
     finally:
         s.close()
@@ -85,16 +88,19 @@ def network_build(
     normalise: Annotated[
         str | None, typer.Option(help="association_strength (VOSviewer) or none.")
     ] = None,
+    org_level: OrgLevelOpt = "self",
 ) -> None:
     """Build a network for a slice and write its node and edge lists.
 
-    Example: forcemap network build --industry semiconductors --years 2015:2022 --out net/
+    Example: forcemap network build --industry semiconductors --org-level top --out net/
     """
     from forcemap.network import to_csv
 
     opts = options(ctx)
     with errors():
-        net = _network(opts, kind, industry, years, countries, counting, layers, normalise)
+        net = _network(
+            opts, kind, industry, years, countries, counting, layers, normalise, org_level
+        )
         out_dir.mkdir(parents=True, exist_ok=True)
         to_csv(net, out_dir / "nodes.csv", out_dir / "edges.csv")
     out.print(
@@ -119,6 +125,7 @@ def network_analyse(
     out_file: Annotated[
         Path | None, typer.Option("--out", help="Node metrics file (.csv .parquet .json .xlsx).")
     ] = None,
+    org_level: OrgLevelOpt = "self",
 ) -> None:
     """Centrality, brokers (Burt), Leiden communities, cores and the triple-helix profile.
 
@@ -129,7 +136,9 @@ def network_analyse(
     opts = options(ctx)
     with errors():
         check_out(out_file)
-        net = _network(opts, kind, industry, years, countries, counting, layers)
+        net = _network(
+            opts, kind, industry, years, countries, counting, layers, org_level=org_level
+        )
         a = analyse(net, resolution=resolution, seed=seed)
         if out_file is not None:
             write_table(a.nodes, out_file)
@@ -160,6 +169,7 @@ def network_export(
     counting: CountingOpt = "full",
     layers: LayersOpt = "coauthorship,copatenting,projects",
     color_by: Annotated[str, typer.Option(help="html: type or community.")] = "type",
+    org_level: OrgLevelOpt = "self",
 ) -> None:
     """Export a network (with its analysis) to GraphML, GEXF, VOSviewer, CSV or offline HTML.
 
@@ -169,7 +179,9 @@ def network_export(
 
     opts = options(ctx)
     with errors():
-        net = _network(opts, kind, industry, years, countries, counting, layers)
+        net = _network(
+            opts, kind, industry, years, countries, counting, layers, org_level=org_level
+        )
         a = analyse(net)
         if fmt == "graphml":
             to_graphml(net, path, analysis=a)

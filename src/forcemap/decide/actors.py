@@ -80,6 +80,7 @@ from forcemap.indicators.impact import field_normalised_citation_score, impact_c
 from forcemap.indicators.patent_value import forward_citations
 from forcemap.network.analyse import analyse
 from forcemap.network.build import build_network
+from forcemap.store.org_hierarchy import ORG_LEVELS, org_aliases_sql, org_level_caption
 from forcemap.store.reference import IndustryCatalog
 from forcemap.store.slices import industry_patents, industry_works
 from forcemap.store.store import Store
@@ -398,8 +399,13 @@ def _sub_links(cat: IndustryCatalog) -> tuple[pa.Table, pa.Table]:
     return links, n
 
 
+def _at_level(sql: str, level: str) -> str:
+    """``sql`` reading ``org_aliases`` rolled up to ``level`` (the one roll-up mapping)."""
+    return sql.replace(" org_aliases al", " " + org_aliases_sql(level) + " al")
+
+
 def _network_measures(
-    store: Store, cat: IndustryCatalog, years: tuple[int, int] | None
+    store: Store, cat: IndustryCatalog, years: tuple[int, int] | None, org_level: str
 ) -> tuple[pa.Table, list[str]]:
     """PageRank and Burt constraint of every organisation in each industry's network."""
     parts: list[pa.Table] = []
@@ -416,6 +422,7 @@ def _network_measures(
             topics=topics,
             cpc=cpc,
             years=years,
+            org_level=org_level,
         )
         notes += [f"{ind.key}: {n}" for n in net.meta.get("notes", [])]
         if net.nodes.num_rows == 0:
@@ -450,10 +457,11 @@ def _disruption(p: ActorsParams) -> str:
     return f"CD_5 > {p.cd_threshold:g}"
 
 
-def _rule(p: ActorsParams, params: dict[str, object]) -> Rule:
+def _rule(p: ActorsParams, params: dict[str, object], org_level: str = "self") -> Rule:
     return Rule(
         name="strategic_actors",
-        statement="Organisations active in the industry are ranked by a composite score: the "
+        statement=(org_level_caption(org_level).capitalize() + ". " if org_level != "self" else "")
+        + "Organisations active in the industry are ranked by a composite score: the "
         "weighted mean of their percentile ranks (among the organisations in scope) on "
         f"fractional works and patents, MNCS, share of disruptive works ({_disruption(p)}), "
         f"mean {p.citation_window}-year forward citations, PageRank and 1 − Burt constraint "
@@ -499,6 +507,7 @@ def strategic_actors(
     min_impact_works: float = ACTORS.min_impact_works,
     min_coverage: float = ACTORS.min_coverage,
     citations: str = ACTORS.citations,
+    org_level: str = "self",
 ) -> DecisionResult:
     r"""Rank a country's organisations in each industry (see the module docstring).
 
@@ -542,6 +551,11 @@ def strategic_actors(
     citations : {"auto", "store", "source"}, default "auto"
         Citation basis of the works' NCS (:func:`forcemap.indicators.impact.citation_basis`);
         the basis used is in the caveats.
+    org_level : {"self", "parent", "top"}, default "self"
+        Rank organisations as resolved, or rolled up to their parent or the top of their
+        hierarchy (``org_hierarchy``; :func:`forcemap.store.org_hierarchy.org_aliases_sql`):
+        the works, patents and network position of a university's institutes and hospitals
+        then count for the university. The rule states the level.
 
     The defaults and checks are those of :class:`~forcemap.decide.params.ActorsParams`.
 
@@ -585,6 +599,8 @@ def strategic_actors(
         citations=citations,
     )
     cty = p.country
+    if org_level not in ORG_LEVELS:
+        raise InputError(f"org_level must be one of {', '.join(ORG_LEVELS)}, got {org_level!r}")
     y0, y1 = check_years(years)
     w = check_weights(weights, COMPONENTS)
     cat = industry_scope(catalog, industry)
@@ -609,6 +625,7 @@ def strategic_actors(
         "min_output": p.min_output,
         "min_impact_works": p.min_impact_works,
         "min_coverage": p.min_coverage,
+        "org_level": org_level,
     }
     n_alias = store.scalar("SELECT count(*) FROM org_aliases")
     if not n_alias:
@@ -630,7 +647,7 @@ def strategic_actors(
     fwd = forward_citations(store, window=p.citation_window).select(
         ["patent_id", "forward_citations"]
     )
-    net, notes = _network_measures(store, cat, years)
+    net, notes = _network_measures(store, cat, years, org_level)
     links, n_subs = _sub_links(cat)
     with store.query_cursor("strategic actors") as cur:
         synthetic = is_synthetic(cur)
@@ -647,10 +664,10 @@ def strategic_actors(
             cur.register(name, tbl)
         cur.execute(_SELECT_WORKS_SQL, {"y0": y0, "y1": y1})
         cur.execute(_SELECT_PATENTS_SQL, {"y0": y0, "y1": y1})
-        cur.execute(_WEIGHTS_SQL)
+        cur.execute(_at_level(_WEIGHTS_SQL, org_level))
         cur.execute(_BREADTH_SQL, {"cs": p.concept_min_score, "ts": 0.0})
         cur.execute(
-            _VALUES_SQL,
+            _at_level(_VALUES_SQL, org_level),
             {
                 "country": cty,
                 "cd_threshold": p.cd_threshold,
@@ -747,7 +764,7 @@ def strategic_actors(
     result = DecisionResult(
         name="strategic_actors",
         table=table,
-        rule=_rule(p, params),
+        rule=_rule(p, params, org_level),
         evidence={"components": components},
         caveats=caveats,
         synthetic=synthetic,

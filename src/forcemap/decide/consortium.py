@@ -98,17 +98,19 @@ from forcemap.decide._consortium_model import (
     column_weights,
     solve_consortium,
 )
+from forcemap.decide._consortium_ties import prior_ties
 from forcemap.decide._scope import check_years, industry_scope
 from forcemap.decide.actors import (
     _SELECT_PATENTS_SQL,
     _SELECT_WORKS_SQL,
     _WEIGHTS_SQL,
+    _at_level,
     _sub_links,
 )
 from forcemap.decide.params import CONSORTIUM, ConsortiumParams
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
 from forcemap.errors import InputError
-from forcemap.network.build import build_network
+from forcemap.store.org_hierarchy import ORG_LEVELS, org_level_caption, org_rollup_sql
 from forcemap.store.reference import Industry, IndustryCatalog
 from forcemap.store.slices import industry_patents, industry_works
 from forcemap.store.store import Store
@@ -251,9 +253,11 @@ GROUP BY ALL ORDER BY a.org_id, a.sub_technology
 
 
 def _rule(params: dict[str, object], concept_min_score: float) -> Rule:
+    level = str(params.get("org_level", "self"))
     return Rule(
         name="consortium",
-        statement="Choose `size` organisations maximising Σ_j w_j·c_j + λ·Σ_{member pairs} "
+        statement=(org_level_caption(level).capitalize() + ". " if level != "self" else "")
+        + "Choose `size` organisations maximising Σ_j w_j·c_j + λ·Σ_{member pairs} "
         "t_ab, where c_j = max over members of s_oj is the coverage of sub-technology j "
         "(s_oj = fractional works + patents of o in j, divided by the largest in scope; each "
         "sub-technology is credited to one member, so overlapping members add nothing) and "
@@ -364,10 +368,10 @@ _Orgs = dict[str, tuple[str | None, str | None, str | None]]
 
 
 def _read_strengths(
-    store: Store, req: _Request, industry: str, group_mode: bool
+    store: Store, req: _Request, industry: str, group_mode: bool, level: str = "self"
 ) -> tuple[bool, list[dict[str, object]], set[str], _Orgs]:
-    """Run the strength SQL: (synthetic, raw S_oj rows, required ids known, org → (name,
-    type, country))."""
+    """Run the strength SQL at org ``level``: (synthetic, raw S_oj rows, required ids known
+    (organisations that are themselves at that level), org → (name, type, country))."""
     n_alias = store.scalar("SELECT count(*) FROM org_aliases")
     if not n_alias:
         raise InputError(
@@ -390,7 +394,7 @@ def _read_strengths(
             cur.register(name, tbl)
         cur.execute(_SELECT_WORKS_SQL, {"y0": req.y0, "y1": req.y1})
         cur.execute(_SELECT_PATENTS_SQL, {"y0": req.y0, "y1": req.y1})
-        cur.execute(_WEIGHTS_SQL)
+        cur.execute(_at_level(_WEIGHTS_SQL, level))
         if group_mode:
             cur.execute(_GROUP_DOCS_SQL)
         else:
@@ -399,7 +403,9 @@ def _read_strengths(
         known = {
             r[0]
             for r in cur.execute(
-                "SELECT org_id FROM organizations WHERE list_contains($ids, org_id)",
+                "SELECT org_id FROM "  # noqa: S608 - an allow-listed level
+                + org_rollup_sql(level)
+                + " WHERE list_contains($ids, org_id) AND level_id = org_id",
                 {"ids": req.include or [""]},
             ).fetchall()
         }
@@ -508,31 +514,6 @@ def _candidate_pool(
     where = f"in {cty} are active in {industry}" if cty else f"are active in {industry}"
     check_feasible(req.size, ptypes, fixed, req.min_types, len(pid), by_type, where)
     return _Pool(pool_idx, pid, ptypes, fixed)
-
-
-def _prior_ties(
-    store: Store, ind: Industry, pid: list[str], years: tuple[int, int] | None
-) -> tuple[list[int], list[int], list[float]]:
-    """Pairs of the pool with a prior tie in the industry's collaboration network, and the
-    tie weight over the strongest one."""
-    concepts = sorted({*ind.concepts, *(c for s in ind.sub_technologies for c in s.concepts)})
-    topics = sorted({*ind.topics, *(t for s in ind.sub_technologies for t in s.topics)})
-    cpc = sorted({*ind.cpc, *(p for s in ind.sub_technologies for p in s.cpc)})
-    net = build_network(
-        store, kind="org_collaboration", concepts=concepts, topics=topics, cpc=cpc, years=years
-    )
-    ppos = {o: i for i, o in enumerate(pid)}
-    ta: list[int] = []
-    tb: list[int] = []
-    tw: list[float] = []
-    for e in net.edges.select(["source", "target", "n_docs"]).to_pylist():
-        a, b = ppos.get(e["source"]), ppos.get(e["target"])
-        if a is not None and b is not None and a != b:
-            ta.append(a)
-            tb.append(b)
-            tw.append(float(e["n_docs"]))
-    tmax = max(tw) if tw else 1.0
-    return ta, tb, [v / tmax for v in tw]
 
 
 def _member_table(
@@ -741,6 +722,7 @@ def consortium(
     years: tuple[int, int] | None = CONSORTIUM.years,
     catalog: IndustryCatalog | None = None,
     concept_min_score: float = CONSORTIUM.concept_min_score,
+    org_level: str = "self",
 ) -> DecisionResult:
     r"""Design a consortium covering an industry's sub-technologies (see the module docstring).
 
@@ -781,6 +763,10 @@ def consortium(
     concept_min_score : float, default 0.3
         Least concept score for a work to count towards a catalog sub-technology (recorded
         in ``rule.conventions``).
+    org_level : {"self", "parent", "top"}, default "self"
+        Candidates are organisations as resolved, or rolled up to their parent or the top of
+        their hierarchy (:func:`forcemap.store.org_hierarchy.org_aliases_sql`); ``lead`` and
+        the ids forced in must then be organisations of that level.
 
     The defaults and checks are those of :class:`~forcemap.decide.params.ConsortiumParams`.
 
@@ -816,14 +802,17 @@ def consortium(
         catalog=catalog,
         concept_min_score=concept_min_score,
     )
+    if org_level not in ORG_LEVELS:
+        raise InputError(f"org_level must be one of {', '.join(ORG_LEVELS)}, got {org_level!r}")
     ind = req.catalog[industry]
     group_mode, subs_meta = _columns(ind, sub_technologies)
-    synthetic, raw_rows, known, orgs = _read_strengths(store, req, industry, group_mode)
+    synthetic, raw_rows, known, orgs = _read_strengths(store, req, industry, group_mode, org_level)
     missing = [o for o in req.include if o not in known]
     if missing:
         which = "lead" if lead in missing else "must_include"
+        at = "" if org_level == "self" else f" at org level {org_level} (name its {org_level})"
         raise InputError(
-            f"{which} organisation(s) {', '.join(missing)} not in the store's organizations"
+            f"{which} organisation(s) {', '.join(missing)} not in the store's organizations{at}"
         )
     unknown_ex = sorted(o for o in req.exclude if o not in orgs)
     if group_mode:
@@ -833,7 +822,7 @@ def consortium(
     col_keys = list(subs_meta)
     st = _strengths(raw_rows, col_keys, column_weights(col_keys, weights), req, orgs, industry)
     pool = _candidate_pool(st, req, orgs, max_candidates, industry)
-    ta, tb, tnorm = _prior_ties(store, ind, pool.ids, years)
+    ta, tb, tnorm = prior_ties(store, ind, pool.ids, years, org_level)
     sol = solve_consortium(
         st.norm[pool.idx],
         size=req.size,
@@ -874,6 +863,7 @@ def consortium(
         if sol.greedy_objective is None
         else round(sol.greedy_objective, 9),
         "mip_gap": sol.mip_gap,
+        "org_level": org_level,
     }
     return DecisionResult(
         name="consortium",

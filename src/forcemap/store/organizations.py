@@ -21,6 +21,8 @@ import duckdb
 import pyarrow as pa
 
 from forcemap.errors import NotFoundError, ParseError, SchemaError, StoreError
+from forcemap.store.org_acronyms import match_acronyms
+from forcemap.store.org_hierarchy import build_org_hierarchy
 from forcemap.store.org_names import (
     ORG_NAME_STOPWORDS,
     ORG_TYPE_NAME_PATTERNS,
@@ -53,6 +55,7 @@ OVERRIDE_COLUMNS: tuple[str, ...] = (
     "name",
     "type",
     "country_code",
+    "parent_id",
 )
 """Columns an overrides CSV may have; the first three are required."""
 
@@ -67,6 +70,7 @@ _OVERRIDE_SCHEMA = pa.schema(
         ("name", pa.string()),
         ("type", pa.string()),
         ("country_code", pa.string()),
+        ("parent_id", pa.string()),
     ]
 )
 
@@ -267,6 +271,7 @@ WITH merged AS (
            count(*) AS n,
            coalesce(min(evidence) FILTER (WHERE method = 'ror'),
                     min(evidence) FILTER (WHERE method = 'name'),
+                    min(evidence) FILTER (WHERE method IN ('acronym', 'alias')),
                     min(evidence) FILTER (WHERE method = 'override')) AS ev,
            string_agg(source || ' ' || source_id, ' + '
                       ORDER BY CASE source WHEN 'institution' THEN 1
@@ -303,6 +308,15 @@ class ResolutionReport:
     ambiguous_names
         Actors without ROR whose (name, country) matched two or more ROR organisations, so were
         not attached to either (they form their own organisation).
+    merged_by_acronym, merged_by_alias, ambiguous_acronyms
+        The acronym and alias step (:func:`forcemap.store.org_acronyms.match_acronyms`):
+        actors moved into the one organisation of their country whose acronym is their name
+        or whose ROR lists their name; actors that fit two or more, left alone, as
+        ``"<source> <id>: acronym:UCL|GB fits I1, I2"``.
+    with_parent, multiple_parents, cycles_broken
+        The hierarchy (:func:`forcemap.store.org_hierarchy.build_org_hierarchy`):
+        organisations with a parent organisation, organisations the sources give two or more
+        parents (one kept), and cycles of parent relations broken.
     by_type
         Organisations per unified type.
     examples
@@ -320,6 +334,24 @@ class ResolutionReport:
     ambiguous_names: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
     examples: list[str] = field(default_factory=list)
+    with_parent: int = 0
+    multiple_parents: int = 0
+    cycles_broken: int = 0
+    merged_by_acronym: int = 0
+    merged_by_alias: int = 0
+    ambiguous_acronyms: list[str] = field(default_factory=list)
+
+    def hierarchy_and_names(self) -> list[str]:
+        """Lines for an interface to print after the main counts: the acronym / alias merges
+        and the hierarchy, then one line per ambiguous acronym or alias (not merged)."""
+        lines = [
+            f"{self.merged_by_acronym:,} merged by acronym, {self.merged_by_alias:,} by ROR "
+            f"alias ({len(self.ambiguous_acronyms):,} ambiguous, not merged)",
+            f"hierarchy: {self.with_parent:,} organisations with a parent, "
+            f"{self.multiple_parents:,} with several candidate parents (one kept), "
+            f"{self.cycles_broken:,} cycles broken",
+        ]
+        return lines + [f"ambiguous: {a}" for a in self.ambiguous_acronyms]
 
 
 def _read_overrides(path: Path) -> list[dict[str, Any]]:
@@ -353,6 +385,7 @@ def _read_overrides(path: Path) -> list[dict[str, Any]]:
             reader.fieldnames = header
             rows: list[dict[str, Any]] = []
             seen: dict[tuple[str, str], tuple[str, int]] = {}
+            parents: dict[str, tuple[str, int]] = {}
             for rec in reader:
                 line = reader.line_num
                 if None in rec:
@@ -377,6 +410,16 @@ def _read_overrides(path: Path) -> list[dict[str, Any]]:
                     )
                 if row["country_code"] is not None:
                     row["country_code"] = row["country_code"].upper()
+                if row["parent_id"] is not None:
+                    org, par = str(row["org_id"]), str(row["parent_id"])
+                    if org in parents and parents[org][0] != par:
+                        raise ParseError(
+                            f"organisation {org} has parent {parents[org][0]!r} on line "
+                            f"{parents[org][1]} and {par!r} here; keep one",
+                            file=str(path),
+                            line=line,
+                        )
+                    parents.setdefault(org, (par, line))
                 key = (str(row["source"]), str(row["source_id"]))
                 if key in seen:
                     prev_org, prev_line = seen[key]
@@ -428,8 +471,12 @@ def resolve_organizations(
        by source (assignee before participant), id length, then id: the id itself when it
        is already namespaced (contains ``:``, e.g. ``patentsview:…``), else ``<source>:<id>``.
     3. **Self.** Every other actor is its own organisation (same ``org_id`` rule).
-    4. **Overrides** (last): each row of the overrides CSV forces ``(source, source_id)`` into
-       ``org_id`` (method ``'override'``), whatever rules 1–3 decided; its optional ``name``,
+    4. **Acronyms and aliases**: an actor without ROR or OpenAlex id named by an acronym
+       (``MIT``) or by a ROR alias joins the one organisation of its country that answers to
+       it (:func:`forcemap.store.org_acronyms.match_acronyms`, method ``acronym`` /
+       ``alias``); when two or more fit it stays alone and is reported.
+    5. **Overrides** (last): each row of the overrides CSV forces ``(source, source_id)`` into
+       ``org_id`` (method ``'override'``), whatever rules 1–4 decided; its optional ``name``,
        ``type``, ``country_code`` set that organisation's attributes (first non-empty by line).
        An ``org_id`` may be an existing organisation (merge a missed pair) or a new one (split
        a wrong merge).
@@ -473,9 +520,11 @@ def resolve_organizations(
     store
         An open, writable store.
     overrides
-        Optional CSV with header ``source,source_id,org_id[,name,type,country_code]``;
-        ``source`` is ``institution``, ``assignee`` or ``participant``; ``type`` one of
-        :data:`ORG_TYPES`. UTF-8, comma-separated.
+        Optional CSV with header ``source,source_id,org_id[,name,type,country_code,
+        parent_id]``; ``source`` is ``institution``, ``assignee`` or ``participant``; ``type``
+        one of :data:`ORG_TYPES`. ``parent_id`` sets the parent of ``org_id`` in the
+        hierarchy over what the sources say (``org_id`` itself: no parent). UTF-8,
+        comma-separated.
     examples
         How many merges to quote in the report.
 
@@ -486,8 +535,10 @@ def resolve_organizations(
         written are ``organizations(org_id, name, type, country_code, city, ror)`` (one row per
         organisation) and ``org_aliases(source, source_id, org_id, method, evidence)`` (one row
         per non-individual actor, plus individuals named by an override) where ``method`` is
-        ``ror``, ``name``, ``override`` or ``self`` and ``evidence`` is ``ror:<id>`` /
-        ``openalex:<I…>``, ``name:<normalised name>|<country>``, ``override:<file>:<line>``
+        ``ror``, ``name``, ``acronym``, ``alias``, ``override`` or ``self`` and ``evidence``
+        is ``ror:<id>`` / ``openalex:<I…>``, ``name:<normalised name>|<country>``,
+        ``acronym:<ACRONYM>|<country>``, ``alias:<normalised name>|<country>``,
+        ``override:<file>:<line>``
         or, for ``self``, the actor's ROR/OpenAlex key (else null).
 
     Raises
@@ -552,7 +603,7 @@ def resolve_organizations(
     return report
 
 
-_RESOLVED = ("organizations", "org_aliases")
+_RESOLVED = ("organizations", "org_aliases", "org_hierarchy")
 
 
 def _fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
@@ -561,7 +612,9 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
         """SELECT (SELECT count(*) FROM organizations),
                   (SELECT bit_xor(hash(o)) FROM organizations o),
                   (SELECT count(*) FROM org_aliases),
-                  (SELECT bit_xor(hash(a)) FROM org_aliases a)"""
+                  (SELECT bit_xor(hash(a)) FROM org_aliases a),
+                  (SELECT count(*) FROM org_hierarchy),
+                  (SELECT bit_xor(hash(h)) FROM org_hierarchy h)"""
     ).fetchall()
     return tuple(row[0])
 
@@ -581,12 +634,24 @@ def _resolve(con: duckdb.DuckDBPyConnection, ovr_name: str, examples: int) -> Re
     _create_macros(con)
     con.execute(_ACTORS_SQL, ORG_TYPE_NAME_PATTERNS)
     con.execute(_AUTO_SQL)
+    acronyms = match_acronyms(con)
     con.execute("CREATE OR REPLACE TEMP TABLE _fm_org_ovr AS SELECT * FROM _fm_org_ovr_arrow")
     con.execute(_MATCH_OVERRIDES_SQL)
     con.execute("DELETE FROM org_aliases")
     con.execute("DELETE FROM organizations")
     con.execute(_ALIASES_SQL, {"file": ovr_name})
     con.execute(_ORGS_SQL)
+    # parent overrides naming an organisation of the store (or the organisation itself: no
+    # parent); the others are reported as unmatched
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _fm_h_ovr AS
+           SELECT org_id AS child, parent_id AS parent, line FROM _fm_org_ovr_matched AS o
+           WHERE parent_id IS NOT NULL
+             AND (parent_id = org_id
+                  OR parent_id IN (SELECT org_id FROM organizations))
+           QUALIFY row_number() OVER (PARTITION BY org_id ORDER BY line) = 1"""
+    )
+    hierarchy = build_org_hierarchy(con)
 
     def one(sql: str) -> int:
         row = con.execute(sql).fetchone()
@@ -603,6 +668,12 @@ def _resolve(con: duckdb.DuckDBPyConnection, ovr_name: str, examples: int) -> Re
                AND NOT EXISTS (SELECT 1 FROM _fm_org_ovr_matched AS o
                                WHERE o.source = a.source AND o.source_id = a.source_id)"""
         ),
+        merged_by_acronym=acronyms.by_acronym,
+        merged_by_alias=acronyms.by_alias,
+        ambiguous_acronyms=acronyms.ambiguous,
+        with_parent=hierarchy.with_parent,
+        multiple_parents=hierarchy.multiple_parents,
+        cycles_broken=hierarchy.cycles_broken,
         ambiguous_names=one(
             """SELECT count(*) FROM _fm_org_auto AS x WHERE ambiguous
                AND NOT EXISTS (SELECT 1 FROM _fm_org_ovr_matched AS o
@@ -616,6 +687,13 @@ def _resolve(con: duckdb.DuckDBPyConnection, ovr_name: str, examples: int) -> Re
                EXCEPT SELECT line, source, source_id FROM _fm_org_ovr_matched
                ORDER BY line"""
         ).fetchall()
+    ] + [
+        f"{ovr_name}:{line}: parent_id {parent} of {org} is not an organisation of the store"
+        for line, org, parent in con.execute(
+            """SELECT line, org_id, parent_id FROM _fm_org_ovr_matched
+               WHERE parent_id IS NOT NULL AND parent_id <> org_id
+                 AND parent_id NOT IN (SELECT org_id FROM organizations) ORDER BY line"""
+        ).fetchall()
     ]
     report.by_type = {
         str(t): int(n)
@@ -627,6 +705,12 @@ def _resolve(con: duckdb.DuckDBPyConnection, ovr_name: str, examples: int) -> Re
         f"{ev} -> {org}: {members}"
         for ev, org, members in con.execute(_EXAMPLES_SQL, {"k": examples}).fetchall()
     ]
-    for tmp in ("_fm_org_actors", "_fm_org_auto", "_fm_org_ovr", "_fm_org_ovr_matched"):
+    for tmp in (
+        "_fm_org_actors",
+        "_fm_org_auto",
+        "_fm_org_ovr",
+        "_fm_org_ovr_matched",
+        "_fm_h_ovr",
+    ):
         con.execute("DROP TABLE IF EXISTS " + tmp)  # identifiers from a fixed allow-list
     return report

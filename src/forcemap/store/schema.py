@@ -288,7 +288,49 @@ ALTER TABLE ingest_log ADD COLUMN replaced BIGINT DEFAULT 0;
 ALTER TABLE quarantine ADD COLUMN unit VARCHAR DEFAULT 'line';  -- line / record
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+# V5 (issue 19, entity resolution). Each part adds its tables in its own block.
+_V5 = """
+-- V5 organisations: hierarchy from the sources (OpenAlex lineage and associated
+-- institutions, ROR relationships), ROR records and names, and the resolved hierarchy.
+CREATE TABLE institution_relations (
+    institution_id VARCHAR NOT NULL, -- OpenAlex 'I...' or 'ror:<id>'
+    related_id VARCHAR NOT NULL,     -- same id spaces
+    relationship VARCHAR NOT NULL,   -- parent / child / related / successor / predecessor /
+                                     -- ancestor (OpenAlex lineage: related_id is an ancestor)
+    source VARCHAR NOT NULL,         -- openalex:lineage / openalex:associated / ror
+    batch_id INTEGER NOT NULL
+);
+CREATE TABLE ror_organizations (
+    ror VARCHAR NOT NULL,            -- bare ROR id, e.g. 042nb2s44
+    name VARCHAR,                    -- the ror_display name
+    types VARCHAR[],                 -- education, company, government, facility, ...
+    status VARCHAR,                  -- active / inactive / withdrawn
+    country_code VARCHAR,
+    city VARCHAR,
+    batch_id INTEGER NOT NULL
+);
+CREATE TABLE ror_names (
+    ror VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    name_type VARCHAR NOT NULL,      -- ror_display / label / alias / acronym
+    lang VARCHAR
+);
+CREATE TABLE org_hierarchy (
+    org_id VARCHAR NOT NULL,         -- every organisation, one row
+    parent_id VARCHAR NOT NULL,      -- its parent organisation; itself when none is known
+    top_id VARCHAR NOT NULL,         -- the top of its chain of parents; itself when none
+    depth INTEGER NOT NULL,          -- parents between it and its top (0 = a top)
+    source VARCHAR NOT NULL,         -- what gave the parent: ror / openalex:associated /
+                                     -- openalex:lineage / self
+    n_parents INTEGER NOT NULL       -- distinct parent organisations the sources give
+);
+"""
+SOURCE_TABLES["openalex"] = (*_WORKS, "institution_relations")
+SOURCE_TABLES["openalex:institutions"] = ("institutions", "institution_relations")
+SOURCE_TABLES["ror"] = ("ror_organizations", "ror_names", "institution_relations")
+SOURCE_TABLES["resolve"] = (*SOURCE_TABLES["resolve"], "org_hierarchy")
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 TABLES: tuple[str, ...] = (
@@ -316,4 +358,9 @@ TABLES: tuple[str, ...] = (
     "fetch_checkpoints",
     "table_versions",
     "saved_results",
+    # V5 organisations
+    "institution_relations",
+    "ror_organizations",
+    "ror_names",
+    "org_hierarchy",
 )

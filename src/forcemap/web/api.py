@@ -206,6 +206,7 @@ class NetworkMeta(BaseModel):
     counting: str
     node_resolution: str
     notes: list[str]
+    org_level: str | None = None
 
 
 class NetworkSummary(BaseModel):
@@ -244,6 +245,16 @@ class NetworkOut(BaseModel):
 # -- routes --------------------------------------------------------------------------------
 _KEY = r"^[a-z][a-z0-9_]*$"
 _ID = r"^[A-Za-z0-9][A-Za-z0-9:._-]*$"
+
+
+OrgLevelQ = Annotated[
+    str,
+    Query(
+        pattern="^(self|parent|top)$",
+        description="Count organisations as resolved (`self`), rolled up to their `parent` or "
+        "to the `top` of their hierarchy.",
+    ),
+]
 
 
 @router.get("/overview", response_model=OverviewOut, summary="Store contents and data quality")
@@ -326,6 +337,7 @@ def api_network(
     ] = None,
     counting: Annotated[str, Query(pattern="^(full|fractional)$")] = "full",
     max_nodes: Annotated[int, Query(ge=1, le=2000, description="Nodes returned.")] = 300,
+    org_level: OrgLevelQ = "self",
 ) -> dict[str, Any]:
     """Build and analyse a network slice; the strongest ``max_nodes`` nodes with positions."""
     yr = None
@@ -342,6 +354,7 @@ def api_network(
         countries=cc,
         counting=counting,
         max_nodes=max_nodes,
+        org_level=org_level,
     )
 
 
@@ -447,12 +460,21 @@ def api_actors(
     industry: IndustryQ = None,
     top: Annotated[int, Query(ge=1, le=200, description="Organisations per industry.")] = 20,
     citations: CitationsQ = "auto",
+    org_level: OrgLevelQ = "self",
 ) -> dict[str, Any]:
     """A country's organisations per industry ranked by composite score; 422 when the
-    store's organisations are not resolved (``forcemap.decide.actors``)."""
+    store's organisations are not resolved (``forcemap.decide.actors``). Example:
+    ``/api/v1/actors?country=DE&industry=robotics&org_level=top``."""
     cc = country or state.home_country
     return decisions.top_actors(
-        state.result(results.ACTORS, store, country=cc, industry=industry, citations=citations),
+        state.result(
+            results.ACTORS,
+            store,
+            country=cc,
+            industry=industry,
+            citations=citations,
+            org_level=org_level,
+        ),
         top,
     )
 

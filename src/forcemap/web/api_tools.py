@@ -145,6 +145,14 @@ def api_consortium(
         str, Query(pattern="^([A-Za-z]{2})?$", description="Candidates of one country.")
     ] = "",
     method: Annotated[str, Query(pattern="^(milp|greedy)$")] = "milp",
+    org_level: Annotated[
+        str,
+        Query(
+            pattern="^(self|parent|top)$",
+            description="Candidates as resolved (`self`), or rolled up to their `parent` or "
+            "the `top` of their hierarchy.",
+        ),
+    ] = "self",
 ) -> dict[str, Any]:
     """The organisations that together cover an industry's sub-technologies best, each with
     why it was chosen, the coverage matrix and the solver status
@@ -163,6 +171,7 @@ def api_consortium(
             exclude=exclude,
             country=country,
             method=method,
+            org_level=org_level,
         ),
     )
 

@@ -267,8 +267,9 @@ ACTORS_KEPT = 200
 
 
 def actors_view(
-    store: Store, *, country: str, industry: str | None, citations: str = "auto"
-) -> dict[str, Any]:
+    store: Store, *, country: str, industry: str | None, citations: str = "auto",
+    org_level: str = "self",
+) -> dict[str, Any]:  # fmt: skip
     """:func:`forcemap.decide.actors.strategic_actors` for ``country``, the best
     :data:`ACTORS_KEPT` per industry (callers slice ``rows`` to their ``top``).
 
@@ -280,8 +281,9 @@ def actors_view(
     from forcemap.decide.actors import strategic_actors
 
     result = strategic_actors(
-        store, country=country, industry=industry, top=ACTORS_KEPT, citations=citations
-    )
+        store, country=country, industry=industry, top=ACTORS_KEPT, citations=citations,
+        org_level=org_level,
+    )  # fmt: skip
     return {
         **_head(result),
         "country": country,
@@ -599,6 +601,7 @@ def consortium_view(
     must_exclude: tuple[str, ...] = (),
     country: str | None = None,
     method: str = "milp",
+    org_level: str = "self",
 ) -> dict[str, Any]:
     """:func:`forcemap.decide.consortium.consortium` as plain data.
 
@@ -613,20 +616,12 @@ def consortium_view(
     """
     from forcemap.decide.consortium import consortium
 
+    subs_arg = list(sub_technologies) if isinstance(sub_technologies, tuple) else sub_technologies
     result = consortium(
-        store,
-        industry=industry,
-        sub_technologies=list(sub_technologies)
-        if isinstance(sub_technologies, tuple)
-        else sub_technologies,
-        lead=lead,
-        size=size,
-        min_types=dict(min_types) or None,
-        must_include=must_include,
-        must_exclude=must_exclude,
-        country=country,
-        method=method,
-    )
+        store, industry=industry, sub_technologies=subs_arg, lead=lead, size=size,
+        min_types=dict(min_types) or None, must_include=must_include, must_exclude=must_exclude,
+        country=country, method=method, org_level=org_level,
+    )  # fmt: skip
     members = rows(result.table)
     subs = rows(result.evidence["sub_technologies"])
     cells = {(r["sub_technology"], r["org_id"]): r for r in rows(result.evidence["coverage"])}

@@ -73,6 +73,7 @@ def consortium_page(
     exclude: Text = "",
     country: Annotated[str, Query(pattern=_OPT_COUNTRY)] = "",
     method: Annotated[str, Query(pattern="^(milp|greedy)?$")] = "",
+    org_level: Annotated[str, Query(pattern="^(self|parent|top)?$")] = "",
 ) -> dict[str, Any]:
     """Consortium builder: the organisations that together cover an industry's
     sub-technologies best (:func:`forcemap.decide.consortium.consortium`), each member with
@@ -88,6 +89,7 @@ def consortium_page(
         "exclude": exclude,
         "country": country.strip().upper(),
         "method": method or "milp",
+        "org_level": org_level or "self",
     }
     out: dict[str, Any] = {"v": None, "error": None}
     if industry:
@@ -106,6 +108,7 @@ def consortium_page(
                     exclude=exclude,
                     country=country,
                     method=method,
+                    org_level=org_level,
                 ),
             )
         )

@@ -427,6 +427,7 @@ def network_page(
     counting: Annotated[str, Query(pattern="^(full|fractional)$")] = "full",
     color_by: Annotated[str, Query(pattern="^(type|community|region)$")] = "type",
     max_nodes: Annotated[int, Query(ge=10, le=2000)] = 300,
+    org_level: Annotated[str, Query(pattern="^(self|parent|top)$")] = "self",
 ) -> dict[str, Any]:
     """The interactive graph of a slice, with filters, node details and top brokers."""
     years = None
@@ -441,6 +442,7 @@ def network_page(
         countries=tuple(_countries(countries)),
         counting=counting,
         max_nodes=max_nodes,
+        org_level=org_level,
     )
     payload = {
         "nodes": view["nodes"],
@@ -460,6 +462,7 @@ def network_page(
             "counting": counting,
             "color_by": color_by,
             "max_nodes": max_nodes,
+            "org_level": org_level,
         },
         "kinds": KINDS,
         "industries": [(k, ind.name) for k, ind in state.catalog.items()],

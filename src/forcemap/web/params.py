@@ -127,6 +127,7 @@ def consortium_args(
     exclude: str,
     country: str,
     method: str,
+    org_level: str = "self",
 ) -> dict[str, Any]:
     """The keyword arguments of :data:`~forcemap.web.results.CONSORTIUM` from the form's text values
     (hashable: tuples), or InputError naming the bad field."""
@@ -145,6 +146,7 @@ def consortium_args(
         "must_exclude": tuple(parse_ids(exclude, "must exclude")),
         "country": country.strip().upper() or None,
         "method": method or "milp",
+        "org_level": org_level or "self",
     }
 
 

@@ -555,8 +555,10 @@ def network_view(
     max_nodes: int = 300,
     brokers: int = 10,
     seed: int = 0,
+    org_level: str = "self",
 ) -> dict[str, Any]:
-    """Build, analyse and lay out a network slice for display.
+    """Build, analyse and lay out a network slice for display (organisations at
+    ``org_level``: self, parent or top).
 
     The network is built and analysed in full (:data:`NETWORK_MEASURES`); the display keeps
     the ``max_nodes`` strongest nodes and the edges among them, laid out by
@@ -580,6 +582,7 @@ def network_view(
         years=years,
         countries=countries or None,
         counting=counting,  # type: ignore[arg-type]
+        org_level=org_level,
     )
     an = analyse(net, measures=NETWORK_MEASURES, seed=seed)
     nodes = an.nodes
@@ -693,6 +696,7 @@ def network_view(
             "counting": meta["counting"],
             "node_resolution": meta["node_resolution"],
             "notes": list(s.get("notes", [])),
+            "org_level": meta.get("org_level"),
         },
         "summary": summary,
         "shown": nodes.num_rows,

@@ -13,6 +13,7 @@
 ``lens``                  Lens.org scholarly works CSV export (``Lens ID`` …)
 ``ris``                   RIS reference-manager export (``TY  -`` … ``ER  -``)
 ``bibtex``                BibTeX ``.bib`` file
+``ror``                   ROR data dump, schema v2 (JSON array, or its zip)
 ========================  =========================================================
 """
 
@@ -41,6 +42,7 @@ SOURCES: dict[str, tuple[str, str]] = {
     "lens": ("forcemap.store.ingest.lens", "ingest_lens"),
     "ris": ("forcemap.store.ingest.ris_bibtex", "ingest_ris"),
     "bibtex": ("forcemap.store.ingest.ris_bibtex", "ingest_bibtex"),
+    "ror": ("forcemap.store.ingest.ror", "ingest_ror"),
 }
 
 

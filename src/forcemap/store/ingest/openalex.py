@@ -76,6 +76,7 @@ _WORK_STRUCT = json.dumps(
                         "ror": "VARCHAR",
                         "country_code": "VARCHAR",
                         "type": "VARCHAR",
+                        "lineage": ["VARCHAR"],
                     }
                 ],
                 "countries": ["VARCHAR"],
@@ -112,6 +113,17 @@ _INSTITUTION_STRUCT = json.dumps(
         "country_code": "VARCHAR",
         "geo": {"city": "VARCHAR", "country_code": "VARCHAR"},
         "updated_date": "VARCHAR",
+        "lineage": ["VARCHAR"],
+        "associated_institutions": [
+            {
+                "id": "VARCHAR",
+                "ror": "VARCHAR",
+                "display_name": "VARCHAR",
+                "country_code": "VARCHAR",
+                "type": "VARCHAR",
+                "relationship": "VARCHAR",
+            }
+        ],
     }
 )
 
@@ -249,7 +261,7 @@ def _ingest_file(store: Store, path: Path, *, entity: str, origin: str) -> Inges
                 if entity == "works":
                     stored, replaced, dups = _write_works(con, b, origin)
                 else:
-                    stored, replaced, dups = _write_institutions(con, origin)
+                    stored, replaced, dups = _write_institutions(con, origin, b.batch_id)
                 report = store.finish(
                     b,
                     checksum=checksum,
@@ -699,6 +711,7 @@ def _write_works(con: duckdb.DuckDBPyConnection, b: Batch, origin: str) -> tuple
             GROUP BY iid""",  # noqa: S608
         {"origin": origin},
     )
+    _write_lineage(con, b.batch_id)
     con.execute("DROP TABLE _oa_auth")
     con.execute(
         f"""INSERT INTO work_references
@@ -725,7 +738,35 @@ def _write_works(con: duckdb.DuckDBPyConnection, b: Batch, origin: str) -> tuple
     return stored, replaced, in_file_dups + (kept - stored - replaced)
 
 
-def _write_institutions(con: duckdb.DuckDBPyConnection, origin: str) -> tuple[int, int, int]:
+# Lineage: the OpenAlex ids of an institution's ancestors, itself included, in no documented
+# order: stored as one 'ancestor' relation per ancestor other than itself (the hierarchy step
+# of the organisation resolution orders them).
+_LINEAGE_SQL = f"""
+INSERT INTO institution_relations
+SELECT DISTINCT iid, aid, 'ancestor', 'openalex:lineage', $batch FROM (
+    SELECT {_OA.format("inst_id")} AS iid, {_OA.format("unnest(lineage)")} AS aid
+    FROM _oa_lin)
+WHERE aid IS NOT NULL AND aid <> iid AND regexp_full_match(aid, 'I[0-9]+')
+  AND NOT EXISTS (SELECT 1 FROM institution_relations r
+                  WHERE r.institution_id = iid AND r.related_id = aid
+                    AND r.relationship = 'ancestor' AND r.source = 'openalex:lineage')
+"""  # noqa: S608 - constant SQL of this module
+
+
+def _write_lineage(con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
+    """Store the lineage of the institutions embedded in the batch's authorships."""
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _oa_lin AS
+           SELECT DISTINCT inst.id AS inst_id, inst.lineage AS lineage FROM _oa_auth
+           WHERE inst.id IS NOT NULL AND len(inst.lineage) > 0"""
+    )
+    con.execute(_LINEAGE_SQL, {"batch": batch_id})
+    con.execute("DROP TABLE _oa_lin")
+
+
+def _write_institutions(
+    con: duckdb.DuckDBPyConnection, origin: str, batch: int
+) -> tuple[int, int, int]:
     """Upsert institution entities (authoritative over the copies embedded in works); return
     (stored, replaced, duplicates)."""
     in_file_dups = _count(con, "SELECT count(*) FROM _oa_ok WHERE rnk > 1")
@@ -745,4 +786,46 @@ def _write_institutions(con: duckdb.DuckDBPyConnection, origin: str) -> tuple[in
             FROM _oa_new""",  # noqa: S608
         {"origin": origin},
     )
+    _write_associated(con, origin, batch)
     return stored, replaced, in_file_dups
+
+
+def _write_associated(con: duckdb.DuckDBPyConnection, origin: str, batch: int) -> None:
+    """Replace the lineage and associated-institution relations of the institution entities
+    in ``_oa_new``; an associated institution not yet stored is added to ``institutions`` (its
+    id, ROR, name, type and country, as embedded copies in works are), so the hierarchy can name
+    it."""
+    con.execute(
+        """DELETE FROM institution_relations
+           WHERE institution_id IN (SELECT id FROM _oa_new)
+             AND source IN ('openalex:lineage', 'openalex:associated')"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _oa_lin AS
+           SELECT id AS inst_id, j.lineage AS lineage FROM _oa_new WHERE len(j.lineage) > 0"""
+    )
+    con.execute(_LINEAGE_SQL, {"batch": batch})
+    con.execute("DROP TABLE _oa_lin")
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _oa_assoc AS
+            SELECT id, {_OA.format("a.id")} AS aid, {_ROR.format("a.ror")} AS ror,
+                   a.display_name AS name, a.type AS type, a.country_code AS country_code,
+                   lower(trim(a.relationship)) AS relationship
+            FROM (SELECT id, unnest(j.associated_institutions) AS a FROM _oa_new)
+            WHERE regexp_full_match({_OA.format("a.id")}, 'I[0-9]+')"""  # noqa: S608
+    )
+    con.execute(
+        """INSERT INTO institution_relations
+           SELECT DISTINCT id, aid, coalesce(relationship, 'related'), 'openalex:associated', $b
+           FROM _oa_assoc WHERE aid <> id""",
+        {"b": batch},
+    )
+    con.execute(
+        """INSERT INTO institutions
+           SELECT aid, any_value(ror), any_value(name), any_value(type), any_value(country_code),
+                  NULL, $origin
+           FROM _oa_assoc WHERE aid NOT IN (SELECT institution_id FROM institutions)
+           GROUP BY aid""",
+        {"origin": origin},
+    )
+    con.execute("DROP TABLE _oa_assoc")
