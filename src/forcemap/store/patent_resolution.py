@@ -39,12 +39,15 @@ FAMILY_RELATIONS: tuple[str, ...] = (
     "reexamination",
     "substitution",
     "addition",
+    "related-application",
 )
 """The ``patent_relations.relation`` values that make two patents one family: a patent's own
 application (``application``), US continuity (continuation, continuation-in-part, division,
 substitution), a provisional application claimed, and reissues / reexaminations of a patent.
 ``related-publication`` (the application's own pre-grant publication), ``correction`` and
-``utility-model-basis`` do not."""
+``utility-model-basis`` do not. ``related-application`` is a number of a USPTO record's
+"Related U.S. Application Data" whose type the record does not say (a provisional or a
+parent application)."""
 
 MIN_KEY_LENGTH = 5
 """A priority or related-document number with fewer letters and digits than this (``1``,
@@ -55,16 +58,22 @@ _MAX_ROUNDS = 200
 
 def number_key_sql(prefix: str, country: str, number: str) -> str:
     """The SQL expression of a linking key: ``<prefix>:<COUNTRY>:<NUMBER>`` with the number's
-    letters and digits only, upper-case (``16/123,456`` → ``16123456``); NULL when the
-    number has fewer than :data:`MIN_KEY_LENGTH` of them.
+    letters and digits only, upper-case (``16/123,456`` → ``16123456``), and without a
+    leading copy of the office code (``JP2020-050222`` of office ``JP`` → ``2020050222``);
+    NULL when fewer than :data:`MIN_KEY_LENGTH` letters and digits remain.
 
     ``prefix`` is a fixed SQL string literal's content; ``country`` and ``number`` are SQL
     expressions.
     """
-    clean = f"upper(regexp_replace(coalesce({number}, ''), '[^0-9A-Za-z]', '', 'g'))"
+    cc = f"upper(coalesce(trim({country}), ''))"
+    raw = f"upper(regexp_replace(coalesce({number}, ''), '[^0-9A-Za-z]', '', 'g'))"
+    clean = (
+        f"CASE WHEN length({cc}) = 2 AND starts_with({raw}, {cc}) "
+        f"AND regexp_matches(substr({raw}, 3, 1), '[0-9]') THEN substr({raw}, 3) ELSE {raw} END"
+    )
     return (
         f"CASE WHEN length({clean}) >= {MIN_KEY_LENGTH} THEN "
-        f"'{prefix}:' || upper(coalesce(trim({country}), '')) || ':' || {clean} END"
+        f"'{prefix}:' || {cc} || ':' || {clean} END"
     )
 
 

@@ -37,7 +37,11 @@ from forcemap.store.ingest.uspto_fields import (
     parse_json_record,
 )
 from forcemap.store.ingest.uspto_records import Record, csv_records, json_records, jsonl_records
-from forcemap.store.patent_resolution import fill_holder_countries, group_patent_families
+from forcemap.store.patent_resolution import (
+    fill_holder_countries,
+    group_patent_families,
+    number_key_sql,
+)
 from forcemap.store.store import Batch, IngestReport, Store, file_checksum
 
 __all__ = ["ID_PREFIX", "find_uspto_files", "ingest_uspto"]
@@ -99,6 +103,23 @@ _INVENTOR_SCHEMA = pa.schema(
     ]
 )
 _CITATION_SCHEMA = pa.schema([("citing_id", pa.string()), ("cited_id", pa.string())])
+_PRIORITY_SCHEMA = pa.schema(
+    [
+        ("patent_id", pa.string()),
+        ("seq", pa.int16()),
+        ("country", pa.string()),
+        ("number", pa.string()),
+        ("filing_date", pa.date32()),
+    ]
+)
+_RELATION_SCHEMA = pa.schema(
+    [
+        ("patent_id", pa.string()),
+        ("seq", pa.int16()),
+        ("relation", pa.string()),
+        ("number", pa.string()),
+    ]
+)
 
 
 # -- public entry points --------------------------------------------------------------------
@@ -175,6 +196,10 @@ def ingest_uspto(
     * ``inventorsName`` (``Last; First``) with ``inventorCountry``/``inventorCity``/
       ``inventorState`` → ``patent_inventors`` (no inventor id); a bibliographic record has
       only ``inventorsShort``, used when it names a single inventor (no "et al.");
+    * ``priorityClaimsCountry``/``DocNumber``/``Date`` → ``patent_priority``;
+      ``applicationNumber`` (relation ``application``) and ``relatedApplNumber``
+      (``continuation 16428791``: the relation named, else ``related-application``) →
+      ``patent_relations``; both feed the patent families;
     * ``urpn`` (cited US documents) → ``patent_citations``, granted patents only (cited
       pre-grant publications, 11-digit numbers, are left out as in PatentsView's
       ``g_us_patent_citation``).
@@ -301,6 +326,8 @@ def _ingest_file(store: Store, path: Path, origin: str) -> IngestReport:
         "_us_asg": tables[2],
         "_us_inv": tables[3],
         "_us_cit": tables[4],
+        "_us_pri": tables[5],
+        "_us_rel": tables[6],
     }
     for name, tbl in views.items():
         con.register(name, tbl)
@@ -351,6 +378,8 @@ def _write(b: Batch, origin: str) -> None:
         ("patent_assignees", "patent_id"),
         ("patent_inventors", "patent_id"),
         ("patent_citations", "citing_id"),
+        ("patent_priority", "patent_id"),
+        ("patent_relations", "patent_id"),
     ):
         con.execute(
             f"DELETE FROM {table} WHERE {key} IN (SELECT patent_id FROM _us_pat)"  # noqa: S608
@@ -379,13 +408,37 @@ def _write(b: Batch, origin: str) -> None:
            SELECT patent_id, seq, NULL, name, country_code, city FROM _us_inv"""
     )
     con.execute("INSERT INTO patent_citations SELECT citing_id, cited_id FROM _us_cit")
+    con.execute(
+        f"""INSERT INTO patent_priority
+            SELECT patent_id, seq, upper(country), number,
+                   {number_key_sql("PRI", "country", "number")}, filing_date, NULL
+            FROM _us_pri"""  # noqa: S608 - fixed expressions only
+    )
+    con.execute(
+        f"""INSERT INTO patent_relations
+            SELECT patent_id, seq, relation, 'US', number,
+                   {number_key_sql("APP", "'US'", "number")}, NULL, NULL, NULL
+            FROM _us_rel"""  # noqa: S608 - fixed expressions only
+    )
     fill_holder_countries(con)
     group_patent_families(con)
 
 
 def _arrow_tables(patents: list[Patent]) -> tuple[pa.Table, ...]:
     pats, cpcs, asgs, invs, cits = [], [], [], [], []
+    pris: list[dict[str, Any]] = []
+    rels: list[dict[str, Any]] = []
     for p in patents:
+        for k, (country, number, when) in enumerate(p.priority, 1):
+            pris.append(
+                {"patent_id": p.patent_id, "seq": k, "country": country, "number": number,
+                 "filing_date": when}
+            )  # fmt: skip
+        links = [("application", p.application)] if p.application else []
+        for k, (relation, number) in enumerate([*links, *p.related]):
+            rels.append(
+                {"patent_id": p.patent_id, "seq": k, "relation": relation, "number": number}
+            )
         pats.append(
             {
                 "patent_id": p.patent_id,
@@ -432,6 +485,8 @@ def _arrow_tables(patents: list[Patent]) -> tuple[pa.Table, ...]:
         pa.Table.from_pylist(asgs, schema=_ASSIGNEE_SCHEMA),
         pa.Table.from_pylist(invs, schema=_INVENTOR_SCHEMA),
         pa.Table.from_pylist(cits, schema=_CITATION_SCHEMA),
+        pa.Table.from_pylist(pris, schema=_PRIORITY_SCHEMA),
+        pa.Table.from_pylist(rels, schema=_RELATION_SCHEMA),
     )
 
 

@@ -89,10 +89,18 @@ class Patent:
     )  # (name, type, country, city, country_source)
     inventors: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     cited: list[str] = field(default_factory=list)
+    application: str | None = None  # the patent's own application number (14/231597)
+    priority: list[tuple[str | None, str, date | None]] = field(
+        default_factory=list
+    )  # (office, number, date) of each foreign priority claim
+    related: list[tuple[str, str]] = field(default_factory=list)  # (relation, number)
 
 
 # the source field each part of a patent comes from, to name it in a quarantine entry
 JSON_FIELDS = {
+    "application": "applicationNumber",
+    "priority": "priorityClaimsDocNumber",
+    "related": "relatedApplNumber",
     "kind": "guid",
     "type": "applicationRefFilingType",
     "title": "inventionTitle",
@@ -135,6 +143,9 @@ def check_storable(p: Patent, names: dict[str, str]) -> None:
         "assignees",
         "inventors",
         "cited",
+        "application",
+        "priority",
+        "related",
     ):
         value = getattr(p, attr)
         parts = value if isinstance(value, list) else [value]
@@ -448,7 +459,36 @@ def parse_json_record(rec: Any) -> Patent:
                 )
             )
     pat.cited = _cited(_split(rec.get("urpn")), "urpn")
+    pat.application = _text(rec.get("applicationNumber"))
+    pr_cc, pr_no = (
+        _as_list(rec.get("priorityClaimsCountry")),
+        _as_list(rec.get("priorityClaimsDocNumber")),
+    )
+    pr_date = _as_list(rec.get("priorityClaimsDate"))
+    for k, no in enumerate(pr_no):
+        number = _text(no)
+        if number:
+            when = _date(
+                pr_date[k] if k < len(pr_date) else None, "priorityClaimsDate", required=False
+            )
+            pat.priority.append((_at(pr_cc, k), number, when))
+    for v in _as_list(rec.get("relatedApplNumber")):
+        t = _text(v)
+        if t:
+            m = _RELATED.fullmatch(t)
+            rel, number = (m.group(1).lower(), m.group(2)) if m else ("related-application", t)
+            rel = {"divisional": "division"}.get(rel, rel.replace(" ", "-"))
+            pat.related.append((rel, number))
     return pat
+
+
+# "continuation 16428791", "division 15/306,892"; a bare number is "related U.S. application
+# data" (a provisional or a parent application)
+_RELATED = re.compile(
+    r"(continuation-in-part|continuation in part|continuation|division|divisional|"
+    r"reissue|substitution)\s+(.+)",
+    re.IGNORECASE,
+)
 
 
 def _int(v: Any, fld: str) -> int | None:
