@@ -14,12 +14,18 @@ from __future__ import annotations
 
 import duckdb
 
-from forcemap.errors import ComputationError, StoreError
+from typing import Literal
+
+from forcemap.errors import ComputationError, InputError, StoreError
 from forcemap.store.store import Store
 
 __all__ = [
     "FAMILY_RELATIONS",
     "MIN_KEY_LENGTH",
+    "PATENT_UNITS",
+    "check_patent_unit",
+    "patent_unit_caption",
+    "patent_unit_sql",
     "fill_holder_countries",
     "group_patent_families",
     "number_key_sql",
@@ -54,6 +60,65 @@ MIN_KEY_LENGTH = 5
 ``0000``) is not used to link patents: too short to identify one application."""
 
 _MAX_ROUNDS = 200
+
+PatentUnit = Literal["family", "patent"]
+
+PATENT_UNITS: tuple[str, ...] = ("family", "patent")
+"""The counting units of the patent indicators: ``family`` (default; one invention counted
+once, :func:`group_patent_families`) or ``patent`` (every grant)."""
+
+
+def check_patent_unit(unit: str) -> PatentUnit:
+    """``unit`` if it is one of :data:`PATENT_UNITS`, else :class:`InputError`."""
+    if unit == "family":
+        return "family"
+    if unit == "patent":
+        return "patent"
+    raise InputError(f"patent_unit must be one of {', '.join(PATENT_UNITS)}, got {unit!r}")
+
+
+def patent_unit_sql(unit: str = "family") -> str:
+    """The one definition of the patent counting unit: a SQL query of
+    ``(patent_id, unit_id)``, one row per patent of the store.
+
+    ``family``: ``unit_id`` is the patent's ``patent_families.family_id``; a patent without a
+    row there (families not yet grouped) is its own family. ``patent``: ``unit_id`` is the
+    ``patent_id``. Indicators count ``DISTINCT unit_id`` where they counted patents, so with no
+    family information the counts are those of patents.
+
+    >>> patent_unit_sql("patent")
+    'SELECT DISTINCT patent_id, patent_id AS unit_id FROM patents'
+    """
+    if check_patent_unit(unit) == "patent":
+        return "SELECT DISTINCT patent_id, patent_id AS unit_id FROM patents"
+    return (
+        "SELECT p.patent_id, coalesce(any_value(f.family_id), p.patent_id) AS unit_id "
+        "FROM patents AS p LEFT JOIN patent_families AS f USING (patent_id) "
+        "GROUP BY p.patent_id"
+    )
+
+
+def patent_unit_caption(con: duckdb.DuckDBPyConnection, unit: str = "family") -> str:
+    """The sentence that says which counting unit and which grouping a patent count used,
+    e.g. "Patents are counted as families: 150 patents in 150 families (149 by the source's
+    family ids, 0 by priority claims and continuity links, 1 alone)."."""
+    if check_patent_unit(unit) == "patent":
+        return "Patents are counted one by one (patent_unit='patent'): no family grouping."
+    row = con.execute(
+        """SELECT count(DISTINCT p.patent_id),
+                  count(DISTINCT coalesce(f.family_id, p.patent_id)),
+                  count(DISTINCT p.patent_id) FILTER (WHERE f.method = 'source'),
+                  count(DISTINCT p.patent_id) FILTER (WHERE f.method = 'priority'),
+                  count(DISTINCT p.patent_id) FILTER (WHERE coalesce(f.method, 'single')
+                                                     = 'single')
+           FROM patents AS p LEFT JOIN patent_families AS f USING (patent_id)"""
+    ).fetchall()[0]
+    n, fams, src, pri, single = (int(v or 0) for v in row)
+    return (
+        f"Patents are counted as families: {n:,} patents in {fams:,} families ({src:,} grouped "
+        f"by the source's family ids, {pri:,} by shared priority claims and US continuity "
+        f"links, {single:,} with no family information, each its own family)."
+    )
 
 
 def number_key_sql(prefix: str, country: str, number: str) -> str:
