@@ -82,7 +82,8 @@ def patent_unit_sql(unit: str = "family") -> str:
     ``(patent_id, unit_id)``, one row per patent of the store.
 
     ``family``: ``unit_id`` is the patent's ``patent_families.family_id``; a patent without a
-    row there (families not yet grouped) is its own family. ``patent``: ``unit_id`` is the
+    row there (families not yet grouped: rows written by hand) takes its source family id
+    (``patents.family_id``), else is its own family. ``patent``: ``unit_id`` is the
     ``patent_id``. Indicators count ``DISTINCT unit_id`` where they counted patents, so with no
     family information the counts are those of patents.
 
@@ -92,7 +93,8 @@ def patent_unit_sql(unit: str = "family") -> str:
     if check_patent_unit(unit) == "patent":
         return "SELECT DISTINCT patent_id, patent_id AS unit_id FROM patents"
     return (
-        "SELECT p.patent_id, coalesce(any_value(f.family_id), p.patent_id) AS unit_id "
+        "SELECT p.patent_id, coalesce(any_value(f.family_id), "
+        "any_value(nullif(trim(p.family_id), '')), p.patent_id) AS unit_id "
         "FROM patents AS p LEFT JOIN patent_families AS f USING (patent_id) "
         "GROUP BY p.patent_id"
     )
@@ -106,11 +108,15 @@ def patent_unit_caption(con: duckdb.DuckDBPyConnection, unit: str = "family") ->
         return "Patents are counted one by one (patent_unit='patent'): no family grouping."
     row = con.execute(
         """SELECT count(DISTINCT p.patent_id),
-                  count(DISTINCT coalesce(f.family_id, p.patent_id)),
-                  count(DISTINCT p.patent_id) FILTER (WHERE f.method = 'source'),
+                  count(DISTINCT coalesce(f.family_id, nullif(trim(p.family_id), ''),
+                                          p.patent_id)),
+                  count(DISTINCT p.patent_id) FILTER (
+                      WHERE f.method = 'source'
+                         OR (f.method IS NULL AND nullif(trim(p.family_id), '') IS NOT NULL)),
                   count(DISTINCT p.patent_id) FILTER (WHERE f.method = 'priority'),
-                  count(DISTINCT p.patent_id) FILTER (WHERE coalesce(f.method, 'single')
-                                                     = 'single')
+                  count(DISTINCT p.patent_id) FILTER (
+                      WHERE f.method = 'single'
+                         OR (f.method IS NULL AND nullif(trim(p.family_id), '') IS NULL))
            FROM patents AS p LEFT JOIN patent_families AS f USING (patent_id)"""
     ).fetchall()[0]
     n, fams, src, pri, single = (int(v or 0) for v in row)
