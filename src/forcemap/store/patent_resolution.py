@@ -12,9 +12,9 @@ also callable on their own (:func:`resolve_patents`, for ``forcemap resolve``):
 
 from __future__ import annotations
 
-import duckdb
-
 from typing import Literal
+
+import duckdb
 
 from forcemap.errors import ComputationError, InputError, StoreError
 from forcemap.store.store import Store
@@ -24,11 +24,11 @@ __all__ = [
     "MIN_KEY_LENGTH",
     "PATENT_UNITS",
     "check_patent_unit",
-    "patent_unit_caption",
-    "patent_unit_sql",
     "fill_holder_countries",
     "group_patent_families",
     "number_key_sql",
+    "patent_unit_caption",
+    "patent_unit_sql",
     "resolve_patents",
 ]
 
