@@ -466,19 +466,19 @@ def parse_json_record(rec: Any) -> Patent:
     )
     pr_date = _as_list(rec.get("priorityClaimsDate"))
     for k, no in enumerate(pr_no):
-        number = _text(no)
-        if number:
+        pr_number = _text(no)
+        if pr_number:
             when = _date(
                 pr_date[k] if k < len(pr_date) else None, "priorityClaimsDate", required=False
             )
-            pat.priority.append((_at(pr_cc, k), number, when))
+            pat.priority.append((_at(pr_cc, k), pr_number, when))
     for v in _as_list(rec.get("relatedApplNumber")):
         t = _text(v)
         if t:
             m = _RELATED.fullmatch(t)
-            rel, number = (m.group(1).lower(), m.group(2)) if m else ("related-application", t)
+            rel, rel_number = (m.group(1).lower(), m.group(2)) if m else ("related-application", t)
             rel = {"divisional": "division"}.get(rel, rel.replace(" ", "-"))
-            pat.related.append((rel, number))
+            pat.related.append((rel, rel_number))
     return pat
 
 
