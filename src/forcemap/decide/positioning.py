@@ -11,11 +11,8 @@ country, in the style of KISTEP's technology level evaluation (the best = 100):
 where :math:`s^{pub}_c` is country *c*'s share of the world's top-10 % cited works of *I* in the
 window (fractional counting over authorship countries; top 10 % within field, year and type) and
 :math:`s^{tech}_c` its share of the world's high-value patent families of *I* (top 10 % of
-forward citations within grant-year cohort; fractional over assignee countries). A family is
-the shared counting unit of :func:`forcemap.store.patent_resolution.patent_unit_sql` (the
-source's family ids, else patents linked by priority claims and US continuity, else the patent
-alone; a caveat names the grouping): it counts once, in its first grant year, for the
-assignee countries of its patents, with the high-value share of its best patent. Side levels
+forward citations within grant-year cohort; fractional over assignee countries; a family counts
+once, in its first grant year, high-value as its best patent: ``patent_unit_sql``). Side levels
 :math:`L^{pub}_X, L^{tech}_X` use the side shares alone, each against its own best country
 (``leader_pub``, ``leader_tech``); when the two sides have different leaders, L can exceed both
 side levels (no country is best on both, so the best composite score is below each side's
@@ -878,10 +875,8 @@ def _caveats(
         )
     if unit == "industry":
         result.warn(
-            f"{family_caption} A family counts in its first grant year, by its patents' "
-            f"assignee countries, and is high-value when its best patent is; "
-            f"{p.citation_window}-year forward citations are truncated for recent grants, "
-            "which the grant-year cohort absorbs."
+            f"{family_caption} {p.citation_window}-year forward citations are truncated for "
+            "recent grants, which the grant-year cohort absorbs."
         )
     if result.synthetic:
         result.warn("SYNTHETIC DATA: levels describe a generated world, not reality.")
