@@ -75,14 +75,14 @@ def pv_store(tmp_path: Path) -> Store:
         [
             {"location_id": "l-ca", "disambig_city": "Palo Alto", "disambig_state": "CA"},
             {"location_id": "l-jp", "disambig_city": "Tokyo", "disambig_country": "jp"},
-            {"location_id": "l-x", "disambig_city": "Atlantis", "disambig_country": "Atlantis"},
+            {"location_id": "l-x", "disambig_city": "Atlantis", "disambig_country": "XX"},
         ],
     )
     asg = [
         ("a-1", "l-ca"),  # no country, a US state: US
         ("a-2", "l-jp"),
         ("a-2", ""),  # no location: the holder's other row says JP
-        ("a-3", "l-x"),  # a country that is no code: unknown
+        ("a-3", "l-x"),  # a two-letter code that is no country (XX): unknown
         ("a-4", "l-jp"),
         ("a-4", "l-ca"),
         ("a-4", ""),  # the holder is in JP and US: unknown, never guessed

@@ -69,6 +69,7 @@ from forcemap.store.patent_resolution import (
     group_patent_families,
     number_key_sql,
 )
+from forcemap.store.reference import reference_table
 from forcemap.store.store import Batch, IngestReport, Store, file_checksum
 
 __all__ = ["ID_PREFIX", "PATENTSVIEW_TABLES", "ingest_patentsview"]
@@ -190,8 +191,9 @@ def ingest_patentsview(
       "first last" for a person; ``type`` from ``assignee_type``: 2, 3 → ``company``;
       4, 5 → ``individual``; 6–9 → ``government`` (1x, part interest, as x); country and
       city from ``g_location_disambiguated`` through ``location_id`` (``country_source``
-      ``location``): ``disambig_country`` when it is a two-letter code, else ``US`` for a US
-      state or territory in ``disambig_state``, else unknown (NULL). A holder without a
+      ``location``): ``disambig_country`` when it is an ISO 3166-1 code of the shipped
+      table, else ``US`` for a US state or territory in ``disambig_state``, else unknown
+      (NULL); inventors likewise. A holder without a
       usable location takes the one country its other rows (same ``assignee_id``) have
       (``holder``); else it stays unknown.
     * ``g_inventor_disambiguated`` → ``patent_inventors`` likewise.
@@ -683,8 +685,13 @@ def _write(b: Batch, files: dict[str, _TableFile], origin: str) -> None:
         {"origin": origin, "batch": b.batch_id},
     )
     loc_join = "LEFT JOIN _pv_loc l USING (loc)" if has_loc else ""
-    country = "l.country" if has_loc else "NULL"
-    source = "CASE WHEN l.country IS NOT NULL THEN 'location' END" if has_loc else "NULL"
+    # a country must be an ISO 3166-1 alpha-2 code of the shipped table, else it is unknown
+    iso = pa.table({"iso2": [c for c in reference_table("countries")["iso2"].to_pylist() if c]})
+    con.register("_pv_iso", iso)
+    country = "CASE WHEN l.country IN (SELECT iso2 FROM _pv_iso) THEN l.country END"
+    if not has_loc:
+        country = "NULL"
+    source = f"CASE WHEN ({country}) IS NOT NULL THEN 'location' END" if has_loc else "NULL"
     city = "l.city" if has_loc else "NULL"
     if "g_cpc_current" in files:
         con.execute(
@@ -776,5 +783,6 @@ _TEMP_TABLES = (
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+    con.unregister("_pv_iso")
     for t in _TEMP_TABLES:
         con.execute(f"DROP TABLE IF EXISTS {t}")
