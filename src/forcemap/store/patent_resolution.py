@@ -249,9 +249,17 @@ def group_patent_families(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
                 FROM pat WHERE starts_with(patent_id, 'US-')
             ) WHERE key IS NOT NULL AND patent_id IN (SELECT patent_id FROM pat)"""  # noqa: S608
     )
+    # a priority or continuity key held by one patent links nothing: dropped before the
+    # propagation (every patent's own application and number are such keys until a child
+    # names them)
+    con.execute(
+        """DELETE FROM _fam_edge WHERE kind <> 'source' AND key IN (
+               SELECT key FROM _fam_edge WHERE kind <> 'source'
+               GROUP BY key HAVING count(*) = 1)"""
+    )
     con.execute(
         """CREATE TEMP TABLE _fam_label AS
-           SELECT DISTINCT patent_id, patent_id AS label FROM patents"""
+           SELECT DISTINCT patent_id, patent_id AS label FROM _fam_edge"""
     )
     rounds = 0
     while True:
@@ -271,6 +279,11 @@ def group_patent_families(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         ).fetchall()
         if not changed or not changed[0][0]:
             break
+    con.execute(  # the patents without any key: each its own family
+        """INSERT INTO _fam_label
+           SELECT DISTINCT patent_id, patent_id FROM patents
+           WHERE patent_id NOT IN (SELECT patent_id FROM _fam_label)"""
+    )
     con.execute("DELETE FROM patent_families")
     con.execute(
         """INSERT INTO patent_families
