@@ -260,3 +260,51 @@ def test_uspto_priority_claims_and_related_applications_make_families(tmp_path: 
 )  # fmt: skip
 def test_state_holder_names(name: str, cc: str | None) -> None:
     assert holder_country_from_name(name) == cc
+
+
+def test_bad_priority_and_related_rows_are_quarantined(tmp_path: Path) -> None:
+    d = tmp_path / "pv"
+    d.mkdir()
+    _tsv(d, "g_patent", [{"patent_id": "10000001", "patent_date": "2020-01-07"}])
+    _tsv(
+        d,
+        "g_foreign_priority",
+        [
+            {"patent_id": "10000001", "priority_claim_sequence": "0",
+             "foreign_country_filed": "JP"},  # no application number
+            {"patent_id": "10000001", "priority_claim_sequence": "1",
+             "foreign_application_id": "2017-001234", "filing_date": "2017-13-45"},
+            {"patent_id": "10000099", "priority_claim_sequence": "0",
+             "foreign_application_id": "2017-001234"},  # not a patent of the batch
+            {"patent_id": "10000001", "priority_claim_sequence": "2",
+             "foreign_application_id": "2017-009999", "foreign_country_filed": "JP"},
+        ],
+    )  # fmt: skip
+    _tsv(
+        d,
+        "g_us_rel_doc",
+        [
+            {"patent_id": "10000001", "related_doc_number": "15/000001",
+             "related_doc_sequence": "0"},  # no type
+            {"patent_id": "10000001", "related_doc_type": "division",
+             "related_doc_sequence": "x"},  # no number
+        ],
+    )  # fmt: skip
+    with Store.open(tmp_path / "s.duckdb") as s:
+        r = ingest_patentsview(s, d)
+        assert r.reconciled and r.rejected == 5
+        q = s.con.execute(
+            "SELECT regexp_extract(file, '[^/]+$'), line, field, reason FROM quarantine "
+            "ORDER BY 1, 2"
+        ).fetchall()
+        kept = s.con.execute("SELECT seq, number_key FROM patent_priority").fetchall()
+    assert q == [
+        ("g_foreign_priority.tsv", 2, "foreign_application_id",
+         "missing foreign_application_id"),
+        ("g_foreign_priority.tsv", 3, "filing_date", "invalid filing_date"),
+        ("g_foreign_priority.tsv", 4, "patent_id",
+         "patent_id not among the valid patents of g_patent"),
+        ("g_us_rel_doc.tsv", 2, "related_doc_type", "missing related_doc_type"),
+        ("g_us_rel_doc.tsv", 3, "related_doc_number", "missing related_doc_number"),
+    ]  # fmt: skip
+    assert kept == [(1, "PRI:JP:2017009999")]
