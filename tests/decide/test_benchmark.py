@@ -217,7 +217,7 @@ def test_hand_worked_patents(tiny: Store) -> None:
     assert cn["rta"] == pytest.approx(4 / 3) and jp["rta"] == pytest.approx(4 / 3)
     assert us["rta"] == pytest.approx((0.5 / 1.5) / 0.75)
     assert cn["works"] == 0 and cn["rca"] is None and cn["rank"] is None
-    assert any("Patents are counted one by one" in c for c in r.caveats)
+    assert any("Patents are counted as families" in c for c in r.caveats)
 
 
 def test_bad_parameters(tiny: Store) -> None:

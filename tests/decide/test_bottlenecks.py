@@ -120,7 +120,8 @@ def test_hand_worked_groups(tiny: Store) -> None:
     assert [(x["rank"], x["cpc"]) for x in t] == [(1, "G03F7/00"), (2, "G03F1/00")]
     assert t[0]["dependent_hs6"] == "848620"
     assert t[0]["title"].startswith("Photomechanical")
-    assert any("no family_id" in c for c in r.caveats)
+    # the caveat names the grouping: source family ids here (rows written without ingest)
+    assert any("counted as families" in c and "by the source's family ids" in c for c in r.caveats)
     assert r.rule.parameters["min_families"] == 5
     assert r.synthetic is False
 
@@ -135,6 +136,16 @@ def test_rta_equals_specialisation_rca(tiny: Store) -> None:
     for cpc, row in _groups(r).items():
         assert row["rta"] == pytest.approx(expected.get(cpc, 0.0)), cpc
     assert _groups(r)["G03F7/00"]["families"] == 6
+
+
+def test_rta_equals_specialisation_rca_over_families(tiny: Store) -> None:
+    """Families are the one counting unit: the RTA is rca(activity_table) by family too."""
+    r = bottlenecks(tiny, country="CN", industry="semiconductors")
+    ref = rca(activity_table(tiny, prod="cpc_group"))
+    ref = ref.filter(pc.equal(ref["loc"], "CN"))
+    expected = dict(zip(ref["prod"].to_pylist(), ref["rca"].to_pylist(), strict=True))
+    for cpc, row in _groups(r).items():
+        assert row["rta"] == pytest.approx(expected.get(cpc, 0.0)), cpc
 
 
 def test_thresholds_change_the_outcome(tiny: Store) -> None:

@@ -10,6 +10,7 @@ import pytest
 from forcemap.decide.landscape import GROUPS_SCHEMA, LANDSCAPE_SCHEMA, MATRIX_SCHEMA, landscape
 from forcemap.errors import InputError
 from forcemap.store import Store
+from forcemap.store.patent_resolution import group_patent_families
 
 # Holders: assignee id -> (name, country)
 _HOLDERS = {
@@ -321,3 +322,19 @@ def test_real_store_no_white_space_on_unknown_holders(real_store: Store) -> None
     assert all(v is None for v in r.table["top10_share"].to_pylist())
     cov = {c.what: c for c in r.coverage}["patents of the industry with a holder of known country"]
     assert cov.below
+
+
+def test_a_family_counts_once(tiny: Store) -> None:
+    """G1, G2 and G3 (Golf, 2017) claim one priority: one invention, so Golf holds 4
+    families instead of 6 patents and the industry 21 instead of 23; the caveat names the
+    grouping."""
+    tiny.con.execute(
+        "INSERT INTO patent_priority SELECT unnest(['G1', 'G2', 'G3']), 1, 'KR', 'x', "
+        "'PRI:KR:1020170001', NULL, NULL"
+    )
+    group_patent_families(tiny.con)
+    r = landscape(tiny, country="CN", industry="semiconductors")
+    g = _by(r.table, "name")["Golf"]
+    assert g["patents"] == pytest.approx(4.0) and g["patents_full"] == 4
+    assert g["patent_share"] == pytest.approx(4 / 21)
+    assert any("3 by shared priority claims" in c for c in r.caveats)

@@ -10,6 +10,7 @@ import pytest
 from forcemap.errors import InputError
 from forcemap.indicators.emergence import EMERGENCE_SCHEMA, emergence_score
 from forcemap.store import Store
+from forcemap.store.patent_resolution import group_patent_families
 
 YEARS = list(range(2011, 2021))
 GROW = [0, 0, 1, 1, 1, 2, 3, 4, 5, 6]  # concept A per year
@@ -141,6 +142,17 @@ def test_cpc_group_unit(store: Store) -> None:
     assert (g["records"], g["years_present"], g["actors"]) == (6, 3, 6)
     assert g["reason"] == "fewer than 7 records"
     assert g["name"] is None
+    # Q2 and Q3 (2019) claim one priority: one invention, counted once by default
+    store.con.execute(
+        "INSERT INTO patent_priority VALUES ('Q2', 1, 'JP', 'x', 'PRI:JP:20191', NULL, NULL), "
+        "('Q3', 1, 'JP', 'x', 'PRI:JP:20191', NULL, NULL)"
+    )
+    group_patent_families(store.con)
+    g = _rows(emergence_score(store, unit="cpc_group"))["G1/00"]
+    assert g["counts"] == [0] * 7 + [1, 1, 3]
+    assert (g["records"], g["actors"]) == (5, 6)  # the family has both holders
+    g = _rows(emergence_score(store, unit="cpc_group", patent_unit="patent"))["G1/00"]
+    assert g["counts"] == [0] * 7 + [1, 2, 3]
 
 
 def test_empty_store(store: Store) -> None:

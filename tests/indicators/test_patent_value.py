@@ -29,6 +29,7 @@ from forcemap.indicators.patent_value import (
     science_citations,
 )
 from forcemap.store import Store
+from forcemap.store.patent_resolution import group_patent_families
 
 
 def _patent(
@@ -337,3 +338,16 @@ def test_high_value_bad_options(store: Store, kwargs: dict[str, Any]) -> None:
     """high_value rejects options outside their allowed values."""
     with pytest.raises(InputError):
         high_value(store, **kwargs)
+
+
+def test_family_size_uses_priority_linked_families(pats: Store) -> None:
+    """P4 and P6 have no source family id; a shared priority claim makes them one family of
+    2 (method priority); P5 stays unknown. P1, P2 keep their source family F1."""
+    pats.con.execute(
+        "INSERT INTO patent_priority VALUES ('P4', 1, 'DE', 'x', 'PRI:DE:12345', NULL, NULL), "
+        "('P6', 1, 'DE', 'x', 'PRI:DE:12345', NULL, NULL)"
+    )
+    group_patent_families(pats.con)
+    assert _values(family_size(pats)) == {
+        "P1": 2, "P2": 2, "P3": 1, "P4": 2, "P5": None, "P6": 2
+    }  # fmt: skip

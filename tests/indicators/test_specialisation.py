@@ -20,6 +20,7 @@ import pytest
 from forcemap.errors import InputError, SchemaError
 from forcemap.indicators import specialisation as sp
 from forcemap.store import Store
+from forcemap.store.patent_resolution import group_patent_families
 
 DATA = Path(__file__).parents[1] / "data" / "validation" / "complexity"
 _STR = pcsv.ConvertOptions(column_types={"country": pa.string(), "product": pa.string()})
@@ -296,3 +297,43 @@ def test_presence_matrix_feeds_complexity(world: pa.Table) -> None:
     assert m.num_rows == world.num_rows
     assert int(pc.sum(m["mcp"]).as_py()) == 31_951
     assert np.array_equal(m["mcp"].to_numpy(), sp.rca(world)["mcp"].to_numpy())
+
+
+def test_activity_table_counts_patent_families_by_default(tmp_path: Path) -> None:
+    """Two US grants of one invention (a shared JP priority claim) and one JP patent: by
+    family the US holder has 1 document in H01L, by patent 2; a family's countries and
+    products are the union of its patents'. Worked by hand."""
+    with Store.open(tmp_path / "f.duckdb") as s:
+        for pid, cc, sc in (("US-1", "US", "H01L"), ("US-2", "US", "H01L"), ("US-3", "JP", "G06F")):
+            _insert(
+                s,
+                "INSERT INTO patents (patent_id, year, origin, batch_id) VALUES ($p, 2020, 't', 0)",
+                [{"p": pid}],
+            )
+            _insert(
+                s,
+                "INSERT INTO patent_assignees (patent_id, country_code) VALUES ($p, $c)",
+                [{"p": pid, "c": cc}],
+            )
+            _insert(
+                s,
+                "INSERT INTO patent_cpc (patent_id, cpc_subclass) VALUES ($p, $sc)",
+                [{"p": pid, "sc": sc}],
+            )
+        s.con.execute(
+            "INSERT INTO patent_priority VALUES ('US-1', 1, 'JP', 'a', 'PRI:JP:20201', NULL, "
+            "NULL), ('US-2', 1, 'JP', 'a', 'PRI:JP:20201', NULL, NULL)"
+        )
+        group_patent_families(s.con)
+        fam = sp.activity_table(s, prod="cpc_subclass").to_pylist()
+        pat = sp.activity_table(s, prod="cpc_subclass", patent_unit="patent").to_pylist()
+        with pytest.raises(InputError, match="patent_unit"):
+            sp.activity_table(s, prod="cpc_subclass", patent_unit="invention")  # type: ignore[arg-type]
+    assert fam == [
+        {"loc": "JP", "prod": "G06F", "value": 1.0},
+        {"loc": "US", "prod": "H01L", "value": 1.0},
+    ]
+    assert pat == [
+        {"loc": "JP", "prod": "G06F", "value": 1.0},
+        {"loc": "US", "prod": "H01L", "value": 2.0},
+    ]

@@ -28,7 +28,7 @@ INSERT INTO institutions VALUES
   ('I4', NULL, 'Hospital Four', 'healthcare', 'IT', 'Rome', 't');
 INSERT INTO work_references VALUES ('W2', 'W1');
 INSERT INTO patents (patent_id, year, origin, batch_id) VALUES ('P1', 2019, 't', 0);
-INSERT INTO patent_assignees VALUES
+INSERT INTO patent_assignees (patent_id, seq, assignee_id, name, type, country_code, city) VALUES
   ('P1', 1, 'pv:A', 'Acme', '2', 'US', 'Boston'), ('P1', 2, 'pv:B', 'Tech U', 'university',
    'US', 'Boston');
 """

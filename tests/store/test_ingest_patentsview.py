@@ -156,14 +156,16 @@ def test_fixture_mapping(store: Store) -> None:
         ("US-RE47000", 2, "G06F21/60", "G06F21/00", "G06F", "G06", "G", True),
     ]
     assert rows(store, "SELECT * FROM patent_assignees ORDER BY patent_id, seq") == [
-        ("US-10000001", 1, f"{ID_PREFIX}a-1", "Acme Corp", "company", "US", "Boston"),
-        ("US-10000001", 2, f"{ID_PREFIX}a-2", "Jane Doe", "individual", "US", "Boston"),
-        # location loc-9 is not in g_location: no country, no city
-        ("US-10000009", 1, f"{ID_PREFIX}a-4", "Department of Energy", "government", None, None),
+        ("US-10000001", 1, f"{ID_PREFIX}a-1", "Acme Corp", "company", "US", "Boston", "location"),
+        ("US-10000001", 2, f"{ID_PREFIX}a-2", "Jane Doe", "individual", "US", "Boston",
+         "location"),
+        # location loc-9 is not in g_location: no country, no city (a-4 has no other row)
+        ("US-10000009", 1, f"{ID_PREFIX}a-4", "Department of Energy", "government", None, None,
+         None),
         # type 12 = US company with part interest
-        ("US-10000009", 2, f"{ID_PREFIX}a-1", "Acme Corp", "company", "US", "Boston"),
-        ("US-D800001", 1, f"{ID_PREFIX}a-3", "Ikea AB", "company", "SE", "Stockholm"),
-    ]
+        ("US-10000009", 2, f"{ID_PREFIX}a-1", "Acme Corp", "company", "US", "Boston", "location"),
+        ("US-D800001", 1, f"{ID_PREFIX}a-3", "Ikea AB", "company", "SE", "Stockholm", "location"),
+    ]  # fmt: skip
     assert rows(store, "SELECT * FROM patent_inventors ORDER BY patent_id, seq") == [
         ("US-10000001", 1, f"{ID_PREFIX}i-1", "John Smith", "US", "Boston"),
         ("US-10000001", 2, f"{ID_PREFIX}i-2", "Li Wei", "CN", "Beijing"),

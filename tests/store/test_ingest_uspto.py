@@ -152,15 +152,15 @@ def test_demo_json_fields_are_mapped(store: Store) -> None:
         store, "SELECT * FROM patent_assignees WHERE patent_id = 'US-6103599'"
     ) == [
         ("US-6103599", 1, "uspto:silicon genesis corporation", "Silicon Genesis Corporation",
-         "company", "US", "Los Gatos"),
+         "company", "US", "Los Gatos", "address"),
     ]  # fmt: skip
     assert rows(
         store, "SELECT * FROM patent_assignees WHERE patent_id = 'US-11554716' ORDER BY seq"
     ) == [
         ("US-11554716", 1, "uspto:toyota research institute, inc.",
-         "Toyota Research Institute, Inc.", "company", "US", "Los Altos"),
+         "Toyota Research Institute, Inc.", "company", "US", "Los Altos", "address"),
         ("US-11554716", 2, "uspto:toyota jidosha kabushiki kaisha",
-         "Toyota Jidosha Kabushiki Kaisha", "company", "JP", "Toyota"),
+         "Toyota Jidosha Kabushiki Kaisha", "company", "JP", "Toyota", "address"),
     ]  # fmt: skip
     assert rows(
         store, "SELECT name, country_code, city FROM patent_inventors "

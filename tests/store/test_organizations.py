@@ -51,7 +51,11 @@ PARTICIPANTS = [
 def _load(store: Store) -> None:
     con = store.con
     con.executemany("INSERT INTO institutions VALUES (?, ?, ?, ?, ?, ?, 'test')", INSTITUTIONS)
-    con.executemany("INSERT INTO patent_assignees VALUES (?, ?, ?, ?, ?, ?, ?)", ASSIGNEES)
+    con.executemany(
+        "INSERT INTO patent_assignees (patent_id, seq, assignee_id, name, type, country_code, "
+        "city) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        ASSIGNEES,
+    )
     con.executemany("INSERT INTO project_participants VALUES (?, ?, ?, ?, ?, ?, ?)", PARTICIPANTS)
 
 
@@ -160,7 +164,9 @@ def test_distinct_rors_never_merge_by_name_and_ambiguity_is_reported(store: Stor
         "('I20', '00bbbbb22', 'Ministry of Health', 'government', 'IL', NULL, 'test')"
     )
     store.con.execute(
-        "INSERT INTO patent_assignees VALUES "
+        "INSERT INTO patent_assignees "
+        "(patent_id, seq, assignee_id, name, type, country_code, city) "
+        "VALUES "
         "('US-1', 1, 'pv:m', 'The Ministry of Health', '7', 'IL', NULL)"
     )
     report = resolve_organizations(store)
@@ -193,7 +199,9 @@ def test_types_are_unified(store: Store) -> None:
 
 def test_type_rules_for_assignees_and_participants(store: Store) -> None:
     store.con.execute(
-        "INSERT INTO patent_assignees VALUES "
+        "INSERT INTO patent_assignees "
+        "(patent_id, seq, assignee_id, name, type, country_code, city) "
+        "VALUES "
         "('US-1', 1, 'pv:f', 'Fraunhofer-Gesellschaft zur Förderung e.V.', '3', 'DE', NULL), "
         "('US-1', 2, 'pv:r', 'Regents of the University of California', '2', 'US', NULL), "
         "('US-2', 1, 'pv:d', 'Beijing Design Institute Co., Ltd.', '3', 'CN', NULL), "

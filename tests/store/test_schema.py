@@ -81,7 +81,36 @@ def test_v3_backfills_table_versions_from_the_ingest_log() -> None:
     got = con.execute(
         "SELECT table_name, batch_id, source FROM table_versions ORDER BY table_name"
     ).fetchall()
-    assert got == sorted((t, 1, "uspto") for t in SOURCE_TABLES["uspto"])
+    # V3 backfills the tables the readers wrote then (V5's patent tables came later)
+    v5 = ("patent_priority", "patent_relations", "patent_families")
+    assert got == sorted((t, 1, "uspto") for t in SOURCE_TABLES["uspto"] if t not in v5)
+    con.close()
+
+
+def test_v5_migrates_a_populated_store_with_source_families_and_single_patents() -> None:
+    con = duckdb.connect()
+    for sql in MIGRATIONS[:4]:
+        con.execute(sql)
+    con.execute(
+        "INSERT INTO patents (patent_id, family_id, origin, batch_id) VALUES "
+        "('US-1', '77', 'uspto', 1), ('US-2', '77', 'uspto', 1), ('US-3', NULL, 'uspto', 1), "
+        "('US-4', ' ', 'uspto', 1)"
+    )
+    con.execute(
+        "INSERT INTO patent_assignees (patent_id, seq, country_code) VALUES ('US-1', 1, 'JP')"
+    )
+    con.execute(MIGRATIONS[4])
+    got = con.execute("SELECT * FROM patent_families ORDER BY patent_id").fetchall()
+    assert got == [
+        ("US-1", "77", "source", 2),
+        ("US-2", "77", "source", 2),
+        ("US-3", "US-3", "single", 1),
+        ("US-4", "US-4", "single", 1),
+    ]
+    # the existing holder keeps its country; where it came from is unknown (NULL)
+    assert con.execute("SELECT country_code, country_source FROM patent_assignees").fetchall() == [
+        ("JP", None)
+    ]
     con.close()
 
 

@@ -22,12 +22,14 @@ SELECT ku.work_id AS doc, ku.country, sum(1.0 / (n.n * ku.k) ORDER BY ku.author_
 FROM ku JOIN n_auth AS n USING (work_id) GROUP BY ku.work_id, ku.country
 """
 
+# Patents are counted by family (``_pos_pfam``: patent_id -> unit_id, the shared counting
+# unit of forcemap.store.patent_resolution): a family's countries are its patents' holders'.
 PATENT_COUNTRY_SQL = """
 CREATE OR REPLACE TEMP TABLE _pos_pcountry AS
-SELECT patent_id AS doc, country_code AS country,
-       1.0 / count(*) OVER (PARTITION BY patent_id) AS w
-FROM (SELECT DISTINCT patent_id, upper(country_code) AS country_code
-      FROM patent_assignees WHERE country_code IS NOT NULL AND country_code <> '')
+SELECT doc, country_code AS country, 1.0 / count(*) OVER (PARTITION BY doc) AS w
+FROM (SELECT DISTINCT f.unit_id AS doc, upper(a.country_code) AS country_code
+      FROM patent_assignees AS a JOIN _pos_pfam AS f USING (patent_id)
+      WHERE a.country_code IS NOT NULL AND a.country_code <> '')
 """
 
 # Every document (work or patent) of a unit with a year and a top-10 % membership: its
@@ -41,11 +43,14 @@ WITH d AS (
     JOIN _pos_pct AS p USING (work_id)
     WHERE p.year IS NOT NULL AND p.top10_frac IS NOT NULL
     UNION ALL
-    SELECT 'tech', u.unit, h.year, u.patent_id, h.top
+    -- a family of the unit: its first grant year, high-value as its best patent
+    SELECT 'tech', u.unit, min(h.year), f.unit_id, max(h.top)
     -- distinct: a patent matching an industry and its sub-technology is listed twice
     FROM (SELECT DISTINCT patent_id, unit FROM _pos_patent_units) AS u
     JOIN _pos_hv AS h USING (patent_id)
+    JOIN _pos_pfam AS f USING (patent_id)
     WHERE h.year IS NOT NULL AND h.top IS NOT NULL
+    GROUP BY u.unit, f.unit_id
 ), k AS (
     SELECT 'pub' AS side, doc, sum(w ORDER BY country) AS known FROM _pos_wcountry GROUP BY doc
     UNION ALL

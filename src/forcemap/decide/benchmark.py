@@ -105,6 +105,7 @@ from forcemap.decide.params import (
 )
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
 from forcemap.errors import InputError
+from forcemap.store.patent_resolution import patent_unit_caption, patent_unit_sql
 from forcemap.store.store import Store
 
 __all__ = [
@@ -154,7 +155,8 @@ BENCHMARK_SCHEMA = pa.schema(
 )
 """The main table: one row per (unit, country) for X and its peers (see the module docstring).
 
-``rank`` is null for a country without works in the unit; patent columns are null with
+``rank`` is null for a country without works in the unit; ``patents`` counts patent families
+(fractional by assignee country; ``fc5_mean`` is over families); patent columns are null with
 ``unit="field"`` (patents have no concept field); ``thin_evidence`` is true when ``works`` is
 below ``min_works``. ``<figure>_low`` / ``<figure>_high`` bound the 95 % stability interval of
 the figure (1,000 bootstrap resamples of the unit's works, Leiden Ranking). ``impact_works``
@@ -187,27 +189,39 @@ WORLD_SCHEMA = pa.schema(
     ]
 )
 """``evidence["world"]``: per unit, the world's works (distinct), fractional works (attributed
-to some country), fractional patents and the number of countries with works."""
+to some country), fractional patent families and the number of countries with works."""
 
 
 # -- SQL (literal, $parameters) --------------------------------------------------------------
 
 
+# Patents are counted by family (``_bm_pfam``: patent_id -> unit_id, the shared counting unit
+# of forcemap.store.patent_resolution): a document ``doc`` is a family of the unit with a patent
+# granted in the window; its countries are its patents' assignee countries and its forward
+# citations those of its most cited patent (``_bm_fc``).
 _PATENTS_SQL = """
 CREATE OR REPLACE TEMP TABLE _bm_p AS
-SELECT DISTINCT u.patent_id, u.unit
+SELECT DISTINCT f.unit_id AS doc, u.unit
 FROM _bm_pu AS u
 JOIN (SELECT patent_id, any_value(year) AS year FROM patents GROUP BY patent_id) AS p
      USING (patent_id)
+JOIN _bm_pfam AS f USING (patent_id)
 WHERE ($y0 IS NULL OR p.year >= $y0) AND ($y1 IS NULL OR p.year <= $y1)
+"""
+
+_FAMILY_CITATIONS_SQL = """
+CREATE OR REPLACE TEMP TABLE _bm_fc AS
+SELECT f.unit_id AS doc, max(c.forward_citations) AS forward_citations
+FROM _bm_fc_patent AS c JOIN _bm_pfam AS f USING (patent_id)
+GROUP BY f.unit_id
 """
 
 _PATENT_WEIGHTS_SQL = """
 CREATE OR REPLACE TEMP TABLE _bm_pc AS
-SELECT patent_id, country, 1.0 / count(*) OVER (PARTITION BY patent_id) AS w
-FROM (SELECT DISTINCT a.patent_id, upper(a.country_code) AS country
-      FROM patent_assignees AS a
-      WHERE a.patent_id IN (SELECT patent_id FROM _bm_p)
+SELECT doc, country, 1.0 / count(*) OVER (PARTITION BY doc) AS w
+FROM (SELECT DISTINCT f.unit_id AS doc, upper(a.country_code) AS country
+      FROM patent_assignees AS a JOIN _bm_pfam AS f USING (patent_id)
+      WHERE f.unit_id IN (SELECT doc FROM _bm_p)
         AND a.country_code IS NOT NULL AND a.country_code <> '')
 """
 
@@ -228,8 +242,8 @@ WITH wk AS (
     SELECT p.unit, c.country, sum(c.w) AS patents,
            sum(c.w * fc.forward_citations) / sum(c.w) FILTER (
                WHERE fc.forward_citations IS NOT NULL) AS fc5_mean
-    FROM _bm_p AS p JOIN _bm_pc AS c USING (patent_id)
-    LEFT JOIN _bm_fc AS fc USING (patent_id)
+    FROM _bm_p AS p JOIN _bm_pc AS c USING (doc)
+    LEFT JOIN _bm_fc AS fc USING (doc)
     GROUP BY ALL
 )
 SELECT coalesce(wk.unit, pt.unit) AS unit, coalesce(wk.country, pt.country) AS country,
@@ -264,9 +278,9 @@ GROUP BY ALL HAVING sum(c.w / n.n) > 0
 """
 
 _PATENT_ACTIVITY_SQL = """
-WITH n AS (SELECT patent_id, count(*) AS n FROM _bm_p GROUP BY patent_id)
+WITH n AS (SELECT doc, count(*) AS n FROM _bm_p GROUP BY doc)
 SELECT c.country AS loc, p.unit AS prod, sum(c.w / n.n) AS value
-FROM _bm_p AS p JOIN n USING (patent_id) JOIN _bm_pc AS c USING (patent_id)
+FROM _bm_p AS p JOIN n USING (doc) JOIN _bm_pc AS c USING (doc)
 GROUP BY ALL HAVING sum(c.w / n.n) > 0
 """
 
@@ -640,7 +654,9 @@ def benchmark(
         register(cur, "_bm_pu", patent_units)
         register(cur, "_bm_ncs", ncs)
         register(cur, "_bm_pct", pct)
-        register(cur, "_bm_fc", fc)
+        register(cur, "_bm_fc_patent", fc)
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE _bm_pfam AS {patent_unit_sql('family')}")
+        family_caption = patent_unit_caption(cur, "family")
         register(
             cur,
             "_bm_names",
@@ -653,6 +669,7 @@ def benchmark(
         cur.execute(WEIGHTS_SQL)
         cur.execute(FLAGS_SQL)
         cur.execute(_PATENTS_SQL, {"y0": y0, "y1": y1})
+        cur.execute(_FAMILY_CITATIONS_SQL)
         cur.execute(_PATENT_WEIGHTS_SQL)
         cur.execute(_COUNTRY_SQL)
         cur.execute(_WORLD_SQL)
@@ -735,7 +752,7 @@ def benchmark(
             .to_arrow_table()
             .cast(WORLD_SCHEMA)
         )
-        n_patents = cur.execute("SELECT count(DISTINCT patent_id) FROM _bm_p").fetchall()[0][0]
+        n_patents = cur.execute("SELECT count(DISTINCT doc) FROM _bm_p").fetchall()[0][0]
         n_orgs = cur.execute(
             "SELECT count(*) FROM org_aliases WHERE source = 'institution'"
         ).fetchall()[0][0]
@@ -764,6 +781,7 @@ def benchmark(
         n_patents=n_patents,
         n_orgs=n_orgs,
         citation_window=p.citation_window,
+        family_caption=family_caption,
     )
     for caveat in impact_caveats(pct_all):
         result.warn(caveat)
@@ -778,6 +796,7 @@ def _caveats(
     n_patents: int,
     n_orgs: int,
     citation_window: int,
+    family_caption: str,
 ) -> None:
     t = result.table.to_pylist()
     home = result.rule.parameters["country"]
@@ -799,10 +818,11 @@ def _caveats(
     if unit == "field":
         result.warn("Patents have no concept field: patent columns are empty with unit='field'.")
     elif n_patents == 0:
-        result.warn("No patents of the units in the window: patent columns are zero.")
+        result.warn("No patent families of the units in the window: patent columns are zero.")
     else:
         result.warn(
-            "Patents are counted one by one (no families) by assignee country; "
+            f"{family_caption} Families are counted by their patents' assignee countries, "
+            "with the forward citations of their most cited patent; "
             f"{citation_window}-year forward citations are truncated for recent grants."
         )
     if n_orgs == 0:

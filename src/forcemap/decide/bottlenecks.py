@@ -2,8 +2,10 @@ r"""Bottleneck technologies: where country X is weak and the holders are few and
 
 For each industry *I* of the catalog and each CPC main group *g* (``level="cpc_group"``, e.g.
 ``G03F7/00``; or subclass with ``level="cpc_subclass"``) reached by one of *I*'s CPC patterns,
-the patent evidence is counted over **families** :math:`f` (``coalesce(family_id, patent_id)``:
-a patent without a family id is its own family) granted in the window. With :math:`C_f` the
+the patent evidence is counted over **families** :math:`f` with a member granted in the window
+(:func:`forcemap.store.patent_resolution.patent_unit_sql`: the source's family ids, else
+patents linked by priority claims and US continuity, else the patent alone; the caveats say
+which grouping the store holds). With :math:`C_f` the
 distinct assignee countries of the family, :math:`H_f` its distinct holders (the organisation an
 assignee resolves to in ``org_aliases``, else the assignee id) and :math:`G_f` its distinct groups:
 
@@ -86,6 +88,7 @@ from forcemap.decide._scope import check_years, industry_scope
 from forcemap.decide._unit_intervals import unit_ratio_intervals
 from forcemap.decide.params import BOTTLENECKS, CPC_LEVELS, BottlenecksParams
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
+from forcemap.store.patent_resolution import patent_unit_caption, patent_unit_sql
 from forcemap.store.reference import IndustryCatalog, reference_table
 from forcemap.store.store import Store
 
@@ -178,11 +181,10 @@ TRADE_SCHEMA = pa.schema(
 # Families of the window and their symbols; the group is derived from the symbol.
 _FAMILY_SQL = """
 CREATE OR REPLACE TEMP TABLE _bn_pat AS
-SELECT patent_id, coalesce(any_value(family_id), patent_id) AS family,
-       bool_and(family_id IS NULL) AS no_family
-FROM patents
-WHERE ($y0 IS NULL OR year >= $y0) AND ($y1 IS NULL OR year <= $y1)
-GROUP BY patent_id
+SELECT p.patent_id, any_value(u.unit_id) AS family
+FROM patents AS p JOIN ({units}) AS u USING (patent_id)
+WHERE ($y0 IS NULL OR p.year >= $y0) AND ($y1 IS NULL OR p.year <= $y1)
+GROUP BY p.patent_id
 """
 
 _SYMBOL_SQL = """
@@ -631,10 +633,9 @@ def bottlenecks(
         cur.register("_bn_patterns", patterns)
         titles = reference_table("cpc_titles")
         cur.register("_bn_titles", titles)
-        cur.execute(_FAMILY_SQL, {"y0": y0, "y1": y1})
-        n_pat, n_nofam = cur.execute(
-            "SELECT count(*), count(*) FILTER (WHERE no_family) FROM _bn_pat"
-        ).fetchall()[0]
+        cur.execute(_FAMILY_SQL.format(units=patent_unit_sql("family")), {"y0": y0, "y1": y1})
+        n_pat = cur.execute("SELECT count(*) FROM _bn_pat").fetchall()[0][0]
+        family_caption = patent_unit_caption(cur, "family")
         cur.execute(_SYMBOL_SQL, {"level": level})
         cur.execute(_UNITS_SQL)
         cur.execute(_SCOPE_SQL)
@@ -694,11 +695,8 @@ def bottlenecks(
     evidence["groups"] = groups
     if n_pat == 0:
         caveats.append("No patents in the window: no technology could be assessed.")
-    elif n_nofam:
-        caveats.append(
-            f"{n_nofam} of {n_pat} patents have no family_id and count as their own family; "
-            "families are over-counted where several members of one family are stored."
-        )
+    else:
+        caveats.append(family_caption)
     if n_pat and not x_any:
         caveats.append(
             f"{cty} holds no patents with an assignee country in the window: its RTA is "

@@ -82,6 +82,7 @@ from forcemap.decide._evidence import (
 from forcemap.decide._scope import check_years, industry_scope, register
 from forcemap.decide.params import CPC_LEVELS, LANDSCAPE, LandscapeParams
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
+from forcemap.store.patent_resolution import patent_unit_caption, patent_unit_sql
 from forcemap.store.reference import IndustryCatalog, reference_table
 from forcemap.store.store import Store
 
@@ -175,26 +176,40 @@ or "insufficient evidence (…)" with the counts that were missing."""
 
 # -- SQL (literal, $parameters) --------------------------------------------------------------
 
+# Patents are counted by family: ``_ls_pfam`` maps each patent to its counting unit (the shared
+# definition of forcemap.store.patent_resolution), and from here on the ``patent_id`` column of
+# the _ls_ tables holds that unit (a family of the industry with a patent granted in the
+# window, in its first grant year there; its symbols, holders and forward citations -- those
+# of its most cited patent -- are its patents').
 _PATENTS_SQL = """
 CREATE OR REPLACE TEMP TABLE _ls_pat AS
-SELECT DISTINCT s.patent_id, s.industry, p.year
+SELECT f.unit_id AS patent_id, s.industry, min(p.year)::INTEGER AS year
 FROM _ls_slice AS s
 JOIN (SELECT patent_id, any_value(year)::INTEGER AS year FROM patents GROUP BY patent_id) AS p
      USING (patent_id)
+JOIN _ls_pfam AS f USING (patent_id)
 WHERE ($y0 IS NULL OR p.year >= $y0) AND ($y1 IS NULL OR p.year <= $y1)
+GROUP BY f.unit_id, s.industry
+"""
+
+_FAMILY_CITATIONS_SQL = """
+CREATE OR REPLACE TEMP TABLE _ls_fc AS
+SELECT f.unit_id AS patent_id, max(c.forward_citations) AS forward_citations
+FROM _ls_fc_patent AS c JOIN _ls_pfam AS f USING (patent_id)
+GROUP BY f.unit_id
 """
 
 # (industry, patent, technology) for the symbols the industry's patterns reach.
 _TECH_SQL = """
 CREATE OR REPLACE TEMP TABLE _ls_tech AS
 WITH sym AS (
-    SELECT DISTINCT patent_id,
-           upper(replace(coalesce(cpc_subgroup, cpc_group), ' ', '')) AS sym,
-           upper(coalesce(cpc_subclass,
-                 left(replace(coalesce(cpc_subgroup, cpc_group), ' ', ''), 4))) AS subclass,
-           upper(replace(cpc_group, ' ', '')) AS grp
-    FROM patent_cpc
-    WHERE patent_id IN (SELECT patent_id FROM _ls_pat)
+    SELECT DISTINCT f.unit_id AS patent_id,
+           upper(replace(coalesce(c.cpc_subgroup, c.cpc_group), ' ', '')) AS sym,
+           upper(coalesce(c.cpc_subclass,
+                 left(replace(coalesce(c.cpc_subgroup, c.cpc_group), ' ', ''), 4))) AS subclass,
+           upper(replace(c.cpc_group, ' ', '')) AS grp
+    FROM patent_cpc AS c JOIN _ls_pfam AS f USING (patent_id)
+    WHERE f.unit_id IN (SELECT patent_id FROM _ls_pat)
 )
 SELECT DISTINCT p.industry, p.patent_id, p.year,
        CASE WHEN $level = 'cpc_subclass' THEN s.subclass
@@ -213,13 +228,13 @@ _HOLDERS_SQL = """
 CREATE OR REPLACE TEMP TABLE _ls_hold AS
 SELECT patent_id, holder, 1.0 / count(*) OVER (PARTITION BY patent_id) AS w
 FROM (
-    SELECT DISTINCT a.patent_id,
+    SELECT DISTINCT f.unit_id AS patent_id,
            coalesce(al.org_id, a.assignee_id, 'name:' || lower(trim(a.name))) AS holder
-    FROM patent_assignees AS a
+    FROM patent_assignees AS a JOIN _ls_pfam AS f USING (patent_id)
     LEFT JOIN (SELECT source_id, any_value(org_id) AS org_id FROM org_aliases
                WHERE source = 'assignee' GROUP BY source_id) AS al
            ON al.source_id = a.assignee_id
-    WHERE a.patent_id IN (SELECT patent_id FROM _ls_pat)
+    WHERE f.unit_id IN (SELECT patent_id FROM _ls_pat)
       AND coalesce(a.assignee_id, a.name) IS NOT NULL
 )
 """
@@ -235,7 +250,8 @@ LEFT JOIN (SELECT source_id, any_value(org_id) AS org_id FROM org_aliases
            WHERE source = 'assignee' GROUP BY source_id) AS al
        ON al.source_id = a.assignee_id
 LEFT JOIN organizations AS o ON o.org_id = al.org_id
-WHERE a.patent_id IN (SELECT patent_id FROM _ls_pat)
+WHERE a.patent_id IN (SELECT patent_id FROM _ls_pfam
+                      WHERE unit_id IN (SELECT patent_id FROM _ls_pat))
   AND coalesce(a.assignee_id, a.name) IS NOT NULL
 GROUP BY 1
 """
@@ -555,7 +571,10 @@ def landscape(
     with store.query_cursor("landscape") as cur:
         synthetic = is_synthetic(cur)
         register(cur, "_ls_slice", slice_)
-        register(cur, "_ls_fc", fc)
+        register(cur, "_ls_fc_patent", fc)
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE _ls_pfam AS {patent_unit_sql('family')}")
+        cur.execute(_FAMILY_CITATIONS_SQL)
+        family_caption = patent_unit_caption(cur, "family")
         register(cur, "_ls_patterns", cat.cpc_patterns())
         register(cur, "_ls_titles", reference_table("cpc_titles").select(["code", "title"]))
         cur.execute(_PATENTS_SQL, {"y0": y0, "y1": y1})
@@ -625,10 +644,10 @@ def landscape(
         evidence={"matrix": matrix, "groups": groups, "white_spaces": white},
         synthetic=synthetic,
     )
-    _caveats(result, n_pat=n_pat, n_nohold=n_nohold, n_resolved=n_resolved)
+    _caveats(result, n_pat=n_pat, n_nohold=n_nohold, n_resolved=n_resolved, families=family_caption)
     if uncited:
         result.warn(
-            f"{uncited} of {scored} patents have no forward citation in the store within "
+            f"{uncited} of {scored} patent families have no forward citation in the store within "
             f"{p.citation_window} years: they get no top-10 % credit (ties at zero are not "
             "among the most cited); a top-10 % share is null where nothing is cited."
         )
@@ -770,7 +789,9 @@ def _with_share_intervals(cur: duckdb.DuckDBPyConnection, table: pa.Table) -> pa
     ).to_arrow_table()
 
 
-def _caveats(result: DecisionResult, *, n_pat: int, n_nohold: int, n_resolved: int) -> None:
+def _caveats(
+    result: DecisionResult, *, n_pat: int, n_nohold: int, n_resolved: int, families: str
+) -> None:
     p = result.rule.parameters
     home = p["country"]
     t = result.table
@@ -785,7 +806,8 @@ def _caveats(result: DecisionResult, *, n_pat: int, n_nohold: int, n_resolved: i
         )
     if n_nohold:
         result.warn(
-            f"{n_nohold} of {n_pat} patents have no assignee and are left out of the holders."
+            f"{n_nohold} of {n_pat} patent families have no assignee and are left out of the "
+            "holders."
         )
     if n_resolved == 0:
         result.warn(
@@ -799,9 +821,9 @@ def _caveats(result: DecisionResult, *, n_pat: int, n_nohold: int, n_resolved: i
             f"patents in the trend years {p['trend_years']} and cannot be white spaces."
         )
     result.warn(
-        "Patents are counted one by one (no families); "
-        f"{result.rule.conventions['citation_window']}-year forward citations count only "
-        "citing patents in the store and are truncated for recent grants."
+        f"{families} A family counts in its first grant year, with the forward citations of "
+        f"its most cited patent; {result.rule.conventions['citation_window']}-year forward "
+        "citations count only citing patents in the store and are truncated for recent grants."
     )
     if result.synthetic:
         result.warn("SYNTHETIC DATA: the store holds records from a synthetic world.")

@@ -11,7 +11,8 @@ country, in the style of KISTEP's technology level evaluation (the best = 100):
 where :math:`s^{pub}_c` is country *c*'s share of the world's top-10 % cited works of *I* in the
 window (fractional counting over authorship countries; top 10 % within field, year and type) and
 :math:`s^{tech}_c` its share of the world's high-value patent families of *I* (top 10 % of
-forward citations within grant-year cohort; fractional over assignee countries). Side levels
+forward citations within grant-year cohort; fractional over assignee countries; a family counts
+once, in its first grant year, high-value as its best patent: ``patent_unit_sql``). Side levels
 :math:`L^{pub}_X, L^{tech}_X` use the side shares alone, each against its own best country
 (``leader_pub``, ``leader_tech``); when the two sides have different leaders, L can exceed both
 side levels (no country is best on both, so the best composite score is below each side's
@@ -97,6 +98,7 @@ from forcemap.decide._scope import register, unit_tables
 from forcemap.decide.params import POSITIONING, PositioningParams
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
 from forcemap.errors import InputError, StoreError
+from forcemap.store.patent_resolution import patent_unit_caption, patent_unit_sql
 from forcemap.store.store import Store
 
 __all__ = [
@@ -430,8 +432,10 @@ def positioning(
             ),
         )
         cur.execute(WORK_COUNTRY_SQL)
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE _pos_pfam AS {patent_unit_sql('family')}")
         cur.execute(PATENT_COUNTRY_SQL)
         cur.execute(ALL_DOCS_SQL)
+        family_caption = patent_unit_caption(cur, "family")
         cur.execute(DOCS_SQL)
         if end_year is None:
             end_year = cur.execute("SELECT max(year) FROM _pos_docs").fetchone()[0]  # type: ignore[index]
@@ -472,7 +476,7 @@ def positioning(
         synthetic=_synthetic(store),
     )
     _cover(result, coverage, p)
-    _caveats(result, p, unit, partial)
+    _caveats(result, p, unit, partial, family_caption)
     for caveat in impact_caveats(pct_all) + high_value_caveats(hv):
         result.warn(caveat)
     return result
@@ -816,6 +820,7 @@ def _caveats(
     p: PositioningParams,
     unit: str,
     partial: dict[str, tuple[tuple[int, ...], str]],
+    family_caption: str,
 ) -> None:
     rows = result.table.to_pylist()
     country = p.country
@@ -870,8 +875,7 @@ def _caveats(
         )
     if unit == "industry":
         result.warn(
-            "Patents are counted as families of one (PatentsView has no family ids) and by "
-            f"assignee country; {p.citation_window}-year forward citations are truncated for "
+            f"{family_caption} {p.citation_window}-year forward citations are truncated for "
             "recent grants, which the grant-year cohort absorbs."
         )
     if result.synthetic:

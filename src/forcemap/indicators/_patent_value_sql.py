@@ -5,14 +5,19 @@ high-value flags, diversity, radicalness and the per-patent counts. Literal stat
 
 from __future__ import annotations
 
+# family_id: the grouped family (patent_families, source or priority-linked) of the patent,
+# else its source family id; NULL for a patent with no family information.
 PATENTS_SQL = """
 CREATE OR REPLACE TEMP TABLE _fm_p AS
-SELECT patent_id,
-       any_value(coalesce(year, year(grant_date)))::INTEGER AS year,
-       any_value(CASE WHEN $filing THEN filing_date ELSE grant_date END) AS d,
-       any_value(family_id) AS family_id,
-       any_value(num_claims)::BIGINT AS num_claims
-FROM patents GROUP BY patent_id
+SELECT p.patent_id,
+       any_value(coalesce(p.year, year(p.grant_date)))::INTEGER AS year,
+       any_value(CASE WHEN $filing THEN p.filing_date ELSE p.grant_date END) AS d,
+       coalesce(any_value(f.family_id), any_value(nullif(trim(p.family_id), ''))) AS family_id,
+       any_value(p.num_claims)::BIGINT AS num_claims
+FROM patents AS p
+LEFT JOIN (SELECT patent_id, family_id FROM patent_families WHERE method <> 'single') AS f
+       USING (patent_id)
+GROUP BY p.patent_id
 """
 
 # Each patent's distinct CPC subclasses with a weight: "all" splits 1 over them, "first" puts

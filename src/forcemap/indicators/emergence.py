@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from forcemap.errors import InputError
 from forcemap.indicators._registry import PATENTS, WORK_ACTORS, WORKS, Indicator
+from forcemap.store.patent_resolution import check_patent_unit, patent_unit_sql
 from forcemap.store.store import Store
 
 __all__ = ["EMERGENCE_SCHEMA", "EMERGENCE_UNITS", "emergence_score"]
@@ -70,12 +71,18 @@ SELECT DISTINCT t.work_id AS record_id, t.topic_id AS unit_id, w.year::INTEGER A
 FROM work_topics AS t JOIN works AS w USING (work_id)
 WHERE w.year IS NOT NULL AND coalesce(t.score, 0) >= $min_score AND $level IS NULL
 """,
+    # a patent record is a family (_fm_pfam: the shared counting unit), in its first grant year
     "cpc_group": """
 CREATE OR REPLACE TEMP TABLE _fm_rec AS
-SELECT DISTINCT c.patent_id AS record_id, c.cpc_group AS unit_id,
-       coalesce(p.year, year(p.grant_date))::INTEGER AS year
-FROM patent_cpc AS c JOIN patents AS p USING (patent_id)
-WHERE c.cpc_group IS NOT NULL AND coalesce(p.year, year(p.grant_date)) IS NOT NULL
+WITH fam AS (
+    SELECT f.patent_id, f.unit_id AS family,
+           min(coalesce(p.year, year(p.grant_date))) OVER (PARTITION BY f.unit_id)::INTEGER
+               AS year
+    FROM _fm_pfam AS f JOIN patents AS p USING (patent_id)
+)
+SELECT DISTINCT fam.family AS record_id, c.cpc_group AS unit_id, fam.year
+FROM patent_cpc AS c JOIN fam USING (patent_id)
+WHERE c.cpc_group IS NOT NULL AND fam.year IS NOT NULL
   AND $min_score IS NOT NULL AND $level IS NULL
 """,
 }
@@ -105,11 +112,14 @@ WHERE author_id IS NOT NULL;
 CREATE OR REPLACE TEMP TABLE _fm_name AS
 SELECT NULL::VARCHAR AS unit_id, NULL::VARCHAR AS name WHERE false;
 CREATE OR REPLACE TEMP TABLE _fm_tot AS
-SELECT coalesce(year, year(grant_date))::INTEGER AS year, count(DISTINCT patent_id) AS n_total
-FROM patents WHERE coalesce(year, year(grant_date)) IS NOT NULL GROUP BY 1;
+SELECT year, count(*) AS n_total
+FROM (SELECT f.unit_id, min(coalesce(p.year, year(p.grant_date)))::INTEGER AS year
+      FROM _fm_pfam AS f JOIN patents AS p USING (patent_id) GROUP BY f.unit_id)
+WHERE year IS NOT NULL GROUP BY 1;
 CREATE OR REPLACE TEMP TABLE _fm_act AS
-SELECT DISTINCT patent_id AS record_id, coalesce(assignee_id, name) AS actor_id
-FROM patent_assignees WHERE coalesce(assignee_id, name) IS NOT NULL;
+SELECT DISTINCT f.unit_id AS record_id, coalesce(a.assignee_id, a.name) AS actor_id
+FROM patent_assignees AS a JOIN _fm_pfam AS f USING (patent_id)
+WHERE coalesce(a.assignee_id, a.name) IS NOT NULL;
 """,
 }
 
@@ -201,6 +211,7 @@ def emergence_score(
     weights: tuple[float, float, float] = (2.0, 1.0, 1.0),
     recent_factor: float = 10.0,
     slope_factor: float = 10.0,
+    patent_unit: str = "family",
 ) -> pa.Table:
     r"""Emergence score (EScore) of concepts, topics or CPC main groups.
 
@@ -249,6 +260,11 @@ def emergence_score(
         Weights of active trend, recent trend and slope in the EScore.
     recent_factor, slope_factor : float, default 10
         Multipliers of the recent trend and the slope.
+    patent_unit : {"family", "patent"}, default "family"
+        For ``unit="cpc_group"``: a record is a patent family
+        (:func:`~forcemap.store.patent_resolution.patent_unit_sql`, in its first grant year,
+        with the groups and assignees of all its patents) or each patent. With no family
+        information a family is its patent.
 
     Returns
     -------
@@ -273,7 +289,8 @@ def emergence_score(
     Notes
     -----
     Shares :math:`A_k` are fractions of all records of the year in the store (works for
-    concepts and topics, patents for CPC groups), so the score does not grow with the size
+    concepts and topics, patent families for CPC groups, each in its first grant year; with
+    ``patent_unit="patent"`` patents), so the score does not grow with the size
     of the database; a year without records has share 0. The slope is fitted over all
     active years. The constants (square roots of 3-year and 2-year sums, the factors 10 and
     the weights 2, 1, 1) are our reading of Carley et al. (2018, "Calculating the emergence
@@ -305,7 +322,10 @@ def emergence_score(
         raise InputError("concept_level applies to unit='concept' only")
     if len(weights) != 3:
         raise InputError(f"weights={weights!r} must be three numbers (active, recent, slope)")
+    check_patent_unit(patent_unit)
     with store.query_cursor("emergence") as cur:
+        if unit == "cpc_group":
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE _fm_pfam AS {patent_unit_sql(patent_unit)}")
         cur.execute(_RECORDS_SQL[unit], {"min_score": float(min_score), "level": concept_level})
         cur.execute(_SIDE_SQL[unit])
         if end_year is None:
@@ -338,7 +358,7 @@ def emergence_score(
 
 def _emergence_inputs(params: Mapping[str, Any]) -> tuple[str, ...]:
     if params.get("unit") == "cpc_group":
-        return (*PATENTS, "patent_inventors")
+        return (*PATENTS, "patent_inventors", "patent_families")
     return (*WORKS, *WORK_ACTORS[:2])
 
 

@@ -572,17 +572,20 @@ def patent_scope(store: Store) -> pa.Table:
 
 
 def family_size(store: Store) -> pa.Table:
-    """Family size: the number of patents in the store sharing the patent's ``family_id``.
+    """Family size: the number of patents in the store of the patent's family.
 
     Parameters
     ----------
     store : Store
-        The store (reads ``patents.family_id``).
+        The store (reads ``patent_families``: the source's family ids or patents linked by
+        priority claims and US continuity, :func:`~forcemap.store.patent_resolution.
+        group_patent_families`; else ``patents.family_id``).
 
     Returns
     -------
     pa.Table
-        :data:`COUNT_SCHEMA`: patent_id, value: int64 (null when ``family_id`` is null).
+        :data:`COUNT_SCHEMA`: patent_id, value: int64 (null for a patent with no family
+        information: its family is unknown, not of size 1).
 
     Notes
     -----

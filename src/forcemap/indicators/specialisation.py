@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from forcemap.errors import InputError, SchemaError
 from forcemap.indicators._registry import PATENTS, WORKS, Indicator
+from forcemap.store.patent_resolution import patent_unit_sql
 from forcemap.store.store import Store
 
 __all__ = [
@@ -429,31 +430,34 @@ GROUP BY u.loc, i.prod
 ORDER BY u.loc, i.prod
 """
 
+# Patents: the counting unit (family or patent) is the document; a family is in the window
+# when one of its patents is, with the countries and products of its patents in the window.
 _PATENTS_SQL = """
 WITH sel AS (
-    SELECT patent_id FROM patents
-    WHERE ($y0 IS NULL OR year >= $y0) AND ($y1 IS NULL OR year <= $y1)
+    SELECT DISTINCT u.patent_id, u.unit_id AS doc
+    FROM ({units}) AS u JOIN patents AS p USING (patent_id)
+    WHERE ($y0 IS NULL OR p.year >= $y0) AND ($y1 IS NULL OR p.year <= $y1)
 ), unit AS (
-    SELECT DISTINCT a.patent_id, a.country_code AS loc
-    FROM patent_assignees AS a JOIN sel USING (patent_id)
+    SELECT DISTINCT s.doc, a.country_code AS loc
+    FROM patent_assignees AS a JOIN sel AS s USING (patent_id)
     WHERE a.country_code IS NOT NULL
 ), item AS (
-    SELECT DISTINCT c.patent_id,
+    SELECT DISTINCT s.doc,
            CASE WHEN $kind = 'cpc_subclass' THEN c.cpc_subclass ELSE c.cpc_group END AS prod
-    FROM patent_cpc AS c JOIN sel USING (patent_id)
+    FROM patent_cpc AS c JOIN sel AS s USING (patent_id)
     WHERE (CASE WHEN $kind = 'cpc_subclass' THEN c.cpc_subclass ELSE c.cpc_group END)
           IS NOT NULL
 ), nu AS (
-    SELECT patent_id, count(*) AS n FROM unit GROUP BY patent_id
+    SELECT doc, count(*) AS n FROM unit GROUP BY doc
 ), ni AS (
-    SELECT patent_id, count(*) AS n FROM item GROUP BY patent_id
+    SELECT doc, count(*) AS n FROM item GROUP BY doc
 )
 SELECT u.loc, i.prod,
        sum(CASE WHEN $fractional THEN 1.0 / (nu.n * ni.n) ELSE 1.0 END)::DOUBLE AS value
 FROM unit AS u
-JOIN item AS i USING (patent_id)
-JOIN nu USING (patent_id)
-JOIN ni USING (patent_id)
+JOIN item AS i USING (doc)
+JOIN nu USING (doc)
+JOIN ni USING (doc)
 GROUP BY u.loc, i.prod
 ORDER BY u.loc, i.prod
 """
@@ -491,6 +495,7 @@ def activity_table(
     concept_levels: tuple[int, ...] = (0, 1),
     min_score: float = 0.3,
     topic_min_score: float = 0.0,
+    patent_unit: Literal["family", "patent"] = "family",
 ) -> pa.Table:
     r"""The canonical activity table (loc, prod, value) from the store, set-based in DuckDB.
 
@@ -528,6 +533,11 @@ def activity_table(
         about 0.3).
     topic_min_score : float, default 0.0
         Minimum topic score when ``prod`` is ``"topic"`` or ``"field"``.
+    patent_unit : {"family", "patent"}, default "family"
+        The patent document: a family (one invention filed several times counts once; its
+        countries and products are those of its patents in the window;
+        :func:`forcemap.store.patent_resolution.patent_unit_sql`) or each patent. With no
+        family information a family is its patent, and both give the same table.
 
     Returns
     -------
@@ -539,7 +549,7 @@ def activity_table(
     Raises
     ------
     InputError
-        Unknown ``loc``, ``prod`` or ``counting``, or a bad ``year``.
+        Unknown ``loc``, ``prod``, ``counting`` or ``patent_unit``, or a bad ``year``.
     StoreError
         The query failed.
 
@@ -575,7 +585,7 @@ def activity_table(
             "fractional": counting == "fractional",
         }
     elif prod in _PATENT_PRODS:
-        sql = _PATENTS_SQL
+        sql = _PATENTS_SQL.format(units=patent_unit_sql(patent_unit))
         params |= {"kind": prod, "fractional": counting == "fractional"}
     elif prod in _TRADE_PRODS:
         sql = _TRADE_SQL

@@ -288,8 +288,9 @@ ALTER TABLE ingest_log ADD COLUMN replaced BIGINT DEFAULT 0;
 ALTER TABLE quarantine ADD COLUMN unit VARCHAR DEFAULT 'line';  -- line / record
 """
 
-# V5 (issue 19, entity resolution). Each part adds its tables in its own block.
-_V5 = """
+# V5: entity resolution across sources (issue 19). Each part is one block headed by a comment;
+# _V5 is their concatenation, applied as one migration.
+_V5_ORGANISATIONS = """
 -- V5 organisations: hierarchy from the sources (OpenAlex lineage and associated
 -- institutions, ROR relationships), ROR records and names, and the resolved hierarchy.
 CREATE TABLE institution_relations (
@@ -330,6 +331,53 @@ SOURCE_TABLES["openalex:institutions"] = ("institutions", "institution_relations
 SOURCE_TABLES["ror"] = ("ror_organizations", "ror_names", "institution_relations")
 SOURCE_TABLES["resolve"] = (*SOURCE_TABLES["resolve"], "org_hierarchy")
 
+_V5_PATENTS = """
+-- V5 patents: where a holder's country came from, priority claims, related US documents and
+-- the patent families built from them (the counting unit of the patent indicators).
+ALTER TABLE patent_assignees ADD COLUMN country_source VARCHAR;
+-- country_source: address / type_code / name / location / holder (patent_resolution.py)
+CREATE TABLE patent_priority (
+    patent_id VARCHAR NOT NULL,
+    seq SMALLINT,
+    country VARCHAR,                 -- office of the priority application (ISO2, EP, WO ...)
+    number VARCHAR NOT NULL,         -- the priority application number as given
+    number_key VARCHAR,              -- the linking key (patent_resolution.number_key_sql);
+                                     -- NULL: the number is too short to link
+    filing_date DATE,
+    kind VARCHAR                     -- priority_claim_kind (national, regional, international)
+);
+CREATE TABLE patent_relations (
+    patent_id VARCHAR NOT NULL,
+    seq SMALLINT,
+    relation VARCHAR NOT NULL,       -- continuation, continuation-in-part, division, ...
+    country VARCHAR,
+    number VARCHAR NOT NULL,         -- the related application or document number as given
+    number_key VARCHAR,              -- the linking key (patent_resolution.number_key_sql);
+                                     -- NULL: the number is too short to link
+    kind VARCHAR,
+    doc_date DATE,
+    status VARCHAR
+);
+CREATE TABLE patent_families (
+    patent_id VARCHAR NOT NULL,
+    family_id VARCHAR NOT NULL,      -- the source's family id; else the smallest patent_id of
+                                     -- the priority-linked group; else the patent itself
+    method VARCHAR NOT NULL,         -- source / priority / single
+    size INTEGER NOT NULL            -- patents of the family in this store
+);
+INSERT INTO patent_families  -- a populated store: the source's family ids, else the patent
+SELECT patent_id, coalesce(fid, patent_id), CASE WHEN fid IS NULL THEN 'single' ELSE 'source' END,
+       count(*) OVER (PARTITION BY coalesce(fid, patent_id))
+FROM (SELECT patent_id, nullif(trim(any_value(family_id)), '') AS fid
+      FROM patents GROUP BY patent_id);
+"""
+# V5 patents: the patent readers also write the priority claims, related documents and families
+# (set after V3, whose backfill reads SOURCE_TABLES, so that V3's SQL stays as released).
+_PATENTS_V5 = (*_PATENTS, "patent_priority", "patent_relations", "patent_families")
+SOURCE_TABLES["patentsview"] = SOURCE_TABLES["uspto"] = _PATENTS_V5
+
+_V5 = _V5_ORGANISATIONS + _V5_PATENTS
+
 MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -363,4 +411,8 @@ TABLES: tuple[str, ...] = (
     "ror_organizations",
     "ror_names",
     "org_hierarchy",
+    # V5 patents
+    "patent_priority",
+    "patent_relations",
+    "patent_families",
 )

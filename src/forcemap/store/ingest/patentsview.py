@@ -10,6 +10,11 @@ synthetic world generator. :func:`ingest_patentsview` reads one directory of the
     g_inventor_disambiguated.tsv  inventors                -> patent_inventors
     g_location_disambiguated.tsv  cities and countries of assignees and inventors
     g_us_patent_citation.tsv      US patent -> US patent   -> patent_citations
+    g_foreign_priority.tsv        foreign priority claims  -> patent_priority
+    g_us_rel_doc.tsv              US related documents     -> patent_relations
+
+After the batch is written, holders without a location take their holder's one country and
+the patent families are regrouped (:mod:`~forcemap.store.patent_resolution`).
 
 Each table may also be gzipped (``.tsv.gz``) or zipped as downloaded (``.tsv.zip``). Files are
 tab-separated with a header row, fields quoted with ``"`` (doubled inside a field); columns are
@@ -59,6 +64,12 @@ from forcemap.store.ingest.patentsview_sql import (
     STAGED,
     USED,
 )
+from forcemap.store.patent_resolution import (
+    fill_holder_countries,
+    group_patent_families,
+    number_key_sql,
+)
+from forcemap.store.reference import reference_table
 from forcemap.store.store import Batch, IngestReport, Store, file_checksum
 
 __all__ = ["ID_PREFIX", "PATENTSVIEW_TABLES", "ingest_patentsview"]
@@ -92,6 +103,15 @@ PATENTSVIEW_TABLES: dict[str, tuple[str, ...]] = {
     "g_us_patent_citation": (
         "patent_id", "citation_sequence", "citation_patent_id", "citation_date", "record_name",
         "wipo_kind", "citation_category",
+    ),
+    "g_foreign_priority": (
+        "patent_id", "priority_claim_sequence", "priority_claim_kind", "foreign_application_id",
+        "filing_date", "foreign_country_filed",
+    ),
+    "g_us_rel_doc": (
+        "patent_id", "related_doc_number", "published_country", "related_doc_type",
+        "related_doc_kind", "related_doc_published_date", "related_doc_status",
+        "related_doc_sequence", "wipo_kind",
     ),
 }  # fmt: skip
 
@@ -170,8 +190,20 @@ def ingest_patentsview(
     * ``g_assignee_disambiguated`` → ``patent_assignees``: ``name`` is the organisation, or
       "first last" for a person; ``type`` from ``assignee_type``: 2, 3 → ``company``;
       4, 5 → ``individual``; 6–9 → ``government`` (1x, part interest, as x); country and
-      city from ``g_location_disambiguated`` through ``location_id``.
+      city from ``g_location_disambiguated`` through ``location_id`` (``country_source``
+      ``location``): ``disambig_country`` when it is an ISO 3166-1 code of the shipped
+      table, else ``US`` for a US state or territory in ``disambig_state``, else unknown
+      (NULL); inventors likewise. A holder without a
+      usable location takes the one country its other rows (same ``assignee_id``) have
+      (``holder``); else it stays unknown.
     * ``g_inventor_disambiguated`` → ``patent_inventors`` likewise.
+    * ``g_foreign_priority`` → ``patent_priority`` (office ``foreign_country_filed``,
+      ``foreign_application_id``, ``filing_date``, ``priority_claim_kind``).
+    * ``g_us_rel_doc`` → ``patent_relations`` (``related_doc_type`` as ``relation``:
+      continuation, division, us-provisional-application …); ``g_application``'s
+      ``application_id`` adds each patent's own application as relation ``application``.
+      Both feed the patent families (:func:`~forcemap.store.patent_resolution.
+      group_patent_families`), regrouped after the batch.
     * ``g_us_patent_citation`` → ``patent_citations`` (``US-<patent_id>`` cites
       ``US-<citation_patent_id>``; the cited patent may be outside the store).
 
@@ -597,9 +629,10 @@ def _count_replaced(con: duckdb.DuckDBPyConnection, counts: dict[str, _Counts]) 
         "FROM patents)",
     }
     for table, (target, key) in CHILD_TARGET.items():
+        own = " WHERE relation <> 'application'" if target == "patent_relations" else ""
         rows[table] = (
             f"SELECT count(*) FROM {STAGED[table]} "  # noqa: S608 - fixed names
-            f"WHERE 'US-' || pid IN (SELECT {key} FROM {target})"
+            f"WHERE 'US-' || pid IN (SELECT {key} FROM {target}{own})"
         )
     for table, c in counts.items():
         if table in rows:
@@ -633,9 +666,17 @@ def _write(b: Batch, files: dict[str, _TableFile], origin: str) -> None:
     con.execute("DELETE FROM patents WHERE patent_id IN (SELECT patent_id FROM _pv_new)")
     for table, (target, key) in CHILD_TARGET.items():
         if table in files:
+            # a patent's own application number (relation 'application') comes from
+            # g_application, not from g_us_rel_doc
+            own = " AND relation <> 'application'" if target == "patent_relations" else ""
             con.execute(
-                f"DELETE FROM {target} WHERE {key} IN (SELECT patent_id FROM _pv_new)"  # noqa: S608
+                f"DELETE FROM {target} WHERE {key} IN (SELECT patent_id FROM _pv_new){own}"  # noqa: S608
             )
+    if "g_application" in files:
+        con.execute(
+            "DELETE FROM patent_relations WHERE relation = 'application' "
+            "AND patent_id IN (SELECT patent_id FROM _pv_new)"
+        )
     con.execute(
         """INSERT INTO patents
            SELECT patent_id, office, kind, type, grant_date, filing_date, year, title, abstract,
@@ -644,7 +685,13 @@ def _write(b: Batch, files: dict[str, _TableFile], origin: str) -> None:
         {"origin": origin, "batch": b.batch_id},
     )
     loc_join = "LEFT JOIN _pv_loc l USING (loc)" if has_loc else ""
-    country = "l.country" if has_loc else "NULL"
+    # a country must be an ISO 3166-1 alpha-2 code of the shipped table, else it is unknown
+    iso = pa.table({"iso2": [c for c in reference_table("countries")["iso2"].to_pylist() if c]})
+    con.register("_pv_iso", iso)
+    country = "CASE WHEN l.country IN (SELECT iso2 FROM _pv_iso) THEN l.country END"
+    if not has_loc:
+        country = "NULL"
+    source = f"CASE WHEN ({country}) IS NOT NULL THEN 'location' END" if has_loc else "NULL"
     city = "l.city" if has_loc else "NULL"
     if "g_cpc_current" in files:
         con.execute(
@@ -661,9 +708,10 @@ def _write(b: Batch, files: dict[str, _TableFile], origin: str) -> None:
     if "g_assignee_disambiguated" in files:
         con.execute(
             f"""INSERT INTO patent_assignees
+                   (patent_id, seq, assignee_id, name, type, country_code, city, country_source)
                 SELECT 'US-' || pid,
                        row_number() OVER (PARTITION BY pid ORDER BY seqnum NULLS LAST, rn),
-                       $prefix || aid, name, atype, {country}, {city}
+                       $prefix || aid, name, atype, {country}, {city}, {source}
                 FROM _pv_asg {loc_join}""",  # noqa: S608 - fixed expressions only
             {"prefix": ID_PREFIX},
         )
@@ -682,6 +730,44 @@ def _write(b: Batch, files: dict[str, _TableFile], origin: str) -> None:
                SELECT 'US-' || pid, 'US-' || cited FROM _pv_cit
                ORDER BY pid, seqnum NULLS LAST, rn"""
         )
+    _write_links(con, files)
+    fill_holder_countries(con)
+    group_patent_families(con)
+
+
+def _write_links(con: duckdb.DuckDBPyConnection, files: dict[str, _TableFile]) -> None:
+    """Priority claims, related documents and each patent's own application number."""
+    if "g_foreign_priority" in files:
+        con.execute(
+            f"""INSERT INTO patent_priority
+                SELECT 'US-' || pid,
+                       row_number() OVER (PARTITION BY pid ORDER BY seqnum NULLS LAST, rn),
+                       country, number, {number_key_sql("PRI", "country", "number")},
+                       filing_date, kind
+                FROM _pv_pri"""  # noqa: S608 - fixed expressions only
+        )
+    if "g_us_rel_doc" in files:
+        # a related document with a kind code (B1, A1, E ...) is a published document; one
+        # without is an application
+        doc = number_key_sql("DOC", "country", "number")
+        app = number_key_sql("APP", "country", "number")
+        con.execute(
+            f"""INSERT INTO patent_relations
+                SELECT 'US-' || pid,
+                       row_number() OVER (PARTITION BY pid ORDER BY seqnum NULLS LAST, rn),
+                       relation, country, number,
+                       CASE WHEN regexp_full_match(coalesce(kind, ''), '[A-Z][0-9]?')
+                            THEN {doc} ELSE {app} END,
+                       kind, doc_date, status
+                FROM _pv_rel"""  # noqa: S608 - fixed expressions only
+        )
+    if "g_application" in files:
+        con.execute(
+            f"""INSERT INTO patent_relations
+                SELECT 'US-' || pid, 0, 'application', 'US', app_number,
+                       {number_key_sql("APP", "'US'", "app_number")}, NULL, filing_date, NULL
+                FROM _pv_app WHERE app_number IS NOT NULL"""  # noqa: S608
+        )
 
 
 _TEMP_TABLES = (
@@ -697,5 +783,6 @@ _TEMP_TABLES = (
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+    con.unregister("_pv_iso")
     for t in _TEMP_TABLES:
         con.execute(f"DROP TABLE IF EXISTS {t}")

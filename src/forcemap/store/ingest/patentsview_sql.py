@@ -19,6 +19,14 @@ __all__ = [
     "int_checks",
 ]
 
+_US_STATES = ", ".join(
+    f"'{s}'"
+    for s in (
+        "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH "
+        "NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR GU VI AS MP"
+    ).split()
+)
+
 # Columns each table must have (the rest of the columns read may be absent: NULL).
 KEYS: dict[str, tuple[str, ...]] = {
     "g_location_disambiguated": ("location_id",),
@@ -28,15 +36,19 @@ KEYS: dict[str, tuple[str, ...]] = {
     "g_assignee_disambiguated": ("patent_id", "assignee_id"),
     "g_inventor_disambiguated": ("patent_id", "inventor_id"),
     "g_us_patent_citation": ("patent_id", "citation_patent_id"),
+    "g_foreign_priority": ("patent_id", "foreign_application_id"),
+    "g_us_rel_doc": ("patent_id", "related_doc_number", "related_doc_type"),
 }
 # Columns read from each table; also the processing order (locations and patents first).
 USED: dict[str, tuple[str, ...]] = {
-    "g_location_disambiguated": ("location_id", "disambig_city", "disambig_country"),
+    "g_location_disambiguated": (
+        "location_id", "disambig_city", "disambig_state", "disambig_country",
+    ),
     "g_patent": (
         "patent_id", "patent_type", "patent_date", "patent_title", "patent_abstract",
         "wipo_kind", "num_claims", "withdrawn",
     ),
-    "g_application": ("patent_id", "filing_date"),
+    "g_application": ("patent_id", "filing_date", "application_id"),
     "g_cpc_current": ("patent_id", "cpc_sequence", "cpc_group", "cpc_type"),
     "g_assignee_disambiguated": (
         "patent_id", "assignee_sequence", "assignee_id",
@@ -48,6 +60,15 @@ USED: dict[str, tuple[str, ...]] = {
         "disambig_inventor_name_last", "location_id",
     ),
     "g_us_patent_citation": ("patent_id", "citation_sequence", "citation_patent_id"),
+    "g_foreign_priority": (
+        "patent_id", "priority_claim_sequence", "priority_claim_kind", "foreign_application_id",
+        "filing_date", "foreign_country_filed",
+    ),
+    "g_us_rel_doc": (
+        "patent_id", "related_doc_number", "published_country", "related_doc_type",
+        "related_doc_kind", "related_doc_published_date", "related_doc_status",
+        "related_doc_sequence",
+    ),
 }  # fmt: skip
 
 # Canonical table filled from each child table file, and its patent key column.
@@ -56,6 +77,8 @@ CHILD_TARGET: dict[str, tuple[str, str]] = {
     "g_assignee_disambiguated": ("patent_assignees", "patent_id"),
     "g_inventor_disambiguated": ("patent_inventors", "patent_id"),
     "g_us_patent_citation": ("patent_citations", "citing_id"),
+    "g_foreign_priority": ("patent_priority", "patent_id"),
+    "g_us_rel_doc": ("patent_relations", "patent_id"),
 }
 
 # Value parsers shared by the table SQL (temporary macros, created in each batch).
@@ -113,7 +136,12 @@ def int_checks(col: str) -> list[tuple[str, str, str]]:
 # Conditions are tried in order; the first that holds names the reason.
 CHECKS: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
     "g_location_disambiguated": (
-        "location_id AS loc, upper(disambig_country) AS country, disambig_city AS city",
+        # a country is a two-letter code (PatentsView writes ISO 3166-1 alpha-2); without
+        # one, a US state or territory code gives US; anything else stays unknown
+        f"""location_id AS loc, disambig_city AS city,
+           CASE WHEN regexp_full_match(upper(trim(disambig_country)), '[A-Z]{{2}}')
+                THEN upper(trim(disambig_country))
+                WHEN upper(trim(disambig_state)) IN ({_US_STATES}) THEN 'US' END AS country""",
         [("location_id IS NULL", "missing location_id", "location_id")],
     ),
     "g_patent": (
@@ -134,7 +162,8 @@ CHECKS: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         ],
     ),
     "g_application": (
-        "_pv_pid(patent_id) AS pid, _pv_date(filing_date) AS filing_date",
+        "_pv_pid(patent_id) AS pid, _pv_date(filing_date) AS filing_date, "
+        "application_id AS app_number",
         [
             ("patent_id IS NULL", "missing patent_id", "patent_id"),
             ("_pv_pid(patent_id) IS NULL", "invalid patent_id", "patent_id"),
@@ -205,6 +234,46 @@ CHECKS: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             *int_checks("citation_sequence"),
         ],
     ),
+    "g_foreign_priority": (
+        """_pv_pid(patent_id) AS pid, _pv_int(priority_claim_sequence) AS seqnum,
+           foreign_application_id AS number, upper(trim(foreign_country_filed)) AS country,
+           _pv_date(filing_date) AS filing_date, priority_claim_kind AS kind""",
+        [
+            ("patent_id IS NULL", "missing patent_id", "patent_id"),
+            ("_pv_pid(patent_id) IS NULL", "invalid patent_id", "patent_id"),
+            (
+                "foreign_application_id IS NULL",
+                "missing foreign_application_id",
+                "foreign_application_id",
+            ),
+            (
+                "filing_date IS NOT NULL AND _pv_date(filing_date) IS NULL",
+                "invalid filing_date",
+                "filing_date",
+            ),
+            *int_checks("priority_claim_sequence"),
+        ],
+    ),
+    "g_us_rel_doc": (
+        """_pv_pid(patent_id) AS pid, _pv_int(related_doc_sequence) AS seqnum,
+           lower(related_doc_type) AS relation, related_doc_number AS number,
+           coalesce(upper(trim(published_country)), 'US') AS country,
+           upper(trim(related_doc_kind)) AS kind,
+           _pv_date(related_doc_published_date) AS doc_date, related_doc_status AS status""",
+        [
+            ("patent_id IS NULL", "missing patent_id", "patent_id"),
+            ("_pv_pid(patent_id) IS NULL", "invalid patent_id", "patent_id"),
+            ("related_doc_type IS NULL", "missing related_doc_type", "related_doc_type"),
+            ("related_doc_number IS NULL", "missing related_doc_number", "related_doc_number"),
+            (
+                "related_doc_published_date IS NOT NULL "
+                "AND _pv_date(related_doc_published_date) IS NULL",
+                "invalid related_doc_published_date",
+                "related_doc_published_date",
+            ),
+            *int_checks("related_doc_sequence"),
+        ],
+    ),
 }
 
 # Per table: the key that makes two valid rows duplicates (the later line wins).
@@ -216,6 +285,8 @@ DEDUP_KEY = {
     "g_assignee_disambiguated": "pid, coalesce(seqnum::VARCHAR, aid)",
     "g_inventor_disambiguated": "pid, coalesce(seqnum::VARCHAR, iid)",
     "g_us_patent_citation": "pid, cited",
+    "g_foreign_priority": "pid, coalesce(seqnum::VARCHAR, number)",
+    "g_us_rel_doc": "pid, coalesce(seqnum::VARCHAR, relation || number)",
 }
 STAGED = {
     "g_location_disambiguated": "_pv_loc",
@@ -225,6 +296,8 @@ STAGED = {
     "g_assignee_disambiguated": "_pv_asg",
     "g_inventor_disambiguated": "_pv_inv",
     "g_us_patent_citation": "_pv_cit",
+    "g_foreign_priority": "_pv_pri",
+    "g_us_rel_doc": "_pv_rel",
 }
 
 
@@ -233,4 +306,6 @@ SEQ_FIELD = {
     "g_cpc_current": "cpc_sequence",
     "g_assignee_disambiguated": "assignee_sequence",
     "g_inventor_disambiguated": "inventor_sequence",
+    "g_foreign_priority": "priority_claim_sequence",
+    "g_us_rel_doc": "related_doc_sequence",
 }

@@ -37,6 +37,11 @@ from forcemap.store.ingest.uspto_fields import (
     parse_json_record,
 )
 from forcemap.store.ingest.uspto_records import Record, csv_records, json_records, jsonl_records
+from forcemap.store.patent_resolution import (
+    fill_holder_countries,
+    group_patent_families,
+    number_key_sql,
+)
 from forcemap.store.store import Batch, IngestReport, Store, file_checksum
 
 __all__ = ["ID_PREFIX", "find_uspto_files", "ingest_uspto"]
@@ -85,6 +90,7 @@ _ASSIGNEE_SCHEMA = pa.schema(
         ("type", pa.string()),
         ("country_code", pa.string()),
         ("city", pa.string()),
+        ("country_source", pa.string()),
     ]
 )
 _INVENTOR_SCHEMA = pa.schema(
@@ -97,6 +103,23 @@ _INVENTOR_SCHEMA = pa.schema(
     ]
 )
 _CITATION_SCHEMA = pa.schema([("citing_id", pa.string()), ("cited_id", pa.string())])
+_PRIORITY_SCHEMA = pa.schema(
+    [
+        ("patent_id", pa.string()),
+        ("seq", pa.int16()),
+        ("country", pa.string()),
+        ("number", pa.string()),
+        ("filing_date", pa.date32()),
+    ]
+)
+_RELATION_SCHEMA = pa.schema(
+    [
+        ("patent_id", pa.string()),
+        ("seq", pa.int16()),
+        ("relation", pa.string()),
+        ("number", pa.string()),
+    ]
+)
 
 
 # -- public entry points --------------------------------------------------------------------
@@ -160,11 +183,23 @@ def ingest_uspto(
       ``uspto:<lower-cased name>``; type from the code (as PatentsView: 2, 3 company; 4, 5
       individual; 6–9 government), else ``individual`` for a ``Last; First`` name (stored
       as "First Last"), else ``company`` when the name has a corporate legal form (Inc.,
-      LLC, GmbH, Kabushiki Kaisha …), else unknown; country ``N/A`` with a US state, or a US
-      type code, is ``US``;
+      LLC, GmbH, Kabushiki Kaisha …), else unknown. Country (``country_source`` says which
+      rule gave it): an ISO 3166-1 code of the shipped table or a country name
+      (``address``); else a US state (``address``); else, when the assignee has no address,
+      the address of the applicant of the same name (``applicantCountry``/``State``/
+      ``City``; ``address``); else a US owner type code 2, 4, 6, 8, 9 (``type_code``); else
+      a state holder's name, "The United States of America as represented by …"
+      (``name``); else, after the file is written, the one country the same holder (same
+      assignee id) has on its other records in the store (``holder``; none if they
+      disagree); else unknown (NULL). A code that is no country (``EP``, ``WO``, ``XX``)
+      stays unknown;
     * ``inventorsName`` (``Last; First``) with ``inventorCountry``/``inventorCity``/
       ``inventorState`` → ``patent_inventors`` (no inventor id); a bibliographic record has
       only ``inventorsShort``, used when it names a single inventor (no "et al.");
+    * ``priorityClaimsCountry``/``DocNumber``/``Date`` → ``patent_priority``;
+      ``applicationNumber`` (relation ``application``) and ``relatedApplNumber``
+      (``continuation 16428791``: the relation named, else ``related-application``) →
+      ``patent_relations``; both feed the patent families;
     * ``urpn`` (cited US documents) → ``patent_citations``, granted patents only (cited
       pre-grant publications, 11-digit numbers, are left out as in PatentsView's
       ``g_us_patent_citation``).
@@ -221,6 +256,8 @@ def ingest_uspto(
     - A file cut short: the complete records before the cut are stored, the record the cut
       falls in is quarantined ("record cut short"); a JSON Lines or CSV record is complete
       when it parses, with or without its final line break.
+    - Patent families are regrouped after each file (:func:`~forcemap.store.patent_resolution.
+      group_patent_families`): ``familyIdentifierCur`` is the source's family id.
     - Duplicates (the same patent twice in a file) are merged, the later record winning. A
       patent already in the store (from an earlier file or from PatentsView) is *replaced*
       (counted so), with its CPC, assignee, inventor and citation rows. A file identical to
@@ -289,6 +326,8 @@ def _ingest_file(store: Store, path: Path, origin: str) -> IngestReport:
         "_us_asg": tables[2],
         "_us_inv": tables[3],
         "_us_cit": tables[4],
+        "_us_pri": tables[5],
+        "_us_rel": tables[6],
     }
     for name, tbl in views.items():
         con.register(name, tbl)
@@ -339,6 +378,8 @@ def _write(b: Batch, origin: str) -> None:
         ("patent_assignees", "patent_id"),
         ("patent_inventors", "patent_id"),
         ("patent_citations", "citing_id"),
+        ("patent_priority", "patent_id"),
+        ("patent_relations", "patent_id"),
     ):
         con.execute(
             f"DELETE FROM {table} WHERE {key} IN (SELECT patent_id FROM _us_pat)"  # noqa: S608
@@ -358,18 +399,46 @@ def _write(b: Batch, origin: str) -> None:
     )
     con.execute(
         """INSERT INTO patent_assignees
-           SELECT patent_id, seq, assignee_id, name, type, country_code, city FROM _us_asg"""
+               (patent_id, seq, assignee_id, name, type, country_code, city, country_source)
+           SELECT patent_id, seq, assignee_id, name, type, country_code, city, country_source
+           FROM _us_asg"""
     )
     con.execute(
         """INSERT INTO patent_inventors
            SELECT patent_id, seq, NULL, name, country_code, city FROM _us_inv"""
     )
     con.execute("INSERT INTO patent_citations SELECT citing_id, cited_id FROM _us_cit")
+    con.execute(
+        f"""INSERT INTO patent_priority
+            SELECT patent_id, seq, upper(country), number,
+                   {number_key_sql("PRI", "country", "number")}, filing_date, NULL
+            FROM _us_pri"""  # noqa: S608 - fixed expressions only
+    )
+    con.execute(
+        f"""INSERT INTO patent_relations
+            SELECT patent_id, seq, relation, 'US', number,
+                   {number_key_sql("APP", "'US'", "number")}, NULL, NULL, NULL
+            FROM _us_rel"""  # noqa: S608 - fixed expressions only
+    )
+    fill_holder_countries(con)
+    group_patent_families(con)
 
 
 def _arrow_tables(patents: list[Patent]) -> tuple[pa.Table, ...]:
     pats, cpcs, asgs, invs, cits = [], [], [], [], []
+    pris: list[dict[str, Any]] = []
+    rels: list[dict[str, Any]] = []
     for p in patents:
+        for k, (country, number, when) in enumerate(p.priority, 1):
+            pris.append(
+                {"patent_id": p.patent_id, "seq": k, "country": country, "number": number,
+                 "filing_date": when}
+            )  # fmt: skip
+        links = [("application", p.application)] if p.application else []
+        for k, (relation, number) in enumerate([*links, *p.related]):
+            rels.append(
+                {"patent_id": p.patent_id, "seq": k, "relation": relation, "number": number}
+            )
         pats.append(
             {
                 "patent_id": p.patent_id,
@@ -385,7 +454,7 @@ def _arrow_tables(patents: list[Patent]) -> tuple[pa.Table, ...]:
         )
         for k, (symbol, first) in enumerate(p.cpc, 1):
             cpcs.append({"patent_id": p.patent_id, "seq": k, "symbol": symbol, "is_first": first})
-        for k, (name, typ, country, city) in enumerate(p.assignees, 1):
+        for k, (name, typ, country, city, country_source) in enumerate(p.assignees, 1):
             asgs.append(
                 {
                     "patent_id": p.patent_id,
@@ -395,6 +464,7 @@ def _arrow_tables(patents: list[Patent]) -> tuple[pa.Table, ...]:
                     "type": typ,
                     "country_code": country,
                     "city": city,
+                    "country_source": country_source,
                 }
             )
         for k, (name, country, city) in enumerate(p.inventors, 1):
@@ -415,6 +485,8 @@ def _arrow_tables(patents: list[Patent]) -> tuple[pa.Table, ...]:
         pa.Table.from_pylist(asgs, schema=_ASSIGNEE_SCHEMA),
         pa.Table.from_pylist(invs, schema=_INVENTOR_SCHEMA),
         pa.Table.from_pylist(cits, schema=_CITATION_SCHEMA),
+        pa.Table.from_pylist(pris, schema=_PRIORITY_SCHEMA),
+        pa.Table.from_pylist(rels, schema=_RELATION_SCHEMA),
     )
 
 

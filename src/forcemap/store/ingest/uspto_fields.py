@@ -10,7 +10,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
+
+from forcemap.store.ingest.bib_fields import country_code_of
+from forcemap.store.reference import reference_table
 
 __all__ = [
     "CSV_FIELDS",
@@ -80,15 +84,23 @@ class Patent:
     family_id: str | None
     num_claims: int | None
     cpc: list[tuple[str, bool]] = field(default_factory=list)  # (symbol, is_first)
-    assignees: list[tuple[str, str | None, str | None, str | None]] = field(
+    assignees: list[tuple[str, str | None, str | None, str | None, str | None]] = field(
         default_factory=list
-    )  # (name, type, country, city)
+    )  # (name, type, country, city, country_source)
     inventors: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     cited: list[str] = field(default_factory=list)
+    application: str | None = None  # the patent's own application number (14/231597)
+    priority: list[tuple[str | None, str, date | None]] = field(
+        default_factory=list
+    )  # (office, number, date) of each foreign priority claim
+    related: list[tuple[str, str]] = field(default_factory=list)  # (relation, number)
 
 
 # the source field each part of a patent comes from, to name it in a quarantine entry
 JSON_FIELDS = {
+    "application": "applicationNumber",
+    "priority": "priorityClaimsDocNumber",
+    "related": "relatedApplNumber",
     "kind": "guid",
     "type": "applicationRefFilingType",
     "title": "inventionTitle",
@@ -131,6 +143,9 @@ def check_storable(p: Patent, names: dict[str, str]) -> None:
         "assignees",
         "inventors",
         "cited",
+        "application",
+        "priority",
+        "related",
     ):
         value = getattr(p, attr)
         parts = value if isinstance(value, list) else [value]
@@ -230,19 +245,74 @@ def _type_code(v: str | None) -> str | None:
     )
 
 
-def _country(cc: str | None, state: str | None, code: str | None) -> str | None:
-    if cc and re.fullmatch(r"[A-Za-z]{2}", cc):
-        return cc.upper()
-    if state and state.upper() in _US_STATES:
-        return "US"
+@lru_cache(maxsize=1)
+def _iso2() -> frozenset[str]:
+    """The ISO 3166-1 alpha-2 codes of the shipped country table."""
+    return frozenset(c.upper() for c in reference_table("countries")["iso2"].to_pylist() if c)
+
+
+# A holder that is a state names its country: "The United States of America as represented by
+# the Secretary of the Navy", "Government of the United States as represented by ...",
+# "Her Majesty the Queen in right of Canada, as represented by ...".
+_STATE_HOLDER = re.compile(
+    r"^(?:the\s+)?(?:government\s+of\s+)?(?P<a>[a-z .'-]+?),?\s+as\s+represented\s+by\b"
+    r"|\bin\s+(?:the\s+)?right\s+of\s+(?P<b>[a-z .'-]+?)(?:,|\s+as\s+represented\b|$)",
+    re.IGNORECASE,
+)
+
+
+def holder_country_from_name(name: str | None) -> str | None:
+    """ISO alpha-2 of a state holder named by its country (``The United States of America as
+    represented by the Secretary of the Navy`` → ``US``); None for any other name.
+
+    Only the explicit forms "<country> as represented by" and "in right of <country>" are
+    read, and the country must be one of the shipped table's names: a company whose name
+    contains a country ("T-Mobile USA, Inc.") is not located by it.
+
+    >>> [holder_country_from_name(n) for n in (
+    ...     "The United States of America as represented by the Secretary of the Navy",
+    ...     "Her Majesty the Queen in Right of Canada as represented by the Minister",
+    ...     "T-Mobile USA, Inc.", "Acme as represented by counsel")]
+    ['US', 'CA', None, None]
+    """
+    if not name:
+        return None
+    m = _STATE_HOLDER.search(name)
+    if not m:
+        return None
+    return country_code_of(m.group("a") or m.group("b"))
+
+
+def _country(cc: str | None, state: str | None, code: str | None) -> tuple[str | None, str | None]:
+    """The country of an address and where it came from (``address`` / ``type_code``).
+
+    A two-letter code must be an ISO 3166-1 code of the shipped table (``EP``, ``WO`` or a
+    typo are not countries: unknown); a longer value is read as a country name
+    (:func:`~forcemap.store.ingest.bib_fields.country_code_of`); with no country, a US state
+    or territory code gives ``US``; else a US owner type code (2, 4, 6, 8, 9: US company,
+    individual, federal, state or local government) gives ``US``.
+    """
+    if cc:
+        c = cc.strip().upper()
+        if len(c) == 2 and c.isalpha():
+            if c in _iso2():
+                return c, "address"
+            if c == "UK":
+                return "GB", "address"
+        else:
+            named = country_code_of(cc)
+            if named:
+                return named, "address"
+    if state and state.strip().upper() in _US_STATES:
+        return "US", "address"
     if _code(code) in (2, 4, 6, 8, 9):
-        return "US"
-    return None
+        return "US", "type_code"
+    return None, None
 
 
 def _assignee(
     raw_name: str, code: str | None, cc: str | None, city: str | None, state: str | None
-) -> tuple[str, str | None, str | None, str | None]:
+) -> tuple[str, str | None, str | None, str | None, str | None]:
     typ = _type_code(code)
     name = raw_name
     if "; " in raw_name:  # USPTO writes persons "Last; First"
@@ -250,7 +320,15 @@ def _assignee(
         typ = typ or "individual"
     elif typ is None and _LEGAL_FORM.search(raw_name):
         typ = "company"
-    return name, typ, _country(cc, state, code), city
+    country, source = _country(cc, state, code)
+    if country is None:
+        country = holder_country_from_name(name)
+        source = "name" if country else None
+    return name, typ, country, city, source
+
+
+def _name_key(name: str) -> str:
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", name.lower()).split())
 
 
 def _cpc(
@@ -344,12 +422,25 @@ def parse_json_record(rec: Any) -> Patent:
     names = _as_list(rec.get("assigneeName"))
     countries, cities = _as_list(rec.get("assigneeCountry")), _as_list(rec.get("assigneeCity"))
     states, codes = _as_list(rec.get("assigneeState")), _as_list(rec.get("assigneeTypeCode"))
+    # an applicant of the same name (the assignee applying) carries an address too
+    applicants: dict[str, tuple[str | None, str | None, str | None]] = {}
+    app_names = _as_list(rec.get("applicantName"))
+    app_cc, app_city = _as_list(rec.get("applicantCountry")), _as_list(rec.get("applicantCity"))
+    app_state = _as_list(rec.get("applicantState"))
+    for k, nm in enumerate(app_names):
+        an = _text(nm)
+        if an:
+            applicants.setdefault(
+                _name_key(an), (_at(app_cc, k), _at(app_state, k), _at(app_city, k))
+            )
     for k, nm in enumerate(names):
         name = _text(nm)
         if name:
-            pat.assignees.append(
-                _assignee(name, _at(codes, k), _at(countries, k), _at(cities, k), _at(states, k))
-            )
+            cc, st, city = _at(countries, k), _at(states, k), _at(cities, k)
+            if cc is None and st is None and _name_key(name) in applicants:
+                cc, st, app_city_k = applicants[_name_key(name)]
+                city = city or app_city_k
+            pat.assignees.append(_assignee(name, _at(codes, k), cc, city, st))
     inv_names = _as_list(rec.get("inventorsName"))
     if not inv_names:
         short = _text(rec.get("inventorsShort"))
@@ -363,12 +454,41 @@ def parse_json_record(rec: Any) -> Patent:
             pat.inventors.append(
                 (
                     _person(name) if ";" in name else name,
-                    _country(_at(inv_cc, k), _at(inv_state, k), None),
+                    _country(_at(inv_cc, k), _at(inv_state, k), None)[0],
                     _at(inv_city, k),
                 )
             )
     pat.cited = _cited(_split(rec.get("urpn")), "urpn")
+    pat.application = _text(rec.get("applicationNumber"))
+    pr_cc, pr_no = (
+        _as_list(rec.get("priorityClaimsCountry")),
+        _as_list(rec.get("priorityClaimsDocNumber")),
+    )
+    pr_date = _as_list(rec.get("priorityClaimsDate"))
+    for k, no in enumerate(pr_no):
+        pr_number = _text(no)
+        if pr_number:
+            when = _date(
+                pr_date[k] if k < len(pr_date) else None, "priorityClaimsDate", required=False
+            )
+            pat.priority.append((_at(pr_cc, k), pr_number, when))
+    for v in _as_list(rec.get("relatedApplNumber")):
+        t = _text(v)
+        if t:
+            m = _RELATED.fullmatch(t)
+            rel, rel_number = (m.group(1).lower(), m.group(2)) if m else ("related-application", t)
+            rel = {"divisional": "division"}.get(rel, rel.replace(" ", "-"))
+            pat.related.append((rel, rel_number))
     return pat
+
+
+# "continuation 16428791", "division 15/306,892"; a bare number is "related U.S. application
+# data" (a provisional or a parent application)
+_RELATED = re.compile(
+    r"(continuation-in-part|continuation in part|continuation|division|divisional|"
+    r"reissue|substitution)\s+(.+)",
+    re.IGNORECASE,
+)
 
 
 def _int(v: Any, fld: str) -> int | None:
