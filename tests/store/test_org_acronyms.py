@@ -40,7 +40,11 @@ PARTICIPANTS = [("P1", "P-INSERM", "INSERM", "participant", "REC", "FR", 1.0)]
 def loaded(store: Store) -> Store:
     con = store.con
     con.executemany("INSERT INTO institutions VALUES (?, ?, ?, ?, ?, NULL, 'test')", INSTITUTIONS)
-    con.executemany("INSERT INTO patent_assignees VALUES (?, ?, ?, ?, ?, ?, NULL)", ASSIGNEES)
+    con.executemany(
+        "INSERT INTO patent_assignees (patent_id, seq, assignee_id, name, type, country_code, city)"
+        " VALUES (?, ?, ?, ?, ?, ?, NULL)",
+        ASSIGNEES,
+    )
     con.executemany("INSERT INTO project_participants VALUES (?, ?, ?, ?, ?, ?, ?)", PARTICIPANTS)
     return store
 
@@ -97,7 +101,8 @@ def test_ror_acronyms_and_aliases(loaded: Store) -> None:
              ('02feahw73', 'French National Centre for Scientific Research', 'label', 'en')"""
     )
     loaded.con.execute(
-        """INSERT INTO patent_assignees VALUES
+        """INSERT INTO patent_assignees
+           (patent_id, seq, assignee_id, name, type, country_code, city) VALUES
              ('US-9', 1, 'pv:cnrs-en', 'French National Centre for Scientific Research', '6',
               'FR', NULL)"""
     )

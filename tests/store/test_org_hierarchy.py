@@ -3,6 +3,7 @@ multiple parents, chains through institutions outside the store, roll-up levels.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from forcemap.store import Store
 from forcemap.store.ingest import ingest
 from forcemap.store.org_hierarchy import ORG_LEVELS, org_aliases_sql, org_rollup_sql
 from forcemap.store.organizations import resolve_organizations
+from forcemap.store.schema import MIGRATIONS
 
 DATA = Path(__file__).parent.parent / "data" / "openalex"
 
@@ -193,8 +195,11 @@ def test_populated_v4_store_migrates_and_resolves(synergy_store_path: Path, tmp_
     path = tmp_path / "v4.duckdb"
     shutil.copy(synergy_store_path, path)
     con = duckdb.connect(str(path))
-    for t in ("institution_relations", "ror_organizations", "ror_names", "org_hierarchy"):
-        con.execute("DROP TABLE " + t)
+    v5 = MIGRATIONS[4]  # undo every part of V5 (the tables it creates, the columns it adds)
+    for kind, name in re.findall(r"CREATE (TABLE|VIEW|SEQUENCE) (\w+)", v5):
+        con.execute(f"DROP {kind} {name}")
+    for table, column in re.findall(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", v5):
+        con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     con.execute("DELETE FROM schema_migrations WHERE version = 5")
     con.close()
     with Store.open(path) as s:
