@@ -248,7 +248,7 @@ SOURCE_TABLES: dict[str, tuple[str, ...]] = {
     "projects": _PROJECTS,
     "cordis": _PROJECTS,
     "trade": ("trade",),
-    "resolve": ("organizations", "org_aliases"),
+    "resolve": ("organizations", "org_aliases", "person_aliases", "person_possible"),
 }
 """The canonical tables each ingest source (and the organisation resolution) writes."""
 
@@ -288,7 +288,31 @@ ALTER TABLE ingest_log ADD COLUMN replaced BIGINT DEFAULT 0;
 ALTER TABLE quarantine ADD COLUMN unit VARCHAR DEFAULT 'line';  -- line / record
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+# V5: entity resolution (issue 19). Each part of it writes its own block.
+_V5 = """
+-- V5 persons: author disambiguation (store/persons.py). One row per author id: the person it
+-- belongs to and why; pairs scored between the "possible" and the merge threshold that ended
+-- in different persons ("possibly the same person as ...").
+CREATE TABLE person_aliases (
+    author_id VARCHAR NOT NULL,
+    person_id VARCHAR NOT NULL,      -- an author id of the person (its representative)
+    method VARCHAR NOT NULL,         -- orcid / match / override / self
+    score DOUBLE,                    -- match probability of the author's best link (match)
+    evidence VARCHAR,                -- orcid:<id>, the weights of the best link, override:<file>:<line>
+    name VARCHAR,                    -- the person's display name (the representative's)
+    orcid VARCHAR                    -- the author's normalised ORCID (NULL when none or invalid)
+);
+CREATE TABLE person_possible (
+    author_id VARCHAR NOT NULL,
+    other_author_id VARCHAR NOT NULL,
+    person_id VARCHAR NOT NULL,
+    other_person_id VARCHAR NOT NULL,
+    score DOUBLE NOT NULL,           -- match probability of the pair
+    evidence VARCHAR
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 TABLES: tuple[str, ...] = (
@@ -316,4 +340,6 @@ TABLES: tuple[str, ...] = (
     "fetch_checkpoints",
     "table_versions",
     "saved_results",
+    "person_aliases",
+    "person_possible",
 )
