@@ -120,6 +120,7 @@ SELECT author_id, name,
        lower(array_to_string(list_transform(g, lambda x: x[1]), '')) AS initials,
        CASE WHEN len(g[1]) > 1 THEN lower(g[1]) END AS first_name,
        lower(array_to_string(g, ' ')) AS given,
+       list_transform(g, lambda x: lower(x)) AS given_list,
        f = '' OR regexp_full_match(f, '([A-Z]\.?[ \-]?)+') AS only_initials
 FROM gt
 """
@@ -172,7 +173,10 @@ WITH nm AS (
     FROM _fm_pp_as AS x
     JOIN _fm_pp_as AS y ON y.work_id = x.work_id AND y.author_id <> x.author_id
     JOIN nm AS n ON n.author_id = y.author_id
+    JOIN nm AS me ON me.author_id = x.author_id
     WHERE x.n_auth <= $max_work_authors AND n.matchable
+      -- a namesake co-author is not evidence (and not the author: see PAIRS_SQL)
+      AND NOT (n.sur_key = me.sur_key AND n.initials[1] = me.initials[1])
     GROUP BY x.author_id
 ), inst AS (
     SELECT author_id, list(DISTINCT institution_id) AS insts FROM _fm_pp_as
@@ -195,7 +199,7 @@ WITH nm AS (
     FROM _fm_pp_as GROUP BY author_id
 )
 SELECT nm.author_id, nm.name, nm.orcid, nm.has_raw_orcid, nm.sur_key, nm.sur_core,
-       nm.initials, nm.first_name, nm.given, nm.only_initials, nm.matchable,
+       nm.initials, nm.first_name, nm.given, nm.given_list, nm.only_initials, nm.matchable,
        co.coauthors, inst.insts, ven.venues, top.topics, yr.y0, yr.y1,
        coalesce(yr.n_works, 0) AS n_works
 FROM nm
@@ -239,16 +243,26 @@ JOIN _fm_pp_feat AS fl ON fl.author_id = l.author_id
 JOIN _fm_pp_feat AS fr ON fr.author_id = r.author_id
 WHERE l.n_block <= $max_block
   AND (starts_with(fl.initials, fr.initials) OR starts_with(fr.initials, fl.initials))
-  AND (fl.first_name IS NULL OR fr.first_name IS NULL OR fl.first_name = fr.first_name)
+  -- every given name written out on both sides agrees ("Myung Kyum" is not "Myung Ku")
+  AND list_bool_and(list_transform(
+          range(1, least(len(fl.given_list), len(fr.given_list)) + 1),
+          lambda i: len(fl.given_list[i]) = 1 OR len(fr.given_list[i]) = 1
+                    OR fl.given_list[i] = fr.given_list[i]))
   AND (fl.orcid IS NULL OR fr.orcid IS NULL)
+  -- two authors of one work are two people
+  AND NOT EXISTS (SELECT 1 FROM _fm_pp_as AS x JOIN _fm_pp_as AS y USING (work_id)
+                  WHERE x.author_id = l.author_id AND y.author_id = r.author_id)
 """
 
 # Author features handed to splink (the comparison columns only).
 SPLINK_INPUT_SQL = """
-SELECT author_id AS unique_id, given, first_name, coauthors, insts, venues, topics, y0, y1
-FROM _fm_pp_feat
-WHERE author_id IN (SELECT id_l FROM _fm_pp_pairs UNION SELECT id_r FROM _fm_pp_pairs)
-ORDER BY author_id
+SELECT f.author_id AS unique_id, f.given, f.first_name, b.block_n, f.coauthors, f.insts,
+       f.venues, f.topics, f.y0, f.y1
+FROM _fm_pp_feat AS f
+LEFT JOIN (SELECT author_id, min(n_block) AS block_n FROM _fm_pp_keys GROUP BY author_id) AS b
+    USING (author_id)
+WHERE f.author_id IN (SELECT id_l FROM _fm_pp_pairs UNION SELECT id_r FROM _fm_pp_pairs)
+ORDER BY f.author_id
 """
 
 # Connected components by iterated minimum-label propagation over _fm_pp_cc_edges(a, b)

@@ -69,8 +69,8 @@ __all__ = [
     "resolve_persons",
 ]
 
-PRIOR_MATCH_PROBABILITY = 1.0 / (1.0 + 2.0**9)
-r"""Prior probability :math:`\lambda` that two candidate authors are one person (log-odds −9)."""
+PRIOR_MATCH_PROBABILITY = 1.0 / (1.0 + 2.0**4)
+r"""Prior probability :math:`\lambda` that two candidate authors are one person (log-odds −4)."""
 
 # (level label, SQL condition on the pair's columns, m, u); the first level of each comparison
 # with m = u = None is its null level (weight 0). m and u sum to 1 over the other levels.
@@ -90,9 +90,17 @@ def _overlap(col: str, sizes: tuple[tuple[int, float, float], ...], none: tuple[
 PERSON_COMPARISONS: dict[str, list[_Level]] = {
     "name": [
         ("unknown", "given_l IS NULL OR given_r IS NULL", None, None),
-        ("same given names", "given_l = given_r AND first_name_l IS NOT NULL", 0.70, 0.05),
-        ("same first name", "first_name_l = first_name_r", 0.15, 0.05),
-        ("compatible initials", "ELSE", 0.15, 0.90),
+        ("same given names", "given_l = given_r AND first_name_l IS NOT NULL", 0.70, 0.30),
+        ("same first name", "first_name_l = first_name_r", 0.15, 0.25),
+        ("compatible initials", "ELSE", 0.15, 0.45),
+    ],
+    "name_block": [
+        ("unknown", "block_n_l IS NULL OR block_n_r IS NULL", None, None),
+        ("<= 2 authors", "greatest(block_n_l, block_n_r) <= 2", 0.30, 0.01),
+        ("<= 5 authors", "greatest(block_n_l, block_n_r) <= 5", 0.30, 0.05),
+        ("<= 20 authors", "greatest(block_n_l, block_n_r) <= 20", 0.25, 0.20),
+        ("<= 100 authors", "greatest(block_n_l, block_n_r) <= 100", 0.10, 0.34),
+        ("> 100 authors", "ELSE", 0.05, 0.40),
     ],
     "coauthors": _overlap(
         "coauthors", ((3, 0.30, 0.0003), (2, 0.15, 0.0006), (1, 0.25, 0.008)), (0.30, 0.9911)
@@ -141,8 +149,11 @@ _TEMPS = (
     "_fm_pp_cc",
     "_fm_pp_cc_next",
     "_fm_pp_all",
-    "_fm_pp_hard",
     "_fm_pp_cluster",
+    "_fm_pp_conflict",
+    "_fm_pp_split",
+    "_fm_pp_live",
+    "_fm_pp_sub",
 )
 
 
@@ -544,14 +555,54 @@ def _resolve(
                       AS matched
            FROM _fm_pp_ovr_arrow AS o"""
     )
-    _cluster(con, params["match_probability"])
+    n_split = _cluster(con, params["match_probability"])
     _write(con, ovr_name, params["possible_probability"], params["match_probability"])
-    return _report(con, ovr_name, examples, params["max_block"])
+    report = _report(con, ovr_name, examples, params["max_block"])
+    report.conflicts_split = n_split
+    return report
 
 
-def _cluster(con: duckdb.DuckDBPyConnection, threshold: float) -> None:
-    """Persons as clusters: ``_fm_pp_cluster(author_id, ckey)``."""
-    # hard edges: same ORCID, override joins; match edges: scored pairs above the threshold
+_CONFLICT_SQL = """
+CREATE OR REPLACE TEMP TABLE _fm_pp_conflict AS
+WITH orc AS (
+    SELECT c.comp FROM _fm_pp_cc AS c JOIN _fm_pp_feat AS f ON f.author_id = c.node
+    WHERE f.orcid IS NOT NULL GROUP BY c.comp HAVING count(DISTINCT f.orcid) > 1
+), apart AS (
+    SELECT ca.comp FROM _fm_pp_ovr AS o
+    JOIN _fm_pp_cc AS ca ON ca.node = o.a JOIN _fm_pp_cc AS cb ON cb.node = o.b
+    WHERE o.action = 'apart' AND ca.comp = cb.comp
+), cowork AS (
+    SELECT c.comp FROM _fm_pp_as AS x JOIN _fm_pp_cc AS c ON c.node = x.author_id
+    GROUP BY x.work_id, c.comp HAVING count(DISTINCT x.author_id) > 1
+)
+SELECT comp FROM orc UNION SELECT comp FROM apart UNION SELECT comp FROM cowork
+"""
+
+# In each conflicting component, drop its weakest match links (all those at its lowest
+# probability); components whose links are all hard (ORCID, override) cannot be split.
+_CUT_SQL = """
+DELETE FROM _fm_pp_live AS e
+USING (
+    SELECT c.comp, min(l.p) AS p FROM _fm_pp_live AS l
+    JOIN _fm_pp_cc AS c ON c.node = l.a
+    WHERE l.kind = 'match' AND c.comp IN (SELECT comp FROM _fm_pp_conflict)
+    GROUP BY c.comp
+) AS w, _fm_pp_cc AS c
+WHERE e.kind = 'match' AND c.node = e.a AND c.comp = w.comp AND e.p = w.p
+"""
+
+
+def _cluster(con: duckdb.DuckDBPyConnection, threshold: float, max_rounds: int = 200) -> int:
+    """Persons as clusters, ``_fm_pp_cluster(author_id, ckey)``; returns the number of
+    components that had to be split.
+
+    Links: same ORCID and override joins (hard), scored pairs at or above ``threshold``
+    (match). Their connected components are the persons, except where a component is in
+    conflict: it holds two ORCIDs, two authors an override keeps apart, or two authors of the
+    same work. Such a component loses its weakest match links (those at its lowest
+    probability) and is recomputed, round after round, until no conflict is left (or only
+    hard links remain).
+    """
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _fm_pp_edges AS
            SELECT min(author_id) OVER (PARTITION BY orcid) AS a, author_id AS b, 'orcid' AS kind,
@@ -569,72 +620,43 @@ def _cluster(con: duckdb.DuckDBPyConnection, threshold: float) -> None:
     con.execute("DELETE FROM _fm_pp_edges WHERE a = b")
     _components(con, "SELECT a, b FROM _fm_pp_edges")
     con.execute("CREATE OR REPLACE TEMP TABLE _fm_pp_all AS SELECT * FROM _fm_pp_cc")
-    _components(con, "SELECT a, b FROM _fm_pp_edges WHERE kind <> 'match'")
+    con.execute(_CONFLICT_SQL)
+    con.execute("CREATE OR REPLACE TEMP TABLE _fm_pp_split AS SELECT comp FROM _fm_pp_conflict")
+    n_split = int(con.execute("SELECT count(*) FROM _fm_pp_split").fetchall()[0][0])
+    # the links inside conflicting components, cut round after round
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE _fm_pp_hard AS
-           SELECT a.node, coalesce(c.comp, a.node) AS hcomp, a.comp
-           FROM _fm_pp_all AS a LEFT JOIN _fm_pp_cc AS c USING (node)"""
-    )
-    # components holding two ORCIDs or an 'apart' pair are split around their anchors
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE _fm_pp_conflict AS
-           WITH orc AS (
-               SELECT h.comp FROM _fm_pp_hard AS h JOIN _fm_pp_feat AS f ON f.author_id = h.node
-               WHERE f.orcid IS NOT NULL GROUP BY h.comp HAVING count(DISTINCT f.orcid) > 1
-           ), apart AS (
-               SELECT ha.comp FROM _fm_pp_ovr AS o
-               JOIN _fm_pp_hard AS ha ON ha.node = o.a JOIN _fm_pp_hard AS hb ON hb.node = o.b
-               WHERE o.action = 'apart' AND ha.comp = hb.comp
-           )
-           SELECT comp FROM orc UNION SELECT comp FROM apart"""
+        """CREATE OR REPLACE TEMP TABLE _fm_pp_live AS
+           SELECT e.* FROM _fm_pp_edges AS e JOIN _fm_pp_all AS c ON c.node = e.a
+           WHERE c.comp IN (SELECT comp FROM _fm_pp_split)"""
     )
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE _fm_pp_anchor AS
-           SELECT DISTINCT h.hcomp FROM _fm_pp_hard AS h
-           JOIN _fm_pp_conflict AS c USING (comp)
-           LEFT JOIN _fm_pp_feat AS f ON f.author_id = h.node
-           WHERE f.orcid IS NOT NULL
-              OR h.node IN (SELECT a FROM _fm_pp_ovr WHERE action = 'apart'
-                            UNION SELECT b FROM _fm_pp_ovr WHERE action = 'apart')"""
+        """CREATE OR REPLACE TEMP TABLE _fm_pp_sub AS
+           SELECT node, node AS comp FROM _fm_pp_all WHERE comp IN (SELECT comp FROM _fm_pp_split)"""
     )
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE _fm_pp_assign AS
-           WITH loose AS (
-               SELECT h.* FROM _fm_pp_hard AS h JOIN _fm_pp_conflict AS c USING (comp)
-               WHERE h.hcomp NOT IN (SELECT hcomp FROM _fm_pp_anchor)
-           ), links AS (
-               SELECT l.node, t.hcomp AS target, e.p
-               FROM loose AS l
-               JOIN (SELECT a, b, p FROM _fm_pp_edges WHERE kind = 'match'
-                     UNION ALL SELECT b, a, p FROM _fm_pp_edges WHERE kind = 'match') AS e
-                 ON e.a = l.node
-               JOIN _fm_pp_hard AS t ON t.node = e.b
-               WHERE t.hcomp IN (SELECT hcomp FROM _fm_pp_anchor)
-           )
-           SELECT l.node, arg_max(k.target, (k.p, k.target)) AS target
-           FROM loose AS l LEFT JOIN links AS k USING (node) GROUP BY l.node"""
-    )
-    # the loose authors left without an anchor are clustered among themselves
-    _components(
-        con,
-        """SELECT e.a, e.b FROM _fm_pp_edges AS e
-           JOIN _fm_pp_assign AS x ON x.node = e.a AND x.target IS NULL
-           JOIN _fm_pp_assign AS y ON y.node = e.b AND y.target IS NULL
-           WHERE e.kind = 'match'""",
-    )
+    for _ in range(max_rounds if n_split else 0):
+        _components(con, "SELECT a, b FROM _fm_pp_live")
+        con.execute(_CONFLICT_SQL)
+        n_conflict = con.execute(
+            """SELECT count(*) FROM _fm_pp_conflict AS k WHERE EXISTS (
+                   SELECT 1 FROM _fm_pp_live AS l JOIN _fm_pp_cc AS c ON c.node = l.a
+                   WHERE c.comp = k.comp AND l.kind = 'match')"""
+        ).fetchall()[0][0]
+        if not n_conflict:
+            break
+        con.execute(_CUT_SQL)
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE _fm_pp_cc AS SELECT * FROM _fm_pp_sub LIMIT 0")
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _fm_pp_cluster AS
            SELECT f.author_id,
-                  CASE WHEN h.node IS NULL THEN 's:' || f.author_id
-                       WHEN h.comp NOT IN (SELECT comp FROM _fm_pp_conflict) THEN 'c:' || h.comp
-                       WHEN x.node IS NULL THEN 'h:' || h.hcomp
-                       WHEN x.target IS NOT NULL THEN 'h:' || x.target
-                       ELSE 'r:' || coalesce(r.comp, h.node) END AS ckey
+                  CASE WHEN a.node IS NULL THEN 's:' || f.author_id
+                       WHEN a.comp NOT IN (SELECT comp FROM _fm_pp_split) THEN 'c:' || a.comp
+                       ELSE 'k:' || coalesce(k.comp, f.author_id) END AS ckey
            FROM _fm_pp_feat AS f
-           LEFT JOIN _fm_pp_hard AS h ON h.node = f.author_id
-           LEFT JOIN _fm_pp_assign AS x ON x.node = f.author_id
-           LEFT JOIN _fm_pp_cc AS r ON r.node = f.author_id"""
+           LEFT JOIN _fm_pp_all AS a ON a.node = f.author_id
+           LEFT JOIN _fm_pp_cc AS k ON k.node = f.author_id"""
     )
+    return n_split
 
 
 _ALIASES_SQL = """
@@ -731,7 +753,6 @@ def _report(
         invalid_orcids=one(
             "SELECT count(*) FROM _fm_pp_feat WHERE has_raw_orcid AND orcid IS NULL"
         ),
-        conflicts_split=one("SELECT count(*) FROM _fm_pp_conflict"),
         anonymous_authorships=one(
             "SELECT count(*) FROM authorships WHERE author_id IS NULL OR trim(author_id) = ''"
         ),
@@ -760,6 +781,4 @@ def _report(
             {"k": k},
         ).fetchall()
     ]
-    for tmp in ("_fm_pp_conflict", "_fm_pp_anchor", "_fm_pp_assign"):
-        con.execute("DROP TABLE IF EXISTS " + tmp)  # names from a fixed allow-list
     return rep
