@@ -69,7 +69,7 @@ WITH ids AS (
     SELECT ids.author_id, coalesce(au.name, sn.author_name) AS name, au.orcid AS raw_orcid
     FROM ids LEFT JOIN au USING (author_id) LEFT JOIN sn USING (author_id)
 ), folded AS (
-    SELECT *, """
+    SELECT *, """  # noqa: S608 - constants only
     + _fold("name")
     + r""" AS f FROM raw
 ), split AS (

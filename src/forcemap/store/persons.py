@@ -509,10 +509,8 @@ def _components(con: duckdb.DuckDBPyConnection, edges_sql: str) -> None:
     """Connected components of the undirected edges ``edges_sql`` (columns a, b) into
     ``_fm_pp_cc(node, comp)``, comp the smallest reachable node id (label propagation with
     pointer jumping, iterated until stable; set-based)."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _fm_pp_cc_edges AS "
-        f"SELECT a, b FROM ({edges_sql}) UNION SELECT b, a FROM ({edges_sql})"  # noqa: S608
-    )
+    both = f"SELECT a, b FROM ({edges_sql}) UNION SELECT b, a FROM ({edges_sql})"  # noqa: S608
+    con.execute("CREATE OR REPLACE TEMP TABLE _fm_pp_cc_edges AS " + both)
     con.execute(q.CC_INIT_SQL)
     while True:
         con.execute(q.CC_STEP_SQL)
@@ -543,7 +541,9 @@ def _resolve(
     scored = _score_pairs(features, pairs)
     con.register("_fm_pp_scored_arrow", scored)
     try:
-        con.execute("CREATE OR REPLACE TEMP TABLE _fm_pp_scored AS SELECT * FROM _fm_pp_scored_arrow")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _fm_pp_scored AS SELECT * FROM _fm_pp_scored_arrow"
+        )
     finally:
         con.unregister("_fm_pp_scored_arrow")
     con.execute(
@@ -631,7 +631,8 @@ def _cluster(con: duckdb.DuckDBPyConnection, threshold: float, max_rounds: int =
     )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _fm_pp_sub AS
-           SELECT node, node AS comp FROM _fm_pp_all WHERE comp IN (SELECT comp FROM _fm_pp_split)"""
+           SELECT node, node AS comp FROM _fm_pp_all
+           WHERE comp IN (SELECT comp FROM _fm_pp_split)"""
     )
     for _ in range(max_rounds if n_split else 0):
         _components(con, "SELECT a, b FROM _fm_pp_live")
@@ -732,8 +733,8 @@ def _write(con: duckdb.DuckDBPyConnection, ovr_name: str, possible: float, match
 def _report(
     con: duckdb.DuckDBPyConnection, ovr_name: str, k: int, max_block: int
 ) -> PersonReport:
-    def one(sql: str) -> int:
-        row = con.execute(sql).fetchone()
+    def one(sql: str, params: dict[str, Any] | None = None) -> int:
+        row = con.execute(sql, params).fetchone()
         return int(row[0]) if row and row[0] is not None else 0
 
     rep = PersonReport(
@@ -748,7 +749,8 @@ def _report(
         unmatchable=one("SELECT count(*) FROM _fm_pp_feat WHERE NOT matchable"),
         not_compared=one(
             "SELECT count(*) FROM (SELECT author_id FROM _fm_pp_keys GROUP BY author_id "
-            f"HAVING min(n_block) > {int(max_block)})"  # noqa: S608 - an int
+            "HAVING min(n_block) > $m)",
+            {"m": max_block},
         ),
         invalid_orcids=one(
             "SELECT count(*) FROM _fm_pp_feat WHERE has_raw_orcid AND orcid IS NULL"

@@ -298,7 +298,7 @@ CREATE TABLE person_aliases (
     person_id VARCHAR NOT NULL,      -- an author id of the person (its representative)
     method VARCHAR NOT NULL,         -- orcid / match / override / self
     score DOUBLE,                    -- match probability of the author's best link (match)
-    evidence VARCHAR,                -- orcid:<id>, the weights of the best link, override:<file>:<line>
+    evidence VARCHAR,                -- orcid:<id>, weights of the best link, override:<file>:<n>
     name VARCHAR,                    -- the person's display name (the representative's)
     orcid VARCHAR                    -- the author's normalised ORCID (NULL when none or invalid)
 );
