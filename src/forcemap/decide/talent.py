@@ -396,6 +396,7 @@ SELECT * EXCLUDE (rank0, n_unit, score),
 FROM r ORDER BY unit, kind, rank0
 """
 
+
 def _rule(p: TalentParams, params: dict[str, object]) -> Rule:
     return Rule(
         name="talent",
@@ -816,9 +817,10 @@ def _caveats(
         )
     else:
         result.warn(
-            "Authors are the source's author ids (OpenAlex author disambiguation; persons not "
-            "resolved, run `forcemap resolve`): one person split over several ids looks like "
-            "several thinner careers, and two people merged under one id like one longer, "
+            "Authors are the source's author ids (OpenAlex author disambiguation; run "
+            "`forcemap resolve` to join them into persons): one person split over several "
+            "ids looks like several thinner careers, and two people merged under one id like "
+            "one longer, "
             "broader, more mobile career. "
             f"{n_anon} authorships{share} have no author id and count for nobody."
         )

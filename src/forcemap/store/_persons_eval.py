@@ -125,7 +125,7 @@ def split_and_merge(
     *,
     n: int = 300,
     seed: int = 19,
-    match_probability: float = 0.95,
+    match_probability: float = 0.8,
 ) -> SplitMergeResult:
     """Run the split-and-merge check on a copy of the store at ``source``.
 

@@ -31,8 +31,7 @@ def _fold(expr: str) -> str:
     for a, b in _TRANSLIT:
         out = f"replace({out}, '{a}', '{b}')"
     return (
-        f"trim(regexp_replace(regexp_replace({out}, '[^A-Za-z,\\- .]', '', 'g'), "
-        "'\\s+', ' ', 'g'))"
+        f"trim(regexp_replace(regexp_replace({out}, '[^A-Za-z,\\- .]', '', 'g'), '\\s+', ' ', 'g'))"
     )
 
 

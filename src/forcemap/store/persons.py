@@ -77,9 +77,9 @@ r"""Prior probability :math:`\lambda` that two candidate authors are one person 
 _Level = tuple[str, str, float | None, float | None]
 
 
-def _overlap(col: str, sizes: tuple[tuple[int, float, float], ...], none: tuple[float, float]) -> (
-    list[_Level]
-):
+def _overlap(
+    col: str, sizes: tuple[tuple[int, float, float], ...], none: tuple[float, float]
+) -> list[_Level]:
     inter = f"len(list_intersect({col}_l, {col}_r))"
     levels: list[_Level] = [("unknown", f"{col}_l IS NULL OR {col}_r IS NULL", None, None)]
     levels += [(f">= {n} shared", f"{inter} >= {n}", m, u) for n, m, u in sizes]
@@ -365,7 +365,7 @@ def resolve_persons(
     store: Store,
     *,
     overrides: str | Path | None = None,
-    match_probability: float = 0.95,
+    match_probability: float = 0.8,
     possible_probability: float = 0.2,
     max_block: int = 200,
     max_work_authors: int = 50,
@@ -387,8 +387,9 @@ def resolve_persons(
         ``apart`` (never the same person: the pair is not linked and, if a chain of matches
         joins them, the cluster is split as for two ORCIDs). Overrides are applied last.
     match_probability
-        Least match probability for two authors to be linked (default 0.95, i.e. a match
-        weight of about +4.25).
+        Least match probability for two authors to be linked (default 0.8, i.e. a match
+        weight of +2; 0.9 and 0.95 trade re-joined authors for fewer wrong merges, see
+        docs/resolution.md).
     possible_probability
         Least match probability of a pair reported in ``person_possible`` when its authors
         end in different persons (default 0.2).
@@ -730,9 +731,7 @@ def _write(con: duckdb.DuckDBPyConnection, ovr_name: str, possible: float, match
     con.execute(_POSSIBLE_SQL, {"pp": possible})
 
 
-def _report(
-    con: duckdb.DuckDBPyConnection, ovr_name: str, k: int, max_block: int
-) -> PersonReport:
+def _report(con: duckdb.DuckDBPyConnection, ovr_name: str, k: int, max_block: int) -> PersonReport:
     def one(sql: str, params: dict[str, Any] | None = None) -> int:
         row = con.execute(sql, params).fetchone()
         return int(row[0]) if row and row[0] is not None else 0
