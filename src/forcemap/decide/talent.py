@@ -107,7 +107,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from forcemap.decide._evidence import insufficient
-from forcemap.decide._persons import PERSON_OF_SQL, persons_resolved, possible_table
 from forcemap.decide._scope import check_years, industry_scope
 from forcemap.decide._talent_flows_sql import BALANCE_SQL, FLOWS_SQL, MOVES_SQL
 from forcemap.decide._unit_intervals import unit_ratio_intervals
@@ -120,6 +119,7 @@ from forcemap.indicators.impact import (
     impact_caveats,
     percentile_rank,
 )
+from forcemap.store.person_views import PERSON_OF_SQL, persons_resolved, possible_table
 from forcemap.store.reference import IndustryCatalog
 from forcemap.store.slices import industry_works
 from forcemap.store.store import Store

@@ -37,6 +37,7 @@ from forcemap._checks import check_years
 from forcemap.errors import InputError, StoreError
 from forcemap.store import Store
 from forcemap.store.org_names import ORG_TYPES
+from forcemap.store.person_views import AUTHORSHIPS_VIEW_SQL, PERSON_OF_SQL
 from forcemap.store.store import scratch_connection
 
 __all__ = [
@@ -199,7 +200,8 @@ _NODE_EXPR = {
         "a.work_id",
     ),
     ("coauthorship", "author"): (
-        "authorships a JOIN _fm_works s ON s.work_id = a.work_id",
+        # persons (person_aliases) when resolved, else author ids: store/person_views.py
+        "_fm_authorships a JOIN _fm_works s ON s.work_id = a.work_id",
         "a.author_id",
         "a.country_code",
         "a.work_id",
@@ -542,6 +544,9 @@ def build_network(
         if directed:
             # links from the sliced citing documents; the cited side may be any stored document
             _flow_links(cur, kind)
+        if mode == "author":
+            cur.execute(PERSON_OF_SQL)
+            cur.execute(AUTHORSHIPS_VIEW_SQL)
         parts = [_incidence_sql(la, mode) for la in use_layers if (la, mode) in _NODE_EXPR]
         cur.execute("CREATE OR REPLACE TEMP TABLE _fm_inc AS " + " UNION ALL ".join(parts))
         if countries and directed:
