@@ -18,8 +18,8 @@ persons):
    ("Linehan, Marsha M.", "M. M. Linehan", "LINEHAN MM", "Marsha Linehan"; particles such as
    van / de / von stay in the surname; Jr./III dropped; hyphenated given names are two names)
    and blocked on (surname, first initial) and (last surname word, first initial). A pair is
-   a candidate when one initials string is a prefix of the other and written-out first names
-   agree.
+   a candidate when one initials string is a prefix of the other, the given names written out
+   on both sides agree, and the two never wrote a work together (co-authors are two people).
 3. **Scoring** (:data:`PERSON_COMPARISONS`): name agreement, shared co-authors (by name), shared
    institutions, shared level-1 concepts (or topic subfields), shared venues and the gap
    between the active years; each level adds its Bayes factor :math:`\log_2(m/u)` to the prior
@@ -29,11 +29,14 @@ persons):
    .. math::  w = \log_2\frac{\lambda}{1-\lambda} + \sum_k \log_2\frac{m_k}{u_k},
               \qquad p = \frac{2^w}{1 + 2^w}.
 
-4. **Clustering.** Pairs with :math:`p \ge` ``match_probability`` and the ORCID groups are
-   joined transitively (connected components). A component that would hold two ORCIDs (or two
-   authors an override keeps apart) is split: each of its authors without an ORCID joins the
-   ORCID group it has the strongest direct link with, the rest are clustered among
-   themselves.
+4. **Clustering.** Pairs with :math:`p \ge` ``match_probability``, the ORCID groups and the
+   override joins are joined transitively (connected components). A component that would hold
+   two ORCIDs, two authors an override keeps apart, or two authors of one work loses its
+   weakest match links (those at its lowest probability), round after round, until no
+   conflict is left; the cut links stay listed in ``person_possible``.
+
+The full description, parameters and measured quality are in ``docs/resolution.md``
+(section *Persons*).
 
 References
 ----------
