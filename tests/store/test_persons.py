@@ -124,23 +124,27 @@ def test_orcid_then_names_join_linehan_and_keep_namesakes_apart(store: Store) ->
     assert all("A30" not in pair or "A31" not in pair for pair in possible)
 
 
-def test_same_orcid_is_one_person_and_invalid_orcid_is_none(store: Store) -> None:
-    """Two ids with one ORCID (URL and bare forms) are one person by 'orcid'; a checksum
-    failure counts as no ORCID."""
+def test_same_orcid_is_one_person_and_malformed_orcid_is_none(store: Store) -> None:
+    """Two ids with one ORCID (URL and bare forms) are one person by 'orcid'; a truncated
+    ORCID is none; a wrong check digit is counted but still keeps two ORCIDs apart."""
+    team = [("A10", "Ken Ito", None, "I2"), ("A11", "Rie Sato", None, "I2")]
     _world(
         store,
         [
             ("W1", 2001, "S1", [("A1", "Ana Souza", "https://orcid.org/" + OTHER_ORCID, "I1")]),
             ("W2", 2015, "S2", [("A2", "A. Souza", OTHER_ORCID.replace("-", ""), "I2")]),
-            ("W3", 2015, "S2", [("A3", "Bo Li", "0000-0001-5109-3701", "I2")]),
+            ("W3", 2015, "S2", [("A3", "Bo Li", "0000-0001-5109-3701", "I2"), *team]),
+            ("W4", 2016, "S2", [("A4", "Bo Li", THIRD_ORCID, "I2"), *team]),
+            ("W5", 2016, "S2", [("A5", "Cy Wu", "0000-0001-5109-370", "I2")]),
         ],
     )
     report = resolve_persons(store)
     p = _persons(store)
     assert p["A1"][0] == p["A2"][0] and p["A1"][1] == p["A2"][1] == "orcid"
     assert p["A1"][2] == "orcid:" + OTHER_ORCID
-    assert report.invalid_orcids == 1
-    assert store.scalar("SELECT orcid FROM person_aliases WHERE author_id = 'A3'") is None
+    assert p["A3"][0] != p["A4"][0]  # two ORCIDs, one failing its check digit
+    assert report.invalid_orcids == 1 and report.orcid_check_failed == 1
+    assert store.scalar("SELECT orcid FROM person_aliases WHERE author_id = 'A5'") is None
 
 
 def test_chain_between_two_orcids_is_split(store: Store) -> None:

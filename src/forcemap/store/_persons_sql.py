@@ -125,7 +125,10 @@ FROM gt
 """
 )
 
-# The ORCID, hyphenated, when its ISO 7064 MOD 11-2 check digit is right; else NULL.
+# The ORCID, hyphenated (16 characters, the last a digit or X; anything else is no ORCID), and
+# whether its ISO 7064 MOD 11-2 check digit is right. A well-formed ORCID with a wrong check
+# digit still identifies (two ids with it are one person; two different ones are two people);
+# it is counted in the report.
 ORCID_SQL = r"""
 CREATE OR REPLACE TEMP TABLE _fm_pp_orcid AS
 WITH d AS (
@@ -138,9 +141,9 @@ WITH d AS (
     FROM d
 )
 SELECT author_id,
-       CASE WHEN o[16] = CASE (12 - total % 11) % 11 WHEN 10 THEN 'X'
-                             ELSE ((12 - total % 11) % 11)::VARCHAR END
-            THEN o[1:4] || '-' || o[5:8] || '-' || o[9:12] || '-' || o[13:16] END AS orcid
+       o[1:4] || '-' || o[5:8] || '-' || o[9:12] || '-' || o[13:16] AS orcid,
+       o[16] = CASE (12 - total % 11) % 11 WHEN 10 THEN 'X'
+                    ELSE ((12 - total % 11) % 11)::VARCHAR END AS check_ok
 FROM c
 """
 
@@ -156,26 +159,31 @@ WHERE a.author_id IS NOT NULL AND trim(a.author_id) <> ''
 # One row per author: parsed name, ORCID and the evidence sets compared between candidates.
 #   coauthors  "<surname key> <first initial>" of the co-authors of works with at most
 #              $max_work_authors authors (names, not ids: a co-author split over several ids
-#              still counts once)
+#              still counts once), names held by at most $max_coauthor_key ids only
 #   insts      institution ids;  venues  source ids;  topics  level-1 concepts (score >= 0.3)
 #              or, when the store has no level-1 concepts, topic subfields
 #   y0, y1     first and last publication year
 FEATURES_SQL = """
 CREATE OR REPLACE TEMP TABLE _fm_pp_feat AS
 WITH nm AS (
-    SELECT n.*, o.orcid,
+    SELECT n.*, o.orcid, coalesce(o.check_ok, true) AS check_ok,
            length(coalesce(n.sur_key, '')) >= 2 AND n.initials <> '' AND NOT n.only_initials
                AS matchable
     FROM _fm_pp_names AS n LEFT JOIN _fm_pp_orcid AS o USING (author_id)
+), ck AS (
+    SELECT author_id, sur_key || ' ' || initials[1] AS ckey,
+           count(*) OVER (PARTITION BY sur_key, initials[1]) AS n_key
+    FROM nm WHERE matchable
 ), co AS (
-    SELECT x.author_id, list(DISTINCT n.sur_key || ' ' || n.initials[1]) AS coauthors
+    SELECT x.author_id, list(DISTINCT n.ckey) AS coauthors
     FROM _fm_pp_as AS x
     JOIN _fm_pp_as AS y ON y.work_id = x.work_id AND y.author_id <> x.author_id
-    JOIN nm AS n ON n.author_id = y.author_id
-    JOIN nm AS me ON me.author_id = x.author_id
-    WHERE x.n_auth <= $max_work_authors AND n.matchable
-      -- a namesake co-author is not evidence (and not the author: see PAIRS_SQL)
-      AND NOT (n.sur_key = me.sur_key AND n.initials[1] = me.initials[1])
+    JOIN ck AS n ON n.author_id = y.author_id
+    JOIN ck AS me ON me.author_id = x.author_id
+    WHERE x.n_auth <= $max_work_authors
+      -- a common co-author name (more than $max_coauthor_key ids) says little about who is
+      -- who; a namesake co-author is not evidence (and not the author: see PAIRS_SQL)
+      AND n.n_key <= $max_coauthor_key AND n.ckey <> me.ckey
     GROUP BY x.author_id
 ), inst AS (
     SELECT author_id, list(DISTINCT institution_id) AS insts FROM _fm_pp_as
@@ -197,7 +205,7 @@ WITH nm AS (
     SELECT author_id, min(year) AS y0, max(year) AS y1, count(DISTINCT work_id) AS n_works
     FROM _fm_pp_as GROUP BY author_id
 )
-SELECT nm.author_id, nm.name, nm.orcid, nm.has_raw_orcid, nm.sur_key, nm.sur_core,
+SELECT nm.author_id, nm.name, nm.orcid, nm.check_ok, nm.has_raw_orcid, nm.sur_key, nm.sur_core,
        nm.initials, nm.first_name, nm.given, nm.given_list, nm.only_initials, nm.matchable,
        co.coauthors, inst.insts, ven.venues, top.topics, yr.y0, yr.y1,
        coalesce(yr.n_works, 0) AS n_works

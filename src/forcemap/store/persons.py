@@ -11,8 +11,8 @@ The method is a Fellegi–Sunter record linkage (Fellegi & Sunter 1969) scored b
 DuckDB with **fixed** parameters (no training, so the same store always gives the same
 persons):
 
-1. **ORCID.** Authors with the same valid ORCID (normalised, check digit verified) are one
-   person. Two different ORCIDs are never one person.
+1. **ORCID.** Authors with the same well-formed ORCID (normalised; a failing check digit is
+   counted) are one person. Two different ORCIDs are never one person.
 2. **Blocking by compatible names.** Names are folded to ASCII (accents removed from the
    canonical decomposition, ø/ł/ß/æ… transliterated), parsed into surname and given names
    ("Linehan, Marsha M.", "M. M. Linehan", "LINEHAN MM", "Marsha Linehan"; particles such as
@@ -138,6 +138,10 @@ _OVERRIDE_SCHEMA = pa.schema(
 )
 
 _RESOLVED = ("person_aliases", "person_possible")
+
+_MAX_COAUTHOR_KEY = 20
+"""A co-author name key (surname + first initial) held by more author ids than this is not
+co-author evidence: sharing a "Wang J" co-author says little about who is who."""
 _TEMPS = (
     "_fm_pp_names",
     "_fm_pp_orcid",
@@ -181,7 +185,11 @@ class PersonReport:
         Author ids in a name block still larger than ``max_block`` after splitting it by first
         name: not compared by name (very common names at scale).
     invalid_orcids
-        Author ids whose ORCID is malformed or fails its check digit (treated as no ORCID).
+        Author ids whose ORCID is malformed (not 16 characters of digits and a final digit or
+        X, after removing a URL prefix and hyphens): treated as no ORCID.
+    orcid_check_failed
+        Author ids whose well-formed ORCID fails its ISO 7064 check digit: still used as an
+        identifier (e.g. generated ids), but counted.
     conflicts_split
         Clusters that joined two ORCIDs (or two authors kept apart) through a chain of
         matches and were split.
@@ -205,6 +213,7 @@ class PersonReport:
     unmatchable: int = 0
     not_compared: int = 0
     invalid_orcids: int = 0
+    orcid_check_failed: int = 0
     conflicts_split: int = 0
     anonymous_authorships: int = 0
     overrides_applied: int = 0
@@ -437,8 +446,8 @@ def resolve_persons(
       ``anonymous_authorships`` and stay uncounted by the person-level outputs.
     - Empty names, one-letter surnames and names made only of initials ("J.C.") are never
       matched by name (``unmatchable``): a person needs at least a surname and an initial.
-    - An author with a malformed ORCID, or one failing its check digit, is treated as having
-      none (counted in ``invalid_orcids``).
+    - An author with a malformed ORCID is treated as having none (``invalid_orcids``); a
+      well-formed one failing its check digit still identifies (``orcid_check_failed``).
     """
     if not 0 < possible_probability <= match_probability < 1:
         raise InputError(
@@ -461,6 +470,7 @@ def resolve_persons(
         "possible_probability": possible_probability,
         "max_block": max_block,
         "max_work_authors": max_work_authors,
+        "max_coauthor_key": _MAX_COAUTHOR_KEY,
         "prior_match_probability": PRIOR_MATCH_PROBABILITY,
         "scorer": "splink (Fellegi-Sunter, fixed m/u)",
     }
@@ -534,7 +544,10 @@ def _resolve(
     con.execute(q.NAMES_SQL)
     con.execute(q.ORCID_SQL)
     con.execute(q.AUTHORSHIPS_SQL)
-    con.execute(q.FEATURES_SQL, {"max_work_authors": params["max_work_authors"]})
+    con.execute(
+        q.FEATURES_SQL,
+        {"max_work_authors": params["max_work_authors"], "max_coauthor_key": _MAX_COAUTHOR_KEY},
+    )
     con.execute(q.KEYS_SQL, {"max_block": params["max_block"]})
     con.execute(q.PAIRS_SQL, {"max_block": params["max_block"]})
     features = con.sql(q.SPLINK_INPUT_SQL).to_arrow_table()
@@ -757,6 +770,7 @@ def _report(con: duckdb.DuckDBPyConnection, ovr_name: str, k: int, max_block: in
         invalid_orcids=one(
             "SELECT count(*) FROM _fm_pp_feat WHERE has_raw_orcid AND orcid IS NULL"
         ),
+        orcid_check_failed=one("SELECT count(*) FROM _fm_pp_feat WHERE NOT check_ok"),
         anonymous_authorships=one(
             "SELECT count(*) FROM authorships WHERE author_id IS NULL OR trim(author_id) = ''"
         ),
