@@ -340,6 +340,7 @@ def _score_pairs(features: pa.Table, pairs: pa.Table) -> pa.Table:
         return out_schema.empty_table()
     scon = scratch_connection()
     try:
+        scon.execute("SET enable_progress_bar = false")  # a library does not print
         db = DuckDBAPI(scon)
         sdf = db.register(features, table_name="fm_person_features")
         linker = Linker(sdf, _splink_settings(), log_level=None)
