@@ -39,7 +39,8 @@ def measure(store_path: Path, labels: Path = LABELS) -> dict[str, object]:
         shutil.copy(store_path, path)
         with Store.open(path) as s:
             s.con.executemany(
-                "INSERT INTO patent_assignees (patent_id, seq, assignee_id, name, type, country_code,"
+                "INSERT INTO patent_assignees"
+                " (patent_id, seq, assignee_id, name, type, country_code,"
                 " city) VALUES (?, 1, ?, ?, '2', ?, NULL)",
                 [
                     (f"BENCH-{k}", f"bench:{k}", r["acronym"], r["country_code"])

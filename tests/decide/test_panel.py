@@ -243,6 +243,31 @@ def test_coauthorship_exclusion_cites_the_shared_work(tiny: Store) -> None:
     assert e4["evidence"] == ["W21"] and e4["years"] == [2012]
 
 
+def test_persons_carry_conflicts_across_split_ids(tiny: Store) -> None:
+    """C3 wrote W20 with the applicant under a second id (C3b). Unresolved, C3 looks free of
+    conflict and C3b is a separate candidate; once person_aliases says C3b is C3, C3 is
+    excluded for co-authorship through that work and C3b is no candidate of its own."""
+    con = tiny.con
+    con.execute("INSERT INTO authors (author_id, name) VALUES ('C3b', 'Dan Three')")
+    con.execute(
+        "INSERT INTO authorships (work_id, author_seq, author_id, author_name, author_position,"
+        " institution_id, country_code) VALUES ('W20', 3, 'C3b', 'Dan Three', 'middle', 'OU1',"
+        " 'DE')"
+    )
+    before = _excluded(_panel(tiny))
+    assert ("C3", "coauthorship") not in before and ("C3b", "coauthorship") in before
+    con.execute(
+        """INSERT INTO person_aliases VALUES
+           ('C3', 'C3', 'match', 0.99, NULL, 'Dan Three', NULL),
+           ('C3b', 'C3', 'match', 0.99, NULL, 'Dan Three', NULL)"""
+    )
+    r = _panel(tiny)
+    after = _excluded(r)
+    assert after[("C3", "coauthorship")]["evidence"] == ["W20"]
+    assert not any(a == "C3b" for a, _ in after)
+    assert "C3b" not in r.evidence["ranking"]["author_id"].to_pylist()
+
+
 def test_same_organisation_coinvention_and_project_exclusions(tiny: Store) -> None:
     r = _panel(tiny, size=3)
     ex = _excluded(r)

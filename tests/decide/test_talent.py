@@ -349,3 +349,35 @@ def test_real_store_two_scientists_are_not_a_ranking(real_store: Store) -> None:
         assert x["mean_ncs_low"] <= x["mean_ncs"] <= x["mean_ncs_high"]
     cov = {c.what: c for c in r.coverage}["authors in scope with a known current country"]
     assert cov.share is not None and 0.5 < cov.share < 1
+
+
+def test_real_sample_counts_persons(synergy_store_path: Path, tmp_path: Path) -> None:
+    """Issue 19 acceptance: on the real SYNERGY sample, Marsha M. Linehan is three strategic
+    scientists of Psychology (three OpenAlex ids) until persons are resolved; then she is one,
+    with the works of all her ids, and possible duplicates are flagged in possibly_same_as."""
+    import shutil
+
+    from forcemap.store.persons import resolve_persons
+
+    copy = tmp_path / "synergy.duckdb"
+    shutil.copyfile(synergy_store_path, copy)
+    with Store.open(copy) as s:
+        before = talent(s, country="US", unit="field").table.to_pylist()
+        resolve_persons(s)
+        r = talent(s, country="US", unit="field")
+    after = r.table.to_pylist()
+
+    def linehan(rows: list[dict]) -> list[dict]:
+        return [
+            x
+            for x in rows
+            if x["unit_name"] == "Psychology" and x["author_name"] == "Marsha M. Linehan"
+        ]
+
+    assert len(linehan(before)) == 3
+    assert all(x["possibly_same_as"] is None for x in before)
+    (one,) = linehan(after)
+    assert one["author_id"] == "A2164206094"  # the id carrying her ORCID
+    assert one["n_works"] > max(x["n_works"] for x in linehan(before))
+    assert any(x["possibly_same_as"] for x in after)
+    assert any("Scientists are persons" in c for c in r.caveats)

@@ -195,6 +195,26 @@ def test_author_and_country(tiny_store: Store) -> None:
     assert _edges(c) == {("DE", "IT"): 1.0}
 
 
+def test_author_network_counts_persons(tiny_store: Store) -> None:
+    """With A5 recorded as the same person as A1 (person_aliases, as `forcemap resolve`
+    writes it), the author network has A1 where A5 was; without aliases it is unchanged."""
+    tiny_store.con.execute(
+        """INSERT INTO person_aliases VALUES
+           ('A1', 'A1', 'match', 0.99, NULL, 'Ann One', NULL),
+           ('A5', 'A1', 'match', 0.99, NULL, 'Ann One', NULL)"""
+    )
+    tiny_store.con.execute(
+        "INSERT INTO authorships (work_id, author_seq, author_id) VALUES ('W4', 2, 'A4')"
+    )
+    a = build_network(tiny_store, kind="author_collaboration")
+    edges = _edges(a)
+    assert ("A1", "A4") in edges and edges[("A1", "A4")] == 2.0  # W1, and W4 through A5
+    assert "A5" not in a.nodes["node_id"].to_pylist()
+    tiny_store.con.execute("DELETE FROM person_aliases")
+    b = build_network(tiny_store, kind="author_collaboration")
+    assert _edges(b)[("A4", "A5")] == 1.0 and _edges(b)[("A1", "A4")] == 1.0
+
+
 def test_network_from_tables_fills_columns() -> None:
     net = network_from_tables(None, pa.table({"source": ["a"], "target": ["b"]}))
     assert net.nodes["strength"].to_pylist() == [1.0, 1.0]

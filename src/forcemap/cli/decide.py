@@ -488,7 +488,7 @@ def decide_talent(
         )  # fmt: skip
         cols = ["unit_name", "kind", "rank", "author_name", "org_name", "outcome", "n_works",
                 "mean_ncs", "mean_ncs_low", "mean_ncs_high", "top10_share", "top10_share_low",
-                "top10_share_high", "score"]  # fmt: skip
+                "top10_share_high", "score", "possibly_same_as"]  # fmt: skip
         finish_decision(r, cols, out_file, max_rows=50)
         bal = r.evidence.get("balance")
         if bal is not None and bal.num_rows:

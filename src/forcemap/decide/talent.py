@@ -1,7 +1,9 @@
 r"""Strategic scientists and talent flows: who carries a country's science in an industry?
 
-**Scientists.** An author is an author id of ``authorships`` (OpenAlex's disambiguated author;
-authorships without an id are left out). Works belong to a unit — a catalog industry
+**Scientists.** An author is a person: the ``person_id`` of ``person_aliases`` of an authorship's
+author id (:func:`forcemap.store.persons.resolve_persons`), else — persons not resolved — the
+author id itself; authorships without an id are left out; ``possibly_same_as`` lists the persons
+scored as possibly the same one (``person_possible``). Works belong to a unit — a catalog industry
 (:func:`forcemap.store.slices.industry_works`) or a field (the work's top level-0 concept,
 :func:`forcemap.indicators.impact.assign_field`) — and count when published in the ``years``
 window :math:`[y_0, y_1]` (default: every year; :math:`y_1` defaults to the latest publication
@@ -106,6 +108,7 @@ import pyarrow.compute as pc
 
 from forcemap.decide._evidence import insufficient
 from forcemap.decide._scope import check_years, industry_scope
+from forcemap.decide._talent_flows_sql import BALANCE_SQL, FLOWS_SQL, MOVES_SQL
 from forcemap.decide._unit_intervals import unit_ratio_intervals
 from forcemap.decide.params import TALENT, TalentParams
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
@@ -116,6 +119,7 @@ from forcemap.indicators.impact import (
     impact_caveats,
     percentile_rank,
 )
+from forcemap.store.person_views import PERSON_OF_SQL, persons_resolved, possible_table
 from forcemap.store.reference import IndustryCatalog
 from forcemap.store.slices import industry_works
 from forcemap.store.store import Store
@@ -171,6 +175,7 @@ TALENT_SCHEMA = pa.schema(
         ("cohort_relative_impact", pa.float64()),
         ("score", pa.float64()),
         ("outcome", pa.string()),
+        ("possibly_same_as", pa.string()),
     ]
 )
 """The main table: the ``top`` strategic and the ``top`` rising scientists of each unit;
@@ -223,7 +228,8 @@ WITH inst AS (
            any_value(upper(country_code)) AS cc
     FROM organizations GROUP BY org_id
 )
-SELECT a.work_id, a.author_seq, a.author_id, a.author_name, w.year::INTEGER AS year,
+SELECT a.work_id, a.author_seq, coalesce(po.person_id, a.author_id) AS author_id,
+       coalesce(po.person_name, a.author_name) AS author_name, w.year::INTEGER AS year,
        nullif(upper(trim(coalesce(a.country_code, i.cc, o.cc))), '') AS country,
        coalesce(al.org_id, a.institution_id) AS org_id,
        coalesce(o.name, i.name) AS org_name,
@@ -244,6 +250,7 @@ SELECT a.work_id, a.author_seq, a.author_id, a.author_name, w.year::INTEGER AS y
            OR coalesce(a.is_corresponding, false) AS lead
 FROM authorships AS a
 JOIN works AS w USING (work_id)
+LEFT JOIN _fm_person_of AS po ON po.author_id = a.author_id
 LEFT JOIN inst AS i USING (institution_id)
 LEFT JOIN alias AS al ON al.source_id = a.institution_id
 LEFT JOIN org AS o ON o.org_id = al.org_id
@@ -279,10 +286,14 @@ CREATE OR REPLACE TEMP TABLE _ta_first AS
 SELECT author_id, min(year) AS first_year FROM _ta_aw WHERE year IS NOT NULL GROUP BY author_id;
 
 CREATE OR REPLACE TEMP TABLE _ta_names AS
-SELECT r.author_id, coalesce(any_value(au.name), any_value(r.author_name)) AS author_name
+SELECT r.author_id,
+       coalesce(any_value(po.person_name), any_value(au.name), any_value(r.author_name))
+           AS author_name
 FROM _ta_rows AS r
 LEFT JOIN (SELECT author_id, any_value(name) AS name FROM authors GROUP BY author_id) AS au
        USING (author_id)
+LEFT JOIN (SELECT DISTINCT person_id, person_name FROM _fm_person_of) AS po
+       ON po.person_id = r.author_id
 WHERE r.author_id IS NOT NULL GROUP BY r.author_id;
 """
 
@@ -346,12 +357,14 @@ SELECT m.unit, u.unit_name,
        m.breadth, m.leadership_share, m.enterprise_share,
        m.recent_works, m.recent_ncs,
        CASE WHEN m.recent_ncs IS NOT NULL THEN co.cohort_size END AS cohort_size,
-       m.recent_ncs / nullif(co.cohort_ncs, 0) AS cohort_relative_impact
+       m.recent_ncs / nullif(co.cohort_ncs, 0) AS cohort_relative_impact,
+       pp.possibly_same_as
 FROM _ta_metrics AS m
 JOIN _ta_current AS c USING (author_id)
 LEFT JOIN _ta_names AS n USING (author_id)
 LEFT JOIN _ta_unit_names AS u USING (unit)
 LEFT JOIN cohort AS co ON co.unit = m.unit AND co.first_year = m.first_year
+LEFT JOIN _fm_person_possible AS pp ON pp.person_id = m.author_id
 WHERE c.country = $country AND m.n_works >= $min_works
 """
 
@@ -381,55 +394,6 @@ SELECT * EXCLUDE (rank0, n_unit, score),
             ELSE 'insufficient evidence (eligible scientists in the unit ' || n_unit
                  || ' < ' || $min_sci || ')' END AS outcome
 FROM r ORDER BY unit, kind, rank0
-"""
-
-_MOVES_SQL = """
-CREATE OR REPLACE TEMP TABLE _ta_moves AS
-WITH scope AS (
-    SELECT DISTINCT aw.author_id FROM _ta_sel AS s JOIN _ta_aw AS aw USING (work_id)
-), seq AS (
-    SELECT ay.*,
-           lag(year) OVER p AS prev_year, lag(country) OVER p AS prev_country,
-           lag(org_id) OVER p AS prev_org, lag(sector) OVER p AS prev_sector
-    FROM _ta_ay AS ay JOIN scope USING (author_id)
-    WINDOW p AS (PARTITION BY author_id ORDER BY year)
-)
-SELECT author_id, prev_year AS from_year, year AS to_year,
-       prev_country AS from_country, country AS to_country,
-       coalesce(prev_sector, 'unknown') AS from_sector, coalesce(sector, 'unknown') AS to_sector,
-       prev_org AS from_org, org_id AS to_org
-FROM seq
-WHERE prev_year IS NOT NULL AND ($y0 IS NULL OR year >= $y0) AND year <= $y1
-  AND (prev_country <> country
-       OR (prev_org IS NOT NULL AND org_id IS NOT NULL AND prev_org <> org_id))
-"""
-
-_FLOWS_SQL = """
-SELECT from_country, to_country, from_sector, to_sector,
-       count(*) AS moves, count(DISTINCT author_id) AS authors
-FROM _ta_moves GROUP BY ALL
-ORDER BY authors DESC, moves DESC, from_country, to_country, from_sector, to_sector
-"""
-
-_BALANCE_SQL = """
-WITH ev AS (
-    SELECT author_id, 'in' AS dir, to_sector AS sector FROM _ta_moves
-    WHERE to_country = $country AND from_country <> $country
-    UNION ALL
-    SELECT author_id, 'out', from_sector FROM _ta_moves
-    WHERE from_country = $country AND to_country <> $country
-), s AS (
-    SELECT 'all' AS sector, dir, author_id FROM ev
-    UNION ALL
-    SELECT sector, dir, author_id FROM ev
-), k AS (SELECT 'all' AS sector UNION SELECT sector FROM ev)
-SELECT $country AS country, k.sector,
-       count(DISTINCT s.author_id) FILTER (WHERE s.dir = 'in') AS inflow,
-       count(DISTINCT s.author_id) FILTER (WHERE s.dir = 'out') AS outflow,
-       inflow - outflow AS net
-FROM k LEFT JOIN s USING (sector)
-GROUP BY k.sector
-ORDER BY k.sector <> 'all', k.sector
 """
 
 
@@ -678,6 +642,9 @@ def talent(
             f"CREATE OR REPLACE TEMP TABLE _ta_items AS {items_sql}",
             {"concept_min_score": p.concept_min_score} if basis == "concept1" else None,
         )
+        cur.execute(PERSON_OF_SQL)
+        possible_table(cur)
+        persons = persons_resolved(cur)
         cur.execute(_ROWS_SQL)
         cur.execute(_AUTHOR_SQL)
         n_rows, n_anon = cur.execute(
@@ -723,10 +690,10 @@ def talent(
             .select(TALENT_SCHEMA.names)
             .cast(TALENT_SCHEMA)
         )
-        cur.execute(_MOVES_SQL, {"y0": y0, "y1": y1})
-        flows = cur.sql(_FLOWS_SQL).to_arrow_table().cast(FLOW_SCHEMA)
+        cur.execute(MOVES_SQL, {"y0": y0, "y1": y1})
+        flows = cur.sql(FLOWS_SQL).to_arrow_table().cast(FLOW_SCHEMA)
         balance = (
-            cur.sql(_BALANCE_SQL, params={"country": cty}).to_arrow_table().cast(BALANCE_SCHEMA)
+            cur.sql(BALANCE_SQL, params={"country": cty}).to_arrow_table().cast(BALANCE_SCHEMA)
         )
         per_unit = dict(
             cur.execute("SELECT unit, count(*) FROM _ta_authors GROUP BY unit").fetchall()
@@ -749,6 +716,8 @@ def talent(
         per_unit=per_unit,
         no_impact=no_impact,
         resolved=resolved,
+        persons=persons,
+        possible=int(pc.sum(pc.is_valid(table["possibly_same_as"])).as_py() or 0),
     )
     result.cover(
         "authors in scope with a known current country",
@@ -833,15 +802,28 @@ def _caveats(
     per_unit: dict[str, int],
     no_impact: int,
     resolved: bool,
+    persons: bool,
+    possible: int,
 ) -> None:
     p = result.rule.parameters
     share = f" ({100 * n_anon / n_rows:.1f} %)" if n_rows else ""
-    result.warn(
-        "Authors are the source's author ids (OpenAlex author disambiguation): one person "
-        "split over several ids looks like several thinner careers, and two people merged "
-        "under one id like one longer, broader, more mobile career. "
-        f"{n_anon} authorships{share} have no author id and count for nobody."
-    )
+    if persons:
+        result.warn(
+            "Scientists are persons (`forcemap resolve`: author ids joined by ORCID and by a "
+            "probabilistic match of name, co-authors, institutions, topics, venues and years; "
+            "table person_aliases). Pairs scored below the merge threshold are listed in "
+            f"possibly_same_as ({possible} listed scientist(s) have one). "
+            f"{n_anon} authorships{share} have no author id and count for nobody."
+        )
+    else:
+        result.warn(
+            "Authors are the source's author ids (OpenAlex author disambiguation; run "
+            "`forcemap resolve` to join them into persons): one person split over several "
+            "ids looks like several thinner careers, and two people merged under one id like "
+            "one longer, "
+            "broader, more mobile career. "
+            f"{n_anon} authorships{share} have no author id and count for nobody."
+        )
     if not per_unit:
         result.warn(
             f"No scientist of {p['country']} has at least {p['min_works']} works in any "

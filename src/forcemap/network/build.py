@@ -38,6 +38,7 @@ from forcemap.errors import InputError, StoreError
 from forcemap.store import Store
 from forcemap.store.org_hierarchy import ORG_LEVELS, org_aliases_sql, org_level_caption
 from forcemap.store.org_names import ORG_TYPES
+from forcemap.store.person_views import AUTHORSHIPS_VIEW_SQL, PERSON_OF_SQL
 from forcemap.store.store import scratch_connection
 
 __all__ = [
@@ -200,7 +201,8 @@ _NODE_EXPR = {
         "a.work_id",
     ),
     ("coauthorship", "author"): (
-        "authorships a JOIN _fm_works s ON s.work_id = a.work_id",
+        # persons (person_aliases) when resolved, else author ids: store/person_views.py
+        "_fm_authorships a JOIN _fm_works s ON s.work_id = a.work_id",
         "a.author_id",
         "a.country_code",
         "a.work_id",
@@ -553,6 +555,9 @@ def build_network(
         if directed:
             # links from the sliced citing documents; the cited side may be any stored document
             _flow_links(cur, kind)
+        if mode == "author":
+            cur.execute(PERSON_OF_SQL)
+            cur.execute(AUTHORSHIPS_VIEW_SQL)
         parts = [
             _incidence_sql(la, mode, org_level) for la in use_layers if (la, mode) in _NODE_EXPR
         ]

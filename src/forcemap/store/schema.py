@@ -376,7 +376,31 @@ FROM (SELECT patent_id, nullif(trim(any_value(family_id)), '') AS fid
 _PATENTS_V5 = (*_PATENTS, "patent_priority", "patent_relations", "patent_families")
 SOURCE_TABLES["patentsview"] = SOURCE_TABLES["uspto"] = _PATENTS_V5
 
-_V5 = _V5_ORGANISATIONS + _V5_PATENTS
+_V5_PERSONS = """
+-- V5 persons: author disambiguation (store/persons.py). One row per author id: the person it
+-- belongs to and why; pairs scored between the "possible" and the merge threshold that ended
+-- in different persons ("possibly the same person as ...").
+CREATE TABLE person_aliases (
+    author_id VARCHAR NOT NULL,
+    person_id VARCHAR NOT NULL,      -- an author id of the person (its representative)
+    method VARCHAR NOT NULL,         -- orcid / match / override / self
+    score DOUBLE,                    -- match probability of the author's best link (match)
+    evidence VARCHAR,                -- orcid:<id>, weights of the best link, override:<file>:<n>
+    name VARCHAR,                    -- the person's display name (the representative's)
+    orcid VARCHAR                    -- the author's normalised ORCID (NULL when none or invalid)
+);
+CREATE TABLE person_possible (
+    author_id VARCHAR NOT NULL,
+    other_author_id VARCHAR NOT NULL,
+    person_id VARCHAR NOT NULL,
+    other_person_id VARCHAR NOT NULL,
+    score DOUBLE NOT NULL,           -- match probability of the pair
+    evidence VARCHAR
+);
+"""
+SOURCE_TABLES["resolve"] = (*SOURCE_TABLES["resolve"], "person_aliases", "person_possible")
+
+_V5 = _V5_ORGANISATIONS + _V5_PATENTS + _V5_PERSONS
 
 MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -415,4 +439,7 @@ TABLES: tuple[str, ...] = (
     "patent_priority",
     "patent_relations",
     "patent_families",
+    # V5 persons
+    "person_aliases",
+    "person_possible",
 )

@@ -470,6 +470,11 @@ class TalentRow(BaseModel):
     outcome: str | None = Field(
         description="`ranked` or `insufficient evidence (…)` with the counts that were missing."
     )
+    possibly_same_as: str | None = Field(
+        default=None,
+        description="Persons scored as possibly the same scientist (below the merge threshold "
+        "of `forcemap resolve`): `Name (person id, p=probability); …`; null when none.",
+    )
 
 
 class FlowRow(BaseModel):

@@ -107,7 +107,7 @@ FROM patent_inventors WHERE inventor_id IS NOT NULL GROUP BY inventor_id;
 # A given pool: its people and the applicants.
 _PEOPLE_DEFAULT_SQL = """
 CREATE OR REPLACE TEMP TABLE _rp_people AS
-SELECT DISTINCT author_id AS cid FROM authorships WHERE author_id IS NOT NULL
+SELECT DISTINCT author_id AS cid FROM _fm_authorships WHERE author_id IS NOT NULL
 UNION SELECT inventor_id FROM _rp_inv
 """
 _PEOPLE_POOL_SQL = """
@@ -135,7 +135,7 @@ SELECT a.work_id, a.author_id, a.author_name, w.year,
             ELSE coalesce(o.type, @TYPE(i.t)@, 'other') END AS type,
        coalesce(a.author_position = 'last', false)
            OR coalesce(a.is_corresponding, false) AS lead
-FROM authorships AS a
+FROM _fm_authorships AS a
 JOIN _rp_wy AS w USING (work_id)
 LEFT JOIN inst AS i USING (institution_id)
 LEFT JOIN alias AS al ON al.source_id = a.institution_id
@@ -480,6 +480,7 @@ _POOL_INPUTS = (
     "institutions",
     "organizations",
     "org_aliases",
+    "person_aliases",
     "patents",
     "patent_inventors",
     "patent_assignees",

@@ -67,7 +67,7 @@ _COI_SQL = """
 CREATE OR REPLACE TEMP TABLE _rp_coi AS
 WITH app_works AS (
     SELECT DISTINCT a.work_id, a.author_id AS applicant, w.year
-    FROM authorships AS a JOIN _rp_wy AS w USING (work_id)
+    FROM _fm_authorships AS a JOIN _rp_wy AS w USING (work_id)
     WHERE a.author_id IN (SELECT aid FROM _rp_app WHERE is_author)
       AND w.year >= $y - $coi AND w.year <= $y
 ),
@@ -100,7 +100,7 @@ SELECT * FROM (
 UNION ALL
 SELECT DISTINCT b.author_id, 'coauthorship', aw.applicant, aw.work_id, aw.year,
        aw.work_id || ' (' || aw.year || ')'
-FROM app_works AS aw JOIN authorships AS b USING (work_id)
+FROM app_works AS aw JOIN _fm_authorships AS b USING (work_id)
 WHERE b.author_id <> aw.applicant
 UNION ALL
 SELECT DISTINCT m.cid, 'coinvention', ap.applicant, ap.patent_id, ap.year,

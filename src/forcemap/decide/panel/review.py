@@ -39,6 +39,12 @@ from forcemap.decide.panel.tables import panel_tables
 from forcemap.decide.params import PANEL, PanelParams
 from forcemap.decide.result import DecisionResult, check_weights, is_synthetic
 from forcemap.errors import InputError
+from forcemap.store.person_views import (
+    AUTHORSHIPS_VIEW_SQL,
+    PERSON_OF_SQL,
+    person_ids,
+    person_map,
+)
 from forcemap.store.store import Store
 
 __all__ = ["review_panel"]
@@ -164,6 +170,18 @@ def review_panel(
     with store.query_cursor("review panel") as cur:
         synthetic = is_synthetic(cur)
         y = reference_year(cur)
+        # authors are persons (person_aliases); unresolved, every author id is its own person
+        cur.execute(PERSON_OF_SQL)
+        cur.execute(AUTHORSHIPS_VIEW_SQL)
+        app_ids, excl_ids = person_ids(cur, app_ids), person_ids(cur, excl_ids)
+        if pool_tbl is not None:
+            ids = pool_tbl["author_id"].to_pylist()
+            pmap = person_map(cur, [a for a in ids if a is not None])
+            pool_tbl = pool_tbl.set_column(
+                pool_tbl.schema.get_field_index("author_id"),
+                "author_id",
+                pa.array([pmap.get(a, a) if a is not None else None for a in ids], pa.string()),
+            )
         register_inputs(cur, app_ids, excl_ids, pool_tbl)
         side_params = {
             "y": y,
