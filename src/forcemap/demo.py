@@ -1,7 +1,7 @@
 """The demo pipeline behind ``make demo``: real data and a synthetic world, kept apart.
 
 * ``<out>/real.duckdb``: the real SYNERGY OpenAlex sample, the USPTO grant records and a small
-  file with deliberate defects (to show the quarantine), organisations resolved.
+  file with deliberate defects (to show the quarantine), organisations and persons resolved.
 * ``<out>/synthetic.duckdb``: a small synthetic world (all formats, planted facts), labelled
   synthetic in the store (``origin``) and in the report.
 * ``<out>/report.html``: the demo report.
@@ -71,6 +71,7 @@ def build_demo(
     from forcemap.decide.explore import precompute_text_index
     from forcemap.indicators import precompute
     from forcemap.store.organizations import resolve_organizations
+    from forcemap.store.persons import resolve_persons
     from forcemap.store.synth import WorldManifest, write_world
 
     out = Path(out_dir)
@@ -92,6 +93,9 @@ def build_demo(
     for source, paths in REAL_FILES:
         run(real, source, [demo / p for p in paths])
     resolve_organizations(real)
+    # one person per scientist: the SYNERGY sample holds the same authors under several
+    # OpenAlex ids (Marsha M. Linehan three times); talent, panel and networks count persons
+    resolve_persons(real)
     precompute(real)
     precompute_text_index(real)
 
@@ -104,6 +108,9 @@ def build_demo(
     run(synth, "projects", [world / "projects"])
     run(synth, "trade", [world / "trade" / "baci.csv"])
     resolve_organizations(synth)
+    # persons are not resolved here: the generator gives every synthetic author its own id
+    # from a small pool of names (namesakes are different people by construction, with no
+    # ORCIDs to tell them apart), so a name-based resolution would only merge namesakes
     precompute(synth)
     precompute_text_index(synth)
 
