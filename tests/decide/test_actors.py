@@ -344,3 +344,17 @@ def test_org_level_rolls_up_to_the_parent(tiny: Store) -> None:
         assert up.rule.parameters["org_level"] == level
     with pytest.raises(InputError, match="org_level"):
         strategic_actors(tiny, country="DE", org_level="group")
+
+
+def test_a_patent_family_counts_once(tiny: Store) -> None:
+    """P1 and P2 (both RoboCo's) are one family: I1's patents 3 → 1 + 1 = 2 (each member
+    weighs 1/2) and its mean forward citations (.5·2 + .5·1 + 1·0)/2 = 0.75 (was 1); the
+    others are unchanged, and a caveat names the grouping."""
+    tiny.con.execute("UPDATE patents SET family_id = 'F1' WHERE patent_id IN ('P1', 'P2')")
+    r = strategic_actors(tiny, country="DE", industry="robotics", min_impact_works=0)
+    rows = _rows(r)
+    assert (rows["I1"]["patents"], rows["I2"]["patents"], rows["I3"]["patents"]) == (
+        pytest.approx((2.0, 0.5, 1.0))
+    )
+    assert rows["I1"]["forward_citations"] == pytest.approx(0.75)
+    assert any("5 patents in 4 families" in c for c in r.caveats), r.caveats

@@ -19,13 +19,16 @@ For organisation *o* and industry *I*, with fractional weights
 
 ===================  ========================================================================
 ``works``            volume of publications :math:`\sum_w f_{ow}`
-``patents``          volume of patents :math:`\sum_p f_{op}`
+``patents``          volume of patent families :math:`\sum_p f_{op}/k_p` (:math:`k_p` the
+                     selected patents of *p*'s family, :func:`~forcemap.store.
+                     patent_resolution.patent_unit_sql`: a family counts once)
 ``impact``           MNCS, :math:`\sum_w f_{ow}\,\mathrm{NCS}_w / \sum_w f_{ow}` (field-
                      normalised citation score, :func:`~forcemap.indicators.impact.
                      field_normalised_citation_score`, over works with an NCS)
 ``disruption``       share of its works that disrupt, :math:`\sum_w f_{ow}[\mathrm{CD}_5(w)>0]
                      / \sum_w f_{ow}` over works with a CD\ :sub:`5` (Park et al. 2023)
-``patent_value``     mean 5-year forward citations, :math:`\sum_p f_{op} F_5(p)/\sum_p f_{op}`
+``patent_value``     mean 5-year forward citations, :math:`\sum_p g_{op} F_5(p)/\sum_p g_{op}`,
+                     :math:`g_{op} = f_{op}/k_p` (a family's members averaged)
                      (OECD patent quality indicators)
 ``centrality``       PageRank in the industry's organisation collaboration network
                      (co-authorship + co-patenting, :func:`forcemap.network.build_network`)
@@ -81,6 +84,7 @@ from forcemap.indicators.patent_value import forward_citations
 from forcemap.network.analyse import analyse
 from forcemap.network.build import build_network
 from forcemap.store.org_hierarchy import ORG_LEVELS, org_aliases_sql, org_level_caption
+from forcemap.store.patent_resolution import patent_unit_caption, patent_unit_sql
 from forcemap.store.reference import IndustryCatalog
 from forcemap.store.slices import industry_patents, industry_works
 from forcemap.store.store import Store
@@ -210,9 +214,12 @@ asg AS (
     LEFT JOIN org_aliases al ON al.source = 'assignee' AND al.source_id = a.assignee_id
     WHERE coalesce(a.assignee_id, a.name) IS NOT NULL
 ),
-np AS (SELECT patent_id, count(DISTINCT akey) AS n FROM asg GROUP BY patent_id)
-SELECT a.patent_id, a.org_id, count(DISTINCT a.akey) / any_value(np.n) AS f
-FROM asg a JOIN np USING (patent_id)
+np AS (SELECT patent_id, count(DISTINCT akey) AS n FROM asg GROUP BY patent_id),
+-- a patent family counts once: its selected members' weights are averaged (1/k each)
+fam AS (SELECT u.patent_id, u.unit_id FROM ({units}) u JOIN ps USING (patent_id)),
+nk AS (SELECT patent_id, count(*) OVER (PARTITION BY unit_id) AS k FROM fam)
+SELECT a.patent_id, a.org_id, count(DISTINCT a.akey) / any_value(np.n) / any_value(nk.k) AS f
+FROM asg a JOIN np USING (patent_id) JOIN nk USING (patent_id)
 WHERE a.org_id IS NOT NULL
 GROUP BY ALL;
 """
@@ -664,7 +671,9 @@ def strategic_actors(
             cur.register(name, tbl)
         cur.execute(_SELECT_WORKS_SQL, {"y0": y0, "y1": y1})
         cur.execute(_SELECT_PATENTS_SQL, {"y0": y0, "y1": y1})
-        cur.execute(_at_level(_WEIGHTS_SQL, org_level))
+        cur.execute(_at_level(_WEIGHTS_SQL, org_level).replace("{units}", patent_unit_sql()))
+        has_patents = bool(cur.execute("SELECT count(*) FROM _ac_psel").fetchall()[0][0])
+        unit_caption = patent_unit_caption(cur) if has_patents else None
         cur.execute(_BREADTH_SQL, {"cs": p.concept_min_score, "ts": 0.0})
         cur.execute(
             _at_level(_VALUES_SQL, org_level),
@@ -736,6 +745,8 @@ def strategic_actors(
             "organisation (no institution / assignee resolved) and count for nobody."
         )
     caveats += [f"Network: {n}" for n in dict.fromkeys(notes)]
+    if unit_caption:
+        caveats.append(unit_caption)
     n_thin = components.filter(pc.is_null(components["rank"])).num_rows
     if n_thin and not cov_low:
         caveats.append(
