@@ -248,7 +248,18 @@ SOURCE_TABLES: dict[str, tuple[str, ...]] = {
     "projects": _PROJECTS,
     "cordis": _PROJECTS,
     "trade": ("trade",),
-    "resolve": ("organizations", "org_aliases"),
+    "resolve": (
+        "organizations",
+        "org_aliases",
+        # V5 works: forcemap resolve merges works across sources
+        *_WORKS,
+        "patent_npl",
+        "project_outputs",
+        "work_records",
+        "work_links",
+        "work_conflicts",
+        "work_overrides",
+    ),
 }
 """The canonical tables each ingest source (and the organisation resolution) writes."""
 
@@ -288,7 +299,55 @@ ALTER TABLE ingest_log ADD COLUMN replaced BIGINT DEFAULT 0;
 ALTER TABLE quarantine ADD COLUMN unit VARCHAR DEFAULT 'line';  -- line / record
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+# V5: entity resolution (issue 19). Each helper's tables are one block headed ``-- V5 <part>:``.
+_V5 = """
+-- V5 works: one row of ``works`` per distinct paper; the source records behind a merged work
+-- stay in ``record_*`` tables (their own rows, parked while merged: merges are reversible).
+CREATE TABLE work_records (
+    record_id VARCHAR NOT NULL,      -- the source record's own id (W..., WOS:..., ris:...)
+    work_id VARCHAR NOT NULL,        -- the merged work (a row of works) it belongs to
+    source VARCHAR,                  -- ingest source of the record's batch (openalex, ris, ...)
+    origin VARCHAR,
+    batch_id INTEGER,
+    is_canonical BOOLEAN NOT NULL,   -- the record whose id and authorships the work keeps
+    method VARCHAR NOT NULL,         -- canonical / doi / probabilistic / override
+    match_probability DOUBLE,        -- of the record's strongest link into the work
+    evidence VARCHAR                 -- JSON: per-field match weights of that link
+);
+CREATE TABLE work_links (            -- accepted record pairs (record_a < record_b)
+    record_a VARCHAR NOT NULL,
+    record_b VARCHAR NOT NULL,
+    method VARCHAR NOT NULL,         -- doi / probabilistic / override
+    match_probability DOUBLE,
+    match_weight DOUBLE,
+    evidence VARCHAR,                -- JSON: field -> match weight (log2 Bayes factor)
+    batch_id INTEGER                 -- the ingest batch that found it (NULL: forcemap resolve)
+);
+CREATE TABLE work_conflicts (        -- pairs that matched but were not merged, and why
+    record_a VARCHAR NOT NULL,
+    record_b VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,           -- doi_year / two_dois / override_apart
+    detail VARCHAR
+);
+CREATE TABLE work_overrides (        -- the user's overrides file, honoured by ingest and resolve
+    record_a VARCHAR NOT NULL,
+    record_b VARCHAR NOT NULL,
+    action VARCHAR NOT NULL,         -- join / apart
+    reason VARCHAR,
+    file VARCHAR,
+    line BIGINT
+);
+CREATE TABLE record_works AS SELECT * FROM works WHERE false;
+CREATE TABLE record_authorships AS SELECT * FROM authorships WHERE false;
+CREATE TABLE record_work_concepts AS SELECT * FROM work_concepts WHERE false;
+CREATE TABLE record_work_topics AS SELECT * FROM work_topics WHERE false;
+CREATE TABLE record_work_references AS SELECT * FROM work_references WHERE false;
+CREATE TABLE record_patent_npl AS SELECT * FROM patent_npl WHERE false;
+CREATE TABLE record_project_outputs AS SELECT * FROM project_outputs WHERE false;
+ALTER TABLE ingest_log ADD COLUMN merged BIGINT DEFAULT 0;  -- records folded into a work
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 TABLES: tuple[str, ...] = (
@@ -316,4 +375,15 @@ TABLES: tuple[str, ...] = (
     "fetch_checkpoints",
     "table_versions",
     "saved_results",
+    "work_records",
+    "work_links",
+    "work_conflicts",
+    "work_overrides",
+    "record_works",
+    "record_authorships",
+    "record_work_concepts",
+    "record_work_topics",
+    "record_work_references",
+    "record_patent_npl",
+    "record_project_outputs",
 )

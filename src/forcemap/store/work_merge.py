@@ -1,0 +1,860 @@
+"""Work merging across sources: one row of ``works`` per distinct paper (issue 19, item 1).
+
+The same paper ingested from OpenAlex, a WoS, Scopus, Lens, RIS or BibTeX export is stored
+first as one *record* per source (its own id: ``W…``, ``WOS:…``, ``scopus:…``, ``ris:…``).
+Merging links records in two steps and folds every group of linked records into one work:
+
+1. **DOI**: records with the same normalised DOI are linked to the group's best record,
+   unless their years differ by more than :data:`MAX_YEAR_GAP` (a ``doi_year`` conflict,
+   reported, not merged).
+2. **Probabilistic** (records without a shared DOI): the Fellegi–Sunter model of
+   :mod:`forcemap.store._work_match` on title, year, first author and venue, run by Splink 5
+   on DuckDB with fixed m/u probabilities over blocked pairs; a pair links at match probability
+   ≥ :data:`~forcemap.store._work_match.THRESHOLD` with a similar title, unless both records
+   carry different DOIs (``two_dois``) or their years differ by more than
+   :data:`MAX_YEAR_GAP` (``year_gap``): those are reported as conflicts, never merged.
+
+Groups are the connected components of the links, after the user's overrides
+(``work_overrides``: pairs to ``join`` or keep ``apart``). A component holding two different
+DOIs keeps only its DOI and override links (a ``bridge`` conflict). In each group the
+**canonical record** is the best source's (an OpenAlex id first, then Scopus, WoS, Lens,
+BibTeX, RIS, other; ties by the smallest id); the work keeps its id and its authorship list
+and topics, takes missing fields from the other records in the same order, and the union of
+the records' concepts/keywords. References from and to every record, ``patent_npl`` and
+``project_outputs`` point to the work (references de-duplicated, a work's citation of itself
+created by the merge dropped).
+
+Reversible: the records' own rows are parked in the ``record_*`` tables and ``work_records``
+says which record is in which work, by which method and with what evidence; ``forcemap
+resolve`` restores every record and merges again from scratch (so a new override takes effect
+and re-running is idempotent). An ingest batch merges only its new records, blocked against
+the store (:func:`merge_batch`, called by :meth:`Store.finish`).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from forcemap.errors import NotFoundError, ParseError, StoreError
+from forcemap.store._work_match import (
+    THRESHOLD,
+    TITLE_LINK_LEVELS,
+    feature_sql,
+    model_parameters,
+    score_pairs,
+)
+from forcemap.store.store import _WORK_SOURCES, Store
+
+__all__ = [
+    "MAX_YEAR_GAP",
+    "WORK_SOURCES",
+    "WorkExplanation",
+    "WorkMergeReport",
+    "explain_work",
+    "merge_batch",
+    "read_work_overrides",
+    "resolve_works",
+]
+
+MAX_YEAR_GAP = 1
+"""Records whose publication years differ by more than this are never merged."""
+
+WORK_SOURCES = _WORK_SOURCES
+"""Ingest sources whose batches write work records (and are merged at ingest)."""
+
+# tables holding one work's rows (parked per record, rebuilt per merged work)
+_WORK_TABLES = ("works", "authorships", "work_concepts", "work_topics")
+# tables linking to works: (table, work id columns)
+_LINK_TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("work_references", ("citing_id", "cited_id")),
+    ("patent_npl", ("work_id",)),
+    ("project_outputs", ("output_id",)),
+)
+
+_RANK = """CASE WHEN regexp_matches(w.work_id, '^W[0-9]+$') OR l.source = 'openalex' THEN 0
+     WHEN l.source = 'scopus' THEN 1 WHEN l.source = 'wos' THEN 2 WHEN l.source = 'lens' THEN 3
+     WHEN l.source = 'bibtex' THEN 4 WHEN l.source = 'ris' THEN 5 ELSE 6 END"""
+
+_TEMPS = (
+    "_wm_feat",
+    "_wm_new",
+    "_wm_e",
+    "_wm_cc",
+    "_wm_cl",
+    "_wm_k",
+    "_wm_rm",
+    "_wm_fresh",
+    "_wm_nodes",
+    "_wm_pairs",
+    "_wm_conf",
+    "_wm_d",
+    "_wm_src",
+)
+
+
+@dataclass
+class WorkMergeReport:
+    """What a work merge did.
+
+    ``records`` work records considered, ``works`` rows of ``works`` after the merge,
+    ``merged_records`` records folded into another record's work (``records - works`` when
+    every record was considered), ``merged_works`` works made of two or more records,
+    ``links`` accepted links by method, ``conflicts`` pairs not merged by kind with
+    ``conflict_examples`` (up to 10), ``overrides_applied`` / ``overrides_unmatched`` the
+    overrides that named stored records / those that did not.
+    """
+
+    records: int = 0
+    works: int = 0
+    merged_records: int = 0
+    merged_works: int = 0
+    links: dict[str, int] = field(default_factory=dict)
+    conflicts: dict[str, int] = field(default_factory=dict)
+    conflict_examples: list[tuple[str, str, str, str]] = field(default_factory=list)
+    overrides_applied: int = 0
+    overrides_unmatched: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class WorkExplanation:
+    """Why a work is made of its records: the records, the links with method, probability and
+    per-field match weights, the conflicts touching them and the model's parameters."""
+
+    work_id: str
+    records: pa.Table  # record_id, source, is_canonical, method, match_probability, doi, title…
+    links: pa.Table  # record_a, record_b, method, match_probability, match_weight, evidence
+    conflicts: pa.Table  # record_a, record_b, kind, detail
+    model: dict[str, Any]
+
+
+# -- overrides ----------------------------------------------------------------------------
+
+_OV_SCHEMA = pa.schema(
+    [
+        ("record_a", pa.string()),
+        ("record_b", pa.string()),
+        ("action", pa.string()),
+        ("reason", pa.string()),
+        ("file", pa.string()),
+        ("line", pa.int64()),
+    ]
+)
+
+
+def read_work_overrides(path: str | os.PathLike[str]) -> pa.Table:
+    """Read a work-overrides CSV: header ``record_a,record_b,action,reason``; ``action`` is
+    ``join`` (merge the two records' works) or ``apart`` (never in one work); ``reason`` is
+    free text, required (an override says why). Record ids are the source records' own ids
+    (``W2125158795``, ``WOS:000…``, ``ris:…``), as ``forcemap resolve --explain`` lists them.
+
+    Raises
+    ------
+    NotFoundError
+        The file does not exist.
+    ParseError
+        A missing column, an empty id or reason, an unknown action, a record paired with
+        itself: naming the file, line and field.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise NotFoundError(f"{p}: no such work-overrides file")
+    rows: list[dict[str, Any]] = []
+    with open(p, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        need = ("record_a", "record_b", "action", "reason")
+        missing = [c for c in need if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ParseError(
+                f"work overrides need the columns {','.join(need)}; missing {', '.join(missing)}",
+                file=str(p),
+                line=1,
+            )
+        for i, r in enumerate(reader, start=2):
+            vals = {c: (r.get(c) or "").strip() for c in need}
+            for c in need:
+                if not vals[c]:
+                    raise ParseError(f"field {c} is empty", file=str(p), line=i)
+            if vals["action"] not in ("join", "apart"):
+                raise ParseError(
+                    f"field action is {vals['action']!r}: use join or apart", file=str(p), line=i
+                )
+            if vals["record_a"] == vals["record_b"]:
+                raise ParseError("record_a and record_b are the same record", file=str(p), line=i)
+            a, b = sorted((vals["record_a"], vals["record_b"]))
+            rows.append(
+                {
+                    "record_a": a,
+                    "record_b": b,
+                    "action": vals["action"],
+                    "reason": vals["reason"],
+                    "file": str(p),
+                    "line": i,
+                }
+            )
+    return pa.Table.from_pylist(rows, schema=_OV_SCHEMA)
+
+
+# -- features and links ---------------------------------------------------------------------
+
+
+def _features(con: duckdb.DuckDBPyConnection, works: str) -> None:
+    """``_wm_feat``: match features and source rank of the works rows named by ``works``."""
+    con.execute("DROP TABLE IF EXISTS _wm_feat")
+    con.execute(
+        f"""CREATE TEMP TABLE _wm_feat AS
+            SELECT f.*, {_RANK} AS rank
+            FROM ({feature_sql(works, "authorships")}) f
+            JOIN works w ON w.work_id = f.unique_id
+            LEFT JOIN _wm_src l ON l.batch_id = w.batch_id"""  # noqa: S608 - allow-list
+    )
+
+
+def _doi_links(con: duckdb.DuckDBPyConnection, *, new_only: bool) -> None:
+    """DOI links into ``_wm_e`` and DOI-year conflicts into ``_wm_conf``: each record of a DOI
+    group is linked to the group's best record unless their years are too far apart."""
+    cond = (
+        "AND doi IN (SELECT doi FROM _wm_feat WHERE unique_id IN (SELECT id FROM _wm_new))"
+        if new_only
+        else ""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _wm_pairs AS
+            WITH g AS (
+                SELECT doi, arg_min(unique_id, (rank, unique_id)) AS best,
+                       arg_min(year, (rank, unique_id)) AS best_year
+                FROM _wm_feat WHERE doi IS NOT NULL {cond} GROUP BY doi HAVING count(*) > 1)
+            SELECT g.best AS a, f.unique_id AS b, f.doi,
+                   abs(f.year - g.best_year) AS gap, g.best_year, f.year
+            FROM g JOIN _wm_feat f USING (doi) WHERE f.unique_id <> g.best"""  # noqa: S608
+    )
+    con.execute(
+        f"""INSERT INTO _wm_e
+            SELECT least(a, b), greatest(a, b), 'doi', 1.0, NULL,
+                   '{{"doi":"same"}}'
+            FROM _wm_pairs WHERE coalesce(gap, 0) <= {MAX_YEAR_GAP}"""  # noqa: S608
+    )
+    con.execute(
+        f"""INSERT INTO _wm_conf
+            SELECT least(a, b), greatest(a, b), 'doi_year',
+                   'same DOI ' || doi || ', years ' || best_year || ' and ' || year
+            FROM _wm_pairs WHERE gap > {MAX_YEAR_GAP}"""  # noqa: S608
+    )
+
+
+def _probabilistic_links(con: duckdb.DuckDBPyConnection, *, new_only: bool) -> None:
+    """Splink-scored pairs into ``_wm_e`` (links) and ``_wm_conf`` (conflicts)."""
+    feats = con.sql("SELECT * EXCLUDE (rank) FROM _wm_feat").to_arrow_table()
+    new_ids = (
+        con.sql("SELECT id AS unique_id FROM _wm_new").to_arrow_table() if new_only else None
+    )
+    pairs = score_pairs(feats, new_ids=new_ids)
+    con.register("_wm_scored", pairs)
+    try:
+        levels = ", ".join(str(v) for v in TITLE_LINK_LEVELS)
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _wm_pairs AS
+                SELECT *, CASE
+                    WHEN title_level NOT IN ({levels}) THEN 'weak_title'
+                    WHEN doi_l IS NOT NULL AND doi_r IS NOT NULL AND doi_l <> doi_r
+                        THEN 'two_dois'
+                    WHEN year_gap > {MAX_YEAR_GAP} THEN 'year_gap'
+                    ELSE 'link' END AS verdict
+                FROM _wm_scored"""  # noqa: S608 - constants only
+        )
+    finally:
+        con.unregister("_wm_scored")
+    con.execute(
+        """INSERT INTO _wm_e SELECT record_a, record_b, 'probabilistic', match_probability,
+                  match_weight, evidence
+           FROM _wm_pairs WHERE verdict = 'link'
+             AND NOT EXISTS (SELECT 1 FROM _wm_e e
+                             WHERE e.a = _wm_pairs.record_a AND e.b = _wm_pairs.record_b)"""
+    )
+    con.execute(
+        """INSERT INTO _wm_conf
+           SELECT record_a, record_b, verdict,
+                  CASE verdict WHEN 'two_dois' THEN 'DOIs ' || doi_l || ' and ' || doi_r
+                       ELSE 'years ' || year_gap || ' apart' END
+                  || ' (match probability ' || round(match_probability, 4) || ')'
+           FROM _wm_pairs WHERE verdict IN ('two_dois', 'year_gap')"""
+    )
+
+
+# -- clustering -------------------------------------------------------------------------------
+
+
+def _components(con: duckdb.DuckDBPyConnection) -> None:
+    """``_wm_cc(node, comp)``: connected components of the edges ``_wm_e`` (label propagation
+    to the smallest id, set-based; iterations ≈ the largest component's diameter)."""
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _wm_cc AS
+           SELECT node, node AS comp FROM (SELECT a AS node FROM _wm_e UNION SELECT b FROM _wm_e)"""
+    )
+    while True:
+        changed = con.execute(
+            """UPDATE _wm_cc SET comp = m.c FROM (
+                 SELECT x.a AS node, min(c.comp) AS c
+                 FROM (SELECT a, b FROM _wm_e UNION ALL SELECT b, a FROM _wm_e) x
+                 JOIN _wm_cc c ON c.node = x.b GROUP BY x.a) m
+               WHERE _wm_cc.node = m.node AND m.c < _wm_cc.comp"""
+        ).fetchall()
+        if not changed or not changed[0][0]:
+            break
+
+
+def _cluster(con: duckdb.DuckDBPyConnection) -> None:
+    """Components of the links after overrides and DOI-bridge checks, into ``_wm_e`` /
+    ``_wm_cc``: ``apart`` pairs lose their direct link (and, when still connected, the
+    second record its non-override links); a component with two DOIs keeps only its DOI and
+    override links."""
+    con.execute(
+        """DELETE FROM _wm_e WHERE EXISTS (SELECT 1 FROM work_overrides o
+           WHERE o.action = 'apart' AND o.record_a = _wm_e.a AND o.record_b = _wm_e.b)"""
+    )
+    con.execute(
+        """INSERT INTO _wm_e
+           SELECT record_a, record_b, 'override', NULL, NULL,
+                  to_json({'reason': reason})::VARCHAR
+           FROM work_overrides o WHERE action = 'join'
+             AND record_a IN (SELECT unique_id FROM _wm_feat)
+             AND record_b IN (SELECT unique_id FROM _wm_feat)"""
+    )
+    con.execute(
+        """DELETE FROM _wm_e WHERE method <> 'override' AND EXISTS (
+             SELECT 1 FROM _wm_e o WHERE o.method = 'override' AND o.a = _wm_e.a
+             AND o.b = _wm_e.b)"""
+    )
+    for _ in range(5):
+        _components(con)
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE _wm_d AS
+               SELECT c.comp FROM _wm_cc c JOIN _wm_feat f ON f.unique_id = c.node
+               WHERE f.doi IS NOT NULL GROUP BY c.comp HAVING count(DISTINCT f.doi) > 1"""
+        )
+        bridged = con.execute(
+            """INSERT INTO _wm_conf
+               SELECT e.a, e.b, 'bridge', 'the link joins works with different DOIs'
+               FROM _wm_e e JOIN _wm_cc c ON c.node = e.a
+               WHERE e.method = 'probabilistic' AND c.comp IN (SELECT comp FROM _wm_d)"""
+        ).fetchall()[0][0]
+        con.execute(
+            """DELETE FROM _wm_e WHERE method = 'probabilistic' AND a IN (
+                 SELECT node FROM _wm_cc WHERE comp IN (SELECT comp FROM _wm_d))"""
+        )
+        apart = con.execute(
+            """INSERT INTO _wm_conf
+               SELECT o.record_a, o.record_b, 'override_apart', o.reason
+               FROM work_overrides o
+               JOIN _wm_cc ca ON ca.node = o.record_a JOIN _wm_cc cb ON cb.node = o.record_b
+               WHERE o.action = 'apart' AND ca.comp = cb.comp"""
+        ).fetchall()[0][0]
+        if apart:
+            con.execute(
+                """DELETE FROM _wm_e WHERE method <> 'override' AND EXISTS (
+                     SELECT 1 FROM work_overrides o
+                     JOIN _wm_cc ca ON ca.node = o.record_a JOIN _wm_cc cb ON cb.node = o.record_b
+                     WHERE o.action = 'apart' AND ca.comp = cb.comp
+                       AND o.record_b IN (_wm_e.a, _wm_e.b))"""
+            )
+        if not bridged and not apart:
+            break
+    _components(con)
+    # the clusters: canonical = best-ranked record; method and evidence of each member's
+    # strongest link
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _wm_cl AS
+           WITH m AS (
+             SELECT c.node AS record_id, c.comp, f.rank,
+                    row_number() OVER (PARTITION BY c.comp ORDER BY f.rank, c.node) AS ord
+             FROM _wm_cc c JOIN _wm_feat f ON f.unique_id = c.node),
+           best AS (
+             SELECT x.node, arg_max(x.method, (x.p, x.method)) AS method,
+                    max(x.p) AS p, arg_max(x.evidence, (x.p, x.method)) AS evidence
+             FROM (SELECT a AS node, method, coalesce(p, 1.0) AS p, evidence FROM _wm_e
+                   UNION ALL
+                   SELECT b, method, coalesce(p, 1.0), evidence FROM _wm_e) x
+             GROUP BY x.node)
+           SELECT m.record_id, first(m.record_id) OVER (PARTITION BY m.comp ORDER BY m.ord)
+                      AS work_id,
+                  m.ord, m.ord = 1 AS is_canonical, b.method, b.p, b.evidence
+           FROM m JOIN best b ON b.node = m.record_id"""
+    )
+
+
+# -- parking and restoring ------------------------------------------------------------------
+
+
+def _link_select(table: str, cols: tuple[str, ...], where: str) -> str:
+    """The parked rows of ``table`` matching ``where``, mapped to works (SQL)."""
+    names = _columns_of(table)
+    mapped = {c: f"coalesce(m{i}.work_id, p.{c})" for i, c in enumerate(cols)}
+    sel = ", ".join(f"{mapped.get(n, 'p.' + n)} AS {n}" for n in names)
+    joins = " ".join(
+        f"LEFT JOIN work_records m{i} ON m{i}.record_id = p.{c}" for i, c in enumerate(cols)
+    )
+    return f"SELECT DISTINCT {sel} FROM record_{table} p {joins} WHERE {where}"  # noqa: S608
+
+
+_COLUMNS: dict[str, list[str]] = {}
+
+
+def _columns_of(table: str) -> list[str]:
+    """Column names of a canonical table (from the allow-list of this module's tables)."""
+    return _COLUMNS[table]
+
+
+def _load_columns(con: duckdb.DuckDBPyConnection) -> None:
+    for t in (*_WORK_TABLES, *(t for t, _ in _LINK_TABLES)):
+        rows = con.execute(
+            """SELECT column_name FROM duckdb_columns()
+               WHERE table_name = $t AND schema_name = 'main' ORDER BY column_index""",
+            {"t": t},
+        ).fetchall()
+        _COLUMNS[t] = [r[0] for r in rows]
+
+
+def _touch(cols: tuple[str, ...], ids: str, alias: str = "p") -> str:
+    return "(" + " OR ".join(f"{alias}.{c} IN (SELECT id FROM {ids})" for c in cols) + ")"
+
+
+def _restore(con: duckdb.DuckDBPyConnection) -> None:
+    """Dissolve the works listed in ``_wm_k(work_id)``: every member record gets its own rows
+    back (except records re-ingested in this batch, listed in ``_wm_fresh(id)``: their new
+    copy stays and the parked one is dropped); link tables are re-derived."""
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _wm_rm AS
+           SELECT record_id AS id, work_id FROM work_records
+           WHERE work_id IN (SELECT work_id FROM _wm_k)"""
+    )
+    # live link rows derived from the parked rows of these records
+    for t, cols in _LINK_TABLES:
+        keep = "AND citing_id NOT IN (SELECT id FROM _wm_fresh)" if t == "work_references" else ""
+        cond = " AND ".join(f"x.{c} IS NOT DISTINCT FROM d.{c}" for c in _columns_of(t))
+        con.execute(
+            f"""DELETE FROM {t} x WHERE EXISTS (
+                  SELECT 1 FROM ({_link_select(t, cols, _touch(cols, "_wm_rm"))}) d
+                  WHERE {cond}) {keep.replace("citing_id", "x.citing_id")}"""  # noqa: S608
+        )
+    # parked copies superseded by a fresh copy
+    for t in _WORK_TABLES:
+        con.execute(
+            f"""DELETE FROM record_{t} WHERE work_id IN (SELECT id FROM _wm_fresh)
+                AND work_id IN (SELECT id FROM _wm_rm)"""  # noqa: S608
+        )
+    con.execute(
+        """DELETE FROM record_work_references WHERE citing_id IN (SELECT id FROM _wm_fresh)
+           AND citing_id IN (SELECT id FROM _wm_rm)"""
+    )
+    # the merged works' rows go, the records' rows come back
+    for t in _WORK_TABLES:
+        con.execute(
+            f"""DELETE FROM {t} WHERE work_id IN (SELECT work_id FROM _wm_k)
+                AND work_id NOT IN (SELECT id FROM _wm_fresh)"""  # noqa: S608
+        )
+        con.execute(
+            f"""INSERT INTO {t} BY NAME SELECT * FROM record_{t}
+                WHERE work_id IN (SELECT id FROM _wm_rm)"""  # noqa: S608
+        )
+        con.execute(
+            f"DELETE FROM record_{t} WHERE work_id IN (SELECT id FROM _wm_rm)"  # noqa: S608
+        )
+    con.execute("DELETE FROM work_records WHERE work_id IN (SELECT work_id FROM _wm_k)")
+    _rederive(con, "_wm_rm")
+
+
+def _rederive(con: duckdb.DuckDBPyConnection, ids: str) -> None:
+    """Insert the mapped parked link rows touching the records ``ids`` that are missing from
+    the live tables; drop parked rows that touch no merged record any more."""
+    for t, cols in _LINK_TABLES:
+        names = _columns_of(t)
+        cond = " AND ".join(f"x.{c} IS NOT DISTINCT FROM d.{c}" for c in names)
+        noloop = "WHERE d.citing_id <> d.cited_id" if t == "work_references" else ""
+        con.execute(
+            f"""INSERT INTO {t} BY NAME
+                SELECT d.* FROM ({_link_select(t, cols, _touch(cols, ids))}) d {noloop}
+                {"AND" if noloop else "WHERE"} NOT EXISTS (SELECT 1 FROM {t} x
+                                                           WHERE {cond})"""  # noqa: S608
+        )
+        still = " OR ".join(f"p.{c} IN (SELECT record_id FROM work_records)" for c in cols)
+        con.execute(
+            f"""DELETE FROM record_{t} p WHERE {_touch(cols, ids)}
+                AND NOT ({still})"""  # noqa: S608
+        )
+
+
+def _apply(con: duckdb.DuckDBPyConnection, batch_id: int | None) -> None:
+    """Fold every cluster of ``_wm_cl`` (records currently stored as their own works) into one
+    work, parking the records' rows."""
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _wm_rm AS
+           SELECT record_id AS id, work_id FROM _wm_cl"""
+    )
+    # link tables: park the live rows touching the members that are not already derived
+    # from parked rows, then remove them from the live tables
+    for t, cols in _LINK_TABLES:
+        names = ", ".join(_columns_of(t))
+        con.execute(
+            f"""INSERT INTO record_{t} BY NAME
+                (SELECT {names} FROM {t} p WHERE {_touch(cols, "_wm_rm")}
+                 EXCEPT
+                 SELECT {names} FROM ({_link_select(t, cols, _touch(cols, "_wm_rm"))}))
+            """  # noqa: S608
+        )
+        con.execute(f"DELETE FROM {t} p WHERE {_touch(cols, '_wm_rm')}")  # noqa: S608
+    for t in _WORK_TABLES:
+        con.execute(
+            f"""INSERT INTO record_{t} BY NAME SELECT * FROM {t}
+                WHERE work_id IN (SELECT id FROM _wm_rm)"""  # noqa: S608
+        )
+    con.execute(
+        """INSERT INTO work_records
+           SELECT c.record_id, c.work_id, l.source, w.origin, w.batch_id, c.is_canonical,
+                  CASE WHEN c.is_canonical THEN 'canonical' ELSE c.method END,
+                  CASE WHEN c.is_canonical THEN NULL ELSE c.p END, c.evidence
+           FROM _wm_cl c JOIN record_works w ON w.work_id = c.record_id
+           LEFT JOIN _wm_src l ON l.batch_id = w.batch_id"""
+    )
+    for t in _WORK_TABLES:
+        con.execute(
+            f"DELETE FROM {t} WHERE work_id IN (SELECT id FROM _wm_rm)"  # noqa: S608
+        )
+    # the merged works: the canonical record's row, missing fields from the others in order
+    cols = _columns_of("works")
+    sel = ", ".join(
+        "c.work_id AS work_id"
+        if n == "work_id"
+        else f"arg_min(w.{n}, c.ord) FILTER (WHERE w.{n} IS NOT NULL) AS {n}"
+        for n in cols
+    )
+    con.execute(
+        f"""INSERT INTO works BY NAME
+            SELECT {sel} FROM _wm_cl c JOIN record_works w ON w.work_id = c.record_id
+            GROUP BY c.work_id"""  # noqa: S608 - catalogue column names only
+    )
+    # authorships and topics of the best record that has some
+    for t in ("authorships", "work_topics"):
+        names = ", ".join("c.work_id" if n == "work_id" else f"r.{n}" for n in _columns_of(t))
+        con.execute(
+            f"""INSERT INTO {t}
+                WITH has AS (SELECT c.work_id, min(c.ord) AS ord FROM _wm_cl c
+                             WHERE c.record_id IN (SELECT work_id FROM record_{t})
+                             GROUP BY c.work_id)
+                SELECT {names} FROM has JOIN _wm_cl c USING (work_id, ord)
+                JOIN record_{t} r ON r.work_id = c.record_id"""  # noqa: S608
+        )
+    names = [n for n in _columns_of("work_concepts") if n not in ("work_id", "concept_id")]
+    agg = ", ".join(
+        f"max(r.{n}) AS {n}" if n == "score" else f"arg_min(r.{n}, c.ord) AS {n}" for n in names
+    )
+    con.execute(
+        f"""INSERT INTO work_concepts BY NAME
+            SELECT c.work_id, r.concept_id, {agg}
+            FROM _wm_cl c JOIN record_work_concepts r ON r.work_id = c.record_id
+            GROUP BY c.work_id, r.concept_id"""  # noqa: S608
+    )
+    con.execute(
+        """INSERT INTO work_links
+           SELECT a, b, method, p, w, evidence, $b FROM _wm_e e
+           WHERE NOT EXISTS (SELECT 1 FROM work_links x WHERE x.record_a = e.a
+                             AND x.record_b = e.b)""",
+        {"b": batch_id},
+    )
+    _rederive(con, "_wm_rm")
+
+
+def _start(con: duckdb.DuckDBPyConnection) -> None:
+    _load_columns(con)
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _wm_e (a VARCHAR, b VARCHAR, method VARCHAR,
+           p DOUBLE, w DOUBLE, evidence VARCHAR)"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _wm_conf (a VARCHAR, b VARCHAR, kind VARCHAR,
+           detail VARCHAR)"""
+    )
+    con.execute("CREATE OR REPLACE TEMP TABLE _wm_fresh (id VARCHAR)")
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _wm_src AS
+           SELECT batch_id, any_value(source) AS source FROM ingest_log GROUP BY batch_id"""
+    )
+    con.execute("CREATE OR REPLACE TEMP TABLE _wm_new (id VARCHAR)")
+
+
+def _cleanup(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the temporary tables (after a failed statement the transaction's rollback does)."""
+    try:
+        for t in _TEMPS:
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+    except duckdb.TransactionException:
+        pass
+
+
+def _record_conflicts(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """INSERT INTO work_conflicts
+           SELECT DISTINCT a, b, kind, detail FROM _wm_conf c
+           WHERE NOT EXISTS (SELECT 1 FROM work_conflicts x WHERE x.record_a = c.a
+                             AND x.record_b = c.b AND x.kind = c.kind)"""
+    )
+
+
+# -- public API -----------------------------------------------------------------------------
+
+
+def resolve_works(
+    store: Store, *, overrides: str | os.PathLike[str] | None = None
+) -> WorkMergeReport:
+    """Merge the store's work records into one work per distinct paper, from scratch.
+
+    Every merged work is first dissolved into its records (their parked rows come back), then
+    all records are linked (DOI, then the probabilistic model on blocked pairs), clustered
+    and merged again, so the result depends only on the records and the overrides: running
+    it twice changes nothing. ``overrides`` (see :func:`read_work_overrides`) replaces the
+    stored overrides; without it the stored ones apply.
+
+    Raises
+    ------
+    StoreError
+        The store is read-only, or a query failed (the store is left unchanged).
+    NotFoundError, ParseError
+        The overrides file is missing or malformed.
+    """
+    if store.read_only:
+        raise StoreError(f"store {store.path} is open read-only")
+    t0 = time.perf_counter()
+    ov = read_work_overrides(overrides) if overrides is not None else None
+    con = store.con
+    report = WorkMergeReport()
+    try:
+        con.execute("BEGIN TRANSACTION")
+        _start(con)
+        if ov is not None:
+            con.execute("DELETE FROM work_overrides")
+            con.register("_wm_ov", ov)
+            con.execute("INSERT INTO work_overrides SELECT * FROM _wm_ov")
+            con.unregister("_wm_ov")
+        con.execute("CREATE OR REPLACE TEMP TABLE _wm_k AS SELECT DISTINCT work_id FROM work_records")
+        _restore(con)
+        con.execute("DELETE FROM work_links")
+        con.execute("DELETE FROM work_conflicts")
+        _features(con, "works")
+        _doi_links(con, new_only=False)
+        _probabilistic_links(con, new_only=False)
+        _cluster(con)
+        _apply(con, None)
+        _record_conflicts(con)
+        _fill_report(con, report)
+        con.execute("COMMIT")
+    except duckdb.Error as e:
+        con.execute("ROLLBACK")
+        raise StoreError(f"work merging failed on {store.path}, store unchanged: {e}") from e
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        _cleanup(con)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _fill_report(con: duckdb.DuckDBPyConnection, report: WorkMergeReport) -> None:
+    def one(sql: str) -> int:
+        return int(con.execute(sql).fetchall()[0][0] or 0)
+
+    report.works = one("SELECT count(*) FROM works")
+    report.merged_records = one("SELECT count(*) FROM work_records WHERE NOT is_canonical")
+    report.merged_works = one("SELECT count(*) FROM work_records WHERE is_canonical")
+    report.records = report.works + report.merged_records
+    report.links = {
+        m: int(n)
+        for m, n in con.execute(
+            "SELECT method, count(*) FROM work_links GROUP BY ALL ORDER BY 1"
+        ).fetchall()
+    }
+    report.conflicts = {
+        k: int(n)
+        for k, n in con.execute(
+            "SELECT kind, count(*) FROM work_conflicts GROUP BY ALL ORDER BY 1"
+        ).fetchall()
+    }
+    report.conflict_examples = [
+        (str(a), str(b), str(k), str(d))
+        for a, b, k, d in con.execute(
+            """SELECT record_a, record_b, kind, detail FROM work_conflicts
+               ORDER BY kind, record_a, record_b LIMIT 10"""
+        ).fetchall()
+    ]
+    report.overrides_applied = one(
+        """SELECT count(*) FROM work_overrides o
+           WHERE EXISTS (SELECT 1 FROM works w WHERE w.work_id = o.record_a
+                         UNION ALL SELECT 1 FROM work_records r WHERE r.record_id = o.record_a)
+             AND EXISTS (SELECT 1 FROM works w WHERE w.work_id = o.record_b
+                         UNION ALL SELECT 1 FROM work_records r WHERE r.record_id = o.record_b)"""
+    )
+    report.overrides_unmatched = [
+        f"{f}:{ln}: {a} / {b}"
+        for f, ln, a, b in con.execute(
+            """SELECT file, line, record_a, record_b FROM work_overrides o
+               WHERE NOT (EXISTS (SELECT 1 FROM works w WHERE w.work_id = o.record_a
+                         UNION ALL SELECT 1 FROM work_records r WHERE r.record_id = o.record_a)
+                 AND EXISTS (SELECT 1 FROM works w WHERE w.work_id = o.record_b
+                         UNION ALL SELECT 1 FROM work_records r WHERE r.record_id = o.record_b))
+               ORDER BY line"""
+        ).fetchall()
+    ]
+
+
+def merge_batch(store: Store, batch_id: int, source: str) -> int:
+    """Merge the work records written by ingest batch ``batch_id`` into the store's works;
+    return how many of them were folded into a work holding records of other batches.
+
+    Incremental: the batch's records are blocked against the store (only stored works that
+    share a DOI or a blocking key with a new record are compared), and only the works they
+    join are dissolved and merged again. Runs inside the batch's transaction (called by
+    :meth:`~forcemap.store.store.Store.finish`), so a failure rolls the batch back.
+    """
+    con = store.con
+    n_new = con.execute("SELECT count(*) FROM works WHERE batch_id = $b", {"b": batch_id}).fetchall()
+    if not n_new[0][0]:
+        return 0
+    try:
+        _start(con)
+        con.execute("INSERT INTO _wm_src VALUES ($b, $s)", {"b": batch_id, "s": source})
+        con.execute(
+            "INSERT INTO _wm_new SELECT work_id FROM works WHERE batch_id = $b", {"b": batch_id}
+        )
+        con.execute("INSERT INTO _wm_fresh SELECT id FROM _wm_new")
+        # candidates: stored works sharing a DOI or a blocking key with a new record
+        _features(con, "works")
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE _wm_nodes AS
+               SELECT doi, title_key, left(title_key, 24) AS k2, year,
+                      right(title_key, 24) AS k3,
+                      surname || '|' || year || '|' || left(title_key, 3) AS k4
+               FROM _wm_feat WHERE unique_id IN (SELECT id FROM _wm_new)"""
+        )
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE _wm_d AS
+               SELECT f.unique_id FROM _wm_feat f JOIN _wm_nodes n ON n.doi = f.doi
+               UNION SELECT f.unique_id FROM _wm_feat f JOIN _wm_nodes n
+                 ON n.title_key = f.title_key
+               UNION SELECT f.unique_id FROM _wm_feat f JOIN _wm_nodes n
+                 ON n.k2 = left(f.title_key, 24) AND n.year = f.year
+               UNION SELECT f.unique_id FROM _wm_feat f JOIN _wm_nodes n
+                 ON n.k3 = right(f.title_key, 24)
+               UNION SELECT f.unique_id FROM _wm_feat f JOIN _wm_nodes n
+                 ON n.k4 = f.surname || '|' || f.year || '|' || left(f.title_key, 3)"""
+        )
+        con.execute(
+            """DELETE FROM _wm_feat WHERE unique_id NOT IN (SELECT id FROM _wm_new)
+               AND unique_id NOT IN (SELECT unique_id FROM _wm_d)"""
+        )
+        _doi_links(con, new_only=True)
+        _probabilistic_links(con, new_only=True)
+        # the works the links touch (and the fresh records that were members) are rebuilt
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE _wm_k AS
+               SELECT DISTINCT work_id FROM work_records
+               WHERE record_id IN (SELECT a FROM _wm_e UNION SELECT b FROM _wm_e
+                                   UNION SELECT id FROM _wm_fresh)"""
+        )
+        members = con.execute("SELECT count(*) FROM _wm_k").fetchall()[0][0]
+        if not members and not con.execute("SELECT count(*) FROM _wm_e").fetchall()[0][0]:
+            return 0
+        con.execute(
+            """INSERT INTO _wm_e SELECT record_a, record_b, method, match_probability,
+                      match_weight, evidence FROM work_links l
+               WHERE record_a IN (SELECT record_id FROM work_records
+                                  WHERE work_id IN (SELECT work_id FROM _wm_k))
+                 AND NOT EXISTS (SELECT 1 FROM _wm_e e WHERE e.a = l.record_a
+                                 AND e.b = l.record_b)"""
+        )
+        _restore(con)
+        # features of every node of the affected component (restored members included)
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE _wm_nodes AS
+               SELECT a AS id FROM _wm_e UNION SELECT b FROM _wm_e"""
+        )
+        _features(con, "(SELECT * FROM works WHERE work_id IN (SELECT id FROM _wm_nodes))")
+        con.execute("DELETE FROM _wm_e WHERE a NOT IN (SELECT unique_id FROM _wm_feat)")
+        con.execute("DELETE FROM _wm_e WHERE b NOT IN (SELECT unique_id FROM _wm_feat)")
+        _cluster(con)
+        _apply(con, batch_id)
+        _record_conflicts(con)
+        n = con.execute(
+            """SELECT count(*) FROM work_records r WHERE r.record_id IN (SELECT id FROM _wm_new)
+               AND EXISTS (SELECT 1 FROM work_records o WHERE o.work_id = r.work_id
+                           AND o.record_id NOT IN (SELECT id FROM _wm_new))"""
+        ).fetchall()[0][0]
+        return int(n)
+    finally:
+        _cleanup(con)
+
+
+def explain_work(store: Store, work_id: str) -> WorkExplanation:
+    """The records of a work (or of the work a record id was merged into), the links between
+    them with method, match probability and per-field match weights, and conflicts.
+
+    Raises
+    ------
+    NotFoundError
+        Neither a work nor a record has this id.
+    """
+    wid = store.scalar(
+        """SELECT work_id FROM work_records WHERE record_id = $id
+           UNION ALL SELECT work_id FROM works WHERE work_id = $id LIMIT 1""",
+        {"id": work_id},
+    )
+    if wid is None:
+        raise NotFoundError(f"no work or work record {work_id!r} in store {store.path}")
+    records = store.sql(
+        """SELECT r.record_id, r.source, r.is_canonical, r.method,
+                  round(r.match_probability, 4) AS match_probability,
+                  w.doi, w.year, w.title, w.source_name,
+                  (SELECT arg_min(a.author_name, a.author_seq) FROM record_authorships a
+                   WHERE a.work_id = r.record_id) AS first_author
+           FROM work_records r JOIN record_works w ON w.work_id = r.record_id
+           WHERE r.work_id = $w ORDER BY NOT r.is_canonical, r.record_id""",
+        {"w": wid},
+    ).to_arrow_table()
+    if records.num_rows == 0:
+        records = store.sql(
+            """SELECT w.work_id AS record_id, l.source, true AS is_canonical,
+                      'single record' AS method, NULL::DOUBLE AS match_probability,
+                      w.doi, w.year, w.title, w.source_name,
+                      (SELECT arg_min(a.author_name, a.author_seq) FROM authorships a
+                       WHERE a.work_id = w.work_id) AS first_author
+               FROM works w LEFT JOIN ingest_log l USING (batch_id) WHERE w.work_id = $w""",
+            {"w": wid},
+        ).to_arrow_table()
+    ids = records.column("record_id").to_pylist()
+    links = store.sql(
+        """SELECT record_a, record_b, method, round(match_probability, 4) AS match_probability,
+                  round(match_weight, 2) AS match_weight, evidence
+           FROM work_links WHERE list_contains($ids, record_a) OR list_contains($ids, record_b)
+           ORDER BY record_a, record_b""",
+        {"ids": ids},
+    ).to_arrow_table()
+    conflicts = store.sql(
+        """SELECT record_a, record_b, kind, detail FROM work_conflicts
+           WHERE list_contains($ids, record_a) OR list_contains($ids, record_b)
+           ORDER BY kind, record_a, record_b""",
+        {"ids": ids},
+    ).to_arrow_table()
+    return WorkExplanation(
+        work_id=str(wid),
+        records=records,
+        links=links,
+        conflicts=conflicts,
+        model={**model_parameters(), "max_year_gap": MAX_YEAR_GAP, "threshold": THRESHOLD},
+    )
+
