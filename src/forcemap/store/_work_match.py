@@ -41,10 +41,10 @@ __all__ = [
     "PRIOR",
     "THRESHOLD",
     "TITLE_LINK_LEVELS",
+    "evidence_json",
     "feature_sql",
     "model_parameters",
     "score_pairs",
-    "evidence_json",
 ]
 
 MIN_TITLE = 4
@@ -60,10 +60,11 @@ PRIOR = 1e-4
 THRESHOLD = 0.99
 """Minimum match probability of a probabilistic link."""
 
-TITLE_LINK_LEVELS = (5, 3, 2, 1)
-"""Title levels (Splink gamma values) a probabilistic link needs: exact, edit ≥ 0.95, one
-title the other's head, edit ≥ 0.88. Whatever the other fields say, records whose titles are
-missing, too short, different or differ in their numbers are never linked probabilistically."""
+TITLE_LINK_LEVELS = (6, 5, 3, 2, 1)
+"""Title levels (Splink gamma values) a probabilistic link needs: exact (long or not), edit
+≥ 0.95, one title the other's head, edit ≥ 0.88. Whatever the other fields say, records
+whose titles are missing, too short, different or differ in their numbers are never linked
+probabilistically."""
 
 _STOP = "['of','the','and','for','in','on','a','an','de','der','des','la','le','et','und','to']"
 
@@ -124,7 +125,12 @@ FROM t
 
 
 def _lv(cond: str, m: float, u: float, label: str) -> dict[str, Any]:
-    return {"sql_condition": cond, "m_probability": m, "u_probability": u, "label_for_charts": label}
+    return {
+        "sql_condition": cond,
+        "m_probability": m,
+        "u_probability": u,
+        "label_for_charts": label,
+    }
 
 
 def _null(cols: str) -> dict[str, Any]:
@@ -148,12 +154,15 @@ MODEL: list[dict[str, Any]] = [
         "output_column_name": "title",
         "comparison_levels": [
             _null("title_key"),
-            _lv("title_key_l = title_key_r", 0.85, 2e-5, "exact"),
+            _lv(
+                "title_key_l = title_key_r AND length(title_key_l) >= 40", 0.6, 2e-6, "exact, long"
+            ),
+            _lv("title_key_l = title_key_r", 0.25, 2e-5, "exact"),
             _lv(_TITLE_NUMS_DIFFER, 0.002, 0.02, "numbers differ"),
             _lv(f"{_EDIT} >= 0.95", 0.08, 1e-4, "edit>=0.95"),
             _lv(_PREFIX, 0.03, 1e-4, "one is the other's head"),
             _lv(f"{_EDIT} >= 0.88", 0.02, 1e-3, "edit>=0.88"),
-            _lv("ELSE", 0.018, 0.97878, "different"),
+            _lv("ELSE", 0.018, 0.978762, "different"),
         ],
     },
     {
@@ -181,7 +190,9 @@ MODEL: list[dict[str, Any]] = [
             _null("venue_key"),
             _lv("venue_norm_l = venue_norm_r", 0.55, 0.01, "exact"),
             _lv("venue_key_l = venue_key_r", 0.35, 0.01, "initials"),
-            _lv("jaro_winkler_similarity(venue_norm_l, venue_norm_r) >= 0.9", 0.05, 0.02, "jw>=0.9"),
+            _lv(
+                "jaro_winkler_similarity(venue_norm_l, venue_norm_r) >= 0.9", 0.05, 0.02, "jw>=0.9"
+            ),
             _lv("ELSE", 0.05, 0.96, "different"),
         ],
     },
@@ -280,10 +291,8 @@ def score_pairs(features: pa.Table, *, new_ids: pa.Table | None = None) -> pa.Ta
             "comparisons": MODEL,
         }
         db = DuckDBAPI(connection=con)
-        linker = Linker(db.register("feat"), settings, log_level=None)
-        pred = linker.inference.predict(
-            threshold_match_probability=THRESHOLD, warning_mode="never"
-        )
+        linker = Linker(db.register("feat"), settings, log_level=None, validate_settings=False)
+        pred = linker.inference.predict(threshold_match_probability=THRESHOLD, warning_mode="never")
         con.execute(f"CREATE TABLE pred AS SELECT * FROM {pred.physical_name}")  # noqa: S608
         if new_ids is not None:
             con.register("_new_ids", new_ids)

@@ -149,9 +149,7 @@ class IngestReport:
             f"filtered {self.filtered:,}"
         )
         if self.merged:
-            text += (
-                f"; {self.merged:,} of the stored/replaced records merged into existing works"
-            )
+            text += f"; {self.merged:,} of the stored/replaced records merged into existing works"
         return text
 
     def add(self, other: IngestReport) -> None:

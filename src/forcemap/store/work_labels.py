@@ -150,11 +150,20 @@ def sample_openalex(
 _PARTICLES = {"van", "von", "de", "der", "den", "del", "della", "di", "da", "du", "le", "la"}
 
 
+_INITIALS = re.compile(r"^(?:[A-Z]{1,3}|[A-Z][a-z]|(?:[A-Z]\.-?){1,3})$")
+
+
 def _split_name(name: str) -> tuple[str, list[str]]:
-    """(surname, given names) of an OpenAlex display name ``Given M. de Surname``."""
-    toks = name.replace(",", " ").split()
+    """(surname, given names) of an OpenAlex display name ``Given M. de Surname`` (or
+    ``Surname GM`` as PubMed-derived records spell it)."""
+    if "," in name:
+        sn, _, given = name.partition(",")
+        return sn.strip(), given.split()
+    toks = name.split()
     if not toks:
         return "", []
+    if len(toks) > 1 and len(toks[0]) > 2 and _INITIALS.match(toks[-1]):
+        return " ".join(toks[:-1]), list(re.sub(r"[.-]", "", toks[-1]).upper())
     i = len(toks) - 1
     while i > 0 and toks[i - 1] in _PARTICLES:
         i -= 1
@@ -243,7 +252,7 @@ def _damage(rec: dict[str, Any], rng: random.Random, style: str) -> _Rec:
     names = [n for n in names if n.strip()]
     astyle = rng.choice(("initials", "full")) if style != "wos" else "wos"
     authors = [] if rng.random() < 0.05 else [_author(n, astyle) for n in names]
-    src = ((rec.get("primary_location") or {}).get("source") or {}).get("display_name")
+    src = _venue(rec)
     venue: str | None = src
     r = rng.random()
     if src and r < 0.45:
@@ -260,6 +269,28 @@ def _damage(rec: dict[str, Any], rng: random.Random, style: str) -> _Rec:
         year=int(year) if year else None,
         authors=authors,
         venue=venue,
+        first_page=bib.get("first_page"),
+        last_page=bib.get("last_page"),
+    )
+
+
+def _venue(rec: dict[str, Any]) -> str | None:
+    src = ((rec.get("primary_location") or {}).get("source") or {}).get("display_name")
+    return src or (rec.get("host_venue") or {}).get("display_name")
+
+
+def _undamaged(rec: dict[str, Any]) -> _Rec:
+    names = [
+        (a.get("author") or {}).get("display_name") or "" for a in rec.get("authorships") or []
+    ]
+    bib = rec.get("biblio") or {}
+    return _Rec(
+        key=_oa_id(rec),
+        doi=(rec.get("doi") or "").replace("https://doi.org/", "") or None,
+        title=re.sub(r"<[^>]+>", "", rec.get("title") or ""),
+        year=rec.get("publication_year"),
+        authors=[_author(n, "full") for n in names if n.strip()],
+        venue=_venue(rec),
         first_page=bib.get("first_page"),
         last_page=bib.get("last_page"),
     )
@@ -388,10 +419,17 @@ def _record_ids(source: str, path: Path) -> list[str]:
 
 
 def build_labelled_set(
-    records: list[dict[str, Any]], out_dir: str | Path, *, seed: int, coverage: float = 0.7
+    records: list[dict[str, Any]],
+    out_dir: str | Path,
+    *,
+    seed: int,
+    coverage: float = 0.7,
+    damage: bool = True,
 ) -> LabelledSet:
     """Write ``records`` as OpenAlex JSON Lines and, each paper with probability
-    ``coverage`` per format, as damaged RIS, BibTeX, WoS and Scopus exports; seeded."""
+    ``coverage`` per format, as RIS, BibTeX, WoS and Scopus exports, damaged as the module
+    says unless ``damage`` is false (then the exports carry the records' own DOI, title,
+    year, venue and full author names); seeded."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
@@ -403,7 +441,7 @@ def build_labelled_set(
     exports: dict[str, Path] = {}
     for source, (write, suffix, style) in _WRITERS.items():
         chosen = [r for r in records if rng.random() < coverage]
-        damaged = [_damage(r, rng, style) for r in chosen]
+        damaged = [_damage(r, rng, style) if damage else _undamaged(r) for r in chosen]
         path = out / f"{source}{suffix}"
         write(damaged, path)
         ids = _record_ids(source, path)
@@ -426,7 +464,7 @@ def pairwise_quality(store: Store, truth: dict[str, str]) -> Quality:
     """Pairwise precision/recall of the store's works (``work_records``, and every other
     work as a record of its own) against ``truth`` (record id → paper), over the records
     the truth names."""
-    t = _truth_table(truth)  # noqa: F841 - read by DuckDB below
+    t = _truth_table(truth)
     with store.query_cursor("work merge quality") as cur:
         cur.register("_truth", t)
         cur.execute(
@@ -442,7 +480,7 @@ def pairwise_quality(store: Store, truth: dict[str, str]) -> Quality:
 def baseline_quality(store: Store, truth: dict[str, str]) -> Quality:
     """The baseline: records with the same normalised title (letters and digits, lower
     case) and year are one paper. Read from the records' own rows (merged or not)."""
-    t = _truth_table(truth)  # noqa: F841
+    t = _truth_table(truth)
     with store.query_cursor("baseline quality") as cur:
         cur.register("_truth", t)
         cur.execute(

@@ -253,9 +253,7 @@ def _doi_links(con: duckdb.DuckDBPyConnection, *, new_only: bool) -> None:
 def _probabilistic_links(con: duckdb.DuckDBPyConnection, *, new_only: bool) -> None:
     """Splink-scored pairs into ``_wm_e`` (links) and ``_wm_conf`` (conflicts)."""
     feats = con.sql("SELECT * EXCLUDE (rank) FROM _wm_feat").to_arrow_table()
-    new_ids = (
-        con.sql("SELECT id AS unique_id FROM _wm_new").to_arrow_table() if new_only else None
-    )
+    new_ids = con.sql("SELECT id AS unique_id FROM _wm_new").to_arrow_table() if new_only else None
     pairs = score_pairs(feats, new_ids=new_ids)
     con.register("_wm_scored", pairs)
     try:
@@ -333,23 +331,14 @@ def _cluster(con: duckdb.DuckDBPyConnection) -> None:
              SELECT 1 FROM _wm_e o WHERE o.method = 'override' AND o.a = _wm_e.a
              AND o.b = _wm_e.b)"""
     )
-    for _ in range(5):
+    for _ in range(6):
         _components(con)
         con.execute(
             """CREATE OR REPLACE TEMP TABLE _wm_d AS
                SELECT c.comp FROM _wm_cc c JOIN _wm_feat f ON f.unique_id = c.node
                WHERE f.doi IS NOT NULL GROUP BY c.comp HAVING count(DISTINCT f.doi) > 1"""
         )
-        bridged = con.execute(
-            """INSERT INTO _wm_conf
-               SELECT e.a, e.b, 'bridge', 'the link joins works with different DOIs'
-               FROM _wm_e e JOIN _wm_cc c ON c.node = e.a
-               WHERE e.method = 'probabilistic' AND c.comp IN (SELECT comp FROM _wm_d)"""
-        ).fetchall()[0][0]
-        con.execute(
-            """DELETE FROM _wm_e WHERE method = 'probabilistic' AND a IN (
-                 SELECT node FROM _wm_cc WHERE comp IN (SELECT comp FROM _wm_d))"""
-        )
+        changed = _split_bridges(con)
         apart = con.execute(
             """INSERT INTO _wm_conf
                SELECT o.record_a, o.record_b, 'override_apart', o.reason
@@ -365,7 +354,7 @@ def _cluster(con: duckdb.DuckDBPyConnection) -> None:
                      WHERE o.action = 'apart' AND ca.comp = cb.comp
                        AND o.record_b IN (_wm_e.a, _wm_e.b))"""
             )
-        if not bridged and not apart:
+        if not changed and not apart:
             break
     _components(con)
     # the clusters: canonical = best-ranked record; method and evidence of each member's
@@ -388,6 +377,65 @@ def _cluster(con: duckdb.DuckDBPyConnection) -> None:
                   m.ord, m.ord = 1 AS is_canonical, b.method, b.p, b.evidence
            FROM m JOIN best b ON b.node = m.record_id"""
     )
+
+
+BRIDGE_MARGIN = 5.0
+"""A record without a DOI that matches works with different DOIs joins the best one only when
+its match weight there beats the next by this many bits (else it stays apart, ``ambiguous``)."""
+
+
+def _split_bridges(con: duckdb.DuckDBPyConnection) -> bool:
+    """Cut the probabilistic links that join records of different DOIs (components listed in
+    ``_wm_d``): a DOI-less record keeps its links to the DOI it matches best when that beats
+    the runner-up by :data:`BRIDGE_MARGIN` bits, else loses all its probabilistic links
+    (``ambiguous``); a bridge left without such a record loses every probabilistic link of
+    its component (``bridge``). Returns whether anything was cut."""
+    if not con.execute("SELECT count(*) FROM _wm_d").fetchall()[0][0]:
+        return False
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _wm_pairs AS
+           WITH v AS (
+             SELECT e.b AS x, fa.doi, coalesce(e.w, 100.0) AS w FROM _wm_e e
+             JOIN _wm_feat fa ON fa.unique_id = e.a JOIN _wm_feat fb ON fb.unique_id = e.b
+             WHERE fa.doi IS NOT NULL AND fb.doi IS NULL
+             UNION ALL
+             SELECT e.a, fb.doi, coalesce(e.w, 100.0) FROM _wm_e e
+             JOIN _wm_feat fa ON fa.unique_id = e.a JOIN _wm_feat fb ON fb.unique_id = e.b
+             WHERE fb.doi IS NOT NULL AND fa.doi IS NULL),
+           g AS (SELECT x, doi, max(w) AS w FROM v
+                 WHERE x IN (SELECT node FROM _wm_cc WHERE comp IN (SELECT comp FROM _wm_d))
+                 GROUP BY x, doi)
+           SELECT x, arg_max(doi, (w, doi)) AS best,
+                  list_sort(list(w), 'DESC') AS ws
+           FROM g GROUP BY x HAVING count(*) > 1"""
+    )
+    if not con.execute("SELECT count(*) FROM _wm_pairs").fetchall()[0][0]:
+        con.execute(
+            """INSERT INTO _wm_conf
+               SELECT e.a, e.b, 'bridge', 'the link would join works with different DOIs'
+               FROM _wm_e e JOIN _wm_cc c ON c.node = e.a
+               WHERE e.method = 'probabilistic' AND c.comp IN (SELECT comp FROM _wm_d)"""
+        )
+        con.execute(
+            """DELETE FROM _wm_e WHERE method = 'probabilistic' AND a IN (
+                 SELECT node FROM _wm_cc WHERE comp IN (SELECT comp FROM _wm_d))"""
+        )
+        return True
+    margin = f"ws[1] - ws[2] >= {BRIDGE_MARGIN}"
+    con.execute(
+        f"""INSERT INTO _wm_conf
+            SELECT e.a, e.b, 'ambiguous',
+                   'a record without DOI matches works of ' || len(p.ws) || ' DOIs alike'
+            FROM _wm_e e JOIN _wm_pairs p ON p.x IN (e.a, e.b)
+            WHERE e.method = 'probabilistic' AND NOT ({margin})"""  # noqa: S608
+    )
+    con.execute(
+        f"""DELETE FROM _wm_e WHERE method = 'probabilistic' AND EXISTS (
+              SELECT 1 FROM _wm_pairs p WHERE p.x IN (_wm_e.a, _wm_e.b) AND (NOT ({margin})
+                OR EXISTS (SELECT 1 FROM _wm_feat f
+                           WHERE f.unique_id IN (_wm_e.a, _wm_e.b) AND f.doi <> p.best)))"""  # noqa: S608
+    )
+    return True
 
 
 # -- parking and restoring ------------------------------------------------------------------
@@ -423,7 +471,9 @@ def _load_columns(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _touch(cols: tuple[str, ...], ids: str, alias: str = "p") -> str:
-    return "(" + " OR ".join(f"{alias}.{c} IN (SELECT id FROM {ids})" for c in cols) + ")"
+    """``alias`` row touches a record of the table ``ids`` (allow-listed names only)."""
+    parts = [f"{alias}.{c} IN (SELECT id FROM {ids})" for c in cols]  # noqa: S608
+    return "(" + " OR ".join(parts) + ")"
 
 
 def _restore(con: duckdb.DuckDBPyConnection) -> None:
@@ -484,7 +534,10 @@ def _rederive(con: duckdb.DuckDBPyConnection, ids: str) -> None:
                 {"AND" if noloop else "WHERE"} NOT EXISTS (SELECT 1 FROM {t} x
                                                            WHERE {cond})"""  # noqa: S608
         )
-        still = " OR ".join(f"p.{c} IN (SELECT record_id FROM work_records)" for c in cols)
+        still = " OR ".join(
+            f"p.{c} IN (SELECT record_id FROM work_records)"  # noqa: S608 - column names
+            for c in cols
+        )
         con.execute(
             f"""DELETE FROM record_{t} p WHERE {_touch(cols, ids)}
                 AND NOT ({still})"""  # noqa: S608
@@ -528,12 +581,11 @@ def _apply(con: duckdb.DuckDBPyConnection, batch_id: int | None) -> None:
             f"DELETE FROM {t} WHERE work_id IN (SELECT id FROM _wm_rm)"  # noqa: S608
         )
     # the merged works: the canonical record's row, missing fields from the others in order
-    cols = _columns_of("works")
     sel = ", ".join(
         "c.work_id AS work_id"
         if n == "work_id"
         else f"arg_min(w.{n}, c.ord) FILTER (WHERE w.{n} IS NOT NULL) AS {n}"
-        for n in cols
+        for n in _columns_of("works")
     )
     con.execute(
         f"""INSERT INTO works BY NAME
@@ -542,18 +594,18 @@ def _apply(con: duckdb.DuckDBPyConnection, batch_id: int | None) -> None:
     )
     # authorships and topics of the best record that has some
     for t in ("authorships", "work_topics"):
-        names = ", ".join("c.work_id" if n == "work_id" else f"r.{n}" for n in _columns_of(t))
+        sel = ", ".join("c.work_id" if n == "work_id" else f"r.{n}" for n in _columns_of(t))
         con.execute(
             f"""INSERT INTO {t}
                 WITH has AS (SELECT c.work_id, min(c.ord) AS ord FROM _wm_cl c
                              WHERE c.record_id IN (SELECT work_id FROM record_{t})
                              GROUP BY c.work_id)
-                SELECT {names} FROM has JOIN _wm_cl c USING (work_id, ord)
+                SELECT {sel} FROM has JOIN _wm_cl c USING (work_id, ord)
                 JOIN record_{t} r ON r.work_id = c.record_id"""  # noqa: S608
         )
-    names = [n for n in _columns_of("work_concepts") if n not in ("work_id", "concept_id")]
+    rest = [n for n in _columns_of("work_concepts") if n not in ("work_id", "concept_id")]
     agg = ", ".join(
-        f"max(r.{n}) AS {n}" if n == "score" else f"arg_min(r.{n}, c.ord) AS {n}" for n in names
+        f"max(r.{n}) AS {n}" if n == "score" else f"arg_min(r.{n}, c.ord) AS {n}" for n in rest
     )
     con.execute(
         f"""INSERT INTO work_concepts BY NAME
@@ -642,7 +694,9 @@ def resolve_works(
             con.register("_wm_ov", ov)
             con.execute("INSERT INTO work_overrides SELECT * FROM _wm_ov")
             con.unregister("_wm_ov")
-        con.execute("CREATE OR REPLACE TEMP TABLE _wm_k AS SELECT DISTINCT work_id FROM work_records")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _wm_k AS SELECT DISTINCT work_id FROM work_records"
+        )
         _restore(con)
         con.execute("DELETE FROM work_links")
         con.execute("DELETE FROM work_conflicts")
@@ -723,7 +777,9 @@ def merge_batch(store: Store, batch_id: int, source: str) -> int:
     :meth:`~forcemap.store.store.Store.finish`), so a failure rolls the batch back.
     """
     con = store.con
-    n_new = con.execute("SELECT count(*) FROM works WHERE batch_id = $b", {"b": batch_id}).fetchall()
+    n_new = con.execute(
+        "SELECT count(*) FROM works WHERE batch_id = $b", {"b": batch_id}
+    ).fetchall()
     if not n_new[0][0]:
         return 0
     try:
@@ -857,4 +913,3 @@ def explain_work(store: Store, work_id: str) -> WorkExplanation:
         conflicts=conflicts,
         model={**model_parameters(), "max_year_gap": MAX_YEAR_GAP, "threshold": THRESHOLD},
     )
-
