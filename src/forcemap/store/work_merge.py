@@ -211,7 +211,9 @@ def _features(con: duckdb.DuckDBPyConnection, works: str) -> None:
     con.execute("DROP TABLE IF EXISTS _wm_feat")
     con.execute(
         f"""CREATE TEMP TABLE _wm_feat AS
-            SELECT f.*, {_RANK} AS rank
+            SELECT f.*, {_RANK} AS rank, {_RANK} = 0 AS is_oa,
+                   CASE WHEN f.doi IS NOT NULL THEN f.doi
+                        WHEN {_RANK} = 0 THEN 'openalex:' || f.unique_id END AS anchor
             FROM ({feature_sql(works, "authorships")}) f
             JOIN works w ON w.work_id = f.unique_id
             LEFT JOIN _wm_src l ON l.batch_id = w.batch_id"""  # noqa: S608 - allow-list
@@ -230,23 +232,31 @@ def _doi_links(con: duckdb.DuckDBPyConnection, *, new_only: bool) -> None:
         f"""CREATE OR REPLACE TEMP TABLE _wm_pairs AS
             WITH g AS (
                 SELECT doi, arg_min(unique_id, (rank, unique_id)) AS best,
-                       arg_min(year, (rank, unique_id)) AS best_year
+                       arg_min(year, (rank, unique_id)) AS best_year,
+                       bool_or(is_oa) AS best_oa
                 FROM _wm_feat WHERE doi IS NOT NULL {cond} GROUP BY doi HAVING count(*) > 1)
             SELECT g.best AS a, f.unique_id AS b, f.doi,
-                   abs(f.year - g.best_year) AS gap, g.best_year, f.year
+                   abs(f.year - g.best_year) AS gap, g.best_year, f.year,
+                   g.best_oa AND f.is_oa AS both_oa
             FROM g JOIN _wm_feat f USING (doi) WHERE f.unique_id <> g.best"""  # noqa: S608
     )
     con.execute(
         f"""INSERT INTO _wm_e
             SELECT least(a, b), greatest(a, b), 'doi', 1.0, NULL,
                    '{{"doi":"same"}}'
-            FROM _wm_pairs WHERE coalesce(gap, 0) <= {MAX_YEAR_GAP}"""  # noqa: S608
+            FROM _wm_pairs WHERE coalesce(gap, 0) <= {MAX_YEAR_GAP} AND NOT both_oa"""  # noqa: S608
+    )
+    con.execute(
+        """INSERT INTO _wm_conf
+           SELECT least(a, b), greatest(a, b), 'openalex_pair',
+                  'two OpenAlex works with the same DOI ' || doi
+           FROM _wm_pairs WHERE both_oa"""
     )
     con.execute(
         f"""INSERT INTO _wm_conf
             SELECT least(a, b), greatest(a, b), 'doi_year',
                    'same DOI ' || doi || ', years ' || best_year || ' and ' || year
-            FROM _wm_pairs WHERE gap > {MAX_YEAR_GAP}"""  # noqa: S608
+            FROM _wm_pairs WHERE gap > {MAX_YEAR_GAP} AND NOT both_oa"""  # noqa: S608
     )
 
 
@@ -260,13 +270,15 @@ def _probabilistic_links(con: duckdb.DuckDBPyConnection, *, new_only: bool) -> N
         levels = ", ".join(str(v) for v in TITLE_LINK_LEVELS)
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _wm_pairs AS
-                SELECT *, CASE
+                SELECT s.*, CASE
                     WHEN title_level NOT IN ({levels}) THEN 'weak_title'
+                    WHEN fa.is_oa AND fb.is_oa THEN 'openalex_pair'
                     WHEN doi_l IS NOT NULL AND doi_r IS NOT NULL AND doi_l <> doi_r
                         THEN 'two_dois'
                     WHEN year_gap > {MAX_YEAR_GAP} THEN 'year_gap'
                     ELSE 'link' END AS verdict
-                FROM _wm_scored"""  # noqa: S608 - constants only
+                FROM _wm_scored s JOIN _wm_feat fa ON fa.unique_id = s.record_a
+                JOIN _wm_feat fb ON fb.unique_id = s.record_b"""  # noqa: S608 - constants only
         )
     finally:
         con.unregister("_wm_scored")
@@ -281,9 +293,10 @@ def _probabilistic_links(con: duckdb.DuckDBPyConnection, *, new_only: bool) -> N
         """INSERT INTO _wm_conf
            SELECT record_a, record_b, verdict,
                   CASE verdict WHEN 'two_dois' THEN 'DOIs ' || doi_l || ' and ' || doi_r
+                       WHEN 'openalex_pair' THEN 'two OpenAlex works that look alike'
                        ELSE 'years ' || year_gap || ' apart' END
                   || ' (match probability ' || round(match_probability, 4) || ')'
-           FROM _wm_pairs WHERE verdict IN ('two_dois', 'year_gap')"""
+           FROM _wm_pairs WHERE verdict IN ('two_dois', 'year_gap', 'openalex_pair')"""
     )
 
 
@@ -336,7 +349,8 @@ def _cluster(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(
             """CREATE OR REPLACE TEMP TABLE _wm_d AS
                SELECT c.comp FROM _wm_cc c JOIN _wm_feat f ON f.unique_id = c.node
-               WHERE f.doi IS NOT NULL GROUP BY c.comp HAVING count(DISTINCT f.doi) > 1"""
+               GROUP BY c.comp
+               HAVING count(DISTINCT f.doi) > 1 OR count(*) FILTER (WHERE f.is_oa) > 1"""
         )
         changed = _split_bridges(con)
         apart = con.execute(
@@ -395,17 +409,17 @@ def _split_bridges(con: duckdb.DuckDBPyConnection) -> bool:
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _wm_pairs AS
            WITH v AS (
-             SELECT e.b AS x, fa.doi, coalesce(e.w, 100.0) AS w FROM _wm_e e
+             SELECT e.b AS x, fa.anchor AS anchor, coalesce(e.w, 100.0) AS w FROM _wm_e e
              JOIN _wm_feat fa ON fa.unique_id = e.a JOIN _wm_feat fb ON fb.unique_id = e.b
-             WHERE fa.doi IS NOT NULL AND fb.doi IS NULL
+             WHERE fa.anchor IS NOT NULL AND fb.anchor IS NULL
              UNION ALL
-             SELECT e.a, fb.doi, coalesce(e.w, 100.0) FROM _wm_e e
+             SELECT e.a, fb.anchor, coalesce(e.w, 100.0) FROM _wm_e e
              JOIN _wm_feat fa ON fa.unique_id = e.a JOIN _wm_feat fb ON fb.unique_id = e.b
-             WHERE fb.doi IS NOT NULL AND fa.doi IS NULL),
-           g AS (SELECT x, doi, max(w) AS w FROM v
+             WHERE fb.anchor IS NOT NULL AND fa.anchor IS NULL),
+           g AS (SELECT x, anchor, max(w) AS w FROM v
                  WHERE x IN (SELECT node FROM _wm_cc WHERE comp IN (SELECT comp FROM _wm_d))
-                 GROUP BY x, doi)
-           SELECT x, arg_max(doi, (w, doi)) AS best,
+                 GROUP BY x, anchor)
+           SELECT x, arg_max(anchor, (w, anchor)) AS best,
                   list_sort(list(w), 'DESC') AS ws
            FROM g GROUP BY x HAVING count(*) > 1"""
     )
@@ -433,7 +447,7 @@ def _split_bridges(con: duckdb.DuckDBPyConnection) -> bool:
         f"""DELETE FROM _wm_e WHERE method = 'probabilistic' AND EXISTS (
               SELECT 1 FROM _wm_pairs p WHERE p.x IN (_wm_e.a, _wm_e.b) AND (NOT ({margin})
                 OR EXISTS (SELECT 1 FROM _wm_feat f
-                           WHERE f.unique_id IN (_wm_e.a, _wm_e.b) AND f.doi <> p.best)))"""  # noqa: S608
+                           WHERE f.unique_id IN (_wm_e.a, _wm_e.b) AND f.anchor <> p.best)))"""  # noqa: S608
     )
     return True
 
@@ -789,6 +803,14 @@ def merge_batch(store: Store, batch_id: int, source: str) -> int:
             "INSERT INTO _wm_new SELECT work_id FROM works WHERE batch_id = $b", {"b": batch_id}
         )
         con.execute("INSERT INTO _wm_fresh SELECT id FROM _wm_new")
+        # two OpenAlex works are never merged automatically: a store of OpenAlex records only
+        # has nothing to merge at ingest (``forcemap resolve`` reports look-alike pairs)
+        others = con.execute(
+            f"""SELECT count(*) FROM works w LEFT JOIN _wm_src l ON l.batch_id = w.batch_id
+                WHERE NOT ({_RANK} = 0)"""  # noqa: S608 - constant SQL
+        ).fetchall()[0][0]
+        if not others:
+            return 0
         # candidates: stored works sharing a DOI or a blocking key with a new record
         _features(con, "works")
         con.execute(
@@ -825,6 +847,7 @@ def merge_batch(store: Store, batch_id: int, source: str) -> int:
         )
         members = con.execute("SELECT count(*) FROM _wm_k").fetchall()[0][0]
         if not members and not con.execute("SELECT count(*) FROM _wm_e").fetchall()[0][0]:
+            _record_conflicts(con)
             return 0
         con.execute(
             """INSERT INTO _wm_e SELECT record_a, record_b, method, match_probability,
