@@ -91,13 +91,13 @@ def build_scale_store(path: Path, n: int) -> None:
         con.execute(
             f"""CREATE TEMP TABLE base AS
             SELECT i,
-              array_to_string(list_transform(range(6 + hash(i, 1) % 7),
-                  lambda k: 'w' || (hash(i, k, 2) % 3000)), ' ') AS title,
-              1990 + hash(i, 3) % 34 AS year,
+              array_to_string(list_transform(range((6 + hash(i, 1) % 7)::BIGINT),
+                  lambda k: 'w' || (hash(i, k, 2) % 3000)::BIGINT), ' ') AS title,
+              (1990 + hash(i, 3) % 34)::INTEGER AS year,
               'S' || translate((hash(i, 4) % 20000)::VARCHAR, '0123456789', 'abcdefghij')
                   AS surname,
-              'venue ' || (hash(i, 5) % 500) AS venue,
-              1 + hash(i, 6) % 5 AS n_auth
+              'venue ' || (hash(i, 5) % 500)::BIGINT AS venue,
+              (1 + hash(i, 6) % 5)::BIGINT AS n_auth
             FROM range({int(n)}) t(i)"""  # noqa: S608 - integers only
         )
         con.execute(

@@ -36,9 +36,6 @@ __all__ = [
 
 DEFAULT_STORE = Path("forcemap.duckdb")
 
-# ingest sources that write work records (their batches are merged into works at the end)
-_WORK_SOURCES = frozenset({"openalex", "wos", "scopus", "lens", "ris", "bibtex"})
-
 _QUARANTINE_SCHEMA = pa.schema(
     [
         ("line", pa.int64()),
@@ -532,10 +529,10 @@ class Store:
                     "INSERT INTO table_versions VALUES ($t, $b, $s, now()::TIMESTAMP)",
                     {"t": t, "b": batch.batch_id, "s": batch.source},
                 )
-        merged = 0
-        if stored + replaced > 0 and batch.source in _WORK_SOURCES:
-            from forcemap.store.work_merge import merge_batch
+        from forcemap.store.work_merge import WORK_SOURCES, merge_batch
 
+        merged = 0
+        if stored + replaced > 0 and batch.source in WORK_SOURCES:
             merged = merge_batch(self, batch.batch_id, batch.source)  # one row of works per paper
         self.con.execute(
             """INSERT INTO ingest_log
