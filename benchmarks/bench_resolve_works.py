@@ -130,6 +130,10 @@ def scale_child(path: str) -> None:
         t0 = time.perf_counter()
         r = resolve_works(s)
         dt = time.perf_counter() - t0
+        wrong = s.scalar(
+            """SELECT count(*) FROM work_records WHERE NOT is_canonical
+               AND work_id <> 'W' || substr(record_id, 5)"""
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         json.dumps(
@@ -140,6 +144,7 @@ def scale_child(path: str) -> None:
                 "records": r.records,
                 "merged": r.merged_records,
                 "links": r.links,
+                "wrong": int(wrong),
             }
         )
     )
@@ -199,8 +204,10 @@ def main() -> int:
         print(
             f"resolve: {m['seconds']:.0f} s, peak RSS {m['peak_mb']:,.0f} MB; "
             f"{m['records']:,} records -> {m['works']:,} works ({m['merged']:,} merged; "
-            f"links {m['links']}); true duplicates {n // 10:,}"
+            f"links {m['links']}); true duplicates {n // 10:,}, merged into the wrong "
+            f"work {m['wrong']:,}"
         )
+        ok &= m["wrong"] == 0 and m["merged"] == n // 10
     print("targets met" if ok else "TARGETS MISSED")
     return 0 if ok else 1
 
