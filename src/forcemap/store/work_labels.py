@@ -21,7 +21,9 @@ year).
 
 from __future__ import annotations
 
+import copy
 import csv
+import functools
 import gzip
 import hashlib
 import json
@@ -95,6 +97,12 @@ def _iter(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
+@functools.lru_cache(maxsize=2)
+def _read(path: str) -> tuple[dict[str, Any], ...]:
+    """The records of a gzipped JSON Lines file, read once per process (callers copy)."""
+    return tuple(_iter(Path(path)))
+
+
 def _first_surname(rec: dict[str, Any]) -> str:
     au = rec.get("authorships") or []
     if not au:
@@ -116,7 +124,7 @@ def sample_openalex(
     author and year or the same first four title words; seeded."""
     recs = [
         r
-        for r in _iter(Path(path))
+        for r in _read(str(path))
         if r.get("title") and _part(_oa_id(r)) == part and r.get("publication_year")
     ]
     rng = random.Random(seed)
@@ -142,7 +150,7 @@ def sample_openalex(
         if len(chosen) >= n:
             break
         chosen[_oa_id(r)] = r
-    return sorted(chosen.values(), key=_oa_id)
+    return [copy.deepcopy(r) for r in sorted(chosen.values(), key=_oa_id)]
 
 
 # -- damage ------------------------------------------------------------------------------------
