@@ -91,8 +91,13 @@ def test_resolve_is_idempotent_and_keeps_the_quality(
         r1 = resolve_works(s)
         snap1 = _snapshot(s)
         q = pairwise_quality(s, ls.truth)
+        versions = s.scalar("SELECT count(*) FROM table_versions WHERE source = 'resolve'")
         r2 = resolve_works(s)
         snap2 = _snapshot(s)
+        # nothing changed, so saved results stay fresh (no new table version)
+        assert s.scalar("SELECT count(*) FROM table_versions WHERE source = 'resolve'") == (
+            versions
+        )
         assert _records(s) == len(ls.truth)
     assert q.precision >= 0.99 and q.recall >= 0.95, q
     assert snap1 == snap2

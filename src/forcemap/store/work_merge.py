@@ -518,6 +518,7 @@ def resolve_works(
             con.register("_wm_ov", ov)
             con.execute("INSERT INTO work_overrides SELECT * FROM _wm_ov")
             con.unregister("_wm_ov")
+        before = _fingerprint(con)
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _wm_k AS SELECT DISTINCT work_id FROM work_records"
         )
@@ -531,6 +532,8 @@ def resolve_works(
         apply_clusters(con, None)
         _record_conflicts(con)
         _fill_report(con, report)
+        if _fingerprint(con) != before:
+            _bump_versions(con)
         con.execute("COMMIT")
     except duckdb.Error as e:
         con.execute("ROLLBACK")
@@ -542,6 +545,36 @@ def resolve_works(
         _cleanup(con)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+_CHANGED = (
+    "works",
+    "authorships",
+    "work_concepts",
+    "work_topics",
+    "work_references",
+    "patent_npl",
+    "project_outputs",
+    "work_records",
+)
+
+
+def _fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+    """Which records are merged into which works (changes when a resolve changed anything)."""
+    row = con.execute(
+        "SELECT count(*), bit_xor(hash(record_id, work_id, method)) FROM work_records"
+    ).fetchall()
+    return tuple(row[0])
+
+
+def _bump_versions(con: duckdb.DuckDBPyConnection) -> None:
+    """A new version of the tables a merge rewrites (saved results using them become stale)."""
+    version = con.execute("SELECT nextval('batch_seq')").fetchall()[0][0]
+    con.execute(
+        """INSERT INTO table_versions
+           SELECT t, $v, 'resolve', now()::TIMESTAMP FROM (SELECT unnest($t) AS t)""",
+        {"t": list(_CHANGED), "v": version},
+    )
 
 
 def _fill_report(con: duckdb.DuckDBPyConnection, report: WorkMergeReport) -> None:
