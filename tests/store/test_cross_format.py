@@ -183,32 +183,35 @@ def test_the_three_stores_agree(snapshots: dict[str, Snapshot]) -> None:
 @pytest.mark.parametrize(
     "order", [("openalex", "wos", "scopus"), ("wos", "scopus", "openalex")], ids="-".join
 )
-def test_one_store_keeps_three_copies_and_one_organisation_each(
+def test_one_store_holds_each_paper_once_and_one_organisation_each(
     tmp_path: Path, order: tuple[str, ...]
 ) -> None:
-    """All three exports in ONE store: the current behaviour.
+    """All three exports in ONE store (issue 19): each paper is one work.
 
-    Works are not merged across sources: each export's copy keeps its own ``work_id``
-    (``WOS:…``, ``scopus:2-s2.0-…``, ``W…``), so the store holds 18 works with 6 DOIs and the
-    citation links of each copy. Projected to DOIs they are the same 9 links. A WoS or Scopus
-    reference matched by DOI points to the smallest ``work_id`` holding that DOI when it is
-    ingested, so with OpenAlex ingested first WoS references point at the OpenAlex copies.
-    Organisations *are* merged: the WoS and Scopus institutions join the OpenAlex ones by
-    normalised name within the country, giving four organisations.
+    The copies are merged at ingest (same DOI), whatever the order: the store holds 6 works
+    with 6 DOIs under their OpenAlex ids, the 9 citation links once, and the OpenAlex
+    authorship lists (so countries are not counted three times); the WoS and Scopus records
+    stay in ``work_records``. Organisations are merged: the WoS and Scopus institutions join
+    the OpenAlex ones by normalised name within the country, giving four organisations.
     """
     with Store.open(tmp_path / "all.duckdb") as s:
         for fmt in order:
             INGEST[fmt](s)
         report = resolve_organizations(s)
         con = s.con
-        assert con.execute("SELECT count(*), count(DISTINCT doi) FROM works").fetchall() == [
-            (18, 6)
-        ]
+        assert con.execute("SELECT count(*), count(DISTINCT doi) FROM works").fetchall() == [(6, 6)]
+        assert con.execute(
+            "SELECT count(*) FROM works WHERE NOT regexp_full_match(work_id, 'W\\d+')"
+        ).fetchall() == [(0,)]
+        assert con.execute("SELECT count(*) FROM work_records").fetchall() == [(18,)]
         snap = _snapshot(s, IngestReport(source="all"))
         assert snap.links == LINKS
+        assert con.execute("SELECT count(*) FROM work_references r JOIN works a "
+                           "ON a.work_id = r.citing_id JOIN works b ON b.work_id = r.cited_id"
+                           ).fetchall() == [(len(LINKS),)]  # fmt: skip
         assert snap.orgs == ORGS
         assert snap.authorships == AUTHORSHIPS
-        assert (report.organizations, report.merged_by_name) == (4, 12)
+        assert report.organizations == 4
         orgs = con.execute("SELECT org_id, ror FROM organizations ORDER BY org_id").fetchall()
         assert orgs == [
             ("I121797337", "027bh9e22"),
@@ -216,9 +219,3 @@ def test_one_store_keeps_three_copies_and_one_organisation_each(
             ("I40120149", "052gg0110"),
             ("I4210095624", None),
         ]
-        # where WoS's DOI-matched references point depends on what was there first
-        wos_to_openalex = con.execute(
-            """SELECT count(*) FROM work_references
-               WHERE starts_with(citing_id, 'WOS:') AND regexp_full_match(cited_id, 'W\\d+')"""
-        ).fetchall()[0][0]
-        assert wos_to_openalex == (7 if order[0] == "openalex" else 0)

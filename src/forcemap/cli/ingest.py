@@ -70,6 +70,11 @@ def _run_ingest(
         f"{source}: {report.read:,} records in {len(report.files)} file(s) = stored "
         f"{report.stored:,} + replaced {report.replaced:,} + rejected {report.rejected:,} + "
         f"duplicates {report.duplicates:,} + filtered {report.filtered:,}"
+        + (
+            f"; {report.merged:,} of the stored/replaced records merged into existing works"
+            if report.merged
+            else ""
+        )
         + "".join(f"; {k} {v:,}" for k, v in report.related.items())
     )
     out.print("the store now holds " + ", ".join(f"{t} {n:,}" for t, n in holds.items()))

@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from forcemap.cli._common import app, err, errors, options, out
 from forcemap.cli.ingest import EXPORT_FORMATS
+
+if TYPE_CHECKING:
+    from forcemap.store.work_merge import WorkExplanation
 
 
 @app.command()
@@ -124,20 +127,88 @@ def resolve(
         Path | None,
         typer.Option(help="CSV source,source_id,org_id[,name,type,country_code] forcing aliases."),
     ] = None,
+    work_overrides: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV record_a,record_b,action,reason (action join or apart) forcing or "
+            "forbidding work merges; replaces the stored ones, later ingests honour them."
+        ),
+    ] = None,
+    explain: Annotated[
+        str | None,
+        typer.Option(
+            help="Only explain a work (or a record's work): its records, the method and match "
+            "weights of each link, conflicts. Changes nothing."
+        ),
+    ] = None,
+    person_overrides: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV author_id,other_author_id,action,reason (action join or apart) forcing "
+            "or forbidding that two author ids are one person."
+        ),
+    ] = None,
+    persons: Annotated[
+        bool,
+        typer.Option(
+            help="Also group author ids into persons (person_aliases); --no-persons keeps "
+            "every author id its own person."
+        ),
+    ] = True,
 ) -> None:
-    """Resolve organisations across sources (ROR first, then normalised names).
+    """Resolve works, organisations, persons and patent families across sources.
 
-    Example: forcemap resolve --overrides my_orgs.csv
+    Works: one row of `works` per paper: records with the same DOI, or matched on title,
+    year, first author and venue (a Splink model with fixed weights), are merged; conflicts
+    (two DOIs, years far apart) are reported, never merged. Organisations: ROR first, then
+    normalised names, acronyms and aliases, and the hierarchy (parent, top) for --org-level.
+    Persons: ORCID first, then compatible names scored on co-authors, institutions, topics,
+    venues and years; pairs short of a merge are kept as "possibly the same person".
+    Patents: holder countries from the same holder's other records, families from source
+    family ids, priority claims and continuity links.
+
+    Example: forcemap resolve --work-overrides keep_apart.csv --overrides my_orgs.csv
+
+    Example: forcemap resolve --explain W2125158795
     """
     from forcemap.store.organizations import resolve_organizations
+    from forcemap.store.patent_resolution import resolve_patents
+    from forcemap.store.persons import resolve_persons
+    from forcemap.store.work_merge import explain_work, resolve_works
 
     opts = options(ctx)
+    if explain is not None:
+        with errors():
+            s = opts.open(read_only=True)
+            try:
+                ex = explain_work(s, explain)
+            finally:
+                s.close()
+        _print_explanation(ex)
+        return
     with errors():
         s = opts.open()
         try:
+            w = resolve_works(s, overrides=work_overrides)
             r = resolve_organizations(s, overrides=overrides)
+            pr = resolve_persons(s, overrides=person_overrides) if persons else None
+            pat = resolve_patents(s)
         finally:
             s.close()
+    links = ", ".join(f"{n:,} by {m}" for m, n in w.links.items()) or "none"
+    out.print(
+        f"{w.works:,} works from {w.records:,} work records: {w.merged_records:,} records "
+        f"merged into {w.merged_works:,} works (links: {links}); "
+        f"{w.overrides_applied:,} work overrides applied",
+        highlight=False,
+    )
+    if w.conflicts:
+        kinds = ", ".join(f"{k} {n:,}" for k, n in w.conflicts.items())
+        out.print(f"not merged (conflicts): {kinds}", highlight=False)
+        for a, b, k, d in w.conflict_examples:
+            out.print(f"  {k}: {a} / {b}: {d}", highlight=False)
+    for u in w.overrides_unmatched:
+        err.print(f"[yellow]work override not matched[/yellow]: {u}")
     out.print(
         f"{r.organizations:,} organisations from {r.aliases:,} source records: "
         f"{r.merged_by_ror:,} merged by ROR, {r.merged_by_name:,} by name, "
@@ -145,6 +216,65 @@ def resolve(
     )
     for u in r.overrides_unmatched:
         err.print(f"[yellow]override not matched[/yellow]: {u}")
+    for line in r.hierarchy_and_names():
+        out.print(f"  {line}", highlight=False)
+    if pr is not None:
+        methods = ", ".join(f"{n:,} by {m}" for m, n in sorted(pr.by_method.items()))
+        out.print(
+            f"{pr.persons:,} persons from {pr.authors:,} author ids ({methods}); "
+            f"{pr.possible_pairs:,} pairs kept apart as 'possibly the same person'; "
+            f"{pr.overrides_applied:,} person overrides applied",
+            highlight=False,
+        )
+        for example in pr.examples:
+            out.print(f"  {example}", highlight=False)
+        for u in pr.overrides_unmatched:
+            err.print(f"[yellow]person override not matched[/yellow]: {u}")
+    fams = ", ".join(f"{pat.get(m, 0):,} {m}" for m in ("source", "priority", "single"))
+    out.print(
+        f"patents: {pat.get('holder_countries', 0):,} holder countries filled from the same "
+        f"holder's records; patents by family grouping: {fams}",
+        highlight=False,
+    )
+
+
+def _print_explanation(ex: WorkExplanation) -> None:
+    """Print a work's records, links (with per-field match weights) and conflicts."""
+    out.print(f"[bold]work {ex.work_id}[/bold]")
+    t = Table("record", "source", "method", "p", "year", "DOI", "first author", "title")
+    for r in ex.records.to_pylist():
+        t.add_row(
+            r["record_id"] + (" *" if r["is_canonical"] else ""),
+            str(r["source"] or ""),
+            str(r["method"]),
+            "" if r["match_probability"] is None else f"{r['match_probability']:.4f}",
+            str(r["year"] or ""),
+            str(r["doi"] or ""),
+            str(r["first_author"] or ""),
+            str(r["title"] or "")[:70],
+        )
+    out.print(t)
+    out.print("* canonical record (its id, authorships and topics are the work's)")
+    if ex.links.num_rows:
+        lt = Table("record a", "record b", "method", "p", "weight", "match weight per field")
+        for r in ex.links.to_pylist():
+            lt.add_row(
+                r["record_a"],
+                r["record_b"],
+                r["method"],
+                "" if r["match_probability"] is None else f"{r['match_probability']:.4f}",
+                "" if r["match_weight"] is None else f"{r['match_weight']:.2f}",
+                str(r["evidence"] or ""),
+            )
+        out.print(lt)
+    for r in ex.conflicts.to_pylist():
+        out.print(f"not merged ({r['kind']}): {r['record_a']} / {r['record_b']}: {r['detail']}")
+    m = ex.model
+    out.print(
+        f"model: Fellegi-Sunter (Splink, fixed m/u), prior {m['prior']}, threshold "
+        f"{m['threshold']}, max year gap {m['max_year_gap']}; field weights are log2(m/u)",
+        highlight=False,
+    )
 
 
 @app.command()

@@ -400,7 +400,66 @@ CREATE TABLE person_possible (
 """
 SOURCE_TABLES["resolve"] = (*SOURCE_TABLES["resolve"], "person_aliases", "person_possible")
 
-_V5 = _V5_ORGANISATIONS + _V5_PATENTS + _V5_PERSONS
+_V5_WORKS = """
+-- V5 works: one row of ``works`` per distinct paper; the source records behind a merged work
+-- stay in ``record_*`` tables (their own rows, parked while merged: merges are reversible).
+CREATE TABLE work_records (
+    record_id VARCHAR NOT NULL,      -- the source record's own id (W..., WOS:..., ris:...)
+    work_id VARCHAR NOT NULL,        -- the merged work (a row of works) it belongs to
+    source VARCHAR,                  -- ingest source of the record's batch (openalex, ris, ...)
+    origin VARCHAR,
+    batch_id INTEGER,
+    is_canonical BOOLEAN NOT NULL,   -- the record whose id and authorships the work keeps
+    method VARCHAR NOT NULL,         -- canonical / doi / probabilistic / override
+    match_probability DOUBLE,        -- of the record's strongest link into the work
+    evidence VARCHAR                 -- JSON: per-field match weights of that link
+);
+CREATE TABLE work_links (            -- accepted record pairs (record_a < record_b)
+    record_a VARCHAR NOT NULL,
+    record_b VARCHAR NOT NULL,
+    method VARCHAR NOT NULL,         -- doi / probabilistic / override
+    match_probability DOUBLE,
+    match_weight DOUBLE,
+    evidence VARCHAR,                -- JSON: field -> match weight (log2 Bayes factor)
+    batch_id INTEGER                 -- the ingest batch that found it (NULL: forcemap resolve)
+);
+CREATE TABLE work_conflicts (        -- pairs that matched but were not merged, and why
+    record_a VARCHAR NOT NULL,
+    record_b VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,           -- doi_year / two_dois / override_apart
+    detail VARCHAR
+);
+CREATE TABLE work_overrides (        -- the user's overrides file, honoured by ingest and resolve
+    record_a VARCHAR NOT NULL,
+    record_b VARCHAR NOT NULL,
+    action VARCHAR NOT NULL,         -- join / apart
+    reason VARCHAR,
+    file VARCHAR,
+    line BIGINT
+);
+CREATE TABLE record_works AS SELECT * FROM works WHERE false;
+CREATE TABLE record_authorships AS SELECT * FROM authorships WHERE false;
+CREATE TABLE record_work_concepts AS SELECT * FROM work_concepts WHERE false;
+CREATE TABLE record_work_topics AS SELECT * FROM work_topics WHERE false;
+CREATE TABLE record_work_references AS SELECT * FROM work_references WHERE false;
+CREATE TABLE record_patent_npl AS SELECT * FROM patent_npl WHERE false;
+CREATE TABLE record_project_outputs AS SELECT * FROM project_outputs WHERE false;
+ALTER TABLE ingest_log ADD COLUMN merged BIGINT DEFAULT 0;  -- records folded into a work
+"""
+# V5 works: forcemap resolve merges works across sources (set after V3, whose backfill reads
+# SOURCE_TABLES, so that V3's SQL stays as released)
+SOURCE_TABLES["resolve"] = (
+    *SOURCE_TABLES["resolve"],
+    *_WORKS,
+    "patent_npl",
+    "project_outputs",
+    "work_records",
+    "work_links",
+    "work_conflicts",
+    "work_overrides",
+)
+
+_V5 = _V5_WORKS + _V5_ORGANISATIONS + _V5_PATENTS + _V5_PERSONS
 
 MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -430,6 +489,18 @@ TABLES: tuple[str, ...] = (
     "fetch_checkpoints",
     "table_versions",
     "saved_results",
+    # V5 works
+    "work_records",
+    "work_links",
+    "work_conflicts",
+    "work_overrides",
+    "record_works",
+    "record_authorships",
+    "record_work_concepts",
+    "record_work_topics",
+    "record_work_references",
+    "record_patent_npl",
+    "record_project_outputs",
     # V5 organisations
     "institution_relations",
     "ror_organizations",

@@ -104,6 +104,11 @@ class IngestReport:
     * ``filtered`` — valid records left out by design (e.g. UN Comtrade aggregates), by
       reason in ``filter_reasons``.
 
+    ``merged`` says how many of the stored and replaced work records were then folded into a
+    work that other records already make up (:func:`~forcemap.store.work_merge.merge_batch`):
+    they are counted in ``stored``/``replaced`` (each record is kept, in ``work_records``), so
+    the reconciliation is unchanged, while ``works`` grows by ``stored - merged`` at most.
+
     ``skipped`` lists files skipped because an identical file was ingested before; ``batches``
     holds the report of each committed file (one batch each) when several were ingested.
     """
@@ -123,6 +128,7 @@ class IngestReport:
     filter_reasons: dict[str, int] = field(default_factory=dict)
     batches: list[IngestReport] = field(default_factory=list)
     batch_id: int | None = None
+    merged: int = 0
 
     @property
     def reconciled(self) -> bool:
@@ -134,11 +140,14 @@ class IngestReport:
     def equation(self) -> str:
         """The reconciliation in words: ``N records = stored … + replaced … + rejected … +
         duplicates … + filtered …`` (every term, so a reader can add them up)."""
-        return (
+        text = (
             f"{self.read:,} records = stored {self.stored:,} + replaced {self.replaced:,} + "
             f"rejected {self.rejected:,} + duplicates {self.duplicates:,} + "
             f"filtered {self.filtered:,}"
         )
+        if self.merged:
+            text += f"; {self.merged:,} of the stored/replaced records merged into existing works"
+        return text
 
     def add(self, other: IngestReport) -> None:
         """Fold another report (of the same source) into this one."""
@@ -152,6 +161,7 @@ class IngestReport:
         self.skipped += other.skipped
         self.quarantine_files += other.quarantine_files
         self.filtered += other.filtered
+        self.merged += other.merged
         for k, v in other.filter_reasons.items():
             self.filter_reasons[k] = self.filter_reasons.get(k, 0) + v
         for k, v in other.reasons.items():
@@ -519,12 +529,17 @@ class Store:
                     "INSERT INTO table_versions VALUES ($t, $b, $s, now()::TIMESTAMP)",
                     {"t": t, "b": batch.batch_id, "s": batch.source},
                 )
+        from forcemap.store.work_merge import WORK_SOURCES, merge_batch
+
+        merged = 0
+        if stored + replaced > 0 and batch.source in WORK_SOURCES:
+            merged = merge_batch(self, batch.batch_id, batch.source)  # one row of works per paper
         self.con.execute(
             """INSERT INTO ingest_log
                (batch_id, source, file, checksum, read, stored, rejected, duplicates, started,
-                finished, status, filtered, replaced)
+                finished, status, filtered, replaced, merged)
                VALUES ($b, $s, $f, $c, $r, $st, $rej, $d, $t0, now()::TIMESTAMP, $status,
-                       $filtered, $replaced)""",
+                       $filtered, $replaced, $merged)""",
             {
                 "b": batch.batch_id,
                 "s": batch.source,
@@ -538,6 +553,7 @@ class Store:
                 "status": status,
                 "filtered": n_filtered,
                 "replaced": replaced,
+                "merged": merged,
             },
         )
         batch.finished = True
@@ -553,6 +569,7 @@ class Store:
             reasons=reasons,
             filtered=n_filtered,
             filter_reasons=filter_reasons,
+            merged=merged,
         )
 
     def export_quarantine(self, batch_id: int) -> Path | None:
