@@ -222,7 +222,7 @@ SELECT a.patent_id, a.org_id, count(DISTINCT a.akey) / any_value(np.n) / any_val
 FROM asg a JOIN np USING (patent_id) JOIN nk USING (patent_id)
 WHERE a.org_id IS NOT NULL
 GROUP BY ALL;
-"""
+""".replace("{units}", patent_unit_sql())
 
 # Sub-technology activity: works by the sub-technology's concepts / topics (the thresholds of
 # industry_works), patents by industry_patents' sub_technology.
@@ -671,7 +671,7 @@ def strategic_actors(
             cur.register(name, tbl)
         cur.execute(_SELECT_WORKS_SQL, {"y0": y0, "y1": y1})
         cur.execute(_SELECT_PATENTS_SQL, {"y0": y0, "y1": y1})
-        cur.execute(_at_level(_WEIGHTS_SQL, org_level).replace("{units}", patent_unit_sql()))
+        cur.execute(_at_level(_WEIGHTS_SQL, org_level))
         has_patents = bool(cur.execute("SELECT count(*) FROM _ac_psel").fetchall()[0][0])
         unit_caption = patent_unit_caption(cur) if has_patents else None
         cur.execute(_BREADTH_SQL, {"cs": p.concept_min_score, "ts": 0.0})
