@@ -232,8 +232,8 @@ def resolve(
             err.print(f"[yellow]person override not matched[/yellow]: {u}")
     fams = ", ".join(f"{pat.get(m, 0):,} {m}" for m in ("source", "priority", "single"))
     out.print(
-        f"patents: {pat.get('holder_countries', 0):,} holder countries filled from the same "
-        f"holder's records; patents by family grouping: {fams}",
+        f"patents: {pat.get('holder_countries', 0):,} holder rows take their country from the "
+        f"same holder's other records; patents by family grouping: {fams}",
         highlight=False,
     )
 
