@@ -41,13 +41,14 @@ DECISIONS: dict[str, tuple[type[Any], str]] = {
 CLI_SCOPE: dict[str, set[str]] = {
     "positioning": {"industry", "end_year", "matrix", "out_file"},
     "bottlenecks": {"industry", "out_file"},
-    "actors": {"industry", "weight", "out_file"},
+    "actors": {"industry", "weight", "org_level", "out_file"},
     "benchmark": {"industry", "peer", "out_file"},
     "landscape": {"industry", "out_file"},
     "talent": {"industry", "out_file"},
     "watch": {"industry", "weight", "out_file"},
     "consortium": {
         "industry",
+        "org_level",
         "lead",
         "min_type",
         "include",

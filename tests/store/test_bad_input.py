@@ -574,8 +574,13 @@ def _child(conn: Any, store_path: Path, source: str, paths: list[Path]) -> None:
 
 
 def _run_limited(store_path: Path, source: str, paths: list[Path]) -> dict[str, Any]:
-    """:func:`_ingest` in a forked child, failing the test after :data:`HUGE_SECONDS`."""
-    ctx = multiprocessing.get_context("fork")
+    """:func:`_ingest` in a child process, failing the test after :data:`HUGE_SECONDS`.
+
+    The child is spawned, not forked: a fork of a test worker copies the locks of its other
+    threads (DuckDB's and Arrow's pools, busy with earlier tests' stores), and a child that
+    inherits a held lock hangs; a spawned child starts clean (its interpreter start-up is in
+    the measured time)."""
+    ctx = multiprocessing.get_context("spawn")
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(child, store_path, source, paths))
     t0 = time.monotonic()

@@ -114,7 +114,7 @@ def test_migration_backfills_table_versions(tmp_path: Path) -> None:
     )
     con.close()
     with Store.open(path) as s:
-        assert s.schema_version() == SCHEMA_VERSION == 4
+        assert s.schema_version() == SCHEMA_VERSION
         v = table_versions(s, ["trade", "projects", "project_outputs", "works"])
         assert v == {"trade": 1, "projects": 3, "project_outputs": 3, "works": 0}
         assert s.con.execute("SELECT filtered FROM ingest_log").fetchall() == [(0,)] * 3

@@ -104,7 +104,12 @@ def test_references_point_to_older_works_and_outside(works: dict[str, dict]) -> 
 
 
 def test_patentsview_tables_have_catalog_columns(world: WorldManifest) -> None:
+    written = {p.stem for p in (world.path / "patentsview").glob("*.tsv")}
+    # the synthetic patents claim no priority and have no related documents (families of one)
+    assert set(PATENTSVIEW_TABLES) - written == {"g_foreign_priority", "g_us_rel_doc"}
     for table, cols in PATENTSVIEW_TABLES.items():
+        if table not in written:
+            continue
         path = world.path / "patentsview" / f"{table}.tsv"
         with open(path, encoding="utf-8", newline="") as f:
             header = next(csv.reader(f, delimiter="\t"))

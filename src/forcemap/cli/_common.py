@@ -203,19 +203,23 @@ def print_arrow(table: pa.Table, title: str, *, max_rows: int = 15) -> None:
         return
     shown = table.slice(0, max_rows)
     t = Table(title=title)
-    formatters = []
+    cells: list[list[str]] = []
     for name, col in zip(shown.column_names, shown.columns, strict=True):
         values = col.to_pylist()
-        numeric = pa_is_numeric(col.type)
-        t.add_column(name, justify="right" if numeric else "left", overflow="fold")
-        formatters.append(column_formatter(name, values))
-    for row in shown.to_pylist():
-        t.add_row(
-            *(
-                escape(f(v) if v is None or isinstance(v, (int, float)) else str(v))
-                for f, v in zip(formatters, row.values(), strict=True)
-            )
+        f = column_formatter(name, values)
+        texts = [f(v) if v is None or isinstance(v, (int, float)) else str(v) for v in values]
+        cells.append(texts)
+        # a column shrinks to fit the terminal, but never below its longest word (at most
+        # 14 characters): words and numbers are not cut in the middle
+        longest = max((len(w) for x in texts for w in x.split()), default=1)
+        t.add_column(
+            name,
+            justify="right" if pa_is_numeric(col.type) else "left",
+            overflow="fold",
+            min_width=min(longest, 14),
         )
+    for row in zip(*cells, strict=True):
+        t.add_row(*(escape(x) for x in row))
     out.print(t)
 
 
