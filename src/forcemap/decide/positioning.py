@@ -14,9 +14,8 @@ window (fractional counting over authorship countries; top 10 % within field, ye
 forward citations within grant-year cohort; fractional over assignee countries; a family counts
 once, in its first grant year, high-value as its best patent: ``patent_unit_sql``). Side levels
 :math:`L^{pub}_X, L^{tech}_X` use the side shares alone, each against its own best country
-(``leader_pub``, ``leader_tech``); when the two sides have different leaders, L can exceed both
-side levels (no country is best on both, so the best composite score is below each side's
-best), which the row's ``note`` says.
+(``leader_pub``, ``leader_tech``); with different leaders L can exceed both side levels (no
+country is best on both, so the best composite is below each side's best: the row's ``note``).
 
 **Evidence discipline** (issue 18; :mod:`forcemap.decide._evidence`):
 
