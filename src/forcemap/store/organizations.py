@@ -21,6 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from forcemap.errors import NotFoundError, ParseError, SchemaError, StoreError
+from forcemap.store._versions import bump_versions, tables_fingerprint
 from forcemap.store.org_acronyms import match_acronyms
 from forcemap.store.org_hierarchy import build_org_hierarchy
 from forcemap.store.org_names import (
@@ -588,10 +589,10 @@ def resolve_organizations(
     try:
         con.execute("BEGIN TRANSACTION")
         try:
-            before = _fingerprint(con)
+            before = tables_fingerprint(con, _RESOLVED)
             report = _resolve(con, ovr_name, examples)
-            if _fingerprint(con) != before:
-                _bump_versions(con)
+            if tables_fingerprint(con, _RESOLVED) != before:
+                bump_versions(con, _RESOLVED)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -604,29 +605,6 @@ def resolve_organizations(
 
 
 _RESOLVED = ("organizations", "org_aliases", "org_hierarchy")
-
-
-def _fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
-    """Row count and an order-free hash of the resolution tables (to see if a run changed them)."""
-    row = con.execute(
-        """SELECT (SELECT count(*) FROM organizations),
-                  (SELECT bit_xor(hash(o)) FROM organizations o),
-                  (SELECT count(*) FROM org_aliases),
-                  (SELECT bit_xor(hash(a)) FROM org_aliases a),
-                  (SELECT count(*) FROM org_hierarchy),
-                  (SELECT bit_xor(hash(h)) FROM org_hierarchy h)"""
-    ).fetchall()
-    return tuple(row[0])
-
-
-def _bump_versions(con: duckdb.DuckDBPyConnection) -> None:
-    """Record a new version of the resolution tables (marks saved results using them stale)."""
-    version = con.execute("SELECT nextval('batch_seq')").fetchall()[0][0]
-    con.execute(
-        """INSERT INTO table_versions
-           SELECT t, $v, 'resolve', now()::TIMESTAMP FROM (SELECT unnest($t) AS t)""",
-        {"t": list(_RESOLVED), "v": version},
-    )
 
 
 def _resolve(con: duckdb.DuckDBPyConnection, ovr_name: str, examples: int) -> ResolutionReport:

@@ -62,6 +62,7 @@ import pyarrow as pa
 
 from forcemap.errors import InputError, NotFoundError, ParseError, SchemaError, StoreError
 from forcemap.store import _persons_sql as q
+from forcemap.store._versions import bump_versions, tables_fingerprint
 from forcemap.store.store import Store, scratch_connection
 
 __all__ = [
@@ -480,10 +481,10 @@ def resolve_persons(
     try:
         con.execute("BEGIN TRANSACTION")
         try:
-            before = _fingerprint(con)
+            before = tables_fingerprint(con, _RESOLVED)
             report = _resolve(con, ovr_name, params, examples)
-            if _fingerprint(con) != before:
-                _bump_versions(con)
+            if tables_fingerprint(con, _RESOLVED) != before:
+                bump_versions(con, _RESOLVED)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -496,28 +497,6 @@ def resolve_persons(
             con.execute("DROP TABLE IF EXISTS " + tmp)  # names from a fixed allow-list
     report.parameters = params
     return report
-
-
-def _fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
-    """Row counts and order-free hashes of the person tables (to see whether a run changed
-    them)."""
-    row = con.execute(
-        """SELECT (SELECT count(*) FROM person_aliases),
-                  (SELECT bit_xor(hash(a)) FROM person_aliases a),
-                  (SELECT count(*) FROM person_possible),
-                  (SELECT bit_xor(hash(p)) FROM person_possible p)"""
-    ).fetchall()
-    return tuple(row[0])
-
-
-def _bump_versions(con: duckdb.DuckDBPyConnection) -> None:
-    """Record a new version of the person tables (marks saved results using them stale)."""
-    version = con.execute("SELECT nextval('batch_seq')").fetchall()[0][0]
-    con.execute(
-        """INSERT INTO table_versions
-           SELECT t, $v, 'resolve', now()::TIMESTAMP FROM (SELECT unnest($t) AS t)""",
-        {"t": list(_RESOLVED), "v": version},
-    )
 
 
 def _components(con: duckdb.DuckDBPyConnection, edges_sql: str) -> None:

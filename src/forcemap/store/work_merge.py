@@ -44,6 +44,7 @@ import duckdb
 import pyarrow as pa
 
 from forcemap.errors import NotFoundError, ParseError, StoreError
+from forcemap.store._versions import bump_versions
 from forcemap.store._work_match import (
     THRESHOLD,
     TITLE_LINK_LEVELS,
@@ -533,7 +534,7 @@ def resolve_works(
         _record_conflicts(con)
         _fill_report(con, report)
         if _fingerprint(con) != before:
-            _bump_versions(con)
+            bump_versions(con, _CHANGED)
         con.execute("COMMIT")
     except duckdb.Error as e:
         con.execute("ROLLBACK")
@@ -565,16 +566,6 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
         "SELECT count(*), bit_xor(hash(record_id, work_id, method)) FROM work_records"
     ).fetchall()
     return tuple(row[0])
-
-
-def _bump_versions(con: duckdb.DuckDBPyConnection) -> None:
-    """A new version of the tables a merge rewrites (saved results using them become stale)."""
-    version = con.execute("SELECT nextval('batch_seq')").fetchall()[0][0]
-    con.execute(
-        """INSERT INTO table_versions
-           SELECT t, $v, 'resolve', now()::TIMESTAMP FROM (SELECT unnest($t) AS t)""",
-        {"t": list(_CHANGED), "v": version},
-    )
 
 
 def _fill_report(con: duckdb.DuckDBPyConnection, report: WorkMergeReport) -> None:
