@@ -95,13 +95,36 @@ def synthetic_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dic
     return path, manifest.planted
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under ``pytest -n 2 --dist loadgroup`` (``make test``), the tests that share one heavy
     process-wide resource run on one worker: the Spark tests (one local JVM) and the browser
-    tests (one Chromium and one live server)."""
+    tests (one Chromium and one live server).
+
+    ``tryfirst``: xdist reads the ``xdist_group`` marks in its own hook of this name (it turns
+    them into an ``@group`` suffix of the node id); marks added after it has run are ignored,
+    and both workers then start a JVM and a browser of their own."""
     for item in items:
         path = Path(str(item.fspath))
         if "engine" in path.parts:
             item.add_marker(pytest.mark.xdist_group("spark"))
         elif path.name == "test_browser.py":
             item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """On an xdist worker under ``--dist loadgroup``, refuse to run when xdist ignored the
+    groups (it did under pytest 9.2: both workers then ran a JVM and a browser each)."""
+    config = session.config
+    if not hasattr(config, "workerinput") or not getattr(config.option, "loadgroup", False):
+        return  # a worker's own ``dist`` is "no"; xdist sets ``loadgroup`` on it
+    lost = [
+        item.nodeid
+        for item in session.items
+        if item.get_closest_marker("xdist_group") and "@" not in item.nodeid
+    ]
+    if lost:
+        raise pytest.UsageError(
+            f"pytest-xdist ignored the xdist_group marks of {len(lost)} tests "
+            f"(first: {lost[0]}); lock a pytest that this pytest-xdist supports"
+        )
