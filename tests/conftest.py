@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import fcntl
+import os
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,32 @@ from forcemap._data import data_path
 from forcemap.store import Store
 
 SYNERGY = data_path("demo", "synergy_v1_works.jsonl.gz")
+
+
+def built_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]
+) -> Path:
+    """A folder that ``build(folder)`` fills, built once per test run and copied per process.
+
+    Under ``pytest -n 2`` both workers need the same stores (each took 5–25 s to build): the
+    first worker to ask builds it under a lock in the run's shared temporary root, and every
+    worker (the builder too) gets its own copy, so a test that opens its store for writing
+    never meets another process's lock. Without xdist it is built in place, as before."""
+    local = tmp_path_factory.mktemp(name)
+    root = tmp_path_factory.getbasetemp()
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        build(local)
+        return local
+    shared = root.parent / f"shared-{name}"
+    with open(root.parent / f"shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / ".complete").exists():
+            shutil.rmtree(shared, ignore_errors=True)
+            shared.mkdir()
+            build(shared)
+            (shared / ".complete").touch()
+    shutil.copytree(shared, local, dirs_exist_ok=True)
+    return local
 
 
 @pytest.fixture
@@ -26,10 +55,11 @@ def synergy_store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store holding the real SYNERGY OpenAlex sample (built once per test run)."""
     from forcemap.store.ingest.openalex import ingest_openalex
 
-    path = tmp_path_factory.mktemp("synergy") / "synergy.duckdb"
-    with Store.open(path) as s:
-        ingest_openalex(s, [SYNERGY])
-    return path
+    def build(folder: Path) -> None:
+        with Store.open(folder / "synergy.duckdb") as s:
+            ingest_openalex(s, [SYNERGY])
+
+    return built_once(tmp_path_factory, "synergy", build) / "synergy.duckdb"
 
 
 @pytest.fixture
@@ -51,15 +81,16 @@ def real_store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from forcemap.store.ingest import ingest
     from forcemap.store.organizations import resolve_organizations
 
-    path = tmp_path_factory.mktemp("real") / "real.duckdb"
-    demo = data_path("demo")
-    with Store.open(path) as s:
-        for source, files in REAL_FILES:
-            ingest(s, source, [demo / f for f in files])
-        resolve_organizations(s)
-        precompute(s)
-        precompute_text_index(s)
-    return path
+    def build(folder: Path) -> None:
+        demo = data_path("demo")
+        with Store.open(folder / "real.duckdb") as s:
+            for source, files in REAL_FILES:
+                ingest(s, source, [demo / f for f in files])
+            resolve_organizations(s)
+            precompute(s)
+            precompute_text_index(s)
+
+    return built_once(tmp_path_factory, "real", build) / "real.duckdb"
 
 
 @pytest.fixture
@@ -80,19 +111,20 @@ def synthetic_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dic
     from forcemap.demo import SYNTH_SEED
     from forcemap.store.ingest import ingest
     from forcemap.store.organizations import resolve_organizations
-    from forcemap.store.synth import write_world
+    from forcemap.store.synth import WorldManifest, write_world
 
-    root = tmp_path_factory.mktemp("synthetic")
-    world = root / "world"
-    manifest = write_world(world, scale=SYNTH_TEST_SCALE, seed=SYNTH_SEED)
-    path = root / "synthetic.duckdb"
-    with Store.open(path) as s:
-        ingest(s, "openalex", [world / "openalex"], origin="synthetic:openalex")
-        ingest(s, "patentsview", [world / "patentsview"])
-        ingest(s, "projects", [world / "projects"])
-        ingest(s, "trade", [world / "trade" / "baci.csv"])
-        resolve_organizations(s)
-    return path, manifest.planted
+    def build(root: Path) -> None:
+        world = root / "world"
+        write_world(world, scale=SYNTH_TEST_SCALE, seed=SYNTH_SEED)
+        with Store.open(root / "synthetic.duckdb") as s:
+            ingest(s, "openalex", [world / "openalex"], origin="synthetic:openalex")
+            ingest(s, "patentsview", [world / "patentsview"])
+            ingest(s, "projects", [world / "projects"])
+            ingest(s, "trade", [world / "trade" / "baci.csv"])
+            resolve_organizations(s)
+
+    root = built_once(tmp_path_factory, "synthetic", build)
+    return root / "synthetic.duckdb", WorldManifest.load(root / "world").planted
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from forcemap.web import create_app
+from tests.conftest import built_once
 
 with warnings.catch_warnings():
     # starlette's TestClient warns at import that it wants httpx2 (not installed)
@@ -166,19 +167,20 @@ def web_synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[
     from forcemap.store import Store
     from forcemap.store.ingest import ingest
     from forcemap.store.organizations import resolve_organizations
-    from forcemap.store.synth import write_world
+    from forcemap.store.synth import WorldManifest, write_world
 
-    root = tmp_path_factory.mktemp("web-synthetic")
-    world = root / "world"
-    manifest = write_world(world, scale=WEB_SYNTH_SCALE, seed=SYNTH_SEED)
-    path = root / "synthetic.duckdb"
-    with Store.open(path) as s:
-        ingest(s, "openalex", [world / "openalex"], origin="synthetic:openalex")
-        ingest(s, "patentsview", [world / "patentsview"])
-        ingest(s, "projects", [world / "projects"])
-        ingest(s, "trade", [world / "trade" / "baci.csv"])
-        resolve_organizations(s)
-    return path, manifest.planted
+    def build(root: Path) -> None:
+        world = root / "world"
+        write_world(world, scale=WEB_SYNTH_SCALE, seed=SYNTH_SEED)
+        with Store.open(root / "synthetic.duckdb") as s:
+            ingest(s, "openalex", [world / "openalex"], origin="synthetic:openalex")
+            ingest(s, "patentsview", [world / "patentsview"])
+            ingest(s, "projects", [world / "projects"])
+            ingest(s, "trade", [world / "trade" / "baci.csv"])
+            resolve_organizations(s)
+
+    root = built_once(tmp_path_factory, "web-synthetic", build)
+    return root / "synthetic.duckdb", WorldManifest.load(root / "world").planted
 
 
 @pytest.fixture(scope="session")
