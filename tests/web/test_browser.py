@@ -44,7 +44,10 @@ def page(browser: Any) -> Iterator[tuple[Any, _Errors]]:
     errors = _Errors()
     p.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
     p.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
-    p.set_default_timeout(15_000)
+    # Bounds, not timing checks: a cold page on a loaded two-core CI machine (a decision
+    # computed, numba compiled) has taken more than 15 s to arrive.
+    p.set_default_timeout(60_000)
+    p.set_default_navigation_timeout(120_000)
     try:
         yield p, errors
     finally:
