@@ -238,10 +238,21 @@ WITH base AS (
 SELECT *, count(*) OVER (PARTITION BY bkey) AS n_block FROM split
 """
 
-# Candidate pairs: same block, compatible names (one initials string a prefix of the other;
-# written-out first names equal), not both carrying an ORCID (two ORCIDs are two people; one
-# ORCID is already one person).
-PAIRS_SQL = """
+# Two names that may be one person's: one initials string a prefix of the other, and every
+# given name written out on both sides agrees ("Myung Kyum" is not "Myung Ku"). ``fl`` and
+# ``fr`` are two rows of _fm_pp_feat. Used for candidate pairs and, within a cluster, for the
+# conflict check (a chain "Jun Sun" - "J. Sun" - "Jian Sun" is not one person).
+COMPATIBLE_NAMES = """
+(starts_with(fl.initials, fr.initials) OR starts_with(fr.initials, fl.initials))
+AND list_bool_and(list_transform(
+        range(1, least(len(fl.given_list), len(fr.given_list)) + 1),
+        lambda i: len(fl.given_list[i]) = 1 OR len(fr.given_list[i]) = 1
+                  OR fl.given_list[i] = fr.given_list[i]))
+"""
+
+# Candidate pairs: same block, compatible names, not both carrying an ORCID (two ORCIDs are
+# two people; one ORCID is already one person).
+PAIRS_SQL = f"""
 CREATE OR REPLACE TEMP TABLE _fm_pp_pairs AS
 SELECT DISTINCT l.author_id AS id_l, r.author_id AS id_r
 FROM _fm_pp_keys AS l
@@ -249,17 +260,12 @@ JOIN _fm_pp_keys AS r ON l.bkey = r.bkey AND l.author_id < r.author_id
 JOIN _fm_pp_feat AS fl ON fl.author_id = l.author_id
 JOIN _fm_pp_feat AS fr ON fr.author_id = r.author_id
 WHERE l.n_block <= $max_block
-  AND (starts_with(fl.initials, fr.initials) OR starts_with(fr.initials, fl.initials))
-  -- every given name written out on both sides agrees ("Myung Kyum" is not "Myung Ku")
-  AND list_bool_and(list_transform(
-          range(1, least(len(fl.given_list), len(fr.given_list)) + 1),
-          lambda i: len(fl.given_list[i]) = 1 OR len(fr.given_list[i]) = 1
-                    OR fl.given_list[i] = fr.given_list[i]))
+  AND ({COMPATIBLE_NAMES})
   AND (fl.orcid IS NULL OR fr.orcid IS NULL)
   -- two authors of one work are two people
   AND NOT EXISTS (SELECT 1 FROM _fm_pp_as AS x JOIN _fm_pp_as AS y USING (work_id)
                   WHERE x.author_id = l.author_id AND y.author_id = r.author_id)
-"""
+"""  # noqa: S608 - constant SQL
 
 # Author features handed to splink (the comparison columns only).
 SPLINK_INPUT_SQL = """

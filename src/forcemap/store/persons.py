@@ -31,7 +31,8 @@ persons):
 
 4. **Clustering.** Pairs with :math:`p \ge` ``match_probability``, the ORCID groups and the
    override joins are joined transitively (connected components). A component that would hold
-   two ORCIDs, two authors an override keeps apart, or two authors of one work loses its
+   two ORCIDs, two authors an override keeps apart, two authors of one work, or two
+   incompatible names (a chain "Jun Sun" – "J. Sun" – "Jian Sun") loses its
    weakest match links (those at its lowest probability), round after round, until no
    conflict is left; the cut links stay listed in ``person_possible``.
 
@@ -559,7 +560,7 @@ def _resolve(
     return report
 
 
-_CONFLICT_SQL = """
+_CONFLICT_SQL = f"""
 CREATE OR REPLACE TEMP TABLE _fm_pp_conflict AS
 WITH orc AS (
     SELECT c.comp FROM _fm_pp_cc AS c JOIN _fm_pp_feat AS f ON f.author_id = c.node
@@ -571,9 +572,16 @@ WITH orc AS (
 ), cowork AS (
     SELECT c.comp FROM _fm_pp_as AS x JOIN _fm_pp_cc AS c ON c.node = x.author_id
     GROUP BY x.work_id, c.comp HAVING count(DISTINCT x.author_id) > 1
+), names AS (
+    SELECT DISTINCT cl.comp FROM _fm_pp_cc AS cl
+    JOIN _fm_pp_cc AS cr ON cr.comp = cl.comp AND cl.node < cr.node
+    JOIN _fm_pp_feat AS fl ON fl.author_id = cl.node
+    JOIN _fm_pp_feat AS fr ON fr.author_id = cr.node
+    WHERE fl.matchable AND fr.matchable AND NOT ({q.COMPATIBLE_NAMES})
 )
 SELECT comp FROM orc UNION SELECT comp FROM apart UNION SELECT comp FROM cowork
-"""
+UNION SELECT comp FROM names
+"""  # noqa: S608 - constant SQL
 
 # In each conflicting component, drop its weakest match links (all those at its lowest
 # probability); components whose links are all hard (ORCID, override) cannot be split.
@@ -595,10 +603,10 @@ def _cluster(con: duckdb.DuckDBPyConnection, threshold: float, max_rounds: int =
 
     Links: same ORCID and override joins (hard), scored pairs at or above ``threshold``
     (match). Their connected components are the persons, except where a component is in
-    conflict: it holds two ORCIDs, two authors an override keeps apart, or two authors of the
-    same work. Such a component loses its weakest match links (those at its lowest
-    probability) and is recomputed, round after round, until no conflict is left (or only
-    hard links remain).
+    conflict: it holds two ORCIDs, two authors an override keeps apart, two authors of the
+    same work, or two authors whose names are not compatible (``COMPATIBLE_NAMES``). Such a
+    component loses its weakest match links (those at its lowest probability) and is
+    recomputed, round after round, until no conflict is left (or only hard links remain).
     """
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _fm_pp_edges AS
