@@ -31,6 +31,7 @@ COMMANDS: dict[str, list[str]] = {
     "indicators specialisation": [],
     "indicators complexity": [],
     "indicators sleeping-beauty": [],
+    "indicators bursts": ["--unit", "topic"],
     "network analyse": ["--industry", "robotics"],
     "decide positioning": ["--industry", "robotics"],
     "decide bottlenecks": ["--industry", "semiconductors"],

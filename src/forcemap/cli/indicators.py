@@ -338,6 +338,40 @@ def indicators_refresh(
         out.print(f"refreshed {r.name} ({r.indicator}): {r.n_rows:,} rows", highlight=False)
 
 
+@indicators_app.command("bursts")
+def indicators_bursts(
+    ctx: typer.Context,
+    out_file: OutOpt = None,
+    unit: Annotated[str, typer.Option(help="topic, concept or reference (cited).")] = "topic",
+    s: Annotated[float, typer.Option("--s", help="Burst share ÷ base share (> 1).")] = 2.0,
+    gamma: Annotated[float, typer.Option(help="Cost of entering a burst, γ ln n (> 0).")] = 1.0,
+    start_year: Annotated[int | None, typer.Option(help="First year (default: first).")] = None,
+    end_year: Annotated[int | None, typer.Option(help="Last year (default: last).")] = None,
+    min_documents: Annotated[
+        int, typer.Option(help="Units in fewer documents are not examined.")
+    ] = 3,
+    min_score: Annotated[float, typer.Option(help="Concept score (unit concept).")] = 0.3,
+    save: SaveOpt = None,
+) -> None:
+    """Bursts of topics, concepts or cited references (Kleinberg 2002, as in CiteSpace).
+
+    Example: forcemap indicators bursts --unit reference --out bursts.csv
+    """
+    _indicator(
+        options(ctx),
+        "bursts",
+        out_file,
+        save,
+        unit=unit,
+        s=s,
+        gamma=gamma,
+        start_year=start_year,
+        end_year=end_year,
+        min_documents=min_documents,
+        min_score=min_score,
+    )
+
+
 @indicators_app.command("sleeping-beauty")
 def indicators_sleeping_beauty(
     ctx: typer.Context,

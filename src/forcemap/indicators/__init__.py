@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from forcemap.errors import InputError
 from forcemap.indicators._registry import Indicator
+from forcemap.indicators.bursts import BURSTS
 from forcemap.indicators.complexity import COMPLEXITY
 from forcemap.indicators.disruption import DISRUPTION, named_id
 from forcemap.indicators.emergence import EMERGENCE
@@ -62,6 +63,7 @@ INDICATORS: dict[str, Indicator] = {
         EMERGENCE,
         PATENT_VALUE,
         SLEEPING_BEAUTY,
+        BURSTS,
         DISRUPTION,
         SPECIALISATION,
         COMPLEXITY,
