@@ -4,7 +4,7 @@ save it in the store (``--save``), and refresh saved results."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -20,6 +20,9 @@ from forcemap.cli._common import (
     write_table,
 )
 from forcemap.errors import InputError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 OutOpt = Annotated[
     Path | None, typer.Option("--out", help="Output file: .csv, .parquet, .json or .xlsx.")
@@ -52,8 +55,9 @@ FractionalFieldsOpt = Annotated[
 
 def _indicator(
     opts: Options, name: str, out_file: Path | None, save: str | None, **params: Any
-) -> None:
-    """Run indicator ``name`` on the store, write its table and/or save it in the store."""
+) -> pa.Table:
+    """Run indicator ``name`` on the store, write its table and/or save it in the store;
+    returns the table."""
     from forcemap.indicators import compute_indicator, save_indicator
     from forcemap.store.results import load_result
 
@@ -80,6 +84,7 @@ def _indicator(
         x for x in (str(out_file) if out_file else "", f"result {save!r}" if save else "") if x
     )
     out.print(f"{table.num_rows:,} rows × {table.num_columns} columns -> {where}")
+    return table
 
 
 @indicators_app.command("impact")
@@ -370,6 +375,78 @@ def indicators_bursts(
         min_documents=min_documents,
         min_score=min_score,
     )
+
+
+YearFromOpt = Annotated[int | None, typer.Option(help="First publication year (default: all).")]
+YearToOpt = Annotated[int | None, typer.Option(help="Last publication year (default: all).")]
+
+
+@indicators_app.command("hindex")
+def indicators_hindex(
+    ctx: typer.Context,
+    out_file: OutOpt = None,
+    unit: Annotated[str, typer.Option(help="author (person), source or institution.")] = "author",
+    start_year: YearFromOpt = None,
+    end_year: YearToOpt = None,
+    reference_year: Annotated[
+        int | None, typer.Option(help="Year Y of m = h / (Y - first year + 1) (default: last).")
+    ] = None,
+    min_documents: Annotated[int, typer.Option(help="Units with fewer: left out.")] = 1,
+    save: SaveOpt = None,
+) -> None:
+    """h-, g- and m-index per author, source or institution (Hirsch 2005; Egghe 2006).
+
+    Example: forcemap indicators hindex --unit source --out h.csv
+    """
+    _indicator(
+        options(ctx),
+        "hindex",
+        out_file,
+        save,
+        unit=unit,
+        start_year=start_year,
+        end_year=end_year,
+        reference_year=reference_year,
+        min_documents=min_documents,
+    )
+
+
+@indicators_app.command("lotka")
+def indicators_lotka(
+    ctx: typer.Context,
+    out_file: OutOpt = None,
+    start_year: YearFromOpt = None,
+    end_year: YearToOpt = None,
+    save: SaveOpt = None,
+) -> None:
+    """Authors' productivity and Lotka's law fit: beta, C, R², K-S p-value (Lotka 1926).
+
+    Example: forcemap indicators lotka --out lotka.csv
+    """
+    import json
+
+    table = _indicator(
+        options(ctx), "lotka", out_file, save, start_year=start_year, end_year=end_year
+    )
+    fit = json.loads((table.schema.metadata or {}).get(b"lotka", b"{}"))
+    if fit:
+        shown = (f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}" for k, v in fit.items())
+        out.print("Lotka fit: " + ", ".join(shown), highlight=False)
+
+
+@indicators_app.command("bradford")
+def indicators_bradford(
+    ctx: typer.Context,
+    out_file: OutOpt = None,
+    start_year: YearFromOpt = None,
+    end_year: YearToOpt = None,
+    save: SaveOpt = None,
+) -> None:
+    """Sources ranked into Bradford's three zones (bibliometrix's cut points, 33 % / 67 %).
+
+    Example: forcemap indicators bradford --out bradford.csv
+    """
+    _indicator(options(ctx), "bradford", out_file, save, start_year=start_year, end_year=end_year)
 
 
 @indicators_app.command("sleeping-beauty")

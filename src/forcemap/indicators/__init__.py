@@ -29,6 +29,7 @@ from forcemap.indicators.disruption import DISRUPTION, named_id
 from forcemap.indicators.emergence import EMERGENCE
 from forcemap.indicators.impact import AGGREGATE, IMPACT, PERCENTILES
 from forcemap.indicators.patent_value import PATENT_VALUE
+from forcemap.indicators.productivity import BRADFORD, HINDEX, LOTKA
 from forcemap.indicators.sleeping_beauty import SLEEPING_BEAUTY
 from forcemap.indicators.specialisation import SPECIALISATION
 from forcemap.store.results import Kept
@@ -64,6 +65,9 @@ INDICATORS: dict[str, Indicator] = {
         PATENT_VALUE,
         SLEEPING_BEAUTY,
         BURSTS,
+        HINDEX,
+        LOTKA,
+        BRADFORD,
         DISRUPTION,
         SPECIALISATION,
         COMPLEXITY,
