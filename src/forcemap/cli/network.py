@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -32,7 +32,8 @@ KindOpt = Annotated[
     str,
     typer.Option(
         help="org_collaboration, org_citation, region_citation, science_technology, "
-        "author_collaboration or country_collaboration."
+        "author_collaboration, country_collaboration, or a science map: cocitation, coupling, "
+        "coword."
     ),
 ]
 IndustryOpt = Annotated[str | None, typer.Option(help="Industry key from the catalog.")]
@@ -41,6 +42,18 @@ CountriesOpt = Annotated[
 ]
 LayersOpt = Annotated[
     str, typer.Option(help="Comma-separated: coauthorship, copatenting, projects.")
+]
+UnitOpt = Annotated[
+    str,
+    typer.Option(help="cocitation / coupling nodes: work, author, source, institution, country."),
+]
+TermsOpt = Annotated[str, typer.Option(help="coword terms: concept or topic.")]
+MinCountOpt = Annotated[
+    int,
+    typer.Option(help="Science maps: items cited / with references / on works this often."),
+]
+MinWeightOpt = Annotated[
+    float, typer.Option(help="Science maps: drop edges with a smaller counted weight.")
 ]
 
 
@@ -54,12 +67,26 @@ def _network(
     layers: str,
     normalise: str | None = None,
     org_level: str = "self",
+    science: dict[str, Any] | None = None,
 ) -> Network:
-    """Build the network of a slice given as the commands' options."""
-    from forcemap.network import build_network
+    """Build the network of a slice given as the commands' options (``science``: the science
+    map options unit, terms, min_count, min_weight)."""
+    from forcemap.network import MAP_KINDS, build_network, science_map
 
     s = opts.open(read_only=True)
     try:
+        if kind in MAP_KINDS:
+            if countries:
+                raise InputError("--countries does not apply to science maps (cocitation, …)")
+            return science_map(
+                s,
+                kind=kind,  # type: ignore[arg-type]  # checked by science_map
+                industry=industry,
+                years=parse_years(years),
+                counting=counting,  # type: ignore[arg-type]  # checked by science_map
+                normalise=normalise,  # type: ignore[arg-type]  # checked by science_map
+                **(science or {}),
+            )
         return build_network(
             s,
             kind=kind,  # type: ignore[arg-type]  # checked by build_network
@@ -89,18 +116,26 @@ def network_build(
         str | None, typer.Option(help="association_strength (VOSviewer) or none.")
     ] = None,
     org_level: OrgLevelOpt = "self",
+    unit: UnitOpt = "work",
+    terms: TermsOpt = "concept",
+    min_count: MinCountOpt = 1,
+    min_weight: MinWeightOpt = 0.0,
 ) -> None:
     """Build a network for a slice and write its node and edge lists.
 
     Example: forcemap network build --industry semiconductors --org-level top --out net/
+
+    Science maps: forcemap network build --kind coupling --min-weight 2 --out coupling/
     """
     from forcemap.network import to_csv
 
     opts = options(ctx)
+    science = {"unit": unit, "terms": terms, "min_count": min_count, "min_weight": min_weight}
     with errors():
         net = _network(
-            opts, kind, industry, years, countries, counting, layers, normalise, org_level
-        )
+            opts, kind, industry, years, countries, counting, layers, normalise, org_level,
+            science,
+        )  # fmt: skip
         out_dir.mkdir(parents=True, exist_ok=True)
         to_csv(net, out_dir / "nodes.csv", out_dir / "edges.csv")
     out.print(
@@ -170,6 +205,10 @@ def network_export(
     layers: LayersOpt = "coauthorship,copatenting,projects",
     color_by: Annotated[str, typer.Option(help="html: type or community.")] = "type",
     org_level: OrgLevelOpt = "self",
+    unit: UnitOpt = "work",
+    terms: TermsOpt = "concept",
+    min_count: MinCountOpt = 1,
+    min_weight: MinWeightOpt = 0.0,
 ) -> None:
     """Export a network (with its analysis) to GraphML, GEXF, VOSviewer, CSV or offline HTML.
 
@@ -179,9 +218,11 @@ def network_export(
 
     opts = options(ctx)
     with errors():
+        science = {"unit": unit, "terms": terms, "min_count": min_count, "min_weight": min_weight}
         net = _network(
-            opts, kind, industry, years, countries, counting, layers, org_level=org_level
-        )
+            opts, kind, industry, years, countries, counting, layers, org_level=org_level,
+            science=science,
+        )  # fmt: skip
         a = analyse(net)
         if fmt == "graphml":
             to_graphml(net, path, analysis=a)

@@ -32,11 +32,14 @@ from forcemap.network.compare import (
     match_communities,
 )
 from forcemap.network.export import node_table, to_csv, to_gexf, to_graphml, to_vosviewer
+from forcemap.network.science_maps import MAP_KINDS, MAP_UNITS, science_map
 from forcemap.network.view import layout, to_html
 
 __all__ = [
     "KINDS",
     "LAYERS",
+    "MAP_KINDS",
+    "MAP_UNITS",
     "MEASURES",
     "ORG_TYPES",
     "Network",
@@ -55,6 +58,7 @@ __all__ = [
     "match_communities",
     "network_from_tables",
     "node_table",
+    "science_map",
     "to_csv",
     "to_gexf",
     "to_graphml",

@@ -143,7 +143,23 @@ def _type_sql(col: str) -> str:
     return _TYPE_MAP.replace("{col}", col)
 
 
-def _slice_works_sql(has_topic_filter: bool) -> str:
+def industry_slice(industry: str) -> tuple[list[str], list[str], list[str]]:
+    """An industry's (concept ids, topic ids, CPC patterns) from the industry catalog
+    (:func:`forcemap.store.reference.load_industry_catalog`; unknown key: NotFoundError)."""
+    from forcemap.store.reference import load_industry_catalog
+
+    cat = load_industry_catalog()
+    key = cat[industry].key
+    links = (cat.concept_links(), "concept_id"), (cat.topic_links(), "topic_id")
+    ids = [
+        sorted(set(t.filter(pa.compute.equal(t["industry"], key))[c].to_pylist())) for t, c in links
+    ]
+    cp = cat.cpc_patterns()
+    patterns = sorted(set(cp.filter(pa.compute.equal(cp["industry"], key))["pattern"].to_pylist()))
+    return ids[0], ids[1], patterns
+
+
+def slice_works_sql(has_topic_filter: bool) -> str:
     """Works in the slice: year range, field, concepts/topics (all as $parameters)."""
     sql = """
         SELECT w.work_id, w.year FROM works w
@@ -482,28 +498,10 @@ def build_network(
     cpc_patterns = sorted({p.replace(" ", "").upper() for p in (cpc or ())})
     notes: list[str] = []
     if industry is not None:
-        from forcemap.store.reference import load_industry_catalog
-
-        cat = load_industry_catalog()
-        ind = cat[industry]
-        concept_ids = sorted(
-            set(concept_ids)
-            | set(
-                cat.concept_links()
-                .filter(pa.compute.equal(cat.concept_links()["industry"], ind.key))["concept_id"]
-                .to_pylist()
-            )
-        )
-        tl = cat.topic_links()
-        topic_ids = sorted(
-            set(topic_ids)
-            | set(tl.filter(pa.compute.equal(tl["industry"], ind.key))["topic_id"].to_pylist())
-        )
-        cp = cat.cpc_patterns()
-        cpc_patterns = sorted(
-            set(cpc_patterns)
-            | set(cp.filter(pa.compute.equal(cp["industry"], ind.key))["pattern"].to_pylist())
-        )
+        more = industry_slice(industry)
+        concept_ids = sorted(set(concept_ids) | set(more[0]))
+        topic_ids = sorted(set(topic_ids) | set(more[1]))
+        cpc_patterns = sorted(set(cpc_patterns) | set(more[2]))
     topic_filter = bool(concept_ids or topic_ids)
     topical = topic_filter or field is not None or bool(cpc_patterns)
     directed = kind in _DIRECTED
@@ -519,7 +517,7 @@ def build_network(
             "concepts": concept_ids,
             "topics": topic_ids,
         }
-        wsql = _slice_works_sql(topic_filter)
+        wsql = slice_works_sql(topic_filter)
         if not topic_filter:
             params.pop("concepts")
             params.pop("topics")
