@@ -23,6 +23,7 @@ from forcemap.decide.explore import (
     pathway_sub_technologies,
     pathways,
     search,
+    search_text_index,
     tokenize,
 )
 from forcemap.decide.explore import search_index as explore
@@ -408,9 +409,11 @@ def test_search_synergy(synergy_store: Store) -> None:
         assert sum(w in t for w in q.split()) >= (2 if i < 8 else 1), t
     scores = r.table["score"].to_pylist()
     assert scores == sorted(scores, reverse=True) and scores[0] <= 1 + 1e-9
-    # a store is searched through an unpruned index (min_df = 1, max_df = 1.0)
-    full = build_text_index(synergy_store, min_df=1, max_df=1.0)
+    # a store is searched through its unpruned BM25 index (min_df = 1, max_df = 1.0)
+    full = search_text_index(synergy_store)
     assert search(full, q, k=10).table.equals(search(synergy_store, q, k=10).table)
+    bm = search(synergy_store, q, k=10).table["title"].to_pylist()
+    assert all(w in bm[0].lower() for w in ("psychotherapy", "borderline", "personality"))
 
 
 def _pools(store: Store) -> dict[str, str]:
