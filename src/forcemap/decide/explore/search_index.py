@@ -192,12 +192,13 @@ def build_text_index(
     min_df: int | float = 2,
     max_df: int | float = 0.5,
     sublinear_tf: bool = True,
-    bigrams: bool = False,
+    bigrams: bool = True,
     ids: Sequence[str] | None = None,
-    weighting: str = "tfidf",
-    stem: bool = False,
+    weighting: str = "bm25",
+    stem: bool = True,
 ) -> TextIndex:
-    """Build the TF-IDF index of the store's works, patents or both (title + abstract).
+    """Build the text index of the store's works, patents or both (title + abstract): by
+    default the BM25 retrieval index (stemmed terms and their bigrams) of :func:`search`.
 
     The texts come from one DuckDB query per entity (the latest stored version of each
     record), ordered by id; see :mod:`forcemap.indicators.text` for the tokeniser and the
@@ -212,15 +213,15 @@ def build_text_index(
     max_df : int or float, default 0.5
         Drop terms in more documents (a float: proportion; 0.5 = more than half of them).
     sublinear_tf : bool, default True
-        Weight counts as 1 + ln(tf) rather than tf.
-    bigrams : bool, default False
-        Also index pairs of consecutive tokens (after stop-word removal).
+        Weight counts as 1 + ln(tf) rather than tf (TF-IDF only).
+    bigrams : bool, default True
+        Also index pairs of consecutive tokens (after stop-word removal): the phrase terms.
     ids : sequence of str, optional
         Index only these records (the IDF is then the subset's).
-    weighting : {"tfidf", "bm25"}, default "tfidf"
+    weighting : {"bm25", "tfidf"}, default "bm25"
         Row weights: L2-normalised TF-IDF (for clustering, :func:`pathways`) or BM25 (for
         retrieval, :func:`search`; see :func:`forcemap.indicators.text.index_texts`).
-    stem : bool, default False
+    stem : bool, default True
         Snowball-stem the tokens (:func:`forcemap.indicators.text.analyze`).
 
     Returns
@@ -248,9 +249,7 @@ def search_text_index(store: Store, entity: str = "works") -> TextIndex:
     """The retrieval index of :func:`search`: BM25 over stemmed terms and their bigrams
     (phrases), every term kept (``min_df=1``, ``max_df=1.0``: a rare term is what a query
     may seek)."""
-    return build_text_index(
-        store, entity=entity, min_df=1, max_df=1.0, weighting="bm25", stem=True, bigrams=True
-    )
+    return build_text_index(store, entity=entity, min_df=1, max_df=1.0)
 
 
 # -- search ------------------------------------------------------------------------------------
