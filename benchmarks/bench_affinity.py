@@ -64,10 +64,15 @@ def main() -> int:
         print(f"{len(missing)} participants without an archive: {missing[:5]}")
     expertise = {k: v for k, v in expertise.items() if k in archives}
     print(f"{len(expertise)} participants, {len(subs)} submissions, {d}")
-    variants = [("mean (default)", "mean", 3), ("max", "max", 3), ("top-3 mean", "top_k", 3)]
-    for label, agg, k in variants:
+    variants = [
+        ("mean (default)", "mean", "submissions"),
+        ("max", "max", "submissions"),
+        ("top-3 mean", "top_k", "submissions"),
+        ("mean, idf: all", "mean", "all"),
+    ]
+    for label, agg, coll in variants:
         t0 = time.perf_counter()
-        t = affinity_scores(archives, subs, aggregation=agg, top_k=k)
+        t = affinity_scores(archives, subs, aggregation=agg, top_k=3, collection=coll)
         dt = time.perf_counter() - t0
         scores = {
             (r, p): s

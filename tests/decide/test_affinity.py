@@ -81,6 +81,17 @@ def test_affinity_fixture_matches_topics() -> None:
     s = {(r, p): v for r, p, v in zip(*(t[c].to_pylist() for c in t.column_names), strict=True)}
     assert s[("alice", "s1")] > s[("alice", "s2")]  # solid-state batteries
     assert s[("bob", "s2")] > s[("bob", "s1")]  # solid oxide fuel cells
+    both = affinity_scores(
+        read_archives(DATA / "archives"),
+        read_submissions(DATA / "submissions.json"),
+        aggregation="max",
+        collection="all",
+    )
+    cols = (both[c].to_pylist() for c in both.column_names)
+    sb = {(r, p): v for r, p, v in zip(*cols, strict=True)}
+    assert sb[("alice", "s1")] > sb[("alice", "s2")] and sb[("bob", "s2")] > sb[("bob", "s1")]
+    with pytest.raises(InputError, match="collection"):
+        affinity_scores({}, read_submissions(DATA / "submissions.json"), collection="x")
     with pytest.raises(InputError, match="aggregation"):
         affinity(DATA / "archives", DATA / "submissions.json", aggregation="median")
 

@@ -179,17 +179,27 @@ def affinity_scores(
     top_k: int = 3,
     k1: float = BM25_K1,
     b: float = BM25_B,
+    collection: str = "submissions",
 ) -> pa.Table:
     """``reviewer_id, paper_id, score`` for every reviewer × submission (see the module
-    docstring); a reviewer without papers scores 0 everywhere. Rows by reviewer, then paper."""
+    docstring); a reviewer without papers scores 0 everywhere. Rows by reviewer, then paper.
+
+    ``collection="all"`` takes BM25's collection statistics (document frequencies, mean
+    length) over the submissions and the archives' papers together instead of the
+    submissions alone (a variant, reported by ``benchmarks/bench_affinity.py``)."""
+    if collection not in ("submissions", "all"):
+        raise InputError(f"collection={collection!r} must be 'submissions' or 'all'")
     if aggregation not in AGGREGATIONS:
         raise InputError(f"aggregation={aggregation!r} must be one of {', '.join(AGGREGATIONS)}")
     if top_k < 1:
         raise InputError(f"top_k={top_k} must be ≥ 1")
     pids = sorted(submissions)
+    texts = [submissions[p].text for p in pids]
+    if collection == "all":
+        texts += [paper.text for rid in sorted(archives) for paper in archives[rid]]
     index = index_texts(
-        pids,
-        [submissions[p].text for p in pids],
+        [str(i) for i in range(len(texts))],
+        texts,
         min_df=1,
         max_df=1.0,
         weighting="bm25",
@@ -198,7 +208,7 @@ def affinity_scores(
         k1=k1,
         b=b,
     )
-    post = index.postings
+    post = index.postings[: len(pids)]  # the submissions' rows come first
     ti = index.term_index
     reviewers = sorted(archives)
     rows = np.zeros((len(reviewers), len(pids)))
