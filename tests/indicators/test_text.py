@@ -7,18 +7,22 @@ computation with NumPy."""
 
 from __future__ import annotations
 
+import json
 import math
 import unicodedata
+from pathlib import Path
 
 import duckdb
 import numpy as np
 import pytest
 
+from forcemap.errors import InputError
 from forcemap.indicators.text import (
     SQL_TOKEN_PATTERN,
     STOP_WORDS,
     Postings,
     TextIndex,
+    analyze,
     index_texts,
     smoothed_idf,
     sql_smoothed_idf,
@@ -164,3 +168,87 @@ def test_postings_cosine_equals_the_dense_computation() -> None:
     shared = p.shared_terms(best, q_codes, terms, q_w)
     contrib = {t: dense[best, c] * w for t, c, w in zip(terms, q_codes, q_w, strict=True)}
     assert shared == sorted((t for t in terms if contrib[t] > 0), key=lambda t: -contrib[t])
+
+
+# -- BM25, stemming, phrases --------------------------------------------------------------------
+def test_bm25_hand_worked() -> None:
+    """Three documents, unigrams, no stemming: the weights against the BM25 formula.
+
+    d0 "robot arm robot" (ℓ=3), d1 "robot" (ℓ=1), d2 "welding arm" (ℓ=2); mean ℓ = 2.
+    idf(robot) = ln(1 + (3 − 2 + .5)/(2 + .5)) = ln 1.6; idf(arm) = ln 1.6;
+    idf(welding) = ln(1 + 2.5/1.5) = ln(8/3).
+    d0/robot: tf 2, K = 1.2(.25 + .75·3/2) = 1.65 → ln1.6 · 2·2.2/3.65.
+    """
+    idx = index_texts(
+        ["d0", "d1", "d2"],
+        ["robot arm robot", "robot", "welding arm"],
+        min_df=1,
+        max_df=1.0,
+        weighting="bm25",
+        stem=False,
+        bigrams=False,
+    )
+    assert idx.vocabulary == ["arm", "robot", "welding"]
+    k1, b = 1.2, 0.75
+
+    def w(tf: int, dl: int, df: int) -> float:
+        idf = math.log(1 + (3 - df + 0.5) / (df + 0.5))
+        return idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / 2))
+
+    want = np.array([[w(1, 3, 2), w(2, 3, 2), 0], [0, w(1, 1, 2), 0], [w(1, 2, 2), 0, w(1, 2, 1)]])
+    np.testing.assert_allclose(idx.matrix.toarray(), want, rtol=1e-6)
+    s, unknown = idx.scores("robot arm drone")
+    np.testing.assert_allclose(s, want[:, 0] + want[:, 1], rtol=1e-6)
+    assert unknown == ["drone"]
+    with pytest.raises(InputError, match="weighting"):
+        index_texts(["a"], ["x"], weighting="bm26")
+
+
+def test_stemming_batteries_find_battery() -> None:
+    assert analyze("Batteries and battery", bigrams=False) == ["batteri", "batteri"]
+    idx = index_texts(
+        ["d0", "d1"],
+        ["Lithium batteries", "Wind turbines"],
+        min_df=1,
+        max_df=1.0,
+        weighting="bm25",
+        stem=True,
+        bigrams=True,
+    )
+    rows, _, _ = idx.top_k("battery")
+    assert rows.tolist() == [0]
+
+
+def test_phrase_solid_state_battery_above_fuel_cells() -> None:
+    """A fuel-cell review holding "solid", "state" and "battery" apart beats a longer
+    solid-state battery paper on bag of words (old TF-IDF, and BM25 without bigrams); the
+    stem bigrams ("solid state", "state batteri") put the phrase first."""
+    texts = {
+        "fc": "Solid oxide fuel cell and battery hybrids: the state of the art",
+        "ssb": "Sulfide electrolytes for solid-state batteries in electric vehicles with fast "
+        "charging",
+        "li": "Lithium-ion battery recycling",
+        "wind": "Wind turbine blades",
+        "pv": "Perovskite solar cells",
+    }
+
+    def ranked(**kw: object) -> list[str]:
+        idx = index_texts(list(texts), list(texts.values()), min_df=1, max_df=1.0, **kw)  # type: ignore[arg-type]
+        rows, _, _ = idx.top_k("solid state battery", 5)
+        return [idx.ids[i] for i in rows]
+
+    assert ranked() == ["fc", "ssb", "li"]  # TF-IDF (no stemming: "batteries" ≠ "battery")
+    assert ranked(weighting="bm25", stem=True, bigrams=False) == ["fc", "ssb", "li"]
+    assert ranked(weighting="bm25", stem=True, bigrams=True) == ["ssb", "fc", "li"]
+
+
+def test_old_index_version_is_refused(tmp_path: Path) -> None:
+    idx = index_texts(["a", "b"], ["robot arm", "robot"], min_df=1, max_df=1.0, weighting="bm25")
+    idx.save(tmp_path / "i")
+    meta = tmp_path / "i.json"
+    doc = json.loads(meta.read_text())
+    assert TextIndex.load(tmp_path / "i").bm25
+    doc["version"] = 1
+    meta.write_text(json.dumps(doc))
+    with pytest.raises(InputError, match="before BM25 search"):
+        TextIndex.load(tmp_path / "i")

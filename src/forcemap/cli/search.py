@@ -28,7 +28,9 @@ def search_cmd(
     query: Annotated[str, typer.Argument(help="What to look for (words or a short text).")],
     k: Annotated[int, typer.Option(help="Results.")] = 20,
     entity: Annotated[str, typer.Option(help="works, patents or both.")] = "works",
-    method: Annotated[str, typer.Option(help="auto, tfidf or embeddings (ai extra).")] = ("auto"),
+    method: Annotated[
+        str, typer.Option(help="auto, tfidf (the lexical BM25 index) or embeddings (ai extra).")
+    ] = ("auto"),
     index: Annotated[
         Path | None,
         typer.Option(
@@ -37,7 +39,8 @@ def search_cmd(
         ),
     ] = None,
 ) -> None:
-    """Search works and patents by title and abstract (TF-IDF; embeddings with the ai extra).
+    """Search works and patents by title and abstract (BM25 over stemmed words and phrases;
+    embeddings with the ai extra).
 
     Example: forcemap search "solid-state battery electrolyte" --k 10 --index ws.textindex
     """

@@ -66,6 +66,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import scipy.sparse as sp
+import Stemmer  # PyStemmer: the Snowball stemmers (C), https://github.com/snowballstem/pystemmer
 
 from forcemap.errors import InputError, NotFoundError
 
@@ -76,6 +77,8 @@ __all__ = [
     "TOKEN_PATTERN",
     "Postings",
     "TextIndex",
+    "analyze",
+    "bm25_idf",
     "index_stem",
     "index_texts",
     "smoothed_idf",
@@ -111,7 +114,12 @@ SQL_TOKEN_PATTERN = r"[\p{L}\p{N}_]{2,}"
 
 _TOKEN = re.compile(TOKEN_PATTERN)
 _CHUNK = 200_000  # documents tokenised per chunk when building (bounds the peak memory)
-_INDEX_VERSION = 1
+_INDEX_VERSION = 2  # 2: BM25 weighting, stemming and phrase bigrams (1: TF-IDF only)
+BM25_K1 = 1.2
+"""BM25 term-frequency saturation (Robertson & Zaragoza 2009; Lucene's and bm25s's default)."""
+BM25_B = 0.75
+"""BM25 document-length normalisation (the standard value)."""
+_STEMMER = Stemmer.Stemmer("english")
 NO_YEAR = 0
 """The year stored in :attr:`TextIndex.years` for a document without one."""
 
@@ -130,6 +138,25 @@ def tokenize(text: str | None, *, bigrams: bool = False) -> list[str]:
     if not text:
         return []
     toks = [t for t in _TOKEN.findall(text.lower()) if t not in STOP_WORDS]
+    if bigrams:
+        toks += [f"{a} {b}" for a, b in itertools.pairwise(toks)]
+    return toks
+
+
+def analyze(text: str | None, *, stem: bool = True, bigrams: bool = True) -> list[str]:
+    """The terms of ``text`` for BM25 retrieval: :func:`tokenize`'s tokens, Snowball-stemmed
+    (English, PyStemmer), then the pairs of consecutive stems (the phrase terms).
+
+    A phrase query is answered by its bigram terms: ``"solid state battery"`` gives
+    ``solid``, ``state``, ``batteri``, ``solid state``, ``state batteri``, which a document on
+    "solid-state batteries" holds and one on "solid oxide fuel cells" does not.
+
+    >>> analyze("Solid-state batteries")
+    ['solid', 'state', 'batteri', 'solid state', 'state batteri']
+    """
+    toks = tokenize(text)
+    if stem:
+        toks = _STEMMER.stemWords(toks)
     if bigrams:
         toks += [f"{a} {b}" for a, b in itertools.pairwise(toks)]
     return toks
@@ -158,6 +185,18 @@ def smoothed_idf(df: np.ndarray, n: int) -> np.ndarray:
     [1.693147, 1.0]
     """
     return np.log((1.0 + n) / (1.0 + df.astype(np.float64))) + 1.0
+
+
+def bm25_idf(df: np.ndarray, n: int) -> np.ndarray:
+    r"""BM25's IDF as in Lucene and bm25s,
+    :math:`\ln(1 + (n - \mathrm{df} + 0.5)/(\mathrm{df} + 0.5))`
+    (never negative, unlike Robertson–Spärck Jones's original).
+
+    >>> bm25_idf(np.array([1, 3]), 3).round(6).tolist()
+    [0.980829, 0.133531]
+    """
+    d = df.astype(np.float64)
+    return np.log(1.0 + (n - d + 0.5) / (d + 0.5))
 
 
 def sublinear_tf(tf: np.ndarray) -> np.ndarray:
@@ -276,21 +315,34 @@ class TextIndex:
             n += self._csc.data.nbytes + self._csc.indices.nbytes + self._csc.indptr.nbytes
         return int(n + self.idf.nbytes + self.years.nbytes)
 
+    @property
+    def bm25(self) -> bool:
+        """Whether the rows hold BM25 weights (else L2-normalised TF-IDF)."""
+        return self.params.get("weighting") == "bm25"
+
     def query_vector(self, query: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
-        """The query's TF-IDF vector: (term columns, weights of norm 1, unknown terms)."""
-        toks = tokenize(query, bigrams=bool(self.params.get("bigrams", False)))
+        """The query's vector: (term columns, weights, unknown terms); TF-IDF weights of norm
+        1, or 1 per distinct term for a BM25 index."""
+        bigrams = bool(self.params.get("bigrams", False))
+        if self.bm25:
+            toks = analyze(query, stem=bool(self.params.get("stem", True)), bigrams=bigrams)
+        else:
+            toks = tokenize(query, bigrams=bigrams)
         ti = self.term_index
         known = [ti[t] for t in toks if t in ti]
         unknown = list(dict.fromkeys(t for t in toks if t not in ti and " " not in t))
         if not known:
             return np.zeros(0, np.int64), np.zeros(0), unknown
         cols, counts = np.unique(np.asarray(known, np.int64), return_counts=True)
+        if self.bm25:  # each distinct query term once: the score is the sum of its weights
+            return cols, np.ones(len(cols)), unknown
         tf = sublinear_tf(counts) if self.params.get("sublinear_tf", True) else counts * 1.0
         w = tf * self.idf[cols]
         return cols, w / np.linalg.norm(w), unknown
 
     def scores(self, query: str) -> tuple[np.ndarray, list[str]]:
-        """Cosine similarity of every document with ``query`` (``float64``), unknown terms."""
+        """Score of every document for ``query`` (``float64``), unknown terms: the cosine
+        similarity (TF-IDF) or the BM25 score :math:`\\sum_{t \\in q} w_{dt}`."""
         cols, w, unknown = self.query_vector(query)
         if len(cols) == 0:
             return np.zeros(self.n_documents), unknown
@@ -357,7 +409,11 @@ class TextIndex:
             raise NotFoundError(f"no text index at {stem} (expected {npz.name} and {meta.name})")
         doc = json.loads(meta.read_text(encoding="utf-8"))
         if doc.get("format") != "forcemap.textindex" or doc.get("version") != _INDEX_VERSION:
-            raise InputError(f"{meta} is not a forcemap text index of version {_INDEX_VERSION}")
+            raise InputError(
+                f"{meta} is not a forcemap text index of version {_INDEX_VERSION} (an index "
+                "written before BM25 search: delete it, or rebuild it with `forcemap search` "
+                "/ precompute, which writes the current version)"
+            )
         with np.load(npz, allow_pickle=False) as z:
             shape = tuple(int(x) for x in z["shape"])
             matrix = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=shape)
@@ -413,6 +469,10 @@ def index_texts(
     max_df: int | float = 0.5,
     sublinear_tf: bool = True,
     bigrams: bool = False,
+    weighting: str = "tfidf",
+    stem: bool = False,
+    k1: float = BM25_K1,
+    b: float = BM25_B,
 ) -> TextIndex:
     """A :class:`TextIndex` of raw texts.
 
@@ -422,16 +482,34 @@ def index_texts(
     documents or more than ``max_df`` documents (an ``int`` is a count, a ``float`` a
     proportion of the documents) are dropped. See the module docstring for the weights.
     ``entities`` is one label for all documents or one per document.
+
+    ``weighting="bm25"`` stores the BM25 weight of each (document, term) instead,
+
+    .. math::
+
+        w_{dt} = \\mathrm{idf}_t \\frac{\\mathrm{tf}_{dt}(k_1 + 1)}
+        {\\mathrm{tf}_{dt} + k_1(1 - b + b\\,\\ell_d/\\bar\\ell)}
+
+    (:func:`bm25_idf`; :math:`\\ell_d` the number of terms of document *d*, :math:`\\bar\\ell`
+    their mean), unnormalised, so a query's score is the sum of its terms' weights
+    (Robertson & Zaragoza 2009); ``stem`` Snowball-stems the tokens (:func:`analyze`).
     """
     n = len(ids)
     if len(texts) != n:
         raise InputError(f"{len(texts)} texts for {n} ids")
+    if weighting not in ("tfidf", "bm25"):
+        raise InputError(f"weighting={weighting!r} must be 'tfidf' or 'bm25'")
+    if not (k1 >= 0 and 0 <= b <= 1):
+        raise InputError(f"BM25 needs k1 ≥ 0 and 0 ≤ b ≤ 1 (got k1={k1}, b={b})")
+    bm25 = weighting == "bm25"
     vocab: dict[str, int] = {}
     codes_parts: list[np.ndarray] = []
     lengths = np.zeros(n, np.int64)
     for lo in range(0, n, _CHUNK):
         chunk = texts[lo : lo + _CHUNK]
-        if bigrams:
+        if bm25 or stem:
+            toks = [analyze(t, stem=stem, bigrams=bigrams) for t in chunk]
+        elif bigrams:
             toks = [tokenize(t, bigrams=True) for t in chunk]
         else:
             toks = [_TOKEN.findall(t.lower()) if t else [] for t in chunk]
@@ -453,20 +531,26 @@ def index_texts(
     df = np.bincount(counts.indices, minlength=v)
     lo_df, hi_df = _doc_count(min_df, n, "min_df"), _doc_count(max_df, n, "max_df")
     keep = (df >= max(lo_df, 1)) & (df <= hi_df)
-    if not bigrams and v:  # stop words were kept by the fast path: drop them here
+    if not (bigrams or bm25 or stem) and v:  # stop words were kept by the fast path: drop them here
         keep[[vocab[w] for w in STOP_WORDS if w in vocab]] = False
     # columns in term order (a Python sort: no fixed-width string array of the vocabulary)
     kept = np.asarray(sorted(np.flatnonzero(keep).tolist(), key=terms.__getitem__), np.int64)
     x = counts[:, kept].tocsr() if v else sp.csr_matrix((n, 0))
     x.sort_indices()
     tf = x.data.astype(np.float64)
-    if sublinear_tf:
-        tf = 1.0 + np.log(tf)
-    idf = smoothed_idf(df[kept], n)
-    w = tf * idf[x.indices]
     row_of = np.repeat(np.arange(n), np.diff(x.indptr))
-    norms = np.sqrt(np.bincount(row_of, weights=w * w, minlength=n))
-    w = w / np.where(norms > 0, norms, 1.0)[row_of]
+    if bm25:
+        idf = bm25_idf(df[kept], n)
+        avg = float(lengths.mean()) if n and lengths.sum() > 0 else 1.0
+        norm_len = k1 * (1.0 - b + b * lengths[row_of] / avg)
+        w = idf[x.indices] * tf * (k1 + 1.0) / (tf + norm_len)
+    else:
+        if sublinear_tf:
+            tf = 1.0 + np.log(tf)
+        idf = smoothed_idf(df[kept], n)
+        w = tf * idf[x.indices]
+        norms = np.sqrt(np.bincount(row_of, weights=w * w, minlength=n))
+        w = w / np.where(norms > 0, norms, 1.0)[row_of]
     matrix = sp.csr_matrix(
         (w.astype(np.float32), x.indices.astype(np.int32), x.indptr.astype(np.int64)),
         shape=(n, len(kept)),
@@ -495,7 +579,12 @@ def index_texts(
             "max_df": max_df,
             "sublinear_tf": sublinear_tf,
             "bigrams": bigrams,
-            "idf": "ln((1 + n) / (1 + df)) + 1",
+            "weighting": weighting,
+            "stem": stem,
+            **({"k1": k1, "b": b} if bm25 else {}),
+            "idf": (
+                "ln(1 + (n - df + 0.5) / (df + 0.5))" if bm25 else "ln((1 + n) / (1 + df)) + 1"
+            ),
         },
     )
 

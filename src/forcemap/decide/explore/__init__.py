@@ -35,6 +35,7 @@ from forcemap.decide.explore.search_index import (
     precompute_text_index,
     saved_text_index,
     search,
+    search_text_index,
     store_text_index,
 )
 from forcemap.indicators.text import STOP_WORDS, TextIndex, index_texts, tokenize
@@ -57,6 +58,7 @@ __all__ = [
     "precompute_text_index",
     "saved_text_index",
     "search",
+    "search_text_index",
     "store_text_index",
     "tokenize",
 ]

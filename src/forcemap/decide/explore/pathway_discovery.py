@@ -396,7 +396,16 @@ def pathways(
         max_df=max_df,
     )
     doc_ids = _scope_ids(store, entity, industry, query, ids, query_hits)
-    index = build_text_index(store, entity=entity, ids=doc_ids, min_df=min_df, max_df=max_df)
+    index = build_text_index(  # L2-normalised TF-IDF rows: the cosine of the k-NN graph
+        store,
+        entity=entity,
+        ids=doc_ids,
+        min_df=min_df,
+        max_df=max_df,
+        weighting="tfidf",
+        stem=False,
+        bigrams=False,
+    )
     n = index.n_documents
     years = index.years
     if end_year is None:

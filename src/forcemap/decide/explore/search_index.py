@@ -56,6 +56,7 @@ __all__ = [
     "precompute_text_index",
     "saved_text_index",
     "search",
+    "search_text_index",
     "store_text_index",
 ]
 
@@ -99,7 +100,7 @@ def _full_index(store: Store, entity: str, embeddings: bool) -> TextIndex:
     """A store's index with every term (``min_df=1``, ``max_df=1.0``, as :func:`search` on a
     store) and, when ``embeddings`` and the optional model is installed, the documents'
     embeddings (title + abstract)."""
-    index = build_text_index(store, entity=entity, min_df=1, max_df=1.0)
+    index = search_text_index(store, entity)
     embedder = _load_embedder() if embeddings else None
     if embedder is not None:
         embed_index(index, embedder, document_texts(store, index))
@@ -191,10 +192,13 @@ def build_text_index(
     min_df: int | float = 2,
     max_df: int | float = 0.5,
     sublinear_tf: bool = True,
-    bigrams: bool = False,
+    bigrams: bool = True,
     ids: Sequence[str] | None = None,
+    weighting: str = "bm25",
+    stem: bool = True,
 ) -> TextIndex:
-    """Build the TF-IDF index of the store's works, patents or both (title + abstract).
+    """Build the text index of the store's works, patents or both (title + abstract): by
+    default the BM25 retrieval index (stemmed terms and their bigrams) of :func:`search`.
 
     The texts come from one DuckDB query per entity (the latest stored version of each
     record), ordered by id; see :mod:`forcemap.indicators.text` for the tokeniser and the
@@ -209,11 +213,16 @@ def build_text_index(
     max_df : int or float, default 0.5
         Drop terms in more documents (a float: proportion; 0.5 = more than half of them).
     sublinear_tf : bool, default True
-        Weight counts as 1 + ln(tf) rather than tf.
-    bigrams : bool, default False
-        Also index pairs of consecutive tokens (after stop-word removal).
+        Weight counts as 1 + ln(tf) rather than tf (TF-IDF only).
+    bigrams : bool, default True
+        Also index pairs of consecutive tokens (after stop-word removal): the phrase terms.
     ids : sequence of str, optional
         Index only these records (the IDF is then the subset's).
+    weighting : {"bm25", "tfidf"}, default "bm25"
+        Row weights: L2-normalised TF-IDF (for clustering, :func:`pathways`) or BM25 (for
+        retrieval, :func:`search`; see :func:`forcemap.indicators.text.index_texts`).
+    stem : bool, default True
+        Snowball-stem the tokens (:func:`forcemap.indicators.text.analyze`).
 
     Returns
     -------
@@ -231,7 +240,16 @@ def build_text_index(
         max_df=max_df,
         sublinear_tf=sublinear_tf,
         bigrams=bigrams,
+        weighting=weighting,
+        stem=stem,
     )
+
+
+def search_text_index(store: Store, entity: str = "works") -> TextIndex:
+    """The retrieval index of :func:`search`: BM25 over stemmed terms and their bigrams
+    (phrases), every term kept (``min_df=1``, ``max_df=1.0``: a rare term is what a query
+    may seek)."""
+    return build_text_index(store, entity=entity, min_df=1, max_df=1.0)
 
 
 # -- search ------------------------------------------------------------------------------------
@@ -298,6 +316,14 @@ def _search_rule(method: str, params: dict[str, object]) -> Rule:
             "embedding (title + abstract) with the query's (Reimers & Gurevych 2019); the k "
             "most similar are listed, ties by id."
         )
+    elif params.get("weighting") == "bm25":
+        statement = (
+            "Documents are ranked by their BM25 score for the query (title + abstract; terms "
+            "lower-cased, English stop words dropped, Snowball-stemmed, with the pairs of "
+            "consecutive stems as phrase terms; k1 = 1.2, b = 0.75, idf = ln(1 + (n - df + "
+            "0.5)/(df + 0.5))); the k best documents sharing a term with the query are "
+            "listed, ties by id."
+        )
     else:
         statement = (
             "Documents are ranked by the cosine similarity of their TF-IDF vectors (title + "
@@ -310,7 +336,11 @@ def _search_rule(method: str, params: dict[str, object]) -> Rule:
         statement=statement,
         parameters=params,
         references=(
-            "Salton & Buckley 1988, doi:10.1016/0306-4573(88)90021-0",
+            (
+                "Robertson & Zaragoza 2009, doi:10.1561/1500000019"
+                if params.get("weighting") == "bm25"
+                else "Salton & Buckley 1988, doi:10.1016/0306-4573(88)90021-0"
+            ),
             *(("Reimers & Gurevych 2019, doi:10.18653/v1/D19-1410",) if method != "tfidf" else ()),
         ),
     )
@@ -374,7 +404,7 @@ def search(
             )
     used = "embeddings" if embedder is not None else "tfidf"
     if isinstance(store_or_index, Store):  # no pruning: a rare term is what a query may seek
-        index = build_text_index(store_or_index, entity=entity, min_df=1, max_df=1.0)
+        index = search_text_index(store_or_index, entity)
     else:
         index = store_or_index
     if store is None and index.entity != "both" and entity != index.entity:
@@ -387,6 +417,7 @@ def search(
         "requested_method": method,
         "documents": index.n_documents,
         "terms": index.n_terms,
+        "weighting": str(index.params.get("weighting", "tfidf")),
     }
     result = DecisionResult(
         name="search", table=SEARCH_SCHEMA.empty_table(), rule=_search_rule(used, params)
