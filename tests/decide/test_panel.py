@@ -678,3 +678,56 @@ def test_real_coauthors_are_excluded(synergy_store: Store) -> None:
     assert not panel & {c for c, _ in expected}
     assert len(panel) == 5
     assert any("not resolved" in c for c in r.caveats)
+
+
+def test_members_who_wrote_together_do_not_sit_together(tmp_path: Path) -> None:
+    """Issue 20: conflicts among members too. Without a joint work the panel seats both C3
+    and C7 (strong text, different organisations); once they co-write a 2022 work (in the COI
+    window) only one of them sits, with the MILP and with the greedy method, and the rule
+    lists the member conflicts."""
+    s = Store.open(tmp_path / "p.duckdb")
+    try:
+        _fill(s)
+        before = _members(_panel(s))
+        assert {"C3", "C7"} <= set(before), before
+        s.con.execute(
+            "INSERT INTO works (work_id, title, year, origin, batch_id) "
+            "VALUES ('W30', 'Joint note', 2022, 't', 0)"
+        )
+        for seq, a in enumerate(("C3", "C7"), 1):
+            s.con.execute(
+                "INSERT INTO authorships (work_id, author_seq, author_id, author_name, "
+                "institution_id) VALUES ('W30', ?, ?, ?, ?)",
+                [seq, a, _AUTHORS[a][0], _AUTHORS[a][1]],
+            )
+        for method in ("milp", "greedy"):
+            r = _panel(s, method=method)
+            got = set(_members(r))
+            assert not {"C3", "C7"} <= got, (method, got)
+            assert len(got) == len(before)
+        assert "coauthorship" in r.rule.parameters["member_conflicts"]  # type: ignore[attr-defined]
+    finally:
+        s.close()
+
+
+def test_real_store_panel_has_no_two_members_in_conflict(real_store: Store) -> None:
+    """The demo's real-store panel (the applicant with most recent works, "borderline
+    personality disorder"): no two members co-wrote a work in the COI window — before the
+    member check, three of its five members shared one paper and two another."""
+    app = real_store.con.execute(
+        """SELECT a.author_id FROM authorships a JOIN works w USING (work_id)
+           WHERE a.author_id IS NOT NULL AND w.year >= (SELECT max(year) - 4 FROM works)
+           GROUP BY a.author_id ORDER BY count(DISTINCT a.work_id) DESC, a.author_id LIMIT 1"""
+    ).fetchall()[0][0]
+    r = review_panel(real_store, applicants=[app], text="borderline personality disorder", size=5)
+    ids = r.table["author_id"].to_pylist()
+    assert len(ids) == 5
+    y = real_store.scalar("SELECT max(year) FROM works")
+    joint = real_store.con.execute(
+        """SELECT count(*) FROM authorships AS a JOIN authorships AS b USING (work_id)
+           JOIN works AS w USING (work_id)
+           WHERE list_contains($ids, a.author_id) AND list_contains($ids, b.author_id)
+             AND a.author_id < b.author_id AND w.year BETWEEN $y - 5 AND $y""",
+        {"ids": ids, "y": y},
+    ).fetchall()[0][0]
+    assert joint == 0

@@ -466,6 +466,7 @@ _POOL_STATE = (
     "_rp_corgs",
     "_rp_proj",
     "_rp_pinv",
+    "_rp_ppat",
     "_rp_cand",
     "_rp_cw",
     "_rp_idf",

@@ -18,7 +18,19 @@ from forcemap.decide.panel.candidates import run_script
 from forcemap.decide.panel.schemas import APPLICANT_SCHEMA, EXCLUDED_SCHEMA
 from forcemap.errors import InputError
 
-__all__ = ["conflict_rules", "excluded_table", "find_conflicts", "read_applicants"]
+__all__ = [
+    "MEMBER_RULES",
+    "conflict_rules",
+    "excluded_table",
+    "find_conflicts",
+    "member_conflicts",
+    "read_applicants",
+]
+
+MEMBER_RULES: tuple[str, ...] = ("coauthorship", "coinvention", "same_project")
+"""Conflicts between two members of one panel, in the COI window: they co-wrote a work,
+co-invented a patent, or their current organisations share a project. (A shared current
+organisation is the ``max_per_org`` cap, one by default.)"""
 
 _APPLICANT_SQL = """
 CREATE OR REPLACE TEMP TABLE _rp_app AS
@@ -120,6 +132,41 @@ WHERE c.cid <> ao.applicant
 )
 SELECT * FROM conf
 WHERE cid IN (SELECT cid FROM _rp_cand WHERE cid IN (SELECT cid FROM conf))
+"""
+
+# Pairs of active candidates who may not sit together (positions pos_a < pos_b in _rp_active)
+_MEMBER_SQL = """
+WITH act AS (SELECT cid, pos FROM _rp_active),
+w AS (
+    SELECT DISTINCT a.author_id AS cid, a.work_id, y.year
+    FROM _fm_authorships AS a JOIN _rp_wy AS y USING (work_id)
+    WHERE y.year >= $y - $coi AND y.year <= $y AND a.author_id IN (SELECT cid FROM act)
+), p AS (
+    SELECT DISTINCT cid, patent_id, year FROM _rp_ppat
+    WHERE year >= $y - $coi AND year <= $y AND cid IN (SELECT cid FROM act)
+), o AS (
+    SELECT DISTINCT cid, org_id FROM _rp_corgs WHERE cid IN (SELECT cid FROM act)
+), pairs AS (
+    SELECT w1.cid AS a, w2.cid AS b, 'coauthorship' AS rule, w1.work_id AS evidence,
+           w1.year
+    FROM w AS w1 JOIN w AS w2 ON w1.work_id = w2.work_id AND w1.cid < w2.cid
+    UNION ALL
+    SELECT p1.cid, p2.cid, 'coinvention', p1.patent_id, p1.year
+    FROM p AS p1 JOIN p AS p2 ON p1.patent_id = p2.patent_id AND p1.cid < p2.cid
+    UNION ALL
+    SELECT least(o1.cid, o2.cid), greatest(o1.cid, o2.cid), 'same_project', j1.project_id,
+           j1.year
+    FROM _rp_proj AS j1 JOIN _rp_proj AS j2
+         ON j1.project_id = j2.project_id AND j1.org_id <> j2.org_id
+    JOIN o AS o1 ON o1.org_id = j1.org_id JOIN o AS o2 ON o2.org_id = j2.org_id
+    WHERE o1.cid <> o2.cid
+)
+SELECT least(x.pos, y.pos) AS pos_a, greatest(x.pos, y.pos) AS pos_b,
+       list(DISTINCT rule ORDER BY rule) AS rules,
+       string_agg(DISTINCT rule || ' ' || evidence || coalesce(' (' || year || ')', ''), '; '
+                  ORDER BY rule || ' ' || evidence || coalesce(' (' || year || ')', '')) AS detail
+FROM pairs JOIN act AS x ON x.cid = pairs.a JOIN act AS y ON y.cid = pairs.b
+GROUP BY ALL ORDER BY pos_a, pos_b
 """
 
 _EXCLUDED_SQL = """
@@ -240,3 +287,10 @@ def excluded_table(
         _EXCLUDED_SQL, params={"y": y, "coi": coi_years, "min_recent": min_recent_works}
     ).to_arrow_table()
     return excluded.select(EXCLUDED_SCHEMA.names).cast(EXCLUDED_SCHEMA)
+
+
+def member_conflicts(cur: duckdb.DuckDBPyConnection, y: int, coi_years: int) -> pa.Table:
+    """Pairs of active candidates linked by a :data:`MEMBER_RULES` conflict in the COI window
+    ``[y - coi_years, y]``: ``pos_a``, ``pos_b`` (positions in ``_rp_active``, ``pos_a <
+    pos_b``), ``rules`` and ``detail`` (rule, evidence id and year of each link)."""
+    return cur.sql(_MEMBER_SQL, params={"y": y, "coi": coi_years}).to_arrow_table()

@@ -21,9 +21,11 @@ from forcemap.decide.panel.candidates import (
     register_inputs,
 )
 from forcemap.decide.panel.conflicts import (
+    MEMBER_RULES,
     conflict_rules,
     excluded_table,
     find_conflicts,
+    member_conflicts,
     read_applicants,
 )
 from forcemap.decide.panel.schemas import (
@@ -218,6 +220,7 @@ def review_panel(
                 f"Not found in the store (used as query words only): {', '.join(scores.unknown)}."
             )
         rule_rows = conflict_rules(cur)
+        members_apart = member_conflicts(cur, y, coi_years)
         excluded = excluded_table(
             cur,
             side.active,
@@ -245,6 +248,9 @@ def review_panel(
         n_inactive=n_inactive,
         min_recent_works=min_recent_works,
         recent_years=recent_years,
+        member_pairs=np.column_stack(
+            [members_apart["pos_a"].to_numpy(), members_apart["pos_b"].to_numpy()]
+        ).astype(np.int64),
     )
     t_solve = time.perf_counter()
     method_used, status = sel.solve.method, sel.solve.status
@@ -256,6 +262,7 @@ def review_panel(
         "reference_year": y,
         "coi_window": [y - coi_years, y],
         "max_per_org": max_per_org,
+        "member_conflicts": list(MEMBER_RULES),
         "max_per_country": max_per_country,
         "pool": "store authors" if pool_tbl is None else f"{pool_tbl.num_rows} given candidates",
         "exclude": excl_ids,

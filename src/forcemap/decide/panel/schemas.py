@@ -150,8 +150,10 @@ def panel_rule(params: dict[str, object]) -> Rule:
         "recent_years years) are scored by a weighted mean of the TF-IDF cosine between the "
         "project text and their recent titles and abstracts, the Jaccard overlap of topics "
         "and concepts, and log-scaled recent activity; the panel maximises the total match "
-        "subject to the role counts, one role per person, max_per_org per organisation and "
-        "max_per_country per country (integer programme, HiGHS).",
+        "subject to the role counts, one role per person, max_per_org per organisation, "
+        "max_per_country per country, and no two members in conflict with each other "
+        "(member_conflicts: a co-authored work or co-invented patent in the same window, or "
+        "current organisations in one project consortium) (integer programme, HiGHS).",
         parameters=params,
         references=(
             "Salton & Buckley 1988, doi:10.1016/0306-4573(88)90021-0",

@@ -55,14 +55,21 @@ def _role_matrix(
 
 
 def _prune(
-    elig: np.ndarray, match: np.ndarray, org: np.ndarray, cty: np.ndarray, size: int
+    elig: np.ndarray,
+    match: np.ndarray,
+    org: np.ndarray,
+    cty: np.ndarray,
+    size: int,
+    max_degree: int = 0,
 ) -> np.ndarray:
-    """Keep, per role, the candidates an optimal panel may need (see the module docstring)."""
+    """Keep, per role, the candidates an optimal panel may need (see the module docstring);
+    ``max_degree``: the most member conflicts of one candidate (each of the other members
+    may block that many more)."""
     n, k = elig.shape
     keep = np.zeros_like(elig)
     s = size
     lim_pair, lim_org, lim_cty = s, s * s, s * s
-    lim_all = (s - 1) * (1 + 2 * s * s) + 1
+    lim_all = (s - 1) * (1 + 2 * s * s + max_degree) + 1
     order = np.lexsort((np.arange(n), -match))
     for r in range(k):
         idx = order[elig[order, r]]
@@ -110,9 +117,11 @@ def _milp_solve(
     max_per_org: int | None,
     max_per_country: int | None,
     time_limit: float,
+    pairs: np.ndarray | None = None,
 ) -> MilpPanel:
-    """Solve the assignment MILP on the kept pairs (see "Selection" in the package docstring)
-    with HiGHS (:func:`forcemap.decide._solve.run_milp`, relative gap 1e-9)."""
+    r"""Solve the assignment MILP on the kept pairs (see "Selection" in the package docstring)
+    with HiGHS (:func:`forcemap.decide._solve.run_milp`, relative gap 1e-9); ``pairs``
+    (candidates × 2, by rank) may not both sit: :math:`\sum_r x_{ir} + \sum_r x_{jr} \le 1`."""
     vc, vr = np.nonzero(keep)
     nv = vc.size
     if nv == 0:
@@ -143,6 +152,23 @@ def _milp_solve(
         )
         lo.append(np.full(groups.size, -np.inf))
         hi.append(np.full(groups.size, float(cap)))
+    if pairs is not None and len(pairs):
+        # one row per conflicting pair with both candidates kept: their variables sum ≤ 1
+        cpos = np.full(keep.shape[0], -1, np.int64)
+        cpos[cands] = np.arange(cands.size)
+        both = (cpos[pairs[:, 0]] >= 0) & (cpos[pairs[:, 1]] >= 0)
+        pr = pairs[both]
+        if len(pr):
+            var_c = crow  # variable -> candidate row
+            by_c = sp.csr_matrix((np.ones(nv), (var_c, np.arange(nv))), shape=(cands.size, nv))
+            sel = sp.csr_matrix(
+                (np.ones(2 * len(pr)),
+                 (np.repeat(np.arange(len(pr)), 2), cpos[pr].ravel())),
+                shape=(len(pr), cands.size),
+            )  # fmt: skip
+            rows.append((sel @ by_c).tocsr())
+            lo.append(np.full(len(pr), -np.inf))
+            hi.append(np.ones(len(pr)))
     run = run_milp(
         match[vc],
         constraints=LinearConstraint(
@@ -168,9 +194,15 @@ def _greedy(
     cty: np.ndarray,
     max_per_org: int | None,
     max_per_country: int | None,
+    pairs: np.ndarray | None = None,
 ) -> list[tuple[int, int]] | None:
-    """Scarcest role first, best feasible candidate per seat; None when it gets stuck."""
+    """Scarcest role first, best feasible candidate per seat (none in conflict with a member
+    already seated); None when it gets stuck."""
     n = elig.shape[0]
+    foes: defaultdict[int, set[int]] = defaultdict(set)
+    for a, b in (pairs if pairs is not None else np.zeros((0, 2), np.int64)).tolist():
+        foes[a].add(b)
+        foes[b].add(a)
     order = np.lexsort((np.arange(n), -match))
     chosen: list[tuple[int, int]] = []
     used: set[int] = set()
@@ -180,7 +212,7 @@ def _greedy(
         for _ in range(int(need[r])):
             pick = -1
             for i in order[elig[order, r]].tolist():
-                if i in used:
+                if i in used or foes[i] & used:
                     continue
                 if max_per_org is not None and org[i] >= 0 and n_org.get(org[i], 0) >= max_per_org:
                     continue
@@ -339,9 +371,11 @@ def select_panel(
     n_inactive: int,
     min_recent_works: int,
     recent_years: int,
+    member_pairs: np.ndarray | None = None,
 ) -> Selection:
     """Choose the panel among the active candidates of ``side`` (``match_pos``: their match by
-    position; ``rule_rows``: the conflicted positions with their rules).
+    position; ``rule_rows``: the conflicted positions with their rules; ``member_pairs``:
+    pairs of positions that may not both be members).
 
     Raises
     ------
@@ -399,19 +433,27 @@ def select_panel(
     for r in range(len(role_names)):
         if elig[:, r].sum() < need[r]:
             raise infeasible()
-    keep = _prune(elig, match, org_codes, cty_codes, size)
+    # member conflicts by rank, among candidates eligible for some role
+    pairs = np.zeros((0, 2), np.int64)
+    if member_pairs is not None and len(member_pairs):
+        pairs = rank_of[np.asarray(member_pairs, np.int64)]
+        usable: np.ndarray = np.asarray(elig.any(axis=1), bool)
+        pairs = pairs[usable[pairs[:, 0]] & usable[pairs[:, 1]]]
+    max_degree = int(np.bincount(pairs.ravel(), minlength=1).max()) if len(pairs) else 0
+    keep = _prune(elig, match, org_codes, cty_codes, size, max_degree)
 
     def milp() -> tuple[list[tuple[int, int]] | None, MilpRun]:
         got = _milp_solve(
-            keep, match, need, org_codes, cty_codes, max_per_org, max_per_country, time_limit
-        )
+            keep, match, need, org_codes, cty_codes, max_per_org, max_per_country, time_limit,
+            pairs,
+        )  # fmt: skip
         return got.members, got.run
 
     choice = choose(
         method,
         milp=milp,
         greedy=lambda: _greedy(
-            elig, match, need, org_codes, cty_codes, max_per_org, max_per_country
+            elig, match, need, org_codes, cty_codes, max_per_org, max_per_country, pairs
         ),
         objective=lambda chosen: float(sum(match[c] for c, _ in chosen)),
         infeasible=infeasible,
