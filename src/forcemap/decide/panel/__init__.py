@@ -131,7 +131,8 @@ Binary :math:`x_{cr}` (candidate *c* sits in role *r*, for eligible pairs only):
 
 where :math:`M` holds the pairs of candidates in conflict with each other
 (:data:`~forcemap.decide.panel.conflicts.MEMBER_RULES`: a co-authored work or co-invented
-patent in the COI window, or current organisations in one project consortium), solved by HiGHS (:func:`scipy.optimize.milp`, relative gap 1e-9) within ``time_limit``.
+patent in the COI window, or current organisations in one project consortium), solved by
+HiGHS (:func:`scipy.optimize.milp`, relative gap 1e-9) within ``time_limit``.
 Before solving, each role keeps only its best candidates by match: a candidate is dropped
 when ``s``\ ² better ones of its organisation, ``s`` of its (organisation, country),
 ``s``\ ² of its country, or :math:`(s - 1)(1 + 2s^2 + D) + 1` overall (``s`` = size,
