@@ -252,3 +252,15 @@ def test_old_index_version_is_refused(tmp_path: Path) -> None:
     meta.write_text(json.dumps(doc))
     with pytest.raises(InputError, match="before BM25 search"):
         TextIndex.load(tmp_path / "i")
+
+
+def test_postings_coverage_is_the_coordination_factor() -> None:
+    """Three units over terms 0..2: unit 0 holds terms 0, 1, 2; unit 1 holds 0; unit 2 none.
+    For the query {0, 1, 2} the shares are 1, 1/3, 0 (a repeated query code counts once)."""
+    from forcemap.indicators.text import Postings
+
+    p = Postings.from_sorted(
+        np.array([0, 0, 1, 2]), np.array([0, 1, 0, 0]), np.ones(4), n_terms=3, n_rows=3
+    )
+    assert p.coverage(np.array([0, 1, 2, 2])).tolist() == pytest.approx([1.0, 1 / 3, 0.0])
+    assert p.coverage(np.array([], np.int64)).tolist() == [0.0, 0.0, 0.0]

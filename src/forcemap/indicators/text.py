@@ -85,6 +85,7 @@ __all__ = [
     "sql_smoothed_idf",
     "sql_sublinear_tf",
     "sql_terms",
+    "stem_words",
     "stop_words_table",
     "sublinear_tf",
     "tokenize",
@@ -141,6 +142,15 @@ def tokenize(text: str | None, *, bigrams: bool = False) -> list[str]:
     if bigrams:
         toks += [f"{a} {b}" for a, b in itertools.pairwise(toks)]
     return toks
+
+
+def stem_words(tokens: Sequence[str]) -> list[str]:
+    """The Snowball (English, PyStemmer) stem of each token, as :func:`analyze` stems them.
+
+    >>> stem_words(["batteries", "battery", "grasping"])
+    ['batteri', 'batteri', 'grasp']
+    """
+    return list(_STEMMER.stemWords(list(tokens)))
 
 
 def analyze(text: str | None, *, stem: bool = True, bigrams: bool = True) -> list[str]:
@@ -632,6 +642,20 @@ class Postings:
         hit = dot > 0
         out[hit] = np.minimum(dot[hit] / (self.norm[hit] * qn), 1.0)
         return out
+
+    def coverage(self, codes: np.ndarray) -> np.ndarray:
+        """The share of the query's distinct terms ``codes`` each unit holds: the coordination
+        factor of Lucene's classic similarity (a unit matching one word of a three-word query
+        gets 1/3), so that one shared word cannot make a match."""
+        codes = np.unique(np.asarray(codes, np.int64))
+        out = np.zeros(self.norm.size)
+        if codes.size == 0:
+            return out
+        lo, hi = self.offsets[codes], self.offsets[codes + 1]
+        parts = [self.rows[a:b] for a, b in zip(lo, hi, strict=True)]
+        if parts:
+            out += np.bincount(np.concatenate(parts), minlength=out.size)
+        return out / codes.size
 
     def shared_terms(
         self, row: int, codes: np.ndarray, terms: Sequence[str], wq: np.ndarray, k: int = 5

@@ -65,7 +65,9 @@ Expertise match
 The project is described by ``text`` (else the names of ``topics`` and ``concepts``). The
 documents are the active candidates' works and patents in *R* (title + abstract) and their
 pool ``expertise`` texts. Terms are runs of two or more letters, digits or underscores,
-lower-cased, without :data:`forcemap.indicators.text.STOP_WORDS`. With *N* documents,
+lower-cased, without :data:`forcemap.indicators.text.STOP_WORDS`, then reduced to their
+Snowball stems (:func:`forcemap.indicators.text.stem_words`: "batteries" and "battery" are
+one term). With *N* documents,
 :math:`\mathrm{df}_t` those containing *t* and :math:`\mathrm{tf}_{ct}` the count of *t* over
 candidate *c*'s documents,
 
@@ -74,8 +76,11 @@ candidate *c*'s documents,
     w_{ct} = (1 + \ln \mathrm{tf}_{ct})\,\mathrm{idf}_t, \quad
     \mathrm{idf}_t = \ln\frac{1 + N}{1 + \mathrm{df}_t} + 1, \quad
     \mathrm{text}_c = \frac{\sum_t w_{ct} w_{qt}}{\lVert w_c\rVert\,\lVert w_q\rVert}
+    \cdot \frac{\lvert \{t \in q : w_{ct} > 0\}\rvert}{\lvert q \rvert}
 
-(the query weighted the same way over the terms known to the documents) — the smoothed TF-IDF
+(the query weighted the same way over the terms :math:`q` known to the documents; the second
+factor is the coordination factor of Lucene's classic similarity, so a candidate sharing one
+word of a three-word project keeps a third of its cosine) — the smoothed TF-IDF
 of :mod:`forcemap.indicators.text` (scikit-learn's ``TfidfVectorizer`` defaults). The
 candidates' side is set-based: each document is tokenised once in DuckDB
 (:func:`~forcemap.indicators.text.sql_terms`) and the weights :math:`w_{ct}` and norms are

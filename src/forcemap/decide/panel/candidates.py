@@ -30,6 +30,7 @@ from forcemap.indicators.text import (
     sql_smoothed_idf,
     sql_sublinear_tf,
     sql_terms,
+    stem_words,
     stop_words_table,
 )
 from forcemap.store.results import Kept, owned_copy
@@ -568,6 +569,7 @@ def _compute_side(
     run_script(cur, _KEYS_SQL, params)
     run_script(cur, _CAND_SQL, params | {"default_pool": default_pool})
     run_script(cur, _DOCS_SQL, params)
+    stem_tokens(cur, "_rp_dtok")
     run_script(cur, _TEXT_MODEL_SQL, {})
     active = owned_copy(cur.sql("SELECT * FROM _rp_active ORDER BY pos").to_arrow_table())
     n_terms = int(cur.execute("SELECT count(*) FROM _rp_idf").fetchall()[0][0])
@@ -585,6 +587,22 @@ def _compute_side(
         else None
     )
     return Side(active, postings, _features(active), tables)
+
+
+def stem_tokens(cur: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Replace the ``tok`` column of the temp table ``table(did, tok, n)`` by its Snowball stem
+    (:func:`forcemap.indicators.text.stem_words`, over the distinct tokens only), summing
+    ``n`` over the tokens of one stem ("battery" and "batteries" are one term)."""
+    toks = [t for (t,) in cur.execute(f"SELECT DISTINCT tok FROM {table}").fetchall()]  # noqa: S608
+    cur.register("_rp_stem_map", pa.table({"tok": toks, "stem": stem_words(toks)}))
+    try:
+        cur.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {table} AS
+                SELECT d.did, m.stem AS tok, sum(d.n)::BIGINT AS n
+                FROM {table} AS d JOIN _rp_stem_map AS m USING (tok) GROUP BY ALL"""  # noqa: S608
+        )
+    finally:
+        cur.unregister("_rp_stem_map")
 
 
 # -- the request's inputs ----------------------------------------------------------------------

@@ -270,7 +270,8 @@ def review_panel(
         "recent_years": recent_years,
         "recent_window": [y - recent_years + 1, y],
         "weights": scores.weights,
-        "text_model": "TF-IDF (1 + ln tf)·(ln((1 + N)/(1 + df)) + 1), cosine",
+        "text_model": "TF-IDF (1 + ln tf)·(ln((1 + N)/(1 + df)) + 1) over Snowball stems, "
+        "cosine × share of the query stems held (coordination)",
         "topics": [i for i, _ in scores.topic_items],
         "concepts": [i for i, _ in scores.concept_items],
         "concept_min_score": concept_min_score,

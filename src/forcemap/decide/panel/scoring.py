@@ -1,11 +1,14 @@
 r"""The review panel's expertise match (:mod:`forcemap.decide.panel`).
 
 :func:`score_candidates` scores every active candidate against the project: the TF-IDF cosine
-of the project text with the candidate's recent documents (the candidates' weights are
-:class:`~forcemap.indicators.text.Postings` of :mod:`forcemap.decide.panel.candidates`; the
-query is tokenised and weighted the same way, in DuckDB), the Jaccard overlap of the project's
-topics / concepts with the candidate's, and log-scaled recent activity, combined by the
-weights into ``match`` (see "Expertise match" in the package docstring).
+of the project text with the candidate's recent documents over Snowball stems (the
+candidates' weights are :class:`~forcemap.indicators.text.Postings` of
+:mod:`forcemap.decide.panel.candidates`; the query is tokenised, stemmed and weighted the same
+way), multiplied by the share of the query's known stems the candidate holds (Lucene's
+coordination factor: one shared word of a three-word project scores a third); the Jaccard
+overlap of the project's topics / concepts with the candidate's; and log-scaled recent
+activity, combined by the weights into ``match`` (see "Expertise match" in the package
+docstring).
 """
 
 from __future__ import annotations
@@ -16,25 +19,25 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from forcemap.decide.panel.candidates import Side, expand_sql
+from forcemap.decide.panel.candidates import Side, expand_sql, stem_tokens
 from forcemap.decide.params import CONCEPT_MIN_SCORE
 from forcemap.errors import InputError
 from forcemap.indicators.text import sql_sublinear_tf
 
 __all__ = ["Scores", "score_candidates"]
 
-# The query's weights over the terms the candidates' documents know.
-_QUERY_SQL = expand_sql(
+# The query's tokens (the candidates' tokeniser and stop words), stemmed in Python, then
+# weighted over the stems the candidates' documents know.
+_QUERY_TOKENS_SQL = expand_sql(
     """
-WITH q AS (
-    SELECT tok, count(*) AS tf FROM (
-        SELECT @TERMS($q)@ AS tok)
-    WHERE tok NOT IN (SELECT tok FROM _rp_stop) GROUP BY tok
-)
-SELECT idf.code, q.tok, @TF@ * idf.idf AS w FROM q JOIN _rp_idf AS idf USING (tok)
-ORDER BY idf.code
+SELECT 0 AS did, tok, count(*) AS n FROM (SELECT @TERMS($q)@ AS tok)
+WHERE tok NOT IN (SELECT tok FROM _rp_stop) GROUP BY tok
 """
-).replace("@TF@", sql_sublinear_tf("q.tf"))
+)
+_QUERY_SQL = """
+SELECT idf.code, q.tok, @TF@ * idf.idf AS w FROM _rp_qtok AS q JOIN _rp_idf AS idf USING (tok)
+ORDER BY idf.code
+""".replace("@TF@", sql_sublinear_tf("q.n"))
 
 # Per active candidate (position): the project's topics / concepts among its items, and its
 # items (recent works' topics, and concepts scored ≥ $concept_min_score).
@@ -136,11 +139,14 @@ def score_candidates(
             f"weights {weights} leave nothing to score: the project has no topics or concepts"
         )
     n_act = side.active.num_rows
-    q_rows = cur.execute(_QUERY_SQL, {"q": query}).fetchall()
+    cur.execute("CREATE OR REPLACE TEMP TABLE _rp_qtok AS " + _QUERY_TOKENS_SQL, {"q": query})
+    stem_tokens(cur, "_rp_qtok")
+    q_rows = cur.execute(_QUERY_SQL).fetchall()
     q_codes = np.asarray([r[0] for r in q_rows], np.int64)
     q_terms = [str(r[1]) for r in q_rows]
     q_w = np.asarray([r[2] for r in q_rows], np.float64)
-    text_sim = side.postings.cosine(q_codes, q_w)
+    # cosine × coordination (the share of the query's known stems the candidate holds)
+    text_sim = side.postings.cosine(q_codes, q_w) * side.postings.coverage(q_codes)
     topic: np.ndarray | None = None
     if p_items:
         tp = cur.execute(
