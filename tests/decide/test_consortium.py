@@ -495,3 +495,40 @@ def test_planted_robotics_every_member_contributes(synthetic_world: tuple[Path, 
             assert rows and all(x["contribution"] > 0 for x in rows), rows
             assert all(x["forced_by"] is None for x in rows)
             assert len(rows) == 5 or any("places filled" in c for c in r.caveats)
+
+
+def test_real_store_robotics_every_member_contributes(real_store: Store) -> None:
+    """On the real demo store the old single-credit model chose three of five members with
+    contribution 0; now every member adds something, or fewer are chosen (a caveat says so)."""
+    r = consortium(real_store, industry="robotics", size=5)
+    rows = r.table.to_pylist()
+    assert rows and all(x["contribution"] > 0 and x["adds"] for x in rows), rows
+    assert len(rows) == 5 or any("places filled" in c for c in r.caveats)
+    # the greedy fallback optimises the same objective and cannot beat the MILP's optimum
+    g = consortium(real_store, industry="robotics", size=5, method="greedy")
+    assert g.rule.parameters["objective"] <= r.rule.parameters["objective"] + 1e-9
+    assert all(x["contribution"] > 0 for x in g.table.to_pylist())
+
+
+def test_cli_prints_contribution_table(
+    synthetic_world: tuple[Path, object], tmp_path: Path
+) -> None:
+    """``decide consortium`` prints the contribution table (contribution, adds, forced_by) and
+    ``--out`` keeps the new columns."""
+    import pyarrow.parquet as pq
+    from typer.testing import CliRunner
+
+    from forcemap.cli import app
+
+    path, _ = synthetic_world
+    out = tmp_path / "c.parquet"
+    args = ["--store", str(path), "decide", "consortium", "--industry", "robotics"]
+    r = CliRunner().invoke(
+        app, [*args, "--size", "5", "--country", "CN", "--depth", "2", "--out", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    assert "contribution" in r.output and "forced_by" in r.output and "adds" in r.output
+    t = pq.read_table(out)
+    assert {"contribution", "adds", "forced_by"} <= set(t.column_names)
+    assert min(t["contribution"].to_pylist()) > 0
+    assert t.num_rows == 5 or "places filled" in r.output
