@@ -120,6 +120,7 @@ def tiny(tmp_path: Path) -> Iterator[Store]:
 def _run(store: Store, **kw: object) -> object:
     kw.setdefault("industry", "widgets")
     kw.setdefault("catalog", CATALOG)
+    kw.setdefault("depth", 1)  # the hand-worked values below are for plain max coverage
     return consortium(store, **kw)  # type: ignore[arg-type]
 
 
@@ -138,7 +139,8 @@ def test_unique_optimal_pair(tiny: Store) -> None:
     assert r.rule.parameters["objective"] == pytest.approx(2.5)
     rows = {x["org_id"]: x for x in r.table.to_pylist()}
     assert rows["O2"]["covers"] == ["b"] and rows["O3"]["covers"] == ["a", "c"]
-    assert rows["O3"]["contribution"] == pytest.approx(1.5)
+    # marginal: 2.5 − F({O2}) = 2.5 − (1 + .25)
+    assert rows["O3"]["contribution"] == pytest.approx(1.25)
     assert rows["O3"]["raw_strength"] == pytest.approx(6.0)
     assert rows["O3"]["strength"] == pytest.approx(1.5)
     assert "c (strongest candidate there)" in rows["O3"]["why"]
@@ -437,3 +439,96 @@ def test_org_level_parent_merges_an_institute_into_its_university(tiny: Store) -
         _run(tiny, size=2, lead="O4", org_level="parent")
     with pytest.raises(InputError, match="org_level"):
         _run(tiny, size=2, org_level="group")
+
+
+# -- depth, marginal contributions and forced members (hand-worked) -------------------------
+# Two columns, depth 2, δ = .5:   A (1, 0)  B (0, 1)  C (.5, 0)  D (.4, 0)
+# F({A, B, C}) = (1 + .5·.5) + 1 = 2.25; adding D changes nothing (column 0 keeps 1 and .5),
+# so with size 4 the consortium is {A, B, C}, one place left empty. Marginals: A 2.25 − F({B, C})
+# = 2.25 − 1.5 = .75, B 1, C 2.25 − 2 = .25.
+_DEPTH_S = np.array([[1, 0], [0, 1], [0.5, 0], [0.4, 0]])
+
+
+@pytest.mark.parametrize("method", ["milp", "greedy"])
+def test_depth_drops_zero_member(method: str) -> None:
+    sol = solve_consortium(_DEPTH_S, size=4, depth=2, depth_discount=0.5, method=method)
+    assert sorted(sol.members.tolist()) == [0, 1, 2]
+    assert sol.objective == pytest.approx(2.25)
+    got = dict(zip(sol.members.tolist(), sol.marginal.tolist(), strict=True))
+    assert got == pytest.approx({0: 0.75, 1: 1.0, 2: 0.25})
+    assert sol.forced_by == [None, None, None]
+    # depth 1 (plain max coverage): C adds nothing either
+    flat = solve_consortium(_DEPTH_S, size=4, depth=1, method=method)
+    assert sorted(flat.members.tolist()) == [0, 1]
+
+
+def test_forced_zero_member_names_constraint() -> None:
+    """D is the only university: min_types keeps it although it adds 0; so does must_include."""
+    types = ["enterprise", "enterprise", "enterprise", "university"]
+    sol = solve_consortium(_DEPTH_S, size=4, depth=2, types=types, min_types={"university": 1})
+    assert sorted(sol.members.tolist()) == [0, 1, 2, 3]
+    by = dict(zip(sol.members.tolist(), sol.forced_by, strict=True))
+    assert by == {0: None, 1: None, 2: None, 3: "min_types[university]=1"}
+    assert sol.marginal[sol.members.tolist().index(3)] == pytest.approx(0.0)
+    fixed = solve_consortium(_DEPTH_S, size=4, depth=2, fixed=[3])
+    assert dict(zip(fixed.members.tolist(), fixed.forced_by, strict=True))[3] == (
+        "lead/must_include"
+    )
+
+
+def test_tiny_must_include_forced_by(tiny: Store) -> None:
+    """Depth 1, size 3 with O5 forced: {O2, O3} already cover a and c better than O5, and b
+    at 1, so O5 adds 0 and is kept only by must_include."""
+    r = _run(tiny, size=3, must_include=["O5"], tie_bonus=0.0)
+    rows = {x["org_id"]: x for x in r.table.to_pylist()}
+    assert rows["O5"]["contribution"] == pytest.approx(0.0)
+    assert rows["O5"]["forced_by"] == "must_include"
+    assert all(x["contribution"] > 0 for o, x in rows.items() if o != "O5")
+
+
+def test_planted_robotics_every_member_contributes(synthetic_world: tuple[Path, object]) -> None:
+    path, _ = synthetic_world
+    with Store.open(path, read_only=True) as st:
+        for country in (None, "CN"):
+            r = consortium(st, industry="robotics", size=5, country=country)
+            rows = r.table.to_pylist()
+            assert rows and all(x["contribution"] > 0 for x in rows), rows
+            assert all(x["forced_by"] is None for x in rows)
+            assert len(rows) == 5 or any("places filled" in c for c in r.caveats)
+
+
+def test_real_store_robotics_every_member_contributes(real_store: Store) -> None:
+    """On the real demo store the old single-credit model chose three of five members with
+    contribution 0; now every member adds something, or fewer are chosen (a caveat says so)."""
+    r = consortium(real_store, industry="robotics", size=5)
+    rows = r.table.to_pylist()
+    assert rows and all(x["contribution"] > 0 and x["adds"] for x in rows), rows
+    assert len(rows) == 5 or any("places filled" in c for c in r.caveats)
+    # the greedy fallback optimises the same objective and cannot beat the MILP's optimum
+    g = consortium(real_store, industry="robotics", size=5, method="greedy")
+    assert g.rule.parameters["objective"] <= r.rule.parameters["objective"] + 1e-9
+    assert all(x["contribution"] > 0 for x in g.table.to_pylist())
+
+
+def test_cli_prints_contribution_table(
+    synthetic_world: tuple[Path, object], tmp_path: Path
+) -> None:
+    """``decide consortium`` prints the contribution table (contribution, adds, forced_by) and
+    ``--out`` keeps the new columns."""
+    import pyarrow.parquet as pq
+    from typer.testing import CliRunner
+
+    from forcemap.cli import app
+
+    path, _ = synthetic_world
+    out = tmp_path / "c.parquet"
+    args = ["--store", str(path), "decide", "consortium", "--industry", "robotics"]
+    r = CliRunner().invoke(
+        app, [*args, "--size", "5", "--country", "CN", "--depth", "2", "--out", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    assert "contribution" in r.output and "forced_by" in r.output and "adds" in r.output
+    t = pq.read_table(out)
+    assert {"contribution", "adds", "forced_by"} <= set(t.column_names)
+    assert min(t["contribution"].to_pylist()) > 0
+    assert t.num_rows == 5 or "places filled" in r.output

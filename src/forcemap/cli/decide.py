@@ -620,6 +620,12 @@ def decide_consortium(
     cpc_groups: Annotated[
         bool, typer.Option(help="Sub-technologies = the industry's CPC main groups.")
     ] = False,
+    depth: Annotated[
+        int, typer.Option(help="Members credited per sub-technology (diminishing returns).")
+    ] = 3,
+    depth_discount: Annotated[
+        float, typer.Option(help="Credit of each further member in a sub-technology (δ^r).")
+    ] = 0.5,
     method: Annotated[str, typer.Option(help="milp (HiGHS) or greedy.")] = "milp",
     time_limit: Annotated[float, typer.Option(help="Solver time limit in seconds.")] = 10.0,
     org_level: OrgLevelOpt = "self",
@@ -641,10 +647,12 @@ def decide_consortium(
             min_types=types or None, must_include=tuple(include or ()),
             must_exclude=tuple(exclude or ()), country=country.upper() if country else None,
             sub_technologies="cpc_group" if cpc_groups else None, method=method,
-            time_limit=time_limit, org_level=org_level,
+            time_limit=time_limit, org_level=org_level, depth=depth,
+            depth_discount=depth_discount,
         )  # fmt: skip
+        # the contribution table: what the consortium loses without each member
         cols = ["role", "org_id", "name", "type", "country_code", "strength", "contribution",
-                "covers", "why"]  # fmt: skip
+                "adds", "forced_by", "why"]  # fmt: skip
         finish_decision(r, cols, out_file, max_rows=50)
         cov = r.evidence.get("sub_technologies")
         if cov is not None and cov.num_rows:

@@ -32,13 +32,19 @@ class Solution:
     """A consortium chosen by :func:`solve_consortium` (indices into the strength rows).
 
     ``objective`` is Σ_j w_j c_j + λ Σ t_ab over chosen tied pairs, evaluated on the full
-    strength matrix; ``coverage`` c_j and ``credited`` (the member row credited with j, −1 when
-    nobody chosen is active there) per column; ``method_used`` says which method produced the
+    strength matrix; ``marginal`` per member F(team) − F(team without it), ``adds`` the
+    columns whose value it raises, ``forced_by`` the constraint that keeps a member whose
+    marginal is 0 (None otherwise); ``coverage`` the depth coverage
+    c_j = Σ_r δ^r s_(r)j and ``credited`` (the strongest member of j, −1 when nobody chosen is
+    active there) per column; ``method_used`` says which method produced the
     answer; ``bound`` is the MILP's dual bound (objective units) when it ran; ``mip_gap`` its
     relative gap; ``solve`` the whole :class:`~forcemap.decide._solve.SolveResult`.
     """
 
     members: np.ndarray
+    marginal: np.ndarray
+    adds: list[list[int]]
+    forced_by: list[str | None]
     objective: float
     coverage: np.ndarray
     credited: np.ndarray
@@ -52,6 +58,30 @@ class Solution:
     solve: SolveResult | None = None
 
 
+def _depth_weights(depth: int, discount: float) -> np.ndarray:
+    """δ^r for r = 0 … depth − 1: the credit of the r-th strongest member of a column."""
+    return discount ** np.arange(depth, dtype=np.float64)
+
+
+def _column_values(
+    s: sp.csr_matrix, members: np.ndarray, dw: np.ndarray, order: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per column: Σ_r δ^r s_(r) over the members' strengths in decreasing order (the depth
+    coverage c_j), and the member credited first (the strongest; −1 when nobody is active)."""
+    n_cols = s.shape[1]
+    ordered = sorted(members.tolist(), key=lambda i: order[i])
+    credited = np.full(n_cols, -1, dtype=np.int64)
+    if not ordered:
+        return np.zeros(n_cols), credited
+    dense = s[ordered].toarray()
+    srt = -np.sort(-dense, axis=0)[: dw.size]
+    cov = dw[: srt.shape[0]] @ srt
+    top = dense.argmax(axis=0)
+    active = dense.max(axis=0) > 0
+    credited[active] = np.asarray(ordered)[top[active]]
+    return cov, credited
+
+
 def _evaluate(
     s: sp.csr_matrix,
     w: np.ndarray,
@@ -59,23 +89,36 @@ def _evaluate(
     tie_adj: sp.csr_matrix,
     lam: float,
     order: np.ndarray,
+    dw: np.ndarray,
 ) -> tuple[float, np.ndarray, np.ndarray]:
-    """Objective, coverage and credited member of every column for a set of rows."""
-    n_cols = s.shape[1]
-    cov = np.zeros(n_cols)
-    credited = np.full(n_cols, -1, dtype=np.int64)
-    # members in preference order (stronger total first, then index) so ties go to them
-    for o in sorted(members.tolist(), key=lambda i: order[i]):
-        row = s.getrow(o)
-        better = row.data > cov[row.indices] + 1e-12
-        idx = row.indices[better]
-        cov[idx] = row.data[better]
-        credited[idx] = o
+    """Objective, depth coverage and first-credited member of every column for a set of rows."""
+    cov, credited = _column_values(s, members, dw, order)
     ties = 0.0
     if lam and members.size > 1:
         sub = tie_adj[members][:, members]
         ties = float(sub.sum()) / 2.0
     return float(w @ cov + lam * ties), cov, credited
+
+
+def marginals(
+    s: sp.csr_matrix,
+    w: np.ndarray,
+    members: np.ndarray,
+    tie_adj: sp.csr_matrix,
+    lam: float,
+    order: np.ndarray,
+    dw: np.ndarray,
+) -> tuple[np.ndarray, list[list[int]]]:
+    """Per member: F(team) − F(team without it), and the columns whose value it raises."""
+    full, cov, _ = _evaluate(s, w, members, tie_adj, lam, order, dw)
+    loss = np.zeros(members.size)
+    adds: list[list[int]] = []
+    for k in range(members.size):
+        rest = np.delete(members, k)
+        val, cov_r, _ = _evaluate(s, w, rest, tie_adj, lam, order, dw)
+        loss[k] = full - val
+        adds.append(np.flatnonzero((cov - cov_r > 1e-12) & (w > 0)).tolist())
+    return loss, adds
 
 
 def _greedy(
@@ -89,18 +132,22 @@ def _greedy(
     fixed: np.ndarray,
     allowed: np.ndarray,
     order: np.ndarray,
+    dw: np.ndarray,
 ) -> np.ndarray:
     n, n_cols = s.shape
+    depth = dw.size
     chosen = np.zeros(n, dtype=bool)
-    cov = np.zeros(n_cols)
+    top = np.zeros((depth, n_cols))  # the chosen members' strengths per column, decreasing
     tie_gain = np.zeros(n)
     row_of = np.repeat(np.arange(n), np.diff(s.indptr))
     wdata = w[s.indices]
 
     def add(o: int) -> None:
         chosen[o] = True
+        col = np.zeros((1, n_cols))
         row = s.getrow(o)
-        np.maximum.at(cov, row.indices, row.data)
+        col[0, row.indices] = row.data
+        top[:] = -np.sort(-np.vstack([top, col]), axis=0)[:depth]
         if lam:
             r = tie_adj.getrow(o)
             tie_gain[r.indices] += lam * r.data
@@ -117,9 +164,13 @@ def _greedy(
             eligible &= (type_codes >= 0) & short[np.clip(type_codes, 0, None)]
         if not eligible.any():
             raise InfeasibleError("no candidate can fill the remaining places of the consortium")
-        gain_data = wdata * np.maximum(s.data - cov[s.indices], 0.0)
+        old = top[:, s.indices].T  # (nnz, depth)
+        new = -np.sort(-np.hstack([old, s.data[:, None]]), axis=1)[:, :depth]
+        gain_data = wdata * ((new - old) @ dw)
         gain = np.bincount(row_of, weights=gain_data, minlength=n) + tie_gain
         cand = np.flatnonzero(eligible)
+        if not deficit.sum() and gain[cand].max() <= 1e-12:
+            break  # nobody left adds anything: a smaller consortium
         # largest gain (rounded so float noise does not decide), then preference order
         pick = cand[np.lexsort((order[cand], -np.round(gain[cand], 12)))[0]]
         add(int(pick))
@@ -137,6 +188,7 @@ def _build_model(
     fixed: np.ndarray,
     allowed: np.ndarray,
     keep: np.ndarray | None,
+    dw: np.ndarray,
 ) -> tuple[np.ndarray, LinearConstraint, np.ndarray, Bounds]:
     """The MILP of the module docstring, to maximise: (c, constraints, integrality, bounds);
     the first ``n`` variables are the members x_o. ``keep`` masks the y_oj kept (pruning)."""
@@ -145,12 +197,17 @@ def _build_model(
     mask = coo.data > 0
     if keep is not None:
         mask &= keep
-    yo, yj, yv = coo.row[mask], coo.col[mask], coo.data[mask]
+    yo1, yj1, yv1 = coo.row[mask], coo.col[mask], coo.data[mask]
+    m1 = yo1.size
+    depth = dw.size
+    # one y per (o, j, rank r): o is the r-th credited member of j, worth δ^r s_oj
+    yo, yj, yv = np.tile(yo1, depth), np.tile(yj1, depth), np.tile(yv1, depth)
+    yr = np.repeat(np.arange(depth), m1)
     m = yo.size
     ta, tb, tv = ties if lam else (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
     k = ta.size
     nv = n + m + k
-    c = np.concatenate([np.zeros(n), w[yj] * yv, lam * tv])
+    c = np.concatenate([np.zeros(n), w[yj] * dw[yr] * yv, lam * tv])
     rows: list[sp.spmatrix] = []
     lo: list[np.ndarray] = []
     hi: list[np.ndarray] = []
@@ -158,27 +215,28 @@ def _build_model(
     rows.append(sp.csr_matrix((np.ones(n), (np.zeros(n), np.arange(n))), shape=(1, nv)))
     lo.append(np.array([size]))
     hi.append(np.array([size]))
-    # Σ_o y_oj ≤ 1 per column
-    cols_used, yj_row = np.unique(yj, return_inverse=True)
+    # Σ_o y_ojr ≤ 1 per (column, rank)
+    cols_used, yj_row = np.unique(yj * depth + yr, return_inverse=True)
     if m:
         rows.append(
             sp.csr_matrix((np.ones(m), (yj_row, n + np.arange(m))), shape=(cols_used.size, nv))
         )
         lo.append(np.full(cols_used.size, -np.inf))
         hi.append(np.ones(cols_used.size))
-        # y_oj − x_o ≤ 0
+        # Σ_r y_ojr − x_o ≤ 0 (one rank per member and column)
         r = np.arange(m)
+        pair = np.tile(np.arange(m1), depth)
         rows.append(
             sp.csr_matrix(
                 (
-                    np.concatenate([np.ones(m), -np.ones(m)]),
-                    (np.concatenate([r, r]), np.concatenate([n + r, yo])),
+                    np.concatenate([np.ones(m), -np.ones(m1)]),
+                    (np.concatenate([pair, np.arange(m1)]), np.concatenate([n + r, yo1])),
                 ),
-                shape=(m, nv),
+                shape=(m1, nv),
             )
         )
-        lo.append(np.full(m, -np.inf))
-        hi.append(np.zeros(m))
+        lo.append(np.full(m1, -np.inf))
+        hi.append(np.zeros(m1))
     if k:
         r = np.arange(k)
         for end in (ta, tb):
@@ -245,6 +303,8 @@ def solve_consortium(
     method: str = "milp",
     time_limit: float = 10.0,
     max_per_sub_technology: int | None = None,
+    depth: int = 1,
+    depth_discount: float = 0.5,
 ) -> Solution:
     r"""Choose ``size`` rows of a strength matrix (the model of the module docstring).
 
@@ -270,6 +330,8 @@ def solve_consortium(
         :math:`y_{oj}` variables of the MILP. A size reduction: it can only lower the MILP's
         view of a consortium whose credited member in *j* is outside the top K, so the result
         is re-evaluated on the full matrix and is not proven optimal (``status`` says so).
+    depth, depth_discount : int, float
+        Members credited per column and the discount δ of each further rank.
 
     Returns
     -------
@@ -281,6 +343,7 @@ def solve_consortium(
     n, n_cols = s.shape
     w = np.ones(n_cols) if weights is None else np.asarray(weights, dtype=np.float64)
     lam = float(tie_bonus)
+    dw = _depth_weights(int(depth), float(depth_discount))
     if ties is not None and len(ties[0]):
         ta = np.asarray(ties[0], np.int64)
         tb = np.asarray(ties[1], np.int64)
@@ -313,11 +376,11 @@ def solve_consortium(
         keep = _top_k_mask(s, int(max_per_sub_technology), fixed_idx)
 
     def evaluate(members: np.ndarray) -> float:
-        return _evaluate(s, w, members, tie_adj, lam, order)[0]
+        return _evaluate(s, w, members, tie_adj, lam, order, dw)[0]
 
     def solve_milp() -> tuple[np.ndarray | None, MilpRun]:
         c, constraints, integrality, bounds = _build_model(
-            s, w, size, (ta, tb, tv), lam, type_codes, minimum, fixed_idx, allowed, keep
+            s, w, size, (ta, tb, tv), lam, type_codes, minimum, fixed_idx, allowed, keep, dw
         )
         run = run_milp(
             c,
@@ -333,7 +396,7 @@ def solve_consortium(
         method,
         milp=solve_milp,
         greedy=lambda: _greedy(
-            s, w, size, tie_adj, lam, type_codes, minimum, fixed_idx, allowed, order
+            s, w, size, tie_adj, lam, type_codes, minimum, fixed_idx, allowed, order, dw
         ),
         objective=evaluate,
         infeasible=lambda: InfeasibleError(
@@ -353,10 +416,17 @@ def solve_consortium(
             bound=None,
             gap=None,
         )
-    obj, cov, credited = _evaluate(s, w, pick.solution, tie_adj, lam, order)
+    members, forced_by = _drop_idle(
+        s, w, pick.solution, tie_adj, lam, order, dw, type_codes, minimum, type_names, fixed_idx
+    )
+    loss, adds = marginals(s, w, members, tie_adj, lam, order, dw)
+    obj, cov, credited = _evaluate(s, w, members, tie_adj, lam, order, dw)
     res = replace(res, objective=obj, seconds=time.perf_counter() - t0)
     return Solution(
-        members=pick.solution,
+        members=members,
+        marginal=loss,
+        adds=adds,
+        forced_by=forced_by,
         objective=obj,
         coverage=cov,
         credited=credited,
@@ -369,6 +439,44 @@ def solve_consortium(
         greedy_objective=res.greedy_objective,
         solve=res,
     )
+
+
+def _drop_idle(
+    s: sp.csr_matrix,
+    w: np.ndarray,
+    members: np.ndarray,
+    tie_adj: sp.csr_matrix,
+    lam: float,
+    order: np.ndarray,
+    dw: np.ndarray,
+    type_codes: np.ndarray,
+    minimum: np.ndarray,
+    type_names: list[str],
+    fixed: np.ndarray,
+) -> tuple[np.ndarray, list[str | None]]:
+    """Remove, one at a time, members whose marginal contribution is 0 unless a constraint
+    keeps them; return the members and, per member, the constraint keeping an idle one."""
+    fixed_set = set(fixed.tolist())
+    members = np.asarray(members, np.int64)
+    while True:
+        loss, _ = marginals(s, w, members, tie_adj, lam, order, dw)
+        counts = np.bincount(type_codes[members][type_codes[members] >= 0], minlength=minimum.size)
+        forced: list[str | None] = []
+        drop = -1
+        for k, o in enumerate(members.tolist()):
+            why: str | None = None
+            if loss[k] <= 1e-12:
+                t = int(type_codes[o])
+                if o in fixed_set:
+                    why = "lead/must_include"
+                elif t >= 0 and counts[t] <= minimum[t]:
+                    why = f"min_types[{type_names[t]}]={int(minimum[t])}"
+                elif drop < 0 or order[o] > order[members[drop]]:
+                    drop = k
+            forced.append(why)
+        if drop < 0:
+            return members, forced
+        members = np.delete(members, drop)
 
 
 def _top_k_mask(s: sp.csr_matrix, k: int, fixed: np.ndarray) -> np.ndarray:

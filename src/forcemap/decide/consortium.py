@@ -30,40 +30,45 @@ cannot make a type constraint infeasible); ``must_exclude`` is removed.
 
 Model (MILP)
 ------------
-Binary :math:`x_o` (member), continuous :math:`y_{oj} \in [0, 1]` (sub-technology *j* is
-credited to member *o*) for :math:`s_{oj} > 0`, continuous :math:`z_{ab} \in [0, 1]` for the
-candidate pairs with a prior tie:
+The objective is weighted coverage **with depth** (diminishing returns) plus a tie bonus,
+a monotone team-formation objective in the sense of Lappas, Liu & Terzi (2009):
 
 .. math::
 
-    \max \; \sum_j w_j \sum_o s_{oj} y_{oj} \;+\; \lambda \sum_{(a,b)} t_{ab} z_{ab}
+    F(C) = \sum_j w_j \sum_{r < d} \delta^r s_{(r)j}(C) \;+\; \lambda \sum_{a,b \in C} t_{ab},
 
-    \text{s.t.}\quad \sum_o x_o = \text{size},\quad
-    \sum_o y_{oj} \le 1 \;\forall j,\quad y_{oj} \le x_o,\quad
-    z_{ab} \le x_a,\; z_{ab} \le x_b,\quad
-    \sum_{o \in T_t} x_o \ge m_t,\quad x_{\text{lead}} = x_{\text{must}} = 1,
-    \; x_{\text{excluded}} = 0.
+:math:`s_{(r)j}(C)` the r-th largest strength in *j* among the members (r = 0 the strongest),
+*d* = ``depth`` (default 3) and δ = ``depth_discount`` (default 0.5): the strongest member of
+*j* counts fully, a second strong member half, a third a quarter, so depth pays but less than
+a new sub-technology (``depth=1`` is plain max coverage). :math:`c_j = \sum_r \delta^r
+s_{(r)j}` is the depth coverage of *j*. It is linear in binary :math:`x_o` (member),
+continuous :math:`y_{ojr} \in [0, 1]` (*o* is the r-th member credited in *j*, for
+:math:`s_{oj} > 0`) and :math:`z_{ab} \in [0, 1]` (a tied pair):
 
-At an optimum each sub-technology is credited to the chosen member strongest in it, so
-:math:`c_j = \sum_o s_{oj} y_{oj} = \max_{o \text{ chosen}} s_{oj} \in [0, 1]` is its
-coverage: complementarity is built in, since a second member strong in an already covered
-sub-technology adds nothing. The **feasibility bonus** rewards members who have worked
-together: :math:`t_{ab} = W_{ab} / \max W` where :math:`W_{ab}` is the number of documents
-behind the pair's edge in the industry's organisation collaboration network
-(:func:`forcemap.network.build_network`, ``org_collaboration``, co-authorship + co-patenting +
-project co-participation, full counting), so a pair of members with the strongest prior tie
-adds :math:`\lambda` (``tie_bonus``, default 0.05, i.e. 5 % of one fully covered
-sub-technology of weight 1). The weights :math:`w_j` default to 1.
+.. math::
 
-The model is solved by HiGHS through :func:`scipy.optimize.milp` within ``time_limit`` seconds.
-``method="greedy"`` (or a MILP that fails / times out without an incumbent, or whose incumbent
-is worse than the greedy solution) uses the greedy heuristic instead: starting from the fixed
-members, repeatedly add the candidate with the largest marginal gain
-:math:`\sum_j w_j \max(0, s_{oj} - c_j) + \lambda \sum_{b \text{ chosen}} t_{ob}`, restricted
-to the types still short of ``min_types`` once the free places are just enough for them (ties:
-larger weighted total strength, then org id). Whichever method produced the answer is
-``rule.parameters["method_used"]`` and, when it is not the proven MILP optimum, a caveat.
-The objective reported is always re-evaluated on the full strength matrix.
+    \max \sum_{j,r,o} w_j \delta^r s_{oj} y_{ojr} + \lambda \sum t_{ab} z_{ab}
+    \quad\text{s.t.}\quad \sum_o x_o = \text{size},\;
+    \sum_o y_{ojr} \le 1,\; \sum_r y_{ojr} \le x_o,\; z_{ab} \le x_a, x_b,\;
+    \sum_{o \in T_t} x_o \ge m_t,\; x_{\text{fixed}} = 1.
+
+For fixed *x* the *y* part is an assignment problem with decreasing rank weights δ^r, so its
+optimum credits ranks in decreasing strength (rearrangement inequality): the MILP is exact.
+:math:`t_{ab} = W_{ab} / \max W`, :math:`W_{ab}` the documents behind the pair's edge in the
+industry's ``org_collaboration`` network (:func:`forcemap.network.build_network`:
+co-authorship + co-patenting + project co-participation), λ = ``tie_bonus`` (0.05).
+
+Every member's **contribution** is :math:`F(C) - F(C \setminus \{o\})`, what the consortium
+loses without it. Members contributing 0 are removed one at a time unless a constraint keeps
+them (``lead``, ``must_include``, a ``min_types`` count): the table's ``forced_by`` names it.
+So fewer than ``size`` members are chosen when nobody else adds anything (a caveat says so).
+
+HiGHS (:func:`forcemap.decide._solve.run_milp`) solves it within ``time_limit``;
+``method="greedy"`` (or a MILP without an incumbent, or worse than greedy) adds the candidate
+with the largest gain :math:`F(C \cup \{o\}) - F(C)` until nobody adds anything, restricted
+to the types still short of ``min_types`` once the free places are just enough for them.
+``rule.parameters["method_used"]`` says which ran; the objective is re-evaluated on the full
+strength matrix.
 
 Infeasible requests (a ``lead``/``must_include`` that is not in the store, more fixed members
 than places, ``min_types`` asking for more members than ``size`` or for a type with too few
@@ -75,6 +80,8 @@ them always has a feasible consortium.
 
 References
 ----------
+Lappas, T., Liu, K. & Terzi, E. (2009). Finding a team of experts in social networks. KDD
+'09, 467–476 (team formation: coverage plus communication ties).
 Nemhauser, G. L., Wolsey, L. A. & Fisher, M. L. (1978). An analysis of approximations for
 maximizing submodular set functions. Math. Programming 14, 265–294 (greedy max coverage).
 Huangfu, Q. & Hall, J. A. J. (2018). Parallelizing the dual revised simplex method. Math. Prog.
@@ -97,6 +104,13 @@ from forcemap.decide._consortium_model import (
     check_min_types,
     column_weights,
     solve_consortium,
+)
+from forcemap.decide._consortium_schemas import (
+    _STRENGTH_SCHEMA,
+    CANDIDATE_SCHEMA,
+    COVERAGE_SCHEMA,
+    MEMBER_SCHEMA,
+    SUB_TECHNOLOGY_SCHEMA,
 )
 from forcemap.decide._consortium_ties import prior_ties
 from forcemap.decide._scope import check_years, industry_scope
@@ -124,78 +138,6 @@ __all__ = [
     "consortium",
     "solve_consortium",
 ]
-
-MEMBER_SCHEMA = pa.schema(
-    [
-        ("industry", pa.string()),
-        ("org_id", pa.string()),
-        ("name", pa.string()),
-        ("type", pa.string()),
-        ("country_code", pa.string()),
-        ("role", pa.string()),
-        ("strength", pa.float64()),
-        ("raw_strength", pa.float64()),
-        ("contribution", pa.float64()),
-        ("covers", pa.list_(pa.string())),
-        ("ties", pa.list_(pa.string())),
-        ("why", pa.string()),
-    ]
-)
-"""The main table: one row per member, the lead first. ``strength`` = Σ_j s_oj (normalised),
-``raw_strength`` = Σ_j S_oj (fractional documents), ``contribution`` = Σ_j w_j s_oj over the
-sub-technologies credited to it, ``covers`` those sub-technologies, ``ties`` the members it
-has a prior tie with."""
-
-COVERAGE_SCHEMA = pa.schema(
-    [
-        ("sub_technology", pa.string()),
-        ("org_id", pa.string()),
-        ("strength", pa.float64()),
-        ("raw_strength", pa.float64()),
-        ("credited", pa.bool_()),
-        ("coverage", pa.float64()),
-    ]
-)
-"""``evidence["coverage"]``: the sub-technology × member matrix in long format (every pair,
-zero strengths included); ``coverage`` is the sub-technology's coverage c_j (repeated)."""
-
-SUB_TECHNOLOGY_SCHEMA = pa.schema(
-    [
-        ("sub_technology", pa.string()),
-        ("name", pa.string()),
-        ("weight", pa.float64()),
-        ("coverage", pa.float64()),
-        ("credited_to", pa.string()),
-        ("best_candidate", pa.string()),
-        ("best_raw_strength", pa.float64()),
-    ]
-)
-"""``evidence["sub_technologies"]``: coverage achieved per sub-technology."""
-
-CANDIDATE_SCHEMA = pa.schema(
-    [
-        ("org_id", pa.string()),
-        ("name", pa.string()),
-        ("type", pa.string()),
-        ("country_code", pa.string()),
-        ("strength", pa.float64()),
-        ("weighted_strength", pa.float64()),
-        ("raw_strength", pa.float64()),
-        ("sub_technologies", pa.int64()),
-        ("chosen", pa.bool_()),
-    ]
-)
-"""``evidence["candidates"]``: the candidate pool (``evidence["strengths"]`` holds its
-sub-technology strengths in long format)."""
-
-_STRENGTH_SCHEMA = pa.schema(
-    [
-        ("org_id", pa.string()),
-        ("sub_technology", pa.string()),
-        ("raw_strength", pa.float64()),
-        ("strength", pa.float64()),
-    ]
-)
 
 # -- strengths (SQL) ---------------------------------------------------------------------------
 
@@ -257,18 +199,22 @@ def _rule(params: dict[str, object], concept_min_score: float) -> Rule:
     return Rule(
         name="consortium",
         statement=(org_level_caption(level).capitalize() + ". " if level != "self" else "")
-        + "Choose `size` organisations maximising Σ_j w_j·c_j + λ·Σ_{member pairs} "
-        "t_ab, where c_j = max over members of s_oj is the coverage of sub-technology j "
-        "(s_oj = fractional works + patents of o in j, divided by the largest in scope; each "
-        "sub-technology is credited to one member, so overlapping members add nothing) and "
-        "t_ab ∈ (0, 1] the pair's prior collaboration (documents behind its edge in the "
-        "industry's co-authorship/co-patenting/project network over the strongest edge). "
-        "Subject to: exactly `size` members, lead and must_include in, must_exclude out, "
-        "at least min_types[t] members of each type t. Solved as a MILP (HiGHS), or "
-        "greedily by marginal gain (method_used says which).",
+        + "Choose at most `size` organisations maximising F = Σ_j w_j·c_j + λ·Σ_{member "
+        "pairs} t_ab, where c_j = Σ_{r<depth} δ^r·s_(r)j is the depth coverage of "
+        "sub-technology j (s_(r)j the r-th largest member strength, s_oj = fractional works "
+        "+ patents of o in j divided by the largest in scope; δ = depth_discount, so a second "
+        "strong member in j adds with diminishing returns) and t_ab ∈ (0, 1] the pair's prior "
+        "collaboration (documents behind its edge in the industry's co-authorship/co-patenting"
+        "/project network over the strongest edge). Subject to: lead and must_include in, "
+        "must_exclude out, at least min_types[t] members of each type t. Every member's "
+        "contribution is F(consortium) − F(consortium without it); a member contributing 0 "
+        "is dropped unless a constraint keeps it (forced_by), so fewer than `size` members "
+        "may be chosen. Solved as a MILP (HiGHS), or greedily by marginal gain (method_used "
+        "says which).",
         parameters=params,
         references=(
             "Nemhauser, Wolsey & Fisher 1978, doi:10.1007/BF01588971",
+            "Lappas, Liu & Terzi 2009, doi:10.1145/1557019.1557074",
             "Huangfu & Hall 2018, doi:10.1007/s12532-017-0130-5",
             "Bai et al. 2021, Strategic Study of CAE, §3.2",
         ),
@@ -301,6 +247,8 @@ def _check_request(
     must_exclude: Collection[str],
     country: str | None,
     tie_bonus: float,
+    depth: int,
+    depth_discount: float,
     time_limit: float,
     method: str,
     max_candidates: int,
@@ -312,6 +260,8 @@ def _check_request(
         size=size,
         country=country,
         tie_bonus=tie_bonus,
+        depth=depth,
+        depth_discount=depth_discount,
         time_limit=time_limit,
         method=method,
         max_candidates=max_candidates,
@@ -527,7 +477,7 @@ def _member_table(
     include: list[str],
 ) -> pa.Table:
     """The main table (:data:`MEMBER_SCHEMA`), the lead first."""
-    col_keys, w, pid = st.col_keys, st.w, pool.ids
+    col_keys, pid = st.col_keys, pool.ids
     s_pool, raw_pool = st.norm[pool.idx], st.raw[pool.idx]
     members = sol.members.tolist()
     chosen = set(members)
@@ -543,13 +493,20 @@ def _member_table(
         name, typ, cc = orgs.get(o, (None, None, None))
         row = s_pool.getrow(i)
         cred = [j for j in range(len(col_keys)) if sol.credited[j] == i]
-        contribution = float(sum(w[j] * sol.coverage[j] for j in cred))
+        k = members.index(i)
+        contribution = float(sol.marginal[k])
+        added = [col_keys[j] for j in sol.adds[k]]
+        s_i = row.toarray().ravel()
         parts = []
-        for j in cred:
-            v = sol.coverage[j]
+        for j in sol.adds[k]:
+            v = s_i[j]
             note = "strongest candidate there" if v >= 1 - 1e-9 else f"{v:.2f} of the strongest"
-            parts.append(f"{col_keys[j]} ({note})")
-        why = "covers " + ", ".join(parts) if parts else "credited with no sub-technology"
+            first = "" if sol.credited[j] == i else ", depth"
+            parts.append(f"{col_keys[j]} ({note}{first})")
+        why = "adds " + ", ".join(parts) if parts else "adds no sub-technology"
+        why += f"; the consortium loses {contribution:.3f} without it"
+        if sol.forced_by[k]:
+            why += f"; kept only by the constraint {sol.forced_by[k]}"
         if o == lead:
             why = "lead (required); " + why
         elif o in include:
@@ -569,12 +526,21 @@ def _member_table(
                 "raw_strength": float(raw_pool.getrow(i).sum()),
                 "contribution": contribution,
                 "covers": [col_keys[j] for j in cred],
+                "adds": added,
+                "forced_by": _forced_label(sol.forced_by[k], o, lead),
                 "ties": sorted(pid[b] for b in tie_of[i]),
                 "why": why,
             }
         )
     rows.sort(key=lambda r: (r["role"] != "lead", -r["contribution"], r["org_id"]))
     return pa.Table.from_pylist(rows, schema=MEMBER_SCHEMA)
+
+
+def _forced_label(forced: str | None, o: str, lead: str | None) -> str | None:
+    """``lead`` or ``must_include`` instead of the solver's ``lead/must_include``."""
+    if forced == "lead/must_include":
+        return "lead" if o == lead else "must_include"
+    return forced
 
 
 def _evidence(
@@ -672,6 +638,17 @@ def _caveats(
             f"The MILP stopped before proving optimality ({sol.status}); "
             f"relative gap {sol.mip_gap}."
         )
+    if sol.members.size < req.size:
+        caveats.append(
+            f"Only {sol.members.size} of the {req.size} places filled: no other candidate adds "
+            "anything measurable (every further member would contribute 0 to the objective)."
+        )
+    kept = [i for i, f in enumerate(sol.forced_by) if f]
+    if kept:
+        caveats.append(
+            f"{len(kept)} member(s) contribute 0 and are kept only by a constraint "
+            "(column forced_by)."
+        )
     col_keys, w = st.col_keys, st.w
     uncovered = [col_keys[j] for j in range(len(col_keys)) if sol.coverage[j] <= 0 and w[j] > 0]
     if uncovered:
@@ -716,6 +693,8 @@ def consortium(
     country: str | None = CONSORTIUM.country,
     weights: Mapping[str, float] | None = None,
     tie_bonus: float = CONSORTIUM.tie_bonus,
+    depth: int = CONSORTIUM.depth,
+    depth_discount: float = CONSORTIUM.depth_discount,
     time_limit: float = CONSORTIUM.time_limit,
     method: str = CONSORTIUM.method,
     max_candidates: int = CONSORTIUM.max_candidates,
@@ -751,6 +730,10 @@ def consortium(
         Weight of each sub-technology (default 1; 0 ignores one).
     tie_bonus : float, default 0.05
         λ, the bonus of a pair of members with the strongest prior tie.
+    depth : int, default 3
+        Members credited per sub-technology (the r-th strongest member with weight δ^r).
+    depth_discount : float, default 0.5
+        δ, the diminishing return of each further member in a sub-technology.
     time_limit : float, default 10
         Seconds given to the MILP solver.
     method : {"milp", "greedy"}, default "milp"
@@ -795,6 +778,8 @@ def consortium(
         must_exclude=must_exclude,
         country=country,
         tie_bonus=tie_bonus,
+        depth=depth,
+        depth_discount=depth_discount,
         time_limit=time_limit,
         method=method,
         max_candidates=max_candidates,
@@ -829,6 +814,8 @@ def consortium(
         weights=st.w,
         ties=(ta, tb, tnorm),
         tie_bonus=tie_bonus,
+        depth=int(depth),
+        depth_discount=float(depth_discount),
         types=pool.types,
         min_types=req.min_types,
         fixed=pool.fixed,
@@ -847,6 +834,9 @@ def consortium(
         "country": req.country,
         "weights": {k: float(w[j]) for j, k in enumerate(col_keys)},
         "tie_bonus": tie_bonus,
+        "depth": int(depth),
+        "depth_discount": float(depth_discount),
+        "n_members": int(sol.members.size),
         "years": [req.y0, req.y1] if years else None,
         "strength": "fractional works + fractional patents per sub-technology, / max in scope",
         "max_candidates": max_candidates,

@@ -580,12 +580,17 @@ class ConsortiumParams:
     """Parameters of :func:`~forcemap.decide.consortium.consortium`.
 
     ``size`` is the number of members; there is no ``top``. ``concept_min_score``: the
-    least concept score for a work to count towards a catalog sub-technology.
+    least concept score for a work to count towards a catalog sub-technology. ``depth``:
+    how many members are credited per sub-technology (the r-th strongest with weight
+    ``depth_discount``**r, r = 0 … depth − 1: diminishing returns); ``depth=1`` is plain
+    max coverage.
     """
 
     size: int = 6
     country: str | None = None
     tie_bonus: float = 0.05
+    depth: int = 3
+    depth_discount: float = 0.5
     time_limit: float = 10.0
     method: str = "milp"
     max_candidates: int = 500
@@ -603,6 +608,10 @@ class ConsortiumParams:
             raise InputError(f"time_limit={self.time_limit} must be positive")
         if self.tie_bonus < 0:
             raise InputError(f"tie_bonus={self.tie_bonus} must be non-negative")
+        if int(self.depth) != self.depth or self.depth < 1:
+            raise InputError(f"depth={self.depth!r} must be a positive integer")
+        if not 0 <= self.depth_discount <= 1:
+            raise InputError(f"depth_discount={self.depth_discount} must be in [0, 1]")
         if self.country is not None:
             object.__setattr__(self, "country", _check_country(self.country))
         check_years(self.years)

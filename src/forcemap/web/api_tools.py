@@ -50,8 +50,19 @@ class ConsortiumMember(BaseModel):
     role: str = Field(description="`lead` or `member`.")
     strength: float = Field(description="Σ_j s_oj: normalised strength over sub-technologies.")
     raw_strength: float = Field(description="Σ_j S_oj: fractional works + patents.")
-    contribution: float = Field(description="Weighted coverage credited to the member.")
-    covers: list[str] = Field(description="Sub-technologies credited to the member.")
+    contribution: float = Field(
+        description="F(consortium) − F(consortium without it): what the consortium loses "
+        "without the member (depth coverage + ties)."
+    )
+    covers: list[str] = Field(description="Sub-technologies where it is the strongest member.")
+    adds: list[str] = Field(
+        default_factory=list, description="Sub-technologies whose depth coverage it raises."
+    )
+    forced_by: str | None = Field(
+        default=None,
+        description="The constraint keeping a member that contributes 0 (lead, must_include, "
+        "min_types[t]=m); null otherwise.",
+    )
     ties: list[str] = Field(description="Members it has a prior collaboration tie with.")
     why: str = Field(description="Why it was chosen, in words.")
 
@@ -60,7 +71,9 @@ class SubTechnologyCoverage(BaseModel):
     sub_technology: str
     name: str | None
     weight: float
-    coverage: float = Field(description="c_j: the best member's normalised strength.")
+    coverage: float = Field(
+        description="c_j = Σ_r δ^r s_(r)j: depth coverage over the members' strengths."
+    )
     credited_to: str | None
     best_candidate: str | None = Field(description="The strongest organisation in scope.")
     best_raw_strength: float
