@@ -19,6 +19,7 @@ from forcemap.cli import app
 from forcemap.report.tables import FORMATS
 
 runner = CliRunner()
+AFFINITY = Path(__file__).resolve().parents[1] / "data" / "affinity"
 
 # the arguments each table-writing command needs on the synthetic world (the planted industries)
 COMMANDS: dict[str, list[str]] = {
@@ -49,6 +50,10 @@ COMMANDS: dict[str, list[str]] = {
     "decide review": [],
     "decide allocate": ["--budget", "3e7"],
     "decide panel": ["--text", "robot arm control", "--size", "3"],  # + the planted applicant
+    "decide affinity": [
+        *("--archives", str(AFFINITY / "archives")),
+        *("--submissions", str(AFFINITY / "submissions.json")),
+    ],
     "industries check": [],
 }
 # list columns that crashed the CSV writer before (issue 20): written as .csv explicitly

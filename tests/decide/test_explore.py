@@ -213,7 +213,7 @@ def test_embeddings_unavailable(store: Store, monkeypatch: pytest.MonkeyPatch) -
     r = search(store, "robot arm", method="auto")
     assert r.rule.parameters["method"] == "tfidf"
     assert r.rule.parameters["requested_method"] == "auto"
-    assert any("forcemap[ai]" in c and "TF-IDF was used" in c for c in r.caveats)
+    assert any("forcemap[ai]" in c and "lexical index was used" in c for c in r.caveats)
 
 
 def test_real_embedder_absent_here() -> None:
@@ -250,7 +250,7 @@ def test_embeddings_path_with_a_model(store: Store, monkeypatch: pytest.MonkeyPa
     assert r.table["score"][0].as_py() == pytest.approx(expected)
     auto = search(store, "battery", k=1, method="auto")
     assert auto.rule.parameters["method"] == "embeddings" and auto.table["id"][0].as_py() == "d3"
-    assert not any("TF-IDF was used" in c for c in auto.caveats)
+    assert not any("lexical index was used" in c for c in auto.caveats)
 
 
 class _CountingEmbedder(_FakeEmbedder):

@@ -348,7 +348,8 @@ QUERY = "depression treatment zzzqx"
 
 @pytest.fixture(scope="session")
 def synergy_search(synergy_store_path: Path) -> Any:
-    """The Python API's TF-IDF search for :data:`QUERY` (k = 5) on SYNERGY."""
+    """The Python API's lexical search (``method="tfidf"``: the BM25 word index) for
+    :data:`QUERY` (k = 5) on SYNERGY."""
     from forcemap.decide.explore import search
 
     with Store.open(synergy_store_path, read_only=True) as s:
@@ -359,7 +360,7 @@ def test_search_form_without_parameters(client: TestClient) -> None:
     r = client.get("/search")
     assert r.status_code == 200
     assert 'id="search-form"' in r.text and 'name="q"' in r.text
-    assert "lexical (TF-IDF)" in r.text and "forcemap[ai]" in r.text
+    assert "lexical (BM25)" in r.text and "forcemap[ai]" in r.text
     assert "search-results" not in r.text and "error-message" not in r.text
 
 
@@ -371,8 +372,8 @@ def test_search_page_ranks_works(client: TestClient, synergy_search: Any) -> Non
     ids = re.findall(r'<span class="muted">(W\d+)</span>', r.text)
     assert ids == [h["id"] for h in lib]
     first = _text(r.text).split("<tr>")[2]  # the header row, then the first hit
-    assert f"{lib[0]['score']:.4f}" in first and "<code>depression</code>" in first
-    assert "lexical (TF-IDF)" in r.text and "zzzqx" in r.text  # the unknown term is said
+    assert f"{lib[0]['score']:.4f}" in first and "<code>depress</code>" in first  # a stem
+    assert "lexical (BM25)" in r.text and "zzzqx" in r.text  # the unknown term is said
     assert 'id="search-rule"' in r.text
 
 
@@ -397,7 +398,7 @@ def test_search_api_matches_the_library(client: TestClient, synergy_search: Any)
     assert d["method"] == "tfidf" and d["caveats"] == lib.caveats
     assert d["unknown_terms"] == ["zzzqx"]
     for h in d["rows"]:
-        assert {t["term"] for t in h["terms"]} <= {"depression", "treatment"}
+        assert {t["term"] for t in h["terms"]} <= {"depress", "treatment", "depress treatment"}
         assert sum(t["share"] for t in h["terms"]) == pytest.approx(1.0)
     assert "k" in _error(client.get("/api/v1/search", params={"q": "x", "k": 0}), 422)
     _error(client.get("/api/v1/search"), 422)  # q is required

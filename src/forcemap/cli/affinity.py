@@ -46,6 +46,14 @@ def affinity_cmd(
         t = affinity(archives, submissions, aggregation=aggregation, top_k=top_k)
         print_arrow(t.sort_by([("score", "descending")]), "affinity (best pairs first)")
         if out is not None:
-            write_table(t, out)
+            rule = (
+                "Affinity of a reviewer with a submission: each of the reviewer's papers (title "
+                "and abstract) is a BM25 query (k1 = 1.2, b = 0.75; Snowball stems and "
+                "stem bigrams) against the submissions; the reviewer's score is the "
+                f"{aggregation} of the papers' scores"
+                + (f" (top {top_k})" if aggregation == "top_k" else "")
+                + ". Scores rank submissions for one reviewer; they are not probabilities."
+            )
+            write_table(t, out, notes={"rule": [rule]})
             if not opts.quiet:
-                err.print(f"written: {escape(str(out))} ({t.num_rows:,} rows)")
+                err.print(f"{t.num_rows:,} rows -> {escape(str(out))}")

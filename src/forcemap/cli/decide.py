@@ -29,6 +29,7 @@ from forcemap.cli._common import (
     write_table,
 )
 from forcemap.cli._decide_tables import ci, print_benchmark, print_positioning
+from forcemap.cli.affinity import affinity_cmd
 
 if TYPE_CHECKING:
     pass
@@ -808,3 +809,7 @@ def decide_panel(
             shown = exc.select(["author_id", "name", "rule", "applicant", "detail"])
             print_arrow(shown, f"excluded for conflicts of interest ({exc.num_rows:,})",
                          max_rows=25)  # fmt: skip
+
+
+# `forcemap decide affinity` (files of the OpenReview expertise format; no store needed)
+decide_app.command("affinity")(affinity_cmd)

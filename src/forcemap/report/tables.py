@@ -254,12 +254,19 @@ def column_formatter(name: str, values: Sequence[Any]) -> Callable[[Any], str]:
 
     Money-like columns (``budget``, ``spent``, ``export_value``…) and columns whose floats are all
     whole get no decimals; other float columns three significant digits at their median
-    magnitude (at most six decimals). Non-float columns use :func:`format_number`.
+    magnitude (at most six decimals). Non-float columns use :func:`format_number`. Year
+    columns (``year``, ``*_year``) are written as they are, without separators.
+
+    >>> column_formatter("start_year", [2015])(2015), column_formatter("n", [2015])(2015)
+    ('2015', '2,015')
     """
+    low = name.lower()
+    if low == "year" or low.endswith("_year") or low.startswith("year_"):
+        # a calendar year is a label, not a quantity: 2015, never "2,015"
+        return lambda v: "–" if v is None else str(int(v)) if isinstance(v, float) else str(v)
     floats = [abs(v) for v in values if isinstance(v, float) and math.isfinite(v)]
     if not floats:
         return format_number
-    low = name.lower()
     if any(m in low for m in _MONEY) or all(f.is_integer() for f in floats):
         d = 0
     else:

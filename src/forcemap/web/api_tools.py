@@ -199,7 +199,10 @@ class PanelMember(BaseModel):
     country: str | None
     type: str | None = Field(description="Organisation type.")
     match: float = Field(description="Weighted match in [0, 1].")
-    text_similarity: float | None = Field(description="TF-IDF cosine with the proposal.")
+    text_similarity: float | None = Field(
+        description="TF-IDF cosine with the proposal over stems, times the share of the "
+        "proposal's stems the candidate's documents hold."
+    )
     topic_overlap: float | None = Field(description="Topic/concept Jaccard.")
     activity: float | None
     recent_outputs: int | None
@@ -497,22 +500,25 @@ class SearchHit(BaseModel):
     entity: str = Field(description="works or patents.")
     year: int | None
     title: str | None
-    score: float = Field(description="TF-IDF cosine similarity with the query.")
+    score: float = Field(description="BM25 score for the query (stems and stem bigrams).")
     terms: list[MatchedTerm] = Field(description="Query terms the document contains.")
 
 
 class SearchOut(DecisionOut):
-    """The documents most similar to a query (lexical TF-IDF)."""
+    """The documents that match a query best (lexical BM25)."""
 
     query: str
     entity: str
-    method: str = Field(description="Always `tfidf` here (embeddings: the CLI's [ai] extra).")
+    method: str = Field(
+        description="Always `tfidf` here: the lexical word index, ranked by BM25 "
+        "(embeddings: the CLI's [ai] extra)."
+    )
     documents: int = Field(description="Documents indexed.")
     rows: list[SearchHit] = Field(description="Best first.")
     unknown_terms: list[str] = Field(description="Query terms in no document.")
 
 
-@router.get("/search", response_model=SearchOut, summary="Full-text search (TF-IDF)")
+@router.get("/search", response_model=SearchOut, summary="Full-text search (BM25)")
 def api_search(
     store: StoreDep,
     state: StateDep,
@@ -520,6 +526,7 @@ def api_search(
     k: Annotated[int, Query(ge=1, le=200, description="Hits listed.")] = 20,
     entity: Annotated[str, Query(pattern="^(works|patents|both)$")] = "works",
 ) -> dict[str, Any]:
-    """Works and/or patents ranked by the TF-IDF cosine similarity of their title and
-    abstract with the query, each with the terms it matched (``forcemap.decide.explore``)."""
+    """Works and/or patents ranked by the BM25 score of their title and abstract for the
+    query (Snowball stems and stem bigrams), each with the terms it matched
+    (``forcemap.decide.explore``)."""
     return results.search(state, store, **search_args(q=q, k=str(k), entity=entity))

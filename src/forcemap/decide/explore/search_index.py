@@ -452,8 +452,9 @@ def search(
     )
     if method == "auto" and used == "tfidf":
         result.warn(
-            "method='auto': the embedding model is not installed, so TF-IDF was used (exact "
-            f"word matches only, no synonyms); for semantic search {_INSTALL_HINT}."
+            "method='auto': the embedding model is not installed, so the lexical index was "
+            f"used (BM25 over word stems and phrases, no synonyms); for semantic search "
+            f"{_INSTALL_HINT}."
         )
     if unknown:
         result.warn(
