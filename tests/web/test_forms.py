@@ -134,6 +134,15 @@ def test_consortium_api_matches_the_library(
         422,
     )
     assert "I404" in msg
+    # the depth of the objective reaches the library (issue 20): depth 1 is plain coverage
+    d1 = synth_client.get(
+        "/api/v1/consortium",
+        params={"industry": "robotics", "size": 4, "depth": 1, "depth_discount": 0.5},
+    ).json()
+    assert d1["rule"]["parameters"]["depth"] == 1
+    assert d["rule"]["parameters"]["depth"] == 3  # the default
+    page = synth_client.get("/consortium", params={"industry": "robotics", "depth": "2"})
+    assert page.status_code == 200 and 'name="depth" type="number"' in page.text
     _error(synth_client.get("/api/v1/consortium", params={"industry": "atlantis"}), 404)
 
 

@@ -149,6 +149,8 @@ def test_consortium_args() -> None:
             "country": " de ",
             "method": "greedy",
             "org_level": "top",
+            "depth": "2",
+            "depth_discount": "0.25",
         }
     )
     assert args == {
@@ -162,6 +164,8 @@ def test_consortium_args() -> None:
         "country": "DE",
         "method": "greedy",
         "org_level": "top",
+        "depth": 2,
+        "depth_discount": 0.25,
     }
     assert consortium_args(**{**CONSORTIUM_FORM, "columns": "cpc_group"})["sub_technologies"] == (
         "cpc_group"
@@ -172,6 +176,8 @@ def test_consortium_args() -> None:
         consortium_args(**{**CONSORTIUM_FORM, "size": "31"})
     with pytest.raises(InputError, match="member types: unknown 'pirate'"):
         consortium_args(**{**CONSORTIUM_FORM, "min_types": "pirate=1"})
+    with pytest.raises(InputError, match="depth discount"):
+        consortium_args(**{**CONSORTIUM_FORM, "depth_discount": "2"})
 
 
 def test_panel_args() -> None:

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from forcemap.decide.params import CONSORTIUM
 from forcemap.web import results
 from forcemap.web.params import (
     allocation_args,
@@ -166,6 +167,14 @@ def api_consortium(
             "the `top` of their hierarchy.",
         ),
     ] = "self",
+    depth: Annotated[
+        int,
+        Query(ge=1, le=30, description="Strong members credited per sub-technology."),
+    ] = CONSORTIUM.depth,
+    depth_discount: Annotated[
+        float,
+        Query(ge=0, le=1, description="Weight of the r-th strongest member: discount**(r-1)."),
+    ] = CONSORTIUM.depth_discount,
 ) -> dict[str, Any]:
     """The organisations that together cover an industry's sub-technologies best, each with
     why it was chosen, the coverage matrix and the solver status
@@ -185,6 +194,8 @@ def api_consortium(
             country=country,
             method=method,
             org_level=org_level,
+            depth=str(depth),
+            depth_discount=str(depth_discount),
         ),
     )
 

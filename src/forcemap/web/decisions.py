@@ -17,7 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from forcemap.decide.params import POSITIONING
+from forcemap.decide.params import CONSORTIUM, POSITIONING
 from forcemap.decide.result import DecisionResult, Rule
 from forcemap.store.reference import reference_table
 from forcemap.store.store import Store
@@ -602,6 +602,8 @@ def consortium_view(
     country: str | None = None,
     method: str = "milp",
     org_level: str = "self",
+    depth: int = CONSORTIUM.depth,
+    depth_discount: float = CONSORTIUM.depth_discount,
 ) -> dict[str, Any]:
     """:func:`forcemap.decide.consortium.consortium` as plain data.
 
@@ -620,7 +622,8 @@ def consortium_view(
     result = consortium(
         store, industry=industry, sub_technologies=subs_arg, lead=lead, size=size,
         min_types=dict(min_types) or None, must_include=must_include, must_exclude=must_exclude,
-        country=country, method=method, org_level=org_level,
+        country=country, method=method, org_level=org_level, depth=depth,
+        depth_discount=depth_discount,
     )  # fmt: skip
     members = rows(result.table)
     subs = rows(result.evidence["sub_technologies"])

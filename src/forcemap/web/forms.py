@@ -74,6 +74,8 @@ def consortium_page(
     country: Annotated[str, Query(pattern=_OPT_COUNTRY)] = "",
     method: Annotated[str, Query(pattern="^(milp|greedy)?$")] = "",
     org_level: Annotated[str, Query(pattern="^(self|parent|top)?$")] = "",
+    depth: Annotated[str, Query(max_length=10)] = "",
+    depth_discount: Annotated[str, Query(max_length=20)] = "",
 ) -> dict[str, Any]:
     """Consortium builder: the organisations that together cover an industry's
     sub-technologies best (:func:`forcemap.decide.consortium.consortium`), each member with
@@ -90,6 +92,8 @@ def consortium_page(
         "country": country.strip().upper(),
         "method": method or "milp",
         "org_level": org_level or "self",
+        "depth": depth,
+        "depth_discount": depth_discount,
     }
     out: dict[str, Any] = {"v": None, "error": None}
     if industry:
@@ -109,6 +113,8 @@ def consortium_page(
                     country=country,
                     method=method,
                     org_level=org_level,
+                    depth=depth,
+                    depth_discount=depth_discount,
                 ),
             )
         )

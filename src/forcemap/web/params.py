@@ -14,6 +14,7 @@ import re
 from datetime import date
 from typing import Any
 
+from forcemap.decide.params import CONSORTIUM
 from forcemap.errors import InputError
 from forcemap.network.build import ORG_TYPES
 
@@ -128,9 +129,12 @@ def consortium_args(
     country: str,
     method: str,
     org_level: str = "self",
+    depth: str = "",
+    depth_discount: str = "",
 ) -> dict[str, Any]:
     """The keyword arguments of :data:`~forcemap.web.results.CONSORTIUM` from the form's text values
-    (hashable: tuples), or InputError naming the bad field."""
+    (hashable: tuples), or InputError naming the bad field; empty fields take the defaults of
+    :data:`~forcemap.decide.params.CONSORTIUM`."""
     sub_keys = tuple(parse_ids(subs, "sub-technologies"))
     if columns == "cpc_group" and sub_keys:
         raise InputError("give either CPC main groups or a list of sub-technologies, not both")
@@ -147,7 +151,17 @@ def consortium_args(
         "country": country.strip().upper() or None,
         "method": method or "milp",
         "org_level": org_level or "self",
+        "depth": _or(parse_int(depth, "depth", low=1, high=MAX_CONSORTIUM), CONSORTIUM.depth),
+        "depth_discount": _or(
+            parse_float(depth_discount, "depth discount", low=0.0, high=1.0),
+            CONSORTIUM.depth_discount,
+        ),
     }
+
+
+def _or(value: Any, default: Any) -> Any:
+    """``value``, or ``default`` when the field was left empty (None)."""
+    return default if value is None else value
 
 
 #: Largest review panel the form accepts.
