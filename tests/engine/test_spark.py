@@ -141,7 +141,11 @@ def test_rerun_is_idempotent(spark: Any, synergy_run: dict, synergy_store_path: 
     before = _attached(synergy_store_path, out, "spark_rca", ("loc", "prod"))
     run_spark_indicators(synergy_store_path, out, indicators=["rca"], spark=spark)
     after = _attached(synergy_store_path, out, "spark_rca", ("loc", "prod"))
-    assert before == after
+    # the same rows and M_cp; RCA equal up to the order Spark sums the shares in (it varies
+    # between runs in the last bits: 1.0007622829767433 against …429 was seen in CI)
+    assert before.keys() == after.keys()
+    for key, row in before.items():
+        assert after[key] == pytest.approx(row, rel=1e-12), key
     assert sorted(p.name for p in out.iterdir()) == ["disruption", "impact", "rca"]
 
 
