@@ -104,10 +104,12 @@ def real_store(real_store_path: Path) -> Iterator[Store]:
 SYNTH_TEST_SCALE = 1.0
 
 
-@pytest.fixture(scope="session")
-def synthetic_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    """The demo's synthetic world (scale 1, seed ``SYNTH_SEED``) ingested by the real readers
-    and resolved, built once per test run: ``(store path, planted facts)``."""
+def synthetic_store(
+    tmp_path_factory: pytest.TempPathFactory, name: str, scale: float
+) -> tuple[Path, dict]:
+    """The demo's synthetic world at ``scale`` (seed ``SYNTH_SEED``), ingested by the real
+    readers and resolved, built once per test run (:func:`built_once`): ``(store path,
+    planted facts)``."""
     from forcemap.demo import SYNTH_SEED
     from forcemap.store.ingest import ingest
     from forcemap.store.organizations import resolve_organizations
@@ -115,7 +117,7 @@ def synthetic_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dic
 
     def build(root: Path) -> None:
         world = root / "world"
-        write_world(world, scale=SYNTH_TEST_SCALE, seed=SYNTH_SEED)
+        write_world(world, scale=scale, seed=SYNTH_SEED)
         with Store.open(root / "synthetic.duckdb") as s:
             ingest(s, "openalex", [world / "openalex"], origin="synthetic:openalex")
             ingest(s, "patentsview", [world / "patentsview"])
@@ -123,8 +125,14 @@ def synthetic_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dic
             ingest(s, "trade", [world / "trade" / "baci.csv"])
             resolve_organizations(s)
 
-    root = built_once(tmp_path_factory, "synthetic", build)
+    root = built_once(tmp_path_factory, name, build)
     return root / "synthetic.duckdb", WorldManifest.load(root / "world").planted
+
+
+@pytest.fixture(scope="session")
+def synthetic_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """The demo's synthetic world (scale 1): ``(store path, planted facts)``."""
+    return synthetic_store(tmp_path_factory, "synthetic", SYNTH_TEST_SCALE)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from forcemap.web import create_app
-from tests.conftest import built_once
+from tests.conftest import synthetic_store
 
 with warnings.catch_warnings():
     # starlette's TestClient warns at import that it wants httpx2 (not installed)
@@ -163,24 +163,7 @@ WEB_SYNTH_SCALE = 0.25
 def web_synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     """A small synthetic world (all sources, organisations resolved), built once:
     ``(store path, planted facts)``."""
-    from forcemap.demo import SYNTH_SEED
-    from forcemap.store import Store
-    from forcemap.store.ingest import ingest
-    from forcemap.store.organizations import resolve_organizations
-    from forcemap.store.synth import WorldManifest, write_world
-
-    def build(root: Path) -> None:
-        world = root / "world"
-        write_world(world, scale=WEB_SYNTH_SCALE, seed=SYNTH_SEED)
-        with Store.open(root / "synthetic.duckdb") as s:
-            ingest(s, "openalex", [world / "openalex"], origin="synthetic:openalex")
-            ingest(s, "patentsview", [world / "patentsview"])
-            ingest(s, "projects", [world / "projects"])
-            ingest(s, "trade", [world / "trade" / "baci.csv"])
-            resolve_organizations(s)
-
-    root = built_once(tmp_path_factory, "web-synthetic", build)
-    return root / "synthetic.duckdb", WorldManifest.load(root / "world").planted
+    return synthetic_store(tmp_path_factory, "web-synthetic", WEB_SYNTH_SCALE)
 
 
 @pytest.fixture(scope="session")
