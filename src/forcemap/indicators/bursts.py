@@ -272,9 +272,9 @@ def bursts(
         bind_docs = {k: v for k, v in bind.items() if f"${k}" in docs_sql}
         counts = cur.sql(
             f"""WITH u AS ({units_sql})
-                SELECT unit_id, any_value(name) OVER (PARTITION BY unit_id) AS name, year,
+                SELECT unit_id, min(min(name)) OVER (PARTITION BY unit_id) AS name, year,
                        count(*) AS r, sum(count(*)) OVER (PARTITION BY unit_id) AS big_r
-                FROM u GROUP BY unit_id, name, year
+                FROM u GROUP BY unit_id, year
                 QUALIFY big_r >= $min_documents ORDER BY unit_id, year""",  # noqa: S608
             params=bind_units | {"min_documents": int(min_documents)},
         ).to_arrow_table()
