@@ -274,7 +274,9 @@ def test_unreachable_network_fails_fast_with_a_clear_message(
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     slept: list[float] = []
-    monkeypatch.setattr(openalex_api.time, "sleep", slept.append)
+    # only this module's waits: patching time.sleep itself also caught other threads' sleeps,
+    # and the list grew until pytest's failure report of it took 12 GB (a lost CI worker)
+    monkeypatch.setattr(openalex_api, "_sleep", slept.append)
     with pytest.raises(StoreError, match=r"cannot reach http://127\.0\.0\.1:\d+.*ConnectError"):
         fetch_openalex(
             store, filters=["set:a"], base_url=f"http://127.0.0.1:{port}", cache_dir=tmp_path

@@ -36,6 +36,10 @@ from forcemap.errors import ForcemapError, InputError, StoreError
 from forcemap.store.ingest.openalex import ingest_openalex
 from forcemap.store.store import IngestReport, Store
 
+_sleep = time.sleep
+"""The wait between retries (a module attribute, so a test can record the waits without
+replacing ``time.sleep`` for every thread of the process)."""
+
 __all__ = ["DEFAULT_BASE_URL", "FetchReport", "fetch_openalex"]
 
 DEFAULT_BASE_URL = "https://api.openalex.org"
@@ -333,5 +337,5 @@ def _get_page(
                 f"OpenAlex {q.label}: giving up after {max_retries} retries ({problem}); "
                 "the checkpoint is kept, run the same command again to resume"
             )
-        time.sleep(wait if wait is not None else min(60.0, backoff * 2**attempt))
+        _sleep(wait if wait is not None else min(60.0, backoff * 2**attempt))
         attempt += 1
