@@ -148,7 +148,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         path = Path(str(item.fspath))
         if "engine" in path.parts:
             item.add_marker(pytest.mark.xdist_group("spark"))
-        elif path.name == "test_browser.py":
+        elif path.name.startswith("test_browser"):  # test_browser*.py
             item.add_marker(pytest.mark.xdist_group("browser"))
 
 
