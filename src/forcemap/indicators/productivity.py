@@ -45,7 +45,6 @@ from typing import Literal
 import duckdb
 import numpy as np
 import pyarrow as pa
-from scipy import stats
 
 from forcemap.errors import InputError, StoreError
 from forcemap.indicators._registry import WORK_ACTORS, WORKS, Indicator
@@ -294,6 +293,8 @@ def lotka(store: Store, *, start_year: int | None = None, end_year: int | None =
     fitted = lotka_share = np.full(len(k), np.nan)
     if len(k) >= 2:
         x, y = np.log10(k), np.log10(share)
+        from scipy import stats  # scipy.stats costs ~1.5 s to import: only Lotka needs it
+
         lr = stats.linregress(x, y)
         fitted = 10 ** (lr.intercept + lr.slope * x)
         lotka_share = 10 ** (lr.intercept - 2 * x)
