@@ -34,7 +34,7 @@ import traceback
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -562,40 +562,74 @@ def _ingest(store: Store, source: str, paths: list[Path]) -> dict[str, Any]:
     return {"report": {k: getattr(r, k) for k in _REPORT}}
 
 
-def _child(conn: Any, store_path: Path, source: str, paths: list[Path]) -> None:
-    try:
-        with Store.open(store_path) as s:
-            out = _ingest(s, source, paths)
-        out.pop("exc", None)
-    except BaseException:
-        out = {"traceback": traceback.format_exc()}
-    conn.send(out)
-    conn.close()
+def _serve(conn: Any) -> None:
+    """The child's loop: ingest each ``(store_path, source, paths)`` job sent, answer with
+    :func:`_ingest`'s outcome (or the traceback); stop on ``None``. Says "ready" first."""
+    conn.send("ready")
+    while (job := conn.recv()) is not None:
+        store_path, source, paths = job
+        try:
+            with Store.open(store_path) as s:
+                out = _ingest(s, source, paths)
+            out.pop("exc", None)
+        except BaseException:
+            out = {"traceback": traceback.format_exc()}
+        conn.send(out)
 
 
-def _run_limited(store_path: Path, source: str, paths: list[Path]) -> dict[str, Any]:
-    """:func:`_ingest` in a child process, failing the test after :data:`HUGE_SECONDS`.
+class _Child:
+    """One spawned process that runs the huge-record ingests of this module's tests in turn.
 
-    The child is spawned, not forked: a fork of a test worker copies the locks of its other
-    threads (DuckDB's and Arrow's pools, busy with earlier tests' stores), and a child that
-    inherits a held lock hangs; a spawned child starts clean (its interpreter start-up is in
-    the measured time)."""
-    ctx = multiprocessing.get_context("spawn")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(child, store_path, source, paths))
-    t0 = time.monotonic()
-    proc.start()
-    child.close()
-    ready = parent.poll(HUGE_SECONDS)
-    if not ready:
-        proc.kill()
-        proc.join()
-        pytest.fail(f"the ingest did not finish in {HUGE_SECONDS} s")
-    out: dict[str, Any] = parent.recv()
-    proc.join()
-    assert "traceback" not in out, out.get("traceback")
-    out["seconds"] = time.monotonic() - t0
-    return out
+    Spawned, not forked: a fork of a test worker copies the locks of its other threads
+    (DuckDB's and Arrow's pools, busy with earlier tests' stores), and a child that inherits a
+    held lock hangs; a spawned child starts clean. It is started once (an interpreter with
+    forcemap imported costs seconds; the 21 huge cases each paid it) and replaced when a job
+    overruns :data:`HUGE_SECONDS`, so a hang fails its own test only."""
+
+    def __init__(self) -> None:
+        self.proc: Any = None
+        self.conn: Any = None
+
+    def run(self, store_path: Path, source: str, paths: list[Path]) -> dict[str, Any]:
+        """:func:`_ingest` in the child, failing the test after :data:`HUGE_SECONDS`."""
+        if self.proc is None or not self.proc.is_alive():
+            ctx = multiprocessing.get_context("spawn")
+            self.conn, child = ctx.Pipe()
+            self.proc = ctx.Process(target=_serve, args=(child,), daemon=True)
+            self.proc.start()
+            child.close()
+            # start-up (an interpreter importing forcemap) is not part of the bound below
+            if not self.conn.poll(120) or self.conn.recv() != "ready":
+                self.close(kill=True)
+                pytest.fail("the ingest child did not start in 120 s")
+        t0 = time.monotonic()
+        self.conn.send((store_path, source, paths))
+        if not self.conn.poll(HUGE_SECONDS):
+            self.close(kill=True)
+            pytest.fail(f"the ingest did not finish in {HUGE_SECONDS} s")
+        out: dict[str, Any] = self.conn.recv()
+        assert "traceback" not in out, out.get("traceback")
+        out["seconds"] = time.monotonic() - t0
+        return out
+
+    def close(self, *, kill: bool = False) -> None:
+        if self.proc is None:
+            return
+        if kill:
+            self.proc.kill()
+        else:
+            self.conn.send(None)
+        self.proc.join(30)
+        self.conn.close()
+        self.proc = self.conn = None
+
+
+@pytest.fixture(scope="module")
+def child() -> Iterator[_Child]:
+    """The module's ingest child (see :class:`_Child`), stopped at the end."""
+    c = _Child()
+    yield c
+    c.close()
 
 
 def _quarantine(s: Store) -> list[dict[str, Any]]:
@@ -720,14 +754,16 @@ def _reconciled(rep: dict[str, int]) -> None:
 
 
 @pytest.mark.parametrize(("reader", "cls"), MATRIX)
-def test_bad_input(reader: str, cls: str, empty_store_file: Path, tmp_path: Path) -> None:
+def test_bad_input(
+    reader: str, cls: str, empty_store_file: Path, tmp_path: Path, child: _Child
+) -> None:
     r = READERS[reader]
     case = build(r, cls, tmp_path)
     store_path = tmp_path / "s.duckdb"
     shutil.copyfile(empty_store_file, store_path)
     if case.subprocess:
         try:
-            out = _run_limited(store_path, r.source, case.paths)
+            out = child.run(store_path, r.source, case.paths)
             with Store.open(store_path) as s:
                 check(s, r, case, out)
         finally:  # do not leave 50 MB files behind in the kept temporary directories
