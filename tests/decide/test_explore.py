@@ -494,3 +494,21 @@ def test_pathways_synthetic_industry(synthetic: Store) -> None:
     assert sorted(d for v in subs.values() for d in v) == sorted(
         i for i, p in zip(a["id"].to_pylist(), a["pathway"].to_pylist(), strict=True) if p
     )
+
+
+@pytest.mark.slow
+def test_solid_state_battery_finds_batteries_before_fuel_cells(synthetic: Store) -> None:
+    """Issue 20's acceptance on the demo's synthetic world: the phrase query ranks every
+    solid-state battery work above every solid oxide fuel cell work (they share "solid",
+    and the fuel-cell works' topic names say "battery")."""
+    n_ssb, n_fc = (
+        synthetic.scalar(f"SELECT count(*) FROM works WHERE lower(title) LIKE '%{p}%'")  # noqa: S608
+        for p in ("solid-state battery", "solid oxide fuel cell")
+    )
+    assert n_ssb >= 20 and n_fc >= 20  # the world holds both
+    hits = search(synthetic, "solid state battery", k=n_ssb + n_fc, method="tfidf").table
+    titles = [t.lower() for t in hits["title"].to_pylist()]
+    kinds = ["ssb" if "solid-state battery" in t else "fc" if "fuel cell" in t else "other"
+             for t in titles]  # fmt: skip
+    assert kinds[:n_ssb] == ["ssb"] * n_ssb, titles[: n_ssb + 3]
+    assert "fc" not in kinds[:n_ssb]

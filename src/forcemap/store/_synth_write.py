@@ -27,6 +27,7 @@ from forcemap.store._synth_data import (
     INDUSTRIES,
     INDUSTRY_HS6,
     LAST_NAMES,
+    TITLE_PHRASES,
     TOPICS,
 )
 from forcemap.store._synth_model import (
@@ -211,6 +212,9 @@ def write_openalex(
         year = int(w.w_year[i])
         wid = f"W{_W0 + i}"
         kw = [keywords[int(kw_pick[i, k]) % len(keywords)] for k in range(3)]
+        phrases = TITLE_PHRASES.get(key)
+        if phrases and int(kw_pick[i, 2]) % 6 == 0:
+            kw[1] = phrases[(int(kw_pick[i, 2]) // 6) % len(phrases)]
         t0 = int(w.w_topic[i])
         tlist = [t0] + [(t0 + int(t_other[i, k])) % len(topics) for k in range(int(n_tops[i]) - 1)]
         tlist = list(dict.fromkeys(tlist))
