@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from forcemap.cli import app
 from forcemap.errors import InputError, ParseError
 from forcemap.indicators.text import analyze
 from forcemap.network import science_map
@@ -172,3 +174,21 @@ def test_real_sample_title_network(synergy_store: Store) -> None:
     titles = synergy_store.con.execute("SELECT title FROM works").fetchall()
     both = sum(1 for (t,) in titles if {"review", "systemat"} <= set(analyze(t)))
     assert top["weight"] == both > 1000
+
+
+def test_cli_build_coword_on_titles_with_a_thesaurus(
+    synergy_store_path: Path, tmp_path: Path
+) -> None:
+    """``--terms title --thesaurus``: "systematic reviews" renamed, "study" ignored."""
+    thes = _thesaurus(tmp_path, "systematic reviews\tsystematic review (SR)\nstudy\t\n")
+    args = ["--store", str(synergy_store_path), "network", "build", "--kind", "coword",
+            "--terms", "title", "--max-nodes", "100", "--thesaurus", str(thes), "--out",
+            str(tmp_path / "c")]  # fmt: skip
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0, r.output
+    nodes = (tmp_path / "c" / "nodes.csv").read_text(encoding="utf-8")
+    assert '"systemat review sr","systematic review (SR)","term"' in nodes
+    assert '"studi"' not in nodes and nodes.count("\n") == 101
+    bad = _thesaurus(tmp_path, "a\tb\tc\n")
+    r = CliRunner().invoke(app, [*args[:-4], "--thesaurus", str(bad), "--out", "x"])
+    assert r.exit_code == 2 and f"{bad}:2:" in r.output.replace("\n", "")

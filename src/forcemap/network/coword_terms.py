@@ -22,8 +22,10 @@ label and the label that replaces it, or an empty "replace by" to ignore (drop) 
 Rows map terms, not chains (a replaced term is not replaced again). Labels are matched as the
 terms are made: for text terms, a label is analysed like the text (tokens, stop words,
 stems), so ``Neural Networks`` matches the term ``neural network`` whatever its surface form,
-and must come to one or two stems; for concepts and topics, a label matches a term by its name
-or id, case-insensitively, and a "replace by" naming an existing term merges into it. The
+and must come to one or two stems (a "replace by" is analysed the same way, to the id of the
+merged term, and may be longer: ``systematic review (SR)`` → ``systemat review sr``); for
+concepts and topics, a label matches a term by its name or id, case-insensitively, and a
+"replace by" naming an existing term merges into it (else it is the new term's id). The
 merged term is labelled by the "replace by" text as written (the first row's, when several
 rows name one target). Empty lines are skipped; a line without a tab, with more than two
 fields, an empty label or a label given twice with different replacements is an error naming
@@ -126,14 +128,19 @@ def read_thesaurus(path: str | Path) -> Thesaurus:
     return Thesaurus(path=str(p), rows=tuple(rows))
 
 
-def text_key(label: str, *, where: str = "", bigrams: bool = True) -> str:
+def text_key(
+    label: str, *, where: str = "", bigrams: bool = True, replacement: bool = False
+) -> str:
     """The term a label names: its tokens without stop words, stemmed, joined by a space
-    (one stem, or two with ``bigrams``); ``where`` (``file:line``) prefixes the error.
+    (one stem, or two with ``bigrams``; a ``replacement`` may be longer: it names a merged
+    term, matched by nothing); ``where`` (``file:line``) prefixes the error.
 
     >>> text_key("Neural Networks")
     'neural network'
     """
     stems = stem_words(tokenize(label))
+    if replacement and stems:
+        return " ".join(stems)
     if not 1 <= len(stems) <= (2 if bigrams else 1):
         size = "one or two words" if bigrams else "single words"
         raise InputError(
@@ -247,7 +254,11 @@ def apply_thesaurus(
         if repl is None:
             new_key.append(None)
         else:
-            new_key.append(text_key(repl, where=where, bigrams=bigrams) if text else repl.lower())
+            new_key.append(
+                text_key(repl, where=where, bigrams=bigrams, replacement=True)
+                if text
+                else repl.lower()
+            )
     raw = pa.table(
         {
             "line": pa.array(line, pa.int64()),
