@@ -29,7 +29,8 @@ concepts and topics, a label matches a term by its name or id, case-insensitivel
 merged term is labelled by the "replace by" text as written (the first row's, when several
 rows name one target). Empty lines are skipped; a line without a tab, with more than two
 fields, an empty label or a label given twice with different replacements is an error naming
-the file and line.
+the file and line; two different labels naming the same term (``neural networks``, ``Neural
+Network``) are not: the first row naming a term maps it.
 """
 
 from __future__ import annotations
@@ -75,10 +76,10 @@ def read_thesaurus(path: str | Path) -> Thesaurus:
     """Read a VOSviewer thesaurus file (see the module docstring); :class:`ParseError` names
     the file and line of a malformed row.
 
-    >>> import tempfile, os
-    >>> p = os.path.join(tempfile.mkdtemp(), "t.txt")
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "t.txt"
     >>> rows = "label\\treplace by\\nneural networks\\tneural network\\nstudy\\t\\n"
-    >>> _ = open(p, "w").write(rows)
+    >>> _ = p.write_text(rows, encoding="utf-8")
     >>> read_thesaurus(p).rows
     ((2, 'neural networks', 'neural network'), (3, 'study', None))
     """
