@@ -37,6 +37,8 @@ COMMANDS: dict[str, list[str]] = {
     "indicators lotka": [],
     "indicators bradford": [],
     "network analyse": ["--industry", "robotics"],
+    "network thematic-map": ["--industry", "robotics", "--terms", "title"],
+    "network thematic-evolution": ["--industry", "robotics", "--terms", "title", "--cuts", "2011"],
     "decide positioning": ["--industry", "robotics"],
     "decide bottlenecks": ["--industry", "semiconductors"],
     "decide actors": ["--industry", "robotics"],

@@ -21,6 +21,7 @@ def test_registry_drives_the_nav(client: TestClient) -> None:
         "Positioning",
         "Technology watch",
         "Network explorer",
+        "Themes",
         "Consortium",
         "Review panel",
         "Portfolio",

@@ -47,7 +47,23 @@ UnitOpt = Annotated[
     str,
     typer.Option(help="cocitation / coupling nodes: work, author, source, institution, country."),
 ]
-TermsOpt = Annotated[str, typer.Option(help="coword terms: concept or topic.")]
+TermsOpt = Annotated[
+    str,
+    typer.Option(
+        help="coword terms: concept, topic, or the stemmed words and word pairs of title, "
+        "abstract or title_abstract."
+    ),
+]
+ThesaurusOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="coword: VOSviewer thesaurus file (tab-separated 'label<TAB>replace by'; an empty "
+        "replacement ignores the term)."
+    ),
+]
+MaxNodesOpt = Annotated[
+    int | None, typer.Option(help="Science maps: keep only the most frequent items (nodes).")
+]
 MinCountOpt = Annotated[
     int,
     typer.Option(help="Science maps: items cited / with references / on works this often."),
@@ -55,6 +71,11 @@ MinCountOpt = Annotated[
 MinWeightOpt = Annotated[
     float, typer.Option(help="Science maps: drop edges with a smaller counted weight.")
 ]
+
+
+def _terms(value: str) -> str:
+    """``--terms``, ``concepts`` and ``topics`` read as ``concept`` and ``topic``."""
+    return {"concepts": "concept", "topics": "topic"}.get(value, value)
 
 
 def _network(
@@ -120,17 +141,27 @@ def network_build(
     terms: TermsOpt = "concept",
     min_count: MinCountOpt = 1,
     min_weight: MinWeightOpt = 0.0,
+    thesaurus: ThesaurusOpt = None,
+    max_nodes: MaxNodesOpt = None,
 ) -> None:
     """Build a network for a slice and write its node and edge lists.
 
     Example: forcemap network build --industry semiconductors --org-level top --out net/
 
     Science maps: forcemap network build --kind coupling --min-weight 2 --out coupling/
+
+    Co-word on title and abstract terms: forcemap network build --kind coword --terms
+    title_abstract --thesaurus thesaurus.txt --max-nodes 500 --out coword/
     """
     from forcemap.network import to_csv
 
     opts = options(ctx)
-    science = {"unit": unit, "terms": terms, "min_count": min_count, "min_weight": min_weight}
+    science: dict[str, Any] = {
+        "unit": unit, "terms": _terms(terms), "min_count": min_count, "min_weight": min_weight,
+        "max_nodes": max_nodes,
+    }  # fmt: skip
+    if thesaurus is not None:
+        science["thesaurus"] = thesaurus
     with errors():
         net = _network(
             opts, kind, industry, years, countries, counting, layers, normalise, org_level,
@@ -209,6 +240,8 @@ def network_export(
     terms: TermsOpt = "concept",
     min_count: MinCountOpt = 1,
     min_weight: MinWeightOpt = 0.0,
+    thesaurus: ThesaurusOpt = None,
+    max_nodes: MaxNodesOpt = None,
 ) -> None:
     """Export a network (with its analysis) to GraphML, GEXF, VOSviewer, CSV or offline HTML.
 
@@ -218,7 +251,12 @@ def network_export(
 
     opts = options(ctx)
     with errors():
-        science = {"unit": unit, "terms": terms, "min_count": min_count, "min_weight": min_weight}
+        science: dict[str, Any] = {
+            "unit": unit, "terms": _terms(terms), "min_count": min_count,
+            "min_weight": min_weight, "max_nodes": max_nodes,
+        }  # fmt: skip
+        if thesaurus is not None:
+            science["thesaurus"] = thesaurus
         net = _network(
             opts, kind, industry, years, countries, counting, layers, org_level=org_level,
             science=science,
@@ -239,3 +277,143 @@ def network_export(
         else:
             raise InputError(f"unknown --format {fmt!r}: graphml, gexf, vosviewer, csv, html")
     out.print(f"{fmt} written for {net.nodes.num_rows:,} nodes, {net.edges.num_rows:,} edges")
+
+
+ThemeTermsOpt = Annotated[
+    str,
+    typer.Option(
+        help="Co-word terms: title, abstract, title_abstract (stemmed words and word pairs), "
+        "concept or topic."
+    ),
+]
+NTermsOpt = Annotated[int, typer.Option(help="Terms of the co-word network: the most frequent.")]
+MinFreqOpt = Annotated[
+    float,
+    typer.Option(help="Per thousand works: occurrences from which a term enters its theme."),
+]
+MethodOpt = Annotated[
+    str, typer.Option(help="Centrality and density: bibliometrix (default) or cobo (the paper).")
+]
+SeedOpt = Annotated[int, typer.Option(help="First seed of the ten Louvain runs.")]
+
+
+def _theme_options(
+    terms: str, thesaurus: Path | None, n_terms: int, min_freq: float, method: str, seed: int
+) -> dict[str, Any]:
+    return {
+        "terms": _terms(terms), "thesaurus": thesaurus, "n_terms": n_terms,
+        "min_freq": min_freq, "method": method, "seed": seed,
+    }  # fmt: skip
+
+
+@network_app.command("thematic-map")
+def network_thematic_map(
+    ctx: typer.Context,
+    industry: IndustryOpt = None,
+    years: YearsOpt = None,
+    terms: ThemeTermsOpt = "title_abstract",
+    thesaurus: ThesaurusOpt = None,
+    n_terms: NTermsOpt = 250,
+    min_freq: MinFreqOpt = 5.0,
+    method: MethodOpt = "bibliometrix",
+    seed: SeedOpt = 1234,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Themes file (.csv .parquet .json .xlsx).")
+    ] = None,
+    members: Annotated[
+        Path | None, typer.Option(help="Terms of each theme, one row per term (any table format).")
+    ] = None,
+) -> None:
+    """Thematic map (Cobo et al. 2011): co-word themes by Callon centrality and density into
+    motor, niche, emerging-or-declining and basic themes, as bibliometrix computes them.
+
+    Example: forcemap network thematic-map --industry robotics --terms title --out themes.xlsx
+    """
+    from forcemap.network import thematic_map
+
+    opts = options(ctx)
+    with errors():
+        check_out(out_file)
+        check_out(members)
+        s = opts.open(read_only=True)
+        try:
+            tm = thematic_map(
+                s,
+                industry=industry,
+                years=parse_years(years),
+                **_theme_options(terms, thesaurus, n_terms, min_freq, method, seed),
+            )
+        finally:
+            s.close()
+        if out_file is not None:
+            write_table(tm.clusters, out_file)
+            out.print(f"{tm.clusters.num_rows:,} rows -> {out_file}", highlight=False)
+        if members is not None:
+            write_table(tm.terms, members)
+            out.print(f"{tm.terms.num_rows:,} term rows -> {members}", highlight=False)
+    print_arrow(
+        tm.clusters.drop_columns(["terms"]),
+        f"themes of {tm.meta['works']:,} works (terms from {tm.meta['min_occurrences']} "
+        "occurrences)",
+    )
+
+
+@network_app.command("thematic-evolution")
+def network_thematic_evolution(
+    ctx: typer.Context,
+    cuts: Annotated[
+        str, typer.Option(help="Comma-separated years closing each period but the last.")
+    ],
+    industry: IndustryOpt = None,
+    years: YearsOpt = None,
+    terms: ThemeTermsOpt = "title_abstract",
+    thesaurus: ThesaurusOpt = None,
+    n_terms: NTermsOpt = 250,
+    min_freq: MinFreqOpt = 5.0,
+    method: MethodOpt = "bibliometrix",
+    seed: SeedOpt = 1234,
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", help="Links between periods' themes (.csv .parquet .json .xlsx)."),
+    ] = None,
+    themes: Annotated[
+        Path | None, typer.Option(help="Themes of every period (any table format).")
+    ] = None,
+) -> None:
+    """Thematic evolution: thematic maps per period linked by the inclusion index (Cobo et al.
+    2011), bibliometrix's weighted inclusion and the stability index.
+
+    Example: forcemap network thematic-evolution --cuts 2015,2019 --terms title --out links.csv
+    """
+    from forcemap.network import thematic_evolution
+
+    opts = options(ctx)
+    with errors():
+        check_out(out_file)
+        check_out(themes)
+        try:
+            cut_years = [int(c) for c in cuts.split(",") if c.strip()]
+        except ValueError:
+            raise InputError(f"--cuts must be comma-separated years, not {cuts!r}") from None
+        s = opts.open(read_only=True)
+        try:
+            ev = thematic_evolution(
+                s,
+                cuts=cut_years,
+                years=parse_years(years),
+                industry=industry,
+                **_theme_options(terms, thesaurus, n_terms, min_freq, method, seed),
+            )
+        finally:
+            s.close()
+        if out_file is not None:
+            write_table(ev.links, out_file)
+            out.print(f"{ev.links.num_rows:,} rows -> {out_file}", highlight=False)
+        if themes is not None:
+            write_table(ev.clusters, themes)
+            out.print(f"{ev.clusters.num_rows:,} theme rows -> {themes}", highlight=False)
+    print_arrow(ev.periods, "periods")
+    print_arrow(
+        ev.links.drop_columns(["shared_terms"]).sort_by([("inclusion", "descending")]),
+        "strongest links between consecutive periods",
+    )

@@ -31,8 +31,15 @@ from forcemap.network.compare import (
     compare_snapshots,
     match_communities,
 )
+from forcemap.network.coword_terms import TERM_SOURCES, Thesaurus, read_thesaurus
 from forcemap.network.export import node_table, to_csv, to_gexf, to_graphml, to_vosviewer
 from forcemap.network.science_maps import MAP_KINDS, MAP_UNITS, science_map
+from forcemap.network.thematic import (
+    ThematicEvolution,
+    ThematicMap,
+    thematic_evolution,
+    thematic_map,
+)
 from forcemap.network.view import layout, to_html
 
 __all__ = [
@@ -42,9 +49,13 @@ __all__ = [
     "MAP_UNITS",
     "MEASURES",
     "ORG_TYPES",
+    "TERM_SOURCES",
     "Network",
     "NetworkAnalysis",
     "SnapshotComparison",
+    "ThematicEvolution",
+    "ThematicMap",
+    "Thesaurus",
     "analyse",
     "association_strength",
     "build_network",
@@ -58,7 +69,10 @@ __all__ = [
     "match_communities",
     "network_from_tables",
     "node_table",
+    "read_thesaurus",
     "science_map",
+    "thematic_evolution",
+    "thematic_map",
     "to_csv",
     "to_gexf",
     "to_graphml",

@@ -9,8 +9,9 @@ with the slice, counting and normalisation of :func:`forcemap.network.build.buil
 - **bibliographic coupling** (Kessler 1963): two works of the slice are linked by the
   references they share. Nodes are the slice's works with at least ``min_count`` references.
 - **co-word**: two terms are linked by the works that carry both; terms are OpenAlex
-  concepts (score ≥ ``min_score``) or topics, kept when at least ``min_count`` works carry
-  them.
+  concepts (score ≥ ``min_score``), topics, or the stemmed unigrams and bigrams of titles,
+  abstracts or both (:mod:`forcemap.network.coword_terms`), kept when at least ``min_count``
+  works carry them; a VOSviewer thesaurus file merges and ignores terms.
 
 A work's references are its distinct cited ids (repeated references count once) without
 itself (self-references dropped). With :math:`n_d` items on the linking document :math:`d`
@@ -44,7 +45,8 @@ Constructing bibliometric networks: A comparison between full and fractional cou
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any, Literal
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
 
@@ -58,8 +60,20 @@ from forcemap.network.build import (
     industry_slice,
     slice_works_sql,
 )
+from forcemap.network.coword_terms import (
+    TERM_SOURCES,
+    TEXT_SOURCES,
+    Thesaurus,
+    apply_thesaurus,
+    read_thesaurus,
+    text_labels,
+    text_terms,
+)
 from forcemap.store.person_views import AUTHORSHIPS_VIEW_SQL, PERSON_OF_SQL
 from forcemap.store.store import Store
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["MAP_KINDS", "MAP_UNITS", "science_map"]
 
@@ -151,7 +165,10 @@ def science_map(
     *,
     kind: Literal["cocitation", "coupling", "coword"] = "coupling",
     unit: str = "work",
-    terms: Literal["concept", "topic"] = "concept",
+    terms: Literal["concept", "topic", "title", "abstract", "title_abstract"] = "concept",
+    thesaurus: str | Path | Thesaurus | None = None,
+    bigrams: bool = True,
+    max_nodes: int | None = None,
     industry: str | None = None,
     field: str | None = None,
     concepts: Collection[str] | None = None,
@@ -173,8 +190,18 @@ def science_map(
     unit : str, default "work"
         Coupling / co-citation nodes: ``work`` (documents) or an aggregate, one of
         :data:`MAP_UNITS` (co-citation aggregates the cited documents held in the store).
-    terms : {"concept", "topic"}
-        Co-word terms.
+    terms : {"concept", "topic", "title", "abstract", "title_abstract"}
+        Co-word terms: OpenAlex concepts or topics, or the stemmed terms of titles, abstracts
+        or both (:mod:`forcemap.network.coword_terms`; node ids are the stems, labels the
+        most frequent surface forms, type ``term``).
+    thesaurus : path or Thesaurus, optional
+        Co-word: a VOSviewer thesaurus file merging and ignoring terms
+        (:func:`~forcemap.network.coword_terms.read_thesaurus`).
+    bigrams : bool, default True
+        Text terms: the pairs of consecutive stems too (else single stems only).
+    max_nodes : int, optional
+        Keep at most this many items: those with most occurrences (ties: the smallest id),
+        before pairs are counted (bibliometrix's ``n``).
     industry, field, concepts, topics, years
         The slice of works, as in :func:`~forcemap.network.build.build_network` (for
         co-citation and coupling: the citing works).
@@ -210,8 +237,15 @@ def science_map(
         raise InputError(f"unit must be one of {', '.join(MAP_UNITS)}, not {unit!r}")
     if kind == "coword" and unit != "work":
         raise InputError("co-word networks link terms: unit applies to cocitation and coupling")
-    if terms not in ("concept", "topic"):
-        raise InputError(f"terms must be 'concept' or 'topic', not {terms!r}")
+    if terms not in TERM_SOURCES:
+        raise InputError(f"terms must be one of {', '.join(TERM_SOURCES)}, not {terms!r}")
+    if thesaurus is not None and kind != "coword":
+        raise InputError("a thesaurus applies to co-word networks (kind='coword')")
+    if max_nodes is not None and (
+        isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1
+    ):
+        raise InputError(f"max_nodes={max_nodes!r} must be an integer ≥ 1")
+    thes = read_thesaurus(thesaurus) if isinstance(thesaurus, str | PurePath) else thesaurus
     if counting not in ("full", "fractional"):
         raise InputError(f"counting must be 'full' or 'fractional', got {counting!r}")
     if normalise not in (None, "association_strength"):
@@ -230,6 +264,7 @@ def science_map(
     topic_filter = bool(concept_ids or topic_ids)
     items_key = f"coword:{terms}" if kind == "coword" else kind
     node_kind = terms if kind == "coword" else unit
+    text = kind == "coword" and terms in TEXT_SOURCES
     cur = store.cursor()
     try:
         params: dict[str, Any] = {"y0": y0, "y1": y1, "field": field}
@@ -238,17 +273,31 @@ def science_map(
         cur.execute(
             "CREATE OR REPLACE TEMP TABLE _fm_works AS " + slice_works_sql(topic_filter), params
         )
-        items_sql = _ITEMS_SQL[items_key]
-        bind = {"min_score": float(min_score)} if "$min_score" in items_sql else None
-        cur.execute("CREATE OR REPLACE TEMP TABLE _fm_items0 AS " + items_sql, bind)
+        if text:
+            text_terms(cur, terms, bigrams=bigrams)
+        else:
+            items_sql = _ITEMS_SQL[items_key]
+            bind = {"min_score": float(min_score)} if "$min_score" in items_sql else None
+            cur.execute("CREATE OR REPLACE TEMP TABLE _fm_items0 AS " + items_sql, bind)
+        n_matched = None
+        if kind == "coword":
+            if not text:
+                cur.execute(
+                    "CREATE OR REPLACE TEMP TABLE _fm_labels0 AS " + _UNIT_LABEL_SQL[node_kind]
+                )
+            if thes is not None:
+                n_matched = apply_thesaurus(cur, thes, text=text, bigrams=bigrams)
         # items kept by their occurrences (co-citation: citing works; coupling: references;
         # co-word: works)
         cur.execute(
             """CREATE OR REPLACE TEMP TABLE _fm_occ AS
                SELECT item_id, count(*)::BIGINT AS n FROM _fm_items0 GROUP BY item_id
-               HAVING count(*) >= $min_count""",
-            {"min_count": min_count},
+               HAVING count(*) >= $min_count
+               QUALIFY $top IS NULL OR row_number() OVER (ORDER BY n DESC, item_id) <= $top""",
+            {"min_count": min_count, "top": max_nodes},
         )
+        if text:
+            text_labels(cur)
         cur.execute(
             """CREATE OR REPLACE TEMP TABLE _fm_items AS
                SELECT i.* FROM _fm_items0 AS i SEMI JOIN _fm_occ USING (item_id)"""
@@ -279,6 +328,7 @@ def science_map(
         else:
             edges_sql = "SELECT * FROM _fm_edges0"
             occ_sql = "SELECT item_id AS node_id, n FROM _fm_occ"
+        lab_sql = "SELECT * FROM _fm_labels0" if kind == "coword" else _UNIT_LABEL_SQL[node_kind]
         edges = (
             cur.sql(
                 f"""SELECT source, target, $layer AS layer, weight, n_docs FROM ({edges_sql})
@@ -296,7 +346,7 @@ def science_map(
                        FROM (SELECT source AS node, weight FROM _fm_edges_arrow
                              UNION ALL SELECT target, weight FROM _fm_edges_arrow)
                        GROUP BY node),
-                lab AS ({_UNIT_LABEL_SQL[node_kind]})
+                lab AS ({lab_sql})
                 SELECT o.node_id, coalesce(lab.label, o.node_id) AS label, $type AS type,
                        NULL::VARCHAR AS country_code, NULL::VARCHAR AS city,
                        o.n AS n_docs, coalesce(st.links, 0)::BIGINT AS links,
@@ -304,7 +354,7 @@ def science_map(
                 FROM occ AS o LEFT JOIN st ON st.node = o.node_id
                 LEFT JOIN lab ON lab.node_id = o.node_id
                 ORDER BY o.node_id""",  # noqa: S608 - allow-listed SQL
-                params={"type": node_kind},
+                params={"type": "term" if text else node_kind},
             )
             .to_arrow_table()
             .cast(NODE_SCHEMA)
@@ -333,9 +383,16 @@ def science_map(
         "normalise": normalise,
         "min_count": min_count,
         "min_weight": min_weight,
+        "max_nodes": max_nodes,
         "node_resolution": node_kind,
         "n_nodes": nodes.num_rows,
         "n_edges": edges.num_rows,
         "notes": [],
     }
+    if kind == "coword":
+        meta["terms"] = terms
+        if text:
+            meta["bigrams"] = bigrams
+        if thes is not None:
+            meta["thesaurus"] = {"path": thes.path, "rows": len(thes.rows), "matched": n_matched}
     return Network(nodes=nodes, edges=edges, meta=meta)
