@@ -422,16 +422,22 @@ def actor_sections(
 
 
 def decision_section(
-    result: DecisionResult, title: str, columns: list[str], *, max_rows: int = 30
+    result: DecisionResult,
+    title: str,
+    columns: list[str],
+    *,
+    max_rows: int = 30,
+    table_title: str | None = None,
 ) -> Section:
     """A report section for any :class:`~forcemap.decide.result.DecisionResult`: its table
-    (the given columns), the rule with every threshold, and its caveats."""
+    (the given columns; ``table_title`` above it, the section's title by default), the rule
+    with every threshold, and its caveats."""
     r = result
     sec = Section(title, method=r.rule.describe())
     table = r.table
     shown = table.select([c for c in columns if c in table.column_names])
     if shown.num_rows:
-        sec.table(title, shown, max_rows=max_rows)
+        sec.table(table_title or title, shown, max_rows=max_rows)
     else:
         sec.text("No rows: nothing meets the rule on this store.")
     sec.notes(r)
