@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 
 from forcemap.decide.result import DecisionResult
 from forcemap.report.render import Section, bar_chart
+from forcemap.report.tables import format_number
 from forcemap.store import Store
 
 __all__ = [
@@ -52,7 +53,7 @@ def network_sections(
     s = a.summary
 
     def share(v: float | None) -> str:
-        return "–" if v is None else f"{v:.3f}"
+        return format_number(v, decimals=3)
 
     rows = [
         ("organisations", f"{s['n_nodes']:,}"),
@@ -214,11 +215,15 @@ def _disruption_section(store: Store, label: str) -> Section:
             counts[min(int((v + 1.0) / 0.2), 9)] += 1
         sec.chart(
             "Distribution of CD_5 (−1 consolidating … +1 disruptive)",
-            bar_chart([f"{b:+.1f}" for b in bins[:-1]], [float(c) for c in counts]),
+            bar_chart(
+                [format_number(b, decimals=1, signed=True) for b in bins[:-1]],
+                [float(c) for c in counts],
+            ),
         )
         pos = sum(1 for v in vals if v > 0)
         sec.text(
-            f"Share with CD_5 > 0: {pos / n:.3f}; mean {sum(vals) / n:+.4f}. Most disruptive "
+            f"Share with CD_5 > 0: {format_number(pos / n, decimals=3)}; mean "
+            f"{format_number(sum(vals) / n, decimals=4, signed=True)}. Most disruptive "
             "works with at least 5 citers in the window:"
         )
         big = defined.filter(
@@ -322,7 +327,8 @@ def _patent_value_section(store: Store, label: str) -> Section:
     bt = sum(1 for v in pv["breakthrough"].to_pylist() if v)
     sec.text(
         f"{pv.num_rows:,} patents; {len(fc):,} with a 5-year forward-citation count "
-        f"(mean {sum(fc) / max(len(fc), 1):.2f}); {bt:,} breakthrough inventions."
+        f"(mean {format_number(sum(fc) / max(len(fc), 1), decimals=2)}); {bt:,} breakthrough "
+        "inventions."
     )
     if len(fc) < 100:
         sec.warn(f"Only {len(fc)} patents with forward citations: cohorts are too small.")
