@@ -56,6 +56,12 @@ def _short(text: str, limit: int = 80) -> str:
     return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
 
 
+def _missing(outcome: str) -> str:
+    """The counts of an *insufficient evidence (…)* outcome, e.g. ``families 3 < 10``."""
+    rest = outcome.removeprefix(INSUFFICIENT).strip()
+    return rest[1:-1] if rest.startswith("(") and rest.endswith(")") else outcome
+
+
 def _coverage_note(result: DecisionResult) -> str:
     low = [c.describe() for c in result.coverage if c.below]
     return f" Coverage below the minimum: {'; '.join(low)}." if low else ""
@@ -177,7 +183,7 @@ def _bottlenecks(res: IndustryResults) -> Finding:
     elif assessed == 0:
         text = (
             f"Insufficient evidence: none of the {n(len(outcomes))} CPC groups of {res.name} "
-            f"can be assessed ({outcomes[0]})."
+            f"can be assessed (the first: {_missing(outcomes[0])})."
         )
         status = INSUFFICIENT
     else:
@@ -381,10 +387,15 @@ def _landscape(res: IndustryResults) -> Finding:
             "(insufficient evidence)"
         )
         status = INSUFFICIENT
+    elif unjudged:
+        text += (
+            f"; no white space among the {n(total - unjudged)} technologies that can be judged "
+            f"({n(unjudged)} more cannot: insufficient evidence)"
+        )
     else:
         text += f"; no white space among {n(total)} technologies"
-    if unjudged and unjudged < total:
-        text += f" ({n(unjudged)} technologies cannot be judged: insufficient evidence)"
+    if unjudged and white is not None and white.num_rows:
+        text += f" ({n(unjudged)} more technologies cannot be judged: insufficient evidence)"
     return Finding("IP landscape", text + "." + _coverage_note(r), a, _status(r, status), vals)
 
 
