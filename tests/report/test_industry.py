@@ -23,7 +23,7 @@ from forcemap.decide.benchmark import benchmark
 from forcemap.decide.bottlenecks import bottlenecks
 from forcemap.errors import InputError, NotFoundError
 from forcemap.report.industry import IndustryResults, industry_report, industry_results
-from forcemap.report.render import Finding, column_text
+from forcemap.report.render import Finding, column_text, rule_text
 from forcemap.report.summary import executive_summary
 from forcemap.report.tables import format_number
 from forcemap.store import Store
@@ -127,7 +127,7 @@ def test_sections_with_their_rules_offline_and_pdf(built: Built, tmp_path: Path)
     # each new section states its decision's rule with every parameter, and its caveats
     text = htmllib.unescape(built.html)
     for r in (res.benchmark, res.series, res.talent, res.landscape):
-        assert r.rule.describe() in text, r.name
+        assert rule_text(r.rule) in text, r.name
         for caveat in r.caveats:
             assert caveat in text, caveat
     assert "min_scientists = " in text and "white_space_growth = " in text

@@ -13,8 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 from openpyxl import load_workbook
 
+from forcemap.decide.result import Rule
 from forcemap.errors import InputError
-from forcemap.report.render import column_text, formatted_rows
+from forcemap.report.render import column_text, formatted_rows, rule_text
 from forcemap.report.tables import (
     FORMATS,
     check_out,
@@ -158,6 +159,14 @@ def test_report_rows_share_decimals_per_measure() -> None:
          ("False", False)],
     ]  # fmt: skip
     assert column_text(t, "level_low")(None) == "–" and column_text(t, "level")(7.3) == "7.3"
+
+
+def test_rule_text_never_writes_scientific_notation() -> None:
+    rule = Rule("x", "The rule.", {"mip_gap": 3.3162303759430436e-05, "parallel_at": 80.0,
+                                   "k": 5, "who": None})  # fmt: skip
+    assert rule_text(rule) == (
+        "The rule. Parameters: mip_gap = 0.000033, parallel_at = 80.0, k = 5, who = None."
+    )
 
 
 def test_column_formatter_fixes_decimals_per_column() -> None:

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from forcemap.decide.result import DecisionResult
-from forcemap.report.render import Section
+from forcemap.report.render import Section, rule_text
 from forcemap.report.sections import decision_section
 
 __all__ = [
@@ -74,7 +74,7 @@ def benchmark_section(
     if series is None:
         return sec
     shown = series.table.select([c for c in SERIES_COLUMNS if c in series.table.column_names])
-    sec.text(f"Year by year — {series.rule.describe()}")
+    sec.text(f"Year by year — {rule_text(series.rule)}")
     if shown.num_rows:
         sec.table("Year by year (partial: a year the store holds incompletely)", shown,
                   max_rows=60)  # fmt: skip

@@ -32,7 +32,7 @@ from forcemap.report.decision_sections import (
     landscape_section,
     talent_section,
 )
-from forcemap.report.render import Section, column_text, render_report
+from forcemap.report.render import Section, column_text, render_report, rule_text
 from forcemap.report.sections import TRADE_COLUMNS, network_sections
 from forcemap.report.summary import ANCHORS, executive_summary, summary_section
 from forcemap.report.tables import format_number
@@ -146,7 +146,7 @@ def _positioning(res: IndustryResults) -> Section:
     if r is None:
         sec = Section(f"Positioning of {country}", anchor=ANCHORS["positioning"])
         return sec.warn(f"No positioning: {res.positioning_missing}.")
-    sec = Section(f"Positioning of {country}", method=r.rule.describe(),
+    sec = Section(f"Positioning of {country}", method=rule_text(r.rule),
                   anchor=ANCHORS["positioning"])  # fmt: skip
     m = (
         positioning_matrix(r)
@@ -196,7 +196,7 @@ def _positioning(res: IndustryResults) -> Section:
 
 def _bottlenecks(res: IndustryResults) -> Section:
     r = res.bottlenecks
-    sec = Section(f"Bottleneck technologies for {res.country}", method=r.rule.describe(),
+    sec = Section(f"Bottleneck technologies for {res.country}", method=rule_text(r.rule),
                   anchor=ANCHORS["bottlenecks"])  # fmt: skip
     if r.table.num_rows:
         cols = ["rank", "cpc", "title", "outcome", "score", "rta", "families",
@@ -217,7 +217,7 @@ def _bottlenecks(res: IndustryResults) -> Section:
 
 def _actors(res: IndustryResults) -> Section:
     r = res.actors
-    sec = Section(f"Strategic S&T actors of {res.country}", method=r.rule.describe(),
+    sec = Section(f"Strategic S&T actors of {res.country}", method=rule_text(r.rule),
                   anchor=ANCHORS["actors"])  # fmt: skip
     cols = ["rank", "name", "type", "outcome", "score", "works", "patents", "mncs",
             "mncs_low", "mncs_high", "pagerank", "brokerage", "breadth"]  # fmt: skip

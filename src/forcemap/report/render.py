@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +22,7 @@ from forcemap import __version__
 from forcemap.report.tables import column_formatter, format_number
 
 if TYPE_CHECKING:
-    from forcemap.decide.result import DecisionResult
+    from forcemap.decide.result import DecisionResult, Rule
 
 __all__ = [
     "Block",
@@ -32,6 +32,7 @@ __all__ = [
     "column_text",
     "formatted_rows",
     "render_report",
+    "rule_text",
 ]
 
 
@@ -102,6 +103,18 @@ class Section:
         for c in result.caveats:
             self.warn(c)
         return self
+
+
+def rule_text(rule: Rule) -> str:
+    """A decision's rule as the report writes it: :meth:`~forcemap.decide.result.Rule.describe`,
+    except that a parameter Python would write in scientific notation (``3.3e-05``) is written
+    with :func:`~forcemap.report.tables.format_number` (``0.000033``); every other value as
+    the decision gave it, so that a threshold reads exactly as it was set."""
+    params = {
+        k: format_number(v) if isinstance(v, float) and "e" in repr(v) else v
+        for k, v in rule.parameters.items()
+    }
+    return replace(rule, parameters=params).describe()
 
 
 def bar_chart(

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from forcemap.decide.result import DecisionResult
-from forcemap.report.render import Section, bar_chart
+from forcemap.report.render import Section, bar_chart, rule_text
 from forcemap.report.tables import format_number
 from forcemap.store import Store
 
@@ -350,7 +350,7 @@ def positioning_sections(
         r = positioning(store, country=country, unit=unit)  # type: ignore[arg-type]
         sec = Section(
             f"{label}: positioning of {country} by {unit}",
-            method=r.rule.describe(),
+            method=rule_text(r.rule),
         )
         cols = ["unit_name", "class", "level", "level_low", "level_high", "level_pub",
                 "level_tech", "sides", "trend", "leader", "leader_pub", "leader_tech",
@@ -387,7 +387,7 @@ def bottleneck_sections(store: Store, *, label: str, country: str) -> list[Secti
     from forcemap.decide.bottlenecks import bottlenecks
 
     r = bottlenecks(store, country=country)
-    sec = Section(f"{label}: bottleneck technologies for {country}", method=r.rule.describe())
+    sec = Section(f"{label}: bottleneck technologies for {country}", method=rule_text(r.rule))
     if r.table.num_rows == 0:
         sec.text(f"No CPC group meets the bottleneck rule for {country}.")
     else:
@@ -416,7 +416,7 @@ def actor_sections(
     who = country or "all countries"
     sec = Section(
         f"{label}: strategic actors ({who}{', ' + industry if industry else ''})",
-        method=r.rule.describe(),
+        method=rule_text(r.rule),
     )
     cols = ["industry", "rank", "name", "type", "country_code", "outcome", "score",
             "anchor_candidate", "works", "patents", "mncs", "mncs_low", "mncs_high", "pagerank",
@@ -439,7 +439,7 @@ def decision_section(
     (the given columns; ``table_title`` above it, the section's title by default), the rule
     with every threshold, and its caveats."""
     r = result
-    sec = Section(title, method=r.rule.describe())
+    sec = Section(title, method=rule_text(r.rule))
     table = r.table
     shown = table.select([c for c in columns if c in table.column_names])
     if shown.num_rows:
