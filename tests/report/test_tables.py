@@ -13,7 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 from openpyxl import load_workbook
 
+from forcemap.decide.result import Rule
 from forcemap.errors import InputError
+from forcemap.report.render import column_text, formatted_rows, rule_text
 from forcemap.report.tables import (
     FORMATS,
     check_out,
@@ -123,6 +125,48 @@ def test_table_bytes_is_what_write_table_writes(tmp_path: Path) -> None:
 )
 def test_format_number_hand_worked(value: object, text: str) -> None:
     assert format_number(value) == text
+
+
+def test_format_number_signed_and_no_negative_zero() -> None:
+    assert format_number(12.0, decimals=0, signed=True) == "+12"
+    assert format_number(-3.4, decimals=0, signed=True) == "-3"
+    assert format_number(5384, signed=True) == "+5,384"
+    assert format_number(0, signed=True) == "0"
+    # a value that rounds to zero carries no sign
+    assert format_number(-0.4, decimals=0, signed=True) == "0"
+    assert format_number(-0.004, decimals=2) == "0.00"
+
+
+def test_report_rows_share_decimals_per_measure() -> None:
+    """A figure and its interval bounds are written with one number of decimals (the
+    figure's column and its bounds pooled); booleans and text are not numbers; years have
+    no separator."""
+    t = pa.table(
+        {
+            "level": [100.0, 41.72, 7.3],
+            "level_low": [90.0, 30.1, None],
+            "level_high": [100.0, 50.55, 9.9],
+            "year": [2015, 2016, 2017],
+            "n": [5384, 1, 2],
+            "ok": [True, False, None],
+        }
+    )
+    rows = formatted_rows(t, 2)
+    assert rows == [
+        [("100.0", True), ("90.0", True), ("100.0", True), ("2015", True), ("5,384", True),
+         ("True", False)],
+        [("41.7", True), ("30.1", True), ("50.5", True), ("2016", True), ("1", True),
+         ("False", False)],
+    ]  # fmt: skip
+    assert column_text(t, "level_low")(None) == "–" and column_text(t, "level")(7.3) == "7.3"
+
+
+def test_rule_text_never_writes_scientific_notation() -> None:
+    rule = Rule("x", "The rule.", {"mip_gap": 3.3162303759430436e-05, "parallel_at": 80.0,
+                                   "k": 5, "who": None})  # fmt: skip
+    assert rule_text(rule) == (
+        "The rule. Parameters: mip_gap = 0.000033, parallel_at = 80.0, k = 5, who = None."
+    )
 
 
 def test_column_formatter_fixes_decimals_per_column() -> None:

@@ -22,6 +22,10 @@ def report_industry(
 ) -> None:
     """Strategic S&T strength report of one industry for one country.
 
+    An executive summary (one finding per decision, linked to its section), then positioning,
+    bottlenecks, strategic actors, benchmarking against peers, talent, IP landscape, the
+    innovation network and emerging topics, each with its rule and caveats.
+
     Example: forcemap report industry --industry semiconductors --country CN --out semi.html
     """
     from forcemap.report.industry import industry_report

@@ -1,10 +1,16 @@
 """The strategic S&T strength report of one industry for one country (``forcemap report``).
 
 A self-contained HTML file (inline SVG charts, no scripts from the network) that opens offline:
-positioning with the recommended strategy, bottleneck technologies and trade dependencies,
-strategic actors, the industry's innovation network, and its emerging topics — each section
-with its method, thresholds and caveats. ``pdf=True`` also prints it to PDF with headless
-Chromium.
+an executive summary (:mod:`forcemap.report.summary`: one finding per decision, each with its
+number and a link to its section), then positioning with the recommended strategy, bottleneck
+technologies and trade dependencies, strategic actors, benchmarking against peers (over the
+window and year by year), talent (strategic and rising scientists, flows), the IP landscape
+(holders and white spaces), the industry's innovation network, and its emerging topics — each
+section with its method, thresholds and caveats. ``pdf=True`` also prints it to PDF with
+headless Chromium.
+
+:func:`industry_results` runs the decisions once; the sections and the summary are built from
+that one :class:`IndustryResults`, so the summary quotes exactly what the sections show.
 """
 
 from __future__ import annotations
@@ -13,45 +19,164 @@ import os
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from forcemap.errors import ForcemapError, NotFoundError
-from forcemap.report.render import Section, render_report
+from forcemap.decide.result import DecisionResult
+from forcemap.errors import ForcemapError, InputError, NotFoundError
+from forcemap.report.decision_sections import (
+    benchmark_section,
+    landscape_section,
+    talent_section,
+)
+from forcemap.report.render import Section, column_text, render_report, rule_text
 from forcemap.report.sections import TRADE_COLUMNS, network_sections
+from forcemap.report.summary import ANCHORS, executive_summary, summary_section
+from forcemap.report.tables import format_number
 from forcemap.store import Store
 
-__all__ = ["industry_report", "print_pdf"]
+__all__ = [
+    "IndustryResults",
+    "industry_report",
+    "industry_results",
+    "industry_sections",
+    "print_pdf",
+]
+
+EMERGING_COLUMNS = ["unit_id", "name", "records", "active_records", "actors", "escore"]
 
 
-def _positioning(store: Store, industry: str, country: str) -> Section:
-    from forcemap.decide.positioning import STRATEGIES, positioning, positioning_matrix
+@dataclass
+class IndustryResults:
+    """Every decision of the industry report, computed once on one store.
 
-    r = positioning(store, country=country, industries=[industry])
-    sec = Section(f"Positioning of {country}", method=r.rule.describe())
+    ``emerging`` holds the qualified emergent topics shown (by EScore, descending);
+    ``emerging_scope`` is ``"industry"`` when they are topics of the industry's catalog entry,
+    ``"all"`` when none of those qualifies and the store's emergent topics are shown instead;
+    ``emerging_scored`` is the number of topics scored. ``positioning`` is None when the
+    store holds no dated document with a country in the window (the positioning refuses to
+    run; ``positioning_missing`` says why).
+    """
+
+    industry: str
+    name: str
+    country: str
+    positioning: DecisionResult | None
+    bottlenecks: DecisionResult
+    actors: DecisionResult
+    benchmark: DecisionResult
+    series: DecisionResult
+    talent: DecisionResult
+    landscape: DecisionResult
+    emerging: pa.Table
+    emerging_scope: str
+    emerging_scored: int
+    positioning_missing: str = ""
+
+
+def industry_results(store: Store, *, industry: str, country: str = "CN") -> IndustryResults:
+    """Run the report's decisions for ``industry`` and ``country`` (defaults of each
+    decision; the benchmark's yearly series covers the home country and its peers).
+
+    Raises
+    ------
+    NotFoundError
+        ``industry`` is not in the catalog.
+    """
+    from forcemap.decide.actors import strategic_actors
+    from forcemap.decide.benchmark import benchmark
+    from forcemap.decide.benchmark_series import benchmark_series
+    from forcemap.decide.bottlenecks import bottlenecks
+    from forcemap.decide.landscape import landscape
+    from forcemap.decide.positioning import positioning
+    from forcemap.decide.talent import talent
+    from forcemap.indicators.emergence import emergence_score
+    from forcemap.store.reference import load_industry_catalog
+
+    cat = load_industry_catalog()
+    if industry not in cat:
+        raise NotFoundError(f"unknown industry {industry!r}; the catalog has: {', '.join(cat)}")
+    country = country.upper()
+    bench = benchmark(store, country=country, industry=industry)
+    countries = [c for c in bench.table["country"].to_pylist() if c]
+    series = benchmark_series(
+        store, unit="country", units=countries or [country], industry=industry
+    )
+    em = emergence_score(store, unit="topic")
+    q = em.filter(pc.equal(em["qualified"], True))
+    scope = "all"
+    topics = sorted(set(cat[industry].topics))
+    if topics:
+        mine = q.filter(pc.is_in(q["unit_id"], pa.array(topics, pa.string())))
+        if mine.num_rows:
+            q, scope = mine, "industry"
+    pos: DecisionResult | None = None
+    missing = ""
+    try:
+        pos = positioning(store, country=country, industries=[industry])
+    except InputError as e:  # a store without any dated, attributed document
+        if not str(e).startswith("no evidence"):
+            raise
+        missing = str(e)
+    return IndustryResults(
+        industry=industry,
+        name=cat[industry].name,
+        country=country,
+        positioning=pos,
+        positioning_missing=missing,
+        bottlenecks=bottlenecks(store, country=country, industry=industry),
+        actors=strategic_actors(store, country=country, industry=industry, top=15),
+        benchmark=bench,
+        series=series,
+        talent=talent(store, country=country, industry=industry, top=10),
+        landscape=landscape(store, country=country, industry=industry),
+        emerging=q.sort_by([("escore", "descending"), ("unit_id", "ascending")]),
+        emerging_scope=scope,
+        emerging_scored=em.num_rows,
+    )
+
+
+def _positioning(res: IndustryResults) -> Section:
+    from forcemap.decide.positioning import STRATEGIES, positioning_matrix
+
+    r, country = res.positioning, res.country
+    if r is None:
+        sec = Section(f"Positioning of {country}", anchor=ANCHORS["positioning"])
+        return sec.warn(f"No positioning: {res.positioning_missing}.")
+    sec = Section(f"Positioning of {country}", method=rule_text(r.rule),
+                  anchor=ANCHORS["positioning"])  # fmt: skip
+    m = (
+        positioning_matrix(r)
+        .sort_by([("level", "descending")])
+        .select(["country", "class", "level", "level_low", "level_high"])
+    )
     rows = r.table.to_pylist()
     if not rows:
         sec.warn(f"{country} has no top works or high-value patents in this industry.")
     else:
         x = rows[0]
+        n = format_number
         if x["class"].startswith("insufficient"):
             sec.warn(
-                f"Class: {x['class']} — {country} has {x['top_works']:.1f} of the world's "
-                f"{x['world_top_works']:.1f} top works and {x['hv_patents']:.1f} of "
-                f"{x['world_hv_patents']:.1f} high-value families in the window; no class "
+                f"Class: {x['class']} — {country} has {n(x['top_works'])} of the world's "
+                f"{n(x['world_top_works'])} top works and {n(x['hv_patents'])} of "
+                f"{n(x['world_hv_patents'])} high-value families in the window; no class "
                 "and no strategy."
             )
         else:
+            lv = column_text(m, "level")
+            behind = x["years_behind"]
             sec.text(
-                f"Class: {x['class'].upper()} — level L = {_n(x['level'])} "
-                f"(95 % interval {_n(x['level_low'])}–{_n(x['level_high'])}) of the best "
-                f"country ({x['leader']}); publications {_n(x['level_pub'])} (leader "
-                f"{x['leader_pub'] or '–'}), technology {_n(x['level_tech'])} (leader "
-                f"{x['leader_tech'] or '–'}); trend {_n(x['trend'], '+.0f')} points against "
-                "the previous window; years behind the leader: "
-                f"{_n(x['years_behind'], 'd')}{'+' if x['years_behind_censored'] else ''}."
+                f"Class: {x['class'].upper()} — level L = {lv(x['level'])} "
+                f"(95 % interval {lv(x['level_low'])}–{lv(x['level_high'])}) of the best "
+                f"country ({x['leader'] or '–'}); publications {lv(x['level_pub'])} (leader "
+                f"{x['leader_pub'] or '–'}), technology {lv(x['level_tech'])} (leader "
+                f"{x['leader_tech'] or '–'}); trend {n(x['trend'], decimals=0, signed=True)} "
+                "points against the previous window; years behind the leader: "
+                f"{n(behind)}{'+' if behind is not None and x['years_behind_censored'] else ''}."
             )
         if x["note"]:
             sec.text(x["note"] + ".")
@@ -63,27 +188,16 @@ def _positioning(store: Store, industry: str, country: str) -> Section:
                 f"Strategy depends on the class ({x['class']}: the interval of L crosses a "
                 "threshold): " + " ".join(f"{c}: {STRATEGIES[c]}" for c in options)
             )
-    m = positioning_matrix(r)
-    sec.table(
-        "Countries by level in this industry (95 % stability interval of L)",
-        m.sort_by([("level", "descending")]).select(
-            ["country", "class", "level", "level_low", "level_high"]
-        ),
-        max_rows=15,
-    )
+    sec.table("Countries by level in this industry (95 % stability interval of L)", m,
+              max_rows=15)  # fmt: skip
     sec.notes(r)
     return sec
 
 
-def _n(v: float | int | None, fmt: str = ".0f") -> str:
-    return "–" if v is None else format(v, fmt)
-
-
-def _bottlenecks(store: Store, industry: str, country: str) -> Section:
-    from forcemap.decide.bottlenecks import bottlenecks
-
-    r = bottlenecks(store, country=country, industry=industry)
-    sec = Section(f"Bottleneck technologies for {country}", method=r.rule.describe())
+def _bottlenecks(res: IndustryResults) -> Section:
+    r = res.bottlenecks
+    sec = Section(f"Bottleneck technologies for {res.country}", method=rule_text(r.rule),
+                  anchor=ANCHORS["bottlenecks"])  # fmt: skip
     if r.table.num_rows:
         cols = ["rank", "cpc", "title", "outcome", "score", "rta", "families",
                 "unknown_country_share", "country_share", "country_share_low",
@@ -101,11 +215,10 @@ def _bottlenecks(store: Store, industry: str, country: str) -> Section:
     return sec
 
 
-def _actors(store: Store, industry: str, country: str) -> Section:
-    from forcemap.decide.actors import strategic_actors
-
-    r = strategic_actors(store, country=country, industry=industry, top=15)
-    sec = Section(f"Strategic S&T actors of {country}", method=r.rule.describe())
+def _actors(res: IndustryResults) -> Section:
+    r = res.actors
+    sec = Section(f"Strategic S&T actors of {res.country}", method=rule_text(r.rule),
+                  anchor=ANCHORS["actors"])  # fmt: skip
     cols = ["rank", "name", "type", "outcome", "score", "works", "patents", "mncs",
             "mncs_low", "mncs_high", "pagerank", "brokerage", "breadth"]  # fmt: skip
     sec.table("Top organisations", r.table.select(cols), max_rows=15)
@@ -113,34 +226,50 @@ def _actors(store: Store, industry: str, country: str) -> Section:
     return sec
 
 
-def _emerging(store: Store, industry: str) -> Section:
-    from forcemap.indicators.emergence import emergence_score
-    from forcemap.store.reference import load_industry_catalog
-
-    ind = load_industry_catalog()[industry]
-    topics = set(ind.topics)
-    em = emergence_score(store, unit="topic")
+def _emerging(res: IndustryResults) -> Section:
     sec = Section(
         "Emerging topics",
         method="Emergence score (Carley et al. 2018; Porter et al. 2019) of OpenAlex topics, "
         "with its qualification rules; topics of this industry in the catalog first.",
+        anchor=ANCHORS["emerging"],
     )
-    q = em.filter(pc.equal(em["qualified"], True))
-    if topics:
-        mine = q.filter(pc.is_in(q["unit_id"], pa.array(sorted(topics), pa.string())))
-        if mine.num_rows:
-            q = mine
+    q = res.emerging
     if q.num_rows == 0:
-        sec.text("No topic qualifies as emergent in the window.")
+        sec.text(
+            f"No topic qualifies as emergent in the window ({format_number(res.emerging_scored)}"
+            " topics scored)."
+        )
         return sec
-    sec.table(
-        "Top emergent topics",
-        q.sort_by([("escore", "descending")]).select(
-            ["unit_id", "name", "records", "active_records", "actors", "escore"]
-        ),
-        max_rows=10,
-    )
+    if res.emerging_scope != "industry":
+        sec.warn(
+            "None of the industry's catalog topics qualifies as emergent: the store's "
+            "emergent topics are shown instead."
+        )
+    sec.table("Top emergent topics", q.select(EMERGING_COLUMNS), max_rows=10)
     return sec
+
+
+def industry_sections(store: Store, res: IndustryResults) -> list[Section]:
+    """The report's sections, the executive summary first (the network section reads the
+    store; every other section shows a result of ``res``)."""
+    c = res.country
+    sections = [
+        _positioning(res),
+        _bottlenecks(res),
+        _actors(res),
+        benchmark_section(res.benchmark, res.series, title=f"Benchmarking {c} against its peers",
+                          anchor=ANCHORS["benchmark"]),
+        talent_section(res.talent, title=f"Talent of {c}: strategic and rising scientists",
+                       anchor=ANCHORS["talent"]),
+        landscape_section(res.landscape, title="Technology value and IP landscape",
+                          anchor=ANCHORS["landscape"]),
+    ]  # fmt: skip
+    for s in network_sections(store, label="Innovation network", industry=res.industry):
+        s.title = "Innovation network of the industry"
+        s.anchor = ANCHORS["network"]
+        sections.append(s)
+    sections.append(_emerging(res))
+    return [summary_section(executive_summary(res)), *sections]
 
 
 def industry_report(
@@ -150,6 +279,7 @@ def industry_report(
     country: str = "CN",
     out: str | os.PathLike[str],
     pdf: bool = False,
+    results: IndustryResults | None = None,
 ) -> list[Path]:
     """Write the strategic S&T strength report of ``industry`` for ``country``.
 
@@ -165,6 +295,9 @@ def industry_report(
         The HTML file to write.
     pdf : bool, default False
         Also write ``<out>.pdf`` with headless Chromium (:func:`print_pdf`).
+    results : IndustryResults, optional
+        The decisions already run by :func:`industry_results` on this store for this
+        industry and country (they are run when None).
 
     Returns
     -------
@@ -175,28 +308,22 @@ def industry_report(
     ------
     NotFoundError
         ``industry`` is not in the catalog, or Chromium is missing for ``pdf``.
+    InputError
+        ``results`` are of another industry or country.
     """
-    from forcemap.store.reference import load_industry_catalog
-
-    cat = load_industry_catalog()
-    if industry not in cat:
-        raise NotFoundError(f"unknown industry {industry!r}; the catalog has: {', '.join(cat)}")
-    country = country.upper()
-    synthetic = bool(store.scalar("SELECT count(*) FROM works WHERE origin LIKE 'synthetic%'"))
-    sections = [
-        _positioning(store, industry, country),
-        _bottlenecks(store, industry, country),
-        _actors(store, industry, country),
-    ]
-    for s in network_sections(store, label="Innovation network", industry=industry):
-        s.title = "Innovation network of the industry"
-        sections.append(s)
-    sections.append(_emerging(store, industry))
-    name = cat[industry].name
+    if results is None:
+        results = industry_results(store, industry=industry, country=country)
+    elif (results.industry, results.country) != (industry, country.upper()):
+        raise InputError(
+            f"results: of {results.industry}/{results.country}, not {industry}/{country.upper()}"
+        )
+    synthetic = results.bottlenecks.synthetic or bool(
+        store.scalar("SELECT count(*) FROM works WHERE origin LIKE 'synthetic%'")
+    )
     html = render_report(
-        sections,
+        industry_sections(store, results),
         out,
-        title=f"{name}: strategic S&T strength of {country}",
+        title=f"{results.name}: strategic S&T strength of {results.country}",
         subtitle=f"forcemap industry report — store {store.path.name}",
         synthetic=synthetic,
     )

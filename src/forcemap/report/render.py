@@ -8,27 +8,54 @@ from __future__ import annotations
 
 import html
 import os
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from forcemap import __version__
-from forcemap.report.tables import format_number
+from forcemap.report.tables import column_formatter, format_number
 
 if TYPE_CHECKING:
-    from forcemap.decide.result import DecisionResult
+    from forcemap.decide.result import DecisionResult, Rule
 
-__all__ = ["Block", "Section", "bar_chart", "render_report"]
+__all__ = [
+    "Block",
+    "Finding",
+    "Section",
+    "bar_chart",
+    "column_text",
+    "formatted_rows",
+    "render_report",
+    "rule_text",
+]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One statement of an executive summary: ``topic`` (e.g. "Positioning"), the
+    ``statement`` in plain language with its numbers already in the report's one format, the
+    ``anchor`` of the section it summarises, and ``evidence``: ``"ok"``, ``"insufficient
+    evidence"`` or ``"no evidence"`` (a decision that had nothing to decide on), so that a
+    reader — and a test — can tell an answer from the absence of one. ``values`` holds the
+    numbers the statement shows, by name, as the decision returned them (None: unknown)."""
+
+    topic: str
+    statement: str
+    anchor: str
+    evidence: str = "ok"
+    values: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Block:
-    """One piece of a section: ``kind`` is ``table``, ``chart``, ``text`` or ``warning``."""
+    """One piece of a section: ``kind`` is ``table``, ``chart``, ``text``, ``warning`` or
+    ``findings`` (a list of :class:`Finding`, each linking to its section)."""
 
     kind: str
     title: str = ""
@@ -36,6 +63,7 @@ class Block:
     html: str = ""
     text: str = ""
     max_rows: int = 25
+    findings: tuple[Finding, ...] = ()
 
 
 @dataclass
@@ -64,6 +92,10 @@ class Section:
         self.blocks.append(Block("warning", text=text))
         return self
 
+    def findings(self, items: list[Finding]) -> Section:
+        self.blocks.append(Block("findings", findings=tuple(items)))
+        return self
+
     def notes(self, result: DecisionResult) -> Section:
         """A decision's coverage lines, then its caveats, as warnings."""
         for cov in result.coverage:
@@ -71,6 +103,18 @@ class Section:
         for c in result.caveats:
             self.warn(c)
         return self
+
+
+def rule_text(rule: Rule) -> str:
+    """A decision's rule as the report writes it: :meth:`~forcemap.decide.result.Rule.describe`,
+    except that a parameter Python would write in scientific notation (``3.3e-05``) is written
+    with :func:`~forcemap.report.tables.format_number` (``0.000033``); every other value as
+    the decision gave it, so that a threshold reads exactly as it was set."""
+    params = {
+        k: format_number(v) if isinstance(v, float) and "e" in repr(v) else v
+        for k, v in rule.parameters.items()
+    }
+    return replace(rule, parameters=params).describe()
 
 
 def bar_chart(
@@ -88,8 +132,8 @@ def bar_chart(
         x = i * bw
         bars.append(
             f'<rect x="{x + 1:.1f}" y="{height - 20 - h:.1f}" width="{max(bw - 2, 1):.1f}" '
-            f'height="{h:.1f}" fill="#3b6ea8"><title>{html.escape(str(lab))}: {v:,.4g}'
-            f"</title></rect>"
+            f'height="{h:.1f}" fill="#3b6ea8"><title>{html.escape(str(lab))}: '
+            f"{format_number(v)}</title></rect>"
         )
     step = max(1, n // 10)
     ticks = "".join(
@@ -103,6 +147,54 @@ def bar_chart(
     )
 
 
+def _measure(name: str, names: list[str]) -> str:
+    """The measure a column shows: ``x`` for ``x_low`` / ``x_high`` when ``x`` is a column too
+    (an interval is written with its figure's decimals)."""
+    for suffix in ("_low", "_high"):
+        if name.endswith(suffix) and name[: -len(suffix)] in names:
+            return name[: -len(suffix)]
+    return name
+
+
+def _formatters(table: pa.Table) -> tuple[dict[str, list[Any]], dict[str, Callable[[Any], str]]]:
+    names = table.column_names
+    values = {c: table[c].to_pylist() for c in names}
+    pooled: dict[str, list[Any]] = {}
+    for c in names:
+        pooled.setdefault(_measure(c, names), []).extend(values[c])
+    fmts = {c: column_formatter(_measure(c, names), pooled[_measure(c, names)]) for c in names}
+    return values, fmts
+
+
+def column_text(table: pa.Table, column: str) -> Callable[[Any], str]:
+    """The formatter of ``column`` as the report writes it in ``table`` (see
+    :func:`formatted_rows`): a figure quoted in the text reads as in its table."""
+    return _formatters(table.select(_with_bounds(table, column)))[1][column]
+
+
+def _with_bounds(table: pa.Table, column: str) -> list[str]:
+    return [c for c in table.column_names if c == column or _measure(c, table.column_names)
+            == column]  # fmt: skip
+
+
+def formatted_rows(table: pa.Table, max_rows: int) -> list[list[tuple[str, bool]]]:
+    """The first ``max_rows`` rows of ``table`` as ``(text, is_number)`` cells, in the one
+    format of :func:`~forcemap.report.tables.column_formatter`: decimals fixed per measure
+    over the whole column (a figure and its ``_low`` / ``_high`` bounds share them),
+    thousands separators, never scientific notation."""
+    names = table.column_names
+    values, fmts = _formatters(table)
+    out = []
+    for i in range(min(max_rows, table.num_rows)):
+        row = []
+        for c in names:
+            v = values[c][i]
+            is_num = isinstance(v, (int, float)) and not isinstance(v, bool)
+            row.append((fmts[c](v), is_num))
+        out.append(row)
+    return out
+
+
 def _env() -> Environment:
     env = Environment(
         loader=PackageLoader("forcemap.report", "templates"),
@@ -111,6 +203,7 @@ def _env() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["fmt"] = format_number
+    env.globals["formatted_rows"] = formatted_rows
     env.filters["safe_svg"] = lambda s: Markup(s)  # charts are produced by bar_chart above
     return env
 

@@ -12,7 +12,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from forcemap.decide.result import DecisionResult
-from forcemap.report.render import Section, bar_chart
+from forcemap.report.render import Section, bar_chart, rule_text
+from forcemap.report.tables import format_number
 from forcemap.store import Store
 
 __all__ = [
@@ -52,7 +53,7 @@ def network_sections(
     s = a.summary
 
     def share(v: float | None) -> str:
-        return "–" if v is None else f"{v:.3f}"
+        return format_number(v, decimals=3)
 
     rows = [
         ("organisations", f"{s['n_nodes']:,}"),
@@ -214,11 +215,15 @@ def _disruption_section(store: Store, label: str) -> Section:
             counts[min(int((v + 1.0) / 0.2), 9)] += 1
         sec.chart(
             "Distribution of CD_5 (−1 consolidating … +1 disruptive)",
-            bar_chart([f"{b:+.1f}" for b in bins[:-1]], [float(c) for c in counts]),
+            bar_chart(
+                [format_number(b, decimals=1, signed=True) for b in bins[:-1]],
+                [float(c) for c in counts],
+            ),
         )
         pos = sum(1 for v in vals if v > 0)
         sec.text(
-            f"Share with CD_5 > 0: {pos / n:.3f}; mean {sum(vals) / n:+.4f}. Most disruptive "
+            f"Share with CD_5 > 0: {format_number(pos / n, decimals=3)}; mean "
+            f"{format_number(sum(vals) / n, decimals=4, signed=True)}. Most disruptive "
             "works with at least 5 citers in the window:"
         )
         big = defined.filter(
@@ -322,7 +327,8 @@ def _patent_value_section(store: Store, label: str) -> Section:
     bt = sum(1 for v in pv["breakthrough"].to_pylist() if v)
     sec.text(
         f"{pv.num_rows:,} patents; {len(fc):,} with a 5-year forward-citation count "
-        f"(mean {sum(fc) / max(len(fc), 1):.2f}); {bt:,} breakthrough inventions."
+        f"(mean {format_number(sum(fc) / max(len(fc), 1), decimals=2)}); {bt:,} breakthrough "
+        "inventions."
     )
     if len(fc) < 100:
         sec.warn(f"Only {len(fc)} patents with forward citations: cohorts are too small.")
@@ -344,7 +350,7 @@ def positioning_sections(
         r = positioning(store, country=country, unit=unit)  # type: ignore[arg-type]
         sec = Section(
             f"{label}: positioning of {country} by {unit}",
-            method=r.rule.describe(),
+            method=rule_text(r.rule),
         )
         cols = ["unit_name", "class", "level", "level_low", "level_high", "level_pub",
                 "level_tech", "sides", "trend", "leader", "leader_pub", "leader_tech",
@@ -381,7 +387,7 @@ def bottleneck_sections(store: Store, *, label: str, country: str) -> list[Secti
     from forcemap.decide.bottlenecks import bottlenecks
 
     r = bottlenecks(store, country=country)
-    sec = Section(f"{label}: bottleneck technologies for {country}", method=r.rule.describe())
+    sec = Section(f"{label}: bottleneck technologies for {country}", method=rule_text(r.rule))
     if r.table.num_rows == 0:
         sec.text(f"No CPC group meets the bottleneck rule for {country}.")
     else:
@@ -410,7 +416,7 @@ def actor_sections(
     who = country or "all countries"
     sec = Section(
         f"{label}: strategic actors ({who}{', ' + industry if industry else ''})",
-        method=r.rule.describe(),
+        method=rule_text(r.rule),
     )
     cols = ["industry", "rank", "name", "type", "country_code", "outcome", "score",
             "anchor_candidate", "works", "patents", "mncs", "mncs_low", "mncs_high", "pagerank",
@@ -422,16 +428,22 @@ def actor_sections(
 
 
 def decision_section(
-    result: DecisionResult, title: str, columns: list[str], *, max_rows: int = 30
+    result: DecisionResult,
+    title: str,
+    columns: list[str],
+    *,
+    max_rows: int = 30,
+    table_title: str | None = None,
 ) -> Section:
     """A report section for any :class:`~forcemap.decide.result.DecisionResult`: its table
-    (the given columns), the rule with every threshold, and its caveats."""
+    (the given columns; ``table_title`` above it, the section's title by default), the rule
+    with every threshold, and its caveats."""
     r = result
-    sec = Section(title, method=r.rule.describe())
+    sec = Section(title, method=rule_text(r.rule))
     table = r.table
     shown = table.select([c for c in columns if c in table.column_names])
     if shown.num_rows:
-        sec.table(title, shown, max_rows=max_rows)
+        sec.table(table_title or title, shown, max_rows=max_rows)
     else:
         sec.text("No rows: nothing meets the rule on this store.")
     sec.notes(r)

@@ -227,25 +227,29 @@ def _decimals(magnitude: float) -> int:
     return int(min(6, max(0, 2 - math.floor(math.log10(magnitude)))))
 
 
-def format_number(v: Any, *, decimals: int | None = None) -> str:
+def format_number(v: Any, *, decimals: int | None = None, signed: bool = False) -> str:
     """One value as text, the one way forcemap shows numbers.
 
     ``None`` and NaN are ``"–"``; integers and whole floats get thousands separators and no
     decimals (``5,384``, never ``678.000``); other floats get ``decimals`` places, by default
     three significant digits at their magnitude (``0.0472``, ``3.19``, ``41.7``, ``3,187``),
-    never scientific notation. Anything else (booleans included) is ``str(v)``.
+    never scientific notation. ``signed`` writes a ``+`` before a positive number (a change:
+    ``+12``). Anything else (booleans included) is ``str(v)``.
     """
     if v is None:
         return "–"
     if isinstance(v, bool):
         return str(v)
+    sign = "+" if signed and v != 0 else ""
     if isinstance(v, int):
-        return f"{v:,}"
+        return f"{v:{sign},}"
     if isinstance(v, float):
         if not math.isfinite(v):
             return "–"
         d = decimals if decimals is not None else (0 if v.is_integer() else _decimals(abs(v)))
-        return f"{v:,.{d}f}"
+        text = f"{v:{sign},.{d}f}"
+        # a value that rounds to zero is written without a sign ("0.00", never "-0.00")
+        return text.lstrip("+-") if float(text.replace(",", "")) == 0 else text
     return str(v)
 
 
