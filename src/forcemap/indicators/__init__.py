@@ -30,6 +30,7 @@ from forcemap.indicators.emergence import EMERGENCE
 from forcemap.indicators.impact import AGGREGATE, IMPACT, PERCENTILES
 from forcemap.indicators.patent_value import PATENT_VALUE
 from forcemap.indicators.productivity import BRADFORD, HINDEX, LOTKA
+from forcemap.indicators.rpys import RPYS
 from forcemap.indicators.sleeping_beauty import SLEEPING_BEAUTY
 from forcemap.indicators.specialisation import SPECIALISATION
 from forcemap.store.results import Kept
@@ -68,6 +69,7 @@ INDICATORS: dict[str, Indicator] = {
         HINDEX,
         LOTKA,
         BRADFORD,
+        RPYS,
         DISRUPTION,
         SPECIALISATION,
         COMPLEXITY,
