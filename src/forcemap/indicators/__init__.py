@@ -33,6 +33,7 @@ from forcemap.indicators.productivity import BRADFORD, HINDEX, LOTKA
 from forcemap.indicators.rpys import RPYS
 from forcemap.indicators.sleeping_beauty import SLEEPING_BEAUTY
 from forcemap.indicators.specialisation import SPECIALISATION
+from forcemap.indicators.three_field import THREE_FIELD
 from forcemap.store.results import Kept
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ INDICATORS: dict[str, Indicator] = {
         LOTKA,
         BRADFORD,
         RPYS,
+        THREE_FIELD,
         DISRUPTION,
         SPECIALISATION,
         COMPLEXITY,
