@@ -21,6 +21,8 @@ def test_registry_drives_the_nav(client: TestClient) -> None:
         "Positioning",
         "Technology watch",
         "Network explorer",
+        "History",
+        "Three fields",
         "Consortium",
         "Review panel",
         "Portfolio",

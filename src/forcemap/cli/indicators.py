@@ -543,7 +543,7 @@ def indicators_three_field(
             help="Three of country, institution, author, source, concept, topic "
             "(left,middle,right)."
         ),
-    ] = "country,topic,institution",
+    ] = "country,concept,institution",
     top: Annotated[str, typer.Option(help="Items per field: one number or three (20,10,20).")] = (
         "20"
     ),

@@ -119,7 +119,7 @@ def _tops(top: int | Sequence[int]) -> tuple[int, int, int]:
 def three_field(
     store: Store,
     *,
-    fields: Sequence[str] = ("country", "topic", "institution"),
+    fields: Sequence[str] = ("country", "concept", "institution"),
     top: int | Sequence[int] = 20,
     min_score: float = 0.3,
     industry: str | None = None,
@@ -138,7 +138,7 @@ def three_field(
     Parameters
     ----------
     store : Store
-    fields : three of :data:`THREE_FIELDS`, default ("country", "topic", "institution")
+    fields : three of :data:`THREE_FIELDS`, default ("country", "concept", "institution")
         Left, middle and right fields (a field may repeat).
     top : int or three ints, default 20
         Items kept per field, by the works carrying them (ties by id).

@@ -31,7 +31,7 @@ from markupsafe import Markup
 from forcemap.errors import ForcemapError, InputError
 from forcemap.network import KINDS
 from forcemap.store.store import Store
-from forcemap.web import decisions, figures, forms, queries, results
+from forcemap.web import decisions, figures, forms, mapping_history, queries, results
 from forcemap.web.state import Cached, StateDep, StoreDep, WebState
 from forcemap.web.templating import Page, PageSet, render
 
@@ -470,5 +470,6 @@ def network_page(
     }
 
 
-#: Every page in nav order: this module's, then the decision tools with forms.
-PAGES: list[Page] = [*_pages.pages, *forms.PAGES]
+#: Every page in nav order: this module's, the science-mapping history pages, then the decision
+#: tools with forms.
+PAGES: list[Page] = [*_pages.pages, *mapping_history.PAGES, *forms.PAGES]
