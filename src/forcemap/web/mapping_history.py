@@ -21,6 +21,7 @@ from typing import Annotated, Any
 import plotly.graph_objects as go
 from fastapi import APIRouter, Query, Request
 from markupsafe import Markup
+from pydantic import BaseModel, Field
 
 from forcemap.errors import ForcemapError
 from forcemap.store.store import Store
@@ -30,7 +31,7 @@ from forcemap.web.schemas import ERRORS
 from forcemap.web.state import StateDep, StoreDep, WebState
 from forcemap.web.templating import Page, PageSet
 
-__all__ = ["PAGES", "history_data", "router", "three_field_data"]
+__all__ = ["PAGES", "HistoryOut", "ThreeFieldOut", "history_data", "router", "three_field_data"]
 
 _pages = PageSet()
 _api = APIRouter(prefix="/api/v1/mapping", tags=["science mapping"], responses=ERRORS)
@@ -42,6 +43,34 @@ _OPT_KEY = r"^([a-z][a-z0-9_]*)?$"
 _FIELD = "^(" + "|".join(WORK_UNITS) + ")$"
 IndustryQ = Annotated[str, Query(pattern=_OPT_KEY, max_length=64, description="Industry key.")]
 YearQ = Annotated[str, Query(pattern=_OPT_YEAR, description="A year (empty: open).")]
+
+
+class HistoryOut(BaseModel):
+    """A slice's historiograph and reference publication year spectroscopy."""
+
+    nodes: list[dict[str, Any]] = Field(
+        description="Works shown (HIST_NODE_SCHEMA): work_id, label, title, year, doi, "
+        "source_name, lcs, gcs (null: unknown), rank, cited_by_shown, cites_shown."
+    )
+    edges: list[dict[str, Any]] = Field(
+        description="Local citations among them: source (citing) cites target, with years."
+    )
+    meta: dict[str, Any] = Field(description="Slice, top, works, local_citations, cut, …")
+    rpys: list[dict[str, Any]] = Field(
+        description="RPYS rows (RPYS_SCHEMA) of the reference years with a known year."
+    )
+    rpys_unknown: int = Field(description="References whose cited work's year is unknown.")
+    rpys_meta: dict[str, Any] = Field(description="Reference counts behind the spectrum.")
+
+
+class ThreeFieldOut(BaseModel):
+    """The links of a three-field plot."""
+
+    rows: list[dict[str, Any]] = Field(
+        description="THREE_FIELD_SCHEMA rows: stage, both ends (field, id, label, documents, "
+        "rank) and weight (works carrying both)."
+    )
+    meta: dict[str, Any] = Field(description="Fields, top, works, works_with_field, items.")
 
 
 def _years(year_from: str, year_to: str) -> tuple[int, int] | None:
@@ -333,7 +362,7 @@ def three_field_page(
     }
 
 
-@_api.get("/historiograph", summary="Historiograph and RPYS of a slice")
+@_api.get("/historiograph", response_model=HistoryOut, summary="Historiograph and RPYS of a slice")
 def api_history(
     store: StoreDep,
     state: StateDep,
@@ -358,7 +387,7 @@ def api_history(
     )
 
 
-@_api.get("/three-field", summary="Three-field plot links of a slice")
+@_api.get("/three-field", response_model=ThreeFieldOut, summary="Three-field plot links of a slice")
 def api_three_field(
     store: StoreDep,
     state: StateDep,
