@@ -22,6 +22,8 @@ def test_registry_drives_the_nav(client: TestClient) -> None:
         "Technology watch",
         "Network explorer",
         "Themes",
+        "History",
+        "Three fields",
         "Consortium",
         "Review panel",
         "Portfolio",

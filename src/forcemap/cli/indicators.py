@@ -471,3 +471,108 @@ def indicators_sleeping_beauty(
         max_age=max_age,
         entity=entity,
     )
+
+
+SliceIndustryOpt = Annotated[str | None, typer.Option(help="Industry key from the catalog.")]
+SliceFieldOpt = Annotated[
+    str | None, typer.Option("--field", help="Topic, subfield, field, domain or concept id.")
+]
+
+
+@indicators_app.command("rpys")
+def indicators_rpys(
+    ctx: typer.Context,
+    out_file: OutOpt = None,
+    industry: SliceIndustryOpt = None,
+    field: SliceFieldOpt = None,
+    start_year: YearFromOpt = None,
+    end_year: YearToOpt = None,
+    rpy_start: Annotated[
+        int | None, typer.Option(help="First reference year shown (default: last year - 100).")
+    ] = None,
+    rpy_end: Annotated[
+        int | None, typer.Option(help="Last reference year shown (default: last year - 3).")
+    ] = None,
+    last_year: Annotated[
+        int | None, typer.Option(help="References to later works are dropped (default: now).")
+    ] = None,
+    median_window: Annotated[
+        str, typer.Option(help="Deviation drawn: centred (t-2..t+2) or backward (t-4..t).")
+    ] = "centred",
+    save: SaveOpt = None,
+) -> None:
+    """Reference publication year spectroscopy: cited references per year and the deviation
+    from the 5-year median (Marx et al. 2014, as bibliometrix's rpys).
+
+    Example: forcemap indicators rpys --industry robotics --out rpys.csv
+    """
+    import json
+
+    table = _indicator(
+        options(ctx),
+        "rpys",
+        out_file,
+        save,
+        industry=industry,
+        field=field,
+        start_year=start_year,
+        end_year=end_year,
+        rpy_start=rpy_start,
+        rpy_end=rpy_end,
+        last_year=last_year,
+        median_window=median_window,
+    )
+    m = json.loads((table.schema.metadata or {}).get(b"rpys", b"{}"))
+    if m:
+        out.print(
+            f"{m['references']:,} references of {m['citing_works']:,} works: "
+            f"{m['with_year']:,} with a year, {m['unknown_year']:,} of unknown year "
+            f"({m['outside_store']:,} cite works outside the store), {m['out_of_range']:,} "
+            f"out of range, {m['outside_timespan']:,} outside {m['rpy_start']}–{m['rpy_end']}",
+            highlight=False,
+        )
+
+
+@indicators_app.command("three-field")
+def indicators_three_field(
+    ctx: typer.Context,
+    out_file: OutOpt = None,
+    fields: Annotated[
+        str,
+        typer.Option(
+            help="Three of country, institution, author, source, concept, topic "
+            "(left,middle,right)."
+        ),
+    ] = "country,concept,institution",
+    top: Annotated[str, typer.Option(help="Items per field: one number or three (20,10,20).")] = (
+        "20"
+    ),
+    min_score: Annotated[float, typer.Option(help="Concept score (concept fields).")] = 0.3,
+    industry: SliceIndustryOpt = None,
+    field: SliceFieldOpt = None,
+    start_year: YearFromOpt = None,
+    end_year: YearToOpt = None,
+    save: SaveOpt = None,
+) -> None:
+    """Three-field plot links: top items of three fields and the works carrying both ends
+    of each link (bibliometrix's threeFieldsPlot).
+
+    Example: forcemap indicators three-field --fields country,concept,source --out tf.xlsx
+    """
+    try:
+        tops = [int(x) for x in top.split(",") if x.strip()]
+    except ValueError:
+        raise typer.BadParameter(f"--top {top!r}: give a number or three, e.g. 20,10,20") from None
+    _indicator(
+        options(ctx),
+        "three-field",
+        out_file,
+        save,
+        fields=[f.strip() for f in fields.split(",") if f.strip()],
+        top=tops[0] if len(tops) == 1 else tops,
+        min_score=min_score,
+        industry=industry,
+        field=field,
+        start_year=start_year,
+        end_year=end_year,
+    )

@@ -30,8 +30,10 @@ from forcemap.indicators.emergence import EMERGENCE
 from forcemap.indicators.impact import AGGREGATE, IMPACT, PERCENTILES
 from forcemap.indicators.patent_value import PATENT_VALUE
 from forcemap.indicators.productivity import BRADFORD, HINDEX, LOTKA
+from forcemap.indicators.rpys import RPYS
 from forcemap.indicators.sleeping_beauty import SLEEPING_BEAUTY
 from forcemap.indicators.specialisation import SPECIALISATION
+from forcemap.indicators.three_field import THREE_FIELD
 from forcemap.store.results import Kept
 
 if TYPE_CHECKING:
@@ -68,6 +70,8 @@ INDICATORS: dict[str, Indicator] = {
         HINDEX,
         LOTKA,
         BRADFORD,
+        RPYS,
+        THREE_FIELD,
         DISRUPTION,
         SPECIALISATION,
         COMPLEXITY,

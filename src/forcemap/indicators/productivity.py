@@ -50,6 +50,7 @@ from forcemap.errors import InputError, StoreError
 from forcemap.indicators._registry import WORK_ACTORS, WORKS, Indicator
 from forcemap.store.person_views import AUTHORSHIPS_VIEW_SQL, PERSON_OF_SQL
 from forcemap.store.store import Store
+from forcemap.store.work_units import WORK_UNIT_SQL
 
 __all__ = [
     "BRADFORD_SCHEMA",
@@ -103,28 +104,8 @@ BRADFORD_SCHEMA = pa.schema(
 )
 """Output of :func:`bradford`, by rank."""
 
-# unit kind -> SQL of (unit_id, name, work_id) over _fm_authorships (persons) / organisations
-_UNITS_SQL: dict[str, str] = {
-    "author": """
-        SELECT DISTINCT a.author_id AS unit_id,
-               coalesce(p.person_name, au.name, a.author_name) AS name, a.work_id
-        FROM _fm_authorships AS a
-        LEFT JOIN (SELECT DISTINCT person_id, person_name FROM _fm_person_of) AS p
-               ON p.person_id = a.author_id
-        LEFT JOIN authors AS au ON au.author_id = a.author_id
-        WHERE a.author_id IS NOT NULL""",
-    "source": """
-        SELECT source_id AS unit_id, source_name AS name, work_id FROM works
-        WHERE source_id IS NOT NULL""",
-    "institution": """
-        SELECT DISTINCT coalesce(o.org_id, a.institution_id) AS unit_id,
-               coalesce(g.name, i.name) AS name, a.work_id
-        FROM authorships AS a
-        LEFT JOIN institutions AS i ON i.institution_id = a.institution_id
-        LEFT JOIN org_aliases AS o ON o.source = 'institution' AND o.source_id = a.institution_id
-        LEFT JOIN organizations AS g ON g.org_id = o.org_id
-        WHERE a.institution_id IS NOT NULL""",
-}
+# unit kind -> SQL of (work_id, unit_id, name): one definition in the store layer
+_UNITS_SQL: dict[str, str] = {u: WORK_UNIT_SQL[u] for u in ("author", "source", "institution")}
 
 HINDEX_UNITS: tuple[str, ...] = tuple(_UNITS_SQL)
 """Units of :func:`hindex_table`."""

@@ -39,6 +39,7 @@ from forcemap.store import Store
 from forcemap.store.org_hierarchy import ORG_LEVELS, org_aliases_sql, org_level_caption
 from forcemap.store.org_names import ORG_TYPES
 from forcemap.store.person_views import AUTHORSHIPS_VIEW_SQL, PERSON_OF_SQL
+from forcemap.store.slices import industry_slice, slice_works_sql
 from forcemap.store.store import scratch_connection
 
 __all__ = [
@@ -141,41 +142,6 @@ CASE lower(coalesce({col}, ''))
 
 def _type_sql(col: str) -> str:
     return _TYPE_MAP.replace("{col}", col)
-
-
-def industry_slice(industry: str) -> tuple[list[str], list[str], list[str]]:
-    """An industry's (concept ids, topic ids, CPC patterns) from the industry catalog
-    (:func:`forcemap.store.reference.load_industry_catalog`; unknown key: NotFoundError)."""
-    from forcemap.store.reference import load_industry_catalog
-
-    cat = load_industry_catalog()
-    key = cat[industry].key
-    links = (cat.concept_links(), "concept_id"), (cat.topic_links(), "topic_id")
-    ids = [
-        sorted(set(t.filter(pa.compute.equal(t["industry"], key))[c].to_pylist())) for t, c in links
-    ]
-    cp = cat.cpc_patterns()
-    patterns = sorted(set(cp.filter(pa.compute.equal(cp["industry"], key))["pattern"].to_pylist()))
-    return ids[0], ids[1], patterns
-
-
-def slice_works_sql(has_topic_filter: bool) -> str:
-    """Works in the slice: year range, field, concepts/topics (all as $parameters)."""
-    sql = """
-        SELECT w.work_id, w.year FROM works w
-        WHERE ($y0 IS NULL OR w.year >= $y0) AND ($y1 IS NULL OR w.year <= $y1)
-          AND ($field IS NULL
-               OR EXISTS (SELECT 1 FROM work_topics t WHERE t.work_id = w.work_id
-                          AND $field IN (t.field_id, t.subfield_id, t.domain_id, t.topic_id))
-               OR EXISTS (SELECT 1 FROM work_concepts c WHERE c.work_id = w.work_id
-                          AND c.concept_id = $field))"""
-    if has_topic_filter:
-        sql += """
-          AND (EXISTS (SELECT 1 FROM work_concepts c WHERE c.work_id = w.work_id
-                       AND list_contains($concepts, c.concept_id))
-               OR EXISTS (SELECT 1 FROM work_topics t WHERE t.work_id = w.work_id
-                          AND list_contains($topics, t.topic_id)))"""
-    return sql
 
 
 _SLICE_PATENTS_SQL = """

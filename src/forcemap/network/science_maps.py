@@ -57,8 +57,6 @@ from forcemap.network.build import (
     NODE_SCHEMA,
     Network,
     association_strength,
-    industry_slice,
-    slice_works_sql,
 )
 from forcemap.network.coword_terms import (
     TERM_SOURCES,
@@ -70,7 +68,9 @@ from forcemap.network.coword_terms import (
     text_terms,
 )
 from forcemap.store.person_views import AUTHORSHIPS_VIEW_SQL, PERSON_OF_SQL
+from forcemap.store.slices import industry_slice, slice_works_sql
 from forcemap.store.store import Store
+from forcemap.store.work_units import WORK_UNIT_SQL
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -102,21 +102,7 @@ _ITEMS_SQL: dict[str, str] = {
         FROM work_topics AS t JOIN _fm_works USING (work_id)""",
 }
 
-# an item's occurrences: co-citation = works of the slice citing it; coupling = its references;
-# co-word = works carrying the term (all: doc/item counts in _fm_items)
-_UNIT_OF_WORK_SQL: dict[str, str] = {
-    "author": """SELECT DISTINCT work_id, author_id AS unit_id FROM _fm_authorships
-                 WHERE author_id IS NOT NULL""",
-    "source": "SELECT work_id, source_id AS unit_id FROM works WHERE source_id IS NOT NULL",
-    "institution": """
-        SELECT DISTINCT a.work_id, coalesce(o.org_id, a.institution_id) AS unit_id
-        FROM authorships AS a
-        LEFT JOIN org_aliases AS o ON o.source = 'institution' AND o.source_id = a.institution_id
-        WHERE a.institution_id IS NOT NULL""",
-    "country": """SELECT DISTINCT work_id, country_code AS unit_id FROM authorships
-                  WHERE country_code IS NOT NULL""",
-}
-
+# a work's units (aggregation): forcemap.store.work_units.WORK_UNIT_SQL; node labels by kind:
 _UNIT_LABEL_SQL: dict[str, str] = {
     "work": "SELECT work_id AS node_id, title AS label FROM works",
     "author": """SELECT author_id AS node_id, any_value(name) AS label FROM (
@@ -320,7 +306,11 @@ def science_map(
             cur.execute(PERSON_OF_SQL)
             cur.execute(AUTHORSHIPS_VIEW_SQL)
         if unit != "work":
-            cur.execute("CREATE OR REPLACE TEMP TABLE _fm_unit AS " + _UNIT_OF_WORK_SQL[unit])
+            unit_sql = WORK_UNIT_SQL[unit]
+            cur.execute(
+                f"""CREATE OR REPLACE TEMP TABLE _fm_unit AS
+                    SELECT DISTINCT work_id, unit_id FROM ({unit_sql})"""  # noqa: S608 - allow-listed
+            )
             edges_sql = _UNIT_PAIRS_SQL
             occ_sql = """SELECT u.unit_id AS node_id, sum(o.n)::BIGINT AS n
                          FROM _fm_occ AS o JOIN _fm_unit AS u ON u.work_id = o.item_id

@@ -7,10 +7,14 @@ once, so every indicator, network and decision slices the same way.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from typing import Any
 
+import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from forcemap._checks import check_years
 from forcemap.errors import NotFoundError
 from forcemap.store.reference import (
     BROAD_CONCEPT_MAX_LEVEL,
@@ -19,7 +23,13 @@ from forcemap.store.reference import (
 )
 from forcemap.store.store import Store
 
-__all__ = ["industry_patents", "industry_works"]
+__all__ = [
+    "create_work_slice",
+    "industry_patents",
+    "industry_slice",
+    "industry_works",
+    "slice_works_sql",
+]
 
 WORK_SLICE = pa.schema([("work_id", pa.string()), ("industry", pa.string())])
 PATENT_SLICE = pa.schema(
@@ -117,3 +127,75 @@ def industry_patents(
         params={"first": first_only},
     )
     return rel.to_arrow_table().cast(PATENT_SLICE)
+
+
+def industry_slice(industry: str) -> tuple[list[str], list[str], list[str]]:
+    """An industry's (concept ids, topic ids, CPC patterns) from the industry catalog
+    (:func:`forcemap.store.reference.load_industry_catalog`; unknown key: NotFoundError)."""
+    cat = load_industry_catalog()
+    key = cat[industry].key
+    links = (cat.concept_links(), "concept_id"), (cat.topic_links(), "topic_id")
+    ids = [sorted(set(t.filter(pc.equal(t["industry"], key))[c].to_pylist())) for t, c in links]
+    cp = cat.cpc_patterns()
+    patterns = sorted(set(cp.filter(pc.equal(cp["industry"], key))["pattern"].to_pylist()))
+    return ids[0], ids[1], patterns
+
+
+def slice_works_sql(has_topic_filter: bool) -> str:
+    """Works in the slice: year range, field, concepts/topics (all as $parameters)."""
+    sql = """
+        SELECT w.work_id, w.year FROM works w
+        WHERE ($y0 IS NULL OR w.year >= $y0) AND ($y1 IS NULL OR w.year <= $y1)
+          AND ($field IS NULL
+               OR EXISTS (SELECT 1 FROM work_topics t WHERE t.work_id = w.work_id
+                          AND $field IN (t.field_id, t.subfield_id, t.domain_id, t.topic_id))
+               OR EXISTS (SELECT 1 FROM work_concepts c WHERE c.work_id = w.work_id
+                          AND c.concept_id = $field))"""
+    if has_topic_filter:
+        sql += """
+          AND (EXISTS (SELECT 1 FROM work_concepts c WHERE c.work_id = w.work_id
+                       AND list_contains($concepts, c.concept_id))
+               OR EXISTS (SELECT 1 FROM work_topics t WHERE t.work_id = w.work_id
+                          AND list_contains($topics, t.topic_id)))"""
+    return sql
+
+
+def create_work_slice(
+    cur: duckdb.DuckDBPyConnection,
+    *,
+    industry: str | None = None,
+    field: str | None = None,
+    concepts: Collection[str] | None = None,
+    topics: Collection[str] | None = None,
+    years: tuple[int, int] | None = None,
+) -> dict[str, Any]:
+    """Create the temporary table ``_fm_works(work_id, year)`` of the works in a slice, on
+    ``cur``, with :func:`slice_works_sql`; returns the slice's description (``industry``,
+    ``field``, ``years``, ``concepts``, ``topics``, ``works``: its size).
+
+    The industry adds its catalog concepts and topics (:func:`industry_slice`) to
+    ``concepts`` and ``topics``; a work is in the slice when it carries one of them (none
+    given: every work), lies in ``years`` (inclusive) and, with ``field``, carries that
+    topic / subfield / field / domain or concept.
+    """
+    y0, y1 = check_years(years)
+    concept_ids, topic_ids = sorted(set(concepts or ())), sorted(set(topics or ()))
+    if industry is not None:
+        more = industry_slice(industry)
+        concept_ids = sorted(set(concept_ids) | set(more[0]))
+        topic_ids = sorted(set(topic_ids) | set(more[1]))
+    topic_filter = bool(concept_ids or topic_ids)
+    params: dict[str, Any] = {"y0": y0, "y1": y1, "field": field}
+    if topic_filter:
+        params |= {"concepts": concept_ids, "topics": topic_ids}
+    sql = "CREATE OR REPLACE TEMP TABLE _fm_works AS " + slice_works_sql(topic_filter)
+    cur.execute(sql, params)
+    n = cur.execute("SELECT count(*) FROM _fm_works").fetchall()[0][0]
+    return {
+        "industry": industry,
+        "field": field,
+        "years": [y0, y1] if years else None,
+        "concepts": concept_ids,
+        "topics": topic_ids,
+        "works": int(n),
+    }

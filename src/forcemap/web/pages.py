@@ -31,7 +31,15 @@ from markupsafe import Markup
 from forcemap.errors import ForcemapError, InputError
 from forcemap.network import KINDS
 from forcemap.store.store import Store
-from forcemap.web import decisions, figures, forms, mapping_themes, queries, results
+from forcemap.web import (
+    decisions,
+    figures,
+    forms,
+    mapping_history,
+    mapping_themes,
+    queries,
+    results,
+)
 from forcemap.web.state import Cached, StateDep, StoreDep, WebState
 from forcemap.web.templating import Page, PageSet, render
 
@@ -470,5 +478,6 @@ def network_page(
     }
 
 
-#: Every page in nav order: this module's, the thematic map's, then the decision tools with forms.
-PAGES: list[Page] = [*_pages.pages, *mapping_themes.PAGES, *forms.PAGES]
+#: Every page in nav order: this module's, the science-mapping pages (thematic map, history,
+#: three fields), then the decision tools with forms.
+PAGES: list[Page] = [*_pages.pages, *mapping_themes.PAGES, *mapping_history.PAGES, *forms.PAGES]
