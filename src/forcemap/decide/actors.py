@@ -222,7 +222,7 @@ SELECT a.patent_id, a.org_id, count(DISTINCT a.akey) / any_value(np.n) / any_val
 FROM asg a JOIN np USING (patent_id) JOIN nk USING (patent_id)
 WHERE a.org_id IS NOT NULL
 GROUP BY ALL;
-""".replace("{units}", patent_unit_sql())
+"""  # {units}: the patent counting unit (patent_unit_sql of the call's patent_unit)
 
 # Sub-technology activity: works by the sub-technology's concepts / topics (the thresholds of
 # industry_works), patents by industry_patents' sub_technology.
@@ -515,6 +515,7 @@ def strategic_actors(
     min_coverage: float = ACTORS.min_coverage,
     citations: str = ACTORS.citations,
     org_level: str = "self",
+    patent_unit: str = ACTORS.patent_unit,
 ) -> DecisionResult:
     r"""Rank a country's organisations in each industry (see the module docstring).
 
@@ -563,6 +564,9 @@ def strategic_actors(
         hierarchy (``org_hierarchy``; :func:`forcemap.store.org_hierarchy.org_aliases_sql`):
         the works, patents and network position of a university's institutes and hospitals
         then count for the university. The rule states the level.
+    patent_unit : {"family", "patent"}, default "family"
+        A patent family counts once (its members' weights averaged), or every grant counts;
+        :func:`forcemap.store.patent_resolution.patent_unit_sql`. The caveats say which.
 
     The defaults and checks are those of :class:`~forcemap.decide.params.ActorsParams`.
 
@@ -604,6 +608,7 @@ def strategic_actors(
         min_impact_works=min_impact_works,
         min_coverage=min_coverage,
         citations=citations,
+        patent_unit=patent_unit,
     )
     cty = p.country
     if org_level not in ORG_LEVELS:
@@ -633,6 +638,7 @@ def strategic_actors(
         "min_impact_works": p.min_impact_works,
         "min_coverage": p.min_coverage,
         "org_level": org_level,
+        "patent_unit": p.patent_unit,
     }
     n_alias = store.scalar("SELECT count(*) FROM org_aliases")
     if not n_alias:
@@ -671,9 +677,11 @@ def strategic_actors(
             cur.register(name, tbl)
         cur.execute(_SELECT_WORKS_SQL, {"y0": y0, "y1": y1})
         cur.execute(_SELECT_PATENTS_SQL, {"y0": y0, "y1": y1})
-        cur.execute(_at_level(_WEIGHTS_SQL, org_level))
+        cur.execute(
+            _at_level(_WEIGHTS_SQL, org_level).replace("{units}", patent_unit_sql(p.patent_unit))
+        )
         has_patents = bool(cur.execute("SELECT count(*) FROM _ac_psel").fetchall()[0][0])
-        unit_caption = patent_unit_caption(cur) if has_patents else None
+        unit_caption = patent_unit_caption(cur, p.patent_unit) if has_patents else None
         cur.execute(_BREADTH_SQL, {"cs": p.concept_min_score, "ts": 0.0})
         cur.execute(
             _at_level(_VALUES_SQL, org_level),
