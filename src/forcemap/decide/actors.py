@@ -186,8 +186,9 @@ JOIN patents p USING (patent_id)
 WHERE ($y0 IS NULL OR p.year >= $y0) AND ($y1 IS NULL OR p.year <= $y1)
 """
 
-# Fractional weight of each organisation on each selected work / patent.
-_WEIGHTS_SQL = """
+# Fractional weight of each organisation on each selected work / patent ({units}: the patent
+# counting unit, patent_unit_sql of the call's patent_unit; _WEIGHTS_SQL: by family).
+_WEIGHTS_TEMPLATE = """
 CREATE OR REPLACE TEMP TABLE _ac_ww AS
 WITH ws AS (SELECT DISTINCT work_id FROM _ac_wsel),
 aut AS (
@@ -222,7 +223,8 @@ SELECT a.patent_id, a.org_id, count(DISTINCT a.akey) / any_value(np.n) / any_val
 FROM asg a JOIN np USING (patent_id) JOIN nk USING (patent_id)
 WHERE a.org_id IS NOT NULL
 GROUP BY ALL;
-"""  # {units}: the patent counting unit (patent_unit_sql of the call's patent_unit)
+"""
+_WEIGHTS_SQL = _WEIGHTS_TEMPLATE.replace("{units}", patent_unit_sql())
 
 # Sub-technology activity: works by the sub-technology's concepts / topics (the thresholds of
 # industry_works), patents by industry_patents' sub_technology.
@@ -678,7 +680,9 @@ def strategic_actors(
         cur.execute(_SELECT_WORKS_SQL, {"y0": y0, "y1": y1})
         cur.execute(_SELECT_PATENTS_SQL, {"y0": y0, "y1": y1})
         cur.execute(
-            _at_level(_WEIGHTS_SQL, org_level).replace("{units}", patent_unit_sql(p.patent_unit))
+            _at_level(_WEIGHTS_TEMPLATE, org_level).replace(
+                "{units}", patent_unit_sql(p.patent_unit)
+            )
         )
         has_patents = bool(cur.execute("SELECT count(*) FROM _ac_psel").fetchall()[0][0])
         unit_caption = patent_unit_caption(cur, p.patent_unit) if has_patents else None
