@@ -77,3 +77,15 @@ def test_decision_apis_take_org_level_and_patent_unit(synth_client: TestClient) 
             assert n in msg, (path, n)
         if "org_level" in names:
             assert "(org level top)" in d["rule"]["statement"], path
+
+
+def test_watch_page_form_takes_org_level_and_patent_unit(synth_client: TestClient) -> None:
+    page = synth_client.get(
+        "/watch",
+        params={"unit": "cpc_group", "top": 3, "org_level": "top", "patent_unit": "patent"},
+    )
+    assert page.status_code == 200
+    assert "<option selected>top</option>" in page.text
+    assert "<option selected>patent</option>" in page.text
+    assert "(org level top)" in page.text and "counted one by one" in page.text
+    assert synth_client.get("/watch", params={"patent_unit": "x"}).status_code == 422
