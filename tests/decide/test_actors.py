@@ -358,3 +358,15 @@ def test_a_patent_family_counts_once(tiny: Store) -> None:
     )
     assert rows["I1"]["forward_citations"] == pytest.approx(0.75)
     assert any("5 patents in 4 families" in c for c in r.caveats), r.caveats
+    assert r.rule.parameters["patent_unit"] == "family"
+    # patent_unit="patent": every grant counts again (I1 3 patents, mean citations 1)
+    pat = strategic_actors(
+        tiny, country="DE", industry="robotics", min_impact_works=0, patent_unit="patent"
+    )
+    rows = _rows(pat)
+    assert rows["I1"]["patents"] == pytest.approx(3.0)
+    assert rows["I1"]["forward_citations"] == pytest.approx(1.0)
+    assert pat.rule.parameters["patent_unit"] == "patent"
+    assert any("counted one by one" in c for c in pat.caveats)
+    with pytest.raises(InputError, match="patent_unit"):
+        strategic_actors(tiny, country="DE", patent_unit="x")

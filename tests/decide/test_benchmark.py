@@ -485,3 +485,77 @@ def test_series_defaults_agree_everywhere() -> None:
             cls(partial_ratio=1.5)
         with pytest.raises(InputError, match="complete_through"):
             cls(complete_through=2020.5)  # type: ignore[arg-type]
+
+
+_ROLLUP_SQL = """
+INSERT INTO organizations (org_id, name, type, country_code) VALUES
+ ('OU', 'CN University', 'university', 'CN'), ('OC', 'CN Lab', 'institute', 'CN'),
+ ('OP', 'CN Holding', 'enterprise', 'CN');
+INSERT INTO org_aliases VALUES ('institution', 'Icnu', 'OU', 'self', NULL),
+ ('institution', 'Icnc', 'OC', 'self', NULL);
+INSERT INTO org_hierarchy VALUES ('OU', 'OU', 'OU', 0, 'self', 0),
+ ('OC', 'OP', 'OP', 1, 'override', 1), ('OP', 'OP', 'OP', 0, 'self', 0);
+"""
+
+
+def test_org_level_reads_the_rolled_up_type(tiny: Store) -> None:
+    """Icnc resolves to CN Lab (an institute), a child of CN Holding (an enterprise). Self:
+    W2 (Icnu + Icnc) is no industry–academia work, CN's F share is 1 of 4 (W1); at parent
+    and top the lab counts as the enterprise and W2 is one again: 2 of 4."""
+    tiny.con.execute(_ROLLUP_SQL)
+    own = benchmark(tiny, country="CN", unit="field", industry="F", k=1)
+    assert _rows(own, "F")["CN"]["industry_academia_share"] == pytest.approx(0.25)
+    assert own.rule.parameters["org_level"] == "self"
+    for level in ("parent", "top"):
+        r = benchmark(tiny, country="CN", unit="field", industry="F", k=1, org_level=level)
+        assert _rows(r, "F")["CN"]["industry_academia_share"] == pytest.approx(0.5)
+        assert _rows(r, "F")["CN"]["works"] == _rows(own, "F")["CN"]["works"]
+        assert f"(org level {level})" in r.rule.statement
+        assert r.rule.parameters["org_level"] == level
+    with pytest.raises(InputError, match="org_level"):
+        benchmark(tiny, org_level="group")
+
+
+def test_benchmark_patent_unit(tiny: Store) -> None:
+    """P1 (CN) and P2 (CN + US) made one family F1: by family (default) nev_batteries holds
+    F1 (CN ½, US ½) and P3 (JP), so CN has 0.5 of 2; by patent the 1.5 of 3 of
+    test_hand_worked_patents."""
+    tiny.con.execute("UPDATE patents SET family_id = 'F1' WHERE patent_id IN ('P1', 'P2')")
+    pat = benchmark(
+        tiny, country="CN", industry="nev_batteries", peers=["US"], patent_unit="patent"
+    )
+    cn = _rows(pat, "nev_batteries")["CN"]
+    assert cn["patents"] == pytest.approx(1.5) and cn["patent_share"] == pytest.approx(0.5)
+    assert pat.rule.parameters["patent_unit"] == "patent"
+    assert any("counted one by one" in c for c in pat.caveats)
+    fam = benchmark(tiny, country="CN", industry="nev_batteries", peers=["US"])
+    cn = _rows(fam, "nev_batteries")["CN"]
+    assert cn["patents"] == pytest.approx(0.5) and cn["patent_share"] == pytest.approx(0.25)
+    assert fam.rule.parameters["patent_unit"] == "family"
+    with pytest.raises(InputError, match="patent_unit"):
+        benchmark(tiny, patent_unit="x")
+
+
+def test_series_org_level_sums_the_children(tiny: Store) -> None:
+    """Icnu (CN University) and Icnc (CN Lab) both roll up to CN Holding. 2019: the
+    university is on W1 (½) and W2 (½), the lab on W2 (½); at parent the holding is on 2
+    works (W2 once: 2 + 1 − 1) with 1.5 fractional works (1 + ½)."""
+    from forcemap.decide.benchmark_series import benchmark_series
+
+    tiny.con.execute(_ROLLUP_SQL)
+    tiny.con.execute("UPDATE org_hierarchy SET parent_id = 'OP', top_id = 'OP', depth = 1 "
+                     "WHERE org_id = 'OU'")  # fmt: skip
+    own = benchmark_series(tiny, unit="organization", units=["OU", "OC"], years=(2019, 2019))
+    rows = {x["entity"]: x for x in own.table.to_pylist()}
+    assert rows["OU"]["works"] == 2 and rows["OU"]["works_frac"] == pytest.approx(1.0)
+    assert rows["OC"]["works"] == 1 and rows["OC"]["works_frac"] == pytest.approx(0.5)
+    for level in ("parent", "top"):
+        r = benchmark_series(tiny, unit="organization", top=1, years=(2019, 2019), org_level=level)
+        (x,) = r.table.to_pylist()
+        assert x["entity"] == "OP" and x["entity_name"] == "CN Holding"
+        assert x["works"] == 2 and x["works_frac"] == pytest.approx(1.5)
+        assert x["world_share"] == pytest.approx(0.75)  # of W1 + W2 (Iusc holds ½ of W1)
+        assert r.rule.parameters["org_level"] == level
+        assert f"(org level {level})" in r.rule.statement
+    with pytest.raises(InputError, match="org_level"):
+        benchmark_series(tiny, org_level="group")

@@ -369,3 +369,61 @@ def test_country_share_interval(tiny: Store) -> None:
     assert (g["country_share_low"], g["country_share_high"]) == pytest.approx((0.0, 0.6))
     row = {x["cpc"]: x for x in r.table.to_pylist()}["G03F1/00"]
     assert row["country_share_high"] == pytest.approx(0.6)
+
+
+_ROLLUP_SQL = """
+INSERT INTO patents (patent_id, year, family_id, origin, batch_id) VALUES
+ ('P16', 2020, NULL, 't', 0);
+INSERT INTO patent_cpc (patent_id, seq, cpc_subgroup, cpc_group, cpc_subclass, is_first) VALUES
+ ('P16', 0, 'H01L21/67', 'H01L21/00', 'H01L', true);
+INSERT INTO patent_assignees (patent_id, seq, assignee_id, name, type, country_code) VALUES
+ ('P16', 0, 'D', 'Delta', 'company', 'CN'), ('P16', 1, 'E', 'Echo', 'company', 'CN');
+INSERT INTO organizations (org_id, name, type, country_code) VALUES
+ ('OD', 'Delta', 'enterprise', 'CN'), ('OE', 'Echo', 'enterprise', 'CN'),
+ ('OP', 'Dragon', 'enterprise', 'CN');
+INSERT INTO org_aliases (source, source_id, org_id, method) VALUES
+ ('assignee', 'D', 'OD', 'name'), ('assignee', 'E', 'OE', 'name');
+INSERT INTO org_hierarchy VALUES ('OD', 'OP', 'OP', 1, 'override', 1),
+ ('OE', 'OP', 'OP', 1, 'override', 1), ('OP', 'OP', 'OP', 0, 'self', 0);
+"""
+
+
+def test_org_level_rolls_holders_up_to_their_parent(tiny: Store) -> None:
+    """Delta and Echo are subsidiaries of Dragon; P16 (H01L21/00) is held by both. H01L21/00
+    then has 6 families: Beta P6; Delta P7, P8 (½ with Foxtrot), P16 (½); Echo P9, P16 (½);
+    Foxtrot P8 (½), P10. Self: shares Beta 1/6, Delta 2/6, Echo 1.5/6, Foxtrot 1.5/6 → HHI
+    9.5/36. Parent/top: Dragon 3.5/6 = Delta + Echo (P16 once, whole), Beta 1/6, Foxtrot
+    1.5/6 → HHI 15.5/36. Country figures do not change."""
+    tiny.con.execute(_ROLLUP_SQL)
+    own = _groups(bottlenecks(tiny, country="CN", industry="semiconductors"))["H01L21/00"]
+    assert own["families"] == 6
+    assert own["hhi_assignee"] == pytest.approx(9.5 / 36)
+    assert own["holders"] == "Delta (CN) 33%; Foxtrot (US) 25%; Echo (CN) 25%"  # tie: by id
+    for level in ("parent", "top"):
+        r = bottlenecks(tiny, country="CN", industry="semiconductors", org_level=level)
+        up = _groups(r)["H01L21/00"]
+        assert up["hhi_assignee"] == pytest.approx(15.5 / 36)
+        assert up["holders"] == "Dragon (CN) 58%; Foxtrot (US) 25%; Beta (JP) 17%"
+        assert up["top_share"] == pytest.approx(1.0)
+        for col in ("families", "hhi_country", "rta", "country_share"):
+            assert up[col] == pytest.approx(own[col]), col
+        assert r.rule.parameters["org_level"] == level
+        assert r.rule.statement.startswith("Organisations rolled up to")
+        assert f"(org level {level})" in r.rule.statement
+    with pytest.raises(InputError, match="org_level"):
+        bottlenecks(tiny, country="CN", org_level="group")
+
+
+def test_patent_unit_counts_patents_or_families(tiny: Store) -> None:
+    """P4 and P5 are one family F1: G03F7/00 has 5 families, 6 patents (Alpha 3 of 6)."""
+    fam = bottlenecks(tiny, country="CN", industry="semiconductors")
+    pat = bottlenecks(tiny, country="CN", industry="semiconductors", patent_unit="patent")
+    assert _groups(fam)["G03F7/00"]["families"] == 5
+    a = _groups(pat)["G03F7/00"]
+    assert a["families"] == 6
+    assert a["holders"] == "Alpha (NL) 50%; Beta (JP) 33%; Gamma (JP) 17%"
+    assert fam.rule.parameters["patent_unit"] == "family"
+    assert pat.rule.parameters["patent_unit"] == "patent"
+    assert any("counted one by one" in c for c in pat.caveats)
+    with pytest.raises(InputError, match="patent_unit"):
+        bottlenecks(tiny, country="CN", patent_unit="invention")

@@ -338,3 +338,53 @@ def test_a_family_counts_once(tiny: Store) -> None:
     assert g["patents"] == pytest.approx(4.0) and g["patents_full"] == 4
     assert g["patent_share"] == pytest.approx(4 / 21)
     assert any("3 by shared priority claims" in c for c in r.caveats)
+
+
+def test_org_level_rolls_holders_up_to_their_parent(tiny: Store) -> None:
+    """Alpha and Beta are subsidiaries of Xeno (NL). Alpha holds 7 patents (6.5 fractional),
+    Beta 4 (3.5), A6 both: at parent/top Xeno holds 7 + 4 − 1 = 10 patents, A6 once and whole
+    (10 fractional = 6.5 + 3.5), with Alpha's 3 forward citations and 0.4 top-10 % patents;
+    the industry still has 23 patents."""
+    tiny.con.execute(
+        """INSERT INTO organizations (org_id, name, type, country_code) VALUES
+             ('OA', 'Alpha', 'enterprise', 'NL'), ('OB', 'Beta', 'enterprise', 'JP'),
+             ('OX', 'Xeno', 'enterprise', 'NL');
+           INSERT INTO org_aliases (source, source_id, org_id, method) VALUES
+             ('assignee', 'A', 'OA', 'name'), ('assignee', 'B', 'OB', 'name');
+           INSERT INTO org_hierarchy VALUES ('OA', 'OX', 'OX', 1, 'override', 1),
+             ('OB', 'OX', 'OX', 1, 'override', 1), ('OX', 'OX', 'OX', 0, 'self', 0)"""
+    )
+    own = _by(landscape(tiny, country="CN", industry="semiconductors").table, "name")
+    assert own["Alpha"]["patents_full"] == 7 and own["Beta"]["patents_full"] == 4
+    for level in ("parent", "top"):
+        r = landscape(tiny, country="CN", industry="semiconductors", org_level=level)
+        t = _by(r.table, "name")
+        assert "Alpha" not in t and "Beta" not in t
+        x = t["Xeno"]
+        assert x["rank"] == 1 and x["org_id"] == "OX" and x["country_code"] == "NL"
+        assert x["patents_full"] == 10
+        assert x["patents"] == pytest.approx(own["Alpha"]["patents"] + own["Beta"]["patents"])
+        assert x["patents"] == pytest.approx(10.0)
+        assert x["fc5_total"] == pytest.approx(3.0) and x["top10_patents"] == pytest.approx(0.4)
+        assert x["cpc_groups"] == 2
+        assert sum(r.table["patents"].to_pylist()) == pytest.approx(23.0)
+        assert r.rule.parameters["org_level"] == level
+        assert f"(org level {level})" in r.rule.statement
+    with pytest.raises(InputError, match="org_level"):
+        landscape(tiny, country="CN", org_level="group")
+
+
+def test_patent_unit_patent_counts_every_grant(tiny: Store) -> None:
+    """With G1–G3 one family, patent_unit='patent' still counts Golf's 6 grants (of 23)."""
+    tiny.con.execute(
+        "INSERT INTO patent_priority SELECT unnest(['G1', 'G2', 'G3']), 1, 'KR', 'x', "
+        "'PRI:KR:1020170001', NULL, NULL"
+    )
+    group_patent_families(tiny.con)
+    r = landscape(tiny, country="CN", industry="semiconductors", patent_unit="patent")
+    g = _by(r.table, "name")["Golf"]
+    assert g["patents"] == pytest.approx(6.0) and g["patent_share"] == pytest.approx(6 / 23)
+    assert r.rule.parameters["patent_unit"] == "patent"
+    assert any("counted one by one" in c for c in r.caveats)
+    with pytest.raises(InputError, match="patent_unit"):
+        landscape(tiny, country="CN", patent_unit="x")

@@ -348,3 +348,14 @@ def test_incomplete_last_year_is_detected_and_said(tiny: Store) -> None:
     kept = positioning(tiny, country="DE", unit="field", keep_partial=True, **LOOSE)
     assert not any("Incomplete years" in c for c in kept.caveats)
     assert kept.rule.parameters["keep_partial"] is True
+
+
+def test_patent_unit_is_a_checked_parameter_of_the_rule(tiny: Store) -> None:
+    """The counting unit of the technology side is recorded in the rule (family by default)."""
+    fam = positioning(tiny, country="CN", unit="field", window=2, draws=0)
+    assert fam.rule.parameters["patent_unit"] == "family"
+    pat = positioning(tiny, country="CN", unit="field", window=2, draws=0, patent_unit="patent")
+    assert pat.rule.parameters["patent_unit"] == "patent"
+    assert _row(pat, "F")["level"] == _row(fam, "F")["level"]  # no patents: the same levels
+    with pytest.raises(InputError, match="patent_unit"):
+        positioning(tiny, country="CN", unit="field", patent_unit="invention")

@@ -381,3 +381,47 @@ def test_real_sample_counts_persons(synergy_store_path: Path, tmp_path: Path) ->
     assert one["n_works"] > max(x["n_works"] for x in linehan(before))
     assert any(x["possibly_same_as"] for x in after)
     assert any("Scientists are persons" in c for c in r.caveats)
+
+
+def test_org_level_rolls_affiliations_up(tiny: Store) -> None:
+    """Univ One (I1) and Firm One (E1) are resolved and both belong to One Group (a
+    university). A2 publishes two 2021 works at E1: at org level self that is a CN → CN move
+    university → enterprise, and A1 and A2 have two organisations; at parent/top both count
+    for One Group (2 scientists = 1 + 1), the move between two units of the group is no move
+    (only A1's US → CN move of 2018 is left) and W2 is no longer an enterprise work."""
+    for wid in ("W5", "W6"):
+        _work(tiny, wid, 2021, [("A2", "E1", "first", False)])
+    tiny.con.execute(
+        """INSERT INTO organizations (org_id, name, type, country_code) VALUES
+             ('OI1', 'Univ One', 'university', 'CN'), ('OE1', 'Firm One', 'enterprise', 'CN'),
+             ('OP', 'One Group', 'university', 'CN');
+           INSERT INTO org_aliases VALUES ('institution', 'I1', 'OI1', 'self', NULL),
+             ('institution', 'E1', 'OE1', 'self', NULL);
+           INSERT INTO org_hierarchy VALUES ('OI1', 'OP', 'OP', 1, 'ror', 1),
+             ('OE1', 'OP', 'OP', 1, 'ror', 1), ('OP', 'OP', 'OP', 0, 'self', 0)"""
+    )
+    kw = {"country": "CN", "unit": "field", "min_works": 3, "min_scientists": 1}
+    own = talent(tiny, **kw)  # type: ignore[arg-type]
+    assert {(x["author_id"], x["org_id"]) for x in own.table.to_pylist()} == {
+        ("A1", "OI1"),
+        ("A2", "OE1"),
+    }
+    moves = {(f["from_country"], f["to_country"], f["from_sector"], f["to_sector"]): f["moves"]
+             for f in own.evidence["flows"].to_pylist()}  # fmt: skip
+    assert moves == {("US", "CN", "university", "university"): 1,
+                     ("CN", "CN", "university", "enterprise"): 1}  # fmt: skip
+    assert _row(own, "A1")["enterprise_share"] == pytest.approx(0.25)
+    for level in ("parent", "top"):
+        r = talent(tiny, **kw, org_level=level)  # type: ignore[arg-type]
+        rows = r.table.to_pylist()
+        assert {(x["author_id"], x["org_id"], x["org_name"]) for x in rows} == {
+            ("A1", "OP", "One Group"),
+            ("A2", "OP", "One Group"),
+        }
+        assert [(f["from_country"], f["to_country"], f["moves"])
+                for f in r.evidence["flows"].to_pylist()] == [("US", "CN", 1)]  # fmt: skip
+        assert _row(r, "A1")["enterprise_share"] == pytest.approx(0.0)
+        assert r.rule.parameters["org_level"] == level
+        assert f"(org level {level})" in r.rule.statement
+    with pytest.raises(InputError, match="org_level"):
+        talent(tiny, country="CN", org_level="group")

@@ -458,3 +458,85 @@ def test_real_store_emerging_list_is_topics_not_words(real_store: Store) -> None
     assert r.rule.parameters["growth_end_year"] == 2020
     assert any("2021, 2022 are incomplete" in c for c in r.caveats)
     assert r.rule.parameters["citation_basis"] == "source"
+
+
+def test_org_level_rolls_the_organisation_evidence_up(tiny: Store) -> None:
+    """Beijing Lab (CN) and Boston U (US) are both members of Global Alliance. TB's seven
+    window works give the lab 4 fractional records (B14–B19 ½ each, B20 whole) and Boston U
+    3: at parent/top the alliance holds all 7 (4 + 3; a work of both counts once, whole)."""
+    tiny.con.execute(
+        """INSERT INTO organizations (org_id, name, type, country_code)
+           VALUES ('OG', 'Global Alliance', 'other', NULL);
+           INSERT INTO org_hierarchy VALUES ('OCN', 'OG', 'OG', 1, 'ror', 1),
+             ('OUS', 'OG', 'OG', 1, 'ror', 1), ('OG', 'OG', 'OG', 0, 'self', 0)"""
+    )
+    own = technology_watch(tiny, min_records=5, top=2)
+    assert own.rule.parameters["org_level"] == "self"
+    for level in ("parent", "top"):
+        r = technology_watch(tiny, min_records=5, top=2, org_level=level)
+        o = r.evidence["organizations"].to_pylist()
+        assert [(x["unit"], x["org_id"], x["name"]) for x in o] == [
+            ("TA", "OG", "Global Alliance"),
+            ("TB", "OG", "Global Alliance"),
+        ]
+        assert o[1]["records"] == pytest.approx(7.0) and o[1]["share"] == pytest.approx(1.0)
+        assert r.rule.parameters["org_level"] == level
+        assert f"(org level {level})" in r.rule.statement
+        # the ranking itself does not read organisations
+        assert r.table["unit"].to_pylist() == own.table["unit"].to_pylist()
+    with pytest.raises(InputError, match="org_level"):
+        technology_watch(tiny, org_level="group")
+
+
+_PATENTS = """
+INSERT INTO patents (patent_id, year, grant_date, family_id, title, origin, batch_id) VALUES
+ ('P1', 2018, '2018-06-01', 'F1', 'cell one', 't', 0),
+ ('P2', 2019, '2019-06-01', 'F1', 'cell one again', 't', 0),
+ ('P3', 2019, '2019-06-01', NULL, 'cell three', 't', 0),
+ ('P4', 2020, '2020-06-01', NULL, 'cell four', 't', 0),
+ ('P5', 2020, '2020-06-01', NULL, 'cell five', 't', 0);
+INSERT INTO patent_cpc (patent_id, seq, cpc_subgroup, cpc_group, cpc_subclass, is_first)
+SELECT patent_id, 0, 'H01M10/052', 'H01M10/00', 'H01M', true FROM patents;
+INSERT INTO patent_assignees (patent_id, seq, assignee_id, name, type, country_code) VALUES
+ ('P1', 0, 'A1', 'KR Corp', 'company', 'KR'), ('P2', 0, 'A1', 'KR Corp', 'company', 'KR'),
+ ('P3', 0, 'A2', 'US Inc', 'company', 'US'), ('P4', 0, 'A1', 'KR Corp', 'company', 'KR'),
+ ('P5', 0, 'A2', 'US Inc', 'company', 'US');
+INSERT INTO patent_citations VALUES ('P4', 'P1'), ('P4', 'P2');
+INSERT INTO organizations (org_id, name, type, country_code) VALUES
+ ('OK', 'KR Corp', 'enterprise', 'KR'), ('OU', 'US Inc', 'enterprise', 'US');
+INSERT INTO org_aliases (source, source_id, org_id, method) VALUES
+ ('assignee', 'A1', 'OK', 'name'), ('assignee', 'A2', 'OU', 'name');
+"""
+
+
+def test_cpc_groups_count_patent_families(store: Store) -> None:
+    """P1 (2018) and P2 (2019) are one family F1 (the source's id), dated 2018. By family:
+    4 records (F1, P3, P4, P5), KR's share 2/4 (F1, P4), KR Corp 2 records; P4 cites both
+    members of F1, one link between families, so 2 records have a link and both are linked
+    to another record of the group (coherence 1). By patent: 5 records, KR 3/5, KR Corp 3,
+    3 records with a link."""
+    store.con.execute(_PATENTS)
+    kw: dict[str, Any] = {"country": "KR", "unit": "cpc_group", "min_records": 1}
+    fam = technology_watch(store, **kw)
+    (row,) = fam.table.to_pylist()
+    assert row["unit"] == "H01M10/00" and row["records"] == 4
+    assert row["home_share"] == pytest.approx(0.5)
+    assert (row["with_links"], row["linked"], row["coherence"]) == (2, 2, 1.0)
+    o = {x["org_id"]: x["records"] for x in fam.evidence["organizations"].to_pylist()}
+    assert o == {"OK": pytest.approx(2.0), "OU": pytest.approx(2.0)}
+    assert fam.rule.parameters["patent_unit"] == "family"
+    assert "Patents are counted as families" in fam.rule.statement
+    assert any("5 patents in 4 families (2 grouped by the source" in c for c in fam.caveats)
+    ids = {x["id"] for x in fam.evidence["works"].to_pylist()}
+    assert "F1" in ids and not {"P1", "P2"} & ids
+    pat = technology_watch(store, **kw, patent_unit="patent")
+    (row,) = pat.table.to_pylist()
+    assert row["records"] == 5 and row["home_share"] == pytest.approx(0.6)
+    assert (row["with_links"], row["linked"]) == (3, 3)
+    o = {x["org_id"]: x["records"] for x in pat.evidence["organizations"].to_pylist()}
+    assert o == {"OK": pytest.approx(3.0), "OU": pytest.approx(2.0)}
+    assert "counted one by one" in pat.rule.statement
+    with pytest.raises(InputError, match="patent_unit"):
+        technology_watch(store, patent_unit="invention")
+    # works are not patents: no patent unit is stated for a topic list
+    assert technology_watch(store).rule.parameters["patent_unit"] is None

@@ -48,3 +48,44 @@ def test_actors_and_network_api_take_the_org_level(synth_client: TestClient) -> 
     assert "(org level top)" in n["meta"]["node_resolution"]
     page = synth_client.get("/network", params={"industry": "robotics", "org_level": "top"})
     assert page.status_code == 200 and "<option selected>top</option>" in page.text
+
+
+def test_decision_apis_take_org_level_and_patent_unit(synth_client: TestClient) -> None:
+    """Each organisation-level decision of the API takes ``org_level`` and each patent-counting
+    one ``patent_unit``; both reach the rule, and a bad value is a 422 naming the field."""
+    cases: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
+        ("/api/v1/bottlenecks", {"industry": "semiconductors"}, ("org_level", "patent_unit")),
+        ("/api/v1/landscape", {"industry": "semiconductors", "top": 3},
+         ("org_level", "patent_unit")),
+        ("/api/v1/benchmark", {"industry": "robotics", "k": 2}, ("org_level", "patent_unit")),
+        ("/api/v1/benchmark/series", {"unit": "organization", "top": 2, "span": 3},
+         ("org_level",)),
+        ("/api/v1/talent", {"industry": "robotics", "top": 3}, ("org_level",)),
+        ("/api/v1/watch", {"unit": "cpc_group", "top": 3}, ("org_level", "patent_unit")),
+        ("/api/v1/positioning", {"unit": "industry"}, ("patent_unit",)),
+        ("/api/v1/actors", {"industry": "robotics", "top": 3}, ("patent_unit",)),
+    ]  # fmt: skip
+    for path, base, names in cases:
+        asked = {"org_level": "top", "patent_unit": "patent"}
+        params = {**base, **{n: asked[n] for n in names}}
+        r = synth_client.get(path, params=params)
+        d: dict[str, Any] = r.json()
+        assert r.status_code == 200, (path, d)
+        for n in names:
+            assert d["rule"]["parameters"][n] == asked[n], (path, n)
+            msg = _error(synth_client.get(path, params={**base, n: "x"}), 422)
+            assert n in msg, (path, n)
+        if "org_level" in names:
+            assert "(org level top)" in d["rule"]["statement"], path
+
+
+def test_watch_page_form_takes_org_level_and_patent_unit(synth_client: TestClient) -> None:
+    page = synth_client.get(
+        "/watch",
+        params={"unit": "cpc_group", "top": 3, "org_level": "top", "patent_unit": "patent"},
+    )
+    assert page.status_code == 200
+    assert "<option selected>top</option>" in page.text
+    assert "<option selected>patent</option>" in page.text
+    assert "(org level top)" in page.text and "counted one by one" in page.text
+    assert synth_client.get("/watch", params={"patent_unit": "x"}).status_code == 422

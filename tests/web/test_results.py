@@ -48,13 +48,17 @@ def test_every_spec_has_its_own_name() -> None:
 def test_keys_follow_the_views_signatures() -> None:
     """The key the app caches a landscape under (test_api_is_cached reads it back)."""
     args = {"country": "CN", "industry": "marine", "top": 7}
-    assert results.LANDSCAPE.key(args) == ("landscape", "CN", "marine", 7)
+    # … then org_level and patent_unit, defaults filled in
+    assert results.LANDSCAPE.key(args) == ("landscape", "CN", "marine", 7, "self", "family")
     assert results.LANDSCAPE.key({"country": "CN", "industry": None}) == (
         "landscape",
         "CN",
         None,
         20,
+        "self",
+        "family",
     )
+    assert results.LANDSCAPE.key({**args, "org_level": "top"})[-2:] == ("top", "family")
     assert results.ORG_ANALYSIS.key({}) == ("org_analysis",)
     with pytest.raises(TypeError):
         results.BOTTLENECKS.key({"country": "CN", "industry": None, "top": 3})

@@ -298,7 +298,7 @@ def test_openapi_documents_the_new_decisions(client: TestClient) -> None:
 def test_api_is_cached(synth_client: TestClient) -> None:
     state = synth_client.app.state.forcemap  # type: ignore[attr-defined]
     a = synth_client.get("/api/v1/landscape", params={"industry": "marine", "top": 7}).json()
-    key = ("landscape", "CN", "marine", 7)
+    key = ("landscape", "CN", "marine", 7, "self", "family")  # org_level, patent_unit
     assert state.is_cached(key)
     b = synth_client.get("/api/v1/landscape", params={"industry": "marine", "top": 7}).json()
     assert a == b

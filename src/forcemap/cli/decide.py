@@ -43,6 +43,12 @@ CitationsOpt = Annotated[
         help="Citation basis: store, source (the source's counts) or auto (source on a sample)."
     ),
 ]
+PatentUnitOpt = Annotated[
+    str,
+    typer.Option(
+        help="Patent counting unit: family (one invention counted once) or patent (every grant)."
+    ),
+]
 
 
 @decide_app.command("positioning")
@@ -84,6 +90,7 @@ def decide_positioning(
     draws: Annotated[int, typer.Option(help="Bootstrap draws of the intervals (0: none).")] = 1000,
     matrix: Annotated[bool, typer.Option(help="Print the country × unit class matrix.")] = False,
     citations: CitationsOpt = "auto",
+    patent_unit: PatentUnitOpt = "family",
     out_file: DecideOutOpt = None,
 ) -> None:
     """Catch-up / parallel / leading per industry, with level L, trend and years behind.
@@ -116,6 +123,7 @@ def decide_positioning(
                 keep_partial=keep_partial,
                 draws=draws,
                 citations=citations,
+                patent_unit=patent_unit,
             )
         finally:
             s.close()
@@ -171,6 +179,8 @@ def decide_bottlenecks(
     min_coverage: Annotated[
         float, typer.Option(help="Minimum share of a group's families with a known holder country.")
     ] = 0.5,
+    org_level: OrgLevelOpt = "self",
+    patent_unit: PatentUnitOpt = "family",
     out_file: DecideOutOpt = None,
 ) -> None:
     """Bottleneck technologies: CPC groups (and HS6 imports) the country depends on.
@@ -195,6 +205,8 @@ def decide_bottlenecks(
             top_share_above=top_share_above,
             min_families=min_families,
             min_coverage=min_coverage,
+            org_level=org_level,
+            patent_unit=patent_unit,
         )
         cols = ["industry", "rank", "cpc", "outcome", "score", "rta", "families",
                 "unknown_country_share", "hhi_country", "holders", "dependent_hs6"]  # fmt: skip
@@ -230,6 +242,7 @@ def decide_actors(
     ] = 5.0,
     citations: CitationsOpt = "auto",
     org_level: OrgLevelOpt = "self",
+    patent_unit: PatentUnitOpt = "family",
     out_file: DecideOutOpt = None,
 ) -> None:
     """Strategic S&T actors: the country's organisations ranked per industry.
@@ -254,6 +267,7 @@ def decide_actors(
             min_impact_works=min_impact_works,
             citations=citations,
             org_level=org_level,
+            patent_unit=patent_unit,
         )
         cols = ["industry", "rank", "name", "type", "country_code", "outcome", "score",
                 "works", "patents", "mncs", "mncs_low", "mncs_high"]  # fmt: skip
@@ -309,6 +323,8 @@ def decide_benchmark(
     partial_years: PartialYearsOpt = "auto",
     complete_through: CompleteThroughOpt = None,
     citations: CitationsOpt = "auto",
+    org_level: OrgLevelOpt = "self",
+    patent_unit: PatentUnitOpt = "family",
     out_file: DecideOutOpt = None,
 ) -> None:
     """International benchmarking: the country beside its peers in each industry (or field).
@@ -326,6 +342,7 @@ def decide_benchmark(
             peers=[p.upper() for p in peer] if peer else None, k=k, years=parse_years(years),
             growth_window=growth_window, min_impact_works=min_impact_works,
             partial_years=partial_years, complete_through=complete_through, citations=citations,
+            org_level=org_level, patent_unit=patent_unit,
         )  # fmt: skip
         print_benchmark(r)
         if out_file is not None:
@@ -351,6 +368,7 @@ def decide_benchmark_series(
     min_impact_works: MinImpactOpt = 50.0,
     partial_years: PartialYearsOpt = "auto",
     complete_through: CompleteThroughOpt = None,
+    org_level: OrgLevelOpt = "self",
     out_file: DecideOutOpt = None,
 ) -> None:
     """Benchmarking year by year: countries, organisations or authors, with intervals.
@@ -374,7 +392,7 @@ def decide_benchmark_series(
             opts, benchmark_series, out_file, units=entity or None, unit=unit,
             industry=industry, top=top, years=parse_years(years), span=span,
             min_impact_works=min_impact_works, partial_years=partial_years,
-            complete_through=complete_through,
+            complete_through=complete_through, org_level=org_level,
         )  # fmt: skip
         t = Table(title="benchmark series" + ("  [SYNTHETIC DATA]" if r.synthetic else ""))
         heads = ["entity", "year", "works", "works (frac.)", "world share", "MNCS",
@@ -430,6 +448,8 @@ def decide_landscape(
     drop_partial_years: Annotated[
         bool, typer.Option(help="Leave an incomplete last year of the store out of the trend.")
     ] = True,
+    org_level: OrgLevelOpt = "self",
+    patent_unit: PatentUnitOpt = "family",
     out_file: DecideOutOpt = None,
 ) -> None:
     """Technology value and IP landscape: portfolios, the holder × CPC matrix, white spaces.
@@ -444,7 +464,7 @@ def decide_landscape(
             opts, landscape, out_file, country=country, industry=industry, years=parse_years(years),
             top_holders=top_holders, white_space_growth=white_space_growth,
             growth_window=growth_window, min_coverage=min_coverage,
-            drop_partial_years=drop_partial_years,
+            drop_partial_years=drop_partial_years, org_level=org_level, patent_unit=patent_unit,
         )  # fmt: skip
         cols = ["industry", "rank", "name", "country_code", "type", "patents", "patent_share",
                 "patent_share_low", "patent_share_high", "fc5_mean", "top10_share",
@@ -471,6 +491,7 @@ def decide_talent(
         int, typer.Option(help="Eligible scientists a unit needs to be ranked.")
     ] = 4,
     citations: CitationsOpt = "auto",
+    org_level: OrgLevelOpt = "self",
     out_file: DecideOutOpt = None,
 ) -> None:
     """Talent: strategic scientists, rising young talent and talent flows.
@@ -485,7 +506,7 @@ def decide_talent(
         r = run_decision(
             opts, talent, out_file, country=country, industry=industry, unit=unit,
             years=parse_years(years), min_works=min_works, young_career_years=young_career_years,
-            top=top, min_scientists=min_scientists, citations=citations,
+            top=top, min_scientists=min_scientists, citations=citations, org_level=org_level,
         )  # fmt: skip
         cols = ["unit_name", "kind", "rank", "author_name", "org_name", "outcome", "n_works",
                 "mean_ncs", "mean_ncs_low", "mean_ncs_high", "top10_share", "top10_share_low",
@@ -542,6 +563,8 @@ def decide_watch(
     citations: Annotated[
         str, typer.Option(help="Impact citation basis: auto, store or source.")
     ] = "auto",
+    org_level: OrgLevelOpt = "self",
+    patent_unit: PatentUnitOpt = "family",
     out_file: DecideOutOpt = None,
 ) -> None:
     """Technology watch: emerging, accelerating, disruptive topics (or CPC groups) per industry.
@@ -568,7 +591,8 @@ def decide_watch(
             min_linked_documents=min_linked_documents, min_coherence=min_coherence,
             min_growth=min_growth, concept_min_score=concept_min_score,
             min_concept_level=min_concept_level, max_doc_share=max_doc_share,
-            min_field_share=min_field_share, citations=citations,
+            min_field_share=min_field_share, citations=citations, org_level=org_level,
+            patent_unit=patent_unit,
         )  # fmt: skip
         cols = ["industry", "rank", "unit", "name", "status", "score", "first_year", "growth",
                 "growth_low", "growth_high", "coherence", "with_links", "impact", "impact_low",

@@ -13,12 +13,39 @@ import pyarrow.compute as pc
 
 from forcemap._checks import check_years
 from forcemap.errors import InputError
+from forcemap.store.org_hierarchy import org_aliases_sql
 from forcemap.store.reference import IndustryCatalog, load_industry_catalog
 from forcemap.store.store import Store
 
-__all__ = ["check_country", "check_years", "industry_scope", "register", "unit_tables"]
+__all__ = [
+    "at_org_level",
+    "check_country",
+    "check_years",
+    "industry_scope",
+    "register",
+    "unit_tables",
+]
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ORG_ALIASES = re.compile(r"(?<![.\w])org_aliases(?!\w)")
+
+
+def at_org_level(sql: str, level: str) -> str:
+    """``sql`` with every read of the table ``org_aliases`` replaced by the aliases rolled up
+    to ``level`` (:func:`forcemap.store.org_hierarchy.org_aliases_sql`, the one roll-up
+    mapping): each organisation a source id resolves to becomes its parent or the top of its
+    hierarchy, so a query that counts ``DISTINCT org_id`` per work counts a parent once when
+    two of its children are on the work. At ``self`` the text is unchanged.
+
+    Raises
+    ------
+    InputError
+        ``level`` is not one of self, parent, top.
+    """
+    table = org_aliases_sql(level)
+    if table == "org_aliases":
+        return sql
+    return _ORG_ALIASES.sub(lambda _m: table, sql)
 
 
 def check_country(country: str) -> str:

@@ -1,9 +1,46 @@
 """The SQL of the technology watch (:mod:`forcemap.decide.watch`): the records of every unit,
 the specificity of concepts, the coherence of an entry's documents, the component values, the
 percentile scores and the evidence per entry. Literal statements with ``$parameters``; the
-dictionaries are allow-lists keyed by unit (``concept``, ``topic``, ``cpc_group``)."""
+dictionaries are allow-lists keyed by unit (``concept``, ``topic``, ``cpc_group``).
+
+A patent record is a **family** by default: ``_tw_pfam`` (patent_id, unit_id) is the shared
+counting unit of :func:`forcemap.store.patent_resolution.patent_unit_sql` (``patent_unit``
+family or patent), a family is dated by its first grant year (``_tw_fy``, as the emergence
+score does), its countries and holders are those of its members, and citations are counted
+between families (``_tw_prefs``: one link per citing and cited family)."""
 
 from __future__ import annotations
+
+# The patent counting unit and what is read through it ({units}: patent_unit_sql).
+PATENT_FAMILY_SQL = """
+CREATE OR REPLACE TEMP TABLE _tw_pfam AS {units};
+CREATE OR REPLACE TEMP TABLE _tw_fy AS
+SELECT f.unit_id AS record_id, min(coalesce(p.year, year(p.grant_date)))::INTEGER AS year
+FROM _tw_pfam AS f JOIN patents AS p USING (patent_id) GROUP BY 1;
+CREATE OR REPLACE TEMP TABLE _tw_pents AS SELECT DISTINCT unit_id AS patent_id FROM _tw_pfam;
+CREATE OR REPLACE TEMP TABLE _tw_prefs AS
+SELECT DISTINCT g.unit_id AS citing_id, c.unit_id AS cited_id
+FROM patent_citations AS r JOIN _tw_pfam AS g ON g.patent_id = r.citing_id
+JOIN _tw_pfam AS c ON c.patent_id = r.cited_id
+WHERE g.unit_id <> c.unit_id
+"""
+
+# Per-patent indicators read per family: a family's CD_5 is that of its first granted member
+# with a defined one (ties: the smallest id); its sleeping-beauty row that of its member with
+# the largest B; its title its smallest member's.
+PATENT_FAMILY_VALUES_SQL = """
+CREATE OR REPLACE TEMP TABLE _tw_cd AS
+SELECT f.unit_id AS id, d.cd, d.mcd
+FROM _tw_cd_patent AS d JOIN _tw_pfam AS f ON f.patent_id = d.id
+LEFT JOIN (SELECT patent_id, min(coalesce(year, year(grant_date))) AS y FROM patents
+           GROUP BY 1) AS p ON p.patent_id = d.id
+QUALIFY row_number() OVER (PARTITION BY f.unit_id
+                           ORDER BY d.cd IS NULL, p.y NULLS LAST, d.id) = 1;
+CREATE OR REPLACE TEMP TABLE _tw_sb AS
+SELECT f.unit_id AS id, s.year, s.b, s.t_a, s.awakening_year, s.citations
+FROM _tw_sb_patent AS s JOIN _tw_pfam AS f ON f.patent_id = s.id
+QUALIFY row_number() OVER (PARTITION BY f.unit_id ORDER BY s.b DESC NULLS LAST, s.id) = 1
+"""
 
 # Every record of every unit in the store (record_id, unit_id, year), by unit (allow-list);
 # the definitions of emergence_score.
@@ -21,10 +58,10 @@ FROM work_topics AS t JOIN works AS w USING (work_id) WHERE w.year IS NOT NULL
 """,
     "cpc_group": """
 CREATE OR REPLACE TEMP TABLE _tw_all AS
-SELECT DISTINCT c.patent_id AS record_id, c.cpc_group AS unit_id,
-       coalesce(p.year, year(p.grant_date))::INTEGER AS year
-FROM patent_cpc AS c JOIN patents AS p USING (patent_id)
-WHERE c.cpc_group IS NOT NULL AND coalesce(p.year, year(p.grant_date)) IS NOT NULL
+SELECT DISTINCT f.unit_id AS record_id, c.cpc_group AS unit_id, y.year
+FROM patent_cpc AS c JOIN _tw_pfam AS f USING (patent_id)
+JOIN _tw_fy AS y ON y.record_id = f.unit_id
+WHERE c.cpc_group IS NOT NULL AND y.year IS NOT NULL
 """,
 }
 
@@ -37,8 +74,7 @@ WHERE year BETWEEN $y0 AND $y1 {scope} GROUP BY 1
 """,
     "patents": """
 CREATE OR REPLACE TEMP TABLE _tw_docs AS
-SELECT patent_id AS record_id, min(coalesce(year, year(grant_date)))::INTEGER AS year
-FROM patents WHERE coalesce(year, year(grant_date)) BETWEEN $y0 AND $y1 {scope} GROUP BY 1
+SELECT record_id, year FROM _tw_fy WHERE year BETWEEN $y0 AND $y1 {scope}
 """,
 }
 
@@ -46,8 +82,9 @@ FROM patents WHERE coalesce(year, year(grant_date)) BETWEEN $y0 AND $y1 {scope} 
 VOLUME_SQL = {
     "works": "SELECT year::INTEGER, count(DISTINCT work_id) FROM works WHERE year IS NOT NULL "
     "GROUP BY 1",
-    "patents": "SELECT coalesce(year, year(grant_date))::INTEGER AS y, count(DISTINCT patent_id) "
-    "FROM patents WHERE y IS NOT NULL GROUP BY 1",
+    "patents": "SELECT y, count(*) FROM (SELECT f.unit_id, min(coalesce(p.year, "
+    "year(p.grant_date)))::INTEGER AS y FROM patents AS p JOIN ({units}) AS f USING (patent_id) "
+    "GROUP BY 1) WHERE y IS NOT NULL GROUP BY 1",
 }
 LAST_DATE_SQL = {
     "works": "SELECT max(pub_date) FROM works",
@@ -115,14 +152,13 @@ LEFT JOIN own ON own.unit_id = w.unit_id AND own.record_id = w.record_id
 GROUP BY w.unit_id
 """
 
-# Patents: citations over the mean of the store's patents of the same grant year.
+# Patents: a family's citing families over the mean of the store's families of the same
+# first grant year.
 PATENT_NCS_SQL = """
 SELECT p.id, p.c / nullif(avg(p.c) OVER (PARTITION BY p.y), 0) AS ncs
-FROM (SELECT pa.patent_id AS id, coalesce(pa.year, year(pa.grant_date)) AS y,
-             coalesce(c.n, 0)::DOUBLE AS c
-      FROM (SELECT DISTINCT patent_id, year, grant_date FROM patents) AS pa
-      LEFT JOIN _tw_cites AS c ON c.id = pa.patent_id
-      WHERE coalesce(pa.year, year(pa.grant_date)) IS NOT NULL) AS p
+FROM (SELECT y.record_id AS id, y.year AS y, coalesce(c.n, 0)::DOUBLE AS c
+      FROM _tw_fy AS y LEFT JOIN _tw_cites AS c ON c.id = y.record_id
+      WHERE y.year IS NOT NULL) AS p
 """
 
 LAST_YEAR_SQL = {
@@ -131,7 +167,7 @@ LAST_YEAR_SQL = {
 }
 
 # Country weights of each window record: fractional over authorship countries (works) or the
-# distinct assignee countries (patents).
+# distinct assignee countries of a family's members (patents).
 COUNTRY_SQL = {
     "works": """
 CREATE OR REPLACE TEMP TABLE _tw_cw AS
@@ -154,15 +190,16 @@ FROM ku JOIN n_auth AS n USING (work_id) GROUP BY ALL
 """,
     "patents": """
 CREATE OR REPLACE TEMP TABLE _tw_cw AS
-SELECT patent_id AS record_id, country, 1.0 / count(*) OVER (PARTITION BY patent_id) AS w
-FROM (SELECT DISTINCT a.patent_id, upper(a.country_code) AS country
-      FROM patent_assignees AS a
-      JOIN (SELECT DISTINCT record_id FROM _tw_win) AS r ON r.record_id = a.patent_id
+SELECT record_id, country, 1.0 / count(*) OVER (PARTITION BY record_id) AS w
+FROM (SELECT DISTINCT f.unit_id AS record_id, upper(a.country_code) AS country
+      FROM patent_assignees AS a JOIN _tw_pfam AS f USING (patent_id)
+      JOIN (SELECT DISTINCT record_id FROM _tw_win) AS r ON r.record_id = f.unit_id
       WHERE a.country_code IS NOT NULL AND a.country_code <> '')
 """,
 }
 
-# Fractional weight of each organisation on each window record (Waltman & van Eck 2015).
+# Fractional weight of each organisation on each window record (Waltman & van Eck 2015);
+# ``org_aliases`` is read at the decision's org level (decide._scope.at_org_level).
 ORG_SQL = {
     "works": """
 CREATE OR REPLACE TEMP TABLE _tw_ow AS
@@ -185,10 +222,10 @@ GROUP BY ALL
     "patents": """
 CREATE OR REPLACE TEMP TABLE _tw_ow AS
 WITH asg AS (
-    SELECT DISTINCT a.patent_id,
+    SELECT DISTINCT f.unit_id AS patent_id,
            coalesce(a.assignee_id, 'name:' || lower(trim(a.name))) AS akey, al.org_id
-    FROM patent_assignees AS a
-    JOIN (SELECT DISTINCT record_id FROM _tw_win) AS r ON r.record_id = a.patent_id
+    FROM patent_assignees AS a JOIN _tw_pfam AS f USING (patent_id)
+    JOIN (SELECT DISTINCT record_id FROM _tw_win) AS r ON r.record_id = f.unit_id
     LEFT JOIN org_aliases AS al ON al.source = 'assignee' AND al.source_id = a.assignee_id
     WHERE coalesce(a.assignee_id, a.name) IS NOT NULL
 ), np AS (SELECT patent_id, count(DISTINCT akey) AS n FROM asg GROUP BY patent_id)
@@ -265,7 +302,8 @@ FROM s
 
 WORKS_EVIDENCE_SQL = {
     "works": "SELECT work_id AS id, any_value(title) AS title FROM works GROUP BY 1",
-    "patents": "SELECT patent_id AS id, any_value(title) AS title FROM patents GROUP BY 1",
+    "patents": "SELECT f.unit_id AS id, arg_min(p.title, p.patent_id) AS title FROM patents AS p "
+    "JOIN _tw_pfam AS f USING (patent_id) GROUP BY 1",
 }
 
 EVIDENCE_SQL = """

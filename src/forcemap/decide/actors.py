@@ -186,8 +186,9 @@ JOIN patents p USING (patent_id)
 WHERE ($y0 IS NULL OR p.year >= $y0) AND ($y1 IS NULL OR p.year <= $y1)
 """
 
-# Fractional weight of each organisation on each selected work / patent.
-_WEIGHTS_SQL = """
+# Fractional weight of each organisation on each selected work / patent ({units}: the patent
+# counting unit, patent_unit_sql of the call's patent_unit; _WEIGHTS_SQL: by family).
+_WEIGHTS_TEMPLATE = """
 CREATE OR REPLACE TEMP TABLE _ac_ww AS
 WITH ws AS (SELECT DISTINCT work_id FROM _ac_wsel),
 aut AS (
@@ -222,7 +223,8 @@ SELECT a.patent_id, a.org_id, count(DISTINCT a.akey) / any_value(np.n) / any_val
 FROM asg a JOIN np USING (patent_id) JOIN nk USING (patent_id)
 WHERE a.org_id IS NOT NULL
 GROUP BY ALL;
-""".replace("{units}", patent_unit_sql())
+"""
+_WEIGHTS_SQL = _WEIGHTS_TEMPLATE.replace("{units}", patent_unit_sql())
 
 # Sub-technology activity: works by the sub-technology's concepts / topics (the thresholds of
 # industry_works), patents by industry_patents' sub_technology.
@@ -515,6 +517,7 @@ def strategic_actors(
     min_coverage: float = ACTORS.min_coverage,
     citations: str = ACTORS.citations,
     org_level: str = "self",
+    patent_unit: str = ACTORS.patent_unit,
 ) -> DecisionResult:
     r"""Rank a country's organisations in each industry (see the module docstring).
 
@@ -563,6 +566,9 @@ def strategic_actors(
         hierarchy (``org_hierarchy``; :func:`forcemap.store.org_hierarchy.org_aliases_sql`):
         the works, patents and network position of a university's institutes and hospitals
         then count for the university. The rule states the level.
+    patent_unit : {"family", "patent"}, default "family"
+        A patent family counts once (its members' weights averaged), or every grant counts;
+        :func:`forcemap.store.patent_resolution.patent_unit_sql`. The caveats say which.
 
     The defaults and checks are those of :class:`~forcemap.decide.params.ActorsParams`.
 
@@ -604,6 +610,7 @@ def strategic_actors(
         min_impact_works=min_impact_works,
         min_coverage=min_coverage,
         citations=citations,
+        patent_unit=patent_unit,
     )
     cty = p.country
     if org_level not in ORG_LEVELS:
@@ -633,6 +640,7 @@ def strategic_actors(
         "min_impact_works": p.min_impact_works,
         "min_coverage": p.min_coverage,
         "org_level": org_level,
+        "patent_unit": p.patent_unit,
     }
     n_alias = store.scalar("SELECT count(*) FROM org_aliases")
     if not n_alias:
@@ -671,9 +679,13 @@ def strategic_actors(
             cur.register(name, tbl)
         cur.execute(_SELECT_WORKS_SQL, {"y0": y0, "y1": y1})
         cur.execute(_SELECT_PATENTS_SQL, {"y0": y0, "y1": y1})
-        cur.execute(_at_level(_WEIGHTS_SQL, org_level))
+        cur.execute(
+            _at_level(_WEIGHTS_TEMPLATE, org_level).replace(
+                "{units}", patent_unit_sql(p.patent_unit)
+            )
+        )
         has_patents = bool(cur.execute("SELECT count(*) FROM _ac_psel").fetchall()[0][0])
-        unit_caption = patent_unit_caption(cur) if has_patents else None
+        unit_caption = patent_unit_caption(cur, p.patent_unit) if has_patents else None
         cur.execute(_BREADTH_SQL, {"cs": p.concept_min_score, "ts": 0.0})
         cur.execute(
             _at_level(_VALUES_SQL, org_level),

@@ -45,7 +45,8 @@ and of *c* on patent *p* with distinct assignee countries :math:`C_p`,
 
 The organisation type of an authorship comes from the organisation its institution resolves to
 (``org_aliases`` source ``institution`` → ``organizations.type``, ``enterprise`` /
-``university``); an institution not resolved falls back on OpenAlex's institution type
+``university``; with ``org_level`` parent or top, the type of the organisation it rolls up to
+along ``org_hierarchy``); an institution not resolved falls back on OpenAlex's institution type
 (``company`` → enterprise, ``education`` → university).
 
 **RCA / RTA.** :func:`forcemap.indicators.specialisation.rca` on the activity
@@ -98,13 +99,20 @@ from forcemap.decide._benchmark_figures import (
     store_incomplete,
 )
 from forcemap.decide._evidence import incomplete_years
-from forcemap.decide._scope import check_country, check_years, register, unit_tables
+from forcemap.decide._scope import (
+    at_org_level,
+    check_country,
+    check_years,
+    register,
+    unit_tables,
+)
 from forcemap.decide.params import (
     BENCHMARK,
     BenchmarkParams,
 )
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
 from forcemap.errors import InputError
+from forcemap.store.org_hierarchy import org_level_caption
 from forcemap.store.patent_resolution import patent_unit_caption, patent_unit_sql
 from forcemap.store.store import Store
 
@@ -457,7 +465,12 @@ def _resolve_unit(unit: str, industry: str | None, names: dict[str, str]) -> lis
 def _rule(p: BenchmarkParams, params: dict[str, object]) -> Rule:
     return Rule(
         name="benchmark",
-        statement="Country X is compared with its peers (named, or the k countries with the "
+        statement=(
+            org_level_caption(p.org_level).capitalize() + " for the organisation types. "
+            if p.org_level != "self"
+            else ""
+        )
+        + "Country X is compared with its peers (named, or the k countries with the "
         "largest fractional output in the unit) on volume (works, full and fractional "
         "counting; patents fractional by assignee country), impact (MNCS, PP(top 10 %), mean "
         f"{p.citation_window}-year forward citations), collaboration (international and "
@@ -506,6 +519,8 @@ def benchmark(
     partial_ratio: float = BENCHMARK.partial_ratio,
     min_coverage: float = BENCHMARK.min_coverage,
     citations: str = BENCHMARK.citations,
+    org_level: str = BENCHMARK.org_level,
+    patent_unit: str = BENCHMARK.patent_unit,
 ) -> DecisionResult:
     r"""Benchmark ``country`` against its peers in each industry or field (capability C2).
 
@@ -557,6 +572,14 @@ def benchmark(
     citations : {"auto", "store", "source"}, default "auto"
         Citation basis of MNCS and PP(top 10 %)
         (:func:`forcemap.indicators.impact.citation_basis`); the basis used is in the caveats.
+    org_level : {"self", "parent", "top"}, default "self"
+        The organisation whose type (enterprise, university) makes a work an
+        industry–academia co-publication: the one an institution resolves to, or that one
+        rolled up to its parent or the top of its hierarchy
+        (:func:`forcemap.store.org_hierarchy.org_aliases_sql`). The rule states the level.
+    patent_unit : {"family", "patent"}, default "family"
+        The unit of the patent figures (:func:`forcemap.store.patent_resolution.
+        patent_unit_sql`): one invention once, or every grant; the caveats say which.
 
     The defaults and checks are those of :class:`~forcemap.decide.params.BenchmarkParams`.
 
@@ -612,6 +635,8 @@ def benchmark(
         partial_ratio=partial_ratio,
         min_coverage=min_coverage,
         citations=citations,
+        org_level=org_level,
+        patent_unit=patent_unit,
     )
     home = p.country
     y0, y1 = check_years(years)
@@ -647,6 +672,8 @@ def benchmark(
         "partial_ratio": partial_ratio,
         "min_coverage": min_coverage,
         "citations": citations,
+        "org_level": p.org_level,
+        "patent_unit": p.patent_unit,
     }
     with store.query_cursor("benchmark") as cur:
         synthetic = is_synthetic(cur)
@@ -655,8 +682,8 @@ def benchmark(
         register(cur, "_bm_ncs", ncs)
         register(cur, "_bm_pct", pct)
         register(cur, "_bm_fc_patent", fc)
-        cur.execute(f"CREATE OR REPLACE TEMP TABLE _bm_pfam AS {patent_unit_sql('family')}")
-        family_caption = patent_unit_caption(cur, "family")
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE _bm_pfam AS {patent_unit_sql(p.patent_unit)}")
+        family_caption = patent_unit_caption(cur, p.patent_unit)
         register(
             cur,
             "_bm_names",
@@ -667,7 +694,7 @@ def benchmark(
         )
         cur.execute(WORKS_SQL, {"y0": y0, "y1": y1})
         cur.execute(WEIGHTS_SQL)
-        cur.execute(FLAGS_SQL)
+        cur.execute(at_org_level(FLAGS_SQL, p.org_level))
         cur.execute(_PATENTS_SQL, {"y0": y0, "y1": y1})
         cur.execute(_FAMILY_CITATIONS_SQL)
         cur.execute(_PATENT_WEIGHTS_SQL)

@@ -23,10 +23,11 @@ from forcemap.decide._benchmark_figures import (
     stability,
     store_incomplete,
 )
-from forcemap.decide._scope import check_country, check_years, register
+from forcemap.decide._scope import at_org_level, check_country, check_years, register
 from forcemap.decide.params import BENCHMARK_SERIES, BenchmarkSeriesParams
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
 from forcemap.errors import InputError
+from forcemap.store.org_hierarchy import org_level_caption
 from forcemap.store.store import Store
 
 __all__ = ["ENTITIES", "YEARLY_SCHEMA", "benchmark_series"]
@@ -161,6 +162,7 @@ def benchmark_series(
     complete_through: int | None = BENCHMARK_SERIES.complete_through,
     partial_ratio: float = BENCHMARK_SERIES.partial_ratio,
     min_coverage: float = BENCHMARK_SERIES.min_coverage,
+    org_level: str = BENCHMARK_SERIES.org_level,
 ) -> DecisionResult:
     r"""Year-by-year benchmarking of countries, organisations or authors, as SciVal's
     Benchmarking module does: per entity and year, output, share of world output, MNCS,
@@ -204,6 +206,13 @@ def benchmark_series(
         Years shown when ``years`` is None.
     min_impact_works, partial_years, complete_through, partial_ratio, min_coverage
         As in :func:`benchmark`, applied to each entity-year.
+    org_level : {"self", "parent", "top"}, default "self"
+        Organisations as resolved, or rolled up to their parent or the top of their hierarchy
+        (:func:`forcemap.store.org_hierarchy.org_aliases_sql`): with ``unit="organization"``
+        the entities are then the parents (a work of two of a parent's children counts once
+        for it; named ``units`` must be ids at that level), and for every unit the
+        industry–academia share reads the rolled-up organisation's type. The rule states
+        the level.
 
     Returns
     -------
@@ -252,6 +261,7 @@ def benchmark_series(
         complete_through=complete_through,
         partial_ratio=partial_ratio,
         min_coverage=min_coverage,
+        org_level=org_level,
     )
     wy0, wy1 = check_years(years)
     named = None
@@ -304,8 +314,8 @@ def benchmark_series(
         )
         cur.execute(WORKS_SQL, {"y0": y0, "y1": y1})
         cur.execute(WEIGHTS_SQL)
-        cur.execute(FLAGS_SQL)
-        cur.execute(_ENTITY_WEIGHTS_SQL, {"kind": unit})
+        cur.execute(at_org_level(FLAGS_SQL, p.org_level))
+        cur.execute(at_org_level(_ENTITY_WEIGHTS_SQL, p.org_level), {"kind": unit})
         entities = (
             named
             if named is not None
@@ -413,6 +423,7 @@ def benchmark_series(
         "partial_ratio": partial_ratio,
         "min_coverage": min_coverage,
         "incomplete_years": sorted(incomplete) or None,
+        "org_level": p.org_level,
     }
     result = DecisionResult(
         name="benchmark_series",
@@ -456,7 +467,10 @@ def benchmark_series(
 def _series_rule(p: BenchmarkSeriesParams, params: dict[str, object]) -> Rule:
     return Rule(
         name="benchmark_series",
-        statement=f"Each {p.unit} is followed year by year, as in SciVal's Benchmarking: "
+        statement=(
+            org_level_caption(p.org_level).capitalize() + ". " if p.org_level != "self" else ""
+        )
+        + f"Each {p.unit} is followed year by year, as in SciVal's Benchmarking: "
         "output (full and fractional counting), share of the year's world output, MNCS, "
         "PP(top 10 %), international and industry–academia co-publication shares, each with "
         "its 95 % stability interval (1,000 bootstrap resamples of the year's works). "

@@ -7,7 +7,8 @@ the patent evidence is counted over **families** :math:`f` with a member granted
 patents linked by priority claims and US continuity, else the patent alone; the caveats say
 which grouping the store holds). With :math:`C_f` the
 distinct assignee countries of the family, :math:`H_f` its distinct holders (the organisation an
-assignee resolves to in ``org_aliases``, else the assignee id) and :math:`G_f` its distinct groups:
+assignee resolves to in ``org_aliases``, rolled up to its parent or the top of its hierarchy
+with ``org_level``, else the assignee id) and :math:`G_f` its distinct groups:
 
 .. math::
 
@@ -84,10 +85,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from forcemap.decide._evidence import Shortfall, insufficient
-from forcemap.decide._scope import check_years, industry_scope
+from forcemap.decide._scope import at_org_level, check_years, industry_scope
 from forcemap.decide._unit_intervals import unit_ratio_intervals
 from forcemap.decide.params import BOTTLENECKS, CPC_LEVELS, BottlenecksParams
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
+from forcemap.store.org_hierarchy import org_level_caption
 from forcemap.store.patent_resolution import patent_unit_caption, patent_unit_sql
 from forcemap.store.reference import IndustryCatalog, reference_table
 from forcemap.store.store import Store
@@ -456,9 +458,11 @@ def _country_codes(country: str) -> list[str]:
 
 
 def _rule(params: dict[str, object]) -> Rule:
+    level = str(params.get("org_level", "self"))
     return Rule(
         name="bottlenecks",
-        statement="A CPC group of an industry is a bottleneck candidate for country X when X "
+        statement=(org_level_caption(level).capitalize() + ". " if level != "self" else "")
+        + "A CPC group of an industry is a bottleneck candidate for country X when X "
         "is weak there (RTA < rta_below), its patent families are concentrated (HHI by "
         "assignee country > hhi_country_above, or HHI by holder > hhi_assignee_above, or the "
         "top_holders largest holders' share > top_share_above) and there are at least "
@@ -500,6 +504,8 @@ def bottlenecks(
     export_hhi_above: float = BOTTLENECKS.export_hhi_above,
     catalog: IndustryCatalog | None = None,
     min_coverage: float = BOTTLENECKS.min_coverage,
+    org_level: str = BOTTLENECKS.org_level,
+    patent_unit: str = BOTTLENECKS.patent_unit,
 ) -> DecisionResult:
     r"""Bottleneck technologies of ``country`` per industry (see the module docstring).
 
@@ -537,6 +543,14 @@ def bottlenecks(
         The least share of a group's families with a known holder country; below it the
         group's outcome is "insufficient evidence (known holder country … % < … %)" and it is
         no candidate.
+    org_level : {"self", "parent", "top"}, default "self"
+        Holders as resolved, or rolled up to their parent or the top of their hierarchy
+        (``org_hierarchy``, :func:`forcemap.store.org_hierarchy.org_aliases_sql`): a
+        subsidiary's families then count for its parent, once per family when several of
+        its subsidiaries hold it. The rule states the level.
+    patent_unit : {"family", "patent"}, default "family"
+        The unit counted (:func:`forcemap.store.patent_resolution.patent_unit_sql`): one
+        invention once, or every grant. The rule states the grouping used.
 
     Returns
     -------
@@ -605,6 +619,8 @@ def bottlenecks(
         import_hhi_above=import_hhi_above,
         export_hhi_above=export_hhi_above,
         min_coverage=min_coverage,
+        org_level=org_level,
+        patent_unit=patent_unit,
     )
     cty = p.country
     y0, y1 = check_years(years)
@@ -624,6 +640,8 @@ def bottlenecks(
         "import_hhi_above": import_hhi_above,
         "export_hhi_above": export_hhi_above,
         "min_coverage": p.min_coverage,
+        "org_level": p.org_level,
+        "patent_unit": p.patent_unit,
     }
     caveats: list[str] = []
     evidence: dict[str, pa.Table] = {}
@@ -633,11 +651,11 @@ def bottlenecks(
         cur.register("_bn_patterns", patterns)
         titles = reference_table("cpc_titles")
         cur.register("_bn_titles", titles)
-        cur.execute(_FAMILY_SQL.format(units=patent_unit_sql("family")), {"y0": y0, "y1": y1})
+        cur.execute(_FAMILY_SQL.format(units=patent_unit_sql(p.patent_unit)), {"y0": y0, "y1": y1})
         n_pat = cur.execute("SELECT count(*) FROM _bn_pat").fetchall()[0][0]
-        family_caption = patent_unit_caption(cur, "family")
+        family_caption = patent_unit_caption(cur, p.patent_unit)
         cur.execute(_SYMBOL_SQL, {"level": level})
-        cur.execute(_UNITS_SQL)
+        cur.execute(at_org_level(_UNITS_SQL, p.org_level))
         cur.execute(_SCOPE_SQL)
         cur.execute("CREATE OR REPLACE TEMP TABLE _bn_hs_all (hs6 VARCHAR, industry VARCHAR)")
         x_any = cur.execute(

@@ -5,8 +5,10 @@ An industry *I*'s patents are those of :func:`forcemap.store.slices.industry_pat
 granted in the ``years`` window; its **technologies** are the CPC main groups (``G03F7/00``;
 subclasses with ``level="cpc_subclass"``) of the patents' symbols that one of *I*'s CPC
 patterns reaches, so the landscape stays inside the industry. A **holder** *h* is the
-organisation an assignee resolves to (``org_aliases`` source ``assignee``), else the assignee
-id; its country is the organisation's, else the assignee's most frequent country. With
+organisation an assignee resolves to (``org_aliases`` source ``assignee``; rolled up to its
+parent or the top of its hierarchy with ``org_level``, so a patent of two subsidiaries counts
+once, whole, for their parent), else the assignee id; its country is the organisation's,
+else the assignee's most frequent country. With
 :math:`H_p` the distinct holders of patent *p*, holder *h*'s weight on *p* is
 :math:`a_{hp} = [h \in H_p] / |H_p|` (fractional counting, Waltman & van Eck 2015).
 
@@ -79,9 +81,10 @@ from forcemap.decide._evidence import (
     insufficient,
     interval,
 )
-from forcemap.decide._scope import check_years, industry_scope, register
+from forcemap.decide._scope import at_org_level, check_years, industry_scope, register
 from forcemap.decide.params import CPC_LEVELS, LANDSCAPE, LandscapeParams
 from forcemap.decide.result import DecisionResult, Rule, is_synthetic
+from forcemap.store.org_hierarchy import org_level_caption
 from forcemap.store.patent_resolution import patent_unit_caption, patent_unit_sql
 from forcemap.store.reference import IndustryCatalog, reference_table
 from forcemap.store.store import Store
@@ -414,7 +417,10 @@ ORDER BY industry, white_space DESC, rank, growth DESC NULLS LAST, patents DESC,
 def _rule(p: LandscapeParams, params: dict[str, object]) -> Rule:
     return Rule(
         name="landscape",
-        statement="Portfolio value per holder in the industry: patents (fractional over "
+        statement=(
+            org_level_caption(p.org_level).capitalize() + ". " if p.org_level != "self" else ""
+        )
+        + "Portfolio value per holder in the industry: patents (fractional over "
         f"holders), total and mean {p.citation_window}-year forward citations, share of the "
         "industry's top-10 % most cited patents (per grant-year cohort) and the number of "
         "technologies covered. A technology (CPC group) of the industry is a white space for "
@@ -455,6 +461,8 @@ def landscape(
     citation_window: int = LANDSCAPE.citation_window,
     min_coverage: float = LANDSCAPE.min_coverage,
     drop_partial_years: bool = LANDSCAPE.drop_partial_years,
+    org_level: str = LANDSCAPE.org_level,
+    patent_unit: str = LANDSCAPE.patent_unit,
 ) -> DecisionResult:
     r"""The technology value and IP landscape of an industry for ``country`` (C12).
 
@@ -498,6 +506,13 @@ def landscape(
         of the three years before, or its last grant date before 1 December:
         :func:`~forcemap.decide._evidence.incomplete_years`) out of the trend years; False
         keeps it.
+    org_level : {"self", "parent", "top"}, default "self"
+        Holders as resolved, or rolled up to their parent or the top of their hierarchy
+        (``org_hierarchy``, :func:`forcemap.store.org_hierarchy.org_aliases_sql`). The rule
+        states the level.
+    patent_unit : {"family", "patent"}, default "family"
+        The unit counted (:func:`forcemap.store.patent_resolution.patent_unit_sql`): one
+        invention once, or every grant; the caveats say which grouping was used.
 
     The defaults and checks are those of :class:`~forcemap.decide.params.LandscapeParams`.
 
@@ -518,8 +533,9 @@ def landscape(
 
     Notes
     -----
-    Patents are counted one by one (PatentsView has no family ids), and forward citations
-    only from patents in the store, truncated for recent grants (the grant-year cohort of
+    Patents are counted in ``patent_unit`` (families by default: a family is one "patent"
+    of the table, in its first grant year), and forward citations only from patents in the
+    store, truncated for recent grants (the grant-year cohort of
     the top 10 % absorbs the truncation; ``fc5_total`` does not). X's absence is judged on
     the industry's patents only: X may hold patents of the same CPC group filed under other
     symbols the industry's patterns do not reach.
@@ -545,6 +561,8 @@ def landscape(
         citation_window=citation_window,
         min_coverage=min_coverage,
         drop_partial_years=drop_partial_years,
+        org_level=org_level,
+        patent_unit=patent_unit,
     )
     home = p.country
     y0, y1 = check_years(years)
@@ -567,20 +585,22 @@ def landscape(
         "min_patents": min_patents,
         "min_coverage": p.min_coverage,
         "drop_partial_years": p.drop_partial_years,
+        "org_level": p.org_level,
+        "patent_unit": p.patent_unit,
     }
     with store.query_cursor("landscape") as cur:
         synthetic = is_synthetic(cur)
         register(cur, "_ls_slice", slice_)
         register(cur, "_ls_fc_patent", fc)
-        cur.execute(f"CREATE OR REPLACE TEMP TABLE _ls_pfam AS {patent_unit_sql('family')}")
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE _ls_pfam AS {patent_unit_sql(p.patent_unit)}")
         cur.execute(_FAMILY_CITATIONS_SQL)
-        family_caption = patent_unit_caption(cur, "family")
+        family_caption = patent_unit_caption(cur, p.patent_unit)
         register(cur, "_ls_patterns", cat.cpc_patterns())
         register(cur, "_ls_titles", reference_table("cpc_titles").select(["code", "title"]))
         cur.execute(_PATENTS_SQL, {"y0": y0, "y1": y1})
         cur.execute(_TECH_SQL, {"level": level})
-        cur.execute(_HOLDERS_SQL)
-        cur.execute(_HOLDER_INFO_SQL)
+        cur.execute(at_org_level(_HOLDERS_SQL, p.org_level))
+        cur.execute(at_org_level(_HOLDER_INFO_SQL, p.org_level))
         cur.execute(_TOP_SQL)
         cur.execute(_TABLE_SQL, {"home": home})
         table = _with_share_intervals(cur, cur.sql("SELECT * FROM _ls_table").to_arrow_table())

@@ -45,7 +45,9 @@ __all__ = [
     "CONSORTIUM",
     "CPC_LEVELS",
     "LANDSCAPE",
+    "ORG_LEVELS",
     "PANEL",
+    "PATENT_UNITS",
     "PATHWAYS",
     "POSITIONING",
     "REVIEW",
@@ -120,6 +122,24 @@ def _check_country(country: str) -> str:
     return c
 
 
+#: The organisation roll-up levels (forcemap.store.org_hierarchy.ORG_LEVELS, without importing
+#: duckdb through it): as resolved, the parent, the top of the hierarchy.
+ORG_LEVELS: tuple[str, ...] = ("self", "parent", "top")
+#: The patent counting units (forcemap.store.patent_resolution.PATENT_UNITS): one invention
+#: (family) counted once, or every grant.
+PATENT_UNITS: tuple[str, ...] = ("family", "patent")
+
+
+def _check_org_level(value: str) -> None:
+    if value not in ORG_LEVELS:
+        raise InputError(f"org_level must be one of {', '.join(ORG_LEVELS)}, got {value!r}")
+
+
+def _check_patent_unit(value: str) -> None:
+    if value not in PATENT_UNITS:
+        raise InputError(f"patent_unit must be one of {', '.join(PATENT_UNITS)}, got {value!r}")
+
+
 def defaults(params: type[Any]) -> dict[str, Any]:
     """The default of every field of a parameter class, by name."""
     return {f.name: f.default for f in fields(params)}
@@ -172,9 +192,12 @@ class PositioningParams:
     citation_window: int = CITATION_WINDOW
     #: Citation basis of the works' top-10 % (see forcemap.indicators.impact.citation_basis).
     citations: str = "auto"
+    #: Patent counting unit: "family" (one invention once) or "patent" (every grant).
+    patent_unit: str = "family"
 
     def __post_init__(self) -> None:
         _check_citations(self.citations)
+        _check_patent_unit(self.patent_unit)
         if self.unit not in ("industry", "field"):
             raise InputError(f"unit={self.unit!r} is not 'industry' or 'field'")
         if self.window < 1:
@@ -230,6 +253,10 @@ class BottlenecksParams:
     import_hhi_above: float = 0.4
     export_hhi_above: float = 0.4
     min_coverage: float = 0.5
+    #: Organisations as resolved, or rolled up to their parent or top (org_hierarchy).
+    org_level: str = "self"
+    #: Patent counting unit: "family" (one invention once) or "patent" (every grant).
+    patent_unit: str = "family"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "country", _check_country(self.country))
@@ -237,6 +264,8 @@ class BottlenecksParams:
             raise InputError(f"level={self.level!r} must be one of {', '.join(CPC_LEVELS)}")
         check_years(self.years)
         _check_min_share("min_coverage", self.min_coverage)
+        _check_org_level(self.org_level)
+        _check_patent_unit(self.patent_unit)
         if self.top_holders < 1:
             raise InputError(f"top_holders={self.top_holders} must be at least 1")
         if self.min_families < 1:
@@ -280,9 +309,12 @@ class ActorsParams:
     min_coverage: float = 0.5
     #: Citation basis of the works' NCS (see forcemap.indicators.impact.citation_basis).
     citations: str = "auto"
+    #: Patent counting unit: "family" (one invention once) or "patent" (every grant).
+    patent_unit: str = "family"
 
     def __post_init__(self) -> None:
         _check_citations(self.citations)
+        _check_patent_unit(self.patent_unit)
         if self.country is not None:
             object.__setattr__(self, "country", _check_country(self.country))
         for name in ("min_output", "min_impact_works"):
@@ -341,9 +373,15 @@ class BenchmarkParams:
     min_coverage: float = 0.5
     #: Citation basis of MNCS and PP(top 10 %) (see forcemap.indicators.impact.citation_basis).
     citations: str = "auto"
+    #: Organisations as resolved, or rolled up to their parent or top (org_hierarchy).
+    org_level: str = "self"
+    #: Patent counting unit: "family" (one invention once) or "patent" (every grant).
+    patent_unit: str = "family"
 
     def __post_init__(self) -> None:
         _check_citations(self.citations)
+        _check_org_level(self.org_level)
+        _check_patent_unit(self.patent_unit)
         object.__setattr__(self, "country", _check_country(self.country))
         if self.unit not in ("industry", "field"):
             raise InputError(f"unit={self.unit!r} must be one of industry, field")
@@ -391,8 +429,11 @@ class BenchmarkSeriesParams:
     complete_through: int | None = None
     partial_ratio: float = 0.5
     min_coverage: float = 0.5
+    #: Organisations as resolved, or rolled up to their parent or top (org_hierarchy).
+    org_level: str = "self"
 
     def __post_init__(self) -> None:
+        _check_org_level(self.org_level)
         if self.unit not in ("country", "organization", "author"):
             raise InputError(f"unit={self.unit!r} must be one of country, organization, author")
         check_years(self.years)
@@ -428,8 +469,15 @@ class LandscapeParams:
     citation_window: int = CITATION_WINDOW
     min_coverage: float = 0.5
     drop_partial_years: bool = True
+    #: Organisations as resolved, or rolled up to their parent or top (org_hierarchy).
+    org_level: str = "self"
+    #: Patent counting unit: "family" (one invention once) or "patent" (every grant).
+    patent_unit: str = "family"
 
     def __post_init__(self) -> None:
+        _check_org_level(self.org_level)
+        _check_patent_unit(self.patent_unit)
+
         object.__setattr__(self, "country", _check_country(self.country))
         if self.level not in CPC_LEVELS:
             raise InputError(f"level={self.level!r} must be one of {', '.join(CPC_LEVELS)}")
@@ -474,9 +522,12 @@ class TalentParams:
     min_coverage: float = 0.5
     #: Citation basis of NCS and top-10 % (see forcemap.indicators.impact.citation_basis).
     citations: str = "auto"
+    #: Organisations as resolved, or rolled up to their parent or top (org_hierarchy).
+    org_level: str = "self"
 
     def __post_init__(self) -> None:
         _check_citations(self.citations)
+        _check_org_level(self.org_level)
         object.__setattr__(self, "country", _check_country(self.country))
         check_years(self.years)
         if self.unit not in ("industry", "field"):
@@ -548,8 +599,15 @@ class WatchParams:
     min_coherence: float = 0.2
     min_growth: float = 0.0
     citations: str = "auto"
+    #: Organisations as resolved, or rolled up to their parent or top (org_hierarchy).
+    org_level: str = "self"
+    #: Patent counting unit: "family" (one invention once) or "patent" (every grant).
+    patent_unit: str = "family"
 
     def __post_init__(self) -> None:
+        _check_org_level(self.org_level)
+        _check_patent_unit(self.patent_unit)
+
         from forcemap.indicators.emergence import EMERGENCE_UNITS
 
         if self.unit not in EMERGENCE_UNITS:

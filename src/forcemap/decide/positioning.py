@@ -298,6 +298,7 @@ def positioning(
     draws: int = POSITIONING.draws,
     citation_window: int = POSITIONING.citation_window,
     citations: str = POSITIONING.citations,
+    patent_unit: str = POSITIONING.patent_unit,
 ) -> DecisionResult:
     r"""Position ``country`` in each industry (or field): catch-up, parallel or leading.
 
@@ -353,7 +354,8 @@ def positioning(
         ``rule.conventions``).
     citations : {"auto", "store", "source"}, default "auto"
         Citation basis of the works (:func:`forcemap.indicators.impact.citation_basis`);
-        the basis used is named in the caveats.
+        the basis used is named in the caveats. ``patent_unit`` ("family" or "patent"): the
+        patent counting unit (:func:`~forcemap.store.patent_resolution.patent_unit_sql`).
 
     The defaults and checks are those of :class:`~forcemap.decide.params.PositioningParams`.
 
@@ -373,22 +375,13 @@ def positioning(
         A bad parameter, or no unit has any evidence.
     """
     p = PositioningParams(
-        country=country,
-        unit=unit,
-        window=window,
-        weight_pub=weight_pub,
-        weight_tech=weight_tech,
-        top=top,
-        parallel_at=parallel_at,
-        leading_other_at=leading_other_at,
-        min_top_documents=min_top_documents,
-        min_documents=min_documents,
-        min_coverage=min_coverage,
-        keep_partial=keep_partial,
-        draws=draws,
-        citation_window=citation_window,
-        citations=citations,
-    )
+        country=country, unit=unit, window=window, weight_pub=weight_pub,
+        weight_tech=weight_tech, top=top, parallel_at=parallel_at,
+        leading_other_at=leading_other_at, min_top_documents=min_top_documents,
+        min_documents=min_documents, min_coverage=min_coverage, keep_partial=keep_partial,
+        draws=draws, citation_window=citation_window, citations=citations,
+        patent_unit=patent_unit,
+    )  # fmt: skip
     country = p.country
     params: dict[str, object] = {
         "country": country,
@@ -405,6 +398,7 @@ def positioning(
         "keep_partial": keep_partial,
         "draws": draws,
         "citations": citations,
+        "patent_unit": p.patent_unit,
     }
     from forcemap.indicators.impact import impact_caveats, percentile_rank
     from forcemap.indicators.patent_value import high_value, high_value_caveats
@@ -431,10 +425,10 @@ def positioning(
             ),
         )
         cur.execute(WORK_COUNTRY_SQL)
-        cur.execute(f"CREATE OR REPLACE TEMP TABLE _pos_pfam AS {patent_unit_sql('family')}")
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE _pos_pfam AS {patent_unit_sql(p.patent_unit)}")
         cur.execute(PATENT_COUNTRY_SQL)
         cur.execute(ALL_DOCS_SQL)
-        family_caption = patent_unit_caption(cur, "family")
+        family_caption = patent_unit_caption(cur, p.patent_unit)
         cur.execute(DOCS_SQL)
         if end_year is None:
             end_year = cur.execute("SELECT max(year) FROM _pos_docs").fetchone()[0]  # type: ignore[index]

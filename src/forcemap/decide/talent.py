@@ -78,12 +78,15 @@ apart). A **move** is a change of country, or of organisation when both are know
 by the later year and counted when that year is in the window. Moves are aggregated as
 (from_country, to_country, from_sector, to_sector) with the number of moves and of distinct
 authors, the sector being the organisation type (``organizations.type`` through
-``org_aliases``; the OpenAlex institution type mapped the same way when organisations are not
-resolved; ``unknown`` without an institution). X's **balance** counts distinct authors moving
-into X from another country (inflow) and out of X to another (outflow), overall and by sector
-(the sector entered, resp. left); net = inflow − outflow. Inferring mobility from affiliation
-changes in publications is the method of the OECD Science, Technology and Industry Scoreboard
-(researcher mobility from Scopus author affiliations) and Moed & Halevi (2014).
+``org_aliases``; with ``org_level`` parent or top, affiliations, moves and sectors are those
+of the organisation an institution rolls up to along ``org_hierarchy``, so a move between two
+units of one university is no move; the OpenAlex institution type mapped the same way when
+organisations are not resolved; ``unknown`` without an institution). X's **balance** counts
+distinct authors moving into X from another country (inflow) and out of X to another
+(outflow), overall and by sector (the sector entered, resp. left); net = inflow − outflow.
+Inferring mobility from affiliation changes in publications is the method of the OECD
+Science, Technology and Industry Scoreboard (researcher mobility from Scopus author
+affiliations) and Moed & Halevi (2014).
 
 References
 ----------
@@ -107,7 +110,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from forcemap.decide._evidence import insufficient
-from forcemap.decide._scope import check_years, industry_scope
+from forcemap.decide._scope import at_org_level, check_years, industry_scope
 from forcemap.decide._talent_flows_sql import BALANCE_SQL, FLOWS_SQL, MOVES_SQL
 from forcemap.decide._unit_intervals import unit_ratio_intervals
 from forcemap.decide.params import TALENT, TalentParams
@@ -119,6 +122,7 @@ from forcemap.indicators.impact import (
     impact_caveats,
     percentile_rank,
 )
+from forcemap.store.org_hierarchy import org_level_caption
 from forcemap.store.person_views import PERSON_OF_SQL, persons_resolved, possible_table
 from forcemap.store.reference import IndustryCatalog
 from forcemap.store.slices import industry_works
@@ -400,7 +404,10 @@ FROM r ORDER BY unit, kind, rank0
 def _rule(p: TalentParams, params: dict[str, object]) -> Rule:
     return Rule(
         name="talent",
-        statement="Scientists of country X (current affiliation country, latest year) with at "
+        statement=(
+            org_level_caption(p.org_level).capitalize() + ". " if p.org_level != "self" else ""
+        )
+        + "Scientists of country X (current affiliation country, latest year) with at "
         "least min_works works in the unit and window are scored by the mean of their "
         "percentile ranks among X's eligible scientists of the unit on fractional works, "
         "mean NCS and top-10 % share (sustained impact, each over at least min_works works), "
@@ -501,6 +508,7 @@ def talent(
     min_scientists: int = TALENT.min_scientists,
     min_coverage: float = TALENT.min_coverage,
     citations: str = TALENT.citations,
+    org_level: str = TALENT.org_level,
 ) -> DecisionResult:
     r"""Strategic and rising scientists of ``country`` per industry or field, and talent flows.
 
@@ -552,6 +560,11 @@ def talent(
     citations : {"auto", "store", "source"}, default "auto"
         Citation basis of NCS and the top-10 % flag
         (:func:`forcemap.indicators.impact.citation_basis`); the basis used is in the caveats.
+    org_level : {"self", "parent", "top"}, default "self"
+        A scientist's organisation as resolved, or rolled up to its parent or the top of its
+        hierarchy (:func:`forcemap.store.org_hierarchy.org_aliases_sql`): the affiliation
+        shown, the sector and the organisation changes that make a move. The rule states the
+        level.
 
     The defaults and checks are those of :class:`~forcemap.decide.params.TalentParams`.
 
@@ -584,6 +597,7 @@ def talent(
         min_scientists=min_scientists,
         min_coverage=min_coverage,
         citations=citations,
+        org_level=org_level,
     )
     cty = p.country
     y0, y1 = check_years(years)
@@ -607,6 +621,7 @@ def talent(
         "recent_years": recent_years,
         "impact": "NCS and top-10 % flag (by field, year and type)",
         "citations": citations,
+        "org_level": p.org_level,
         "impact_field": impact_field,
         "breadth": basis,
         "counting": "fractional (1 / number of authors) for works",
@@ -645,7 +660,7 @@ def talent(
         cur.execute(PERSON_OF_SQL)
         possible_table(cur)
         persons = persons_resolved(cur)
-        cur.execute(_ROWS_SQL)
+        cur.execute(at_org_level(_ROWS_SQL, p.org_level))
         cur.execute(_AUTHOR_SQL)
         n_rows, n_anon = cur.execute(
             "SELECT count(*), count(*) FILTER (WHERE author_id IS NULL) FROM _ta_rows"

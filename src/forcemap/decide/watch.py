@@ -98,10 +98,10 @@ from collections.abc import Mapping
 import pyarrow as pa
 
 from forcemap.decide._evidence import (
-    INSUFFICIENT,
     incomplete_years,
 )
-from forcemap.decide._scope import industry_scope
+from forcemap.decide._scope import at_org_level, industry_scope
+from forcemap.decide._watch_caveats import watch_caveats
 from forcemap.decide._watch_sql import (
     ALL_SQL,
     COHERENCE_SQL,
@@ -111,6 +111,8 @@ from forcemap.decide._watch_sql import (
     LAST_DATE_SQL,
     LAST_YEAR_SQL,
     ORG_SQL,
+    PATENT_FAMILY_SQL,
+    PATENT_FAMILY_VALUES_SQL,
     PATENT_NCS_SQL,
     PCT_HEAD,
     PCT_TAIL,
@@ -128,6 +130,8 @@ from forcemap.indicators import indicator_table
 from forcemap.indicators.emergence import emergence_score
 from forcemap.indicators.impact import citation_basis, field_normalised_citation_score
 from forcemap.indicators.sleeping_beauty import sleeping_beauty
+from forcemap.store.org_hierarchy import org_level_caption
+from forcemap.store.patent_resolution import patent_unit_caption, patent_unit_sql
 from forcemap.store.slices import industry_patents, industry_works
 from forcemap.store.store import Store
 
@@ -304,9 +308,18 @@ def _pct_sql() -> str:
 
 
 def _rule(params: dict[str, object]) -> Rule:
+    level = str(params["org_level"])
     return Rule(
         name="technology_watch",
-        statement="Units (topics, concepts or CPC main groups) of the industry are ranked by "
+        statement=(org_level_caption(level).capitalize() + ". " if level != "self" else "")
+        + (
+            "Patents are counted as families (patent_unit family), each in its first grant year. "
+            if params.get("patent_unit") == "family"
+            else "Patents are counted one by one (patent_unit patent). "
+            if params.get("patent_unit") == "patent"
+            else ""
+        )
+        + "Units (topics, concepts or CPC main groups) of the industry are ranked by "
         "the weighted mean of their percentile ranks on the emergence score (Carley et al. "
         "2018), the acceleration of their volume (change of the CAGR between the last two "
         "3-year windows), the share of their works with CD_5 > "
@@ -363,6 +376,8 @@ def technology_watch(
     min_coherence: float = WATCH.min_coherence,
     min_growth: float = WATCH.min_growth,
     citations: str = WATCH.citations,
+    org_level: str = WATCH.org_level,
+    patent_unit: str = WATCH.patent_unit,
 ) -> DecisionResult:
     r"""A ranked watch list of emerging technologies for ``country`` (C7).
 
@@ -417,6 +432,15 @@ def technology_watch(
         An emerging unit's least coherence and the share growth rate it must exceed.
     citations : {"auto", "store", "source"}, default "auto"
         The citation basis of the impact attribute (works; patents use the store's).
+    org_level : {"self", "parent", "top"}, default "self"
+        The organisations of ``evidence["organizations"]`` as resolved, or rolled up to their
+        parent or the top of their hierarchy
+        (:func:`forcemap.store.org_hierarchy.org_aliases_sql`). The rule states the level.
+    patent_unit : {"family", "patent"}, default "family"
+        With ``unit="cpc_group"``, a record is a patent family (the shared counting unit,
+        :func:`forcemap.store.patent_resolution.patent_unit_sql`; dated by its first grant
+        year, citations counted between families) or each patent. The rule and the caveats
+        state the grouping.
 
     Returns
     -------
@@ -466,6 +490,8 @@ def technology_watch(
         min_coherence=min_coherence,
         min_growth=min_growth,
         citations=citations,
+        org_level=org_level,
+        patent_unit=patent_unit,
     )
     cty = p.country
     w = check_weights(weights, COMPONENTS)
@@ -481,7 +507,8 @@ def technology_watch(
     if end_year is None:
         end_year = store.scalar(LAST_YEAR_SQL[entity])
     with store.query_cursor("technology watch") as cur:
-        volume = {int(y): float(n) for y, n in cur.execute(VOLUME_SQL[entity]).fetchall()}
+        vol_sql = VOLUME_SQL[entity].replace("{units}", patent_unit_sql(p.patent_unit))
+        volume = {int(y): float(n) for y, n in cur.execute(vol_sql).fetchall()}
         last_date = cur.execute(LAST_DATE_SQL[entity]).fetchone()
     # one rule for every decision: the impact module's citation basis (patents: the store's)
     basis = citation_basis(store, citations=citations).basis if entity == "works" else "store"
@@ -523,6 +550,8 @@ def technology_watch(
         "min_growth": min_growth,
         "citations": citations,
         "citation_basis": basis,
+        "org_level": p.org_level,
+        "patent_unit": p.patent_unit if entity == "patents" else None,
         "acceleration": "g_2 − g_1, g_i = ((S_i + 1) / (S_{i−1} + 1))^(1/3) − 1 over 3-year "
         "volumes S_0 = [G−8, G−6], S_1 = [G−5, G−3], S_2 = [G−2, G], G = growth_end_year",
         "share_growth": "((s_2 + 1)/N_2 ÷ (s_1 + 1)/N_1)^(1/3) − 1, s_i the unit's and N_i the "
@@ -562,6 +591,7 @@ def technology_watch(
         unit=unit,
         end_year=end_year,
         min_score=concept_min_score if unit == "concept" else 0.0,
+        patent_unit=p.patent_unit,
     ).select(["unit_id", "name", "qualified", "reason", "escore", "base_share", "active_share"])
     key = "work_id" if entity == "works" else "patent_id"
     cd = (
@@ -581,10 +611,17 @@ def technology_watch(
             .select(["work_id", "ncs"])
             .rename_columns(["id", "ncs"])
         )
+    fam = "_patent" if entity == "patents" else ""  # patents: mapped to families below
     with store.query_cursor("technology watch") as cur:
         result.synthetic = is_synthetic(cur)
-        for name, tbl in (("_tw_em", em), ("_tw_cd", cd), ("_tw_sb", sb)):
+        for name, tbl in (("_tw_em", em), (f"_tw_cd{fam}", cd), (f"_tw_sb{fam}", sb)):
             cur.register(name, tbl)
+        if entity == "patents":
+            for stmt in PATENT_FAMILY_SQL.format(units=patent_unit_sql(p.patent_unit)).split(";"):
+                cur.execute(stmt)
+            for stmt in PATENT_FAMILY_VALUES_SQL.split(";\n"):
+                cur.execute(stmt)
+            unit_caption = patent_unit_caption(cur, p.patent_unit)
         cur.execute(
             ALL_SQL[unit],
             {"min_score": float(concept_min_score)} if unit == "concept" else None,
@@ -592,7 +629,13 @@ def technology_watch(
         if scope is None:
             cur.execute("CREATE OR REPLACE TEMP TABLE _tw_rec AS SELECT * FROM _tw_all")
         else:
-            cur.register("_tw_scope", scope)
+            cur.register(f"_tw_scope{fam}", scope)
+            if entity == "patents":
+                cur.execute(
+                    "CREATE OR REPLACE TEMP TABLE _tw_scope AS SELECT DISTINCT f.unit_id AS "
+                    "record_id FROM _tw_scope_patent AS s JOIN _tw_pfam AS f "
+                    "ON f.patent_id = s.record_id"
+                )
             cur.execute(
                 "CREATE OR REPLACE TEMP TABLE _tw_rec AS "
                 "SELECT * FROM _tw_all SEMI JOIN _tw_scope USING (record_id)"
@@ -605,13 +648,16 @@ def technology_watch(
         cur.execute(
             DOCS_SQL[entity].replace(
                 "{scope}",
-                "" if scope is None else f"AND {key} IN (SELECT record_id FROM _tw_scope)",  # noqa: S608
+                ""
+                if scope is None
+                else f"AND {'record_id' if fam else key} IN (SELECT record_id FROM _tw_scope)",  # noqa: S608
             ),
             {"y0": y0, "y1": end_year},
         )
         cur.execute(COUNTRY_SQL[entity])
-        cur.execute(ORG_SQL[entity])
-        cites_table = "work_references" if entity == "works" else "patent_citations"
+        cur.execute(at_org_level(ORG_SQL[entity], p.org_level))
+        cites_table = "work_references" if entity == "works" else "_tw_prefs"
+        records = "works" if entity == "works" else "_tw_pents"  # patents: one per family
         cur.execute(
             "CREATE OR REPLACE TEMP TABLE _tw_cites AS "  # noqa: S608 - allow-listed name
             f"SELECT cited_id AS id, count(DISTINCT citing_id) AS n FROM {cites_table} "
@@ -624,11 +670,11 @@ def technology_watch(
         cur.execute(
             COHERENCE_SQL.replace("{refs}", cites_table)
             .replace("{key}", key)
-            .replace("{entity}", entity)
+            .replace("{entity}", records)
         )
         n_store = cur.execute(
             "SELECT count(DISTINCT record_id) FROM (SELECT record_id FROM _tw_all UNION ALL "  # noqa: S608
-            f"SELECT {key} FROM {entity})"
+            f"SELECT {key} FROM {records})"
         ).fetchone()
         cur.execute(
             SPEC_SQL["concept" if unit == "concept" else "other"],
@@ -748,118 +794,7 @@ def technology_watch(
         "sleeping_beauties": in_order(beauty_ev, order),
         "disruptive_works": seeds,
     }
-    _caveats(result, counts, scope is not None, entity)
+    watch_caveats(result, counts, scope is not None, entity)
+    if entity == "patents":
+        result.warn(unit_caption)
     return result
-
-
-def _caveats(
-    result: DecisionResult, counts: tuple[int, int, int], sliced: bool, entity: str
-) -> None:
-    p = result.rule.parameters
-    n_units, n_ranked, n_alias = counts
-    t = result.table
-    rows = t.to_pylist()
-    if not rows:
-        where = f"industry {p['industry']}" if sliced else "the store"
-        result.warn(
-            f"No {p['unit']} of {where} has {p['min_records']} or more records in "
-            f"{p['window']}: nothing to watch."
-        )
-    elif n_units > n_ranked:
-        result.warn(
-            f"{n_units - n_ranked} of {n_units} units with records in {p['window']} were not "
-            f"ranked (fewer than {p['min_records']} records"
-            + (", or not qualified by the emergence rules)." if p["qualified_only"] else ").")
-        )
-    unq = [r["name"] for r in rows if not r["qualified"]]
-    if unq:
-        result.warn(
-            f"{len(unq)} listed unit(s) do not pass the emergence qualification rules of "
-            f"Carley et al. (see `qualified` and `reason`): {', '.join(unq[:8])}"
-            + (" …" if len(unq) > 8 else "")
-            + "."
-        )
-    ins = [r["name"] for r in rows if r["status"].startswith(INSUFFICIENT)]
-    if ins:
-        result.warn(
-            f"Insufficient evidence (fewer than {p['thin_records']} records in the window or "
-            f"fewer than {p['min_linked_documents']} with an in-store citation link): "
-            f"{', '.join(ins[:8])}" + (" …" if len(ins) > 8 else "") + ". They are listed with "
-            "their counts, not labelled."
-        )
-    n_emerging = sum(1 for r in result.evidence["components"].to_pylist()
-                     if r["status"] == "emerging")  # fmt: skip
-    if rows and not n_emerging:
-        result.warn(
-            "No unit passes every attribute of an emerging technology (novelty, coherence, "
-            "growth); the list is a watch list, not a list of emerging technologies."
-        )
-    gen = result.evidence["generic"].to_pylist()
-    if gen:
-        result.warn(
-            f"{len(gen)} generic concept(s) with {p['min_records']} or more records were not "
-            f"ranked (level < {p['min_concept_level']}, in more than "
-            f"{100 * float(p['max_doc_share']):g} % of the store's works, or less than "
-            f"{100 * float(p['min_field_share']):g} % in one level-0 field; see "
-            "evidence['generic']): "
-            + ", ".join(str(g["name"]) for g in gen[:8])
-            + (" …" if len(gen) > 8 else "")
-            + "."
-        )
-    if p["growth_end_year"] != p["end_year"]:
-        lo, hi = int(str(p["growth_end_year"])), int(str(p["end_year"]))
-        gap = [y for y in p["partial_years"] if lo < y <= hi]
-        years = ", ".join(str(y) for y in gap) or str(p["end_year"])
-        result.warn(
-            f"{years} {'is' if len(gap) <= 1 else 'are'} incomplete in the store (volume or "
-            "latest date against the years before): growth and acceleration end in "
-            f"{p['growth_end_year']}."
-        )
-    if p["citation_basis"] == "source":
-        result.warn(
-            "Impact uses the source's citation counts (cited_by_count): fewer than half of "
-            "the store's references resolve to a work in the store (a sample)."
-        )
-    comp = result.evidence["components"].to_pylist()
-    if comp:
-        recs = sum(int(r["records"]) for r in comp)
-        result.cover(
-            "records with an in-store citation link (coherence)",
-            sum(int(r["with_links"]) for r in comp),
-            recs,
-        )
-        result.cover(
-            "records with a field-normalised citation score (impact)",
-            sum(int(r["with_impact"]) for r in comp),
-            recs,
-        )
-    no_cd = [r["name"] for r in rows if not r["with_cd"]]
-    if no_cd:
-        result.warn(
-            f"No {entity} with a defined CD_5 in {len(no_cd)} listed unit(s); their "
-            "disruption component ranks lowest."
-        )
-    no_home = [r["name"] for r in rows if r["home_share"] is None]
-    if no_home:
-        result.warn(
-            f"No country information for the records of {len(no_home)} listed unit(s); "
-            "their home-share component ranks lowest."
-        )
-    if rows and n_ranked < 4:
-        result.warn(f"Only {n_ranked} unit(s) ranked: the percentile ranks are coarse.")
-    if sliced:
-        result.warn(
-            "The emergence score is store-wide (the unit's share of all records of each "
-            "year); the other components use the industry's records only."
-        )
-    result.warn(
-        "CD_5 of records from the last five years is computed on truncated citation windows; "
-        "novelty cannot tell apart units present since the first year of the data."
-    )
-    if rows and not n_alias:
-        result.warn(
-            "Organisations are not resolved in this store (no org_aliases): the organisation "
-            "evidence is empty; run resolve_organizations first."
-        )
-    if result.synthetic:
-        result.warn("SYNTHETIC DATA: the store holds records from a synthetic world.")

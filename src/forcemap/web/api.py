@@ -255,6 +255,14 @@ OrgLevelQ = Annotated[
         "to the `top` of their hierarchy.",
     ),
 ]
+PatentUnitQ = Annotated[
+    str,
+    Query(
+        pattern="^(family|patent)$",
+        description="Patent counting unit: `family` (one invention counted once) or `patent` "
+        "(every grant).",
+    ),
+]
 
 
 @router.get("/overview", response_model=OverviewOut, summary="Store contents and data quality")
@@ -418,6 +426,7 @@ def api_positioning(
         ),
     ] = None,
     citations: CitationsQ = "auto",
+    patent_unit: PatentUnitQ = "family",
 ) -> dict[str, Any]:
     """Catch-up / parallel / leading per industry for a country, with the country × industry
     matrix (``forcemap.decide.positioning``): intervals, each side's leader and "insufficient
@@ -437,18 +446,29 @@ def api_positioning(
         country=country or state.home_country,
         unit=unit,
         citations=citations,
+        patent_unit=patent_unit,
         **minimums,
     )
 
 
 @router.get("/bottlenecks", response_model=BottlenecksOut, summary="Bottleneck technologies")
 def api_bottlenecks(
-    store: StoreDep, state: StateDep, country: CountryQ = None, industry: IndustryQ = None
+    store: StoreDep,
+    state: StateDep,
+    country: CountryQ = None,
+    industry: IndustryQ = None,
+    org_level: OrgLevelQ = "self",
+    patent_unit: PatentUnitQ = "family",
 ) -> dict[str, Any]:
     """CPC groups where the country is weak and the holders few and foreign, and the HS6
     products it depends on (EU 2021 test) (``forcemap.decide.bottlenecks``)."""
     return state.result(
-        results.BOTTLENECKS, store, country=country or state.home_country, industry=industry
+        results.BOTTLENECKS,
+        store,
+        country=country or state.home_country,
+        industry=industry,
+        org_level=org_level,
+        patent_unit=patent_unit,
     )
 
 
@@ -461,6 +481,7 @@ def api_actors(
     top: Annotated[int, Query(ge=1, le=200, description="Organisations per industry.")] = 20,
     citations: CitationsQ = "auto",
     org_level: OrgLevelQ = "self",
+    patent_unit: PatentUnitQ = "family",
 ) -> dict[str, Any]:
     """A country's organisations per industry ranked by composite score; 422 when the
     store's organisations are not resolved (``forcemap.decide.actors``). Example:
@@ -474,6 +495,7 @@ def api_actors(
             industry=industry,
             citations=citations,
             org_level=org_level,
+            patent_unit=patent_unit,
         ),
         top,
     )
@@ -522,6 +544,8 @@ def api_watch(
         str,
         Query(pattern="^(auto|store|source)$", description="Citation basis of the impact."),
     ] = "auto",
+    org_level: OrgLevelQ = "self",
+    patent_unit: PatentUnitQ = "family",
 ) -> dict[str, Any]:
     """Emerging technologies for a country by composite score (emergence, growth,
     disruption, novelty, home share, coherence, impact), each with its status and the evidence
@@ -537,6 +561,8 @@ def api_watch(
         thin_records=thin_records,
         min_coherence=min_coherence,
         citations=citations,
+        org_level=org_level,
+        patent_unit=patent_unit,
     )
 
 
@@ -575,6 +601,8 @@ def api_benchmark(
     min_impact_works: MinImpactQ = 50.0,
     partial_years: PartialYearsQ = "auto",
     citations: CitationsQ = "auto",
+    org_level: OrgLevelQ = "self",
+    patent_unit: PatentUnitQ = "family",
 ) -> dict[str, Any]:
     """The country and its peers per industry or field: output, impact, collaboration,
     patents, growth and specialisation, with stability intervals
@@ -593,6 +621,8 @@ def api_benchmark(
         min_impact_works=min_impact_works,
         partial_years=partial_years,
         citations=citations,
+        org_level=org_level,
+        patent_unit=patent_unit,
     )
 
 
@@ -619,6 +649,7 @@ def api_benchmark_series(
     span: Annotated[int, Query(ge=1, le=50, description="Years shown (the last ones).")] = 10,
     min_impact_works: MinImpactQ = 50.0,
     partial_years: PartialYearsQ = "auto",
+    org_level: OrgLevelQ = "self",
 ) -> dict[str, Any]:
     """Countries, organisations or authors year by year: output, world share, MNCS,
     PP(top 10 %), international and industry–academia shares, each with its stability
@@ -636,6 +667,7 @@ def api_benchmark_series(
         span=span,
         min_impact_works=min_impact_works,
         partial_years=partial_years,
+        org_level=org_level,
     )
 
 
@@ -648,6 +680,7 @@ def api_talent(
     unit: UnitQ = "industry",
     top: TopQ = 25,
     citations: CitationsQ = "auto",
+    org_level: OrgLevelQ = "self",
 ) -> dict[str, Any]:
     """Strategic and rising scientists of a country per industry or field, the talent flows
     and the country's balance (``forcemap.decide.talent``)."""
@@ -661,6 +694,7 @@ def api_talent(
         unit=unit,
         top=top,
         citations=citations,
+        org_level=org_level,
     )
 
 
@@ -671,8 +705,18 @@ def api_landscape(
     country: CountryQ = None,
     industry: IndustryQ = None,
     top: TopQ = 20,
+    org_level: OrgLevelQ = "self",
+    patent_unit: PatentUnitQ = "family",
 ) -> dict[str, Any]:
     """Portfolio value of an industry's patent holders, the holder × CPC matrix and the
     country's white spaces (``forcemap.decide.landscape``)."""
     cc = country or state.home_country
-    return state.result(results.LANDSCAPE, store, country=cc, industry=industry, top=top)
+    return state.result(
+        results.LANDSCAPE,
+        store,
+        country=cc,
+        industry=industry,
+        top=top,
+        org_level=org_level,
+        patent_unit=patent_unit,
+    )

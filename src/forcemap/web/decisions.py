@@ -127,6 +127,7 @@ def positioning_view(
     min_coverage: float = POSITIONING.min_coverage,
     matrix_countries: int = MATRIX_COUNTRIES,
     citations: str = "auto",
+    patent_unit: str = POSITIONING.patent_unit,
 ) -> dict[str, Any]:
     """:func:`forcemap.decide.positioning.positioning` for ``country`` and the matrix
     (the evidence minimums as in the decision).
@@ -151,6 +152,7 @@ def positioning_view(
         min_documents=min_documents,
         min_coverage=min_coverage,
         citations=citations,
+        patent_unit=patent_unit,
     )
     home = rows(result.table)
     for r in home:
@@ -233,7 +235,10 @@ def _unit_names(store: Store, unit: str) -> dict[str, str]:
 
 
 # -- bottlenecks -----------------------------------------------------------------------------
-def bottlenecks_view(store: Store, *, country: str, industry: str | None) -> dict[str, Any]:
+def bottlenecks_view(
+    store: Store, *, country: str, industry: str | None, org_level: str = "self",
+    patent_unit: str = "family",
+) -> dict[str, Any]:  # fmt: skip
     """:func:`forcemap.decide.bottlenecks.bottlenecks` for ``country`` (one industry or all).
 
     Returns
@@ -245,7 +250,9 @@ def bottlenecks_view(store: Store, *, country: str, industry: str | None) -> dic
     """
     from forcemap.decide.bottlenecks import bottlenecks
 
-    result = bottlenecks(store, country=country, industry=industry)
+    result = bottlenecks(
+        store, country=country, industry=industry, org_level=org_level, patent_unit=patent_unit
+    )
     trade = result.evidence.get("trade")
     dependent: list[dict[str, Any]] = []
     if trade is not None:
@@ -268,7 +275,7 @@ ACTORS_KEPT = 200
 
 def actors_view(
     store: Store, *, country: str, industry: str | None, citations: str = "auto",
-    org_level: str = "self",
+    org_level: str = "self", patent_unit: str = "family",
 ) -> dict[str, Any]:  # fmt: skip
     """:func:`forcemap.decide.actors.strategic_actors` for ``country``, the best
     :data:`ACTORS_KEPT` per industry (callers slice ``rows`` to their ``top``).
@@ -282,7 +289,7 @@ def actors_view(
 
     result = strategic_actors(
         store, country=country, industry=industry, top=ACTORS_KEPT, citations=citations,
-        org_level=org_level,
+        org_level=org_level, patent_unit=patent_unit,
     )  # fmt: skip
     return {
         **_head(result),
@@ -347,7 +354,8 @@ def watch_view(
     thin_records: int = 20,
     min_coherence: float = 0.2,
     citations: str = "auto",
-) -> dict[str, Any]:
+    org_level: str = "self", patent_unit: str = "family",
+) -> dict[str, Any]:  # fmt: skip
     """:func:`forcemap.decide.watch.technology_watch` for ``country``: the best ``top`` units
     (cached per ``top``: the caveats name listed units, so a longer list is not sliced).
 
@@ -363,16 +371,10 @@ def watch_view(
     from forcemap.decide.watch import technology_watch
 
     result = technology_watch(
-        store,
-        country=country,
-        industry=industry,
-        unit=unit,
-        top=top,
-        qualified_only=qualified_only,
-        thin_records=thin_records,
-        min_coherence=min_coherence,
-        citations=citations,
-    )
+        store, country=country, industry=industry, unit=unit, top=top,
+        qualified_only=qualified_only, thin_records=thin_records, min_coherence=min_coherence,
+        citations=citations, org_level=org_level, patent_unit=patent_unit,
+    )  # fmt: skip
     return {
         **_head(result),
         "country": country,
@@ -408,7 +410,8 @@ def benchmark_view(
     min_impact_works: float = 50.0,
     partial_years: str = "auto",
     citations: str = "auto",
-) -> dict[str, Any]:
+    org_level: str = "self", patent_unit: str = "family",
+) -> dict[str, Any]:  # fmt: skip
     """:func:`forcemap.decide.benchmark.benchmark` of ``country`` against its peers.
 
     Returns
@@ -420,23 +423,14 @@ def benchmark_view(
     from forcemap.decide.benchmark import benchmark
 
     result = benchmark(
-        store,
-        country=country,
-        industry=industry,
+        store, country=country, industry=industry, peers=list(peers) or None, k=k,
         unit=unit,  # type: ignore[arg-type]
-        peers=list(peers) or None,
-        k=k,
-        min_impact_works=min_impact_works,
         partial_years=partial_years,  # type: ignore[arg-type]
-        citations=citations,
-    )
-    return {
-        **_head(result),
-        "country": country,
-        "industry": industry,
-        "unit": unit,
-        "rows": rows(result.table),
-    }
+        min_impact_works=min_impact_works, citations=citations, org_level=org_level,
+        patent_unit=patent_unit,
+    )  # fmt: skip
+    return {**_head(result), "country": country, "industry": industry, "unit": unit,
+            "rows": rows(result.table)}  # fmt: skip
 
 
 def benchmark_series_view(
@@ -449,6 +443,7 @@ def benchmark_series_view(
     span: int = 10,
     min_impact_works: float = 50.0,
     partial_years: str = "auto",
+    org_level: str = "self",
 ) -> dict[str, Any]:
     """:func:`forcemap.decide.benchmark.benchmark_series`: entities year by year.
 
@@ -469,6 +464,7 @@ def benchmark_series_view(
         span=span,
         min_impact_works=min_impact_works,
         partial_years=partial_years,  # type: ignore[arg-type]
+        org_level=org_level,
     )
     return {
         **_head(result),
@@ -488,6 +484,7 @@ def talent_view(
     unit: str = "industry",
     top: int = 25,
     citations: str = "auto",
+    org_level: str = "self",
 ) -> dict[str, Any]:
     """:func:`forcemap.decide.talent.talent`: strategic and rising scientists of ``country``.
 
@@ -507,6 +504,7 @@ def talent_view(
         unit=unit,  # type: ignore[arg-type]
         top=top,
         citations=citations,
+        org_level=org_level,
     )
     flows = sorted(
         rows(result.evidence["flows"]),
@@ -525,8 +523,9 @@ def talent_view(
 
 # -- IP landscape ----------------------------------------------------------------------------
 def landscape_view(
-    store: Store, *, country: str, industry: str | None, top: int = 20
-) -> dict[str, Any]:
+    store: Store, *, country: str, industry: str | None, top: int = 20, org_level: str = "self",
+    patent_unit: str = "family",
+) -> dict[str, Any]:  # fmt: skip
     """:func:`forcemap.decide.landscape.landscape` with ``top_holders=top``.
 
     Returns
@@ -539,7 +538,10 @@ def landscape_view(
     """
     from forcemap.decide.landscape import landscape
 
-    result = landscape(store, country=country, industry=industry, top_holders=top)
+    result = landscape(
+        store, country=country, industry=industry, top_holders=top, org_level=org_level,
+        patent_unit=patent_unit,
+    )  # fmt: skip
     home_rank: dict[str, int] = {}
     kept = []
     for r in rows(result.table):

@@ -353,6 +353,8 @@ def watch_page(
     unit: Annotated[str, Query(pattern="^(" + "|".join(WATCH_UNITS) + ")?$")] = "",
     top: Annotated[int, Query(ge=1, le=100)] = 20,
     qualified: Annotated[str, Query(pattern="^(1|on|true)?$")] = "",
+    org_level: Annotated[str, Query(pattern="^(self|parent|top)?$")] = "",
+    patent_unit: Annotated[str, Query(pattern="^(family|patent)?$")] = "",
 ) -> dict[str, Any]:
     """The emerging technologies ``country`` should watch (one industry or the whole store):
     the ranked list, the rule and weights, the caveats, a score chart and per entry its top
@@ -369,6 +371,8 @@ def watch_page(
             unit=unit or None,
             top=top,
             qualified_only=bool(qualified),
+            org_level=org_level or "self",
+            patent_unit=patent_unit or "family",
         )
     )
     v = block["v"]
@@ -407,6 +411,8 @@ def watch_page(
             "unit": unit,
             "top": top,
             "qualified": bool(qualified),
+            "org_level": org_level or "self",
+            "patent_unit": patent_unit or "family",
         },
         "units": WATCH_UNITS,
         "industries": [(k, ind.name) for k, ind in state.catalog.items()],
