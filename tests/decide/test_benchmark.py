@@ -381,6 +381,20 @@ def test_series_hand_worked(tiny: Store) -> None:
     ]  # fmt: skip
 
 
+def test_series_window_past_the_data(tiny: Store) -> None:
+    """A window reaching beyond the store's years (2019–2023 over data of 2019–2021): the
+    years without works are rows with no world output, so no share (not an IndexError, as
+    before, and not 0); the years with data keep their figures."""
+    from forcemap.decide.benchmark_series import benchmark_series
+
+    r = benchmark_series(tiny, units=["CN"], years=(2019, 2023), min_impact_works=0)
+    rows = {x["year"]: x for x in r.table.to_pylist()}
+    assert sorted(rows) == [2019, 2020, 2021, 2022, 2023]
+    assert rows[2021]["world_share"] == pytest.approx(1 / 3.5)
+    for y in (2022, 2023):
+        assert rows[y]["works"] == 0 and rows[y]["world_share"] is None
+
+
 def test_series_organisations_and_authors(tiny: Store) -> None:
     """Organisations fall back on the institution: Icnu is one of two authors of W1 and W2
     (½ each) in 2019, of 2 org-weighted works. Authors are not identified in this store:

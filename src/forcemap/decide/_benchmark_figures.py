@@ -116,15 +116,19 @@ def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
-def matrix(long: pa.Table, strata: np.ndarray, world: np.ndarray, n_rows: int) -> Any:
+def matrix(
+    long: pa.Table, strata: np.ndarray, world: np.ndarray, n_rows: int, n_strata: int = 0
+) -> Any:
     """The documents × quantities matrix behind the figures: per row ``r`` of the output the
     :data:`QUANTITIES` of ``long`` (one line per document ``doc`` and row ``r``) in columns
     ``r·8 … r·8+7``, then one column per stratum holding each document's weight attributed
-    to any entity (``world``, the denominator of the share of world output)."""
+    to any entity (``world``, the denominator of the share of world output). There are at
+    least ``n_strata`` stratum columns: a stratum of the output without documents (a year of
+    the window after the data) has an empty column, so its share is NaN, not an error."""
     import scipy.sparse as sp
 
     n_docs, n_q = len(strata), len(QUANTITIES)
-    n_strata = int(strata.max()) + 1 if n_docs else 1
+    n_strata = max(int(strata.max()) + 1 if n_docs else 1, n_strata)
     doc = long["doc"].to_numpy().astype(np.int64)
     r = long["r"].to_numpy().astype(np.int64)
     data = [long[q].to_numpy(zero_copy_only=False).astype(float) for q in QUANTITIES]
@@ -165,7 +169,7 @@ def stability(
     if len(strata) == 0 or len(row_stratum) == 0:
         nan = np.full(len(row_stratum), np.nan)
         return {k: (nan, nan) for k in ("output", "share", "mncs", "pp_top10", "intl", "ia")}
-    mat = matrix(long, strata, world, len(row_stratum))
+    mat = matrix(long, strata, world, len(row_stratum), int(row_stratum.max()) + 1)
     sums = bootstrap_sums(mat, strata=strata)
     return {k: interval(v) for k, v in figures(sums, row_stratum).items()}
 

@@ -357,7 +357,7 @@ def benchmark_series(
     row_stratum = np.array([y - y0 for _ in entities for y in year_list], np.int64)
     n_rows = len(row_stratum)
     if n_rows and len(strata):
-        mat = matrix(long, strata, fsum, n_rows)
+        mat = matrix(long, strata, fsum, n_rows, int(row_stratum.max()) + 1)
         point = figures(np.asarray(mat.sum(axis=0)).reshape(1, -1), row_stratum)
         points = {k: v[0] for k, v in point.items()}
     else:
