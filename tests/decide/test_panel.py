@@ -11,6 +11,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from forcemap.decide.affinity import Paper, affinity_scores
 from forcemap.decide.panel import (
     EXCLUDED_SCHEMA,
     PANEL_SCHEMA,
@@ -230,6 +231,32 @@ def test_schemas_and_rule(tiny: Store) -> None:
     assert app["inventor_ids"] == ["inv-app"]  # linked by name and country
 
 
+def test_panel_uses_the_affinity_scorer(tiny: Store, tmp_path: Path) -> None:
+    """Issue 20: the panel's text match is ``decide affinity``'s scorer with the project as
+    the one submission (collection statistics over the candidates' documents and the
+    project): among a pool with no shared works, the text affinities are proportional to
+    :func:`affinity_scores` (``collection="all"``), and a candidate whose only work shares a
+    single word with the project ("sensor", "robot") does not match at all."""
+    pool = ["C3", "C4", "C5", "C7", "C8"]
+    csv = tmp_path / "pool.csv"
+    csv.write_text("author_id\n" + "\n".join(pool) + "\n", encoding="utf-8")
+    r = _panel(tiny, pool=csv, size=2, top=10)
+    got = {x["author_id"]: x["text_similarity"] for x in r.evidence["ranking"].to_pylist()}
+    titles = {w: t for w, _, t, _ in _WORKS}
+    works = {"C3": "W4", "C4": "W5", "C5": "W6", "C7": "W9", "C8": "W10"}
+    archives = {c: [Paper(w, titles[w], "")] for c, w in works.items()}
+    t = affinity_scores(archives, {"p": Paper("p", TEXT, "")}, collection="all")
+    aff = dict(zip(t["reviewer_id"].to_pylist(), t["score"].to_pylist(), strict=True))
+    assert got["C4"] == 0.0 and got["C8"] == 0.0  # one shared word: "robot", "sensor"
+    assert aff["C4"] == 0.0 and aff["C8"] == 0.0
+    # W4 and W9 hold every project term; W6 lacks "sensor" (and "tactil sensor")
+    assert got["C3"] == pytest.approx(1.0) and got["C7"] == pytest.approx(1.0)
+    assert 0 < got["C5"] < 1
+    for c in ("C5", "C7"):
+        assert got[c] / got["C3"] == pytest.approx(aff[c] / aff["C3"], rel=1e-12)
+    assert r.rule.parameters["text_model"].startswith("BM25")
+
+
 def test_coauthorship_exclusion_cites_the_shared_work(tiny: Store) -> None:
     ex = _excluded(_panel(tiny))
     e = ex[("C2", "coauthorship")]
@@ -345,7 +372,21 @@ def test_roles(tiny: Store) -> None:
     )
     assert "career age 17" in reasons["C6"]
     assert "inventor on 1 enterprise patent" in reasons["C11"]
-    assert "shared terms" in reasons["C3"]
+    assert "matched terms: " in reasons["C3"] and "best works: W4" in reasons["C3"]
+    c3 = r.table.to_pylist()[r.table["author_id"].to_pylist().index("C3")]
+    # W4 "Robot grasping with tactile sensors and vision" holds every project term
+    assert c3["text_similarity"] == pytest.approx(1.0)
+    assert set(c3["matched_terms"]) <= {
+        "robot",
+        "grasp",
+        "tactil",
+        "sensor",
+        "robot grasp",
+        "grasp tactil",
+        "tactil sensor",
+    }
+    assert len(c3["matched_terms"]) == 5 and c3["matched_works"] == ["W4"]
+    assert c3["career_age"] == 0
     ranking = {x["author_id"]: x for x in r.evidence["ranking"].to_pylist()}
     assert ranking["C7"]["roles"] == ["industry_expert"]
     assert set(ranking["C6"]["roles"]) == {"enterprise_lead", "industry_expert"}

@@ -211,8 +211,8 @@ class PanelMember(BaseModel):
     type: str | None = Field(description="Organisation type.")
     match: float = Field(description="Weighted match in [0, 1].")
     text_similarity: float | None = Field(
-        description="TF-IDF cosine with the proposal over stems, times the share of the "
-        "proposal's stems the candidate's documents hold."
+        description="BM25 affinity of the candidate's documents with the proposal (the "
+        "scorer of decide affinity) over the proposal's own, in [0, 1]."
     )
     topic_overlap: float | None = Field(description="Topic/concept Jaccard.")
     activity: float | None

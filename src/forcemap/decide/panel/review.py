@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from forcemap.decide.affinity import MIN_SHARED_TERMS
 from forcemap.decide.panel.candidates import (
     candidate_side,
     pool_stats,
@@ -270,8 +271,10 @@ def review_panel(
         "recent_years": recent_years,
         "recent_window": [y - recent_years + 1, y],
         "weights": scores.weights,
-        "text_model": "TF-IDF (1 + ln tf)·(ln((1 + N)/(1 + df)) + 1) over Snowball stems, "
-        "cosine × share of the query stems held (coordination)",
+        "text_model": "BM25 affinity of forcemap decide affinity (k1 = 1.2, b = 0.75; Snowball "
+        "stems and stem bigrams; each recent document a query; mean over the candidate's "
+        f"documents, 0 when they share fewer than {MIN_SHARED_TERMS} terms with it; collection: "
+        "the candidates' documents and the project), over the project's own affinity",
         "topics": [i for i, _ in scores.topic_items],
         "concepts": [i for i, _ in scores.concept_items],
         "concept_min_score": concept_min_score,
