@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -18,7 +19,7 @@ from forcemap.decide.panel import (
     RANKING_SCHEMA,
     review_panel,
 )
-from forcemap.decide.panel.selection import _prune
+from forcemap.decide.panel.selection import _milp_solve, _prune
 from forcemap.errors import InfeasibleError, InputError
 from forcemap.store import Store
 
@@ -772,3 +773,59 @@ def test_real_store_panel_has_no_two_members_in_conflict(real_store: Store) -> N
         {"ids": ids, "y": y},
     ).fetchall()[0][0]
     assert joint == 0
+
+
+# -- diversity by career age -------------------------------------------------------------------
+def test_career_band_cap(tiny: Store) -> None:
+    """Career age = 2022 − first publication year: C3, C7, C11 (0, 0, 1) are in band <10,
+    C6 (first work 2005: 17) and C4 (W21 of 2012: 10) in 10–19; nobody active is ≥20. The best
+    three by match (one per organisation) are C3, C7 (0.9 each) and C11; with at most two of
+    one band the third seat goes to C6, the best of 10–19, with the MILP and the greedy
+    method alike; four seats take C4 too. One per band cannot seat three (two bands)."""
+    free = _panel(tiny, size=3)
+    assert set(_members(free)) == {"C3", "C7", "C11"}
+    for method in ("milp", "greedy"):
+        r = _panel(tiny, size=3, max_same_career_band=2, method=method)
+        assert set(_members(r)) == {"C3", "C7", "C6"}, method
+        ages = dict(
+            zip(r.table["author_id"].to_pylist(), r.table["career_age"].to_pylist(), strict=True)
+        )
+        assert ages == {"C3": 0, "C7": 0, "C6": 17}
+        m = {x["author_id"]: x["match"] for x in r.evidence["ranking"].to_pylist()}
+        assert r.rule.parameters["objective"] == pytest.approx(m["C3"] + m["C7"] + m["C6"])
+    r4 = _panel(tiny, size=4, max_same_career_band=2)
+    assert set(_members(r4)) == {"C3", "C7", "C6", "C4"}
+    reasons = dict(
+        zip(r4.table["author_id"].to_pylist(), r4.table["reasons"].to_pylist(), strict=True)
+    )
+    assert "career age 10 (band 10–19 years)" in reasons["C4"]
+    p = r4.rule.parameters
+    assert p["max_same_career_band"] == 2 and p["career_band_labels"] == ["<10", "10–19", "≥20"]
+    assert "max_same_career_band per career band" in r4.rule.statement
+    with pytest.raises(InfeasibleError, match=r"max_same_career_band=1 .*career bands"):
+        _panel(tiny, size=3, max_same_career_band=1)
+    # other edges: (2,) puts C11 (1) below and C8 (2), C6, C4 at or above
+    r5 = _panel(tiny, size=3, max_same_career_band=2, career_bands=(2,))
+    assert set(_members(r5)) == {"C3", "C7", "C6"}
+    with pytest.raises(InputError, match="career_bands"):
+        _panel(tiny, career_bands=(20, 10))
+
+
+def test_career_band_pruning_is_exact() -> None:
+    """With a band cap the pruning works within each band: a dropped candidate always has a
+    kept better one of its own band, so the optimum is that of the unpruned problem."""
+    rng = np.random.default_rng(7)
+    n, size = 400, 3
+    elig = np.ones((n, 1), bool)
+    match = rng.random(n)
+    org = rng.integers(0, 3, n)
+    cty = rng.integers(0, 2, n)
+    band = np.where(np.arange(n) < 390, 0, 1)  # ten candidates in band 1, the weakest ones
+    match[390:] = rng.random(10) * 0.01
+    keep = _prune(elig, match, org, cty, size, 0, band)
+    assert keep[390:, 0].all()  # band 1 is small: all kept
+    need = np.asarray([size])
+    full = _milp_solve(elig, match, need, org, cty, None, None, 10, None, band, 2)
+    pruned = _milp_solve(keep, match, need, org, cty, None, None, 10, None, band, 2)
+    assert pruned.objective == pytest.approx(full.objective)
+    assert sum(1 for c, _ in pruned.members or [] if band[c] == 1) == 1

@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import scipy.sparse as sp
 
+from forcemap.decide._career import first_year_sql
 from forcemap.decide.affinity import Profiles
 from forcemap.decide.panel.schemas import POOL_COLUMNS, ROLE_TYPES
 from forcemap.errors import InputError
@@ -152,15 +153,16 @@ WITH aw AS (
     SELECT author_id, work_id, any_value(year) AS year, bool_or(lead) AS lead,
            any_value(author_name) AS nm, any_value(country) AS cty
     FROM _rp_rows GROUP BY author_id, work_id
-), nm AS (SELECT author_id, any_value(name) AS name FROM authors GROUP BY author_id)
+), nm AS (SELECT author_id, any_value(name) AS name FROM authors GROUP BY author_id),
+f AS (@FIRST_YEAR@)
 SELECT aw.author_id AS cid, coalesce(any_value(nm.name), any_value(aw.nm)) AS name,
-       min(aw.year) AS first_year, count(*) AS n_works,
+       any_value(f.first_year) AS first_year, count(*) AS n_works,
        count(*) FILTER (WHERE aw.year > $y - $recent AND aw.year <= $y) AS n_recent_works,
        avg(aw.lead::DOUBLE) AS lead_share,
        arg_max(aw.cty, aw.year) FILTER (WHERE aw.cty IS NOT NULL) AS last_country
-FROM aw LEFT JOIN nm USING (author_id)
+FROM aw LEFT JOIN nm USING (author_id) LEFT JOIN f USING (author_id)
 GROUP BY aw.author_id
-"""
+""".replace("@FIRST_YEAR@", first_year_sql("aw"))
 
 _AUTHOR_ORGS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rp_corgs AS
@@ -296,8 +298,7 @@ SELECT p.cid,
        m.org_id, m.org_name,
        coalesce(pl.country, m.country, s.last_country, iv.cc) AS country,
        coalesce(pl.type, m.type) AS type,
-       least(s.first_year, i.first_year) AS first_year,
-       ($y - least(s.first_year, i.first_year))::INTEGER AS career_age,
+       s.first_year, ($y - s.first_year)::INTEGER AS career_age,
        coalesce(s.n_works, 0) AS n_works, s.lead_share,
        coalesce(s.n_recent_works, 0) + coalesce(i.n_recent_patents, 0) AS n_recent,
        coalesce(i.enterprise_patents, 0) AS enterprise_patents,

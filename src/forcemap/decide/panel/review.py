@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from forcemap.decide._career import band_labels
 from forcemap.decide.affinity import MIN_SHARED_TERMS
 from forcemap.decide.panel.candidates import (
     candidate_side,
@@ -77,6 +78,8 @@ def review_panel(
     method: str = PANEL.method,
     top: int = PANEL.top,
     concept_min_score: float = PANEL.concept_min_score,
+    max_same_career_band: int | None = PANEL.max_same_career_band,
+    career_bands: Sequence[int] = PANEL.career_bands,
 ) -> DecisionResult:
     r"""Propose a conflict-free review panel for a project (see the module docstring; C9).
 
@@ -120,6 +123,12 @@ def review_panel(
         A **row count**: candidates listed in ``evidence["ranking"]``.
     concept_min_score : float, default 0.3
         Least concept score for a work to carry a concept in the topic/concept overlap.
+    max_same_career_band : int or None
+        At most this many members in one career band (None: no cap); career age is
+        :math:`Y` − the first publication year (:mod:`forcemap.decide._career`), unknown ages
+        are in no band.
+    career_bands : sequence of int, default (10, 20)
+        Band edges in years: <10, 10–19, ≥20.
 
     The defaults and checks are those of :class:`~forcemap.decide.params.PanelParams`.
 
@@ -142,7 +151,7 @@ def review_panel(
         A query failed.
     """
     t_start = time.perf_counter()
-    PanelParams(
+    checked = PanelParams(
         size=size,
         coi_years=coi_years,
         max_per_org=max_per_org,
@@ -157,7 +166,10 @@ def review_panel(
         method=method,
         top=top,
         concept_min_score=concept_min_score,
+        max_same_career_band=max_same_career_band,
+        career_bands=tuple(career_bands),
     )
+    career_bands = checked.career_bands
     app_ids = _ids(applicants)
     if not app_ids:
         raise InputError("applicants is empty: give the author or organisation ids of the project")
@@ -249,6 +261,8 @@ def review_panel(
         n_inactive=n_inactive,
         min_recent_works=min_recent_works,
         recent_years=recent_years,
+        max_same_career_band=max_same_career_band,
+        career_bands=tuple(career_bands),
         member_pairs=np.column_stack(
             [members_apart["pos_a"].to_numpy(), members_apart["pos_b"].to_numpy()]
         ).astype(np.int64),
@@ -265,6 +279,9 @@ def review_panel(
         "max_per_org": max_per_org,
         "member_conflicts": list(MEMBER_RULES),
         "max_per_country": max_per_country,
+        "max_same_career_band": max_same_career_band,
+        "career_bands": list(career_bands),
+        "career_band_labels": band_labels(career_bands),
         "pool": "store authors" if pool_tbl is None else f"{pool_tbl.num_rows} given candidates",
         "exclude": excl_ids,
         "min_recent_works": min_recent_works,
@@ -297,6 +314,7 @@ def review_panel(
         recent_years=recent_years,
         senior_career_years=senior_career_years,
         senior_lead_share=senior_lead_share,
+        career_bands=tuple(career_bands),
     )
     timings = pa.table(
         {

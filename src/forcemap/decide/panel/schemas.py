@@ -161,7 +161,9 @@ def panel_rule(params: dict[str, object]) -> Rule:
         "share fewer than two terms with the project), the Jaccard overlap of topics "
         "and concepts, and log-scaled recent activity; the panel maximises the total match "
         "subject to the role counts, one role per person, max_per_org per organisation, "
-        "max_per_country per country, and no two members in conflict with each other "
+        "max_per_country per country, max_same_career_band per career band (career age: the "
+        "reference year minus the first publication year; bands cut at career_bands), and no "
+        "two members in conflict with each other "
         "(member_conflicts: a co-authored work or co-invented patent in the same window, or "
         "current organisations in one project consortium) (integer programme, HiGHS).",
         parameters=params,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from forcemap.decide._career import band_codes, band_labels
 from forcemap.decide.panel.candidates import Side
 from forcemap.decide.panel.schemas import PANEL_SCHEMA, RANKING_SCHEMA, ROLES
 from forcemap.decide.panel.scoring import Scores, explain_match
@@ -24,6 +25,7 @@ def panel_tables(
     recent_years: int,
     senior_career_years: int,
     senior_lead_share: float,
+    career_bands: tuple[int, ...] = (10, 20),
 ) -> tuple[pa.Table, pa.Table]:
     """The panel (:data:`PANEL_SCHEMA`: members in role order, then by match) and the
     ``ranking`` evidence (:data:`RANKING_SCHEMA`: the ``top`` active candidates by match)."""
@@ -55,6 +57,7 @@ def panel_tables(
         cols[name] = {i: (None if values[i] is None else float(values[i])) for i in shown_rows}
     why = {i: explain_match(side, scores, int(order[i])) for i, _ in chosen}
     lo_r = y - recent_years + 1
+    labels = band_labels(career_bands)
 
     def role_reason(i: int, role: str) -> str:
         org = cols["org_name"][i] or cols["org_id"][i] or "no organisation"
@@ -94,6 +97,12 @@ def panel_tables(
         parts.append(
             f"activity {cols['activity'][i]:.3f} ({cols['n_recent'][i]} works/patents {lo_r}–{y})"
         )
+        ca = cols["career_age"][i]
+        if ca is None:
+            parts.append("career age unknown")
+        else:
+            band = labels[int(band_codes(np.asarray([ca]), career_bands)[0])]
+            parts.append(f"career age {ca} (band {band} years)")
         parts.append("no conflict of interest with the applicants found in the store")
         return "; ".join(parts)
 
