@@ -584,7 +584,8 @@ class ConsortiumParams:
     least concept score for a work to count towards a catalog sub-technology. ``depth``:
     how many members are credited per sub-technology (the r-th strongest with weight
     ``depth_discount``**r, r = 0 … depth − 1: diminishing returns); ``depth=1`` is plain
-    max coverage.
+    max coverage. ``min_contribution``: the least share of the objective F each member must
+    add, F(C) − F(C without it) ≥ ``min_contribution`` · F(C) (0: more than nothing).
     """
 
     size: int = 6
@@ -597,8 +598,13 @@ class ConsortiumParams:
     max_candidates: int = 500
     years: tuple[int, int] | None = None
     concept_min_score: float = CONCEPT_MIN_SCORE
+    min_contribution: float = 0.0
 
     def __post_init__(self) -> None:
+        if isinstance(self.min_contribution, bool) or not 0 <= self.min_contribution < 1:
+            raise InputError(
+                f"min_contribution={self.min_contribution!r} must be a share in [0, 1)"
+            )
         if self.method not in ("milp", "greedy"):
             raise InputError(f"method={self.method!r} must be 'milp' or 'greedy'")
         if int(self.size) != self.size or self.size < 1:
