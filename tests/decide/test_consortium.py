@@ -514,7 +514,7 @@ def test_cli_prints_contribution_table(
     synthetic_world: tuple[Path, object], tmp_path: Path
 ) -> None:
     """``decide consortium`` prints the contribution table (contribution, adds, forced_by) and
-    ``--out`` keeps the new columns."""
+    ``--out`` keeps the new columns; ``--min-contribution`` reaches the library."""
     import pyarrow.parquet as pq
     from typer.testing import CliRunner
 
@@ -523,14 +523,14 @@ def test_cli_prints_contribution_table(
     path, _ = synthetic_world
     out = tmp_path / "c.parquet"
     args = ["--store", str(path), "decide", "consortium", "--industry", "robotics"]
-    r = CliRunner().invoke(
-        app, [*args, "--size", "5", "--country", "CN", "--depth", "2", "--out", str(out)]
-    )
+    opts = ["--size", "5", "--country", "CN", "--depth", "2", "--min-contribution", "0.05"]
+    r = CliRunner().invoke(app, [*args, *opts, "--out", str(out)])
     assert r.exit_code == 0, r.output
     assert "contribution" in r.output and "forced_by" in r.output and "adds" in r.output
     t = pq.read_table(out)
-    assert {"contribution", "adds", "forced_by"} <= set(t.column_names)
+    assert {"contribution", "contribution_share", "adds", "forced_by"} <= set(t.column_names)
     assert min(t["contribution"].to_pylist()) > 0
+    assert min(t["contribution_share"].to_pylist()) >= 0.05
     assert t.num_rows == 5 or "places filled" in r.output
 
 

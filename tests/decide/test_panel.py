@@ -829,3 +829,29 @@ def test_career_band_pruning_is_exact() -> None:
     pruned = _milp_solve(keep, match, need, org, cty, None, None, 10, None, band, 2)
     assert pruned.objective == pytest.approx(full.objective)
     assert sum(1 for c, _ in pruned.members or [] if band[c] == 1) == 1
+
+
+def test_cli_career_band_options(tmp_path: Path) -> None:
+    """``decide panel --max-same-career-band 2`` seats C6 (the hand-worked case above), shows
+    the career ages, and ``--out`` keeps the explanation columns."""
+    import pyarrow.parquet as pq
+    from typer.testing import CliRunner
+
+    from forcemap.cli import app
+
+    path = tmp_path / "p.duckdb"
+    s = Store.open(path)
+    _fill(s)
+    s.close()
+    out = tmp_path / "panel.parquet"
+    args = ["--store", str(path), "decide", "panel", "--applicant", "APP", "--text", TEXT]
+    r = CliRunner().invoke(
+        app, [*args, "--size", "3", "--max-same-career-band", "2", "--out", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    assert "career_age" in r.output
+    t = pq.read_table(out)
+    assert set(t["author_id"].to_pylist()) == {"C3", "C7", "C6"}
+    assert {"career_age", "matched_terms", "matched_works"} <= set(t.column_names)
+    bad = CliRunner().invoke(app, [*args, "--career-bands", "ten"])
+    assert bad.exit_code != 0 and "career-bands" in bad.output

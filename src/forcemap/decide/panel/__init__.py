@@ -138,9 +138,13 @@ Binary :math:`x_{cr}` (candidate *c* sits in role *r*, for eligible pairs only):
     \sum_c x_{cr} = n_r \;\forall r, \quad \sum_r x_{cr} \le 1 \;\forall c, \quad
     \sum_{c \in o,\, r} x_{cr} \le \text{max\_per\_org} \;\forall o, \quad
     \sum_{c \in k,\, r} x_{cr} \le \text{max\_per\_country} \;\forall k, \quad
+    \sum_{c \in g,\, r} x_{cr} \le \text{max\_same\_career\_band} \;\forall g, \quad
     \sum_r x_{ar} + \sum_r x_{br} \le 1 \;\forall (a, b) \in M,
 
-where :math:`M` holds the pairs of candidates in conflict with each other
+(*g* a career band: career age :math:`Y` − first publication year, one definition with
+:mod:`forcemap.decide.talent` in :mod:`forcemap.decide._career`, cut at ``career_bands``,
+default <10, 10–19, ≥20 years; unknown ages in no band; no cap by default), where :math:`M`
+holds the pairs of candidates in conflict with each other
 (:data:`~forcemap.decide.panel.conflicts.MEMBER_RULES`: a co-authored work or co-invented
 patent in the COI window, or current organisations in one project consortium), solved by
 HiGHS (:func:`scipy.optimize.milp`, relative gap 1e-9) within ``time_limit``.
@@ -148,7 +152,8 @@ Before solving, each role keeps only its best candidates by match: a candidate i
 when ``s``\ ² better ones of its organisation, ``s`` of its (organisation, country),
 ``s``\ ² of its country, or :math:`(s - 1)(1 + 2s^2 + D) + 1` overall (``s`` = size,
 :math:`D` the most member conflicts of one candidate) are kept.
-This is exact: whatever the other ``s`` − 1 members, one of the kept better candidates can
+With a band cap these limits hold within each band. This is exact: whatever the other
+``s`` − 1 members, one of the kept better candidates can
 take a dropped one's seat without breaking a cap (an exchange argument), so the optimum is
 unchanged and 50,000 candidates shrink to a few hundred variables. ``method="greedy"``
 (or a MILP that stops without a solution) fills the scarcest role first with the best

@@ -394,7 +394,7 @@ FROM _rp_dterm GROUP BY term
 """
 
 _DOC_TERMS_SQL = """
-SELECT t.did, v.code FROM _rp_dterm AS t JOIN _rp_vocab AS v USING (term) ORDER BY t.did, v.code
+SELECT t.did, v.code FROM _rp_dterm AS t JOIN _rp_vocab AS v USING (term)
 """
 
 _PARAM = re.compile(r"\$(\w+)")
@@ -581,7 +581,7 @@ def _compute_side(
         "SELECT count(*), coalesce(sum(len), 0) FROM _rp_dlen"
     ).fetchall()[0]
     dt = cur.sql(_DOC_TERMS_SQL).fetchnumpy()
-    cd = cur.sql("SELECT pos, did FROM _rp_cdoc ORDER BY pos, did").fetchnumpy()
+    cd = cur.sql("SELECT pos, did FROM _rp_cdoc").fetchnumpy()
     docs = sp.csr_matrix(
         (np.ones(len(dt["did"]), np.float32), (dt["did"], dt["code"])),
         shape=(int(n_docs), n_terms),

@@ -243,11 +243,11 @@ def explain_match(
     (stems and stem bigrams; contribution: the term's weight times the share of the
     candidate's documents holding it among those that match) and its best-scoring
     documents (work or patent ids, ``expertise`` for its pool text), best first, ties by
-    term / id."""
+    term / id; nothing when its affinity is 0."""
     h = side.profiles.holders
     own = h.indices[h.indptr[pos] : h.indptr[pos + 1]]
-    if own.size == 0 or scores.q_codes.size == 0:
-        return [], []
+    if own.size == 0 or scores.q_codes.size == 0 or scores.affinity[pos] <= 0:
+        return [], []  # no text match (e.g. one shared word only): nothing to name
     s = scores.doc_scores[own]
     hit = own[s > 0]
     if hit.size == 0:
