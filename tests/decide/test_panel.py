@@ -351,6 +351,11 @@ def test_hand_worked_optimum_and_max_per_org(tiny: Store) -> None:
     assert _members(r2) == {"C3": "academic", "C5": "academic"}
     m = {x["author_id"]: x["match"] for x in r.evidence["ranking"].to_pylist()}
     assert m["C3"] > m["C5"] > m["C4"]
+    # C4's only work "Robot arm calibration" shares one word: no match, and its activity
+    # does not make one; it sits only because the cap leaves nobody else, and a caveat says so
+    assert m["C4"] == 0.0
+    assert any("share no term" in c and "C4" in c for c in r.caveats)
+    assert not any("share no term" in c for c in r2.caveats)
     assert r.rule.parameters["objective"] == pytest.approx(m["C3"] + m["C4"])
     assert r2.rule.parameters["objective"] == pytest.approx(m["C3"] + m["C5"])
 

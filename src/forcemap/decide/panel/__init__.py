@@ -105,7 +105,10 @@ only when it has concepts),
 
 (:math:`n_c` the candidate's works and patents in *R*; weights :data:`DEFAULT_WEIGHTS`
 text 0.6, topics 0.25, activity 0.15; the topics weight is dropped when the project has no
-topics or concepts).
+topics or concepts). Activity counts only for a candidate whose text or topics match
+(:math:`\mathrm{text}_c > 0` or :math:`\mathrm{topics}_c > 0`): an active researcher who
+shares nothing with the project has match 0, sits only when the roles and caps leave no
+matching candidate, and a caveat then says so.
 
 Roles
 -----

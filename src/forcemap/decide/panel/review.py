@@ -375,6 +375,16 @@ def review_panel(
         )
     elif method_used != "milp":
         result.warn(f"The MILP stopped early ({status}): the panel may not be optimal.")
+    unmatched = [
+        a for a, m in zip(table["author_id"].to_pylist(), table["match"].to_pylist(), strict=True)
+        if not m
+    ]  # fmt: skip
+    if unmatched:
+        result.warn(
+            f"{len(unmatched)} member(s) share no term (two or more) or topic with the project: "
+            f"{', '.join(unmatched)}; they fill seats the roles and caps leave to nobody who "
+            "matches (widen the pool, the recent years or the caps)."
+        )
     if synthetic:
         result.warn("SYNTHETIC DATA: the candidates and their records are generated.")
     return result

@@ -9,8 +9,9 @@ collection is the candidates' documents and the project (one submission gives no
 frequencies). The text component is that affinity over the project's own (the sum of its
 terms' weights: a candidate all of whose documents hold every project term scores 1). Beside
 it, the Jaccard overlap of the project's topics / concepts with the candidate's, and
-log-scaled recent activity, combined by the weights into ``match`` (see "Expertise match" in
-the package docstring).
+log-scaled recent activity — counted only for a candidate with some text or topic match, so
+activity alone never makes a match — combined by the weights into ``match`` (see "Expertise
+match" in the package docstring).
 """
 
 from __future__ import annotations
@@ -213,10 +214,12 @@ def score_candidates(
     activity = (
         np.log(1.0 + n_recent) / np.log(1.0 + top_recent) if top_recent > 0 else n_recent * 0.0
     )
+    # activity counts only beside some expertise match: it never makes a match on its own
+    expert = (text_sim > 0) | ((topic > 0) if topic is not None else False)
     match = (
         w_used["text"] * text_sim
         + w_used["topics"] * (topic if topic is not None else 0.0)
-        + w_used["activity"] * activity
+        + w_used["activity"] * activity * expert
     ) / w_sum
     return Scores(
         text=text_sim,
