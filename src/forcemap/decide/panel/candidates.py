@@ -467,7 +467,6 @@ _POOL_STATE = (
     "_rp_ppat",
     "_rp_cand",
     "_rp_cw",
-    "_rp_docs",
     "_rp_vocab",
 )
 """The tables of the candidates' side a request reads besides ``_rp_active`` (the others are
