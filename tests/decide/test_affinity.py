@@ -4,12 +4,14 @@ metric (hand-worked) and the command on tiny fixtures."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pyarrow.csv as pacsv
 import pytest
 
 from forcemap.decide.affinity import (
+    Paper,
     affinity,
     affinity_scores,
     expertise_loss,
@@ -94,6 +96,27 @@ def test_affinity_fixture_matches_topics() -> None:
         affinity_scores({}, read_submissions(DATA / "submissions.json"), collection="x")
     with pytest.raises(InputError, match="aggregation"):
         affinity(DATA / "archives", DATA / "submissions.json", aggregation="median")
+
+
+def test_one_shared_word_is_no_match() -> None:
+    """Hand-worked BM25 with the minimum of two shared terms. Submissions s1 "solid state
+    battery" and s2 "solid oxide fuel cell"; one reviewer paper "solid electrolyte" shares
+    only "solid" with each: no match (0), though BM25 alone would score it. A paper
+    "state battery" shares "state", "batteri" and "state batteri" with s1:
+    n = 2, s1 has 5 terms (3 stems, 2 bigrams), s2 7, mean length 6; df = 1 for all three, so
+    idf = ln(1 + 1.5/1.5) = ln 2 and each weight is ln 2 · 2.2 / (1 + 1.2(0.25 + 0.75·5/6))."""
+    subs = {
+        "s1": Paper("s1", "solid state battery", ""),
+        "s2": Paper("s2", "solid oxide fuel cell", ""),
+    }
+    arch = {"a": [Paper("a1", "solid electrolyte", "")], "b": [Paper("b1", "state battery", "")]}
+    t = affinity_scores(arch, subs)
+    s = {(r, p): v for r, p, v in zip(*(t[c].to_pylist() for c in t.column_names), strict=True)}
+    assert s[("a", "s1")] == 0.0 and s[("a", "s2")] == 0.0
+    w = math.log(2) * 2.2 / (1 + 1.2 * (0.25 + 0.75 * 5 / 6))
+    assert s[("b", "s1")] == pytest.approx(3 * w, rel=1e-12) and s[("b", "s2")] == 0.0
+    one = affinity_scores(arch, subs, min_shared=1)  # without the rule "solid" alone matches
+    assert one["score"].to_pylist()[0] > 0
 
 
 @pytest.mark.skipif(not SHARED.exists(), reason="shared reviewer-expertise data not present")

@@ -514,7 +514,7 @@ def test_cli_prints_contribution_table(
     synthetic_world: tuple[Path, object], tmp_path: Path
 ) -> None:
     """``decide consortium`` prints the contribution table (contribution, adds, forced_by) and
-    ``--out`` keeps the new columns."""
+    ``--out`` keeps the new columns; ``--min-contribution`` reaches the library."""
     import pyarrow.parquet as pq
     from typer.testing import CliRunner
 
@@ -523,12 +523,67 @@ def test_cli_prints_contribution_table(
     path, _ = synthetic_world
     out = tmp_path / "c.parquet"
     args = ["--store", str(path), "decide", "consortium", "--industry", "robotics"]
-    r = CliRunner().invoke(
-        app, [*args, "--size", "5", "--country", "CN", "--depth", "2", "--out", str(out)]
-    )
+    opts = ["--size", "5", "--country", "CN", "--depth", "2", "--min-contribution", "0.05"]
+    r = CliRunner().invoke(app, [*args, *opts, "--out", str(out)])
     assert r.exit_code == 0, r.output
     assert "contribution" in r.output and "forced_by" in r.output and "adds" in r.output
     t = pq.read_table(out)
-    assert {"contribution", "adds", "forced_by"} <= set(t.column_names)
+    assert {"contribution", "contribution_share", "adds", "forced_by"} <= set(t.column_names)
     assert min(t["contribution"].to_pylist()) > 0
+    assert min(t["contribution_share"].to_pylist()) >= 0.05
     assert t.num_rows == 5 or "places filled" in r.output
+
+
+# -- minimum contribution (hand-worked on _DEPTH_S) -------------------------------------------
+# {A, B, C}: F = 2.25, contributions A .75 (1/3 of F), B 1 (4/9), C .25 (1/9).
+@pytest.mark.parametrize("method", ["milp", "greedy"])
+def test_min_contribution_drops_small_members(method: str) -> None:
+    keep = solve_consortium(_DEPTH_S, size=3, depth=2, min_contribution=0.1, method=method)
+    assert sorted(keep.members.tolist()) == [0, 1, 2]  # C adds 1/9 ≥ 0.1
+    # 0.15: C (1/9) is below; without it {A, B}: F = 2, each adds 1 = half of F
+    sol = solve_consortium(_DEPTH_S, size=3, depth=2, min_contribution=0.15, method=method)
+    assert sorted(sol.members.tolist()) == [0, 1]
+    assert sol.objective == pytest.approx(2.0)
+    assert sol.forced_by == [None, None]
+    # "at least": a half of F each is enough at 0.5
+    half = solve_consortium(_DEPTH_S, size=3, depth=2, min_contribution=0.5, method=method)
+    assert sorted(half.members.tolist()) == [0, 1]
+    # at 0.6 B (ties with A on total strength, the later row) goes, then A alone adds all of F
+    solo = solve_consortium(_DEPTH_S, size=3, depth=2, min_contribution=0.6, method=method)
+    assert solo.members.tolist() == [0] and solo.objective == pytest.approx(1.0)
+
+
+def test_min_contribution_forced_member_names_constraint() -> None:
+    """C is the only university: min_types keeps it though it adds 1/9 < 0.15 of F."""
+    types = ["enterprise", "enterprise", "university", "enterprise"]
+    sol = solve_consortium(
+        _DEPTH_S, size=3, depth=2, types=types, min_types={"university": 1}, min_contribution=0.15
+    )
+    assert sorted(sol.members.tolist()) == [0, 1, 2]
+    by = dict(zip(sol.members.tolist(), sol.forced_by, strict=True))
+    assert by == {0: None, 1: None, 2: "min_types[university]=1"}
+    assert sol.marginal[sol.members.tolist().index(2)] == pytest.approx(0.25)
+
+
+def test_min_contribution_in_the_result(tiny: Store) -> None:
+    """Through :func:`consortium`: the parameter is checked and recorded, every member adds
+    at least its share (contribution_share), a forced member below it says so."""
+    free = _run(tiny, size=3, tie_bonus=0.0)
+    shares = free.table["contribution_share"].to_pylist()
+    f = free.rule.parameters["objective"]
+    assert shares == pytest.approx([c / f for c in free.table["contribution"].to_pylist()])
+    bar = min(shares) + 1e-6  # just above the smallest share: that member must go
+    r = _run(tiny, size=3, tie_bonus=0.0, min_contribution=bar)
+    assert r.rule.parameters["min_contribution"] == bar
+    assert "min_contribution" in r.rule.statement
+    assert r.table.num_rows < free.table.num_rows
+    assert all(x >= bar - 1e-9 for x in r.table["contribution_share"].to_pylist())
+    assert any("places filled" in c and "min_contribution" in c for c in r.caveats)
+    low = free.table["org_id"].to_pylist()[shares.index(min(shares))]
+    k = _run(tiny, size=3, tie_bonus=0.0, min_contribution=bar, must_include=[low])
+    row = {x["org_id"]: x for x in k.table.to_pylist()}[low]
+    assert row["forced_by"] == "must_include"
+    assert "below min_contribution" in row["why"] and "must_include" in row["why"]
+    for bad in (-0.1, 1.0):
+        with pytest.raises(InputError, match="min_contribution"):
+            _run(tiny, size=3, min_contribution=bad)

@@ -8,16 +8,18 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pytest
 
+from forcemap.decide.affinity import Paper, affinity_scores
 from forcemap.decide.panel import (
     EXCLUDED_SCHEMA,
     PANEL_SCHEMA,
     RANKING_SCHEMA,
     review_panel,
 )
-from forcemap.decide.panel.selection import _prune
+from forcemap.decide.panel.selection import _milp_solve, _prune
 from forcemap.errors import InfeasibleError, InputError
 from forcemap.store import Store
 
@@ -230,6 +232,32 @@ def test_schemas_and_rule(tiny: Store) -> None:
     assert app["inventor_ids"] == ["inv-app"]  # linked by name and country
 
 
+def test_panel_uses_the_affinity_scorer(tiny: Store, tmp_path: Path) -> None:
+    """Issue 20: the panel's text match is ``decide affinity``'s scorer with the project as
+    the one submission (collection statistics over the candidates' documents and the
+    project): among a pool with no shared works, the text affinities are proportional to
+    :func:`affinity_scores` (``collection="all"``), and a candidate whose only work shares a
+    single word with the project ("sensor", "robot") does not match at all."""
+    pool = ["C3", "C4", "C5", "C7", "C8"]
+    csv = tmp_path / "pool.csv"
+    csv.write_text("author_id\n" + "\n".join(pool) + "\n", encoding="utf-8")
+    r = _panel(tiny, pool=csv, size=2, top=10)
+    got = {x["author_id"]: x["text_similarity"] for x in r.evidence["ranking"].to_pylist()}
+    titles = {w: t for w, _, t, _ in _WORKS}
+    works = {"C3": "W4", "C4": "W5", "C5": "W6", "C7": "W9", "C8": "W10"}
+    archives = {c: [Paper(w, titles[w], "")] for c, w in works.items()}
+    t = affinity_scores(archives, {"p": Paper("p", TEXT, "")}, collection="all")
+    aff = dict(zip(t["reviewer_id"].to_pylist(), t["score"].to_pylist(), strict=True))
+    assert got["C4"] == 0.0 and got["C8"] == 0.0  # one shared word: "robot", "sensor"
+    assert aff["C4"] == 0.0 and aff["C8"] == 0.0
+    # W4 and W9 hold every project term; W6 lacks "sensor" (and "tactil sensor")
+    assert got["C3"] == pytest.approx(1.0) and got["C7"] == pytest.approx(1.0)
+    assert 0 < got["C5"] < 1
+    for c in ("C5", "C7"):
+        assert got[c] / got["C3"] == pytest.approx(aff[c] / aff["C3"], rel=1e-12)
+    assert r.rule.parameters["text_model"].startswith("BM25")
+
+
 def test_coauthorship_exclusion_cites_the_shared_work(tiny: Store) -> None:
     ex = _excluded(_panel(tiny))
     e = ex[("C2", "coauthorship")]
@@ -323,6 +351,11 @@ def test_hand_worked_optimum_and_max_per_org(tiny: Store) -> None:
     assert _members(r2) == {"C3": "academic", "C5": "academic"}
     m = {x["author_id"]: x["match"] for x in r.evidence["ranking"].to_pylist()}
     assert m["C3"] > m["C5"] > m["C4"]
+    # C4's only work "Robot arm calibration" shares one word: no match, and its activity
+    # does not make one; it sits only because the cap leaves nobody else, and a caveat says so
+    assert m["C4"] == 0.0
+    assert any("share no term" in c and "C4" in c for c in r.caveats)
+    assert not any("share no term" in c for c in r2.caveats)
     assert r.rule.parameters["objective"] == pytest.approx(m["C3"] + m["C4"])
     assert r2.rule.parameters["objective"] == pytest.approx(m["C3"] + m["C5"])
 
@@ -345,7 +378,21 @@ def test_roles(tiny: Store) -> None:
     )
     assert "career age 17" in reasons["C6"]
     assert "inventor on 1 enterprise patent" in reasons["C11"]
-    assert "shared terms" in reasons["C3"]
+    assert "matched terms: " in reasons["C3"] and "best works: W4" in reasons["C3"]
+    c3 = r.table.to_pylist()[r.table["author_id"].to_pylist().index("C3")]
+    # W4 "Robot grasping with tactile sensors and vision" holds every project term
+    assert c3["text_similarity"] == pytest.approx(1.0)
+    assert set(c3["matched_terms"]) <= {
+        "robot",
+        "grasp",
+        "tactil",
+        "sensor",
+        "robot grasp",
+        "grasp tactil",
+        "tactil sensor",
+    }
+    assert len(c3["matched_terms"]) == 5 and c3["matched_works"] == ["W4"]
+    assert c3["career_age"] == 0
     ranking = {x["author_id"]: x for x in r.evidence["ranking"].to_pylist()}
     assert ranking["C7"]["roles"] == ["industry_expert"]
     assert set(ranking["C6"]["roles"]) == {"enterprise_lead", "industry_expert"}
@@ -731,3 +778,85 @@ def test_real_store_panel_has_no_two_members_in_conflict(real_store: Store) -> N
         {"ids": ids, "y": y},
     ).fetchall()[0][0]
     assert joint == 0
+
+
+# -- diversity by career age -------------------------------------------------------------------
+def test_career_band_cap(tiny: Store) -> None:
+    """Career age = 2022 − first publication year: C3, C7, C11 (0, 0, 1) are in band <10,
+    C6 (first work 2005: 17) and C4 (W21 of 2012: 10) in 10–19; nobody active is ≥20. The best
+    three by match (one per organisation) are C3, C7 (0.9 each) and C11; with at most two of
+    one band the third seat goes to C6, the best of 10–19, with the MILP and the greedy
+    method alike; four seats take C4 too. One per band cannot seat three (two bands)."""
+    free = _panel(tiny, size=3)
+    assert set(_members(free)) == {"C3", "C7", "C11"}
+    for method in ("milp", "greedy"):
+        r = _panel(tiny, size=3, max_same_career_band=2, method=method)
+        assert set(_members(r)) == {"C3", "C7", "C6"}, method
+        ages = dict(
+            zip(r.table["author_id"].to_pylist(), r.table["career_age"].to_pylist(), strict=True)
+        )
+        assert ages == {"C3": 0, "C7": 0, "C6": 17}
+        m = {x["author_id"]: x["match"] for x in r.evidence["ranking"].to_pylist()}
+        assert r.rule.parameters["objective"] == pytest.approx(m["C3"] + m["C7"] + m["C6"])
+    r4 = _panel(tiny, size=4, max_same_career_band=2)
+    assert set(_members(r4)) == {"C3", "C7", "C6", "C4"}
+    reasons = dict(
+        zip(r4.table["author_id"].to_pylist(), r4.table["reasons"].to_pylist(), strict=True)
+    )
+    assert "career age 10 (band 10–19 years)" in reasons["C4"]
+    p = r4.rule.parameters
+    assert p["max_same_career_band"] == 2 and p["career_band_labels"] == ["<10", "10–19", "≥20"]
+    assert "max_same_career_band per career band" in r4.rule.statement
+    with pytest.raises(InfeasibleError, match=r"max_same_career_band=1 .*career bands"):
+        _panel(tiny, size=3, max_same_career_band=1)
+    # other edges: (2,) puts C11 (1) below and C8 (2), C6, C4 at or above
+    r5 = _panel(tiny, size=3, max_same_career_band=2, career_bands=(2,))
+    assert set(_members(r5)) == {"C3", "C7", "C6"}
+    with pytest.raises(InputError, match="career_bands"):
+        _panel(tiny, career_bands=(20, 10))
+
+
+def test_career_band_pruning_is_exact() -> None:
+    """With a band cap the pruning works within each band: a dropped candidate always has a
+    kept better one of its own band, so the optimum is that of the unpruned problem."""
+    rng = np.random.default_rng(7)
+    n, size = 400, 3
+    elig = np.ones((n, 1), bool)
+    match = rng.random(n)
+    org = rng.integers(0, 3, n)
+    cty = rng.integers(0, 2, n)
+    band = np.where(np.arange(n) < 390, 0, 1)  # ten candidates in band 1, the weakest ones
+    match[390:] = rng.random(10) * 0.01
+    keep = _prune(elig, match, org, cty, size, 0, band)
+    assert keep[390:, 0].all()  # band 1 is small: all kept
+    need = np.asarray([size])
+    full = _milp_solve(elig, match, need, org, cty, None, None, 10, None, band, 2)
+    pruned = _milp_solve(keep, match, need, org, cty, None, None, 10, None, band, 2)
+    assert pruned.objective == pytest.approx(full.objective)
+    assert sum(1 for c, _ in pruned.members or [] if band[c] == 1) == 1
+
+
+def test_cli_career_band_options(tmp_path: Path) -> None:
+    """``decide panel --max-same-career-band 2`` seats C6 (the hand-worked case above), shows
+    the career ages, and ``--out`` keeps the explanation columns."""
+    import pyarrow.parquet as pq
+    from typer.testing import CliRunner
+
+    from forcemap.cli import app
+
+    path = tmp_path / "p.duckdb"
+    s = Store.open(path)
+    _fill(s)
+    s.close()
+    out = tmp_path / "panel.parquet"
+    args = ["--store", str(path), "decide", "panel", "--applicant", "APP", "--text", TEXT]
+    r = CliRunner().invoke(
+        app, [*args, "--size", "3", "--max-same-career-band", "2", "--out", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    assert "career_age" in r.output
+    t = pq.read_table(out)
+    assert set(t["author_id"].to_pylist()) == {"C3", "C7", "C6"}
+    assert {"career_age", "matched_terms", "matched_works"} <= set(t.column_names)
+    bad = CliRunner().invoke(app, [*args, "--career-bands", "ten"])
+    assert bad.exit_code != 0 and "career-bands" in bad.output

@@ -143,6 +143,22 @@ def test_consortium_api_matches_the_library(
     assert d["rule"]["parameters"]["depth"] == 3  # the default
     page = synth_client.get("/consortium", params={"industry": "robotics", "depth": "2"})
     assert page.status_code == 200 and 'name="depth" type="number"' in page.text
+    # so does min_contribution (form and API): every member adds at least that share
+    dm = synth_client.get(
+        "/api/v1/consortium",
+        params={"industry": "robotics", "size": 4, "min_contribution": 0.2},
+    ).json()
+    assert dm["rule"]["parameters"]["min_contribution"] == 0.2
+    assert all(m["forced_by"] or m["contribution_share"] >= 0.2 - 1e-9 for m in dm["rows"])
+    page = synth_client.get(
+        "/consortium", params={"industry": "robotics", "min_contribution": "0.2"}
+    )
+    assert page.status_code == 200 and 'name="min_contribution" value="0.2"' in page.text
+    assert "min contribution" in _error_on_page(
+        synth_client.get("/consortium", params={"industry": "robotics", "min_contribution": "1"}),
+        422,
+        "consortium-error",
+    )
     _error(synth_client.get("/api/v1/consortium", params={"industry": "atlantis"}), 404)
 
 

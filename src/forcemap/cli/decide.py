@@ -651,6 +651,10 @@ def decide_consortium(
     depth_discount: Annotated[
         float, typer.Option(help="Credit of each further member in a sub-technology (δ^r).")
     ] = 0.5,
+    min_contribution: Annotated[
+        float,
+        typer.Option(help="Least share of the objective each member must add (0: more than 0)."),
+    ] = 0.0,
     method: Annotated[str, typer.Option(help="milp (HiGHS) or greedy.")] = "milp",
     time_limit: Annotated[float, typer.Option(help="Solver time limit in seconds.")] = 10.0,
     org_level: OrgLevelOpt = "self",
@@ -673,11 +677,11 @@ def decide_consortium(
             must_exclude=tuple(exclude or ()), country=country.upper() if country else None,
             sub_technologies="cpc_group" if cpc_groups else None, method=method,
             time_limit=time_limit, org_level=org_level, depth=depth,
-            depth_discount=depth_discount,
+            depth_discount=depth_discount, min_contribution=min_contribution,
         )  # fmt: skip
         # the contribution table: what the consortium loses without each member
         cols = ["role", "org_id", "name", "type", "country_code", "strength", "contribution",
-                "adds", "forced_by", "why"]  # fmt: skip
+                "contribution_share", "adds", "forced_by", "why"]  # fmt: skip
         finish_decision(r, cols, out_file, max_rows=50)
         cov = r.evidence.get("sub_technologies")
         if cov is not None and cov.num_rows:
@@ -806,6 +810,12 @@ def decide_panel(
     coi_years: Annotated[int, typer.Option(help="Co-authorship/co-invention window.")] = 5,
     max_per_org: Annotated[int, typer.Option(help="At most this many per organisation.")] = 1,
     max_per_country: Annotated[int | None, typer.Option(help="At most per country.")] = None,
+    max_same_career_band: Annotated[
+        int | None, typer.Option(help="At most this many members per career-age band.")
+    ] = None,
+    career_bands: Annotated[
+        str, typer.Option(help="Career-age band edges in years since the first publication.")
+    ] = "10,20",
     pool: Annotated[Path | None, typer.Option(help="Candidate pool CSV (default: authors).")] = (
         None
     ),
@@ -819,14 +829,22 @@ def decide_panel(
 
     opts = options(ctx)
     roles = _counts(role, "--role")
+    try:
+        bands = tuple(int(x) for x in career_bands.split(",") if x.strip())
+    except ValueError:
+        raise typer.BadParameter(
+            f"{career_bands!r}: write increasing years, e.g. 10,20", param_hint="--career-bands"
+        ) from None
     with errors():
         r = run_decision(
             opts, review_panel, out_file, applicants=list(applicant), text=text,
             topics=list(topic) if topic else None, concepts=list(concept) if concept else None,
             size=size, roles=roles or None, coi_years=coi_years, max_per_org=max_per_org,
             max_per_country=max_per_country, pool=str(pool) if pool else None,
+            max_same_career_band=max_same_career_band, career_bands=bands,
         )  # fmt: skip
-        cols = ["role", "author_id", "name", "org", "country", "type", "match", "reasons"]
+        cols = ["role", "author_id", "name", "org", "country", "type", "career_age", "match",
+                "reasons"]  # fmt: skip
         finish_decision(r, cols, out_file, max_rows=30)
         exc = r.evidence.get("excluded")
         if exc is not None and exc.num_rows:

@@ -305,6 +305,7 @@ def solve_consortium(
     max_per_sub_technology: int | None = None,
     depth: int = 1,
     depth_discount: float = 0.5,
+    min_contribution: float = 0.0,
 ) -> Solution:
     r"""Choose ``size`` rows of a strength matrix (the model of the module docstring).
 
@@ -332,6 +333,9 @@ def solve_consortium(
         is re-evaluated on the full matrix and is not proven optimal (``status`` says so).
     depth, depth_discount : int, float
         Members credited per column and the discount δ of each further rank.
+    min_contribution : float, default 0
+        Least share of the objective each member must add, F(C) − F(C without it) ≥
+        min_contribution · F(C) (0: more than nothing); see :func:`_drop_idle`.
 
     Returns
     -------
@@ -417,8 +421,9 @@ def solve_consortium(
             gap=None,
         )
     members, forced_by = _drop_idle(
-        s, w, pick.solution, tie_adj, lam, order, dw, type_codes, minimum, type_names, fixed_idx
-    )
+        s, w, pick.solution, tie_adj, lam, order, dw, type_codes, minimum, type_names, fixed_idx,
+        min_contribution,
+    )  # fmt: skip
     loss, adds = marginals(s, w, members, tie_adj, lam, order, dw)
     obj, cov, credited = _evaluate(s, w, members, tie_adj, lam, order, dw)
     res = replace(res, objective=obj, seconds=time.perf_counter() - t0)
@@ -453,25 +458,32 @@ def _drop_idle(
     minimum: np.ndarray,
     type_names: list[str],
     fixed: np.ndarray,
+    min_contribution: float = 0.0,
 ) -> tuple[np.ndarray, list[str | None]]:
-    """Remove, one at a time, members whose marginal contribution is 0 unless a constraint
-    keeps them; return the members and, per member, the constraint keeping an idle one."""
+    r"""Remove, one at a time, members contributing too little unless a constraint keeps
+    them; return the members and, per member, the constraint keeping one below the bar.
+
+    A member is below the bar when it adds nothing (at most :math:`10^{-12}`) or less than
+    :math:`\text{min\_contribution} \cdot F(C)` of the current consortium *C* (up to
+    :math:`10^{-12}`). The member below it with the smallest contribution goes first (ties:
+    the weakest by total strength), then every contribution is recomputed."""
     fixed_set = set(fixed.tolist())
     members = np.asarray(members, np.int64)
     while True:
         loss, _ = marginals(s, w, members, tie_adj, lam, order, dw)
+        bar = min_contribution * _evaluate(s, w, members, tie_adj, lam, order, dw)[0] - 1e-12
         counts = np.bincount(type_codes[members][type_codes[members] >= 0], minlength=minimum.size)
         forced: list[str | None] = []
         drop = -1
         for k, o in enumerate(members.tolist()):
             why: str | None = None
-            if loss[k] <= 1e-12:
+            if loss[k] <= 1e-12 or loss[k] < bar:
                 t = int(type_codes[o])
                 if o in fixed_set:
                     why = "lead/must_include"
                 elif t >= 0 and counts[t] <= minimum[t]:
                     why = f"min_types[{type_names[t]}]={int(minimum[t])}"
-                elif drop < 0 or order[o] > order[members[drop]]:
+                elif drop < 0 or (loss[k], -order[o]) < (loss[drop], -order[members[drop]]):
                     drop = k
             forced.append(why)
         if drop < 0:

@@ -22,6 +22,7 @@ MEMBER_SCHEMA = pa.schema(
         ("strength", pa.float64()),
         ("raw_strength", pa.float64()),
         ("contribution", pa.float64()),
+        ("contribution_share", pa.float64()),
         ("covers", pa.list_(pa.string())),
         ("adds", pa.list_(pa.string())),
         ("forced_by", pa.string()),
@@ -32,10 +33,11 @@ MEMBER_SCHEMA = pa.schema(
 """The main table: one row per member, the lead first. ``strength`` = Σ_j s_oj (normalised),
 ``raw_strength`` = Σ_j S_oj (fractional documents), ``contribution`` = F(consortium) −
 F(consortium without it), the objective the consortium loses without the member (its
-marginal contribution, depth and ties included), ``covers`` the sub-technologies where it is
-the strongest member, ``adds`` those whose depth coverage it raises, ``forced_by`` the
-constraint (``lead/must_include``, ``min_types[t]=m``) that keeps a member contributing 0
-(null otherwise), ``ties`` the members it has a prior tie with."""
+marginal contribution, depth and ties included), ``contribution_share`` that over
+F(consortium), ``covers`` the sub-technologies where it is the strongest member, ``adds``
+those whose depth coverage it raises, ``forced_by`` the constraint (``lead/must_include``,
+``min_types[t]=m``) that keeps a member contributing nothing or less than
+``min_contribution`` of F (null otherwise), ``ties`` the members it has a prior tie with."""
 
 COVERAGE_SCHEMA = pa.schema(
     [

@@ -10,21 +10,33 @@ paper_id, score``.
 Scorer
 ------
 For a fixed reviewer, ranking the submissions is a retrieval problem: each of the reviewer's
-papers is a query and the submissions are the documents. The submissions are indexed with
-BM25 (:func:`forcemap.indicators.text.index_texts`: lower-cased, stop words dropped,
-Snowball-stemmed, stem bigrams as phrase terms, :math:`k_1 = 1.2`, :math:`b = 0.75`, IDF over
-the submissions) and
+papers is a query and the submissions are the documents. The terms are those of
+:func:`forcemap.indicators.text.analyze` (lower-cased, stop words dropped, Snowball-stemmed,
+stem bigrams as phrase terms); the submissions' terms are weighted by BM25
+(:func:`bm25_weights`, :math:`k_1 = 1.2`, :math:`b = 0.75`, IDF over the submissions) and
+(:func:`profile_scores`)
 
 .. math::
 
-    \mathrm{score}(r, p) = \operatorname{agg}_{d \in A_r} \mathrm{BM25}(d, p)
+    \mathrm{score}(r, p) = \operatorname{agg}_{d \in A_r} \mathrm{BM25}(d, p), \qquad
+    \mathrm{BM25}(d, p) = \sum_{t \in d} w_{pt}
 
-with :math:`A_r` the reviewer's archive and ``agg`` the mean by default (the reviewer's
-expected match over their work, as a profile built from all their papers), or the maximum
+over the distinct terms *t* of paper *d*, :math:`A_r` the reviewer's archive and ``agg`` the
+mean by default (the reviewer's expected
+match over their work, as a profile built from all their papers), or the maximum
 (OpenReview's expertise default: one close paper suffices), or the mean of the ``top_k``
-best. BM25's parameters are the standard ones and were not tuned; the aggregation was chosen
+best. The score is 0 when the reviewer's papers together share fewer than
+:data:`MIN_SHARED_TERMS` (2) distinct terms with *p*: one common word is never a match.
+BM25's parameters are the standard ones and were not tuned; the aggregation was chosen
 among these three standard options on the shared gold-standard subset (max 0.282, mean
-0.259, top-3 mean 0.261), see ``benchmarks/bench_affinity.py``.
+0.259, top-3 mean 0.261), see ``benchmarks/bench_affinity.py``. (The two-term minimum was
+not chosen on that data: 2 is the least value that excludes one shared word. It leaves every
+loss there unchanged — reviewers' archives share many terms with every submission; applied
+per paper instead, the mean would have given 0.258.)
+
+The review panel (:mod:`forcemap.decide.panel`) scores its candidates with the same
+:func:`bm25_weights` and :func:`profile_scores`: the project is the one submission, the
+candidates' recent documents their archives.
 
 Evaluation
 ----------
@@ -52,17 +64,22 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import scipy.sparse as sp
 
 from forcemap.errors import InputError, NotFoundError
-from forcemap.indicators.text import BM25_B, BM25_K1, analyze, index_texts
+from forcemap.indicators.text import BM25_B, BM25_K1, analyze, bm25_idf
 
 __all__ = [
     "AFFINITY_SCHEMA",
     "AGGREGATIONS",
+    "MIN_SHARED_TERMS",
     "Paper",
+    "Profiles",
     "affinity",
     "affinity_scores",
+    "bm25_weights",
     "expertise_loss",
+    "profile_scores",
     "read_archives",
     "read_submissions",
 ]
@@ -170,7 +187,140 @@ def read_submissions(path: str | Path) -> dict[str, Paper]:
     return out
 
 
-# -- scoring -----------------------------------------------------------------------------------
+# -- scoring ---------------------------------------------------------------------------------
+MIN_SHARED_TERMS = 2
+"""A profile scores 0 for a target unless its documents together share at least this many
+distinct terms (stems or stem bigrams) with it (all of them when the target has fewer): one
+shared word — "solid" of "solid state battery" in papers on solid oxide fuel cells — is no
+match."""
+
+
+@dataclass(frozen=True)
+class Profiles:
+    """The reviewers' side of :func:`profile_scores`: each profile document's distinct terms
+    and who holds which document.
+
+    ``docs``: documents × terms (a column per term of the vocabulary the targets are weighted
+    over), 1 where the document holds the term; ``holders``: profiles × documents, 1 where
+    the profile holds the document (a document may belong to several profiles: co-authors).
+    """
+
+    docs: sp.csr_matrix
+    holders: sp.csr_matrix
+
+
+def bm25_weights(
+    tf: sp.csr_matrix,
+    lengths: np.ndarray,
+    df: np.ndarray,
+    n: int,
+    avg_len: float,
+    *,
+    k1: float = BM25_K1,
+    b: float = BM25_B,
+) -> sp.csr_matrix:
+    r"""BM25 weight of each (target, term) of the term counts ``tf`` (targets × terms),
+
+    .. math::
+
+        w_{pt} = \mathrm{idf}_t \frac{\mathrm{tf}_{pt}(k_1 + 1)}
+        {\mathrm{tf}_{pt} + k_1(1 - b + b\,\ell_p/\bar\ell)}
+
+    with :func:`~forcemap.indicators.text.bm25_idf` over the collection of ``n`` documents
+    whose document frequencies are ``df``, :math:`\ell_p` = ``lengths`` (the target's terms,
+    phrase terms included) and :math:`\bar\ell` = ``avg_len`` (Robertson & Zaragoza 2009;
+    the weights of :func:`~forcemap.indicators.text.index_texts` with ``weighting="bm25"``).
+    """
+    x = tf.tocsr(copy=True)
+    x.sort_indices()
+    row_of = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
+    t = x.data.astype(np.float64)
+    norm_len = k1 * (1.0 - b + b * np.asarray(lengths, np.float64)[row_of] / avg_len)
+    x.data = bm25_idf(np.asarray(df)[x.indices], n) * t * (k1 + 1.0) / (t + norm_len)
+    return x
+
+
+def profile_scores(
+    profiles: Profiles,
+    weights: sp.csr_matrix,
+    *,
+    aggregation: str = "mean",
+    top_k: int = 3,
+    min_shared: int = MIN_SHARED_TERMS,
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""The affinity of every profile with every target: (profiles × targets, documents ×
+    targets), the second the score of each profile document.
+
+    A profile document *d* is a BM25 query: its score for target *p* is
+    :math:`\sum_{t \in d} w_{pt}` over its distinct terms (``weights``: targets × terms, from
+    :func:`bm25_weights`). A profile's affinity is the ``aggregation`` of its documents'
+    scores: ``mean`` (all its documents, a profile without any scores 0), ``max`` or
+    ``top_k`` (the mean of its ``top_k`` best); it is 0 when the profile's documents together
+    share fewer than ``min_shared`` distinct terms with *p* (:data:`MIN_SHARED_TERMS`; all of
+    *p*'s terms when it has fewer). This is the one
+    scorer of ``forcemap decide affinity`` and of the review panel's expertise match.
+    """
+    if aggregation not in AGGREGATIONS:
+        raise InputError(f"aggregation={aggregation!r} must be one of {', '.join(AGGREGATIONS)}")
+    if top_k < 1:
+        raise InputError(f"top_k={top_k} must be ≥ 1")
+    docs = profiles.docs.tocsr()
+    wt = weights.tocsr().T.tocsc()
+    per_doc = np.asarray((docs @ wt).todense(), np.float64).reshape(docs.shape[0], -1)
+    holders = profiles.holders.tocsr()
+    keep = None
+    if min_shared > 1:
+        held = (wt > 0).astype(np.float64).tocsr()
+        cols = np.unique(wt.tocoo().row)
+        on = (holders @ docs[:, cols]) > 0
+        shared = np.asarray((on.astype(np.float64) @ held[cols]).todense())
+        need = np.minimum(min_shared, np.asarray(held.sum(axis=0)).ravel())
+        keep = shared >= need[None, :]
+    n_prof = holders.shape[0]
+    if aggregation == "mean":
+        deg = np.asarray(holders.sum(axis=1), np.float64).ravel()
+        total = np.asarray(holders @ per_doc, np.float64).reshape(n_prof, -1)
+        out = total / np.where(deg > 0, deg, 1.0)[:, None]
+        if keep is not None:
+            out[~keep] = 0.0
+        return out, per_doc
+    out = np.zeros((n_prof, per_doc.shape[1]))
+    for r in range(n_prof):
+        own = holders.indices[holders.indptr[r] : holders.indptr[r + 1]]
+        if own.size == 0:
+            continue
+        block = per_doc[own]
+        if aggregation == "max":
+            out[r] = block.max(axis=0)
+        else:
+            k = min(top_k, own.size)
+            out[r] = np.sort(block, axis=0)[-k:].mean(axis=0)
+    if keep is not None:
+        out[~keep] = 0.0
+    return out, per_doc
+
+
+def _counts(
+    docs: Sequence[Sequence[str]], vocab: dict[str, int], *, grow: bool
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Term counts (documents × vocabulary, the vocabulary grown with new terms when
+    ``grow``, else unknown terms skipped) and each document's number of terms."""
+    rows: list[int] = []
+    cols: list[int] = []
+    for i, toks in enumerate(docs):
+        for t in toks:
+            j = vocab.setdefault(t, len(vocab)) if grow else vocab.get(t, -1)
+            if j >= 0:
+                rows.append(i)
+                cols.append(j)
+    m = sp.csr_matrix(
+        (np.ones(len(rows)), (np.asarray(rows, np.int64), np.asarray(cols, np.int64))),
+        shape=(len(docs), len(vocab)),
+    )
+    m.sum_duplicates()
+    return m, np.fromiter(map(len, docs), np.int64, len(docs))
+
+
 def affinity_scores(
     archives: Mapping[str, Sequence[Paper]],
     submissions: Mapping[str, Paper],
@@ -180,9 +330,11 @@ def affinity_scores(
     k1: float = BM25_K1,
     b: float = BM25_B,
     collection: str = "submissions",
+    min_shared: int = MIN_SHARED_TERMS,
 ) -> pa.Table:
     """``reviewer_id, paper_id, score`` for every reviewer × submission (see the module
-    docstring); a reviewer without papers scores 0 everywhere. Rows by reviewer, then paper.
+    docstring; :func:`profile_scores`); a reviewer without papers scores 0 everywhere. Rows
+    by reviewer, then paper.
 
     ``collection="all"`` takes BM25's collection statistics (document frequencies, mean
     length) over the submissions and the archives' papers together instead of the
@@ -194,40 +346,25 @@ def affinity_scores(
     if top_k < 1:
         raise InputError(f"top_k={top_k} must be ≥ 1")
     pids = sorted(submissions)
-    texts = [submissions[p].text for p in pids]
-    if collection == "all":
-        texts += [paper.text for rid in sorted(archives) for paper in archives[rid]]
-    index = index_texts(
-        [str(i) for i in range(len(texts))],
-        texts,
-        min_df=1,
-        max_df=1.0,
-        weighting="bm25",
-        stem=True,
-        bigrams=True,
-        k1=k1,
-        b=b,
-    )
-    post = index.postings[: len(pids)]  # the submissions' rows come first
-    ti = index.term_index
     reviewers = sorted(archives)
-    rows = np.zeros((len(reviewers), len(pids)))
-    for r, rid in enumerate(reviewers):
-        papers = archives[rid]
-        if not papers:
-            continue
-        per = np.zeros((len(papers), len(pids)))
-        for i, paper in enumerate(papers):
-            cols = sorted({ti[t] for t in analyze(paper.text) if t in ti})
-            if cols:
-                per[i] = np.asarray(post[:, cols].sum(axis=1)).ravel()
-        if aggregation == "max":
-            rows[r] = per.max(axis=0)
-        elif aggregation == "mean":
-            rows[r] = per.mean(axis=0)
-        else:
-            k = min(top_k, len(papers))
-            rows[r] = np.sort(per, axis=0)[-k:].mean(axis=0)
+    sub_terms = [analyze(submissions[p].text) for p in pids]
+    papers = [(r, paper) for r, rid in enumerate(reviewers) for paper in archives[rid]]
+    paper_terms = [analyze(paper.text) for _, paper in papers]
+    coll = sub_terms + (paper_terms if collection == "all" else [])
+    vocab: dict[str, int] = {}
+    counts, lengths = _counts(coll, vocab, grow=True)
+    df = np.bincount(counts.indices, minlength=len(vocab))
+    avg = float(lengths.mean()) if len(coll) and lengths.sum() > 0 else 1.0
+    w = bm25_weights(counts[: len(pids)], lengths[: len(pids)], df, len(coll), avg, k1=k1, b=b)
+    held, _ = _counts([list(dict.fromkeys(t)) for t in paper_terms], vocab, grow=False)
+    held.data[:] = 1.0
+    holders = sp.csr_matrix(
+        (np.ones(len(papers)), ([r for r, _ in papers], np.arange(len(papers)))),
+        shape=(len(reviewers), len(papers)),
+    )
+    rows, _ = profile_scores(
+        Profiles(held, holders), w, aggregation=aggregation, top_k=top_k, min_shared=min_shared
+    )
     return pa.table(
         {
             "reviewer_id": pa.array(np.repeat(reviewers, len(pids)).tolist(), pa.string()),

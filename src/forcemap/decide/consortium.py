@@ -59,9 +59,10 @@ industry's ``org_collaboration`` network (:func:`forcemap.network.build_network`
 co-authorship + co-patenting + project co-participation), λ = ``tie_bonus`` (0.05).
 
 Every member's **contribution** is :math:`F(C) - F(C \setminus \{o\})`, what the consortium
-loses without it. Members contributing 0 are removed one at a time unless a constraint keeps
+loses without it. Members contributing nothing, or less than ``min_contribution`` · F(C)
+(default 0), are removed one at a time, the smallest contribution first, unless a constraint keeps
 them (``lead``, ``must_include``, a ``min_types`` count): the table's ``forced_by`` names it.
-So fewer than ``size`` members are chosen when nobody else adds anything (a caveat says so).
+So fewer than ``size`` members are chosen when nobody else adds enough (a caveat says so).
 
 HiGHS (:func:`forcemap.decide._solve.run_milp`) solves it within ``time_limit``;
 ``method="greedy"`` (or a MILP without an incumbent, or worse than greedy) adds the candidate
@@ -207,10 +208,10 @@ def _rule(params: dict[str, object], concept_min_score: float) -> Rule:
         "collaboration (documents behind its edge in the industry's co-authorship/co-patenting"
         "/project network over the strongest edge). Subject to: lead and must_include in, "
         "must_exclude out, at least min_types[t] members of each type t. Every member's "
-        "contribution is F(consortium) − F(consortium without it); a member contributing 0 "
-        "is dropped unless a constraint keeps it (forced_by), so fewer than `size` members "
-        "may be chosen. Solved as a MILP (HiGHS), or greedily by marginal gain (method_used "
-        "says which).",
+        "contribution is F(consortium) − F(consortium without it); a member contributing "
+        "nothing, or less than min_contribution·F, is dropped, the smallest first, unless a "
+        "constraint keeps it (forced_by), so fewer than `size` members may be chosen. Solved "
+        "as a MILP (HiGHS), or greedily by marginal gain (method_used says which).",
         parameters=params,
         references=(
             "Nemhauser, Wolsey & Fisher 1978, doi:10.1007/BF01588971",
@@ -255,6 +256,7 @@ def _check_request(
     years: tuple[int, int] | None,
     catalog: IndustryCatalog | None,
     concept_min_score: float,
+    min_contribution: float = 0.0,
 ) -> _Request:
     p = ConsortiumParams(
         size=size,
@@ -267,6 +269,7 @@ def _check_request(
         max_candidates=max_candidates,
         years=years,
         concept_min_score=concept_min_score,
+        min_contribution=min_contribution,
     )
     cty = p.country
     y0, y1 = check_years(years)
@@ -475,6 +478,7 @@ def _member_table(
     industry: str,
     lead: str | None,
     include: list[str],
+    min_contribution: float = 0.0,
 ) -> pa.Table:
     """The main table (:data:`MEMBER_SCHEMA`), the lead first."""
     col_keys, pid = st.col_keys, pool.ids
@@ -504,9 +508,11 @@ def _member_table(
             first = "" if sol.credited[j] == i else ", depth"
             parts.append(f"{col_keys[j]} ({note}{first})")
         why = "adds " + ", ".join(parts) if parts else "adds no sub-technology"
-        why += f"; the consortium loses {contribution:.3f} without it"
+        share = contribution / sol.objective if sol.objective > 0 else 0.0
+        why += f"; the consortium loses {contribution:.3f} ({share:.1%} of F) without it"
         if sol.forced_by[k]:
-            why += f"; kept only by the constraint {sol.forced_by[k]}"
+            bar = f"below min_contribution {min_contribution:.1%}" if min_contribution else "0"
+            why += f"; contributes {bar}, kept only by the constraint {sol.forced_by[k]}"
         if o == lead:
             why = "lead (required); " + why
         elif o in include:
@@ -525,6 +531,7 @@ def _member_table(
                 "strength": float(row.sum()),
                 "raw_strength": float(raw_pool.getrow(i).sum()),
                 "contribution": contribution,
+                "contribution_share": share,
                 "covers": [col_keys[j] for j in cred],
                 "adds": added,
                 "forced_by": _forced_label(sol.forced_by[k], o, lead),
@@ -625,6 +632,7 @@ def _caveats(
     unknown_ex: list[str],
     group_mode: bool,
     synthetic: bool,
+    min_contribution: float = 0.0,
 ) -> list[str]:
     caveats: list[str] = []
     if sol.method_used.startswith("greedy"):
@@ -641,12 +649,18 @@ def _caveats(
     if sol.members.size < req.size:
         caveats.append(
             f"Only {sol.members.size} of the {req.size} places filled: no other candidate adds "
-            "anything measurable (every further member would contribute 0 to the objective)."
+            + (
+                f"more than min_contribution = {min_contribution:.1%} of the objective."
+                if min_contribution
+                else "anything measurable (every further member would contribute 0 to the "
+                "objective)."
+            )
         )
     kept = [i for i, f in enumerate(sol.forced_by) if f]
     if kept:
+        bar = f"less than min_contribution = {min_contribution:.1%}" if min_contribution else "0"
         caveats.append(
-            f"{len(kept)} member(s) contribute 0 and are kept only by a constraint "
+            f"{len(kept)} member(s) contribute {bar} and are kept only by a constraint "
             "(column forced_by)."
         )
     col_keys, w = st.col_keys, st.w
@@ -702,6 +716,7 @@ def consortium(
     catalog: IndustryCatalog | None = None,
     concept_min_score: float = CONSORTIUM.concept_min_score,
     org_level: str = "self",
+    min_contribution: float = CONSORTIUM.min_contribution,
 ) -> DecisionResult:
     r"""Design a consortium covering an industry's sub-technologies (see the module docstring).
 
@@ -750,6 +765,9 @@ def consortium(
         Candidates are organisations as resolved, or rolled up to their parent or the top of
         their hierarchy (:func:`forcemap.store.org_hierarchy.org_aliases_sql`); ``lead`` and
         the ids forced in must then be organisations of that level.
+    min_contribution : float, default 0
+        Least share of the objective F each member must add (0: more than nothing); a member
+        below it is dropped unless a constraint keeps it (``forced_by``).
 
     The defaults and checks are those of :class:`~forcemap.decide.params.ConsortiumParams`.
 
@@ -786,6 +804,7 @@ def consortium(
         years=years,
         catalog=catalog,
         concept_min_score=concept_min_score,
+        min_contribution=min_contribution,
     )
     if org_level not in ORG_LEVELS:
         raise InputError(f"org_level must be one of {', '.join(ORG_LEVELS)}, got {org_level!r}")
@@ -821,6 +840,7 @@ def consortium(
         fixed=pool.fixed,
         method=method,
         time_limit=time_limit,
+        min_contribution=float(min_contribution),
     )
     w = st.w
     params: dict[str, object] = {
@@ -836,6 +856,7 @@ def consortium(
         "tie_bonus": tie_bonus,
         "depth": int(depth),
         "depth_discount": float(depth_discount),
+        "min_contribution": float(min_contribution),
         "n_members": int(sol.members.size),
         "years": [req.y0, req.y1] if years else None,
         "strength": "fractional works + fractional patents per sub-technology, / max in scope",
@@ -857,10 +878,14 @@ def consortium(
     }
     return DecisionResult(
         name="consortium",
-        table=_member_table(sol, st, pool, (ta, tb), orgs, industry, lead, req.include),
+        table=_member_table(
+            sol, st, pool, (ta, tb), orgs, industry, lead, req.include, float(min_contribution)
+        ),
         rule=_rule(params, req.concept_min_score),
         evidence=_evidence(sol, st, pool, subs_meta, orgs),
-        caveats=_caveats(sol, st, pool, req, orgs, unknown_ex, group_mode, synthetic),
+        caveats=_caveats(
+            sol, st, pool, req, orgs, unknown_ex, group_mode, synthetic, float(min_contribution)
+        ),
         synthetic=synthetic,
         solve=sol.solve,
     )

@@ -25,6 +25,7 @@ scientists, units or candidates listed). Each class says which.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -641,7 +642,8 @@ class ConsortiumParams:
     least concept score for a work to count towards a catalog sub-technology. ``depth``:
     how many members are credited per sub-technology (the r-th strongest with weight
     ``depth_discount``**r, r = 0 … depth − 1: diminishing returns); ``depth=1`` is plain
-    max coverage.
+    max coverage. ``min_contribution``: the least share of the objective F each member must
+    add, F(C) − F(C without it) ≥ ``min_contribution`` · F(C) (0: more than nothing).
     """
 
     size: int = 6
@@ -654,8 +656,13 @@ class ConsortiumParams:
     max_candidates: int = 500
     years: tuple[int, int] | None = None
     concept_min_score: float = CONCEPT_MIN_SCORE
+    min_contribution: float = 0.0
 
     def __post_init__(self) -> None:
+        if isinstance(self.min_contribution, bool) or not 0 <= self.min_contribution < 1:
+            raise InputError(
+                f"min_contribution={self.min_contribution!r} must be a share in [0, 1)"
+            )
         if self.method not in ("milp", "greedy"):
             raise InputError(f"method={self.method!r} must be 'milp' or 'greedy'")
         if int(self.size) != self.size or self.size < 1:
@@ -686,7 +693,9 @@ class PanelParams:
 
     ``top`` is a **row count**: candidates listed in ``evidence["ranking"]``.
     ``concept_min_score``: the least concept score for a work to carry a concept in the
-    topic/concept overlap.
+    topic/concept overlap. ``max_same_career_band``: at most this many members in one career
+    band (None: no cap), the bands cut at ``career_bands`` (years since the first
+    publication, increasing: (10, 20) gives <10, 10–19, ≥20).
     """
 
     size: int = 5
@@ -703,9 +712,24 @@ class PanelParams:
     method: str = "milp"
     top: int = 50
     concept_min_score: float = CONCEPT_MIN_SCORE
+    max_same_career_band: int | None = None
+    career_bands: tuple[int, ...] = (10, 20)
 
     def __post_init__(self) -> None:
         _int_at_least("size", self.size, 1)
+        if self.max_same_career_band is not None:
+            _int_at_least("max_same_career_band", self.max_same_career_band, 1)
+        edges = tuple(self.career_bands)
+        if (
+            not edges
+            or any(isinstance(e, bool) or not isinstance(e, int) or e < 1 for e in edges)
+            or any(b <= a for a, b in itertools.pairwise(edges))
+        ):
+            raise InputError(
+                f"career_bands={self.career_bands!r} must be increasing positive whole years, "
+                "e.g. (10, 20)"
+            )
+        object.__setattr__(self, "career_bands", edges)
         _int_at_least("coi_years", self.coi_years, 0)
         if self.max_per_org is not None:
             _int_at_least("max_per_org", self.max_per_org, 1)

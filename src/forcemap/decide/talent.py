@@ -109,6 +109,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from forcemap.decide._career import first_year_sql
 from forcemap.decide._evidence import insufficient
 from forcemap.decide._scope import at_org_level, check_years, industry_scope
 from forcemap.decide._talent_flows_sql import BALANCE_SQL, FLOWS_SQL, MOVES_SQL
@@ -287,7 +288,7 @@ QUALIFY row_number() OVER (PARTITION BY author_id, year
                            ORDER BY n DESC, org_id IS NULL, country, org_id) = 1;
 
 CREATE OR REPLACE TEMP TABLE _ta_first AS
-SELECT author_id, min(year) AS first_year FROM _ta_aw WHERE year IS NOT NULL GROUP BY author_id;
+@FIRST_YEAR@;
 
 CREATE OR REPLACE TEMP TABLE _ta_names AS
 SELECT r.author_id,
@@ -299,7 +300,7 @@ LEFT JOIN (SELECT author_id, any_value(name) AS name FROM authors GROUP BY autho
 LEFT JOIN (SELECT DISTINCT person_id, person_name FROM _fm_person_of) AS po
        ON po.person_id = r.author_id
 WHERE r.author_id IS NOT NULL GROUP BY r.author_id;
-"""
+""".replace("@FIRST_YEAR@", first_year_sql("_ta_aw"))
 
 _CURRENT_SQL = """
 CREATE OR REPLACE TEMP TABLE _ta_current AS

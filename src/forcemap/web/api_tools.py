@@ -55,14 +55,17 @@ class ConsortiumMember(BaseModel):
         description="F(consortium) − F(consortium without it): what the consortium loses "
         "without the member (depth coverage + ties)."
     )
+    contribution_share: float | None = Field(
+        default=None, description="The contribution over F(consortium)."
+    )
     covers: list[str] = Field(description="Sub-technologies where it is the strongest member.")
     adds: list[str] = Field(
         default_factory=list, description="Sub-technologies whose depth coverage it raises."
     )
     forced_by: str | None = Field(
         default=None,
-        description="The constraint keeping a member that contributes 0 (lead, must_include, "
-        "min_types[t]=m); null otherwise.",
+        description="The constraint keeping a member that contributes 0, or less than "
+        "min_contribution (lead, must_include, min_types[t]=m); null otherwise.",
     )
     ties: list[str] = Field(description="Members it has a prior collaboration tie with.")
     why: str = Field(description="Why it was chosen, in words.")
@@ -175,6 +178,10 @@ def api_consortium(
         float,
         Query(ge=0, le=1, description="Weight of the r-th strongest member: discount**(r-1)."),
     ] = CONSORTIUM.depth_discount,
+    min_contribution: Annotated[
+        float,
+        Query(ge=0, lt=1, description="Least share of the objective each member must add."),
+    ] = CONSORTIUM.min_contribution,
 ) -> dict[str, Any]:
     """The organisations that together cover an industry's sub-technologies best, each with
     why it was chosen, the coverage matrix and the solver status
@@ -196,6 +203,7 @@ def api_consortium(
             org_level=org_level,
             depth=str(depth),
             depth_discount=str(depth_discount),
+            min_contribution=str(min_contribution),
         ),
     )
 
@@ -211,8 +219,8 @@ class PanelMember(BaseModel):
     type: str | None = Field(description="Organisation type.")
     match: float = Field(description="Weighted match in [0, 1].")
     text_similarity: float | None = Field(
-        description="TF-IDF cosine with the proposal over stems, times the share of the "
-        "proposal's stems the candidate's documents hold."
+        description="BM25 affinity of the candidate's documents with the proposal (the "
+        "scorer of decide affinity) over the proposal's own, in [0, 1]."
     )
     topic_overlap: float | None = Field(description="Topic/concept Jaccard.")
     activity: float | None

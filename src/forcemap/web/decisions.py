@@ -606,6 +606,7 @@ def consortium_view(
     org_level: str = "self",
     depth: int = CONSORTIUM.depth,
     depth_discount: float = CONSORTIUM.depth_discount,
+    min_contribution: float = CONSORTIUM.min_contribution,
 ) -> dict[str, Any]:
     """:func:`forcemap.decide.consortium.consortium` as plain data.
 
@@ -625,7 +626,7 @@ def consortium_view(
         store, industry=industry, sub_technologies=subs_arg, lead=lead, size=size,
         min_types=dict(min_types) or None, must_include=must_include, must_exclude=must_exclude,
         country=country, method=method, org_level=org_level, depth=depth,
-        depth_discount=depth_discount,
+        depth_discount=depth_discount, min_contribution=min_contribution,
     )  # fmt: skip
     members = rows(result.table)
     subs = rows(result.evidence["sub_technologies"])

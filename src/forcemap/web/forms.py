@@ -76,6 +76,7 @@ def consortium_page(
     org_level: Annotated[str, Query(pattern="^(self|parent|top)?$")] = "",
     depth: Annotated[str, Query(max_length=10)] = "",
     depth_discount: Annotated[str, Query(max_length=20)] = "",
+    min_contribution: Annotated[str, Query(max_length=20)] = "",
 ) -> dict[str, Any]:
     """Consortium builder: the organisations that together cover an industry's
     sub-technologies best (:func:`forcemap.decide.consortium.consortium`), each member with
@@ -94,6 +95,7 @@ def consortium_page(
         "org_level": org_level or "self",
         "depth": depth,
         "depth_discount": depth_discount,
+        "min_contribution": min_contribution,
     }
     out: dict[str, Any] = {"v": None, "error": None}
     if industry:
@@ -115,6 +117,7 @@ def consortium_page(
                     org_level=org_level,
                     depth=depth,
                     depth_discount=depth_discount,
+                    min_contribution=min_contribution,
                 ),
             )
         )

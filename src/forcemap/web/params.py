@@ -131,6 +131,7 @@ def consortium_args(
     org_level: str = "self",
     depth: str = "",
     depth_discount: str = "",
+    min_contribution: str = "",
 ) -> dict[str, Any]:
     """The keyword arguments of :data:`~forcemap.web.results.CONSORTIUM` from the form's text values
     (hashable: tuples), or InputError naming the bad field; empty fields take the defaults of
@@ -155,6 +156,10 @@ def consortium_args(
         "depth_discount": _or(
             parse_float(depth_discount, "depth discount", low=0.0, high=1.0),
             CONSORTIUM.depth_discount,
+        ),
+        "min_contribution": _or(
+            parse_float(min_contribution, "min contribution", low=0.0, high=0.999),
+            CONSORTIUM.min_contribution,
         ),
     }
 

@@ -52,7 +52,7 @@ applicants' records, not of the pool.
 Kept candidates' side
 ---------------------
 Everything above that does not depend on the applicants or the project — the candidates,
-their current organisations, inventor links, activity, the TF-IDF weights of their documents,
+their current organisations, inventor links, activity, the terms of their documents,
 and the project consortia of the COI window — depends only on the pool and the parameters
 ``coi_years``, ``recent_years``, ``min_recent_works`` and ``link_inventors``. With the default
 pool on a read-only store (the web server's), it is computed on the first request and kept in
@@ -64,28 +64,34 @@ Expertise match
 ---------------
 The project is described by ``text`` (else the names of ``topics`` and ``concepts``). The
 documents are the active candidates' works and patents in *R* (title + abstract) and their
-pool ``expertise`` texts. Terms are runs of two or more letters, digits or underscores,
-lower-cased, without :data:`forcemap.indicators.text.STOP_WORDS`, then reduced to their
-Snowball stems (:func:`forcemap.indicators.text.stem_words`: "batteries" and "battery" are
-one term). With *N* documents,
-:math:`\mathrm{df}_t` those containing *t* and :math:`\mathrm{tf}_{ct}` the count of *t* over
-candidate *c*'s documents,
+pool ``expertise`` texts. The text match is the scorer of ``forcemap decide affinity``
+(:func:`forcemap.decide.affinity.profile_scores`), with the project as the one submission and
+each candidate as a reviewer whose archive is its documents. Terms are those of
+:func:`forcemap.indicators.text.analyze`: runs of two or more letters, digits or underscores,
+lower-cased, without :data:`forcemap.indicators.text.STOP_WORDS`, reduced to their Snowball
+stems ("batteries" and "battery" are one term), plus the bigrams of consecutive stems (the
+phrase terms: "solid state" is a term of "solid-state batteries", not of "solid oxide fuel
+cells"). The documents are tokenised set-based in DuckDB
+(:func:`~forcemap.indicators.text.sql_terms`' pattern, positions kept for the bigrams); the
+project in Python. With *p* the project and :math:`w_{pt}` its BM25 weights
+(:func:`forcemap.decide.affinity.bm25_weights`: :math:`k_1 = 1.2`, :math:`b = 0.75`; the
+collection is the candidates' documents and the project, since one submission alone gives
+no document frequencies), a document *d* scores
+:math:`s_d = \sum_{t \in d} w_{pt}` over its distinct terms, and
 
 .. math::
 
-    w_{ct} = (1 + \ln \mathrm{tf}_{ct})\,\mathrm{idf}_t, \quad
-    \mathrm{idf}_t = \ln\frac{1 + N}{1 + \mathrm{df}_t} + 1, \quad
-    \mathrm{text}_c = \frac{\sum_t w_{ct} w_{qt}}{\lVert w_c\rVert\,\lVert w_q\rVert}
-    \cdot \frac{\lvert \{t \in q : w_{ct} > 0\}\rvert}{\lvert q \rvert}
+    \mathrm{affinity}_c = \frac{1}{|D_c|} \sum_{d \in D_c} s_d, \qquad
+    \mathrm{text}_c = \frac{\mathrm{affinity}_c}{\sum_t w_{pt}} \in [0, 1]
 
-(the query weighted the same way over the terms :math:`q` known to the documents; the second
-factor is the coordination factor of Lucene's classic similarity, so a candidate sharing one
-word of a three-word project keeps a third of its cosine) — the smoothed TF-IDF
-of :mod:`forcemap.indicators.text` (scikit-learn's ``TfidfVectorizer`` defaults). The
-candidates' side is set-based: each document is tokenised once in DuckDB
-(:func:`~forcemap.indicators.text.sql_terms`) and the weights :math:`w_{ct}` and norms are
-computed once; a request then reads only the postings of the query's terms (NumPy) — the
-other candidates have cosine 0.
+(:math:`D_c` the candidate's documents; the denominator is the affinity of a candidate all of
+whose documents hold every project term), except that a candidate whose documents together
+share fewer than :data:`~forcemap.decide.affinity.MIN_SHARED_TERMS` (2) terms with the project
+scores 0: one common word is never a match. The candidates' side — each document's distinct
+terms, its length, the terms' document frequencies — is computed once; a request analyses the
+project, weights its terms and multiplies. Each member's reasons name the project terms
+contributing most to its affinity and its best-matching documents (``matched_terms``,
+``matched_works``).
 With :math:`P` the project's topic and concept ids and :math:`C_c` those of the candidate's
 works in *R* (concepts with score ≥ 0.3; topics only when the project has topics, concepts
 only when it has concepts),
@@ -99,7 +105,10 @@ only when it has concepts),
 
 (:math:`n_c` the candidate's works and patents in *R*; weights :data:`DEFAULT_WEIGHTS`
 text 0.6, topics 0.25, activity 0.15; the topics weight is dropped when the project has no
-topics or concepts).
+topics or concepts). Activity counts only for a candidate whose text or topics match
+(:math:`\mathrm{text}_c > 0` or :math:`\mathrm{topics}_c > 0`): an active researcher who
+shares nothing with the project has match 0, sits only when the roles and caps leave no
+matching candidate, and a caveat then says so.
 
 Roles
 -----
@@ -132,9 +141,13 @@ Binary :math:`x_{cr}` (candidate *c* sits in role *r*, for eligible pairs only):
     \sum_c x_{cr} = n_r \;\forall r, \quad \sum_r x_{cr} \le 1 \;\forall c, \quad
     \sum_{c \in o,\, r} x_{cr} \le \text{max\_per\_org} \;\forall o, \quad
     \sum_{c \in k,\, r} x_{cr} \le \text{max\_per\_country} \;\forall k, \quad
+    \sum_{c \in g,\, r} x_{cr} \le \text{max\_same\_career\_band} \;\forall g, \quad
     \sum_r x_{ar} + \sum_r x_{br} \le 1 \;\forall (a, b) \in M,
 
-where :math:`M` holds the pairs of candidates in conflict with each other
+(*g* a career band: career age :math:`Y` − first publication year, one definition with
+:mod:`forcemap.decide.talent` in :mod:`forcemap.decide._career`, cut at ``career_bands``,
+default <10, 10–19, ≥20 years; unknown ages in no band; no cap by default), where :math:`M`
+holds the pairs of candidates in conflict with each other
 (:data:`~forcemap.decide.panel.conflicts.MEMBER_RULES`: a co-authored work or co-invented
 patent in the COI window, or current organisations in one project consortium), solved by
 HiGHS (:func:`scipy.optimize.milp`, relative gap 1e-9) within ``time_limit``.
@@ -142,7 +155,8 @@ Before solving, each role keeps only its best candidates by match: a candidate i
 when ``s``\ ² better ones of its organisation, ``s`` of its (organisation, country),
 ``s``\ ² of its country, or :math:`(s - 1)(1 + 2s^2 + D) + 1` overall (``s`` = size,
 :math:`D` the most member conflicts of one candidate) are kept.
-This is exact: whatever the other ``s`` − 1 members, one of the kept better candidates can
+With a band cap these limits hold within each band. This is exact: whatever the other
+``s`` − 1 members, one of the kept better candidates can
 take a dropped one's seat without breaking a cap (an exchange argument), so the optimum is
 unchanged and 50,000 candidates shrink to a few hundred variables. ``method="greedy"``
 (or a MILP that stops without a solution) fills the scarcest role first with the best
@@ -163,8 +177,8 @@ Modules
 
 References
 ----------
-Salton, G. & Buckley, C. (1988). Term-weighting approaches in automatic text retrieval.
-IPM 24(5), 513–523. doi:10.1016/0306-4573(88)90021-0. Hettich, S. & Pazzani, M. J. (2006).
+Robertson, S. & Zaragoza, H. (2009). The probabilistic relevance framework: BM25 and beyond.
+FnTIR 3(4), 333–389. doi:10.1561/1500000019. Hettich, S. & Pazzani, M. J. (2006).
 Mining for proposal reviewers. KDD '06, 862–871. doi:10.1145/1150402.1150506. Wang, F., Chen,
 B. & Miao, Z. (2008). A survey on reviewer assignment problem. IEA/AIE 2008, LNCS 5027.
 Huangfu, Q. & Hall, J. A. J. (2018). Math. Prog. Comp. 10, 119–142 (HiGHS).

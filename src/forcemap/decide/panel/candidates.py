@@ -2,7 +2,7 @@ r"""The review panel's candidates' side (:mod:`forcemap.decide.panel`).
 
 Everything that does not depend on the applicants or the project: the candidates, their
 current organisations, inventor links and activity, the active candidates' documents and the
-TF-IDF weights of their terms (:class:`~forcemap.indicators.text.Postings`), and the project
+terms of those documents (:class:`~forcemap.decide.affinity.Profiles`), and the project
 consortia of the COI window. :func:`candidate_side` computes it as temp tables of a cursor
 (``_rp_*``) and, for the default pool on a read-only store, keeps it in memory (see "Kept
 candidates' side" in the package docstring). The request's inputs (applicants, exclusions,
@@ -22,17 +22,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+import scipy.sparse as sp
 
+from forcemap.decide._career import first_year_sql
+from forcemap.decide.affinity import Profiles
 from forcemap.decide.panel.schemas import POOL_COLUMNS, ROLE_TYPES
 from forcemap.errors import InputError
-from forcemap.indicators.text import (
-    Postings,
-    sql_smoothed_idf,
-    sql_sublinear_tf,
-    sql_terms,
-    stem_words,
-    stop_words_table,
-)
+from forcemap.indicators.text import SQL_TOKEN_PATTERN, sql_terms, stem_words, stop_words_table
 from forcemap.store.results import Kept, owned_copy
 from forcemap.store.store import Store
 
@@ -72,10 +68,16 @@ def _type_sql(expr: str) -> str:
 
 def expand_sql(sql: str) -> str:
     """Fill the SQL macros: @TYPE(x)@ (organisation type of a raw type), @NORM(x)@ (a
-    normalised person name) and @TERMS(x)@ (one row per term of the text x:
-    :func:`forcemap.indicators.text.sql_terms`)."""
+    normalised person name), @TERMS(x)@ (one row per term of the text x:
+    :func:`forcemap.indicators.text.sql_terms`) and @TOKLIST(x)@ (the list of those terms,
+    in order)."""
     sql = re.sub(r"@TYPE\((.+?)\)@", lambda m: _type_sql(m.group(1)), sql)
     sql = re.sub(r"@NORM\((.+?)\)@", lambda m: _NORM_NAME.replace("{x}", m.group(1)), sql)
+    sql = re.sub(
+        r"@TOKLIST\((.+?)\)@",
+        lambda m: f"regexp_extract_all(lower({m.group(1)}), '{SQL_TOKEN_PATTERN}')",
+        sql,
+    )
     return re.sub(r"@TERMS\((.+?)\)@", lambda m: sql_terms(m.group(1)), sql)
 
 
@@ -151,15 +153,16 @@ WITH aw AS (
     SELECT author_id, work_id, any_value(year) AS year, bool_or(lead) AS lead,
            any_value(author_name) AS nm, any_value(country) AS cty
     FROM _rp_rows GROUP BY author_id, work_id
-), nm AS (SELECT author_id, any_value(name) AS name FROM authors GROUP BY author_id)
+), nm AS (SELECT author_id, any_value(name) AS name FROM authors GROUP BY author_id),
+f AS (@FIRST_YEAR@)
 SELECT aw.author_id AS cid, coalesce(any_value(nm.name), any_value(aw.nm)) AS name,
-       min(aw.year) AS first_year, count(*) AS n_works,
+       any_value(f.first_year) AS first_year, count(*) AS n_works,
        count(*) FILTER (WHERE aw.year > $y - $recent AND aw.year <= $y) AS n_recent_works,
        avg(aw.lead::DOUBLE) AS lead_share,
        arg_max(aw.cty, aw.year) FILTER (WHERE aw.cty IS NOT NULL) AS last_country
-FROM aw LEFT JOIN nm USING (author_id)
+FROM aw LEFT JOIN nm USING (author_id) LEFT JOIN f USING (author_id)
 GROUP BY aw.author_id
-"""
+""".replace("@FIRST_YEAR@", first_year_sql("aw"))
 
 _AUTHOR_ORGS_SQL = """
 CREATE OR REPLACE TEMP TABLE _rp_corgs AS
@@ -295,8 +298,7 @@ SELECT p.cid,
        m.org_id, m.org_name,
        coalesce(pl.country, m.country, s.last_country, iv.cc) AS country,
        coalesce(pl.type, m.type) AS type,
-       least(s.first_year, i.first_year) AS first_year,
-       ($y - least(s.first_year, i.first_year))::INTEGER AS career_age,
+       s.first_year, ($y - s.first_year)::INTEGER AS career_age,
        coalesce(s.n_works, 0) AS n_works, s.lead_share,
        coalesce(s.n_recent_works, 0) + coalesce(i.n_recent_patents, 0) AS n_recent,
        coalesce(i.enterprise_patents, 0) AS enterprise_patents,
@@ -329,7 +331,7 @@ SELECT DISTINCT cid, patent_id FROM _rp_ppat
 WHERE cid IN (SELECT cid FROM _rp_active) AND year > $y - $recent AND year <= $y;
 
 CREATE OR REPLACE TEMP TABLE _rp_docs AS
-SELECT (row_number() OVER () - 1)::INTEGER AS did, kind, key FROM (
+SELECT (row_number() OVER (ORDER BY kind DESC, key) - 1)::INTEGER AS did, kind, key FROM (
     SELECT DISTINCT 'W' AS kind, work_id AS key FROM _rp_cw
     UNION ALL SELECT DISTINCT 'P', patent_id FROM _rp_cp
     UNION ALL SELECT 'E', cid FROM _rp_active WHERE expertise IS NOT NULL);
@@ -343,62 +345,57 @@ JOIN _rp_docs AS d ON d.kind = 'P' AND d.key = c.patent_id
 UNION ALL
 SELECT a.pos, d.did FROM _rp_active AS a JOIN _rp_docs AS d ON d.kind = 'E' AND d.key = a.cid;
 
-CREATE OR REPLACE TEMP TABLE _rp_dtok AS
+CREATE OR REPLACE TEMP TABLE _rp_dpos AS
 WITH texts AS (
     SELECT d.did, t.text FROM _rp_docs AS d JOIN (
         SELECT DISTINCT ON (work_id) work_id,
-               coalesce(title, '') || ' ' || coalesce(abstract, '') AS text
+               coalesce(title, '') || '. ' || coalesce(abstract, '') AS text
         FROM works WHERE work_id IN (SELECT work_id FROM _rp_cw)
         ORDER BY work_id, batch_id DESC) AS t ON d.kind = 'W' AND d.key = t.work_id
     UNION ALL
     SELECT d.did, t.text FROM _rp_docs AS d JOIN (
         SELECT DISTINCT ON (patent_id) patent_id,
-               coalesce(title, '') || ' ' || coalesce(abstract, '') AS text
+               coalesce(title, '') || '. ' || coalesce(abstract, '') AS text
         FROM patents WHERE patent_id IN (SELECT patent_id FROM _rp_cp)
         ORDER BY patent_id, batch_id DESC) AS t ON d.kind = 'P' AND d.key = t.patent_id
     UNION ALL
     SELECT d.did, a.expertise FROM _rp_docs AS d
     JOIN _rp_active AS a ON d.kind = 'E' AND d.key = a.cid
+), toks AS (
+    SELECT did, unnest(l) AS tok, generate_subscripts(l, 1) AS i
+    FROM (SELECT did, @TOKLIST(text)@ AS l FROM texts)
 )
-SELECT did, tok, count(*) AS n FROM (
-    SELECT did, @TERMS(text)@ AS tok FROM texts)
-WHERE tok NOT IN (SELECT tok FROM _rp_stop)
-GROUP BY ALL;
+SELECT did, tok, row_number() OVER (PARTITION BY did ORDER BY i)::INTEGER AS i
+FROM toks WHERE tok NOT IN (SELECT tok FROM _rp_stop);
 """
 )
 
-# The candidates' side of the TF-IDF model (request-independent): idf and a code per term,
-# the candidates' term weights by (term code, candidate position), read into a
-# forcemap.indicators.text.Postings.
+# The candidates' side of the expertise match (request-independent): each document's
+# distinct terms — Snowball stems and the bigrams of consecutive stems, as
+# forcemap.indicators.text.analyze makes them — and its number of terms, the terms' codes
+# and document frequencies, read into forcemap.decide.affinity.Profiles.
 # Documents and candidates are integers from here on (_rp_docs.did, _rp_active.pos).
 _TEXT_MODEL_SQL = """
-CREATE OR REPLACE TEMP TABLE _rp_idf AS
-WITH nd AS (SELECT count(*) AS n FROM _rp_docs)
-SELECT (row_number() OVER (ORDER BY d.tok) - 1)::INTEGER AS code, d.tok,
-       @IDF@ AS idf
-FROM _rp_dtok AS d CROSS JOIN nd GROUP BY d.tok ORDER BY d.tok;
+CREATE OR REPLACE TEMP TABLE _rp_dterm AS
+SELECT DISTINCT did, tok AS term FROM _rp_dpos
+UNION
+SELECT a.did, a.tok || ' ' || b.tok FROM _rp_dpos AS a
+JOIN _rp_dpos AS b ON b.did = a.did AND b.i = a.i + 1;
 
-CREATE OR REPLACE TEMP TABLE _rp_dcode AS
-SELECT d.did, i.code, d.n FROM _rp_dtok AS d JOIN _rp_idf AS i USING (tok);
+CREATE OR REPLACE TEMP TABLE _rp_dlen AS
+SELECT d.did, coalesce(2 * max(p.i) - 1, 0)::BIGINT AS len
+FROM _rp_docs AS d LEFT JOIN _rp_dpos AS p USING (did) GROUP BY d.did;
 
-DROP TABLE _rp_dtok;
+DROP TABLE _rp_dpos;
 
-CREATE OR REPLACE TEMP TABLE _rp_ctw AS
-WITH ctf AS (
-    SELECT cd.pos, d.code, sum(d.n) AS tf
-    FROM _rp_cdoc AS cd JOIN _rp_dcode AS d USING (did) GROUP BY cd.pos, d.code
-)
-SELECT t.pos, t.code, @TF@ * i.idf AS w FROM ctf AS t JOIN _rp_idf AS i USING (code);
-
-DROP TABLE _rp_dcode
-""".replace("@IDF@", sql_smoothed_idf("any_value(nd.n)", "count(*)")).replace(
-    "@TF@", sql_sublinear_tf("t.tf")
-)
-
-_POSTINGS_SQL = """
-SELECT code, pos, w FROM _rp_ctw ORDER BY code, pos
+CREATE OR REPLACE TEMP TABLE _rp_vocab AS
+SELECT (row_number() OVER (ORDER BY term) - 1)::INTEGER AS code, term, count(*) AS df
+FROM _rp_dterm GROUP BY term
 """
 
+_DOC_TERMS_SQL = """
+SELECT t.did, v.code FROM _rp_dterm AS t JOIN _rp_vocab AS v USING (term)
+"""
 
 _PARAM = re.compile(r"\$(\w+)")
 
@@ -470,7 +467,7 @@ _POOL_STATE = (
     "_rp_ppat",
     "_rp_cand",
     "_rp_cw",
-    "_rp_idf",
+    "_rp_vocab",
 )
 """The tables of the candidates' side a request reads besides ``_rp_active`` (the others are
 intermediate)."""
@@ -495,11 +492,17 @@ _POOL_INPUTS = (
 @dataclass(frozen=True)
 class Side:
     """The candidates' side of a request: the active candidates (``_rp_active``, one row per
-    position, by id), the postings of their term weights, the columns the selection reads as
-    arrays by position (:func:`_features`), and :data:`_POOL_STATE`."""
+    position, by id), their documents as :class:`~forcemap.decide.affinity.Profiles`
+    (columns: the term codes of ``_rp_vocab``; rows: ``_rp_docs.did``), the documents'
+    number (``n_docs``), total number of terms (``total_len``) and ids by ``did``
+    (``doc_keys``: work or patent id, ``expertise`` for a pool text), the columns the
+    selection reads as arrays by position (:func:`_features`), and :data:`_POOL_STATE`."""
 
     active: pa.Table
-    postings: Postings
+    profiles: Profiles
+    n_docs: int
+    total_len: int
+    doc_keys: pa.Array
     features: dict[str, np.ndarray]
     tables: dict[str, pa.Table] | None = None
 
@@ -569,15 +572,30 @@ def _compute_side(
     run_script(cur, _KEYS_SQL, params)
     run_script(cur, _CAND_SQL, params | {"default_pool": default_pool})
     run_script(cur, _DOCS_SQL, params)
-    stem_tokens(cur, "_rp_dtok")
+    stem_tokens(cur, "_rp_dpos")
     run_script(cur, _TEXT_MODEL_SQL, {})
     active = owned_copy(cur.sql("SELECT * FROM _rp_active ORDER BY pos").to_arrow_table())
-    n_terms = int(cur.execute("SELECT count(*) FROM _rp_idf").fetchall()[0][0])
-    cols = cur.sql(_POSTINGS_SQL).fetchnumpy()
-    postings = Postings.from_sorted(
-        cols["code"], cols["pos"], cols["w"], n_terms=n_terms, n_rows=active.num_rows
+    n_terms = int(cur.execute("SELECT count(*) FROM _rp_vocab").fetchall()[0][0])
+    n_docs, total_len = cur.execute(
+        "SELECT count(*), coalesce(sum(len), 0) FROM _rp_dlen"
+    ).fetchall()[0]
+    dt = cur.sql(_DOC_TERMS_SQL).fetchnumpy()
+    cd = cur.sql("SELECT pos, did FROM _rp_cdoc").fetchnumpy()
+    docs = sp.csr_matrix(
+        (np.ones(len(dt["did"]), np.float32), (dt["did"], dt["code"])),
+        shape=(int(n_docs), n_terms),
     )
-    cur.execute("DROP TABLE IF EXISTS _rp_ctw")
+    holders = sp.csr_matrix(
+        (np.ones(len(cd["pos"]), np.float32), (cd["pos"], cd["did"])),
+        shape=(active.num_rows, int(n_docs)),
+    )
+    cur.execute("DROP TABLE IF EXISTS _rp_dterm")
+    doc_keys = owned_copy(
+        cur.sql(
+            "SELECT CASE kind WHEN 'E' THEN 'expertise' ELSE key END AS key FROM _rp_docs "
+            "ORDER BY did"
+        ).to_arrow_table()
+    )["key"].combine_chunks()
     tables = (
         {
             name: owned_copy(cur.sql(f"SELECT * FROM {name}").to_arrow_table())  # noqa: S608
@@ -586,20 +604,28 @@ def _compute_side(
         if keep
         else None
     )
-    return Side(active, postings, _features(active), tables)
+    return Side(
+        active,
+        Profiles(docs, holders),
+        int(n_docs),
+        int(total_len),
+        doc_keys,
+        _features(active),
+        tables,
+    )
 
 
 def stem_tokens(cur: duckdb.DuckDBPyConnection, table: str) -> None:
-    """Replace the ``tok`` column of the temp table ``table(did, tok, n)`` by its Snowball stem
-    (:func:`forcemap.indicators.text.stem_words`, over the distinct tokens only), summing
-    ``n`` over the tokens of one stem ("battery" and "batteries" are one term)."""
+    """Replace the ``tok`` column of the temp table ``table`` by its Snowball stem
+    (:func:`forcemap.indicators.text.stem_words`, over the distinct tokens only; "battery"
+    and "batteries" are one term), keeping its other columns."""
     toks = [t for (t,) in cur.execute(f"SELECT DISTINCT tok FROM {table}").fetchall()]  # noqa: S608
     cur.register("_rp_stem_map", pa.table({"tok": toks, "stem": stem_words(toks)}))
     try:
         cur.execute(
             f"""CREATE OR REPLACE TEMP TABLE {table} AS
-                SELECT d.did, m.stem AS tok, sum(d.n)::BIGINT AS n
-                FROM {table} AS d JOIN _rp_stem_map AS m USING (tok) GROUP BY ALL"""  # noqa: S608
+                SELECT d.* REPLACE (m.stem AS tok)
+                FROM {table} AS d JOIN _rp_stem_map AS m USING (tok)"""  # noqa: S608
         )
     finally:
         cur.unregister("_rp_stem_map")

@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from forcemap.decide._career import band_labels
+from forcemap.decide.affinity import MIN_SHARED_TERMS
 from forcemap.decide.panel.candidates import (
     candidate_side,
     pool_stats,
@@ -76,6 +78,8 @@ def review_panel(
     method: str = PANEL.method,
     top: int = PANEL.top,
     concept_min_score: float = PANEL.concept_min_score,
+    max_same_career_band: int | None = PANEL.max_same_career_band,
+    career_bands: Sequence[int] = PANEL.career_bands,
 ) -> DecisionResult:
     r"""Propose a conflict-free review panel for a project (see the module docstring; C9).
 
@@ -119,6 +123,12 @@ def review_panel(
         A **row count**: candidates listed in ``evidence["ranking"]``.
     concept_min_score : float, default 0.3
         Least concept score for a work to carry a concept in the topic/concept overlap.
+    max_same_career_band : int or None
+        At most this many members in one career band (None: no cap); career age is
+        :math:`Y` − the first publication year (:mod:`forcemap.decide._career`), unknown ages
+        are in no band.
+    career_bands : sequence of int, default (10, 20)
+        Band edges in years: <10, 10–19, ≥20.
 
     The defaults and checks are those of :class:`~forcemap.decide.params.PanelParams`.
 
@@ -141,7 +151,7 @@ def review_panel(
         A query failed.
     """
     t_start = time.perf_counter()
-    PanelParams(
+    checked = PanelParams(
         size=size,
         coi_years=coi_years,
         max_per_org=max_per_org,
@@ -156,7 +166,10 @@ def review_panel(
         method=method,
         top=top,
         concept_min_score=concept_min_score,
+        max_same_career_band=max_same_career_band,
+        career_bands=tuple(career_bands),
     )
+    career_bands = checked.career_bands
     app_ids = _ids(applicants)
     if not app_ids:
         raise InputError("applicants is empty: give the author or organisation ids of the project")
@@ -248,6 +261,8 @@ def review_panel(
         n_inactive=n_inactive,
         min_recent_works=min_recent_works,
         recent_years=recent_years,
+        max_same_career_band=max_same_career_band,
+        career_bands=tuple(career_bands),
         member_pairs=np.column_stack(
             [members_apart["pos_a"].to_numpy(), members_apart["pos_b"].to_numpy()]
         ).astype(np.int64),
@@ -264,14 +279,19 @@ def review_panel(
         "max_per_org": max_per_org,
         "member_conflicts": list(MEMBER_RULES),
         "max_per_country": max_per_country,
+        "max_same_career_band": max_same_career_band,
+        "career_bands": list(career_bands),
+        "career_band_labels": band_labels(career_bands),
         "pool": "store authors" if pool_tbl is None else f"{pool_tbl.num_rows} given candidates",
         "exclude": excl_ids,
         "min_recent_works": min_recent_works,
         "recent_years": recent_years,
         "recent_window": [y - recent_years + 1, y],
         "weights": scores.weights,
-        "text_model": "TF-IDF (1 + ln tf)·(ln((1 + N)/(1 + df)) + 1) over Snowball stems, "
-        "cosine × share of the query stems held (coordination)",
+        "text_model": "BM25 affinity of forcemap decide affinity (k1 = 1.2, b = 0.75; Snowball "
+        "stems and stem bigrams; each recent document a query; mean over the candidate's "
+        f"documents, 0 when they share fewer than {MIN_SHARED_TERMS} terms with it; collection: "
+        "the candidates' documents and the project), over the project's own affinity",
         "topics": [i for i, _ in scores.topic_items],
         "concepts": [i for i, _ in scores.concept_items],
         "concept_min_score": concept_min_score,
@@ -294,6 +314,7 @@ def review_panel(
         recent_years=recent_years,
         senior_career_years=senior_career_years,
         senior_lead_share=senior_lead_share,
+        career_bands=tuple(career_bands),
     )
     timings = pa.table(
         {
@@ -354,6 +375,16 @@ def review_panel(
         )
     elif method_used != "milp":
         result.warn(f"The MILP stopped early ({status}): the panel may not be optimal.")
+    unmatched = [
+        a for a, m in zip(table["author_id"].to_pylist(), table["match"].to_pylist(), strict=True)
+        if not m
+    ]  # fmt: skip
+    if unmatched:
+        result.warn(
+            f"{len(unmatched)} member(s) share no term (two or more) or topic with the project: "
+            f"{', '.join(unmatched)}; they fill seats the roles and caps leave to nobody who "
+            "matches (widen the pool, the recent years or the caps)."
+        )
     if synthetic:
         result.warn("SYNTHETIC DATA: the candidates and their records are generated.")
     return result

@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 DEFAULT_WEIGHTS: dict[str, float] = {"text": 0.6, "topics": 0.25, "activity": 0.15}
-"""Weights of the match components (TF-IDF cosine, topic/concept Jaccard, recent activity)."""
+"""Weights of the match components (BM25 text affinity, topic/concept Jaccard, recent activity)."""
 
 ROLES: dict[str, str] = {
     "enterprise_lead": "enterprise affiliation and senior (career age ≥ senior_career_years, "
@@ -58,10 +58,17 @@ PANEL_SCHEMA = pa.schema(
         ("topic_overlap", pa.float64()),
         ("activity", pa.float64()),
         ("recent_outputs", pa.int64()),
+        ("career_age", pa.int32()),
+        ("matched_terms", pa.list_(pa.string())),
+        ("matched_works", pa.list_(pa.string())),
         ("reasons", pa.string()),
     ]
 )
-"""The main table: one row per panel member, in role order then by match."""
+"""The main table: one row per panel member, in role order then by match. ``text_similarity``
+is the text affinity in [0, 1] (the candidate's BM25 affinity over the project's own),
+``career_age`` the years since the member's first publication (NULL: unknown),
+``matched_terms`` the project terms (stems, stem bigrams) contributing most to it and
+``matched_works`` the member's best-matching recent works, patents or pool text."""
 
 EXCLUDED_SCHEMA = pa.schema(
     [
@@ -147,16 +154,21 @@ def panel_rule(params: dict[str, object]) -> Rule:
         "co-invented patent within the last coi_years years before the reference year, or a "
         "current organisation in a project consortium with an applicant organisation. The "
         "remaining active candidates (≥ min_recent_works works/patents in the last "
-        "recent_years years) are scored by a weighted mean of the TF-IDF cosine between the "
-        "project text and their recent titles and abstracts, the Jaccard overlap of topics "
+        "recent_years years) are scored by a weighted mean of the text affinity between the "
+        "project text and their recent titles and abstracts (the BM25 scorer of decide "
+        "affinity: each document a query of its stems and stem bigrams, the mean over the "
+        "candidate's documents over the project's own score, 0 when the candidate's documents "
+        "share fewer than two terms with the project), the Jaccard overlap of topics "
         "and concepts, and log-scaled recent activity; the panel maximises the total match "
         "subject to the role counts, one role per person, max_per_org per organisation, "
-        "max_per_country per country, and no two members in conflict with each other "
+        "max_per_country per country, max_same_career_band per career band (career age: the "
+        "reference year minus the first publication year; bands cut at career_bands), and no "
+        "two members in conflict with each other "
         "(member_conflicts: a co-authored work or co-invented patent in the same window, or "
         "current organisations in one project consortium) (integer programme, HiGHS).",
         parameters=params,
         references=(
-            "Salton & Buckley 1988, doi:10.1016/0306-4573(88)90021-0",
+            "Robertson & Zaragoza 2009, doi:10.1561/1500000019",
             "Hettich & Pazzani 2006, KDD '06, doi:10.1145/1150402.1150506",
             "Wang, Chen & Miao 2008, A survey on reviewer assignment problem, IEA/AIE",
             "Huangfu & Hall 2018, Math. Prog. Comp. 10 (HiGHS)",

@@ -20,6 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint
 
+from forcemap.decide._career import band_codes
 from forcemap.decide._solve import MilpRun, SolveResult, choose, run_milp
 from forcemap.decide.panel.candidates import Side
 from forcemap.decide.panel.schemas import ROLE_TYPES, ROLES
@@ -61,40 +62,45 @@ def _prune(
     cty: np.ndarray,
     size: int,
     max_degree: int = 0,
+    band: np.ndarray | None = None,
 ) -> np.ndarray:
     """Keep, per role, the candidates an optimal panel may need (see the module docstring);
     ``max_degree``: the most member conflicts of one candidate (each of the other members
-    may block that many more)."""
+    may block that many more). With ``band`` (career band codes, when a band cap applies)
+    the same limits hold within each band, so a dropped candidate's seat goes to a kept
+    better one of its own band and no band count changes."""
     n, k = elig.shape
+    grp = np.zeros(n, np.int64) if band is None else np.asarray(band, np.int64)
     keep = np.zeros_like(elig)
     s = size
     lim_pair, lim_org, lim_cty = s, s * s, s * s
     lim_all = (s - 1) * (1 + 2 * s * s + max_degree) + 1
     order = np.lexsort((np.arange(n), -match))
     for r in range(k):
-        idx = order[elig[order, r]]
-        if idx.size <= lim_all:
-            keep[idx, r] = True
-            continue
-        c_org: dict[int, int] = {}
-        c_cty: dict[int, int] = {}
-        c_pair: dict[tuple[int, int], int] = {}
-        kept = 0
-        for i in idx.tolist():
-            o, c = int(org[i]), int(cty[i])
-            if o >= 0 and (c_org.get(o, 0) >= lim_org or c_pair.get((o, c), 0) >= lim_pair):
+        for g in np.unique(grp).tolist():
+            idx = order[elig[order, r] & (grp[order] == g)]
+            if idx.size <= lim_all:
+                keep[idx, r] = True
                 continue
-            if c >= 0 and c_cty.get(c, 0) >= lim_cty:
-                continue
-            keep[i, r] = True
-            kept += 1
-            if o >= 0:
-                c_org[o] = c_org.get(o, 0) + 1
-                c_pair[(o, c)] = c_pair.get((o, c), 0) + 1
-            if c >= 0:
-                c_cty[c] = c_cty.get(c, 0) + 1
-            if kept >= lim_all:
-                break
+            c_org: dict[int, int] = {}
+            c_cty: dict[int, int] = {}
+            c_pair: dict[tuple[int, int], int] = {}
+            kept = 0
+            for i in idx.tolist():
+                o, c = int(org[i]), int(cty[i])
+                if o >= 0 and (c_org.get(o, 0) >= lim_org or c_pair.get((o, c), 0) >= lim_pair):
+                    continue
+                if c >= 0 and c_cty.get(c, 0) >= lim_cty:
+                    continue
+                keep[i, r] = True
+                kept += 1
+                if o >= 0:
+                    c_org[o] = c_org.get(o, 0) + 1
+                    c_pair[(o, c)] = c_pair.get((o, c), 0) + 1
+                if c >= 0:
+                    c_cty[c] = c_cty.get(c, 0) + 1
+                if kept >= lim_all:
+                    break
     return keep
 
 
@@ -118,10 +124,13 @@ def _milp_solve(
     max_per_country: int | None,
     time_limit: float,
     pairs: np.ndarray | None = None,
+    band: np.ndarray | None = None,
+    max_per_band: int | None = None,
 ) -> MilpPanel:
     r"""Solve the assignment MILP on the kept pairs (see "Selection" in the package docstring)
     with HiGHS (:func:`forcemap.decide._solve.run_milp`, relative gap 1e-9); ``pairs``
-    (candidates × 2, by rank) may not both sit: :math:`\sum_r x_{ir} + \sum_r x_{jr} \le 1`."""
+    (candidates × 2, by rank) may not both sit: :math:`\sum_r x_{ir} + \sum_r x_{jr} \le 1`;
+    at most ``max_per_band`` members share a career ``band`` (code −1: unknown, no cap)."""
     vc, vr = np.nonzero(keep)
     nv = vc.size
     if nv == 0:
@@ -137,7 +146,10 @@ def _milp_solve(
     rows.append(sp.csr_matrix((np.ones(nv), (crow, np.arange(nv))), shape=(cands.size, nv)))
     lo.append(np.full(cands.size, -np.inf))
     hi.append(np.ones(cands.size))
-    for codes, cap in ((org, max_per_org), (cty, max_per_country)):
+    caps = [(org, max_per_org), (cty, max_per_country)]
+    if band is not None:
+        caps.append((band, max_per_band))
+    for codes, cap in caps:
         if cap is None:
             continue
         g = codes[vc]
@@ -195,9 +207,12 @@ def _greedy(
     max_per_org: int | None,
     max_per_country: int | None,
     pairs: np.ndarray | None = None,
+    band: np.ndarray | None = None,
+    max_per_band: int | None = None,
 ) -> list[tuple[int, int]] | None:
     """Scarcest role first, best feasible candidate per seat (none in conflict with a member
-    already seated); None when it gets stuck."""
+    already seated, every cap — organisation, country, career band — kept); None when it
+    gets stuck."""
     n = elig.shape[0]
     foes: defaultdict[int, set[int]] = defaultdict(set)
     for a, b in (pairs if pairs is not None else np.zeros((0, 2), np.int64)).tolist():
@@ -208,6 +223,8 @@ def _greedy(
     used: set[int] = set()
     n_org: dict[int, int] = {}
     n_cty: dict[int, int] = {}
+    n_band: dict[int, int] = {}
+    bands = band if band is not None else np.full(n, -1, np.int64)
     for r in sorted(range(elig.shape[1]), key=lambda r: (int(elig[:, r].sum()), r)):
         for _ in range(int(need[r])):
             pick = -1
@@ -222,6 +239,12 @@ def _greedy(
                     and n_cty.get(cty[i], 0) >= max_per_country
                 ):
                     continue
+                if (
+                    max_per_band is not None
+                    and bands[i] >= 0
+                    and n_band.get(bands[i], 0) >= max_per_band
+                ):
+                    continue
                 pick = i
                 break
             if pick < 0:
@@ -230,6 +253,7 @@ def _greedy(
             used.add(pick)
             n_org[org[pick]] = n_org.get(org[pick], 0) + 1
             n_cty[cty[pick]] = n_cty.get(cty[pick], 0) + 1
+            n_band[bands[pick]] = n_band.get(bands[pick], 0) + 1
     return chosen
 
 
@@ -255,6 +279,8 @@ def _explain(
     max_per_country: int | None,
     n_inactive: int,
     params: Mapping[str, Any],
+    band: np.ndarray | None = None,
+    max_per_band: int | None = None,
 ) -> str:
     """The plain-language reason a panel cannot be formed."""
 
@@ -276,6 +302,7 @@ def _explain(
             "years)"
         )
 
+    bands = band if band is not None else np.full(elig.shape[0], -1, np.int64)
     for r, name in enumerate(roles):
         have = int(elig[:, r].sum())
         if have < need[r]:
@@ -283,16 +310,16 @@ def _explain(
                 f"role {name!r} needs {int(need[r])} member(s) but only {have} non-conflicted "
                 f"active candidate(s) qualify ({ROLES[name]}){why(r)}."
             )
-        for codes, cap, what in (
-            (org, max_per_org, "organisation"),
-            (cty, max_per_country, "country"),
+        for codes, cap, what, key in (
+            (org, max_per_org, "organisation", "max_per_org"),
+            (cty, max_per_country, "country", "max_per_country"),
+            (bands, max_per_band, "career band", "max_same_career_band"),
         ):
             cap_n = _capacity(elig[:, r], codes, cap)
-            key = "org" if what == "organisation" else "country"
             if cap_n < need[r]:
                 return (
                     f"role {name!r} needs {int(need[r])} member(s) but its {have} non-conflicted "
-                    f"candidate(s) allow only {cap_n} under max_per_{key}"
+                    f"candidate(s) allow only {cap_n} under {key}"
                     f"={cap} (too few distinct {what}s){why(r)}."
                 )
     k = len(roles)
@@ -302,7 +329,12 @@ def _explain(
             continue
         want = int(need[sub].sum())
         pool = np.asarray(elig[:, sub].any(axis=1))
-        for codes, cap in ((org, max_per_org), (cty, max_per_country), (org, None)):
+        for codes, cap in (
+            (org, max_per_org),
+            (cty, max_per_country),
+            (bands, max_per_band),
+            (org, None),
+        ):
             got = _capacity(pool, codes, cap)
             if got < want:
                 names = ", ".join(repr(roles[r]) for r in sub)
@@ -314,7 +346,8 @@ def _explain(
                 )
     return (
         f"the role counts {dict(zip(roles, need.tolist(), strict=True))} cannot be met together "
-        f"with max_per_org={max_per_org} and max_per_country={max_per_country} "
+        f"with max_per_org={max_per_org}, max_per_country={max_per_country} and "
+        f"max_same_career_band={max_per_band} "
         f"among {elig.shape[0]} non-conflicted active candidates."
     )
 
@@ -372,10 +405,13 @@ def select_panel(
     min_recent_works: int,
     recent_years: int,
     member_pairs: np.ndarray | None = None,
+    max_same_career_band: int | None = None,
+    career_bands: tuple[int, ...] = (10, 20),
 ) -> Selection:
     """Choose the panel among the active candidates of ``side`` (``match_pos``: their match by
     position; ``rule_rows``: the conflicted positions with their rules; ``member_pairs``:
-    pairs of positions that may not both be members).
+    pairs of positions that may not both be members; ``max_same_career_band``: at most this
+    many members per career band, the bands cut at ``career_bands``).
 
     Raises
     ------
@@ -404,6 +440,8 @@ def select_panel(
     elig = elig_all & ~conflicted[:, None]
     org_codes = feat["org"][order]
     cty_codes = feat["country"][order]
+    band_codes_ = band_codes(cand["career_age"], career_bands)
+    band_cap = max_same_career_band
 
     def infeasible() -> InfeasibleError:
         msg = _explain(
@@ -418,6 +456,8 @@ def select_panel(
             max_per_country,
             n_inactive,
             {"min_recent_works": min_recent_works, "recent_years": recent_years},
+            band_codes_,
+            band_cap,
         )
         return InfeasibleError(f"no review panel can be formed: {msg}")
 
@@ -440,12 +480,15 @@ def select_panel(
         usable: np.ndarray = np.asarray(elig.any(axis=1), bool)
         pairs = pairs[usable[pairs[:, 0]] & usable[pairs[:, 1]]]
     max_degree = int(np.bincount(pairs.ravel(), minlength=1).max()) if len(pairs) else 0
-    keep = _prune(elig, match, org_codes, cty_codes, size, max_degree)
+    keep = _prune(
+        elig, match, org_codes, cty_codes, size, max_degree,
+        band_codes_ if band_cap is not None else None,
+    )  # fmt: skip
 
     def milp() -> tuple[list[tuple[int, int]] | None, MilpRun]:
         got = _milp_solve(
             keep, match, need, org_codes, cty_codes, max_per_org, max_per_country, time_limit,
-            pairs,
+            pairs, band_codes_, band_cap,
         )  # fmt: skip
         return got.members, got.run
 
@@ -453,7 +496,16 @@ def select_panel(
         method,
         milp=milp,
         greedy=lambda: _greedy(
-            elig, match, need, org_codes, cty_codes, max_per_org, max_per_country, pairs
+            elig,
+            match,
+            need,
+            org_codes,
+            cty_codes,
+            max_per_org,
+            max_per_country,
+            pairs,
+            band_codes_,
+            band_cap,
         ),
         objective=lambda chosen: float(sum(match[c] for c, _ in chosen)),
         infeasible=infeasible,

@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from forcemap.decide._career import band_codes, band_labels
 from forcemap.decide.panel.candidates import Side
 from forcemap.decide.panel.schemas import PANEL_SCHEMA, RANKING_SCHEMA, ROLES
-from forcemap.decide.panel.scoring import Scores
+from forcemap.decide.panel.scoring import Scores, explain_match
 from forcemap.decide.panel.selection import Selection, role_matrix
 
 __all__ = ["panel_tables"]
@@ -24,6 +25,7 @@ def panel_tables(
     recent_years: int,
     senior_career_years: int,
     senior_lead_share: float,
+    career_bands: tuple[int, ...] = (10, 20),
 ) -> tuple[pa.Table, pa.Table]:
     """The panel (:data:`PANEL_SCHEMA`: members in role order, then by match) and the
     ``ranking`` evidence (:data:`RANKING_SCHEMA`: the ``top`` active candidates by match)."""
@@ -53,11 +55,9 @@ def panel_tables(
         ("match", match),
     ):
         cols[name] = {i: (None if values[i] is None else float(values[i])) for i in shown_rows}
-    cols["terms"] = {
-        i: side.postings.shared_terms(int(order[i]), scores.q_codes, scores.q_terms, scores.q_w)
-        for i, _ in chosen
-    }
+    why = {i: explain_match(side, scores, int(order[i])) for i, _ in chosen}
     lo_r = y - recent_years + 1
+    labels = band_labels(career_bands)
 
     def role_reason(i: int, role: str) -> str:
         org = cols["org_name"][i] or cols["org_id"][i] or "no organisation"
@@ -80,19 +80,29 @@ def panel_tables(
         return f"member: {cols['type'][i] or 'unknown type'} ({org})"
 
     def reasons(i: int, role: str) -> str:
-        terms = cols["terms"][i] or []
+        terms, works = why[i]
         topic = cols["topic_overlap"][i]
         parts = [
             role_reason(i, role),
             f"match {cols['match'][i]:.3f}",
-            f"text cosine {cols['text_similarity'][i]:.3f}"
-            + (f" (shared terms: {', '.join(terms)})" if terms else ""),
+            f"text affinity {cols['text_similarity'][i]:.3f}"
+            + (
+                f" (matched terms: {', '.join(terms)}; best works: {', '.join(works)})"
+                if terms
+                else " (no work shares two project terms)"
+            ),
         ]
         if topic is not None:
             parts.append(f"topic/concept Jaccard {topic:.3f}")
         parts.append(
             f"activity {cols['activity'][i]:.3f} ({cols['n_recent'][i]} works/patents {lo_r}–{y})"
         )
+        ca = cols["career_age"][i]
+        if ca is None:
+            parts.append("career age unknown")
+        else:
+            band = labels[int(band_codes(np.asarray([ca]), career_bands)[0])]
+            parts.append(f"career age {ca} (band {band} years)")
         parts.append("no conflict of interest with the applicants found in the store")
         return "; ".join(parts)
 
@@ -111,6 +121,9 @@ def panel_tables(
             "topic_overlap": pa.array([cols["topic_overlap"][i] for i in idx], pa.float64()),
             "activity": pa.array([cols["activity"][i] for i in idx], pa.float64()),
             "recent_outputs": pa.array([cols["n_recent"][i] for i in idx], pa.int64()),
+            "career_age": pa.array([cols["career_age"][i] for i in idx], pa.int32()),
+            "matched_terms": pa.array([why[i][0] for i in idx], pa.list_(pa.string())),
+            "matched_works": pa.array([why[i][1] for i in idx], pa.list_(pa.string())),
             "reasons": pa.array([reasons(c, role_names[r]) for c, r in chosen], pa.string()),
         },
         schema=PANEL_SCHEMA,
