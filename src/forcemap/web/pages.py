@@ -32,6 +32,7 @@ from forcemap.errors import ForcemapError, InputError
 from forcemap.network import KINDS
 from forcemap.store.store import Store
 from forcemap.web import decisions, figures, forms, queries, results
+from forcemap.web import mapping as _mapping
 from forcemap.web.state import Cached, StateDep, StoreDep, WebState
 from forcemap.web.templating import Page, PageSet, render
 
@@ -470,5 +471,6 @@ def network_page(
     }
 
 
-#: Every page in nav order: this module's, then the decision tools with forms.
-PAGES: list[Page] = [*_pages.pages, *forms.PAGES]
+#: Every page in nav order: this module's, then the decision tools with forms, then science
+#: mapping (:mod:`forcemap.web.mapping`).
+PAGES: list[Page] = [*_pages.pages, *forms.PAGES, *_mapping.PAGES]
