@@ -6,7 +6,9 @@ from the internet. Plotly expects the objects ``countries`` (features whose ``id
 ISO 3166-1 alpha-3 code, matched by ``locationmode="ISO-3"``), ``land`` and ``coastlines``;
 world-atlas has ``countries`` (ids: ISO numeric codes as zero-padded strings) and ``land``.
 This script maps the numeric ids to alpha-3 with forcemap's country table and adds
-``coastlines`` as the outline of ``land`` (same arcs), and gives each country
+``coastlines`` as the outline of ``land`` (same arcs), empty ``ocean``, ``lakes``, ``rivers``
+and ``subunits`` layers (Plotly reads every layer it draws; forcemap's maps hide them), and
+gives each country
 ``properties.ct`` = [lon, lat], the centroid of its largest polygon (Plotly's own files carry
 the same property; forcemap draws collaboration links between these points). Features
 without an ISO code (e.g. Kosovo, N. Cyprus, Somaliland in Natural Earth) keep no id and are
@@ -95,6 +97,9 @@ def convert(src: Path, dst: Path) -> int:
         "type": "GeometryCollection",
         "geometries": [{"type": g["type"], "arcs": g["arcs"]} for g in land["geometries"]],
     }
+    # the other base layers Plotly may draw (ocean, lakes, rivers, subunits): empty here
+    for name in ("ocean", "lakes", "rivers", "subunits"):
+        topo["objects"][name] = {"type": "GeometryCollection", "geometries": []}
     dst.write_text(json.dumps(topo, separators=(",", ":")), encoding="utf-8")
     return mapped
 

@@ -370,6 +370,10 @@ def mapping_collaboration(
             countrycolor="#ccc",
             showframe=False,
             projection_type="natural earth",
+            projection_rotation_lon=0,
+            center={"lon": 0, "lat": 15},
+            lonaxis_range=[-180, 180],
+            lataxis_range=[-60, 85],
         )
         f.update_layout(showlegend=False)
         fig = _figure(f, height=520, config=MAP_CONFIG, left=10)

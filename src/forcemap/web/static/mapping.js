@@ -39,7 +39,7 @@
   data.edges.forEach(function (e) {
     if (byId[e.source] && byId[e.target] && !graph.hasEdge(e.source, e.target)) {
       graph.addEdge(e.source, e.target, {
-        size: 0.3 + 1.7 * (e.weight || 0) / wmax, color: "rgba(120,120,120,0.18)"
+        size: 0.3 + 1.7 * (e.weight || 0) / wmax, color: "rgba(110,110,110,0.3)"
       });
     }
   });
