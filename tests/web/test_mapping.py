@@ -41,9 +41,7 @@ def coword(client: Any) -> dict[str, Any]:
     return r.json()  # type: ignore[no-any-return]
 
 
-def test_science_map_numbers_are_the_library_s(
-    coword: dict[str, Any], synergy_store: Store
-) -> None:
+def test_science_map_is_the_library_s(coword: dict[str, Any], synergy_store: Store) -> None:
     net = science_map(synergy_store, kind="coword", min_count=mv.MIN_COUNT["coword"])
     s = coword["summary"]
     assert coword["meta"]["min_count"] == 2 and coword["meta"]["unit"] == "concept"
