@@ -103,6 +103,41 @@ def _strongest(nodes: pa.Table, n: int) -> np.ndarray:
     return np.sort(linked[order])
 
 
+#: Layout weight of an edge inside a cluster relative to one between clusters.
+INTRA_CLUSTER = 3.0
+
+
+def _layout_weights(
+    edges: pa.Table, strength: dict[str, float], cluster: dict[str, int]
+) -> np.ndarray:
+    """The attraction of each edge in the layout: its association strength
+    :math:`w_{ij} / (s_i s_j)` (van Eck & Waltman 2009; so that hubs linked to everything
+    do not pull every node into one core), scaled to mean 1, clipped to [0.05, 20], and
+    :data:`INTRA_CLUSTER` times stronger inside a cluster (so that clusters separate)."""
+    if edges.num_rows == 0:
+        return np.zeros(0)
+    src, tgt = edges["source"].to_pylist(), edges["target"].to_pylist()
+    w = edges["weight"].to_numpy().astype(np.float64)
+    si = np.array([strength[a] for a in src]) * np.array([strength[b] for b in tgt])
+    a = np.divide(w, si, out=np.zeros_like(w), where=si > 0)
+    a = np.clip(a / a.mean(), 0.05, 20.0) if a.mean() > 0 else np.ones_like(w)
+    same = np.array([cluster[x] == cluster[y] for x, y in zip(src, tgt, strict=True)])
+    out: np.ndarray = np.where(same, a * INTRA_CLUSTER, a)
+    return out
+
+
+def _robust_scale(xy: np.ndarray) -> np.ndarray:
+    """Positions rescaled so that the 1st–99th percentile of each axis spans [0.02, 0.98]
+    (clipped to [0, 1]): a few nodes of small components pushed far out by the layout do not
+    shrink the main component to a dot."""
+    if len(xy) < 2:
+        return xy
+    lo, hi = np.percentile(xy, 1, axis=0), np.percentile(xy, 99, axis=0)
+    span = np.where(hi - lo > 0, hi - lo, 1.0)
+    out: np.ndarray = np.clip(0.02 + 0.96 * (xy - lo) / span, 0.0, 1.0)
+    return out
+
+
 def science_map_view(
     store: Store,
     *,
@@ -127,10 +162,12 @@ def science_map_view(
     of the **whole** network, numbered by decreasing size (0 = largest); a cluster is named
     by its :data:`CLUSTER_LABEL_TERMS` strongest nodes (strength = summed edge weight, as
     VOSviewer's "total link strength"). The display keeps the ``max_nodes`` strongest
-    linked nodes (isolates are counted, not drawn), lays them out with igraph's weighted
-    Fruchterman–Reingold (:func:`forcemap.network.view.layout`; igraph switches to its grid
-    variant above 1 000 nodes) on the :data:`LAYOUT_EDGES` strongest edges among them,
-    seeded so that the same request gives the same picture, and returns the strongest edges
+    linked nodes, less those without a link to another node kept (isolates are counted, not
+    drawn), and lays them out with igraph's weighted Fruchterman–Reingold
+    (:func:`forcemap.network.view.layout`; igraph's grid variant above 1 000 nodes) on the
+    :data:`LAYOUT_EDGES` strongest edges among them plus each node's strongest edge, with
+    the attractions of :func:`_layout_weights`, rescaled by :func:`_robust_scale` and seeded
+    so that the same request gives the same picture. It returns the strongest edges
     among them (:data:`MAX_EDGES_SHOWN`, :data:`EDGES_PER_NODE`).
 
     Returns
@@ -167,6 +204,21 @@ def science_map_view(
     labels = nodes["label"].to_pylist()
     ids = nodes["node_id"].to_pylist()
     idx = _strongest(nodes, max_nodes)
+    # a node drawn needs a link to another node drawn (else it floats off the layout)
+    ke = net.edges.filter(
+        pc.and_(
+            pc.is_in(net.edges["source"], nodes["node_id"].take(pa.array(idx, pa.int64()))),
+            pc.is_in(net.edges["target"], nodes["node_id"].take(pa.array(idx, pa.int64()))),
+        )
+    )
+    ends = pc.unique(
+        pa.concat_arrays([ke["source"].combine_chunks(), ke["target"].combine_chunks()])
+    )
+    idx = idx[
+        pc.is_in(nodes["node_id"].take(pa.array(idx, pa.int64())), ends).to_numpy(
+            zero_copy_only=False
+        )
+    ]
     shown_cl = np.bincount([rank[int(memb[i])] for i in idx], minlength=len(order))
     clusters = []
     for c in order:
@@ -193,8 +245,20 @@ def science_map_view(
             sort_keys=[("weight", "descending"), ("source", "ascending"), ("target", "ascending")],
         )
     )
-    sub = network_from_tables(sub_nodes, e.slice(0, LAYOUT_EDGES), directed=False)
-    xy = layout(sub, seed=seed, drl_above=len(idx) + 1)  # always Fruchterman–Reingold
+    cluster_of = {ids[i]: rank[int(memb[i])] for i in idx.tolist()}
+    strength_of = {ids[i]: float(strength[i]) for i in idx.tolist()}
+    # the strongest edges, plus each node's strongest edge (no node floats free of the layout)
+    first_s = np.unique(e["source"].to_numpy(zero_copy_only=False), return_index=True)[1]
+    first_t = np.unique(e["target"].to_numpy(zero_copy_only=False), return_index=True)[1]
+    pick = np.union1d(np.arange(min(LAYOUT_EDGES, e.num_rows)), np.union1d(first_s, first_t))
+    le = e.take(pa.array(pick, pa.int64()))
+    le = le.set_column(
+        le.schema.get_field_index("weight"),
+        "weight",
+        pa.array(_layout_weights(le, strength_of, cluster_of), pa.float64()),
+    )
+    sub = network_from_tables(sub_nodes, le, directed=False)
+    xy = _robust_scale(layout(sub, seed=seed, drl_above=len(idx) + 1))  # always FR
     out_nodes = []
     for j, i in enumerate(idx.tolist()):
         out_nodes.append(
