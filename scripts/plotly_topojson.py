@@ -8,9 +8,9 @@ world-atlas has ``countries`` (ids: ISO numeric codes as zero-padded strings) an
 This script maps the numeric ids to alpha-3 with forcemap's country table and adds
 ``coastlines`` as the outline of ``land`` (same arcs), empty ``ocean``, ``lakes``, ``rivers``
 and ``subunits`` layers (Plotly reads every layer it draws; forcemap's maps hide them), and
-gives each country
-``properties.ct`` = [lon, lat], the centroid of its largest polygon (Plotly's own files carry
-the same property; forcemap draws collaboration links between these points). Features
+gives each country ``properties.ct`` = [lon, lat], the centroid of its largest polygon
+(Plotly's own files carry the same property; forcemap draws collaboration links between
+these points). Features
 without an ISO code (e.g. Kosovo, N. Cyprus, Somaliland in Natural Earth) keep no id and are
 drawn as plain land.
 
