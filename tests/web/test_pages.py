@@ -25,6 +25,7 @@ def test_registry_drives_the_nav(client: TestClient) -> None:
         "Review panel",
         "Portfolio",
         "Search",
+        "Science mapping",
     ]
     html = client.get("/").text
     for p in nav:
@@ -32,6 +33,11 @@ def test_registry_drives_the_nav(client: TestClient) -> None:
     assert {p.path for p in PAGES if not p.nav} == {
         "/industries/{key}",
         "/organizations/{org_id}",
+        # linked from /mapping (one nav entry)
+        "/mapping/network",
+        "/mapping/bursts",
+        "/mapping/laws",
+        "/mapping/collaboration",
     }
 
 
