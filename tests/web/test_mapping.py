@@ -257,3 +257,10 @@ def test_vendored_assets_are_served_locally(client: Any) -> None:
     ):
         page = client.get(p).text
         assert not re.search(r'<script[^>]+src="https?:', page), p
+
+
+def test_bursts_period_is_clamped_to_the_store_s_years(synergy_store: Store) -> None:
+    y0, y1 = synergy_store.con.execute("SELECT min(year), max(year) FROM works").fetchall()[0]
+    wide = mv.bursts_view(synergy_store, unit="concept", start_year=1000, end_year=9999)
+    assert (wide["parameters"]["start_year"], wide["parameters"]["end_year"]) == (y0, y1)
+    assert wide["rows"] == mv.bursts_view(synergy_store, unit="concept")["rows"]

@@ -326,7 +326,9 @@ def bursts_view(
     min_documents: int = 3,
     min_score: float = 0.3,
 ) -> dict[str, Any]:
-    """:func:`forcemap.indicators.bursts.bursts` with its parameters and the period.
+    r""":func:`forcemap.indicators.bursts.bursts` with its parameters and the period, which is
+    clamped to the store's first and last work year (a batch per year outside them would
+    only add empty batches to the automaton's :math:`\gamma \ln n`).
 
     Returns
     -------
@@ -336,6 +338,14 @@ def bursts_view(
         name, start_year, end_year, weight, documents, expected, total_documents}] by
         descending weight.
     """
+    y0, y1 = store.con.execute("SELECT min(year), max(year) FROM works").fetchall()[0]
+    if start_year is not None and end_year is not None and end_year < start_year:
+        raise InputError(f"bursts: end_year {end_year} is before start_year {start_year}")
+    # the period is clamped to the years with works (years without any add nothing but
+    # batches, and a 1000-9999 request would allocate units x 9000 counts)
+    if y0 is not None:
+        start_year = None if start_year is None else min(max(start_year, y0), y1)
+        end_year = None if end_year is None else max(min(end_year, y1), y0)
     table = bursts(
         store,
         unit=unit,  # type: ignore[arg-type]
@@ -346,7 +356,6 @@ def bursts_view(
         min_documents=min_documents,
         min_score=min_score,
     )
-    y0, y1 = store.con.execute("SELECT min(year), max(year) FROM works").fetchall()[0]
     return {
         "parameters": {
             "unit": unit,
