@@ -264,3 +264,23 @@ def test_bursts_period_is_clamped_to_the_store_s_years(synergy_store: Store) -> 
     wide = mv.bursts_view(synergy_store, unit="concept", start_year=1000, end_year=9999)
     assert (wide["parameters"]["start_year"], wide["parameters"]["end_year"]) == (y0, y1)
     assert wide["rows"] == mv.bursts_view(synergy_store, unit="concept")["rows"]
+
+
+def test_layout_weights_hand_worked() -> None:
+    """a–b weighs 2, b–c 1; strengths a 2, b 3, c 1: association strengths 2/6 = 1/3 and
+    1/3, scaled to mean 1 → 1 and 1; a and b share a cluster → ×3."""
+    import pyarrow as pa
+
+    edges = pa.table({"source": ["a", "b"], "target": ["b", "c"], "weight": [2.0, 1.0]})
+    w = mv._layout_weights(edges, {"a": 2.0, "b": 3.0, "c": 1.0}, {"a": 0, "b": 0, "c": 1})
+    assert w.tolist() == pytest.approx([mv.INTRA_CLUSTER, 1.0])
+
+
+def test_robust_scale_keeps_outliers_from_shrinking_the_rest() -> None:
+    import numpy as np
+
+    xy = np.array([[float(i), float(i % 7)] for i in range(200)] + [[1e6, 1e6]])
+    out = mv._robust_scale(xy)
+    assert out.min() >= 0.0 and out.max() <= 1.0
+    assert out[:-1, 0].max() - out[:-1, 0].min() > 0.9  # the bulk spans the view
+    assert out[-1].tolist() == [1.0, 1.0]  # the outlier is clipped to the edge
