@@ -77,6 +77,11 @@ def _industries(state: Any) -> list[tuple[str, str]]:
     return [(k, ind.name) for k, ind in state.catalog.items()]
 
 
+def _year_text(rows: list[dict[str, Any]], *keys: str) -> list[dict[str, Any]]:
+    """Rows with their year columns as text (tables format numbers with separators)."""
+    return [{**r, **{k: None if r[k] is None else str(r[k]) for k in keys}} for r in rows]
+
+
 def _query(**kw: Any) -> str:
     """``k=v&…`` of the non-empty arguments (the API call behind a page's tables)."""
     from urllib.parse import urlencode
@@ -225,6 +230,7 @@ def mapping_bursts(
             "min_documents": min_documents,
         },
         "units": BURST_UNITS,
+        "table_rows": _year_text(v["rows"], "start_year", "end_year"),
         "api": "mapping/bursts?" + query,
         "fig_bursts": fig,
         "n_figure": len(rs),
@@ -298,6 +304,7 @@ def mapping_laws(
     return {
         "v": v,
         "form": {"year_from": year_from, "year_to": year_to, "top": top},
+        "hindex": {u: _year_text(rs, "first_year") for u, rs in v["hindex"].items()},
         "api": "mapping/laws?" + query,
         "fig_lotka": fig_lotka,
         "fig_bradford": fig_bradford,
