@@ -48,6 +48,10 @@ def test_schema_has_the_api(api_schema: Any) -> None:
         "GET /api/v1/search",
         "GET /api/v1/mapping/historiograph",
         "GET /api/v1/mapping/three-field",
+        "GET /api/v1/mapping/network",
+        "GET /api/v1/mapping/bursts",
+        "GET /api/v1/mapping/laws",
+        "GET /api/v1/mapping/collaboration",
     }
 
 
@@ -87,20 +91,28 @@ _TOOLS = frozenset(
 )
 
 
+#: Not fuzzed: a science map's random parameters (co-citation of every reference, coupling
+#: aggregated to authors) build pair networks of millions of edges, minutes each; its
+#: parameters and errors are tested in tests/web/test_mapping.py.
+_NOT_FUZZED = frozenset({"/api/v1/mapping/network"})
+
+
 def test_fuzz_no_server_errors(api_schema: Any, live_server: str) -> None:
     """≤ 20 generated cases per operation (network: 12, each may build a new network; the
-    decision tools: 10)."""
+    decision tools: 10; the science map: none)."""
     failures: list[str] = []
     calls: dict[str, int] = {}
     for op in _operations(api_schema):
+        if op.path in _NOT_FUZZED:
+            continue
         n = 12 if op.path == "/api/v1/network" else 10 if op.path in _TOOLS else 20
         _fuzz(op, live_server, n, failures, calls)
     assert failures == []
-    assert len(calls) == 21, calls
+    assert len(calls) == 24, calls
     # operations with parameters were really fuzzed (the two without have a single case)
     fuzzed = {
         k: v
         for k, v in calls.items()
         if k not in ("GET /api/v1/overview", "GET /api/v1/industries")
     }
-    assert len(fuzzed) == 19 and min(fuzzed.values()) >= 10, calls
+    assert len(fuzzed) == 22 and min(fuzzed.values()) >= 10, calls

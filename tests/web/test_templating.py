@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 
-from forcemap.web import forms, mapping_history, mapping_themes, pages
+from forcemap.web import forms, mapping, mapping_history, mapping_themes, pages
 from forcemap.web.templating import Page, PageSet, render
 
 from .conftest import TestClient
@@ -71,9 +71,12 @@ def test_render_escapes_the_context() -> None:
 
 
 def test_pages_lists_its_own_pages_then_the_forms() -> None:
-    assert pages.PAGES[-len(forms.PAGES) :] == forms.PAGES
+    n = len(mapping.PAGES)
+    assert pages.PAGES[-n:] == mapping.PAGES  # science mapping last
+    assert pages.PAGES[-len(forms.PAGES) - n : -n] == forms.PAGES
     assert [p.path for p in forms.PAGES] == ["/consortium", "/panel", "/portfolio", "/search"]
     paths = {r.path for r in pages.router.routes} | {r.path for r in forms.router.routes}  # type: ignore[attr-defined]
+    paths |= {r.path for r in mapping.router.routes}  # type: ignore[attr-defined]
     paths |= {p.path for p in mapping_themes.PAGES}  # the science maps' pages, own modules
     paths |= {p.path for p in mapping_history.PAGES}
     assert paths == {p.path for p in pages.PAGES}

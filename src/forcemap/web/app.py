@@ -74,7 +74,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from forcemap import __version__
 from forcemap.errors import ForcemapError, NotFoundError
 from forcemap.store import Store
-from forcemap.web import api, api_tools, downloads, forms, mapping_history, mapping_themes, pages
+from forcemap.web import (
+    api,
+    api_tools,
+    downloads,
+    forms,
+    mapping,
+    mapping_api,
+    mapping_history,
+    mapping_themes,
+    pages,
+)
 from forcemap.web.state import WebState, pinned
 from forcemap.web.templating import render
 
@@ -402,6 +412,8 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(forms.router)
     app.include_router(downloads.router)
+    app.include_router(mapping.router)
+    app.include_router(mapping_api.router)
     app.include_router(mapping_themes.router)
     app.include_router(mapping_history.router)
     #: the nav of every page (errors included), in the order of pages.PAGES

@@ -284,7 +284,7 @@ def _error(e: ForcemapError) -> dict[str, Any]:
     return {"error": str(e), "status_code": e.http_status}
 
 
-@_pages.page("/mapping/history", title="History", template="mapping_history.html")
+@_pages.page("/mapping/history", title="History", template="mapping_history.html", nav=False)
 def history_page(
     request: Request,
     store: StoreDep,
@@ -315,7 +315,9 @@ def history_page(
     }
 
 
-@_pages.page("/mapping/three-field", title="Three fields", template="mapping_three_field.html")
+@_pages.page(
+    "/mapping/three-field", title="Three fields", template="mapping_three_field.html", nav=False
+)
 def three_field_page(
     request: Request,
     store: StoreDep,

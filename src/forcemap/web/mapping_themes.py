@@ -233,7 +233,7 @@ def evolution_figure(periods: list[str], links: list[dict[str, Any]]) -> Markup:
     return figures.to_markup(fig, height=560)
 
 
-@_pages.page("/mapping/themes", title="Themes", template="mapping_themes.html")
+@_pages.page("/mapping/themes", title="Themes", template="mapping_themes.html", nav=False)
 def themes_page(
     request: Request,
     store: StoreDep,

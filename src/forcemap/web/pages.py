@@ -40,6 +40,7 @@ from forcemap.web import (
     queries,
     results,
 )
+from forcemap.web import mapping as _mapping
 from forcemap.web.state import Cached, StateDep, StoreDep, WebState
 from forcemap.web.templating import Page, PageSet, render
 
@@ -484,6 +485,13 @@ def network_page(
     }
 
 
-#: Every page in nav order: this module's, the science-mapping pages (thematic map, history,
-#: three fields), then the decision tools with forms.
-PAGES: list[Page] = [*_pages.pages, *mapping_themes.PAGES, *mapping_history.PAGES, *forms.PAGES]
+#: Every page in nav order: this module's, then the decision tools with forms, then science
+#: mapping (one nav entry, :mod:`forcemap.web.mapping`'s index, which links the other
+#: science-mapping pages: its own, the thematic map's and the history pages).
+PAGES: list[Page] = [
+    *_pages.pages,
+    *forms.PAGES,
+    *_mapping.PAGES,
+    *mapping_themes.PAGES,
+    *mapping_history.PAGES,
+]
