@@ -121,6 +121,7 @@ def test_sections_with_their_rules_offline_and_pdf(built: Built, tmp_path: Path)
         "Talent of CN: strategic and rising scientists",
         "Technology value and IP landscape",
         "Innovation network of the industry",
+        "Science mapping: themes and foundational works",
         "Emerging topics",
     ]
     assert p.external == []  # opens offline
@@ -145,6 +146,25 @@ def test_sections_with_their_rules_offline_and_pdf(built: Built, tmp_path: Path)
                         str(built.files[1]), str(png)], check=True)  # fmt: skip
         img = next(tmp_path.glob("page*.png"))
         assert img.stat().st_size > 2000  # a blank page compresses to a few hundred bytes
+
+
+@pytest.mark.slow
+def test_science_mapping_section_shows_the_analyses(built: Built) -> None:
+    """The section's themes and most locally cited works are those of the analyses on the
+    same store and slice (issue 21 item 8)."""
+    from forcemap.network.historiograph import historiograph
+    from forcemap.network.thematic import thematic_map
+
+    with Store.open(built.path, read_only=True) as s:
+        themes = thematic_map(s, industry="semiconductors", terms="title").clusters
+        nodes = historiograph(s, industry="semiconductors", top=10).nodes
+    text = htmllib.unescape(built.html)
+    section = text[text.index('id="science-mapping"') :]
+    assert themes.num_rows > 0 and nodes.num_rows > 0
+    for row in themes.slice(0, 12).to_pylist():
+        assert row["label"] in section and row["quadrant"] in section
+    top = max(nodes.to_pylist(), key=lambda r: r["lcs"])
+    assert top["label"] in section and format_number(top["lcs"]) in section
 
 
 @pytest.mark.slow

@@ -32,6 +32,7 @@ from forcemap.report.decision_sections import (
     landscape_section,
     talent_section,
 )
+from forcemap.report.mapping_sections import science_mapping_section
 from forcemap.report.render import Section, column_text, render_report, rule_text
 from forcemap.report.sections import TRADE_COLUMNS, network_sections
 from forcemap.report.summary import ANCHORS, executive_summary, summary_section
@@ -268,6 +269,9 @@ def industry_sections(store: Store, res: IndustryResults) -> list[Section]:
         s.title = "Innovation network of the industry"
         s.anchor = ANCHORS["network"]
         sections.append(s)
+    sections.append(
+        science_mapping_section(store, industry=res.industry, anchor=ANCHORS["mapping"])
+    )
     sections.append(_emerging(res))
     return [summary_section(executive_summary(res)), *sections]
 

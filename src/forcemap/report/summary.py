@@ -41,6 +41,7 @@ ANCHORS = {
     "talent": "talent",
     "landscape": "landscape",
     "network": "network",
+    "mapping": "science-mapping",
     "emerging": "emerging",
 }
 
