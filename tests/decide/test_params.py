@@ -104,7 +104,10 @@ def _load(path: str) -> Callable[..., Any]:
 
 
 def _same(a: Any, b: Any) -> bool:
-    """Equal defaults (2 and 2.0 are the same number; a float compares by value)."""
+    """Equal defaults (2 and 2.0 are the same number; a float compares by value; a CLI list
+    written as text, "10,20", is the tuple (10, 20))."""
+    if isinstance(a, str) and isinstance(b, tuple):
+        return [x.strip() for x in a.split(",") if x.strip()] == [str(v) for v in b]
     if isinstance(a, float) or isinstance(b, float):
         return a is not None and b is not None and not isinstance(a, bool) and math.isclose(a, b)
     return bool(a == b)

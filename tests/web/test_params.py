@@ -166,6 +166,7 @@ def test_consortium_args() -> None:
         "org_level": "top",
         "depth": 2,
         "depth_discount": 0.25,
+        "min_contribution": 0.0,
     }
     assert consortium_args(**{**CONSORTIUM_FORM, "columns": "cpc_group"})["sub_technologies"] == (
         "cpc_group"
