@@ -202,3 +202,34 @@ def screenshots() -> Path:
     """Where page screenshots are saved (a test artifact)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+def warm(url: str, timeout: float = 300) -> None:
+    """Request ``url`` once outside the browser: the server computes and caches the page's
+    results (a cold process also compiles its numba kernels), so the browser's navigation
+    measures rendering."""
+    r = httpx.get(url, timeout=timeout)
+    assert r.status_code == 200, r.text[-500:]
+
+
+class PageErrors(list[str]):
+    """Console errors, uncaught page errors and failed requests while a page is open."""
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[tuple[Any, PageErrors]]:
+    """A fresh browser page (1400 × 1000) and the errors it logs: console errors, page
+    errors and failed requests (nothing may be fetched from elsewhere). Timeouts are bounds,
+    not timing checks: a cold page on a loaded two-core machine took more than 15 s."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    p = ctx.new_page()
+    errors = PageErrors()
+    p.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
+    p.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+    p.on("requestfailed", lambda r: errors.append(f"request failed: {r.url}"))
+    p.set_default_timeout(60_000)
+    p.set_default_navigation_timeout(120_000)
+    try:
+        yield p, errors
+    finally:
+        ctx.close()

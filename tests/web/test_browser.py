@@ -6,12 +6,13 @@ a screenshot of each page is saved under ``tests/artifacts/screenshots/``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+from .conftest import PageErrors, warm
 
 PAGES = [
     ("overview", "/", 3),
@@ -24,47 +25,17 @@ PAGES = [
 ]
 
 
-def _warm(url: str) -> None:
-    """Request ``url`` once outside the browser: the server computes and caches the page's
-    decisions (a cold process also compiles its numba kernels, ~10 s), so the browser's
-    navigation measures rendering."""
-    r = httpx.get(url, timeout=120)
-    assert r.status_code == 200, r.text[-500:]
-
-
-class _Errors(list[str]):
-    """Console errors and uncaught page errors collected while a page is open."""
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[tuple[Any, _Errors]]:
-    """A fresh browser page and the errors it logs."""
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-    p = ctx.new_page()
-    errors = _Errors()
-    p.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
-    p.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
-    # Bounds, not timing checks: a cold page on a loaded two-core CI machine (a decision
-    # computed, numba compiled) has taken more than 15 s to arrive.
-    p.set_default_timeout(60_000)
-    p.set_default_navigation_timeout(120_000)
-    try:
-        yield p, errors
-    finally:
-        ctx.close()
-
-
 @pytest.mark.parametrize(("name", "path", "n_figures"), PAGES)
 def test_page_in_browser(
     live_server: str,
-    page: tuple[Any, _Errors],
+    page: tuple[Any, PageErrors],
     screenshots: Path,
     name: str,
     path: str,
     n_figures: int,
 ) -> None:
     p, errors = page
-    _warm(live_server + path)
+    warm(live_server + path)
     resp = p.goto(live_server + path, wait_until="load")
     assert resp is not None and resp.status == 200
     if n_figures:
@@ -90,7 +61,7 @@ def test_page_in_browser(
 
 
 def test_network_form_filters_and_details(
-    live_server: str, page: tuple[Any, _Errors], screenshots: Path
+    live_server: str, page: tuple[Any, PageErrors], screenshots: Path
 ) -> None:
     p, errors = page
     p.goto(live_server + "/network")
@@ -123,7 +94,7 @@ def test_network_form_filters_and_details(
 
 
 def test_overview_links_to_profile(
-    live_server: str, page: tuple[Any, _Errors], screenshots: Path
+    live_server: str, page: tuple[Any, PageErrors], screenshots: Path
 ) -> None:
     p, errors = page
     p.goto(live_server + "/")
@@ -147,7 +118,7 @@ def test_overview_links_to_profile(
 
 def test_positioning_drill_down(
     synth_server: str,
-    page: tuple[Any, _Errors],
+    page: tuple[Any, PageErrors],
     screenshots: Path,
     web_synthetic: tuple[Path, dict[str, Any]],
 ) -> None:
@@ -196,7 +167,7 @@ def test_positioning_drill_down(
 
 def test_watch_page_in_browser(
     synth_server: str,
-    page: tuple[Any, _Errors],
+    page: tuple[Any, PageErrors],
     screenshots: Path,
     web_synthetic: tuple[Path, dict[str, Any]],
 ) -> None:
@@ -204,7 +175,7 @@ def test_watch_page_in_browser(
     p, errors = page
     fact = web_synthetic[1]["emerging_topic"]
     url = synth_server + "/watch?country=CN&industry=clean_energy"
-    _warm(url)
+    warm(url)
     resp = p.goto(url, wait_until="load")
     assert resp is not None and resp.status == 200
     p.wait_for_selector("#watch-chart .js-plotly-plot .main-svg .bars path")
@@ -235,7 +206,7 @@ def test_watch_page_in_browser(
 
 def test_industry_page_full_in_browser(
     synth_server: str,
-    page: tuple[Any, _Errors],
+    page: tuple[Any, PageErrors],
     screenshots: Path,
     web_synthetic: tuple[Path, dict[str, Any]],
 ) -> None:
@@ -244,7 +215,7 @@ def test_industry_page_full_in_browser(
     p, errors = page
     fact = web_synthetic[1]["strong_enterprise"]
     url = f"{synth_server}/industries/{fact['industry']}?country=CN"
-    _warm(url)
+    warm(url)
     resp = p.goto(url, wait_until="load")
     assert resp is not None and resp.status == 200
     p.wait_for_selector("#industry-benchmark .js-plotly-plot .main-svg .bars path")
@@ -272,7 +243,7 @@ def test_industry_page_full_in_browser(
 
 
 def test_panel_form_in_browser(
-    live_server: str, page: tuple[Any, _Errors], screenshots: Path, synergy_store_path: Path
+    live_server: str, page: tuple[Any, PageErrors], screenshots: Path, synergy_store_path: Path
 ) -> None:
     """/panel: fill the form, submit it (a plain GET, no JavaScript needed) and read the panel
     and the excluded candidates."""
@@ -304,7 +275,7 @@ def test_panel_form_in_browser(
 
 def test_consortium_form_in_browser(
     synth_server: str,
-    page: tuple[Any, _Errors],
+    page: tuple[Any, PageErrors],
     screenshots: Path,
     web_synthetic: tuple[Path, dict[str, Any]],
 ) -> None:
@@ -338,7 +309,7 @@ def test_consortium_form_in_browser(
 )
 def test_tool_pages_in_browser(
     synth_server: str,
-    page: tuple[Any, _Errors],
+    page: tuple[Any, PageErrors],
     screenshots: Path,
     name: str,
     path: str,
@@ -346,7 +317,7 @@ def test_tool_pages_in_browser(
 ) -> None:
     """Search and the portfolio forms, submitted by URL as a GET form does: a result table."""
     p, errors = page
-    _warm(synth_server + path)
+    warm(synth_server + path)
     resp = p.goto(synth_server + path, wait_until="load")
     assert resp is not None and resp.status == 200
     assert p.locator(f"{table} tbody tr").count() > 0
@@ -355,13 +326,13 @@ def test_tool_pages_in_browser(
 
 
 def test_positioning_on_the_real_store(
-    real_server: str, page: tuple[Any, _Errors], screenshots: Path
+    real_server: str, page: tuple[Any, PageErrors], screenshots: Path
 ) -> None:
     """Issue 18 by eye: on SYNERGY + the USPTO sample, CN's biomedicine level rests on
     publications alone (the patent side has no world evidence) with its interval, and the
     industries below the minimums say insufficient evidence."""
     p, errors = page
-    _warm(real_server + "/positioning?country=CN")
+    warm(real_server + "/positioning?country=CN")
     resp = p.goto(real_server + "/positioning?country=CN", wait_until="load")
     assert resp is not None and resp.status == 200
     table = p.locator("#positioning-table")
@@ -376,7 +347,7 @@ def test_positioning_on_the_real_store(
 
 
 def test_bottlenecks_on_the_real_store(
-    real_server: str, page: tuple[Any, _Errors], screenshots: Path
+    real_server: str, page: tuple[Any, PageErrors], screenshots: Path
 ) -> None:
     """Issue 18 by eye, observation 2: on the USPTO sample most assignees have no country.
     The semiconductors page for the US lists G06F30/00 (CAD, half held by Cadence) with its
@@ -384,7 +355,7 @@ def test_bottlenecks_on_the_real_store(
     decision's coverage is shown below the table, flagged below its minimum."""
     p, errors = page
     url = real_server + "/industries/semiconductors?country=US"
-    _warm(url)
+    warm(url)
     resp = p.goto(url, wait_until="load")
     assert resp is not None and resp.status == 200
     row = p.locator("#bottlenecks tbody tr", has_text="G06F30/00")

@@ -4,28 +4,12 @@ screenshots under ``tests/artifacts/screenshots/``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[tuple[Any, list[str]]]:
-    """A fresh browser page and the console / page errors it logs."""
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-    p = ctx.new_page()
-    errors: list[str] = []
-    p.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
-    p.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
-    p.set_default_timeout(60_000)
-    p.set_default_navigation_timeout(120_000)
-    try:
-        yield p, errors
-    finally:
-        ctx.close()
+from .conftest import PageErrors
 
 
 def _open(p: Any, url: str) -> None:
@@ -34,7 +18,7 @@ def _open(p: Any, url: str) -> None:
     assert resp is not None and resp.status == 200
 
 
-def test_history_page(live_server: str, page: tuple[Any, list[str]], screenshots: Path) -> None:
+def test_history_page(live_server: str, page: tuple[Any, PageErrors], screenshots: Path) -> None:
     p, errors = page
     _open(p, live_server + "/mapping/history?top=20")
     p.wait_for_selector(".js-plotly-plot .main-svg")
@@ -50,7 +34,9 @@ def test_history_page(live_server: str, page: tuple[Any, list[str]], screenshots
     assert errors == []
 
 
-def test_three_field_page(live_server: str, page: tuple[Any, list[str]], screenshots: Path) -> None:
+def test_three_field_page(
+    live_server: str, page: tuple[Any, PageErrors], screenshots: Path
+) -> None:
     p, errors = page
     _open(p, live_server + "/mapping/three-field?left=country&middle=concept&right=source&top=8")
     p.wait_for_selector("#sankey .js-plotly-plot .sankey-node")

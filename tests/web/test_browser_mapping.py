@@ -7,12 +7,13 @@ science map on a WebGL canvas) without console errors; a screenshot of each is s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+from .conftest import PageErrors, warm
 
 PAGES = [
     ("mapping", "/mapping", 0),
@@ -22,42 +23,17 @@ PAGES = [
 ]
 
 
-def _warm(url: str) -> None:
-    """Compute and cache the page's result outside the browser (navigation then measures
-    rendering only)."""
-    r = httpx.get(url, timeout=300)
-    assert r.status_code == 200, r.text[-500:]
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[tuple[Any, list[str]]]:
-    """A fresh browser page and the errors it logs (console errors, page errors, failed
-    requests: nothing may be fetched from elsewhere)."""
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-    p = ctx.new_page()
-    errors: list[str] = []
-    p.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
-    p.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
-    p.on("requestfailed", lambda r: errors.append(f"request failed: {r.url}"))
-    p.set_default_timeout(60_000)
-    p.set_default_navigation_timeout(120_000)
-    try:
-        yield p, errors
-    finally:
-        ctx.close()
-
-
 @pytest.mark.parametrize(("name", "path", "n_figures"), PAGES)
 def test_mapping_page_in_browser(
     live_server: str,
-    page: tuple[Any, list[str]],
+    page: tuple[Any, PageErrors],
     screenshots: Path,
     name: str,
     path: str,
     n_figures: int,
 ) -> None:
     p, errors = page
-    _warm(live_server + path)
+    warm(live_server + path)
     resp = p.goto(live_server + path, wait_until="load")
     assert resp is not None and resp.status == 200
     if n_figures:
@@ -84,7 +60,7 @@ def test_mapping_page_in_browser(
 )
 def test_science_map_in_browser(
     live_server: str,
-    page: tuple[Any, list[str]],
+    page: tuple[Any, PageErrors],
     screenshots: Path,
     name: str,
     query: str,
@@ -92,7 +68,7 @@ def test_science_map_in_browser(
 ) -> None:
     p, errors = page
     url = f"{live_server}/mapping/network?{query}"
-    _warm(url)
+    warm(url)
     api = httpx.get(f"{live_server}/api/v1/mapping/network?{query}", timeout=300).json()
     resp = p.goto(url, wait_until="load")
     assert resp is not None and resp.status == 200

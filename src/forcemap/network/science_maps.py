@@ -68,7 +68,7 @@ from forcemap.network.coword_terms import (
     text_terms,
 )
 from forcemap.store.person_views import AUTHORSHIPS_VIEW_SQL, PERSON_OF_SQL
-from forcemap.store.slices import industry_slice, slice_works_sql
+from forcemap.store.slices import create_work_slice, industry_slice
 from forcemap.store.store import Store
 from forcemap.store.work_units import WORK_UNIT_SQL
 
@@ -241,23 +241,16 @@ def science_map(
             raise InputError(f"{name}={v!r} must be an integer ≥ {low}")
     if not min_weight >= 0:
         raise InputError(f"min_weight={min_weight!r} must be ≥ 0")
-    y0, y1 = check_years(years)
-    concept_ids, topic_ids = sorted(set(concepts or ())), sorted(set(topics or ()))
+    check_years(years)
     if industry is not None:
-        more = industry_slice(industry)
-        concept_ids = sorted(set(concept_ids) | set(more[0]))
-        topic_ids = sorted(set(topic_ids) | set(more[1]))
-    topic_filter = bool(concept_ids or topic_ids)
+        industry_slice(industry)  # an unknown industry fails before any work
     items_key = f"coword:{terms}" if kind == "coword" else kind
     node_kind = terms if kind == "coword" else unit
     text = kind == "coword" and terms in TEXT_SOURCES
     cur = store.cursor()
     try:
-        params: dict[str, Any] = {"y0": y0, "y1": y1, "field": field}
-        if topic_filter:
-            params |= {"concepts": concept_ids, "topics": topic_ids}
-        cur.execute(
-            "CREATE OR REPLACE TEMP TABLE _fm_works AS " + slice_works_sql(topic_filter), params
+        the_slice = create_work_slice(
+            cur, industry=industry, field=field, concepts=concepts, topics=topics, years=years
         )
         if text:
             text_terms(cur, terms, bigrams=bigrams)
@@ -350,7 +343,6 @@ def science_map(
             .cast(NODE_SCHEMA)
         )
         cur.unregister("_fm_edges_arrow")
-        n_docs = cur.execute("SELECT count(*) FROM _fm_works").fetchall()[0][0]
     except duckdb.Error as e:
         raise StoreError(f"building the {kind} network failed on {store.path}: {e}") from e
     finally:
@@ -361,14 +353,7 @@ def science_map(
         "kind": kind,
         "directed": False,
         "unit": unit if kind != "coword" else terms,
-        "slice": {
-            "industry": industry,
-            "field": field,
-            "years": [y0, y1] if years else None,
-            "concepts": concept_ids,
-            "topics": topic_ids,
-            "works": int(n_docs),
-        },
+        "slice": the_slice,
         "counting": counting,
         "normalise": normalise,
         "min_count": min_count,
