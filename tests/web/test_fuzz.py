@@ -52,6 +52,7 @@ def test_schema_has_the_api(api_schema: Any) -> None:
         "GET /api/v1/mapping/bursts",
         "GET /api/v1/mapping/laws",
         "GET /api/v1/mapping/collaboration",
+        "GET /api/v1/mapping/themes",
     }
 
 
@@ -92,14 +93,15 @@ _TOOLS = frozenset(
 
 
 #: Not fuzzed: a science map's random parameters (co-citation of every reference, coupling
-#: aggregated to authors) build pair networks of millions of edges, minutes each; its
-#: parameters and errors are tested in tests/web/test_mapping.py.
-_NOT_FUZZED = frozenset({"/api/v1/mapping/network"})
+#: aggregated to authors) build pair networks of millions of edges, minutes each, and each
+#: valid thematic map clusters a new co-word network (~20 s on abstracts); their parameters
+#: and errors are tested in tests/web/test_mapping.py and test_mapping_themes.py.
+_NOT_FUZZED = frozenset({"/api/v1/mapping/network", "/api/v1/mapping/themes"})
 
 
 def test_fuzz_no_server_errors(api_schema: Any, live_server: str) -> None:
     """≤ 20 generated cases per operation (network: 12, each may build a new network; the
-    decision tools: 10; the science map: none)."""
+    decision tools: 10; the science map and the thematic map: none)."""
     failures: list[str] = []
     calls: dict[str, int] = {}
     for op in _operations(api_schema):

@@ -33,4 +33,4 @@ def test_page_renders_map_sankey_and_errors(client: TestClient) -> None:
     assert bad.status_code == 422 and "must lie in" in bad.text
     assert client.get("/api/v1/mapping/themes", params={"cuts": "19x"}).status_code == 422
     assert client.get("/api/v1/mapping/themes", params={"industry": "atlantis"}).status_code == 404
-    assert 'href="/mapping/themes"' in client.get("/").text  # in the nav
+    assert 'href="/mapping/themes"' in client.get("/mapping").text  # the index links it

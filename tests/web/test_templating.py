@@ -71,8 +71,10 @@ def test_render_escapes_the_context() -> None:
 
 
 def test_pages_lists_its_own_pages_then_the_forms() -> None:
-    n = len(mapping.PAGES)
-    assert pages.PAGES[-n:] == mapping.PAGES  # science mapping last
+    science = [*mapping.PAGES, *mapping_themes.PAGES, *mapping_history.PAGES]
+    n = len(science)
+    assert pages.PAGES[-n:] == science  # science mapping last (one nav entry: its index)
+    assert [p.nav for p in science] == [True] + [False] * (n - 1)
     assert pages.PAGES[-len(forms.PAGES) - n : -n] == forms.PAGES
     assert [p.path for p in forms.PAGES] == ["/consortium", "/panel", "/portfolio", "/search"]
     paths = {r.path for r in pages.router.routes} | {r.path for r in forms.router.routes}  # type: ignore[attr-defined]
