@@ -13,8 +13,10 @@ and the peaks of :math:`d_t` point to the seminal works of the field. This modul
 bibliometrix's ``rpys`` (Aria & Cuccurullo 2017; ``R/rpys.R``) line by line:
 
 - every (citing work, reference) pair of the slice counts once (a work's references are the
-  distinct cited ids of ``work_references``); references whose year is ≤ 1700 or after
-  ``last_year`` (bibliometrix: the current year) are dropped, and counted;
+  distinct cited ids of ``work_references`` other than itself: a work listed among its own
+  references, a data error of the source, is no reference, as in the science maps);
+  references whose year is ≤ 1700 or after ``last_year`` (bibliometrix: the current year)
+  are dropped, and counted;
 - the series runs over every year from the first to the last reference year, years without
   references counting 0 (a true zero: every reference with a known year is counted);
 - the centred median is R's ``runmed(n, k = 5, endrule = "median")``: the running median of
@@ -86,7 +88,8 @@ counts behind it are in the schema metadata under ``b"rpys"`` (JSON): ``citing_w
 _REFS_SQL = """
 WITH refs AS (
     SELECT DISTINCT r.citing_id, r.cited_id
-    FROM work_references AS r JOIN _fm_works AS s ON s.work_id = r.citing_id),
+    FROM work_references AS r JOIN _fm_works AS s ON s.work_id = r.citing_id
+    WHERE r.cited_id <> r.citing_id),
 cited AS (SELECT work_id, any_value(year) AS year FROM works GROUP BY work_id)
 SELECT c.year, c.work_id IS NOT NULL AS in_store, count(*) AS n
 FROM refs LEFT JOIN cited AS c ON c.work_id = refs.cited_id
