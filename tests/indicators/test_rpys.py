@@ -152,3 +152,14 @@ def test_rpys_on_synergy_matches_an_independent_count(synergy_store: Store) -> N
     assert m["outside_store"] == sum(1 for _, c in pairs if c not in years)
     # the deviation is the count minus its median, year by year
     assert all(r["deviation"] == r["citations"] - r["median_centred"] for r in rows[:-1])
+
+
+def test_year_bounds_are_the_slice_recorded(synergy_store: Store) -> None:
+    """Publication-year bounds narrow the citing works, and the metadata's slice says so
+    (it kept the unbounded slice's 7,518 works and no years before)."""
+    m = _meta(compute_indicator(synergy_store, "rpys", start_year=1900, end_year=1910))
+    assert m["citing_works"] == 0 and m["slice"]["works"] == 0
+    assert m["slice"]["years"] == [1900, 1910]
+    m = _meta(compute_indicator(synergy_store, "rpys", start_year=2015))
+    n = synergy_store.scalar("SELECT count(*) FROM works WHERE year >= 2015")
+    assert m["citing_works"] == m["slice"]["works"] == n and m["slice"]["years"] == [2015, None]

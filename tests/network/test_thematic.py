@@ -215,3 +215,29 @@ def test_cli_thematic_map_and_evolution(synergy_store_path: Path, tmp_path: Path
     assert links and {"from_period", "inclusion", "weighted_inclusion"} <= set(links[0])
     r = runner.invoke(app, [*s, "thematic-evolution", "--cuts", "x"])
     assert r.exit_code == 2 and "--cuts" in r.output
+
+
+def test_too_thin_slice_says_why_and_periods_follow_the_slice(synergy_store: Store) -> None:
+    """Two works of 1951–1960 give linked title terms but none on two works: no theme, and
+    the reason (before: a mean of an empty array). Without ``years``, the periods of an
+    industry's evolution span that industry's works (biomedicine from 1994), not the
+    store's (from 1951)."""
+    tm = thematic_map(synergy_store, terms="title", years=(1951, 1960))
+    assert tm.clusters.num_rows == 0 and tm.meta["works"] == 2
+    assert tm.meta["reason"] == "no term reaches min_occurrences = 2"
+    ev = thematic_evolution(synergy_store, cuts=[2010], industry="biomedicine", terms="title")
+    concepts, topics = _biomedicine()
+    first = synergy_store.con.execute(
+        """SELECT min(year) FROM works WHERE work_id IN (
+               SELECT work_id FROM work_concepts WHERE concept_id IN $c AND score >= 0.3
+               UNION SELECT work_id FROM work_topics WHERE topic_id IN $t)""",
+        {"c": concepts, "t": topics},
+    ).fetchone()[0]
+    assert ev.periods["start_year"][0].as_py() == first > 1951
+
+
+def _biomedicine() -> tuple[list[str], list[str]]:
+    from forcemap.store.slices import industry_slice
+
+    concepts, topics, _ = industry_slice("biomedicine")
+    return concepts, topics

@@ -157,7 +157,7 @@ def test_science_mapping_section_shows_the_analyses(built: Built) -> None:
 
     with Store.open(built.path, read_only=True) as s:
         themes = thematic_map(s, industry="semiconductors", terms="title").clusters
-        nodes = historiograph(s, industry="semiconductors", top=10).nodes
+        nodes = historiograph(s, industry="semiconductors", top=10, remove_isolates=False).nodes
     text = htmllib.unescape(built.html)
     section = text[text.index('id="science-mapping"') :]
     assert themes.num_rows > 0 and nodes.num_rows > 0

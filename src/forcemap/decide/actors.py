@@ -73,7 +73,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from forcemap.decide._evidence import Shortfall, insufficient
-from forcemap.decide._scope import check_years, industry_scope
+from forcemap.decide._scope import at_org_level, check_years, industry_scope
 from forcemap.decide._unit_intervals import unit_ratio_intervals
 from forcemap.decide.params import ACTORS, ActorsParams
 from forcemap.decide.result import DecisionResult, Rule, check_weights, is_synthetic
@@ -83,7 +83,7 @@ from forcemap.indicators.impact import field_normalised_citation_score, impact_c
 from forcemap.indicators.patent_value import forward_citations
 from forcemap.network.analyse import analyse
 from forcemap.network.build import build_network
-from forcemap.store.org_hierarchy import ORG_LEVELS, org_aliases_sql, org_level_caption
+from forcemap.store.org_hierarchy import ORG_LEVELS, org_level_caption
 from forcemap.store.patent_resolution import patent_unit_caption, patent_unit_sql
 from forcemap.store.reference import IndustryCatalog
 from forcemap.store.slices import industry_patents, industry_works
@@ -408,11 +408,6 @@ def _sub_links(cat: IndustryCatalog) -> tuple[pa.Table, pa.Table]:
     return links, n
 
 
-def _at_level(sql: str, level: str) -> str:
-    """``sql`` reading ``org_aliases`` rolled up to ``level`` (the one roll-up mapping)."""
-    return sql.replace(" org_aliases al", " " + org_aliases_sql(level) + " al")
-
-
 def _network_measures(
     store: Store, cat: IndustryCatalog, years: tuple[int, int] | None, org_level: str
 ) -> tuple[pa.Table, list[str]]:
@@ -680,7 +675,7 @@ def strategic_actors(
         cur.execute(_SELECT_WORKS_SQL, {"y0": y0, "y1": y1})
         cur.execute(_SELECT_PATENTS_SQL, {"y0": y0, "y1": y1})
         cur.execute(
-            _at_level(_WEIGHTS_TEMPLATE, org_level).replace(
+            at_org_level(_WEIGHTS_TEMPLATE, org_level).replace(
                 "{units}", patent_unit_sql(p.patent_unit)
             )
         )
@@ -688,7 +683,7 @@ def strategic_actors(
         unit_caption = patent_unit_caption(cur, p.patent_unit) if has_patents else None
         cur.execute(_BREADTH_SQL, {"cs": p.concept_min_score, "ts": 0.0})
         cur.execute(
-            _at_level(_VALUES_SQL, org_level),
+            at_org_level(_VALUES_SQL, org_level),
             {
                 "country": cty,
                 "cd_threshold": p.cd_threshold,

@@ -114,12 +114,11 @@ from forcemap.decide._consortium_schemas import (
     SUB_TECHNOLOGY_SCHEMA,
 )
 from forcemap.decide._consortium_ties import prior_ties
-from forcemap.decide._scope import check_years, industry_scope
+from forcemap.decide._scope import at_org_level, check_years, industry_scope
 from forcemap.decide.actors import (
     _SELECT_PATENTS_SQL,
     _SELECT_WORKS_SQL,
     _WEIGHTS_SQL,
-    _at_level,
     _sub_links,
 )
 from forcemap.decide.params import CONSORTIUM, ConsortiumParams
@@ -347,7 +346,7 @@ def _read_strengths(
             cur.register(name, tbl)
         cur.execute(_SELECT_WORKS_SQL, {"y0": req.y0, "y1": req.y1})
         cur.execute(_SELECT_PATENTS_SQL, {"y0": req.y0, "y1": req.y1})
-        cur.execute(_at_level(_WEIGHTS_SQL, level))
+        cur.execute(at_org_level(_WEIGHTS_SQL, level))
         if group_mode:
             cur.execute(_GROUP_DOCS_SQL)
         else:

@@ -239,6 +239,10 @@ def rpys(
                 {"y0": start_year, "y1": end_year},
             )
         n_works, max_py = cur.execute("SELECT count(*), max(year) FROM _fm_works").fetchall()[0]
+        # the slice as used: its years and size after the publication-year bounds
+        sl = {**sl, "years": [start_year, end_year], "works": int(n_works)}
+        if start_year is None and end_year is None:
+            sl["years"] = None
         rows = cur.execute(_REFS_SQL).fetchall()
     except duckdb.Error as e:
         raise StoreError(f"RPYS query failed on {store.path}: {e}") from e

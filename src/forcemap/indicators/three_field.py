@@ -183,6 +183,8 @@ def three_field(
         sl = create_work_slice(
             cur, industry=industry, field=field, concepts=concepts, topics=topics, years=years
         )
+        if years is not None:  # an open bound is recorded as open, not as its placeholder
+            sl["years"] = [start_year, end_year]
         cur.execute(PERSON_OF_SQL)
         cur.execute(AUTHORSHIPS_VIEW_SQL)
         cur.execute(

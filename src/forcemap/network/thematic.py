@@ -94,6 +94,7 @@ from scipy.stats import rankdata
 from forcemap._checks import check_years
 from forcemap.errors import InputError
 from forcemap.network.science_maps import science_map
+from forcemap.store.slices import create_work_slice
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -243,7 +244,7 @@ def themes_of_network(
         "linked_terms": k,
     }
     if k == 0:
-        meta |= {"modularity": None, "clusters": 0}
+        meta |= {"modularity": None, "clusters": 0, "reason": "no two terms co-occur"}
         return ThematicMap(CLUSTER_SCHEMA.empty_table(), TERM_SCHEMA.empty_table(), meta)
     pos = {t: i for i, t in enumerate(order)}
     src = np.array([pos[t] for t in edges.column("source").to_pylist()], np.int64)
@@ -279,6 +280,13 @@ def themes_of_network(
     n_kept = np.bincount(memb[kept], minlength=len(group_occ))
     occ_kept = np.bincount(memb[kept], weights=occ[kept], minlength=len(group_occ))
     groups = np.flatnonzero(n_kept > 0)
+    if groups.size == 0:  # linked terms, none frequent enough to place a theme
+        meta |= {
+            "modularity": float(modularity),
+            "clusters": 0,
+            "reason": f"no term reaches min_occurrences = {min_occ}",
+        }
+        return ThematicMap(CLUSTER_SCHEMA.empty_table(), TERM_SCHEMA.empty_table(), meta)
     density = 100.0 * inside[groups] / n_kept[groups]
     centrality = centrality[groups]
     rc, rd = rankdata(centrality), rankdata(density)
@@ -415,18 +423,24 @@ def thematic_map(
 
 
 def _periods(
-    store: Store, cuts: Sequence[int], years: tuple[int, int] | None
+    store: Store,
+    cuts: Sequence[int],
+    years: tuple[int, int] | None,
+    slice_args: dict[str, Any],
 ) -> list[tuple[int, int]]:
-    """(start, end) of each period: a cut year closes its period (bibliometrix's timeslice)."""
+    """(start, end) of each period: a cut year closes its period (bibliometrix's timeslice).
+    Without ``years``, the periods span the years of the slice's works (``slice_args``:
+    industry, field, concepts, topics), not the whole store's."""
     y0, y1 = check_years(years)
     if y0 is None or y1 is None:
-        lo, hi = store.con.execute(
-            "SELECT min(year), max(year) FROM works WHERE ($y0 IS NULL OR year >= $y0) "
-            "AND ($y1 IS NULL OR year <= $y1)",
-            {"y0": y0, "y1": y1},
-        ).fetchall()[0]
+        cur = store.cursor()
+        try:
+            create_work_slice(cur, years=years, **slice_args)
+            lo, hi = cur.execute("SELECT min(year), max(year) FROM _fm_works").fetchall()[0]
+        finally:
+            cur.close()
         if lo is None:
-            raise InputError("no works with a year in the store (or the years given)")
+            raise InputError("no works with a year in the slice (or the years given)")
         y0 = lo if y0 is None else y0
         y1 = hi if y1 is None else y1
     cs = [int(c) for c in cuts]
@@ -516,7 +530,10 @@ def thematic_evolution(
     """
     if "years" in kwargs:
         raise InputError("years is thematic_evolution's own parameter")
-    spans = _periods(store, cuts, years)
+    slice_args: dict[str, Any] = {
+        k: kwargs[k] for k in ("industry", "field", "concepts", "topics") if k in kwargs
+    }
+    spans = _periods(store, cuts, years, slice_args)
     maps = [(f"{a}-{b}", a, b, thematic_map(store, years=(a, b), **kwargs)) for a, b in spans]
     periods = pa.table(
         {

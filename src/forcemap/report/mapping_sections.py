@@ -55,9 +55,10 @@ def science_mapping_section(
             "core of the field, emerging-or-declining ones its margin."
         )
         sec.table("Themes (strategic diagram)", themes.select(THEME_COLUMNS), max_rows=12)
-    h = historiograph(store, industry=industry, top=top_works)
+    # isolates kept: a most-cited work is shown even when no other shown work cites it
+    h = historiograph(store, industry=industry, top=top_works, remove_isolates=False)
     nodes = h.nodes
-    if nodes.num_rows == 0:
+    if not h.meta.get("local_citations"):
         sec.text("No work of the industry is cited by another: no local citation history.")
     else:
         cols = [c for c in HISTORY_COLUMNS if c in nodes.column_names]
