@@ -459,7 +459,10 @@ def collaboration_view(
     works with an author affiliated there (full counting), a link's ``weight`` the works
     co-authored by the two countries (full) or :math:`\\sum 1/(n_d - 1)` (fractional).
     ``single_country`` / ``multi_country`` split each country's works by whether another
-    country takes part (bibliometrix's SCP and MCP).
+    country takes part. This is not bibliometrix's SCP/MCP, which assigns a work once, to
+    its corresponding author's country (known for few works of an OpenAlex store): here every
+    country of a work counts it, so the countries' ``multi_country`` sum to more than the
+    international works.
 
     Returns
     -------
