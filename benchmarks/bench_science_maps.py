@@ -7,7 +7,7 @@ community's pool of 8,000 documents (rank of the cited document ``floor(8000 · 
 uniform: rank exponent 2/3), the rest from a global pool of 10 × works documents
 (``floor(pool · u²)``: rank exponent 1/2, citation counts with a power-law tail of exponent
 3, as in Redner 1998), so citation counts are heavy-tailed. Repeated references occur (same
-draw twice) and both implementations drop them. This gives ≈ 160 coupling pair incidences
+draw twice) and both implementations drop them. This gives ≈ 170 coupling pair incidences
 per work (the real SYNERGY sample: 1.05 M for 6,482 citing works, 163 per work) and ≈ 6
 coupled pairs of weight ≥ 2 per work (SYNERGY, with 40 references per work: 34); the cited
 documents lie outside the store, as references mostly do. Deterministic (hash-based draws).
