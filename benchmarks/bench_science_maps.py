@@ -64,13 +64,15 @@ FORCEMAP = r"""
 import json, resource, sys, time
 from forcemap.network import science_map
 from forcemap.store import Store
-path, kinds, buckets, edges_out = sys.argv[1], sys.argv[2].split(","), int(sys.argv[3]), sys.argv[4]
+path, kinds, edges_out = sys.argv[1], sys.argv[2].split(","), sys.argv[4]
+buckets = int(sys.argv[3]) or None
 res = {}
 with Store.open(path, read_only=True, memory_limit=sys.argv[5] or None) as s:
     for kind in kinds:
         t0 = time.perf_counter()
         net = science_map(s, kind=kind, counting="full", min_weight=2, buckets=buckets)
         res[kind] = {"seconds": time.perf_counter() - t0, "nodes": net.nodes.num_rows,
+                     "buckets": net.meta["buckets"],
                      "edges": net.edges.num_rows,
                      "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
         if kind == "coupling" and edges_out != "-":
@@ -174,7 +176,7 @@ def _same_edges(a: Path, b: Path) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--works", type=int, default=100_000, help="works of the store")
-    ap.add_argument("--buckets", type=int, default=4, help="science_map buckets")
+    ap.add_argument("--buckets", type=int, default=0, help="science_map buckets (0: its default)")
     ap.add_argument(
         "--pandas-works", type=int, default=100_000, help="largest store pandas runs on"
     )
@@ -198,7 +200,8 @@ def main() -> int:
         f: dict[str, float] = fm[kind]  # type: ignore[assignment]
         print(
             f"forcemap {kind:<10}: {f['nodes']:,} nodes {f['edges']:,} edges (weight >= 2) "
-            f"in {f['seconds']:.1f} s, peak RSS {f['rss_mb']:,.0f} MB (cumulative in the child)"
+            f"in {f['seconds']:.1f} s ({f['buckets']} buckets), peak RSS {f['rss_mb']:,.0f} MB "
+            "(cumulative in the child)"
         )
     c: dict[str, float] = fm["coupling"]  # type: ignore[assignment]
     ok = c["seconds"] < 120 and c["rss_mb"] <= 8192

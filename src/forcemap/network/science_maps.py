@@ -81,6 +81,9 @@ __all__ = ["MAP_KINDS", "MAP_UNITS", "science_map"]
 
 MAP_KINDS: tuple[str, ...] = ("cocitation", "coupling", "coword")
 """Kinds of :func:`science_map`."""
+PAIRS_PER_BUCKET = 20_000_000
+"""Pair incidences (document, item pair) per bucket when ``buckets`` is not given: about a
+gigabyte of pairs counted at a time."""
 MAP_UNITS: tuple[str, ...] = ("work", "author", "source", "institution", "country")
 """Units coupling and co-citation networks can be aggregated to (``work``: none)."""
 
@@ -180,7 +183,7 @@ def science_map(
     min_count: int = 1,
     min_weight: float = 0.0,
     min_score: float = 0.3,
-    buckets: int = 1,
+    buckets: int | None = None,
 ) -> Network:
     """A co-citation, bibliographic coupling or co-word network of a slice of works.
 
@@ -215,8 +218,9 @@ def science_map(
         Edges with a smaller counted weight are dropped (before normalising; 0: none).
     min_score : float, default 0.3
         Concept score from which a work carries a concept (co-word on concepts).
-    buckets : int, default 1
-        Partitions of the pairs by their first item, counted one at a time (memory).
+    buckets : int, optional
+        Partitions of the pairs by their first item, counted one at a time (memory); by
+        default one per :data:`PAIRS_PER_BUCKET` pair incidences (at least one).
 
     Returns
     -------
@@ -251,9 +255,10 @@ def science_map(
         raise InputError(f"counting must be 'full' or 'fractional', got {counting!r}")
     if normalise not in (None, "association_strength"):
         raise InputError(f"normalise must be None or 'association_strength', got {normalise!r}")
-    for name, v, low in (("min_count", min_count, 1), ("buckets", buckets, 1)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < low:
-            raise InputError(f"{name}={v!r} must be an integer ≥ {low}")
+    checked = (("min_count", min_count), ("buckets", 1 if buckets is None else buckets))
+    for name, v in checked:
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise InputError(f"{name}={v!r} must be an integer ≥ 1")
     if not min_weight >= 0:
         raise InputError(f"min_weight={min_weight!r} must be ≥ 0")
     check_years(years)
@@ -304,6 +309,10 @@ def science_map(
         )
         # aggregated networks sum document pairs first: the threshold applies to unit pairs
         pair_min = float(min_weight) if unit == "work" else 0.0
+        if buckets is None:
+            row = cur.execute("SELECT sum(n * (n - 1) // 2) FROM _fm_doc_n").fetchone()
+            n_pairs = int(row[0]) if row and row[0] is not None else 0
+            buckets = max(1, -(-n_pairs // PAIRS_PER_BUCKET))
         for b in range(buckets):
             cur.execute(
                 _PAIRS_SQL,
@@ -384,6 +393,7 @@ def science_map(
         "min_count": min_count,
         "min_weight": min_weight,
         "max_nodes": max_nodes,
+        "buckets": buckets,
         "node_resolution": node_kind,
         "n_nodes": nodes.num_rows,
         "n_edges": edges.num_rows,
