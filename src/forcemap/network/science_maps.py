@@ -28,8 +28,10 @@ replaces weights by :func:`forcemap.network.build.association_strength` (van Eck
 2009). Coupling and co-citation can be **aggregated** to authors (persons), sources,
 institutions (organisations when resolved) or countries: a unit pair weighs the sum of the
 document pairs' weights over their documents (full counting of units; a document pair inside
-one unit gives no edge). Pairs are counted in ``buckets`` passes over a hash partition of the
-linking documents, so memory holds one bucket's pairs at a time.
+one unit gives no edge). Items and documents are numbered (integers join and group faster
+than ids) and pairs are counted in ``buckets`` passes, each over the pairs whose first item
+falls in the bucket: a bucket's pairs are complete, so ``min_weight`` drops light document
+pairs bucket by bucket and memory holds one bucket's pairs at a time.
 
 References
 ----------
@@ -79,6 +81,9 @@ __all__ = ["MAP_KINDS", "MAP_UNITS", "science_map"]
 
 MAP_KINDS: tuple[str, ...] = ("cocitation", "coupling", "coword")
 """Kinds of :func:`science_map`."""
+PAIRS_PER_BUCKET = 20_000_000
+"""Pair incidences (document, item pair) per bucket when ``buckets`` is not given: about a
+gigabyte of pairs counted at a time."""
 MAP_UNITS: tuple[str, ...] = ("work", "author", "source", "institution", "country")
 """Units coupling and co-citation networks can be aggregated to (``work``: none)."""
 
@@ -121,17 +126,30 @@ _UNIT_LABEL_SQL: dict[str, str] = {
     "GROUP BY topic_id",
 }
 
+# items and linking documents as dense integers (item numbers follow the id order, so
+# a.item < b.item is source < target), and the documents' item counts
+_INT_IDS_SQL = (
+    """CREATE OR REPLACE TEMP TABLE _fm_item_ids AS
+       SELECT item_id, (row_number() OVER (ORDER BY item_id))::BIGINT AS item FROM _fm_occ""",
+    """CREATE OR REPLACE TEMP TABLE _fm_doc_n AS
+       SELECT doc_id, (row_number() OVER ())::BIGINT AS doc, count(*)::BIGINT AS n
+       FROM _fm_items GROUP BY doc_id HAVING count(*) > 1""",
+    """CREATE OR REPLACE TEMP TABLE _fm_items_int AS
+       SELECT d.doc, i.item, d.n FROM _fm_items AS x
+       JOIN _fm_doc_n AS d USING (doc_id) JOIN _fm_item_ids AS i USING (item_id)""",
+)
+
+# one bucket: the pairs whose first item falls in it, complete (every linking document), so
+# the counted weight is final and min_weight applies at once (document-level networks)
 _PAIRS_SQL = """
 INSERT INTO _fm_pairs
-WITH d AS (
-    SELECT doc_id, count(*) AS n FROM _fm_items
-    WHERE hash(doc_id) % $buckets = $bucket GROUP BY doc_id HAVING count(*) > 1)
-SELECT a.item_id AS source, b.item_id AS target,
-       sum(CASE WHEN $fractional THEN 1.0 / (d.n - 1) ELSE 1.0 END)::DOUBLE AS weight,
+SELECT a.item AS source, b.item AS target,
+       sum(CASE WHEN $fractional THEN 1.0 / (a.n - 1) ELSE 1.0 END)::DOUBLE AS weight,
        count(*)::BIGINT AS n_docs
-FROM d JOIN _fm_items AS a USING (doc_id) JOIN _fm_items AS b USING (doc_id)
-WHERE a.item_id < b.item_id
+FROM (SELECT * FROM _fm_items_int WHERE item % $buckets = $bucket) AS a
+JOIN _fm_items_int AS b ON b.doc = a.doc AND a.item < b.item
 GROUP BY ALL
+HAVING sum(CASE WHEN $fractional THEN 1.0 / (a.n - 1) ELSE 1.0 END) >= $min_weight
 """
 
 # document pairs -> unit pairs (sum over the documents of each unit, full counting of units)
@@ -165,7 +183,7 @@ def science_map(
     min_count: int = 1,
     min_weight: float = 0.0,
     min_score: float = 0.3,
-    buckets: int = 1,
+    buckets: int | None = None,
 ) -> Network:
     """A co-citation, bibliographic coupling or co-word network of a slice of works.
 
@@ -200,8 +218,9 @@ def science_map(
         Edges with a smaller counted weight are dropped (before normalising; 0: none).
     min_score : float, default 0.3
         Concept score from which a work carries a concept (co-word on concepts).
-    buckets : int, default 1
-        Hash partitions of the linking documents, counted one at a time (memory).
+    buckets : int, optional
+        Partitions of the pairs by their first item, counted one at a time (memory); by
+        default one per :data:`PAIRS_PER_BUCKET` pair incidences (at least one).
 
     Returns
     -------
@@ -236,9 +255,10 @@ def science_map(
         raise InputError(f"counting must be 'full' or 'fractional', got {counting!r}")
     if normalise not in (None, "association_strength"):
         raise InputError(f"normalise must be None or 'association_strength', got {normalise!r}")
-    for name, v, low in (("min_count", min_count, 1), ("buckets", buckets, 1)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < low:
-            raise InputError(f"{name}={v!r} must be an integer ≥ {low}")
+    checked = (("min_count", min_count), ("buckets", 1 if buckets is None else buckets))
+    for name, v in checked:
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise InputError(f"{name}={v!r} must be an integer ≥ 1")
     if not min_weight >= 0:
         raise InputError(f"min_weight={min_weight!r} must be ≥ 0")
     check_years(years)
@@ -281,19 +301,33 @@ def science_map(
             """CREATE OR REPLACE TEMP TABLE _fm_items AS
                SELECT i.* FROM _fm_items0 AS i SEMI JOIN _fm_occ USING (item_id)"""
         )
+        for sql in _INT_IDS_SQL:
+            cur.execute(sql)
         cur.execute(
-            """CREATE OR REPLACE TEMP TABLE _fm_pairs (source VARCHAR, target VARCHAR,
+            """CREATE OR REPLACE TEMP TABLE _fm_pairs (source BIGINT, target BIGINT,
                weight DOUBLE, n_docs BIGINT)"""
         )
+        # aggregated networks sum document pairs first: the threshold applies to unit pairs
+        pair_min = float(min_weight) if unit == "work" else 0.0
+        if buckets is None:
+            row = cur.execute("SELECT sum(n * (n - 1) // 2) FROM _fm_doc_n").fetchone()
+            n_pairs = int(row[0]) if row and row[0] is not None else 0
+            buckets = max(1, -(-n_pairs // PAIRS_PER_BUCKET))
         for b in range(buckets):
             cur.execute(
                 _PAIRS_SQL,
-                {"buckets": buckets, "bucket": b, "fractional": counting == "fractional"},
+                {
+                    "buckets": buckets,
+                    "bucket": b,
+                    "fractional": counting == "fractional",
+                    "min_weight": pair_min,
+                },
             )
         cur.execute(
             """CREATE OR REPLACE TEMP TABLE _fm_edges0 AS
-               SELECT source, target, sum(weight)::DOUBLE AS weight, sum(n_docs)::BIGINT AS n_docs
-               FROM _fm_pairs GROUP BY ALL"""
+               SELECT s.item_id AS source, t.item_id AS target, p.weight, p.n_docs
+               FROM _fm_pairs AS p JOIN _fm_item_ids AS s ON s.item = p.source
+               JOIN _fm_item_ids AS t ON t.item = p.target"""
         )
         if unit == "author":
             cur.execute(PERSON_OF_SQL)
@@ -359,6 +393,7 @@ def science_map(
         "min_count": min_count,
         "min_weight": min_weight,
         "max_nodes": max_nodes,
+        "buckets": buckets,
         "node_resolution": node_kind,
         "n_nodes": nodes.num_rows,
         "n_edges": edges.num_rows,
